@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Starts Debian's redis-server on 127.0.0.1:${PF_REDIS_PORT:-6379} with infra/redis.conf,
+# unless a Redis already answers there. Installs the redis-server package when missing.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+port=${PF_REDIS_PORT:-6379}
+data="$root/.data/redis"
+
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+  echo "redis-start: installing Debian's redis-server" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >&2
+fi
+
+if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)" = "PONG" ]; then
+  echo "redis-start: a Redis already answers on 127.0.0.1:$port" >&2
+  exit 0
+fi
+
+mkdir -p "$data"
+redis-server "$root/infra/redis.conf" --port "$port" --dir "$data" \
+  --pidfile "$data/redis-$port.pid" --logfile "$data/redis-$port.log"
+for _ in $(seq 1 100); do
+  [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)" = "PONG" ] && { echo "redis-start: Redis is up on 127.0.0.1:$port" >&2; exit 0; }
+  sleep 0.1
+done
+echo "redis-start: Redis did not answer on 127.0.0.1:$port within 10 s; see $data/redis-$port.log" >&2
+exit 1

@@ -1,0 +1,35 @@
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { PipelineError } from '@patch-factory/contracts';
+
+/** HTTP status of an error code the API can answer with. */
+const STATUS: Record<string, number> = {
+  'invalid-request': 400,
+  'invalid-payload': 400,
+  'payload-too-large': 413,
+  'run-not-found': 404,
+  'dead-letter-not-found': 404,
+  'job-id-in-use': 409,
+  'dead-letter-mismatch': 422,
+  'unknown-job': 422,
+};
+
+/** Every API error is `{ "error": { "code", "message" } }` with a fitting status. */
+@Catch()
+export class ApiErrorFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (error instanceof PipelineError) {
+      res.status(STATUS[error.code] ?? (error.retryable ? 503 : 422)).json({ error: { code: error.code, message: error.message } });
+      return;
+    }
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const code = status === 413 ? 'payload-too-large' : status === 404 ? 'not-found' : status === 400 ? 'invalid-request' : 'http-error';
+      res.status(status).json({ error: { code, message: error.message } });
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    res.status(503).json({ error: { code: 'unavailable', message: `the factory could not complete the request: ${message}` } });
+  }
+}

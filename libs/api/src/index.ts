@@ -1,0 +1,3 @@
+export * from './api.module';
+export * from './openapi.document';
+export * from './api.schemas';

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { DeadLetterPayloadSchema, PipelineRunSchema, RUN_STATES } from '@patch-factory/contracts';
+import { ErrorBodySchema, TriggerRunBodySchema } from './api.schemas';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (s: object) => ({ 'application/json': { schema: s } });
+const error = (description: string) => ({ description, content: json(ref('Error')) });
+
+/** The OpenAPI 3.1 description of the operator API, built from the same zod schemas that validate it. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'patch-factory operator API',
+      version,
+      description: 'Pipeline runs and the dead-letter queue of a patch-factory installation.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    paths: {
+      '/runs': {
+        get: {
+          operationId: 'listRuns',
+          summary: 'List pipeline runs, newest first',
+          parameters: [
+            { name: 'state', in: 'query', required: false, schema: { type: 'string', enum: [...RUN_STATES] } },
+            { name: 'definition', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          ],
+          responses: {
+            '200': { description: 'Runs', content: json({ type: 'object', required: ['runs'], properties: { runs: { type: 'array', items: ref('PipelineRun') } } }) },
+            '400': error('Invalid query'),
+          },
+        },
+        post: {
+          operationId: 'triggerRun',
+          summary: 'Start a pipeline run for a definition',
+          requestBody: { required: true, content: json(ref('TriggerRun')) },
+          responses: {
+            '202': {
+              description: 'Run accepted',
+              content: json({ type: 'object', required: ['runId', 'traceId'], properties: { runId: { type: 'string' }, traceId: { type: 'string' } } }),
+            },
+            '400': error('Invalid definition path or body'),
+            '413': error('Body too large'),
+            '503': error('Redis unavailable'),
+          },
+        },
+      },
+      '/runs/{id}': {
+        get: {
+          operationId: 'getRun',
+          summary: 'One run with its stage timeline',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The run', content: json(ref('PipelineRun')) }, '404': error('No such run') },
+        },
+      },
+      '/dead-letters': {
+        get: {
+          operationId: 'listDeadLetters',
+          summary: 'Jobs that exhausted their attempts or failed terminally',
+          parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } }],
+          responses: {
+            '200': {
+              description: 'Dead letters',
+              content: json({ type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: ref('DeadLetter') } } }),
+            },
+          },
+        },
+      },
+      '/dead-letters/{id}/replay': {
+        post: {
+          operationId: 'replayDeadLetter',
+          summary: 'Put a dead-lettered job back on its queue with its original ids',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'Replayed',
+              content: json({ type: 'object', required: ['queue', 'jobId', 'jobName'], properties: { queue: { type: 'string' }, jobId: { type: 'string' }, jobName: { type: 'string' } } }),
+            },
+            '404': error('No such entry'),
+            '409': error('The job id is in use on its queue'),
+            '400': error('The payload is still invalid'),
+          },
+        },
+      },
+      '/health/live': { get: { operationId: 'live', summary: 'Liveness', responses: { '200': { description: 'Alive' }, '503': { description: 'Stalled' } } } },
+      '/health/ready': { get: { operationId: 'ready', summary: 'Readiness', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
+      '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+    },
+    components: {
+      schemas: {
+        PipelineRun: schema(PipelineRunSchema),
+        TriggerRun: schema(TriggerRunBodySchema),
+        DeadLetter: schema(DeadLetterPayloadSchema.extend({ id: z.string() })),
+        Error: schema(ErrorBodySchema),
+      },
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { STAGE_NAMES } from './stage-name';
+
+export const RUN_STATES = ['queued', 'running', 'awaiting', 'succeeded', 'failed'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const STAGE_STATUSES = ['pending', 'queued', 'running', 'awaiting', 'succeeded', 'failed'] as const;
+export type StageStatus = (typeof STAGE_STATUSES)[number];
+
+export const RunErrorSchema = z.object({
+  stage: z.enum(STAGE_NAMES).optional(),
+  code: z.string(),
+  message: z.string(),
+});
+export type RunError = z.infer<typeof RunErrorSchema>;
+
+export const StageRecordSchema = z.object({
+  stage: z.enum(STAGE_NAMES),
+  status: z.enum(STAGE_STATUSES),
+  attempts: z.number().int(),
+  queuedAt: z.number().int().optional(),
+  startedAt: z.number().int().optional(),
+  finishedAt: z.number().int().optional(),
+  durationMs: z.number().int().optional(),
+  artifacts: z.record(z.string(), z.string()),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  awaiting: z.string().optional(),
+});
+export type StageRecord = z.infer<typeof StageRecordSchema>;
+
+export const RunTriggerSchema = z.object({
+  kind: z.enum(['manual', 'upstream', 'advisory']),
+  ref: z.string().max(512).optional(),
+});
+export type RunTrigger = z.infer<typeof RunTriggerSchema>;
+
+/** One run through the stages for one definition and one trigger. */
+export const PipelineRunSchema = z.object({
+  id: z.string(),
+  definition: z.string(),
+  trigger: RunTriggerSchema,
+  state: z.enum(RUN_STATES),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+  finishedAt: z.number().int().optional(),
+  traceId: z.string().optional(),
+  stages: z.array(StageRecordSchema),
+  error: RunErrorSchema.optional(),
+});
+export type PipelineRun = z.infer<typeof PipelineRunSchema>;

@@ -1,0 +1,59 @@
+import { Global, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { QueueModule, type RedisProfile } from '@patch-factory/queue';
+import { StoreModule } from '@patch-factory/store';
+import { JOB_OPTIONS } from './job-options';
+import { NotImplementedExecutor } from './not-implemented.executor';
+import { RunDeadLetterHooks } from './run-dead-letter.hooks';
+import { RunLauncher } from './run-launcher';
+import { executorToken, type StageExecutor } from './stage-executor';
+import { stageProcessorFor } from './stage-processor.factory';
+import { StageRunner } from './stage-runner';
+import { STAGE_JOB, type RunStage } from './transitions';
+
+export type ExecutorBinding = StageExecutor | Type<StageExecutor>;
+
+export interface PipelineModuleOptions {
+  service: string;
+  /** The stages this process runs (their workers start at boot). */
+  stages: readonly RunStage[];
+  /** Executors by stage; a stage without one fails with `stage-not-implemented`. */
+  executors?: Partial<Record<RunStage, ExecutorBinding>>;
+  profile?: RedisProfile;
+}
+
+function executorProvider(stage: RunStage, binding: ExecutorBinding | undefined): Provider {
+  const token = executorToken(stage);
+  if (!binding) return { provide: token, useValue: new NotImplementedExecutor() };
+  return typeof binding === 'function' ? { provide: token, useClass: binding } : { provide: token, useValue: binding };
+}
+
+/**
+ * The backbone of a service: queue workers for its stages, the run store, the run
+ * launcher and dead-letter handling. Services are this module plus their wiring.
+ */
+@Global()
+@Module({})
+export class PipelineModule {
+  static forService(options: PipelineModuleOptions): DynamicModule {
+    return {
+      module: PipelineModule,
+      imports: [
+        StoreModule.forRoot(),
+        QueueModule.forRoot({
+          service: options.service,
+          owns: options.stages.map((s) => STAGE_JOB[s]),
+          jobOptions: JOB_OPTIONS,
+          deadLetterHooks: RunDeadLetterHooks,
+          ...(options.profile ? { profile: options.profile } : {}),
+        }),
+      ],
+      providers: [
+        StageRunner,
+        RunLauncher,
+        ...options.stages.map((s) => executorProvider(s, options.executors?.[s])),
+        ...options.stages.map((s) => stageProcessorFor(s)),
+      ],
+      exports: [RunLauncher, StageRunner],
+    };
+  }
+}

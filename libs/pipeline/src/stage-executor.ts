@@ -1,0 +1,43 @@
+import type { PipelineRun } from '@patch-factory/contracts';
+import type { Logger } from '@patch-factory/telemetry';
+import type { RunStage } from './transitions';
+
+/** What an executor knows about the stage it runs. */
+export interface StageContext {
+  runId: string;
+  stage: RunStage;
+  /** The definition file, relative to the catalog root. */
+  definition: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /**
+   * Key for every external effect of this stage (`<runId>:<stage>`): the same on every
+   * attempt, so an effect keyed by it happens once although a job may run twice.
+   */
+  idempotencyKey: string;
+  /** Aborted when the worker shuts down; stop and let the job be released. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** The run as stored (artifacts of earlier stages). */
+  loadRun(): Promise<PipelineRun | undefined>;
+}
+
+export interface StageResult {
+  /** References to what the stage produced (digests, paths, URLs), merged into the run. */
+  artifacts?: Record<string, string>;
+  /** Park the run at this stage until an outside event resumes it (e.g. a PR merge). */
+  await?: { reason: string };
+}
+
+/**
+ * The work of one stage. Throw RetryableError or TerminalError (libs/contracts) with a
+ * stable code; anything else counts as a retryable `executor-failed`.
+ */
+export interface StageExecutor {
+  execute(ctx: StageContext): Promise<StageResult | void>;
+}
+
+/** Injection token of the executor of a stage. */
+export function executorToken(stage: RunStage): string {
+  return `patch-factory.executor.${stage}`;
+}

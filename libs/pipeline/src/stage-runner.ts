@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { context as otelContext } from '@opentelemetry/api';
+import { ErrorCode, PipelineError, TerminalError, type StageJobPayload } from '@patch-factory/contracts';
+import { JobProducer, type JobContext } from '@patch-factory/queue';
+import { RunRepository } from '@patch-factory/store';
+import { FactoryMetrics, LOGGER, extractTrace, inSpan, injectTrace, type Logger } from '@patch-factory/telemetry';
+import { JOB_OPTIONS } from './job-options';
+import type { StageExecutor, StageResult } from './stage-executor';
+import { STAGE_JOB, nextStage, stageJobId, type RunStage } from './transitions';
+
+const MAX_ARTIFACTS = 64;
+const MAX_ARTIFACT_CHARS = 2048;
+
+/**
+ * Runs one stage of a run: marks it started, calls the stage's executor, records the
+ * result and enqueues the next stage (the one place where follow-up jobs are chained).
+ * A duplicate delivery of a finished stage only re-ensures the next job exists.
+ */
+@Injectable()
+export class StageRunner {
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly producer: JobProducer,
+    private readonly metrics: FactoryMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async run(stage: RunStage, payload: StageJobPayload, executor: StageExecutor, job: JobContext): Promise<string> {
+    const startedAt = Date.now();
+    this.metrics.handoffLatency.observe({ stage }, Math.max(0, startedAt - job.job.timestamp) / 1000);
+    const attrs = { 'pf.run_id': payload.runId, 'pf.stage': stage, 'pf.definition': payload.definition };
+    return inSpan(`stage ${stage}`, extractTrace(payload.trace), attrs, async () => {
+      const start = await this.runs.startStage(payload.runId, stage, startedAt);
+      switch (start.kind) {
+        case 'missing':
+          throw new TerminalError(ErrorCode.runNotFound, `run ${payload.runId} does not exist (stage ${stage})`);
+        case 'no-stage':
+          throw new TerminalError('stage-not-in-run', `run ${payload.runId} has no ${stage} stage`);
+        case 'ended':
+          job.logger.info({ runId: payload.runId, state: start.state }, 'run already ended; stage job skipped');
+          return 'skipped';
+        case 'done':
+          await this.enqueueNext(stage, payload);
+          return 'already-done';
+        case 'started':
+          break;
+      }
+      let result: StageResult | void;
+      try {
+        result = await executor.execute({
+          runId: payload.runId,
+          stage,
+          definition: payload.definition,
+          attempt: start.attempts,
+          idempotencyKey: `${payload.runId}:${stage}`,
+          signal: job.signal,
+          logger: job.logger.child({ runId: payload.runId, stage }),
+          loadRun: () => this.runs.get(payload.runId),
+        });
+      } catch (error) {
+        await this.recordFailure(stage, payload, job, error, startedAt);
+        throw error;
+      }
+      const durationMs = Date.now() - startedAt;
+      if (result?.await) {
+        await this.runs.awaitStage(payload.runId, stage, result.await.reason.slice(0, 512));
+        this.metrics.stageDuration.observe({ stage, outcome: 'awaiting' }, durationMs / 1000);
+        return 'awaiting';
+      }
+      const next = nextStage(stage);
+      const artifacts = checkArtifacts(stage, result?.artifacts ?? {});
+      const done = await this.runs.completeStage(payload.runId, stage, { durationMs, artifacts, next });
+      this.metrics.stageDuration.observe({ stage, outcome: 'succeeded' }, durationMs / 1000);
+      if (done === 'ended') return 'run-ended';
+      if (next) await this.enqueueNext(stage, payload);
+      else job.logger.info({ runId: payload.runId }, 'run succeeded');
+      return 'succeeded';
+    });
+  }
+
+  private async enqueueNext(stage: RunStage, payload: StageJobPayload): Promise<void> {
+    const next = nextStage(stage);
+    if (!next) return;
+    const trace = injectTrace(otelContext.active());
+    await this.producer.enqueue(
+      STAGE_JOB[next],
+      { v: 1, runId: payload.runId, definition: payload.definition, ...(trace ? { trace } : {}) },
+      { jobId: stageJobId(payload.runId, next) },
+    );
+  }
+
+  private async recordFailure(stage: RunStage, payload: StageJobPayload, job: JobContext, error: unknown, startedAt: number): Promise<void> {
+    this.metrics.stageDuration.observe({ stage, outcome: 'failed' }, (Date.now() - startedAt) / 1000);
+    const code = error instanceof PipelineError ? error.code : ErrorCode.executorFailed;
+    const message = error instanceof Error ? error.message : String(error);
+    const attempts = job.job.opts.attempts ?? JOB_OPTIONS[STAGE_JOB[stage]].attempts;
+    const final = (error instanceof PipelineError && !error.retryable) || job.job.attemptsMade + 1 >= attempts;
+    try {
+      if (final) await this.runs.failRun(payload.runId, stage, code, message);
+      else await this.runs.noteAttemptFailure(payload.runId, stage, code, message);
+    } catch (e) {
+      this.logger.error({ runId: payload.runId, stage, err: (e as Error).message }, 'could not record a stage failure');
+    }
+  }
+}
+
+function checkArtifacts(stage: RunStage, artifacts: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(artifacts);
+  if (entries.length > MAX_ARTIFACTS) {
+    throw new TerminalError('invalid-artifacts', `stage ${stage} returned ${entries.length} artifacts; at most ${MAX_ARTIFACTS}`);
+  }
+  for (const [k, v] of entries) {
+    if (!/^[a-z][a-z0-9._-]{0,63}$/.test(k) || typeof v !== 'string' || v.length > MAX_ARTIFACT_CHARS) {
+      throw new TerminalError('invalid-artifacts', `stage ${stage} returned an invalid artifact "${k.slice(0, 64)}"`);
+    }
+  }
+  return artifacts;
+}

@@ -1,0 +1,78 @@
+import type { JobName, ServiceName, StageName } from '@patch-factory/contracts';
+
+/**
+ * THE stage order of the factory, in one place:
+ *
+ *   watch → plan → patch → build → test → scan → sign → publish → review → promote → notify
+ *
+ * `watch` is where runs come from (sources polled by the watcher); a PipelineRun starts
+ * at `plan` and ends after `notify`.
+ */
+export const TRANSITIONS = {
+  watch: 'plan',
+  plan: 'patch',
+  patch: 'build',
+  build: 'test',
+  test: 'scan',
+  scan: 'sign',
+  sign: 'publish',
+  publish: 'review',
+  review: 'promote',
+  promote: 'notify',
+  notify: null,
+} as const satisfies Record<StageName, StageName | null>;
+
+/** The stages a run goes through, in order. */
+export type RunStage = Exclude<StageName, 'watch'>;
+export const RUN_ENTRY: RunStage = 'plan';
+export const RUN_STAGES: readonly RunStage[] = (() => {
+  const order: RunStage[] = [];
+  for (let s: StageName | null = RUN_ENTRY; s; s = TRANSITIONS[s]) order.push(s as RunStage);
+  return order;
+})();
+
+export function nextStage(stage: RunStage): RunStage | null {
+  return TRANSITIONS[stage];
+}
+
+export function isRunStage(value: string): value is RunStage {
+  return (RUN_STAGES as readonly string[]).includes(value);
+}
+
+/** The job that carries a stage. */
+export const STAGE_JOB = {
+  plan: 'stage.plan',
+  patch: 'stage.patch',
+  build: 'stage.build',
+  test: 'stage.test',
+  scan: 'stage.scan',
+  sign: 'stage.sign',
+  publish: 'stage.publish',
+  review: 'stage.review',
+  promote: 'stage.promote',
+  notify: 'stage.notify',
+} as const satisfies Record<RunStage, JobName>;
+
+/** Which service runs each stage. */
+export const STAGE_OWNER = {
+  watch: 'watcher',
+  plan: 'orchestrator',
+  patch: 'orchestrator',
+  build: 'builder',
+  test: 'tester',
+  scan: 'scanner',
+  sign: 'signer',
+  publish: 'publisher',
+  review: 'orchestrator',
+  promote: 'orchestrator',
+  notify: 'notifier',
+} as const satisfies Record<StageName, ServiceName>;
+
+export function stagesOwnedBy(service: ServiceName): RunStage[] {
+  return RUN_STAGES.filter((s) => STAGE_OWNER[s] === service);
+}
+
+/** Deterministic job id of a stage of a run: a stage is enqueued once per run. */
+export function stageJobId(runId: string, stage: RunStage): string {
+  return `${runId}.${stage}`;
+}

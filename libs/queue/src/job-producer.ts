@@ -1,0 +1,59 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CONFIG, type Env } from '@patch-factory/config';
+import { queueOfJob, type JobName, type JobPayload, type QueueName } from '@patch-factory/contracts';
+import type { JobPolicy } from './job-options.types';
+import { validatePayload } from './payload-validation';
+import { QUEUE_OPTIONS, REDIS_CONNECTION, type QueueModuleOptions } from './queue.options';
+
+/** BullMQ options of a job from its row of the job-options table. */
+export function bullJobOptions(policy: JobPolicy, backoffDelayMs?: number): JobsOptions {
+  return {
+    attempts: policy.attempts,
+    backoff: { type: policy.backoff.type, delay: backoffDelayMs ?? policy.backoff.delayMs },
+    removeOnComplete: { age: policy.keepCompleted.ageSeconds, count: policy.keepCompleted.count },
+    removeOnFail: { age: policy.keepFailed.ageSeconds, count: policy.keepFailed.count },
+  };
+}
+
+/** Typed producer: the payload type follows the job name; validated before it leaves. */
+@Injectable()
+export class JobProducer implements OnApplicationShutdown {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    @Inject(REDIS_CONNECTION) private readonly redis: Redis,
+    @Inject(CONFIG) private readonly config: Env,
+    @Inject(QUEUE_OPTIONS) private readonly options: QueueModuleOptions,
+  ) {}
+
+  /**
+   * Enqueues a job under a deterministic id; enqueueing the same id again is a no-op
+   * (rule 3: a retried producer has its effect once). Returns the job id.
+   */
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: { jobId: string; delayMs?: number }): Promise<string> {
+    const data = validatePayload(name, payload);
+    const policy = this.options.jobOptions[name];
+    const job = await this.queue(queueOfJob(name)).add(name, data, {
+      ...bullJobOptions(policy, this.config.PF_BACKOFF_DELAY_MS),
+      jobId: opts.jobId,
+      ...(opts.delayMs ? { delay: opts.delayMs } : {}),
+    });
+    return job.id ?? opts.jobId;
+  }
+
+  /** The BullMQ queue object of a queue name (created once per process). */
+  queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.redis, prefix: this.config.PF_PREFIX });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './store-keys';
+export * from './run.repository';
+export * from './store.module';

@@ -1,0 +1,202 @@
+import type { Redis } from 'ioredis';
+import {
+  PipelineRunSchema,
+  type PipelineRun,
+  type RunState,
+  type RunTrigger,
+  type StageName,
+  type StageRecord,
+} from '@patch-factory/contracts';
+import { StoreKeys } from './store-keys';
+import {
+  AWAIT_STAGE,
+  COMPLETE_STAGE,
+  FAIL_RUN,
+  NOTE_ATTEMPT_FAILURE,
+  REOPEN_STAGE,
+  START_STAGE,
+} from './run-scripts.lua';
+
+export interface NewRun {
+  id: string;
+  definition: string;
+  trigger: RunTrigger;
+  stages: readonly StageName[];
+  traceId?: string;
+  now: number;
+}
+
+/** Outcome word of a transition script. */
+export type TransitionResult = 'ok' | 'dup' | 'ended' | 'missing' | 'no-stage';
+export type StartResult =
+  | { kind: 'started'; attempts: number }
+  | { kind: 'done' }
+  | { kind: 'ended'; state: string }
+  | { kind: 'missing' | 'no-stage' };
+
+export interface RunQuery {
+  state?: RunState;
+  definition?: string;
+  limit?: number;
+}
+
+type ScriptRunner = (numKeys: number, ...args: (string | number)[]) => Promise<string[]>;
+
+/**
+ * PipelineRun state in Redis: one hash per run plus sorted-set indexes by creation, by
+ * state and by definition. Transitions are atomic Lua scripts; no business rules here
+ * beyond keeping a finished stage finished.
+ */
+export class RunRepository {
+  private readonly keys: StoreKeys;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.keys = new StoreKeys(prefix);
+  }
+
+  async create(run: NewRun): Promise<void> {
+    const key = this.keys.run(run.id);
+    const fields: Record<string, string> = {
+      id: run.id,
+      definition: run.definition,
+      trigger: JSON.stringify(run.trigger),
+      state: 'queued',
+      createdAt: String(run.now),
+      updatedAt: String(run.now),
+      completions: '0',
+    };
+    if (run.traceId) fields['traceId'] = run.traceId;
+    run.stages.forEach((stage, i) => {
+      const rec: StageRecord = { stage, status: i === 0 ? 'queued' : 'pending', attempts: 0, artifacts: {} };
+      if (i === 0) rec.queuedAt = run.now;
+      fields[`stage:${stage}`] = JSON.stringify(rec);
+    });
+    fields['order'] = run.stages.join(',');
+    if (await this.redis.exists(key)) throw new Error(`run ${run.id} already exists`);
+    await this.redis
+      .multi()
+      .hset(key, fields)
+      .zadd(this.keys.allRuns(), run.now, run.id)
+      .zadd(this.keys.runsInState('queued'), run.now, run.id)
+      .zadd(this.keys.runsOfDefinition(run.definition), run.now, run.id)
+      .exec();
+  }
+
+  async get(id: string): Promise<PipelineRun | undefined> {
+    const h = await this.redis.hgetall(this.keys.run(id));
+    return toRun(h);
+  }
+
+  /** How many times the run reached its end (1 for a finished run: the exactly-once check). */
+  async completions(id: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.run(id), 'completions')) ?? 0);
+  }
+
+  async list(query: RunQuery = {}): Promise<PipelineRun[]> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
+    const index = query.state
+      ? this.keys.runsInState(query.state)
+      : query.definition
+        ? this.keys.runsOfDefinition(query.definition)
+        : this.keys.allRuns();
+    const ids = await this.redis.zrevrange(index, 0, limit * 4 - 1);
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.keys.run(id));
+    const rows = (await pipe.exec()) ?? [];
+    const runs: PipelineRun[] = [];
+    for (const [, h] of rows) {
+      const run = toRun(h as Record<string, string>);
+      if (!run) continue;
+      if (query.state && run.state !== query.state) continue;
+      if (query.definition && run.definition !== query.definition) continue;
+      runs.push(run);
+      if (runs.length >= limit) break;
+    }
+    return runs;
+  }
+
+  async startStage(id: string, stage: StageName, now = Date.now()): Promise<StartResult> {
+    const [kind, extra] = await this.script('pfStartStage', START_STAGE, id, stage, now);
+    if (kind === 'started') return { kind, attempts: Number(extra) };
+    if (kind === 'ended') return { kind, state: extra ?? '' };
+    return { kind: kind as 'done' | 'missing' | 'no-stage' };
+  }
+
+  async completeStage(
+    id: string,
+    stage: StageName,
+    result: { durationMs: number; artifacts: Record<string, string>; next: StageName | null },
+    now = Date.now(),
+  ): Promise<TransitionResult> {
+    const [kind] = await this.script(
+      'pfCompleteStage',
+      COMPLETE_STAGE,
+      id,
+      stage,
+      now,
+      Math.round(result.durationMs),
+      JSON.stringify(result.artifacts),
+      result.next ?? '',
+    );
+    return kind as TransitionResult;
+  }
+
+  async awaitStage(id: string, stage: StageName, reason: string, now = Date.now()): Promise<TransitionResult> {
+    const [kind] = await this.script('pfAwaitStage', AWAIT_STAGE, id, stage, now, reason);
+    return kind as TransitionResult;
+  }
+
+  async noteAttemptFailure(id: string, stage: StageName, code: string, message: string, now = Date.now()): Promise<TransitionResult> {
+    const [kind] = await this.script('pfNoteFailure', NOTE_ATTEMPT_FAILURE, id, stage, now, code, message);
+    return kind as TransitionResult;
+  }
+
+  async failRun(id: string, stage: StageName, code: string, message: string, now = Date.now()): Promise<TransitionResult> {
+    const [kind] = await this.script('pfFailRun', FAIL_RUN, id, stage, now, code, message);
+    return kind as TransitionResult;
+  }
+
+  async reopenStage(id: string, stage: StageName, now = Date.now()): Promise<TransitionResult> {
+    const [kind] = await this.script('pfReopenStage', REOPEN_STAGE, id, stage, now);
+    return kind as TransitionResult;
+  }
+
+  private async script(name: string, lua: string, id: string, ...args: (string | number)[]): Promise<string[]> {
+    const client = this.redis as unknown as Record<string, ScriptRunner | undefined>;
+    if (!client[name]) this.redis.defineCommand(name, { lua });
+    const keys = [this.keys.run(id), ...this.keys.stateIndexKeys()];
+    const run = client[name] as ScriptRunner;
+    return run.call(this.redis, keys.length, ...keys, id, ...args);
+  }
+}
+
+function toRun(h: Record<string, string> | null | undefined): PipelineRun | undefined {
+  if (!h || !h['id'] || !h['order']) return undefined;
+  const stages = h['order']
+    .split(',')
+    .map((s) => h[`stage:${s}`])
+    .filter((raw): raw is string => typeof raw === 'string')
+    .map((raw) => normaliseStage(JSON.parse(raw) as StageRecord));
+  const run = {
+    id: h['id'],
+    definition: h['definition'],
+    trigger: JSON.parse(h['trigger'] ?? '{"kind":"manual"}') as RunTrigger,
+    state: h['state'],
+    createdAt: Number(h['createdAt']),
+    updatedAt: Number(h['updatedAt']),
+    finishedAt: h['finishedAt'] ? Number(h['finishedAt']) : undefined,
+    traceId: h['traceId'],
+    stages,
+    error: h['error'] ? JSON.parse(h['error']) : undefined,
+  };
+  return PipelineRunSchema.parse(run);
+}
+
+/** cjson writes an empty object as `{}` but an emptied one may come back as `[]`. */
+function normaliseStage(rec: StageRecord): StageRecord {
+  if (Array.isArray(rec.artifacts)) rec.artifacts = {};
+  return rec;
+}

@@ -1,0 +1,26 @@
+import { RUN_STATES, type RunState } from '@patch-factory/contracts';
+
+/**
+ * Redis keys of the domain store. Every key carries the `{store}` hash tag so that the
+ * multi-key scripts below run on Redis Cluster too (one slot for the store).
+ */
+export class StoreKeys {
+  constructor(private readonly prefix: string) {}
+
+  run(id: string): string {
+    return `${this.prefix}:{store}:run:${id}`;
+  }
+  allRuns(): string {
+    return `${this.prefix}:{store}:runs`;
+  }
+  runsInState(state: RunState): string {
+    return `${this.prefix}:{store}:runs:state:${state}`;
+  }
+  runsOfDefinition(definition: string): string {
+    return `${this.prefix}:{store}:runs:def:${definition}`;
+  }
+  /** The state index keys, in the order the Lua scripts expect them (KEYS[2..]). */
+  stateIndexKeys(): string[] {
+    return RUN_STATES.map((s) => this.runsInState(s));
+  }
+}

@@ -1,0 +1,25 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { RunRepository } from './run.repository';
+
+/** Injection token of the ioredis client the store uses (provided by the queue module). */
+export const STORE_REDIS = Symbol('patch-factory.store-redis');
+export const STORE_PREFIX = Symbol('patch-factory.store-prefix');
+
+@Global()
+@Module({})
+export class StoreModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: StoreModule,
+      providers: [
+        {
+          provide: RunRepository,
+          inject: [STORE_REDIS, STORE_PREFIX],
+          useFactory: (redis: Redis, prefix: string) => new RunRepository(redis, prefix),
+        },
+      ],
+      exports: [RunRepository],
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export * from './repo-root';
+export * from './redis-server';
+export * from './test-effects';
+export * from './test-executors';
+export * from './service-process';
+export * from './wait-for';

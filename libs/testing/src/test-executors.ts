@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { CONFIG, type Env } from '@patch-factory/config';
+import { TerminalError } from '@patch-factory/contracts';
+import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { REDIS_CONNECTION } from '@patch-factory/queue';
+import { TestEffects } from './test-effects';
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+/**
+ * The executor the backbone tests register for every stage. It performs one side effect
+ * per idempotency key (counted in Redis), optionally after a delay (PF_TEST_STAGE_DELAY_MS),
+ * and misbehaves on purpose for definitions under `poison/`:
+ *   poison/throw-<stage>.yaml     throws at <stage> on every attempt
+ *   poison/terminal-<stage>.yaml  throws a TerminalError at <stage>
+ *   poison/crash-<stage>.yaml     kills its own process (SIGKILL) at <stage>
+ */
+@Injectable()
+export class CountingExecutor implements StageExecutor {
+  private readonly effects: TestEffects;
+  private readonly delayMs = Number(process.env['PF_TEST_STAGE_DELAY_MS'] ?? 0);
+
+  constructor(
+    @Inject(REDIS_CONNECTION) private readonly redis: Redis,
+    @Inject(CONFIG) config: Env,
+  ) {
+    this.effects = new TestEffects(redis, config.PF_PREFIX);
+  }
+
+  async execute(ctx: StageContext): Promise<StageResult> {
+    await this.redis.incr(this.effects.key(`calls:${ctx.runId}`));
+    const poison = /^poison\/(throw|terminal|crash)-([a-z]+)\.yaml$/.exec(ctx.definition);
+    if (poison && poison[2] === ctx.stage) {
+      if (poison[1] === 'crash') process.kill(process.pid, 'SIGKILL');
+      if (poison[1] === 'terminal') throw new TerminalError('test-poison', `poison definition refuses stage ${ctx.stage}`);
+      throw new Error(`poison definition fails stage ${ctx.stage} (attempt ${ctx.attempt})`);
+    }
+    if (this.delayMs > 0) await sleep(this.delayMs, ctx.signal);
+    const first = await this.redis.set(this.effects.key(`effect:${ctx.idempotencyKey}`), '1', 'NX');
+    if (first === 'OK') await this.redis.incr(this.effects.key(`effects:${ctx.runId}`));
+    return { artifacts: { [`${ctx.stage}.attempt`]: String(ctx.attempt) } };
+  }
+}
