@@ -1,10 +1,15 @@
 import { z } from 'zod';
-import { DefinitionPathSchema, RUN_STATES, RunTriggerSchema } from '@patch-factory/contracts';
+import { DefinitionPathSchema, RUN_STATES, RunTriggerSchema, STAGE_NAMES } from '@patch-factory/contracts';
+
+const RUN_STAGE_NAMES = STAGE_NAMES.filter((s) => s !== 'watch') as [Exclude<(typeof STAGE_NAMES)[number], 'watch'>, ...Exclude<(typeof STAGE_NAMES)[number], 'watch'>[]];
 
 export const TriggerRunBodySchema = z
   .object({
     definition: DefinitionPathSchema,
     trigger: RunTriggerSchema.optional(),
+    /** First and last stage of a partial run (e.g. build → publish for a rebuild). */
+    from: z.enum(RUN_STAGE_NAMES).optional(),
+    to: z.enum(RUN_STAGE_NAMES).optional(),
   })
   .strict();
 

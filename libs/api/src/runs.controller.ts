@@ -33,6 +33,9 @@ export class RunsController {
   @HttpCode(202)
   async trigger(@Body() body: unknown): Promise<{ runId: string; traceId: string }> {
     const req = parseRequest(TriggerRunBodySchema, body, 'body');
-    return this.launcher.launch(req.definition, req.trigger ?? { kind: 'manual' });
+    return this.launcher.launch(req.definition, req.trigger ?? { kind: 'manual' }, {
+      ...(req.from ? { from: req.from } : {}),
+      ...(req.to ? { to: req.to } : {}),
+    });
   }
 }

@@ -6,7 +6,7 @@ import { RunRepository } from '@patch-factory/store';
 import { inSpan, injectTrace } from '@patch-factory/telemetry';
 import { context as otelContext } from '@opentelemetry/api';
 import { newRunId } from './run-id';
-import { RUN_ENTRY, RUN_STAGES, STAGE_JOB, stageJobId } from './transitions';
+import { STAGE_JOB, runStagesBetween, stageJobId, type RunStage } from './transitions';
 
 /** Starts pipeline runs: records the run, opens its trace, enqueues its first stage. */
 @Injectable()
@@ -16,26 +16,38 @@ export class RunLauncher {
     private readonly producer: JobProducer,
   ) {}
 
-  async launch(definition: string, trigger: RunTrigger = { kind: 'manual' }): Promise<{ runId: string; traceId: string }> {
+  /** Starts a run of `definition` through the whole pipeline, or the stages `from`…`to` only. */
+  async launch(
+    definition: string,
+    trigger: RunTrigger = { kind: 'manual' },
+    range: { from?: RunStage; to?: RunStage } = {},
+  ): Promise<{ runId: string; traceId: string }> {
     const parsed = DefinitionPathSchema.safeParse(definition);
     if (!parsed.success) {
       throw new TerminalError(ErrorCode.invalidPayload, `definition: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     }
+    let stages: RunStage[];
+    try {
+      stages = runStagesBetween(range.from, range.to);
+    } catch (error) {
+      throw new TerminalError(ErrorCode.invalidPayload, (error as Error).message);
+    }
+    const entry = stages[0] as RunStage;
     const runId = newRunId();
     return inSpan('pipeline.run', otelContext.active(), { 'pf.run_id': runId, 'pf.definition': definition, 'pf.trigger': trigger.kind }, async () => {
       const traceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
       const now = Date.now();
-      await this.runs.create({ id: runId, definition: parsed.data, trigger, stages: RUN_STAGES, traceId, now });
+      await this.runs.create({ id: runId, definition: parsed.data, trigger, stages, traceId, now });
       const carrier = injectTrace();
       try {
         await this.producer.enqueue(
-          STAGE_JOB[RUN_ENTRY],
+          STAGE_JOB[entry],
           { v: 1, runId, definition: parsed.data, ...(carrier ? { trace: carrier } : {}) },
-          { jobId: stageJobId(runId, RUN_ENTRY) },
+          { jobId: stageJobId(runId, entry) },
         );
       } catch (error) {
         await this.runs
-          .failRun(runId, RUN_ENTRY, 'enqueue-failed', `the first stage could not be enqueued: ${(error as Error).message}`)
+          .failRun(runId, entry, 'enqueue-failed', `the first stage could not be enqueued: ${(error as Error).message}`)
           .catch(() => undefined);
         throw error;
       }

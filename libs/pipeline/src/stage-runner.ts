@@ -6,7 +6,7 @@ import { RunRepository } from '@patch-factory/store';
 import { FactoryMetrics, LOGGER, extractTrace, inSpan, injectTrace, type Logger } from '@patch-factory/telemetry';
 import { JOB_OPTIONS } from './job-options';
 import type { StageExecutor, StageResult } from './stage-executor';
-import { STAGE_JOB, nextStage, stageJobId, type RunStage } from './transitions';
+import { STAGE_JOB, stageJobId, type RunStage } from './transitions';
 
 const MAX_ARTIFACTS = 64;
 const MAX_ARTIFACT_CHARS = 2048;
@@ -40,7 +40,7 @@ export class StageRunner {
           job.logger.info({ runId: payload.runId, state: start.state }, 'run already ended; stage job skipped');
           return 'skipped';
         case 'done':
-          await this.enqueueNext(stage, payload);
+          await this.enqueueNext(start.next as RunStage | null, payload);
           return 'already-done';
         case 'started':
           break;
@@ -67,19 +67,18 @@ export class StageRunner {
         this.metrics.stageDuration.observe({ stage, outcome: 'awaiting' }, durationMs / 1000);
         return 'awaiting';
       }
-      const next = nextStage(stage);
       const artifacts = checkArtifacts(stage, result?.artifacts ?? {});
-      const done = await this.runs.completeStage(payload.runId, stage, { durationMs, artifacts, next });
+      const done = await this.runs.completeStage(payload.runId, stage, { durationMs, artifacts });
       this.metrics.stageDuration.observe({ stage, outcome: 'succeeded' }, durationMs / 1000);
-      if (done === 'ended') return 'run-ended';
-      if (next) await this.enqueueNext(stage, payload);
-      else job.logger.info({ runId: payload.runId }, 'run succeeded');
+      if (done.kind === 'ended') return 'run-ended';
+      if (done.next) await this.enqueueNext(done.next as RunStage, payload);
+      else if (done.kind === 'ok') job.logger.info({ runId: payload.runId }, 'run succeeded');
       return 'succeeded';
     });
   }
 
-  private async enqueueNext(stage: RunStage, payload: StageJobPayload): Promise<void> {
-    const next = nextStage(stage);
+  /** The one place where a follow-up job is chained: the run's next stage, under its deterministic id. */
+  private async enqueueNext(next: RunStage | null, payload: StageJobPayload): Promise<void> {
     if (!next) return;
     const trace = injectTrace(otelContext.active());
     await this.producer.enqueue(

@@ -31,6 +31,17 @@ export const RUN_STAGES: readonly RunStage[] = (() => {
   return order;
 })();
 
+/**
+ * The stages of a run that covers only part of the pipeline, in table order: for example
+ * a rebuild of an unchanged definition runs build → publish.
+ */
+export function runStagesBetween(from: RunStage = RUN_ENTRY, to: RunStage = RUN_STAGES[RUN_STAGES.length - 1] as RunStage): RunStage[] {
+  const a = RUN_STAGES.indexOf(from);
+  const b = RUN_STAGES.indexOf(to);
+  if (a < 0 || b < 0 || a > b) throw new RangeError(`no run goes from ${from} to ${to}: ${from} must come before ${to} in ${RUN_STAGES.join(' → ')}`);
+  return RUN_STAGES.slice(a, b + 1);
+}
+
 export function nextStage(stage: RunStage): RunStage | null {
   return TRANSITIONS[stage];
 }

@@ -23,15 +23,25 @@ end
 local function putStage(name, rec)
   redis.call('HSET', runKey, 'stage:' .. name, cjson.encode(rec))
 end
+-- The stage after this one in the run's own stage list ('' after the last).
+local function stageAfter(name)
+  local order = redis.call('HGET', runKey, 'order') or ''
+  local found = false
+  for s in string.gmatch(order, '[^,]+') do
+    if found then return s end
+    if s == name then found = true end
+  end
+  return ''
+end
 if redis.call('EXISTS', runKey) == 0 then return {'missing'} end
 local rec = getStage(stage)
 if not rec then return {'no-stage'} end
 local state = redis.call('HGET', runKey, 'state')
 `;
 
-/** A worker starts (or restarts) a stage. */
+/** A worker starts (or restarts) a stage; 'done' also names the next stage. */
 export const START_STAGE = `${PRELUDE}
-if rec.status == 'succeeded' then return {'done'} end
+if rec.status == 'succeeded' then return {'done', stageAfter(stage)} end
 if state == 'failed' or state == 'succeeded' then return {'ended', state} end
 rec.status = 'running'
 rec.attempts = rec.attempts + 1
@@ -41,9 +51,9 @@ setState('running')
 return {'started', tostring(rec.attempts)}
 `;
 
-/** A stage succeeded: record it and queue the next stage, or finish the run. ARGV[4] duration, ARGV[5] artifacts JSON, ARGV[6] next stage or ''. */
+/** A stage succeeded: record it and queue the run's next stage (returned), or finish the run. ARGV[4] duration, ARGV[5] artifacts JSON. */
 export const COMPLETE_STAGE = `${PRELUDE}
-if rec.status == 'succeeded' then return {'dup'} end
+if rec.status == 'succeeded' then return {'dup', stageAfter(stage)} end
 if state == 'failed' or state == 'succeeded' then return {'ended', state} end
 rec.status = 'succeeded'
 rec.finishedAt = now
@@ -52,7 +62,7 @@ for k, v in pairs(cjson.decode(ARGV[5])) do rec.artifacts[k] = v end
 rec.error = nil
 rec.awaiting = nil
 putStage(stage, rec)
-local nextStage = ARGV[6]
+local nextStage = stageAfter(stage)
 if nextStage ~= '' then
   local n = getStage(nextStage)
   if n and n.status == 'pending' then
@@ -66,7 +76,7 @@ else
   redis.call('HSET', runKey, 'finishedAt', now)
   redis.call('HINCRBY', runKey, 'completions', 1)
 end
-return {'ok'}
+return {'ok', nextStage}
 `;
 
 /** A stage waits for something outside the pipeline (e.g. a merge). ARGV[4] reason. */

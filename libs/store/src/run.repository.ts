@@ -30,7 +30,7 @@ export interface NewRun {
 export type TransitionResult = 'ok' | 'dup' | 'ended' | 'missing' | 'no-stage';
 export type StartResult =
   | { kind: 'started'; attempts: number }
-  | { kind: 'done' }
+  | { kind: 'done'; next: StageName | null }
   | { kind: 'ended'; state: string }
   | { kind: 'missing' | 'no-stage' };
 
@@ -121,17 +121,19 @@ export class RunRepository {
   async startStage(id: string, stage: StageName, now = Date.now()): Promise<StartResult> {
     const [kind, extra] = await this.script('pfStartStage', START_STAGE, id, stage, now);
     if (kind === 'started') return { kind, attempts: Number(extra) };
+    if (kind === 'done') return { kind, next: (extra || null) as StageName | null };
     if (kind === 'ended') return { kind, state: extra ?? '' };
-    return { kind: kind as 'done' | 'missing' | 'no-stage' };
+    return { kind: kind as 'missing' | 'no-stage' };
   }
 
+  /** Records a finished stage; `next` is the run's following stage (null when the run is done). */
   async completeStage(
     id: string,
     stage: StageName,
-    result: { durationMs: number; artifacts: Record<string, string>; next: StageName | null },
+    result: { durationMs: number; artifacts: Record<string, string> },
     now = Date.now(),
-  ): Promise<TransitionResult> {
-    const [kind] = await this.script(
+  ): Promise<{ kind: TransitionResult; next: StageName | null }> {
+    const [kind, next] = await this.script(
       'pfCompleteStage',
       COMPLETE_STAGE,
       id,
@@ -139,9 +141,8 @@ export class RunRepository {
       now,
       Math.round(result.durationMs),
       JSON.stringify(result.artifacts),
-      result.next ?? '',
     );
-    return kind as TransitionResult;
+    return { kind: kind as TransitionResult, next: (next || null) as StageName | null };
   }
 
   async awaitStage(id: string, stage: StageName, reason: string, now = Date.now()): Promise<TransitionResult> {
