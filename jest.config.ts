@@ -8,7 +8,7 @@ const config: Config = {
   roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/tools'],
   testMatch: ['**/*.spec.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }],
   },
   moduleNameMapper: {
     '^@patch-factory/(?!cli$)([a-z0-9-]+)$': '<rootDir>/libs/$1/src/index.ts',
@@ -16,6 +16,8 @@ const config: Config = {
   testTimeout: 60_000,
   maxWorkers: 2,
   setupFiles: ['reflect-metadata'],
+  // Tests start real processes; if one ever survives its test, do not let it hold CI open.
+  forceExit: true,
 };
 
 export default config;

@@ -56,7 +56,8 @@ export async function bootstrapService(spec: ServiceSpec): Promise<INestApplicat
   }
   const logger = app.get<Logger>(LOGGER);
   const address = app.getHttpServer().address() as { port: number } | null;
-  logger.info({ port: address?.port, pid: process.pid }, 'service started');
+  // Always written, whatever PF_LOG_LEVEL: operators and test harnesses wait for this line.
+  logger.child({}, { level: 'info' }).info({ port: address?.port, pid: process.pid }, 'service started');
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

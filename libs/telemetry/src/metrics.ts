@@ -37,10 +37,11 @@ export class FactoryMetrics {
   readonly queueDepth: Gauge<'queue' | 'state'>;
 
   /** Where queue depths come from (set by the queue library once its queues exist). */
-  depthSource: () => Promise<{ queue: string; state: string; count: number }[]> = async () => [];
+  depthSource: () => Promise<{ queue: string; state: string; count: number }[]> = () => Promise.resolve([]);
 
   constructor(service: string) {
-    const metrics = this;
+    // Read on each scrape, so a source set after construction is used (`this` inside collect is the gauge).
+    const depths = () => this.depthSource();
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
     this.queueDepth = new Gauge({
@@ -50,7 +51,7 @@ export class FactoryMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const row of await metrics.depthSource()) this.set({ queue: row.queue, state: row.state }, row.count);
+        for (const row of await depths()) this.set({ queue: row.queue, state: row.state }, row.count);
       },
     });
   }

@@ -4,3 +4,5 @@ export * from './test-effects';
 export * from './test-executors';
 export * from './service-process';
 export * from './wait-for';
+export * from './api-client';
+export * from './backbone-fixture';

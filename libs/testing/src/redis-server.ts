@@ -30,13 +30,14 @@ export interface RedisServerHandle {
  * A dedicated Debian redis-server for one test (its own port and data folder), for tests
  * that restart or break Redis. AOF on by default, noeviction, as infra/redis.conf.
  */
-export async function startRedisServer(options: { aof?: boolean } = {}): Promise<RedisServerHandle> {
+export async function startRedisServer(options: { aof?: boolean; extraArgs?: string[] } = {}): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pf-redis-'));
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', options.aof === false ? 'no' : 'yes', '--appendfsync', 'everysec',
     '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', join(dir, 'redis.log'),
+    ...(options.extraArgs ?? []),
   ];
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;

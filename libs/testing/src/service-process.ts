@@ -26,7 +26,7 @@ export async function startProcess(entry: string, env: Record<string, string>, t
   });
   let out = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const port = await new Promise<number>((resolve, reject) => {
+  const started = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} did not start within ${timeoutMs} ms:\n${out.slice(-4000)}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -43,6 +43,15 @@ export async function startProcess(entry: string, env: Record<string, string>, t
       reject(new Error(`${entry} exited (${code}) before it started:\n${out.slice(-4000)}`));
     });
   });
+  let port: number;
+  try {
+    port = await started;
+  } catch (error) {
+    // Never leave a half-started process behind (it would keep the test runner alive).
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   return {
     pid: child.pid ?? -1,
     port,

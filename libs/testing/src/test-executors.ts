@@ -19,6 +19,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
  *   poison/throw-<stage>.yaml     throws at <stage> on every attempt
  *   poison/terminal-<stage>.yaml  throws a TerminalError at <stage>
  *   poison/crash-<stage>.yaml     kills its own process (SIGKILL) at <stage>
+ * until the test "cures" the definition (TestEffects.cure). While it works, the key
+ * active:<pid> counts the jobs this process holds and holding:<pid> names them.
  */
 @Injectable()
 export class CountingExecutor implements StageExecutor {
@@ -34,8 +36,20 @@ export class CountingExecutor implements StageExecutor {
 
   async execute(ctx: StageContext): Promise<StageResult> {
     await this.redis.incr(this.effects.key(`calls:${ctx.runId}`));
+    const active = this.effects.key(`active:${process.pid}`);
+    const holding = this.effects.key(`holding:${process.pid}`);
+    await this.redis.multi().incr(active).sadd(holding, ctx.idempotencyKey).exec();
+    try {
+      return await this.work(ctx);
+    } finally {
+      await this.redis.multi().decr(active).srem(holding, ctx.idempotencyKey).exec();
+    }
+  }
+
+  private async work(ctx: StageContext): Promise<StageResult> {
     const poison = /^poison\/(throw|terminal|crash)-([a-z]+)\.yaml$/.exec(ctx.definition);
-    if (poison && poison[2] === ctx.stage) {
+    const cured = poison ? await this.redis.exists(this.effects.key(`cured:${ctx.definition}`)) : 1;
+    if (poison && poison[2] === ctx.stage && !cured) {
       if (poison[1] === 'crash') process.kill(process.pid, 'SIGKILL');
       if (poison[1] === 'terminal') throw new TerminalError('test-poison', `poison definition refuses stage ${ctx.stage}`);
       throw new Error(`poison definition fails stage ${ctx.stage} (attempt ${ctx.attempt})`);

@@ -1,0 +1,29 @@
+/** A small client of the operator API for tests (plain fetch, JSON in and out). */
+export class ApiClient {
+  constructor(readonly base: string) {}
+
+  static onPort(port: number): ApiClient {
+    return new ApiClient(`http://127.0.0.1:${port}`);
+  }
+
+  async request<T = unknown>(method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: T }> {
+    const init: RequestInit = { method, headers: { 'content-type': 'application/json' } };
+    if (raw !== undefined) init.body = raw;
+    else if (body !== undefined) init.body = JSON.stringify(body);
+    const res = await fetch(this.base + path, init);
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  async trigger(definition: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const res = await this.request<{ runId: string }>('POST', '/runs', { definition, ...extra });
+    if (res.status !== 202) throw new Error(`trigger ${definition}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.runId;
+  }
+}

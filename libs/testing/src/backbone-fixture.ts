@@ -1,0 +1,77 @@
+import { Redis } from 'ioredis';
+import type { PipelineRun, RunState } from '@patch-factory/contracts';
+import { RunRepository } from '@patch-factory/store';
+import { ApiClient } from './api-client';
+import { dropPrefix, sharedRedisUrl, testPrefix } from './redis-server';
+import { startProcess, startWorker, type ServiceProcess } from './service-process';
+import { TestEffects } from './test-effects';
+import { waitFor } from './wait-for';
+
+/**
+ * Everything a backbone test needs on real Redis: its own key prefix, the run store and
+ * the test executors' counters as seen from the test, and the processes it started.
+ */
+export class BackboneFixture {
+  readonly prefix = testPrefix();
+  readonly redis: Redis;
+  readonly runs: RunRepository;
+  readonly effects: TestEffects;
+  readonly processes: ServiceProcess[] = [];
+
+  constructor(
+    readonly redisUrl: string = sharedRedisUrl(),
+    readonly env: Record<string, string> = {},
+  ) {
+    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.runs = new RunRepository(this.redis, this.prefix);
+    this.effects = new TestEffects(this.redis, this.prefix);
+  }
+
+  private processEnv(extra: Record<string, string>): Record<string, string> {
+    return { PF_PREFIX: this.prefix, PF_REDIS_URL: this.redisUrl, ...this.env, ...extra };
+  }
+
+  async startApi(extra: Record<string, string> = {}): Promise<ApiClient> {
+    const p = await startProcess('dist/services/api/src/main.js', this.processEnv(extra));
+    this.processes.push(p);
+    return ApiClient.onPort(p.port);
+  }
+
+  async startWorker(stages: readonly string[], extra: Record<string, string> = {}): Promise<ServiceProcess> {
+    const p = await startWorker(stages, this.processEnv(extra));
+    this.processes.push(p);
+    return p;
+  }
+
+  async startService(entry: string, extra: Record<string, string> = {}): Promise<ServiceProcess> {
+    const p = await startProcess(entry, this.processEnv(extra));
+    this.processes.push(p);
+    return p;
+  }
+
+  /** Waits until every run is in one of `states` (default: finished) and returns them. */
+  async waitForRuns(ids: readonly string[], timeoutMs = 60_000, states: readonly RunState[] = ['succeeded', 'failed']): Promise<PipelineRun[]> {
+    return waitFor(
+      `${ids.length} run(s) to reach ${states.join('/')}`,
+      async () => {
+        const runs = await Promise.all(ids.map((id) => this.runs.get(id)));
+        return runs.every((r) => r && states.includes(r.state)) ? (runs as PipelineRun[]) : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  }
+
+  /** Stops every process (SIGTERM, then SIGKILL after 10 s) and deletes the prefix's keys. */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.processes.map(async (p) => {
+        p.kill('SIGTERM');
+        const done = await Promise.race([p.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+        if (!done) p.kill('SIGKILL');
+      }),
+    );
+    await dropPrefix(this.redisUrl, this.prefix).catch(() => undefined);
+    this.redis.disconnect();
+  }
+}

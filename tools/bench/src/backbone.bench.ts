@@ -1,0 +1,309 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { Redis } from 'ioredis';
+import { startTracing, stopTracing } from '@patch-factory/telemetry';
+import { anyExit } from './bench-process';
+import { readJobTimes } from './bench-redis';
+import { percentile, runPool, sleep, table, waitForCount } from './bench-util';
+import { cpuSnapshot, type CpuSnapshot } from './cpu-usage';
+import { BENCH_STAGES, ProjectSide, RawSide, workersRegistered, type BenchSettings, type BenchSide, type SideName } from './backbone-sides';
+
+/**
+ * `npm run bench:backbone` (issue 2): 2,000 five-stage no-op pipelines through the
+ * project's backbone (five worker processes, one stage each) side by side with a raw
+ * BullMQ five-queue chain on the same Redis; prints pipelines/s, p50/p99 stage hand-off
+ * latency and the throughput ratio, and checks the targets (>= 0.7x, p99 < 20 ms).
+ *
+ * Per side: start five workers, warm up, then the burst (all pipelines launched at once,
+ * BENCH_LAUNCH_PARALLEL in flight) timed from the first enqueue to the last pipeline's
+ * end; then a paced phase (BENCH_PACED pipelines at BENCH_PACED_RATE/s, well under
+ * capacity) for the hand-off latency of an unsaturated backbone.
+ *
+ * Hand-off latency of a stage job = BullMQ processedOn - timestamp (enqueued -> picked
+ * up by a worker), read from the completed job hashes, for the four stages after the first.
+ *
+ * Sides: `project` (libs/testing worker-main, CountingExecutor), `project-noop` (the same
+ * service with an executor that does nothing), `raw` (tools/bench raw-chain-worker).
+ *
+ * Knobs (env): BENCH_PIPELINES (2000), BENCH_WARMUP (100), BENCH_CONCURRENCY (8, the
+ * PF_WORKER_CONCURRENCY of every worker on every side), BENCH_LAUNCH_PARALLEL (16),
+ * BENCH_PACED (300, 0 = skip), BENCH_PACED_RATE (50), BENCH_LOG_LEVEL (warn),
+ * BENCH_SIDES (project,project-noop,raw), BENCH_TIMEOUT_MS (300000 per phase), PF_REDIS_URL.
+ * Exits 0 when the benchmark ran (targets met or not), non-zero on errors.
+ */
+
+const TARGET_RATIO = 0.7;
+const TARGET_P99_MS = 20;
+
+function intEnv(name: string, def: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
+  return n;
+}
+
+interface Options extends BenchSettings {
+  pipelines: number;
+  warmup: number;
+  launchParallel: number;
+  paced: number;
+  pacedRate: number;
+  timeoutMs: number;
+  sides: SideName[];
+}
+
+function options(): Options {
+  const sides = (process.env['BENCH_SIDES'] ?? 'project,project-noop,raw').split(',').map((s) => s.trim());
+  for (const s of sides) {
+    if (s !== 'project' && s !== 'project-noop' && s !== 'raw') throw new Error(`BENCH_SIDES: unknown side "${s}" (project, project-noop, raw)`);
+  }
+  return {
+    redisUrl: process.env['PF_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    concurrency: intEnv('BENCH_CONCURRENCY', 8),
+    logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
+    pipelines: intEnv('BENCH_PIPELINES', 2000),
+    warmup: intEnv('BENCH_WARMUP', 100, 0),
+    launchParallel: intEnv('BENCH_LAUNCH_PARALLEL', 16),
+    paced: intEnv('BENCH_PACED', 300, 0),
+    pacedRate: intEnv('BENCH_PACED_RATE', 50),
+    timeoutMs: intEnv('BENCH_TIMEOUT_MS', 300_000),
+    sides: sides as SideName[],
+  };
+}
+
+interface Handoffs {
+  p50: number;
+  p99: number;
+  max: number;
+  byStage: { stage: string; p50: number; p99: number }[];
+}
+
+interface SideResult {
+  side: SideName;
+  pipelines: number;
+  seconds: number;
+  perSecond: number;
+  burst: Handoffs;
+  paced?: Handoffs & { pipelines: number; rate: number };
+  /** CPU spent during the burst, per pipeline (ms), and Redis commands per pipeline. */
+  perPipeline: { workersMs: number; launcherMs: number; redisMs: number; otherMs: number; redisCommands: number };
+}
+
+const active = new Set<BenchSide>();
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+const fmt = (n: number, d = 1) => n.toFixed(d);
+
+/** Hand-off latencies (processedOn - timestamp) of the stage jobs after the first, over `ids`. */
+async function handoffs(observer: Redis, side: BenchSide, ids: readonly string[]): Promise<Handoffs> {
+  const byStage = [];
+  const all: number[] = [];
+  for (const stage of BENCH_STAGES.slice(1)) {
+    const times = await readJobTimes(observer, side.prefix, ids.map((id) => side.job(id, stage)));
+    const values = times.map((j) => j.processedOn - j.timestamp);
+    all.push(...values);
+    byStage.push({ stage, p50: percentile(values, 50), p99: percentile(values, 99) });
+  }
+  return { p50: percentile(all, 50), p99: percentile(all, 99), max: Math.max(...all), byStage };
+}
+
+function perPipeline(before: CpuSnapshot, after: CpuSnapshot, n: number): SideResult['perPipeline'] {
+  const d = (k: keyof CpuSnapshot) => (after[k] - before[k]) / n;
+  const ours = d('workersMs') + d('launcherMs') + d('redisMs');
+  return {
+    workersMs: d('workersMs'),
+    launcherMs: d('launcherMs'),
+    redisMs: d('redisMs'),
+    otherMs: Math.max(0, d('machineMs') - ours),
+    redisCommands: d('redisCommands'),
+  };
+}
+
+async function runSide(side: BenchSide, opts: Options, observer: Redis): Promise<SideResult> {
+  active.add(side);
+  let died: ReturnType<typeof anyExit> | undefined;
+  try {
+    const t = Date.now();
+    await side.start();
+    died = anyExit(side.workers);
+    const abort = died.promise;
+    await waitForCount(`${side.name} workers on all five queues`, BENCH_STAGES.length, () => workersRegistered(observer, side.prefix), {
+      timeoutMs: 60_000,
+      stallMs: 60_000,
+      everyMs: 100,
+      abort,
+    });
+    log(`${side.name}: 5 workers ready in ${Date.now() - t} ms (prefix ${side.prefix})`);
+    let done = 0;
+    const awaitFinished = async (what: string, count: number) => {
+      done += count;
+      await waitForCount(what, done, () => side.finishedCount(), { timeoutMs: opts.timeoutMs, stallMs: 30_000, abort });
+    };
+
+    if (opts.warmup > 0) {
+      await Promise.race([runPool(opts.warmup, opts.launchParallel, (i) => side.launch('w', i)), abort]);
+      await awaitFinished(`${opts.warmup} ${side.name} warm-up pipelines`, opts.warmup);
+      log(`${side.name}: warm-up of ${opts.warmup} pipelines done`);
+    }
+
+    // The burst: every pipeline launched as fast as the launcher can, timed to the last one's end.
+    const pids = side.workers.map((w) => w.pid);
+    const before = await cpuSnapshot(observer, pids);
+    const ids = new Array<string>(opts.pipelines);
+    const t0 = Date.now();
+    await Promise.race([
+      runPool(opts.pipelines, opts.launchParallel, async (i) => {
+        ids[i] = await side.launch('m', i);
+      }),
+      abort,
+    ]);
+    await awaitFinished(`${opts.pipelines} ${side.name} pipelines`, opts.pipelines);
+    const after = await cpuSnapshot(observer, pids);
+    const seconds = (Math.max(...(await side.finishTimes(ids))) - t0) / 1000;
+    log(`${side.name}: ${opts.pipelines} pipelines in ${seconds.toFixed(2)} s`);
+
+    // Paced: launches spread at a fixed rate far below capacity, for the unsaturated hand-off.
+    let paced: SideResult['paced'];
+    if (opts.paced > 0) {
+      const pacedIds = new Array<string>(opts.paced);
+      const launches: Promise<void>[] = [];
+      const p0 = Date.now();
+      for (let i = 0; i < opts.paced; i++) {
+        const wait = p0 + (i * 1000) / opts.pacedRate - Date.now();
+        if (wait > 0) await Promise.race([sleep(wait), abort]);
+        const launch = side.launch('p', i).then((id) => {
+          pacedIds[i] = id;
+        });
+        launch.catch(() => undefined); // reported by Promise.all below
+        launches.push(launch);
+      }
+      await Promise.race([Promise.all(launches), abort]);
+      await awaitFinished(`${opts.paced} paced ${side.name} pipelines`, opts.paced);
+      await side.finishTimes(pacedIds);
+      paced = { ...(await handoffs(observer, side, pacedIds)), pipelines: opts.paced, rate: opts.pacedRate };
+      log(`${side.name}: ${opts.paced} paced pipelines done`);
+    }
+    await side.verify();
+    died.cancel();
+
+    return {
+      side: side.name,
+      pipelines: opts.pipelines,
+      seconds,
+      perSecond: opts.pipelines / seconds,
+      burst: await handoffs(observer, side, ids),
+      ...(paced ? { paced } : {}),
+      perPipeline: perPipeline(before, after, opts.pipelines),
+    };
+  } finally {
+    died?.cancel();
+    const deleted = await side.stop();
+    active.delete(side);
+    log(`${side.name}: workers stopped, ${deleted} keys of ${side.prefix} deleted`);
+  }
+}
+
+function report(results: readonly SideResult[], opts: Options): void {
+  console.log('');
+  console.log(
+    table(
+      ['side', 'pipelines', 'seconds', 'pipelines/s', 'hand-off p50 ms', 'hand-off p99 ms', 'max ms'],
+      results.map((r) => [r.side, String(r.pipelines), fmt(r.seconds, 2), fmt(r.perSecond), String(r.burst.p50), String(r.burst.p99), String(r.burst.max)]),
+    ),
+  );
+  console.log('');
+  console.log('burst hand-off p50/p99 ms by stage (BullMQ processedOn - timestamp):');
+  for (const r of results) console.log(`  ${r.side.padEnd(12)} ${r.burst.byStage.map((s) => `${s.stage} ${s.p50}/${s.p99}`).join('  ')}`);
+  const paced = results.filter((r) => r.paced);
+  if (paced.length > 0) {
+    console.log('');
+    console.log(`paced: ${opts.paced} pipelines at ${opts.pacedRate}/s (unsaturated), hand-off ms:`);
+    console.log(
+      table(
+        ['side', 'p50', 'p99', 'max'],
+        paced.map((r) => [r.side, String(r.paced?.p50), String(r.paced?.p99), String(r.paced?.max)]),
+      ),
+    );
+  }
+  console.log('');
+  console.log('CPU ms per pipeline during the burst (/proc; redis: INFO cpu), Redis commands per pipeline (INFO; all clients, commands inside scripts included):');
+  console.log(
+    table(
+      ['side', 'workers', 'launcher', 'redis', 'other processes', 'redis cmds'],
+      results.map((r) => {
+        const c = r.perPipeline;
+        return [r.side, fmt(c.workersMs, 2), fmt(c.launcherMs, 2), fmt(c.redisMs, 2), fmt(c.otherMs, 2), fmt(c.redisCommands, 0)];
+      }),
+    ),
+  );
+  const raw = results.find((r) => r.side === 'raw');
+  console.log('');
+  for (const project of results.filter((r) => r.side !== 'raw')) {
+    if (raw) {
+      const ratio = project.perSecond / raw.perSecond;
+      console.log(`throughput ratio ${project.side}/raw: ${fmt(ratio, 2)}x  (target >= ${TARGET_RATIO}x): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
+    }
+    const p99 = project.burst.p99;
+    console.log(`${project.side} hand-off p99 (burst): ${p99} ms  (target < ${TARGET_P99_MS} ms): ${p99 < TARGET_P99_MS ? 'PASS' : 'FAIL'}`);
+    if (project.paced) {
+      const pp = project.paced.p99;
+      console.log(`${project.side} hand-off p99 (paced): ${pp} ms  (target < ${TARGET_P99_MS} ms): ${pp < TARGET_P99_MS ? 'PASS' : 'FAIL'}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const observer = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, connectionName: 'bench:observer', lazyConnect: true });
+  try {
+    await observer.connect().catch((error: Error) => {
+      throw new Error(`cannot reach Redis at ${opts.redisUrl} (${error.message}); start it with infra/scripts/redis-start.sh`);
+    });
+    const info = await observer.info('server');
+    const redisVersion = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
+    // The launcher runs in this process: trace ids are made and recorded as in the API service (not exported).
+    startTracing({ service: 'bench-launcher', exporter: 'none' });
+    const id = randomBytes(3).toString('hex');
+    const prefixOf: Record<SideName, string> = { project: `bench-p-${id}`, 'project-noop': `bench-n-${id}`, raw: `bench-r-${id}` };
+    const settings: BenchSettings = { redisUrl: opts.redisUrl, concurrency: opts.concurrency, logLevel: opts.logLevel };
+    console.log(
+      `backbone benchmark: ${opts.pipelines} five-stage no-op pipelines (${BENCH_STAGES.join(' -> ')}) per side after ` +
+        `${opts.warmup} warm-up; five worker processes per side, PF_WORKER_CONCURRENCY=${opts.concurrency}, ` +
+        `${opts.launchParallel} launches in flight, PF_LOG_LEVEL=${opts.logLevel}`,
+    );
+    console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, redis ${redisVersion} at ${opts.redisUrl}`);
+    const results: SideResult[] = [];
+    for (const name of opts.sides) {
+      const side = name === 'raw' ? new RawSide(prefixOf[name], settings, observer) : new ProjectSide(name, prefixOf[name], settings, observer);
+      results.push(await runSide(side, opts, observer));
+    }
+    report(results, opts);
+  } finally {
+    for (const side of active) await side.stop();
+    await stopTracing().catch(() => undefined);
+    observer.disconnect();
+  }
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping workers and deleting benchmark keys`);
+    void Promise.allSettled([...active].map((s) => s.stop())).finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench:backbone failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

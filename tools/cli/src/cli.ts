@@ -1,0 +1,100 @@
+import { ApiClient, ApiError, ConfigError, apiBaseUrl } from './api-client';
+import { UsageError, parseArgs, quote } from './args';
+import type { Command } from './command';
+import { dlqListCommand, dlqReplayCommand } from './dlq-command';
+import { runCommand } from './run-command';
+import { runsCommand } from './runs-command';
+import { safeText } from './terminal-text';
+import { triggerCommand } from './trigger-command';
+import { commandUsage, generalUsage } from './usage';
+
+export const COMMANDS: readonly Command[] = [runsCommand, runCommand, triggerCommand, dlqListCommand, dlqReplayCommand];
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  now?: () => number;
+}
+
+/** Runs one command line; resolves with the process exit code (0 done, 1 failed, 2 usage). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const print = (...lines: string[]) => io.stdout(lines.map((l) => `${l}\n`).join(''));
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined) throw new UsageError('missing command');
+    if (first === '--help' || first === '-h') {
+      if (rest.length) throw new UsageError(`unexpected argument ${quote(rest[0] as string)} after ${first}`);
+      print(...generalUsage(COMMANDS));
+      return EXIT_OK;
+    }
+    if (first === 'help') {
+      print(...helpFor(rest));
+      return EXIT_OK;
+    }
+    if (first.startsWith('-')) throw new UsageError(`unknown flag ${quote(first)}; flags come after the command`);
+    const name = isGroup(first) ? `${first} ${rest[0] ?? ''}` : first;
+    const commandArgs = isGroup(first) ? rest.slice(1) : rest;
+    if (isGroup(first) && (rest[0] === '--help' || rest[0] === '-h')) {
+      print(...commandUsage(commandsNamed(first)));
+      return EXIT_OK;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      if (!isGroup(first)) throw new UsageError(`unknown command ${quote(first)}`);
+      if (rest[0] === undefined) throw new UsageError(`${first} needs a subcommand`, first);
+      throw new UsageError(`unknown ${first} subcommand ${quote(rest[0])}`, first);
+    }
+    const args = parseArgs(commandArgs, { ...command.flags, help: 'boolean' }, command.name);
+    if (args.flags.get('help') === true) {
+      print(...commandUsage([command]));
+      return EXIT_OK;
+    }
+    const api = new ApiClient(apiBaseUrl(io.env));
+    await command.run(args, { api, now: (io.now ?? Date.now)(), print });
+    return EXIT_OK;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    const named = error.command ? commandsNamed(error.command) : [];
+    const usage = named.length ? named.map((c) => `usage: patch-factory ${c.name} ${c.synopsis}`) : ['usage: patch-factory <command> [arguments] [flags]'];
+    io.stderr(`patch-factory: ${error.message}\n${usage.join('\n')}\n(see "patch-factory --help")\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof ConfigError) {
+    io.stderr(`patch-factory: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof ApiError) {
+    io.stderr(`error ${safeText(error.code, 64)}: ${safeText(error.message)}\n`);
+    return EXIT_FAILED;
+  }
+  io.stderr(`error internal: ${safeText(error instanceof Error ? error.message : String(error))}\n`);
+  return EXIT_FAILED;
+}
+
+/** `help`, `help runs`, `help dlq`, `help dlq replay`. */
+function helpFor(topic: readonly string[]): string[] {
+  if (topic.length === 0) return generalUsage(COMMANDS);
+  const name = topic.join(' ');
+  const named = commandsNamed(name);
+  if (!named.length) throw new UsageError(`no help for ${quote(name)}: not a command`);
+  return commandUsage(named);
+}
+
+/** The command with this name, or every command of the group with this name. */
+function commandsNamed(name: string): Command[] {
+  return COMMANDS.filter((c) => c.name === name || c.name.startsWith(`${name} `));
+}
+
+function isGroup(word: string): boolean {
+  return COMMANDS.some((c) => c.name.startsWith(`${word} `));
+}
