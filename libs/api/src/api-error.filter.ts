@@ -30,6 +30,13 @@ export class ApiErrorFilter implements ExceptionFilter {
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
+    // body-parser's errors carry an HTTP status (400 malformed JSON, 413 too large, 415 charset).
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code = status === 413 ? 'payload-too-large' : status === 415 ? 'unsupported-media-type' : 'invalid-request';
+      res.status(status).json({ error: { code, message: `request body: ${message}` } });
+      return;
+    }
     res.status(503).json({ error: { code: 'unavailable', message: `the factory could not complete the request: ${message}` } });
   }
 }

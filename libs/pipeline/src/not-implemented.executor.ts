@@ -6,10 +6,10 @@ import type { StageContext, StageExecutor } from './stage-executor';
  * the run loudly with `stage-not-implemented`. No stage pretends to succeed.
  */
 export class NotImplementedExecutor implements StageExecutor {
-  async execute(ctx: StageContext): Promise<never> {
-    throw new TerminalError(
+  execute(ctx: StageContext): Promise<never> {
+    return Promise.reject(new TerminalError(
       ErrorCode.stageNotImplemented,
       `the ${ctx.stage} stage is not implemented yet in this version of patch-factory; run ${ctx.runId} stops here`,
-    );
+    ));
   }
 }

@@ -3,12 +3,12 @@ import { Module, type DynamicModule, type INestApplication, type ModuleMetadata 
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigModule, loadConfig, type Env } from '@patch-factory/config';
-import type { ServiceName } from '@patch-factory/contracts';
 import { LOGGER, TelemetryModule, startTracing, stopTracing, type Logger } from '@patch-factory/telemetry';
 import { PipelineModule, type PipelineModuleOptions } from './pipeline.module';
 
 export interface ServiceSpec {
-  service: ServiceName | string;
+  /** A ServiceName, or a test worker's own name. */
+  service: string;
   /** HTTP port when PF_HTTP_PORT is not set (health, metrics, API). */
   defaultPort: number;
   pipeline: Omit<PipelineModuleOptions, 'service'>;

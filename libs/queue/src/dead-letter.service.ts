@@ -100,7 +100,7 @@ export class DeadLetterService {
       throw new TerminalError('dead-letter-mismatch', `entry ${id}: job ${name} does not travel on queue ${entry.queue}`);
     }
     const payload = validatePayload(name, entry.data);
-    const queue = this.producer.queue(entry.queue as QueueName);
+    const queue = this.producer.queue(queueOfJob(name));
     const existing = await queue.getJob(entry.jobId);
     if (existing) {
       const state = await existing.getState();

@@ -13,7 +13,7 @@ const clip = (s: string, n = 80) => (s.length > n ? `${s.slice(0, n)}…` : s);
 /** The name of a job, checked: an unknown name is a terminal `unknown-job`. */
 export function checkJobName(name: string, where: string): JobName {
   if (!isJobName(name)) {
-    throw new TerminalError(ErrorCode.unknownJob, `${where}: "${clip(JSON.stringify(name))}" is not a job name in libs/contracts`);
+    throw new TerminalError(ErrorCode.unknownJob, `${where}: ${clip(JSON.stringify(name))} is not a job name in libs/contracts`);
   }
   return name;
 }

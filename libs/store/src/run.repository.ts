@@ -191,7 +191,7 @@ function toRun(h: Record<string, string> | null | undefined): PipelineRun | unde
     finishedAt: h['finishedAt'] ? Number(h['finishedAt']) : undefined,
     traceId: h['traceId'],
     stages,
-    error: h['error'] ? JSON.parse(h['error']) : undefined,
+    error: h['error'] ? (JSON.parse(h['error']) as unknown) : undefined,
   };
   return PipelineRunSchema.parse(run);
 }

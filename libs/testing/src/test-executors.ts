@@ -6,6 +6,8 @@ import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pi
 import { REDIS_CONNECTION } from '@patch-factory/queue';
 import { TestEffects } from './test-effects';
 
+const APPLY_ONCE = "if redis.call('SET', KEYS[1], '1', 'NX') then redis.call('INCR', KEYS[2]) end return 1";
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -55,8 +57,9 @@ export class CountingExecutor implements StageExecutor {
       throw new Error(`poison definition fails stage ${ctx.stage} (attempt ${ctx.attempt})`);
     }
     if (this.delayMs > 0) await sleep(this.delayMs, ctx.signal);
-    const first = await this.redis.set(this.effects.key(`effect:${ctx.idempotencyKey}`), '1', 'NX');
-    if (first === 'OK') await this.redis.incr(this.effects.key(`effects:${ctx.runId}`));
+    // The effect and its idempotency record in one atomic step (a command resent after a
+    // lost reply must not count twice, nor record the key without the effect).
+    await this.redis.eval(APPLY_ONCE, 2, this.effects.key(`effect:${ctx.idempotencyKey}`), this.effects.key(`effects:${ctx.runId}`));
     return { artifacts: { [`${ctx.stage}.attempt`]: String(ctx.attempt) } };
   }
 }

@@ -9,7 +9,7 @@ const wanted = (process.env['PF_TEST_STAGES'] ?? RUN_STAGES.join(','))
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const stages = wanted.filter(isRunStage) as RunStage[];
+const stages: RunStage[] = wanted.filter(isRunStage);
 if (stages.length !== wanted.length) {
   process.stderr.write(`worker-main: unknown stage in PF_TEST_STAGES=${wanted.join(',')}\n`);
   process.exit(2);
