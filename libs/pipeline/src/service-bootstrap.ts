@@ -46,7 +46,12 @@ export async function bootstrapService(spec: ServiceSpec): Promise<INestApplicat
   startTracing({ service: spec.service, exporter: config.PF_TRACES_EXPORTER, ...(config.PF_TRACES_FILE ? { file: config.PF_TRACES_FILE } : {}) });
   let app: NestExpressApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(serviceModule(spec, config), { logger: ['error', 'warn'], bodyParser: false });
+    app = await NestFactory.create<NestExpressApplication>(serviceModule(spec, config), {
+      logger: ['error', 'warn'],
+      bodyParser: false,
+      // Report boot errors ourselves (Nest would abort the process with a core dump).
+      abortOnError: false,
+    });
     app.useBodyParser('json', { limit: '32kb' });
     await app.listen(config.PF_HTTP_PORT ?? spec.defaultPort, config.PF_HTTP_HOST);
   } catch (error) {

@@ -8,9 +8,11 @@ import { TestEffects } from './test-effects';
 
 const APPLY_ONCE = "if redis.call('SET', KEYS[1], '1', 'NX') then redis.call('INCR', KEYS[2]) end return 1";
 
+/** Sleeps; stops early on abort unless PF_TEST_IGNORE_ABORT=1 (an executor that will not stop). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
+    if (process.env['PF_TEST_IGNORE_ABORT'] === '1') return;
     signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });
 

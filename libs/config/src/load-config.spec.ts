@@ -1,0 +1,26 @@
+import { ConfigError, loadConfig } from './load-config';
+
+describe('configuration, read once at boot', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ PF_REDIS_URL: 'redis://127.0.0.1:6379', PF_PREFIX: 'pf', PF_WORKER_CONCURRENCY: 4, PF_REDIS_ALLOW_NO_AOF: false });
+  });
+
+  it('names every bad variable and the value it got', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PF_WORKER_CONCURRENCY: 'lots', PF_REDIS_URL: 'http://x', PF_PREFIX: 'Bad Prefix' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const variables = (error as ConfigError).problems.map((p) => p.variable).sort();
+    expect(variables).toEqual(['PF_PREFIX', 'PF_REDIS_URL', 'PF_WORKER_CONCURRENCY']);
+    expect((error as Error).message).toContain('PF_WORKER_CONCURRENCY');
+    expect((error as Error).message).toContain('"lots"');
+  });
+
+  it('needs a file for the file span exporter', () => {
+    expect(() => loadConfig({ PF_TRACES_EXPORTER: 'file' })).toThrow('PF_TRACES_FILE: required when PF_TRACES_EXPORTER=file');
+  });
+});
