@@ -2,12 +2,21 @@ import 'reflect-metadata';
 import { Injectable, Module, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule, loadConfig } from '@patch-factory/config';
-import type { JobName, StageJobPayload } from '@patch-factory/contracts';
-import { JOB_OPTIONS } from '@patch-factory/pipeline';
+import { JOB_NAMES, type JobName, type StageJobPayload } from '@patch-factory/contracts';
 import { StoreModule } from '@patch-factory/store';
 import { TelemetryModule } from '@patch-factory/telemetry';
 import { sharedRedisUrl, testPrefix } from '@patch-factory/testing';
-import { OnJob, QueueModule, validateHandlers } from './index';
+import { OnJob, QueueModule, validateHandlers, type JobOptionsTable, type JobPolicy } from './index';
+
+const policy: JobPolicy = {
+  attempts: 1,
+  backoff: { type: 'fixed', delayMs: 100 },
+  keepCompleted: { ageSeconds: 60, count: 10 },
+  keepFailed: { ageSeconds: 60, count: 10 },
+  lockDurationMs: 30_000,
+  maxStalledCount: 1,
+};
+const JOB_OPTIONS = Object.fromEntries(JOB_NAMES.map((n) => [n, policy])) as JobOptionsTable;
 
 @Injectable()
 class FirstBuildHandler {
