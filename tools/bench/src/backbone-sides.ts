@@ -56,8 +56,8 @@ function workerEnv(prefix: string, settings: BenchSettings): Record<string, stri
   };
 }
 
-/** Waits until every stage queue of `prefix` has a registered worker (BullMQ getWorkersCount). */
-async function workersRegistered(redis: Redis, prefix: string): Promise<number> {
+/** How many of the five stage queues of `prefix` have a registered worker (BullMQ getWorkersCount). */
+export async function workersRegistered(redis: Redis, prefix: string): Promise<number> {
   let ready = 0;
   for (const name of queues) {
     const q = new Queue(name, { connection: redis, prefix });
@@ -69,8 +69,6 @@ async function workersRegistered(redis: Redis, prefix: string): Promise<number> 
   }
   return ready;
 }
-
-export { workersRegistered };
 
 /** Worker entry points of the project side: the test worker (CountingExecutor) or the bench's no-op one. */
 const PROJECT_WORKER_ENTRY = {

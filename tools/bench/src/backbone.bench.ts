@@ -26,7 +26,7 @@ import { BENCH_STAGES, ProjectSide, RawSide, workersRegistered, type BenchSettin
  * Sides: `project` (libs/testing worker-main, CountingExecutor), `project-noop` (the same
  * service with an executor that does nothing), `raw` (tools/bench raw-chain-worker).
  *
- * Knobs (env): BENCH_PIPELINES (2000), BENCH_WARMUP (100), BENCH_CONCURRENCY (8, the
+ * Knobs (env): BENCH_PIPELINES (2000), BENCH_WARMUP (100), BENCH_CONCURRENCY (16, the
  * PF_WORKER_CONCURRENCY of every worker on every side), BENCH_LAUNCH_PARALLEL (16),
  * BENCH_PACED (300, 0 = skip), BENCH_PACED_RATE (50), BENCH_LOG_LEVEL (warn),
  * BENCH_SIDES (project,project-noop,raw), BENCH_TIMEOUT_MS (300000 per phase), PF_REDIS_URL.
@@ -61,7 +61,7 @@ function options(): Options {
   }
   return {
     redisUrl: process.env['PF_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-    concurrency: intEnv('BENCH_CONCURRENCY', 8),
+    concurrency: intEnv('BENCH_CONCURRENCY', 16),
     logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
     pipelines: intEnv('BENCH_PIPELINES', 2000),
     warmup: intEnv('BENCH_WARMUP', 100, 0),

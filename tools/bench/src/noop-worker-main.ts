@@ -16,7 +16,7 @@ const wanted = (process.env['PF_TEST_STAGES'] ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const stages = wanted.filter(isRunStage) as RunStage[];
+const stages: RunStage[] = wanted.filter(isRunStage);
 if (stages.length === 0 || stages.length !== wanted.length) {
   process.stderr.write(`noop-worker-main: PF_TEST_STAGES must name run stages (got "${wanted.join(',')}")\n`);
   process.exit(2);
