@@ -37,7 +37,7 @@ export class StageRunner {
         case 'no-stage':
           throw new TerminalError('stage-not-in-run', `run ${payload.runId} has no ${stage} stage`);
         case 'ended':
-          job.logger.info({ runId: payload.runId, state: start.state }, 'run already ended; stage job skipped');
+          if (this.logger.isLevelEnabled('info')) job.logger.info({ runId: payload.runId, state: start.state }, 'run already ended; stage job skipped');
           return 'skipped';
         case 'done':
           await this.enqueueNext(start.next as RunStage | null, payload);
@@ -46,6 +46,7 @@ export class StageRunner {
           break;
       }
       let result: StageResult | void;
+      let logger: Logger | undefined;
       try {
         result = await executor.execute({
           runId: payload.runId,
@@ -54,7 +55,9 @@ export class StageRunner {
           attempt: start.attempts,
           idempotencyKey: `${payload.runId}:${stage}`,
           signal: job.signal,
-          logger: job.logger.child({ runId: payload.runId, stage }),
+          get logger(): Logger {
+            return (logger ??= job.logger.child({ runId: payload.runId, stage }));
+          },
           loadRun: () => this.runs.get(payload.runId),
         });
       } catch (error) {
@@ -72,7 +75,7 @@ export class StageRunner {
       this.metrics.stageDuration.observe({ stage, outcome: 'succeeded' }, durationMs / 1000);
       if (done.kind === 'ended') return 'run-ended';
       if (done.next) await this.enqueueNext(done.next as RunStage, payload);
-      else if (done.kind === 'ok') job.logger.info({ runId: payload.runId }, 'run succeeded');
+      else if (done.kind === 'ok' && this.logger.isLevelEnabled('info')) job.logger.info({ runId: payload.runId }, 'run succeeded');
       return 'succeeded';
     });
   }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { coalesceWrites } from './coalesce-writes';
 
 /**
  * How a connection behaves while Redis is away (BullMQ's production guidance):
@@ -10,7 +11,7 @@ import { Redis } from 'ioredis';
 export type RedisProfile = 'worker' | 'producer';
 
 export function createRedis(url: string, profile: RedisProfile, name: string): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: profile === 'worker' ? null : 1,
     enableOfflineQueue: profile === 'worker',
@@ -19,4 +20,5 @@ export function createRedis(url: string, profile: RedisProfile, name: string): R
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000) + Math.floor(Math.random() * 100),
     reconnectOnError: (err) => err.message.includes('READONLY'),
   });
+  return coalesceWrites(redis);
 }

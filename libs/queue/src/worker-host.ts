@@ -19,6 +19,7 @@ import { FactoryMetrics, LOGGER, type Logger } from '@patch-factory/telemetry';
 import { DeadLetterService } from './dead-letter.service';
 import { formatFailure, parseFailure } from './failure-reason';
 import { HandlerRegistry } from './handler-registry';
+import type { JobContext } from './on-job.decorator';
 import { checkJobName, validatePayload } from './payload-validation';
 import { QUEUE_OPTIONS, REDIS_CONNECTION, type QueueModuleOptions } from './queue.options';
 import { ProgressTracker } from './progress-tracker';
@@ -111,8 +112,17 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       const payload = validatePayload(name, job.data);
       const handler = this.registry.get(name);
       if (!handler) throw new TerminalError(ErrorCode.unknownJob, `no handler registered for ${name}`);
-      const logger = this.logger.child({ queue, jobId: job.id, job: name });
-      const running = handler(payload, { job, signal: controller.signal, logger });
+      const root = this.logger;
+      let logger: Logger | undefined;
+      // The job's child logger is made on first use: most jobs never log.
+      const ctx: JobContext = {
+        job,
+        signal: controller.signal,
+        get logger(): Logger {
+          return (logger ??= root.child({ queue, jobId: job.id, job: name }));
+        },
+      };
+      const running = handler(payload, ctx);
       const released = new Promise<typeof RELEASED>((resolve) =>
         controller.signal.addEventListener('abort', () => resolve(RELEASED), { once: true }),
       );

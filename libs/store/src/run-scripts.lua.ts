@@ -1,31 +1,52 @@
 import { RUN_STATES } from '@patch-factory/contracts';
 
 /**
- * Lua scripts for atomic PipelineRun transitions. KEYS[1] is the run hash; KEYS[2..] are
- * the state index sorted sets in RUN_STATES order. ARGV[1] is the run id, ARGV[2] the
- * stage, ARGV[3] the time (ms). Each returns a status word first.
+ * The PipelineRun transitions, in Lua, run atomically by Redis. They are sent as one
+ * script that applies a batch of operations in order (see TransitionBatcher), so that
+ * the transitions of many runs issued at the same moment cost one round trip.
+ *
+ * KEYS[1] is the index of all runs; KEYS[2..] the state index sorted sets in RUN_STATES
+ * order; then two keys per operation: the run hash and an auxiliary key (the run's
+ * definition index for `create`, the run hash again otherwise).
+ * ARGV[1] is the number of operations; then OP_ARITY values per operation:
+ * name, run id, stage, time (ms), a4, a5. Each operation returns a table whose first
+ * element is a status word ('error' and the message when the operation raised: the
+ * others of the batch still apply); the script returns the list of those tables.
  */
-const PRELUDE = `
-local runKey = KEYS[1]
-local id, stage, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local STATE_INDEX = {${RUN_STATES.map((s, i) => `${s}=${i + 2}`).join(', ')}}
+export const OP_ARITY = 6;
+export const FIXED_KEYS = 1 + RUN_STATES.length;
+
+/** Names of the operations the script knows. */
+export type TransitionOp = 'create' | 'start' | 'complete' | 'await' | 'note-failure' | 'fail' | 'reopen';
+
+/**
+ * Preamble of an operation on an existing stage of an existing run: one HMGET reads what
+ * every transition needs; writes are collected with put() and sent by one HSET (flush).
+ * A state index is touched only when the run's state changes.
+ */
+const ON_STAGE = `
+local got = redis.call('HMGET', runKey, 'state', 'stage:' .. stage, 'order')
+local state, raw, order = got[1], got[2], got[3] or ''
+if not state then return {'missing'} end
+if not raw then return {'no-stage'} end
+local rec = cjson.decode(raw)
+if type(rec.artifacts) ~= 'table' then rec.artifacts = {} end
+local w = {}
+local function put(k, v) w[#w + 1] = k; w[#w + 1] = v end
+local function putStage(name, r) put('stage:' .. name, cjson.encode(r)) end
 local function setState(new)
-  local old = redis.call('HGET', runKey, 'state')
-  if old and old ~= new and STATE_INDEX[old] then redis.call('ZREM', KEYS[STATE_INDEX[old]], id) end
-  redis.call('ZADD', KEYS[STATE_INDEX[new]], now, id)
-  redis.call('HSET', runKey, 'state', new, 'updatedAt', now)
+  if state ~= new then
+    if STATE_INDEX[state] then redis.call('ZREM', KEYS[STATE_INDEX[state]], id) end
+    redis.call('ZADD', KEYS[STATE_INDEX[new]], now, id)
+  end
+  put('state', new)
 end
-local function getStage(name)
-  local raw = redis.call('HGET', runKey, 'stage:' .. name)
-  if not raw then return nil end
-  return cjson.decode(raw)
-end
-local function putStage(name, rec)
-  redis.call('HSET', runKey, 'stage:' .. name, cjson.encode(rec))
+local function flush()
+  put('updatedAt', now)
+  redis.call('HSET', runKey, unpack(w))
 end
 -- The stage after this one in the run's own stage list ('' after the last).
 local function stageAfter(name)
-  local order = redis.call('HGET', runKey, 'order') or ''
   local found = false
   for s in string.gmatch(order, '[^,]+') do
     if found then return s end
@@ -33,14 +54,21 @@ local function stageAfter(name)
   end
   return ''
 end
-if redis.call('EXISTS', runKey) == 0 then return {'missing'} end
-local rec = getStage(stage)
-if not rec then return {'no-stage'} end
-local state = redis.call('HGET', runKey, 'state')
 `;
 
-/** A worker starts (or restarts) a stage; 'done' also names the next stage. */
-export const START_STAGE = `${PRELUDE}
+const BODIES: Record<TransitionOp, string> = {
+  /** A new run: a4 is the flat JSON array of its hash fields and values; queued from the start. */
+  create: `
+if redis.call('EXISTS', runKey) == 1 then return {'exists'} end
+redis.call('HSET', runKey, unpack(cjson.decode(a4)))
+redis.call('ZADD', KEYS[1], now, id)
+redis.call('ZADD', auxKey, now, id)
+redis.call('ZADD', KEYS[STATE_INDEX['queued']], now, id)
+return {'ok'}
+`,
+
+  /** A worker starts (or restarts) a stage; 'done' also names the next stage. */
+  start: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'done', stageAfter(stage)} end
 if state == 'failed' or state == 'succeeded' then return {'ended', state} end
 rec.status = 'running'
@@ -48,73 +76,81 @@ rec.attempts = rec.attempts + 1
 if not rec.startedAt then rec.startedAt = now end
 putStage(stage, rec)
 setState('running')
+flush()
 return {'started', tostring(rec.attempts)}
-`;
+`,
 
-/** A stage succeeded: record it and queue the run's next stage (returned), or finish the run. ARGV[4] duration, ARGV[5] artifacts JSON. */
-export const COMPLETE_STAGE = `${PRELUDE}
+  /** A stage succeeded: record it and queue the run's next stage (returned), or finish the run. a4 duration, a5 artifacts JSON. */
+  complete: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup', stageAfter(stage)} end
 if state == 'failed' or state == 'succeeded' then return {'ended', state} end
 rec.status = 'succeeded'
 rec.finishedAt = now
-rec.durationMs = tonumber(ARGV[4])
-for k, v in pairs(cjson.decode(ARGV[5])) do rec.artifacts[k] = v end
+rec.durationMs = tonumber(a4)
+for k, v in pairs(cjson.decode(a5)) do rec.artifacts[k] = v end
 rec.error = nil
 rec.awaiting = nil
 putStage(stage, rec)
 local nextStage = stageAfter(stage)
 if nextStage ~= '' then
-  local n = getStage(nextStage)
-  if n and n.status == 'pending' then
-    n.status = 'queued'
-    n.queuedAt = now
-    putStage(nextStage, n)
+  local nraw = redis.call('HGET', runKey, 'stage:' .. nextStage)
+  if nraw then
+    local n = cjson.decode(nraw)
+    if n.status == 'pending' then
+      n.status = 'queued'
+      n.queuedAt = now
+      putStage(nextStage, n)
+    end
   end
   setState('running')
 else
   setState('succeeded')
-  redis.call('HSET', runKey, 'finishedAt', now)
+  put('finishedAt', now)
   redis.call('HINCRBY', runKey, 'completions', 1)
 end
+flush()
 return {'ok', nextStage}
-`;
+`,
 
-/** A stage waits for something outside the pipeline (e.g. a merge). ARGV[4] reason. */
-export const AWAIT_STAGE = `${PRELUDE}
+  /** A stage waits for something outside the pipeline (e.g. a merge). a4 reason. */
+  await: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup'} end
 if state == 'failed' or state == 'succeeded' then return {'ended', state} end
 rec.status = 'awaiting'
-rec.awaiting = ARGV[4]
+rec.awaiting = a4
 putStage(stage, rec)
 setState('awaiting')
+flush()
 return {'ok'}
-`;
+`,
 
-/** One attempt failed and will be retried. ARGV[4] code, ARGV[5] message. */
-export const NOTE_ATTEMPT_FAILURE = `${PRELUDE}
+  /** One attempt failed and will be retried. a4 code, a5 message. */
+  'note-failure': `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup'} end
-rec.error = {code = ARGV[4], message = ARGV[5]}
+rec.error = {code = a4, message = a5}
 if rec.status == 'running' then rec.status = 'queued' end
 putStage(stage, rec)
-redis.call('HSET', runKey, 'updatedAt', now)
+flush()
 return {'ok'}
-`;
+`,
 
-/** The run fails at this stage (terminal error, attempts exhausted, dead-lettered). */
-export const FAIL_RUN = `${PRELUDE}
+  /** The run fails at this stage (terminal error, attempts exhausted, dead-lettered). a4 code, a5 message. */
+  fail: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup'} end
 if state == 'failed' or state == 'succeeded' then return {'dup'} end
 rec.status = 'failed'
 rec.finishedAt = now
-rec.error = {code = ARGV[4], message = ARGV[5]}
+rec.error = {code = a4, message = a5}
 putStage(stage, rec)
-redis.call('HSET', runKey, 'error', cjson.encode({stage = stage, code = ARGV[4], message = ARGV[5]}), 'finishedAt', now)
+put('error', cjson.encode({stage = stage, code = a4, message = a5}))
+put('finishedAt', now)
 setState('failed')
+flush()
 return {'ok'}
-`;
+`,
 
-/** A dead-lettered stage is put back: the run runs again from that stage. */
-export const REOPEN_STAGE = `${PRELUDE}
+  /** A dead-lettered stage is put back: the run runs again from that stage. */
+  reopen: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup'} end
 rec.status = 'queued'
 rec.finishedAt = nil
@@ -123,5 +159,35 @@ rec.queuedAt = now
 putStage(stage, rec)
 redis.call('HDEL', runKey, 'error', 'finishedAt')
 setState('running')
+flush()
 return {'ok'}
+`,
+};
+
+const opFunctions = (Object.entries(BODIES) as [TransitionOp, string][])
+  .map(
+    ([name, body]) =>
+      `OPS['${name}'] = function(runKey, auxKey, id, stage, now, a4, a5)\n${body}\nend`,
+  )
+  .join('\n');
+
+/** The one transition script: applies ARGV[1] operations in order and returns their results. */
+export const RUN_TRANSITIONS = `
+local STATE_INDEX = {${RUN_STATES.map((s, i) => `${s}=${i + 2}`).join(', ')}}
+local OPS = {}
+${opFunctions}
+local results = {}
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local a = 1 + (i - 1) * ${OP_ARITY}
+  local op = OPS[ARGV[a + 1]]
+  local k = ${FIXED_KEYS} + (i - 1) * 2
+  if not op then
+    results[i] = {'unknown-op'}
+  else
+    local ok, res = pcall(op, KEYS[k + 1], KEYS[k + 2], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), ARGV[a + 5], ARGV[a + 6])
+    if ok then results[i] = res else results[i] = {'error', tostring(res)} end
+  end
+end
+return results
 `;

@@ -8,14 +8,7 @@ import {
   type StageRecord,
 } from '@patch-factory/contracts';
 import { StoreKeys } from './store-keys';
-import {
-  AWAIT_STAGE,
-  COMPLETE_STAGE,
-  FAIL_RUN,
-  NOTE_ATTEMPT_FAILURE,
-  REOPEN_STAGE,
-  START_STAGE,
-} from './run-scripts.lua';
+import { TransitionBatcher, type Transition } from './transition-batcher';
 
 export interface NewRun {
   id: string;
@@ -40,21 +33,21 @@ export interface RunQuery {
   limit?: number;
 }
 
-type ScriptRunner = (numKeys: number, ...args: (string | number)[]) => Promise<string[]>;
-
 /**
  * PipelineRun state in Redis: one hash per run plus sorted-set indexes by creation, by
- * state and by definition. Transitions are atomic Lua scripts; no business rules here
- * beyond keeping a finished stage finished.
+ * state and by definition. Writes are atomic Lua transitions, batched per event-loop turn
+ * (TransitionBatcher); no business rules here beyond keeping a finished stage finished.
  */
 export class RunRepository {
   private readonly keys: StoreKeys;
+  private readonly batcher: TransitionBatcher;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.keys = new StoreKeys(prefix);
+    this.batcher = new TransitionBatcher(redis, [this.keys.allRuns(), ...this.keys.stateIndexKeys()]);
   }
 
   async create(run: NewRun): Promise<void> {
@@ -75,14 +68,16 @@ export class RunRepository {
       fields[`stage:${stage}`] = JSON.stringify(rec);
     });
     fields['order'] = run.stages.join(',');
-    if (await this.redis.exists(key)) throw new Error(`run ${run.id} already exists`);
-    await this.redis
-      .multi()
-      .hset(key, fields)
-      .zadd(this.keys.allRuns(), run.now, run.id)
-      .zadd(this.keys.runsInState('queued'), run.now, run.id)
-      .zadd(this.keys.runsOfDefinition(run.definition), run.now, run.id)
-      .exec();
+    const [kind] = await this.batcher.apply({
+      op: 'create',
+      runKey: key,
+      auxKey: this.keys.runsOfDefinition(run.definition),
+      id: run.id,
+      stage: '',
+      now: run.now,
+      a4: JSON.stringify(Object.entries(fields).flat()),
+    });
+    if (kind === 'exists') throw new Error(`run ${run.id} already exists`);
   }
 
   async get(id: string): Promise<PipelineRun | undefined> {
@@ -119,7 +114,7 @@ export class RunRepository {
   }
 
   async startStage(id: string, stage: StageName, now = Date.now()): Promise<StartResult> {
-    const [kind, extra] = await this.script('pfStartStage', START_STAGE, id, stage, now);
+    const [kind, extra] = await this.transition('start', id, stage, now);
     if (kind === 'started') return { kind, attempts: Number(extra) };
     if (kind === 'done') return { kind, next: (extra || null) as StageName | null };
     if (kind === 'ended') return { kind, state: extra ?? '' };
@@ -133,44 +128,32 @@ export class RunRepository {
     result: { durationMs: number; artifacts: Record<string, string> },
     now = Date.now(),
   ): Promise<{ kind: TransitionResult; next: StageName | null }> {
-    const [kind, next] = await this.script(
-      'pfCompleteStage',
-      COMPLETE_STAGE,
-      id,
-      stage,
-      now,
-      Math.round(result.durationMs),
-      JSON.stringify(result.artifacts),
-    );
+    const [kind, next] = await this.transition('complete', id, stage, now, Math.round(result.durationMs), JSON.stringify(result.artifacts));
     return { kind: kind as TransitionResult, next: (next || null) as StageName | null };
   }
 
   async awaitStage(id: string, stage: StageName, reason: string, now = Date.now()): Promise<TransitionResult> {
-    const [kind] = await this.script('pfAwaitStage', AWAIT_STAGE, id, stage, now, reason);
+    const [kind] = await this.transition('await', id, stage, now, reason);
     return kind as TransitionResult;
   }
 
   async noteAttemptFailure(id: string, stage: StageName, code: string, message: string, now = Date.now()): Promise<TransitionResult> {
-    const [kind] = await this.script('pfNoteFailure', NOTE_ATTEMPT_FAILURE, id, stage, now, code, message);
+    const [kind] = await this.transition('note-failure', id, stage, now, code, message);
     return kind as TransitionResult;
   }
 
   async failRun(id: string, stage: StageName, code: string, message: string, now = Date.now()): Promise<TransitionResult> {
-    const [kind] = await this.script('pfFailRun', FAIL_RUN, id, stage, now, code, message);
+    const [kind] = await this.transition('fail', id, stage, now, code, message);
     return kind as TransitionResult;
   }
 
   async reopenStage(id: string, stage: StageName, now = Date.now()): Promise<TransitionResult> {
-    const [kind] = await this.script('pfReopenStage', REOPEN_STAGE, id, stage, now);
+    const [kind] = await this.transition('reopen', id, stage, now);
     return kind as TransitionResult;
   }
 
-  private async script(name: string, lua: string, id: string, ...args: (string | number)[]): Promise<string[]> {
-    const client = this.redis as unknown as Record<string, ScriptRunner | undefined>;
-    if (!client[name]) this.redis.defineCommand(name, { lua });
-    const keys = [this.keys.run(id), ...this.keys.stateIndexKeys()];
-    const run = client[name] as ScriptRunner;
-    return run.call(this.redis, keys.length, ...keys, id, ...args);
+  private transition(op: Transition['op'], id: string, stage: StageName, now: number, a4?: string | number, a5?: string | number): Promise<string[]> {
+    return this.batcher.apply({ op, runKey: this.keys.run(id), id, stage, now, a4, a5 });
   }
 }
 
