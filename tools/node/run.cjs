@@ -54,8 +54,23 @@ function runFile(relPath, args = process.argv.slice(2)) {
     process.exit(1);
   }
   registerLibAliases();
+  if (process.env.PF_EXIT_WITH_PARENT === '1') exitWithParent();
   process.argv = [process.argv[0], file, ...args];
   require(file);
+}
+
+/**
+ * For processes that tests and benchmarks start (PF_EXIT_WITH_PARENT=1, stdin a pipe from
+ * the parent): when the parent dies, even by SIGKILL, the pipe closes and this process
+ * shuts down (SIGTERM to itself, SIGKILL 10 s later) instead of living on as an orphan.
+ */
+function exitWithParent() {
+  process.stdin.on('data', () => undefined);
+  process.stdin.once('end', () => {
+    process.kill(process.pid, 'SIGTERM');
+    setTimeout(() => process.kill(process.pid, 'SIGKILL'), 10_000).unref();
+  });
+  process.stdin.unref?.();
 }
 
 module.exports = { runFile, registerLibAliases, root };

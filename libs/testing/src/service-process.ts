@@ -21,8 +21,9 @@ export async function startProcess(entry: string, env: Record<string, string>, t
   const root = repoRoot();
   const child = spawn(process.execPath, [join(root, 'tools/node/run.cjs'), entry], {
     cwd: root,
-    env: { ...process.env, PF_HTTP_PORT: '0', PF_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays a pipe from this process: the child shuts down when the test runner dies (run.cjs).
+    env: { ...process.env, PF_HTTP_PORT: '0', PF_LOG_LEVEL: 'info', PF_EXIT_WITH_PARENT: '1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));

@@ -29,7 +29,9 @@ import { BENCH_STAGES, ProjectSide, RawSide, workersRegistered, type BenchSettin
  * Knobs (env): BENCH_PIPELINES (2000), BENCH_WARMUP (100), BENCH_CONCURRENCY (16, the
  * PF_WORKER_CONCURRENCY of every worker on every side), BENCH_LAUNCH_PARALLEL (16),
  * BENCH_PACED (300, 0 = skip), BENCH_PACED_RATE (50), BENCH_LOG_LEVEL (warn),
- * BENCH_SIDES (project,project-noop,raw), BENCH_TIMEOUT_MS (300000 per phase), PF_REDIS_URL.
+ * BENCH_SIDES (project,project-noop,raw), BENCH_TIMEOUT_MS (300000 per phase), BENCH_ROUNDS (3:
+ * every side runs once per round, in alternating order; the summary gives the median
+ * ratio, steadier than one round on a shared machine), PF_REDIS_URL.
  * Exits 0 when the benchmark ran (targets met or not), non-zero on errors.
  */
 
@@ -51,6 +53,7 @@ interface Options extends BenchSettings {
   paced: number;
   pacedRate: number;
   timeoutMs: number;
+  rounds: number;
   sides: SideName[];
 }
 
@@ -69,6 +72,7 @@ function options(): Options {
     paced: intEnv('BENCH_PACED', 300, 0),
     pacedRate: intEnv('BENCH_PACED_RATE', 50),
     timeoutMs: intEnv('BENCH_TIMEOUT_MS', 300_000),
+    rounds: intEnv('BENCH_ROUNDS', 3),
     sides: sides as SideName[],
   };
 }
@@ -257,6 +261,32 @@ function report(results: readonly SideResult[], opts: Options): void {
   }
 }
 
+/** The throughput of every round side by side, and the median ratio of each project side to raw. */
+function summary(rounds: readonly SideResult[][]): void {
+  if (rounds.length === 0) return;
+  const sides = rounds[0]!.map((r) => r.side);
+  const projectSides = sides.filter((s) => s !== 'raw');
+  const hasRaw = sides.includes('raw');
+  const perSecond = (round: readonly SideResult[], side: SideName) => round.find((r) => r.side === side)?.perSecond ?? NaN;
+  console.log(`\n=== summary of ${rounds.length} round(s): pipelines/s (burst)${hasRaw ? ' and ratio to raw' : ''}`);
+  console.log(
+    table(
+      ['round', ...sides, ...(hasRaw ? projectSides.map((s) => `${s}/raw`) : [])],
+      rounds.map((round, i) => [
+        String(i + 1),
+        ...sides.map((s) => fmt(perSecond(round, s))),
+        ...(hasRaw ? projectSides.map((s) => fmt(perSecond(round, s) / perSecond(round, 'raw'), 2)) : []),
+      ]),
+    ),
+  );
+  if (!hasRaw) return;
+  for (const s of projectSides) {
+    const ratios = rounds.map((round) => perSecond(round, s) / perSecond(round, 'raw'));
+    const median = percentile(ratios, 50);
+    console.log(`median throughput ratio ${s}/raw over ${ratios.length} round(s): ${fmt(median, 2)}x  (target >= ${TARGET_RATIO}x): ${median >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
+  }
+}
+
 async function main(): Promise<void> {
   const opts = options();
   const observer = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, connectionName: 'bench:observer', lazyConnect: true });
@@ -277,12 +307,22 @@ async function main(): Promise<void> {
         `${opts.launchParallel} launches in flight, PF_LOG_LEVEL=${opts.logLevel}`,
     );
     console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, redis ${redisVersion} at ${opts.redisUrl}`);
-    const results: SideResult[] = [];
-    for (const name of opts.sides) {
-      const side = name === 'raw' ? new RawSide(prefixOf[name], settings, observer) : new ProjectSide(name, prefixOf[name], settings, observer);
-      results.push(await runSide(side, opts, observer));
+    const rounds: SideResult[][] = [];
+    for (let round = 0; round < opts.rounds; round++) {
+      // The order of the sides alternates from one round to the next, so that neither always runs first.
+      const order = round % 2 === 0 ? opts.sides : [...opts.sides].reverse();
+      const results: SideResult[] = [];
+      for (const name of order) {
+        const prefix = `${prefixOf[name]}-${round}`;
+        const side = name === 'raw' ? new RawSide(prefix, settings, observer) : new ProjectSide(name, prefix, settings, observer);
+        results.push(await runSide(side, opts, observer));
+      }
+      results.sort((a, b) => opts.sides.indexOf(a.side) - opts.sides.indexOf(b.side));
+      rounds.push(results);
+      console.log(`\n=== round ${round + 1} of ${opts.rounds}`);
+      report(results, opts);
     }
-    report(results, opts);
+    summary(rounds);
   } finally {
     for (const side of active) await side.stop();
     await stopTracing().catch(() => undefined);

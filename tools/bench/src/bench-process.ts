@@ -39,8 +39,8 @@ export function spawnBenchProcess(name: string, entry: string, env: Record<strin
   const root = repoRoot();
   const child = spawn(process.execPath, [join(root, 'tools/node/run.cjs'), entry], {
     cwd: root,
-    env: { ...process.env, PF_HTTP_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PF_HTTP_PORT: '0', PF_EXIT_WITH_PARENT: '1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   running.add(child);
   let out = '';
