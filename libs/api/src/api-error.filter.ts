@@ -12,6 +12,8 @@ const STATUS: Record<string, number> = {
   'job-id-in-use': 409,
   'dead-letter-mismatch': 422,
   'unknown-job': 422,
+  'invalid-signature': 401,
+  'webhooks-not-configured': 503,
 };
 
 /** Every API error is `{ "error": { "code", "message" } }` with a fitting status. */

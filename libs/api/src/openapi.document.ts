@@ -84,6 +84,35 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/webhooks/github': {
+        post: {
+          operationId: 'githubWebhook',
+          summary: 'Inbound GitHub webhook (pull_request closed and merged: the runs on its branch are promoted)',
+          parameters: [
+            { name: 'X-Hub-Signature-256', in: 'header', required: true, schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' } },
+            { name: 'X-GitHub-Delivery', in: 'header', required: true, schema: { type: 'string' } },
+            { name: 'X-GitHub-Event', in: 'header', required: true, schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, content: json({ type: 'object' }) },
+          responses: {
+            '202': {
+              description: 'Accepted (promotion-enqueued, ignored or duplicate)',
+              content: json({
+                type: 'object',
+                required: ['delivery', 'outcome', 'runs'],
+                properties: {
+                  delivery: { type: 'string' },
+                  outcome: { type: 'string', enum: ['promotion-enqueued', 'ignored', 'duplicate'] },
+                  runs: { type: 'array', items: { type: 'object', properties: { runId: { type: 'string' }, result: { type: 'string' } } } },
+                },
+              }),
+            },
+            '400': error('Malformed delivery'),
+            '401': error('Missing or wrong signature'),
+            '503': error('Webhooks not configured (PF_GITHUB_WEBHOOK_SECRET)'),
+          },
+        },
+      },
       '/health/live': { get: { operationId: 'live', summary: 'Liveness', responses: { '200': { description: 'Alive' }, '503': { description: 'Stalled' } } } },
       '/health/ready': { get: { operationId: 'ready', summary: 'Readiness', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
       '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } },

@@ -26,6 +26,8 @@ export const EnvSchema = z.object({
   PF_SHUTDOWN_TIMEOUT_MS: ms(25_000),
   PF_PROGRESS_TIMEOUT_MS: ms(300_000),
   PF_DLQ_SWEEP_MS: ms(10_000, 100),
+  /** The secret GitHub signs webhook deliveries with (X-Hub-Signature-256); unset: webhooks are refused. */
+  PF_GITHUB_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').max(256).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -52,6 +52,9 @@ export async function bootstrapService(spec: ServiceSpec): Promise<INestApplicat
       // Report boot errors ourselves (Nest would abort the process with a core dump).
       abortOnError: false,
     });
+    // Webhook bodies stay raw bytes (their signature is over the exact bytes), up to 1 MiB;
+    // every other route parses JSON of at most 32 KiB.
+    app.useBodyParser('raw', { type: (req: { url?: string }) => (req.url ?? '').startsWith('/webhooks/'), limit: '1mb' });
     app.useBodyParser('json', { limit: '32kb' });
     await app.listen(config.PF_HTTP_PORT ?? spec.defaultPort, config.PF_HTTP_HOST);
   } catch (error) {

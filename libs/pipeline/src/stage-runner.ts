@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { context as otelContext } from '@opentelemetry/api';
 import { ErrorCode, PipelineError, TerminalError, type StageJobPayload } from '@patch-factory/contracts';
@@ -80,10 +81,35 @@ export class StageRunner {
     });
   }
 
+  /**
+   * Resumes a run parked at `stage` (a StageResult with `await`) when the outside event it
+   * waits for arrives (e.g. its pull request was merged): the stage is recorded as succeeded
+   * and the run's next stage enqueued. Idempotent: a second call re-ensures the next job
+   * (same deterministic id) and changes nothing else. A stage still running when the event
+   * arrives is completed all the same (its own later `await` finds it done).
+   */
+  async resume(runId: string, stage: RunStage, artifacts: Record<string, string> = {}): Promise<'resumed' | 'already-resumed' | 'not-waiting' | 'missing'> {
+    const run = await this.runs.get(runId);
+    const rec = run?.stages.find((s) => s.stage === stage);
+    if (!run || !rec) return 'missing';
+    const payload: StageJobPayload = { v: 1, runId, definition: run.definition, ...(run.traceId ? { trace: traceCarrierOf(run.traceId) } : {}) };
+    if (rec.status === 'succeeded') {
+      const order = run.stages.map((s) => s.stage);
+      await this.enqueueNext((order[order.indexOf(stage) + 1] as RunStage | undefined) ?? null, payload);
+      return 'already-resumed';
+    }
+    if (rec.status !== 'awaiting' && rec.status !== 'running') return 'not-waiting';
+    const durationMs = rec.startedAt ? Math.max(0, Date.now() - rec.startedAt) : 0;
+    const done = await this.runs.completeStage(runId, stage, { durationMs, artifacts: checkArtifacts(stage, artifacts) });
+    if (done.kind === 'ended' || done.kind === 'missing' || done.kind === 'no-stage') return 'not-waiting';
+    await this.enqueueNext(done.next as RunStage | null, payload);
+    return done.kind === 'dup' ? 'already-resumed' : 'resumed';
+  }
+
   /** The one place where a follow-up job is chained: the run's next stage, under its deterministic id. */
   private async enqueueNext(next: RunStage | null, payload: StageJobPayload): Promise<void> {
     if (!next) return;
-    const trace = injectTrace(otelContext.active());
+    const trace = injectTrace(otelContext.active()) ?? payload.trace;
     await this.producer.enqueue(
       STAGE_JOB[next],
       { v: 1, runId: payload.runId, definition: payload.definition, ...(trace ? { trace } : {}) },
@@ -104,6 +130,12 @@ export class StageRunner {
       this.logger.error({ runId: payload.runId, stage, err: (e as Error).message }, 'could not record a stage failure');
     }
   }
+}
+
+/** A W3C traceparent that continues a run's trace (a new parent span id, sampled). */
+function traceCarrierOf(traceId: string): { traceparent: string } | undefined {
+  if (!/^[0-9a-f]{32}$/.test(traceId) || /^0+$/.test(traceId)) return undefined;
+  return { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` };
 }
 
 function checkArtifacts(stage: RunStage, artifacts: Record<string, string>): Record<string, string> {

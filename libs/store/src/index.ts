@@ -1,3 +1,4 @@
 export * from './store-keys';
 export * from './run.repository';
 export * from './store.module';
+export * from './pull-request-links.repository';

@@ -19,6 +19,14 @@ export class StoreKeys {
   runsOfDefinition(definition: string): string {
     return `${this.prefix}:{store}:runs:def:${definition}`;
   }
+  /** The runs waiting on a pull request, by its head branch. */
+  runsOfBranch(branch: string): string {
+    return `${this.prefix}:{store}:pr-branch:${branch}`;
+  }
+  /** A webhook delivery already handled (by provider and delivery id). */
+  delivery(provider: string, id: string): string {
+    return `${this.prefix}:{store}:delivery:${provider}:${id}`;
+  }
   /** The state index keys, in the order the Lua scripts expect them (KEYS[2..]). */
   stateIndexKeys(): string[] {
     return RUN_STATES.map((s) => this.runsInState(s));

@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { DeliveryLog, PullRequestLinks } from './pull-request-links.repository';
 import { RunRepository } from './run.repository';
 
 /** Injection token of the ioredis client the store uses (provided by the queue module). */
@@ -18,8 +19,10 @@ export class StoreModule {
           inject: [STORE_REDIS, STORE_PREFIX],
           useFactory: (redis: Redis, prefix: string) => new RunRepository(redis, prefix),
         },
+        { provide: PullRequestLinks, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PullRequestLinks(redis, prefix) },
+        { provide: DeliveryLog, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new DeliveryLog(redis, prefix) },
       ],
-      exports: [RunRepository],
+      exports: [RunRepository, PullRequestLinks, DeliveryLog],
     };
   }
 }

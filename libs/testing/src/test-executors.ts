@@ -23,13 +23,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
  *   poison/throw-<stage>.yaml     throws at <stage> on every attempt
  *   poison/terminal-<stage>.yaml  throws a TerminalError at <stage>
  *   poison/crash-<stage>.yaml     kills its own process (SIGKILL) at <stage>
- * until the test "cures" the definition (TestEffects.cure). While it works, the key
+ * until the test "cures" the definition (TestEffects.cure). The stages named in
+ * PF_TEST_AWAIT_STAGES park the run (StageResult.await) after their effect. While it works, the key
  * active:<pid> counts the jobs this process holds and holding:<pid> names them.
  */
 @Injectable()
 export class CountingExecutor implements StageExecutor {
   private readonly effects: TestEffects;
   private readonly delayMs = Number(process.env['PF_TEST_STAGE_DELAY_MS'] ?? 0);
+  private readonly awaitStages = (process.env['PF_TEST_AWAIT_STAGES'] ?? '').split(',').filter(Boolean);
 
   constructor(
     @Inject(REDIS_CONNECTION) private readonly redis: Redis,
@@ -62,6 +64,9 @@ export class CountingExecutor implements StageExecutor {
     // The effect and its idempotency record in one atomic step (a command resent after a
     // lost reply must not count twice, nor record the key without the effect).
     await this.redis.eval(APPLY_ONCE, 2, this.effects.key(`effect:${ctx.idempotencyKey}`), this.effects.key(`effects:${ctx.runId}`));
-    return { artifacts: { [`${ctx.stage}.attempt`]: String(ctx.attempt) } };
+    const artifacts = { [`${ctx.stage}.attempt`]: String(ctx.attempt) };
+    // PF_TEST_AWAIT_STAGES: stages that park the run until an outside event resumes it.
+    if (this.awaitStages.includes(ctx.stage)) return { artifacts, await: { reason: `test: ${ctx.stage} waits for an outside event` } };
+    return { artifacts };
   }
 }

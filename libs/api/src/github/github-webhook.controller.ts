@@ -1,0 +1,70 @@
+import { Body, Controller, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
+import { CONFIG, type Env } from '@patch-factory/config';
+import { ErrorCode, TerminalError } from '@patch-factory/contracts';
+import { StageRunner } from '@patch-factory/pipeline';
+import { DeliveryLog, PullRequestLinks } from '@patch-factory/store';
+import { ApiErrorFilter } from '../api-error.filter';
+import { parseRequest } from '../parse-request';
+import { githubSignatureProblem } from './github-signature';
+import { DeliveryIdSchema, EventNameSchema, PullRequestEventSchema } from './github-webhook.schema';
+
+export interface WebhookAnswer {
+  delivery: string;
+  outcome: 'promotion-enqueued' | 'ignored' | 'duplicate';
+  runs: { runId: string; result: string }[];
+}
+
+/**
+ * Inbound GitHub webhooks. Every delivery is checked against `X-Hub-Signature-256` first
+ * (constant time; unsigned or forged → 401 and nothing happens). A merged pull request
+ * resumes the runs parked at `review` on its branch, which enqueues their `promote` stage.
+ * Only Redis is touched, so GitHub gets its answer at once; a redelivery (same
+ * `X-GitHub-Delivery`) is answered `duplicate`, and even a concurrent one promotes once
+ * (deterministic job ids, idempotent transitions).
+ */
+@Controller('webhooks')
+@UseFilters(ApiErrorFilter)
+export class GithubWebhookController {
+  constructor(
+    @Inject(CONFIG) private readonly config: Env,
+    private readonly deliveries: DeliveryLog,
+    private readonly links: PullRequestLinks,
+    private readonly runner: StageRunner,
+  ) {}
+
+  @Post('github')
+  @HttpCode(202)
+  async receive(@Body() body: unknown, @Headers() headers: Record<string, string | undefined>): Promise<WebhookAnswer> {
+    const secret = this.config.PF_GITHUB_WEBHOOK_SECRET;
+    if (!secret) throw new TerminalError('webhooks-not-configured', 'GitHub webhooks are refused: PF_GITHUB_WEBHOOK_SECRET is not set');
+    const raw = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+    const problem = githubSignatureProblem(secret, raw, headers['x-hub-signature-256']);
+    if (problem) throw new TerminalError('invalid-signature', problem);
+
+    const delivery = parseRequest(DeliveryIdSchema, headers['x-github-delivery'], 'X-GitHub-Delivery header');
+    const event = parseRequest(EventNameSchema, headers['x-github-event'], 'X-GitHub-Event header');
+    if (await this.deliveries.seen('github', delivery)) return { delivery, outcome: 'duplicate', runs: [] };
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch (error) {
+      throw new TerminalError(ErrorCode.invalidPayload, `webhook body: not JSON (${(error as Error).message})`);
+    }
+    let answer: WebhookAnswer = { delivery, outcome: 'ignored', runs: [] };
+    if (event === 'pull_request') {
+      const pr = parseRequest(PullRequestEventSchema, json, 'pull_request event');
+      if (pr.action === 'closed' && pr.pull_request.merged === true) {
+        const runs = [];
+        for (const runId of await this.links.runsOf(pr.pull_request.head.ref)) {
+          const artifacts: Record<string, string> = { 'pr.number': String(pr.pull_request.number) };
+          if (pr.pull_request.merge_commit_sha) artifacts['pr.merge-commit'] = pr.pull_request.merge_commit_sha;
+          runs.push({ runId, result: await this.runner.resume(runId, 'review', artifacts) });
+        }
+        answer = { delivery, outcome: runs.length ? 'promotion-enqueued' : 'ignored', runs };
+      }
+    }
+    // Recorded after the work: a delivery that failed half-way is done again on redelivery.
+    await this.deliveries.record('github', delivery, answer.outcome);
+    return answer;
+  }
+}

@@ -1,0 +1,94 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { PullRequestLinks } from '@patch-factory/store';
+import { BackboneFixture, type ApiClient } from '../src';
+
+const SECRET = 'a-webhook-secret-for-tests-only';
+const BRANCH = 'pf/demo/debian-13/1';
+
+function prEvent(action: string, merged: boolean, branch = BRANCH): string {
+  return JSON.stringify({
+    action,
+    pull_request: { number: 7, merged, merge_commit_sha: merged ? 'a'.repeat(40) : null, head: { ref: branch }, base: { ref: 'main' } },
+    repository: { full_name: 'owner/catalog' },
+  });
+}
+
+const sign = (body: string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+async function deliver(api: ApiClient, body: string, headers: Record<string, string>): Promise<{ status: number; body: { outcome?: string; error?: { code: string } } }> {
+  const res = await fetch(`${api.base}/webhooks/github`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', ...headers },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as { outcome?: string; error?: { code: string } } };
+}
+
+describe('inbound GitHub webhooks: a merged pull request promotes its runs once', () => {
+  const fx = new BackboneFixture();
+  const links = new PullRequestLinks(fx.redis, fx.prefix);
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    api = await fx.startApi({ PF_GITHUB_WEBHOOK_SECRET: SECRET });
+    await fx.startWorker(['review', 'promote', 'notify'], { PF_TEST_AWAIT_STAGES: 'review' });
+  }, 120_000);
+  afterAll(() => fx.close(), 60_000);
+
+  it('refuses unsigned and forged deliveries (401) and enqueues nothing; 100 redeliveries promote once', async () => {
+    const runId = await api.trigger('image/demo/debian-13/1.yaml', { from: 'review', to: 'notify' });
+    await fx.waitForRuns([runId], 30_000, ['awaiting']);
+    await links.link(BRANCH, runId);
+    const merged = prEvent('closed', true);
+
+    const unsigned = await deliver(api, merged, { 'x-github-delivery': randomUUID() });
+    expect(unsigned).toMatchObject({ status: 401, body: { error: { code: 'invalid-signature' } } });
+    const forged = await deliver(api, merged, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(merged, 'not-the-secret-at-all') });
+    expect(forged).toMatchObject({ status: 401, body: { error: { code: 'invalid-signature' } } });
+    // A signature over another body does not carry over.
+    const swapped = await deliver(api, merged, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(prEvent('closed', true, 'other')) });
+    expect(swapped.status).toBe(401);
+    // A signed event that is not a merge changes nothing.
+    const closedUnmerged = prEvent('closed', false);
+    expect((await deliver(api, closedUnmerged, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(closedUnmerged) })).body.outcome).toBe('ignored');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fx.runs.get(runId))?.state).toBe('awaiting');
+    expect(await fx.effects.effects(runId)).toBe(1); // review only
+
+    // One delivery, redelivered 100 times (10 at a time, as a flood would arrive).
+    const delivery = randomUUID();
+    const answers: { status: number; body: { outcome?: string } }[] = [];
+    for (let round = 0; round < 10; round++) {
+      answers.push(...(await Promise.all(Array.from({ length: 10 }, () => deliver(api, merged, { 'x-github-delivery': delivery, 'x-hub-signature-256': sign(merged) })))));
+    }
+    expect(answers.every((a) => a.status === 202)).toBe(true);
+    expect(answers.filter((a) => a.body.outcome === 'promotion-enqueued').length).toBeGreaterThanOrEqual(1);
+    expect(answers.filter((a) => a.body.outcome === 'duplicate').length).toBeGreaterThanOrEqual(90);
+
+    const [run] = await fx.waitForRuns([runId], 30_000);
+    expect(run?.state).toBe('succeeded');
+    expect(run?.stages.find((s) => s.stage === 'review')?.artifacts).toMatchObject({ 'pr.number': '7', 'pr.merge-commit': 'a'.repeat(40) });
+    // review, promote and notify: one effect each, whatever the number of deliveries.
+    expect(await fx.effects.effects(runId)).toBe(3);
+    expect(await fx.runs.completions(runId)).toBe(1);
+    // A new delivery id for the same merge (GitHub's "redeliver" keeps the id; this one does not) promotes nothing more.
+    const again = await deliver(api, merged, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(merged) });
+    expect(again.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await fx.effects.effects(runId)).toBe(3);
+  });
+
+  it('answers a malformed delivery with a clear 400 and never a stack trace', async () => {
+    const notJson = 'not json';
+    const res = await deliver(api, notJson, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(notJson) });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toMatch(/not JSON/);
+    const noDelivery = await deliver(api, '{}', { 'x-hub-signature-256': sign('{}') });
+    expect(noDelivery.status).toBe(400);
+    expect(JSON.stringify(noDelivery.body)).toContain('X-GitHub-Delivery');
+    const badShape = JSON.stringify({ action: 'closed', pull_request: { number: -1 } });
+    const shape = await deliver(api, badShape, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(badShape) });
+    expect(shape.status).toBe(400);
+    expect(JSON.stringify(shape.body)).toContain('pull_request.number');
+  });
+});
