@@ -6,3 +6,4 @@ export * from './dead-letter.schema';
 export * from './job-catalog';
 export * from './errors';
 export * from './pipeline-run.schema';
+export * from './upstream-event.schema';

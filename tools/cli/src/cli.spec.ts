@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   dropPrefix,
@@ -258,6 +260,9 @@ describe('patch-factory usage errors', () => {
     [['trigger', 'a.yaml', '--from', 'watch'], /^patch-factory: --from must be one of plan, patch, .*, not "watch"$/m],
     [['trigger', 'a.yaml', '--from', 'sign', '--to', 'build'], /^patch-factory: --from sign comes after --to build/m],
     [[], /^patch-factory: missing command$/m],
+    [['definitions'], /^patch-factory: definitions needs a subcommand$/m],
+    [['definitions', 'validate'], /^patch-factory: definitions validate needs <dir-or-file>$/m],
+    [['definitions', 'validate', 'a', '--strict'], /^patch-factory: unknown flag "--strict" for definitions validate$/m],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const res = await cli(api, ...args);
     expect(res.code).toBe(2);
@@ -286,7 +291,7 @@ describe('patch-factory usage errors', () => {
   it('prints help for everything, a command and a group (exit 0)', async () => {
     const general = await cli(undefined, '--help');
     expect(general.code).toBe(0);
-    for (const cmd of ['runs ', 'run <id>', 'trigger <definition>', 'dlq list', 'dlq replay <id>', 'PF_API_URL']) {
+    for (const cmd of ['runs ', 'run <id>', 'trigger <definition>', 'dlq list', 'dlq replay <id>', 'definitions validate <dir-or-file>', 'PF_API_URL']) {
       expect(general.stdout).toContain(cmd);
     }
     expect((await cli(undefined, 'help')).stdout).toBe(general.stdout);
@@ -298,6 +303,9 @@ describe('patch-factory usage errors', () => {
     expect(dlq.stdout).toContain('usage: patch-factory dlq list');
     expect(dlq.stdout).toContain('usage: patch-factory dlq replay');
     expect((await cli(undefined, 'help', 'nothing')).code).toBe(2);
+    const definitions = await cli(undefined, 'help', 'definitions');
+    expect(definitions.stdout).toMatch(/^usage: patch-factory definitions validate <dir-or-file>$/m);
+    expect(definitions.stdout).toMatch(/"N valid, M invalid", where N and M count definitions and info files together/);
   });
 
   it('runs as the npm bin: node tools/cli/bin/patch-factory.cjs --help', async () => {
@@ -305,6 +313,39 @@ describe('patch-factory usage errors', () => {
     expect(res.code).toBe(0);
     expect(res.stderr).toBe('');
     expect(res.stdout).toMatch(/^usage: patch-factory <command>/);
+  });
+});
+
+describe('patch-factory definitions validate (no API needed)', () => {
+  it('finds the real catalog valid (exit 0)', async () => {
+    const res = await cli('not a url', 'definitions', 'validate', join(root, '..', 'shared', 'corpus', 'dhi-catalog'));
+    expect(res).toEqual({
+      code: 0,
+      stdout: 'definitions: 2582 valid, 0 invalid; info files: 554 valid, 0 invalid; 4 other YAML files skipped\n3136 valid, 0 invalid\n',
+      stderr: '',
+    });
+  });
+
+  it('prints the problems of an invalid definition (exit 1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-cli-'));
+    try {
+      mkdirSync(join(dir, 'image/app/debian-13'), { recursive: true });
+      writeFileSync(join(dir, 'image/app/debian-13/1.yaml'), 'name: app\nplatforms: [linux/s390x]\n');
+      writeFileSync(join(dir, 'image/app/debian-13/2.yaml'), 'name: app\n');
+      const res = await cli(undefined, 'definitions', 'validate', dir);
+      expect(res).toEqual({
+        code: 1,
+        stdout: [
+          `${dir}/image/app/debian-13/1.yaml:2:13: platforms[0]: expected one of "linux/amd64", "linux/arm64", got a string ("linux/s390x")`,
+          'definitions: 1 valid, 1 invalid; info files: 0 valid, 0 invalid',
+          '1 valid, 1 invalid',
+          '',
+        ].join('\n'),
+        stderr: '',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,14 +1,27 @@
 import { ApiClient, ApiError, ConfigError, apiBaseUrl } from './api-client';
 import { UsageError, parseArgs, quote } from './args';
-import type { Command } from './command';
+import type { Command, CommandContext } from './command';
+import { CommandError } from './command-error';
+import { definitionsValidateCommand } from './definitions-command';
+import { definitionsAffectedCommand } from './affected-command';
 import { dlqListCommand, dlqReplayCommand } from './dlq-command';
+import { patchReplayCommand } from './replay-command';
 import { runCommand } from './run-command';
 import { runsCommand } from './runs-command';
 import { safeText } from './terminal-text';
 import { triggerCommand } from './trigger-command';
 import { commandUsage, generalUsage } from './usage';
 
-export const COMMANDS: readonly Command[] = [runsCommand, runCommand, triggerCommand, dlqListCommand, dlqReplayCommand];
+export const COMMANDS: readonly Command[] = [
+  runsCommand,
+  runCommand,
+  triggerCommand,
+  dlqListCommand,
+  dlqReplayCommand,
+  definitionsValidateCommand,
+  definitionsAffectedCommand,
+  patchReplayCommand,
+];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -54,9 +67,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       print(...commandUsage([command]));
       return EXIT_OK;
     }
-    const api = new ApiClient(apiBaseUrl(io.env));
-    await command.run(args, { api, now: (io.now ?? Date.now)(), print });
-    return EXIT_OK;
+    let api: ApiClient | undefined;
+    const ctx: CommandContext = {
+      get api() {
+        return (api ??= new ApiClient(apiBaseUrl(io.env)));
+      },
+      now: (io.now ?? Date.now)(),
+      print,
+    };
+    // A command's run() may end in `return ctx.print(…)`: only a number is an exit code.
+    const code: unknown = await command.run(args, ctx);
+    return typeof code === 'number' ? code : EXIT_OK;
   } catch (error) {
     return report(error, io);
   }
@@ -72,6 +93,10 @@ function report(error: unknown, io: CliIo): number {
   if (error instanceof ConfigError) {
     io.stderr(`patch-factory: ${error.message}\n`);
     return EXIT_USAGE;
+  }
+  if (error instanceof CommandError) {
+    io.stderr(`error ${safeText(error.code, 64)}: ${safeText(error.message)}\n`);
+    return EXIT_FAILED;
   }
   if (error instanceof ApiError) {
     io.stderr(`error ${safeText(error.code, 64)}: ${safeText(error.message)}\n`);

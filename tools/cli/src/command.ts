@@ -4,7 +4,8 @@ import { UsageError, quote, type FlagSpec, type ParsedArgs } from './args';
 
 /** What a command gets to do its work. */
 export interface CommandContext {
-  api: ApiClient;
+  /** The operator API, made on first use: commands that run locally never need PF_API_URL. */
+  readonly api: ApiClient;
   /** The time the command started (epoch ms), for ages. */
   now: number;
   /** Writes lines to stdout (already escaped). */
@@ -20,7 +21,8 @@ export interface Command {
   /** Extra help lines (flags, output). */
   help: readonly string[];
   flags: FlagSpec;
-  run(args: ParsedArgs, ctx: CommandContext): Promise<void>;
+  /** Does the work; resolves with the exit code, or nothing for 0 (success). */
+  run(args: ParsedArgs, ctx: CommandContext): Promise<number | void>;
 }
 
 /** Stages a run can go through (every stage but `watch`), in order. */

@@ -9,7 +9,8 @@ export function generalUsage(commands: readonly Command[]): string[] {
   return [
     'usage: patch-factory <command> [arguments] [flags]',
     '',
-    'The command line of patch-factory: look at pipeline runs and the dead-letter queue, start runs.',
+    'The command line of patch-factory: look at pipeline runs and the dead-letter queue, start runs,',
+    'validate catalog definitions (locally, without the API).',
     '',
     'Commands:',
     ...lines.map(([l, s]) => `  ${l.padEnd(width)}  ${s}`),
@@ -17,7 +18,7 @@ export function generalUsage(commands: readonly Command[]): string[] {
     'Environment:',
     `  PF_API_URL  the operator API (default ${DEFAULT_API_URL})`,
     '',
-    'Exit codes: 0 done, 1 the API refused or could not be reached, 2 usage error.',
+    'Exit codes: 0 done, 1 the API refused or could not be reached (or a definition is invalid), 2 usage error.',
   ];
 }
 

@@ -1,0 +1,3 @@
+export * from './image-stream';
+export * from './event-changes';
+export * from './plan-patch-requests';

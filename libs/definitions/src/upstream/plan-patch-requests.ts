@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { UpstreamEvent } from '@patch-factory/contracts';
+import { parseQuery, type CatalogIndex } from '../catalog/catalog-index';
+import type { DefinitionDeps } from '../catalog/definition-deps';
+import type { VarChange } from '../patch/var-change';
+import { changesForEvent } from './event-changes';
+import { imageStreamOf } from './image-stream';
+
+export interface PatchRequestFile {
+  file: string;
+  changes: VarChange[];
+}
+
+/** The planned change to one image stream (DESIGN.md): its variants' edits, one branch, one PR. */
+export interface PatchRequest {
+  /** Deterministic: the same event and stream always make the same id. */
+  id: string;
+  stream: string;
+  eventId: string;
+  ref: string;
+  version: string;
+  files: PatchRequestFile[];
+}
+
+export interface PatchPlan {
+  requests: PatchRequest[];
+  /** Affected definitions with nothing to edit, and why (reported, never dropped silently). */
+  skipped: { file: string; reason: string }[];
+}
+
+/** A PatchRequest id: `pr_` and 20 hex digits of sha256(event id, stream). */
+export function patchRequestId(eventId: string, stream: string): string {
+  return `pr_${createHash('sha256').update(`${eventId}\n${stream}`).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * Plans an upstream event: the definitions the index finds affected, the variable changes
+ * each needs, grouped into one PatchRequest per image stream (its variants together).
+ * Definitions already at the new version, or with nothing that renders the ref, are
+ * reported in `skipped`.
+ */
+export function planPatchRequests(index: CatalogIndex, depsOf: (file: string) => DefinitionDeps | undefined, event: UpstreamEvent): PatchPlan {
+  const plan: PatchPlan = { requests: [], skipped: [] };
+  const byStream = new Map<string, PatchRequestFile[]>();
+  const query = parseQuery(event.ref);
+  if (query.kind === 'package') query.family = true;
+  for (const { file } of index.affected(query)) {
+    const deps = depsOf(file);
+    const stream = imageStreamOf(file);
+    if (!deps || !stream) {
+      plan.skipped.push({ file, reason: 'not a definition of the catalog layout' });
+      continue;
+    }
+    const found = changesForEvent(deps, event);
+    if ('skipped' in found) {
+      plan.skipped.push({ file, reason: found.skipped });
+      continue;
+    }
+    const changes = found.changes.filter((c) => c.old !== c.new);
+    if (changes.length === 0) {
+      plan.skipped.push({ file, reason: `already at ${event.version}` });
+      continue;
+    }
+    const files = byStream.get(stream) ?? [];
+    files.push({ file, changes });
+    byStream.set(stream, files);
+  }
+  for (const [stream, files] of [...byStream].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    plan.requests.push({ id: patchRequestId(event.id, stream), stream, eventId: event.id, ref: event.ref, version: event.version, files });
+  }
+  return plan;
+}
