@@ -25,6 +25,10 @@ import { QUEUE_OPTIONS, REDIS_CONNECTION, type QueueModuleOptions } from './queu
 import { ProgressTracker } from './progress-tracker';
 
 const RELEASED = Symbol('released');
+/** How long a job waits when it must not run beside a suspect job (or a suspect beside others). */
+const ISOLATION_DELAY_MS = 250;
+/** How often a suspect job yields to the others before it runs anyway. */
+const MAX_DEFERRALS = 40;
 
 /** BullMQ's view of an error: terminal ones become UnrecoverableError (never retried). */
 export function toBullError(error: unknown): Error {
@@ -46,6 +50,9 @@ export function toBullError(error: unknown): Error {
 export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly workers: Worker[] = [];
   private readonly active = new Map<string, AbortController>();
+  /** The job recovered from a stall that runs alone in this process now, if any. */
+  private isolated: string | undefined;
+  private readonly deferrals = new Map<string, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private closing = false;
 
@@ -101,8 +108,9 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async process(queue: QueueName, owned: readonly JobName[], job: Job, token?: string): Promise<unknown> {
     this.progress.mark();
-    const controller = new AbortController();
     const key = `${queue}/${job.id}`;
+    await this.isolateSuspects(key, job, token);
+    const controller = new AbortController();
     this.active.set(key, controller);
     try {
       const name = checkJobName(job.name, `queue ${queue}`);
@@ -138,8 +146,32 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       throw toBullError(error);
     } finally {
       this.active.delete(key);
+      if (this.isolated === key) this.isolated = undefined;
       this.progress.mark();
     }
+  }
+
+  /**
+   * A job that comes back from a stall may be what killed its last worker (a poison that
+   * crashes the process). It runs alone: while it runs, other jobs this process is handed
+   * are put back (delayed, not failed, no attempt spent), and it waits until the process is
+   * idle. So a crashing job takes down no innocent job beside it, and innocent jobs never
+   * use up their stall allowance riding along with a poison.
+   */
+  private async isolateSuspects(key: string, job: Job, token: string | undefined): Promise<void> {
+    const suspect = (job.stalledCounter ?? 0) > 0;
+    const busy = this.isolated !== undefined || (suspect && this.active.size > 0);
+    if (busy) {
+      const n = (this.deferrals.get(key) ?? 0) + 1;
+      if (!suspect || n <= MAX_DEFERRALS) {
+        if (this.deferrals.size > 10_000) this.deferrals.clear();
+        if (suspect) this.deferrals.set(key, n);
+        await job.moveToDelayed(Date.now() + ISOLATION_DELAY_MS + Math.floor(Math.random() * ISOLATION_DELAY_MS), token);
+        throw new DelayedError();
+      }
+    }
+    this.deferrals.delete(key);
+    if (suspect) this.isolated = key;
   }
 
   private async onFailed(queue: QueueName, job: Job | undefined, error: Error): Promise<void> {
