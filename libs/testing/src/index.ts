@@ -6,3 +6,4 @@ export * from './service-process';
 export * from './wait-for';
 export * from './api-client';
 export * from './backbone-fixture';
+export * from './github-double';

@@ -1,0 +1,255 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { findOperation, type DescribedOperation } from './openapi-description';
+import { validateRequest, validateResponse } from './openapi-validator';
+import { faultAnswer, type GithubFault, type GithubFaultKind } from './github-faults';
+import { fakeSha, type DoublePull } from './github-pulls';
+import { createGithubRepoState, DOCS, isRecord, notFound, text, type Answer, type PullSeed } from './github-repo-state';
+
+export interface GithubDoubleOptions {
+  owner?: string;
+  repo?: string;
+  /** The only token accepted (`Authorization: token …` or `Bearer …`); others get 401. */
+  token?: string;
+  /** Time for recorded requests and rate-limit headers (share a ManualClock with the client). */
+  now?: () => number;
+  /** A branch's head commit (e.g. CatalogOrigin.head); undefined: no such branch. Default: every branch exists. */
+  resolveBranch?: (branch: string) => string | undefined;
+}
+
+/** One request the double answered. No headers are kept (they carry the token). */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  operationId: string | undefined;
+  status: number;
+  /** The double's clock when the request arrived (ms). */
+  at: number;
+  body: unknown;
+  fault: GithubFaultKind | undefined;
+}
+
+/** A request or response that does not match GitHub's OpenAPI description. */
+export interface ContractViolation {
+  phase: 'route' | 'request' | 'response';
+  method: string;
+  path: string;
+  operationId: string | undefined;
+  errors: string[];
+}
+
+export interface GithubDouble {
+  /** The API root to give the client as baseUrl. */
+  url: string;
+  owner: string;
+  repo: string;
+  requests: RecordedRequest[];
+  violations: ContractViolation[];
+  pulls: DoublePull[];
+  /** Answer the next matching request(s) with a fault. Faults queue in order. */
+  failNext(fault: GithubFault): void;
+  /** Set the combined commit status of a commit (default: no statuses, state pending, total 0). */
+  setCommitStatus(sha: string, state: 'success' | 'pending' | 'failure' | 'error'): void;
+  /** Make a pull request (un)mergeable: merging it answers 405. */
+  setMergeable(number: number, mergeable: boolean): void;
+  /** The next successful answer says `x-ratelimit-remaining: 0` until `resetEpochSeconds`. */
+  announceRateLimitExhausted(resetEpochSeconds: number): void;
+  /** Add a pull request as someone else would (a person, an older factory, a fork). */
+  addPull(p: PullSeed): DoublePull;
+  /** Requests that created content (POST, PATCH, PUT, DELETE) and were answered. */
+  writes(): RecordedRequest[];
+  /** Throw with every recorded violation, if any. */
+  assertNoViolations(): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * A local stand-in for api.github.com (127.0.0.1, a free port) with in-memory pull requests.
+ * It implements the operations the github forge uses — pulls/list, pulls/create, pulls/get,
+ * pulls/update, pulls/merge, issues/add-labels, issues/remove-label,
+ * repos/get-combined-status-for-ref — and checks every request and every response it gives
+ * against GitHub's official OpenAPI description (@octokit/openapi, api.github.com, dereferenced).
+ * A request that does not match is answered 400 and a response that does not match 500; both
+ * are recorded in `violations`, which tests assert empty.
+ */
+export async function startGithubDouble(options: GithubDoubleOptions = {}): Promise<GithubDouble> {
+  const owner = options.owner ?? 'octo';
+  const repo = options.repo ?? 'catalog';
+  const token = options.token ?? 'ghp_double_token';
+  const now = options.now ?? (() => Date.now());
+  const resolveBranch = options.resolveBranch ?? ((b: string) => fakeSha(`branch:${b}`));
+  const requests: RecordedRequest[] = [];
+  const violations: ContractViolation[] = [];
+  const faults: Array<GithubFault & { left: number }> = [];
+  let exhaustedUntil: number | undefined;
+  const state = createGithubRepoState({ owner, repo, now, resolveBranch });
+  const { pulls, statuses, handlers } = state;
+
+  const takeFault = (method: string, op: DescribedOperation): GithubFault | undefined => {
+    const i = faults.findIndex((f) => f.left > 0 && (!f.method || f.method.toUpperCase() === method) && (!f.operationId || f.operationId === op.operationId));
+    const f = faults[i];
+    if (!f) return undefined;
+    f.left--;
+    if (f.left === 0) faults.splice(i, 1);
+    return f;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const at = now();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const raw = await readBody(req);
+    let body: unknown;
+    let hasBody = false;
+    const record = (status: number, operationId: string | undefined, fault?: GithubFaultKind) =>
+      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), operationId, status, at, body, fault });
+    const send = (a: Answer) => {
+      res.writeHead(a.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-github-api-version-selected': '2022-11-28',
+        'x-github-request-id': `DOUBLE:${requests.length}`,
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4999',
+        'x-ratelimit-used': '1',
+        'x-ratelimit-resource': 'core',
+        'x-ratelimit-reset': String(Math.floor(now() / 1000) + 3600),
+        ...(a.headers ?? {}),
+      });
+      res.end(a.body === undefined ? '' : JSON.stringify(a.body));
+    };
+    const violation = (phase: ContractViolation['phase'], operationId: string | undefined, errors: string[]) =>
+      violations.push({ phase, method, path: url.pathname, operationId, errors });
+
+    if (raw === undefined) {
+      violation('request', undefined, [`body larger than ${MAX_BODY_BYTES} bytes`]);
+      record(413, undefined);
+      return send({ status: 413, body: { message: 'github-double: body too large', documentation_url: DOCS } });
+    }
+    if (raw.length > 0) {
+      hasBody = true;
+      try {
+        body = JSON.parse(raw.toString('utf8')) as unknown;
+      } catch {
+        body = raw.toString('utf8').slice(0, 200);
+        violation('request', undefined, ['the body is not JSON']);
+        record(400, undefined);
+        return send({ status: 400, body: { message: 'Problems parsing JSON', documentation_url: DOCS } });
+      }
+    }
+    const op = findOperation(method, url.pathname);
+    if (!op) {
+      violation('route', undefined, [`${method} ${url.pathname} is not an operation of api.github.com`]);
+      record(404, undefined);
+      return send(notFound());
+    }
+    const auth = req.headers['authorization'] ?? '';
+    if (auth !== `token ${token}` && auth !== `Bearer ${token}`) {
+      const a = { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS } };
+      const errs = validateResponse(op, a.status, a.body, true);
+      if (errs.length) violation('response', op.operationId, errs);
+      record(401, op.operationId);
+      return send(a);
+    }
+    const requestErrors = validateRequest(op, url.searchParams, body, hasBody);
+    if (requestErrors.length > 0) {
+      violation('request', op.operationId, requestErrors);
+      record(400, op.operationId);
+      return send({ status: 400, body: { message: `github-double: request does not match the OpenAPI description: ${requestErrors.join('; ')}`, documentation_url: DOCS } });
+    }
+    const fault = takeFault(method, op);
+    const injected = fault ? faultAnswer(fault, now()) : undefined;
+    if (fault && injected) {
+      const errs = validateResponse(op, injected.status, injected.body, true);
+      if (errs.length) violation('response', op.operationId, errs);
+      record(injected.status, op.operationId, fault.kind);
+      return send(injected);
+    }
+    if (fault?.kind === 'concurrent-create' && isRecord(body)) {
+      state.createPull({ head: text(body['head']), base: text(body['base']), title: 'made concurrently' });
+    }
+    const handler = handlers[op.operationId];
+    if (!handler) {
+      violation('route', op.operationId, [`${op.operationId} is not implemented by the GitHub double`]);
+      record(501, op.operationId);
+      return send({ status: 501, body: { message: `github-double: ${op.operationId} not implemented`, documentation_url: DOCS } });
+    }
+    const answer = op.pathParams['owner'] !== owner || op.pathParams['repo'] !== repo ? notFound() : handler(op, url.searchParams, isRecord(body) ? body : {});
+    // GitHub answers 404 on any repository path (missing, or hidden from the token): allowed undocumented.
+    const responseErrors = validateResponse(op, answer.status, answer.body, answer.status === 404);
+    if (responseErrors.length > 0) {
+      violation('response', op.operationId, responseErrors);
+      record(500, op.operationId);
+      return send({ status: 500, body: { message: `github-double: response does not match the OpenAPI description: ${responseErrors.join('; ')}`, documentation_url: DOCS } });
+    }
+    if (exhaustedUntil !== undefined && answer.status < 300) {
+      answer.headers = { ...answer.headers, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(exhaustedUntil) };
+      exhaustedUntil = undefined;
+    }
+    record(answer.status, op.operationId, fault?.kind);
+    send(answer);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      violations.push({ phase: 'response', method: req.method ?? '?', path: req.url ?? '?', operationId: undefined, errors: [`double crashed: ${String(error)}`] });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'github-double crashed' }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    owner,
+    repo,
+    requests,
+    violations,
+    pulls,
+    failNext: (fault) => {
+      faults.push({ ...fault, left: fault.count ?? 1 });
+    },
+    setCommitStatus: (sha, state) => {
+      statuses.set(sha, state);
+    },
+    setMergeable: (number, mergeable) => {
+      const p = pulls.find((x) => x.number === number);
+      if (!p) throw new Error(`github-double: no pull request #${number}`);
+      p.mergeable = mergeable;
+    },
+    announceRateLimitExhausted: (reset) => {
+      exhaustedUntil = reset;
+    },
+    addPull: (p) => state.createPull(p),
+    writes: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
+    assertNoViolations: () => {
+      if (violations.length > 0) {
+        throw new Error(`GitHub double saw ${violations.length} OpenAPI violation(s):\n${violations.map((v) => `${v.phase} ${v.method} ${v.path} (${v.operationId ?? '?'}): ${v.errors.join('; ')}`).join('\n')}`);
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The request body, or undefined when it is larger than the limit. */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
