@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeadLetterPayloadSchema, PipelineRunSchema, RUN_STATES } from '@patch-factory/contracts';
 import { ErrorBodySchema, TriggerRunBodySchema } from './api.schemas';
+import { PostUpstreamEventSchema } from './events.controller';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -84,6 +85,21 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/events/upstream': {
+        post: {
+          operationId: 'postUpstreamEvent',
+          summary: 'Record an upstream event (a new version at a source) and plan it: affected definitions, one PatchRequest per image stream, a run per definition',
+          requestBody: { required: true, content: json(ref('UpstreamEvent')) },
+          responses: {
+            '202': {
+              description: 'Accepted (duplicate: the event id was seen before; it is planned once)',
+              content: json({ type: 'object', required: ['eventId', 'jobId', 'duplicate'], properties: { eventId: { type: 'string' }, jobId: { type: 'string' }, duplicate: { type: 'boolean' } } }),
+            },
+            '400': error('Invalid event'),
+            '503': error('Redis unavailable'),
+          },
+        },
+      },
       '/webhooks/github': {
         post: {
           operationId: 'githubWebhook',
@@ -123,6 +139,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         TriggerRun: schema(TriggerRunBodySchema),
         DeadLetter: schema(DeadLetterPayloadSchema.extend({ id: z.string() })),
         Error: schema(ErrorBodySchema),
+        UpstreamEvent: schema(PostUpstreamEventSchema),
       },
     },
   };

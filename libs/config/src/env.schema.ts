@@ -28,6 +28,24 @@ export const EnvSchema = z.object({
   PF_DLQ_SWEEP_MS: ms(10_000, 100),
   /** The secret GitHub signs webhook deliveries with (X-Hub-Signature-256); unset: webhooks are refused. */
   PF_GITHUB_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').max(256).optional(),
+  /** The definitions repository (absolute path, file:///, https:// without credentials, ssh://); unset: plan/patch/review fail with catalog-not-configured. */
+  PF_CATALOG_REMOTE: z.string().min(1).max(1000).optional(),
+  /** The factory's bare clone of it, one per process (absolute path; default <tmpdir>/patch-factory-catalog-<pid>). */
+  PF_CATALOG_WORKDIR: z.string().regex(/^\//, 'expected an absolute path').max(1000).optional(),
+  /** The branch patches start from and merge into (default: the remote's HEAD). */
+  PF_CATALOG_BRANCH: z.string().min(1).max(255).optional(),
+  PF_GIT_AUTHOR_NAME: z.string().min(1).max(100).default('patch-factory'),
+  PF_GIT_AUTHOR_EMAIL: z.string().min(3).max(254).default('patch-factory@localhost.localdomain'),
+  /** Where patch branches become reviewed changes: `branch` (merge into the default branch) or `github` (pull requests). */
+  PF_FORGE: z.enum(['branch', 'github']).default('branch'),
+  PF_GITHUB_OWNER: z.string().min(1).max(39).optional(),
+  PF_GITHUB_REPO: z.string().min(1).max(100).optional(),
+  /** A token with pull-request and contents write access; never logged. */
+  PF_GITHUB_TOKEN: z.string().min(1).max(1000).optional(),
+  /** The GitHub REST API root (GitHub Enterprise: https://host/api/v3). */
+  PF_GITHUB_API_URL: z.string().min(1).max(500).default('https://api.github.com'),
+  /** Severity of plain upstream updates, for the auto-merge policy (advisories bring their own). */
+  PF_UPDATE_SEVERITY: z.enum(['critical', 'high', 'medium', 'low', 'none']).default('none'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

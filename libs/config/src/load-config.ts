@@ -23,7 +23,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   throw new ConfigError(
     parsed.error.issues.map((i) => ({
       variable: String(i.path[0] ?? '(environment)'),
-      message: `${i.message} (got ${JSON.stringify(env[String(i.path[0])] ?? null)})`,
+      message: `${i.message} (got ${shown(String(i.path[0]), env[String(i.path[0])])})`,
     })),
   );
+}
+
+/** A value for an error message; secrets are never echoed. */
+function shown(variable: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (/SECRET|TOKEN|PASSWORD/.test(variable)) return `a value of ${value.length} characters, not shown`;
+  return JSON.stringify(value);
 }

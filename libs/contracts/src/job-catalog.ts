@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { DeadLetterPayloadSchema } from './dead-letter.schema';
 import { QueueName } from './queue-name';
 import { StageJobPayloadSchema } from './stage-job.schema';
+import { UpstreamEventJobSchema } from './upstream-event.schema';
 
 /**
  * Every job the factory enqueues: its name, the queue it travels on and the schema of
@@ -19,6 +20,8 @@ export const JOBS = {
   'stage.promote': { queue: QueueName.promote, payload: StageJobPayloadSchema },
   'stage.notify': { queue: QueueName.notify, payload: StageJobPayloadSchema },
   'dead-letter.entry': { queue: QueueName.deadLetter, payload: DeadLetterPayloadSchema },
+  /** An upstream event to plan: affected definitions → PatchRequests → runs (orchestrator). */
+  'event.upstream': { queue: QueueName.plan, payload: UpstreamEventJobSchema },
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -17,3 +17,12 @@ export const UpstreamEventSchema = z
   })
   .strict();
 export type UpstreamEvent = z.infer<typeof UpstreamEventSchema>;
+
+/** The job that plans an upstream event: the event itself is in the store (payloads carry ids). */
+export const UpstreamEventJobSchema = z
+  .object({
+    v: z.literal(1),
+    eventId: UpstreamEventSchema.shape.id,
+  })
+  .strict();
+export type UpstreamEventJob = z.infer<typeof UpstreamEventJobSchema>;

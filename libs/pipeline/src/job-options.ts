@@ -38,4 +38,5 @@ export const JOB_OPTIONS: JobOptionsTable = {
   'stage.promote': { ...quick, attempts: 8 },
   'stage.notify': quick,
   'dead-letter.entry': { ...quick, attempts: 1 },
+  'event.upstream': quick,
 } satisfies Record<JobName, JobPolicy>;

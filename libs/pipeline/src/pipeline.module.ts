@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import type { JobName } from '@patch-factory/contracts';
 import { QueueModule, type RedisProfile } from '@patch-factory/queue';
 import { StoreModule } from '@patch-factory/store';
 import { JOB_OPTIONS } from './job-options';
@@ -16,6 +17,8 @@ export interface PipelineModuleOptions {
   service: string;
   /** The stages this process runs (their workers start at boot). */
   stages: readonly RunStage[];
+  /** Jobs besides its stages that this service handles (their @OnJob providers come with its own modules). */
+  jobs?: readonly JobName[];
   /** Executors by stage; a stage without one fails with `stage-not-implemented`. */
   executors?: Partial<Record<RunStage, ExecutorBinding>>;
   profile?: RedisProfile;
@@ -41,7 +44,7 @@ export class PipelineModule {
         StoreModule.forRoot(),
         QueueModule.forRoot({
           service: options.service,
-          owns: options.stages.map((s) => STAGE_JOB[s]),
+          owns: [...options.stages.map((s) => STAGE_JOB[s]), ...(options.jobs ?? [])],
           jobOptions: JOB_OPTIONS,
           deadLetterHooks: RunDeadLetterHooks,
           ...(options.profile ? { profile: options.profile } : {}),

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
-import { DefinitionPathSchema, ErrorCode, TerminalError, type RunTrigger } from '@patch-factory/contracts';
+import { DefinitionPathSchema, ErrorCode, RunIdSchema, TerminalError, type RunTrigger } from '@patch-factory/contracts';
 import { JobProducer } from '@patch-factory/queue';
 import { RunRepository } from '@patch-factory/store';
 import { inSpan, injectTrace } from '@patch-factory/telemetry';
@@ -21,6 +21,8 @@ export class RunLauncher {
     definition: string,
     trigger: RunTrigger = { kind: 'manual' },
     range: { from?: RunStage; to?: RunStage } = {},
+    /** A run id decided beforehand (e.g. claimed for a PatchRequest's file); default: a new one. */
+    runId: string = newRunId(),
   ): Promise<{ runId: string; traceId: string }> {
     const parsed = DefinitionPathSchema.safeParse(definition);
     if (!parsed.success) {
@@ -33,7 +35,7 @@ export class RunLauncher {
       throw new TerminalError(ErrorCode.invalidPayload, (error as Error).message);
     }
     const entry = stages[0] as RunStage;
-    const runId = newRunId();
+    if (!RunIdSchema.safeParse(runId).success) throw new TerminalError(ErrorCode.invalidPayload, `run id ${JSON.stringify(runId.slice(0, 40))} is not a run id`);
     return inSpan('pipeline.run', otelContext.active(), { 'pf.run_id': runId, 'pf.definition': definition, 'pf.trigger': trigger.kind }, async () => {
       const traceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
       const now = Date.now();

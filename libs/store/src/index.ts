@@ -2,3 +2,4 @@ export * from './store-keys';
 export * from './run.repository';
 export * from './store.module';
 export * from './pull-request-links.repository';
+export * from './patch-request.repository';

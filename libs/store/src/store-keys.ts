@@ -27,6 +27,16 @@ export class StoreKeys {
   delivery(provider: string, id: string): string {
     return `${this.prefix}:{store}:delivery:${provider}:${id}`;
   }
+  event(id: string): string {
+    return `${this.prefix}:{store}:event:${id}`;
+  }
+  patchRequest(id: string): string {
+    return `${this.prefix}:{store}:patch-request:${id}`;
+  }
+  /** The runs of a PatchRequest's files (hash file → run id). */
+  patchRequestRuns(id: string): string {
+    return `${this.prefix}:{store}:patch-request:${id}:runs`;
+  }
   /** The state index keys, in the order the Lua scripts expect them (KEYS[2..]). */
   stateIndexKeys(): string[] {
     return RUN_STATES.map((s) => this.runsInState(s));

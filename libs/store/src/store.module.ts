@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { PatchRequestRepository } from './patch-request.repository';
 import { DeliveryLog, PullRequestLinks } from './pull-request-links.repository';
 import { RunRepository } from './run.repository';
 
@@ -21,8 +22,9 @@ export class StoreModule {
         },
         { provide: PullRequestLinks, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PullRequestLinks(redis, prefix) },
         { provide: DeliveryLog, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new DeliveryLog(redis, prefix) },
+        { provide: PatchRequestRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PatchRequestRepository(redis, prefix) },
       ],
-      exports: [RunRepository, PullRequestLinks, DeliveryLog],
+      exports: [RunRepository, PullRequestLinks, DeliveryLog, PatchRequestRepository],
     };
   }
 }

@@ -12,23 +12,31 @@ describe('the all-in-one service with the production executors', () => {
   afterAll(() => fx.close(), 60_000);
 
   it('fails every stage that is not implemented yet with stage-not-implemented, never a fake success', async () => {
+    // plan, patch and review are implemented: a manual run (a rebuild as is) has nothing for them to change.
+    const IMPLEMENTED = ['plan', 'patch', 'review'];
     const ids: string[] = [];
     for (const stage of RUN_STAGES) ids.push(await api.trigger(`image/${stage}/debian-12/1.yaml`, { from: stage, to: stage }));
     const runs = await fx.waitForRuns(ids);
     runs.forEach((run, i) => {
+      const stage = RUN_STAGES[i] as string;
+      if (IMPLEMENTED.includes(stage)) {
+        expect(run.state).toBe('succeeded');
+        expect(run.stages[0]?.artifacts['patch.request']).toMatch(/^none: a manual run/);
+        return;
+      }
       expect(run.state).toBe('failed');
-      expect(run.error).toMatchObject({ stage: RUN_STAGES[i], code: 'stage-not-implemented' });
-      expect(run.error!.message).toContain(`the ${RUN_STAGES[i]} stage is not implemented yet`);
+      expect(run.error).toMatchObject({ stage, code: 'stage-not-implemented' });
+      expect(run.error!.message).toContain(`the ${stage} stage is not implemented yet`);
     });
     const dlq = await api.request<{ entries: { errorCode: string }[] }>('GET', '/dead-letters');
-    expect(dlq.body.entries.map((e) => e.errorCode)).toEqual(RUN_STAGES.map(() => 'stage-not-implemented'));
+    expect(dlq.body.entries.map((e) => e.errorCode)).toEqual(RUN_STAGES.filter((s) => !IMPLEMENTED.includes(s)).map(() => 'stage-not-implemented'));
   });
 
   it('serves its OpenAPI document with every path it answers', async () => {
     const doc = await api.request<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual(
-      ['/dead-letters', '/dead-letters/{id}/replay', '/health/live', '/health/ready', '/metrics', '/runs', '/runs/{id}', '/webhooks/github'].sort(),
+      ['/dead-letters', '/dead-letters/{id}/replay', '/health/live', '/health/ready', '/metrics', '/runs', '/runs/{id}', '/webhooks/github', '/events/upstream'].sort(),
     );
   });
 });

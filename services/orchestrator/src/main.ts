@@ -1,8 +1,15 @@
+import { PATCHING_EXECUTORS, PatchingModule } from '@patch-factory/patching';
 import { bootstrapService, stagesOwnedBy } from '@patch-factory/pipeline';
 
-/** The orchestrator service: workers for the stages it owns (libs/pipeline STAGE_OWNER), /health and /metrics. */
+/**
+ * The orchestrator service: plans upstream events (`event.upstream`) into PatchRequests
+ * and runs, and runs the stages it owns (libs/pipeline STAGE_OWNER): plan, patch and review
+ * over the definitions repository (libs/patching); promote fails with stage-not-implemented
+ * until it lands. Serves /health and /metrics.
+ */
 void bootstrapService({
   service: 'orchestrator',
   defaultPort: 8081,
-  pipeline: { stages: stagesOwnedBy('orchestrator') },
+  pipeline: { stages: stagesOwnedBy('orchestrator'), jobs: ['event.upstream'], executors: PATCHING_EXECUTORS },
+  imports: [PatchingModule],
 });

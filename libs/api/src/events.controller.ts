@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { UpstreamEventSchema } from '@patch-factory/contracts';
+import { JobProducer } from '@patch-factory/queue';
+import { PatchRequestRepository } from '@patch-factory/store';
+import { z } from 'zod';
+import { ApiErrorFilter } from './api-error.filter';
+import { parseRequest } from './parse-request';
+
+/** An upstream event as the API takes it: `firstSeenAt` defaults to now. */
+export const PostUpstreamEventSchema = UpstreamEventSchema.extend({ firstSeenAt: UpstreamEventSchema.shape.firstSeenAt.optional() }).strict();
+
+/** The deterministic job id of an event's planning job (BullMQ ids may not hold `:`). */
+export function upstreamEventJobId(eventId: string): string {
+  return `event.${createHash('sha256').update(eventId).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Upstream events (a new version seen at a source): recorded, then planned by the
+ * orchestrator (affected definitions → one PatchRequest per image stream → runs).
+ * Idempotent on the event id: posting the same event again plans nothing more.
+ */
+@Controller('events')
+@UseFilters(ApiErrorFilter)
+export class EventsController {
+  constructor(
+    private readonly requests: PatchRequestRepository,
+    private readonly producer: JobProducer,
+  ) {}
+
+  @Post('upstream')
+  @HttpCode(202)
+  async upstream(@Body() body: unknown): Promise<{ eventId: string; jobId: string; duplicate: boolean }> {
+    const parsed: z.infer<typeof PostUpstreamEventSchema> = parseRequest(PostUpstreamEventSchema, body, 'body');
+    const event = { ...parsed, firstSeenAt: parsed.firstSeenAt ?? Date.now() };
+    const fresh = await this.requests.saveEvent(event);
+    const jobId = upstreamEventJobId(event.id);
+    await this.producer.enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId });
+    return { eventId: event.id, jobId, duplicate: !fresh };
+  }
+}

@@ -1,0 +1,62 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type Env } from '@patch-factory/config';
+import { TerminalError } from '@patch-factory/contracts';
+import { CatalogWorkspace, createForge, type Forge, type Severity } from '@patch-factory/forge';
+
+const autoMerge = { autoMerge: true, method: 'merge' } as const;
+/** Branch mode merges every change whose gates pass, whatever its severity. */
+const BRANCH_MODE_POLICY = { critical: autoMerge, high: autoMerge, medium: autoMerge, low: autoMerge, none: autoMerge };
+
+export const PatchingErrorCode = {
+  catalogNotConfigured: 'catalog-not-configured',
+  patchRequestMissing: 'patch-request-missing',
+  notInPatchRequest: 'definition-not-in-patch-request',
+  definitionMissing: 'definition-missing',
+} as const;
+
+/**
+ * The definitions repository and its forge, as this process reaches them (PF_CATALOG_*,
+ * PF_FORGE, PF_GITHUB_*), made on first use. A stage that needs them while PF_CATALOG_REMOTE
+ * is unset fails loudly with `catalog-not-configured`.
+ */
+@Injectable()
+export class CatalogAccess {
+  private ws: CatalogWorkspace | undefined;
+  private fg: Forge | undefined;
+
+  constructor(@Inject(CONFIG) private readonly config: Env) {}
+
+  get severity(): Severity {
+    return this.config.PF_UPDATE_SEVERITY;
+  }
+
+  workspace(): CatalogWorkspace {
+    if (this.ws) return this.ws;
+    const c = this.config;
+    if (!c.PF_CATALOG_REMOTE) {
+      throw new TerminalError(PatchingErrorCode.catalogNotConfigured, 'PF_CATALOG_REMOTE is not set: the factory does not know its definitions repository');
+    }
+    this.ws = new CatalogWorkspace({
+      remoteUrl: c.PF_CATALOG_REMOTE,
+      // One clone per process (git operations on one clone run one at a time).
+      workDir: c.PF_CATALOG_WORKDIR ?? join(tmpdir(), `patch-factory-catalog-${process.pid}`),
+      author: { name: c.PF_GIT_AUTHOR_NAME, email: c.PF_GIT_AUTHOR_EMAIL },
+      ...(c.PF_CATALOG_BRANCH ? { baseBranch: c.PF_CATALOG_BRANCH } : {}),
+    });
+    return this.ws;
+  }
+
+  forge(): Forge {
+    if (this.fg) return this.fg;
+    const c = this.config;
+    const config =
+      c.PF_FORGE === 'github'
+        ? { provider: 'github', owner: c.PF_GITHUB_OWNER, repo: c.PF_GITHUB_REPO, token: c.PF_GITHUB_TOKEN, baseUrl: c.PF_GITHUB_API_URL }
+        : // Branch mode has no reviewer and no merge webhook: the gates passing is the review.
+          { provider: 'branch', autoMergePolicy: BRANCH_MODE_POLICY };
+    this.fg = createForge(config, { workspace: this.workspace() });
+    return this.fg;
+  }
+}

@@ -1,0 +1,21 @@
+import { Global, Module } from '@nestjs/common';
+import { CatalogAccess } from './catalog-access';
+import { PatchExecutor } from './patch.executor';
+import { PlanExecutor } from './plan.executor';
+import { ReviewExecutor } from './review.executor';
+import { UpstreamEventProcessor } from './upstream-event.processor';
+import { UpstreamPlanner } from './upstream-planner.service';
+
+/**
+ * The orchestrator's patching: the `event.upstream` handler and the plan, patch and review
+ * executors (bind them with `PATCHING_EXECUTORS`), over the definitions repository.
+ */
+@Global()
+@Module({
+  providers: [CatalogAccess, UpstreamPlanner, UpstreamEventProcessor],
+  exports: [CatalogAccess, UpstreamPlanner],
+})
+export class PatchingModule {}
+
+/** The stage executors this library implements, for a service's pipeline options. */
+export const PATCHING_EXECUTORS = { plan: PlanExecutor, patch: PatchExecutor, review: ReviewExecutor } as const;
