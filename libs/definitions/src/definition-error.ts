@@ -18,6 +18,8 @@ export type DefinitionIssueCode =
   | 'too-deep'
   /** Well-formed YAML that the format's schema refuses. */
   | 'schema'
+  /** A path into the image that leaves it (`..`, not absolute): the format allows it, the factory does not. */
+  | 'unsafe-path'
   /** More problems than are worth listing. */
   | 'too-many-errors';
 

@@ -25,6 +25,7 @@ export * from './validate-source';
 export * from './issue-messages';
 export * from './key-path';
 export * from './parse-definition';
+export * from './path-safety';
 // The catalog on disk.
 export * from './catalog-path';
 export * from './catalog-walk';

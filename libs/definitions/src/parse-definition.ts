@@ -5,6 +5,7 @@ import { DefinitionSchema, type Definition } from './definition.schema';
 import { InfoSchema, type Info } from './info.schema';
 import { parseLimits, type ParseLimits } from './parse-limits';
 import { parseCatalogYaml } from './parse-yaml';
+import { definitionPathIssues } from './path-safety';
 import { validateSource } from './validate-source';
 import type { YamlSource } from './yaml-source';
 
@@ -27,9 +28,15 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, input: string | 
   return valid.ok ? { ok: true, value: valid.value, source: parsed.source } : valid;
 }
 
-/** Parses and validates an image definition (`image/<name>/<os>/<stream>.yaml`). */
+/**
+ * Parses and validates an image definition (`image/<name>/<os>/<stream>.yaml`): the format's
+ * schema, then the factory's own path-safety checks (definitionPathIssues).
+ */
 export function parseDefinition(input: string | Uint8Array, file: string, limits?: Partial<ParseLimits>): ParsedFile<Definition> {
-  return parseWithSchema(DefinitionSchema, input, file, limits);
+  const parsed = parseWithSchema(DefinitionSchema, input, file, limits);
+  if (!parsed.ok) return parsed;
+  const unsafe = definitionPathIssues(parsed.value, parsed.source, file);
+  return unsafe.length ? { ok: false, errors: unsafe } : parsed;
 }
 
 /** Parses and validates an image's info file (`image/<name>/info.yaml`). */
@@ -39,5 +46,5 @@ export function parseInfo(input: string | Uint8Array, file: string, limits?: Par
 
 /** Parses and validates a catalog file of the given kind. */
 export function parseCatalogFile(kind: CatalogFileKind, input: string | Uint8Array, file: string, limits?: Partial<ParseLimits>): ParsedFile<Definition | Info> {
-  return parseWithSchema(CATALOG_SCHEMAS[kind], input, file, limits);
+  return kind === 'definition' ? parseDefinition(input, file, limits) : parseInfo(input, file, limits);
 }
