@@ -1,5 +1,4 @@
-import { parse } from 'yaml';
-import { CatalogIndex, catalogFileKind, definitionDeps, type DefinitionDeps } from '@patch-factory/definitions';
+import { CatalogIndex, catalogFileKind, definitionDeps, loadYamlData, type DefinitionDeps } from '@patch-factory/definitions';
 import type { CatalogWorkspace } from '@patch-factory/forge';
 
 /** The catalog on the default branch: every definition's deps and the index over them. */
@@ -18,7 +17,7 @@ export async function readCatalog(workspace: CatalogWorkspace): Promise<CatalogS
   for (const [file, text] of files) {
     if (catalogFileKind(file) !== 'definition') continue;
     try {
-      deps.set(file, definitionDeps(file, parse(text, { uniqueKeys: true, maxAliasCount: 100 })));
+      deps.set(file, definitionDeps(file, loadYamlData(text)));
     } catch (error) {
       errors.push({ file, message: (error as Error).message.split('\n')[0] ?? 'unreadable' });
     }

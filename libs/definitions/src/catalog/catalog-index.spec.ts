@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CatalogIndex, parseQuery } from './catalog-index';
 import { definitionDeps } from './definition-deps';
 import { loadCatalog } from './load-catalog';
+import { loadYamlData, YamlDataError } from './load-yaml-data';
 
 const deb = (file: string, packages: string[], extra: Record<string, unknown> = {}) =>
   definitionDeps(`image/${file}`, { vars: { V: '3.0.2-1' }, contents: { packages }, ...extra });
@@ -84,5 +85,24 @@ describe('loadCatalog', () => {
       rmSync(root, { recursive: true, force: true });
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+});
+
+describe('loadYamlData and definitionDeps on hostile YAML', () => {
+  it('walks an alias bomb in linear time and refuses duplicate keys and oversized text with a position', () => {
+    const lines = ['a0: &a0 [pkg]'];
+    for (let i = 1; i < 40; i++) lines.push(`a${i}: &a${i} [*a${i - 1}, *a${i - 1}]`);
+    lines.push('contents:', '  packages: *a39');
+    // 2^39 nodes if expanded: this finishes (within the test's timeout) only because nothing is.
+    const deps = definitionDeps('image/bomb/debian-13/1.yaml', loadYamlData(lines.join('\n')));
+    expect(deps.packages).toEqual([]);
+    expect(() => loadYamlData('a: 1\na: 2\n')).toThrow(YamlDataError);
+    try {
+      loadYamlData('a: 1\nb: [\n');
+    } catch (error) {
+      expect(error).toBeInstanceOf(YamlDataError);
+      expect((error as YamlDataError).line).toBeGreaterThanOrEqual(2);
+    }
+    expect(() => loadYamlData('x'.repeat(2 << 20))).toThrow(/larger than/);
   });
 });

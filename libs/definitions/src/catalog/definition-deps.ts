@@ -127,13 +127,21 @@ function addRepositories(deps: DefinitionDeps, text: string): void {
 
 type Visitor = (path: string, key: string, value: unknown, parentKey: string) => void;
 
-function walk(node: unknown, path: string, depth: number, visit: Visitor, key = '', parentKey = ''): void {
+/**
+ * Visits every node once: an object reached again (a YAML alias is a shared reference) is
+ * not walked again, so an alias bomb costs its size, not its expansion.
+ */
+function walk(node: unknown, path: string, depth: number, visit: Visitor, key = '', parentKey = '', seen = new WeakSet<object>()): void {
   if (depth > MAX_DEPTH) return;
+  if (typeof node === 'object' && node !== null) {
+    if (seen.has(node)) return;
+    seen.add(node);
+  }
   visit(path, key, node, parentKey);
   if (Array.isArray(node)) {
-    node.forEach((item, i) => walk(item, `${path}[${i}]`, depth + 1, visit, key, parentKey));
+    node.forEach((item, i) => walk(item, `${path}[${i}]`, depth + 1, visit, key, parentKey, seen));
   } else if (isRecord(node)) {
-    for (const [k, v] of Object.entries(node)) walk(v, path ? `${path}.${k}` : k, depth + 1, visit, k, key);
+    for (const [k, v] of Object.entries(node)) walk(v, path ? `${path}.${k}` : k, depth + 1, visit, k, key, seen);
   }
 }
 

@@ -3,3 +3,4 @@ export * from './render-vars';
 export * from './definition-deps';
 export * from './catalog-index';
 export * from './load-catalog';
+export * from './load-yaml-data';

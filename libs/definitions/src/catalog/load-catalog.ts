@@ -1,9 +1,9 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { parse } from 'yaml';
 import { catalogFileKind } from '../catalog-path';
 import { CatalogIndex } from './catalog-index';
 import { definitionDeps, type DefinitionDeps } from './definition-deps';
+import { loadYamlData, YamlDataError } from './load-yaml-data';
 
 const MAX_FILE_BYTES = 1 << 20;
 const MAX_FILES = 100_000;
@@ -56,10 +56,10 @@ export function loadCatalog(root: string): LoadedCatalog {
     const file = relative(root, path).split(sep).join('/');
     try {
       if (lstatSync(path).size > MAX_FILE_BYTES) throw new Error(`larger than ${MAX_FILE_BYTES} bytes`);
-      const doc: unknown = parse(readFileSync(path, 'utf8'), { uniqueKeys: true, maxAliasCount: 100 });
-      deps.push(definitionDeps(file, doc));
+      deps.push(definitionDeps(file, loadYamlData(readFileSync(path, 'utf8'))));
     } catch (error) {
-      errors.push({ file, message: (error as Error).message.split('\n')[0] ?? 'unreadable' });
+      const at = error instanceof YamlDataError ? `${error.line}:${error.column}: ` : '';
+      errors.push({ file, message: `${at}${(error as Error).message.split('\n')[0] ?? 'unreadable'}` });
     }
   }
   return { index: CatalogIndex.build(deps), deps, errors };
