@@ -100,6 +100,28 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/events/advisory': {
+        post: {
+          operationId: 'postAdvisory',
+          summary: 'Record an OSV advisory: each fixed Debian or Alpine package version is planned as an upstream event with the advisory severity',
+          requestBody: { required: true, content: json({ type: 'object', description: 'An OSV 1.x advisory (id, modified, affected[])' }) },
+          responses: {
+            '202': {
+              description: 'Accepted',
+              content: json({
+                type: 'object',
+                required: ['advisory', 'events', 'unpatchable'],
+                properties: {
+                  advisory: { type: 'string' },
+                  events: { type: 'array', items: { type: 'object', properties: { eventId: { type: 'string' }, duplicate: { type: 'boolean' } } } },
+                  unpatchable: { type: 'array', items: { type: 'object', properties: { package: { type: 'string' }, reason: { type: 'string' } } } },
+                },
+              }),
+            },
+            '400': error('Invalid advisory'),
+          },
+        },
+      },
       '/webhooks/github': {
         post: {
           operationId: 'githubWebhook',

@@ -7,3 +7,4 @@ export * from './job-catalog';
 export * from './errors';
 export * from './pipeline-run.schema';
 export * from './upstream-event.schema';
+export * from './advisory.schema';

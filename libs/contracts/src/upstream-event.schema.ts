@@ -13,6 +13,10 @@ export const UpstreamEventSchema = z
     ref: z.string().min(1).max(512),
     version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/, 'expected a version (letters, digits and . _ + ~ : -, at most 128)'),
     digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex digits>').optional(),
+    /** Set when the event fixes an advisory: drives the auto-merge policy of its pull requests. */
+    severity: z.enum(['critical', 'high', 'medium', 'low', 'none']).optional(),
+    /** The advisory the event fixes (OSV id), if any. */
+    advisory: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).optional(),
     firstSeenAt: z.number().int().nonnegative(),
   })
   .strict();

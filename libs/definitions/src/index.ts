@@ -34,3 +34,4 @@ export * from './read-catalog-file';
 export * from './catalog';
 export * from './patch';
 export * from './upstream';
+export * from './advisory';

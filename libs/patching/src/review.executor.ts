@@ -32,14 +32,14 @@ export class ReviewExecutor implements StageExecutor {
     const base = stageArtifact(run, 'patch', 'patch.base');
     if (!branch || !base) return { artifacts: { 'review.outcome': 'nothing to review: the default branch already has the change' } };
     const forge = this.access.forge();
-    const severity = this.access.severity;
+    const severity = request.severity ?? this.access.severity;
     const stream = imageStreamOfRequest(request);
     const results = await this.runResults(request.id);
     const body = renderPullRequestBody(
       // The body names what changed; the files' text is on the branch already.
       { runId: ctx.runId, stream, updates: request.files.map((f) => ({ ref: request.ref, file: f.file, vars: f.changes })), files: request.files.map((f) => ({ path: f.file, content: '' })) },
       severity,
-      ['Pipeline runs of this change:', ...results],
+      [...(request.advisory ? [`Fixes advisory ${request.advisory}.`] : []), 'Pipeline runs of this change:', ...results],
     );
     const title = `${stream.image}: update ${request.ref} to ${request.version} in ${stream.os}/${stream.stream}`;
     await this.links.link(branch, ctx.runId);

@@ -10,6 +10,8 @@ export const StoredPatchRequestSchema = z.object({
   eventId: z.string().max(128),
   ref: z.string().max(512),
   version: z.string().max(128),
+  severity: z.enum(['critical', 'high', 'medium', 'low', 'none']).optional(),
+  advisory: z.string().max(128).optional(),
   files: z
     .array(z.object({ file: z.string().max(1024), changes: z.array(z.object({ name: z.string(), old: z.string(), new: z.string() })).max(256) }))
     .min(1)

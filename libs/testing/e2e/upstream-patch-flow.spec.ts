@@ -154,5 +154,21 @@ describe('in branch mode (no forge) an upstream event is merged into the default
     await new Promise((r) => setTimeout(r, 1500));
     expect((await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs).toHaveLength(3);
     expect(origin.head('main')).toBe(merged);
+
+    // An advisory whose fix is a newer package: planned like an event, with its severity.
+    const osv = {
+      id: 'CVE-2026-4242',
+      modified: '2026-11-20T00:00:00Z',
+      database_specific: { severity: 'critical' },
+      affected: [{ package: { ecosystem: 'Alpine:v3.23', name: 'php-8.3' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '8.3.35-r0' }] }] }],
+    };
+    const answer = await api.request<{ events: { eventId: string }[] }>('POST', '/events/advisory', osv);
+    expect(answer.status).toBe(202);
+    expect(answer.body.events).toHaveLength(1);
+    await waitFor('six runs, all finished', async () => {
+      const all = (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs;
+      return all.length === 6 && all.every((r) => r.state === 'succeeded') ? all : undefined;
+    }, 90_000, 200);
+    for (const f of STREAM_FILES) expect(origin.show('main', f)).toContain('VERSION: 8.3.35-r0');
   }, 180_000);
 });

@@ -36,7 +36,7 @@ describe('the all-in-one service with the production executors', () => {
     const doc = await api.request<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual(
-      ['/dead-letters', '/dead-letters/{id}/replay', '/health/live', '/health/ready', '/metrics', '/runs', '/runs/{id}', '/webhooks/github', '/events/upstream'].sort(),
+      ['/dead-letters', '/dead-letters/{id}/replay', '/health/live', '/health/ready', '/metrics', '/runs', '/runs/{id}', '/webhooks/github', '/events/upstream', '/events/advisory'].sort(),
     );
   });
 });

@@ -19,6 +19,9 @@ export interface PatchRequest {
   eventId: string;
   ref: string;
   version: string;
+  /** The severity of the advisory the event fixes (absent: a plain update). */
+  severity?: NonNullable<UpstreamEvent['severity']>;
+  advisory?: string;
   files: PatchRequestFile[];
 }
 
@@ -66,7 +69,16 @@ export function planPatchRequests(index: CatalogIndex, depsOf: (file: string) =>
     byStream.set(stream, files);
   }
   for (const [stream, files] of [...byStream].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    plan.requests.push({ id: patchRequestId(event.id, stream), stream, eventId: event.id, ref: event.ref, version: event.version, files });
+    plan.requests.push({
+      id: patchRequestId(event.id, stream),
+      stream,
+      eventId: event.id,
+      ref: event.ref,
+      version: event.version,
+      ...(event.severity ? { severity: event.severity } : {}),
+      ...(event.advisory ? { advisory: event.advisory } : {}),
+      files,
+    });
   }
   return plan;
 }
