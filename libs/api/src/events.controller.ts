@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
-import { OsvAdvisorySchema, UpstreamEventSchema, type UpstreamEvent } from '@patch-factory/contracts';
+import { OsvAdvisorySchema, UpstreamEventSchema, upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
 import { advisoryEvents } from '@patch-factory/definitions';
 import { JobProducer } from '@patch-factory/queue';
 import { PatchRequestRepository } from '@patch-factory/store';
@@ -10,11 +9,6 @@ import { parseRequest } from './parse-request';
 
 /** An upstream event as the API takes it: `firstSeenAt` defaults to now. */
 export const PostUpstreamEventSchema = UpstreamEventSchema.extend({ firstSeenAt: UpstreamEventSchema.shape.firstSeenAt.optional() }).strict();
-
-/** The deterministic job id of an event's planning job (BullMQ ids may not hold `:`). */
-export function upstreamEventJobId(eventId: string): string {
-  return `event.${createHash('sha256').update(eventId).digest('hex').slice(0, 32)}`;
-}
 
 /**
  * Upstream events (a new version seen at a source): recorded, then planned by the

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { DeadLetterPayloadSchema } from './dead-letter.schema';
 import { QueueName } from './queue-name';
 import { StageJobPayloadSchema } from './stage-job.schema';
-import { UpstreamEventJobSchema } from './upstream-event.schema';
+import { UpstreamEventJobSchema, WatchPollJobSchema } from './upstream-event.schema';
 
 /**
  * Every job the factory enqueues: its name, the queue it travels on and the schema of
@@ -22,6 +22,8 @@ export const JOBS = {
   'dead-letter.entry': { queue: QueueName.deadLetter, payload: DeadLetterPayloadSchema },
   /** An upstream event to plan: affected definitions → PatchRequests → runs (orchestrator). */
   'event.upstream': { queue: QueueName.plan, payload: UpstreamEventJobSchema },
+  /** Poll one watched source now (scheduled per source; watcher). */
+  'watch.poll': { queue: QueueName.watch, payload: WatchPollJobSchema },
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -30,3 +31,17 @@ export const UpstreamEventJobSchema = z
   })
   .strict();
 export type UpstreamEventJob = z.infer<typeof UpstreamEventJobSchema>;
+
+/** The deterministic job id of an event's planning job (BullMQ job ids may not hold `:`). */
+export function upstreamEventJobId(eventId: string): string {
+  return `event.${createHash('sha256').update(eventId).digest('hex').slice(0, 32)}`;
+}
+
+/** The job that polls one watched source now (scheduled, or asked for). */
+export const WatchPollJobSchema = z
+  .object({
+    v: z.literal(1),
+    target: z.string().regex(/^[A-Za-z0-9._:/@-]{1,200}$/, 'expected a watch target key such as git_tags:example/tool'),
+  })
+  .strict();
+export type WatchPollJob = z.infer<typeof WatchPollJobSchema>;

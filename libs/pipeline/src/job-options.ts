@@ -39,4 +39,6 @@ export const JOB_OPTIONS: JobOptionsTable = {
   'stage.notify': quick,
   'dead-letter.entry': { ...quick, attempts: 1 },
   'event.upstream': quick,
+  // A poll that fails is retried a few times; the next scheduled poll comes anyway.
+  'watch.poll': { ...quick, attempts: 3, keepCompleted: { ageSeconds: 3_600, count: 1_000 } },
 } satisfies Record<JobName, JobPolicy>;

@@ -3,3 +3,4 @@ export * from './run.repository';
 export * from './store.module';
 export * from './pull-request-links.repository';
 export * from './patch-request.repository';
+export * from './watch-state.repository';

@@ -37,6 +37,13 @@ export class StoreKeys {
   patchRequestRuns(id: string): string {
     return `${this.prefix}:{store}:patch-request:${id}:runs`;
   }
+  watchState(target: string): string {
+    return `${this.prefix}:{store}:watch:${target}:state`;
+  }
+  /** Versions of a watched source, each with the time it was first seen. */
+  seenVersions(target: string): string {
+    return `${this.prefix}:{store}:watch:${target}:seen`;
+  }
   /** The state index keys, in the order the Lua scripts expect them (KEYS[2..]). */
   stateIndexKeys(): string[] {
     return RUN_STATES.map((s) => this.runsInState(s));

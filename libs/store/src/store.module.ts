@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { PatchRequestRepository } from './patch-request.repository';
 import { DeliveryLog, PullRequestLinks } from './pull-request-links.repository';
 import { RunRepository } from './run.repository';
+import { WatchStateRepository } from './watch-state.repository';
 
 /** Injection token of the ioredis client the store uses (provided by the queue module). */
 export const STORE_REDIS = Symbol('patch-factory.store-redis');
@@ -22,9 +23,10 @@ export class StoreModule {
         },
         { provide: PullRequestLinks, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PullRequestLinks(redis, prefix) },
         { provide: DeliveryLog, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new DeliveryLog(redis, prefix) },
+        { provide: WatchStateRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new WatchStateRepository(redis, prefix) },
         { provide: PatchRequestRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PatchRequestRepository(redis, prefix) },
       ],
-      exports: [RunRepository, PullRequestLinks, DeliveryLog, PatchRequestRepository],
+      exports: [RunRepository, PullRequestLinks, DeliveryLog, PatchRequestRepository, WatchStateRepository],
     };
   }
 }

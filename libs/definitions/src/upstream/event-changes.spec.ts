@@ -61,6 +61,17 @@ describe('planPatchRequests', () => {
     expect(again.skipped.map((s) => s.reason)).toEqual(['already at 8.3.32-r0', 'already at 8.3.32-r0', 'already at 8.3.32-r0']);
   });
 
+  it('never plans a downgrade, in the ecosystem\'s own version order', () => {
+    const deps = [definitionDeps('image/php/alpine-3.23/8.3.yaml', { vars: { VERSION: '8.3.10-r0' }, contents: { packages: ['php-8.3=8.3.10-r0'] } })];
+    const byFile = new Map(deps.map((d) => [d.file, d]));
+    const older = planPatchRequests(CatalogIndex.build(deps), (f) => byFile.get(f), event('pkg:apk/alpine/php-8.3', '8.3.9-r5'));
+    expect(older.requests).toEqual([]);
+    expect(older.skipped[0]?.reason).toBe('VERSION is at 8.3.10-r0, newer than 8.3.9-r5: never a downgrade');
+    // 8.3.10 is newer than 8.3.9 although it sorts lower as text.
+    const newer = planPatchRequests(CatalogIndex.build(deps), (f) => byFile.get(f), event('pkg:apk/alpine/php-8.3', '8.3.11-r0'));
+    expect(newer.requests).toHaveLength(1);
+  });
+
   it('knows the stream of a path and refuses paths outside the layout', () => {
     expect(imageStreamOf('image/wordpress/alpine-3.22/6.9-php8.3-fpm-dev.yaml')).toBe('image/wordpress/alpine-3.22/6.9');
     expect(imageStreamOf('image/../etc/passwd.yaml')).toBeUndefined();

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
+import { compareApkVersions } from '@patch-factory/alpine';
+import { compareDebianVersions } from '@patch-factory/debian';
 import type { UpstreamEvent } from '@patch-factory/contracts';
 import { parseQuery, type CatalogIndex } from '../catalog/catalog-index';
+import { parseImageRef } from '../catalog/image-ref';
 import type { DefinitionDeps } from '../catalog/definition-deps';
 import type { VarChange } from '../patch/var-change';
 import { changesForEvent } from './event-changes';
 import { imageStreamOf } from './image-stream';
+import { compareUpstreamVersions } from './upstream-version';
 
 export interface PatchRequestFile {
   file: string;
@@ -29,6 +33,24 @@ export interface PatchPlan {
   requests: PatchRequest[];
   /** Affected definitions with nothing to edit, and why (reported, never dropped silently). */
   skipped: { file: string; reason: string }[];
+}
+
+/** Whether `next` is newer than `current` in the ref's own version order. */
+function isUpgrade(ref: string, current: string, next: string): boolean {
+  try {
+    if (ref.startsWith('pkg:deb/')) return compareDebianVersions(next, current) > 0;
+    if (ref.startsWith('pkg:apk/')) return compareApkVersions(next, current) > 0;
+  } catch {
+    // A value that is not a version of the ecosystem (a variable holding a digest): ordered as upstream text.
+  }
+  const bare = (v: string) => {
+    const withoutDigest = v.replace(/@?sha256:[0-9a-f]{64}$/, '');
+    return parseImageRef(withoutDigest)?.tag ?? withoutDigest;
+  };
+  const [a, b] = [bare(next), bare(current)];
+  // A digest alone has no order; an unchanged tag with a new digest is a rebuild of it.
+  if (a === '' || b === '' || a === b) return true;
+  return compareUpstreamVersions(a, b) > 0;
 }
 
 /** A PatchRequest id: `pr_` and 20 hex digits of sha256(event id, stream). */
@@ -62,6 +84,11 @@ export function planPatchRequests(index: CatalogIndex, depsOf: (file: string) =>
     const changes = found.changes.filter((c) => c.old !== c.new);
     if (changes.length === 0) {
       plan.skipped.push({ file, reason: `already at ${event.version}` });
+      continue;
+    }
+    const older = changes.find((c) => !isUpgrade(event.ref, c.old, c.new));
+    if (older) {
+      plan.skipped.push({ file, reason: `${older.name} is at ${older.old}, newer than ${older.new}: never a downgrade` });
       continue;
     }
     const files = byStream.get(stream) ?? [];
