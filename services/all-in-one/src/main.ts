@@ -1,14 +1,15 @@
 import { ApiModule } from '@patch-factory/api';
 import { PATCHING_EXECUTORS, PatchingModule } from '@patch-factory/patching';
 import { bootstrapService, RUN_STAGES } from '@patch-factory/pipeline';
+import { WatchingModule } from '@patch-factory/watching';
 
 /**
- * Every stage worker, the event planner and the operator API in one process: the embedded
+ * Every stage worker, the watcher, the event planner and the operator API in one process: the embedded
  * default. Stages whose implementation has not landed fail runs with `stage-not-implemented`.
  */
 void bootstrapService({
   service: 'all-in-one',
   defaultPort: 8080,
-  pipeline: { stages: RUN_STAGES, jobs: ['event.upstream'], executors: PATCHING_EXECUTORS },
-  imports: [ApiModule, PatchingModule],
+  pipeline: { stages: RUN_STAGES, jobs: ['event.upstream', 'watch.poll'], executors: PATCHING_EXECUTORS },
+  imports: [ApiModule, PatchingModule, WatchingModule],
 });

@@ -4,9 +4,11 @@ import type { Command, CommandContext } from './command';
 import { CommandError } from './command-error';
 import { definitionsValidateCommand } from './definitions-command';
 import { definitionsAffectedCommand } from './affected-command';
+import { debianCompareVersionsCommand } from './debian-command';
 import { dlqListCommand, dlqReplayCommand } from './dlq-command';
 import { patchReplayCommand } from './replay-command';
 import { runCommand } from './run-command';
+import { watchOnceCommand } from './watch-command';
 import { runsCommand } from './runs-command';
 import { safeText } from './terminal-text';
 import { triggerCommand } from './trigger-command';
@@ -21,6 +23,8 @@ export const COMMANDS: readonly Command[] = [
   definitionsValidateCommand,
   definitionsAffectedCommand,
   patchReplayCommand,
+  watchOnceCommand,
+  debianCompareVersionsCommand,
 ];
 
 export const EXIT_OK = 0;
@@ -32,6 +36,8 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   now?: () => number;
+  /** Standard input, for the commands that read it (none: empty). */
+  stdin?: () => Promise<string>;
 }
 
 /** Runs one command line; resolves with the process exit code (0 done, 1 failed, 2 usage). */
@@ -74,6 +80,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       },
       now: (io.now ?? Date.now)(),
       print,
+      stdin: () => (io.stdin ? io.stdin() : Promise.resolve('')),
     };
     // A command's run() may end in `return ctx.print(…)`: only a number is an exit code.
     const code: unknown = await command.run(args, ctx);

@@ -5,6 +5,7 @@ import { validateRequest, validateResponse } from './openapi-validator';
 import { faultAnswer, type GithubFault, type GithubFaultKind } from './github-faults';
 import { fakeSha, type DoublePull } from './github-pulls';
 import { createGithubRepoState, DOCS, isRecord, notFound, text, type Answer, type PullSeed } from './github-repo-state';
+import { conditional, createGithubVersions, type DoubleRelease, type DoubleTag, type ReleaseSeed } from './github-versions';
 
 export interface GithubDoubleOptions {
   owner?: string;
@@ -57,6 +58,10 @@ export interface GithubDouble {
   announceRateLimitExhausted(resetEpochSeconds: number): void;
   /** Add a pull request as someone else would (a person, an older factory, a fork). */
   addPull(p: PullSeed): DoublePull;
+  /** Publish a release (repos/list-releases lists the newest first). */
+  addRelease(r: ReleaseSeed): DoubleRelease;
+  /** Push a tag (repos/list-tags lists the newest first); sha defaults to a fake commit. */
+  addTag(name: string, sha?: string): DoubleTag;
   /** Requests that created content (POST, PATCH, PUT, DELETE) and were answered. */
   writes(): RecordedRequest[];
   /** Throw with every recorded violation, if any. */
@@ -70,7 +75,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * A local stand-in for api.github.com (127.0.0.1, a free port) with in-memory pull requests.
  * It implements the operations the github forge uses — pulls/list, pulls/create, pulls/get,
  * pulls/update, pulls/merge, issues/add-labels, issues/remove-label,
- * repos/get-combined-status-for-ref — and checks every request and every response it gives
+ * repos/get-combined-status-for-ref — and the version listings repos/list-releases and
+ * repos/list-tags (Link pagination). Every 200 answer to a GET carries an ETag and a GET with a
+ * matching If-None-Match is answered 304 without a body. It checks every request and every response it gives
  * against GitHub's official OpenAPI description (@octokit/openapi, api.github.com, dereferenced).
  * A request that does not match is answered 400 and a response that does not match 500; both
  * are recorded in `violations`, which tests assert empty.
@@ -86,7 +93,10 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
   const faults: Array<GithubFault & { left: number }> = [];
   let exhaustedUntil: number | undefined;
   const state = createGithubRepoState({ owner, repo, now, resolveBranch });
-  const { pulls, statuses, handlers } = state;
+  const { pulls, statuses } = state;
+  let selfUrl = 'http://127.0.0.1';
+  const versions = createGithubVersions({ owner, repo, now, baseUrl: () => selfUrl });
+  const handlers = { ...state.handlers, ...versions.handlers };
 
   const takeFault = (method: string, op: DescribedOperation): GithubFault | undefined => {
     const i = faults.findIndex((f) => f.left > 0 && (!f.method || f.method.toUpperCase() === method) && (!f.operationId || f.operationId === op.operationId));
@@ -176,14 +186,16 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
       record(501, op.operationId);
       return send({ status: 501, body: { message: `github-double: ${op.operationId} not implemented`, documentation_url: DOCS } });
     }
-    const answer = op.pathParams['owner'] !== owner || op.pathParams['repo'] !== repo ? notFound() : handler(op, url.searchParams, isRecord(body) ? body : {});
+    const handled = op.pathParams['owner'] !== owner || op.pathParams['repo'] !== repo ? notFound() : handler(op, url.searchParams, isRecord(body) ? body : {});
     // GitHub answers 404 on any repository path (missing, or hidden from the token): allowed undocumented.
-    const responseErrors = validateResponse(op, answer.status, answer.body, answer.status === 404);
+    const responseErrors = validateResponse(op, handled.status, handled.body, handled.status === 404);
     if (responseErrors.length > 0) {
       violation('response', op.operationId, responseErrors);
       record(500, op.operationId);
       return send({ status: 500, body: { message: `github-double: response does not match the OpenAPI description: ${responseErrors.join('; ')}`, documentation_url: DOCS } });
     }
+    const ifNoneMatch = req.headers['if-none-match'];
+    const answer = conditional(handled, method, Array.isArray(ifNoneMatch) ? ifNoneMatch.join(', ') : ifNoneMatch);
     if (exhaustedUntil !== undefined && answer.status < 300) {
       answer.headers = { ...answer.headers, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(exhaustedUntil) };
       exhaustedUntil = undefined;
@@ -204,9 +216,10 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  selfUrl = `http://127.0.0.1:${port}`;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: selfUrl,
     owner,
     repo,
     requests,
@@ -227,6 +240,8 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
       exhaustedUntil = reset;
     },
     addPull: (p) => state.createPull(p),
+    addRelease: (r) => versions.addRelease(r),
+    addTag: (name, sha) => versions.addTag(name, sha),
     writes: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
     assertNoViolations: () => {
       if (violations.length > 0) {

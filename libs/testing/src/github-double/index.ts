@@ -7,3 +7,4 @@ export * from './openapi-validator';
 export * from './schema-sample';
 export * from './github-double';
 export * from './github-repo-state';
+export * from './github-versions';

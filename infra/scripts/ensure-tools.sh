@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian tools the factory and its tests run, when one is missing:
+# git (the catalog), gpg/gpgv (signed APT repositories), dpkg-deb (fixture packages),
+# xz and lz4 (compressed Packages indexes). Idempotent; apt-get update runs once, only if needed.
+set -euo pipefail
+declare -A pkg=([git]=git [gpg]=gpg [gpgv]=gpgv [dpkg-deb]=dpkg [xz]=xz-utils [lz4]=lz4)
+missing=()
+for bin in "${!pkg[@]}"; do
+  command -v "$bin" >/dev/null || missing+=("${pkg[$bin]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "ensure-tools: installing ${missing[*]}" >&2
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq >&2
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2

@@ -1,0 +1,3 @@
+export * from './watch-target.schema';
+export * from './watch-poller';
+export * from './watching.module';
