@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TerminalError } from '@patch-factory/contracts';
 import { planPatchRequests } from '@patch-factory/definitions';
 import { RunLauncher, newRunId } from '@patch-factory/pipeline';
-import { PatchRequestRepository, RunRepository } from '@patch-factory/store';
+import { AdvisoryRepository, PatchRequestRepository, RunRepository } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { CatalogAccess } from './catalog-access';
 import { readCatalog } from './read-catalog';
@@ -25,6 +25,7 @@ export class UpstreamPlanner {
     private readonly access: CatalogAccess,
     private readonly requests: PatchRequestRepository,
     private readonly runs: RunRepository,
+    private readonly advisories: AdvisoryRepository,
     private readonly launcher: RunLauncher,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -38,6 +39,8 @@ export class UpstreamPlanner {
     const outcome: PlanOutcome = { requests: [], skipped: plan.skipped };
     for (const request of plan.requests) {
       const stored = await this.requests.save({ ...request, createdAt: Date.now() });
+      // The SLA engine's input: which image streams an advisory touches.
+      if (event.advisory) await this.advisories.addStream(event.advisory, stored.stream);
       const launched: string[] = [];
       for (const { file } of stored.files) {
         const runId = await this.requests.claimRun(stored.id, file, newRunId());

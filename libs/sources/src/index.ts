@@ -13,3 +13,6 @@ export * from './github-tag/github-tag-config.schema';
 export * from './git-tags/git-tags.source';
 export * from './git-tags/git-tags-config.schema';
 export * from './git-tags/git-remote-url';
+export * from './debian-package/debian-package.source';
+export * from './debian-package/debian-package-config.schema';
+export * from './advisories';

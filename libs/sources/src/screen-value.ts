@@ -5,8 +5,8 @@ import type { RejectReason, Rejection } from './source';
 const SAFE = /^[A-Za-z0-9._+@:/~=-]+$/;
 /** Release titles may also hold single spaces and parentheses ("v1.2.3 (LTS)"). */
 const SAFE_TITLE = /^[A-Za-z0-9._+@:/~=()-]+(?: [A-Za-z0-9._+@:/~=()-]+)*$/;
-/** What a version looks like: starts with a letter or digit, holds a digit, at most 128 characters. */
-const VERSION = /^(?=[^\d]*\d)[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}$/;
+/** What a version looks like: starts with a letter or digit, holds a digit, at most 128 characters (`:` for Debian epochs). */
+const VERSION = /^(?=[^\d]*\d)[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/;
 
 /** Quote a hostile value for display: escaped, ASCII only, at most 60 characters. */
 export function quoteValue(value: unknown): string {

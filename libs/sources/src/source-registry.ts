@@ -1,4 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
+import { debianPackageSource } from './debian-package/debian-package.source';
 import { gitTagsSource } from './git-tags/git-tags.source';
 import { githubReleaseSource } from './github-release/github-release.source';
 import { githubTagSource } from './github-tag/github-tag.source';
@@ -10,6 +11,7 @@ export const SOURCES = {
   github_release: githubReleaseSource,
   github_tag: githubTagSource,
   git_tags: gitTagsSource,
+  debian_package: debianPackageSource,
 } as const satisfies Record<string, SourceFactory>;
 
 export type SourceKind = keyof typeof SOURCES;

@@ -4,3 +4,4 @@ export * from './store.module';
 export * from './pull-request-links.repository';
 export * from './patch-request.repository';
 export * from './watch-state.repository';
+export * from './advisory.repository';

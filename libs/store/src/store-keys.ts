@@ -44,6 +44,12 @@ export class StoreKeys {
   seenVersions(target: string): string {
     return `${this.prefix}:{store}:watch:${target}:seen`;
   }
+  advisory(id: string): string {
+    return `${this.prefix}:{store}:advisory:${id}`;
+  }
+  advisoryStreams(id: string): string {
+    return `${this.prefix}:{store}:advisory:${id}:streams`;
+  }
   /** The state index keys, in the order the Lua scripts expect them (KEYS[2..]). */
   stateIndexKeys(): string[] {
     return RUN_STATES.map((s) => this.runsInState(s));

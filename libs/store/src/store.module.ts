@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { PatchRequestRepository } from './patch-request.repository';
 import { DeliveryLog, PullRequestLinks } from './pull-request-links.repository';
+import { AdvisoryRepository } from './advisory.repository';
 import { RunRepository } from './run.repository';
 import { WatchStateRepository } from './watch-state.repository';
 
@@ -23,10 +24,11 @@ export class StoreModule {
         },
         { provide: PullRequestLinks, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PullRequestLinks(redis, prefix) },
         { provide: DeliveryLog, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new DeliveryLog(redis, prefix) },
+        { provide: AdvisoryRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new AdvisoryRepository(redis, prefix) },
         { provide: WatchStateRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new WatchStateRepository(redis, prefix) },
         { provide: PatchRequestRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PatchRequestRepository(redis, prefix) },
       ],
-      exports: [RunRepository, PullRequestLinks, DeliveryLog, PatchRequestRepository, WatchStateRepository],
+      exports: [RunRepository, PullRequestLinks, DeliveryLog, PatchRequestRepository, WatchStateRepository, AdvisoryRepository],
     };
   }
 }

@@ -7,3 +7,4 @@ export * from './wait-for';
 export * from './api-client';
 export * from './backbone-fixture';
 export * from './github-double';
+export * from './apt-repo-fixture';

@@ -3,9 +3,10 @@ import { CONFIG, type Env } from '@patch-factory/config';
 import { QueueName, TerminalError, type WatchPollJob } from '@patch-factory/contracts';
 import { JOB_OPTIONS } from '@patch-factory/pipeline';
 import { JobProducer, OnJob, bullJobOptions, type JobContext } from '@patch-factory/queue';
-import { createSource, type SourceDeps } from '@patch-factory/sources';
-import { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
+import { createAdvisoryFeed, createSource, isAdvisoryFeedKind, type SourceDeps } from '@patch-factory/sources';
+import { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
+import { AdvisoryPoller, type FeedFn } from './advisory-poller';
 import { WatchPoller, type PollFn, type PollReport } from './watch-poller';
 import { loadWatchTargets, type WatchTarget } from './watch-target.schema';
 
@@ -24,27 +25,36 @@ export function pollWithRegistry(deps: SourceDeps): PollFn {
   };
 }
 
-/** The watcher's `watch.poll` handler: one poll of one configured target. */
+/** Reads a target with the advisory feed its kind names (libs/sources ADVISORY_FEEDS). */
+export const readWithFeedRegistry: FeedFn = (target, state, signal) => {
+  const feed = createAdvisoryFeed(target.kind);
+  return feed.read(feed.parseConfig(target.config), state, signal);
+};
+
+/** The watcher's `watch.poll` handler: one poll of one configured target (a version source or an advisory feed). */
 @Injectable()
 export class WatchPollProcessor {
   private readonly poller: WatchPoller;
+  private readonly feeds: AdvisoryPoller;
 
   constructor(
     @Inject(WATCH_TARGETS) private readonly targets: readonly WatchTarget[],
     state: WatchStateRepository,
     events: PatchRequestRepository,
+    advisories: AdvisoryRepository,
     producer: JobProducer,
     @Inject(CONFIG) config: Env,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.poller = new WatchPoller(pollWithRegistry(sourceDepsOf(config)), state, events, producer);
+    this.feeds = new AdvisoryPoller(readWithFeedRegistry, state, events, advisories, producer);
   }
 
   @OnJob('watch.poll')
   async handle(payload: WatchPollJob, ctx: JobContext): Promise<string> {
     const target = this.targets.find((t) => t.key === payload.target);
     if (!target) throw new TerminalError('watch-target-unknown', `no watch target ${payload.target} in PF_WATCH_CONFIG`);
-    const report: PollReport = await this.poller.pollTarget(target, ctx.signal);
+    const report: PollReport = await (isAdvisoryFeedKind(target.kind) ? this.feeds : this.poller).pollTarget(target, ctx.signal);
     for (const r of report.rejected) this.logger.warn({ target: target.key, value: r.value.slice(0, 120), reason: r.reason }, 'upstream value quarantined');
     if (report.emitted.length) this.logger.info({ target: target.key, versions: report.emitted.map((e) => e.version) }, 'new upstream versions');
     return `${report.emitted.length} new, ${report.known} known, ${report.rejected.length} rejected, ${report.notModified} not modified`;

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetchPackages, fetchRelease, type AptRepositoryOptions } from './apt-repository.client';
 import { buildPackageIndex, newestPackage, resolvePin } from './package-index';
-import { startTestAptRepo, type TestAptRepo } from './test-apt-repo';
+import { startTestAptRepo, type TestAptRepo } from '@patch-factory/testing';
 
 /** A real signed repository made by the test (dpkg-deb, gpg, gpgv, xz, lz4), on 127.0.0.1. */
 let repo: TestAptRepo;

@@ -8,7 +8,7 @@ import { dirname, join, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 /**
- * For tests only (not exported from the lib): a real APT repository in a temp dir, two tiny
+ * For tests: a real APT repository in a temp dir, two tiny
  * .debs built with dpkg-deb, signed by a throwaway gpg key, served on 127.0.0.1.
  */
 export interface TestAptRepo {

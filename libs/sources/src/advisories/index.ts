@@ -1,0 +1,5 @@
+export * from './advisory-feed';
+export * from './feed-input';
+export * from './osv-feed';
+export * from './debian-tracker-feed';
+export * from './feed-registry';

@@ -1,0 +1,47 @@
+import { upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
+import { advisoryEvents } from '@patch-factory/definitions';
+import type { JobProducer } from '@patch-factory/queue';
+import type { FeedResult } from '@patch-factory/sources';
+import type { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
+import type { PollReport } from './watch-poller';
+import type { WatchTarget } from './watch-target.schema';
+
+/** Reads an advisory feed: (target, state, signal) → advisories and the next state. */
+export type FeedFn = (target: WatchTarget, state: Record<string, string>, signal: AbortSignal) => Promise<FeedResult>;
+
+/**
+ * Turns an advisory feed into events, exactly once: each advisory is recorded for the SLA
+ * engine (first sight only: the date a fix became available does not move), and each fixed
+ * Debian or Alpine package version becomes an upstream event with the advisory's severity
+ * (deterministic ids, SET NX, deterministic planning jobs). State is saved after the events.
+ */
+export class AdvisoryPoller {
+  constructor(
+    private readonly read: FeedFn,
+    private readonly watchState: WatchStateRepository,
+    private readonly events: PatchRequestRepository,
+    private readonly advisories: AdvisoryRepository,
+    private readonly producer: JobProducer,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async pollTarget(target: WatchTarget, signal: AbortSignal): Promise<PollReport> {
+    const state = await this.watchState.state(target.key);
+    const result = await this.read(target, state, signal);
+    const report: PollReport = { target: target.key, emitted: [], known: 0, rejected: [...result.rejected], notModified: result.notModified };
+    for (const osv of result.advisories) {
+      const plan = advisoryEvents(osv, this.now());
+      if (plan.events.length === 0) continue;
+      const recorded = await this.advisories.record(osv, this.now());
+      for (const e of plan.events) {
+        const event: UpstreamEvent = { ...e, firstSeenAt: recorded.fixAvailableAt };
+        const fresh = await this.events.saveEvent(event);
+        await this.producer.enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: upstreamEventJobId(event.id) });
+        if (fresh) report.emitted.push(event);
+        else report.known++;
+      }
+    }
+    await this.watchState.saveState(target.key, result.state);
+    return report;
+  }
+}
