@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { CONFIG, type Env } from '@patch-factory/config';
+import { WATCH_TARGETS, loadWatchTargets } from '@patch-factory/watching';
 import { ApiErrorFilter } from './api-error.filter';
 import { DeadLettersController } from './dead-letters.controller';
 import { EventsController } from './events.controller';
@@ -11,6 +13,10 @@ import { RunsController } from './runs.controller';
 @Module({
   controllers: [RunsController, DeadLettersController, EventsController, OpenApiController, GithubWebhookController],
   // Every error of the app (body parsing included) answers `{ error: { code, message } }`.
-  providers: [{ provide: APP_FILTER, useClass: ApiErrorFilter }],
+  providers: [
+    { provide: APP_FILTER, useClass: ApiErrorFilter },
+    // The watch list, for release webhooks that poll a repository's targets at once.
+    { provide: WATCH_TARGETS, inject: [CONFIG], useFactory: (config: Env) => loadWatchTargets(config.PF_WATCH_CONFIG) },
+  ],
 })
 export class ApiModule {}

@@ -1,4 +1,9 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { QueueName } from '@patch-factory/contracts';
 import { PullRequestLinks } from '@patch-factory/store';
 import { BackboneFixture, type ApiClient } from '../src';
 
@@ -90,5 +95,46 @@ describe('inbound GitHub webhooks: a merged pull request promotes its runs once'
     const shape = await deliver(api, badShape, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(badShape) });
     expect(shape.status).toBe(400);
     expect(JSON.stringify(shape.body)).toContain('pull_request.number');
+  });
+});
+
+describe('inbound GitHub webhooks: a published release polls its repository\'s watch targets at once', () => {
+  const fx = new BackboneFixture();
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'pf-hook-watch-')), 'watch.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        targets: [
+          { key: 'github_release:octo/tool', kind: 'github_release', ref: 'octo/tool', config: { type: 'github_release', owner: 'Octo', repo: 'Tool', set: 'V' } },
+          { key: 'git_tags:octo/tool', kind: 'git_tags', ref: 'octo/tool', config: { type: 'git_tags', url: '/srv/tool.git', set: 'V' } },
+        ],
+      }),
+    );
+    api = await fx.startApi({ PF_GITHUB_WEBHOOK_SECRET: SECRET, PF_WATCH_CONFIG: config });
+  }, 120_000);
+  afterAll(() => fx.close(), 60_000);
+
+  const release = (repo: string) => JSON.stringify({ action: 'published', release: { tag_name: 'v1.2.3' }, repository: { full_name: repo } });
+  const send = (body: string) =>
+    fetch(`${api.base}/webhooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'release', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(body) },
+      body,
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { outcome: string; runs: { runId: string }[] } }));
+
+  it('enqueues one poll of the github targets of that repository, and nothing for another', async () => {
+    const hit = await send(release('octo/tool'));
+    expect(hit).toMatchObject({ status: 202, body: { outcome: 'poll-enqueued', runs: [{ runId: 'github_release:octo/tool' }] } });
+    const queue = new Queue(QueueName.watch, { connection: fx.redis, prefix: fx.prefix });
+    try {
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'active']);
+      expect(jobs.map((j) => [j.name, (j.data as { target: string }).target])).toEqual([['watch.poll', 'github_release:octo/tool']]);
+    } finally {
+      await queue.close();
+    }
+    expect((await send(release('someone/else'))).body.outcome).toBe('ignored');
   });
 });

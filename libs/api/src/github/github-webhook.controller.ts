@@ -1,16 +1,19 @@
+import { createHash } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { ErrorCode, TerminalError } from '@patch-factory/contracts';
 import { StageRunner } from '@patch-factory/pipeline';
+import { JobProducer } from '@patch-factory/queue';
 import { DeliveryLog, PullRequestLinks } from '@patch-factory/store';
+import { WATCH_TARGETS, type WatchTarget } from '@patch-factory/watching';
 import { ApiErrorFilter } from '../api-error.filter';
 import { parseRequest } from '../parse-request';
 import { githubSignatureProblem } from './github-signature';
-import { DeliveryIdSchema, EventNameSchema, PullRequestEventSchema } from './github-webhook.schema';
+import { DeliveryIdSchema, EventNameSchema, PullRequestEventSchema, ReleaseEventSchema } from './github-webhook.schema';
 
 export interface WebhookAnswer {
   delivery: string;
-  outcome: 'promotion-enqueued' | 'ignored' | 'duplicate';
+  outcome: 'promotion-enqueued' | 'poll-enqueued' | 'ignored' | 'duplicate';
   runs: { runId: string; result: string }[];
 }
 
@@ -30,6 +33,8 @@ export class GithubWebhookController {
     private readonly deliveries: DeliveryLog,
     private readonly links: PullRequestLinks,
     private readonly runner: StageRunner,
+    private readonly producer: JobProducer,
+    @Inject(WATCH_TARGETS) private readonly targets: readonly WatchTarget[],
   ) {}
 
   @Post('github')
@@ -63,8 +68,26 @@ export class GithubWebhookController {
         answer = { delivery, outcome: runs.length ? 'promotion-enqueued' : 'ignored', runs };
       }
     }
+    if (event === 'release') answer = await this.releasePublished(delivery, json);
     // Recorded after the work: a delivery that failed half-way is done again on redelivery.
     await this.deliveries.record('github', delivery, answer.outcome);
     return answer;
+  }
+
+  /**
+   * A published release polls the watch targets of its repository now (github_release and
+   * github_tag targets whose owner/repo match), instead of at their next scheduled poll. The
+   * poll itself decides what is new, so a forged or repeated event can plan nothing twice.
+   */
+  private async releasePublished(delivery: string, json: unknown): Promise<WebhookAnswer> {
+    const release = parseRequest(ReleaseEventSchema, json, 'release event');
+    if (!['published', 'released', 'created'].includes(release.action)) return { delivery, outcome: 'ignored', runs: [] };
+    const repository = release.repository.full_name.toLowerCase();
+    const matching = this.targets.filter((t) => (t.kind === 'github_release' || t.kind === 'github_tag') && `${String(t.config['owner'])}/${String(t.config['repo'])}`.toLowerCase() === repository);
+    for (const t of matching) {
+      const jobId = `watch-hook.${createHash('sha256').update(`${delivery}\n${t.key}`).digest('hex').slice(0, 32)}`;
+      await this.producer.enqueue('watch.poll', { v: 1, target: t.key }, { jobId });
+    }
+    return { delivery, outcome: matching.length ? 'poll-enqueued' : 'ignored', runs: matching.map((t) => ({ runId: t.key, result: 'poll-enqueued' })) };
   }
 }

@@ -18,3 +18,10 @@ export const PullRequestEventSchema = z.object({
   repository: z.object({ full_name: z.string().max(256) }).optional(),
 });
 export type PullRequestEvent = z.infer<typeof PullRequestEventSchema>;
+
+/** The part of a `release` event the factory reads. */
+export const ReleaseEventSchema = z.object({
+  action: z.string().max(64),
+  release: z.object({ tag_name: z.string().max(256) }).loose(),
+  repository: z.object({ full_name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, 'expected owner/repo') }),
+});
