@@ -11,6 +11,6 @@ export class UpstreamEventProcessor {
   @OnJob('event.upstream')
   async handle(payload: UpstreamEventJob): Promise<string> {
     const outcome = await this.planner.plan(payload.eventId);
-    return `${outcome.requests.length} patch request(s), ${outcome.requests.reduce((n, r) => n + r.runs.length, 0)} run(s), ${outcome.skipped.length} skipped`;
+    return `${outcome.requests.length} patch request(s), ${outcome.requests.reduce((n, r) => n + r.runs.length, 0)} run(s), ${outcome.skipped.length} skipped, ${outcome.soaking.length} soaking`;
   }
 }

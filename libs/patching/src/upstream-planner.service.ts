@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TerminalError } from '@patch-factory/contracts';
+import { CONFIG, type Env } from '@patch-factory/config';
+import { TerminalError, upstreamEventJobId } from '@patch-factory/contracts';
+import { JobProducer } from '@patch-factory/queue';
+import { loadSoakRules, soakOf, type SoakRule } from '@patch-factory/watching';
 import { planPatchRequests } from '@patch-factory/definitions';
 import { RunLauncher, newRunId } from '@patch-factory/pipeline';
 import { AdvisoryRepository, PatchRequestRepository, RunRepository } from '@patch-factory/store';
@@ -10,6 +13,8 @@ import { readCatalog } from './read-catalog';
 export interface PlanOutcome {
   requests: { id: string; stream: string; runs: string[] }[];
   skipped: { file: string; reason: string }[];
+  /** Streams held back until the new version has soaked, and until when (epoch ms). */
+  soaking: { stream: string; until: number }[];
 }
 
 /**
@@ -21,14 +26,20 @@ export interface PlanOutcome {
  */
 @Injectable()
 export class UpstreamPlanner {
+  private readonly soak: SoakRule[];
+
   constructor(
+    @Inject(CONFIG) config: Env,
+    private readonly producer: JobProducer,
     private readonly access: CatalogAccess,
     private readonly requests: PatchRequestRepository,
     private readonly runs: RunRepository,
     private readonly advisories: AdvisoryRepository,
     private readonly launcher: RunLauncher,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.soak = loadSoakRules(config.PF_WATCH_CONFIG);
+  }
 
   async plan(eventId: string): Promise<PlanOutcome> {
     const event = await this.requests.getEvent(eventId);
@@ -36,8 +47,16 @@ export class UpstreamPlanner {
     const catalog = await readCatalog(this.access.workspace());
     for (const e of catalog.errors) this.logger.warn({ file: e.file, err: e.message }, 'definition not readable; left out of planning');
     const plan = planPatchRequests(catalog.index, (f) => catalog.deps.get(f), event);
-    const outcome: PlanOutcome = { requests: [], skipped: plan.skipped };
+    const outcome: PlanOutcome = { requests: [], skipped: plan.skipped, soaking: [] };
+    const now = Date.now();
     for (const request of plan.requests) {
+      // A plain update waits for the longest minimum release age among the stream's files;
+      // a security fix (an advisory's event) does not wait.
+      const until = event.advisory || event.severity ? 0 : event.firstSeenAt + Math.max(0, ...request.files.map((f) => soakOf(this.soak, f.file)));
+      if (until > now) {
+        outcome.soaking.push({ stream: request.stream, until });
+        continue;
+      }
       const stored = await this.requests.save({ ...request, createdAt: Date.now() });
       // The SLA engine's input: which image streams an advisory touches.
       if (event.advisory) await this.advisories.addStream(event.advisory, stored.stream);
@@ -51,7 +70,12 @@ export class UpstreamPlanner {
       }
       outcome.requests.push({ id: stored.id, stream: stored.stream, runs: launched });
     }
-    this.logger.info({ eventId, requests: outcome.requests.length, skipped: outcome.skipped.length }, 'upstream event planned');
+    if (outcome.soaking.length) {
+      // Plan again once the soonest held-back stream has soaked (a new job: this one is running).
+      const at = Math.min(...outcome.soaking.map((s) => s.until));
+      await this.producer.enqueue('event.upstream', { v: 1, eventId }, { jobId: `${upstreamEventJobId(eventId)}.soak.${at}`, delayMs: Math.max(1, at - now) });
+    }
+    this.logger.info({ eventId, requests: outcome.requests.length, skipped: outcome.skipped.length, soaking: outcome.soaking.length }, 'upstream event planned');
     return outcome;
   }
 }

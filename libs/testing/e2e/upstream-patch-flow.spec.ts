@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PipelineRun } from '@patch-factory/contracts';
@@ -171,4 +171,58 @@ describe('in branch mode (no forge) an upstream event is merged into the default
     }, 90_000, 200);
     for (const f of STREAM_FILES) expect(origin.show('main', f)).toContain('VERSION: 8.3.35-r0');
   }, 180_000);
+});
+
+describe('a minimum release age holds a plain update back; a security fix is not held back', () => {
+  const fx = new BackboneFixture(undefined, { PF_LOG_LEVEL: 'warn' });
+  let origin: CatalogOrigin;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    origin = createCatalogOrigin(Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')])));
+    const config = join(mkdtempSync(join(tmpdir(), 'pf-soak-')), 'watch.json');
+    writeFileSync(config, JSON.stringify({ targets: [], soak: [{ definitions: 'image/php/', minReleaseAgeMs: 3_000 }] }));
+    api = await fx.startApi();
+    await fx.startService('dist/libs/testing/src/patching-worker-main.js', {
+      PF_CATALOG_REMOTE: origin.dir,
+      PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-e2e-ws-')), 'catalog.git'),
+      PF_FORGE: 'branch',
+      PF_WATCH_CONFIG: config,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await fx.close();
+    origin?.cleanup();
+  }, 60_000);
+
+  const runs = async () => (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs;
+
+  it('plans the update only once it is 3 s old', async () => {
+    const postedAt = Date.now();
+    await api.request('POST', '/events/upstream', { ...EVENT, firstSeenAt: postedAt });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await runs()).toEqual([]);
+    const planned = await waitFor('three runs once the version has soaked', async () => {
+      const all = await runs();
+      return all.length === 3 ? all : undefined;
+    }, 30_000, 100);
+    expect(Math.min(...planned.map((r) => r.createdAt))).toBeGreaterThanOrEqual(postedAt + 3_000);
+  }, 60_000);
+
+  it('plans a security fix at once', async () => {
+    const osv = {
+      id: 'CVE-2026-5555',
+      modified: '2026-11-24T00:00:00Z',
+      affected: [{ package: { ecosystem: 'Alpine:v3.23', name: 'php-8.3' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '8.3.36-r0' }] }], database_specific: { severity: 'high' } }],
+    };
+    await waitFor('the first update to land', async () => ((await runs()).every((r) => r.state === 'succeeded') ? true : undefined), 60_000, 100);
+    const before = (await runs()).length;
+    const postedAt = Date.now();
+    await api.request('POST', '/events/advisory', osv);
+    const planned = await waitFor('three more runs', async () => {
+      const all = await runs();
+      return all.length === before + 3 ? all : undefined;
+    }, 30_000, 100);
+    expect(Math.max(...planned.map((r) => r.createdAt))).toBeLessThan(postedAt + 3_000);
+  }, 90_000);
 });

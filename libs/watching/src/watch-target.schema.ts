@@ -18,7 +18,34 @@ export const WatchTargetSchema = z
   .strict();
 export type WatchTarget = z.output<typeof WatchTargetSchema>;
 
-export const WatchConfigSchema = z.object({ targets: z.array(WatchTargetSchema).max(10_000) }).strict();
+/**
+ * A minimum release age for the definitions under a path prefix (`image/node/` or one file):
+ * a plain update is planned for them only once the new version is that old. Security fixes
+ * (events of advisories) are not held back. The longest matching prefix wins.
+ */
+export const SoakRuleSchema = z
+  .object({
+    definitions: z.string().regex(/^image\/[A-Za-z0-9._/+@-]{0,500}$/, 'expected a catalog path prefix such as image/node/'),
+    minReleaseAgeMs: z.number().int().min(0).max(90 * 86_400_000),
+  })
+  .strict();
+export type SoakRule = z.infer<typeof SoakRuleSchema>;
+
+export const WatchConfigSchema = z.object({ targets: z.array(WatchTargetSchema).max(10_000), soak: z.array(SoakRuleSchema).max(10_000).default([]) }).strict();
+
+/** The minimum release age of a definition under the soak rules (0: none). */
+export function soakOf(rules: readonly SoakRule[], file: string): number {
+  let best: SoakRule | undefined;
+  for (const r of rules) if (file.startsWith(r.definitions) && (!best || r.definitions.length > best.definitions.length)) best = r;
+  return best?.minReleaseAgeMs ?? 0;
+}
+
+/** Reads the soak rules of the watch list (PF_WATCH_CONFIG); none without one. */
+export function loadSoakRules(path: string | undefined): SoakRule[] {
+  if (!path) return [];
+  loadWatchTargets(path); // the same checks, the same messages
+  return WatchConfigSchema.parse(JSON.parse(readFileSync(path, 'utf8'))).soak;
+}
 
 /** Reads and validates the watch list (PF_WATCH_CONFIG); a bad file names the offending target. */
 export function loadWatchTargets(path: string | undefined): WatchTarget[] {
