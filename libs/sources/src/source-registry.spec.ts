@@ -7,7 +7,7 @@ describe('source registry', () => {
   });
 
   it('refuses an unknown or inherited kind', () => {
-    expect(() => createSource('debian_package')).toThrow(TerminalError);
+    expect(() => createSource('npm_package')).toThrow(TerminalError);
     expect(() => createSource('toString')).toThrow(/no source serves/);
   });
 });
