@@ -16,3 +16,5 @@ export * from './git-tags/git-remote-url';
 export * from './debian-package/debian-package.source';
 export * from './debian-package/debian-package-config.schema';
 export * from './advisories';
+export * from './alpine-package/alpine-package.source';
+export * from './oci-artifact/oci-artifact.source';

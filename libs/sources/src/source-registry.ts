@@ -1,8 +1,10 @@
 import { TerminalError } from '@patch-factory/contracts';
 import { debianPackageSource } from './debian-package/debian-package.source';
+import { alpinePackageSource } from './alpine-package/alpine-package.source';
 import { gitTagsSource } from './git-tags/git-tags.source';
 import { githubReleaseSource } from './github-release/github-release.source';
 import { githubTagSource } from './github-tag/github-tag.source';
+import { ociArtifactSource } from './oci-artifact/oci-artifact.source';
 import type { Source, SourceDeps, SourceFactory } from './source';
 import { SourceErrorCode } from './source-error-code';
 
@@ -11,6 +13,8 @@ export const SOURCES = {
   github_release: githubReleaseSource,
   github_tag: githubTagSource,
   git_tags: gitTagsSource,
+  oci_artifact: ociArtifactSource,
+  alpine_package: alpinePackageSource,
   debian_package: debianPackageSource,
 } as const satisfies Record<string, SourceFactory>;
 

@@ -8,3 +8,4 @@ export * from './api-client';
 export * from './backbone-fixture';
 export * from './github-double';
 export * from './apt-repo-fixture';
+export * from './oci-registry-fixture';
