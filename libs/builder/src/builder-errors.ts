@@ -1,0 +1,37 @@
+import { TerminalError } from '@patch-factory/contracts';
+
+/** Stable codes of the builder (rule 5 of DESIGN.md). */
+export const BuilderErrorCode = {
+  specInvalid: 'build-spec-invalid',
+  unresolvable: 'build-unresolvable',
+  resolveTooComplex: 'build-resolve-too-complex',
+  debInvalid: 'build-deb-invalid',
+  debTooLarge: 'build-deb-too-large',
+  decompressFailed: 'build-decompress-failed',
+  unsafeArchive: 'build-unsafe-archive',
+  unsupportedEntry: 'build-unsupported-entry',
+  checksumMissing: 'build-checksum-missing',
+  checksumMismatch: 'build-checksum-mismatch',
+} as const;
+
+export type BuilderErrorCode = (typeof BuilderErrorCode)[keyof typeof BuilderErrorCode];
+
+/** A builder failure that will not pass by retrying. */
+export function builderTerminal(code: BuilderErrorCode, message: string, cause?: unknown): TerminalError {
+  return new TerminalError(code, message, cause === undefined ? undefined : { cause });
+}
+
+/** At most `max` characters of hostile text, control characters replaced, for messages. */
+export function shown(text: string, max = 120): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+/** Like `shown`, but a long text keeps its start and its end (for paths): `usr/share/…/evil`. */
+export function shownPath(text: string, max = 200): string {
+  const clean = shown(text, Number.MAX_SAFE_INTEGER);
+  if (clean.length <= max) return clean;
+  const head = Math.floor(max / 3);
+  return `${clean.slice(0, head)}…${clean.slice(clean.length - (max - head))}`;
+}

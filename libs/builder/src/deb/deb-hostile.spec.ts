@@ -1,0 +1,156 @@
+import { PipelineError } from '@patch-factory/contracts';
+import { gzipSync } from 'node:zlib';
+import { readDeb } from './deb-read';
+import { readTar } from './tar-read';
+
+/** A hand-made tar entry: the bytes a hostile package would carry. */
+interface RawEntry {
+  name: string;
+  flag?: string;
+  link?: string;
+  data?: string;
+  mode?: number;
+  /** Written as-is in the ustar prefix field. */
+  prefix?: string;
+}
+
+function octal(value: number, width: number): string {
+  return `${value.toString(8).padStart(width - 1, '0')}\0`;
+}
+
+function header(e: RawEntry, size: number): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(e.name, 0, 100, 'utf8');
+  h.write(octal(e.mode ?? 0o644, 8), 100, 'latin1');
+  h.write(octal(0, 8), 108, 'latin1');
+  h.write(octal(0, 8), 116, 'latin1');
+  h.write(octal(size, 12), 124, 'latin1');
+  h.write(octal(1_700_000_000, 12), 136, 'latin1');
+  h.write(e.flag ?? '0', 156, 'latin1');
+  h.write(e.link ?? '', 157, 100, 'utf8');
+  h.write('ustar\x0000', 257, 'latin1');
+  if (e.prefix) h.write(e.prefix, 345, 155, 'utf8');
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return h;
+}
+
+function tar(entries: RawEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const data = Buffer.from(e.data ?? '');
+    parts.push(header(e, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+function paxEntry(records: Record<string, string>): RawEntry {
+  let body = '';
+  for (const [key, value] of Object.entries(records)) {
+    const rest = ` ${key}=${value}\n`;
+    let len = rest.length + 1;
+    while (`${len}${rest}`.length !== len) len = `${len}${rest}`.length;
+    body += `${len}${rest}`;
+  }
+  return { name: 'PaxHeader', flag: 'x', data: body };
+}
+
+function arMember(name: string, data: Buffer): Buffer {
+  const h = `${name.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${'100644'.padEnd(8)}${String(data.length).padEnd(10)}\`\n`;
+  return Buffer.concat([Buffer.from(h, 'latin1'), data, data.length % 2 ? Buffer.from('\n') : Buffer.alloc(0)]);
+}
+
+const CONTROL = tar([{ name: './control', data: 'Package: evil\nVersion: 1.0\nArchitecture: all\n' }]);
+
+function deb(data: RawEntry[]): Buffer {
+  return Buffer.concat([
+    Buffer.from('!<arch>\n', 'latin1'),
+    arMember('debian-binary', Buffer.from('2.0\n')),
+    arMember('control.tar.gz', gzipSync(CONTROL)),
+    arMember('data.tar.gz', gzipSync(tar(data))),
+  ]);
+}
+
+const dir = (name: string): RawEntry => ({ name, flag: '5', mode: 0o755 });
+
+function expectFailure(fn: () => unknown, code: string, fragment = ''): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(PipelineError);
+  expect((caught as PipelineError).code).toBe(code);
+  expect((caught as PipelineError).message).toContain(fragment);
+}
+
+async function expectRejection(promise: Promise<unknown>, code: string, fragment = ''): Promise<void> {
+  const caught = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(caught).toBeInstanceOf(PipelineError);
+  expect((caught as PipelineError).code).toBe(code);
+  expect((caught as PipelineError).message).toContain(fragment);
+}
+
+describe('readDeb on hostile packages', () => {
+  it('reads a well-formed hand-made package', async () => {
+    const contents = await readDeb(deb([dir('./'), dir('./etc/'), { name: './etc/motd', data: 'hi\n' }, { name: './etc/motd2', flag: '1', link: './etc/motd' }]), { what: 'ok.deb' });
+    expect(contents.control.Package).toBe('evil');
+    expect(contents.dataEntries.map((e) => [e.path, e.type, e.linkTarget])).toEqual([
+      ['.', 'dir', undefined],
+      ['etc', 'dir', undefined],
+      ['etc/motd', 'file', undefined],
+      ['etc/motd2', 'hardlink', 'etc/motd'],
+    ]);
+  });
+
+  it.each([
+    ['a ../ path', [dir('./'), { name: './../evil', data: 'x' }], '"./../evil"'],
+    ['a .. segment inside the path', [{ name: './usr/../../evil', data: 'x' }], '"./usr/../../evil"'],
+    ['an absolute path', [{ name: '/etc/passwd', data: 'root::0:0::/:/bin/sh\n' }], '"/etc/passwd"'],
+    ['a symlink climbing out of the root', [{ name: './x', flag: '2', link: '../../../../etc' }], '"x"'],
+    ['a nested symlink climbing out of the root', [{ name: './usr/lib/x', flag: '2', link: '../../../etc' }], '"usr/lib/x"'],
+    ['an absolute symlink climbing out of the root', [{ name: './y', flag: '2', link: '/../etc' }], '"y"'],
+    ['a hard link outside the root', [{ name: './h', flag: '1', link: '../../etc/shadow' }], '"./h"'],
+    ['a hard link to an absolute path', [{ name: './h', flag: '1', link: '/etc/shadow' }], '"./h"'],
+    ['a hard link to nothing in the archive', [{ name: './h', flag: '1', link: './etc/shadow' }], '"./h"'],
+    ['a file written through a symlink', [{ name: './lib', flag: '2', link: '/etc' }, { name: './lib/passwd', data: 'x' }], '"./lib/passwd"'],
+    ['a GNU long name with ..', [{ name: '././@LongLink', flag: 'L', data: `./${'a/'.repeat(60)}../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../../evil\0` }, { name: './placeholder', data: 'x' }], '../evil"'],
+    ['a pax path with ..', [paxEntry({ path: '../../pax-evil' }), { name: './innocent', data: 'x' }], '"../../pax-evil"'],
+    ['a ustar prefix that is absolute', [{ name: 'passwd', prefix: '/etc', data: 'x' }], '"/etc/passwd"'],
+  ])('refuses %s, naming the entry', async (_title, entries, named) => {
+    const error = readDeb(deb(entries), { what: 'evil_1.0_all.deb' });
+    await expectRejection(error, 'build-unsafe-archive', named);
+    await expectRejection(error, 'build-unsafe-archive', 'evil_1.0_all.deb data.tar.gz');
+  });
+
+  it('accepts symlinks that stay inside the root, absolute or relative', () => {
+    const entries = readTar(tar([{ name: './usr/lib/a', flag: '2', link: '/usr/lib/x' }, { name: './usr/lib/b', flag: '2', link: '../../etc/alternatives/b' }, { name: './c', flag: '2', link: 'usr/./lib/../bin' }]), { what: 't' });
+    expect(entries.map((e) => e.linkTarget)).toEqual(['/usr/lib/x', '../../etc/alternatives/b', 'usr/./lib/../bin']);
+  });
+
+  it('refuses devices and fifos, a bad checksum, and an ar member with a path', async () => {
+    await expectRejection(readDeb(deb([{ name: './dev/sda', flag: '3' }]), { what: 'dev.deb' }), 'build-unsupported-entry', 'dev/sda');
+    const broken = tar([{ name: './a', data: 'x' }]);
+    broken[0] = 0x41;
+    expectFailure(() => readTar(broken, { what: 't' }), 'build-deb-invalid');
+    const pathMember = Buffer.concat([Buffer.from('!<arch>\n', 'latin1'), arMember('../debian-binary', Buffer.from('2.0\n'))]);
+    await expectRejection(readDeb(pathMember, { what: 'ar.deb' }), 'build-deb-invalid', '../debian-binary');
+  });
+
+  it('refuses a size that overruns the archive', () => {
+    const t = tar([{ name: './a', data: 'x' }]);
+    t.write('77777777777\0', 124, 'latin1');
+    let sum = 0;
+    t.fill(0x20, 148, 156);
+    for (const b of t.subarray(0, 512)) sum += b;
+    t.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    expectFailure(() => readTar(t, { what: 'big' }), 'build-deb-invalid', 'claims');
+  });
+});

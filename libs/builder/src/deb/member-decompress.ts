@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { gunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { BuilderErrorCode, builderTerminal, shown } from '../builder-errors';
+
+/** How a .deb member is compressed, by its name's suffix. */
+export type MemberCompression = 'gz' | 'xz' | 'zst' | 'none';
+
+/**
+ * Decompresses a member (gz with zlib, xz with the `xz` binary through stdin/stdout, no shell;
+ * zst with fzstd), refusing more than `maxOutput` bytes out (`build-deb-too-large`). Bad data
+ * is `build-decompress-failed`.
+ */
+export async function decompressMember(data: Buffer, compression: MemberCompression, what: string, maxOutput: number): Promise<Buffer> {
+  if (compression === 'none') {
+    if (data.length > maxOutput) throw tooLarge(what, maxOutput);
+    return data;
+  }
+  if (compression === 'gz') return gunzipBounded(data, what, maxOutput);
+  if (compression === 'zst') return unzstdBounded(data, what, maxOutput);
+  return xzBounded(data, what, maxOutput);
+}
+
+function tooLarge(what: string, max: number) {
+  return builderTerminal(BuilderErrorCode.debTooLarge, `${what} unpacks to more than ${max} bytes; refused (raise the limit if the package is genuine)`);
+}
+
+function failed(what: string, kind: string, detail: string, cause?: unknown) {
+  return builderTerminal(BuilderErrorCode.decompressFailed, `${what} is not valid ${kind} data (${shown(detail)}); download the package again`, cause);
+}
+
+function gunzipBounded(data: Buffer, what: string, maxOutput: number): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    gunzip(data, { maxOutputLength: maxOutput }, (error, out) => {
+      if (!error) return done(out);
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) return fail(tooLarge(what, maxOutput));
+      fail(failed(what, 'gzip', error.message, error));
+    });
+  });
+}
+
+function unzstdBounded(data: Buffer, what: string, maxOutput: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let over = false;
+  const stream = new Decompress((chunk) => {
+    total += chunk.length;
+    if (total > maxOutput) {
+      over = true;
+      throw tooLarge(what, maxOutput);
+    }
+    chunks.push(chunk);
+  });
+  const step = 64 * 1024;
+  try {
+    for (let pos = 0; pos < data.length; pos += step) {
+      const end = Math.min(pos + step, data.length);
+      stream.push(data.subarray(pos, end), end === data.length);
+    }
+    if (data.length === 0) stream.push(new Uint8Array(0), true);
+  } catch (error) {
+    if (over) return Promise.reject(tooLarge(what, maxOutput));
+    return Promise.reject(failed(what, 'zstd', error instanceof Error ? error.message : String(error), error));
+  }
+  return Promise.resolve(Buffer.concat(chunks, total));
+}
+
+function xzBounded(input: Buffer, what: string, maxOutput: number): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const child = spawn('xz', ['-dc', '--single-stream'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let stderr = '';
+    let failure: Error | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxOutput) {
+        failure ??= tooLarge(what, maxOutput);
+        child.kill('SIGKILL');
+      } else chunks.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 2000) stderr += chunk.toString('utf8');
+    });
+    child.stdin.on('error', () => undefined); // the child may stop reading early: its exit says why
+    child.on('error', (error) => {
+      failure ??= builderTerminal(BuilderErrorCode.decompressFailed, `cannot run xz to unpack ${what}: ${shown(error.message)}; install xz-utils`, error);
+    });
+    child.on('close', (code) => {
+      if (failure) return fail(failure);
+      if (code !== 0) return fail(failed(what, 'xz', stderr.trim() || `exit ${code}`));
+      done(Buffer.concat(chunks, total));
+    });
+    child.stdin.end(input);
+  });
+}
