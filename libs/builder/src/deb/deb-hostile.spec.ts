@@ -1,4 +1,4 @@
-import { PipelineError } from '@patch-factory/contracts';
+import { expectFailure, expectRejection } from '../expect-pipeline-error.test';
 import { gzipSync } from 'node:zlib';
 import { readDeb } from './deb-read';
 import { readTar } from './tar-read';
@@ -76,27 +76,7 @@ function deb(data: RawEntry[]): Buffer {
 
 const dir = (name: string): RawEntry => ({ name, flag: '5', mode: 0o755 });
 
-function expectFailure(fn: () => unknown, code: string, fragment = ''): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(PipelineError);
-  expect((caught as PipelineError).code).toBe(code);
-  expect((caught as PipelineError).message).toContain(fragment);
-}
 
-async function expectRejection(promise: Promise<unknown>, code: string, fragment = ''): Promise<void> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught).toBeInstanceOf(PipelineError);
-  expect((caught as PipelineError).code).toBe(code);
-  expect((caught as PipelineError).message).toContain(fragment);
-}
 
 describe('readDeb on hostile packages', () => {
   it('reads a well-formed hand-made package', async () => {

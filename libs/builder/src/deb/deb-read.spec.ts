@@ -1,4 +1,4 @@
-import { PipelineError } from '@patch-factory/contracts';
+import { expectFailure, expectRejection } from '../expect-pipeline-error.test';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -48,27 +48,7 @@ function buildDeb(compression: string): Buffer {
 
 const compressions = ['xz', 'gzip', ...(dpkgSupports('zstd') ? ['zstd'] : [])];
 
-function expectFailure(fn: () => unknown, code: string, fragment = ''): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(PipelineError);
-  expect((caught as PipelineError).code).toBe(code);
-  expect((caught as PipelineError).message).toContain(fragment);
-}
 
-async function expectRejection(promise: Promise<unknown>, code: string, fragment = ''): Promise<void> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught).toBeInstanceOf(PipelineError);
-  expect((caught as PipelineError).code).toBe(code);
-  expect((caught as PipelineError).message).toContain(fragment);
-}
 
 describe('readDeb on packages built by dpkg-deb', () => {
   it.each(compressions)('reads control fields and files of a -Z%s package', async (compression) => {

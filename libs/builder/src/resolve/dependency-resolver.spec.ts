@@ -1,4 +1,4 @@
-import { PipelineError } from '@patch-factory/contracts';
+import { expectFailure } from '../expect-pipeline-error.test';
 import { buildPackageIndex, type DebianPackage } from '@patch-factory/debian';
 import { resolvePackages } from './dependency-resolver';
 
@@ -39,17 +39,6 @@ const index = buildPackageIndex([
 
 const names = (specs: string[]) => resolvePackages(specs, index).packages.map((p) => `${p.Package}=${p.Version}`);
 
-function expectFailure(fn: () => unknown, code: string, fragment = ''): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(PipelineError);
-  expect((caught as PipelineError).code).toBe(code);
-  expect((caught as PipelineError).message).toContain(fragment);
-}
 
 describe('resolvePackages', () => {
   it('follows Depends and Pre-Depends with version constraints, newest first, sorted by name', () => {

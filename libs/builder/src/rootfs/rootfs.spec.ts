@@ -1,4 +1,4 @@
-import { PipelineError } from '@patch-factory/contracts';
+import { expectFailure } from '../expect-pipeline-error.test';
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,17 +81,6 @@ function assembled(): RootFs {
   return fs;
 }
 
-function expectFailure(fn: () => unknown, code: string, fragment = ''): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(PipelineError);
-  expect((caught as PipelineError).code).toBe(code);
-  expect((caught as PipelineError).message).toContain(fragment);
-}
 
 const text = (fs: RootFs, path: string): string => {
   const e = fs.get(path);
