@@ -2,10 +2,12 @@
 # Installs the Debian tools the factory and its tests run, when one is missing:
 # git (the catalog), gpg/gpgv (signed APT repositories), dpkg-deb (fixture packages),
 # xz and lz4 (compressed Packages indexes), docker-registry and skopeo (a real OCI registry
-# and an independent client for the oci tests), openssl (the registry's token-auth certificate).
+# and an independent client for the oci tests), openssl (the registry's token-auth certificate),
+# bubblewrap (the build-step sandbox), umoci (an independent reader of built images) and
+# buildah (definitions written as Dockerfiles).
 # Idempotent; apt-get update runs once, only if needed.
 set -euo pipefail
-declare -A pkg=([git]=git [gpg]=gpg [gpgv]=gpgv [dpkg-deb]=dpkg [xz]=xz-utils [lz4]=lz4 [docker-registry]=docker-registry [skopeo]=skopeo [openssl]=openssl)
+declare -A pkg=([git]=git [gpg]=gpg [gpgv]=gpgv [dpkg-deb]=dpkg [xz]=xz-utils [lz4]=lz4 [docker-registry]=docker-registry [skopeo]=skopeo [openssl]=openssl [bwrap]=bubblewrap [umoci]=umoci [buildah]=buildah)
 missing=()
 for bin in "${!pkg[@]}"; do
   command -v "$bin" >/dev/null || missing+=("${pkg[$bin]}")

@@ -48,6 +48,18 @@ export const EnvSchema = z.object({
   PF_WATCH_CONFIG: z.string().min(1).max(1000).optional(),
   /** Severity of plain upstream updates, for the auto-merge policy (advisories bring their own). */
   PF_UPDATE_SEVERITY: z.enum(['critical', 'high', 'medium', 'low', 'none']).default('none'),
+  /** Where the builder keeps downloaded packages (content-addressed) and build records (default <tmpdir>/patch-factory-build-cache). */
+  PF_BUILD_CACHE_DIR: z.string().regex(/^\//, 'expected an absolute path').max(1000).optional(),
+  /** Where the build stage writes each run's image layout, build log and package list (default <tmpdir>/patch-factory-builds). */
+  PF_BUILD_OUT_DIR: z.string().regex(/^\//, 'expected an absolute path').max(1000).optional(),
+  /** The trusted keyrings: a repository's signed-by= names a file here (definitions never bring their own trust). */
+  PF_BUILD_KEYRING_DIR: z.string().regex(/^\//, 'expected an absolute path').max(1000).default('/usr/share/keyrings'),
+  /** Repository mirrors, JSON {"<URL prefix>": "<replacement>"}: definitions name the public archive, the builder fetches from the mirror. */
+  PF_BUILD_MIRRORS: z.string().max(10_000).optional(),
+  /** The sandbox of build steps: `auto` (bubblewrap, else chroot as root), `bwrap` or `chroot`. */
+  PF_BUILD_SANDBOX: z.enum(['auto', 'bwrap', 'chroot']).default('auto'),
+  /** SOURCE_DATE_EPOCH of built images (every file time and `created`); default 0. */
+  SOURCE_DATE_EPOCH: z.coerce.number().int().min(0).max(8_589_934_591).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,4 +1,5 @@
 export * from './catalog-access';
+export * from './catalog-access.module';
 export * from './read-catalog';
 export * from './upstream-planner.service';
 export * from './upstream-event.processor';

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { CatalogAccess } from './catalog-access';
+import { CatalogAccessModule } from './catalog-access.module';
 import { PatchExecutor } from './patch.executor';
 import { PlanExecutor } from './plan.executor';
 import { ReviewExecutor } from './review.executor';
@@ -12,8 +12,9 @@ import { UpstreamPlanner } from './upstream-planner.service';
  */
 @Global()
 @Module({
-  providers: [CatalogAccess, UpstreamPlanner, UpstreamEventProcessor],
-  exports: [CatalogAccess, UpstreamPlanner],
+  imports: [CatalogAccessModule],
+  providers: [UpstreamPlanner, UpstreamEventProcessor],
+  exports: [UpstreamPlanner],
 })
 export class PatchingModule {}
 

@@ -9,3 +9,5 @@ export * from './backbone-fixture';
 export * from './github-double';
 export * from './apt-repo-fixture';
 export * from './oci-registry-fixture';
+export * from './debian-mirror-fixture';
+export * from './custom-apt-repo';

@@ -1,4 +1,5 @@
 import { ApiModule } from '@patch-factory/api';
+import { BUILDING_EXECUTORS } from '@patch-factory/building';
 import { PATCHING_EXECUTORS, PatchingModule } from '@patch-factory/patching';
 import { bootstrapService, RUN_STAGES } from '@patch-factory/pipeline';
 import { WatchingModule } from '@patch-factory/watching';
@@ -10,6 +11,6 @@ import { WatchingModule } from '@patch-factory/watching';
 void bootstrapService({
   service: 'all-in-one',
   defaultPort: 8080,
-  pipeline: { stages: RUN_STAGES, jobs: ['event.upstream', 'watch.poll'], executors: PATCHING_EXECUTORS },
+  pipeline: { stages: RUN_STAGES, jobs: ['event.upstream', 'watch.poll'], executors: { ...PATCHING_EXECUTORS, ...BUILDING_EXECUTORS } },
   imports: [ApiModule, PatchingModule, WatchingModule],
 });

@@ -9,6 +9,7 @@ import { dlqListCommand, dlqReplayCommand } from './dlq-command';
 import { patchReplayCommand } from './replay-command';
 import { runCommand } from './run-command';
 import { watchOnceCommand } from './watch-command';
+import { buildCommand } from './build-command';
 import { runsCommand } from './runs-command';
 import { safeText } from './terminal-text';
 import { triggerCommand } from './trigger-command';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   definitionsAffectedCommand,
   patchReplayCommand,
   watchOnceCommand,
+  buildCommand,
   debianCompareVersionsCommand,
 ];
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { gunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { BuilderErrorCode, builderTerminal, shown } from '../builder-errors';
+import { XzBatcher, xzUncompressedSize } from './xz-batch';
 
 /** How a .deb member is compressed, by its name's suffix. */
 export type MemberCompression = 'gz' | 'xz' | 'zst' | 'none';
@@ -18,8 +19,17 @@ export async function decompressMember(data: Buffer, compression: MemberCompress
   }
   if (compression === 'gz') return gunzipBounded(data, what, maxOutput);
   if (compression === 'zst') return unzstdBounded(data, what, maxOutput);
+  const size = xzUncompressedSize(data);
+  if (size !== undefined) {
+    if (size > maxOutput) return Promise.reject(tooLarge(what, maxOutput));
+    const batched = await xzBatcher.decompress(data, size);
+    if (batched !== undefined) return batched;
+  }
   return xzBounded(data, what, maxOutput);
 }
+
+/** The process's xz batches: every .deb member decompressed in one turn shares two xz processes. */
+const xzBatcher = new XzBatcher(2);
 
 function tooLarge(what: string, max: number) {
   return builderTerminal(BuilderErrorCode.debTooLarge, `${what} unpacks to more than ${max} bytes; refused (raise the limit if the package is genuine)`);

@@ -25,7 +25,11 @@ export interface ImageLayoutSpec {
   annotations?: Record<string, string>;
   /** SOURCE_DATE_EPOCH: every mtime, `created` and history date. */
   sourceDateEpoch: number;
+  /** The tag the layout's index.json gives the image (`org.opencontainers.image.ref.name`; default `latest`), which `umoci unpack --image dir:tag` and `skopeo oci:dir:tag` name. */
+  refName?: string;
 }
+
+const REF_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 interface Descriptor {
   mediaType: string;
@@ -80,7 +84,10 @@ export async function writeImageLayout(dir: string, spec: ImageLayoutSpec): Prom
   const index = canonicalJson({ schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests, ...(annotations ? { annotations } : {}) });
   const indexDesc = await putJson(blobs, OCI_INDEX_MEDIA_TYPE, index);
   await writeAtomic(join(dir, 'oci-layout'), canonicalJson({ imageLayoutVersion: '1.0.0' }));
-  await writeAtomic(join(dir, 'index.json'), canonicalJson({ schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests: [indexDesc] }));
+  const refName = spec.refName ?? 'latest';
+  if (!REF_NAME.test(refName)) throw ociTerminal(OciWriteErrorCode.imageInvalid, `tag "${shown(refName, 64)}" is not a tag like 1.2 or latest`);
+  const top = { ...indexDesc, annotations: { 'org.opencontainers.image.ref.name': refName } };
+  await writeAtomic(join(dir, 'index.json'), canonicalJson({ schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests: [top] }));
   return indexDesc.digest;
 }
 

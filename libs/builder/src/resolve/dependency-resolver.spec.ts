@@ -22,6 +22,7 @@ const index = buildPackageIndex([
   pkg('uses-gawk-or-mawk', '1', { Depends: 'gawk | mawk' }),
   pkg('uses-missing-or-mawk', '1', { Depends: 'no-such-thing | mawk:any' }),
   pkg('virtual-versioned', '1', { Depends: 'c-compiler (>= 12)' }),
+  pkg('virtual-too-new', '1', { Depends: 'c-compiler (>= 13)' }),
   pkg('gcc-11', '11.3', { Provides: 'c-compiler (= 11)' }),
   pkg('gcc-12', '12.2', { Provides: 'c-compiler (= 12.2)' }),
   pkg('clang-unversioned', '15', { Provides: 'c-compiler' }),
@@ -38,7 +39,6 @@ const index = buildPackageIndex([
 ]);
 
 const names = (specs: string[]) => resolvePackages(specs, index).packages.map((p) => `${p.Package}=${p.Version}`);
-
 
 describe('resolvePackages', () => {
   it('follows Depends and Pre-Depends with version constraints, newest first, sorted by name', () => {
@@ -66,7 +66,11 @@ describe('resolvePackages', () => {
 
   it('satisfies a versioned relation only with a versioned Provides that matches', () => {
     expect(names(['virtual-versioned'])).toEqual(['gcc-12=12.2', 'virtual-versioned=1']);
-    expectFailure(() => resolvePackages(['virtual-versioned', '!gcc-12'], index), 'build-unresolvable', 'virtual-versioned -> c-compiler (>= 12)');
+    expectFailure(() => resolvePackages(['virtual-too-new'], index), 'build-unresolvable', 'virtual-too-new -> c-compiler (>= 13): no version satisfies');
+    // gcc-12 is the only provider that would do: excluding it cuts the dependency.
+    const cut = resolvePackages(['virtual-versioned', '!gcc-12'], index);
+    expect(cut.packages.map((p) => p.Package)).toEqual(['virtual-versioned']);
+    expect(cut.dropped).toEqual([{ package: 'virtual-versioned', relation: 'c-compiler (>= 12)', chain: 'virtual-versioned' }]);
   });
 
   it('honours pins, and names a pinned version that a dependency cannot use', () => {
@@ -75,10 +79,19 @@ describe('resolvePackages', () => {
     expectFailure(() => resolvePackages(['libc6=9.9'], index), 'build-unresolvable', 'libc6=9.9');
   });
 
-  it('never installs an excluded package, and names a dependency only an excluded package satisfies', () => {
-    expectFailure(() => resolvePackages(['openssl', '!libssl3'], index), 'build-unresolvable', 'openssl -> libssl3 (>= 3.0.8): only excluded packages satisfy it (!libssl3)');
-    expectFailure(() => resolvePackages(['uses-awk', '!gawk', '!mawk'], index), 'build-unresolvable', 'uses-awk -> awk: only excluded packages');
-    expectFailure(() => resolvePackages(['mawk', '!mawk'], index), 'build-spec-invalid');
+  it('never installs an excluded package, and drops a dependency only excluded packages satisfy', () => {
+    const openssl = resolvePackages(['openssl', '!libssl3'], index);
+    expect(openssl.packages.map((p) => p.Package)).toEqual(['libc6', 'openssl']);
+    expect(openssl.dropped).toEqual([{ package: 'openssl', relation: 'libssl3 (>= 3.0.8)', chain: 'openssl' }]);
+    const awk = resolvePackages(['uses-awk', '!gawk', '!mawk'], index);
+    expect(awk.packages.map((p) => p.Package)).toEqual(['uses-awk']);
+    expect(awk.dropped).toEqual([{ package: 'uses-awk', relation: 'awk', chain: 'uses-awk' }]);
+    expect(resolvePackages(['openssl'], index).dropped).toEqual([]);
+  });
+
+  it('still refuses a requested package that is excluded, or that only excluded packages provide', () => {
+    expectFailure(() => resolvePackages(['mawk', '!mawk'], index), 'build-spec-invalid', 'mawk is both requested and excluded (!mawk)');
+    expectFailure(() => resolvePackages(['awk', '!gawk', '!mawk'], index), 'build-unresolvable', 'awk: only excluded packages satisfy it (!gawk, !mawk)');
   });
 
   it('terminates on cycles and self-dependencies, with architecture qualifiers', () => {

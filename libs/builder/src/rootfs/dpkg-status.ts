@@ -64,6 +64,8 @@ export function dpkgFileList(pkg: InstalledPackage): string {
 export function writeDpkgDatabase(rootfs: RootFs): void {
   const packages = rootfs.packages();
   rootfs.put({ path: `${DPKG_DIR}/info`, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, data: Buffer.alloc(0) }, 'dpkg database');
+  // The database format: 1 is multiarch (info files named <name>:<arch> for Multi-Arch: same). Without it dpkg reads the old format and misses those files.
+  rootfs.put(file(`${DPKG_DIR}/info/format`, Buffer.from('1\n')), 'dpkg database');
   rootfs.put(file(`${DPKG_DIR}/status`, Buffer.from(packages.map(dpkgStatusStanza).join('\n'), 'utf8')), 'dpkg database');
   for (const pkg of packages) {
     const base = `${DPKG_DIR}/info/${dpkgInfoName(pkg)}`;

@@ -14,6 +14,30 @@ describe('parsePackages', () => {
     expect(parsed.packages[0]).toMatchObject({ Depends: 'libc6 (>= 2.34),\nlibssl3', Size: 12, Filename: 'pool/main/aa.deb' });
   });
 
+  it('keeps Conflicts, Breaks, Essential and Priority, and only when given', () => {
+    const text = [
+      'Package: base-files\nVersion: 12.4\nArchitecture: amd64\nEssential: yes\nPriority: required\nReplaces: base\nBreaks: initscripts (<< 2.88dsf-13.3),\n sendfile (<< 2.1b)\nConflicts: base\n',
+      good('plain'),
+      'Package: twice\nVersion: 1\nArchitecture: amd64\nConflicts: a\nConflicts: b\n',
+    ].join('\n');
+    const parsed = parsePackages(text);
+    expect(parsed.packages[0]).toEqual({
+      Package: 'base-files',
+      Version: '12.4',
+      Architecture: 'amd64',
+      Essential: 'yes',
+      Priority: 'required',
+      Breaks: 'initscripts (<< 2.88dsf-13.3),\nsendfile (<< 2.1b)',
+      Conflicts: 'base',
+      line: 1,
+    });
+    expect(parsed.packages[1]).not.toHaveProperty('Conflicts');
+    expect(parsed.packages[1]).not.toHaveProperty('Breaks');
+    expect(parsed.packages[1]).not.toHaveProperty('Essential');
+    expect(parsed.packages[1]).not.toHaveProperty('Priority');
+    expect(parsed.problems.map((p) => [p.line, p.reason])).toEqual([[24, 'field Conflicts given twice']]);
+  });
+
   it('skips and reports malformed stanzas with their line numbers, keeping the rest', () => {
     const text = [
       good('ok1'),

@@ -14,6 +14,14 @@ export interface DebianPackage {
   'Pre-Depends'?: string;
   Provides?: string;
   'Multi-Arch'?: string;
+  /** Packages that may not be installed beside this one (relation list, like Depends). */
+  Conflicts?: string;
+  /** Packages this one breaks (relation list); an image holds no broken pair either. */
+  Breaks?: string;
+  /** `yes` for a package dpkg treats as essential. */
+  Essential?: string;
+  /** `required`, `important`, `standard`, `optional` or `extra`, as the index gives it. */
+  Priority?: string;
   /** The line the stanza starts on (1-based). */
   line: number;
 }
@@ -34,8 +42,10 @@ export interface ParsedPackages {
   problemCount: number;
 }
 
-type Kept = 'Package' | 'Version' | 'Architecture' | 'Source' | 'Filename' | 'Size' | 'SHA256' | 'Depends' | 'Pre-Depends' | 'Provides' | 'Multi-Arch';
-const KEPT = new Set<string>(['Package', 'Version', 'Architecture', 'Source', 'Filename', 'Size', 'SHA256', 'Depends', 'Pre-Depends', 'Provides', 'Multi-Arch']);
+/** Optional fields copied as they are (trimmed, folded lines joined with `\n`). */
+const TEXT_FIELDS = ['Source', 'Filename', 'SHA256', 'Depends', 'Pre-Depends', 'Provides', 'Multi-Arch', 'Conflicts', 'Breaks', 'Essential', 'Priority'] as const;
+type Kept = 'Package' | 'Version' | 'Architecture' | 'Size' | (typeof TEXT_FIELDS)[number];
+const KEPT = new Set<string>(['Package', 'Version', 'Architecture', 'Size', ...TEXT_FIELDS]);
 
 const NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 const VERSION = /^(?:\d+:)?[0-9][A-Za-z0-9.+~:-]*$/;
@@ -74,14 +84,11 @@ export function parsePackages(text: string, opts: { maxProblems?: number } = {})
     } else {
       const pkg = fields as Record<Kept, string | undefined>;
       const out: DebianPackage = { Package: pkg.Package as string, Version: pkg.Version as string, Architecture: pkg.Architecture as string, line: stanzaLine };
-      if (pkg.Source !== undefined) out.Source = pkg.Source;
-      if (pkg.Filename !== undefined) out.Filename = pkg.Filename;
+      for (const name of TEXT_FIELDS) {
+        const value = pkg[name];
+        if (value !== undefined) out[name] = value;
+      }
       if (pkg.Size !== undefined) out.Size = Number(pkg.Size);
-      if (pkg.SHA256 !== undefined) out.SHA256 = pkg.SHA256;
-      if (pkg.Depends !== undefined) out.Depends = pkg.Depends;
-      if (pkg['Pre-Depends'] !== undefined) out['Pre-Depends'] = pkg['Pre-Depends'];
-      if (pkg.Provides !== undefined) out.Provides = pkg.Provides;
-      if (pkg['Multi-Arch'] !== undefined) out['Multi-Arch'] = pkg['Multi-Arch'];
       packages.push(out);
     }
     fields = undefined;

@@ -1,0 +1,84 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { buildDefinitionText, buildSettings, type BuildSettings } from '@patch-factory/builder';
+import { CONFIG, type Env } from '@patch-factory/config';
+import { RunIdSchema, TerminalError } from '@patch-factory/contracts';
+import { CatalogAccess, PatchingErrorCode } from '@patch-factory/patching';
+import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+
+/** At most this much build log is kept per run (the head and the end survive). */
+const MAX_LOG_LINES = 5000;
+
+/**
+ * The `build` stage: reads the run's definition from the catalog (the patch branch when the
+ * run has one, else the default branch), builds it (libs/builder) and leaves, under
+ * PF_BUILD_OUT_DIR/<runId>/, the OCI image layout (`image/`), the build log (`build.log`)
+ * and the resolved packages with their checksums (`packages.json`, which provenance needs).
+ * A failed build fails the run with the builder's code and reason; its partial image is
+ * discarded (the log stays, with the reason at its end). A retry with unchanged inputs finds
+ * the layout whole and keeps it.
+ */
+@Injectable()
+export class BuildExecutor implements StageExecutor {
+  private readonly settings: BuildSettings;
+
+  constructor(
+    private readonly access: CatalogAccess,
+    @Inject(CONFIG) config: Env,
+  ) {
+    this.settings = buildSettings(config);
+  }
+
+  async execute(ctx: StageContext): Promise<StageResult> {
+    const runId = RunIdSchema.parse(ctx.runId);
+    const run = await ctx.loadRun();
+    const branch = run?.stages.find((s) => s.stage === 'patch')?.artifacts['patch.branch'];
+    const text = await this.access.workspace().readFile(ctx.definition, branch);
+    if (text === undefined) {
+      throw new TerminalError(PatchingErrorCode.definitionMissing, `${ctx.definition} is not on ${branch ? `branch ${branch}` : 'the default branch'} of the catalog`);
+    }
+    const dir = join(this.settings.outRoot, runId);
+    await mkdir(dir, { recursive: true });
+    const paths = { layout: join(dir, 'image'), log: join(dir, 'build.log'), packages: join(dir, 'packages.json') };
+    const lines: string[] = [`build ${ctx.definition}${branch ? ` at ${branch}` : ''} (run ${runId}, attempt ${ctx.attempt})`];
+    const log = (line: string) => {
+      if (lines.length < MAX_LOG_LINES) lines.push(line);
+      ctx.logger.debug({ line }, 'build');
+    };
+    try {
+      const result = await buildDefinitionText(text, {
+        where: ctx.definition,
+        outDir: paths.layout,
+        cacheDir: this.settings.cacheDir,
+        sources: this.settings.sources,
+        sourceDateEpoch: this.settings.sourceDateEpoch,
+        ...(this.settings.sandbox ? { sandbox: this.settings.sandbox } : {}),
+        signal: ctx.signal,
+        log,
+      });
+      await writeFile(paths.packages, `${JSON.stringify({ digest: result.digest, inputKey: result.inputKey, platforms: result.platforms }, null, 2)}\n`);
+      // What went into the image, by platform (the builder's own lines only count the packages).
+      for (const p of result.platforms) for (const pkg of p.packages) log(`${p.platform}: package ${pkg.name} ${pkg.version} (${pkg.architecture})`);
+      lines.push(`image ${result.digest}`);
+      ctx.logger.info({ digest: result.digest, reused: result.reused, hits: result.cache.hits, misses: result.cache.misses }, 'image built');
+      return {
+        artifacts: {
+          'build.digest': result.digest,
+          'build.layout': paths.layout,
+          'build.log': paths.log,
+          'build.packages': paths.packages,
+        },
+      };
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      lines.push(`failed${typeof code === 'string' ? ` (${code})` : ''}: ${(error as Error).message}`);
+      // A failed attempt leaves no image, not even an earlier attempt's: the run's output is this build's or nothing.
+      await rm(paths.packages, { force: true });
+      await rm(paths.layout, { recursive: true, force: true });
+      throw error;
+    } finally {
+      await writeFile(paths.log, `${lines.join('\n')}\n`);
+    }
+  }
+}

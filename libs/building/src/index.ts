@@ -1,0 +1,2 @@
+export * from './build.executor';
+export * from './building.module';
