@@ -16,6 +16,7 @@ export * from './oci/canonical-json';
 export * from './oci/layer-entries';
 export * from './oci/tar-write';
 export * from './oci/layer';
+export * from './oci/map-limited';
 export * from './oci/image-config';
 export * from './oci/image-layout';
 export * from './rootfs/rootfs-errors';

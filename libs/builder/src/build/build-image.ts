@@ -109,11 +109,10 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
     throw buildTerminal(BuildErrorCode.noRepositories, `${opts.where}: contents.packages lists ${wanted.length} packages but contents.repositories is empty; name the repositories they come from`);
   }
 
-  const prepared: Prepared[] = [];
-  for (const platform of platforms) {
-    opts.signal?.throwIfAborted();
-    prepared.push(await prepare(def, platform, repositories, opts, log));
-  }
+  // Platforms are prepared and unpacked side by side: their index fetches, signature checks and
+  // xz processes overlap (and their xz members share batches).
+  opts.signal?.throwIfAborted();
+  const prepared = await Promise.all(platforms.map((platform) => prepare(def, platform, repositories, opts, log)));
   const inputKey = createHash('sha256')
     .update(canonicalJson({ format: BUILDER_FORMAT, definition: def, platforms, epoch, indexes: prepared.map((p) => [p.index.key, ...p.builds.map((b) => b.index.key)]) }))
     .digest('hex');
@@ -129,8 +128,9 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   const cache = new PackageCache(join(opts.cacheDir, 'packages'));
   const counts = { hits: 0, misses: 0 };
   const layoutPlatforms: ImageLayoutPlatform[] = [];
+  const images = await Promise.all(prepared.map((p) => withinAsync(`${opts.where} (${p.platform})`, () => installRoot(p.packages, p.index, cache, counts, opts.signal))));
   for (const [i, p] of prepared.entries()) {
-    const image = await withinAsync(`${opts.where} (${p.platform})`, () => installRoot(p.packages, p.index, cache, counts, opts.signal));
+    const image = images[i] as RootFs;
     within(`${opts.where} (${p.platform})`, () => finishRoot(image, def, p.platform));
     for (const [j, b] of p.builds.entries()) {
       const where = `${opts.where}: contents.builds[${j}]`;

@@ -44,13 +44,16 @@ export async function readDeb(buf: Buffer, opts: DebReadOptions): Promise<DebCon
   for (const extra of members.slice(3)) if (!extra.name.startsWith('_')) throw bad(`unexpected member ${extra.name}`);
 
   const controlWhat = `${what} ${control.member.name}`;
-  const controlTar = await decompressMember(control.member.data, control.compression, controlWhat, opts.maxControlSize ?? 16 * 1024 * 1024);
+  const dataWhat = `${what} ${data.member.name}`;
+  // Both members are asked for at once, so they join the same xz batch (see XzBatcher).
+  const [controlTar, dataTar] = await Promise.all([
+    decompressMember(control.member.data, control.compression, controlWhat, opts.maxControlSize ?? 16 * 1024 * 1024),
+    decompressMember(data.member.data, data.compression, dataWhat, opts.maxDataSize ?? 2 * 1024 * 1024 * 1024),
+  ]);
   const controlEntries = readTar(controlTar, { what: controlWhat, ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
   const controlFile = controlEntries.find((e) => e.path === 'control' && e.type === 'file');
   if (!controlFile) throw bad(`${control.member.name} has no control file`);
 
-  const dataWhat = `${what} ${data.member.name}`;
-  const dataTar = await decompressMember(data.member.data, data.compression, dataWhat, opts.maxDataSize ?? 2 * 1024 * 1024 * 1024);
   const dataEntries = readTar(dataTar, { what: dataWhat, ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
   return { control: parseControl(controlFile.data.toString('utf8'), what), controlEntries, dataEntries };
 }

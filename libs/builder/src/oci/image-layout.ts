@@ -5,9 +5,10 @@ import { shown } from '../builder-errors';
 import type { TarEntry } from '../deb/tar-read';
 import { canonicalJson, sha256Digest } from './canonical-json';
 import { checkPlatform, checkRunConfig, rfc3339, type ImagePlatform, type ImageRunConfig } from './image-config';
-import { OCI_LAYER_GZIP_MEDIA_TYPE, buildLayer } from './layer';
+import { OCI_LAYER_GZIP_MEDIA_TYPE, compressLayerAsync, type LayerBlob } from './layer';
+import { mapLimited } from './map-limited';
 import { OciWriteErrorCode, ociTerminal } from './oci-errors';
-import { checkSourceDateEpoch } from './tar-write';
+import { checkSourceDateEpoch, writeTar } from './tar-write';
 
 export const OCI_INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
 export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -55,6 +56,7 @@ export async function writeImageLayout(dir: string, spec: ImageLayoutSpec): Prom
   await mkdir(blobs, { recursive: true });
 
   const seen = new Set<string>();
+  const compressed = new Map<string, Promise<LayerBlob>>();
   const manifests: Descriptor[] = [];
   for (const p of spec.platforms) {
     const platform = checkPlatform(p);
@@ -64,8 +66,16 @@ export async function writeImageLayout(dir: string, spec: ImageLayoutSpec): Prom
     if (!Array.isArray(p.layers)) throw ociTerminal(OciWriteErrorCode.imageInvalid, `${name}: layers is not a list`);
     const layers: Descriptor[] = [];
     const diffIds: string[] = [];
-    for (const [i, entries] of p.layers.entries()) {
-      const layer = buildLayer(entries, epoch, `${name} layer ${i + 1}`);
+    // Tars are written in order; compression runs on zlib's thread pool, several at once. A
+    // layer whose tar another platform already has is compressed once.
+    const built = await mapLimited(p.layers, 4, async (entries, i) => {
+      const tar = writeTar(entries, { sourceDateEpoch: epoch, what: `${name} layer ${i + 1}` });
+      const key = sha256Digest(tar);
+      let pending = compressed.get(key);
+      if (!pending) compressed.set(key, (pending = compressLayerAsync(tar)));
+      return pending;
+    });
+    for (const layer of built) {
       await writeBlob(blobs, layer.digest, layer.blob);
       layers.push({ mediaType: OCI_LAYER_GZIP_MEDIA_TYPE, digest: layer.digest, size: layer.size });
       diffIds.push(layer.diffId);

@@ -1,4 +1,5 @@
-import { constants, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, gzip, gzipSync, type ZlibOptions } from 'node:zlib';
 import type { TarEntry } from '../deb/tar-read';
 import { sha256Digest } from './canonical-json';
 import { writeTar } from './tar-write';
@@ -31,7 +32,18 @@ const OS_UNIX = 0x03;
  * zlib; the diff_id never depends on zlib.
  */
 export function compressLayer(tar: Buffer): LayerBlob {
-  const blob = gzipSync(tar, { level: 6, windowBits: 15, memLevel: 8, strategy: constants.Z_DEFAULT_STRATEGY });
+  return fixedGzip(tar, gzipSync(tar, GZIP_OPTIONS));
+}
+
+/** `compressLayer` on zlib's thread pool: several layers compress at once, on every core; same bytes. */
+export async function compressLayerAsync(tar: Buffer): Promise<LayerBlob> {
+  return fixedGzip(tar, await gzipAsync(tar, GZIP_OPTIONS));
+}
+
+const GZIP_OPTIONS: ZlibOptions = { level: 6, windowBits: 15, memLevel: 8, strategy: constants.Z_DEFAULT_STRATEGY };
+const gzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gzip);
+
+function fixedGzip(tar: Buffer, blob: Buffer): LayerBlob {
   if (blob.length < 18 || !blob.subarray(0, FIXED_HEADER.length).equals(FIXED_HEADER)) {
     throw new Error(`zlib wrote an unexpected gzip header ${blob.subarray(0, 10).toString('hex')}; layer digests would not be reproducible`);
   }

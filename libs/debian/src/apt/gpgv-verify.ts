@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -61,12 +62,35 @@ export async function verifyClearsigned(signed: Buffer, what: string, opts: Gpgv
   if (!signed.subarray(0, 64).toString('latin1').startsWith('-----BEGIN PGP SIGNED MESSAGE-----')) {
     throw aptTerminal(AptErrorCode.releaseUnsigned, `${what} is not a clear-signed document; the repository must sign its Release`);
   }
-  return withTempDir(async (dir) => {
+  const key = await verificationKey(signed, opts);
+  const known = verified.get(key);
+  if (known && known.at + VERIFIED_TTL_MS > Date.now()) return { text: known.text, fingerprints: [...known.fingerprints] };
+  const result = await withTempDir(async (dir) => {
     await writeFile(join(dir, 'InRelease'), signed);
     const status = await runGpgv(opts, dir, ['--output', join(dir, 'Release'), join(dir, 'InRelease')]);
     const fingerprints = judge(status, what, opts.keyringPath);
     return { text: await readFile(join(dir, 'Release'), 'utf8'), fingerprints };
   });
+  verified.delete(key);
+  verified.set(key, { ...result, at: Date.now() });
+  while (verified.size > VERIFIED_MAX) verified.delete(verified.keys().next().value as string);
+  return result;
+}
+
+/**
+ * Good verifications of the last few minutes, by the signed bytes and the keyring's bytes: the
+ * same InRelease checked against the same keyring again (each platform of a build, a rebuild)
+ * does not run gpgv again. Failures are never kept; entries expire so a key's expiry is seen.
+ */
+const verified = new Map<string, VerifiedText & { at: number }>();
+const VERIFIED_MAX = 32;
+const VERIFIED_TTL_MS = 10 * 60_000;
+
+async function verificationKey(signed: Buffer, opts: GpgvOptions): Promise<string> {
+  const keyring = await readFile(opts.keyringPath).catch(() => undefined);
+  const hash = createHash('sha256').update(signed).update('\0');
+  if (keyring) hash.update(keyring);
+  return `${opts.keyringPath}\0${opts.gpgvPath ?? ''}\0${keyring ? '' : 'missing:'}${hash.digest('hex')}`;
 }
 
 /** Verifies `Release` against its detached `Release.gpg`; same errors as verifyClearsigned. */
