@@ -145,6 +145,8 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
         where,
       });
     }
+    const extras = runtimeExtras(image, def);
+    if (extras.length > 0) log(`${p.platform}: warning: runtime variant ships ${extras.join(', ')}; a runtime image usually has no shell or package manager (use a dev variant, or exclude the package)`);
     const config: ImageRunConfig = definitionRunConfig(def, opts.where);
     const layers = planLayers(image, { output: def.output ?? 'layered' });
     (records[i] as PlatformBuildRecord).layers = layers.map((l) => l.name);
@@ -223,6 +225,14 @@ function finishRoot(image: RootFs, def: Definition, platform: string): void {
   if (def['os-release']) writeOsRelease(image, def['os-release']);
   if (def.paths) applyPaths(image, def.paths, { platform });
 }
+
+/** Shells and package managers present in a runtime-variant image (the build log warns of each). */
+export function runtimeExtras(image: RootFs, def: Definition): string[] {
+  if ((def.variant ?? 'runtime') !== 'runtime') return [];
+  return RUNTIME_EXTRAS.filter((path) => image.get(path) !== undefined).map((path) => `/${path}`);
+}
+
+const RUNTIME_EXTRAS = ['usr/bin/sh', 'usr/bin/dash', 'usr/bin/bash', 'usr/bin/busybox', 'usr/bin/dpkg', 'usr/bin/apt', 'usr/bin/apt-get', 'usr/sbin/apk'];
 
 function accountsOf(a: Definition['accounts']) {
   return {

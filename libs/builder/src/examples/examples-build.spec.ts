@@ -58,6 +58,16 @@ describe('the example catalog builds from a Debian 12 mirror', () => {
     expect(first.get('static')?.platforms[0]?.dropped.join('\n')).toContain('debconf');
   });
 
+  it('warns in the build log when a runtime variant ships a shell or a package manager', async () => {
+    const def = { ...exampleDefinition('static'), contents: { ...exampleDefinition('static').contents, packages: [...(exampleDefinition('static').contents?.packages ?? []), 'dash'] } };
+    const lines: string[] = [];
+    await buildImage(def, { where: 'static+dash', outDir: join(work, 'static-dash'), cacheDir: join(work, 'cache-a'), sources: mirror.sources, platforms: ['linux/amd64'], log: (l) => lines.push(l) });
+    expect(lines.filter((l) => l.includes('warning: runtime variant ships'))).toEqual([expect.stringContaining('/usr/bin/dash')]);
+    const quiet: string[] = [];
+    await buildImage(exampleDefinition('static-dev'), { where: 'static-dev', outDir: join(work, 'static-dev-c'), cacheDir: join(work, 'cache-a'), sources: mirror.sources, platforms: ['linux/amd64'], log: (l) => quiet.push(l) });
+    expect(quiet.filter((l) => l.includes('warning'))).toEqual([]);
+  });
+
   it('keeps the layer of an unchanged package when the image around it changes', () => {
     const layers = (n: ExampleName) => first.get(n)?.platforms[0]?.layers ?? [];
     expect(layers('static')).toEqual(['base-files', 'ca-certificates', 'netbase', 'tzdata', 'image']);
