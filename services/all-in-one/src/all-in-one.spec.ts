@@ -13,6 +13,7 @@ describe('the all-in-one service with the production executors', () => {
 
   it('fails every stage that is not implemented yet with stage-not-implemented, never a fake success', async () => {
     // plan, patch and review are implemented: a manual run (a rebuild as is) has nothing for them to change.
+    // build is implemented too (see below).
     const IMPLEMENTED = ['plan', 'patch', 'review'];
     const ids: string[] = [];
     for (const stage of RUN_STAGES) ids.push(await api.trigger(`image/${stage}/debian-12/1.yaml`, { from: stage, to: stage }));
@@ -24,12 +25,20 @@ describe('the all-in-one service with the production executors', () => {
         expect(run.stages[0]?.artifacts['patch.request']).toMatch(/^none: a manual run/);
         return;
       }
+      if (stage === 'build') {
+        // Implemented, and it needs the definitions repository to read the definition from: loud without it.
+        expect(run.state).toBe('failed');
+        expect(run.error).toMatchObject({ stage, code: 'catalog-not-configured' });
+        return;
+      }
       expect(run.state).toBe('failed');
       expect(run.error).toMatchObject({ stage, code: 'stage-not-implemented' });
       expect(run.error!.message).toContain(`the ${stage} stage is not implemented yet`);
     });
     const dlq = await api.request<{ entries: { errorCode: string }[] }>('GET', '/dead-letters');
-    expect(dlq.body.entries.map((e) => e.errorCode)).toEqual(RUN_STAGES.filter((s) => !IMPLEMENTED.includes(s)).map(() => 'stage-not-implemented'));
+    expect(dlq.body.entries.map((e) => e.errorCode).sort()).toEqual(
+      RUN_STAGES.filter((s) => !IMPLEMENTED.includes(s)).map((s) => (s === 'build' ? 'catalog-not-configured' : 'stage-not-implemented')).sort(),
+    );
   });
 
   it('serves its OpenAPI document with every path it answers', async () => {
@@ -47,4 +56,15 @@ describe('a service refuses to start on bad configuration', () => {
       startProcess('dist/services/builder/src/main.js', { PF_PREFIX: testPrefix(), PF_WORKER_CONCURRENCY: 'many' }, 20_000),
     ).rejects.toThrow(/exited \(78\)[\s\S]*PF_WORKER_CONCURRENCY/);
   });
+});
+
+describe('the builder service', () => {
+  const fx = new BackboneFixture(undefined, { PF_LOG_LEVEL: 'warn' });
+  afterAll(() => fx.close(), 60_000);
+
+  it('boots with the catalog alone (the build stage, no event.upstream handler) and reports ready', async () => {
+    const p = await fx.startService('dist/services/builder/src/main.js');
+    const ready = await ApiClient.onPort(p.port).request<{ status?: string }>('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+  }, 60_000);
 });
