@@ -19,6 +19,7 @@ export * from './oci/layer';
 export * from './oci/map-limited';
 export * from './oci/image-config';
 export * from './oci/image-layout';
+export * from './oci/layout-read';
 export * from './rootfs/rootfs-errors';
 export * from './rootfs/rootfs-path';
 export * from './rootfs/rootfs';

@@ -1,0 +1,24 @@
+/** Percent-encodes one purl component (purl-spec: `:` as %3A, `+` as %2B; unreserved characters kept). */
+export function purlEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Qualifiers sorted by key, empty values dropped, values percent-encoded. */
+function qualifiers(q: Record<string, string | undefined>): string {
+  const pairs = Object.entries(q)
+    .filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== '')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${purlEncode(v)}`);
+  return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
+}
+
+/** `pkg:deb/<vendor>/<name>@<version>?arch=<arch>&distro=<distro>`. */
+export function debPurl(vendor: string, name: string, version: string, q: { arch?: string; distro?: string }): string {
+  return `pkg:deb/${purlEncode(vendor)}/${purlEncode(name)}@${purlEncode(version)}${qualifiers(q)}`;
+}
+
+/** `pkg:oci/<name>@<digest>?arch=<arch>`: name is the last segment of the repository, lowercased. */
+export function ociPurl(repository: string, digest: string, q: { arch?: string; repository_url?: string }): string {
+  const name = (repository.split('/').pop() ?? repository).toLowerCase();
+  return `pkg:oci/${purlEncode(name)}@${purlEncode(digest)}${qualifiers(q)}`;
+}
