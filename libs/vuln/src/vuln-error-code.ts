@@ -1,0 +1,36 @@
+import { TerminalError } from '@patch-factory/contracts';
+
+/** Stable kebab-case codes of the failures this lib raises (rule 5 of DESIGN.md). */
+export const VulnErrorCode = {
+  /** A feed (OSV record, tracker JSON) or one of its records is not what it should be. */
+  invalidFeed: 'vuln-invalid-feed',
+  /** A version string in a feed or in the installed packages is not one of the distro's versions. */
+  invalidVersion: 'vuln-invalid-version',
+  /** A CVSS vector is malformed. */
+  invalidCvss: 'vuln-invalid-cvss',
+  /** The scan input (packages, distro) is malformed. */
+  invalidInput: 'vuln-invalid-input',
+  /** An OpenVEX document or statement is malformed. */
+  invalidVex: 'vuln-invalid-vex',
+  /** A size limit was passed (records, entries, array lengths). */
+  tooLarge: 'vuln-too-large',
+} as const;
+
+export type VulnErrorCodeValue = (typeof VulnErrorCode)[keyof typeof VulnErrorCode];
+
+/** A TerminalError whose message starts with where the problem is. */
+export function vulnError(code: VulnErrorCodeValue, where: string, message: string): TerminalError {
+  return new TerminalError(code, `${where.slice(0, 200)}: ${message}`);
+}
+
+/** A short, printable form of a hostile value for messages. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 60));
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
