@@ -10,6 +10,7 @@ import { patchReplayCommand } from './replay-command';
 import { runCommand } from './run-command';
 import { watchOnceCommand } from './watch-command';
 import { buildCommand } from './build-command';
+import { sbomCommand } from './sbom-command';
 import { runsCommand } from './runs-command';
 import { safeText } from './terminal-text';
 import { triggerCommand } from './trigger-command';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   patchReplayCommand,
   watchOnceCommand,
   buildCommand,
+  sbomCommand,
   debianCompareVersionsCommand,
 ];
 

@@ -103,3 +103,38 @@ describe('patch-factory build', () => {
     expect(readFileSync(join(out, 'index.json'))).toEqual(index);
   });
 });
+
+describe('patch-factory sbom', () => {
+  let layout: string;
+  beforeAll(async () => {
+    layout = join(work, 'sbom-static');
+    const res = await build(STATIC, '--out', layout, '--platform', 'linux/amd64');
+    expect(res.code).toBe(0);
+  });
+
+  it('writes a CycloneDX 1.6 SBOM of the built image: every package with its purl, the same bytes twice', async () => {
+    const first = await patchFactory(['sbom', layout, '--format', 'cyclonedx'], env);
+    expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+    const bom = JSON.parse(first.stdout) as { specVersion: string; metadata: { component: { name: string; purl: string } }; components: { name: string; purl: string }[] };
+    expect(bom.specVersion).toBe('1.6');
+    expect(bom.metadata.component.purl).toContain(`@${encodeURIComponent(layoutIndex(layout).top.digest)}`);
+    expect(bom.components.map((c) => c.name).sort()).toEqual(['base-files', 'ca-certificates', 'netbase', 'tzdata']);
+    expect(bom.components.find((c) => c.name === 'tzdata')?.purl).toMatch(/^pkg:deb\/debian\/tzdata@[^?]+\?arch=all&distro=debian-12$/);
+    const second = await patchFactory(['sbom', layout, '--format', 'cyclonedx'], env);
+    expect(second.stdout).toBe(first.stdout);
+  });
+
+  it('writes SPDX 2.3 too, and refuses a missing --format or a directory that is not a layout', async () => {
+    const spdx = await patchFactory(['sbom', layout, '--format', 'spdx'], env);
+    expect(spdx.code).toBe(0);
+    const doc = JSON.parse(spdx.stdout) as { spdxVersion: string; packages: { name: string }[] };
+    expect(doc.spdxVersion).toBe('SPDX-2.3');
+    expect(doc.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['base-files', 'ca-certificates', 'netbase', 'tzdata']));
+    const noFormat = await patchFactory(['sbom', layout], env);
+    expect(noFormat.code).toBe(2);
+    expect(noFormat.stderr).toContain('--format must be cyclonedx or spdx');
+    const notLayout = await patchFactory(['sbom', work, '--format', 'spdx'], env);
+    expect(notLayout.code).toBe(1);
+    expect(notLayout.stderr).toMatch(/error image-/);
+  });
+});

@@ -59,10 +59,14 @@ function runAsUser(runAs: string, def: Definition, bad: (why: string) => Error):
   return `${user.uid}:${user.gid}`;
 }
 
-/** The image's annotations: the definition's `annotations`, plus its name, checked as strings. */
+/** The annotation holding the definition's `image` (its repository name, e.g. `examples/redis`), for SBOMs and purls. */
+export const IMAGE_NAME_ANNOTATION = 'dev.patch-factory.image.name';
+
+/** The image's annotations: the definition's `annotations`, plus its name and repository, checked as strings. */
 export function definitionAnnotations(def: Definition): Record<string, string> {
   const out: Record<string, string> = {};
   if (def.name !== undefined) out['org.opencontainers.image.title'] = def.name;
+  if (def.image !== undefined) out[IMAGE_NAME_ANNOTATION] = def.image;
   for (const [k, v] of Object.entries(def.annotations ?? {})) out[k] = v;
   return out;
 }

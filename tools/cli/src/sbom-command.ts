@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IMAGE_NAME_ANNOTATION, readImageLayout, readImageRootFs } from '@patch-factory/builder';
+import { cycloneDxJson, imageInventory, spdxJson } from '@patch-factory/sbom';
+import { UsageError, expectPositionals, quote, stringFlag } from './args';
+import type { Command } from './command';
+import { CommandError } from './command-error';
+import { safeText } from './terminal-text';
+
+const NAME = 'sbom';
+
+export const sbomCommand: Command = {
+  name: NAME,
+  synopsis: '<oci-layout> --format cyclonedx|spdx [--platform linux/amd64] [--tag <tag>] [--name <repository>]',
+  summary: 'write the SBOM of a built image (CycloneDX 1.6 or SPDX 2.3 JSON) to stdout, from its dpkg database (locally, no API)',
+  help: [
+    'Reads the image of the layout (the --tag of index.json, or its only image; the --platform of a',
+    'multi-platform index, or its only one), checks every blob against its digest, flattens the layers',
+    'and lists every installed package from var/lib/dpkg/status with its purl, source package and',
+    'licenses (from machine-readable copyright files). The image name is --name, else the layout\'s',
+    `${IMAGE_NAME_ANNOTATION} annotation (written by patch-factory build). The SBOM's time is the`,
+    'image config\'s `created`, so the same image always gives the same bytes.',
+  ],
+  flags: { format: 'string', platform: 'string', tag: 'string', name: 'string' },
+  async run(args, ctx) {
+    const [dir] = expectPositionals(args, ['oci-layout'], NAME);
+    const format = stringFlag(args, 'format');
+    if (format !== 'cyclonedx' && format !== 'spdx') throw new UsageError(`--format must be cyclonedx or spdx${format === undefined ? '' : `, not ${quote(format)}`}`, NAME);
+    const platform = stringFlag(args, 'platform');
+    const tag = stringFlag(args, 'tag');
+    const opts = { ...(platform ? { platform } : {}), ...(tag ? { tag } : {}) };
+    try {
+      const layout = await readImageLayout(dir as string, opts);
+      const name = stringFlag(args, 'name') ?? (await layoutImageName(dir as string, layout.indexDigest));
+      if (name === undefined) throw new UsageError(`the layout names no image (no ${IMAGE_NAME_ANNOTATION} annotation): give --name <repository>`, NAME);
+      const fs = await readImageRootFs(dir as string, opts);
+      const created = typeof layout.config['created'] === 'string' ? layout.config['created'] : '1970-01-01T00:00:00Z';
+      const inventory = imageInventory({ name, digest: layout.indexDigest, platform: layout.platform, manifestDigest: layout.manifestDigest }, fs);
+      const timestamp = created.replace(/\.\d+Z$/, 'Z');
+      ctx.print(format === 'cyclonedx' ? cycloneDxJson(inventory, { timestamp }) : spdxJson(inventory, { timestamp }));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      const code = (error as { code?: unknown }).code;
+      throw new CommandError(typeof code === 'string' ? code : 'sbom-failed', safeText((error as Error).message));
+    }
+  },
+};
+
+/** The image-name annotation of the layout's image index, if it has one. */
+async function layoutImageName(dir: string, indexDigest: string): Promise<string | undefined> {
+  const hex = /^sha256:([0-9a-f]{64})$/.exec(indexDigest)?.[1];
+  if (hex === undefined) return undefined;
+  try {
+    const index = JSON.parse(await readFile(join(dir, 'blobs', 'sha256', hex), 'utf8')) as { annotations?: Record<string, unknown> };
+    const name = index.annotations?.[IMAGE_NAME_ANNOTATION];
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
