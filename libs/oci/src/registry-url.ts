@@ -1,12 +1,10 @@
-import { isIP } from 'node:net';
 import { TerminalError } from '@patch-factory/contracts';
+import { isLoopbackAddress } from '@patch-factory/http';
 import { OciErrorCode } from './oci-error-code';
 
 /** True when `hostname` (as URL.hostname gives it) is a loopback IP address. */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
+  return isLoopbackAddress(hostname);
 }
 
 /** True when `url` may carry credentials or tokens: https, or http to a loopback address. */

@@ -1,3 +1,4 @@
+import { boundedGet, type BoundedGetErrors } from '@patch-factory/http';
 import { ApkErrorCode, apkRetryable, apkTerminal, shownText } from './apk-errors';
 import { checkMirrorUrl } from './apk-repository-url';
 
@@ -21,11 +22,26 @@ export type ApkFetchResult = { notModified: true } | { notModified: false; body:
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
-const MAX_REDIRECTS = 3;
+
+const APK_ERRORS: BoundedGetErrors = {
+  unreachable: (message, cause) => apkRetryable(ApkErrorCode.unreachable, message, cause),
+  httpStatus: (message, retryable) => (retryable ? apkRetryable : apkTerminal)(ApkErrorCode.httpStatus, message),
+  tooLarge: (message) => apkTerminal(ApkErrorCode.tooLarge, message),
+};
 
 /** A validator we are willing to keep and send back: printable ASCII, at most 200 characters. */
 export function safeValidator(value: unknown): string | undefined {
   return typeof value === 'string' && /^[\x20-\x7e]{1,200}$/.test(value) ? value : undefined;
+}
+
+/** The validators worth keeping, from a response's ETag and Last-Modified (or sent as a request's). */
+function validatorsOf(etag: unknown, lastModified: unknown): ConditionalHeaders {
+  const kept: ConditionalHeaders = {};
+  const safeEtag = safeValidator(etag);
+  const safeLastModified = safeValidator(lastModified);
+  if (safeEtag) kept.etag = safeEtag;
+  if (safeLastModified) kept.lastModified = safeLastModified;
+  return kept;
 }
 
 /**
@@ -34,76 +50,22 @@ export function safeValidator(value: unknown): string | undefined {
  * TerminalError(apk-index-not-found); 5xx/429/408 and network failures RetryableError.
  */
 export async function fetchConditional(raw: string, since: ConditionalHeaders, opts: ApkFetchOptions = {}): Promise<ApkFetchResult> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-  const headers: Record<string, string> = {};
-  const etag = safeValidator(since.etag);
-  const lastModified = safeValidator(since.lastModified);
-  if (etag) headers['if-none-match'] = etag;
-  if (lastModified) headers['if-modified-since'] = lastModified;
-  let url = checkMirrorUrl(raw);
-  for (let hop = 0; ; hop++) {
-    let response: Response;
-    try {
-      response = await fetch(url, { redirect: 'manual', signal, headers });
-    } catch (error) {
-      if (opts.signal?.aborted) throw error;
-      throw apkRetryable(ApkErrorCode.unreachable, `${shownText(url.href)}: no answer (${timeout.aborted ? 'timeout' : shownText(String((error as Error).cause ?? error))}); is the mirror up?`, error);
-    }
-    if (response.status === 304) {
-      await response.body?.cancel();
-      return { notModified: true };
-    }
-    if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
-      await response.body?.cancel();
-      if (hop >= MAX_REDIRECTS) throw apkTerminal(ApkErrorCode.httpStatus, `${shownText(raw)}: more than ${MAX_REDIRECTS} redirects`);
-      url = checkMirrorUrl(new URL(response.headers.get('location') ?? '', url).href);
-      continue;
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      const message = `${shownText(url.href)}: the server answered HTTP ${response.status}`;
-      if (response.status === 404 || response.status === 410) throw apkTerminal(ApkErrorCode.indexNotFound, `${message}; check the branch, repo and arch`);
-      if (response.status >= 500 || response.status === 429 || response.status === 408) throw apkRetryable(ApkErrorCode.httpStatus, `${message}; retry later`);
-      throw apkTerminal(ApkErrorCode.httpStatus, `${message}; check the mirror URL`);
-    }
-    const body = await readBounded(response, url, maxBytes, timeout);
-    const validators: ConditionalHeaders = {};
-    const newEtag = safeValidator(response.headers.get('etag'));
-    const newLastModified = safeValidator(response.headers.get('last-modified'));
-    if (newEtag) validators.etag = newEtag;
-    if (newLastModified) validators.lastModified = newLastModified;
-    return { notModified: false, body, validators };
+  const sent = validatorsOf(since.etag, since.lastModified);
+  const result = await boundedGet(raw, {
+    checkUrl: checkMirrorUrl,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    headers: { ...(sent.etag ? { 'if-none-match': sent.etag } : {}), ...(sent.lastModified ? { 'if-modified-since': sent.lastModified } : {}) },
+    notModified: true,
+    show: shownText,
+    noAnswer: (href, timedOut, why) => `${href}: no answer (${timedOut ? 'timeout' : why}); is the mirror up?`,
+    statusHint: '; check the mirror URL',
+    errors: APK_ERRORS,
+  });
+  if (result.kind === 'not-modified') return { notModified: true };
+  if (result.kind === 'gone') {
+    throw apkTerminal(ApkErrorCode.indexNotFound, `${shownText(result.finalUrl.href)}: the server answered HTTP ${result.status}; check the branch, repo and arch`);
   }
-}
-
-async function readBounded(response: Response, url: URL, maxBytes: number, timeout: AbortSignal): Promise<Buffer> {
-  const tooLarge = () => apkTerminal(ApkErrorCode.tooLarge, `${shownText(url.href)} is larger than the limit of ${maxBytes} bytes`);
-  if (Number(response.headers.get('content-length') ?? NaN) > maxBytes) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  if (!response.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  let oversize = false;
-  try {
-    for (;;) {
-      const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
-      if (done || value === undefined) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        oversize = true;
-        await reader.cancel();
-        break;
-      }
-      chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-    }
-  } catch (error) {
-    throw apkRetryable(ApkErrorCode.unreachable, `${shownText(url.href)}: the transfer broke off${timeout.aborted ? ' (timeout)' : ''}; retry later`, error);
-  }
-  if (oversize) throw tooLarge();
-  return Buffer.concat(chunks, total);
+  return { notModified: false, body: result.body, validators: validatorsOf(result.headers.get('etag'), result.headers.get('last-modified')) };
 }

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '@patch-factory/http';
 import { ApkErrorCode, apkTerminal, shownText } from './apk-errors';
 
 /** Where one APKINDEX lives: `<url>/<branch>/<repo>/<arch>/APKINDEX.tar.gz`. */
@@ -16,13 +16,6 @@ export interface ApkRepository {
 /** A branch, repo or arch segment: letters, digits, `.`, `_`, `-`; not `.`/`..`; at most 64 characters. */
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 
-function isLoopback(hostname: string): boolean {
-  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return isIP(host) === 6 && host === '::1';
-}
-
 /**
  * A mirror URL as the client accepts it: https anywhere, http only to a loopback host, no
  * credentials, no query or fragment. Throws TerminalError(apk-url-refused).
@@ -37,7 +30,7 @@ export function checkMirrorUrl(raw: string): URL {
   if (url.username || url.password) throw apkTerminal(ApkErrorCode.urlRefused, `${shownText(url.host)}: credentials in a mirror URL are refused`);
   if (url.search || url.hash) throw apkTerminal(ApkErrorCode.urlRefused, `${shownText(raw)}: a mirror URL takes no query or fragment`);
   if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && isLoopback(url.hostname)) return url;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
   throw apkTerminal(ApkErrorCode.urlRefused, `${shownText(raw)}: only https (or http to a loopback host) is allowed`);
 }
 

@@ -1,0 +1,3 @@
+export * from './loopback';
+export * from './bounded-body';
+export * from './bounded-get';
