@@ -58,6 +58,8 @@ export const EnvSchema = z.object({
   PF_BUILD_MIRRORS: z.string().max(10_000).optional(),
   /** The sandbox of build steps: `auto` (bubblewrap, else chroot as root), `bwrap` or `chroot`. */
   PF_BUILD_SANDBOX: z.enum(['auto', 'bwrap', 'chroot']).default('auto'),
+  /** Advisories the scan stage matches images against: a directory of OSV (record, list or {"vulns": […]}) and Debian security tracker JSON files (`*.json`), read at each scan; unset: no advisories, every scan is clean. */
+  PF_ADVISORY_DIR: z.string().regex(/^\//, 'expected an absolute path').max(1000).optional(),
   /** SOURCE_DATE_EPOCH of built images (every file time and `created`); default 0. */
   SOURCE_DATE_EPOCH: z.coerce.number().int().min(0).max(8_589_934_591).optional(),
 });

@@ -1,0 +1,197 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PipelineRun } from '@patch-factory/contracts';
+import type { CtrfReport } from '@patch-factory/imagetest';
+import { BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
+import { STATIC_DEFINITION, createStaticCatalog, exampleText, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage-fixture.test';
+import type { ScanReport } from './scan-report';
+
+jest.setTimeout(180_000);
+
+const TESTED = 'image/static/debian-12/static-tested.yaml';
+const FAILING_TEST = 'pf-must-fail';
+const RELAXED = 'pf/static/relaxed-gates';
+const HOSTILE = 'pf/static/hostile-gates';
+const VEXED = 'pf/static/vex';
+const CVE = 'CVE-2099-0001';
+const POLICY_CHECKS = ['no-shell', 'no-package-manager', 'non-root-user', 'no-setuid-setgid', 'no-world-writable', 'no-secrets'];
+
+const stageOf = (run: PipelineRun, stage: string) => run.stages.find((s) => s.stage === stage);
+const readJson = <T>(path: string | undefined): T => JSON.parse(readFileSync(path as string, 'utf8')) as T;
+
+/**
+ * The `test` and `scan` stages on the backbone: runs of a catalog definition through plan →
+ * patch → build → test → scan on real Redis, the image built from a loopback mirror of real
+ * Debian 12 packages, tested in the sandbox, its SBOMs made and its packages matched against
+ * advisories dropped into PF_ADVISORY_DIR. The cases run in order: the vulnerability cases build
+ * on the scans recorded before them.
+ */
+describe('the test and scan stages check the built image against the catalog’s gates', () => {
+  const fx = new BackboneFixture();
+  let origin: CatalogOrigin;
+  let mirror: StaticMirror;
+  let stage: CheckStage;
+  let tzdata: string;
+
+  beforeAll(async () => {
+    origin = createStaticCatalog();
+    const def = exampleText(STATIC_DEFINITION);
+    const tests = `tests:\n  - name: ${FAILING_TEST}\n    commands:\n      - /bin/false\n    exit-code: 0\n`;
+    origin.commit('main', { [TESTED]: `${def}${tests}` }, { message: 'a definition whose test cannot pass\n' });
+    origin.commit(RELAXED, { '.patch-factory/gates.yaml': 'vulnerabilities:\n  failOnNewFixable: [critical]\n' }, { from: 'main', message: 'gates: only critical findings block\n' });
+    origin.commit(HOSTILE, { '.patch-factory/gates.yaml': 'tests:\n  failOn: sometimes\nvulnerabilities:\n  failOnNewFixable: high\nsbom: { required: yes-please }\nexec: rm -rf /\n' }, { from: 'main', message: 'gates: hostile\n' });
+    const vex = [
+      "'@context': https://openvex.dev/ns/v0.2.0",
+      "'@id': https://example.invalid/vex/static-1",
+      'author: the catalog',
+      'timestamp: 2026-01-01T00:00:00Z',
+      'statements:',
+      `  - vulnerability: { name: ${CVE} }`,
+      "    products: [{ '@id': pkg:deb/debian/tzdata }]",
+      '    status: not_affected',
+      '    justification: vulnerable_code_not_in_execute_path',
+      '',
+    ].join('\n');
+    origin.commit(VEXED, { '.patch-factory/vex/image/static/debian-12/static.vex.yaml': vex }, { from: 'main', message: 'vex: tzdata is not affected\n' });
+    mirror = await startStaticMirror();
+    stage = await startCheckStage(fx, origin, mirror.env);
+  }, 300_000);
+  afterAll(async () => {
+    await stage?.close();
+    await fx.close();
+    await mirror?.close();
+    origin?.cleanup();
+  }, 60_000);
+
+  const runTo = async (definition: string, branch?: string): Promise<PipelineRun> => {
+    const [run] = await fx.waitForRuns([await stage.launch(definition, branch)], 150_000);
+    return run as PipelineRun;
+  };
+
+  it('tests and scans the static example: CTRF report, SBOMs of both platforms, scan report and OpenVEX', async () => {
+    const run = await runTo(STATIC_DEFINITION);
+    expect(run.error).toBeUndefined();
+    expect(run.state).toBe('succeeded');
+    const dir = join(stage.outRoot, run.id);
+
+    // test: the policy checks ran on linux/amd64 (this host); arm64 is skipped with a note.
+    const t = stageOf(run, 'test')?.artifacts ?? {};
+    expect(t['test.report']).toBe(join(dir, 'test-report.json'));
+    const ctrf = readJson<CtrfReport>(t['test.report']);
+    expect(ctrf.reportFormat).toBe('CTRF');
+    expect(ctrf.results.tests.map((x) => [x.name, x.status])).toEqual(POLICY_CHECKS.map((id) => [`policy: ${id}`, 'passed']));
+    expect(t['test.passed']).toBe(String(POLICY_CHECKS.length));
+    expect(t['test.failed']).toBe('0');
+    expect(t['test.skipped']).toMatch(/^linux\/arm64 not tested: this host runs linux\/amd64$/);
+    expect(ctrf.results.environment).toMatchObject({ platforms: 'linux/amd64', buildName: stageOf(run, 'build')?.artifacts['build.digest'] });
+
+    // scan: one SBOM pair per platform, the report, the VEX document.
+    const s = stageOf(run, 'scan')?.artifacts ?? {};
+    expect(s['scan.report']).toBe(join(dir, 'scan-report.json'));
+    expect(s['scan.sbom.cyclonedx']).toBe(['linux-amd64', 'linux-arm64'].map((p) => join(dir, 'sbom', `${p}.cdx.json`)).join(','));
+    expect(s['scan.sbom.spdx']).toBe(['linux-amd64', 'linux-arm64'].map((p) => join(dir, 'sbom', `${p}.spdx.json`)).join(','));
+    expect(s['scan.vex']).toBe(join(dir, 'vex.json'));
+    expect([s['scan.findings'], s['scan.fixable'], s['scan.new'], s['scan.fixed']]).toEqual(['0', '0', '0', '0']);
+    for (const path of (s['scan.sbom.cyclonedx'] ?? '').split(',')) {
+      const cdx = readJson<{ bomFormat: string; components: { name: string }[] }>(path);
+      expect(cdx.bomFormat).toBe('CycloneDX');
+      expect(cdx.components.map((c) => c.name).sort()).toEqual(['base-files', 'ca-certificates', 'netbase', 'tzdata']);
+    }
+    for (const path of (s['scan.sbom.spdx'] ?? '').split(',')) expect(readJson<{ spdxVersion: string }>(path).spdxVersion).toBe('SPDX-2.3');
+    const report = readJson<ScanReport>(s['scan.report']);
+    expect(report.platforms.map((p) => [p.platform, p.distro])).toEqual([
+      ['linux/amd64', 'debian-12'],
+      ['linux/arm64', 'debian-12'],
+    ]);
+    expect(report).toMatchObject({ definition: STATIC_DEFINITION, runId: run.id, findings: [], suppressed: [], diff: { fixed: [], new: [], packagesChanged: [] } });
+    const vex = readJson<{ '@context': string; statements: unknown[] }>(s['scan.vex']);
+    expect(vex['@context']).toBe('https://openvex.dev/ns/v0.2.0');
+    expect(vex.statements).toEqual([]);
+    tzdata = report.platforms[0]?.packages.find((p) => p.name === 'tzdata')?.version as string;
+    expect(tzdata).toMatch(/^20/);
+  });
+
+  it('fails the run at test with gate-tests-failed naming the failing test, and keeps the report', async () => {
+    const run = await runTo(TESTED);
+    expect(run.state).toBe('failed');
+    expect(run.error).toMatchObject({ stage: 'test', code: 'gate-tests-failed' });
+    expect(run.error?.message).toContain(`${FAILING_TEST}: tests[0] "${FAILING_TEST}" command 1 "/bin/false" cannot run`);
+    expect(run.error?.message).toContain(`1 of ${POLICY_CHECKS.length + 1} tests and policy checks failed`);
+    expect(stageOf(run, 'scan')?.status).not.toBe('succeeded');
+    const ctrf = readJson<CtrfReport>(join(stage.outRoot, run.id, 'test-report.json'));
+    expect(ctrf.results.summary).toMatchObject({ tests: POLICY_CHECKS.length + 1, failed: 1 });
+  });
+
+  it('fails the run with gates-invalid naming each problem of a hostile gates file where it is', async () => {
+    const run = await runTo(STATIC_DEFINITION, HOSTILE);
+    expect(run.state).toBe('failed');
+    expect(run.error).toMatchObject({ stage: 'test', code: 'gates-invalid' });
+    const message = run.error?.message ?? '';
+    expect(message).toContain(`.patch-factory/gates.yaml (branch ${HOSTILE}) of the catalog is not a valid gates policy`);
+    expect(message).toMatch(/gates\.yaml \(branch [^)]+\):2:\d+: tests\.failOn: /);
+    expect(message).toMatch(/:4:\d+: vulnerabilities\.failOnNewFixable: /);
+    expect(message).toMatch(/:5:\d+: sbom\.required: /);
+    expect(message).toMatch(/exec/);
+    expect(existsSync(join(stage.outRoot, run.id, 'test-report.json'))).toBe(false);
+  });
+
+  it('fails the run at scan with gate-new-fixable-vulnerability for a new fixable high CVE of an installed package', async () => {
+    writeAdvisory(stage.advisoryDir, tzdata);
+    const run = await runTo(STATIC_DEFINITION);
+    expect(run.state).toBe('failed');
+    expect(run.error).toMatchObject({ stage: 'scan', code: 'gate-new-fixable-vulnerability' });
+    expect(run.error?.message).toContain(`${CVE} (high) in tzdata ${tzdata}, fixed in ${tzdata}+pf1`);
+    expect(run.error?.message).toMatch(/1 new fixable vulnerability since run run_[0-9A-Z]{26} at a failing severity \(critical, high\)/);
+    // The report and the VEX say it, for both platforms.
+    const report = readJson<ScanReport>(join(stage.outRoot, run.id, 'scan-report.json'));
+    expect(report.findings.map((f) => [f.platform, f.id, f.package, f.severity, f.fixable])).toEqual([
+      ['linux/amd64', CVE, 'tzdata', 'high', true],
+      ['linux/arm64', CVE, 'tzdata', 'high', true],
+    ]);
+    expect(report.diff.new.map((f) => f.id)).toEqual([CVE]);
+    expect(report.counts).toMatchObject({ findings: 2, fixable: 2, high: 2 });
+    const vex = readJson<{ statements: { vulnerability: { name: string }; status: string }[] }>(join(stage.outRoot, run.id, 'vex.json'));
+    expect(vex.statements.map((st) => [st.vulnerability.name, st.status])).toEqual([[CVE, 'affected']]);
+  });
+
+  it('suppresses a finding the catalog’s VEX says does not affect the image, and passes', async () => {
+    const run = await runTo(STATIC_DEFINITION, VEXED);
+    expect(run.error).toBeUndefined();
+    expect(run.state).toBe('succeeded');
+    const a = stageOf(run, 'scan')?.artifacts ?? {};
+    expect([a['scan.findings'], a['scan.suppressed'], a['scan.new']]).toEqual(['0', '2', '0']);
+    const report = readJson<ScanReport>(a['scan.report']);
+    expect(report.suppressed.map((x) => [x.finding.platform, x.finding.id, x.vex.status, x.vex.justification])).toEqual([
+      ['linux/amd64', CVE, 'not_affected', 'vulnerable_code_not_in_execute_path'],
+      ['linux/arm64', CVE, 'not_affected', 'vulnerable_code_not_in_execute_path'],
+    ]);
+  });
+
+  it('lets it through where the catalog’s gates relax the vulnerability gate, and then it is no longer new', async () => {
+    const relaxed = await runTo(STATIC_DEFINITION, RELAXED);
+    expect(relaxed.error).toBeUndefined();
+    expect(relaxed.state).toBe('succeeded');
+    const a = stageOf(relaxed, 'scan')?.artifacts ?? {};
+    expect([a['scan.findings'], a['scan.fixable'], a['scan.high'], a['scan.new']]).toEqual(['2', '2', '2', '1']);
+
+    const again = await runTo(STATIC_DEFINITION);
+    expect(again.error).toBeUndefined();
+    expect(again.state).toBe('succeeded');
+    const b = stageOf(again, 'scan')?.artifacts ?? {};
+    expect([b['scan.findings'], b['scan.new'], b['scan.fixed']]).toEqual(['2', '0', '0']);
+    const report = readJson<ScanReport>(b['scan.report']);
+    expect(report.diff).toEqual({ previousRunId: relaxed.id, fixed: [], new: [], packagesChanged: [] });
+  });
+});
+
+/** An OSV record: tzdata (its own source package) affected below `<installed>+pf1`, CVSS 7.5 (high). */
+function writeAdvisory(dir: string, installed: string): void {
+  const record = {
+    id: CVE,
+    modified: '2026-01-01T00:00:00Z',
+    summary: 'a made-up flaw of tzdata',
+    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N' }],
+    affected: [{ package: { ecosystem: 'Debian:12', name: 'tzdata' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: `${installed}+pf1` }] }] }],
+  };
+  writeFileSync(join(dir, 'osv-tzdata.json'), JSON.stringify(record));
+}

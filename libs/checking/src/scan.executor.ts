@@ -1,0 +1,136 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type Env } from '@patch-factory/config';
+import { RunIdSchema } from '@patch-factory/contracts';
+import { CatalogAccess } from '@patch-factory/patching';
+import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { emitImageVex, type Finding } from '@patch-factory/vuln';
+import { loadAdvisories } from './advisories';
+import { buildInputOf } from './build-input';
+import { catalogReader, checkingOutRoot, readRunDefinition } from './catalog-inputs';
+import { readCatalogVex } from './catalog-vex';
+import { CheckingErrorCode, checkingTerminal } from './checking-errors';
+import { readGates } from './gates-read';
+import { evaluateSbom, evaluateVulnerabilities } from './gates';
+import { LastScanIndex } from './last-scan';
+import { scanPlatform, type PlatformScan } from './scan-platform';
+import { countFindings, diffScans, type ScanReport } from './scan-report';
+
+const MAX_REASONS = 10;
+const DEFAULT_DISTRO = 'debian-12';
+
+/**
+ * The `scan` stage, for every platform of the run's built image: SBOMs (CycloneDX and SPDX, in
+ * `<PF_BUILD_OUT_DIR>/<runId>/sbom/`), a vulnerability scan against the advisories of
+ * PF_ADVISORY_DIR with the catalog's VEX statements applied (`.patch-factory/vex/`, see
+ * readCatalogVex), and the image's OpenVEX document (`vex.json`). The scan report
+ * (`scan-report.json`: findings, suppressed, counts, diff) compares with the definition's last
+ * scan that passed (LastScanIndex). Gates (`.patch-factory/gates.yaml`): a missing SBOM fails
+ * with `gate-sbom-missing`, a new fixable finding at a failing severity with
+ * `gate-new-fixable-vulnerability` naming the CVEs and packages. A passing scan becomes the
+ * definition's last scan.
+ */
+@Injectable()
+export class ScanExecutor implements StageExecutor {
+  private readonly outRoot: string;
+  private readonly advisoryDir: string | undefined;
+  private readonly index: LastScanIndex;
+
+  constructor(
+    private readonly access: CatalogAccess,
+    @Inject(CONFIG) config: Env,
+  ) {
+    this.outRoot = checkingOutRoot(config);
+    this.advisoryDir = config.PF_ADVISORY_DIR;
+    this.index = new LastScanIndex(this.outRoot);
+  }
+
+  async execute(ctx: StageContext): Promise<StageResult> {
+    const runId = RunIdSchema.parse(ctx.runId);
+    const input = await buildInputOf(await ctx.loadRun(), runId, 'scan');
+    const read = catalogReader(this.access);
+    const definition = await readRunDefinition(read, ctx.definition, input.branch);
+    const gates = await readGates(read, input.branch);
+    const vex = await readCatalogVex(read, ctx.definition, input.branch);
+    const advisories = await loadAdvisories(this.advisoryDir);
+    const dir = join(this.outRoot, runId);
+    const sbomDir = join(dir, 'sbom');
+    await mkdir(sbomDir, { recursive: true });
+    const name = definition.image ?? ctx.definition.replace(/\.ya?ml$/, '').toLowerCase();
+    const scans: PlatformScan[] = [];
+    for (const platform of input.platforms) {
+      scans.push(await scanPlatform({ layout: input.layout, platform, name, digest: input.digest, sbomDir, db: advisories.db, vex: vex.documents }));
+    }
+    const findings = scans.flatMap((s) => s.findings);
+    const suppressed = scans.flatMap((s) => s.suppressed);
+    const platforms = scans.map((s) => s.platform);
+    const previous = await this.index.previous(ctx.definition, runId);
+    const report: ScanReport = {
+      definition: ctx.definition,
+      runId,
+      digest: input.digest,
+      platforms,
+      findings,
+      suppressed,
+      counts: countFindings(findings, suppressed.length),
+      diff: diffScans({ findings, platforms }, previous),
+      advisories: { files: advisories.files, problems: advisories.problems },
+    };
+    const paths = { report: join(dir, 'scan-report.json'), vex: join(dir, 'vex.json') };
+    await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
+    const fixed = (previous?.findings ?? []).filter((f) => report.diff.fixed.some((x) => x.id === f.id && x.package === f.package));
+    const vexDoc = emitImageVex({
+      image: { name, digest: input.digest },
+      distro: platforms.find((p) => p.distro !== undefined)?.distro ?? DEFAULT_DISTRO,
+      findings,
+      fixed: dedupe(fixed),
+      timestamp: scans[0]?.created ?? new Date(0).toISOString(),
+    });
+    await writeFile(paths.vex, `${JSON.stringify(vexDoc, null, 2)}\n`);
+    ctx.logger.info({ counts: report.counts, new: report.diff.new.length, fixed: report.diff.fixed.length, previous: previous?.runId }, 'image scanned');
+
+    const sbomGate = evaluateSbom(report, gates);
+    if (!sbomGate.passed) {
+      throw checkingTerminal(CheckingErrorCode.sbomMissing, `${ctx.definition} (image ${input.digest}): the SBOM is required and missing: ${listed(sbomGate.reasons)} (report ${paths.report})`);
+    }
+    const vulnGate = evaluateVulnerabilities(report, gates, previous);
+    if (!vulnGate.passed) {
+      const since = previous ? `since run ${previous.runId}` : 'with no earlier scan of the definition';
+      throw checkingTerminal(
+        CheckingErrorCode.newFixableVulnerability,
+        `${ctx.definition} (image ${input.digest}): ${vulnGate.blocking.length} new fixable vulnerabilit${vulnGate.blocking.length === 1 ? 'y' : 'ies'} ${since} at a failing severity (${gates.vulnerabilities.failOnNewFixable.join(', ')}): ${listed(vulnGate.reasons)} (report ${paths.report})`,
+      );
+    }
+    await this.index.record({ definition: ctx.definition, runId, report: paths.report });
+    const sboms = platforms.flatMap((p) => (p.sbom ? [p.sbom] : []));
+    const c = report.counts;
+    return {
+      artifacts: {
+        'scan.report': paths.report,
+        'scan.sbom.cyclonedx': sboms.map((s) => s.cyclonedx).join(','),
+        'scan.sbom.spdx': sboms.map((s) => s.spdx).join(','),
+        'scan.vex': paths.vex,
+        'scan.findings': String(c.findings),
+        'scan.fixable': String(c.fixable),
+        'scan.critical': String(c.critical),
+        'scan.high': String(c.high),
+        'scan.suppressed': String(c.suppressed),
+        'scan.new': String(report.diff.new.length),
+        'scan.fixed': String(report.diff.fixed.length),
+      },
+    };
+  }
+}
+
+function listed(reasons: readonly string[]): string {
+  const more = reasons.length > MAX_REASONS ? `; … and ${reasons.length - MAX_REASONS} more` : '';
+  return `${reasons.slice(0, MAX_REASONS).join('; ')}${more}`;
+}
+
+/** One finding per vulnerability, package and arch (the previous report's findings are per platform). */
+function dedupe(findings: readonly Finding[]): Finding[] {
+  const seen = new Map<string, Finding>();
+  for (const f of findings) seen.set(`${f.id}\u0000${f.package}\u0000${f.arch}`, f);
+  return [...seen.values()];
+}
