@@ -11,6 +11,8 @@ import { runCommand } from './run-command';
 import { watchOnceCommand } from './watch-command';
 import { buildCommand } from './build-command';
 import { sbomCommand } from './sbom-command';
+import { testCommand } from './test-command';
+import { scanCommand } from './scan-command';
 import { runsCommand } from './runs-command';
 import { safeText } from './terminal-text';
 import { triggerCommand } from './trigger-command';
@@ -28,6 +30,8 @@ export const COMMANDS: readonly Command[] = [
   watchOnceCommand,
   buildCommand,
   sbomCommand,
+  testCommand,
+  scanCommand,
   debianCompareVersionsCommand,
 ];
 

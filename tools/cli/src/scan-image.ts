@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IMAGE_NAME_ANNOTATION, readImageLayout, readLayerEntries, type ImageLayoutReadOptions } from '@patch-factory/builder';
+import { dpkgPackages, imageDistro } from '@patch-factory/sbom';
+import type { ScanPackage } from '@patch-factory/vuln';
+import { CommandError } from './command-error';
+import { safeText } from './terminal-text';
+
+export interface ScannedImage {
+  digest: string;
+  manifestDigest: string;
+  platform: string;
+  /** The layout's image-name annotation, if any. */
+  name?: string;
+  /** `debian-12`, from os-release. */
+  distro: string;
+  packages: ScanPackage[];
+  /** dpkg status paragraphs that list no installed package, and why. */
+  skipped: { stanza: number; reason: string }[];
+}
+
+/** The image's installed packages (dpkg database) and distro (os-release), blobs checked. */
+export async function scanImage(dir: string, opts: ImageLayoutReadOptions): Promise<ScannedImage> {
+  const layout = await readImageLayout(dir, opts);
+  const fs = await readLayerEntries(dir, layout);
+  const distro = imageDistro(fs);
+  if (distro === undefined) throw new CommandError('image-distro-unknown', `${safeText(dir)}: the image has no os-release naming its distribution (etc/os-release, usr/lib/os-release)`);
+  const { packages, skipped } = dpkgPackages(fs);
+  const name = await layoutImageName(dir, layout.indexDigest);
+  return {
+    digest: layout.indexDigest,
+    manifestDigest: layout.manifestDigest,
+    platform: layout.platform,
+    ...(name === undefined ? {} : { name }),
+    distro,
+    packages: packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture, source: p.source.name, sourceVersion: p.source.version })),
+    skipped: skipped.map((s) => ({ stanza: s.stanza, reason: s.reason })),
+  };
+}
+
+/** The image-name annotation of the layout's image index, if it has one (the blob's digest was checked by readImageLayout). */
+async function layoutImageName(dir: string, indexDigest: string): Promise<string | undefined> {
+  const hex = /^sha256:([0-9a-f]{64})$/.exec(indexDigest)?.[1];
+  if (hex === undefined) return undefined;
+  try {
+    const index = JSON.parse(await readFile(join(dir, 'blobs', 'sha256', hex), 'utf8')) as { annotations?: Record<string, unknown> };
+    const name = index.annotations?.[IMAGE_NAME_ANNOTATION];
+    return typeof name === 'string' && name.length <= 256 ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
