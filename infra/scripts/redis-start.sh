@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 port=${PF_REDIS_PORT:-6379}
-data="$root/.data/redis"
+data="$root/.data/redis-$port"  # one directory per port: two servers never share an AOF
 
 if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
   echo "redis-start: installing Debian's redis-server" >&2
