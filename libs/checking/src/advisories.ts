@@ -11,6 +11,8 @@ export interface LoadedAdvisories {
   db: VulnDb;
   /** The files read, by name. */
   files: string[];
+  /** How many OSV documents came from the store (AdvisoryRepository). */
+  stored: number;
   /** The first located problems of records left out. */
   problems: string[];
 }
@@ -20,12 +22,22 @@ export interface LoadedAdvisories {
  * it), in name order, as OSV (a record with an `id`, a list of records, or `{"vulns": […]}`)
  * or, any other JSON object, as the Debian security tracker's export. Read anew at each scan, so
  * advisories dropped in take effect at the next run. No directory configured: an empty database.
- * An unreadable directory, a file that is not JSON or a too large one fails the scan with
+ * Then every OSV document of `stored` (the store's advisories, see AdvisoryRepository.documents),
+ * the same way. An unreadable directory, a file that is not JSON or a too large one fails the scan with
  * `scan-advisories-invalid` naming the file; bad records inside a file are left out and listed.
  */
-export async function loadAdvisories(dir: string | undefined): Promise<LoadedAdvisories> {
+export async function loadAdvisories(dir: string | undefined, stored: AsyncIterable<unknown> | Iterable<unknown> = []): Promise<LoadedAdvisories> {
   const db = new VulnDb();
-  if (dir === undefined) return { db, files: [], problems: [] };
+  const files = dir === undefined ? [] : await loadDir(db, dir);
+  let count = 0;
+  for await (const osv of stored) {
+    count++;
+    loadOsvJson(db, osv, `store:advisory:${isRecord(osv) && typeof osv['id'] === 'string' ? osv['id'] : count}`);
+  }
+  return { db, files, stored: count, problems: db.problems.slice(0, 20).map((p) => p.message) };
+}
+
+async function loadDir(db: VulnDb, dir: string): Promise<string[]> {
   const bad = (where: string, why: string, cause?: unknown) => checkingTerminal(CheckingErrorCode.advisoriesInvalid, `PF_ADVISORY_DIR ${where}: ${why}`, cause);
   const names = await readdir(dir).catch((error: unknown) => {
     throw bad(dir, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, error);
@@ -46,5 +58,5 @@ export async function loadAdvisories(dir: string | undefined): Promise<LoadedAdv
     if (Array.isArray(json) || (isRecord(json) && (typeof json['id'] === 'string' || Array.isArray(json['vulns'])))) loadOsvJson(db, json, path);
     else loadTrackerJson(db, json, path);
   }
-  return { db, files, problems: db.problems.slice(0, 20).map((p) => p.message) };
+  return files;
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PipelineRun } from '@patch-factory/contracts';
+import { OsvAdvisorySchema, type PipelineRun } from '@patch-factory/contracts';
 import type { CtrfReport } from '@patch-factory/imagetest';
+import { AdvisoryRepository } from '@patch-factory/store';
 import { BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
 import { STATIC_DEFINITION, createStaticCatalog, exampleText, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage-fixture.test';
 import type { ScanReport } from './scan-report';
@@ -14,6 +15,7 @@ const RELAXED = 'pf/static/relaxed-gates';
 const HOSTILE = 'pf/static/hostile-gates';
 const VEXED = 'pf/static/vex';
 const CVE = 'CVE-2099-0001';
+const STORED_CVE = 'CVE-2099-0002';
 const POLICY_CHECKS = ['no-shell', 'no-package-manager', 'non-root-user', 'no-setuid-setgid', 'no-world-writable', 'no-secrets'];
 
 const stageOf = (run: PipelineRun, stage: string) => run.stages.find((s) => s.stage === stage);
@@ -104,6 +106,8 @@ describe('the test and scan stages check the built image against the catalog’s
       ['linux/arm64', 'debian-12'],
     ]);
     expect(report).toMatchObject({ definition: STATIC_DEFINITION, runId: run.id, findings: [], suppressed: [], diff: { fixed: [], new: [], packagesChanged: [] } });
+    expect(report.advisories).toEqual({ files: [], stored: 0, problems: [] });
+    expect(s['scan.advisories.stored']).toBe('0');
     const vex = readJson<{ '@context': string; statements: unknown[] }>(s['scan.vex']);
     expect(vex['@context']).toBe('https://openvex.dev/ns/v0.2.0');
     expect(vex.statements).toEqual([]);
@@ -182,7 +186,35 @@ describe('the test and scan stages check the built image against the catalog’s
     const report = readJson<ScanReport>(b['scan.report']);
     expect(report.diff).toEqual({ previousRunId: relaxed.id, fixed: [], new: [], packagesChanged: [] });
   });
+
+  it('matches the advisories of the store too (the watcher’s feeds), not only PF_ADVISORY_DIR', async () => {
+    await new AdvisoryRepository(fx.redis, fx.prefix).record(OsvAdvisorySchema.parse(storedAdvisory(tzdata)), Date.now());
+    const run = await runTo(STATIC_DEFINITION);
+    expect(run.state).toBe('failed');
+    expect(run.error).toMatchObject({ stage: 'scan', code: 'gate-new-fixable-vulnerability' });
+    // CVSS 3.1 AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N scores 9.1: critical.
+    expect(run.error?.message).toContain(`${STORED_CVE} (critical) in tzdata ${tzdata}, fixed in ${tzdata}+pf2`);
+    expect(run.error?.message).toMatch(/1 new fixable vulnerability since run run_[0-9A-Z]{26}/);
+    const report = readJson<ScanReport>(join(stage.outRoot, run.id, 'scan-report.json'));
+    expect(report.advisories).toMatchObject({ files: ['osv-tzdata.json'], stored: 1 });
+    expect(report.diff.new.map((f) => [f.id, f.package])).toEqual([[STORED_CVE, 'tzdata']]);
+    expect(report.findings.filter((f) => f.id === STORED_CVE).map((f) => [f.platform, f.severity, f.fixable])).toEqual([
+      ['linux/amd64', 'critical', true],
+      ['linux/arm64', 'critical', true],
+    ]);
+  });
 });
+
+/** An OSV record for the store (not PF_ADVISORY_DIR): tzdata affected below `<installed>+pf2`, CVSS 9.1. */
+function storedAdvisory(installed: string): unknown {
+  return {
+    id: STORED_CVE,
+    modified: '2026-02-01T00:00:00Z',
+    summary: 'another made-up flaw of tzdata, from an advisory feed',
+    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N' }],
+    affected: [{ package: { ecosystem: 'Debian:12', name: 'tzdata' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: `${installed}+pf2` }] }] }],
+  };
+}
 
 /** An OSV record: tzdata (its own source package) affected below `<installed>+pf1`, CVSS 7.5 (high). */
 function writeAdvisory(dir: string, installed: string): void {

@@ -65,8 +65,8 @@ export interface ScanReport {
   suppressed: { finding: Finding & { platform: string }; vex: VexVerdict }[];
   counts: ScanCounts;
   diff: ScanDiff;
-  /** Advisory files read and their problems (the first ones). */
-  advisories: { files: string[]; problems: string[] };
+  /** Advisory files read, how many OSV documents came from the store, and their problems (the first ones). */
+  advisories: { files: string[]; stored?: number; problems: string[] };
 }
 
 /** The part of a report the diff needs. */

@@ -5,6 +5,7 @@ import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
 import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { AdvisoryRepository } from '@patch-factory/store';
 import { emitImageVex, type Finding } from '@patch-factory/vuln';
 import { loadAdvisories } from './advisories';
 import { buildInputOf } from './build-input';
@@ -23,7 +24,7 @@ const DEFAULT_DISTRO = 'debian-12';
 /**
  * The `scan` stage, for every platform of the run's built image: SBOMs (CycloneDX and SPDX, in
  * `<PF_BUILD_OUT_DIR>/<runId>/sbom/`), a vulnerability scan against the advisories of
- * PF_ADVISORY_DIR with the catalog's VEX statements applied (`.patch-factory/vex/`, see
+ * PF_ADVISORY_DIR and those of the store (AdvisoryRepository: the watcher's feeds) with the catalog's VEX statements applied (`.patch-factory/vex/`, see
  * readCatalogVex), and the image's OpenVEX document (`vex.json`). The scan report
  * (`scan-report.json`: findings, suppressed, counts, diff) compares with the definition's last
  * scan that passed (LastScanIndex). Gates (`.patch-factory/gates.yaml`): a missing SBOM fails
@@ -39,6 +40,7 @@ export class ScanExecutor implements StageExecutor {
 
   constructor(
     private readonly access: CatalogAccess,
+    private readonly stored: AdvisoryRepository,
     @Inject(CONFIG) config: Env,
   ) {
     this.outRoot = checkingOutRoot(config);
@@ -53,7 +55,7 @@ export class ScanExecutor implements StageExecutor {
     const definition = await readRunDefinition(read, ctx.definition, input.branch);
     const gates = await readGates(read, input.branch);
     const vex = await readCatalogVex(read, ctx.definition, input.branch);
-    const advisories = await loadAdvisories(this.advisoryDir);
+    const advisories = await loadAdvisories(this.advisoryDir, this.stored.documents());
     const dir = join(this.outRoot, runId);
     const sbomDir = join(dir, 'sbom');
     await mkdir(sbomDir, { recursive: true });
@@ -75,7 +77,7 @@ export class ScanExecutor implements StageExecutor {
       suppressed,
       counts: countFindings(findings, suppressed.length),
       diff: diffScans({ findings, platforms }, previous),
-      advisories: { files: advisories.files, problems: advisories.problems },
+      advisories: { files: advisories.files, stored: advisories.stored, problems: advisories.problems },
     };
     const paths = { report: join(dir, 'scan-report.json'), vex: join(dir, 'vex.json') };
     await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
@@ -118,6 +120,7 @@ export class ScanExecutor implements StageExecutor {
         'scan.suppressed': String(c.suppressed),
         'scan.new': String(report.diff.new.length),
         'scan.fixed': String(report.diff.fixed.length),
+        'scan.advisories.stored': String(advisories.stored),
       },
     };
   }

@@ -14,6 +14,7 @@ export const OsvAdvisorySchema = z.object({
   published: z.string().max(64).optional(),
   modified: z.string().max(64),
   summary: z.string().max(4096).optional(),
+  severity: z.array(z.object({ type: z.string().max(32), score: z.string().max(256) })).max(16).optional(),
   affected: z
     .array(
       z.object({

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OsvAdvisory } from '@patch-factory/contracts';
+import { saveAdvisoryDocument, scanAdvisoryDocuments } from './advisory-documents';
 import { StoreKeys } from './store-keys';
 
 /** What the SLA engine needs of an advisory: kept when the factory first sees it. */
@@ -28,7 +29,12 @@ export class AdvisoryRepository {
     this.keys = new StoreKeys(prefix);
   }
 
+  /**
+   * Records the advisory: its metadata the first time only, its OSV document when newer than
+   * the stored one. Throws AdvisoryDocumentTooLargeError (nothing written) for a too large one.
+   */
   async record(osv: OsvAdvisory, fixAvailableAt: number): Promise<AdvisoryRecord> {
+    await this.saveDocument(osv);
     const severity = osv.database_specific?.severity ?? osv.affected.map((a) => a.database_specific?.severity).find((s) => !!s);
     const rec: AdvisoryRecord = {
       id: osv.id,
@@ -40,6 +46,16 @@ export class AdvisoryRepository {
     };
     await this.redis.set(this.keys.advisory(osv.id), JSON.stringify(rec), 'NX');
     return (await this.get(osv.id)) ?? rec;
+  }
+
+  /** Keeps `osv` unless a document as new or newer (by `modified`) is stored. True when written. */
+  async saveDocument(osv: OsvAdvisory): Promise<boolean> {
+    return saveAdvisoryDocument(this.redis, this.keys.advisoryDocuments(), osv);
+  }
+
+  /** Every stored OSV document, read `batch` at a time (HSCAN), in no particular order. */
+  async *documents(batch = 500): AsyncGenerator<OsvAdvisory> {
+    yield* scanAdvisoryDocuments(this.redis, this.keys.advisoryDocuments(), batch);
   }
 
   async get(id: string): Promise<AdvisoryRecord | undefined> {

@@ -5,3 +5,4 @@ export * from './pull-request-links.repository';
 export * from './patch-request.repository';
 export * from './watch-state.repository';
 export * from './advisory.repository';
+export { AdvisoryDocumentTooLargeError, MAX_ADVISORY_DOCUMENT_BYTES } from './advisory-documents';

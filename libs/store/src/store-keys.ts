@@ -47,6 +47,10 @@ export class StoreKeys {
   advisory(id: string): string {
     return `${this.prefix}:{store}:advisory:${id}`;
   }
+  /** The full OSV document of every advisory seen (hash id → `{ modifiedMs, osv }` JSON). */
+  advisoryDocuments(): string {
+    return `${this.prefix}:{store}:advisory-documents`;
+  }
   advisoryStreams(id: string): string {
     return `${this.prefix}:{store}:advisory:${id}:streams`;
   }

@@ -46,5 +46,19 @@ describe('AdvisoryPoller (real Redis and BullMQ)', () => {
     expect(again).toMatchObject({ emitted: [], known: 1 });
     expect(await advisories.get('CVE-2026-2000')).toEqual({ id: 'CVE-2026-2000', aliases: ['DSA-9999-1'], severity: 'high', published: '2026-11-20T00:00:00Z', modified: '2026-11-21T00:00:00Z', fixAvailableAt: 1_000 });
     expect(await state.state(target.key)).toEqual({ etag: '"1"' });
+    // The OSV document is kept for the scan stage.
+    const docs = [];
+    for await (const doc of advisories.documents()) docs.push(doc);
+    expect(docs).toEqual([osv]);
+  });
+
+  it('rejects an advisory whose OSV document is too large to keep, and plans nothing for it', async () => {
+    const big = { ...osv, id: 'CVE-2026-2001', summary: 'x'.repeat(1024 * 1024) };
+    const read: FeedFn = () => Promise.resolve({ advisories: [big], rejected: [], state: { etag: '"2"' }, notModified: 0 });
+    const report = await new AdvisoryPoller(read, state, events, advisories, producer, () => 9_000).pollTarget(target, new AbortController().signal);
+    expect(report.emitted).toEqual([]);
+    expect(report.rejected).toEqual([{ value: 'CVE-2026-2001', reason: expect.stringMatching(/^advisory CVE-2026-2001: its OSV document is \d+ bytes, more than 1048576/) as unknown }]);
+    expect(await advisories.get('CVE-2026-2001')).toBeUndefined();
+    expect(await state.state(target.key)).toEqual({ etag: '"2"' });
   });
 });

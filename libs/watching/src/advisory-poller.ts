@@ -2,7 +2,7 @@ import { upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts
 import { advisoryEvents } from '@patch-factory/definitions';
 import type { JobProducer } from '@patch-factory/queue';
 import type { FeedResult } from '@patch-factory/sources';
-import type { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
+import { AdvisoryDocumentTooLargeError, type AdvisoryRepository, type PatchRequestRepository, type WatchStateRepository } from '@patch-factory/store';
 import type { PollReport } from './watch-poller';
 import type { WatchTarget } from './watch-target.schema';
 
@@ -11,7 +11,8 @@ export type FeedFn = (target: WatchTarget, state: Record<string, string>, signal
 
 /**
  * Turns an advisory feed into events, exactly once: each advisory is recorded for the SLA
- * engine (first sight only: the date a fix became available does not move), and each fixed
+ * engine (first sight only: the date a fix became available does not move) with its OSV document
+ * (newest wins; a too large one is rejected, with no events), and each fixed
  * Debian or Alpine package version becomes an upstream event with the advisory's severity
  * (deterministic ids, SET NX, deterministic planning jobs). State is saved after the events.
  */
@@ -32,7 +33,14 @@ export class AdvisoryPoller {
     for (const osv of result.advisories) {
       const plan = advisoryEvents(osv, this.now());
       if (plan.events.length === 0) continue;
-      const recorded = await this.advisories.record(osv, this.now());
+      let recorded;
+      try {
+        recorded = await this.advisories.record(osv, this.now());
+      } catch (error) {
+        if (!(error instanceof AdvisoryDocumentTooLargeError)) throw error;
+        report.rejected.push({ value: osv.id, reason: error.message });
+        continue;
+      }
       for (const e of plan.events) {
         const event: UpstreamEvent = { ...e, firstSeenAt: recorded.fixAvailableAt };
         const fresh = await this.events.saveEvent(event);

@@ -1,0 +1,58 @@
+import { Redis } from 'ioredis';
+import type { OsvAdvisory } from '@patch-factory/contracts';
+import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
+import { AdvisoryDocumentTooLargeError } from './advisory-documents';
+import { AdvisoryRepository } from './advisory.repository';
+
+const osv = (id: string, modified: string, summary = 'a flaw'): OsvAdvisory => ({
+  id,
+  modified,
+  summary,
+  affected: [{ package: { ecosystem: 'Debian:12', name: 'tzdata' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2099a-1' }] }] }],
+});
+
+const all = async (repo: AdvisoryRepository, batch?: number): Promise<OsvAdvisory[]> => {
+  const out: OsvAdvisory[] = [];
+  for await (const doc of repo.documents(batch)) out.push(doc);
+  return out.sort((a, b) => a.id.localeCompare(b.id));
+};
+
+describe('AdvisoryRepository documents (real Redis)', () => {
+  const prefix = testPrefix();
+  const redis = new Redis(sharedRedisUrl());
+  const repo = new AdvisoryRepository(redis, prefix);
+  afterAll(async () => {
+    await dropPrefix(sharedRedisUrl(), prefix);
+    redis.disconnect();
+  });
+
+  it('keeps the newest OSV document and the first metadata', async () => {
+    const first = await repo.record(osv('CVE-2099-1000', '2026-01-01T00:00:00Z', 'first'), 1_000);
+    expect(first).toMatchObject({ id: 'CVE-2099-1000', modified: '2026-01-01T00:00:00Z', fixAvailableAt: 1_000 });
+    // Newer (another spelling of the time zone too): the document is replaced, the metadata is not.
+    const again = await repo.record(osv('CVE-2099-1000', '2026-02-01T00:00:00.000+00:00', 'newer'), 2_000);
+    expect(again).toEqual(first);
+    expect((await all(repo)).map((d) => [d.id, d.summary])).toEqual([['CVE-2099-1000', 'newer']]);
+    // Older or as old: kept out.
+    expect(await repo.saveDocument(osv('CVE-2099-1000', '2026-01-15T00:00:00Z', 'older'))).toBe(false);
+    expect(await repo.saveDocument(osv('CVE-2099-1000', '2026-02-01T00:00:00Z', 'same'))).toBe(false);
+    expect((await all(repo)).map((d) => d.summary)).toEqual(['newer']);
+    expect(await repo.saveDocument(osv('CVE-2099-1000', '2026-03-01T00:00:00Z', 'newest'))).toBe(true);
+    expect((await all(repo))[0]).toEqual(osv('CVE-2099-1000', '2026-03-01T00:00:00Z', 'newest'));
+  });
+
+  it('lists every stored document, in small batches', async () => {
+    for (let i = 0; i < 25; i++) await repo.saveDocument(osv(`CVE-2099-2${String(i).padStart(3, '0')}`, '2026-01-01T00:00:00Z'));
+    const docs = await all(repo, 4);
+    expect(docs).toHaveLength(26);
+    expect(new Set(docs.map((d) => d.id)).size).toBe(26);
+  });
+
+  it('refuses a document larger than 1 MiB, naming it, and writes nothing', async () => {
+    const big = { ...osv('CVE-2099-3000', '2026-01-01T00:00:00Z'), summary: 'x'.repeat(1024 * 1024) };
+    await expect(repo.record(big, 3_000)).rejects.toThrow(AdvisoryDocumentTooLargeError);
+    await expect(repo.saveDocument(big)).rejects.toThrow(/advisory CVE-2099-3000: its OSV document is \d+ bytes, more than 1048576/);
+    expect(await repo.get('CVE-2099-3000')).toBeUndefined();
+    expect((await all(repo)).some((d) => d.id === 'CVE-2099-3000')).toBe(false);
+  });
+});
