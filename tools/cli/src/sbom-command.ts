@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { IMAGE_NAME_ANNOTATION, readImageLayout, readImageRootFs } from '@patch-factory/builder';
 import { cycloneDxJson, imageInventory, spdxJson } from '@patch-factory/sbom';
+import { layoutImageName } from './layout-image-name';
 import { UsageError, expectPositionals, quote, stringFlag } from './args';
 import type { Command } from './command';
 import { CommandError } from './command-error';
@@ -45,16 +44,3 @@ export const sbomCommand: Command = {
     }
   },
 };
-
-/** The image-name annotation of the layout's image index, if it has one. */
-async function layoutImageName(dir: string, indexDigest: string): Promise<string | undefined> {
-  const hex = /^sha256:([0-9a-f]{64})$/.exec(indexDigest)?.[1];
-  if (hex === undefined) return undefined;
-  try {
-    const index = JSON.parse(await readFile(join(dir, 'blobs', 'sha256', hex), 'utf8')) as { annotations?: Record<string, unknown> };
-    const name = index.annotations?.[IMAGE_NAME_ANNOTATION];
-    return typeof name === 'string' ? name : undefined;
-  } catch {
-    return undefined;
-  }
-}

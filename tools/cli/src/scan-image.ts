@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { IMAGE_NAME_ANNOTATION, readImageLayout, readLayerEntries, type ImageLayoutReadOptions } from '@patch-factory/builder';
+import { readImageLayout, readLayerEntries, type ImageLayoutReadOptions } from '@patch-factory/builder';
 import { dpkgPackages, imageDistro } from '@patch-factory/sbom';
 import type { ScanPackage } from '@patch-factory/vuln';
+import { layoutImageName } from './layout-image-name';
 import { CommandError } from './command-error';
 import { safeText } from './terminal-text';
 
@@ -36,17 +35,4 @@ export async function scanImage(dir: string, opts: ImageLayoutReadOptions): Prom
     packages: packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture, source: p.source.name, sourceVersion: p.source.version })),
     skipped: skipped.map((s) => ({ stanza: s.stanza, reason: s.reason })),
   };
-}
-
-/** The image-name annotation of the layout's image index, if it has one (the blob's digest was checked by readImageLayout). */
-async function layoutImageName(dir: string, indexDigest: string): Promise<string | undefined> {
-  const hex = /^sha256:([0-9a-f]{64})$/.exec(indexDigest)?.[1];
-  if (hex === undefined) return undefined;
-  try {
-    const index = JSON.parse(await readFile(join(dir, 'blobs', 'sha256', hex), 'utf8')) as { annotations?: Record<string, unknown> };
-    const name = index.annotations?.[IMAGE_NAME_ANNOTATION];
-    return typeof name === 'string' && name.length <= 256 ? name : undefined;
-  } catch {
-    return undefined;
-  }
 }
