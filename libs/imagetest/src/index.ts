@@ -2,8 +2,6 @@ export * from './imagetest-errors';
 export * from './image-path';
 export * from './command-words';
 export * from './command-argv';
-export * from './test-sandbox';
-export * from './test-process';
 export * from './run-options';
 export * from './run-image-tests';
 export * from './bundle-config';

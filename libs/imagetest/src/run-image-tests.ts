@@ -1,16 +1,27 @@
 import { ErrorCode, RetryableError } from '@patch-factory/contracts';
-import { detectSandbox, shown, shownPath } from '@patch-factory/builder';
+import {
+  bwrapArgvCommand,
+  chrootArgvCommand,
+  detectSandbox,
+  findChrootTools,
+  findHostTool,
+  runStepProcess,
+  shown,
+  shownPath,
+  type SandboxArgvInvocation,
+  type SandboxKind,
+  type StepCommand,
+  type StepProcessResult,
+} from '@patch-factory/builder';
 import type { ImageTest } from '@patch-factory/definitions';
 import { commandArgv } from './command-argv';
 import { imageExecutable, lookupInImage } from './image-path';
 import { ImageTestErrorCode, imageTestTerminal } from './imagetest-errors';
 import { checkReachable, ensureMountPoints, imageEnv, imageUser } from './run-options';
-import { runCommand, type CommandRun } from './test-process';
-import { bwrapTestCommand, chrootTestCommand, findHostTool, type ChrootHostTools, type HostCommand, type TestInvocation, type TestSandboxKind } from './test-sandbox';
 
 export interface RunImageTestsOptions {
   /** Default: {@link detectSandbox} of libs/builder. */
-  kind?: TestSandboxKind;
+  kind?: SandboxKind;
   /** The image config's `Env` (`NAME=value`); PATH defaults to the usual one. */
   env?: string[];
   /** The image config's `User` as numbers (see parseConfigUser); default root. */
@@ -45,7 +56,7 @@ const MATCH_CHARS = 1024 * 1024;
 const RESULT_CHARS = 4 * 1024;
 
 interface Sandbox {
-  command(inv: TestInvocation): HostCommand;
+  command(inv: SandboxArgvInvocation): StepCommand;
 }
 
 /**
@@ -120,14 +131,14 @@ async function runOne(root: string, test: ImageTest, ctx: RunContext): Promise<O
   for (const [j, command] of commands.entries()) {
     const planned = await commandArgv(root, command, { shell: ctx.shell, path: ctx.env['PATH'] ?? '', workDir: found.path });
     if (!planned.ok) return fail(`command ${j + 1} "${shown(String(command), 120)}" cannot run: ${planned.why}`, { output: tail(output) });
-    const inv: TestInvocation = { root, argv: planned.argv, env: ctx.env, workDir: found.path, uid: ctx.uid, gid: ctx.gid, writable: ctx.writable };
-    let run: CommandRun;
+    const inv: SandboxArgvInvocation = { root, argv: planned.argv, env: ctx.env, workDir: found.path, uid: ctx.uid, gid: ctx.gid, readOnlyRoot: !ctx.writable };
+    let run: StepProcessResult;
     try {
-      run = await runCommand(ctx.sandbox.command(inv), { timeoutMs: Math.max(1, deadline - Date.now()), maxChars: MATCH_CHARS, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      run = await runStepProcess(ctx.sandbox.command(inv), { timeoutMs: Math.max(1, deadline - Date.now()), tailChars: MATCH_CHARS, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     } catch (error) {
       throw imageTestTerminal(ImageTestErrorCode.sandboxUnavailable, `${ctx.where}: the sandbox could not be started: ${shown((error as Error).message, 200)}`, error);
     }
-    output = (output + run.output).slice(-MATCH_CHARS);
+    output = (output + run.tail).slice(-MATCH_CHARS);
     const { outcome } = run;
     if (outcome.kind === 'aborted') throw stopped();
     if (outcome.kind === 'timeout') return fail(`ran longer than its timeout of ${timeoutS} s and was killed (command ${j + 1} "${shown(command, 120)}")`, { timedOut: true, output: tail(output) });
@@ -141,22 +152,18 @@ async function runOne(root: string, test: ImageTest, ctx: RunContext): Promise<O
   return { status: 'passed', ...base, message: `${ctx.where} exited with ${exitCode} as expected${test.output === undefined ? '' : ` and printed "${shown(test.output, 120)}"`}` };
 }
 
-async function makeSandbox(kind: TestSandboxKind, shell: boolean, asRoot: boolean): Promise<Sandbox> {
+async function makeSandbox(kind: SandboxKind, shell: boolean, asRoot: boolean): Promise<Sandbox> {
   const unavailable = (why: string) => imageTestTerminal(ImageTestErrorCode.sandboxUnavailable, `the ${kind} sandbox is not usable: ${why}`);
   if (kind === 'bwrap') {
     const bwrap = await findHostTool('bwrap');
     if (bwrap === undefined) throw unavailable('bwrap is not on the PATH; install bubblewrap');
-    return { command: (inv) => bwrapTestCommand(bwrap, inv, asRoot) };
+    return { command: (inv) => bwrapArgvCommand(bwrap, inv, asRoot) };
   }
   if (!asRoot) throw unavailable('it needs root');
   if (!shell) throw imageTestTerminal(ImageTestErrorCode.sandboxUnsupported, 'the chroot sandbox needs /bin/sh in the image to set its environment without a host program seeing it; use bubblewrap for images without a shell');
-  const names = ['unshare', 'setpriv', 'mount', 'ln', 'sh', 'env'] as const;
-  const found = await Promise.all(names.map((n) => findHostTool(n)));
-  const missing = names.filter((_, i) => found[i] === undefined);
-  if (missing.length > 0) throw unavailable(`${missing.join(', ')} not found on the host`);
-  const [unshare, setpriv, mount, ln, sh, env] = found as string[];
-  const tools: ChrootHostTools = { unshare: unshare ?? '', setpriv: setpriv ?? '', mount: mount ?? '', ln: ln ?? '', sh: sh ?? '', env: env ?? '' };
-  return { command: (inv) => chrootTestCommand(tools, inv, '/bin/sh') };
+  const { tools, missing } = await findChrootTools();
+  if (tools === undefined) throw unavailable(`${missing.join(', ')} not found on the host`);
+  return { command: (inv) => chrootArgvCommand(tools, inv, '/bin/sh') };
 }
 
 function validTimeout(s: unknown): s is number {

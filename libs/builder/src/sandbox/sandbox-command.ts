@@ -17,6 +17,26 @@ export interface SandboxInvocation {
   gid: number;
 }
 
+/** One command as the sandbox runs it, as its own words: every path is inside the root. */
+export interface SandboxArgvInvocation {
+  /** The root on the host. */
+  root: string;
+  /** What runs: `[shell, '-c', script]` or a program's own words (argv[0] absolute). */
+  argv: string[];
+  /** The command's whole environment. */
+  env: Record<string, string>;
+  /** Absolute working directory inside the root (it exists). */
+  workDir: string;
+  uid: number;
+  gid: number;
+  /** Bind the root read-only (/tmp stays an empty writable tmpfs); default read-write. */
+  readOnlyRoot?: boolean;
+}
+
+function argvInvocation(inv: SandboxInvocation): SandboxArgvInvocation {
+  return { root: inv.root, argv: [inv.shell, '-c', inv.script], env: inv.env, workDir: inv.workDir, uid: inv.uid, gid: inv.gid };
+}
+
 /**
  * What a root step keeps of root's capabilities: file ownership and permission work a
  * package build does (chown, chmod of others' files, setuid bits, file capabilities) and
@@ -37,11 +57,11 @@ function inProc(names: readonly string[]): string[] {
 }
 
 /** The file systems every step gets, and the step itself, for bubblewrap. */
-function bwrapTail(inv: SandboxInvocation): string[] {
+function bwrapTail(inv: SandboxArgvInvocation): string[] {
   return [
     '--die-with-parent',
     '--new-session',
-    '--bind', inv.root, '/',
+    inv.readOnlyRoot === true ? '--ro-bind' : '--bind', inv.root, '/',
     '--proc', '/proc',
     ...inProc(PROC_READ_ONLY).flatMap((n) => ['--ro-bind', `/proc/${n}`, `/proc/${n}`]),
     ...inProc(PROC_MASKED_FILES).flatMap((n) => ['--ro-bind', '/dev/null', `/proc/${n}`]),
@@ -52,7 +72,7 @@ function bwrapTail(inv: SandboxInvocation): string[] {
     ...Object.entries(inv.env).flatMap(([k, v]) => ['--setenv', k, v]),
     '--chdir', inv.workDir,
     '--',
-    inv.shell, '-c', inv.script,
+    ...inv.argv,
   ];
 }
 
@@ -73,6 +93,11 @@ function bwrapTail(inv: SandboxInvocation): string[] {
  *   files belong to the current user.
  */
 export function bwrapCommand(bwrap: string, inv: SandboxInvocation, asRoot: boolean): StepCommand {
+  return bwrapArgvCommand(bwrap, argvInvocation(inv), asRoot);
+}
+
+/** {@link bwrapCommand} of a command given as its words; the root read-only with `readOnlyRoot`. */
+export function bwrapArgvCommand(bwrap: string, inv: SandboxArgvInvocation, asRoot: boolean): StepCommand {
   if (asRoot && inv.uid === 0 && inv.gid === 0) {
     const caps = ROOT_STEP_CAPABILITIES.flatMap((c) => ['--cap-add', c]);
     return { file: bwrap, args: ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try', '--cap-drop', 'ALL', ...caps, ...bwrapTail(inv)], env: {} };
@@ -83,27 +108,31 @@ export function bwrapCommand(bwrap: string, inv: SandboxInvocation, asRoot: bool
 }
 
 /**
- * Runs in the new namespaces before the step, as root, with the host still visible: a fresh
+ * Runs in the new namespaces before the step, as root, with the host still visible: with
+ * `readOnlyRoot` the root bound read-only onto itself, a fresh
  * /proc ({@link PROC_READ_ONLY} read-only, the masked parts hidden), a tmpfs /dev holding only the harmless host devices, a tmpfs /tmp, then `exec "$@"`.
  * Its arguments are paths (`$1` mount, `$2` ln, `$3` the root), never interpolated.
  */
-const CHROOT_SETUP = [
-  'set -eu',
-  'mount=$1 ln=$2 root=$3',
-  'shift 3',
-  '"$mount" -t proc -o nosuid,nodev,noexec proc "$root/proc"',
-  `for p in ${PROC_READ_ONLY.join(' ')}; do if [ -e "$root/proc/$p" ]; then "$mount" --bind "$root/proc/$p" "$root/proc/$p"; "$mount" -o remount,bind,ro "$root/proc/$p"; fi; done`,
-  `for p in ${PROC_MASKED_FILES.join(' ')}; do if [ -e "$root/proc/$p" ]; then "$mount" --bind /dev/null "$root/proc/$p"; fi; done`,
-  `for p in ${PROC_MASKED_DIRS.join(' ')}; do if [ -d "$root/proc/$p" ]; then "$mount" -t tmpfs -o ro,nosuid,nodev,noexec,size=4k pf-masked "$root/proc/$p"; fi; done`,
-  '"$mount" -t tmpfs -o nosuid,noexec,mode=0755,size=1m pf-dev "$root/dev"',
-  'for d in null zero full random urandom tty; do : > "$root/dev/$d"; "$mount" --bind "/dev/$d" "$root/dev/$d"; done',
-  '"$ln" -s /proc/self/fd "$root/dev/fd"',
-  '"$ln" -s /proc/self/fd/0 "$root/dev/stdin"',
-  '"$ln" -s /proc/self/fd/1 "$root/dev/stdout"',
-  '"$ln" -s /proc/self/fd/2 "$root/dev/stderr"',
-  '"$mount" -t tmpfs -o nosuid,nodev,mode=1777 pf-tmp "$root/tmp"',
-  'exec "$@"',
-].join('\n');
+function chrootSetup(readOnlyRoot: boolean): string {
+  return [
+    'set -eu',
+    'mount=$1 ln=$2 root=$3',
+    'shift 3',
+    ...(readOnlyRoot ? ['"$mount" --bind "$root" "$root"', '"$mount" -o remount,bind,ro "$root"'] : []),
+    '"$mount" -t proc -o nosuid,nodev,noexec proc "$root/proc"',
+    `for p in ${PROC_READ_ONLY.join(' ')}; do if [ -e "$root/proc/$p" ]; then "$mount" --bind "$root/proc/$p" "$root/proc/$p"; "$mount" -o remount,bind,ro "$root/proc/$p"; fi; done`,
+    `for p in ${PROC_MASKED_FILES.join(' ')}; do if [ -e "$root/proc/$p" ]; then "$mount" --bind /dev/null "$root/proc/$p"; fi; done`,
+    `for p in ${PROC_MASKED_DIRS.join(' ')}; do if [ -d "$root/proc/$p" ]; then "$mount" -t tmpfs -o ro,nosuid,nodev,noexec,size=4k pf-masked "$root/proc/$p"; fi; done`,
+    '"$mount" -t tmpfs -o nosuid,noexec,mode=0755,size=1m pf-dev "$root/dev"',
+    'for d in null zero full random urandom tty; do : > "$root/dev/$d"; "$mount" --bind "/dev/$d" "$root/dev/$d"; done',
+    '"$ln" -s /proc/self/fd "$root/dev/fd"',
+    '"$ln" -s /proc/self/fd/0 "$root/dev/stdin"',
+    '"$ln" -s /proc/self/fd/1 "$root/dev/stdout"',
+    '"$ln" -s /proc/self/fd/2 "$root/dev/stderr"',
+    '"$mount" -t tmpfs -o nosuid,nodev,mode=1777 pf-tmp "$root/tmp"',
+    'exec "$@"',
+  ].join('\n');
+}
 
 /**
  * Runs first in the step's own shell inside the root: exports the `NAME=value` arguments up to
@@ -111,11 +140,13 @@ const CHROOT_SETUP = [
  * argument, as `"$0" -c script`. Needs a POSIX shell.
  */
 const CHROOT_ENV = 'while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; exec "$0" -c "$1"';
+/** {@link CHROOT_ENV} for a command given as its words: exports, then execs the rest. */
+const CHROOT_ENV_ARGV = 'while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; exec "$@"';
 
 /**
  * The fallback command line of a step when bubblewrap is missing (root only):
  * `unshare --net --pid --fork --mount --ipc --uts` (private mount propagation, the child killed
- * with unshare) runs {@link CHROOT_SETUP}, then, with an empty environment,
+ * with unshare) runs {@link chrootSetup}, then, with an empty environment,
  * `setpriv --no-new-privs --bounding-set …` (setuid files gain nothing; the bounding set is
  * {@link ROOT_STEP_CAPABILITIES} plus CAP_SYS_CHROOT) and `unshare --root --wd --setgid --setuid`
  * (the chroot, the working directory, supplementary groups dropped: `chroot(1)` cannot set a
@@ -124,17 +155,30 @@ const CHROOT_ENV = 'while [ "$1" != -- ]; do export "$1" || exit 127; shift; don
  * Weaker than bubblewrap: a root step keeps CAP_SYS_CHROOT and can break out of a chroot.
  */
 export function chrootCommand(tools: ChrootTools, inv: SandboxInvocation): StepCommand {
+  return chrootRun(tools, argvInvocation(inv), [inv.shell, '-c', CHROOT_ENV, inv.shell], [inv.script]);
+}
+
+/**
+ * {@link chrootCommand} of a command given as its words (the root read-only with
+ * `readOnlyRoot`): `shell`, a POSIX shell inside the root, sets the environment and execs argv,
+ * so the command's environment never reaches a host program (LD_PRELOAD…).
+ */
+export function chrootArgvCommand(tools: ChrootTools, inv: SandboxArgvInvocation, shell: string): StepCommand {
+  return chrootRun(tools, inv, [shell, '-c', CHROOT_ENV_ARGV, shell], inv.argv);
+}
+
+function chrootRun(tools: ChrootTools, inv: SandboxArgvInvocation, envStart: string[], command: string[]): StepCommand {
   const bounding = ['-all', ...[...ROOT_STEP_CAPABILITIES, 'CAP_SYS_CHROOT'].map((c) => `+${c.slice(4).toLowerCase()}`)].join(',');
   const envPairs = Object.entries(inv.env).map(([k, v]) => `${k}=${v}`);
   return {
     file: tools.unshare,
     args: [
       '--net', '--pid', '--fork', '--kill-child', '--mount', '--ipc', '--uts', '--propagation', 'private', '--',
-      tools.sh, '-c', CHROOT_SETUP, 'pf-sandbox', tools.mount, tools.ln, inv.root,
+      tools.sh, '-c', chrootSetup(inv.readOnlyRoot === true), 'pf-sandbox', tools.mount, tools.ln, inv.root,
       tools.env, '-i',
       tools.setpriv, '--no-new-privs', '--bounding-set', bounding, '--',
       tools.unshare, `--root=${inv.root}`, `--wd=${inv.workDir}`, '--setgid', String(inv.gid), '--setuid', String(inv.uid), '--',
-      inv.shell, '-c', CHROOT_ENV, inv.shell, ...envPairs, '--', inv.script,
+      ...envStart, ...envPairs, '--', ...command,
     ],
     env: {},
   };

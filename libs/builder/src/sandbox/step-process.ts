@@ -17,7 +17,10 @@ export interface StepProcessOptions {
   signal?: AbortSignal;
   /** Output (stdout and stderr, as they come), up to `maxLogBytes` bytes. */
   onOutput?: (chunk: string) => void;
-  maxLogBytes: number;
+  /** Required with `onOutput`. */
+  maxLogBytes?: number;
+  /** How much of the output's end `tail` keeps (default 64 KiB). */
+  tailChars?: number;
 }
 
 /** How the process ended. */
@@ -25,7 +28,7 @@ export type StepOutcome = { kind: 'exited'; code: number } | { kind: 'signaled';
 
 export interface StepProcessResult {
   outcome: StepOutcome;
-  /** The end of the output (at most 64 KiB). */
+  /** The end of the output (at most `tailChars`, default 64 KiB). */
   tail: string;
 }
 
@@ -51,6 +54,8 @@ export function runStepProcess(cmd: StepCommand, opts: StepProcessOptions): Prom
       ...(cmd.uid === undefined ? {} : { uid: cmd.uid }),
       ...(cmd.gid === undefined ? {} : { gid: cmd.gid }),
     });
+    const tailChars = opts.tailChars ?? TAIL_CHARS;
+    const maxLogBytes = opts.maxLogBytes ?? 0;
     let tail = '';
     let forwarded = 0;
     let truncated = false;
@@ -59,11 +64,12 @@ export function runStepProcess(cmd: StepCommand, opts: StepProcessOptions): Prom
 
     const emit = (text: string, bytes: number) => {
       if (text === '') return;
-      tail = (tail + text).slice(-TAIL_CHARS);
+      tail += text;
+      if (tail.length > tailChars * 2) tail = tail.slice(-tailChars);
       if (opts.onOutput === undefined || truncated) return;
-      if (forwarded + bytes > opts.maxLogBytes) {
+      if (forwarded + bytes > maxLogBytes) {
         truncated = true;
-        opts.onOutput(`\n[output cut after ${opts.maxLogBytes} bytes]\n`);
+        opts.onOutput(`\n[output cut after ${maxLogBytes} bytes]\n`);
         return;
       }
       forwarded += bytes;
@@ -99,6 +105,7 @@ export function runStepProcess(cmd: StepCommand, opts: StepProcessOptions): Prom
     });
     child.once('close', (code, signal) => {
       cleanup();
+      tail = tail.slice(-tailChars);
       if (stopped !== undefined) resolve({ outcome: { kind: stopped }, tail });
       else if (code !== null) resolve({ outcome: { kind: 'exited', code }, tail });
       else resolve({ outcome: { kind: 'signaled', signal: signal ?? 'unknown' }, tail });
