@@ -1,13 +1,11 @@
 // Test helper: an APT repository of hand-made packages (any bytes, any stanza: hostile ones
 // too), signed by a throwaway gpg key and served on 127.0.0.1.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { makeAptSigner, releaseText, serveAptFiles, writePackagesIndexes } from './apt-repo-writer';
 
 export interface CustomAptPackage {
   /** The .deb as served (its Size and SHA256 go into the index). */
@@ -45,7 +43,6 @@ const FIELD = /^[A-Za-z][A-Za-z0-9-]*$/;
 const COMPUTED = new Set(['Filename', 'Size', 'SHA256']);
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', 'UTC');
 
 /** Writes the repository into a temp dir, signs its Release and serves it. */
 export async function startCustomAptRepo(opts: CustomAptRepoOptions): Promise<CustomAptRepo> {
@@ -71,36 +68,16 @@ export async function startCustomAptRepo(opts: CustomAptRepoOptions): Promise<Cu
     const listed: string[] = [];
     for (const arch of archs) {
       const plain = Buffer.from(`${stanzas.filter((s) => s.arch === arch || s.arch === 'all').map((s) => `${s.text}\n`).join('\n')}`);
-      const bodies = { [`main/binary-${arch}/Packages`]: plain, [`main/binary-${arch}/Packages.xz`]: execFileSync('xz', ['-c'], { input: plain }) };
-      for (const [path, body] of Object.entries(bodies)) {
-        const file = join(www, 'dists', suite, path);
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, body);
-        files.set(`/dists/${suite}/${path}`, file);
-        listed.push(` ${sha256(body)} ${String(body.length).padStart(9)} ${path}`);
-      }
+      listed.push(...writePackagesIndexes(join(www, 'dists', suite), suite, arch, plain, files));
     }
-    const now = new Date();
-    const release = [
-      'Origin: PF Custom Test Repo',
-      'Label: PF Custom Test Repo',
-      `Suite: ${suite}`,
-      `Codename: ${suite}`,
-      `Date: ${rfc2822(now)}`,
-      `Valid-Until: ${rfc2822(new Date(now.getTime() + 7 * 86_400_000))}`,
-      `Architectures: ${archs.join(' ')}`,
-      'Components: main',
-      'SHA256:',
-      ...listed,
-      '',
-    ].join('\n');
+    const release = releaseText('PF Custom Test Repo', suite, archs, listed);
     const dists = join(www, 'dists', suite);
     writeFileSync(join(dists, 'Release'), release);
-    const signer = makeSigner(root);
+    const signer = makeAptSigner(root, { name: 'PF Custom Repo', email: 'custom@example.test' }, KEYRING_NAME);
     signer.sign(join(dists, 'Release'), join(dists, 'InRelease'));
     for (const name of ['Release', 'InRelease']) files.set(`/dists/${suite}/${name}`, join(dists, name));
 
-    const server = serve(files);
+    const server = serveAptFiles(files);
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     return {
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -142,50 +119,4 @@ function identity(stanza: Record<string, string>, i: number): { name: string; ve
     if (!FIELD.test(k) || v.includes('\n\n') || v.startsWith('\n')) throw new Error(`custom apt repo: packages[${i}] field ${JSON.stringify(k)} cannot be written into a stanza`);
   }
   return { name, version, arch };
-}
-
-/** Serves exactly the files of `files` (URL path → file), read at each request. */
-function serve(files: ReadonlyMap<string, string>): Server {
-  return createServer((req, res) => {
-    let path: string;
-    try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    } catch {
-      return void res.writeHead(400).end();
-    }
-    const file = files.get(path);
-    if (req.method !== 'GET' || file === undefined) return void res.writeHead(file === undefined ? 404 : 405).end();
-    stat(file).then(
-      (st) => {
-        res.writeHead(200, { 'content-length': st.size, 'content-type': 'application/octet-stream' });
-        createReadStream(file).pipe(res);
-      },
-      () => void res.writeHead(404).end(),
-    );
-  });
-}
-
-/** A throwaway signing key in `<root>/gnupg`; its public keyring alone in `<root>/keys`. */
-function makeSigner(root: string) {
-  const gnupg = join(root, 'gnupg');
-  mkdirSync(gnupg, { mode: 0o700 });
-  chmodSync(gnupg, 0o700);
-  const env = { ...process.env, GNUPGHOME: gnupg };
-  const gpg = (...args: string[]) =>
-    execFileSync('gpg', ['--batch', '--quiet', '--passphrase', '', '--pinentry-mode', 'loopback', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  gpg('--quick-gen-key', 'PF Custom Repo <custom@example.test>', 'ed25519', 'sign', '1d');
-  const keyringDir = join(root, 'keys');
-  mkdirSync(keyringDir);
-  writeFileSync(join(keyringDir, KEYRING_NAME), gpg('--export', 'custom@example.test'));
-  return {
-    keyringDir,
-    sign: (release: string, inRelease: string) => void gpg('--local-user', 'custom@example.test', '--clearsign', '--output', inRelease, release),
-    stopAgent: () => {
-      try {
-        execFileSync('gpgconf', ['--kill', 'gpg-agent'], { env, stdio: 'ignore', timeout: 10_000 });
-      } catch {
-        // no agent running
-      }
-    },
-  };
 }

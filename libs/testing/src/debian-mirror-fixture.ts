@@ -1,17 +1,16 @@
 // Test helper: a local APT mirror of a few real Debian 12 packages (and their dependencies),
 // downloaded once from deb.debian.org into a persistent cache, re-signed with a throwaway key
 // and served on 127.0.0.1.
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError, RetryableError, TerminalError } from '@patch-factory/contracts';
 import { buildPackageIndex, decompress, fetchRelease, httpGet, parsePackages, type AptRepositoryOptions, type SignedRelease } from '@patch-factory/debian';
 import { resolvePackages } from '@patch-factory/builder';
+import { makeAptSigner, releaseText, serveAptFiles, writePackagesIndexes } from './apt-repo-writer';
 import { repoRoot } from './repo-root';
 
 export interface DebianMirrorFixtureOptions {
@@ -93,7 +92,7 @@ export async function startDebianMirrorFixture(opts: DebianMirrorFixtureOptions)
 
   const root = mkdtempSync(join(tmpdir(), 'pf-debian-mirror-'));
   try {
-    const { keyringDir, sign, stopAgent } = makeSigner(root);
+    const { keyringDir, sign, stopAgent } = makeAptSigner(root, { name: 'PF Test Mirror', email: 'mirror@example.test' }, KEYRING_NAME);
     const files = new Map<string, string>();
     const www = join(root, 'www');
     const dists = join(www, 'dists', suite);
@@ -106,35 +105,15 @@ export async function startDebianMirrorFixture(opts: DebianMirrorFixtureOptions)
         stanzas.push(c.stanza.replace(/^Filename: .*$/m, `Filename: ${pool}`));
       }
       const plain = Buffer.from(`${stanzas.join('\n\n')}\n`);
-      const bodies = { [`main/binary-${arch}/Packages`]: plain, [`main/binary-${arch}/Packages.xz`]: execFileSync('xz', ['-c'], { input: plain, maxBuffer: 256 * 1024 * 1024 }) };
-      for (const [path, body] of Object.entries(bodies)) {
-        mkdirSync(join(dists, path, '..'), { recursive: true });
-        writeFileSync(join(dists, path), body);
-        files.set(`/dists/${suite}/${path}`, join(dists, path));
-        listed.push(` ${createHash('sha256').update(body).digest('hex')} ${String(body.length).padStart(9)} ${path}`);
-      }
+      listed.push(...writePackagesIndexes(dists, suite, arch, plain, files));
     }
-    const now = new Date();
-    const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', 'UTC');
-    const releaseText = [
-      'Origin: PF Test Mirror',
-      'Label: PF Test Mirror',
-      `Suite: ${suite}`,
-      `Codename: ${suite}`,
-      `Date: ${rfc2822(now)}`,
-      `Valid-Until: ${rfc2822(new Date(now.getTime() + 7 * 86_400_000))}`,
-      `Architectures: ${[...selections.keys()].join(' ')}`,
-      'Components: main',
-      'SHA256:',
-      ...listed,
-      '',
-    ].join('\n');
-    writeFileSync(join(dists, 'Release'), releaseText);
+    const text = releaseText('PF Test Mirror', suite, [...selections.keys()], listed);
+    writeFileSync(join(dists, 'Release'), text);
     sign(join(dists, 'Release'), join(dists, 'InRelease'), join(dists, 'Release.gpg'));
     for (const name of ['Release', 'InRelease', 'Release.gpg']) files.set(`/dists/${suite}/${name}`, join(dists, name));
 
     const requests: string[] = [];
-    const server = serve(files, requests);
+    const server = serveAptFiles(files, requests);
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     return {
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -159,56 +138,6 @@ export async function startDebianMirrorFixture(opts: DebianMirrorFixtureOptions)
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** Serves exactly the files of `files` (URL path → file), nothing else. */
-function serve(files: ReadonlyMap<string, string>, requests: string[]): Server {
-  return createServer((req, res) => {
-    let path: string;
-    try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    } catch {
-      return void res.writeHead(400).end();
-    }
-    requests.push(path);
-    const file = files.get(path);
-    if (req.method !== 'GET' || file === undefined) return void res.writeHead(file === undefined ? 404 : 405).end();
-    stat(file).then(
-      (st) => {
-        res.writeHead(200, { 'content-length': st.size, 'content-type': 'application/octet-stream' });
-        createReadStream(file).pipe(res);
-      },
-      () => void res.writeHead(404).end(),
-    );
-  });
-}
-
-/** A throwaway signing key in `root`: its public keyring in `<root>/keys/<KEYRING_NAME>`. */
-function makeSigner(root: string) {
-  const gnupg = join(root, 'gnupg');
-  mkdirSync(gnupg, { mode: 0o700 });
-  chmodSync(gnupg, 0o700);
-  const env = { ...process.env, GNUPGHOME: gnupg };
-  const gpg = (...args: string[]) =>
-    execFileSync('gpg', ['--batch', '--quiet', '--passphrase', '', '--pinentry-mode', 'loopback', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  gpg('--quick-gen-key', 'PF Test Mirror <mirror@example.test>', 'ed25519', 'sign', '1d');
-  const keyringDir = join(root, 'keys');
-  mkdirSync(keyringDir);
-  writeFileSync(join(keyringDir, KEYRING_NAME), gpg('--export', 'mirror@example.test'));
-  return {
-    keyringDir,
-    sign: (release: string, inRelease: string, detached: string) => {
-      gpg('--local-user', 'mirror@example.test', '--clearsign', '--output', inRelease, release);
-      gpg('--local-user', 'mirror@example.test', '--detach-sign', '--output', detached, release);
-    },
-    stopAgent: () => {
-      try {
-        execFileSync('gpgconf', ['--kill', 'gpg-agent'], { env, stdio: 'ignore', timeout: 10_000 });
-      } catch {
-        // no agent running
-      }
-    },
-  };
 }
 
 /** The verified upstream Release, fetched at most once per start and only when needed. */
