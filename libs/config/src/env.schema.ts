@@ -60,6 +60,17 @@ export const EnvSchema = z.object({
   PF_BUILD_SANDBOX: z.enum(['auto', 'bwrap', 'chroot']).default('auto'),
   /** Advisories the scan stage matches images against: a directory of OSV (record, list or {"vulns": […]}) and Debian security tracker JSON files (`*.json`), read at each scan; unset: no advisories, every scan is clean. */
   PF_ADVISORY_DIR: z.string().regex(/^\//, 'expected an absolute path').max(1000).optional(),
+  /** The signing key of the sign stage: a key URI (`file:///abs/key.pem`, or an absolute path): an ECDSA P-256 PEM readable by its owner only. Read by the signer only, never inside a build sandbox; unset: the sign stage fails with signing-key-missing. */
+  PF_SIGNING_KEY: z.string().min(1).max(1000).optional(),
+  /** The passphrase of an encrypted PF_SIGNING_KEY; never logged. */
+  PF_SIGNING_KEY_PASSPHRASE: z.string().min(1).max(1000).optional(),
+  /** The registry images are published to: https://host[:port] (http:// to a loopback address only); unset: publish and promote fail with registry-not-configured. */
+  PF_REGISTRY_URL: z.string().min(1).max(500).optional(),
+  /** Basic credentials for PF_REGISTRY_URL (or its token server); never logged. */
+  PF_REGISTRY_USERNAME: z.string().min(1).max(256).optional(),
+  PF_REGISTRY_PASSWORD: z.string().min(1).max(1000).optional(),
+  /** Staging images go to `<prefix>/<image>:run-<run id>`; promote points the definition's tags of `<image>` at the same digest. */
+  PF_STAGING_PREFIX: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'expected a lowercase repository path like staging').max(200).default('staging'),
   /** SOURCE_DATE_EPOCH of built images (every file time and `created`); default 0. */
   SOURCE_DATE_EPOCH: z.coerce.number().int().min(0).max(8_589_934_591).optional(),
 });

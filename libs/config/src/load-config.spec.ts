@@ -23,4 +23,18 @@ describe('configuration, read once at boot', () => {
   it('needs a file for the file span exporter', () => {
     expect(() => loadConfig({ PF_TRACES_EXPORTER: 'file' })).toThrow('PF_TRACES_FILE: required when PF_TRACES_EXPORTER=file');
   });
+
+  it('takes registry credentials as a pair and never echoes the password', () => {
+    expect(() => loadConfig({ PF_REGISTRY_USERNAME: 'ci' })).toThrow('PF_REGISTRY_PASSWORD: PF_REGISTRY_USERNAME and PF_REGISTRY_PASSWORD go together');
+    expect(loadConfig({ PF_REGISTRY_USERNAME: 'ci', PF_REGISTRY_PASSWORD: 'p4ss' })).toMatchObject({ PF_REGISTRY_USERNAME: 'ci', PF_STAGING_PREFIX: 'staging' });
+    let message = '';
+    try {
+      loadConfig({ PF_REGISTRY_PASSWORD: '', PF_STAGING_PREFIX: 'Staging Area' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('PF_STAGING_PREFIX');
+    expect(message).toContain('PF_REGISTRY_PASSWORD');
+    expect(message).toContain('a value of 0 characters, not shown');
+  });
 });

@@ -18,6 +18,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
     if (parsed.data.PF_TRACES_EXPORTER === 'file' && !parsed.data.PF_TRACES_FILE) {
       throw new ConfigError([{ variable: 'PF_TRACES_FILE', message: 'required when PF_TRACES_EXPORTER=file' }]);
     }
+    if ((parsed.data.PF_REGISTRY_USERNAME === undefined) !== (parsed.data.PF_REGISTRY_PASSWORD === undefined)) {
+      const missing = parsed.data.PF_REGISTRY_USERNAME === undefined ? 'PF_REGISTRY_USERNAME' : 'PF_REGISTRY_PASSWORD';
+      throw new ConfigError([{ variable: missing, message: 'PF_REGISTRY_USERNAME and PF_REGISTRY_PASSWORD go together: set both or neither' }]);
+    }
     return parsed.data;
   }
   throw new ConfigError(
@@ -31,6 +35,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
 /** A value for an error message; secrets are never echoed. */
 function shown(variable: string, value: string | undefined): string {
   if (value === undefined) return 'nothing';
-  if (/SECRET|TOKEN|PASSWORD/.test(variable)) return `a value of ${value.length} characters, not shown`;
+  if (/SECRET|TOKEN|PASSWORD|PASSPHRASE/.test(variable)) return `a value of ${value.length} characters, not shown`;
   return JSON.stringify(value);
 }

@@ -8,3 +8,4 @@ export * from './errors';
 export * from './pipeline-run.schema';
 export * from './upstream-event.schema';
 export * from './advisory.schema';
+export * from './image-event.schema';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { DeadLetterPayloadSchema } from './dead-letter.schema';
 import { QueueName } from './queue-name';
-import { StageJobPayloadSchema } from './stage-job.schema';
+import { RunFailedJobSchema, StageJobPayloadSchema } from './stage-job.schema';
 import { UpstreamEventJobSchema, WatchPollJobSchema } from './upstream-event.schema';
 
 /**
@@ -22,6 +22,8 @@ export const JOBS = {
   'dead-letter.entry': { queue: QueueName.deadLetter, payload: DeadLetterPayloadSchema },
   /** An upstream event to plan: affected definitions → PatchRequests → runs (orchestrator). */
   'event.upstream': { queue: QueueName.plan, payload: UpstreamEventJobSchema },
+  /** A run failed before review: its pull request gets the reason (orchestrator). */
+  'run.failed': { queue: QueueName.runEvents, payload: RunFailedJobSchema },
   /** Poll one watched source now (scheduled per source; watcher). */
   'watch.poll': { queue: QueueName.watch, payload: WatchPollJobSchema },
 } as const;

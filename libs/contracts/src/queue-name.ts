@@ -17,7 +17,9 @@ export const QueueName = {
   promote: '{promote}',
   notify: '{notify}',
   deadLetter: '{dead-letter}',
-} as const satisfies Record<StageName | 'deadLetter', string>;
+  /** What happened to runs, for the orchestrator (a run that failed before review: its PR shows why). */
+  runEvents: '{run-events}',
+} as const satisfies Record<StageName | 'deadLetter' | 'runEvents', string>;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 

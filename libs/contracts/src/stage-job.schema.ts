@@ -11,3 +11,7 @@ export const StageJobPayloadSchema = z
   })
   .strict();
 export type StageJobPayload = z.infer<typeof StageJobPayloadSchema>;
+
+/** A run failed for good before its review stage: the orchestrator puts the reason on its pull request. */
+export const RunFailedJobSchema = z.object({ v: z.literal(1), runId: RunIdSchema }).strict();
+export type RunFailedJob = z.infer<typeof RunFailedJobSchema>;

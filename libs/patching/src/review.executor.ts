@@ -1,25 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import type { PipelineRun } from '@patch-factory/contracts';
-import { renderPullRequestBody } from '@patch-factory/forge';
 import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
-import { PatchRequestRepository, PullRequestLinks, RunRepository } from '@patch-factory/store';
+import { PatchRequestRepository, PullRequestLinks } from '@patch-factory/store';
 import { CatalogAccess } from './catalog-access';
 import { imageStreamOfRequest } from './patch.executor';
 import { MANUAL_RUN, patchRequestOfRun } from './patch-request-of-run';
+import { ReviewReporter, stageArtifact } from './review-reporter';
 
 /**
  * `review`: opens or updates the stream's one pull request, with the results of every run
- * of the PatchRequest so far (stages that come to exist later add their lines), links this
- * run to the branch, and merges when the severity policy and the checks allow. Otherwise
- * the run waits at review until the merge webhook resumes it.
+ * of the PatchRequest so far (ReviewReporter), links this run to the branch, and merges when
+ * the severity policy and the checks allow. Otherwise the run waits at review until the
+ * merge webhook resumes it.
  */
 @Injectable()
 export class ReviewExecutor implements StageExecutor {
   constructor(
     private readonly requests: PatchRequestRepository,
-    private readonly runs: RunRepository,
     private readonly links: PullRequestLinks,
     private readonly access: CatalogAccess,
+    private readonly reporter: ReviewReporter,
   ) {}
 
   async execute(ctx: StageContext): Promise<StageResult> {
@@ -34,16 +33,8 @@ export class ReviewExecutor implements StageExecutor {
     const forge = this.access.forge();
     const severity = request.severity ?? this.access.severity;
     const stream = imageStreamOfRequest(request);
-    const results = await this.runResults(request.id);
-    const body = renderPullRequestBody(
-      // The body names what changed; the files' text is on the branch already.
-      { runId: ctx.runId, stream, updates: request.files.map((f) => ({ ref: request.ref, file: f.file, vars: f.changes })), files: request.files.map((f) => ({ path: f.file, content: '' })) },
-      severity,
-      [...(request.advisory ? [`Fixes advisory ${request.advisory}.`] : []), 'Pipeline runs of this change:', ...results],
-    );
-    const title = `${stream.image}: update ${request.ref} to ${request.version} in ${stream.os}/${stream.stream}`;
     await this.links.link(branch, ctx.runId);
-    const pr = await forge.ensurePullRequest({ branch, base, title, body, labels: [], imageStream: stream, severity });
+    const pr = await this.reporter.ensurePullRequest(request, ctx.runId, branch, base);
     await forge.closeSuperseded(stream, branch);
     const merge = await forge.mergeWhenGreen({ branch, severity, gatesPassed: true, ...(head ? { headSha: head } : {}) });
     const artifacts: Record<string, string> = { 'review.provider': pr.provider, 'review.merge': merge.status };
@@ -53,19 +44,4 @@ export class ReviewExecutor implements StageExecutor {
     const where = pr.number !== undefined ? `pull request #${pr.number}` : `branch ${branch}`;
     return { artifacts, await: { reason: `${where} waits for a merge (${merge.status}${merge.detail ? `: ${merge.detail}` : ''})` } };
   }
-
-  /** One line per run of the PatchRequest: its definition and each stage's status. */
-  private async runResults(requestId: string): Promise<string[]> {
-    const lines: string[] = [];
-    for (const [file, runId] of Object.entries(await this.requests.runs(requestId)).sort()) {
-      const run = await this.runs.get(runId);
-      const stages = run ? run.stages.map((s) => `${s.stage} ${s.status}`).join(', ') : 'not started';
-      lines.push(`- ${file} (${runId}): ${stages}`);
-    }
-    return lines;
-  }
-}
-
-function stageArtifact(run: PipelineRun | undefined, stage: string, key: string): string | undefined {
-  return run?.stages.find((s) => s.stage === stage)?.artifacts[key];
 }

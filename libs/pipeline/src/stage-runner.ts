@@ -124,11 +124,26 @@ export class StageRunner {
     const attempts = job.job.opts.attempts ?? JOB_OPTIONS[STAGE_JOB[stage]].attempts;
     const final = (error instanceof PipelineError && !error.retryable) || job.job.attemptsMade + 1 >= attempts;
     try {
-      if (final) await this.runs.failRun(payload.runId, stage, code, message);
-      else await this.runs.noteAttemptFailure(payload.runId, stage, code, message);
+      if (final) {
+        await this.runs.failRun(payload.runId, stage, code, message);
+        await this.reportFailureForReview(payload.runId);
+      } else {
+        await this.runs.noteAttemptFailure(payload.runId, stage, code, message);
+      }
     } catch (e) {
       this.logger.error({ runId: payload.runId, stage, err: (e as Error).message }, 'could not record a stage failure');
     }
+  }
+
+  /**
+   * A run that failed before its review stage (a gate, a build error) still has a patch branch
+   * someone should hear about: `run.failed` asks the orchestrator to put the reason on its pull
+   * request. Once per run (deterministic job id); runs without a review stage need nothing.
+   */
+  private async reportFailureForReview(runId: string): Promise<void> {
+    const run = await this.runs.get(runId);
+    if (run?.state !== 'failed' || run.stages.find((s) => s.stage === 'review')?.status !== 'pending') return;
+    await this.producer.enqueue('run.failed', { v: 1, runId }, { jobId: `${runId}.failed` });
   }
 }
 

@@ -6,3 +6,4 @@ export * from './patch-request.repository';
 export * from './watch-state.repository';
 export * from './advisory.repository';
 export { AdvisoryDocumentTooLargeError, MAX_ADVISORY_DOCUMENT_BYTES } from './advisory-documents';
+export * from './release.repository';

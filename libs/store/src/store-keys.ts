@@ -54,6 +54,26 @@ export class StoreKeys {
   advisoryStreams(id: string): string {
     return `${this.prefix}:{store}:advisory:${id}:streams`;
   }
+  /** Release tags of a repository (hash tag → `{ digest, runId, at }` JSON). */
+  releaseTags(repository: string): string {
+    return `${this.prefix}:{store}:release:${repository}:tags`;
+  }
+  /** Every tag move of a repository, newest first (capped list of JSON). */
+  releaseHistory(repository: string): string {
+    return `${this.prefix}:{store}:release:${repository}:history`;
+  }
+  /** The last image promoted from a definition (`{ digest, runId, scanReport?, at }` JSON). */
+  publishedImage(definition: string): string {
+    return `${this.prefix}:{store}:published:${definition}`;
+  }
+  /** The stream of image events (image.published / image.updated) for the notifier. */
+  imageEvents(): string {
+    return `${this.prefix}:{store}:image-events`;
+  }
+  /** An image event already appended (its id), so that a rerun appends it once. */
+  imageEventSeen(id: string): string {
+    return `${this.prefix}:{store}:image-event:${id}`;
+  }
   /** The state index keys, in the order the Lua scripts expect them (KEYS[2..]). */
   stateIndexKeys(): string[] {
     return RUN_STATES.map((s) => this.runsInState(s));

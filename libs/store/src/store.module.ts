@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { PatchRequestRepository } from './patch-request.repository';
 import { DeliveryLog, PullRequestLinks } from './pull-request-links.repository';
 import { AdvisoryRepository } from './advisory.repository';
+import { ReleaseRepository } from './release.repository';
 import { RunRepository } from './run.repository';
 import { WatchStateRepository } from './watch-state.repository';
 
@@ -26,9 +27,10 @@ export class StoreModule {
         { provide: DeliveryLog, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new DeliveryLog(redis, prefix) },
         { provide: AdvisoryRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new AdvisoryRepository(redis, prefix) },
         { provide: WatchStateRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new WatchStateRepository(redis, prefix) },
+        { provide: ReleaseRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new ReleaseRepository(redis, prefix) },
         { provide: PatchRequestRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PatchRequestRepository(redis, prefix) },
       ],
-      exports: [RunRepository, PullRequestLinks, DeliveryLog, PatchRequestRepository, WatchStateRepository, AdvisoryRepository],
+      exports: [RunRepository, PullRequestLinks, DeliveryLog, PatchRequestRepository, WatchStateRepository, AdvisoryRepository, ReleaseRepository],
     };
   }
 }

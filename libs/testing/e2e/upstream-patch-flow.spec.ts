@@ -226,3 +226,54 @@ describe('a minimum release age holds a plain update back; a security fix is not
     expect(Math.max(...planned.map((r) => r.createdAt))).toBeLessThan(postedAt + 3_000);
   }, 90_000);
 });
+
+describe('a run that fails a gate before review puts the reason in its pull request', () => {
+  const fx = new BackboneFixture(undefined, { PF_LOG_LEVEL: 'warn' });
+  let origin: CatalogOrigin;
+  let github: GithubDouble;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    origin = createCatalogOrigin(Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')])));
+    github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
+    api = await fx.startApi();
+    await fx.startService('dist/libs/testing/src/patching-worker-main.js', {
+      PF_CATALOG_REMOTE: origin.dir,
+      PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-e2e-ws-')), 'catalog.git'),
+      PF_FORGE: 'github',
+      PF_GITHUB_OWNER: 'octo',
+      PF_GITHUB_REPO: 'catalog',
+      PF_GITHUB_TOKEN: TOKEN,
+      PF_GITHUB_API_URL: github.url,
+      PF_TEST_GATE_FAIL_STAGE: 'scan',
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await fx.close();
+    await github?.close();
+    origin?.cleanup();
+  }, 60_000);
+
+  it('no run reaches review, yet the pull request opens with every failure, code and reason, and nothing merges', async () => {
+    await api.request('POST', '/events/upstream', EVENT);
+    const failed = await waitFor('three runs failed at scan', async () => {
+      const runs = (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs;
+      return runs.length === 3 && runs.every((r) => r.state === 'failed') ? runs : undefined;
+    }, 90_000, 200);
+    for (const run of failed) {
+      expect(run.error).toMatchObject({ stage: 'scan', code: 'gate-new-fixable-vulnerability' });
+      expect(run.stages.find((s) => s.stage === 'review')?.status).toBe('pending');
+    }
+    const pull = await waitFor('a pull request naming the three failures', () => {
+      const open = github.pulls.filter((p) => p.state === 'open');
+      const body = open[0]?.body ?? '';
+      return Promise.resolve(open.length === 1 && failed.every((r) => body.includes(r.id)) && (body.match(/failed at scan/g) ?? []).length === 3 ? open[0] : undefined);
+    }, 30_000, 200);
+    expect(pull.head).toBe(BRANCH);
+    expect(pull.body).toContain('**failed at scan** (gate-new-fixable-vulnerability)');
+    expect(pull.body).toContain('CVE-2099-4242 in test-pkg 1.0 (fixed in 1.1)');
+    expect(pull.merged).toBe(false);
+    expect(origin.log(`main..${BRANCH}`)).toHaveLength(1);
+    github.assertNoViolations();
+  }, 180_000);
+});

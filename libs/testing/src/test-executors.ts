@@ -24,7 +24,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
  *   poison/terminal-<stage>.yaml  throws a TerminalError at <stage>
  *   poison/crash-<stage>.yaml     kills its own process (SIGKILL) at <stage>
  * until the test "cures" the definition (TestEffects.cure). The stages named in
- * PF_TEST_AWAIT_STAGES park the run (StageResult.await) after their effect. While it works, the key
+ * PF_TEST_AWAIT_STAGES park the run (StageResult.await) after their effect; the stage named in
+ * PF_TEST_GATE_FAIL_STAGE fails every run with a TerminalError shaped like a failed gate. While it works, the key
  * active:<pid> counts the jobs this process holds and holding:<pid> names them.
  */
 @Injectable()
@@ -32,6 +33,7 @@ export class CountingExecutor implements StageExecutor {
   private readonly effects: TestEffects;
   private readonly delayMs = Number(process.env['PF_TEST_STAGE_DELAY_MS'] ?? 0);
   private readonly awaitStages = (process.env['PF_TEST_AWAIT_STAGES'] ?? '').split(',').filter(Boolean);
+  private readonly gateFailStage = process.env['PF_TEST_GATE_FAIL_STAGE'];
 
   constructor(
     @Inject(REDIS_CONNECTION) private readonly redis: Redis,
@@ -59,6 +61,9 @@ export class CountingExecutor implements StageExecutor {
       if (poison[1] === 'crash') process.kill(process.pid, 'SIGKILL');
       if (poison[1] === 'terminal') throw new TerminalError('test-poison', `poison definition refuses stage ${ctx.stage}`);
       throw new Error(`poison definition fails stage ${ctx.stage} (attempt ${ctx.attempt})`);
+    }
+    if (this.gateFailStage === ctx.stage) {
+      throw new TerminalError('gate-new-fixable-vulnerability', `${ctx.definition}: 1 new fixable vulnerability at a failing severity (critical, high): CVE-2099-4242 in test-pkg 1.0 (fixed in 1.1)`);
     }
     if (this.delayMs > 0) await sleep(this.delayMs, ctx.signal);
     // The effect and its idempotency record in one atomic step (a command resent after a

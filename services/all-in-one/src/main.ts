@@ -1,7 +1,7 @@
 import { ApiModule } from '@patch-factory/api';
 import { BUILDING_EXECUTORS } from '@patch-factory/building';
 import { CHECKING_EXECUTORS } from '@patch-factory/checking';
-import { PATCHING_EXECUTORS, PatchingModule } from '@patch-factory/patching';
+import { PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
 import { bootstrapService, RUN_STAGES } from '@patch-factory/pipeline';
 import { WatchingModule } from '@patch-factory/watching';
 
@@ -12,6 +12,6 @@ import { WatchingModule } from '@patch-factory/watching';
 void bootstrapService({
   service: 'all-in-one',
   defaultPort: 8080,
-  pipeline: { stages: RUN_STAGES, jobs: ['event.upstream', 'watch.poll'], executors: { ...PATCHING_EXECUTORS, ...BUILDING_EXECUTORS, ...CHECKING_EXECUTORS } },
+  pipeline: { stages: RUN_STAGES, jobs: [...PATCHING_JOBS, 'watch.poll'], executors: { ...PATCHING_EXECUTORS, ...BUILDING_EXECUTORS, ...CHECKING_EXECUTORS } },
   imports: [ApiModule, PatchingModule, WatchingModule],
 });

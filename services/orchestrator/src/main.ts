@@ -1,4 +1,4 @@
-import { PATCHING_EXECUTORS, PatchingModule } from '@patch-factory/patching';
+import { PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
 import { bootstrapService, stagesOwnedBy } from '@patch-factory/pipeline';
 
 /**
@@ -10,6 +10,6 @@ import { bootstrapService, stagesOwnedBy } from '@patch-factory/pipeline';
 void bootstrapService({
   service: 'orchestrator',
   defaultPort: 8081,
-  pipeline: { stages: stagesOwnedBy('orchestrator'), jobs: ['event.upstream'], executors: PATCHING_EXECUTORS },
+  pipeline: { stages: stagesOwnedBy('orchestrator'), jobs: [...PATCHING_JOBS], executors: PATCHING_EXECUTORS },
   imports: [PatchingModule],
 });
