@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
-import { OsvAdvisorySchema, UpstreamEventSchema, upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
+import { OsvAdvisorySchema, TerminalError, UpstreamEventSchema, upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
 import { advisoryEvents } from '@patch-factory/definitions';
 import { JobProducer } from '@patch-factory/queue';
-import { PatchRequestRepository } from '@patch-factory/store';
+import { AdvisoryDocumentTooLargeError, AdvisoryRepository, PatchRequestRepository } from '@patch-factory/store';
 import { z } from 'zod';
 import { ApiErrorFilter } from './api-error.filter';
 import { parseRequest } from './parse-request';
@@ -21,6 +21,7 @@ export class EventsController {
   constructor(
     private readonly requests: PatchRequestRepository,
     private readonly producer: JobProducer,
+    private readonly advisories: AdvisoryRepository,
   ) {}
 
   @Post('upstream')
@@ -31,21 +32,37 @@ export class EventsController {
   }
 
   /**
-   * An advisory (OSV): each fixed Debian or Alpine package version becomes an upstream event
-   * carrying the advisory's severity, planned like any other; affected entries with nothing
-   * to patch to are listed in the answer.
+   * An advisory (OSV): its document is stored for the scan stage first (AdvisoryRepository,
+   * as the watcher stores its feeds: the newest `modified` wins; `stored` is false when a
+   * document as new or newer was already there), then each fixed Debian or Alpine package
+   * version becomes an upstream event carrying the advisory's severity, planned like any
+   * other; affected entries with nothing to patch to are listed in the answer. A malformed
+   * advisory (or one whose `modified` is no date) is refused with 400 and nothing stored; a
+   * document over the store's size cap with 413.
    */
   @Post('advisory')
   @HttpCode(202)
-  async advisory(@Body() body: unknown): Promise<{ advisory: string; events: { eventId: string; duplicate: boolean }[]; unpatchable: { package: string; reason: string }[] }> {
+  async advisory(
+    @Body() body: unknown,
+  ): Promise<{ advisory: string; stored: boolean; events: { eventId: string; duplicate: boolean }[]; unpatchable: { package: string; reason: string }[] }> {
     const osv = parseRequest(OsvAdvisorySchema, body, 'body');
+    if (!Number.isFinite(Date.parse(osv.modified))) {
+      throw new TerminalError('invalid-request', `body: modified: ${JSON.stringify(osv.modified.slice(0, 64))} is not an RFC 3339 date such as 2024-01-02T03:04:05Z`);
+    }
     const plan = advisoryEvents(osv, Date.now());
+    let stored: boolean;
+    try {
+      stored = await this.advisories.saveDocument(osv);
+    } catch (error) {
+      if (error instanceof AdvisoryDocumentTooLargeError) throw new TerminalError('payload-too-large', `body: ${error.message}`);
+      throw error;
+    }
     const events = [];
     for (const event of plan.events) {
       const recorded = await this.record(event);
       events.push({ eventId: recorded.eventId, duplicate: recorded.duplicate });
     }
-    return { advisory: osv.id, events, unpatchable: plan.unpatchable };
+    return { advisory: osv.id, stored, events, unpatchable: plan.unpatchable };
   }
 
   private async record(event: UpstreamEvent): Promise<{ eventId: string; jobId: string; duplicate: boolean }> {

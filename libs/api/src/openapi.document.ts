@@ -103,22 +103,26 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/events/advisory': {
         post: {
           operationId: 'postAdvisory',
-          summary: 'Record an OSV advisory: each fixed Debian or Alpine package version is planned as an upstream event with the advisory severity',
+          summary:
+            'Record an OSV advisory: its document is stored for the scan stage (the newest modified wins), and each fixed Debian or Alpine package version is planned as an upstream event with the advisory severity',
           requestBody: { required: true, content: json({ type: 'object', description: 'An OSV 1.x advisory (id, modified, affected[])' }) },
           responses: {
             '202': {
-              description: 'Accepted',
+              description: 'Accepted (stored: false when a document of the advisory as new or newer by modified was already stored)',
               content: json({
                 type: 'object',
-                required: ['advisory', 'events', 'unpatchable'],
+                required: ['advisory', 'stored', 'events', 'unpatchable'],
                 properties: {
                   advisory: { type: 'string' },
+                  stored: { type: 'boolean' },
                   events: { type: 'array', items: { type: 'object', properties: { eventId: { type: 'string' }, duplicate: { type: 'boolean' } } } },
                   unpatchable: { type: 'array', items: { type: 'object', properties: { package: { type: 'string' }, reason: { type: 'string' } } } },
                 },
               }),
             },
-            '400': error('Invalid advisory'),
+            '400': error('Invalid advisory (nothing stored)'),
+            '413': error('Advisory document too large to store (nothing stored)'),
+            '503': error('Redis unavailable'),
           },
         },
       },

@@ -23,21 +23,27 @@ const MAX_LOG_LINES = 5000;
 export class BuildExecutor implements StageExecutor {
   private readonly settings: BuildSettings;
 
+  private readonly catalogRemote: string | undefined;
+
   constructor(
     private readonly access: CatalogAccess,
     @Inject(CONFIG) config: Env,
   ) {
     this.settings = buildSettings(config);
+    this.catalogRemote = config.PF_CATALOG_REMOTE;
   }
 
   async execute(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
     const branch = run?.stages.find((s) => s.stage === 'patch')?.artifacts['patch.branch'];
-    const text = await this.access.workspace().readFile(ctx.definition, branch);
+    const workspace = this.access.workspace();
+    const text = await workspace.readFile(ctx.definition, branch);
     if (text === undefined) {
       throw new TerminalError(PatchingErrorCode.definitionMissing, `${ctx.definition} is not on ${branch ? `branch ${branch}` : 'the default branch'} of the catalog`);
     }
+    // The commit the definition was read at, for the image's provenance.
+    const commit = await workspace.branchHead(branch ?? (await workspace.baseBranch()));
     const dir = join(this.settings.outRoot, runId);
     await mkdir(dir, { recursive: true });
     const paths = { layout: join(dir, 'image'), log: join(dir, 'build.log'), packages: join(dir, 'packages.json') };
@@ -58,6 +64,9 @@ export class BuildExecutor implements StageExecutor {
         log,
       });
       await writeFile(paths.packages, `${JSON.stringify({ digest: result.digest, inputKey: result.inputKey, platforms: result.platforms }, null, 2)}\n`);
+      // Where the definition came from, for the image's provenance (the sign stage, `patch-factory sign --run-dir`).
+      const source = { definition: ctx.definition, repository: this.catalogRemote ?? 'unknown', ...(branch ? { branch } : {}), ...(commit ? { commit } : {}) };
+      await writeFile(join(dir, 'source.json'), `${JSON.stringify(source, null, 2)}\n`);
       // What went into the image, by platform (the builder's own lines only count the packages).
       for (const p of result.platforms) for (const pkg of p.packages) log(`${p.platform}: package ${pkg.name} ${pkg.version} (${pkg.architecture})`);
       lines.push(`image ${result.digest}`);
@@ -68,6 +77,7 @@ export class BuildExecutor implements StageExecutor {
           'build.layout': paths.layout,
           'build.log': paths.log,
           'build.packages': paths.packages,
+          ...(commit ? { 'build.commit': commit } : {}),
         },
       };
     } catch (error) {

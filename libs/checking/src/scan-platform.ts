@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readImageLayout, readLayerEntries } from '@patch-factory/builder';
-import { cycloneDxJson, imageInventory, spdxJson, type ImageInventory } from '@patch-factory/sbom';
+import { cycloneDxJson, imageInventory, inventoryScanPackages, spdxJson, type ImageInventory } from '@patch-factory/sbom';
 import { applyVex, scan, type VexDocument, type VulnDb } from '@patch-factory/vuln';
 import type { ScanFinding, ScanPlatform, ScanReport } from './scan-report';
 
@@ -36,8 +36,10 @@ function sbomTimestamp(created: unknown): string {
  * One platform of the image: its installed packages (libs/sbom), its CycloneDX and SPDX SBOMs
  * written to `<sbomDir>/<os>-<arch>.cdx.json|.spdx.json` (each parsed back, so an unreadable
  * one counts as missing), and its vulnerabilities (libs/vuln: the advisories matched by source
- * package, then the catalog's VEX statements). A platform whose package database cannot be read,
- * or holds no package, has no SBOM (`sbomProblem` says why) and no findings.
+ * package, an Alpine package's by its origin in apk version order, then the catalog's VEX
+ * statements). The packages come from dpkg's or apk's database (see imagePackages of
+ * libs/sbom). A platform whose package database cannot be read (or is ambiguous), or holds
+ * no package, has no SBOM (`sbomProblem` says why) and no findings.
  */
 export async function scanPlatform(input: PlatformScanInput): Promise<PlatformScan> {
   const image = await readImageLayout(input.layout, { platform: input.platform });
@@ -54,11 +56,7 @@ export async function scanPlatform(input: PlatformScanInput): Promise<PlatformSc
   const sbom = await writeSboms(inventory, input, created);
   const platform: ScanPlatform = 'problem' in sbom ? { ...base, sbomProblem: sbom.problem } : { ...base, sbom };
   if (inventory.distro === undefined) return { platform, findings: [], suppressed: [], created };
-  const scanned = scan(
-    input.db,
-    inventory.packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture, source: p.source.name, sourceVersion: p.source.version })),
-    inventory.distro,
-  );
+  const scanned = scan(input.db, inventoryScanPackages(inventory), inventory.distro);
   const vexed = applyVex(scanned, input.vex, { name: input.name, digest: input.digest });
   return {
     platform,
@@ -69,7 +67,7 @@ export async function scanPlatform(input: PlatformScanInput): Promise<PlatformSc
 }
 
 async function writeSboms(inventory: ImageInventory, input: PlatformScanInput, timestamp: string): Promise<{ cyclonedx: string; spdx: string } | { problem: string }> {
-  if (inventory.packages.length === 0) return { problem: 'the image has no installed Debian packages (no dpkg status database)' };
+  if (inventory.packages.length === 0) return { problem: 'the image has no installed packages (no dpkg status or apk installed database listing any)' };
   const stem = input.platform.split('/').join('-');
   const paths = { cyclonedx: join(input.sbomDir, `${stem}.cdx.json`), spdx: join(input.sbomDir, `${stem}.spdx.json`) };
   try {

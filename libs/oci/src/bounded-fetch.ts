@@ -2,6 +2,9 @@ import { RetryableError, TerminalError } from '@patch-factory/contracts';
 import { discardBody, readBoundedBody, requestSignal } from '@patch-factory/http';
 import { OciErrorCode } from './oci-error-code';
 
+/** The methods the Distribution API uses. */
+export type RegistryMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 /** A response whose body was read to at most a bound. */
 export interface BoundedResponse {
   status: number;
@@ -9,16 +12,36 @@ export interface BoundedResponse {
   body: Buffer;
 }
 
+/** A response whose body is still to be read (see openFetch). */
+export interface OpenResponse {
+  status: number;
+  headers: Headers;
+  response: Response;
+}
+
 /** One request: never follows redirects; times out; reads at most `maxBytes` of the body. */
 export interface BoundedRequest {
   url: URL;
-  method: 'GET' | 'HEAD';
+  method: RegistryMethod;
   headers: Record<string, string>;
+  /** Request body (uploads): a buffer, so that a retried request sends it again. */
+  body?: Buffer;
   timeoutMs: number;
   maxBytes: number;
   signal?: AbortSignal;
   /** Names the peer in error messages (never the full URL: it may hold a token scope). */
   what: string;
+}
+
+function unreachable(req: BoundedRequest, timeout: AbortSignal, error: unknown): unknown {
+  if (req.signal?.aborted) return error;
+  if (error instanceof TerminalError || error instanceof RetryableError) return error;
+  const why = timeout.aborted ? `did not answer within ${req.timeoutMs} ms` : 'could not be reached';
+  return new RetryableError(OciErrorCode.unavailable, `${req.what} ${why}: check that the registry is up and reachable`, { cause: error });
+}
+
+function init(req: BoundedRequest, signal: AbortSignal): RequestInit {
+  return { method: req.method, headers: req.headers, redirect: 'manual', signal, ...(req.body ? { body: req.body } : {}) };
 }
 
 /**
@@ -29,7 +52,7 @@ export async function boundedFetch(req: BoundedRequest): Promise<BoundedResponse
   const { timeout, signal } = requestSignal(req.timeoutMs, req.signal);
   const { what, maxBytes } = req;
   try {
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, redirect: 'manual', signal });
+    const res = await fetch(req.url, init(req, signal));
     if (req.method === 'HEAD') {
       await discardBody(res);
       return { status: res.status, headers: res.headers, body: Buffer.alloc(0) };
@@ -43,9 +66,21 @@ export async function boundedFetch(req: BoundedRequest): Promise<BoundedResponse
     });
     return { status: res.status, headers: res.headers, body };
   } catch (error) {
-    if (req.signal?.aborted) throw error;
-    if (error instanceof TerminalError || error instanceof RetryableError) throw error;
-    const why = timeout.aborted ? `did not answer within ${req.timeoutMs} ms` : 'could not be reached';
-    throw new RetryableError(OciErrorCode.unavailable, `${what} ${why}: check that the registry is up and reachable`, { cause: error });
+    throw unreachable(req, timeout, error);
+  }
+}
+
+/**
+ * Send one request and return before reading the body (large blobs: the caller streams it,
+ * within `timeoutMs` overall and its own size bound). Errors as boundedFetch.
+ */
+export async function openFetch(req: Omit<BoundedRequest, 'maxBytes'>): Promise<OpenResponse> {
+  const full = { ...req, maxBytes: 0 };
+  const { timeout, signal } = requestSignal(req.timeoutMs, req.signal);
+  try {
+    const response = await fetch(req.url, init(full, signal));
+    return { status: response.status, headers: response.headers, response };
+  } catch (error) {
+    throw unreachable(full, timeout, error);
   }
 }

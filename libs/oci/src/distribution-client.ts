@@ -1,4 +1,5 @@
 import type { RegistryCredentials } from './registry-token';
+import type { RetryOptions } from './retry-policy';
 
 /** The tags of one repository, as the registry listed them (hostile: screen before use). */
 export interface TagListing {
@@ -31,12 +32,15 @@ export interface DistributionClientOptions {
   timeoutMs?: number;
   /** Largest response body read (default 4 MiB). */
   maxResponseBytes?: number;
+  /** Retries of 429, 5xx and connection failures (default: 5 attempts, backoff from 200 ms, Retry-After up to 60 s). */
+  retry?: RetryOptions;
 }
 
 /**
- * A client of the OCI Distribution API (read-only). Names and tags are validated against the
- * distribution grammar before any request; a 401 with a Bearer challenge is answered with a
- * token from the realm and the request retried once. Throws RetryableError when the registry
+ * A client of the OCI Distribution API (reads; RegistryWriter adds the rest). Names and tags are
+ * validated against the distribution grammar before any request; a 401 with a Bearer challenge
+ * is answered with a token from the realm and the request retried once; 429, 5xx and connection
+ * failures are retried with backoff (DistributionClientOptions.retry). Throws RetryableError when the registry
  * may answer later and TerminalError (stable `oci-*` codes, see OciErrorCode) otherwise.
  */
 export interface DistributionClient {

@@ -14,6 +14,10 @@ export const OciErrorCode = {
   notFound: 'oci-not-found',
   /** The registry answered something this client does not accept (bad JSON, headers, status, redirect, size). */
   invalidResponse: 'oci-invalid-response',
+  /** Content (a blob or manifest, read locally or pulled) whose sha256 or size is not the one declared. */
+  digestMismatch: 'oci-digest-mismatch',
+  /** An OCI image layout directory that is malformed, ambiguous or names a path outside blobs/sha256/. */
+  invalidLayout: 'oci-invalid-layout',
 } as const;
 
 export type OciErrorCodeValue = (typeof OciErrorCode)[keyof typeof OciErrorCode];

@@ -1,32 +1,38 @@
 import { createHash } from 'node:crypto';
 import { TerminalError } from '@patch-factory/contracts';
-import { parseAuthChallenge } from './bearer-challenge';
-import { boundedFetch, type BoundedResponse } from './bounded-fetch';
-import type { DistributionClient, DistributionClientOptions, ListTagsOptions, TagListing } from './distribution-client';
+import type { BoundedResponse } from './bounded-fetch';
+import { getBlob, getBlobToFile, type GetBlobOptions } from './blob-pull';
+import { blobExists, mountBlob, pushBlob, type BlobPushResult, type PushBlobOptions } from './blob-push';
+import type { BlobSource } from './blob-source';
+import type { DistributionClientOptions, ListTagsOptions, TagListing } from './distribution-client';
 import { nextLink } from './link-header';
 import { MANIFEST_MEDIA_TYPES } from './manifest-media-types';
+import { getManifest, type PulledManifest } from './manifest-pull';
+import { putManifest } from './manifest-push';
 import { OciErrorCode } from './oci-error-code';
 import { assertRepositoryName, assertTag, isSha256Digest } from './reference-grammar';
+import { listReferrers, pushReferrer, type ReferrerPushResult, type ReferrersListing } from './referrers';
 import { registryFailure } from './registry-status';
-import { basicAuthorization, fetchRegistryToken, type RegistryCredentials } from './registry-token';
+import { RegistryTransport } from './registry-transport';
 import { parseRegistryUrl } from './registry-url';
+import type { RegistryWriter } from './registry-writer';
+import { pullScope, pushScope } from './token-scope';
 
-const USER_AGENT = 'patch-factory-oci';
-
-/** The Distribution API client over `fetch` (see DistributionClient). One instance caches tokens for its lifetime. */
-export class RegistryClient implements DistributionClient {
+/** The Distribution API client over `fetch` (see DistributionClient and RegistryWriter). One instance caches tokens for its lifetime. */
+export class RegistryClient implements RegistryWriter {
   readonly registry: string;
-  private readonly credentials: RegistryCredentials | undefined;
-  private readonly timeoutMs: number;
-  private readonly maxBytes: number;
-  /** `Authorization` value per repository, learnt from a challenge. */
-  private readonly authorization = new Map<string, string>();
+  /** Auth and retries of every request (shared by the blob, manifest and referrer operations). */
+  readonly transport: RegistryTransport;
 
   constructor(options: DistributionClientOptions) {
     this.registry = parseRegistryUrl(options.registry);
-    this.credentials = options.credentials;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.maxBytes = options.maxResponseBytes ?? 4 * 1024 * 1024;
+    this.transport = new RegistryTransport({
+      registry: this.registry,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      timeoutMs: options.timeoutMs ?? 30_000,
+      maxResponseBytes: options.maxResponseBytes ?? 4 * 1024 * 1024,
+      ...(options.retry ? { retry: options.retry } : {}),
+    });
   }
 
   async listTags(name: string, options: ListTagsOptions = {}): Promise<TagListing> {
@@ -78,40 +84,48 @@ export class RegistryClient implements DistributionClient {
     return `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
   }
 
-  /** One request for repository `repo`, answering an auth challenge once. */
-  private async send(repo: string, url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>, what: string, signal?: AbortSignal): Promise<BoundedResponse> {
-    const request = (authorization: string | undefined): Promise<BoundedResponse> =>
-      boundedFetch({
-        url,
-        method,
-        headers: { 'user-agent': USER_AGENT, ...headers, ...(authorization ? { authorization } : {}) },
-        timeoutMs: this.timeoutMs,
-        maxBytes: this.maxBytes,
-        ...(signal ? { signal } : {}),
-        what,
-      });
-    const known = this.authorization.get(repo);
-    const res = await request(known);
-    if (res.status !== 401) return res;
-    const challenge = parseAuthChallenge(res.headers.get('www-authenticate'));
-    let authorization: string;
-    if (challenge?.scheme === 'bearer') {
-      const token = await fetchRegistryToken({
-        challenge,
-        defaultScope: `repository:${repo}:pull`,
-        ...(this.credentials ? { credentials: this.credentials } : {}),
-        timeoutMs: this.timeoutMs,
-        ...(signal ? { signal } : {}),
-      });
-      authorization = `Bearer ${token}`;
-    } else if (challenge?.scheme === 'basic' && this.credentials) {
-      authorization = basicAuthorization(this.credentials);
-    } else {
-      return res;
-    }
-    if (authorization === known) return res;
-    this.authorization.set(repo, authorization);
-    return request(authorization);
+  blobExists(repo: string, digest: string, signal?: AbortSignal): Promise<boolean> {
+    return blobExists(this.transport, repo, digest, signal ? { signal } : {});
+  }
+
+  pushBlob(repo: string, source: BlobSource, expected: { digest: string; size?: number }, options?: PushBlobOptions): Promise<BlobPushResult> {
+    return pushBlob(this.transport, repo, source, expected, options);
+  }
+
+  async mountBlob(repo: string, digest: string, from: string, signal?: AbortSignal): Promise<boolean> {
+    const result = await mountBlob(this.transport, repo, digest, from, signal);
+    if (result.mounted) return true;
+    await this.transport.send({ method: 'DELETE', url: result.location, scope: pushScope(assertRepositoryName(repo)), what: `cancelling an upload to ${repo}`, once: true }).catch(() => undefined);
+    return false;
+  }
+
+  getBlob(repo: string, digest: string, options?: GetBlobOptions): Promise<Buffer> {
+    return getBlob(this.transport, repo, digest, options);
+  }
+
+  getBlobToFile(repo: string, digest: string, path: string, options?: GetBlobOptions): Promise<number> {
+    return getBlobToFile(this.transport, repo, digest, path, options);
+  }
+
+  putManifest(repo: string, tagOrDigest: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<string> {
+    return putManifest(this.transport, repo, tagOrDigest, bytes, mediaType, signal);
+  }
+
+  getManifest(repo: string, tagOrDigest: string, signal?: AbortSignal): Promise<PulledManifest> {
+    return getManifest(this.transport, repo, tagOrDigest, signal ? { signal } : {});
+  }
+
+  listReferrers(repo: string, digest: string, artifactType?: string, signal?: AbortSignal): Promise<ReferrersListing> {
+    return listReferrers(this.transport, repo, digest, { ...(artifactType !== undefined ? { artifactType } : {}), ...(signal ? { signal } : {}) });
+  }
+
+  pushReferrer(repo: string, manifestBytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<ReferrerPushResult> {
+    return pushReferrer(this.transport, repo, manifestBytes, mediaType, signal);
+  }
+
+  /** One read of repository `repo` (auth and retries: RegistryTransport). */
+  private send(repo: string, url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>, what: string, signal?: AbortSignal): Promise<BoundedResponse> {
+    return this.transport.send({ method, url, headers, scope: pullScope(repo), what, ...(signal ? { signal } : {}) });
   }
 }
 

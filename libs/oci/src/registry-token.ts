@@ -15,6 +15,8 @@ export interface TokenRequest {
   challenge: Extract<AuthChallenge, { scheme: 'bearer' }>;
   /** The scope to ask for when the challenge names none (e.g. `repository:<name>:pull`). */
   defaultScope: string;
+  /** The scope to ask for whatever the challenge names (writes: `repository:<name>:pull,push`). */
+  scope?: string;
   credentials?: RegistryCredentials;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -46,7 +48,7 @@ export async function fetchRegistryToken(req: TokenRequest): Promise<string> {
     throw new TerminalError(OciErrorCode.invalidResponse, `the registry named the token realm ${realm.origin} that is refused: expected https://, or http:// to a loopback address`);
   }
   if (req.challenge.service) realm.searchParams.set('service', req.challenge.service);
-  realm.searchParams.set('scope', req.challenge.scope ?? req.defaultScope);
+  realm.searchParams.set('scope', req.scope ?? req.challenge.scope ?? req.defaultScope);
   const what = `the token server ${realm.origin}`;
   const res = await boundedFetch({
     url: realm,

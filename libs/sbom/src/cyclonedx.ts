@@ -1,4 +1,4 @@
-import { spdxLicenseId } from './license-ids';
+import { spdxExpression, spdxLicenseId } from './license-ids';
 import type { ImageInventory, InventoryPackage } from './image-inventory';
 import { checkTimestamp, hashUuid, sbomJson } from './sbom-ids';
 
@@ -16,6 +16,10 @@ export const SbomProperty = {
   sourceVersion: 'patch-factory:deb:source-version',
   sourcePurl: 'patch-factory:deb:source-purl',
   licenseNote: 'patch-factory:deb:license-note',
+  /** An apk package's origin (`o:`), the aports package it was built from. */
+  apkOrigin: 'patch-factory:apk:origin',
+  apkOriginPurl: 'patch-factory:apk:origin-purl',
+  apkLicenseNote: 'patch-factory:apk:license-note',
   platform: 'patch-factory:oci:platform',
   manifestDigest: 'patch-factory:oci:manifest-digest',
   distro: 'patch-factory:distro',
@@ -25,9 +29,11 @@ type Property = { name: string; value: string };
 
 /**
  * A CycloneDX 1.6 JSON SBOM of one image platform: metadata.component is the image (type
- * container, version its digest, an oci purl), components its installed Debian packages
- * (sorted by purl) with deb purls, source package properties and licenses (an SPDX id when
- * the copyright file's short name is one, the name otherwise). The serial number comes from
+ * container, version its digest, an oci purl), components its installed packages (sorted by
+ * purl): Debian ones with deb purls, source package properties and licenses (an SPDX id when
+ * the copyright file's short name is one, the name otherwise); Alpine ones with apk purls,
+ * origin properties and their `L:` license (an SPDX id, an SPDX expression when it is one of
+ * SPDX ids, the name otherwise). The serial number comes from
  * the image digest and platform, the timestamp from `opts`: the same input gives the same bytes.
  */
 export function cycloneDxJson(inv: ImageInventory, opts: SbomOptions): string {
@@ -54,16 +60,19 @@ export function cycloneDxJson(inv: ImageInventory, opts: SbomOptions): string {
 }
 
 function component(p: InventoryPackage) {
-  const properties: Property[] = [
-    { name: SbomProperty.sourceName, value: p.source.name },
-    { name: SbomProperty.sourceVersion, value: p.source.version },
-    { name: SbomProperty.sourcePurl, value: p.sourcePurl },
-  ];
-  if (p.licenseNote) properties.push({ name: SbomProperty.licenseNote, value: p.licenseNote });
-  const licenses = p.licenses?.map((name) => {
-    const id = spdxLicenseId(name);
-    return { license: id === undefined ? { name } : { id } };
-  });
+  const properties: Property[] =
+    p.type === 'apk'
+      ? [
+          { name: SbomProperty.apkOrigin, value: p.source.name },
+          { name: SbomProperty.apkOriginPurl, value: p.sourcePurl },
+        ]
+      : [
+          { name: SbomProperty.sourceName, value: p.source.name },
+          { name: SbomProperty.sourceVersion, value: p.source.version },
+          { name: SbomProperty.sourcePurl, value: p.sourcePurl },
+        ];
+  if (p.licenseNote) properties.push({ name: p.type === 'apk' ? SbomProperty.apkLicenseNote : SbomProperty.licenseNote, value: p.licenseNote });
+  const licenses = p.type === 'apk' ? p.licenses?.slice(0, 1).map(apkLicense) : p.licenses?.map((name) => licenseChoice(name));
   return {
     type: 'library' as const,
     'bom-ref': p.purl,
@@ -73,6 +82,18 @@ function component(p: InventoryPackage) {
     purl: p.purl,
     properties,
   };
+}
+
+function licenseChoice(name: string): { license: { id: string } | { name: string } } {
+  const id = spdxLicenseId(name);
+  return { license: id === undefined ? { name } : { id } };
+}
+
+/** apk's `L:`: an SPDX id, else an expression when every operand is an SPDX id (CycloneDX: then the only entry), else a name. */
+function apkLicense(text: string): { license: { id: string } | { name: string } } | { expression: string } {
+  if (spdxLicenseId(text) !== undefined) return licenseChoice(text);
+  const { expression, refs } = spdxExpression(text);
+  return refs.size === 0 && / (AND|OR) /.test(expression) ? { expression } : { license: { name: text } };
 }
 
 function dedupe<T>(items: T[]): T[] {

@@ -16,8 +16,10 @@ export interface InstalledDeb {
 
 /** A status paragraph that lists no installed package, and why. */
 export interface SkippedStanza {
-  /** 1-based paragraph number in the status file. */
+  /** 1-based paragraph (record) number in the package database. */
   stanza: number;
+  /** The line it starts on (1-based), where the database format reports it (apk's). */
+  line?: number;
   package?: string;
   reason: string;
 }

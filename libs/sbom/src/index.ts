@@ -2,6 +2,7 @@ export * from './sbom-errors';
 export * from './deb822';
 export * from './image-files';
 export * from './dpkg-packages';
+export * from './apk-installed';
 export * from './os-release';
 export * from './copyright';
 export * from './license-ids';

@@ -23,7 +23,9 @@ export function parseOsRelease(text: string): Map<string, string> {
 /**
  * The distribution of an image from `etc/os-release` (or `usr/lib/os-release`): its ID
  * (`debian`, the purl namespace) and the distro qualifier `<ID>-<VERSION_ID>` (`debian-12`;
- * the ID alone without a VERSION_ID). Both undefined when neither file names a plain ID.
+ * the ID alone without a VERSION_ID). Alpine's point releases share one repository and one
+ * OSV ecosystem (`Alpine:v3.20`): its distro is the major.minor (VERSION_ID 3.20.3 → `alpine-3.20`).
+ * Both undefined when neither file names a plain ID.
  */
 export function imageOs(fs: ReadonlyMap<string, TarEntry>): { id?: string; distro?: string } {
   const file = imageFile(fs, 'etc/os-release') ?? imageFile(fs, 'usr/lib/os-release');
@@ -32,6 +34,8 @@ export function imageOs(fs: ReadonlyMap<string, TarEntry>): { id?: string; distr
   const id = fields.get('ID');
   const version = fields.get('VERSION_ID');
   if (id === undefined || !WORD.test(id)) return {};
+  const release = id === 'alpine' && version !== undefined ? /^(\d{1,3})\.(\d{1,3})(?:[._]|$)/.exec(version) : null;
+  if (release) return { id, distro: `alpine-${release[1] as string}.${release[2] as string}` };
   return { id, distro: version === undefined || !WORD.test(version) ? id : `${id}-${version}` };
 }
 

@@ -17,6 +17,11 @@ export function debPurl(vendor: string, name: string, version: string, q: { arch
   return `pkg:deb/${purlEncode(vendor)}/${purlEncode(name)}@${purlEncode(version)}${qualifiers(q)}`;
 }
 
+/** `pkg:apk/<vendor>/<name>@<version>?arch=<arch>&distro=<distro>` (purl-spec's apk type; the name lowercased, as it requires). */
+export function apkPurl(vendor: string, name: string, version: string, q: { arch?: string; distro?: string }): string {
+  return `pkg:apk/${purlEncode(vendor.toLowerCase())}/${purlEncode(name.toLowerCase())}@${purlEncode(version)}${qualifiers(q)}`;
+}
+
 /** `pkg:oci/<name>@<digest>?arch=<arch>`: name is the last segment of the repository, lowercased. */
 export function ociPurl(repository: string, digest: string, q: { arch?: string; repository_url?: string }): string {
   const name = (repository.split('/').pop() ?? repository).toLowerCase();

@@ -4,6 +4,10 @@ import { TerminalError } from '@patch-factory/contracts';
 export const SbomErrorCode = {
   /** `var/lib/dpkg/status` is malformed, too large, or lists a package twice. */
   statusInvalid: 'sbom-status-invalid',
+  /** `lib/apk/db/installed` is malformed, too large, or lists a package twice. */
+  apkDbInvalid: 'sbom-apk-db-invalid',
+  /** The image has both a dpkg and an apk database listing packages: which one is the image's is not clear. */
+  databaseConflict: 'sbom-database-conflict',
   /** The image description (name, digest, platform, timestamp) is not usable. */
   inputInvalid: 'sbom-input-invalid',
 } as const;

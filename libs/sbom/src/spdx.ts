@@ -14,10 +14,10 @@ const NOASSERTION = 'NOASSERTION';
 
 /**
  * An SPDX 2.3 JSON document of one image platform: the image as the described package
- * (purpose CONTAINER, an oci purl), each installed Debian package CONTAINed in it with a
- * PACKAGE-MANAGER purl, licenseConcluded NOASSERTION and licenseDeclared from its DEP-5
- * copyright file (Debian short names turned into SPDX ids, others into LicenseRef-s listed in
- * hasExtractedLicensingInfos). The namespace comes from the digest and platform, `created`
+ * (purpose CONTAINER, an oci purl), each installed package CONTAINed in it with a
+ * PACKAGE-MANAGER purl (deb or apk), licenseConcluded NOASSERTION and licenseDeclared from its
+ * DEP-5 copyright file (Debian) or apk's `L:` field (Alpine): Debian short names turned into
+ * SPDX ids, others into LicenseRef-s listed in hasExtractedLicensingInfos. The namespace comes from the digest and platform, `created`
  * from `opts.timestamp`: the same input gives the same bytes.
  */
 export function spdxJson(inv: ImageInventory, opts: SpdxOptions): string {
@@ -25,12 +25,12 @@ export function spdxJson(inv: ImageInventory, opts: SpdxOptions): string {
   const image = inv.image;
   const base = (opts.namespaceBase ?? 'https://patch-factory.invalid/spdx').replace(/\/+$/, '');
   const namespace = `${base}/${image.name}/${image.digest.slice('sha256:'.length)}/${image.platform.replaceAll('/', '-')}-${hashUuid(`spdx ${image.digest} ${image.platform}`)}`;
-  const extracted = new Map<string, string>();
+  const extracted = new Map<string, { name: string; from: 'deb' | 'apk' }>();
   const ids = new Set<string>(['SPDXRef-DOCUMENT', 'SPDXRef-Image']);
   const packages = [...inv.packages]
     .sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0))
     .map((p) => {
-      const id = uniqueId(`SPDXRef-Package-deb-${p.name}-${p.architecture}`, p.purl, ids);
+      const id = uniqueId(`SPDXRef-Package-${p.type}-${p.name}-${p.architecture}`, p.purl, ids);
       return { id, doc: spdxPackage(p, id, extracted) };
     });
   return sbomJson({
@@ -59,7 +59,11 @@ export function spdxJson(inv: ImageInventory, opts: SpdxOptions): string {
       ? {
           hasExtractedLicensingInfos: [...extracted.entries()]
             .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([licenseId, name]) => ({ licenseId, name, extractedText: `The license named "${name}" in a Debian machine-readable copyright file.` })),
+            .map(([licenseId, { name, from }]) => ({
+              licenseId,
+              name,
+              extractedText: from === 'apk' ? `The license named "${name}" in the L: field of apk's installed database.` : `The license named "${name}" in a Debian machine-readable copyright file.`,
+            })),
         }
       : {}),
     relationships: [
@@ -69,12 +73,12 @@ export function spdxJson(inv: ImageInventory, opts: SpdxOptions): string {
   });
 }
 
-function spdxPackage(p: InventoryPackage, id: string, extracted: Map<string, string>) {
+function spdxPackage(p: InventoryPackage, id: string, extracted: Map<string, { name: string; from: 'deb' | 'apk' }>) {
   let declared = NOASSERTION;
   if (p.licenses) {
     const parts = p.licenses.map((name) => {
       const { expression, refs } = spdxExpression(name);
-      for (const [ref, text] of refs) if (!extracted.has(ref)) extracted.set(ref, text);
+      for (const [ref, text] of refs) if (!extracted.has(ref)) extracted.set(ref, { name: text, from: p.type });
       return expression;
     });
     const unique = [...new Set(parts)];
@@ -86,7 +90,7 @@ function spdxPackage(p: InventoryPackage, id: string, extracted: Map<string, str
     versionInfo: p.version,
     downloadLocation: NOASSERTION,
     filesAnalyzed: false,
-    sourceInfo: `built from the Debian source package ${p.source.name} ${p.source.version}`,
+    sourceInfo: p.type === 'apk' ? `built from the Alpine origin package ${p.source.name} ${p.source.version}` : `built from the Debian source package ${p.source.name} ${p.source.version}`,
     licenseConcluded: NOASSERTION,
     licenseDeclared: declared,
     copyrightText: NOASSERTION,

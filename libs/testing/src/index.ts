@@ -11,3 +11,4 @@ export * from './apt-repo-fixture';
 export * from './oci-registry-fixture';
 export * from './debian-mirror-fixture';
 export * from './custom-apt-repo';
+export * from './registry-fault-proxy';

@@ -1,9 +1,9 @@
 // Test helpers: a real Debian docker-registry on 127.0.0.1 (infra/scripts/registry-start.sh),
 // a tiny image pushed with the Distribution API, and a token server for `auth: token`.
 // (Candidates for libs/testing once the registry is used beyond libs/oci and libs/sources.)
-import { createHash, createPrivateKey, randomUUID, sign } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,4 +172,73 @@ export function tokenAuthConfig(dir: string, tokens: TokenServer): string {
     ].join('\n'),
   );
   return path;
+}
+
+/** What writeTestLayout wrote. */
+export interface TestLayout {
+  dir: string;
+  /** Digest of the descriptor index.json lists (the index, or the only manifest). */
+  digest: string;
+  mediaType: string;
+  /** Digests of the platform manifests. */
+  manifests: string[];
+  /** Every config and layer blob. */
+  blobs: { digest: string; size: number }[];
+}
+
+/** Options of writeTestLayout. */
+export interface TestLayoutOptions {
+  /** `os/arch` of each platform manifest (default linux/amd64 and linux/arm64). */
+  platforms?: string[];
+  /** Layers per platform (default 2). */
+  layers?: number;
+  /** Bytes per layer (default 4096): random, so incompressible and unique to this layout. */
+  layerBytes?: number;
+  /** `org.opencontainers.image.ref.name` of the index.json entry (default `test`). */
+  refName?: string;
+  /** With one platform: point index.json at the manifest itself, not at an index (default false). */
+  single?: boolean;
+}
+
+/**
+ * Write an OCI image layout under `dir` (created): an image index of one manifest per platform,
+ * each with a config and random layers (any bytes are valid blobs; skopeo copies them as they are).
+ */
+export function writeTestLayout(dir: string, options: TestLayoutOptions = {}): TestLayout {
+  const blobDir = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobDir, { recursive: true });
+  const put = (bytes: Buffer): string => {
+    const digest = sha256(bytes);
+    writeFileSync(join(blobDir, digest.slice('sha256:'.length)), bytes);
+    return digest;
+  };
+  const blobs: TestLayout['blobs'] = [];
+  const manifests: { mediaType: string; digest: string; size: number; platform: { os: string; architecture: string } }[] = [];
+  for (const platform of options.platforms ?? ['linux/amd64', 'linux/arm64']) {
+    const [os = 'linux', architecture = 'amd64'] = platform.split('/');
+    const layers = Array.from({ length: options.layers ?? 2 }, () => {
+      const bytes = randomBytes(options.layerBytes ?? 4096);
+      const digest = put(bytes);
+      blobs.push({ digest, size: bytes.length });
+      return { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size: bytes.length };
+    });
+    const config = Buffer.from(JSON.stringify({ architecture, os, created: '2026-01-01T00:00:00Z', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }));
+    const configDigest = put(config);
+    blobs.push({ digest: configDigest, size: config.length });
+    const manifest = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length }, layers }),
+    );
+    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: put(manifest), size: manifest.length, platform: { os, architecture } });
+  }
+  const single = options.single === true && manifests.length === 1 ? manifests[0] : undefined;
+  let top: { mediaType: string; digest: string; size: number };
+  if (single) {
+    top = { mediaType: single.mediaType, digest: single.digest, size: single.size };
+  } else {
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+    top = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: put(index), size: index.length };
+  }
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': options.refName ?? 'test' } }] }));
+  return { dir, digest: top.digest, mediaType: top.mediaType, manifests: manifests.map((m) => m.digest), blobs };
 }

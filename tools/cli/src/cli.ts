@@ -13,6 +13,9 @@ import { buildCommand } from './build-command';
 import { sbomCommand } from './sbom-command';
 import { testCommand } from './test-command';
 import { scanCommand } from './scan-command';
+import { publishCommand } from './publish-command';
+import { signCommand } from './sign-command';
+import { verifyCommand } from './verify-command';
 import { runsCommand } from './runs-command';
 import { safeText } from './terminal-text';
 import { triggerCommand } from './trigger-command';
@@ -32,6 +35,9 @@ export const COMMANDS: readonly Command[] = [
   sbomCommand,
   testCommand,
   scanCommand,
+  publishCommand,
+  signCommand,
+  verifyCommand,
   debianCompareVersionsCommand,
 ];
 

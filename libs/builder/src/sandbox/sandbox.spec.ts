@@ -1,5 +1,5 @@
 import { PipelineError } from '@patch-factory/contracts';
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,23 @@ describe.each(kinds.length > 0 ? kinds : (['none'] as const))('runSandboxStep (%
     expect(output).toContain('scratch\n/work/dir\n');
     expect(readFileSync(join(dir.root, 'made.txt'), 'utf8')).toBe('made\n');
     expect(lstatSync(join(dir.root, 'work/dir')).isDirectory()).toBe(true);
+  });
+
+  it('cannot read the signing key: the host files, PF_SIGNING_KEY among them, are not in the sandbox', async () => {
+    const keyDir = join(tmpdir(), `pf-signing-key-${process.pid}`);
+    const keyPath = join(keyDir, 'cosign.key');
+    mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+    writeFileSync(keyPath, '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
+    process.env['PF_SIGNING_KEY'] = `file://${keyPath}`;
+    try {
+      await expectRejection(run(`echo "[$PF_SIGNING_KEY]"; cat ${keyPath}`), 'build-step-failed', 'failed with exit code 1');
+      expect(output).toContain('[]');
+      expect(output).toMatch(/No such file or directory/);
+      expect(output).not.toContain('not-a-real-key');
+    } finally {
+      delete process.env['PF_SIGNING_KEY'];
+      rmSync(keyDir, { recursive: true, force: true });
+    }
   });
 
   it('passes the script as one argument, never through another shell', async () => {

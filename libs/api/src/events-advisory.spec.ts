@@ -1,0 +1,151 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Module, type INestApplication } from '@nestjs/common';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
+import Ajv from 'ajv';
+import { ConfigModule, loadConfig } from '@patch-factory/config';
+import { JOB_NAMES, type OsvAdvisory } from '@patch-factory/contracts';
+import { QueueModule, type JobOptionsTable, type JobPolicy } from '@patch-factory/queue';
+import { AdvisoryRepository, StoreModule } from '@patch-factory/store';
+import { TelemetryModule } from '@patch-factory/telemetry';
+import { ApiClient, dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
+import { Redis } from 'ioredis';
+import { ApiErrorFilter } from './api-error.filter';
+import { EventsController } from './events.controller';
+import { openApiDocument } from './openapi.document';
+
+// POST /events/advisory in process (the events controller on the real store and queues of a
+// test prefix): the OSV document is stored for the scan stage, newest `modified` wins, and
+// a malformed body stores nothing. Each answer is checked against the OpenAPI document.
+
+const policy: JobPolicy = {
+  attempts: 1,
+  backoff: { type: 'fixed', delayMs: 100 },
+  keepCompleted: { ageSeconds: 60, count: 10 },
+  keepFailed: { ageSeconds: 60, count: 10 },
+  lockDurationMs: 30_000,
+  maxStalledCount: 1,
+};
+const JOB_OPTIONS = Object.fromEntries(JOB_NAMES.map((n) => [n, policy])) as JobOptionsTable;
+
+const prefix = testPrefix();
+let app: INestApplication;
+let api: ApiClient;
+let redis: Redis;
+let advisories: AdvisoryRepository;
+
+beforeAll(async () => {
+  @Module({
+    imports: [
+      ConfigModule.forRoot(loadConfig({ PF_PREFIX: prefix, PF_REDIS_URL: sharedRedisUrl() })),
+      TelemetryModule.forRoot({ service: 'api-test', logLevel: 'silent' }),
+      StoreModule.forRoot(),
+      QueueModule.forRoot({ service: 'api-test', owns: [], jobOptions: JOB_OPTIONS, profile: 'producer' }),
+    ],
+    controllers: [EventsController],
+    providers: [{ provide: APP_FILTER, useClass: ApiErrorFilter }],
+  })
+  class EventsTestModule {}
+  app = await NestFactory.create(EventsTestModule, { logger: false, abortOnError: false });
+  await app.listen(0, '127.0.0.1');
+  const address = (app.getHttpServer() as Server).address() as AddressInfo;
+  api = ApiClient.onPort(address.port);
+  redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: 1 });
+  advisories = new AdvisoryRepository(redis, prefix);
+});
+
+afterAll(async () => {
+  await app?.close();
+  redis?.disconnect();
+  await dropPrefix(sharedRedisUrl(), prefix);
+});
+
+/** The 202 and 400 answers of postAdvisory in the OpenAPI document, as validators. */
+const doc = openApiDocument('test') as {
+  paths: Record<string, { post: { responses: Record<string, { content: { 'application/json': { schema: object } } }> } }>;
+  components: { schemas: Record<string, object> };
+};
+const ajv = new Ajv({ strict: false, allErrors: true });
+ajv.addSchema({ $id: 'doc', components: doc.components });
+const responses = doc.paths['/events/advisory']?.post.responses ?? {};
+const validatorOf = (status: string) => {
+  const schema = JSON.parse(JSON.stringify(responses[status]?.content['application/json'].schema).replaceAll('"#/components', '"doc#/components')) as object;
+  return ajv.compile(schema);
+};
+const answers = { '202': validatorOf('202'), '400': validatorOf('400') };
+function documented(status: number, body: unknown): void {
+  const validate = answers[String(status) as keyof typeof answers];
+  expect(validate).toBeDefined();
+  if (!validate(body)) throw new Error(`answer ${status} does not match the OpenAPI document: ${JSON.stringify(validate.errors)}`);
+}
+
+const osv = (modified: string, fixed = '3.3.2-r0'): OsvAdvisory => ({
+  id: `ALPINE-CVE-2099-${Math.floor(Math.random() * 1e6)}`,
+  aliases: ['CVE-2099-0001'],
+  modified,
+  published: '2099-01-01T00:00:00Z',
+  affected: [{ package: { ecosystem: 'Alpine:v3.20', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+});
+
+async function storedDocuments(): Promise<OsvAdvisory[]> {
+  const out: OsvAdvisory[] = [];
+  for await (const d of advisories.documents()) out.push(d);
+  return out;
+}
+
+type Answer = { advisory: string; stored: boolean; events: { eventId: string; duplicate: boolean }[] };
+
+describe('POST /events/advisory', () => {
+  it('stores the OSV document for the scan stage, before planning its events', async () => {
+    const advisory = osv('2099-02-01T00:00:00Z');
+    const res = await api.request<Answer>('POST', '/events/advisory', advisory);
+    expect(res.status).toBe(202);
+    documented(res.status, res.body);
+    expect(res.body).toMatchObject({ advisory: advisory.id, stored: true });
+    expect(res.body.events).toHaveLength(1);
+    const stored = (await storedDocuments()).find((d) => d.id === advisory.id);
+    expect(stored).toMatchObject({ id: advisory.id, modified: advisory.modified, affected: advisory.affected });
+  });
+
+  it('keeps the newest document: an older (or equal) modified is not stored, a newer one replaces it', async () => {
+    const newer = osv('2099-03-01T00:00:00Z', '3.3.2-r1');
+    expect((await api.request<Answer>('POST', '/events/advisory', newer)).body.stored).toBe(true);
+
+    const older = { ...newer, modified: '2099-02-01T00:00:00Z', affected: osv('x', '3.3.2-r0').affected };
+    const res = await api.request<Answer>('POST', '/events/advisory', older);
+    expect(res.status).toBe(202);
+    documented(res.status, res.body);
+    expect(res.body.stored).toBe(false);
+    expect((await api.request<Answer>('POST', '/events/advisory', newer)).body.stored).toBe(false);
+    const kept = (await storedDocuments()).filter((d) => d.id === newer.id);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ modified: newer.modified, affected: newer.affected });
+
+    const newest = { ...newer, modified: '2099-04-01T00:00:00Z', affected: osv('x', '3.3.2-r2').affected };
+    expect((await api.request<Answer>('POST', '/events/advisory', newest)).body.stored).toBe(true);
+    expect((await storedDocuments()).find((d) => d.id === newer.id)).toMatchObject({ modified: newest.modified });
+  });
+
+  it.each([
+    ['no id', (a: OsvAdvisory) => ({ ...a, id: undefined }), /^body: id: /],
+    ['a bad fixed version type', (a: OsvAdvisory) => ({ ...a, affected: [{ ...a.affected[0], ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: 7 }] }] }] }), /^body: affected\.0\.ranges\.0\.events\.0\.fixed: /],
+    ['a modified that is no date', (a: OsvAdvisory) => ({ ...a, modified: 'yesterday' }), /^body: modified: "yesterday" is not an RFC 3339 date/],
+  ])('refuses an advisory with %s with a located 400 and stores nothing', async (_what, spoil, message) => {
+    const before = (await storedDocuments()).length;
+    const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/advisory', spoil(osv('2099-05-01T00:00:00Z')));
+    expect(res.status).toBe(400);
+    documented(res.status, res.body);
+    expect(res.body.error.code).toBe('invalid-request');
+    expect(res.body.error.message).toMatch(message);
+    expect(await storedDocuments()).toHaveLength(before);
+  });
+
+  it('refuses a body that is not JSON with 400 and stores nothing', async () => {
+    const before = (await storedDocuments()).length;
+    const res = await api.request<{ error: { code: string } }>('POST', '/events/advisory', undefined, '{"id": "X-1", "modified": ');
+    expect(res.status).toBe(400);
+    documented(res.status, res.body);
+    expect(await storedDocuments()).toHaveLength(before);
+  });
+});

@@ -1,0 +1,71 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { PipelineRun } from '@patch-factory/contracts';
+import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
+
+/** What the sign and publish stages take from a run's earlier stages. */
+export interface RunOutputs {
+  /** The OCI image layout (`build.layout`) and its index digest (`build.digest`). */
+  layout: string;
+  digest: string;
+  /** `packages.json` of the build (`build.packages`). */
+  packages: string;
+  /** The catalog commit the definition was read at (`build.commit`), when recorded. */
+  commit?: string;
+  /** The patch branch, when the run patched. */
+  branch?: string;
+  /** Per platform, in the image index's order (`scan.sbom.cyclonedx`, `scan.sbom.spdx`). */
+  sboms: { cyclonedx: string[]; spdx: string[] };
+  vex?: string;
+  testReport?: string;
+  scanReport?: string;
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
+const artifact = (run: PipelineRun, stage: string, key: string): string | undefined => run.stages.find((s) => s.stage === stage)?.artifacts[key];
+const list = (value: string | undefined): string[] => (value ? value.split(',').filter(Boolean) : []);
+
+/**
+ * The outputs of the build, test and scan stages of `run`. A run without its image fails with
+ * `publish-input-missing`, naming what is missing; test and scan outputs are optional (a run
+ * may start at build), and each attestation is made only for what exists.
+ */
+export function runOutputs(run: PipelineRun | undefined, runId: string, stage: string): RunOutputs {
+  const missing = (why: string) => publishingTerminal(PublishingErrorCode.inputMissing, `the ${stage} stage of run ${runId} needs ${why}; run the build stage first (from: build)`);
+  if (!run) throw missing('the run, which is not stored');
+  const layout = artifact(run, 'build', 'build.layout');
+  const digest = artifact(run, 'build', 'build.digest');
+  const packages = artifact(run, 'build', 'build.packages');
+  if (!layout || !digest || !packages) throw missing('the image its build stage made (build.layout, build.digest, build.packages)');
+  if (!DIGEST.test(digest)) throw missing(`a build.digest of sha256:<64 hex>, not "${digest.slice(0, 80)}"`);
+  const commit = artifact(run, 'build', 'build.commit');
+  const branch = artifact(run, 'patch', 'patch.branch');
+  const vex = artifact(run, 'scan', 'scan.vex');
+  const testReport = artifact(run, 'test', 'test.report');
+  const scanReport = artifact(run, 'scan', 'scan.report');
+  return {
+    layout,
+    digest,
+    packages,
+    sboms: { cyclonedx: list(artifact(run, 'scan', 'scan.sbom.cyclonedx')), spdx: list(artifact(run, 'scan', 'scan.sbom.spdx')) },
+    ...(commit ? { commit } : {}),
+    ...(branch ? { branch } : {}),
+    ...(vex ? { vex } : {}),
+    ...(testReport ? { testReport } : {}),
+    ...(scanReport ? { scanReport } : {}),
+  };
+}
+
+/** A JSON document a stage wrote (bounded), or a located `publish-input-invalid`. */
+export async function readJsonDocument(path: string, what: string): Promise<unknown> {
+  const size = (await stat(path).catch(() => undefined))?.size;
+  if (size === undefined) throw publishingTerminal(PublishingErrorCode.inputMissing, `${what} ${path} does not exist`);
+  if (size > MAX_DOCUMENT_BYTES) throw publishingTerminal(PublishingErrorCode.inputInvalid, `${what} ${path} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw publishingTerminal(PublishingErrorCode.inputInvalid, `${what} ${path} is not JSON: ${(error as Error).message.slice(0, 200)}`);
+  }
+}

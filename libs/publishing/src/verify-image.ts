@@ -1,0 +1,93 @@
+import { parseManifest, type RegistryWriter } from '@patch-factory/oci';
+import {
+  COSIGN_SIGNATURE_ANNOTATION,
+  PREDICATE_TYPE_ANNOTATION,
+  SIGSTORE_BUNDLE_MEDIA_TYPE,
+  attestationTag,
+  signatureTag,
+  verifyAttestation,
+  verifyBundle,
+  verifySimpleSigning,
+  type PublicKeyInfo,
+} from '@patch-factory/signing';
+import { existingManifest } from './existing-manifest';
+
+/** One thing checked, and its outcome. */
+export interface VerifyCheck {
+  kind: 'signature' | 'attestation' | 'bundle';
+  /** What it is about (`simple signing`, a predicate type, a referrer digest). */
+  what: string;
+  ok: boolean;
+  message: string;
+}
+
+/** What verifyImage found: ok only when there is a signature and every check passed. */
+export interface ImageVerification {
+  repository: string;
+  digest: string;
+  ok: boolean;
+  checks: VerifyCheck[];
+}
+
+const MAX_EVIDENCE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Verifies an image in `repo` the way a consumer would, with nothing but the public key: every
+ * cosign signature (`sha256-<hex>.sig`: the signature over the payload, and that the payload
+ * names this digest), every attestation (`.att`: the DSSE signature, and that every subject is
+ * this digest), and every Sigstore bundle among its referrers (with @sigstore/verify). An image
+ * with no signature does not verify.
+ */
+export async function verifyImage(client: RegistryWriter, repo: string, digest: string, key: PublicKeyInfo, signal?: AbortSignal): Promise<ImageVerification> {
+  const checks: VerifyCheck[] = [];
+  const payloads: Buffer[] = [];
+  const layersOf = async (tag: string) => {
+    const bytes = await existingManifest(client, repo, tag, signal);
+    return bytes ? parseManifest(bytes, undefined, `${repo}:${tag}`).blobs.filter((b) => b.mediaType !== 'application/vnd.oci.image.config.v1+json') : [];
+  };
+  const blob = (d: string, size: number) => client.getBlob(repo, d, { maxBytes: Math.min(Math.max(size, 1), MAX_EVIDENCE_BYTES), ...(signal ? { signal } : {}) });
+
+  for (const layer of await layersOf(signatureTag(digest))) {
+    const payload = await blob(layer.digest, layer.size);
+    const signature = layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION] ?? '';
+    const result = verifySimpleSigning({ payload, signature, publicKey: key, imageDigest: digest });
+    if (result.ok) payloads.push(payload);
+    checks.push({ kind: 'signature', what: 'cosign simple signing', ok: result.ok, message: result.ok ? `signed by ${key.keyId.slice(0, 16)}… for ${result.value.critical.identity['docker-reference']}` : result.message });
+  }
+  if (!checks.some((c) => c.kind === 'signature')) checks.push({ kind: 'signature', what: 'cosign simple signing', ok: false, message: `no signature: ${repo} has no ${signatureTag(digest)}` });
+
+  for (const layer of await layersOf(attestationTag(digest))) {
+    const envelope = JSON.parse((await blob(layer.digest, layer.size)).toString('utf8')) as unknown;
+    const result = verifyAttestation(envelope, key, digest);
+    const what = layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? 'attestation';
+    const declared = result.ok && result.value.predicateType !== what ? ` (the layer says ${what})` : '';
+    checks.push({ kind: 'attestation', what: result.ok ? result.value.predicateType : what, ok: result.ok && declared === '', message: result.ok ? `subject ${digest}${declared}` : result.message });
+  }
+
+  for (const referrer of (await client.listReferrers(repo, digest, undefined, signal)).manifests) {
+    if (referrer.artifactType !== SIGSTORE_BUNDLE_MEDIA_TYPE) continue;
+    const pulled = await client.getManifest(repo, referrer.digest, signal);
+    const layer = parseManifest(pulled.bytes, pulled.mediaType, `${repo}@${referrer.digest}`).blobs.find((b) => b.mediaType === SIGSTORE_BUNDLE_MEDIA_TYPE);
+    if (!layer) {
+      checks.push({ kind: 'bundle', what: referrer.digest, ok: false, message: 'the referrer holds no bundle layer' });
+      continue;
+    }
+    const bundleJson = JSON.parse((await blob(layer.digest, layer.size)).toString('utf8')) as { dsseEnvelope?: unknown };
+    const result = bundleJson.dsseEnvelope !== undefined ? verifyBundle(bundleJson, [key]) : verifyWithAnyPayload(bundleJson, key, payloads);
+    const subject = result.ok && bundleJson.dsseEnvelope !== undefined ? verifyAttestation(bundleJson.dsseEnvelope, key, digest) : undefined;
+    const ok = result.ok && (subject === undefined || subject.ok);
+    const what = subject?.ok ? `${subject.value.predicateType} bundle` : `bundle ${referrer.digest.slice(0, 19)}…`;
+    checks.push({ kind: 'bundle', what, ok, message: !result.ok ? result.message : subject && !subject.ok ? subject.message : 'verified with @sigstore/verify' });
+  }
+  return { repository: repo, digest, ok: checks.every((c) => c.ok), checks };
+}
+
+/** A message-signature bundle signs a simple-signing payload: it verifies when one of the verified payloads is what it signed. */
+function verifyWithAnyPayload(bundleJson: unknown, key: PublicKeyInfo, payloads: readonly Buffer[]): ReturnType<typeof verifyBundle> {
+  let last: ReturnType<typeof verifyBundle> = { ok: false, reason: 'bad-signature', message: 'no verified signature payload to check the message-signature bundle against' };
+  for (const payload of payloads) {
+    last = verifyBundle(bundleJson, [key], payload);
+    if (last.ok) return last;
+  }
+  return last;
+}

@@ -1,0 +1,108 @@
+import type { BundleWithDsseEnvelope, BundleWithMessageSignature } from '@sigstore/bundle';
+import { attestationLayer, attestationManifest } from './attest/attestation-manifest';
+import type { DsseEnvelope } from './attest/dsse';
+import type { InTotoStatement } from './attest/in-toto-statement';
+import { bundleReferrer, type ImageDescriptor, type ReferrerArtifact } from './bundle/referrer-manifest';
+import { attestationBundle, messageSignatureBundle, type BundleArtifact } from './bundle/sigstore-bundles';
+import type { CosignManifestArtifact } from './cosign/cosign-manifest';
+import { signatureLayer, signatureManifest } from './cosign/signature-manifest';
+import { simpleSigningPayload } from './cosign/simple-signing';
+import { checkImageDigest, digestHex } from './digest';
+import { loadPublicKey } from './keys/p256-key';
+import type { SigningKey } from './keys/signing-key';
+import { signingError, SigningErrorCode } from './signing-error-code';
+
+/** What {@link signImage} makes: everything the publisher pushes for the signature. */
+export interface ImageSignature {
+  /** The simple-signing payload bytes. */
+  payload: Buffer;
+  /** base64 DER signature over `payload` (the same one in the `.sig` layer and in the bundle). */
+  signature: string;
+  /** The message-signature bundle v0.3. */
+  bundle: BundleArtifact<BundleWithMessageSignature>;
+  /** The `.sig` manifest (tag `sha256-<hex>.sig`), merged with `existingSignatureManifest`. */
+  sigManifest: CosignManifestArtifact;
+  /** The OCI 1.1 referrer carrying the bundle. */
+  referrer: ReferrerArtifact;
+}
+
+/** Input of {@link signImage}. */
+export interface SignImageInput {
+  key: SigningKey;
+  image: ImageDescriptor;
+  /** The image's current `.sig` manifest, if the registry has one (bytes or parsed JSON). */
+  existingSignatureManifest?: unknown;
+  /** Recorded as `org.opencontainers.image.created` on the referrer when given. */
+  createdAt?: Date | string;
+}
+
+/** Signs an image the cosign way (simple signing) and as a Sigstore bundle, with one signature. */
+export async function signImage(input: SignImageInput): Promise<ImageSignature> {
+  const digest = checkImageDigest(input.image.digest, `sign ${input.image.name}`);
+  const payload = simpleSigningPayload(input.image.name, digest);
+  const bundle = await messageSignatureBundle(input.key, payload);
+  const signature = bundle.signature.toString('base64');
+  const sigManifest = signatureManifest(digest, [signatureLayer(payload, signature)], {
+    ...(input.existingSignatureManifest !== undefined ? { existing: input.existingSignatureManifest } : {}),
+    samePayloadKey: loadPublicKey(input.key.publicKeyPem, `key ${input.key.keyId}`),
+  });
+  const referrer = bundleReferrer({ bundleBytes: bundle.bytes, subject: input.image, content: 'message-signature', ...(input.createdAt !== undefined ? { createdAt: input.createdAt } : {}) });
+  return { payload, signature, bundle: { bundle: bundle.bundle, bytes: bundle.bytes }, sigManifest, referrer };
+}
+
+/** One signed attestation: the statement, its DSSE envelope (`.att` layer) and its bundle + referrer. */
+export interface ImageAttestation {
+  predicateType: string;
+  statement: InTotoStatement<object>;
+  envelope: DsseEnvelope;
+  /** The envelope's JSON: the `.att` layer blob. */
+  envelopeBytes: Buffer;
+  bundle: BundleArtifact<BundleWithDsseEnvelope>;
+  referrer: ReferrerArtifact;
+}
+
+/** What {@link attestImage} makes. */
+export interface ImageAttestations {
+  attestations: ImageAttestation[];
+  /** The `.att` manifest (tag `sha256-<hex>.att`), merged with `existingAttestationManifest`. */
+  attManifest: CosignManifestArtifact;
+}
+
+/** Input of {@link attestImage}. */
+export interface AttestImageInput {
+  key: SigningKey;
+  image: ImageDescriptor;
+  /** From buildAttestations(); every subject must be the image. */
+  statements: readonly InTotoStatement<object>[];
+  existingAttestationManifest?: unknown;
+  createdAt?: Date | string;
+}
+
+/** Signs each statement once (DSSE over its PAE) and packages it both as a cosign `.att` layer and a Sigstore bundle referrer. */
+export async function attestImage(input: AttestImageInput): Promise<ImageAttestations> {
+  const digest = checkImageDigest(input.image.digest, `attest ${input.image.name}`);
+  for (const s of input.statements) {
+    if (s.subject.length === 0 || s.subject.some((sub) => sub.digest.sha256 !== digestHex(digest))) {
+      throw signingError(SigningErrorCode.inputInvalid, `attest ${input.image.name}`, `the ${s.predicateType} statement is not about ${digest}`);
+    }
+  }
+  const attestations = await Promise.all(
+    input.statements.map(async (statement): Promise<ImageAttestation> => {
+      const signed = await attestationBundle(input.key, statement);
+      const referrer = bundleReferrer({
+        bundleBytes: signed.bytes,
+        subject: input.image,
+        content: 'dsse-envelope',
+        predicateType: statement.predicateType,
+        ...(input.createdAt !== undefined ? { createdAt: input.createdAt } : {}),
+      });
+      return { predicateType: statement.predicateType, statement, envelope: signed.envelope, envelopeBytes: signed.envelopeBytes, bundle: { bundle: signed.bundle, bytes: signed.bytes }, referrer };
+    }),
+  );
+  const attManifest = attestationManifest(
+    digest,
+    attestations.map((a) => attestationLayer(a.envelope, a.predicateType, a.envelopeBytes)),
+    input.existingAttestationManifest,
+  );
+  return { attestations, attManifest };
+}
