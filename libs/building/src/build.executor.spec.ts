@@ -63,7 +63,10 @@ describe('the build stage builds the run’s definition from the catalog', () =>
     const dir = join(stage.outRoot, run.id);
     const digest = a['build.digest'] as string;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(a).toEqual({ 'build.digest': digest, 'build.layout': join(dir, 'image'), 'build.log': join(dir, 'build.log'), 'build.packages': join(dir, 'packages.json') });
+    const commit = origin.head('main') as string;
+    expect(a).toEqual({ 'build.digest': digest, 'build.layout': join(dir, 'image'), 'build.log': join(dir, 'build.log'), 'build.packages': join(dir, 'packages.json'), 'build.commit': commit });
+    // Where the definition came from, for the provenance the sign stage makes.
+    expect(JSON.parse(readFileSync(join(dir, 'source.json'), 'utf8'))).toEqual({ definition: STATIC_DEFINITION, repository: origin.dir, commit });
     mainDigest = digest;
 
     // The layout: index.json points at the image index whose digest the stage recorded, and that blob is whole.
@@ -121,6 +124,9 @@ describe('the build stage builds the run’s definition from the catalog', () =>
     const a = stageOf(run, 'build')?.artifacts ?? {};
     expect(a['build.digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(a['build.digest']).not.toBe(mainDigest);
+    // The commit is the branch's, not main's.
+    expect(a['build.commit']).toBe(origin.head(BRANCH));
+    expect(a['build.commit']).not.toBe(origin.head('main'));
     const packages = readPackages(a['build.packages']);
     expect(packages.platforms.map((p) => p.platform)).toEqual(PLATFORMS);
     for (const p of packages.platforms) expect(p.packages.map((pkg) => pkg.name).sort()).toEqual(STATIC_PACKAGES.filter((n) => n !== 'netbase'));

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OsvAdvisorySchema, type PipelineRun } from '@patch-factory/contracts';
 import type { CtrfReport } from '@patch-factory/imagetest';
-import { AdvisoryRepository } from '@patch-factory/store';
+import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
 import { BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
 import { STATIC_DEFINITION, createStaticCatalog, exampleText, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage-fixture.test';
 import type { ScanReport } from './scan-report';
@@ -34,6 +34,7 @@ describe('the test and scan stages check the built image against the catalog’s
   let mirror: StaticMirror;
   let stage: CheckStage;
   let tzdata: string;
+  let bothCves: { runId: string; report: string; digest: string } | undefined;
 
   beforeAll(async () => {
     origin = createStaticCatalog();
@@ -184,7 +185,7 @@ describe('the test and scan stages check the built image against the catalog’s
     const b = stageOf(again, 'scan')?.artifacts ?? {};
     expect([b['scan.findings'], b['scan.new'], b['scan.fixed']]).toEqual(['2', '0', '0']);
     const report = readJson<ScanReport>(b['scan.report']);
-    expect(report.diff).toEqual({ previousRunId: relaxed.id, fixed: [], new: [], packagesChanged: [] });
+    expect(report.diff).toEqual({ previousRunId: relaxed.id, against: { kind: 'last-passing-scan', runId: relaxed.id }, fixed: [], new: [], packagesChanged: [] });
   });
 
   it('matches the advisories of the store too (the watcher’s feeds), not only PF_ADVISORY_DIR', async () => {
@@ -196,12 +197,30 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(run.error?.message).toContain(`${STORED_CVE} (critical) in tzdata ${tzdata}, fixed in ${tzdata}+pf2`);
     expect(run.error?.message).toMatch(/1 new fixable vulnerability since run run_[0-9A-Z]{26}/);
     const report = readJson<ScanReport>(join(stage.outRoot, run.id, 'scan-report.json'));
+    bothCves = { runId: run.id, report: join(stage.outRoot, run.id, 'scan-report.json'), digest: report.digest };
     expect(report.advisories).toMatchObject({ files: ['osv-tzdata.json'], stored: 1 });
     expect(report.diff.new.map((f) => [f.id, f.package])).toEqual([[STORED_CVE, 'tzdata']]);
     expect(report.findings.filter((f) => f.id === STORED_CVE).map((f) => [f.platform, f.severity, f.fixable])).toEqual([
       ['linux/amd64', 'critical', true],
       ['linux/arm64', 'critical', true],
     ]);
+  });
+
+  it('compares with the image last published from the definition once there is one: what it fixed, and nothing new', async () => {
+    // Published (promoted): the image whose scan found both CVEs. The advisory of PF_ADVISORY_DIR is withdrawn.
+    const published = bothCves as { runId: string; report: string; digest: string };
+    await new ReleaseRepository(fx.redis, fx.prefix).recordPublished(STATIC_DEFINITION, { digest: published.digest, runId: published.runId, scanReport: published.report, at: Date.now() });
+    rmSync(join(stage.advisoryDir, 'osv-tzdata.json'));
+    const run = await runTo(STATIC_DEFINITION);
+    // The stored critical CVE is no longer new: the published image has it too.
+    expect(run.error).toBeUndefined();
+    expect(run.state).toBe('succeeded');
+    const a = stageOf(run, 'scan')?.artifacts ?? {};
+    expect([a['scan.findings'], a['scan.new'], a['scan.fixed']]).toEqual(['2', '0', '1']);
+    const report = readJson<ScanReport>(a['scan.report']);
+    expect(report.diff.against).toEqual({ kind: 'published', runId: published.runId, digest: published.digest });
+    expect(report.diff.fixed.map((f) => [f.id, f.package])).toEqual([[CVE, 'tzdata']]);
+    expect(report.diff.new).toEqual([]);
   });
 });
 

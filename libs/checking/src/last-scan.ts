@@ -40,15 +40,7 @@ export class LastScanIndex {
   async previous(definition: string, runId: string): Promise<(ComparableReport & { runId: string; path: string }) | undefined> {
     const e = await this.entry(definition);
     if (e === undefined || e.runId >= runId) return undefined;
-    const text = await readFile(e.report, 'utf8').catch(() => undefined);
-    if (text === undefined) return undefined;
-    try {
-      const r = JSON.parse(text) as Partial<ComparableReport>;
-      if (!Array.isArray(r.findings) || !Array.isArray(r.platforms)) return undefined;
-      return { findings: r.findings, platforms: r.platforms, runId: e.runId, path: e.report };
-    } catch {
-      return undefined;
-    }
+    return readComparableReport(e.report, e.runId);
   }
 
   /** Records `runId`'s report unless a newer run is recorded already (written whole: temp file + rename). */
@@ -60,5 +52,18 @@ export class LastScanIndex {
     const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
     await writeFile(tmp, `${JSON.stringify(entry)}\n`);
     await rename(tmp, path);
+  }
+}
+
+/** The findings and platforms of the scan report at `path` (of run `runId`); undefined when it cannot be read. */
+export async function readComparableReport(path: string, runId: string): Promise<(ComparableReport & { runId: string; path: string }) | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<ComparableReport>;
+    if (!Array.isArray(r.findings) || !Array.isArray(r.platforms)) return undefined;
+    return { findings: r.findings, platforms: r.platforms, runId, path };
+  } catch {
+    return undefined;
   }
 }

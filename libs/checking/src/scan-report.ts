@@ -24,6 +24,11 @@ export interface PackageChange {
 export interface ScanDiff {
   /** The run whose report this one is compared with; absent when there was none. */
   previousRunId?: string;
+  /**
+   * What that run was: the image last `published` (promoted) from the definition — the digest
+   * consumers have now — or, before anything was published, the `last-passing-scan`.
+   */
+  against?: { kind: 'published' | 'last-passing-scan'; runId: string; digest?: string };
   /** In the previous report, not in this one. */
   fixed: FindingRef[];
   /** In this report, not in the previous one (everything, when there is no previous one). */
@@ -91,7 +96,7 @@ function packageVersions(report: ComparableReport): Map<string, string> {
 }
 
 /** What changed from `previous` to `current` (no previous: every finding is new, no package changed). */
-export function diffScans(current: ComparableReport, previous?: ComparableReport & { runId?: string }): ScanDiff {
+export function diffScans(current: ComparableReport, previous?: ComparableReport & { runId?: string; against?: ScanDiff['against'] }): ScanDiff {
   const now = findingRefs(current.findings);
   if (previous === undefined) return { fixed: [], new: now, packagesChanged: [] };
   const before = findingRefs(previous.findings);
@@ -107,6 +112,7 @@ export function diffScans(current: ComparableReport, previous?: ComparableReport
   }
   return {
     ...(previous.runId === undefined ? {} : { previousRunId: previous.runId }),
+    ...(previous.against === undefined ? {} : { against: previous.against }),
     fixed: before.filter((f) => !nowKeys.has(key(f))),
     new: now.filter((f) => !beforeKeys.has(key(f))),
     packagesChanged,

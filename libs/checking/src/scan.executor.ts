@@ -5,7 +5,7 @@ import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
 import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
-import { AdvisoryRepository } from '@patch-factory/store';
+import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
 import { emitImageVex, type Finding } from '@patch-factory/vuln';
 import { loadAdvisories } from './advisories';
 import { buildInputOf } from './build-input';
@@ -14,9 +14,9 @@ import { readCatalogVex } from './catalog-vex';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 import { readGates } from './gates-read';
 import { evaluateSbom, evaluateVulnerabilities } from './gates';
-import { LastScanIndex } from './last-scan';
+import { LastScanIndex, readComparableReport } from './last-scan';
 import { scanPlatform, type PlatformScan } from './scan-platform';
-import { countFindings, diffScans, type ScanReport } from './scan-report';
+import { countFindings, diffScans, type ComparableReport, type ScanDiff, type ScanReport } from './scan-report';
 
 const MAX_REASONS = 10;
 const DEFAULT_DISTRO = 'debian-12';
@@ -26,8 +26,9 @@ const DEFAULT_DISTRO = 'debian-12';
  * `<PF_BUILD_OUT_DIR>/<runId>/sbom/`), a vulnerability scan against the advisories of
  * PF_ADVISORY_DIR and those of the store (AdvisoryRepository: the watcher's feeds) with the catalog's VEX statements applied (`.patch-factory/vex/`, see
  * readCatalogVex), and the image's OpenVEX document (`vex.json`). The scan report
- * (`scan-report.json`: findings, suppressed, counts, diff) compares with the definition's last
- * scan that passed (LastScanIndex). Gates (`.patch-factory/gates.yaml`): a missing SBOM fails
+ * (`scan-report.json`: findings, suppressed, counts, diff) compares with the image last published
+ * from the definition (ReleaseRepository, recorded by promote), or before any was, with the
+ * definition's last scan that passed (LastScanIndex). Gates (`.patch-factory/gates.yaml`): a missing SBOM fails
  * with `gate-sbom-missing`, a new fixable finding at a failing severity with
  * `gate-new-fixable-vulnerability` naming the CVEs and packages. A passing scan becomes the
  * definition's last scan.
@@ -41,11 +42,27 @@ export class ScanExecutor implements StageExecutor {
   constructor(
     private readonly access: CatalogAccess,
     private readonly stored: AdvisoryRepository,
+    private readonly releases: ReleaseRepository,
     @Inject(CONFIG) config: Env,
   ) {
     this.outRoot = checkingOutRoot(config);
     this.advisoryDir = config.PF_ADVISORY_DIR;
     this.index = new LastScanIndex(this.outRoot);
+  }
+
+  /**
+   * What this scan is compared with: the image last promoted from the definition (what consumers
+   * run now), else the last scan that passed (before anything was published). A report that
+   * cannot be read is no baseline: everything counts as new, which fails safe.
+   */
+  private async baseline(definition: string, runId: string): Promise<(ComparableReport & { runId: string; against: NonNullable<ScanDiff['against']> }) | undefined> {
+    const published = await this.releases.published(definition);
+    if (published?.scanReport && published.runId !== runId) {
+      const report = await readComparableReport(published.scanReport, published.runId);
+      if (report) return { ...report, against: { kind: 'published', runId: published.runId, digest: published.digest } };
+    }
+    const last = await this.index.previous(definition, runId);
+    return last ? { ...last, against: { kind: 'last-passing-scan', runId: last.runId } } : undefined;
   }
 
   async execute(ctx: StageContext): Promise<StageResult> {
@@ -67,7 +84,7 @@ export class ScanExecutor implements StageExecutor {
     const findings = scans.flatMap((s) => s.findings);
     const suppressed = scans.flatMap((s) => s.suppressed);
     const platforms = scans.map((s) => s.platform);
-    const previous = await this.index.previous(ctx.definition, runId);
+    const previous = await this.baseline(ctx.definition, runId);
     const report: ScanReport = {
       definition: ctx.definition,
       runId,
@@ -98,7 +115,7 @@ export class ScanExecutor implements StageExecutor {
     }
     const vulnGate = evaluateVulnerabilities(report, gates, previous);
     if (!vulnGate.passed) {
-      const since = previous ? `since run ${previous.runId}` : 'with no earlier scan of the definition';
+      const since = previous ? `since ${previous.against.kind === 'published' ? `the published image ${previous.against.digest ?? ''} (run ${previous.runId})` : `run ${previous.runId}`}` : 'with no earlier scan of the definition';
       throw checkingTerminal(
         CheckingErrorCode.newFixableVulnerability,
         `${ctx.definition} (image ${input.digest}): ${vulnGate.blocking.length} new fixable vulnerabilit${vulnGate.blocking.length === 1 ? 'y' : 'ies'} ${since} at a failing severity (${gates.vulnerabilities.failOnNewFixable.join(', ')}): ${listed(vulnGate.reasons)} (report ${paths.report})`,

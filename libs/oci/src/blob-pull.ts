@@ -44,7 +44,8 @@ async function streamBlob(t: RegistryTransport, name: string, digest: string, de
   let total = 0;
   const reader = (res.response.body as ReadableStream<Uint8Array> | null)?.getReader();
   try {
-    for (let i = 0; reader && i < Number.MAX_SAFE_INTEGER; i++) {
+    // Bounded by `max`: every chunk read counts towards it.
+    while (reader) {
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;

@@ -1,5 +1,5 @@
 import { parseManifest, type RegistryWriter } from '@patch-factory/oci';
-import { attestationTag, signatureTag } from '@patch-factory/signing';
+import { attestationTag, buildCosignManifest, parseCosignManifest, sameLayer, signatureTag, type OciDescriptor } from '@patch-factory/signing';
 import { existingManifest } from './existing-manifest';
 
 /** What copyImage did. */
@@ -35,11 +35,17 @@ export async function copyImage(client: RegistryWriter, from: string, to: string
   };
   await copyManifest(digest, 0);
   for (const tag of [signatureTag(digest), attestationTag(digest)]) {
-    if ((await existingManifest(client, from, tag, signal)) === undefined) continue;
-    // The target's own signatures of this digest (an earlier promotion) are kept, never replaced.
-    if ((await existingManifest(client, to, tag, signal)) !== undefined) continue;
-    await copyManifest(tag, 1, tag);
-    result.evidenceTags.push(tag);
+    const source = await existingManifest(client, from, tag, signal);
+    if (source === undefined) continue;
+    const target = await existingManifest(client, to, tag, signal);
+    if (target === undefined) {
+      await copyManifest(tag, 1, tag);
+      result.evidenceTags.push(tag);
+      continue;
+    }
+    // The target has signatures of this digest already (an earlier promotion of the same image):
+    // keep them and add the staging ones it lacks, never replace.
+    if (await mergeEvidence(client, from, to, tag, parseCosignManifest(source, `${from}:${tag}`), parseCosignManifest(target, `${to}:${tag}`), signal)) result.evidenceTags.push(tag);
   }
   for (const referrer of (await client.listReferrers(from, digest, undefined, signal)).manifests) {
     const pulled = await client.getManifest(from, referrer.digest, signal);
@@ -58,3 +64,19 @@ async function copyBlob(client: RegistryWriter, from: string, to: string, digest
   await client.pushBlob(to, { bytes }, { digest, size }, signal ? { signal } : {});
 }
 
+
+/**
+ * Adds to the target's `.sig`/`.att` manifest the layers of the source's it lacks (their blobs
+ * copied first); true when the target changed. The layers' bytes are in the registry already,
+ * so only the new config and manifest are written.
+ */
+async function mergeEvidence(client: RegistryWriter, from: string, to: string, tag: string, source: OciDescriptor[], target: OciDescriptor[], signal?: AbortSignal): Promise<boolean> {
+  const missing = source.filter((l) => !target.some((t) => sameLayer(t, l)));
+  if (missing.length === 0) return false;
+  for (const layer of missing) await copyBlob(client, from, to, layer.digest, layer.size, signal);
+  const merged = buildCosignManifest(tag, target, missing.map((l) => ({ ...l, bytes: Buffer.alloc(0) })));
+  const config = merged.blobs[0];
+  if (config) await client.pushBlob(to, { bytes: config.bytes }, { digest: config.digest, size: config.size }, signal ? { signal } : {});
+  await client.putManifest(to, tag, merged.manifest.bytes, merged.manifest.mediaType, signal);
+  return true;
+}

@@ -16,7 +16,7 @@ import { loadConfig } from '@patch-factory/config';
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RegistryClient, pullLayout } from '@patch-factory/oci';
 import { CatalogAccess, PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
-import { RUN_STAGES, serviceModule, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { RUN_STAGES, RunLauncher, serviceModule, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { loadPublicKey } from '@patch-factory/signing';
 import { PatchRequestRepository, ReleaseRepository, RunRepository } from '@patch-factory/store';
@@ -88,6 +88,8 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
       PF_BUILD_MIRRORS: JSON.stringify({ [DEBIAN_ARCHIVE]: mirror.baseUrl }),
       PF_SIGNING_KEY: `file://${join(keyDir, 'cosign.key')}`,
       PF_REGISTRY_URL: registry.url,
+      // Quick job retries, so that the registry-down case below ends soon.
+      PF_BACKOFF_DELAY_MS: '100',
     });
     app = await NestFactory.createApplicationContext(
       serviceModule(
@@ -154,7 +156,8 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     // The image verifies in the release repository with the public key alone.
     const key = loadPublicKey(readFileSync(join(keyDir, 'cosign.pub')));
     const verified = await verifyImage(client, 'examples/static', digest, key);
-    expect(verified.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(verified.checks.filter((c) => c.outcome !== 'verified')).toEqual([]);
+    expect(verified.ok).toBe(true);
     expect(verified.checks.map((c) => c.kind).sort()).toEqual([...Array<string>(6).fill('attestation'), ...Array<string>(7).fill('bundle'), 'signature'].sort());
     // Pulled back, it is the image that was built.
     const pulled = await pullLayout(client, 'examples/static', '12', join(work, 'pulled'));
@@ -183,4 +186,17 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect(await releases.events()).toHaveLength(1);
     expect((await releases.history('examples/static')).length).toBe(2);
   }, 600_000);
+
+  it('with the registry down, the run retries and then fails with a reason that names the registry', async () => {
+    await registry.stop();
+    const { runId } = await app.get(RunLauncher).launch(DEFINITION, { kind: 'manual' }, { from: 'build', to: 'promote' });
+    const [run] = await fx.waitForRuns([runId], 240_000);
+    expect(run?.state).toBe('failed');
+    // The signer is the first to reach for the registry (the signatures already there for this digest).
+    expect(run?.error).toMatchObject({ stage: 'sign', code: 'oci-unavailable' });
+    expect(run?.error?.message).toContain(new URL(registry.url).host);
+    expect(run?.error?.message).toMatch(/could not be reached/);
+    expect(run?.stages.find((s) => s.stage === 'sign')?.attempts).toBe(5);
+    expect(run?.stages.find((s) => s.stage === 'build')?.status).toBe('succeeded');
+  }, 300_000);
 });

@@ -12,16 +12,28 @@ import {
 } from '@patch-factory/signing';
 import { existingManifest } from './existing-manifest';
 
+/**
+ * How one signature, attestation or bundle fared: `verified` with the key; `other-key` when its
+ * signature does not verify with the key (another signer's — or a payload changed since, which
+ * the key cannot tell apart: either way it vouches for nothing and is not counted); `failed`
+ * when it is malformed, or validly signed with the key but for another image or type.
+ */
+export type VerifyOutcome = 'verified' | 'other-key' | 'failed';
+
 /** One thing checked, and its outcome. */
 export interface VerifyCheck {
   kind: 'signature' | 'attestation' | 'bundle';
   /** What it is about (`simple signing`, a predicate type, a referrer digest). */
   what: string;
-  ok: boolean;
+  outcome: VerifyOutcome;
   message: string;
 }
 
-/** What verifyImage found: ok only when there is a signature and every check passed. */
+/**
+ * What verifyImage found. ok, as cosign decides it: at least one cosign signature verifies with
+ * the key, nothing the key signed is about another image (`failed`), and every predicate type
+ * attested has at least one attestation that verifies.
+ */
 export interface ImageVerification {
   repository: string;
   digest: string;
@@ -52,16 +64,16 @@ export async function verifyImage(client: RegistryWriter, repo: string, digest: 
     const signature = layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION] ?? '';
     const result = verifySimpleSigning({ payload, signature, publicKey: key, imageDigest: digest });
     if (result.ok) payloads.push(payload);
-    checks.push({ kind: 'signature', what: 'cosign simple signing', ok: result.ok, message: result.ok ? `signed by ${key.keyId.slice(0, 16)}… for ${result.value.critical.identity['docker-reference']}` : result.message });
+    checks.push({ kind: 'signature', what: 'cosign simple signing', outcome: outcomeOf(result), message: result.ok ? `signed by ${key.keyId.slice(0, 16)}… for ${result.value.critical.identity['docker-reference']}` : result.message });
   }
-  if (!checks.some((c) => c.kind === 'signature')) checks.push({ kind: 'signature', what: 'cosign simple signing', ok: false, message: `no signature: ${repo} has no ${signatureTag(digest)}` });
+  if (!checks.some((c) => c.kind === 'signature')) checks.push({ kind: 'signature', what: 'cosign simple signing', outcome: 'failed', message: `no signature: ${repo} has no ${signatureTag(digest)}` });
 
   for (const layer of await layersOf(attestationTag(digest))) {
     const envelope = JSON.parse((await blob(layer.digest, layer.size)).toString('utf8')) as unknown;
     const result = verifyAttestation(envelope, key, digest);
     const what = layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? 'attestation';
     const declared = result.ok && result.value.predicateType !== what ? ` (the layer says ${what})` : '';
-    checks.push({ kind: 'attestation', what: result.ok ? result.value.predicateType : what, ok: result.ok && declared === '', message: result.ok ? `subject ${digest}${declared}` : result.message });
+    checks.push({ kind: 'attestation', what: result.ok ? result.value.predicateType : what, outcome: declared === '' ? outcomeOf(result) : 'failed', message: result.ok ? `subject ${digest}${declared}` : result.message });
   }
 
   for (const referrer of (await client.listReferrers(repo, digest, undefined, signal)).manifests) {
@@ -69,17 +81,20 @@ export async function verifyImage(client: RegistryWriter, repo: string, digest: 
     const pulled = await client.getManifest(repo, referrer.digest, signal);
     const layer = parseManifest(pulled.bytes, pulled.mediaType, `${repo}@${referrer.digest}`).blobs.find((b) => b.mediaType === SIGSTORE_BUNDLE_MEDIA_TYPE);
     if (!layer) {
-      checks.push({ kind: 'bundle', what: referrer.digest, ok: false, message: 'the referrer holds no bundle layer' });
+      checks.push({ kind: 'bundle', what: referrer.digest, outcome: 'failed', message: 'the referrer holds no bundle layer' });
       continue;
     }
     const bundleJson = JSON.parse((await blob(layer.digest, layer.size)).toString('utf8')) as { dsseEnvelope?: unknown };
     const result = bundleJson.dsseEnvelope !== undefined ? verifyBundle(bundleJson, [key]) : verifyWithAnyPayload(bundleJson, key, payloads);
     const subject = result.ok && bundleJson.dsseEnvelope !== undefined ? verifyAttestation(bundleJson.dsseEnvelope, key, digest) : undefined;
-    const ok = result.ok && (subject === undefined || subject.ok);
+    const outcome = !result.ok ? outcomeOf(result) : subject && !subject.ok ? outcomeOf(subject) : 'verified';
     const what = subject?.ok ? `${subject.value.predicateType} bundle` : `bundle ${referrer.digest.slice(0, 19)}…`;
-    checks.push({ kind: 'bundle', what, ok, message: !result.ok ? result.message : subject && !subject.ok ? subject.message : 'verified with @sigstore/verify' });
+    checks.push({ kind: 'bundle', what, outcome, message: !result.ok ? result.message : subject && !subject.ok ? subject.message : 'verified with @sigstore/verify' });
   }
-  return { repository: repo, digest, ok: checks.every((c) => c.ok), checks };
+  const verified = (kind: VerifyCheck['kind']) => checks.filter((c) => c.kind === kind && c.outcome === 'verified');
+  const attested = new Set(checks.filter((c) => c.kind === 'attestation').map((c) => c.what));
+  const ok = verified('signature').length > 0 && !checks.some((c) => c.outcome === 'failed') && [...attested].every((t) => verified('attestation').some((c) => c.what === t));
+  return { repository: repo, digest, ok, checks };
 }
 
 /** A message-signature bundle signs a simple-signing payload: it verifies when one of the verified payloads is what it signed. */
@@ -90,4 +105,10 @@ function verifyWithAnyPayload(bundleJson: unknown, key: PublicKeyInfo, payloads:
     if (last.ok) return last;
   }
   return last;
+}
+
+/** A signature that does not verify with the key vouches for nothing (other-key); anything else wrong fails. */
+function outcomeOf(result: { ok: true } | { ok: false; reason: string }): VerifyOutcome {
+  if (result.ok) return 'verified';
+  return result.reason === 'bad-signature' ? 'other-key' : 'failed';
 }

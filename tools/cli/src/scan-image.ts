@@ -1,5 +1,5 @@
 import { readImageLayout, readLayerEntries, type ImageLayoutReadOptions } from '@patch-factory/builder';
-import { dpkgPackages, imageDistro } from '@patch-factory/sbom';
+import { imageScanPackages } from '@patch-factory/sbom';
 import type { ScanPackage } from '@patch-factory/vuln';
 import { layoutImageName } from './layout-image-name';
 import { CommandError } from './command-error';
@@ -11,20 +11,19 @@ export interface ScannedImage {
   platform: string;
   /** The layout's image-name annotation, if any. */
   name?: string;
-  /** `debian-12`, from os-release. */
+  /** `debian-12`, `alpine-3.20`, from os-release. */
   distro: string;
   packages: ScanPackage[];
-  /** dpkg status paragraphs that list no installed package, and why. */
+  /** Package database records (dpkg status paragraphs, apk records) that list no installed package, and why. */
   skipped: { stanza: number; reason: string }[];
 }
 
-/** The image's installed packages (dpkg database) and distro (os-release), blobs checked. */
+/** The image's installed packages (dpkg's database, or apk's for Alpine) and distro (os-release), blobs checked. */
 export async function scanImage(dir: string, opts: ImageLayoutReadOptions): Promise<ScannedImage> {
   const layout = await readImageLayout(dir, opts);
   const fs = await readLayerEntries(dir, layout);
-  const distro = imageDistro(fs);
+  const { distro, packages, skipped } = imageScanPackages(fs);
   if (distro === undefined) throw new CommandError('image-distro-unknown', `${safeText(dir)}: the image has no os-release naming its distribution (etc/os-release, usr/lib/os-release)`);
-  const { packages, skipped } = dpkgPackages(fs);
   const name = await layoutImageName(dir, layout.indexDigest);
   return {
     digest: layout.indexDigest,
@@ -32,7 +31,7 @@ export async function scanImage(dir: string, opts: ImageLayoutReadOptions): Prom
     platform: layout.platform,
     ...(name === undefined ? {} : { name }),
     distro,
-    packages: packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture, source: p.source.name, sourceVersion: p.source.version })),
+    packages: packages.map((p) => ({ name: p.name, version: p.version, arch: p.arch, source: p.source, sourceVersion: p.sourceVersion })),
     skipped: skipped.map((s) => ({ stanza: s.stanza, reason: s.reason })),
   };
 }

@@ -16,7 +16,10 @@ export const verifyCommand: Command = {
   help: [
     'Checks with nothing but the public key: each cosign signature (sha256-<hex>.sig) verifies and names',
     'this digest; each attestation (sha256-<hex>.att) verifies and every subject is this digest; each',
-    'Sigstore bundle among the referrers verifies with @sigstore/verify. Prints one line per check.',
+    'Sigstore bundle among the referrers verifies with @sigstore/verify. Prints one line per check: ok,',
+    'skip (signed by another key, or changed since: vouches for nothing), FAIL (malformed, or signed by this',
+    'key for another image). Exit 0 when a signature verifies, nothing failed and every attested type has',
+    'an attestation that verifies.',
   ],
   flags: { key: 'string' },
   async run(args, ctx) {
@@ -35,9 +38,11 @@ export const verifyCommand: Command = {
       const code = (error as { code?: unknown }).code;
       throw new CommandError(typeof code === 'string' ? code : 'verify-failed', safeText((error as Error).message));
     }
-    for (const c of result.checks) ctx.print(safeText(`${c.ok ? 'ok  ' : 'FAIL'} ${c.kind} ${c.what}: ${c.message}`));
-    const failedCount = result.checks.filter((c) => !c.ok).length;
-    ctx.print(failedCount === 0 ? `verified ${ref.host}/${ref.repository}@${result.digest}: ${result.checks.length} checks passed` : `NOT verified ${ref.host}/${ref.repository}@${result.digest}: ${failedCount} of ${result.checks.length} checks failed`);
-    return failedCount === 0 ? 0 : 1;
+    const label = { verified: 'ok  ', 'other-key': 'skip', failed: 'FAIL' } as const;
+    for (const c of result.checks) ctx.print(safeText(`${label[c.outcome]} ${c.kind} ${c.what}: ${c.message}`));
+    const count = (o: string) => result.checks.filter((c) => c.outcome === o).length;
+    const tally = `${count('verified')} verified, ${count('other-key')} not by this key, ${count('failed')} failed`;
+    ctx.print(result.ok ? `verified ${ref.host}/${ref.repository}@${result.digest}: ${tally}` : `NOT verified ${ref.host}/${ref.repository}@${result.digest}: ${tally} (needs a signature by this key, nothing failed, and a verified attestation of every type)`);
+    return result.ok ? 0 : 1;
   },
 };

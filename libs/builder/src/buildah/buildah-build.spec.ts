@@ -230,10 +230,14 @@ maybe('buildWithBuildah (real buildah)', () => {
       let runningAtAbort = 0;
       b.opts.log = (line) => {
         if (!line.startsWith('STEP 2/2')) return;
-        setTimeout(() => {
+        // Abort once the step's process runs (polled: a loaded machine may take a while to start it), at most 20 s.
+        let polls = 0;
+        const poll = () => {
           runningAtAbort = processesMentioning(marker).length;
-          controller.abort(reason);
-        }, 500);
+          if (runningAtAbort > 0 || ++polls >= 200) controller.abort(reason);
+          else setTimeout(poll, 100);
+        };
+        setTimeout(poll, 100);
       };
       await expect(b.result()).rejects.toBe(reason);
       expect(runningAtAbort).toBeGreaterThan(0);
