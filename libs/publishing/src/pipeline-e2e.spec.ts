@@ -5,36 +5,42 @@
 // staging digest) → a signed image that verifies with the public key alone. `notify` belongs to
 // a later issue: a test executor stands in for it.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { BUILDING_EXECUTORS } from '@patch-factory/building';
 import { CHECKING_EXECUTORS } from '@patch-factory/checking';
 import { loadConfig } from '@patch-factory/config';
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RegistryClient, pullLayout } from '@patch-factory/oci';
 import { CatalogAccess, PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
-import { RUN_STAGES, RunLauncher, serviceModule, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { RUN_STAGES, RunLauncher, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { loadPublicKey } from '@patch-factory/signing';
 import { PatchRequestRepository, ReleaseRepository, RunRepository } from '@patch-factory/store';
-import { BackboneFixture, createCatalogOrigin, repoRoot, startDebianMirrorFixture, startRegistry, waitFor, type CatalogOrigin, type DebianMirrorFixture, type RegistryInstance } from '@patch-factory/testing';
+import {
+  BackboneFixture,
+  STATIC_DEFINITION as DEFINITION,
+  createStaticCatalog,
+  exampleText,
+  startRegistry,
+  startStagePipeline,
+  startStaticMirror,
+  waitFor,
+  type CatalogOrigin,
+  type RegistryInstance,
+  type StagePipeline,
+  type StaticMirror,
+} from '@patch-factory/testing';
 import { PromoteExecutor } from './promote.executor';
 import { PUBLISHING_EXECUTORS } from './publishing.module';
 import { verifyImage } from './verify-image';
 
-const DEFINITION = 'image/static/debian-12/static.yaml';
-const INFO = 'image/static/info.yaml';
-const DEBIAN_ARCHIVE = 'https://deb.debian.org/debian';
 const OLD_TZDATA = '2020a-0+deb10u1';
 
-const example = (path: string) => readFileSync(join(repoRoot(), 'examples', 'catalog', path), 'utf8');
-
 /** The version of `name` in the mirror's Packages index for `arch`. */
-async function mirrorVersion(mirror: DebianMirrorFixture, arch: string, name: string): Promise<string> {
-  const text = await (await fetch(`${mirror.baseUrl}/dists/${mirror.suite}/main/binary-${arch}/Packages`)).text();
+async function mirrorVersion(mirror: StaticMirror, arch: string, name: string): Promise<string> {
+  const text = await (await fetch(`${mirror.fixture.baseUrl}/dists/${mirror.fixture.suite}/main/binary-${arch}/Packages`)).text();
   const stanza = text.split('\n\n').find((s) => s.startsWith(`Package: ${name}\n`));
   const version = /\nVersion: (\S+)/.exec(stanza ?? '')?.[1];
   if (!version) throw new Error(`the mirror has no ${name} for ${arch}`);
@@ -45,87 +51,62 @@ const notifyDouble: StageExecutor = { execute: (): Promise<StageResult> => Promi
 
 describe('one pipeline from an upstream event to a promoted, signed, verified image', () => {
   const fx = new BackboneFixture(undefined, { PF_LOG_LEVEL: 'warn' });
-  let work: string;
-  let mirror: DebianMirrorFixture;
+  let mirror: StaticMirror;
   let registry: RegistryInstance;
   let origin: CatalogOrigin;
-  let app: INestApplicationContext;
+  let pipeline: StagePipeline;
   let keyDir: string;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'pf-pipeline-'));
-    chmodSync(work, 0o755);
-    mirror = await startDebianMirrorFixture({ packages: ['base-files', 'ca-certificates', 'netbase', 'tzdata'], architectures: ['amd64'] });
+    mirror = await startStaticMirror(['amd64']);
     registry = await startRegistry();
-    const keyringDir = join(work, 'keyrings');
-    mkdirSync(keyringDir);
-    copyFileSync(join(mirror.keyringDir, mirror.keyringName), join(keyringDir, 'debian-archive-keyring.gpg'));
     // The definition pins an old tzdata and builds for amd64 only (the host's platform, so that the test stage runs).
-    const text = example(DEFINITION)
+    const text = exampleText(DEFINITION)
       .replace(/platforms:\n(\s+- linux\/\S+\n)+/, 'platforms:\n  - linux/amd64\n')
       .replace(/\n(\s+)- tzdata\n/, `\n$1- tzdata=${OLD_TZDATA}\n`)
       // The pin's value lives in a variable too, as in the real catalog: that is what an upstream event patches.
       .replace('variant: runtime\n', `variant: runtime\nvars:\n  TZDATA_VERSION: ${OLD_TZDATA}\n`);
     expect(text).toContain(`tzdata=${OLD_TZDATA}`);
     expect(text).toContain(`TZDATA_VERSION: ${OLD_TZDATA}`);
-    origin = createCatalogOrigin({ [DEFINITION]: text, [INFO]: example(INFO) });
+    origin = createStaticCatalog(text);
     keyDir = mkdtempSync(join(tmpdir(), 'pf-signer-key-'));
     execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(keyDir, 'cosign.key')]);
     chmodSync(join(keyDir, 'cosign.key'), 0o600);
     writeFileSync(join(keyDir, 'cosign.pub'), execFileSync('openssl', ['pkey', '-in', join(keyDir, 'cosign.key'), '-pubout']));
-    const config = loadConfig({
-      ...process.env,
-      PF_PREFIX: fx.prefix,
-      PF_REDIS_URL: fx.redisUrl,
-      PF_LOG_LEVEL: 'error',
-      PF_TRACES_EXPORTER: 'none',
-      PF_CATALOG_REMOTE: origin.dir,
-      PF_CATALOG_WORKDIR: join(work, 'catalog.git'),
-      PF_FORGE: 'branch',
-      PF_BUILD_CACHE_DIR: join(work, 'cache'),
-      PF_BUILD_OUT_DIR: join(work, 'out'),
-      PF_BUILD_KEYRING_DIR: keyringDir,
-      PF_BUILD_MIRRORS: JSON.stringify({ [DEBIAN_ARCHIVE]: mirror.baseUrl }),
-      PF_SIGNING_KEY: `file://${join(keyDir, 'cosign.key')}`,
-      PF_REGISTRY_URL: registry.url,
-      // Quick job retries, so that the registry-down case below ends soon.
-      PF_BACKOFF_DELAY_MS: '100',
+    pipeline = await startStagePipeline(fx, {
+      service: 'test-pipeline',
+      origin,
+      env: {
+        ...mirror.env,
+        PF_FORGE: 'branch',
+        PF_SIGNING_KEY: `file://${join(keyDir, 'cosign.key')}`,
+        PF_REGISTRY_URL: registry.url,
+        // Quick job retries, so that the registry-down case below ends soon.
+        PF_BACKOFF_DELAY_MS: '100',
+      },
+      stages: RUN_STAGES,
+      jobs: [...PATCHING_JOBS],
+      executors: { ...PATCHING_EXECUTORS, ...BUILDING_EXECUTORS, ...CHECKING_EXECUTORS, ...PUBLISHING_EXECUTORS, notify: notifyDouble },
+      imports: [PatchingModule],
     });
-    app = await NestFactory.createApplicationContext(
-      serviceModule(
-        {
-          service: 'test-pipeline',
-          defaultPort: 0,
-          pipeline: {
-            stages: RUN_STAGES,
-            jobs: [...PATCHING_JOBS],
-            executors: { ...PATCHING_EXECUTORS, ...BUILDING_EXECUTORS, ...CHECKING_EXECUTORS, ...PUBLISHING_EXECUTORS, notify: notifyDouble },
-          },
-          imports: [PatchingModule],
-        },
-        config,
-      ),
-      { logger: ['error', 'warn'] },
-    );
   }, 600_000);
 
   afterAll(async () => {
-    await app?.close();
+    await pipeline?.close();
     await fx.close();
     await registry?.stop();
     await mirror?.close();
     origin?.cleanup();
-    rmSync(work, { recursive: true, force: true });
     rmSync(keyDir, { recursive: true, force: true });
   }, 60_000);
 
   it('patches, builds, checks, signs, publishes, merges and promotes; the image verifies; a second promotion moves nothing', async () => {
     const version = await mirrorVersion(mirror, 'amd64', 'tzdata');
     const event = { id: `deb-tzdata-${version.replace(/[^A-Za-z0-9._:-]/g, "_")}`, source: 'debian', ref: 'pkg:deb/debian/tzdata', version, firstSeenAt: Date.now() };
-    expect(await app.get(PatchRequestRepository).saveEvent(event)).toBe(true);
-    await app.get(JobProducer).enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: `event.${event.id}` });
+    expect(await pipeline.app.get(PatchRequestRepository).saveEvent(event)).toBe(true);
+    await pipeline.app.get(JobProducer).enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: `event.${event.id}` });
 
-    const runs = app.get(RunRepository);
+    const runs = pipeline.app.get(RunRepository);
     const run: PipelineRun = await waitFor('the run to finish', async () => {
       const [r] = await runs.list({ definition: DEFINITION });
       return r && (r.state === 'succeeded' || r.state === 'failed') ? r : undefined;
@@ -160,11 +141,11 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect(verified.ok).toBe(true);
     expect(verified.checks.map((c) => c.kind).sort()).toEqual([...Array<string>(6).fill('attestation'), ...Array<string>(7).fill('bundle'), 'signature'].sort());
     // Pulled back, it is the image that was built.
-    const pulled = await pullLayout(client, 'examples/static', '12', join(work, 'pulled'));
+    const pulled = await pullLayout(client, 'examples/static', '12', join(pipeline.work, 'pulled'));
     expect(pulled.digest).toBe(digest);
 
     // The record: both tags new, one image.published event.
-    const releases = app.get(ReleaseRepository);
+    const releases = pipeline.app.get(ReleaseRepository);
     expect((await releases.tag('examples/static', '12'))?.digest).toBe(digest);
     const events = (await releases.events()).map((e) => e.event);
     expect(events).toHaveLength(1);
@@ -172,7 +153,7 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect((await releases.published(DEFINITION))?.digest).toBe(digest);
 
     // The promotion again (a redelivered job): the tags already point at the digest, nothing moves, no second event.
-    const again = await new PromoteExecutor(app.get(CatalogAccess), releases, loadConfig({ ...process.env, PF_REGISTRY_URL: registry.url, PF_PREFIX: fx.prefix })).execute({
+    const again = await new PromoteExecutor(pipeline.app.get(CatalogAccess), releases, loadConfig({ ...process.env, PF_REGISTRY_URL: registry.url, PF_PREFIX: fx.prefix })).execute({
       runId: run.id,
       stage: 'promote',
       definition: DEFINITION,
@@ -189,7 +170,7 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
 
   it('with the registry down, the run retries and then fails with a reason that names the registry', async () => {
     await registry.stop();
-    const { runId } = await app.get(RunLauncher).launch(DEFINITION, { kind: 'manual' }, { from: 'build', to: 'promote' });
+    const { runId } = await pipeline.app.get(RunLauncher).launch(DEFINITION, { kind: 'manual' }, { from: 'build', to: 'promote' });
     const [run] = await fx.waitForRuns([runId], 240_000);
     expect(run?.state).toBe('failed');
     // The signer is the first to reach for the registry (the signatures already there for this digest).

@@ -13,6 +13,20 @@ const OTHER = 'image/php/alpine-3.23/8.2.yaml';
 const BRANCH = 'pf/php/alpine-3.23/8.3';
 const EVENT = { id: 'apk-php-8.3-8.3.34-r0', source: 'alpine', ref: 'pkg:apk/alpine/php-8.3', version: '8.3.34-r0' };
 
+/** The patching worker process (real plan, patch and review) on the catalog `origin`, with GitHub at the double. */
+async function startGithubWorker(fx: BackboneFixture, origin: CatalogOrigin, github: GithubDouble, env: Record<string, string>): Promise<void> {
+  await fx.startService('dist/libs/testing/src/patching-worker-main.js', {
+    PF_CATALOG_REMOTE: origin.dir,
+    PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-e2e-ws-')), 'catalog.git'),
+    PF_FORGE: 'github',
+    PF_GITHUB_OWNER: 'octo',
+    PF_GITHUB_REPO: 'catalog',
+    PF_GITHUB_TOKEN: TOKEN,
+    PF_GITHUB_API_URL: github.url,
+    ...env,
+  });
+}
+
 /**
  * The orchestrator's patching end to end, on real processes, a real git origin and the
  * GitHub API double: an upstream event → the affected definitions of one image stream →
@@ -30,16 +44,7 @@ describe('an upstream event becomes one pull request per image stream, and its m
     origin = createCatalogOrigin(files);
     github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
     api = await fx.startApi({ PF_GITHUB_WEBHOOK_SECRET: SECRET });
-    await fx.startService('dist/libs/testing/src/patching-worker-main.js', {
-      PF_CATALOG_REMOTE: origin.dir,
-      PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-e2e-ws-')), 'catalog.git'),
-      PF_FORGE: 'github',
-      PF_GITHUB_OWNER: 'octo',
-      PF_GITHUB_REPO: 'catalog',
-      PF_GITHUB_TOKEN: TOKEN,
-      PF_GITHUB_API_URL: github.url,
-      PF_WORKER_CONCURRENCY: '2',
-    });
+    await startGithubWorker(fx, origin, github, { PF_WORKER_CONCURRENCY: '2' });
   }, 120_000);
   afterAll(async () => {
     await fx.close();
@@ -237,16 +242,7 @@ describe('a run that fails a gate before review puts the reason in its pull requ
     origin = createCatalogOrigin(Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')])));
     github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
     api = await fx.startApi();
-    await fx.startService('dist/libs/testing/src/patching-worker-main.js', {
-      PF_CATALOG_REMOTE: origin.dir,
-      PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-e2e-ws-')), 'catalog.git'),
-      PF_FORGE: 'github',
-      PF_GITHUB_OWNER: 'octo',
-      PF_GITHUB_REPO: 'catalog',
-      PF_GITHUB_TOKEN: TOKEN,
-      PF_GITHUB_API_URL: github.url,
-      PF_TEST_GATE_FAIL_STAGE: 'scan',
-    });
+    await startGithubWorker(fx, origin, github, { PF_TEST_GATE_FAIL_STAGE: 'scan' });
   }, 120_000);
   afterAll(async () => {
     await fx.close();

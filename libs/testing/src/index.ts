@@ -12,3 +12,4 @@ export * from './oci-registry-fixture';
 export * from './debian-mirror-fixture';
 export * from './custom-apt-repo';
 export * from './registry-fault-proxy';
+export * from './example-stage-pipeline';

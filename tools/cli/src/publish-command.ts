@@ -1,7 +1,7 @@
 import { pushLayout } from '@patch-factory/oci';
 import { UsageError, expectPositionals, stringFlag } from './args';
 import type { Command } from './command';
-import { CommandError } from './command-error';
+import { commandFailure } from './command-error';
 import { parseImageRef, registryClientFor } from './image-ref';
 import { safeText } from './terminal-text';
 
@@ -29,8 +29,7 @@ export const publishCommand: Command = {
       const pushed = await pushLayout(client, dir as string, ref.repository, ref.tag, { ...(refName ? { refName } : {}), ...(mountFrom ? { mountFrom } : {}) });
       ctx.print(`${ref.host}/${ref.repository}:${ref.tag}: ${pushed.manifests} manifest(s); blobs ${pushed.blobs.pushed} pushed (${pushed.bytesPushed} bytes), ${pushed.blobs.skipped} present, ${pushed.blobs.mounted} mounted`, pushed.digest);
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      throw new CommandError(typeof code === 'string' ? code : 'publish-failed', safeText((error as Error).message));
+      throw commandFailure(error, 'publish-failed', safeText);
     }
   },
 };

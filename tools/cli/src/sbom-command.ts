@@ -3,7 +3,7 @@ import { cycloneDxJson, imageInventory, spdxJson } from '@patch-factory/sbom';
 import { layoutImageName } from './layout-image-name';
 import { UsageError, expectPositionals, quote, stringFlag } from './args';
 import type { Command } from './command';
-import { CommandError } from './command-error';
+import { commandFailure } from './command-error';
 import { safeText } from './terminal-text';
 
 const NAME = 'sbom';
@@ -39,8 +39,7 @@ export const sbomCommand: Command = {
       ctx.print(format === 'cyclonedx' ? cycloneDxJson(inventory, { timestamp }) : spdxJson(inventory, { timestamp }));
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      const code = (error as { code?: unknown }).code;
-      throw new CommandError(typeof code === 'string' ? code : 'sbom-failed', safeText((error as Error).message));
+      throw commandFailure(error, 'sbom-failed', safeText);
     }
   },
 };

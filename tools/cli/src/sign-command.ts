@@ -3,7 +3,7 @@ import { BUILDER_ID, existingManifest, pushSignedArtifacts, runAttestations, run
 import { attestationTag, loadSigningKey, signatureTag, type InTotoStatement } from '@patch-factory/signing';
 import { expectPositionals, stringFlag, UsageError } from './args';
 import type { Command } from './command';
-import { CommandError } from './command-error';
+import { commandFailure } from './command-error';
 import { parseImageRef, registryClientFor, resolveImageDigest } from './image-ref';
 import { safeText } from './terminal-text';
 
@@ -52,8 +52,7 @@ export const signCommand: Command = {
       ctx.print(`signed ${image.name}@${digest} with key ${key.keyId}`, ...signed.predicateTypes.map((p) => `attested ${p}`), `pushed ${pushed.tags.join(', ')} and ${pushed.referrers.length} bundle referrer(s) (${[...new Set(pushed.referrers.map((r) => r.via))].join('/') || 'none'})`, digest);
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      const code = (error as { code?: unknown }).code;
-      throw new CommandError(typeof code === 'string' ? code : 'sign-failed', safeText((error as Error).message));
+      throw commandFailure(error, 'sign-failed', safeText);
     }
   },
 };

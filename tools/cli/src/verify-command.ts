@@ -3,7 +3,7 @@ import { verifyImage } from '@patch-factory/publishing';
 import { loadPublicKey } from '@patch-factory/signing';
 import { expectPositionals, stringFlag, UsageError } from './args';
 import type { Command } from './command';
-import { CommandError } from './command-error';
+import { commandFailure } from './command-error';
 import { parseImageRef, registryClientFor, resolveImageDigest } from './image-ref';
 import { safeText } from './terminal-text';
 
@@ -35,8 +35,7 @@ export const verifyCommand: Command = {
       result = await verifyImage(client, ref.repository, digest, key);
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      const code = (error as { code?: unknown }).code;
-      throw new CommandError(typeof code === 'string' ? code : 'verify-failed', safeText((error as Error).message));
+      throw commandFailure(error, 'verify-failed', safeText);
     }
     const label = { verified: 'ok  ', 'other-key': 'skip', failed: 'FAIL' } as const;
     for (const c of result.checks) ctx.print(safeText(`${label[c.outcome]} ${c.kind} ${c.what}: ${c.message}`));
