@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry, startTokenServer, tokenAuthConfig, writeTestLayout, type RegistryInstance, type TokenServer } from '@patch-factory/testing';
+import { basicAuthConfig, startRegistry, startTokenServer, tokenAuthConfig, writeTestLayout, type RegistryInstance, type TokenServer } from '@patch-factory/testing';
 import { pullLayout } from './layout-pull';
 import { pushLayout } from './layout-push';
 import { RegistryClient } from './registry-client';
@@ -47,5 +47,38 @@ describe('pushing to a bearer-token registry', () => {
   it('refuses to push without credentials (oci-auth)', async () => {
     const layout = writeTestLayout(join(work, 'anon'), { platforms: ['linux/amd64'] });
     await expect(pushLayout(new RegistryClient({ registry: registry.url, credentials: { username: 'pusher', password: 'wrong' } }), layout.dir, 'pf/anon', '1.0')).rejects.toMatchObject({ code: 'oci-auth' });
+  });
+});
+
+describe('pushing to a registry with Basic auth (htpasswd)', () => {
+  let registry: RegistryInstance;
+  let work: string;
+  const credentials = { username: 'ci', password: 'basic-secret' };
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-oci-basic-'));
+    registry = await startRegistry({ config: basicAuthConfig(work, credentials) });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('answers the Basic challenge with the credentials, pushes and pulls back the same digest', async () => {
+    const client = new RegistryClient({ registry: registry.url, credentials });
+    const layout = writeTestLayout(join(work, 'img'));
+    const pushed = await pushLayout(client, layout.dir, 'pf/basic', '1.0');
+    expect(pushed.digest).toBe(layout.digest);
+    expect(await client.resolveTag('pf/basic', '1.0')).toBe(layout.digest);
+    const pulled = await pullLayout(client, 'pf/basic', '1.0', join(work, 'back'));
+    expect(pulled.digest).toBe(layout.digest);
+  });
+
+  it('refuses without credentials or with a wrong password (oci-auth), never echoing the password', async () => {
+    const layout = writeTestLayout(join(work, 'img2'));
+    await expect(pushLayout(new RegistryClient({ registry: registry.url }), layout.dir, 'pf/basic', '2.0')).rejects.toMatchObject({ code: 'oci-auth' });
+    const wrong = pushLayout(new RegistryClient({ registry: registry.url, credentials: { username: 'ci', password: 'not-the-secret' } }), layout.dir, 'pf/basic', '2.0');
+    await expect(wrong).rejects.toMatchObject({ code: 'oci-auth' });
+    await expect(wrong).rejects.not.toThrow(/not-the-secret/);
   });
 });

@@ -23,6 +23,7 @@ import {
   STATIC_DEFINITION as DEFINITION,
   createStaticCatalog,
   exampleText,
+  repoRoot,
   startRegistry,
   startStagePipeline,
   startStaticMirror,
@@ -143,6 +144,15 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     // Pulled back, it is the image that was built.
     const pulled = await pullLayout(client, 'examples/static', '12', join(pipeline.work, 'pulled'));
     expect(pulled.digest).toBe(digest);
+
+    // The command line does what the stages did, from the run's directory: a copy of the image in
+    // another repository, signed with every attestation the run would attach, verifies.
+    const host = new URL(registry.url).host;
+    const cli = (...args: string[]) => execFileSync(process.execPath, [join(repoRoot(), 'tools/node/run.cjs'), 'dist/tools/cli/src/main.js', ...args], { cwd: repoRoot(), encoding: 'utf8' });
+    expect(cli('publish', join(pipeline.work, 'pulled'), `${host}/cli/static:12`).trim().split('\n').pop()).toBe(digest);
+    const signedByCli = cli('sign', `${host}/cli/static:12`, '--key', join(keyDir, 'cosign.key'), '--run-dir', join(pipeline.outRoot, run.id));
+    expect(signedByCli.split('\n').filter((l) => l.startsWith('attested ')).map((l) => l.slice('attested '.length))).toEqual(art('sign', 'sign.attestations')?.split(','));
+    expect(cli('verify', `${host}/cli/static@${digest}`, '--key', join(keyDir, 'cosign.pub'))).toContain(`verified ${host}/cli/static@${digest}: 14 verified, 0 not by this key, 0 failed`);
 
     // The record: both tags new, one image.published event.
     const releases = pipeline.app.get(ReleaseRepository);

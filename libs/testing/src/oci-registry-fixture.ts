@@ -1,6 +1,6 @@
 // Test helpers: a real Debian docker-registry on 127.0.0.1 (infra/scripts/registry-start.sh),
-// a tiny image pushed with the Distribution API, and a token server for `auth: token`.
-// (Candidates for libs/testing once the registry is used beyond libs/oci and libs/sources.)
+// a tiny image pushed with the Distribution API, a token server for `auth: token` and an htpasswd file for Basic auth.
+import { hashSync } from 'bcryptjs';
 import { createHash, createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -241,4 +241,16 @@ export function writeTestLayout(dir: string, options: TestLayoutOptions = {}): T
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': options.refName ?? 'test' } }] }));
   return { dir, digest: top.digest, mediaType: top.mediaType, manifests: manifests.map((m) => m.digest), blobs };
+}
+
+/** A registry config with `auth: htpasswd` (Basic) for `username:password` (bcrypt, as the registry requires), written under `dir`. */
+export function basicAuthConfig(dir: string, credentials: { username: string; password: string }): string {
+  const htpasswd = join(dir, 'htpasswd');
+  writeFileSync(htpasswd, `${credentials.username}:${hashSync(credentials.password, 10)}\n`, { mode: 0o600 });
+  const path = join(dir, 'registry-basic.yml');
+  writeFileSync(
+    path,
+    ['version: 0.1', 'log:', '  level: warn', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', '    rootdirectory: /tmp/pf-registry', 'http:', '  addr: 127.0.0.1:5000', 'auth:', '  htpasswd:', '    realm: pf-test-basic', `    path: ${htpasswd}`, ''].join('\n'),
+  );
+  return path;
 }
