@@ -64,4 +64,20 @@ describe('referrers against docker-registry 2.8 (no referrers API)', () => {
     // The referrer itself is stored by digest.
     expect((await client.getManifest('pf/signed', first.digest)).bytes.equals(sig)).toBe(true);
   });
+
+  it('keeps every referrer when writers race on the fallback index (each reads back its own entry)', async () => {
+    const layout = writeTestLayout(join(work, 'raced'), { platforms: ['linux/amd64'], single: true });
+    const setup = new RegistryClient({ registry: registry.url });
+    const subject = await pushLayout(setup, layout.dir, 'pf/raced', '1.0');
+    const subjectSize = (await setup.getManifest('pf/raced', subject.digest)).bytes.length;
+    await setup.pushBlob('pf/raced', { bytes: Buffer.from('{}') }, { digest: EMPTY.digest });
+    const referrers = Array.from({ length: 8 }, (_, i) =>
+      Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: SBOM, config: EMPTY, layers: [EMPTY], subject: { mediaType: subject.mediaType, digest: subject.digest, size: subjectSize }, annotations: { 'org.example.n': String(i) } })),
+    );
+    // Eight writers at once, each with its own client (as separate jobs would be).
+    const pushed = await Promise.all(referrers.map((bytes) => new RegistryClient({ registry: registry.url }).pushReferrer('pf/raced', bytes, OCI_MANIFEST)));
+    const listed = (await setup.listReferrers('pf/raced', subject.digest)).manifests.map((d) => d.digest).sort();
+    expect(listed).toEqual(pushed.map((p) => p.digest).sort());
+    expect(new Set(listed).size).toBe(8);
+  });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PipelineError, TerminalError } from '@patch-factory/contracts';
+import { PipelineError, RetryableError, TerminalError } from '@patch-factory/contracts';
 import { assertDigest } from './blob-push';
 import { getManifest, type PulledManifest } from './manifest-pull';
 import { putManifest, putManifestDetailed } from './manifest-push';
@@ -84,8 +84,10 @@ export async function listReferrers(t: RegistryTransport, name: string, subjectD
  * Push a manifest that has a `subject` by its digest. When the registry does not answer with
  * `OCI-Subject` (no referrers API), add its descriptor (mediaType, digest, size, artifactType,
  * annotations) to the fallback index at tag `sha256-<subject hex>`, keeping the entries there and
- * adding none twice. (Two writers racing on one fallback tag may drop an entry: push referrers
- * of one subject from one job at a time.)
+ * adding none twice. Writes of one index are serialised in this process, and the index is read
+ * back after each write, so an entry a racing writer dropped is added again (bounded; RetryableError
+ * when writers keep replacing it). Writers in other processes can still race: the registry offers no
+ * conditional write.
  */
 export async function pushReferrer(t: RegistryTransport, name: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<ReferrerPushResult> {
   const repo = assertRepositoryName(name);
@@ -98,18 +100,6 @@ export async function pushReferrer(t: RegistryTransport, name: string, bytes: Bu
   const put = await putManifestDetailed(t, repo, digest, bytes, mediaType, signal);
   if (put.subject !== undefined) return { digest, subject, via: 'api', indexUpdated: false };
   const tag = referrersTag(subject);
-  let raw: unknown[] = [];
-  let base: Record<string, unknown> = { schemaVersion: 2, mediaType: OCI_INDEX };
-  try {
-    const current = await getManifest(t, repo, tag, { ...sig, scope: pushScope(repo) });
-    const entries = indexEntries(current, what);
-    if (!entries) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the tag ${tag} holds something other than an OCI image index; refusing to overwrite it`);
-    if (entries.descriptors.some((d) => d.digest === digest)) return { digest, subject, via: 'tag', indexUpdated: false };
-    raw = entries.raw;
-    base = entries.json;
-  } catch (error) {
-    if (!notFound(error)) throw error;
-  }
   const artifactType = parsed.artifactType ?? (parsed.json['config'] ? parseDescriptor(parsed.json['config'], what).mediaType : undefined);
   const entry: OciDescriptor = {
     mediaType: parsed.mediaType,
@@ -118,7 +108,52 @@ export async function pushReferrer(t: RegistryTransport, name: string, bytes: Bu
     ...(artifactType ? { artifactType } : {}),
     ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
   };
-  const index = Buffer.from(JSON.stringify({ ...base, schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...raw, entry] }));
-  await putManifest(t, repo, tag, index, OCI_INDEX, signal);
-  return { digest, subject, via: 'tag', indexUpdated: true };
+  // One writer of a fallback index at a time in this process; across processes, read back after
+  // the write: an entry another writer dropped is added again.
+  return withIndexLock(`${t.registry}/${repo}:${tag}`, async () => {
+    let updated = false;
+    for (let round = 0; round < FALLBACK_ROUNDS; round++) {
+      const current = await fallbackIndex(t, repo, tag, what, sig);
+      if (current.descriptors.some((d) => d.digest === digest)) return { digest, subject, via: 'tag' as const, indexUpdated: updated };
+      const index = Buffer.from(JSON.stringify({ ...current.json, schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...current.raw, entry] }));
+      await putManifest(t, repo, tag, index, OCI_INDEX, signal);
+      updated = true;
+    }
+    const last = await fallbackIndex(t, repo, tag, what, sig);
+    if (!last.descriptors.some((d) => d.digest === digest)) {
+      throw new RetryableError(OciErrorCode.unavailable, `${what}: other writers kept replacing the referrers index ${tag}; the entry was not kept after ${FALLBACK_ROUNDS} writes`);
+    }
+    return { digest, subject, via: 'tag' as const, indexUpdated: true };
+  });
+}
+
+/** The fallback-index writes in flight in this process, by registry, repository and tag. */
+const indexLocks = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier write of the same index in this process. */
+async function withIndexLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const before = indexLocks.get(key) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(work);
+  indexLocks.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (indexLocks.get(key) === mine) indexLocks.delete(key);
+  }
+}
+
+/** Writes of the fallback index before giving up on racing writers. */
+const FALLBACK_ROUNDS = 5;
+
+/** The fallback index at `tag` (an empty one when the tag does not exist); refuses a tag that holds anything else. */
+async function fallbackIndex(t: RegistryTransport, repo: string, tag: string, what: string, sig: { signal?: AbortSignal }): Promise<{ raw: unknown[]; json: Record<string, unknown>; descriptors: OciDescriptor[] }> {
+  try {
+    const current = await getManifest(t, repo, tag, { ...sig, scope: pushScope(repo) });
+    const entries = indexEntries(current, what);
+    if (!entries) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the tag ${tag} holds something other than an OCI image index; refusing to overwrite it`);
+    return entries;
+  } catch (error) {
+    if (!notFound(error)) throw error;
+    return { raw: [], json: { schemaVersion: 2, mediaType: OCI_INDEX }, descriptors: [] };
+  }
 }
