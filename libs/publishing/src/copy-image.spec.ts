@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { RegistryClient } from '@patch-factory/oci';
 import { PredicateType, attestationTag, loadPublicKey, signatureTag, signingKeyFromKeyObject, statementFor, type ImageDescriptor, type SigningKey } from '@patch-factory/signing';
 import { pushImage, startRegistry, type RegistryInstance } from '@patch-factory/testing';
@@ -81,5 +81,22 @@ describe('copyImage (a real registry): an image with its signatures and attestat
     const v = await verifyImage(client, 'replay', victim, loadPublicKey(a.publicKeyPem));
     expect(v.ok).toBe(false);
     expect(v.checks).toEqual([expect.objectContaining({ kind: 'signature', outcome: 'failed', message: expect.stringContaining(other) as string })]);
+  }, 60_000);
+
+  it('reports a malformed attestation layer as failed instead of stopping', async () => {
+    const victim = await pushImage(registry.url, 'garbled', 'v1', 'a garbled image');
+    const top = await client.getManifest('garbled', victim);
+    await sign(client, 'garbled', { name: `${new URL(registry.url).host}/garbled`, digest: victim, mediaType: top.mediaType, size: top.bytes.length }, a);
+    // Replace the .att manifest by one whose layer is not JSON.
+    const junk = Buffer.from('not an envelope');
+    const junkDigest = await client.pushBlob('garbled', { bytes: junk }, { digest: `sha256:${createHash('sha256').update(junk).digest('hex')}` });
+    const config = Buffer.from('{}');
+    const configDigest = (await client.pushBlob('garbled', { bytes: config }, { digest: `sha256:${createHash('sha256').update(config).digest('hex')}` })).digest;
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: 2 }, layers: [{ mediaType: 'application/vnd.dsse.envelope.v1+json', digest: junkDigest.digest, size: junk.length, annotations: { predicateType: PredicateType.cyclonedx } }] }));
+    await client.putManifest('garbled', attestationTag(victim), manifest, 'application/vnd.oci.image.manifest.v1+json');
+    const v = await verifyImage(client, 'garbled', victim, loadPublicKey(a.publicKeyPem));
+    expect(v.ok).toBe(false);
+    expect(v.checks).toContainEqual({ kind: 'attestation', what: PredicateType.cyclonedx, outcome: 'failed', message: `layer ${junkDigest.digest} is not JSON` });
+    expect(v.checks.find((c) => c.kind === 'signature')?.outcome).toBe('verified');
   }, 60_000);
 });

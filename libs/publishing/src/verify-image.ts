@@ -42,6 +42,8 @@ export interface ImageVerification {
 }
 
 const MAX_EVIDENCE_BYTES = 64 * 1024 * 1024;
+/** Most layers of a `.sig`/`.att` manifest, and referrers, checked (a hostile registry may list many). */
+const MAX_LAYERS = 1000;
 
 /**
  * Verifies an image in `repo` the way a consumer would, with nothing but the public key: every
@@ -55,7 +57,12 @@ export async function verifyImage(client: RegistryWriter, repo: string, digest: 
   const payloads: Buffer[] = [];
   const layersOf = async (tag: string) => {
     const bytes = await existingManifest(client, repo, tag, signal);
-    return bytes ? parseManifest(bytes, undefined, `${repo}:${tag}`).blobs.filter((b) => b.mediaType !== 'application/vnd.oci.image.config.v1+json') : [];
+    const layers = bytes ? parseManifest(bytes, undefined, `${repo}:${tag}`).blobs.filter((b) => b.mediaType !== 'application/vnd.oci.image.config.v1+json') : [];
+    if (layers.length > MAX_LAYERS) {
+      checks.push({ kind: tag.endsWith('.sig') ? 'signature' : 'attestation', what: tag, outcome: 'failed', message: `${tag} has ${layers.length} layers, more than the ${MAX_LAYERS} checked` });
+      return layers.slice(0, MAX_LAYERS);
+    }
+    return layers;
   };
   const blob = (d: string, size: number) => client.getBlob(repo, d, { maxBytes: Math.min(Math.max(size, 1), MAX_EVIDENCE_BYTES), ...(signal ? { signal } : {}) });
 
@@ -69,14 +76,14 @@ export async function verifyImage(client: RegistryWriter, repo: string, digest: 
   if (!checks.some((c) => c.kind === 'signature')) checks.push({ kind: 'signature', what: 'cosign simple signing', outcome: 'failed', message: `no signature: ${repo} has no ${signatureTag(digest)}` });
 
   for (const layer of await layersOf(attestationTag(digest))) {
-    const envelope = JSON.parse((await blob(layer.digest, layer.size)).toString('utf8')) as unknown;
-    const result = verifyAttestation(envelope, key, digest);
+    const envelope = parseJson(await blob(layer.digest, layer.size));
+    const result = envelope === undefined ? ({ ok: false, reason: 'malformed', message: `layer ${layer.digest} is not JSON` } as const) : verifyAttestation(envelope, key, digest);
     const what = layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? 'attestation';
     const declared = result.ok && result.value.predicateType !== what ? ` (the layer says ${what})` : '';
     checks.push({ kind: 'attestation', what: result.ok ? result.value.predicateType : what, outcome: declared === '' ? outcomeOf(result) : 'failed', message: result.ok ? `subject ${digest}${declared}` : result.message });
   }
 
-  for (const referrer of (await client.listReferrers(repo, digest, undefined, signal)).manifests) {
+  for (const referrer of (await client.listReferrers(repo, digest, undefined, signal)).manifests.slice(0, MAX_LAYERS)) {
     if (referrer.artifactType !== SIGSTORE_BUNDLE_MEDIA_TYPE) continue;
     const pulled = await client.getManifest(repo, referrer.digest, signal);
     const layer = parseManifest(pulled.bytes, pulled.mediaType, `${repo}@${referrer.digest}`).blobs.find((b) => b.mediaType === SIGSTORE_BUNDLE_MEDIA_TYPE);
@@ -84,7 +91,11 @@ export async function verifyImage(client: RegistryWriter, repo: string, digest: 
       checks.push({ kind: 'bundle', what: referrer.digest, outcome: 'failed', message: 'the referrer holds no bundle layer' });
       continue;
     }
-    const bundleJson = JSON.parse((await blob(layer.digest, layer.size)).toString('utf8')) as { dsseEnvelope?: unknown };
+    const bundleJson = parseJson(await blob(layer.digest, layer.size)) as { dsseEnvelope?: unknown } | undefined;
+    if (bundleJson === undefined || typeof bundleJson !== 'object' || bundleJson === null) {
+      checks.push({ kind: 'bundle', what: referrer.digest, outcome: 'failed', message: `the bundle layer ${layer.digest} is not a JSON object` });
+      continue;
+    }
     const result = bundleJson.dsseEnvelope !== undefined ? verifyBundle(bundleJson, [key]) : verifyWithAnyPayload(bundleJson, key, payloads);
     const subject = result.ok && bundleJson.dsseEnvelope !== undefined ? verifyAttestation(bundleJson.dsseEnvelope, key, digest) : undefined;
     const outcome = !result.ok ? outcomeOf(result) : subject && !subject.ok ? outcomeOf(subject) : 'verified';
@@ -111,4 +122,12 @@ function verifyWithAnyPayload(bundleJson: unknown, key: PublicKeyInfo, payloads:
 function outcomeOf(result: { ok: true } | { ok: false; reason: string }): VerifyOutcome {
   if (result.ok) return 'verified';
   return result.reason === 'bad-signature' ? 'other-key' : 'failed';
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }
