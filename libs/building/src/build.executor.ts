@@ -5,7 +5,7 @@ import { buildDefinitionText, buildSettings, type BuildSettings } from '@patch-f
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema, TerminalError } from '@patch-factory/contracts';
 import { CatalogAccess, PatchingErrorCode } from '@patch-factory/patching';
-import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 
 /** At most this much build log is kept per run (the head and the end survive). */
 const MAX_LOG_LINES = 5000;
@@ -36,7 +36,7 @@ export class BuildExecutor implements StageExecutor {
   async execute(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
-    const branch = run?.stages.find((s) => s.stage === 'patch')?.artifacts['patch.branch'];
+    const branch = stageArtifact(run, 'patch', 'patch.branch');
     const workspace = this.access.workspace();
     const text = await workspace.readFile(ctx.definition, branch);
     if (text === undefined) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PipelineRun } from '@patch-factory/contracts';
+import { stageArtifact } from '@patch-factory/pipeline';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 
 /** What the test and scan stages take from the run's build stage. */
@@ -26,12 +27,11 @@ const MAX_INDEX = 4 * 1024 * 1024;
 export async function buildInputOf(run: PipelineRun | undefined, runId: string, stage: string): Promise<BuildInput> {
   const missing = (why: string) => checkingTerminal(CheckingErrorCode.buildArtifactMissing, `the ${stage} stage of run ${runId} needs the image its build stage made: ${why}; run the build stage first (from: build)`);
   if (run === undefined) throw missing('the run is not stored');
-  const artifacts = run.stages.find((s) => s.stage === 'build')?.artifacts ?? {};
-  const layout = artifacts['build.layout'];
-  const digest = artifacts['build.digest'];
+  const layout = stageArtifact(run, 'build', 'build.layout');
+  const digest = stageArtifact(run, 'build', 'build.digest');
   if (layout === undefined || digest === undefined) throw missing('its build stage recorded no build.layout and build.digest');
   if (!DIGEST.test(digest)) throw missing(`build.digest "${digest.slice(0, 80)}" is not sha256:<64 hex>`);
-  const branch = run.stages.find((s) => s.stage === 'patch')?.artifacts['patch.branch'];
+  const branch = stageArtifact(run, 'patch', 'patch.branch');
   const platforms = await indexPlatforms(layout, digest).catch((error: unknown) => {
     throw missing(`the image layout ${layout} cannot be read (${(error as Error).message.slice(0, 200)})`);
   });

@@ -1,16 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { PipelineRun } from '@patch-factory/contracts';
+import { stageArtifact } from '@patch-factory/pipeline';
 import { renderPullRequestBody, type EnsuredChangeRequest } from '@patch-factory/forge';
 import { PatchRequestRepository, RunRepository, type StoredPatchRequest } from '@patch-factory/store';
 import { CatalogAccess } from './catalog-access';
 import { imageStreamOfRequest } from './patch.executor';
 
 const MAX_REASON_CHARS = 600;
-
-/** A stage artifact of a run. */
-export function stageArtifact(run: PipelineRun | undefined, stage: string, key: string): string | undefined {
-  return run?.stages.find((s) => s.stage === stage)?.artifacts[key];
-}
 
 /**
  * Writes a PatchRequest's pull request: its title, and a body that names the change and the

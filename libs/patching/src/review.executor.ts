@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { PatchRequestRepository, PullRequestLinks } from '@patch-factory/store';
 import { CatalogAccess } from './catalog-access';
 import { imageStreamOfRequest } from './patch.executor';
 import { MANUAL_RUN, patchRequestOfRun } from './patch-request-of-run';
-import { ReviewReporter, stageArtifact } from './review-reporter';
+import { ReviewReporter } from './review-reporter';
 
 /**
  * `review`: opens or updates the stream's one pull request, with the results of every run

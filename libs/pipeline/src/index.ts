@@ -9,3 +9,4 @@ export * from './run-dead-letter.hooks';
 export * from './stage-processor.factory';
 export * from './pipeline.module';
 export * from './service-bootstrap';
+export * from './run-artifacts';

@@ -1,12 +1,17 @@
 import { PipelineError } from '@patch-factory/contracts';
 import { OciErrorCode, type RegistryWriter } from '@patch-factory/oci';
 
-/** The bytes of manifest `tag` of `repo`, or undefined when the registry has none (404). */
-export async function existingManifest(client: RegistryWriter, repo: string, tag: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+/** What `request` gives, or undefined when the registry answers that it has no such thing (`oci-not-found`). */
+export async function unlessNotFound<T>(request: Promise<T>): Promise<T | undefined> {
   try {
-    return (await client.getManifest(repo, tag, signal)).bytes;
+    return await request;
   } catch (error) {
     if (error instanceof PipelineError && error.code === OciErrorCode.notFound) return undefined;
     throw error;
   }
+}
+
+/** The bytes of manifest `tag` of `repo`, or undefined when the registry has none (404). */
+export async function existingManifest(client: RegistryWriter, repo: string, tag: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+  return (await unlessNotFound(client.getManifest(repo, tag, signal)))?.bytes;
 }

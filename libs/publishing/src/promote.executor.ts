@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
-import { PipelineError, RunIdSchema, type TagMove } from '@patch-factory/contracts';
-import { OciErrorCode, type RegistryWriter } from '@patch-factory/oci';
+import { RunIdSchema, type TagMove } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
-import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { ReleaseRepository } from '@patch-factory/store';
 import { copyImage } from './copy-image';
+import { unlessNotFound } from './existing-manifest';
 import { fixedVulnerabilities } from './fixed-vulnerabilities';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { registrySettings, registryWriter } from './registry-settings';
@@ -30,9 +30,8 @@ export class PromoteExecutor implements StageExecutor {
   async execute(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
-    const published = run?.stages.find((s) => s.stage === 'publish')?.artifacts ?? {};
-    const staging = published['publish.repository'];
-    const digest = published['publish.digest'];
+    const staging = stageArtifact(run, 'publish', 'publish.repository');
+    const digest = stageArtifact(run, 'publish', 'publish.digest');
     if (!staging || !digest) throw publishingTerminal(PublishingErrorCode.inputMissing, `the promote stage of run ${runId} needs the staging image its publish stage pushed (publish.repository, publish.digest)`);
     // After a merge the default branch holds the definition as patched; a run that did not patch reads it there too.
     const target = await releaseTargetOf(this.access, ctx.definition);
@@ -44,13 +43,14 @@ export class PromoteExecutor implements StageExecutor {
     const moves: TagMove[] = [];
     const now = Date.now();
     for (const tag of target.tags) {
-      const previous = await currentDigest(client, target.image, tag, ctx.signal);
+      // Where the tag points now; undefined when the tag (or the repository) does not exist.
+      const previous = await unlessNotFound(client.resolveTag(target.image, tag, ctx.signal));
       if (previous === digest) continue;
       await client.putManifest(target.image, tag, top.bytes, top.mediaType, ctx.signal);
       await this.releases.recordTagMove(target.image, tag, { digest, runId, at: now, ...(previous ? { previous } : {}) });
       moves.push({ tag, digest, ...(previous ? { previous } : {}) });
     }
-    const scanReport = run?.stages.find((s) => s.stage === 'scan')?.artifacts['scan.report'];
+    const scanReport = stageArtifact(run, 'scan', 'scan.report');
     await this.releases.recordPublished(ctx.definition, { digest, runId, at: now, ...(scanReport ? { scanReport } : {}) });
     const repository = `${settings.host}/${target.image}`;
     let event = 'none (every tag already pointed at this digest)';
@@ -73,15 +73,5 @@ export class PromoteExecutor implements StageExecutor {
         'promote.event': event,
       },
     };
-  }
-}
-
-/** Where `tag` of `repo` points now; undefined when the tag (or the repository) does not exist. */
-async function currentDigest(client: RegistryWriter, repo: string, tag: string, signal?: AbortSignal): Promise<string | undefined> {
-  try {
-    return await client.resolveTag(repo, tag, signal);
-  } catch (error) {
-    if (error instanceof PipelineError && error.code === OciErrorCode.notFound) return undefined;
-    throw error;
   }
 }

@@ -3,7 +3,7 @@ import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { pushLayout } from '@patch-factory/oci';
 import { CatalogAccess } from '@patch-factory/patching';
-import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { pushSignedArtifacts } from './push-signed';
 import { registrySettings, registryWriter, stagingRepository, stagingTag } from './registry-settings';
@@ -28,7 +28,7 @@ export class PublishExecutor implements StageExecutor {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
     const outputs = runOutputs(run, runId, 'publish');
-    const signedPath = run?.stages.find((s) => s.stage === 'sign')?.artifacts['sign.artifacts'];
+    const signedPath = stageArtifact(run, 'sign', 'sign.artifacts');
     if (!signedPath) throw publishingTerminal(PublishingErrorCode.inputMissing, `the publish stage of run ${runId} needs its signatures: the sign stage recorded no sign.artifacts (an unsigned image is never published)`);
     const signed = await readSignedArtifacts(signedPath);
     if (signed.image.digest !== outputs.digest) throw publishingTerminal(PublishingErrorCode.inputInvalid, `the signatures of run ${runId} are for ${signed.image.digest}, not for the image built (${outputs.digest})`);

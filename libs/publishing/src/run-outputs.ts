@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { PipelineRun } from '@patch-factory/contracts';
+import { stageArtifact } from '@patch-factory/pipeline';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 
 /** What the sign and publish stages take from a run's earlier stages. */
@@ -23,7 +24,6 @@ export interface RunOutputs {
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 
-const artifact = (run: PipelineRun, stage: string, key: string): string | undefined => run.stages.find((s) => s.stage === stage)?.artifacts[key];
 const list = (value: string | undefined): string[] => (value ? value.split(',').filter(Boolean) : []);
 
 /**
@@ -34,21 +34,21 @@ const list = (value: string | undefined): string[] => (value ? value.split(',').
 export function runOutputs(run: PipelineRun | undefined, runId: string, stage: string): RunOutputs {
   const missing = (why: string) => publishingTerminal(PublishingErrorCode.inputMissing, `the ${stage} stage of run ${runId} needs ${why}; run the build stage first (from: build)`);
   if (!run) throw missing('the run, which is not stored');
-  const layout = artifact(run, 'build', 'build.layout');
-  const digest = artifact(run, 'build', 'build.digest');
-  const packages = artifact(run, 'build', 'build.packages');
+  const layout = stageArtifact(run, 'build', 'build.layout');
+  const digest = stageArtifact(run, 'build', 'build.digest');
+  const packages = stageArtifact(run, 'build', 'build.packages');
   if (!layout || !digest || !packages) throw missing('the image its build stage made (build.layout, build.digest, build.packages)');
   if (!DIGEST.test(digest)) throw missing(`a build.digest of sha256:<64 hex>, not "${digest.slice(0, 80)}"`);
-  const commit = artifact(run, 'build', 'build.commit');
-  const branch = artifact(run, 'patch', 'patch.branch');
-  const vex = artifact(run, 'scan', 'scan.vex');
-  const testReport = artifact(run, 'test', 'test.report');
-  const scanReport = artifact(run, 'scan', 'scan.report');
+  const commit = stageArtifact(run, 'build', 'build.commit');
+  const branch = stageArtifact(run, 'patch', 'patch.branch');
+  const vex = stageArtifact(run, 'scan', 'scan.vex');
+  const testReport = stageArtifact(run, 'test', 'test.report');
+  const scanReport = stageArtifact(run, 'scan', 'scan.report');
   return {
     layout,
     digest,
     packages,
-    sboms: { cyclonedx: list(artifact(run, 'scan', 'scan.sbom.cyclonedx')), spdx: list(artifact(run, 'scan', 'scan.sbom.spdx')) },
+    sboms: { cyclonedx: list(stageArtifact(run, 'scan', 'scan.sbom.cyclonedx')), spdx: list(stageArtifact(run, 'scan', 'scan.sbom.spdx')) },
     ...(commit ? { commit } : {}),
     ...(branch ? { branch } : {}),
     ...(vex ? { vex } : {}),
