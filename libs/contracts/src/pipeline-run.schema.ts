@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { STAGE_NAMES } from './stage-name';
 
-export const RUN_STATES = ['queued', 'running', 'awaiting', 'succeeded', 'failed'] as const;
+/** `superseded`: a newer run of the same definition on the same pull request is promoted instead (never this one). */
+export const RUN_STATES = ['queued', 'running', 'awaiting', 'succeeded', 'failed', 'superseded'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
-export const STAGE_STATUSES = ['pending', 'queued', 'running', 'awaiting', 'succeeded', 'failed'] as const;
+export const STAGE_STATUSES = ['pending', 'queued', 'running', 'awaiting', 'succeeded', 'failed', 'superseded'] as const;
 export type StageStatus = (typeof STAGE_STATUSES)[number];
 
 export const RunErrorSchema = z.object({
@@ -25,6 +26,8 @@ export const StageRecordSchema = z.object({
   artifacts: z.record(z.string(), z.string()),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   awaiting: z.string().optional(),
+  /** The run that superseded this one at this stage (status `superseded`). */
+  supersededBy: z.string().optional(),
 });
 export type StageRecord = z.infer<typeof StageRecordSchema>;
 
@@ -46,5 +49,7 @@ export const PipelineRunSchema = z.object({
   traceId: z.string().optional(),
   stages: z.array(StageRecordSchema),
   error: RunErrorSchema.optional(),
+  /** The newer run of the same definition that superseded this one (state `superseded`). */
+  supersededBy: z.string().optional(),
 });
 export type PipelineRun = z.infer<typeof PipelineRunSchema>;

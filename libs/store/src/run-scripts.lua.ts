@@ -17,7 +17,7 @@ export const OP_ARITY = 6;
 export const FIXED_KEYS = 1 + RUN_STATES.length;
 
 /** Names of the operations the script knows. */
-export type TransitionOp = 'create' | 'start' | 'complete' | 'await' | 'note-failure' | 'fail' | 'reopen';
+export type TransitionOp = 'create' | 'start' | 'complete' | 'await' | 'note-failure' | 'fail' | 'reopen' | 'supersede';
 
 /**
  * Preamble of an operation on an existing stage of an existing run: one HMGET reads what
@@ -70,7 +70,7 @@ return {'ok'}
   /** A worker starts (or restarts) a stage; 'done' also names the next stage. */
   start: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'done', stageAfter(stage)} end
-if state == 'failed' or state == 'succeeded' then return {'ended', state} end
+if ENDED[state] then return {'ended', state} end
 rec.status = 'running'
 rec.attempts = rec.attempts + 1
 if not rec.startedAt then rec.startedAt = now end
@@ -83,7 +83,7 @@ return {'started', tostring(rec.attempts)}
   /** A stage succeeded: record it and queue the run's next stage (returned), or finish the run. a4 duration, a5 artifacts JSON. */
   complete: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup', stageAfter(stage)} end
-if state == 'failed' or state == 'succeeded' then return {'ended', state} end
+if ENDED[state] then return {'ended', state} end
 rec.status = 'succeeded'
 rec.finishedAt = now
 rec.durationMs = tonumber(a4)
@@ -115,7 +115,7 @@ return {'ok', nextStage}
   /** A stage waits for something outside the pipeline (e.g. a merge). a4 reason. */
   await: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup'} end
-if state == 'failed' or state == 'succeeded' then return {'ended', state} end
+if ENDED[state] then return {'ended', state} end
 rec.status = 'awaiting'
 rec.awaiting = a4
 putStage(stage, rec)
@@ -137,7 +137,7 @@ return {'ok'}
   /** The run fails at this stage (terminal error, attempts exhausted, dead-lettered). a4 code, a5 message. */
   fail: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup'} end
-if state == 'failed' or state == 'succeeded' then return {'dup'} end
+if ENDED[state] then return {'dup'} end
 rec.status = 'failed'
 rec.finishedAt = now
 rec.error = {code = a4, message = a5}
@@ -145,6 +145,28 @@ putStage(stage, rec)
 put('error', cjson.encode({stage = stage, code = a4, message = a5}))
 put('finishedAt', now)
 setState('failed')
+flush()
+return {'ok'}
+`,
+
+  /**
+   * A newer run of the same definition will be promoted instead: the run ends `superseded`
+   * at this stage (waiting, queued or running), naming that run. a4 the newer run's id, a5 why.
+   * 'dup' when it is superseded already; a run past that stage or ended otherwise is left as it is ('ended').
+   */
+  supersede: `${ON_STAGE}
+if state == 'superseded' then return {'dup'} end
+if rec.status == 'succeeded' then return {'ended', 'past ' .. stage} end
+if ENDED[state] then return {'ended', state} end
+rec.status = 'superseded'
+rec.finishedAt = now
+rec.supersededBy = a4
+rec.awaiting = nil
+rec.artifacts['superseded.reason'] = a5
+putStage(stage, rec)
+put('supersededBy', a4)
+put('finishedAt', now)
+setState('superseded')
 flush()
 return {'ok'}
 `,
@@ -174,6 +196,8 @@ const opFunctions = (Object.entries(BODIES) as [TransitionOp, string][])
 /** The one transition script: applies ARGV[1] operations in order and returns their results. */
 export const RUN_TRANSITIONS = `
 local STATE_INDEX = {${RUN_STATES.map((s, i) => `${s}=${i + 2}`).join(', ')}}
+-- States a run never leaves.
+local ENDED = {failed = true, succeeded = true, superseded = true}
 local OPS = {}
 ${opFunctions}
 local results = {}

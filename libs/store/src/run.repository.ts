@@ -147,6 +147,15 @@ export class RunRepository {
     return kind as TransitionResult;
   }
 
+  /**
+   * Ends a run `superseded` at `stage` by the newer run `by` (it will never be promoted);
+   * 'dup' when it was already, 'ended' when the run ended otherwise or is past that stage.
+   */
+  async supersede(id: string, stage: StageName, by: string, reason: string, now = Date.now()): Promise<TransitionResult> {
+    const [kind] = await this.transition('supersede', id, stage, now, by, reason.slice(0, 512));
+    return kind as TransitionResult;
+  }
+
   async reopenStage(id: string, stage: StageName, now = Date.now()): Promise<TransitionResult> {
     const [kind] = await this.transition('reopen', id, stage, now);
     return kind as TransitionResult;
@@ -175,6 +184,7 @@ function toRun(h: Record<string, string> | null | undefined): PipelineRun | unde
     traceId: h['traceId'],
     stages,
     error: h['error'] ? (JSON.parse(h['error']) as unknown) : undefined,
+    supersededBy: h['supersededBy'],
   };
   return PipelineRunSchema.parse(run);
 }
