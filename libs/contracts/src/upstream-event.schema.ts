@@ -18,6 +18,17 @@ export const UpstreamEventSchema = z
     severity: z.enum(['critical', 'high', 'medium', 'low', 'none']).optional(),
     /** The advisory the event fixes (OSV id), if any. */
     advisory: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).optional(),
+    /**
+     * What each variable a track's `set:` names takes for this version (the version, the tag,
+     * the commit…): at most 32, each name UPPER_SNAKE_CASE, each value a bounded printable value.
+     */
+    vars: z
+      .record(
+        z.string().regex(/^[A-Z][A-Z0-9_]{0,127}$/, 'expected a variable name in UPPER_SNAKE_CASE'),
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+~:@/=%-]{0,255}$/, 'expected a variable value (letters, digits and . _ + ~ : @ / = % -, at most 256)'),
+      )
+      .refine((v) => Object.keys(v).length <= 32, 'expected at most 32 variables')
+      .optional(),
     firstSeenAt: z.number().int().nonnegative(),
   })
   .strict();

@@ -18,3 +18,4 @@ export * from './debian-package/debian-package-config.schema';
 export * from './advisories';
 export * from './alpine-package/alpine-package.source';
 export * from './oci-artifact/oci-artifact.source';
+export { compareVersions as compareTagVersions } from './oci-artifact/tag-version-order';

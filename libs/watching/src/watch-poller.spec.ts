@@ -68,11 +68,69 @@ describe('WatchPoller', () => {
     expect(await queue.getJob(upstreamEventJobId(watchEventId(t.key, '5.0.0')))).toBeDefined();
   });
 
-  it('holds a version back until it has soaked (minimum release age)', async () => {
-    const t = target('git_tags:example/soak', { minReleaseAgeMs: 3_600_000 });
+  it('holds nothing back itself: the planner\'s soak rules are the one soak mechanism, and a target cannot set its own', async () => {
+    const t = target('git_tags:example/soak');
     const report = await new WatchPoller(reporting(['1.0.0']), state, events, producer).pollTarget(t, signal);
     const job = await queue.getJob(upstreamEventJobId(report.emitted[0]?.id ?? ''));
-    expect(await job?.getState()).toBe('delayed');
+    expect(await job?.getState()).toBe('waiting');
+    expect(() => target('git_tags:example/soak', { minReleaseAgeMs: 3_600_000 })).toThrow(/soak/);
+  });
+
+  it('decides newest-seen in dpkg order for a Debian package: 1.0-1 is newer than 1.0~rc1-1', async () => {
+    const t = target('debian_package:pkg:deb/debian/tool', { kind: 'debian_package', ref: 'pkg:deb/debian/tool' });
+    const first = await new WatchPoller(reporting(['1.0~rc1-1']), state, events, producer).pollTarget(t, signal);
+    expect(first.emitted.map((e) => e.version)).toEqual(['1.0~rc1-1']);
+    const next = await new WatchPoller(reporting(['1.0-1']), state, events, producer).pollTarget(t, signal);
+    expect(next.emitted.map((e) => e.version)).toEqual(['1.0-1']);
+    expect(await state.state(t.key)).toMatchObject({ 'pf:newest': '1.0-1' });
+    // And back again is older: nothing planned, newest-seen kept.
+    const older = await new WatchPoller(reporting(['1.0~rc2-1', '0.9-1']), state, events, producer).pollTarget(t, signal);
+    expect(older.emitted).toEqual([]);
+    expect(await state.state(t.key)).toMatchObject({ 'pf:newest': '1.0-1' });
+  });
+
+  it('decides newest-seen in apk order for an Alpine package: 1.2.3-r0 is newer than 1.2.3_rc1-r0', async () => {
+    const t = target('alpine_package:pkg:apk/alpine/tool', { kind: 'alpine_package', ref: 'pkg:apk/alpine/tool' });
+    await new WatchPoller(reporting(['1.2.3_rc1-r0']), state, events, producer).pollTarget(t, signal);
+    const next = await new WatchPoller(reporting(['1.2.3-r0']), state, events, producer).pollTarget(t, signal);
+    expect(next.emitted.map((e) => e.version)).toEqual(['1.2.3-r0']);
+    expect(await state.state(t.key)).toMatchObject({ 'pf:newest': '1.2.3-r0' });
+  });
+
+  it('decides newest-seen in tag order for release tags: v2.0.0 is newer than v2.0.0-rc1', async () => {
+    const t = target('git_tags:example/prerelease');
+    await new WatchPoller(reporting(['v2.0.0-rc1']), state, events, producer).pollTarget(t, signal);
+    const next = await new WatchPoller(reporting(['v2.0.0-rc1', 'v2.0.0']), state, events, producer).pollTarget(t, signal);
+    expect(next.emitted.map((e) => e.version)).toEqual(['v2.0.0']);
+  });
+
+  it('a value the screen rejects never becomes newest-seen, so later real releases are still planned', async () => {
+    const t = target('git_tags:example/poison');
+    await new WatchPoller(reporting(['1.0.0']), state, events, producer).pollTarget(t, signal);
+    const poisoned = await new WatchPoller(reporting(['99999999999.0 ; rm', `9.${'9'.repeat(300)}`, '1.1.0']), state, events, producer).pollTarget(t, signal);
+    expect(poisoned.emitted.map((e) => e.version)).toEqual(['1.1.0']);
+    expect(poisoned.rejected.map((r) => r.reason)).toEqual(['unsafe-characters', 'too-long']);
+    expect(await state.state(t.key)).toMatchObject({ 'pf:newest': '1.1.0' });
+    const deb = target('debian_package:pkg:deb/debian/poison', { kind: 'debian_package', ref: 'pkg:deb/debian/poison' });
+    const notDpkg = await new WatchPoller(reporting(['v99', '2.0-1']), state, events, producer).pollTarget(deb, signal);
+    expect(notDpkg.emitted.map((e) => e.version)).toEqual(['2.0-1']);
+    expect(notDpkg.rejected).toEqual([{ value: 'v99', reason: expect.stringContaining('is not a Debian version') as unknown }]);
+    const next = await new WatchPoller(reporting(['2.1-1']), state, events, producer).pollTarget(deb, signal);
+    expect(next.emitted.map((e) => e.version)).toEqual(['2.1-1']);
+  });
+
+  it('carries the variables the track sets (tag, commit) in the event, and refuses a value no definition could hold', async () => {
+    const t = target('git_tags:example/vars');
+    const commit = 'a'.repeat(40);
+    const poll = (vars: Record<string, string>, version: string): PollFn => () =>
+      Promise.resolve({ observations: [{ ref: 'example/tool', version, commit, vars }], state: {}, notModified: 0, rejected: [] });
+    const report = await new WatchPoller(poll({ VERSION: 'v3.0.0', COMMIT_SHA: commit }, '3.0.0'), state, events, producer).pollTarget(t, signal);
+    expect(report.emitted[0]?.vars).toEqual({ VERSION: 'v3.0.0', COMMIT_SHA: commit });
+    expect((await events.getEvent(report.emitted[0]?.id ?? ''))?.vars).toEqual({ VERSION: 'v3.0.0', COMMIT_SHA: commit });
+    const hostile = await new WatchPoller(poll({ VERSION: '../../etc' }, '3.1.0'), state, events, producer).pollTarget(t, signal);
+    expect(hostile.emitted).toEqual([]);
+    expect(hostile.rejected).toEqual([{ value: '3.1.0', reason: expect.stringMatching(/VERSION .*"\.\.\/\.\.\/etc" holds a "\.\." path segment/) as unknown }]);
+    expect(await state.state(t.key)).toMatchObject({ 'pf:newest': '3.0.0' });
   });
 
   it('quarantines hostile versions with a reason and keeps going', async () => {
@@ -80,7 +138,7 @@ describe('WatchPoller', () => {
     const sourceRejects: PollResult['rejected'] = [{ value: 'v\\u001b[31m', reason: 'control-character' }];
     const report = await new WatchPoller(reporting([`9.${'9'.repeat(10_000)}`], sourceRejects), state, events, producer).pollTarget(t, signal);
     expect(report.emitted).toEqual([]);
-    expect(report.rejected.map((r) => r.reason)).toEqual(['control-character', expect.stringContaining('version') as unknown]);
+    expect(report.rejected.map((r) => r.reason)).toEqual(['control-character', 'too-long']);
     const after = await new WatchPoller(reporting(['9.1.0']), state, events, producer).pollTarget(target('git_tags:example/hostile-2'), signal);
     expect(after.emitted.map((e) => e.version)).toEqual(['9.1.0']);
   });

@@ -1,19 +1,24 @@
 import { UpstreamEventSchema, upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
-import { compareUpstreamVersions } from '@patch-factory/definitions';
+import { checkVarChange } from '@patch-factory/definitions';
 import type { JobProducer } from '@patch-factory/queue';
-import type { Observation, PollResult } from '@patch-factory/sources';
+import { isVersion, screenName, type Observation, type PollResult } from '@patch-factory/sources';
 import type { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
+import { versionOrderOf, type VersionOrder } from './version-order';
 import type { WatchTarget } from './watch-target.schema';
 
 /** The state key under which the poller keeps the newest version it has seen. */
 const NEWEST = 'pf:newest';
 
-function newerThan(observations: readonly Observation[], newest: string | undefined): Observation[] {
+/** Most variables one event carries (the contract's bound). */
+const MAX_VARS = 32;
+
+/** What is newer than `newest` (on a first poll: the newest alone), in the source's own order. */
+function newerThan(observations: readonly Observation[], newest: string | undefined, order: VersionOrder): Observation[] {
   if (newest === undefined) {
-    const top = [...observations].sort((a, b) => compareUpstreamVersions(b.version, a.version))[0];
+    const top = [...observations].sort((a, b) => order.compare(b.version, a.version))[0];
     return top ? [top] : [];
   }
-  return observations.filter((o) => compareUpstreamVersions(o.version, newest) > 0);
+  return observations.filter((o) => order.compare(o.version, newest) > 0);
 }
 
 /** The deterministic id of the event of `version` seen at `target`. */
@@ -40,8 +45,13 @@ export type PollFn = (target: WatchTarget, state: Record<string, string>, signal
  * deterministic (`<target>@<version>`), stored with SET NX, and its planning job has a
  * deterministic id, so the same release seen twice, or by two replicas at once, is one event.
  * The source's state (ETags) is saved only after every event is recorded: a watcher killed
- * mid-poll polls again after a restart and loses nothing. A version younger than the
- * target's minimum release age is planned when it has soaked (a delayed job).
+ * mid-poll polls again after a restart and loses nothing.
+ *
+ * Newest-seen is decided in the source's own order (dpkg, apk or tag order: versionOrderOf)
+ * and only from versions that became events: a value the screen refuses (not a version of
+ * the source, unsafe characters, a variable a definition could not hold) is reported in
+ * `rejected` and never becomes newest-seen, so one hostile listing cannot hide every later
+ * release. Nothing is held back here: the planner alone applies the soak rules.
  */
 export class WatchPoller {
   constructor(
@@ -56,32 +66,49 @@ export class WatchPoller {
     const state = await this.watchState.state(target.key);
     const result = await this.poll(target, state, signal);
     const report: PollReport = { target: target.key, emitted: [], known: 0, rejected: [...result.rejected], notModified: result.notModified };
+    const order = versionOrderOf(target.kind);
+    // Screened first: a value the screen rejects is neither an event nor ever newest-seen.
+    const screened = result.observations.filter((o) => this.screen(target, o, order, report));
     // Only what is newer than the newest version seen before (on a first poll: the newest
     // alone), so that a source listing its whole history never plans an older version.
-    const newest = state[NEWEST];
-    const candidates = newerThan(result.observations, newest);
-    for (const o of candidates) {
+    const stored = state[NEWEST];
+    const newest = stored !== undefined && order.problem(stored) === undefined ? stored : undefined;
+    let top = newest;
+    for (const o of newerThan(screened, newest, order)) {
       const event = await this.eventOf(target, o, report);
       if (!event) continue;
       const fresh = await this.events.saveEvent(event);
-      const delay = Math.max(0, event.firstSeenAt + target.minReleaseAgeMs - this.now());
-      await this.producer.enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: upstreamEventJobId(event.id), ...(delay > 0 ? { delayMs: delay } : {}) });
+      // No delay here: how long a plain update soaks is decided once, by the planner (soak rules).
+      await this.producer.enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: upstreamEventJobId(event.id) });
       if (fresh) report.emitted.push(event);
       else report.known++;
+      if (top === undefined || order.compare(event.version, top) > 0) top = event.version;
     }
-    const top = [...candidates, ...(newest ? [{ ref: target.ref, version: newest }] : [])].sort((a, b) => compareUpstreamVersions(b.version, a.version))[0];
-    await this.watchState.saveState(target.key, { ...result.state, ...(top ? { [NEWEST]: top.version } : {}) });
+    await this.watchState.saveState(target.key, { ...result.state, ...(top !== undefined ? { [NEWEST]: top } : {}) });
     return report;
+  }
+
+  /** True when `o` is a version in the source's order with acceptable variables; otherwise reported. */
+  private screen(target: WatchTarget, o: Observation, order: VersionOrder, report: PollReport): boolean {
+    const value = typeof o.version === 'string' ? o.version.slice(0, 200) : String(o.version);
+    const name = screenName(o.version);
+    let problem = 'reason' in name ? name.reason : isVersion(o.version) ? order.problem(o.version) : 'not-a-version';
+    if (problem === undefined) problem = varsProblem(target, o);
+    if (problem === undefined) return true;
+    report.rejected.push({ value, reason: problem });
+    return false;
   }
 
   private async eventOf(target: WatchTarget, o: Observation, report: PollReport): Promise<UpstreamEvent | undefined> {
     const seen = await this.watchState.firstSeen(target.key, o.version, this.now());
+    const vars = Object.entries(o.vars ?? {});
     const candidate = {
       id: watchEventId(target.key, o.version),
       source: target.kind.replace(/_/g, '-'),
       ref: target.ref,
       version: o.version,
       ...(o.digest ? { digest: o.digest } : {}),
+      ...(vars.length ? { vars: Object.fromEntries(vars) } : {}),
       firstSeenAt: seen.at,
     };
     const parsed = UpstreamEventSchema.safeParse(candidate);
@@ -91,4 +118,18 @@ export class WatchPoller {
     }
     return parsed.data;
   }
+}
+
+/** Why the variables a version sets cannot go into a definition (checked as a definition's variable change is). */
+function varsProblem(target: WatchTarget, o: Observation): string | undefined {
+  const vars = Object.entries(o.vars ?? {});
+  if (vars.length > MAX_VARS) return `sets ${vars.length} variables, at most ${MAX_VARS}`;
+  for (const [name, value] of vars) {
+    try {
+      checkVarChange({ name, old: value, new: value }, `watch target ${target.key}`);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  return undefined;
 }

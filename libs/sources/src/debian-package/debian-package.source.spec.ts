@@ -24,6 +24,14 @@ describe('debian_package source (a real signed APT repository on 127.0.0.1)', ()
     expect(again).toMatchObject({ observations: [], notModified: 1 });
   });
 
+  it('takes the package in the catalog format\'s own form, a purl (as a definition\'s track: entry writes it)', async () => {
+    const result = await source.poll(config({ package: 'pkg:deb/debian/hello-pf' }), {}, signal);
+    expect(result.observations).toEqual([{ ref: 'pkg:deb/debian/hello-pf', version: '1.0-2', vars: { VERSION: '1.0-2' } }]);
+    expect(source.parseConfig({ type: 'debian_package', package: 'pkg:deb/ubuntu/redis-server@7.0.15-1?arch=amd64', set: 'V', repository: 'http://127.0.0.1/', suite: 's', keyring: '/k' })).toMatchObject({ package: 'redis-server', purl: 'pkg:deb/ubuntu/redis-server' });
+    expect(() => source.parseConfig({ type: 'debian_package', package: 'pkg:deb/debian/Bad%20Name', set: 'V', repository: 'http://127.0.0.1/', suite: 's', keyring: '/k' })).toThrow(/at package: expected a purl such as pkg:deb\/debian\/openssl/);
+    expect(() => source.parseConfig({ type: 'debian_package', package: 'pkg:deb/debian/', set: 'V', repository: 'http://127.0.0.1/', suite: 's', keyring: '/k' })).toThrow(/at package/);
+  });
+
   it('keeps an epoch and a tilde in the version', async () => {
     const result = await source.poll(config({ package: 'tool-pf' }), {}, signal);
     expect(result.observations.map((o) => o.version)).toEqual(['2:0.9~rc1-1']);

@@ -31,7 +31,7 @@ export class DebianPackageSource implements Source<DebianPackageConfig> {
     const packages = await fetchPackages(opts, signed, config.component, config.architecture);
     const newest = newestPackage(buildPackageIndex(packages.packages), config.package, config.architecture);
     const out = new OutcomeCollector();
-    if (newest) out.add(observe(`pkg:deb/debian/${config.package}`, config.track, { tag: newest.Version }));
+    if (newest) out.add(observe(config.purl, config.track, { tag: newest.Version }));
     return { observations: out.observations, rejected: out.rejected, state: { [RELEASE_DATE]: date }, notModified: 0 };
   }
 }

@@ -1,0 +1,48 @@
+import { compareApkVersions, parseApkVersion } from '@patch-factory/alpine';
+import { compareDebianVersions, splitVersion } from '@patch-factory/debian';
+import { compareTagVersions } from '@patch-factory/sources';
+
+/** The order of one source's versions, and the check that a value is a version of it. */
+export interface VersionOrder {
+  /** What the order is called, for messages (`dpkg`, `apk`, `tag`). */
+  name: string;
+  /** < 0, 0 or > 0; both sides must have passed `problem`. */
+  compare(a: string, b: string): number;
+  /** Why `version` is not a version in this order (undefined: it is one). */
+  problem(version: string): string | undefined;
+}
+
+const DPKG: VersionOrder = {
+  name: 'dpkg',
+  compare: compareDebianVersions,
+  problem: (v) => thrown(() => splitVersion(v)),
+};
+
+const APK: VersionOrder = {
+  name: 'apk',
+  compare: compareApkVersions,
+  problem: (v) => thrown(() => parseApkVersion(v)),
+};
+
+/** Release and image tags: numbers by value, a pre-release (`-rc1`, `~beta`) before its release. */
+const TAG: VersionOrder = { name: 'tag', compare: compareTagVersions, problem: () => undefined };
+
+/**
+ * The order newest-seen is decided in, by the source's kind: dpkg's for Debian packages
+ * (`1.0-1` after `1.0~rc1-1`), apk's for Alpine packages (`1.2.3-r0` after `1.2.3_rc1-r0`),
+ * the tag order for release tags, git tags and image tags.
+ */
+export function versionOrderOf(kind: string): VersionOrder {
+  if (kind === 'debian_package') return DPKG;
+  if (kind === 'alpine_package') return APK;
+  return TAG;
+}
+
+function thrown(f: () => unknown): string | undefined {
+  try {
+    f();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
