@@ -1,14 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
-import { TerminalError, upstreamEventJobId } from '@patch-factory/contracts';
+import { TerminalError, upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
 import { JobProducer } from '@patch-factory/queue';
 import { loadSoakRules, soakOf, type SoakRule } from '@patch-factory/watching';
-import { planPatchRequests } from '@patch-factory/definitions';
+import { checkVarChange, planPatchRequests } from '@patch-factory/definitions';
 import { RunLauncher, newRunId } from '@patch-factory/pipeline';
+import { withSecurityUpdateSeverity } from '@patch-factory/sources';
 import { AdvisoryRepository, PatchRequestRepository, RunRepository } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { CatalogAccess } from './catalog-access';
 import { readCatalog } from './read-catalog';
+
+/** The severities of a security fix (`none` is an advisory's way of saying it is not one). */
+const SECURITY_SEVERITIES: ReadonlySet<string> = new Set(['low', 'medium', 'high', 'critical']);
+
+/** True when the event is a security fix: it names an advisory, or carries a real security severity (low…critical). */
+export function isSecurityFix(event: Pick<UpstreamEvent, 'advisory' | 'severity'>): boolean {
+  return event.advisory !== undefined || (event.severity !== undefined && SECURITY_SEVERITIES.has(event.severity));
+}
 
 export interface PlanOutcome {
   requests: { id: string; stream: string; runs: string[] }[];
@@ -42,17 +51,20 @@ export class UpstreamPlanner {
   }
 
   async plan(eventId: string): Promise<PlanOutcome> {
-    const event = await this.requests.getEvent(eventId);
+    // A security suite's update (or an advisory's fix) with no severity takes its advisory's, else counts as security (sources).
+    const event = await this.requests.getEvent(eventId).then((e) => e && withSecurityUpdateSeverity(e, this.advisories));
     if (!event) throw new TerminalError('event-not-found', `upstream event ${eventId} is not in the store`);
     const catalog = await readCatalog(this.access.workspace());
     for (const e of catalog.errors) this.logger.warn({ file: e.file, err: e.message }, 'definition not readable; left out of planning');
     const plan = planPatchRequests(catalog.index, (f) => catalog.deps.get(f), event);
+    // Every change (the version and each value the track's `set:` computed) is checked as a variable change before it is stored.
+    for (const request of plan.requests) for (const f of request.files) f.changes.forEach((c) => checkVarChange(c, `event ${event.id}: ${f.file}`));
     const outcome: PlanOutcome = { requests: [], skipped: plan.skipped, soaking: [] };
     const now = Date.now();
     for (const request of plan.requests) {
-      // A plain update waits for the longest minimum release age among the stream's files;
-      // a security fix (an advisory's event) does not wait.
-      const until = event.advisory || event.severity ? 0 : event.firstSeenAt + Math.max(0, ...request.files.map((f) => soakOf(this.soak, f.file)));
+      // The one soak mechanism: a plain update waits for the longest minimum release age among
+      // the stream's files; a security fix (an advisory, or a severity of low or more) does not wait.
+      const until = isSecurityFix(event) ? 0 : event.firstSeenAt + Math.max(0, ...request.files.map((f) => soakOf(this.soak, f.file)));
       if (until > now) {
         outcome.soaking.push({ stream: request.stream, until });
         continue;

@@ -22,7 +22,7 @@ export function changesForEvent(deps: DefinitionDeps, event: UpstreamEvent): Eve
   if (purl) return packageChanges(deps, purl[1] as 'deb' | 'apk', purl[2] as string, event.version);
   const image = parseImageRef(event.ref);
   if (image?.tag && (image.host || image.path.includes('/'))) return imageChanges(deps, image.path, image.tag, event);
-  if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(event.ref)) return trackChanges(deps, event.ref.toLowerCase(), event.version);
+  if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(event.ref)) return trackChanges(deps, event.ref.toLowerCase(), event);
   return { skipped: `the ref ${JSON.stringify(event.ref.slice(0, 80))} is neither a package purl, an image reference nor owner/repo` };
 }
 
@@ -78,14 +78,21 @@ function imageChanges(deps: DefinitionDeps, path: string, movingTag: string, eve
   return { changes: [...changes.values()] };
 }
 
-function trackChanges(deps: DefinitionDeps, repository: string, version: string): EventChanges {
+function trackChanges(deps: DefinitionDeps, repository: string, event: UpstreamEvent): EventChanges {
   const changes: VarChange[] = [];
   for (const t of deps.trackVars) {
     if (t.repository !== repository) continue;
     const old = deps.vars.get(t.set);
-    if (old !== undefined) changes.push({ name: t.set, old, new: version });
+    if (old !== undefined) changes.push({ name: t.set, old, new: event.vars?.[t.set] ?? event.version });
   }
-  return changes.length ? { changes } : { skipped: `no track: entry of ${repository} sets a variable` };
+  // The values a `set:` list computed at the source (tag, commit…), for a definition that tracks the repository.
+  if (event.vars && deps.tracks.some((t) => t.slice(t.indexOf(':') + 1).toLowerCase() === repository)) {
+    for (const [name, value] of Object.entries(event.vars)) {
+      const old = deps.vars.get(name);
+      if (old !== undefined) changes.push({ name, old, new: value });
+    }
+  }
+  return changes.length ? { changes: unique(changes) } : { skipped: `no track: entry of ${repository} sets a variable` };
 }
 
 function unique(changes: VarChange[]): VarChange[] {

@@ -35,8 +35,12 @@ export interface PatchPlan {
   skipped: { file: string; reason: string }[];
 }
 
+const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
 /** Whether `next` is newer than `current` in the ref's own version order. */
 function isUpgrade(ref: string, current: string, next: string): boolean {
+  // Commits have no order: a track's commit variable follows its version.
+  if (COMMIT.test(current) && COMMIT.test(next)) return true;
   try {
     if (ref.startsWith('pkg:deb/')) return compareDebianVersions(next, current) > 0;
     if (ref.startsWith('pkg:apk/')) return compareApkVersions(next, current) > 0;

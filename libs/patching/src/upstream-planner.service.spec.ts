@@ -1,0 +1,119 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { Env } from '@patch-factory/config';
+import type { UpstreamEvent } from '@patch-factory/contracts';
+import { patchDefinition } from '@patch-factory/definitions';
+import { JOB_OPTIONS, RunLauncher } from '@patch-factory/pipeline';
+import { JobProducer } from '@patch-factory/queue';
+import { AdvisoryRepository, PatchRequestRepository, RunRepository, WatchStateRepository } from '@patch-factory/store';
+import { createLogger } from '@patch-factory/telemetry';
+import { createCatalogOrigin, dropPrefix, repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
+import { WatchPoller, WatchTargetSchema, pollWithRegistry } from '@patch-factory/watching';
+import { CatalogAccess } from './catalog-access';
+import { isSecurityFix, UpstreamPlanner } from './upstream-planner.service';
+
+const TOKEN = 'ghp_planner_token';
+const FILE = 'image/regctl/alpine-3.23/0.yaml';
+const SOAKED = 'image/slow/alpine-3.23/0.yaml';
+const OLD_COMMIT = 'ab'.repeat(20);
+const NEW_COMMIT = 'cd'.repeat(20);
+
+/** A real catalog definition (the corpus), following a GitHub release with a `set:` list: the tag into VERSION, the commit into COMMIT_SHA. */
+function trackedDefinition(): string {
+  const text = readFileSync(join(repoRoot(), '..', 'shared', 'corpus', 'dhi-catalog', FILE), 'utf8');
+  return (
+    text.replace('  VERSION: 0.11.5-r6\n', `  VERSION: v0.11.5\n  COMMIT_SHA: ${OLD_COMMIT}\n`) +
+    ['track:', '  - type: github_release', '    owner: upstream', '    repo: tool', '    set:', '      - var: VERSION', '        value: tag', '      - var: COMMIT_SHA', '        value: commit', ''].join('\n')
+  );
+}
+
+/**
+ * The planner on real Redis, a real git catalog and the GitHub API double: what a track's
+ * `set:` computes at the source reaches the definition, and the one soak mechanism holds plain
+ * updates back while security fixes pass.
+ */
+describe('UpstreamPlanner', () => {
+  const prefix = testPrefix();
+  const redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: null });
+  let origin: CatalogOrigin;
+  let github: GithubDouble;
+  let producer: JobProducer;
+  let planner: UpstreamPlanner;
+  const requests = new PatchRequestRepository(redis, prefix);
+
+  beforeAll(async () => {
+    origin = createCatalogOrigin({ [FILE]: trackedDefinition(), [SOAKED]: trackedDefinition() });
+    github = await startGithubDouble({ token: TOKEN, owner: 'upstream', repo: 'tool' });
+    const watchConfig = join(origin.root, 'watch.json');
+    writeFileSync(watchConfig, JSON.stringify({ soak: [{ definitions: 'image/slow/', minReleaseAgeMs: 3_600_000 }] }));
+    const config = {
+      PF_PREFIX: prefix,
+      PF_BACKOFF_DELAY_MS: 1000,
+      PF_WATCH_CONFIG: watchConfig,
+      PF_CATALOG_REMOTE: origin.dir,
+      PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-planner-')), 'catalog.git'),
+      PF_GIT_AUTHOR_NAME: 'patch-factory',
+      PF_GIT_AUTHOR_EMAIL: 'patch-factory@localhost.localdomain',
+      PF_FORGE: 'branch',
+    } as unknown as Env;
+    producer = new JobProducer(redis, config, { service: 'test', owns: [], jobOptions: JOB_OPTIONS } as never);
+    const runs = new RunRepository(redis, prefix);
+    planner = new UpstreamPlanner(config, producer, new CatalogAccess(config), requests, runs, new AdvisoryRepository(redis, prefix), new RunLauncher(runs, producer), createLogger('test', 'warn'));
+  }, 60_000);
+  afterAll(async () => {
+    await producer.onApplicationShutdown();
+    await github?.close();
+    origin?.cleanup();
+    await dropPrefix(sharedRedisUrl(), prefix);
+    redis.disconnect();
+  });
+
+  it('a github_release track with set: [{var: VERSION, value: tag}, {var: COMMIT_SHA, value: commit}] changes both variables of the definition', async () => {
+    // The watcher sees the release at the GitHub double, with the tag and the commit the track's set: names.
+    github.addRelease({ tag: 'v0.11.6', target: NEW_COMMIT });
+    const target = WatchTargetSchema.parse({
+      key: 'github_release:upstream/tool',
+      kind: 'github_release',
+      ref: 'upstream/tool',
+      config: { type: 'github_release', owner: 'upstream', repo: 'tool', set: [{ var: 'VERSION', value: 'tag' }, { var: 'COMMIT_SHA', value: 'commit' }] },
+    });
+    const poller = new WatchPoller(pollWithRegistry({ github: { token: TOKEN, baseUrl: github.url } }), new WatchStateRepository(redis, prefix), requests, producer);
+    const report = await poller.pollTarget(target, AbortSignal.timeout(30_000));
+    expect(report.emitted).toEqual([expect.objectContaining({ ref: 'upstream/tool', version: '0.11.6', vars: { VERSION: 'v0.11.6', COMMIT_SHA: NEW_COMMIT } })]);
+    github.assertNoViolations();
+
+    const outcome = await planner.plan(report.emitted[0]?.id ?? '');
+    expect(outcome.requests).toHaveLength(1);
+    const stored = await requests.get(outcome.requests[0]?.id ?? '');
+    expect(stored?.files).toEqual([
+      {
+        file: FILE,
+        changes: [
+          { name: 'VERSION', old: 'v0.11.5', new: 'v0.11.6' },
+          { name: 'COMMIT_SHA', old: OLD_COMMIT, new: NEW_COMMIT },
+        ],
+      },
+    ]);
+    const patched = patchDefinition(origin.show('main', FILE) as string, stored?.files[0]?.changes ?? [], FILE);
+    expect(patched.text).toContain('  VERSION: v0.11.6\n');
+    expect(patched.text).toContain(`  COMMIT_SHA: ${NEW_COMMIT}\n`);
+    expect(patched.text).not.toContain(OLD_COMMIT);
+    // The soaked definition waits: a plain update.
+    expect(outcome.soaking).toEqual([{ stream: expect.stringContaining('slow') as unknown, until: expect.any(Number) as unknown }]);
+  }, 60_000);
+
+  it('holds a plain update back by the soak rules even when it says severity "none"; a real security severity or an advisory passes', async () => {
+    const base = { source: 'github-release', ref: 'upstream/tool', version: '0.11.7', vars: { VERSION: 'v0.11.7', COMMIT_SHA: 'ef'.repeat(20) }, firstSeenAt: Date.now() };
+    const none: UpstreamEvent = { ...base, id: 'soak-none', severity: 'none' };
+    await requests.saveEvent(none);
+    expect((await planner.plan(none.id)).soaking.map((s) => s.stream)).toEqual([expect.stringContaining('slow') as unknown]);
+    const low: UpstreamEvent = { ...base, id: 'soak-low', severity: 'low' };
+    await requests.saveEvent(low);
+    const fix = await planner.plan(low.id);
+    expect(fix.soaking).toEqual([]);
+    expect(fix.requests.map((r) => r.stream).sort()).toEqual([expect.stringContaining('regctl') as unknown, expect.stringContaining('slow') as unknown]);
+    expect([isSecurityFix({ severity: 'none' }), isSecurityFix({}), isSecurityFix({ severity: 'critical' }), isSecurityFix({ advisory: 'CVE-2026-1' })]).toEqual([false, false, true, true]);
+  }, 60_000);
+});
