@@ -6,4 +6,5 @@ export * from './upstream-event.processor';
 export * from './plan.executor';
 export * from './patch.executor';
 export * from './review.executor';
+export * from './superseding-runs';
 export * from './patching.module';

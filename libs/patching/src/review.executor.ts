@@ -1,16 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
-import { PatchRequestRepository, PullRequestLinks } from '@patch-factory/store';
+import { PatchRequestRepository, PullRequestLinks, RunRepository } from '@patch-factory/store';
 import { CatalogAccess } from './catalog-access';
 import { imageStreamOfRequest } from './patch.executor';
 import { MANUAL_RUN, patchRequestOfRun } from './patch-request-of-run';
 import { ReviewReporter } from './review-reporter';
+import { isNewerRun, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, supersededReason } from './superseding-runs';
 
 /**
  * `review`: opens or updates the stream's one pull request, with the results of every run
  * of the PatchRequest so far (ReviewReporter), links this run to the branch, and merges when
  * the severity policy and the checks allow. Otherwise the run waits at review until the
  * merge webhook resumes it.
+ *
+ * Runs of one definition share the stream's branch and its pull request: the newest run
+ * supersedes the older ones still waiting on it (they end `superseded`, naming it, and are
+ * never promoted), and a run that reaches review after a newer one is superseded at once.
  */
 @Injectable()
 export class ReviewExecutor implements StageExecutor {
@@ -19,6 +24,7 @@ export class ReviewExecutor implements StageExecutor {
     private readonly links: PullRequestLinks,
     private readonly access: CatalogAccess,
     private readonly reporter: ReviewReporter,
+    private readonly runs: RunRepository,
   ) {}
 
   async execute(ctx: StageContext): Promise<StageResult> {
@@ -34,6 +40,21 @@ export class ReviewExecutor implements StageExecutor {
     const severity = request.severity ?? this.access.severity;
     const stream = imageStreamOfRequest(request);
     await this.links.link(branch, ctx.runId);
+    if (run) {
+      const others = await runsOfDefinitionOnBranch(this.runs, this.links, run, branch);
+      const newer = newestNewerRun(run, others, mayBePromoted);
+      if (newer) {
+        await this.runs.supersede(ctx.runId, 'review', newer.id, supersededReason(run, newer));
+        ctx.logger.info({ supersededBy: newer.id, branch }, 'run superseded by a newer run of its definition');
+        return { artifacts: { 'review.superseded-by': newer.id } };
+      }
+      for (const older of others) {
+        if (!isNewerRun(run, older)) continue;
+        // Only runs still before their promotion: one whose pull request merged already is promote's to judge.
+        const outcome = await this.runs.supersede(older.id, 'review', ctx.runId, supersededReason(older, run));
+        if (outcome === 'ok') ctx.logger.info({ superseded: older.id, branch }, 'older run of the definition superseded');
+      }
+    }
     const pr = await this.reporter.ensurePullRequest(request, ctx.runId, branch, base);
     await forge.closeSuperseded(stream, branch);
     const merge = await forge.mergeWhenGreen({ branch, severity, gatesPassed: true, ...(head ? { headSha: head } : {}) });

@@ -17,7 +17,7 @@ import { CatalogAccess, PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from
 import { RUN_STAGES, RunLauncher, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { loadPublicKey } from '@patch-factory/signing';
-import { PatchRequestRepository, ReleaseRepository, RunRepository } from '@patch-factory/store';
+import { PatchRequestRepository, PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
 import {
   BackboneFixture,
   STATIC_DEFINITION as DEFINITION,
@@ -163,7 +163,7 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect((await releases.published(DEFINITION))?.digest).toBe(digest);
 
     // The promotion again (a redelivered job): the tags already point at the digest, nothing moves, no second event.
-    const again = await new PromoteExecutor(pipeline.app.get(CatalogAccess), releases, loadConfig({ ...process.env, PF_REGISTRY_URL: registry.url, PF_PREFIX: fx.prefix })).execute({
+    const again = await new PromoteExecutor(pipeline.app.get(CatalogAccess), releases, loadConfig({ ...process.env, PF_REGISTRY_URL: registry.url, PF_PREFIX: fx.prefix }), runs, pipeline.app.get(PullRequestLinks)).execute({
       runId: run.id,
       stage: 'promote',
       definition: DEFINITION,

@@ -1,12 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
-import { RunIdSchema, type TagMove } from '@patch-factory/contracts';
-import { CatalogAccess } from '@patch-factory/patching';
+import { RunIdSchema, type PipelineRun, type TagMove } from '@patch-factory/contracts';
+import { CatalogAccess, isPast, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, supersededReason } from '@patch-factory/patching';
+import type { RegistryWriter } from '@patch-factory/oci';
 import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
-import { ReleaseRepository } from '@patch-factory/store';
+import { PullRequestLinks, ReleaseRepository, RunRepository, type PromotionPlan } from '@patch-factory/store';
+import { catalogGitDir, gitCommitAncestry, type CommitAncestry } from './commit-ancestry';
 import { copyImage } from './copy-image';
 import { unlessNotFound } from './existing-manifest';
 import { fixedVulnerabilities } from './fixed-vulnerabilities';
+import { refuseOlderImage } from './promote-refusal';
+import { PROMOTE_STEP_HOOK, type PromoteStep, type PromoteStepHook } from './promote-steps';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { registrySettings, registryWriter } from './registry-settings';
 import { releaseTargetOf } from './run-definition';
@@ -17,61 +21,148 @@ import { releaseTargetOf } from './run-definition';
  * into the release repository (the definition's `image`), points each of the definition's `tags`
  * at it, records every tag's previous and new digest, and appends one image event
  * (`image.published` when no tag existed, else `image.updated`) with the vulnerabilities fixed.
- * Run twice, it moves nothing the second time and appends no second event.
+ *
+ * - A run that a newer run of its definition on the same pull request will replace is not
+ *   promoted: it ends `superseded`, naming that run.
+ * - No tag is moved back: a tag that points at an image of a newer definition commit or a newer
+ *   run fails the promotion with `promote-older-image`, saying which.
+ * - Crash-safe: the plan (where each tag pointed) is recorded before any tag moves, the tag moves
+ *   are idempotent, and the store writes (tag pointers, history, event) are one atomic script
+ *   keyed by run and tag. Stopped at any step and run again, it makes each effect once; run again
+ *   after it finished, it moves nothing and appends nothing.
  */
 @Injectable()
 export class PromoteExecutor implements StageExecutor {
+  private readonly ancestry: CommitAncestry;
+
   constructor(
     private readonly access: CatalogAccess,
     private readonly releases: ReleaseRepository,
     @Inject(CONFIG) private readonly config: Env,
-  ) {}
+    private readonly runs: RunRepository,
+    private readonly links: PullRequestLinks,
+    @Optional() @Inject(PROMOTE_STEP_HOOK) private readonly onStep?: PromoteStepHook,
+  ) {
+    this.ancestry = gitCommitAncestry(catalogGitDir(config));
+  }
 
   async execute(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
     const staging = stageArtifact(run, 'publish', 'publish.repository');
     const digest = stageArtifact(run, 'publish', 'publish.digest');
-    if (!staging || !digest) throw publishingTerminal(PublishingErrorCode.inputMissing, `the promote stage of run ${runId} needs the staging image its publish stage pushed (publish.repository, publish.digest)`);
-    // After a merge the default branch holds the definition as patched; a run that did not patch reads it there too.
-    const target = await releaseTargetOf(this.access, ctx.definition);
-    if (target.tags.length === 0) throw publishingTerminal(PublishingErrorCode.tagsInvalid, `${ctx.definition} lists no tags: nothing to promote ${digest} to`);
+    if (!run || !staging || !digest) throw publishingTerminal(PublishingErrorCode.inputMissing, `the promote stage of run ${runId} needs the staging image its publish stage pushed (publish.repository, publish.digest)`);
+    const record = await this.releases.promotion(runId);
+    // A promotion under way (a plan recorded) is finished whatever happened since: its tags may have moved.
+    if (!record.plan) {
+      const superseded = await this.supersededBy(run);
+      if (superseded) {
+        await this.runs.supersede(runId, 'promote', superseded.id, supersededReason(run, superseded));
+        ctx.logger.info({ supersededBy: superseded.id }, 'promotion skipped: a newer run of the definition is promoted instead');
+        return { artifacts: { 'promote.superseded-by': superseded.id } };
+      }
+    }
     const settings = registrySettings(this.config, 'promote');
     const client = registryWriter(settings);
-    const copied = await copyImage(client, staging, target.image, digest, ctx.signal);
-    const top = await client.getManifest(target.image, digest, ctx.signal);
-    const moves: TagMove[] = [];
-    const now = Date.now();
-    for (const tag of target.tags) {
-      // Where the tag points now; undefined when the tag (or the repository) does not exist.
-      const previous = await unlessNotFound(client.resolveTag(target.image, tag, ctx.signal));
-      if (previous === digest) continue;
-      await client.putManifest(target.image, tag, top.bytes, top.mediaType, ctx.signal);
-      await this.releases.recordTagMove(target.image, tag, { digest, runId, at: now, ...(previous ? { previous } : {}) });
-      moves.push({ tag, digest, ...(previous ? { previous } : {}) });
+    // After a merge the default branch holds the definition as patched; a run that did not patch reads it there too.
+    const target = record.plan ? undefined : await this.releaseTarget(ctx.definition, digest);
+    const image = record.plan?.repository ?? (target as { image: string }).image;
+    const copied = await copyImage(client, staging, image, digest, ctx.signal);
+    await this.step('copied');
+    let plan = record.plan;
+    if (!plan) {
+      const tags: PromotionPlan['tags'] = [];
+      // Where each tag points now; undefined when the tag (or the repository) does not exist.
+      for (const tag of target?.tags ?? []) tags.push({ tag, ...optional('previous', await unlessNotFound(client.resolveTag(image, tag, ctx.signal))) });
+      await refuseOlderImage({ run, digest, image, tags, releases: this.releases, runs: this.runs, ancestry: this.ancestry });
+      plan = await this.releases.planPromotion(runId, { repository: image, digest, tags, at: Date.now() });
+      await this.step('planned');
     }
+    const repository = `${settings.host}/${image}`;
+    const artifacts = { 'promote.repository': repository, 'promote.digest': digest, 'promote.copied': `${copied.manifests} manifest(s), ${copied.blobs} blob(s), ${copied.evidenceTags.length} signature/attestation tag(s), ${copied.referrers} referrer(s)` };
+    if (record.done) {
+      // Promoted by an earlier delivery of this job: nothing is moved or written again.
+      ctx.logger.info({ repository, digest }, 'image promoted already by this run');
+      return { artifacts: { ...artifacts, 'promote.tags': plan.tags.map((t) => `${t.tag}: unchanged`).join('; '), 'promote.event': 'none (this run promoted the image already)' } };
+    }
+    const moved = await this.moveTags(ctx, client, plan);
     const scanReport = stageArtifact(run, 'scan', 'scan.report');
-    await this.releases.recordPublished(ctx.definition, { digest, runId, at: now, ...(scanReport ? { scanReport } : {}) });
-    const repository = `${settings.host}/${target.image}`;
-    let event = 'none (every tag already pointed at this digest)';
-    if (moves.length > 0) {
-      const type = moves.every((m) => m.previous === undefined) ? 'image.published' : 'image.updated';
-      const cvesFixed = scanReport ? await fixedVulnerabilities(scanReport) : [];
-      await this.releases.appendEvent({ id: `${runId}:promote`, type, repository, digest, tags: moves, cvesFixed, runId, definition: ctx.definition, at: now });
-      event = `${type} (${cvesFixed.length} vulnerabilit${cvesFixed.length === 1 ? 'y' : 'ies'} fixed)`;
-    }
-    ctx.logger.info({ repository, digest, moved: moves.length, tags: target.tags.length }, 'image promoted');
+    const type = moved.every((m) => m.previous === undefined) ? 'image.published' : 'image.updated';
+    const cvesFixed = moved.length > 0 && scanReport ? await fixedVulnerabilities(scanReport) : [];
+    const commit = stageArtifact(run, 'build', 'build.commit');
+    const at = plan.at;
+    await this.releases.commitPromotion({
+      runId,
+      repository: image,
+      moves: moved.map((m) => ({ tag: m.tag, current: { digest, runId, at, runCreatedAt: run.createdAt, ...optional('commit', commit) }, ...optional('previous', m.previous) })),
+      ...(moved.length > 0 ? { event: { id: `${runId}:promote`, type, repository, digest, tags: moved, cvesFixed, runId, definition: ctx.definition, at } } : {}),
+      published: { definition: ctx.definition, image: { digest, runId, at, ...optional('scanReport', scanReport) } },
+    });
+    await this.step('recorded');
+    ctx.logger.info({ repository, digest, moved: moved.length, tags: plan.tags.length }, 'image promoted');
     return {
       artifacts: {
-        'promote.repository': repository,
-        'promote.digest': digest,
-        'promote.tags': target.tags.map((t) => {
-          const m = moves.find((x) => x.tag === t);
-          return m ? `${t}: ${m.previous ?? 'new'} -> ${digest}` : `${t}: unchanged`;
-        }).join('; '),
-        'promote.copied': `${copied.manifests} manifest(s), ${copied.blobs} blob(s), ${copied.evidenceTags.length} signature/attestation tag(s), ${copied.referrers} referrer(s)`,
-        'promote.event': event,
+        ...artifacts,
+        'promote.tags': plan.tags
+          .map((t) => {
+            const m = moved.find((x) => x.tag === t.tag);
+            return m ? `${t.tag}: ${m.previous ?? 'new'} -> ${digest}` : `${t.tag}: unchanged`;
+          })
+          .join('; '),
+        'promote.event': moved.length === 0 ? 'none (every tag already pointed at this digest)' : `${type} (${cvesFixed.length} vulnerabilit${cvesFixed.length === 1 ? 'y' : 'ies'} fixed)`,
       },
     };
   }
+
+  /**
+   * Points the plan's tags at its digest (those that pointed elsewhere). A tag found at the digest
+   * already (moved before a crash) counts as moved; one that another promotion moved since the
+   * plan is left to it. Returns the tags this promotion moved, with where they pointed before.
+   */
+  private async moveTags(ctx: StageContext, client: RegistryWriter, plan: PromotionPlan): Promise<TagMove[]> {
+    const moved: TagMove[] = [];
+    let top: { bytes: Buffer; mediaType: string } | undefined;
+    for (const t of plan.tags) {
+      if (t.previous === plan.digest) continue;
+      const current = await unlessNotFound(client.resolveTag(plan.repository, t.tag, ctx.signal));
+      if (current !== plan.digest) {
+        if (current !== t.previous) {
+          ctx.logger.warn({ tag: t.tag, planned: t.previous ?? 'none', now: current ?? 'none' }, 'release tag moved by another promotion since this one planned; left as it is');
+          continue;
+        }
+        top ??= await client.getManifest(plan.repository, plan.digest, ctx.signal);
+        await client.putManifest(plan.repository, t.tag, top.bytes, top.mediaType, ctx.signal);
+        await this.step(`tag-moved:${t.tag}`);
+      }
+      moved.push({ tag: t.tag, digest: plan.digest, ...optional('previous', t.previous) });
+    }
+    return moved;
+  }
+
+  /** The definition's release repository and tags (a definition with no tags has nothing to promote). */
+  private async releaseTarget(definition: string, digest: string): Promise<{ image: string; tags: string[] }> {
+    const target = await releaseTargetOf(this.access, definition);
+    if (target.tags.length === 0) throw publishingTerminal(PublishingErrorCode.tagsInvalid, `${definition} lists no tags: nothing to promote ${digest} to`);
+    return target;
+  }
+
+  /**
+   * The newest run of the same definition on the same pull request that got past its review
+   * (its merge resumed it too) and may still be promoted: it is promoted instead of this one.
+   */
+  private async supersededBy(run: PipelineRun): Promise<PipelineRun | undefined> {
+    const branch = stageArtifact(run, 'patch', 'patch.branch');
+    if (!branch) return undefined;
+    const others = await runsOfDefinitionOnBranch(this.runs, this.links, run, branch);
+    return newestNewerRun(run, others, (r) => mayBePromoted(r) && isPast(r, 'review'));
+  }
+
+  private async step(step: PromoteStep): Promise<void> {
+    if (this.onStep) await this.onStep(step);
+  }
+}
+
+/** `{ [key]: value }`, or nothing when value is undefined (for optional fields). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

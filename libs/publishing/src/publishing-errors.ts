@@ -12,6 +12,8 @@ export const PublishingErrorCode = {
   inputInvalid: 'publish-input-invalid',
   /** The definition names no release tags, or tags that break the OCI grammar. */
   tagsInvalid: 'promote-tags-invalid',
+  /** A release tag points at an image newer than the run's (later definition commit, or later run): promote moves no tag back. */
+  olderImage: 'promote-older-image',
 } as const;
 
 export type PublishingErrorCodeValue = (typeof PublishingErrorCode)[keyof typeof PublishingErrorCode];

@@ -1,16 +1,53 @@
 import type { Redis } from 'ioredis';
 import { ImageEventSchema, type ImageEvent } from '@patch-factory/contracts';
+import { PROMOTION_COMMIT, type PromotionCommitReply } from './release-scripts.lua';
 import { StoreKeys } from './store-keys';
 
 const HISTORY_LENGTH = 1000;
 const EVENT_STREAM_LENGTH = 100_000;
 const EVENT_SEEN_TTL_SECONDS = 365 * 86_400;
+const PROMOTION_TTL_SECONDS = 365 * 86_400;
+const SCRIPT_NAME = 'pfPromotionCommit';
 
 /** Where a release tag points, as the promote stage last recorded it. */
 export interface ReleaseTag {
   digest: string;
   runId: string;
   at: number;
+  /** The catalog commit the image was built from (`build.commit`), when the build recorded one. */
+  commit?: string;
+  /** When the run that promoted it was created (epoch ms): the order of runs of one definition. */
+  runCreatedAt?: number;
+}
+
+/** A promotion's plan: where each release tag pointed before the run moved any (absent: a new tag). */
+export interface PromotionPlan {
+  /** Release repository (`examples/redis`). */
+  repository: string;
+  digest: string;
+  tags: { tag: string; previous?: string }[];
+  at: number;
+}
+
+/** What a run's promotion has written so far. */
+export interface PromotionRecord {
+  plan?: PromotionPlan;
+  /** Tags whose move is recorded (pointer and history). */
+  recorded: string[];
+  /** The store writes of the promotion are all done. */
+  done: boolean;
+}
+
+/** The store writes of one promotion, made at once (see commitPromotion). */
+export interface PromotionCommit {
+  runId: string;
+  repository: string;
+  /** One per tag the promotion moved: where it points now, and the history entry (naming the previous digest). */
+  moves: { tag: string; current: ReleaseTag; previous?: string }[];
+  /** The image event of the promotion (none when no tag moved). */
+  event?: ImageEvent;
+  /** The definition's last published image. */
+  published?: { definition: string; image: PublishedImage };
 }
 
 /** The last image promoted from a definition. */
@@ -51,6 +88,60 @@ export class ReleaseRepository {
       .lpush(this.keys.releaseHistory(repository), JSON.stringify({ tag, ...move }))
       .ltrim(this.keys.releaseHistory(repository), 0, HISTORY_LENGTH - 1)
       .exec();
+  }
+
+  /** The plan and progress of a run's promotion (empty when it never started). */
+  async promotion(runId: string): Promise<PromotionRecord> {
+    const h = await this.redis.hgetall(this.keys.promotion(runId));
+    const recorded = Object.keys(h).filter((k) => k.startsWith('moved:')).map((k) => k.slice('moved:'.length)).sort();
+    return { ...(h['plan'] ? { plan: JSON.parse(h['plan']) as PromotionPlan } : {}), recorded, done: h['done'] === '1' };
+  }
+
+  /**
+   * Records a run's promotion plan unless one is recorded (first writer wins) and returns the
+   * recorded one: a promotion retried after a crash moves the tags from where they were
+   * before its first attempt, not from where that attempt left them.
+   */
+  async planPromotion(runId: string, plan: PromotionPlan): Promise<PromotionPlan> {
+    const key = this.keys.promotion(runId);
+    const [, [, raw]] = (await this.redis.multi().hsetnx(key, 'plan', JSON.stringify(plan)).hget(key, 'plan').expire(key, PROMOTION_TTL_SECONDS).exec()) as [[unknown, number], [unknown, string]];
+    return JSON.parse(raw) as PromotionPlan;
+  }
+
+  /**
+   * The store writes of a promotion, atomically (one Lua script): each tag's pointer and
+   * history entry once per (run, tag), the image event once per event id, the definition's
+   * last published image. A promotion that crashed before this wrote nothing; one that crashed
+   * after wrote everything, and its retry writes nothing twice. Returns the tags recorded now
+   * and whether the event was appended now.
+   */
+  async commitPromotion(commit: PromotionCommit): Promise<{ recorded: string[]; eventAppended: boolean }> {
+    const event = commit.event ? ImageEventSchema.parse(commit.event) : undefined;
+    const moves = commit.moves.map((m) => ({
+      tag: m.tag,
+      current: JSON.stringify(m.current),
+      history: JSON.stringify({ tag: m.tag, digest: m.current.digest, runId: m.current.runId, at: m.current.at, ...(m.previous ? { previous: m.previous } : {}) }),
+    }));
+    if (!(SCRIPT_NAME in this.redis)) this.redis.defineCommand(SCRIPT_NAME, { numberOfKeys: 6, lua: PROMOTION_COMMIT });
+    const run = (this.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<PromotionCommitReply>>)[SCRIPT_NAME] as (...args: (string | number)[]) => Promise<PromotionCommitReply>;
+    const [recorded, appended] = await run.call(
+      this.redis,
+      this.keys.releaseTags(commit.repository),
+      this.keys.releaseHistory(commit.repository),
+      this.keys.promotion(commit.runId),
+      this.keys.imageEvents(),
+      this.keys.imageEventSeen(event?.id ?? `${commit.runId}:none`),
+      this.keys.publishedImage(commit.published?.definition ?? ''),
+      // cjson turns an empty Lua table into {}: an empty batch is sent as an empty string.
+      moves.length > 0 ? JSON.stringify(moves) : '',
+      event ? JSON.stringify(event) : '',
+      commit.published ? JSON.stringify(commit.published.image) : '',
+      HISTORY_LENGTH,
+      EVENT_STREAM_LENGTH,
+      EVENT_SEEN_TTL_SECONDS,
+      PROMOTION_TTL_SECONDS,
+    );
+    return { recorded: recorded.map(String), eventAppended: Number(appended) === 1 };
   }
 
   /** The tag moves of `repository`, newest first. */

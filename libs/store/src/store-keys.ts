@@ -74,6 +74,10 @@ export class StoreKeys {
   imageEventSeen(id: string): string {
     return `${this.prefix}:{store}:image-event:${id}`;
   }
+  /** One run's promotion: its plan (where each tag pointed before) and which of its writes are done. */
+  promotion(runId: string): string {
+    return `${this.prefix}:{store}:promotion:${runId}`;
+  }
   /** The state index keys, in the order the Lua scripts expect them (KEYS[2..]). */
   stateIndexKeys(): string[] {
     return RUN_STATES.map((s) => this.runsInState(s));
