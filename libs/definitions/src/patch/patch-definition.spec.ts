@@ -20,9 +20,9 @@ const DEFINITION = [
   '    - demo=${VERSION}',
   '    - demo-data=2.15.1-1+deb13u1',
   '    - other=2.150.0',
-  'builds:',
-  '  - name: compile',
-  '    uses: registry.example.org/golang:1.26.5-debian13-dev@sha256:' + 'a'.repeat(64),
+  '  builds:',
+  '    - name: compile',
+  '      uses: registry.example.org/golang:1.26.5-debian13-dev@sha256:' + 'a'.repeat(64),
   '',
 ].join('\n');
 
@@ -42,7 +42,9 @@ describe('patchDefinition', () => {
     expect(out.text).toContain('UNRELATED: 12.15.0');
     expect(out.text).toContain('other=2.150.0');
     expect(out.replacements.map((r) => r.reason).sort()).toEqual(['derived-version', 'derived-version', 'value']);
-    expect(out.replacements.filter((r) => r.bounded).map((r) => r.from).sort()).toEqual(['2.15', '2.15.1']);
+    // Every replacement matches whole tokens only (issue 12: the value itself too).
+    expect(out.replacements.every((r) => r.bounded)).toBe(true);
+    expect(out.replacements.map((r) => r.from).sort()).toEqual(['2.15', '2.15.1', '2.15.1-1+deb13u1']);
   });
 
   it('rewrites a registry-qualified rendering of an image reference, keeping the quoting of the variable', () => {
