@@ -2,6 +2,19 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
+ * Where a security update was published: the suite, and the source package and source version
+ * it was built from (advisories name source packages; a binNMU's binary version differs).
+ */
+export const SecuritySuiteMarkSchema = z
+  .object({
+    suite: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a suite such as bookworm-security'),
+    sourcePackage: z.string().regex(/^[a-z0-9][a-z0-9+.-]{0,127}$/, 'expected a Debian source package name'),
+    sourceVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/, 'expected a version (letters, digits and . _ + ~ : -, at most 128)'),
+  })
+  .strict();
+export type SecuritySuiteMark = z.infer<typeof SecuritySuiteMarkSchema>;
+
+/**
  * A new version seen at a source (DESIGN.md vocabulary). `ref` names what moved: a
  * package purl (`pkg:deb/debian/openssl`), an image reference with a moving tag
  * (`dhi/golang:1-debian13-dev`) or a GitHub `owner/repo`; `version` is the new version
@@ -18,6 +31,8 @@ export const UpstreamEventSchema = z
     severity: z.enum(['critical', 'high', 'medium', 'low', 'none']).optional(),
     /** The advisory the event fixes (OSV id), if any. */
     advisory: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).optional(),
+    /** Set when the version was published in a security suite (Debian's `bookworm-security`): a security update, advisory or not. */
+    security: SecuritySuiteMarkSchema.optional(),
     /**
      * What each variable a track's `set:` names takes for this version (the version, the tag,
      * the commit…): at most 32, each name UPPER_SNAKE_CASE, each value a bounded printable value.

@@ -1,3 +1,5 @@
+import type { SecuritySuiteMark } from '@patch-factory/contracts';
+
 /** One version seen at a source. */
 export interface Observation {
   /** Where it was seen: `owner/repo` on GitHub, the remote URL (without credentials) for git. */
@@ -10,6 +12,8 @@ export interface Observation {
   commit?: string;
   /** When it was published (ms since the epoch), when the source says. */
   publishedAt?: number;
+  /** Published in a security suite (Debian's `bookworm-security`): a security update (see securitySuiteMarkOf). */
+  security?: SecuritySuiteMark;
   /** What each variable named by the track's `set` takes for this version. */
   vars: Record<string, string>;
 }

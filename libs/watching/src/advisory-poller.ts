@@ -1,7 +1,7 @@
 import { upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
 import { advisoryEvents } from '@patch-factory/definitions';
 import type { JobProducer } from '@patch-factory/queue';
-import type { FeedResult } from '@patch-factory/sources';
+import { keepUnfixedAdvisory, type FeedResult } from '@patch-factory/sources';
 import { AdvisoryDocumentTooLargeError, type AdvisoryRepository, type PatchRequestRepository, type WatchStateRepository } from '@patch-factory/store';
 import type { PollReport } from './watch-poller';
 import type { WatchTarget } from './watch-target.schema';
@@ -32,7 +32,11 @@ export class AdvisoryPoller {
     const report: PollReport = { target: target.key, emitted: [], known: 0, rejected: [...result.rejected], notModified: result.notModified };
     for (const osv of result.advisories) {
       const plan = advisoryEvents(osv, this.now());
-      if (plan.events.length === 0) continue;
+      if (plan.events.length === 0) {
+        // No fix yet (an open tracker issue): its document only, for the scan (sources: keepUnfixedAdvisory).
+        report.rejected.push(...(await keepUnfixedAdvisory(this.advisories, osv)));
+        continue;
+      }
       let recorded;
       try {
         recorded = await this.advisories.record(osv, this.now());

@@ -108,6 +108,7 @@ export class WatchPoller {
       ref: target.ref,
       version: o.version,
       ...(o.digest ? { digest: o.digest } : {}),
+      ...(o.security ? { security: o.security } : {}),
       ...(vars.length ? { vars: Object.fromEntries(vars) } : {}),
       firstSeenAt: seen.at,
     };

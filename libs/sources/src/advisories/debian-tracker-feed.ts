@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OsvAdvisory } from '@patch-factory/contracts';
+import { severityOfUrgency } from '@patch-factory/vuln';
 import { reject } from '../screen-value';
 import type { SourceState } from '../source';
 import { parseTrack } from '../track-config.schema';
@@ -16,16 +17,23 @@ export const DebianTrackerConfigSchema = z.object({
 });
 export type DebianTrackerConfig = z.infer<typeof DebianTrackerConfigSchema>;
 
-/** The tracker's urgency as an OSV-style severity. */
-const SEVERITY: Record<string, string> = { 'unimportant': 'low', 'low': 'low', 'medium': 'medium', 'high': 'high', 'not yet assigned': 'medium' };
+/** The events of one OSV range. */
+type OsvEvent = NonNullable<OsvAdvisory['affected'][number]['ranges']>[number]['events'][number];
+
 const NAME = /^[a-z0-9][a-z0-9+.-]{0,127}$/;
 const CVE = /^(CVE-\d{4}-\d{4,7}|TEMP-\d{7}-[0-9A-F]{6}|DSA-\d+-\d+|DLA-\d+-\d+)$/;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9.+~:-]{0,127}$/;
 
 /**
- * The Debian security tracker's JSON (`{ "<source package>": { "<CVE>": { "releases": {
- * "<release>": { "status", "fixed_version", "urgency" } } } } }`) as OSV advisories for one
- * release: a resolved issue with a fixed version becomes an ECOSYSTEM range fixed at it.
+ * The Debian security tracker's JSON (`{ "<source package>": { "<CVE>": { "description",
+ * "releases": { "<release>": { "status", "fixed_version", "urgency", "repositories" } } } } }`)
+ * as OSV advisories for one release, read as libs/vuln's scan reads it (tracker-ingest):
+ *   resolved with a fixed version → an ECOSYSTEM range `introduced 0, fixed <version>`;
+ *   open or undetermined → `introduced 0` and no fixed event: affected at every version, no fix
+ *     yet (the scan and the SLA clocks see it; nothing can be patched to);
+ *   resolved at "0", not-affected, any other status → no advisory for the release.
+ * The severity (`database_specific.severity`) is the urgency as libs/vuln maps it
+ * (severityOfUrgency); an urgency not yet assessed gives none.
  */
 export class DebianTrackerFeed implements AdvisoryFeed<DebianTrackerConfig> {
   readonly kind = 'debian_tracker';
@@ -54,19 +62,19 @@ export class DebianTrackerFeed implements AdvisoryFeed<DebianTrackerConfig> {
       }
       for (const [id, issue] of Object.entries(issues)) {
         const rel = isRecord(issue) && isRecord(issue['releases']) ? issue['releases'][config.release] : undefined;
-        if (!isRecord(rel) || rel['status'] !== 'resolved') continue;
-        const fixed = rel['fixed_version'];
-        if (!CVE.test(id) || typeof fixed !== 'string' || !VERSION.test(fixed) || fixed === '0') {
-          if (!CVE.test(id) || (typeof fixed === 'string' && fixed !== '0')) out.rejected.push(reject(`${pkg} ${id}`, 'not-a-version'));
+        if (!isRecord(rel)) continue;
+        const events = eventsOf(rel);
+        if (events === undefined) continue;
+        if (!CVE.test(id) || events === 'bad-version') {
+          out.rejected.push(reject(`${pkg} ${id}`, 'not-a-version'));
           continue;
         }
-        const urgency = typeof rel['urgency'] === 'string' ? rel['urgency'] : '';
-        const severity = SEVERITY[urgency.replace(/\*+$/, '')];
+        const severity = severityOfUrgency(rel['urgency']);
         const advisory = byId.get(id) ?? { id, modified: new Date(0).toISOString(), affected: [] };
         advisory.affected.push({
           package: { ecosystem: `Debian:${config.version}`, name: pkg },
-          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
-          ...(severity ? { database_specific: { severity } } : {}),
+          ranges: [{ type: 'ECOSYSTEM', events }],
+          ...(severity !== 'unknown' ? { database_specific: { severity } } : {}),
         });
         byId.set(id, advisory);
       }
@@ -74,6 +82,20 @@ export class DebianTrackerFeed implements AdvisoryFeed<DebianTrackerConfig> {
     out.advisories = [...byId.values()];
     return out;
   }
+}
+
+/**
+ * A release entry's OSV range events: fixed, or open (no fixed event); undefined when the
+ * release is not affected; 'bad-version' when the fixed version is not a version.
+ */
+function eventsOf(rel: Record<string, unknown>): OsvEvent[] | 'bad-version' | undefined {
+  const status = rel['status'];
+  if (status === 'open' || status === 'undetermined') return [{ introduced: '0' }];
+  if (status !== 'resolved') return undefined;
+  const fixed = rel['fixed_version'];
+  if (fixed === '0') return undefined;
+  if (typeof fixed !== 'string' || !VERSION.test(fixed)) return 'bad-version';
+  return [{ introduced: '0' }, { fixed }];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { repoRoot } from '@patch-factory/testing';
+import { severityOfUrgency } from '@patch-factory/vuln';
 import { createAdvisoryFeed } from './feed-registry';
 
 const OSV_NODE = join(repoRoot(), '..', 'shared', 'corpus', 'dhi-advisories', 'osv', 'node');
@@ -60,26 +61,69 @@ describe('advisory feeds', () => {
     expect((await feed.read(feed.parseConfig({ type: 'osv', location: join(dir, 'query.json') }), {}, signal)).advisories).toHaveLength(2);
   });
 
-  it('turns the Debian security tracker JSON into OSV advisories for one release', async () => {
+  it('turns the Debian security tracker JSON into OSV advisories for one release, open issues as ranges with no fix', async () => {
     const tracker = {
       openssl: {
-        'CVE-2026-1000': { releases: { bookworm: { status: 'resolved', fixed_version: '3.0.17-1~deb12u3', urgency: 'high' }, trixie: { status: 'open' } } },
-        'CVE-2026-1001': { releases: { bookworm: { status: 'open', urgency: 'low' } } },
+        'CVE-2026-1000': {
+          description: 'fixed in a point release',
+          releases: {
+            bookworm: { status: 'resolved', fixed_version: '3.0.17-1~deb12u3', urgency: 'high', repositories: { bookworm: '3.0.16-1~deb12u1', 'bookworm-security': '3.0.17-1~deb12u3' } },
+            trixie: { status: 'open', urgency: 'high', repositories: { trixie: '3.5.1-1' } },
+          },
+          scope: 'remote',
+        },
+        'CVE-2026-1001': { description: 'no fix yet', releases: { bookworm: { status: 'open', urgency: 'low', repositories: { bookworm: '3.0.16-1~deb12u1' } } } },
       },
       'bad name!': { 'CVE-2026-1002': {} },
-      curl: { 'CVE-2026-1003': { releases: { bookworm: { status: 'resolved', fixed_version: '7.88.1-10+deb12u9; rm -rf /' } } } },
+      curl: {
+        'CVE-2026-1003': { releases: { bookworm: { status: 'resolved', fixed_version: '7.88.1-10+deb12u9; rm -rf /' } } },
+        'CVE-2026-1004': { releases: { bookworm: { status: 'undetermined', urgency: 'not yet assigned', repositories: { bookworm: '7.88.1-10+deb12u8' } } } },
+        'CVE-2026-1005': { releases: { bookworm: { status: 'resolved', fixed_version: '0', urgency: 'unimportant' } } },
+        'CVE-2026-1006': { releases: { bookworm: { status: 'not-affected', urgency: 'high' } } },
+        'CVE-2026-1007': { releases: { bookworm: { status: 'open', urgency: 'medium**' } } },
+      },
     };
     writeFileSync(join(dir, 'tracker.json'), JSON.stringify(tracker));
     const feed = createAdvisoryFeed('debian_tracker');
     const result = await feed.read(feed.parseConfig({ type: 'debian_tracker', location: join(dir, 'tracker.json'), release: 'bookworm', version: '12' }), {}, signal);
+    const epoch = new Date(0).toISOString();
+    const entry = (name: string, events: unknown[], severity?: string) => ({
+      package: { ecosystem: 'Debian:12', name },
+      ranges: [{ type: 'ECOSYSTEM', events }],
+      ...(severity ? { database_specific: { severity } } : {}),
+    });
     expect(result.advisories).toEqual([
-      {
-        id: 'CVE-2026-1000',
-        modified: new Date(0).toISOString(),
-        affected: [{ package: { ecosystem: 'Debian:12', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.0.17-1~deb12u3' }] }], database_specific: { severity: 'high' } }],
-      },
+      { id: 'CVE-2026-1000', modified: epoch, affected: [entry('openssl', [{ introduced: '0' }, { fixed: '3.0.17-1~deb12u3' }], 'high')] },
+      { id: 'CVE-2026-1001', modified: epoch, affected: [entry('openssl', [{ introduced: '0' }], 'low')] },
+      // an urgency not yet assigned: no severity (libs/vuln's severityOfUrgency: unknown)
+      { id: 'CVE-2026-1004', modified: epoch, affected: [entry('curl', [{ introduced: '0' }])] },
+      // the review mark (`**`) is dropped
+      { id: 'CVE-2026-1007', modified: epoch, affected: [entry('curl', [{ introduced: '0' }], 'medium')] },
     ]);
     expect(result.rejected.map((r) => r.reason).sort()).toEqual(['not-a-version', 'unsafe-characters']);
+  });
+
+  it('gives the same severity as the scan (libs/vuln severityOfUrgency) for every urgency the tracker writes', async () => {
+    const urgencies = ['unimportant', 'low', 'medium', 'high', 'not yet assigned', 'end-of-life', 'low*', 'high**', ''];
+    const tracker = { zlib: Object.fromEntries(urgencies.map((urgency, i) => [`CVE-2026-${2000 + i}`, { releases: { bookworm: { status: 'open', urgency } } }])) };
+    writeFileSync(join(dir, 'urgencies.json'), JSON.stringify(tracker));
+    const feed = createAdvisoryFeed('debian_tracker');
+    const result = await feed.read(feed.parseConfig({ type: 'debian_tracker', location: join(dir, 'urgencies.json'), release: 'bookworm', version: '12' }), {}, signal);
+    const fromFeed = urgencies.map((_, i) => result.advisories.find((a) => a.id === `CVE-2026-${2000 + i}`)?.affected[0]?.database_specific?.severity ?? 'unknown');
+    expect(fromFeed).toEqual(urgencies.map((u) => severityOfUrgency(u)));
+    expect(fromFeed).toEqual(['low', 'low', 'medium', 'high', 'unknown', 'unknown', 'low', 'high', 'unknown']);
+  });
+
+  it('reads every folder of the real advisories corpus (dhi-advisories): 693 records, none rejected', async () => {
+    const feed = createAdvisoryFeed('osv');
+    const all = join(OSV_NODE, '..');
+    let advisories = 0;
+    for (const folder of readdirSync(all).sort()) {
+      const result = await feed.read(feed.parseConfig({ type: 'osv', location: join(all, folder) }), {}, signal);
+      expect(result.rejected).toEqual([]);
+      advisories += result.advisories.length;
+    }
+    expect(advisories).toBe(693);
   });
 
   it('refuses a feed location that is neither absolute nor https (or http to loopback)', () => {

@@ -1,4 +1,5 @@
 import { buildPackageIndex, fetchPackages, fetchRelease, newestPackage } from '@patch-factory/debian';
+import { securitySuiteMarkOf, withSecuritySuiteMark } from '../advisories/security-update-severity';
 import { observe, OutcomeCollector } from '../observe';
 import type { PollResult, Source, SourceDeps, SourceState } from '../source';
 import { parseDebianPackageConfig, type DebianPackageConfig } from './debian-package-config.schema';
@@ -11,6 +12,8 @@ const RELEASE_DATE = 'release-date';
  * is verified with gpgv against the entry's keyring (unsigned, forged, unknown-key and expired
  * Releases are refused by libs/debian), the Packages index against the Release's checksum.
  * A Release whose Date has not moved since the last poll is not read further (no observations).
+ * A version of a security suite (`bookworm-security`) is marked as a security update, with its
+ * source package and version (securitySuiteMarkOf).
  */
 export class DebianPackageSource implements Source<DebianPackageConfig> {
   readonly kind = 'debian_package';
@@ -31,7 +34,7 @@ export class DebianPackageSource implements Source<DebianPackageConfig> {
     const packages = await fetchPackages(opts, signed, config.component, config.architecture);
     const newest = newestPackage(buildPackageIndex(packages.packages), config.package, config.architecture);
     const out = new OutcomeCollector();
-    if (newest) out.add(observe(config.purl, config.track, { tag: newest.Version }));
+    if (newest) out.add(withSecuritySuiteMark(observe(config.purl, config.track, { tag: newest.Version }), securitySuiteMarkOf(config.suite, newest)));
     return { observations: out.observations, rejected: out.rejected, state: { [RELEASE_DATE]: date }, notModified: 0 };
   }
 }

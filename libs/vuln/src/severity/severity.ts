@@ -16,8 +16,9 @@ export function ratingOf(score: number): Severity {
 }
 
 /**
- * The Debian security tracker's `urgency` as a severity. The tracker marks an urgency not yet
- * reviewed with a trailing `*` or `**` (e.g. `low**`): the mark is dropped.
+ * The Debian security tracker's `urgency` as a severity: the factory's one mapping (the scan's
+ * tracker-ingest and the watcher's debian_tracker feed, libs/sources, both use it). The tracker
+ * marks an urgency not yet reviewed with a trailing `*` or `**` (e.g. `low**`): the mark is dropped.
  *   unimportant → low   (the tracker's "no security impact worth an update"; kept, ranked lowest)
  *   low → low, medium → medium, high → high
  *   not yet assigned, end-of-life, anything else → unknown
