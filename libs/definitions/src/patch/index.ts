@@ -5,3 +5,5 @@ export * from './read-vars';
 export * from './patch-definition';
 export * from './bot-case.schema';
 export * from './bot-replay';
+export * from './version-token';
+export * from './render-sites';
