@@ -16,8 +16,12 @@ export interface AutoMergeRule {
   method: MergeMethod;
 }
 
-/** The per-severity table; a config value replaces it whole. */
-export type AutoMergePolicy = Readonly<Record<Severity, AutoMergeRule>>;
+/**
+ * The per-severity table; a config value replaces it whole. `allowUnchecked` (default false):
+ * a change whose head commit reports no checks at all (no commit status, no check run) may
+ * still merge; otherwise "no checks" is not green.
+ */
+export type AutoMergePolicy = Readonly<Record<Severity, AutoMergeRule>> & { readonly allowUnchecked?: boolean | undefined };
 
 /**
  * The default: fixes for critical and high advisories merge themselves when green; medium,

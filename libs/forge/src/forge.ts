@@ -60,6 +60,8 @@ export type MergeStatus =
   | 'checks-pending'
   /** The forge's own checks on the head commit failed. */
   | 'checks-failed'
+  /** The head commit reports no checks at all (no CI ran) and the policy does not allow merging unchecked changes. */
+  | 'no-checks'
   /** The branch moved after the gates ran: the new head needs its own run. */
   | 'head-moved'
   /** The forge refuses the merge now (branch protection, conflicts). */
@@ -108,7 +110,9 @@ export interface Forge {
 
   /**
    * Merge the change request of `branch` if the severity policy allows it without a person,
-   * the run's gates passed, the branch is still at `headSha`, and the forge's checks are green.
+   * the run's gates passed, the branch is still at `headSha`, and the forge's checks are green:
+   * every reported check passed, every check the base branch's protection requires reported
+   * and passed, and at least one check reported (unless the policy's `allowUnchecked`).
    * Otherwise say why not. Never merges twice.
    */
   mergeWhenGreen(request: MergeRequest): Promise<MergeOutcome>;

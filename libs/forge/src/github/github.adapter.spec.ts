@@ -1,7 +1,7 @@
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
 import { createCatalogOrigin, createManualClock, startGithubDouble, type CatalogOrigin, type GithubDouble, type ManualClock } from '@patch-factory/testing';
 import { join } from 'node:path';
-import { SEVERITIES, type Severity } from '../auto-merge-policy';
+import { DEFAULT_AUTO_MERGE_POLICY, SEVERITIES, type Severity } from '../auto-merge-policy';
 import type { Forge } from '../forge';
 import { ForgeErrorCode } from '../forge-error-code';
 import type { ForgeLogger } from '../forge-logger';
@@ -165,6 +165,7 @@ describe('github forge (against the GitHub double over HTTP)', () => {
 
   it.each(SEVERITIES.map((s) => [s]))('applies the auto-merge policy to %s', async (severity) => {
     const { pushed } = await patchAndReview(change('1.0.1'), severity);
+    double.setCheckRun(pushed.headSha ?? '', { name: 'build' });
     const outcome = await forge.mergeWhenGreen({ branch: BRANCH, severity, gatesPassed: true, headSha: pushed.headSha });
     const merges = double.requests.filter((r) => r.operationId === 'pulls/merge');
     if (severity === 'critical' || severity === 'high') {
@@ -189,7 +190,8 @@ describe('github forge (against the GitHub double over HTTP)', () => {
       none: { autoMerge: false, method: 'merge' as const },
     };
     const f = makeForge({ autoMergePolicy: policy });
-    await patchAndReview(change('1.0.1'), 'medium', f);
+    const { pushed } = await patchAndReview(change('1.0.1'), 'medium', f);
+    double.setCommitStatus(pushed.headSha ?? '', 'success');
     expect(await f.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true })).toMatchObject({ status: 'manual' });
     expect(await f.mergeWhenGreen({ branch: BRANCH, severity: 'medium', gatesPassed: true })).toMatchObject({ status: 'merged', method: 'rebase' });
   });
@@ -210,6 +212,92 @@ describe('github forge (against the GitHub double over HTTP)', () => {
     double.setMergeable(1, true);
     expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head })).toMatchObject({ status: 'merged' });
     expect(await forge.mergeWhenGreen({ branch: 'pf/none/debian-13/1', severity: 'critical', gatesPassed: true })).toEqual({ status: 'no-change-request' });
+  });
+
+  describe('merges only what is really green', () => {
+    async function reviewed(f = forge): Promise<string> {
+      const { pushed } = await patchAndReview(change('1.0.1'), 'critical', f);
+      return pushed.headSha ?? '';
+    }
+    const merge = (head: string, f = forge) => f.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head });
+
+    it('does not merge a commit that reports no statuses and no check runs (a repository whose CI never ran)', async () => {
+      const head = await reviewed();
+      const outcome = await merge(head);
+      expect(outcome.status).toBe('no-checks');
+      expect(outcome.detail).toMatch(/no commit status and no check run.*allowUnchecked/);
+      expect(double.pulls[0]?.merged).toBe(false);
+      expect(double.requests.filter((r) => r.operationId === 'pulls/merge')).toEqual([]);
+      expect(double.requests.map((r) => r.operationId)).toEqual(expect.arrayContaining(['repos/get-combined-status-for-ref', 'checks/list-for-ref', 'repos/get-status-checks-protection']));
+    });
+
+    it('merges a commit without checks when the policy says allowUnchecked', async () => {
+      const f = makeForge({ autoMergePolicy: { ...DEFAULT_AUTO_MERGE_POLICY, allowUnchecked: true } });
+      const head = await reviewed(f);
+      expect(await merge(head, f)).toMatchObject({ status: 'merged', method: 'squash' });
+      expect(double.pulls[0]?.merged).toBe(true);
+    });
+
+    it('does not merge when a GitHub Actions check run failed, even with green commit statuses', async () => {
+      const head = await reviewed();
+      double.setCommitStatus(head, 'success', 'ci/legacy');
+      double.setCheckRun(head, { name: 'lint' });
+      double.setCheckRun(head, { name: 'test', conclusion: 'failure' });
+      const outcome = await merge(head);
+      expect(outcome).toMatchObject({ status: 'checks-failed' });
+      expect(outcome.detail).toContain('check run test (failure)');
+      for (const conclusion of ['cancelled', 'timed_out', 'action_required'] as const) {
+        double.setCheckRun(head, { name: 'test', conclusion });
+        expect(await merge(head)).toMatchObject({ status: 'checks-failed', detail: expect.stringContaining(conclusion) as unknown });
+      }
+      double.setCheckRun(head, { name: 'test', status: 'in_progress' });
+      expect(await merge(head)).toMatchObject({ status: 'checks-pending', detail: expect.stringContaining('check run test (in_progress)') as unknown });
+      expect(double.pulls[0]?.merged).toBe(false);
+      double.setCheckRun(head, { name: 'test', conclusion: 'skipped' });
+      double.setCheckRun(head, { name: 'docs', conclusion: 'neutral' });
+      expect(await merge(head)).toMatchObject({ status: 'merged' });
+    });
+
+    it('does not merge while a check branch protection requires has not reported, from either API', async () => {
+      const head = await reviewed();
+      double.setRequiredChecks('main', { contexts: ['ci/required'], checks: [{ context: 'e2e', appId: 15368 }] });
+      double.setCheckRun(head, { name: 'build' });
+      const outcome = await merge(head);
+      expect(outcome).toMatchObject({ status: 'checks-pending' });
+      expect(outcome.detail).toContain('ci/required (required, not reported)');
+      expect(outcome.detail).toContain('e2e (required, not reported)');
+      double.setCommitStatus(head, 'success', 'ci/required');
+      // A check bound to GitHub Actions is not satisfied by another app's run of the same name.
+      double.setCheckRun(head, { name: 'e2e', appId: 999 });
+      expect(await merge(head)).toMatchObject({ status: 'checks-pending', detail: expect.stringContaining('e2e') as unknown });
+      expect(double.pulls[0]?.merged).toBe(false);
+      double.setCheckRun(head, { name: 'e2e' });
+      expect(await merge(head)).toMatchObject({ status: 'merged' });
+    });
+
+    it('merges when every status and check run is green, reading every page of check runs', async () => {
+      const head = await reviewed();
+      double.setRequiredChecks('main', { checks: [{ context: 'job-149' }] });
+      for (let i = 0; i < 150; i++) double.setCheckRun(head, { name: `job-${i}` });
+      double.setCommitStatus(head, 'success', 'ci/legacy');
+      expect(await merge(head)).toMatchObject({ status: 'merged', method: 'squash' });
+      const pages = double.requests.filter((r) => r.operationId === 'checks/list-for-ref').map((r) => r.query['page']);
+      expect(pages).toEqual(['1', '2']);
+    });
+
+    it('goes on with the reported checks when the token may not read branch protection (403), and says so', async () => {
+      const head = await reviewed();
+      double.setCheckRun(head, { name: 'build' });
+      double.failNext({ kind: 'forbidden', operationId: 'repos/get-status-checks-protection' });
+      expect(await merge(head)).toMatchObject({ status: 'merged' });
+      expect(logs.map((l) => l.msg)).toContain('github: the token cannot read branch protection; judging by the reported checks');
+    });
+
+    it('a failing check on page 2 is still seen', async () => {
+      const head = await reviewed();
+      for (let i = 0; i < 120; i++) double.setCheckRun(head, { name: `job-${i}`, conclusion: i === 110 ? 'failure' : 'success' });
+      expect(await merge(head)).toMatchObject({ status: 'checks-failed', detail: expect.stringContaining('job-110') as unknown });
+    });
   });
 
   it('caps content-creating requests per minute (3/min, simulated clock)', async () => {

@@ -10,7 +10,9 @@ import type { ForgeProvider } from '../forge-provider';
 import { assertImageStream, branchNameFor, imageStreamKey, type ImageStream } from '../image-stream';
 import { readStreamMarker, streamMarker } from '../pull-request-text';
 import { assertSafeBaseBranch, assertSafeBranch, assertSafeLabel, assertSafeLine, assertSafeSegment } from '../safe-input';
+import { judgeChecks, type ChecksVerdict } from './commit-checks';
 import { createGithubClient } from './github-client';
+import { readReportedChecks, readRequiredChecks, type GithubCall } from './github-commit-checks';
 import { GithubForgeConfigSchema, type GithubForgeConfig, type ParsedGithubForgeConfig } from './github-config.schema';
 import { githubError, httpFailure, isPullRequestAlreadyExists } from './github-http-failure';
 
@@ -116,11 +118,13 @@ export class GithubForge implements Forge {
     if (!rule.autoMerge) return { status: 'manual', detail: `the policy leaves ${request.severity} changes to a person` };
     if (!request.gatesPassed) return { status: 'gates-failed' };
     if (request.headSha !== undefined && pr.head.sha !== request.headSha) return { status: 'head-moved', detail: `the branch is at ${pr.head.sha}` };
-    const checks = await this.call(`read the checks of ${pr.head.sha}`, () =>
-      this.octokit.rest.repos.getCombinedStatusForRef({ ...this.repo, ref: pr.head.sha }),
-    );
-    if (checks.state === 'failure' || checks.state === 'error') return { status: 'checks-failed', detail: `combined status is ${checks.state}` };
-    if (checks.state === 'pending' && checks.total_count > 0) return { status: 'checks-pending' };
+    const verdict = await this.judgeChecks(pr.head.sha, pr.base.ref);
+    if (verdict.state === 'failed') return { status: 'checks-failed', detail: verdict.detail };
+    if (verdict.state === 'pending') return { status: 'checks-pending', detail: verdict.detail };
+    if (verdict.state === 'none') {
+      this.logger.info({ branch, number: pr.number, sha: pr.head.sha }, 'pull request not merged: its head commit reports no checks');
+      return { status: 'no-checks', detail: verdict.detail };
+    }
     try {
       const merged = (await this.octokit.rest.pulls.merge({ ...this.repo, pull_number: pr.number, sha: pr.head.sha, merge_method: rule.method })).data;
       this.logger.info({ branch, number: pr.number, method: rule.method }, 'pull request merged');
@@ -139,6 +143,14 @@ export class GithubForge implements Forge {
   }
 
   // ---- helpers ---------------------------------------------------------------------------
+
+  /** The checks of the head commit against what the base branch's protection requires. */
+  private async judgeChecks(sha: string, base: string): Promise<ChecksVerdict> {
+    const call: GithubCall = (what, fn) => this.call(what, fn);
+    const reported = await readReportedChecks(this.octokit, call, { ...this.repo, sha });
+    const required = await readRequiredChecks(this.octokit, (e, what) => this.fail(e, what), this.logger, { ...this.repo, branch: base });
+    return judgeChecks(reported, required, this.policy.allowUnchecked === true);
+  }
 
   private isOurBranch(pr: Pull): boolean {
     return pr.head.ref.startsWith(`${this.prefix}/`) && pr.head.repo?.full_name === `${this.config.owner}/${this.config.repo}`;

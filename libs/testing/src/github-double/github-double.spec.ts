@@ -49,6 +49,40 @@ describe('GitHub double', () => {
     expect(double.violations).toEqual([]);
   });
 
+  it('serves commit statuses, check runs and required checks as GitHub documents them', async () => {
+    const sha = 'c'.repeat(40);
+    const runs = `/repos/octo/catalog/commits/${sha}/check-runs`;
+    expect((await call('GET', runs)).json).toEqual({ total_count: 0, check_runs: [] });
+    double.setCheckRun(sha, { name: 'build' });
+    double.setCheckRun(sha, { name: 'test', status: 'in_progress' });
+    double.setCheckRun(sha, { name: 'lint', conclusion: 'failure', appId: 7 });
+    double.setCheckRun(sha, { name: 'build', conclusion: 'cancelled' }); // re-run: replaces the earlier build
+    const all = await call('GET', `${runs}?filter=latest&per_page=2&page=1`);
+    expect(all.json).toMatchObject({ total_count: 3, check_runs: [{ name: 'test', status: 'in_progress', conclusion: null }, { name: 'lint', app: { id: 7 } }] });
+    expect(all.headers.get('link')).toContain('page=2>; rel="next"');
+    expect((await call('GET', `${runs}?per_page=2&page=2`)).json).toMatchObject({ check_runs: [{ name: 'build', conclusion: 'cancelled', app: { id: 15368 } }] });
+    expect((await call('GET', `${runs}?status=in_progress`)).json).toMatchObject({ total_count: 1 });
+    expect((await call('GET', `${runs}?filter=sometimes`)).status).toBe(400);
+
+    double.setCommitStatus(sha, 'success', 'ci/a');
+    double.setCommitStatus(sha, 'pending', 'ci/b');
+    expect((await call('GET', `/repos/octo/catalog/commits/${sha}/status`)).json).toMatchObject({ state: 'pending', total_count: 2 });
+    double.setCommitStatus(sha, 'error', 'ci/b');
+    const combined = await call('GET', `/repos/octo/catalog/commits/${sha}/status?per_page=1&page=2`);
+    expect(combined.json).toMatchObject({ state: 'failure', total_count: 2, statuses: [{ context: 'ci/b', state: 'error' }] });
+
+    const protection = '/repos/octo/catalog/branches/main/protection/required_status_checks';
+    expect(await call('GET', protection)).toMatchObject({ status: 404, json: { message: 'Branch not protected' } });
+    double.setRequiredChecks('main', { contexts: ['ci/a'], checks: [{ context: 'build', appId: 15368 }] });
+    expect((await call('GET', protection)).json).toMatchObject({
+      contexts: ['ci/a', 'build'],
+      checks: [{ context: 'ci/a', app_id: null }, { context: 'build', app_id: 15368 }],
+    });
+    double.setRequiredChecks('main', undefined);
+    expect((await call('GET', protection)).status).toBe(404);
+    expect(double.violations.map((v) => v.phase)).toEqual(['request']);
+  });
+
   it('answers 422 to a second pull request for the same head and base', async () => {
     await call('POST', '/repos/octo/catalog/pulls', { title: 't', head: 'pf/a/b/c', base: 'main' });
     const again = await call('POST', '/repos/octo/catalog/pulls', { title: 't', head: 'pf/a/b/c', base: 'main' });

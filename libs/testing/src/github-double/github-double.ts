@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { findOperation, type DescribedOperation } from './openapi-description';
 import { validateRequest, validateResponse } from './openapi-validator';
+import { createGithubChecks, type CheckRunSeed, type DoubleStatusState, type RequiredChecksSeed } from './github-checks';
 import { faultAnswer, type GithubFault, type GithubFaultKind } from './github-faults';
 import { fakeSha, type DoublePull } from './github-pulls';
 import { createGithubRepoState, DOCS, isRecord, notFound, text, type Answer, type PullSeed } from './github-repo-state';
@@ -50,8 +51,12 @@ export interface GithubDouble {
   pulls: DoublePull[];
   /** Answer the next matching request(s) with a fault. Faults queue in order. */
   failNext(fault: GithubFault): void;
-  /** Set the combined commit status of a commit (default: no statuses, state pending, total 0). */
-  setCommitStatus(sha: string, state: 'success' | 'pending' | 'failure' | 'error'): void;
+  /** Set the status of one context (default `ci/double`) on a commit (default: no statuses, combined state pending, total 0). */
+  setCommitStatus(sha: string, state: DoubleStatusState, context?: string): void;
+  /** Set a check run on a commit (a GitHub Actions job by default); replaces the run of the same name and app. */
+  setCheckRun(sha: string, run: CheckRunSeed): void;
+  /** Protect `branch` with these required status checks; undefined: not protected (404). */
+  setRequiredChecks(branch: string, required: RequiredChecksSeed | undefined): void;
   /** Make a pull request (un)mergeable: merging it answers 405. */
   setMergeable(number: number, mergeable: boolean): void;
   /** The next successful answer says `x-ratelimit-remaining: 0` until `resetEpochSeconds`. */
@@ -75,7 +80,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * A local stand-in for api.github.com (127.0.0.1, a free port) with in-memory pull requests.
  * It implements the operations the github forge uses — pulls/list, pulls/create, pulls/get,
  * pulls/update, pulls/merge, issues/add-labels, issues/remove-label,
- * repos/get-combined-status-for-ref — and the version listings repos/list-releases and
+ * repos/get-combined-status-for-ref, checks/list-for-ref, repos/get-status-checks-protection —
+ * and the version listings repos/list-releases and
  * repos/list-tags (Link pagination). Every 200 answer to a GET carries an ETag and a GET with a
  * matching If-None-Match is answered 304 without a body. It checks every request and every response it gives
  * against GitHub's official OpenAPI description (@octokit/openapi, api.github.com, dereferenced).
@@ -93,10 +99,11 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
   const faults: Array<GithubFault & { left: number }> = [];
   let exhaustedUntil: number | undefined;
   const state = createGithubRepoState({ owner, repo, now, resolveBranch });
-  const { pulls, statuses } = state;
+  const { pulls } = state;
   let selfUrl = 'http://127.0.0.1';
   const versions = createGithubVersions({ owner, repo, now, baseUrl: () => selfUrl });
-  const handlers = { ...state.handlers, ...versions.handlers };
+  const checks = createGithubChecks({ owner, repo, baseUrl: () => selfUrl });
+  const handlers = { ...state.handlers, ...versions.handlers, ...checks.handlers };
 
   const takeFault = (method: string, op: DescribedOperation): GithubFault | undefined => {
     const i = faults.findIndex((f) => f.left > 0 && (!f.method || f.method.toUpperCase() === method) && (!f.operationId || f.operationId === op.operationId));
@@ -228,9 +235,9 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
     failNext: (fault) => {
       faults.push({ ...fault, left: fault.count ?? 1 });
     },
-    setCommitStatus: (sha, state) => {
-      statuses.set(sha, state);
-    },
+    setCommitStatus: (sha, state, context) => checks.setCommitStatus(sha, state, context),
+    setCheckRun: (sha, run) => checks.setCheckRun(sha, run),
+    setRequiredChecks: (branch, required) => checks.setRequiredChecks(branch, required),
     setMergeable: (number, mergeable) => {
       const p = pulls.find((x) => x.number === number);
       if (!p) throw new Error(`github-double: no pull request #${number}`);

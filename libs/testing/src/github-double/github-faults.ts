@@ -10,6 +10,8 @@ export type GithubFaultKind =
   | 'server-error'
   /** 422 Validation Failed (a generic refusal). */
   | 'unprocessable'
+  /** 403 "Resource not accessible by integration" (the token lacks a permission). */
+  | 'forbidden'
   /** Before handling the next POST /pulls, create that pull request as a concurrent client would (the real handler then answers 422). */
   | 'concurrent-create';
 
@@ -78,6 +80,8 @@ export function faultAnswer(fault: GithubFault, now: number): FaultAnswer | unde
         headers: {},
         body: { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'custom', message: 'injected refusal' }], documentation_url: 'https://docs.github.com/rest' },
       };
+    case 'forbidden':
+      return { status: 403, headers: {}, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' } };
     case 'concurrent-create':
       return undefined;
   }

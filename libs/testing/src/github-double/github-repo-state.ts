@@ -35,14 +35,12 @@ export interface PullSeed {
 export type RouteHandler = (op: DescribedOperation, query: URLSearchParams, body: Record<string, unknown>) => Answer;
 
 /**
- * The in-memory repository behind the GitHub double: pull requests, labels, commit statuses,
- * and one handler per implemented operation (by operationId). Responses start from a minimal
- * sample of the documented schema and carry the modelled fields; the double validates them.
+ * The in-memory repository behind the GitHub double: pull requests, labels, and one handler
+ * per implemented operation (by operationId). Responses start from a minimal sample of the documented schema and carry the modelled fields; the double validates them.
  */
 export function createGithubRepoState(o: { owner: string; repo: string; now: () => number; resolveBranch: (branch: string) => string | undefined }) {
   const { owner, repo, now, resolveBranch } = o;
   const pulls: DoublePull[] = [];
-  const statuses = new Map<string, 'success' | 'pending' | 'failure' | 'error'>();
   const samples = new Map<string, unknown>();
 
   const iso = () => new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -195,23 +193,6 @@ export function createGithubRepoState(o: { owner: string; repo: string; now: () 
       p.updatedAt = iso();
       return labelsAnswer(p);
     },
-    'repos/get-combined-status-for-ref': (op) => {
-      const ref = op.pathParams['ref'] ?? '';
-      const state = statuses.get(ref);
-      const itemSchema = (schemaOf(op, '200')?.['properties'] as Record<string, JsonSchema> | undefined)?.['statuses']?.['items'] as JsonSchema | undefined;
-      const list = state ? [deepMerge(sample(`${op.operationId} status`, itemSchema), { state, context: 'ci/double', id: 1, node_id: 'SC_1' })] : [];
-      return {
-        status: 200,
-        body: deepMerge(sample(`${op.operationId} 200`, schemaOf(op, '200')), {
-          state: state ?? 'pending',
-          sha: ref,
-          total_count: list.length,
-          statuses: list,
-          commit_url: `https://api.github.example.invalid/repos/${owner}/${repo}/commits/${ref}`,
-          url: `https://api.github.example.invalid/repos/${owner}/${repo}/commits/${ref}/status`,
-        }),
-      };
-    },
   };
-  return { pulls, statuses, createPull, handlers };
+  return { pulls, createPull, handlers };
 }

@@ -5,6 +5,7 @@ export * from './github-pulls';
 export * from './openapi-description';
 export * from './openapi-validator';
 export * from './schema-sample';
+export * from './github-checks';
 export * from './github-double';
 export * from './github-repo-state';
 export * from './github-versions';

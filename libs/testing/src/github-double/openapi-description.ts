@@ -48,8 +48,29 @@ let description: { paths: Record<string, Record<string, Operation>> } | undefine
 
 /** The parsed description (read once per process, ~0.5 s). */
 export function openApiDescription(): { paths: Record<string, Record<string, Operation>> } {
-  description ??= JSON.parse(readFileSync(openApiDescriptionPath(), 'utf8')) as { paths: Record<string, Record<string, Operation>> };
+  if (!description) {
+    const parsed = JSON.parse(readFileSync(openApiDescriptionPath(), 'utf8')) as { paths: Record<string, Record<string, Operation>> };
+    allowNullInNullableEnums(parsed);
+    description = parsed;
+  }
   return description;
+}
+
+/**
+ * OpenAPI 3.0.3: `nullable: true` admits null even when `enum` does not list it (a running
+ * check run's `conclusion` is null). JSON Schema validators read `enum` strictly, so null is
+ * added to such enums, in place (the parsed JSON is a tree: no shared nodes, no cycles).
+ */
+function allowNullInNullableEnums(node: unknown, depth = 0): void {
+  if (typeof node !== 'object' || node === null || depth > 200) return;
+  if (Array.isArray(node)) {
+    for (const item of node) allowNullInNullableEnums(item, depth + 1);
+    return;
+  }
+  const record = node as Record<string, unknown>;
+  const values = record['enum'];
+  if (record['nullable'] === true && Array.isArray(values) && !values.includes(null)) record['enum'] = [...(values as unknown[]), null];
+  for (const value of Object.values(record)) allowNullInNullableEnums(value, depth + 1);
 }
 
 function allRoutes(): Route[] {
