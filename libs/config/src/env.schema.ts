@@ -44,7 +44,7 @@ export const EnvSchema = z.object({
   PF_GITHUB_TOKEN: z.string().min(1).max(1000).optional(),
   /** The GitHub REST API root (GitHub Enterprise: https://host/api/v3). */
   PF_GITHUB_API_URL: z.string().min(1).max(500).default('https://api.github.com'),
-  /** The watcher's list of sources to poll: a JSON file {"targets": [{key, kind, ref, config, intervalMs, minReleaseAgeMs}]}. */
+  /** What the watcher cannot read from the definitions' track: entries: a JSON file {"tracks": [where to look], "targets": [advisory feeds], "soak": [rules]}. */
   PF_WATCH_CONFIG: z.string().min(1).max(1000).optional(),
   /** Severity of plain upstream updates, for the auto-merge policy (advisories bring their own). */
   PF_UPDATE_SEVERITY: z.enum(['critical', 'high', 'medium', 'low', 'none']).default('none'),

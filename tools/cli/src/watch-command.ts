@@ -12,7 +12,7 @@ export const watchOnceCommand: Command = {
   synopsis: '[--source <key-or-kind>]',
   summary: 'poll the configured sources (PF_WATCH_CONFIG) now and print the versions found, locally (no API, nothing recorded)',
   help: [
-    'Reads the watch list of PF_WATCH_CONFIG ({"targets": [{key, kind, ref, config, intervalMs, minReleaseAgeMs}]}),',
+    'Reads the explicit targets of PF_WATCH_CONFIG ({"targets": [{key, kind, ref, config, intervalMs}]}),',
     'polls every target (or those whose key or kind is --source) once, without saved state, and prints',
     '"<key>  <version>  [digest]" per version and "<key>  rejected  <value>: <reason>" per quarantined',
     'value, then "N versions from M sources". Exit code 1 when a source failed (its error is printed).',
