@@ -53,7 +53,7 @@ export class CatalogAccess {
     const c = this.config;
     const config =
       c.PF_FORGE === 'github'
-        ? { provider: 'github', owner: c.PF_GITHUB_OWNER, repo: c.PF_GITHUB_REPO, token: c.PF_GITHUB_TOKEN, baseUrl: c.PF_GITHUB_API_URL }
+        ? { provider: 'github', owner: c.PF_GITHUB_OWNER, repo: c.PF_GITHUB_REPO, token: c.PF_GITHUB_TOKEN, baseUrl: c.PF_GITHUB_API_URL, writesPerMinute: c.PF_GITHUB_WRITES_PER_MINUTE }
         : // Branch mode has no reviewer and no merge webhook: the gates passing is the review.
           { provider: 'branch', autoMergePolicy: BRANCH_MODE_POLICY };
     this.fg = createForge(config, { workspace: this.workspace() });

@@ -31,8 +31,8 @@ export const GithubForgeConfigSchema = z
     labels: z.array(z.string()).max(20).default(['patch-factory']),
     /** Which severity merges without a person (default DEFAULT_AUTO_MERGE_POLICY). */
     autoMergePolicy: AutoMergePolicySchema.optional(),
-    /** Content-creating requests per minute (GitHub's secondary limit is 80). */
-    writesPerMinute: z.number().int().min(1).max(500).default(80),
+    /** Content-creating requests per minute (GitHub's secondary limit is 80; GitHub Enterprise Server can lift it). */
+    writesPerMinute: z.number().int().min(1).max(100_000).default(80),
     /** Retries of one request after a rate limit, and separately after a 5xx. */
     maxRetries: z.number().int().min(0).max(10).default(4),
     /** A rate-limit wait longer than this is not slept: the job is retried later instead. */
