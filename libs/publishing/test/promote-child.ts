@@ -1,0 +1,45 @@
+// A promotion in a process of its own (libs/publishing/src/promote-crash.spec.ts): runs the real
+// PromoteExecutor once for run PF_TEST_PROMOTE_RUN and prints its artifacts. With
+// PF_TEST_PROMOTE_KILL_AT=<step> the process kills itself with SIGKILL right after that step of
+// the promotion (see PromoteStep): a crash at a chosen point, with nothing flushed or cleaned up.
+import { Redis } from 'ioredis';
+import { loadConfig } from '@patch-factory/config';
+import { CatalogAccess } from '@patch-factory/patching';
+import { PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
+import { createLogger } from '@patch-factory/telemetry';
+import { PromoteExecutor } from '../src/promote.executor';
+import type { PromoteStep } from '../src/promote-steps';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const runId = process.env['PF_TEST_PROMOTE_RUN'] ?? '';
+  const killAt = process.env['PF_TEST_PROMOTE_KILL_AT'];
+  const redis = new Redis(config.PF_REDIS_URL, { maxRetriesPerRequest: null });
+  const runs = new RunRepository(redis, config.PF_PREFIX);
+  const run = await runs.get(runId);
+  if (!run) throw new Error(`run ${runId} is not in the store`);
+  const steps: PromoteStep[] = [];
+  const executor = new PromoteExecutor(new CatalogAccess(config), new ReleaseRepository(redis, config.PF_PREFIX), config, runs, new PullRequestLinks(redis, config.PF_PREFIX), (step) => {
+    steps.push(step);
+    process.stdout.write(`step ${step}\n`);
+    if (step === killAt) process.kill(process.pid, 'SIGKILL');
+  });
+  const logger = createLogger('promote-child', 'warn');
+  const result = await executor.execute({
+    runId,
+    stage: 'promote',
+    definition: run.definition,
+    attempt: 1,
+    idempotencyKey: `${runId}:promote`,
+    signal: new AbortController().signal,
+    logger,
+    loadRun: () => runs.get(runId),
+  });
+  process.stdout.write(`promoted ${JSON.stringify(result.artifacts ?? {})}\n`);
+  redis.disconnect();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`promote failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
