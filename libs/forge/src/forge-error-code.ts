@@ -9,8 +9,16 @@ export const ForgeErrorCode = {
   invalidConfig: 'forge-invalid-config',
   /** The work dir holds something that is not our clone, or a path in it is a symlink. */
   unsafeWorkDir: 'forge-unsafe-work-dir',
-  /** A git command failed (network, remote refused, disk): may pass on retry. */
+  /** A git command failed in a way that may pass (network, 5xx from the remote, a lock): retried. */
   gitFailed: 'forge-git-failed',
+  /** The git remote refused the credentials (wrong or expired token, no access). */
+  gitAuth: 'forge-git-auth',
+  /** The git remote has no such repository (or the credentials cannot see it). */
+  gitRemoteMissing: 'forge-git-remote-missing',
+  /** git refused the command for good (invalid ref, bad object, bad URL, permissions on disk). */
+  gitRefused: 'forge-git-refused',
+  /** The catalog remote is a repository with a working tree whose branch git will not update. */
+  remoteNotBare: 'forge-remote-not-bare',
   /** The patch branch has commits a person made: the factory does not overwrite them. */
   branchEdited: 'forge-branch-edited',
   /** The remote refused a push (branch protection, a server hook): a person must allow it. */

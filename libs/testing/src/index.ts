@@ -13,3 +13,4 @@ export * from './debian-mirror-fixture';
 export * from './custom-apt-repo';
 export * from './registry-fault-proxy';
 export * from './example-stage-pipeline';
+export * from './git-http-server';

@@ -4,10 +4,14 @@ import { hasControlCharacter } from '../safe-input';
 
 const identity = z.object({ name: z.string(), email: z.string() }).strict();
 
+/** `http://` to a loopback address (a local git server; never a remote host in clear text). */
+export const LOOPBACK_HTTP = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(:\d+)?\//;
+
 /**
  * A remote the factory may clone and push: an absolute local path, `file://`, `https://`
- * (no credentials in the URL), `ssh://` or scp-like `user@host:path`. No leading `-`, no
- * whitespace or control characters, no `ext::`/`fd::` transports.
+ * (no credentials in the URL; give them as httpAuth), `http://` to a loopback address only,
+ * `ssh://` or scp-like `user@host:path`. No leading `-`, no whitespace or control characters,
+ * no `ext::`/`fd::` transports.
  */
 export const RemoteUrlSchema = z
   .string()
@@ -19,9 +23,10 @@ export const RemoteUrlSchema = z
       isAbsolute(u) ||
       /^file:\/\/\//.test(u) ||
       /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\//.test(u) ||
+      LOOPBACK_HTTP.test(u) ||
       /^ssh:\/\/([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:\d+)?\//.test(u) ||
       /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+$/.test(u),
-    'expected an absolute path, file:///…, https://host/… (no credentials), ssh://… or user@host:path',
+    'expected an absolute path, file:///…, https://host/… (no credentials), http://127.0.0.1/…, ssh://… or user@host:path',
   );
 
 /** Configuration of the factory's clone of the catalog (validated once, at boot). */
@@ -41,9 +46,25 @@ export const CatalogWorkspaceConfigSchema = z
     branchPrefix: z.string().default('pf'),
     /** The git executable (default `git`). */
     gitBinary: z.string().regex(/^[A-Za-z0-9/._~-]+$/, 'expected a plain path to git').default('git'),
+    /**
+     * Credentials for an https remote (a GitHub token: username `x-access-token`). Handed to git
+     * through its credential protocol, only on commands that reach the remote; never in the URL,
+     * an argument, the clone's config or a log.
+     */
+    httpAuth: z
+      .object({
+        username: z.string().regex(/^[A-Za-z0-9._@-]{1,100}$/, 'expected a plain user name').default('x-access-token'),
+        token: z.string().min(1, 'the token is empty').max(1000).regex(/^[\x21-\x7e]+$/, 'the token has characters a token cannot have'),
+      })
+      .strict()
+      .optional(),
     /** A git process silent for this long is killed (default 120 s). */
     timeoutMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.httpAuth === undefined || /^https?:\/\//.test(c.remoteUrl), {
+    message: 'httpAuth is only for an https:// remote',
+    path: ['httpAuth'],
+  });
 
 export type CatalogWorkspaceConfig = z.input<typeof CatalogWorkspaceConfigSchema>;

@@ -1,15 +1,17 @@
-import { TerminalError, RetryableError } from '@patch-factory/contracts';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { PipelineError, TerminalError, RetryableError } from '@patch-factory/contracts';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildCommitMessage, STREAM_TRAILER, type CommitMessage } from '../commit-message';
 import { parseConfig } from '../config-error';
 import { ForgeErrorCode } from '../forge-error-code';
+import type { ForgeLogger } from '../forge-logger';
 import { branchNameFor } from '../image-stream';
 import { assertPatchChange, MAX_PATCH_FILE_BYTES, type PatchChange } from '../patch-change';
 import { assertSafeBaseBranch, assertSafeBranch, assertSafeCatalogPath, assertSafeSegment, quoteInput } from '../safe-input';
 import { CatalogWorkspaceConfigSchema, type CatalogWorkspaceConfig } from './catalog-workspace-config.schema';
 import { assertGitIdentity, type GitIdentity } from './git-identity';
-import { GitRunner, gitMessage } from './git-runner';
+import { GitRunner } from './git-runner';
 import { SerialQueue } from './serial-queue';
 import { writeTreeWith } from './tree-writer';
 
@@ -71,12 +73,13 @@ export class CatalogWorkspace {
   private readonly workDir: string;
   private readonly configuredBase: string | undefined;
   private resolvedBase: string | undefined;
+  private remoteChecked = false;
   /** The identity on the factory's commits (also how its commits are told from a person's). */
   readonly author: GitIdentity;
   /** First segment of patch branches. */
   readonly branchPrefix: string;
 
-  constructor(config: CatalogWorkspaceConfig) {
+  constructor(config: CatalogWorkspaceConfig, deps: { logger?: ForgeLogger } = {}) {
     const c = parseConfig(CatalogWorkspaceConfigSchema, config, 'catalog workspace');
     this.author = assertGitIdentity('author', c.author);
     const committer = c.committer ? assertGitIdentity('committer', c.committer) : this.author;
@@ -84,7 +87,41 @@ export class CatalogWorkspace {
     this.configuredBase = c.baseBranch === undefined ? undefined : assertSafeBaseBranch(c.baseBranch);
     this.remoteUrl = c.remoteUrl;
     this.workDir = c.workDir;
-    this.git = new GitRunner({ dir: c.workDir, binary: c.gitBinary, timeoutMs: c.timeoutMs, author: this.author, committer });
+    const http = c.httpAuth ? { origin: new URL(c.remoteUrl).origin, username: c.httpAuth.username, token: c.httpAuth.token } : undefined;
+    this.git = new GitRunner({
+      dir: c.workDir,
+      binary: c.gitBinary,
+      timeoutMs: c.timeoutMs,
+      author: this.author,
+      committer,
+      ...(http ? { http } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    });
+  }
+
+  /**
+   * Refuse a remote the factory could never merge into: a local repository with a working tree
+   * whose checked-out branch is the default branch (git refuses to update a checked-out branch
+   * unless its owner set receive.denyCurrentBranch). Only local remotes are inspected (no
+   * network); a remote that does not exist (yet) is left to the first fetch. Throws
+   * TerminalError(forge-remote-not-bare) naming the repository and what to do. Called once
+   * before the first fetch; call it at boot to fail early.
+   */
+  async assertRemoteUsable(): Promise<void> {
+    const path = localPath(this.remoteUrl);
+    if (path === undefined || !existsSync(path) || !statSync(path).isDirectory()) return;
+    const inRemote = { cwd: path, env: { GIT_CEILING_DIRECTORIES: dirname(path) } };
+    const bare = await this.git.run(['rev-parse', '--is-bare-repository'], inRemote).catch(() => 'true');
+    if (bare.trim() !== 'false') return;
+    const checkedOut = (await this.git.run(['symbolic-ref', '--quiet', '--short', 'HEAD'], inRemote).catch(() => '')).trim();
+    if (!checkedOut || (this.configuredBase !== undefined && this.configuredBase !== checkedOut)) return;
+    const allowed = (await this.git.run(['config', '--get', 'receive.denyCurrentBranch'], inRemote).catch(() => '')).trim().toLowerCase();
+    if (['updateinstead', 'ignore', 'warn', 'false'].includes(allowed)) return;
+    throw new TerminalError(
+      ForgeErrorCode.remoteNotBare,
+      `the catalog remote ${path} is a repository with a working tree and its branch ${checkedOut} checked out: git refuses to update a checked-out branch, so no change could be merged. ` +
+        `Point the remote at a bare repository (git clone --bare ${path} ${path.replace(/\/+$/, '')}.git), or, if the factory may update that working tree, run: git -C ${path} config receive.denyCurrentBranch updateInstead`,
+    );
   }
 
   /**
@@ -271,6 +308,10 @@ export class CatalogWorkspace {
 
   /** Clone (first use) or fetch; returns the default branch. */
   private async sync(): Promise<string> {
+    if (!this.remoteChecked) {
+      await this.assertRemoteUsable();
+      this.remoteChecked = true;
+    }
     if (!existsSync(this.workDir) || readdirSync(this.workDir).length === 0) {
       mkdirSync(this.workDir, { recursive: true });
       await this.git.run(['init', '--bare', '--quiet', this.workDir], { cwd: dirname(this.workDir) });
@@ -289,13 +330,13 @@ export class CatalogWorkspace {
       const url = (await this.git.run(['config', '--get', 'remote.origin.url'], { env: this.gitDir() })).trim();
       if (url !== this.remoteUrl) await this.git.run(['remote', 'set-url', 'origin', this.remoteUrl], { env: this.gitDir() });
     }
-    await this.git.run(['fetch', '--prune', '--no-tags', '--quiet', 'origin', '+refs/heads/*:refs/remotes/origin/*'], { env: this.gitDir() });
+    await this.git.run(['fetch', '--prune', '--no-tags', '--quiet', 'origin', '+refs/heads/*:refs/remotes/origin/*'], { env: this.gitDir(), remote: true });
     if (this.resolvedBase === undefined) this.resolvedBase = this.configuredBase ?? (await this.remoteHead());
     return this.resolvedBase;
   }
 
   private async remoteHead(): Promise<string> {
-    const out = await this.git.run(['ls-remote', '--symref', 'origin', 'HEAD'], { env: this.gitDir() });
+    const out = await this.git.run(['ls-remote', '--symref', 'origin', 'HEAD'], { env: this.gitDir(), remote: true });
     const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
     if (!m?.[1]) {
       throw new TerminalError(ForgeErrorCode.baseMissing, 'the remote has no HEAD branch: set baseBranch in the catalog workspace config');
@@ -341,16 +382,23 @@ export class CatalogWorkspace {
 
   private async push(args: string[], branch: string): Promise<void> {
     try {
-      await this.git.run(['push', '--quiet', '--no-verify', ...args], { env: this.gitDir() });
+      await this.git.run(['push', '--quiet', '--no-verify', ...args], { env: this.gitDir(), remote: true });
     } catch (error) {
-      const text = gitMessage(error instanceof RetryableError ? error.message : error);
-      if (/remote rejected/i.test(text)) {
-        throw new TerminalError(ForgeErrorCode.pushRefused, `the remote refused the push to ${branch} (branch protection or a server hook): ${text}`);
+      if (!(error instanceof PipelineError)) throw error;
+      if (error.code === ForgeErrorCode.pushRefused || error.code === ForgeErrorCode.remoteNotBare) {
+        throw new TerminalError(error.code, `the remote refused the push to ${branch}: ${error.message}`);
       }
-      if (/stale info|\[rejected\]|non-fast-forward|fetch first/i.test(text)) {
-        throw new RetryableError(ForgeErrorCode.branchMoved, `the remote branch ${branch} moved while pushing; the next attempt re-reads it (${text})`);
+      if (error.retryable && /stale info|\[rejected\]|non-fast-forward|fetch first/i.test(error.message)) {
+        throw new RetryableError(ForgeErrorCode.branchMoved, `the remote branch ${branch} moved while pushing; the next attempt re-reads it (${error.message})`);
       }
       throw error;
     }
   }
+}
+
+/** The folder of a local remote (absolute path or file:///), undefined for a network remote. */
+function localPath(remoteUrl: string): string | undefined {
+  if (isAbsolute(remoteUrl)) return remoteUrl;
+  if (remoteUrl.startsWith('file:///')) return fileURLToPath(remoteUrl);
+  return undefined;
 }
