@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { TerminalError } from '@patch-factory/contracts';
 import { CatalogWorkspace, createForge, type Forge, type Severity } from '@patch-factory/forge';
@@ -19,14 +19,26 @@ export const PatchingErrorCode = {
 /**
  * The definitions repository and its forge, as this process reaches them (PF_CATALOG_*,
  * PF_FORGE, PF_GITHUB_*), made on first use. A stage that needs them while PF_CATALOG_REMOTE
- * is unset fails loudly with `catalog-not-configured`.
+ * is unset fails loudly with `catalog-not-configured`. In branch mode a remote the factory
+ * could never merge into (a working tree with the default branch checked out) stops the
+ * service at boot with a message naming PF_CATALOG_REMOTE.
  */
 @Injectable()
-export class CatalogAccess {
+export class CatalogAccess implements OnApplicationBootstrap {
   private ws: CatalogWorkspace | undefined;
   private fg: Forge | undefined;
 
   constructor(@Inject(CONFIG) private readonly config: Env) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.PF_CATALOG_REMOTE || this.config.PF_FORGE !== 'branch') return;
+    try {
+      await this.workspace().assertRemoteUsable();
+    } catch (error) {
+      if (error instanceof TerminalError) throw new TerminalError(error.code, `PF_CATALOG_REMOTE: ${error.message}`);
+      throw error;
+    }
+  }
 
   get severity(): Severity {
     return this.config.PF_UPDATE_SEVERITY;
@@ -44,6 +56,8 @@ export class CatalogAccess {
       workDir: c.PF_CATALOG_WORKDIR ?? join(tmpdir(), `patch-factory-catalog-${process.pid}`),
       author: { name: c.PF_GIT_AUTHOR_NAME, email: c.PF_GIT_AUTHOR_EMAIL },
       ...(c.PF_CATALOG_BRANCH ? { baseBranch: c.PF_CATALOG_BRANCH } : {}),
+      // GitHub mode pushes over https with the token, through git's credential protocol only.
+      ...(c.PF_FORGE === 'github' && c.PF_GITHUB_TOKEN && c.PF_CATALOG_REMOTE.startsWith('https://') ? { httpAuth: { token: c.PF_GITHUB_TOKEN } } : {}),
     });
     return this.ws;
   }

@@ -105,7 +105,7 @@ export class CatalogWorkspace {
    * unless its owner set receive.denyCurrentBranch). Only local remotes are inspected (no
    * network); a remote that does not exist (yet) is left to the first fetch. Throws
    * TerminalError(forge-remote-not-bare) naming the repository and what to do. Called once
-   * before the first fetch; call it at boot to fail early.
+   * before the first push (reading such a remote is fine); call it at boot to fail early.
    */
   async assertRemoteUsable(): Promise<void> {
     const path = localPath(this.remoteUrl);
@@ -308,10 +308,6 @@ export class CatalogWorkspace {
 
   /** Clone (first use) or fetch; returns the default branch. */
   private async sync(): Promise<string> {
-    if (!this.remoteChecked) {
-      await this.assertRemoteUsable();
-      this.remoteChecked = true;
-    }
     if (!existsSync(this.workDir) || readdirSync(this.workDir).length === 0) {
       mkdirSync(this.workDir, { recursive: true });
       await this.git.run(['init', '--bare', '--quiet', this.workDir], { cwd: dirname(this.workDir) });
@@ -381,6 +377,10 @@ export class CatalogWorkspace {
   }
 
   private async push(args: string[], branch: string): Promise<void> {
+    if (!this.remoteChecked) {
+      await this.assertRemoteUsable();
+      this.remoteChecked = true;
+    }
     try {
       await this.git.run(['push', '--quiet', '--no-verify', ...args], { env: this.gitDir(), remote: true });
     } catch (error) {
