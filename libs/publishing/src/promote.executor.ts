@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
-import { RunIdSchema, type PipelineRun, type TagMove } from '@patch-factory/contracts';
+import { RetryableError, RunIdSchema, type PipelineRun, type TagMove } from '@patch-factory/contracts';
 import { CatalogAccess, isPast, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, supersededReason } from '@patch-factory/patching';
 import type { RegistryWriter } from '@patch-factory/oci';
 import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
@@ -26,11 +26,15 @@ import { releaseTargetOf } from './run-definition';
  *   promoted: it ends `superseded`, naming that run.
  * - No tag is moved back: a tag that points at an image of a newer definition commit or a newer
  *   run fails the promotion with `promote-older-image`, saying which.
+ * - Promotions into one repository take turns (a lock per repository; `promote-busy`, retried).
  * - Crash-safe: the plan (where each tag pointed) is recorded before any tag moves, the tag moves
  *   are idempotent, and the store writes (tag pointers, history, event) are one atomic script
  *   keyed by run and tag. Stopped at any step and run again, it makes each effect once; run again
  *   after it finished, it moves nothing and appends nothing.
  */
+/** How long a promotion may hold a repository's lock (plan, tag moves, store writes: seconds) before another may take it. */
+const LOCK_TTL_MS = 120_000;
+
 @Injectable()
 export class PromoteExecutor implements StageExecutor {
   private readonly ancestry: CommitAncestry;
@@ -69,7 +73,32 @@ export class PromoteExecutor implements StageExecutor {
     const image = record.plan?.repository ?? (target as { image: string }).image;
     const copied = await copyImage(client, staging, image, digest, ctx.signal);
     await this.step('copied');
-    let plan = record.plan;
+    const repository = `${settings.host}/${image}`;
+    const artifacts = { 'promote.repository': repository, 'promote.digest': digest, 'promote.copied': `${copied.manifests} manifest(s), ${copied.blobs} blob(s), ${copied.evidenceTags.length} signature/attestation tag(s), ${copied.referrers} referrer(s)` };
+    if (record.done && record.plan) {
+      // Promoted by an earlier delivery of this job: nothing is moved or written again.
+      ctx.logger.info({ repository, digest }, 'image promoted already by this run');
+      return { artifacts: { ...artifacts, 'promote.tags': record.plan.tags.map((t) => `${t.tag}: unchanged`).join('; '), 'promote.event': 'none (this run promoted the image already)' } };
+    }
+    // One promotion at a time moves the tags of a repository: plans never race each other.
+    const holder = await this.releases.lockPromotion(image, runId, LOCK_TTL_MS);
+    if (holder) throw new RetryableError(PublishingErrorCode.promoteBusy, `run ${holder} is moving the release tags of ${image} now; the promotion of run ${runId} is retried after it`);
+    try {
+      return await this.promoteLocked(ctx, { run, digest, image, client, target, plan: record.plan, artifacts });
+    } finally {
+      await this.releases.unlockPromotion(image, runId);
+    }
+  }
+
+  /** Plans (unless a plan is recorded), moves the tags and writes the store, holding the repository's promotion lock. */
+  private async promoteLocked(
+    ctx: StageContext,
+    input: { run: PipelineRun; digest: string; image: string; client: RegistryWriter; target: { tags: string[] } | undefined; plan: PromotionPlan | undefined; artifacts: Record<string, string> },
+  ): Promise<StageResult> {
+    const { run, digest, image, client, target, artifacts } = input;
+    const runId = run.id;
+    const repository = artifacts['promote.repository'] as string;
+    let plan = input.plan;
     if (!plan) {
       const tags: PromotionPlan['tags'] = [];
       // Where each tag points now; undefined when the tag (or the repository) does not exist.
@@ -78,19 +107,13 @@ export class PromoteExecutor implements StageExecutor {
       plan = await this.releases.planPromotion(runId, { repository: image, digest, tags, at: Date.now() });
       await this.step('planned');
     }
-    const repository = `${settings.host}/${image}`;
-    const artifacts = { 'promote.repository': repository, 'promote.digest': digest, 'promote.copied': `${copied.manifests} manifest(s), ${copied.blobs} blob(s), ${copied.evidenceTags.length} signature/attestation tag(s), ${copied.referrers} referrer(s)` };
-    if (record.done) {
-      // Promoted by an earlier delivery of this job: nothing is moved or written again.
-      ctx.logger.info({ repository, digest }, 'image promoted already by this run');
-      return { artifacts: { ...artifacts, 'promote.tags': plan.tags.map((t) => `${t.tag}: unchanged`).join('; '), 'promote.event': 'none (this run promoted the image already)' } };
-    }
     const moved = await this.moveTags(ctx, client, plan);
     const scanReport = stageArtifact(run, 'scan', 'scan.report');
     const type = moved.every((m) => m.previous === undefined) ? 'image.published' : 'image.updated';
     const cvesFixed = moved.length > 0 && scanReport ? await fixedVulnerabilities(scanReport) : [];
     const commit = stageArtifact(run, 'build', 'build.commit');
     const at = plan.at;
+    const promoted = plan;
     await this.releases.commitPromotion({
       runId,
       repository: image,
@@ -99,11 +122,11 @@ export class PromoteExecutor implements StageExecutor {
       published: { definition: ctx.definition, image: { digest, runId, at, ...optional('scanReport', scanReport) } },
     });
     await this.step('recorded');
-    ctx.logger.info({ repository, digest, moved: moved.length, tags: plan.tags.length }, 'image promoted');
+    ctx.logger.info({ repository, digest, moved: moved.length, tags: promoted.tags.length }, 'image promoted');
     return {
       artifacts: {
         ...artifacts,
-        'promote.tags': plan.tags
+        'promote.tags': promoted.tags
           .map((t) => {
             const m = moved.find((x) => x.tag === t.tag);
             return m ? `${t.tag}: ${m.previous ?? 'new'} -> ${digest}` : `${t.tag}: unchanged`;
@@ -116,8 +139,8 @@ export class PromoteExecutor implements StageExecutor {
 
   /**
    * Points the plan's tags at its digest (those that pointed elsewhere). A tag found at the digest
-   * already (moved before a crash) counts as moved; one that another promotion moved since the
-   * plan is left to it. Returns the tags this promotion moved, with where they pointed before.
+   * already (moved before a crash) counts as moved; one moved by something else since the plan
+   * (by hand: promotions of a repository take turns) is left as it is. Returns the tags this promotion moved, with where they pointed before.
    */
   private async moveTags(ctx: StageContext, client: RegistryWriter, plan: PromotionPlan): Promise<TagMove[]> {
     const moved: TagMove[] = [];
@@ -127,7 +150,7 @@ export class PromoteExecutor implements StageExecutor {
       const current = await unlessNotFound(client.resolveTag(plan.repository, t.tag, ctx.signal));
       if (current !== plan.digest) {
         if (current !== t.previous) {
-          ctx.logger.warn({ tag: t.tag, planned: t.previous ?? 'none', now: current ?? 'none' }, 'release tag moved by another promotion since this one planned; left as it is');
+          ctx.logger.warn({ tag: t.tag, planned: t.previous ?? 'none', now: current ?? 'none' }, 'release tag moved outside this promotion since it planned; left as it is');
           continue;
         }
         top ??= await client.getManifest(plan.repository, plan.digest, ctx.signal);

@@ -14,6 +14,8 @@ export const PublishingErrorCode = {
   tagsInvalid: 'promote-tags-invalid',
   /** A release tag points at an image newer than the run's (later definition commit, or later run): promote moves no tag back. */
   olderImage: 'promote-older-image',
+  /** Another run is moving the release tags of the same repository now: retried. */
+  promoteBusy: 'promote-busy',
 } as const;
 
 export type PublishingErrorCodeValue = (typeof PublishingErrorCode)[keyof typeof PublishingErrorCode];

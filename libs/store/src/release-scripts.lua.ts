@@ -38,3 +38,21 @@ return {recorded, appended}
 
 /** The reply of PROMOTION_COMMIT. */
 export type PromotionCommitReply = [string[], number];
+
+/**
+ * Takes (or renews) the promotion lock of a release repository for a run. KEYS[1] the lock,
+ * ARGV[1] the run id, ARGV[2] its time to live (ms). Returns '' when the run holds it now, else
+ * the id of the run that holds it (a run killed while holding it takes it back when retried).
+ */
+export const PROMOTION_LOCK = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return holder end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+return ''
+`;
+
+/** Releases the promotion lock if the run holds it. KEYS[1] the lock, ARGV[1] the run id. */
+export const PROMOTION_UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;

@@ -74,4 +74,16 @@ describe('ReleaseRepository: a promotion written once per run and tag (real Redi
     expect(await repo.history('examples/none')).toEqual([]);
     expect((await repo.promotion('run-none')).done).toBe(true);
   });
+
+  it('lets one run at a time hold the promotion lock of a repository; the holder takes it again after a crash', async () => {
+    expect(await repo.lockPromotion(REPO, 'run-1', 60_000)).toBeUndefined();
+    expect(await repo.lockPromotion(REPO, 'run-2', 60_000)).toBe('run-1');
+    // run-1 was killed and retried: it holds the lock again.
+    expect(await repo.lockPromotion(REPO, 'run-1', 60_000)).toBeUndefined();
+    await repo.unlockPromotion(REPO, 'run-2');
+    expect(await repo.lockPromotion(REPO, 'run-2', 60_000)).toBe('run-1');
+    await repo.unlockPromotion(REPO, 'run-1');
+    expect(await repo.lockPromotion(REPO, 'run-2', 60_000)).toBeUndefined();
+    expect(await repo.lockPromotion('examples/other', 'run-3', 60_000)).toBeUndefined();
+  });
 });

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { ImageEventSchema, type ImageEvent } from '@patch-factory/contracts';
-import { PROMOTION_COMMIT, type PromotionCommitReply } from './release-scripts.lua';
+import { PROMOTION_COMMIT, PROMOTION_LOCK, PROMOTION_UNLOCK, type PromotionCommitReply } from './release-scripts.lua';
 import { StoreKeys } from './store-keys';
 
 const HISTORY_LENGTH = 1000;
@@ -142,6 +142,20 @@ export class ReleaseRepository {
       PROMOTION_TTL_SECONDS,
     );
     return { recorded: recorded.map(String), eventAppended: Number(appended) === 1 };
+  }
+
+  /**
+   * Takes the promotion lock of `repository` for run `runId` for `ttlMs` (the same run takes it
+   * again: a retry after a crash); returns undefined when taken, else the run that holds it.
+   */
+  async lockPromotion(repository: string, runId: string, ttlMs: number): Promise<string | undefined> {
+    const holder = String(await this.redis.eval(PROMOTION_LOCK, 1, this.keys.promotionLock(repository), runId, Math.max(1, Math.round(ttlMs))));
+    return holder === '' ? undefined : holder;
+  }
+
+  /** Releases the promotion lock of `repository` if run `runId` holds it. */
+  async unlockPromotion(repository: string, runId: string): Promise<void> {
+    await this.redis.eval(PROMOTION_UNLOCK, 1, this.keys.promotionLock(repository), runId);
   }
 
   /** The tag moves of `repository`, newest first. */

@@ -78,6 +78,10 @@ export class StoreKeys {
   promotion(runId: string): string {
     return `${this.prefix}:{store}:promotion:${runId}`;
   }
+  /** The run promoting into a release repository now (its tags move one promotion at a time). */
+  promotionLock(repository: string): string {
+    return `${this.prefix}:{store}:release:${repository}:promoting`;
+  }
   /** The state index keys, in the order the Lua scripts expect them (KEYS[2..]). */
   stateIndexKeys(): string[] {
     return RUN_STATES.map((s) => this.runsInState(s));
