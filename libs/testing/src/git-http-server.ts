@@ -22,6 +22,10 @@ export interface GitHttpRequest {
   status: number;
   /** The user the request authenticated as; undefined when it did not. */
   user: string | undefined;
+  /** The request body's Content-Encoding (`gzip` when git compressed it). */
+  encoding: string | undefined;
+  /** True when the body came chunked (no Content-Length: a large push). */
+  chunked: boolean;
 }
 
 export interface GitHttpServer {
@@ -48,7 +52,8 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const record = (status: number, user: string | undefined) => requests.push({ method, path: url.pathname, status, user });
+    const record = (status: number, user: string | undefined) =>
+      requests.push({ method, path: url.pathname, status, user, encoding: req.headers['content-encoding'], chunked: /chunked/i.test(req.headers['transfer-encoding'] ?? '') });
     const fault = faults.shift();
     if (fault !== undefined) {
       record(fault, undefined);
