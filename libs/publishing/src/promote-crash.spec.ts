@@ -126,5 +126,26 @@ describe('promote survives a SIGKILL at every step: one event and one history re
     expect(events[0]).toMatchObject({ type: before.every((d) => d === undefined) ? 'image.published' : 'image.updated', digest, tags: TAGS.map((t, i) => ({ tag: t, digest, ...(before[i] ? { previous: before[i] } : {}) })) });
     expect((await releases.published(DEFINITION))?.digest).toBe(digest);
     expect(await releases.promotion(runId)).toMatchObject({ recorded: TAGS, done: true });
+    // And the repository is free for the next promotion.
+    expect(await releases.lockPromotion(RELEASE, 'lock-probe', 1_000)).toBeUndefined();
+    await releases.unlockPromotion(RELEASE, 'lock-probe');
+  }, 4 * CHILD_TIMEOUT_MS);
+
+  it('while a killed promotion holds its plan, another run of the repository waits (promote-busy) and then moves the tags after it', async () => {
+    const a = await publishedRun('run A, killed after its plan');
+    const b = await publishedRun('run B, newer');
+    const killed = await promoteInChild(a.runId, 'planned');
+    expect({ exit: killed.exit, out: killed.exit === 'SIGKILL' ? '' : killed.output.slice(-2000) }).toEqual({ exit: 'SIGKILL', out: '' });
+    const busy = await promoteInChild(b.runId);
+    expect(busy.exit).toBe(1);
+    expect(busy.output).toContain(`run ${a.runId} is moving the release tags of ${RELEASE} now`);
+    expect(await historyOf(b.runId)).toHaveLength(0);
+    // A's retry finishes its promotion; then B's moves the tags on from A's image.
+    expect((await promoteInChild(a.runId)).exit).toBe(0);
+    expect((await promoteInChild(b.runId)).exit).toBe(0);
+    for (const t of TAGS) expect(await client().resolveTag(RELEASE, t)).toBe(b.digest);
+    expect((await historyOf(b.runId)).map((h) => h.previous)).toEqual([a.digest, a.digest]);
+    expect(await eventsOf(a.runId)).toHaveLength(1);
+    expect(await eventsOf(b.runId)).toHaveLength(1);
   }, 4 * CHILD_TIMEOUT_MS);
 });

@@ -76,7 +76,9 @@ export class PromoteExecutor implements StageExecutor {
     const repository = `${settings.host}/${image}`;
     const artifacts = { 'promote.repository': repository, 'promote.digest': digest, 'promote.copied': `${copied.manifests} manifest(s), ${copied.blobs} blob(s), ${copied.evidenceTags.length} signature/attestation tag(s), ${copied.referrers} referrer(s)` };
     if (record.done && record.plan) {
-      // Promoted by an earlier delivery of this job: nothing is moved or written again.
+      // Promoted by an earlier delivery of this job: nothing is moved or written again. The lock
+      // is let go in case that delivery was killed holding it.
+      await this.releases.unlockPromotion(image, runId);
       ctx.logger.info({ repository, digest }, 'image promoted already by this run');
       return { artifacts: { ...artifacts, 'promote.tags': record.plan.tags.map((t) => `${t.tag}: unchanged`).join('; '), 'promote.event': 'none (this run promoted the image already)' } };
     }
