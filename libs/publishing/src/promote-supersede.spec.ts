@@ -140,6 +140,22 @@ describe('a newer run of a definition supersedes the older one waiting on the sa
     expect(await releases.promotion(older.id)).toEqual({ recorded: [], done: false });
   }, 240_000);
 
+  it('a run that reaches review after a newer run of its definition is superseded there at once', async () => {
+    // Created between the two runs above (a slow build), it reaches review last.
+    const at = older.createdAt + 1;
+    expect(at).toBeLessThan(newer.createdAt);
+    const late = newRunId(at);
+    await runs.create({ id: late, definition: DEFINITION, trigger: older.trigger, stages: ['patch', 'review', 'promote'], now: at });
+    const patch = older.stages.find((s) => s.stage === 'patch')?.artifacts ?? {};
+    await runs.startStage(late, 'patch', at);
+    await runs.completeStage(late, 'patch', { durationMs: 1, artifacts: patch }, at);
+    await pipeline.app.get(JobProducer).enqueue(STAGE_JOB.review, { v: 1, runId: late, definition: DEFINITION }, { jobId: stageJobId(late, 'review') });
+    const [ended] = await fx.waitForRuns([late], 60_000, ['superseded', 'failed', 'succeeded', 'awaiting']);
+    expect(ended).toMatchObject({ state: 'superseded', supersededBy: newer.id });
+    expect(ended?.stages.find((s) => s.stage === 'review')).toMatchObject({ status: 'superseded', supersededBy: newer.id });
+    expect(await releases.promotion(late)).toEqual({ recorded: [], done: false });
+  }, 120_000);
+
   /** A run of DEFINITION created `at`, finished up to its promote stage (queued) with these artifacts. */
   const preparedRun = async (at: number, artifacts: { branch?: string; commit?: string; digest: string }): Promise<string> => {
     const id = newRunId(at);
