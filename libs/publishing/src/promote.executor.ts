@@ -15,6 +15,9 @@ import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { registrySettings, registryWriter } from './registry-settings';
 import { releaseTargetOf } from './run-definition';
 
+/** How long a promotion may hold a repository's lock (plan, tag moves, store writes: seconds) before another may take it. */
+const LOCK_TTL_MS = 120_000;
+
 /**
  * `promote` (after the pull request merged, or in branch mode once the gates passed): copies the
  * staging image — the same digest, never rebuilt — with its signatures, attestations and bundles
@@ -32,9 +35,6 @@ import { releaseTargetOf } from './run-definition';
  *   keyed by run and tag. Stopped at any step and run again, it makes each effect once; run again
  *   after it finished, it moves nothing and appends nothing.
  */
-/** How long a promotion may hold a repository's lock (plan, tag moves, store writes: seconds) before another may take it. */
-const LOCK_TTL_MS = 120_000;
-
 @Injectable()
 export class PromoteExecutor implements StageExecutor {
   private readonly ancestry: CommitAncestry;
