@@ -45,6 +45,8 @@ export const EnvSchema = z.object({
   /** The GitHub REST API root (GitHub Enterprise: https://host/api/v3). */
   PF_GITHUB_API_URL: z.string().min(1).max(500).default('https://api.github.com'),
   /** Content-creating GitHub requests per minute (GitHub's secondary limit is 80; GitHub Enterprise Server may lift it). */
+  /** Merge a change whose head commit has no checks at all (no status, no check run); default false: no CI, no auto-merge. */
+  PF_GITHUB_ALLOW_UNCHECKED: bool.default(false),
   PF_GITHUB_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(80),
   /** What the watcher cannot read from the definitions' track: entries: a JSON file {"tracks": [where to look], "targets": [advisory feeds], "soak": [rules]}. */
   PF_WATCH_CONFIG: z.string().min(1).max(1000).optional(),

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { TerminalError } from '@patch-factory/contracts';
 import { ForgeErrorCode } from '@patch-factory/forge';
-import { createCatalogOrigin, isolatedGitEnv, type CatalogOrigin } from '@patch-factory/testing';
+import { createCatalogOrigin, isolatedGitEnv, startGithubDouble, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CatalogAccess } from './catalog-access';
@@ -41,5 +41,56 @@ describe('CatalogAccess at boot', () => {
   it('boots with a bare PF_CATALOG_REMOTE, and in GitHub mode (GitHub merges, not a push)', async () => {
     await boot(config(origin.dir));
     await boot(config(checkout, 'github'));
+  });
+});
+
+describe('CatalogAccess in GitHub mode: PF_GITHUB_ALLOW_UNCHECKED reaches the forge', () => {
+  const TOKEN = 'ghp_catalog_access_spec_token';
+  const FILE = 'image/a/debian-13/1.yaml';
+  let origin: CatalogOrigin;
+  let double: GithubDouble;
+
+  beforeEach(async () => {
+    origin = createCatalogOrigin({ [FILE]: 'vars:\n  VERSION: 1.0.0\n' });
+    double = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
+  });
+  afterEach(async () => {
+    await double.close();
+    origin.cleanup();
+  });
+
+  /** Push a branch and open its pull request through CatalogAccess, then ask it to merge a critical change. */
+  async function reviewAndMerge(allowUnchecked: boolean): Promise<string> {
+    const access = new CatalogAccess({
+      PF_CATALOG_REMOTE: origin.dir,
+      PF_CATALOG_WORKDIR: join(origin.root, `work-${String(allowUnchecked)}`),
+      PF_GIT_AUTHOR_NAME: 'patch-factory',
+      PF_GIT_AUTHOR_EMAIL: 'pf@example.invalid',
+      PF_FORGE: 'github',
+      PF_GITHUB_OWNER: 'octo',
+      PF_GITHUB_REPO: 'catalog',
+      PF_GITHUB_TOKEN: TOKEN,
+      PF_GITHUB_API_URL: double.url,
+      PF_GITHUB_WRITES_PER_MINUTE: 80,
+      PF_GITHUB_ALLOW_UNCHECKED: allowUnchecked,
+    } as Env);
+    const stream = { image: 'a', os: 'debian-13', stream: '1' };
+    const pushed = await access.workspace().commitPatch({
+      runId: 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9',
+      stream,
+      updates: [{ ref: 'pkg:deb/debian/a', file: FILE, vars: [{ name: 'VERSION', old: '1.0.0', new: '1.0.1' }] }],
+      files: [{ path: FILE, content: 'vars:\n  VERSION: 1.0.1\n' }],
+    });
+    const forge = access.forge();
+    await forge.ensurePullRequest({ branch: pushed.branch, base: pushed.base, title: 'a 1.0.1', body: 'body', labels: [], imageStream: stream, severity: 'critical' });
+    const outcome = await forge.mergeWhenGreen({ branch: pushed.branch, severity: 'critical', gatesPassed: true, ...(pushed.headSha ? { headSha: pushed.headSha } : {}) });
+    return outcome.status;
+  }
+
+  it('leaves a change with no checks at all unmerged by default, and merges it when the operator allows unchecked changes', async () => {
+    expect(await reviewAndMerge(false)).toBe('no-checks');
+    expect(double.pulls.every((p) => !p.merged)).toBe(true);
+    expect(await reviewAndMerge(true)).toBe('merged');
+    double.assertNoViolations();
   });
 });

@@ -44,6 +44,8 @@ export function catalogReaderOf(config: Env): CatalogReader | undefined {
     workDir: config.PF_CATALOG_WORKDIR ? `${config.PF_CATALOG_WORKDIR}-watcher` : join(tmpdir(), `patch-factory-watcher-catalog-${process.pid}`),
     author: { name: config.PF_GIT_AUTHOR_NAME, email: config.PF_GIT_AUTHOR_EMAIL },
     ...(config.PF_CATALOG_BRANCH ? { baseBranch: config.PF_CATALOG_BRANCH } : {}),
+    // A private https catalog is read with the same token as the planner's clone, through git's credential protocol only.
+    ...(config.PF_GITHUB_TOKEN && config.PF_CATALOG_REMOTE.startsWith('https://') ? { httpAuth: { token: config.PF_GITHUB_TOKEN } } : {}),
   });
   return { head: async () => ws.branchHead(await ws.baseBranch()), definitions: () => ws.readTree('image') };
 }
