@@ -131,9 +131,9 @@ async function main(): Promise<void> {
     }, 10_000);
     const opened = await waitFor(
       `${base.streams.size} pull requests open`,
-      async () => {
+      () => {
         const open = github.pulls.filter((p) => p.state === 'open');
-        return open.length >= base.streams.size ? open : undefined;
+        return Promise.resolve(open.length >= base.streams.size ? open : undefined);
       },
       TIMEOUT_MS,
       100,
