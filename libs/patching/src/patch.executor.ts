@@ -31,12 +31,13 @@ export class PatchExecutor implements StageExecutor {
     if (!found) return { artifacts: { ...MANUAL_RUN } };
     const { request } = found;
     const workspace = this.access.workspace();
-    const files: PatchFile[] = [];
-    for (const f of request.files) {
-      const text = await workspace.readFile(f.file);
+    // Asked together, the reads share one fetch of the default branch.
+    const texts = await Promise.all(request.files.map((f) => workspace.readFile(f.file)));
+    const files: PatchFile[] = request.files.map((f, i) => {
+      const text = texts[i];
       if (text === undefined) throw new TerminalError(PatchingErrorCode.definitionMissing, `${f.file} is not on the default branch any more`);
-      files.push({ path: f.file, content: patchDefinition(text, f.changes, f.file).text });
-    }
+      return { path: f.file, content: patchDefinition(text, f.changes, f.file).text };
+    });
     if (!imageStreamOf(request.files[0]?.file ?? '')) throw new TerminalError(PatchingErrorCode.notInPatchRequest, `PatchRequest ${request.id} has no catalog file`);
     const result = await workspace.commitPatch({
       runId: ctx.runId,

@@ -53,6 +53,8 @@ export interface RemoteBranch {
 }
 
 const WORKDIR_MARKER = 'patch-factory.workdir';
+/** sync()'s scope for "every branch" (not a branch name: those never hold '*'). */
+const ALL_BRANCHES = '*';
 const SHA = /^[0-9a-f]{40}$/;
 
 /**
@@ -74,6 +76,11 @@ export class CatalogWorkspace {
   private readonly configuredBase: string | undefined;
   private resolvedBase: string | undefined;
   private remoteChecked = false;
+  private cloneReady = false;
+  /** A counter shared by calls and fetches: a fetch that started after a call was made is fresh enough for it. */
+  private tickets = 0;
+  /** Branch name (or ALL_BRANCHES) → the ticket of the last fetch that brought it. */
+  private readonly fetchedAt = new Map<string, number>();
   /** The identity on the factory's commits (also how its commits are told from a person's). */
   readonly author: GitIdentity;
   /** First segment of patch branches. */
@@ -135,8 +142,9 @@ export class CatalogWorkspace {
     const change = assertPatchChange(input);
     const branch = opts.branch !== undefined ? assertSafeBranch(opts.branch) : branchNameFor(change.stream, this.branchPrefix);
     const message = buildCommitMessage(change);
+    const asked = this.ticket();
     return this.queue.run(async () => {
-      const base = await this.sync();
+      const base = await this.sync(asked, [branch]);
       const baseSha = await this.requireBase(base);
       const remoteSha = await this.revParse(`refs/remotes/origin/${branch}`);
       const tree = await writeTreeWith(this.git, this.workDir, baseSha, change.files);
@@ -158,8 +166,9 @@ export class CatalogWorkspace {
   async readFile(path: string, branch?: string): Promise<string | undefined> {
     const p = assertSafeCatalogPath(path);
     const b = branch === undefined ? undefined : assertSafeBranch(branch);
+    const asked = this.ticket();
     return this.queue.run(async () => {
-      const base = await this.sync();
+      const base = await this.sync(asked, b === undefined ? [] : [b]);
       const sha = await this.revParse(`refs/remotes/origin/${b ?? base}`);
       if (sha === undefined) return undefined;
       const kind = (await this.git.run(['cat-file', '--batch-check'], { input: `${sha}:${p}\n`, env: this.gitDir() })).trim();
@@ -179,8 +188,9 @@ export class CatalogWorkspace {
     if (!/^[a-z0-9][a-z0-9._-]{0,99}(\/[a-z0-9][a-z0-9._-]{0,99}){0,7}$/.test(d) || d.split('/').some((seg) => /^\.+$/.test(seg))) {
       throw new TerminalError(ForgeErrorCode.unsafeInput, `the catalog folder ${quoteInput(dir)} is refused: expected a relative path of [a-z0-9._-] segments`);
     }
+    const asked = this.ticket();
     return this.queue.run(async () => {
-      const base = await this.sync();
+      const base = await this.sync(asked, []);
       const baseSha = await this.requireBase(base);
       const listing = await this.git.run(['ls-tree', '-r', '-z', '--full-tree', baseSha, '--', d], { env: this.gitDir() });
       const blobs: { oid: string; path: string }[] = [];
@@ -210,14 +220,16 @@ export class CatalogWorkspace {
 
   /** The default branch (configured, else the remote's HEAD). */
   async baseBranch(): Promise<string> {
-    return this.queue.run(() => this.sync());
+    const asked = this.ticket();
+    return this.queue.run(() => this.sync(asked, []));
   }
 
   /** The head of a branch on the remote, after a fetch; undefined when the branch does not exist. */
   async branchHead(branch: string): Promise<string | undefined> {
     const b = assertSafeBranch(branch);
+    const asked = this.ticket();
     return this.queue.run(async () => {
-      await this.sync();
+      await this.sync(asked, [b]);
       return this.revParse(`refs/remotes/origin/${b}`);
     });
   }
@@ -225,8 +237,9 @@ export class CatalogWorkspace {
   /** True when the branch exists and its head is part of the default branch. */
   async isMerged(branch: string): Promise<boolean> {
     const b = assertSafeBranch(branch);
+    const asked = this.ticket();
     return this.queue.run(async () => {
-      const base = await this.sync();
+      const base = await this.sync(asked, [b]);
       const baseSha = await this.requireBase(base);
       const head = await this.revParse(`refs/remotes/origin/${b}`);
       return head !== undefined && (await this.isAncestor(head, baseSha));
@@ -244,8 +257,9 @@ export class CatalogWorkspace {
     if (opts.expectedHead !== undefined && !SHA.test(opts.expectedHead)) {
       throw new TerminalError(ForgeErrorCode.unsafeInput, `the expected head ${quoteInput(opts.expectedHead)} is refused: expected a 40-hex commit id`);
     }
+    const asked = this.ticket();
     return this.queue.run(async () => {
-      const base = await this.sync();
+      const base = await this.sync(asked, [b]);
       const baseSha = await this.requireBase(base);
       const head = await this.revParse(`refs/remotes/origin/${b}`);
       if (head === undefined) return { status: 'missing', baseSha };
@@ -269,8 +283,9 @@ export class CatalogWorkspace {
   /** Delete a branch on the remote (with lease on its current head). False when it did not exist. */
   async deleteBranch(branch: string): Promise<boolean> {
     const b = assertSafeBranch(branch);
+    const asked = this.ticket();
     return this.queue.run(async () => {
-      await this.sync();
+      await this.sync(asked, [b]);
       const head = await this.revParse(`refs/remotes/origin/${b}`);
       if (head === undefined) return false;
       await this.push([`--force-with-lease=refs/heads/${b}:${head}`, 'origin', `:refs/heads/${b}`], b);
@@ -284,8 +299,9 @@ export class CatalogWorkspace {
 
   /** The patch branches (`<prefix>/…`) on the remote, with the stream their head commit names. */
   async listPatchBranches(): Promise<RemoteBranch[]> {
+    const asked = this.ticket();
     return this.queue.run(async () => {
-      await this.sync();
+      await this.sync(asked, ALL_BRANCHES);
       const out = await this.git.run(
         ['for-each-ref', `--format=%(refname)%00%(objectname)%00%(trailers:key=${STREAM_TRAILER},valueonly,separator=%x2C)%00`, `refs/remotes/origin/${this.branchPrefix}/`],
         { env: this.gitDir() },
@@ -306,8 +322,41 @@ export class CatalogWorkspace {
     return { GIT_DIR: this.workDir, ...extra };
   }
 
-  /** Clone (first use) or fetch; returns the default branch. */
-  private async sync(): Promise<string> {
+  private ticket(): number {
+    return ++this.tickets;
+  }
+
+  /**
+   * Clone (first use), then make sure the default branch and `branches` (or every branch) are
+   * as fresh as the remote was at some moment after the call that took ticket `asked`: a fetch
+   * another call started after that moment serves it too, so a burst of calls shares one fetch.
+   * Fetches name only the refs asked for (the default branch exactly, each branch as a pattern
+   * that prunes it when it is gone), so a fetch costs the same with 2 or 2,000 patch branches.
+   * Returns the default branch.
+   */
+  private async sync(asked: number, branches: readonly string[] | typeof ALL_BRANCHES): Promise<string> {
+    await this.ensureClone();
+    // Until the default branch is known (the remote's HEAD, asked after the first fetch), fetch everything.
+    const base = this.resolvedBase ?? this.configuredBase;
+    const wanted = base === undefined || branches === ALL_BRANCHES ? [ALL_BRANCHES] : [base, ...branches];
+    const all = this.fetchedAt.get(ALL_BRANCHES) ?? 0;
+    if (base === undefined || !wanted.every((ref) => Math.max(all, this.fetchedAt.get(ref) ?? 0) > asked)) {
+      const fetch = this.ticket();
+      const refspecs =
+        base === undefined || branches === ALL_BRANCHES
+          ? ['+refs/heads/*:refs/remotes/origin/*']
+          : [`+refs/heads/${base}:refs/remotes/origin/${base}`, ...branches.filter((b) => b !== base).map((b) => `+refs/heads/${b}*:refs/remotes/origin/${b}*`)];
+      await this.git.run(['fetch', '--prune', '--no-tags', '--quiet', 'origin', ...refspecs], { env: this.gitDir(), remote: true });
+      for (const ref of wanted) this.fetchedAt.set(ref, fetch);
+    }
+    if (this.resolvedBase === undefined) this.resolvedBase = base ?? (await this.remoteHead());
+    return this.resolvedBase;
+  }
+
+  /** The bare clone, made on first use; a folder that is not the factory's is refused. */
+  private async ensureClone(): Promise<void> {
+    if (this.cloneReady && existsSync(join(this.workDir, 'HEAD'))) return;
+    this.fetchedAt.clear();
     if (!existsSync(this.workDir) || readdirSync(this.workDir).length === 0) {
       mkdirSync(this.workDir, { recursive: true });
       await this.git.run(['init', '--bare', '--quiet', this.workDir], { cwd: dirname(this.workDir) });
@@ -326,9 +375,7 @@ export class CatalogWorkspace {
       const url = (await this.git.run(['config', '--get', 'remote.origin.url'], { env: this.gitDir() })).trim();
       if (url !== this.remoteUrl) await this.git.run(['remote', 'set-url', 'origin', this.remoteUrl], { env: this.gitDir() });
     }
-    await this.git.run(['fetch', '--prune', '--no-tags', '--quiet', 'origin', '+refs/heads/*:refs/remotes/origin/*'], { env: this.gitDir(), remote: true });
-    if (this.resolvedBase === undefined) this.resolvedBase = this.configuredBase ?? (await this.remoteHead());
-    return this.resolvedBase;
+    this.cloneReady = true;
   }
 
   private async remoteHead(): Promise<string> {
