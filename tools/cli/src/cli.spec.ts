@@ -244,7 +244,7 @@ describe('patch-factory usage errors', () => {
     [['runs', '--limit', 'ten'], /^patch-factory: --limit must be a whole number from 1 to 1000, not "ten"$/m],
     [['dlq', 'list', '--limit=1001'], /^patch-factory: --limit must be a whole number from 1 to 1000, not "1001"$/m],
     [['runs', '--limit'], /^patch-factory: --limit needs a value$/m],
-    [['runs', '--state', 'done'], /^patch-factory: --state must be one of queued, running, awaiting, succeeded, failed, not "done"$/m],
+    [['runs', '--state', 'done'], /^patch-factory: --state must be one of queued, running, awaiting, succeeded, failed, superseded, not "done"$/m],
     [['runs', '--definition', '../etc/passwd'], /^patch-factory: --definition "\.\.\/etc\/passwd" is not a definition path/m],
     [['runs', '--json', '--json'], /^patch-factory: --json is given more than once$/m],
     [['run'], /^patch-factory: run needs <id>$/m],
