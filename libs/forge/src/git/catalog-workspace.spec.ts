@@ -125,6 +125,20 @@ describe('CatalogWorkspace', () => {
     expect(first.headSha).not.toBe(racer);
   });
 
+  it('takes a racing push of the very same content as its own (runs of one stream patch together)', async () => {
+    // Another worker makes the same change; its push lands between our fetch and our push.
+    const theirs = await new CatalogWorkspace({ remoteUrl: origin.dir, workDir: join(origin.root, 'twin'), author: BOT }).commitPatch(change('1.27.1', RUN_B));
+    origin.git(['update-ref', '-d', `refs/heads/${BRANCH}`]);
+    const binary = join(origin.root, 'git-twin');
+    writeFileSync(binary, `#!/bin/sh\ncase "$*" in *" push "*) GIT_DIR='${origin.dir}' git update-ref refs/heads/${BRANCH} ${theirs.headSha} ;; esac\nexec git "$@"\n`);
+    chmodSync(binary, 0o755);
+    const racing = new CatalogWorkspace({ remoteUrl: origin.dir, workDir, author: BOT, gitBinary: binary });
+    const ours = await racing.commitPatch(change('1.27.1'));
+    expect(ours).toMatchObject({ status: 'unchanged', headSha: theirs.headSha });
+    expect(origin.head(BRANCH)).toBe(theirs.headSha);
+    // (Other content racing in stays the other worker's: see the lease test above.)
+  });
+
   it('runs no hooks and ignores the machine’s global git config', async () => {
     const marker = join(origin.root, 'hook-ran');
     const hooks = join(origin.root, 'evil-hooks');

@@ -157,7 +157,14 @@ export class CatalogWorkspace {
         await this.refuseForeignCommits(branch, baseSha, remoteSha);
       }
       const commit = (await this.git.run(['commit-tree', tree, '-p', baseSha, '-F', '-'], { input: message.text, env: this.gitDir() })).trim();
-      await this.pushWithLease(commit, branch, remoteSha);
+      try {
+        await this.pushWithLease(commit, branch, remoteSha);
+      } catch (error) {
+        // Runs of one stream patch together: another worker may have pushed this very content a moment ago.
+        const pushed = error instanceof RetryableError ? await this.sameTreeOnRemote(branch, tree) : undefined;
+        if (pushed === undefined) throw error;
+        return { ...result, status: 'unchanged' as const, headSha: pushed };
+      }
       return { ...result, status: remoteSha === undefined ? ('created' as const) : ('updated' as const), headSha: commit };
     });
   }
@@ -403,6 +410,13 @@ export class CatalogWorkspace {
   private async isAncestor(ancestor: string, of: string): Promise<boolean> {
     const out = (await this.git.run(['merge-base', ancestor, of], { env: this.gitDir() })).trim();
     return out === ancestor;
+  }
+
+  /** The branch's head on the remote (fetched now) when it holds exactly `tree`; else undefined. */
+  private async sameTreeOnRemote(branch: string, tree: string): Promise<string | undefined> {
+    await this.sync(this.ticket(), [branch]);
+    const head = await this.revParse(`refs/remotes/origin/${branch}`);
+    return head !== undefined && tree === (await this.revParse(`${head}^{tree}`)) ? head : undefined;
   }
 
   /** Commits on the branch that the factory did not author: a person edited the branch. */
