@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { findOperation, type DescribedOperation } from './openapi-description';
 import { validateRequest, validateResponse } from './openapi-validator';
+import { createGithubBranches, type DoubleBranchHead } from './github-branches';
 import { createGithubChecks, type CheckRunSeed, type DoubleStatusState, type RequiredChecksSeed } from './github-checks';
 import { faultAnswer, type GithubFault, type GithubFaultKind } from './github-faults';
 import { fakeSha, type DoublePull } from './github-pulls';
@@ -67,6 +68,10 @@ export interface GithubDouble {
   addRelease(r: ReleaseSeed): DoubleRelease;
   /** Push a tag (repos/list-tags lists the newest first); sha defaults to a fake commit. */
   addTag(name: string, sha?: string): DoubleTag;
+  /** Move `branch` to `sha` (repos/get-branch answers it; pull requests see it), committed at `committedAt` (ms; default: now). */
+  setBranchHead(branch: string, sha: string, committedAt?: number): DoubleBranchHead;
+  /** The repository's default branch (repos/get `default_branch`; default `main`). */
+  setDefaultBranch(branch: string): void;
   /** Requests that created content (POST, PATCH, PUT, DELETE) and were answered. */
   writes(): RecordedRequest[];
   /** Throw with every recorded violation, if any. */
@@ -81,8 +86,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * It implements the operations the github forge uses — pulls/list, pulls/create, pulls/get,
  * pulls/update, pulls/merge, issues/add-labels, issues/remove-label,
  * repos/get-combined-status-for-ref, checks/list-for-ref, repos/get-status-checks-protection —
- * and the version listings repos/list-releases and
- * repos/list-tags (Link pagination). Every 200 answer to a GET carries an ETag and a GET with a
+ * the version listings repos/list-releases and repos/list-tags (Link pagination), and the
+ * repository and branch heads (repos/get, repos/get-branch; setBranchHead moves a head). Every 200 answer to a GET carries an ETag and a GET with a
  * matching If-None-Match is answered 304 without a body. It checks every request and every response it gives
  * against GitHub's official OpenAPI description (@octokit/openapi, api.github.com, dereferenced).
  * A request that does not match is answered 400 and a response that does not match 500; both
@@ -93,7 +98,8 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
   const repo = options.repo ?? 'catalog';
   const token = options.token ?? 'ghp_double_token';
   const now = options.now ?? (() => Date.now());
-  const resolveBranch = options.resolveBranch ?? ((b: string) => fakeSha(`branch:${b}`));
+  const branches = createGithubBranches({ owner, repo, now, resolveBranch: options.resolveBranch ?? ((b: string) => fakeSha(`branch:${b}`)) });
+  const resolveBranch = (b: string) => branches.headOf(b)?.sha;
   const requests: RecordedRequest[] = [];
   const violations: ContractViolation[] = [];
   const faults: Array<GithubFault & { left: number }> = [];
@@ -103,7 +109,7 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
   let selfUrl = 'http://127.0.0.1';
   const versions = createGithubVersions({ owner, repo, now, baseUrl: () => selfUrl });
   const checks = createGithubChecks({ owner, repo, baseUrl: () => selfUrl });
-  const handlers = { ...state.handlers, ...versions.handlers, ...checks.handlers };
+  const handlers = { ...state.handlers, ...versions.handlers, ...checks.handlers, ...branches.handlers };
 
   const takeFault = (method: string, op: DescribedOperation): GithubFault | undefined => {
     const i = faults.findIndex((f) => f.left > 0 && (!f.method || f.method.toUpperCase() === method) && (!f.operationId || f.operationId === op.operationId));
@@ -249,6 +255,8 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
     addPull: (p) => state.createPull(p),
     addRelease: (r) => versions.addRelease(r),
     addTag: (name, sha) => versions.addTag(name, sha),
+    setBranchHead: (branch, sha, committedAt) => branches.setHead(branch, sha, committedAt),
+    setDefaultBranch: (branch) => branches.setDefaultBranch(branch),
     writes: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
     assertNoViolations: () => {
       if (violations.length > 0) {

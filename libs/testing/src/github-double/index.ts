@@ -6,6 +6,7 @@ export * from './openapi-description';
 export * from './openapi-validator';
 export * from './schema-sample';
 export * from './github-checks';
+export * from './github-branches';
 export * from './github-double';
 export * from './github-repo-state';
 export * from './github-versions';

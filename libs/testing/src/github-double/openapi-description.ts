@@ -59,7 +59,8 @@ export function openApiDescription(): { paths: Record<string, Record<string, Ope
 /**
  * OpenAPI 3.0.3: `nullable: true` admits null even when `enum` does not list it (a running
  * check run's `conclusion` is null). JSON Schema validators read `enum` strictly, so null is
- * added to such enums, in place (the parsed JSON is a tree: no shared nodes, no cycles).
+ * added to such enums, and to the alternatives of a nullable oneOf/anyOf, in place (the parsed
+ * JSON is a tree: no shared nodes, no cycles).
  */
 function allowNullInNullableEnums(node: unknown, depth = 0): void {
   if (typeof node !== 'object' || node === null || depth > 200) return;
@@ -70,6 +71,15 @@ function allowNullInNullableEnums(node: unknown, depth = 0): void {
   const record = node as Record<string, unknown>;
   const values = record['enum'];
   if (record['nullable'] === true && Array.isArray(values) && !values.includes(null)) record['enum'] = [...(values as unknown[]), null];
+  // `nullable` beside oneOf/anyOf without a `type` (a commit's author: a user, {} or null):
+  // Ajv refuses `nullable` without `type`, so null becomes one more alternative.
+  for (const key of ['oneOf', 'anyOf'] as const) {
+    const alternatives = record[key];
+    if (record['nullable'] === true && record['type'] === undefined && Array.isArray(alternatives)) {
+      record[key] = [...(alternatives as unknown[]), { type: 'null' }];
+      delete record['nullable'];
+    }
+  }
   for (const value of Object.values(record)) allowNullInNullableEnums(value, depth + 1);
 }
 
