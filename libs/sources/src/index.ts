@@ -10,6 +10,8 @@ export * from './github-release/github-release.source';
 export * from './github-release/github-release-config.schema';
 export * from './github-tag/github-tag.source';
 export * from './github-tag/github-tag-config.schema';
+export * from './github-repository/github-repository.source';
+export * from './github-repository/github-repository-config.schema';
 export * from './git-tags/git-tags.source';
 export * from './git-tags/git-tags-config.schema';
 export * from './git-tags/git-remote-url';

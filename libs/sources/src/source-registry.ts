@@ -3,6 +3,7 @@ import { debianPackageSource } from './debian-package/debian-package.source';
 import { alpinePackageSource } from './alpine-package/alpine-package.source';
 import { gitTagsSource } from './git-tags/git-tags.source';
 import { githubReleaseSource } from './github-release/github-release.source';
+import { githubRepositorySource } from './github-repository/github-repository.source';
 import { githubTagSource } from './github-tag/github-tag.source';
 import { ociArtifactSource } from './oci-artifact/oci-artifact.source';
 import type { Source, SourceDeps, SourceFactory } from './source';
@@ -12,6 +13,7 @@ import { SourceErrorCode } from './source-error-code';
 export const SOURCES = {
   github_release: githubReleaseSource,
   github_tag: githubTagSource,
+  github_repository: githubRepositorySource,
   git_tags: gitTagsSource,
   oci_artifact: ociArtifactSource,
   alpine_package: alpinePackageSource,

@@ -12,7 +12,7 @@ export interface DerivedTargets {
 /** Most `track:` entries read from one definition. */
 const MAX_TRACK_ENTRIES = 64;
 /** Track types whose entry says where to look by itself (GitHub is reached through PF_GITHUB_*). */
-const SELF_LOCATED: ReadonlySet<SourceKind> = new Set(['github_release', 'github_tag', 'git_tags']);
+const SELF_LOCATED: ReadonlySet<SourceKind> = new Set(['github_release', 'github_tag', 'github_repository', 'git_tags']);
 /** The interval of a track no location names. */
 const DEFAULT_INTERVAL_MS = 3_600_000;
 
@@ -85,6 +85,7 @@ function refOf(kind: SourceKind, entry: Record<string, unknown>): string {
       return text('package').replace(/[@?#].*$/, '');
     case 'github_release':
     case 'github_tag':
+    case 'github_repository':
       return `${text('owner')}/${text('repo')}`;
     case 'git_tags':
       return text('url');

@@ -22,7 +22,7 @@ export const WatchTargetSchema = z
 export type WatchTarget = z.output<typeof WatchTargetSchema>;
 
 /** The track types the watcher polls (libs/sources' registry); other types (var_increment, file…) are not watched. */
-const TRACK_KINDS = ['github_release', 'github_tag', 'git_tags', 'oci_artifact', 'alpine_package', 'debian_package'] as const;
+const TRACK_KINDS = ['github_release', 'github_tag', 'github_repository', 'git_tags', 'oci_artifact', 'alpine_package', 'debian_package'] as const;
 
 /**
  * Where to look for the definitions' `track:` entries of one type: what a definition cannot

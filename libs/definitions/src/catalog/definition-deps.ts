@@ -32,8 +32,34 @@ export interface DefinitionDeps {
   repositories: Set<string>;
   /** `track:` entries as `<type>:<what>`, e.g. `github_release:owner/repo`, `debian_package:openssl`. */
   tracks: string[];
-  /** The variables `track:` entries of GitHub repositories set (`owner/repo` lower-case → variable). */
-  trackVars: { repository: string; set: string }[];
+  /** The variables `track:` entries of GitHub repositories set, in every form of `set:`. */
+  trackVars: TrackVar[];
+}
+
+/**
+ * A variable a `track:` entry of a GitHub repository sets: `set: VAR` (it takes the event's
+ * version), the list form `set: [{var, value}]` or the record form `set: {VAR: commit}` (it
+ * takes only what the source computed for it: the event's `vars`).
+ */
+export interface TrackVar {
+  /** The entry's `type` (`github_release`, `github_repository`…). */
+  type: string;
+  /** `owner/repo`, lower-case. */
+  repository: string;
+  set: string;
+  /** True for the list and record forms: the value is the source's, never the version. */
+  computed: boolean;
+}
+
+/** Most variables read from one entry's `set:`. */
+const MAX_SET_VARS = 32;
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** The variable names a `set:` names (string, list of {var}, or record), and whether they are computed. */
+function setVars(set: unknown): { names: string[]; computed: boolean } {
+  if (typeof set === 'string') return { names: [set], computed: false };
+  const names = Array.isArray(set) ? set.map((s: unknown) => (isRecord(s) ? s['var'] : undefined)) : isRecord(set) ? Object.keys(set) : [];
+  return { names: [...new Set(names.slice(0, MAX_SET_VARS).filter((n): n is string => typeof n === 'string' && VAR_NAME.test(n)))], computed: true };
 }
 
 const MAX_DEPTH = 64;
@@ -88,7 +114,8 @@ export function definitionDeps(file: string, doc: unknown): DefinitionDeps {
       if (typeof t['owner'] === 'string' && typeof t['repo'] === 'string') {
         const repository = `${t['owner']}/${t['repo']}`.toLowerCase();
         deps.repositories.add(repository);
-        if (typeof t['set'] === 'string') deps.trackVars.push({ repository, set: t['set'] });
+        const { names, computed } = setVars(t['set']);
+        for (const set of names) deps.trackVars.push({ type: t['type'], repository, set, computed });
       }
     }
   }

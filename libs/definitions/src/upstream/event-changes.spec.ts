@@ -42,6 +42,50 @@ describe('changesForEvent', () => {
     const deps = definitionDeps('image/t/debian-13/1.yaml', { vars: { TOOL_VERSION: 'v1.2.3' }, track: [{ type: 'github_release', owner: 'Org', repo: 'Tool', set: 'TOOL_VERSION' }] });
     expect(changesForEvent(deps, event('org/tool', 'v1.3.0'))).toEqual({ changes: [{ name: 'TOOL_VERSION', old: 'v1.2.3', new: 'v1.3.0' }] });
   });
+
+  it('sets the variables of the list and record forms of set: from what the source computed, each from its own track type', () => {
+    const OLD = 'a1'.repeat(20);
+    const NEW = 'b2'.repeat(20);
+    const deps = definitionDeps('image/t/debian-13/1.yaml', {
+      vars: { TOOL_VERSION: 'v1.2.3', TOOL_COMMIT: OLD, SOURCE_COMMIT: OLD, SOURCE_DATE: '20260101', UNTRACKED: 'x' },
+      track: [
+        { type: 'github_release', owner: 'Org', repo: 'Tool', set: [{ var: 'TOOL_VERSION', value: 'tag' }, { var: 'TOOL_COMMIT', value: 'commit' }, { var: 7 }] },
+        { type: 'github_repository', owner: 'org', repo: 'tool', branch: 'main', set: { SOURCE_COMMIT: 'commit', SOURCE_DATE: 'date', 'BAD-NAME': 'commit' } },
+      ],
+    });
+    expect(deps.trackVars).toEqual([
+      { type: 'github_release', repository: 'org/tool', set: 'TOOL_VERSION', computed: true },
+      { type: 'github_release', repository: 'org/tool', set: 'TOOL_COMMIT', computed: true },
+      { type: 'github_repository', repository: 'org/tool', set: 'SOURCE_COMMIT', computed: true },
+      { type: 'github_repository', repository: 'org/tool', set: 'SOURCE_DATE', computed: true },
+    ]);
+    // A branch head sets only what the github_repository entry names, never the release's variables.
+    const head: UpstreamEvent = { ...event('org/tool', NEW), source: 'github-repository', vars: { SOURCE_COMMIT: NEW, SOURCE_DATE: '20260304', TOOL_COMMIT: NEW } };
+    expect(changesForEvent(deps, head)).toEqual({
+      changes: [
+        { name: 'SOURCE_COMMIT', old: OLD, new: NEW },
+        { name: 'SOURCE_DATE', old: '20260101', new: '20260304' },
+      ],
+    });
+    // A release sets the list form's variables from its vars; a computed variable the event lacks is left alone (never the version).
+    const release: UpstreamEvent = { ...event('org/tool', '1.3.0'), source: 'github-release', vars: { TOOL_VERSION: 'v1.3.0' } };
+    expect(changesForEvent(deps, release)).toEqual({ changes: [{ name: 'TOOL_VERSION', old: 'v1.2.3', new: 'v1.3.0' }] });
+    expect(changesForEvent(deps, { ...head, vars: {} })).toEqual({ skipped: 'no track: entry of org/tool of type github_repository sets a variable this event carries' });
+  });
+
+  it('plans a moved branch head even when a computed value sorts lower (a head has no order)', () => {
+    const deps = [
+      definitionDeps('image/t/debian-13/1.yaml', {
+        vars: { SHORT: '0123456789ab' },
+        track: [{ type: 'github_repository', owner: 'org', repo: 'tool', set: { SHORT: 'short-commit' } }],
+      }),
+    ];
+    const byFile = new Map(deps.map((d) => [d.file, d]));
+    const head: UpstreamEvent = { ...event('org/tool', 'fedcba987654'.padEnd(40, '0')), source: 'github-repository', vars: { SHORT: 'fedcba987654' } };
+    const plan = planPatchRequests(CatalogIndex.build(deps), (f) => byFile.get(f), head);
+    expect(plan.skipped).toEqual([]);
+    expect(plan.requests[0]?.files).toEqual([{ file: 'image/t/debian-13/1.yaml', changes: [{ name: 'SHORT', old: '0123456789ab', new: 'fedcba987654' }] }]);
+  });
 });
 
 describe('planPatchRequests', () => {

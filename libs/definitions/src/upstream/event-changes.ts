@@ -78,21 +78,25 @@ function imageChanges(deps: DefinitionDeps, path: string, movingTag: string, eve
   return { changes: [...changes.values()] };
 }
 
+/** The sources of events of GitHub track types (the watcher names an event's source after its track type). */
+const GITHUB_TRACK_SOURCES: ReadonlySet<string> = new Set(['github-release', 'github-tag', 'github-repository']);
+
+/**
+ * The variables the definition's `track:` entries of the repository set: `set: VAR` takes what
+ * the source computed for it, or else the version; the list (`[{var, value}]`) and record
+ * (`{VAR: commit}`) forms take only what the source computed (the event's `vars`). An event of
+ * one GitHub track type (a branch head) never sets what an entry of another type (a release) sets.
+ */
 function trackChanges(deps: DefinitionDeps, repository: string, event: UpstreamEvent): EventChanges {
   const changes: VarChange[] = [];
+  const fromType = GITHUB_TRACK_SOURCES.has(event.source) ? event.source.replace(/-/g, '_') : undefined;
   for (const t of deps.trackVars) {
-    if (t.repository !== repository) continue;
+    if (t.repository !== repository || (fromType !== undefined && t.type !== fromType)) continue;
     const old = deps.vars.get(t.set);
-    if (old !== undefined) changes.push({ name: t.set, old, new: event.vars?.[t.set] ?? event.version });
+    const next = t.computed ? event.vars?.[t.set] : (event.vars?.[t.set] ?? event.version);
+    if (old !== undefined && next !== undefined) changes.push({ name: t.set, old, new: next });
   }
-  // The values a `set:` list computed at the source (tag, commit…), for a definition that tracks the repository.
-  if (event.vars && deps.tracks.some((t) => t.slice(t.indexOf(':') + 1).toLowerCase() === repository)) {
-    for (const [name, value] of Object.entries(event.vars)) {
-      const old = deps.vars.get(name);
-      if (old !== undefined) changes.push({ name, old, new: value });
-    }
-  }
-  return changes.length ? { changes: unique(changes) } : { skipped: `no track: entry of ${repository} sets a variable` };
+  return changes.length ? { changes: unique(changes) } : { skipped: `no track: entry of ${repository}${fromType ? ` of type ${fromType}` : ''} sets a variable this event carries` };
 }
 
 function unique(changes: VarChange[]): VarChange[] {

@@ -90,7 +90,8 @@ export function planPatchRequests(index: CatalogIndex, depsOf: (file: string) =>
       plan.skipped.push({ file, reason: `already at ${event.version}` });
       continue;
     }
-    const older = changes.find((c) => !isUpgrade(event.ref, c.old, c.new));
+    // A branch head has no order (the watcher takes any other head as newer): nothing it sets is a downgrade.
+    const older = event.source === 'github-repository' ? undefined : changes.find((c) => !isUpgrade(event.ref, c.old, c.new));
     if (older) {
       plan.skipped.push({ file, reason: `${older.name} is at ${older.old}, newer than ${older.new}: never a downgrade` });
       continue;

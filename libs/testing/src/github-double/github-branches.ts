@@ -1,4 +1,4 @@
-import type { DescribedOperation, JsonSchema } from './openapi-description';
+import type { DescribedOperation } from './openapi-description';
 import { deepMerge } from './github-pulls';
 import { DOCS, type Answer, type RouteHandler } from './github-repo-state';
 import { sampleFor } from './schema-sample';
@@ -24,7 +24,7 @@ export function createGithubBranches(o: { owner: string; repo: string; now: () =
   let defaultBranch = 'main';
   const samples = new Map<string, unknown>();
   const sample = (op: DescribedOperation): unknown => {
-    if (!samples.has(op.operationId)) samples.set(op.operationId, sampleFor(op.operation.responses['200']?.content?.['application/json']?.schema as JsonSchema | undefined));
+    if (!samples.has(op.operationId)) samples.set(op.operationId, sampleFor(op.operation.responses['200']?.content?.['application/json']?.schema));
     return structuredClone(samples.get(op.operationId));
   };
   const api = (path: string) => `https://api.github.example.invalid/repos/${owner}/${repo}${path}`;
@@ -60,6 +60,7 @@ export function createGithubBranches(o: { owner: string; repo: string; now: () =
       const name = op.pathParams['branch'] ?? '';
       const head = headOf(name);
       if (!head) return { status: 404, body: { message: 'Branch not found', documentation_url: DOCS } } satisfies Answer;
+      const sha = encodeURIComponent(head.sha);
       const person = { name: 'Upstream Maintainer', email: 'maintainer@example.invalid', date: iso(head.committedAt) };
       return {
         status: 200,
@@ -71,10 +72,10 @@ export function createGithubBranches(o: { owner: string; repo: string; now: () =
           commit: {
             sha: head.sha,
             node_id: `C_${head.sha.slice(0, 12)}`,
-            url: api(`/commits/${head.sha}`),
-            html_url: html(`/commit/${head.sha}`),
-            comments_url: api(`/commits/${head.sha}/comments`),
-            commit: { author: person, committer: person, message: `head of ${name}`, url: api(`/git/commits/${head.sha}`), comment_count: 0 },
+            url: api(`/commits/${sha}`),
+            html_url: html(`/commit/${sha}`),
+            comments_url: api(`/commits/${sha}/comments`),
+            commit: { author: person, committer: person, message: `head of ${name}`, url: api(`/git/commits/${sha}`), comment_count: 0 },
             parents: [],
           },
         }),
