@@ -353,7 +353,8 @@ export class CatalogWorkspace {
         base === undefined || branches === ALL_BRANCHES
           ? ['+refs/heads/*:refs/remotes/origin/*']
           : [`+refs/heads/${base}:refs/remotes/origin/${base}`, ...branches.filter((b) => b !== base).map((b) => `+refs/heads/${b}*:refs/remotes/origin/${b}*`)];
-      await this.git.run(['fetch', '--prune', '--no-tags', '--quiet', 'origin', ...refspecs], { env: this.gitDir(), remote: true });
+      // --verbose, not --quiet: git always says something, so the runner never waits out a silent process's grace period.
+      await this.git.run(['fetch', '--prune', '--no-tags', '--verbose', 'origin', ...refspecs], { env: this.gitDir(), remote: true });
       for (const ref of wanted) this.fetchedAt.set(ref, fetch);
     }
     if (this.resolvedBase === undefined) this.resolvedBase = base ?? (await this.remoteHead());
@@ -434,7 +435,8 @@ export class CatalogWorkspace {
   /** Push `sha` to `refs/heads/<branch>` only if the remote still has `expected` there (absent: must not exist). */
   private async pushWithLease(sha: string, branch: string, expected: string | undefined): Promise<void> {
     await this.push([`--force-with-lease=refs/heads/${branch}:${expected ?? ''}`, 'origin', `${sha}:refs/heads/${branch}`], branch);
-    await this.git.run(['update-ref', `refs/remotes/origin/${branch}`, sha], { env: this.gitDir() });
+    // git updates the tracking ref itself after a push (remote.origin.fetch); set it only where it did not.
+    if ((await this.revParse(`refs/remotes/origin/${branch}`)) !== sha) await this.git.run(['update-ref', `refs/remotes/origin/${branch}`, sha], { env: this.gitDir() });
   }
 
   private async push(args: string[], branch: string): Promise<void> {
@@ -443,7 +445,8 @@ export class CatalogWorkspace {
       this.remoteChecked = true;
     }
     try {
-      await this.git.run(['push', '--quiet', '--no-verify', ...args], { env: this.gitDir(), remote: true });
+      // --porcelain: one status line per ref on stdout (and no silent process, see sync).
+      await this.git.run(['push', '--porcelain', '--no-verify', ...args], { env: this.gitDir(), remote: true });
     } catch (error) {
       if (!(error instanceof PipelineError)) throw error;
       if (error.code === ForgeErrorCode.pushRefused || error.code === ForgeErrorCode.remoteNotBare) {

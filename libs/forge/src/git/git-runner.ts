@@ -55,7 +55,12 @@ const SAFE_CONFIG = [
 /** Environment variables handed to git; everything else from the process is dropped. */
 const PASSED_THROUGH = ['PATH', 'HOME', 'TMPDIR', 'SSH_AUTH_SOCK'];
 
-/** Runs git commands with simple-git in one repository folder. No business logic. */
+/**
+ * Runs git commands with simple-git in one repository folder. No business logic.
+ * Note for callers on a hot path: simple-git waits 50 ms more after a git process that wrote
+ * nothing at all (stdout and stderr), so frequent commands are run in a form that reports
+ * something (`fetch --verbose`, `push --porcelain`, `update-index --verbose`).
+ */
 export class GitRunner {
   private readonly logger: ForgeLogger;
 

@@ -21,7 +21,8 @@ export async function writeTreeWith(git: GitRunner, gitDir: string, baseSha: str
     await git.run(['read-tree', baseSha], { env });
     for (const f of files) {
       const blob = (await git.run(['hash-object', '-w', '--no-filters', '--stdin'], { input: f.content, env })).trim();
-      await git.run(['update-index', '--add', '--cacheinfo', `${modes.get(f.path) ?? '100644'},${blob},${f.path}`], { env });
+      // --verbose: git reports the entry, so the runner never waits out a silent process's grace period.
+      await git.run(['update-index', '--verbose', '--add', '--cacheinfo', `${modes.get(f.path) ?? '100644'},${blob},${f.path}`], { env });
     }
     return (await git.run(['write-tree'], { env })).trim();
   } finally {
