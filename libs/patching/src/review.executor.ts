@@ -56,7 +56,9 @@ export class ReviewExecutor implements StageExecutor {
       }
     }
     const pr = await this.reporter.ensurePullRequest(request, ctx.runId, branch, base);
-    await forge.closeSuperseded(stream, branch);
+    // Only a pull request opened just now can have predecessors on another branch (the branch of a
+    // stream is fixed); later reviews of the stream skip the listing of every open pull request.
+    if (pr.action === 'created') await forge.closeSuperseded(stream, branch);
     const merge = await forge.mergeWhenGreen({ branch, severity, gatesPassed: true, ...(head ? { headSha: head } : {}) });
     const artifacts: Record<string, string> = { 'review.provider': pr.provider, 'review.merge': merge.status };
     if (pr.number !== undefined) artifacts['pr.number'] = String(pr.number);

@@ -76,6 +76,10 @@ function stageTable(runs: readonly PipelineRun[], t0: number): string {
       if (s.finishedAt !== undefined) {
         row.work.push(s.finishedAt - s.startedAt);
         row.end.push(s.finishedAt - t0);
+      } else if (s.durationMs !== undefined) {
+        // A stage that waits (review, for the merge) ran for durationMs before it parked the run.
+        row.work.push(s.durationMs);
+        row.end.push(s.startedAt + s.durationMs - t0);
       }
       rows.set(s.stage, row);
     }
@@ -85,6 +89,13 @@ function stageTable(runs: readonly PipelineRun[], t0: number): string {
     ['stage', 'runs', 'queue wait p50', 'p99', 'run p50', 'p99', 'done by p50 (from POST)', 'p99'],
     [...rows].map(([stage, r]) => [stage, String(r.work.length), p(r.wait, 50), p(r.wait, 99), p(r.work, 50), p(r.work, 99), p(r.end, 50), p(r.end, 99)]),
   );
+}
+
+/** The GitHub API calls the factory made, by operation. */
+function githubTable(requests: readonly { operationId: string | undefined; status: number }[]): string {
+  const byOperation = new Map<string, number>();
+  for (const r of requests) byOperation.set(`${r.operationId ?? '?'} ${r.status}`, (byOperation.get(`${r.operationId ?? '?'} ${r.status}`) ?? 0) + 1);
+  return table(['GitHub operation and status', 'calls'], [...byOperation].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, String(n)]));
 }
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -166,10 +177,12 @@ async function main(): Promise<void> {
       ),
     );
     console.log(stageTable(await fx.runs.list({ limit: 1000 }), t0));
+    console.log(githubTable(github.requests));
     console.log(`ratio project/baseline: ${(total / (base.ms / 1000)).toFixed(1)}x; target: the whole fan-out under 120 s: ${total < 120 ? 'PASS' : 'FAIL'}`);
     console.log(`at github.com's secondary limit of 80 writes per minute, ${writes} writes would take at least ${(writes / 80).toFixed(1)} min`);
   } catch (error) {
     console.error(stageTable(await fx.runs.list({ limit: 1000 }), t0));
+    console.error(githubTable(github.requests));
     for (const p of fx.processes) console.error(`--- pid ${p.pid}:\n${p.output().slice(-3000)}`);
     throw error;
   } finally {
