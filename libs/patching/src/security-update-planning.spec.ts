@@ -1,17 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { Env } from '@patch-factory/config';
 import { OsvAdvisorySchema, type UpstreamEvent } from '@patch-factory/contracts';
 import { DEFAULT_AUTO_MERGE_POLICY, autoMergeRuleFor } from '@patch-factory/forge';
-import { JOB_OPTIONS, RunLauncher } from '@patch-factory/pipeline';
-import { JobProducer } from '@patch-factory/queue';
 import { UNASSESSED_SECURITY_SEVERITY } from '@patch-factory/sources';
-import { AdvisoryRepository, PatchRequestRepository, RunRepository } from '@patch-factory/store';
-import { createLogger } from '@patch-factory/telemetry';
-import { createCatalogOrigin, dropPrefix, repoRoot, sharedRedisUrl, testPrefix, type CatalogOrigin } from '@patch-factory/testing';
-import { CatalogAccess } from './catalog-access';
+import { AdvisoryRepository, PatchRequestRepository } from '@patch-factory/store';
+import { repoRoot, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
+import { startPlannerFixture, type PlannerFixture } from './planner-fixture.test';
 import { UpstreamPlanner } from './upstream-planner.service';
 
 const FILE = 'image/regctl/alpine-3.23/0.yaml';
@@ -33,33 +28,16 @@ describe('UpstreamPlanner and security suite updates', () => {
   const redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: null });
   const requests = new PatchRequestRepository(redis, prefix);
   const advisories = new AdvisoryRepository(redis, prefix);
-  let origin: CatalogOrigin;
-  let producer: JobProducer;
   let planner: UpstreamPlanner;
 
+  let fx: PlannerFixture;
+
   beforeAll(() => {
-    origin = createCatalogOrigin({ [FILE]: trackedDefinition(), [SOAKED]: trackedDefinition() });
-    const watchConfig = join(origin.root, 'watch.json');
-    writeFileSync(watchConfig, JSON.stringify({ soak: [{ definitions: 'image/', minReleaseAgeMs: 3_600_000 }] }));
-    const config = {
-      PF_PREFIX: prefix,
-      PF_BACKOFF_DELAY_MS: 1000,
-      PF_WATCH_CONFIG: watchConfig,
-      PF_CATALOG_REMOTE: origin.dir,
-      PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-security-plan-')), 'catalog.git'),
-      PF_GIT_AUTHOR_NAME: 'patch-factory',
-      PF_GIT_AUTHOR_EMAIL: 'patch-factory@localhost.localdomain',
-      PF_FORGE: 'branch',
-    } as unknown as Env;
-    producer = new JobProducer(redis, config, { service: 'test', owns: [], jobOptions: JOB_OPTIONS } as never);
-    const runs = new RunRepository(redis, prefix);
-    planner = new UpstreamPlanner(config, producer, new CatalogAccess(config), requests, runs, advisories, new RunLauncher(runs, producer), createLogger('test', 'warn'));
+    fx = startPlannerFixture(redis, prefix, { [FILE]: trackedDefinition(), [SOAKED]: trackedDefinition() }, [{ definitions: 'image/', minReleaseAgeMs: 3_600_000 }]);
+    ({ planner } = fx);
   });
   afterAll(async () => {
-    await producer.onApplicationShutdown();
-    origin?.cleanup();
-    await dropPrefix(sharedRedisUrl(), prefix);
-    redis.disconnect();
+    await fx?.close();
   });
 
   const event = (id: string, version: string, security?: UpstreamEvent['security']): UpstreamEvent => ({

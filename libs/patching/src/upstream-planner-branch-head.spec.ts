@@ -1,16 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { Env } from '@patch-factory/config';
 import { patchDefinition } from '@patch-factory/definitions';
-import { JOB_OPTIONS, RunLauncher } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
-import { AdvisoryRepository, PatchRequestRepository, RunRepository, WatchStateRepository } from '@patch-factory/store';
-import { createLogger } from '@patch-factory/telemetry';
-import { createCatalogOrigin, dropPrefix, repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
+import { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
+import { repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
 import { WatchPoller, WatchTargetSchema, pollWithRegistry } from '@patch-factory/watching';
-import { CatalogAccess } from './catalog-access';
+import { startPlannerFixture, type PlannerFixture } from './planner-fixture.test';
 import { UpstreamPlanner } from './upstream-planner.service';
 
 const TOKEN = 'ghp_planner_head_token';
@@ -42,28 +38,16 @@ describe('UpstreamPlanner: a github_repository track', () => {
   let planner: UpstreamPlanner;
   const requests = new PatchRequestRepository(redis, prefix);
 
+  let fx: PlannerFixture;
+
   beforeAll(async () => {
-    origin = createCatalogOrigin({ [FILE]: headTrackedDefinition() });
     github = await startGithubDouble({ token: TOKEN, owner: 'upstream', repo: 'lib', resolveBranch: () => undefined });
-    const config = {
-      PF_PREFIX: prefix,
-      PF_BACKOFF_DELAY_MS: 1000,
-      PF_CATALOG_REMOTE: origin.dir,
-      PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-planner-head-')), 'catalog.git'),
-      PF_GIT_AUTHOR_NAME: 'patch-factory',
-      PF_GIT_AUTHOR_EMAIL: 'patch-factory@localhost.localdomain',
-      PF_FORGE: 'branch',
-    } as unknown as Env;
-    producer = new JobProducer(redis, config, { service: 'test', owns: [], jobOptions: JOB_OPTIONS } as never);
-    const runs = new RunRepository(redis, prefix);
-    planner = new UpstreamPlanner(config, producer, new CatalogAccess(config), requests, runs, new AdvisoryRepository(redis, prefix), new RunLauncher(runs, producer), createLogger('test', 'warn'));
+    fx = startPlannerFixture(redis, prefix, { [FILE]: headTrackedDefinition() });
+    ({ origin, producer, planner } = fx);
   }, 60_000);
   afterAll(async () => {
-    await producer.onApplicationShutdown();
     await github?.close();
-    origin?.cleanup();
-    await dropPrefix(sharedRedisUrl(), prefix);
-    redis.disconnect();
+    await fx?.close();
   });
 
   it('track: [{type: github_repository, owner, repo, set: {SOURCE_COMMIT: commit}}]: each new head of the default branch changes SOURCE_COMMIT', async () => {

@@ -1,17 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { Env } from '@patch-factory/config';
 import type { UpstreamEvent } from '@patch-factory/contracts';
 import { patchDefinition } from '@patch-factory/definitions';
-import { JOB_OPTIONS, RunLauncher } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
-import { AdvisoryRepository, PatchRequestRepository, RunRepository, WatchStateRepository } from '@patch-factory/store';
-import { createLogger } from '@patch-factory/telemetry';
-import { createCatalogOrigin, dropPrefix, repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
+import { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
+import { repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
 import { WatchPoller, WatchTargetSchema, pollWithRegistry } from '@patch-factory/watching';
-import { CatalogAccess } from './catalog-access';
+import { startPlannerFixture, type PlannerFixture } from './planner-fixture.test';
 import { isSecurityFix, UpstreamPlanner } from './upstream-planner.service';
 
 const TOKEN = 'ghp_planner_token';
@@ -43,31 +39,16 @@ describe('UpstreamPlanner', () => {
   let planner: UpstreamPlanner;
   const requests = new PatchRequestRepository(redis, prefix);
 
+  let fx: PlannerFixture;
+
   beforeAll(async () => {
-    origin = createCatalogOrigin({ [FILE]: trackedDefinition(), [SOAKED]: trackedDefinition() });
     github = await startGithubDouble({ token: TOKEN, owner: 'upstream', repo: 'tool' });
-    const watchConfig = join(origin.root, 'watch.json');
-    writeFileSync(watchConfig, JSON.stringify({ soak: [{ definitions: 'image/slow/', minReleaseAgeMs: 3_600_000 }] }));
-    const config = {
-      PF_PREFIX: prefix,
-      PF_BACKOFF_DELAY_MS: 1000,
-      PF_WATCH_CONFIG: watchConfig,
-      PF_CATALOG_REMOTE: origin.dir,
-      PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-planner-')), 'catalog.git'),
-      PF_GIT_AUTHOR_NAME: 'patch-factory',
-      PF_GIT_AUTHOR_EMAIL: 'patch-factory@localhost.localdomain',
-      PF_FORGE: 'branch',
-    } as unknown as Env;
-    producer = new JobProducer(redis, config, { service: 'test', owns: [], jobOptions: JOB_OPTIONS } as never);
-    const runs = new RunRepository(redis, prefix);
-    planner = new UpstreamPlanner(config, producer, new CatalogAccess(config), requests, runs, new AdvisoryRepository(redis, prefix), new RunLauncher(runs, producer), createLogger('test', 'warn'));
+    fx = startPlannerFixture(redis, prefix, { [FILE]: trackedDefinition(), [SOAKED]: trackedDefinition() }, [{ definitions: 'image/slow/', minReleaseAgeMs: 3_600_000 }]);
+    ({ origin, producer, planner } = fx);
   }, 60_000);
   afterAll(async () => {
-    await producer.onApplicationShutdown();
     await github?.close();
-    origin?.cleanup();
-    await dropPrefix(sharedRedisUrl(), prefix);
-    redis.disconnect();
+    await fx?.close();
   });
 
   it('a github_release track with set: [{var: VERSION, value: tag}, {var: COMMIT_SHA, value: commit}] changes both variables of the definition', async () => {
