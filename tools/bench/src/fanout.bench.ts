@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { Redis } from 'ioredis';
-import type { OsvAdvisory, PipelineRun } from '@patch-factory/contracts';
+import { QueueName, type OsvAdvisory, type PipelineRun } from '@patch-factory/contracts';
 import { advisoryEvents, CatalogIndex, definitionDeps, patchDefinition, planPatchRequests, type DefinitionDeps } from '@patch-factory/definitions';
 import { BackboneFixture, createCatalogOrigin, startGithubDouble, startRedisServer, waitFor } from '@patch-factory/testing';
 import { percentile, table } from './bench-util';
+import { readJobTimes } from './bench-redis';
 import { corpusPath } from './corpus-path';
 import { fanoutAdvisory, fanoutCatalog } from './fanout-catalog';
 
@@ -57,6 +58,20 @@ function baseline(files: Record<string, string>, osv: OsvAdvisory): Baseline {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, streams, files: patched };
 }
 
+/**
+ * A branch's head read from the bare repository's files (loose ref, then packed-refs): the same
+ * answer as `git rev-parse`, without a git process per GitHub request blocking the double.
+ */
+function branchHead(dir: string, branch: string): string | undefined {
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..')) return undefined;
+  try {
+    return readFileSync(join(dir, 'refs', 'heads', branch), 'utf8').trim();
+  } catch {
+    const packed = existsSync(join(dir, 'packed-refs')) ? readFileSync(join(dir, 'packed-refs'), 'utf8') : '';
+    return new RegExp(`^([0-9a-f]{40}) refs/heads/${branch.replace(/[.]/g, '\\.')}$`, 'm').exec(packed)?.[1];
+  }
+}
+
 async function redisMemory(url: string): Promise<{ used: number; peak: number }> {
   const c = new Redis(url, { maxRetriesPerRequest: 3 });
   const info = await c.info('memory');
@@ -91,6 +106,21 @@ function stageTable(runs: readonly PipelineRun[], t0: number): string {
   );
 }
 
+/** BullMQ's own view of the orchestrator's queues: how long their finished jobs ran (processedOn → finishedOn, ms). */
+async function jobTable(url: string, prefix: string): Promise<string> {
+  const c = new Redis(url, { maxRetriesPerRequest: 3 });
+  const rows: string[][] = [];
+  for (const queue of [QueueName.plan, QueueName.patch, QueueName.review]) {
+    const ids = await c.zrange(`${prefix}:${queue}:completed`, 0, -1);
+    const times = ids.length ? await readJobTimes(c, prefix, ids.map((id) => ({ queue, id }))) : [];
+    const run = times.map((t) => t.finishedOn - t.processedOn);
+    const p = (q: number) => (run.length ? String(Math.round(percentile(run, q))) : '');
+    rows.push([queue, String(run.length), p(50), p(99)]);
+  }
+  c.disconnect();
+  return table(['queue', 'jobs done', 'job p50 ms', 'p99'], rows);
+}
+
 /** The GitHub API calls the factory made, by operation. */
 function githubTable(requests: readonly { operationId: string | undefined; status: number }[]): string {
   const byOperation = new Map<string, number>();
@@ -109,7 +139,7 @@ async function main(): Promise<void> {
 
   const redis = await startRedisServer();
   const origin = createCatalogOrigin(files);
-  const github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
+  const github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => branchHead(origin.dir, b) });
   const fx = new BackboneFixture(redis.url, { PF_LOG_LEVEL: 'warn', PF_TRACES_EXPORTER: 'none' });
   const before = await redisMemory(redis.url);
   const workdirs: string[] = [];
@@ -178,11 +208,13 @@ async function main(): Promise<void> {
     );
     console.log(stageTable(await fx.runs.list({ limit: 1000 }), t0));
     console.log(githubTable(github.requests));
+    console.log(await jobTable(redis.url, fx.prefix));
     console.log(`ratio project/baseline: ${(total / (base.ms / 1000)).toFixed(1)}x; target: the whole fan-out under 120 s: ${total < 120 ? 'PASS' : 'FAIL'}`);
     console.log(`at github.com's secondary limit of 80 writes per minute, ${writes} writes would take at least ${(writes / 80).toFixed(1)} min`);
   } catch (error) {
     console.error(stageTable(await fx.runs.list({ limit: 1000 }), t0));
     console.error(githubTable(github.requests));
+    console.error(await jobTable(redis.url, fx.prefix));
     for (const p of fx.processes) console.error(`--- pid ${p.pid}:\n${p.output().slice(-3000)}`);
     throw error;
   } finally {

@@ -98,14 +98,15 @@ export function createGithubRepoState(o: { owner: string; repo: string; now: () 
       const direction = q.get('direction') ?? (sort === 'created' ? 'desc' : 'asc');
       const perPage = Math.min(100, Number(q.get('per_page') ?? 30));
       const page = Math.max(1, Number(q.get('page') ?? 1));
-      let list = pulls.map(refresh).filter((p) => state === 'all' || p.state === state);
+      // Filtered first, refreshed (the head's commit asked of the test's git) only for the page answered.
+      let list = pulls.filter((p) => state === 'all' || p.state === state);
       const head = q.get('head');
       if (head !== null) list = list.filter((p) => `${p.headRepo.split('/')[0]}:${p.head}` === head);
       const base = q.get('base');
       if (base !== null) list = list.filter((p) => p.base === base);
       list.sort((a, b) => (sort === 'updated' ? a.updatedAt.localeCompare(b.updatedAt) || a.number - b.number : a.number - b.number));
       if (direction === 'desc') list.reverse();
-      const items = list.slice((page - 1) * perPage, page * perPage);
+      const items = list.slice((page - 1) * perPage, page * perPage).map(refresh);
       const schema = schemaOf(op, '200')?.['items'] as JsonSchema | undefined;
       const headers: Record<string, string> = {};
       if (page * perPage < list.length) {
