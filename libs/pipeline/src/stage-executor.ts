@@ -20,6 +20,19 @@ export interface StageContext {
   logger: Logger;
   /** The run as stored (artifacts of earlier stages). */
   loadRun(): Promise<PipelineRun | undefined>;
+  /**
+   * Reports that the stage is making progress (a package fetched, a layer written, a platform
+   * tested, a blob pushed): keeps the worker's liveness check from declaring a long stage dead.
+   * Cheap to call often: it is written to the job at most about once a second.
+   */
+  progress(step: StageProgress): void;
+}
+
+/** One step of a long stage: what it is at, how far (`done` of `total` when known). */
+export interface StageProgress {
+  what: string;
+  done: number;
+  total?: number;
 }
 
 export interface StageResult {

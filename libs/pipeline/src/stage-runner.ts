@@ -6,6 +6,7 @@ import { JobProducer, type JobContext } from '@patch-factory/queue';
 import { RunRepository } from '@patch-factory/store';
 import { FactoryMetrics, LOGGER, extractTrace, inSpan, injectTrace, type Logger } from '@patch-factory/telemetry';
 import { JOB_OPTIONS } from './job-options';
+import { progressReporter } from './progress-reporter';
 import type { StageExecutor, StageResult } from './stage-executor';
 import { STAGE_JOB, stageJobId, type RunStage } from './transitions';
 
@@ -60,6 +61,7 @@ export class StageRunner {
             return (logger ??= job.logger.child({ runId: payload.runId, stage }));
           },
           loadRun: () => this.runs.get(payload.runId),
+          progress: progressReporter(job.job),
         });
       } catch (error) {
         await this.recordFailure(stage, payload, job, error, startedAt);

@@ -172,6 +172,7 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
       signal: new AbortController().signal,
       logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined, child: () => undefined, isLevelEnabled: () => false } as never,
       loadRun: () => runs.get(run.id),
+      progress: () => undefined,
     });
     expect(again.artifacts?.['promote.tags']).toBe('12: unchanged; debian12: unchanged');
     expect(await releases.events()).toHaveLength(1);

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     signal: new AbortController().signal,
     logger,
     loadRun: () => runs.get(runId),
+    progress: () => undefined,
   });
   process.stdout.write(`promoted ${JSON.stringify(result.artifacts ?? {})}\n`);
   redis.disconnect();
