@@ -8,6 +8,11 @@ export const ON_JOB_METADATA = 'patch-factory:on-job';
 /** What a handler gets besides its payload. */
 export interface JobContext {
   job: Job;
+  /**
+   * The lock token of this delivery of the job (BullMQ's, unique per execution): a fencing
+   * token for the run store, so that a stale execution cannot record its outcome.
+   */
+  token: string | undefined;
   /** Aborted when the service shuts down and the job is being released. */
   signal: AbortSignal;
   logger: Logger;

@@ -125,6 +125,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       // The job's child logger is made on first use: most jobs never log.
       const ctx: JobContext = {
         job,
+        token,
         signal: controller.signal,
         get logger(): Logger {
           return (logger ??= root.child({ queue, jobId: job.id, job: name }));
