@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const ms = (def: number, min = 1) => z.coerce.number().int().min(min).max(86_400_000).default(def);
+const msValue = (min: number) => z.coerce.number().int().min(min).max(86_400_000);
+const ms = (def: number, min = 1) => msValue(min).default(def);
+/** An override without a default: unset stays undefined, so the job-options table decides (never `.default().optional()`, which zod 4 fills in). */
+const msOverride = (min = 1) => msValue(min).optional();
 
 /** Every environment variable the factory reads, with its default. Parsed once at boot. */
 export const EnvSchema = z.object({
@@ -20,9 +23,14 @@ export const EnvSchema = z.object({
   PF_TRACES_EXPORTER: z.enum(['none', 'otlp', 'file', 'console']).default('none'),
   PF_TRACES_FILE: z.string().min(1).optional(),
   PF_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
-  PF_LOCK_DURATION_MS: ms(30_000, 500).optional(),
-  PF_STALLED_INTERVAL_MS: ms(30_000, 500).optional(),
-  PF_BACKOFF_DELAY_MS: ms(1_000).optional(),
+  /** Overrides every queue's job lock (default: the job-options table's lockDurationMs of the queue's jobs). */
+  PF_LOCK_DURATION_MS: msOverride(500),
+  /** Overrides how often workers look for stalled jobs (default: the queue's lock duration). */
+  PF_STALLED_INTERVAL_MS: msOverride(500),
+  /** Overrides the first retry delay of every job (default: the job-options table's backoff). */
+  PF_BACKOFF_DELAY_MS: msOverride(),
+  /** How long a job recovered from a stall (a suspected process killer) runs alone in its process before other jobs run beside it again. */
+  PF_SUSPECT_ISOLATION_MS: ms(30_000, 100),
   PF_SHUTDOWN_TIMEOUT_MS: ms(25_000),
   PF_PROGRESS_TIMEOUT_MS: ms(300_000),
   PF_DLQ_SWEEP_MS: ms(10_000, 100),

@@ -1,9 +1,28 @@
+import { EnvSchema } from './env.schema';
 import { ConfigError, loadConfig } from './load-config';
 
 describe('configuration, read once at boot', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ PF_REDIS_URL: 'redis://127.0.0.1:6379', PF_PREFIX: 'pf', PF_WORKER_CONCURRENCY: 4, PF_REDIS_ALLOW_NO_AOF: false });
+  });
+
+  it('leaves the job-lock, stall-check and backoff overrides unset unless given (the job-options table decides)', () => {
+    const c = loadConfig({});
+    expect(c.PF_LOCK_DURATION_MS).toBeUndefined();
+    expect(c.PF_STALLED_INTERVAL_MS).toBeUndefined();
+    expect(c.PF_BACKOFF_DELAY_MS).toBeUndefined();
+    expect(c.PF_SUSPECT_ISOLATION_MS).toBe(30_000);
+    const set = loadConfig({ PF_LOCK_DURATION_MS: '1500', PF_STALLED_INTERVAL_MS: '1000', PF_BACKOFF_DELAY_MS: '100' });
+    expect(set).toMatchObject({ PF_LOCK_DURATION_MS: 1500, PF_STALLED_INTERVAL_MS: 1000, PF_BACKOFF_DELAY_MS: 100 });
+    expect(() => loadConfig({ PF_LOCK_DURATION_MS: '10' })).toThrow('PF_LOCK_DURATION_MS');
+  });
+
+  it('has no optional variable that a default silently fills in', () => {
+    // Under zod 4 `.default(x).optional()` always yields x: an "optional" override would never be unset.
+    const filled = Object.entries(loadConfig({})).filter(([, v]) => v !== undefined).map(([k]) => k);
+    const optional = Object.entries(EnvSchema.shape).filter(([, s]) => s.safeParse(undefined).success && s.def.type === 'optional').map(([k]) => k);
+    expect(optional.filter((k) => filled.includes(k))).toEqual([]);
   });
 
   it('names every bad variable and the value it got', () => {
