@@ -13,8 +13,22 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; th
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >&2
 fi
 
+# The persistence infra/redis.conf asks for (issue 13: acknowledged means durable); services
+# refuse a server with less unless PF_REDIS_ALLOW_NO_AOF=true.
+want_aof=$(awk '$1=="appendonly"{print $2}' "$root/infra/redis.conf")
+want_fsync=$(awk '$1=="appendfsync"{print $2}' "$root/infra/redis.conf")
+
 if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)" = "PONG" ]; then
   echo "redis-start: a Redis already answers on 127.0.0.1:$port" >&2
+  # A server started before infra/redis.conf changed (or by hand) keeps its old persistence:
+  # bring it to the configuration's (CONFIG SET; a rewrite of the AOF starts when it was off).
+  aof=$(redis-cli -h 127.0.0.1 -p "$port" config get appendonly 2>/dev/null | sed -n 2p || true)
+  fsync=$(redis-cli -h 127.0.0.1 -p "$port" config get appendfsync 2>/dev/null | sed -n 2p || true)
+  if [ -n "$fsync" ] && { [ "$aof" != "$want_aof" ] || [ "$fsync" != "$want_fsync" ]; }; then
+    redis-cli -h 127.0.0.1 -p "$port" config set appendonly "$want_aof" >/dev/null
+    redis-cli -h 127.0.0.1 -p "$port" config set appendfsync "$want_fsync" >/dev/null
+    echo "redis-start: set appendonly $want_aof, appendfsync $want_fsync (was $aof, $fsync) as infra/redis.conf says" >&2
+  fi
   exit 0
 fi
 
