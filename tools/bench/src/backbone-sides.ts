@@ -20,6 +20,12 @@ export interface BenchSettings {
   redisUrl: string;
   concurrency: number;
   logLevel: string;
+  /**
+   * The Redis server runs with less than the durability guarantee (appendfsync everysec, for the
+   * "before" side of issue 13's comparison): the project's processes get PF_REDIS_ALLOW_NO_AOF=true,
+   * without which they refuse to boot.
+   */
+  allowWeakDurability: boolean;
 }
 
 /** One side of the comparison: its worker processes, how it starts a pipeline, how it knows one finished. */
@@ -53,6 +59,7 @@ function workerEnv(prefix: string, settings: BenchSettings): Record<string, stri
     PF_WORKER_CONCURRENCY: String(settings.concurrency),
     PF_TRACES_EXPORTER: 'none',
     PF_TEST_STAGE_DELAY_MS: '0',
+    ...(settings.allowWeakDurability ? { PF_REDIS_ALLOW_NO_AOF: 'true' } : {}),
   };
 }
 
@@ -115,6 +122,7 @@ export class ProjectSide implements BenchSide {
       PF_LOG_LEVEL: this.settings.logLevel,
       PF_WORKER_CONCURRENCY: String(this.settings.concurrency),
       PF_TRACES_EXPORTER: 'none',
+      ...(this.settings.allowWeakDurability ? { PF_REDIS_ALLOW_NO_AOF: 'true' } : {}),
     });
     this.app = await NestFactory.createApplicationContext(
       serviceModule({ service: 'bench-launcher', defaultPort: 0, pipeline: { stages: [], profile: 'producer' } }, config),

@@ -4,7 +4,8 @@ import { cpus, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import { startTracing, stopTracing } from '@patch-factory/telemetry';
 import { anyExit } from './bench-process';
-import { readJobTimes } from './bench-redis';
+import { startRedisServer, type RedisServerHandle } from '@patch-factory/testing';
+import { persistence, readJobTimes, setAppendFsync, type BenchFsync } from './bench-redis';
 import { percentile, runPool, sleep, table, waitForCount } from './bench-util';
 import { cpuSnapshot, type CpuSnapshot } from './cpu-usage';
 import { BENCH_STAGES, ProjectSide, RawSide, workersRegistered, type BenchSettings, type BenchSide, type SideName } from './backbone-sides';
@@ -32,6 +33,14 @@ import { BENCH_STAGES, ProjectSide, RawSide, workersRegistered, type BenchSettin
  * BENCH_SIDES (project,project-noop,raw), BENCH_TIMEOUT_MS (300000 per phase), BENCH_ROUNDS (3:
  * every side runs once per round, in alternating order; the summary gives the median
  * ratio, steadier than one round on a shared machine), PF_REDIS_URL.
+ *
+ * Durability (issue 13): BENCH_FSYNC (everysec,always) runs every side once per AOF fsync
+ * policy in every round, on the same server (CONFIG SET appendfsync between sides), so the
+ * ratio before (everysec) and after (always, infra/redis.conf) the durability choice is
+ * printed side by side from one run. BENCH_REDIS: `own` (default) starts a dedicated
+ * redis-server with infra/redis.conf on a free port (its AOF in a temp folder on the local
+ * disk), so the bench never changes a shared server's policy; `shared` uses PF_REDIS_URL and
+ * puts its appendfsync back at the end.
  * Exits 0 when the benchmark ran (targets met or not), non-zero on errors.
  */
 
@@ -46,7 +55,9 @@ function intEnv(name: string, def: number, min = 1): number {
   return n;
 }
 
-interface Options extends BenchSettings {
+interface Options extends Omit<BenchSettings, 'allowWeakDurability'> {
+  fsyncs: BenchFsync[];
+  ownRedis: boolean;
   pipelines: number;
   warmup: number;
   launchParallel: number;
@@ -62,7 +73,15 @@ function options(): Options {
   for (const s of sides) {
     if (s !== 'project' && s !== 'project-noop' && s !== 'raw') throw new Error(`BENCH_SIDES: unknown side "${s}" (project, project-noop, raw)`);
   }
+  const fsyncs = (process.env['BENCH_FSYNC'] ?? 'everysec,always').split(',').map((s) => s.trim());
+  for (const f of fsyncs) {
+    if (f !== 'everysec' && f !== 'always') throw new Error(`BENCH_FSYNC: unknown appendfsync policy "${f}" (everysec, always)`);
+  }
+  const redisMode = process.env['BENCH_REDIS'] ?? 'own';
+  if (redisMode !== 'own' && redisMode !== 'shared') throw new Error(`BENCH_REDIS must be "own" or "shared" (got ${JSON.stringify(redisMode)})`);
   return {
+    fsyncs: fsyncs as BenchFsync[],
+    ownRedis: redisMode === 'own',
     redisUrl: process.env['PF_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     concurrency: intEnv('BENCH_CONCURRENCY', 16),
     logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
@@ -86,6 +105,10 @@ interface Handoffs {
 
 interface SideResult {
   side: SideName;
+  /** The AOF fsync policy the server ran with. */
+  fsync: BenchFsync;
+  /** side@fsync, or the side alone when only one policy is measured. */
+  label: string;
   pipelines: number;
   seconds: number;
   perSecond: number;
@@ -96,6 +119,8 @@ interface SideResult {
 }
 
 const active = new Set<BenchSide>();
+/** The dedicated redis-server of BENCH_REDIS=own, stopped at the end or on a signal. */
+let ownRedis: RedisServerHandle | undefined;
 
 function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -128,7 +153,7 @@ function perPipeline(before: CpuSnapshot, after: CpuSnapshot, n: number): SideRe
   };
 }
 
-async function runSide(side: BenchSide, opts: Options, observer: Redis): Promise<SideResult> {
+async function runSide(side: BenchSide, opts: Options, observer: Redis): Promise<Omit<SideResult, 'fsync' | 'label'>> {
   active.add(side);
   let died: ReturnType<typeof anyExit> | undefined;
   try {
@@ -212,17 +237,22 @@ async function runSide(side: BenchSide, opts: Options, observer: Redis): Promise
   }
 }
 
+/** The raw side measured with the same fsync policy as `r` (the like-for-like baseline). */
+function rawOf(results: readonly SideResult[], fsync: BenchFsync): SideResult | undefined {
+  return results.find((x) => x.side === 'raw' && x.fsync === fsync);
+}
+
 function report(results: readonly SideResult[], opts: Options): void {
   console.log('');
   console.log(
     table(
       ['side', 'pipelines', 'seconds', 'pipelines/s', 'hand-off p50 ms', 'hand-off p99 ms', 'max ms'],
-      results.map((r) => [r.side, String(r.pipelines), fmt(r.seconds, 2), fmt(r.perSecond), String(r.burst.p50), String(r.burst.p99), String(r.burst.max)]),
+      results.map((r) => [r.label, String(r.pipelines), fmt(r.seconds, 2), fmt(r.perSecond), String(r.burst.p50), String(r.burst.p99), String(r.burst.max)]),
     ),
   );
   console.log('');
   console.log('burst hand-off p50/p99 ms by stage (BullMQ processedOn - timestamp):');
-  for (const r of results) console.log(`  ${r.side.padEnd(12)} ${r.burst.byStage.map((s) => `${s.stage} ${s.p50}/${s.p99}`).join('  ')}`);
+  for (const r of results) console.log(`  ${r.label.padEnd(21)} ${r.burst.byStage.map((s) => `${s.stage} ${s.p50}/${s.p99}`).join('  ')}`);
   const paced = results.filter((r) => r.paced);
   if (paced.length > 0) {
     console.log('');
@@ -230,7 +260,7 @@ function report(results: readonly SideResult[], opts: Options): void {
     console.log(
       table(
         ['side', 'p50', 'p99', 'max'],
-        paced.map((r) => [r.side, String(r.paced?.p50), String(r.paced?.p99), String(r.paced?.max)]),
+        paced.map((r) => [r.label, String(r.paced?.p50), String(r.paced?.p99), String(r.paced?.max)]),
       ),
     );
   }
@@ -241,54 +271,76 @@ function report(results: readonly SideResult[], opts: Options): void {
       ['side', 'workers', 'launcher', 'redis', 'other processes', 'redis cmds'],
       results.map((r) => {
         const c = r.perPipeline;
-        return [r.side, fmt(c.workersMs, 2), fmt(c.launcherMs, 2), fmt(c.redisMs, 2), fmt(c.otherMs, 2), fmt(c.redisCommands, 0)];
+        return [r.label, fmt(c.workersMs, 2), fmt(c.launcherMs, 2), fmt(c.redisMs, 2), fmt(c.otherMs, 2), fmt(c.redisCommands, 0)];
       }),
     ),
   );
-  const raw = results.find((r) => r.side === 'raw');
   console.log('');
+  const before = rawOf(results, 'everysec');
   for (const project of results.filter((r) => r.side !== 'raw')) {
+    const raw = rawOf(results, project.fsync);
     if (raw) {
       const ratio = project.perSecond / raw.perSecond;
-      console.log(`throughput ratio ${project.side}/raw: ${fmt(ratio, 2)}x  (target >= ${TARGET_RATIO}x): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
+      console.log(`throughput ratio ${project.label}/${raw.label}: ${fmt(ratio, 2)}x  (target >= ${TARGET_RATIO}x): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
     }
+    if (before && before !== raw) console.log(`throughput ratio ${project.label}/${before.label} (against the baseline before the durability choice): ${fmt(project.perSecond / before.perSecond, 2)}x`);
     const p99 = project.burst.p99;
-    console.log(`${project.side} hand-off p99 (burst): ${p99} ms  (target < ${TARGET_P99_MS} ms): ${p99 < TARGET_P99_MS ? 'PASS' : 'FAIL'}`);
+    console.log(`${project.label} hand-off p99 (burst): ${p99} ms  (target < ${TARGET_P99_MS} ms): ${p99 < TARGET_P99_MS ? 'PASS' : 'FAIL'}`);
     if (project.paced) {
       const pp = project.paced.p99;
-      console.log(`${project.side} hand-off p99 (paced): ${pp} ms  (target < ${TARGET_P99_MS} ms): ${pp < TARGET_P99_MS ? 'PASS' : 'FAIL'}`);
+      console.log(`${project.label} hand-off p99 (paced): ${pp} ms  (target < ${TARGET_P99_MS} ms): ${pp < TARGET_P99_MS ? 'PASS' : 'FAIL'}`);
     }
   }
 }
 
-/** The throughput of every round side by side, and the median ratio of each project side to raw. */
+/**
+ * The throughput of every round side by side, the median ratio of each project side to raw
+ * at the same fsync policy, to raw at everysec (the baseline before issue 13), and of each
+ * side at always to itself at everysec (the cost of the durability choice).
+ */
 function summary(rounds: readonly SideResult[][]): void {
   if (rounds.length === 0) return;
-  const sides = rounds[0]!.map((r) => r.side);
-  const projectSides = sides.filter((s) => s !== 'raw');
-  const hasRaw = sides.includes('raw');
-  const perSecond = (round: readonly SideResult[], side: SideName) => round.find((r) => r.side === side)?.perSecond ?? NaN;
-  console.log(`\n=== summary of ${rounds.length} round(s): pipelines/s (burst)${hasRaw ? ' and ratio to raw' : ''}`);
+  const first = rounds[0]!;
+  const labels = first.map((r) => r.label);
+  const find = (round: readonly SideResult[], side: SideName, fsync: BenchFsync) => round.find((r) => r.side === side && r.fsync === fsync);
+  const ratios: { name: string; of: (round: readonly SideResult[]) => number }[] = [];
+  for (const p of first.filter((r) => r.side !== 'raw')) {
+    if (find(first, 'raw', p.fsync)) {
+      ratios.push({ name: `${p.label}/raw@${p.fsync}`, of: (round) => (find(round, p.side, p.fsync)?.perSecond ?? NaN) / (find(round, 'raw', p.fsync)?.perSecond ?? NaN) });
+    }
+    if (p.fsync !== 'everysec' && find(first, 'raw', 'everysec')) {
+      ratios.push({ name: `${p.label}/raw@everysec`, of: (round) => (find(round, p.side, p.fsync)?.perSecond ?? NaN) / (find(round, 'raw', 'everysec')?.perSecond ?? NaN) });
+    }
+  }
+  for (const r of first.filter((x) => x.fsync === 'always')) {
+    if (find(first, r.side, 'everysec')) {
+      ratios.push({ name: `${r.side} always/everysec`, of: (round) => (find(round, r.side, 'always')?.perSecond ?? NaN) / (find(round, r.side, 'everysec')?.perSecond ?? NaN) });
+    }
+  }
+  console.log(`\n=== summary of ${rounds.length} round(s): pipelines/s (burst) by side@appendfsync`);
   console.log(
     table(
-      ['round', ...sides, ...(hasRaw ? projectSides.map((s) => `${s}/raw`) : [])],
-      rounds.map((round, i) => [
-        String(i + 1),
-        ...sides.map((s) => fmt(perSecond(round, s))),
-        ...(hasRaw ? projectSides.map((s) => fmt(perSecond(round, s) / perSecond(round, 'raw'), 2)) : []),
-      ]),
+      ['round', ...labels],
+      rounds.map((round, i) => [String(i + 1), ...labels.map((l) => fmt(round.find((r) => r.label === l)?.perSecond ?? NaN))]),
     ),
   );
-  if (!hasRaw) return;
-  for (const s of projectSides) {
-    const ratios = rounds.map((round) => perSecond(round, s) / perSecond(round, 'raw'));
-    const median = percentile(ratios, 50);
-    console.log(`median throughput ratio ${s}/raw over ${ratios.length} round(s): ${fmt(median, 2)}x  (target >= ${TARGET_RATIO}x): ${median >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
+  for (const ratio of ratios) {
+    const values = rounds.map((round) => ratio.of(round));
+    const median = percentile(values, 50);
+    const target = ratio.name.includes('/raw@') ? `  (target >= ${TARGET_RATIO}x): ${median >= TARGET_RATIO ? 'PASS' : 'FAIL'}` : '';
+    console.log(`median ratio ${ratio.name} over ${values.length} round(s): ${fmt(median, 2)}x  [${values.map((v) => fmt(v, 2)).join(', ')}]${target}`);
   }
 }
 
 async function main(): Promise<void> {
+  let restoreFsync: BenchFsync | undefined;
   const opts = options();
+  if (opts.ownRedis) {
+    const own = await startRedisServer();
+    ownRedis = own;
+    opts.redisUrl = own.url;
+    log(`dedicated redis-server (infra/redis.conf) on ${own.url}, AOF in ${own.dir}`);
+  }
   const observer = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, connectionName: 'bench:observer', lazyConnect: true });
   try {
     await observer.connect().catch((error: Error) => {
@@ -300,24 +352,42 @@ async function main(): Promise<void> {
     startTracing({ service: 'bench-launcher', exporter: 'none' });
     const id = randomBytes(3).toString('hex');
     const prefixOf: Record<SideName, string> = { project: `bench-p-${id}`, 'project-noop': `bench-n-${id}`, raw: `bench-r-${id}` };
-    const settings: BenchSettings = { redisUrl: opts.redisUrl, concurrency: opts.concurrency, logLevel: opts.logLevel };
+    const original = await persistence(observer);
+    if (original.appendonly !== 'yes') throw new Error(`the bench Redis at ${opts.redisUrl} runs without its append-only file; start it with infra/redis.conf`);
+    restoreFsync = original.appendfsync as BenchFsync;
+    const settingsFor = (fsync: BenchFsync): BenchSettings => ({
+      redisUrl: opts.redisUrl,
+      concurrency: opts.concurrency,
+      logLevel: opts.logLevel,
+      allowWeakDurability: fsync !== 'always',
+    });
     console.log(
       `backbone benchmark: ${opts.pipelines} five-stage no-op pipelines (${BENCH_STAGES.join(' -> ')}) per side after ` +
         `${opts.warmup} warm-up; five worker processes per side, PF_WORKER_CONCURRENCY=${opts.concurrency}, ` +
         `${opts.launchParallel} launches in flight, PF_LOG_LEVEL=${opts.logLevel}`,
     );
-    console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, redis ${redisVersion} at ${opts.redisUrl}`);
+    console.log(
+      `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, redis ${redisVersion} at ${opts.redisUrl} ` +
+        `(${opts.ownRedis ? 'dedicated, infra/redis.conf' : 'shared'}; appendonly ${original.appendonly}, appendfsync per side: ${opts.fsyncs.join(', ')})`,
+    );
     const rounds: SideResult[][] = [];
     for (let round = 0; round < opts.rounds; round++) {
-      // The order of the sides alternates from one round to the next, so that neither always runs first.
-      const order = round % 2 === 0 ? opts.sides : [...opts.sides].reverse();
+      // The order of the sides (and of the fsync policies) alternates from one round to the next, so that none always runs first.
+      const fsyncOrder = round % 2 === 0 ? opts.fsyncs : [...opts.fsyncs].reverse();
+      const sideOrder = round % 2 === 0 ? opts.sides : [...opts.sides].reverse();
       const results: SideResult[] = [];
-      for (const name of order) {
-        const prefix = `${prefixOf[name]}-${round}`;
-        const side = name === 'raw' ? new RawSide(prefix, settings, observer) : new ProjectSide(name, prefix, settings, observer);
-        results.push(await runSide(side, opts, observer));
+      for (const fsync of fsyncOrder) {
+        await setAppendFsync(observer, fsync);
+        const settings = settingsFor(fsync);
+        for (const name of sideOrder) {
+          const prefix = `${prefixOf[name]}-${fsync[0]}${round}`;
+          const side = name === 'raw' ? new RawSide(prefix, settings, observer) : new ProjectSide(name, prefix, settings, observer);
+          const label = opts.fsyncs.length > 1 ? `${name}@${fsync}` : name;
+          results.push({ ...(await runSide(side, opts, observer)), fsync, label });
+        }
       }
-      results.sort((a, b) => opts.sides.indexOf(a.side) - opts.sides.indexOf(b.side));
+      const rank = (r: SideResult) => opts.fsyncs.indexOf(r.fsync) * 10 + opts.sides.indexOf(r.side);
+      results.sort((a, b) => rank(a) - rank(b));
       rounds.push(results);
       console.log(`\n=== round ${round + 1} of ${opts.rounds}`);
       report(results, opts);
@@ -325,8 +395,11 @@ async function main(): Promise<void> {
     summary(rounds);
   } finally {
     for (const side of active) await side.stop();
+    if (restoreFsync && !ownRedis) await setAppendFsync(observer, restoreFsync).catch(() => undefined);
     await stopTracing().catch(() => undefined);
     observer.disconnect();
+    await ownRedis?.stop();
+    ownRedis = undefined;
   }
 }
 
@@ -336,7 +409,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (interrupted) return;
     interrupted = true;
     log(`${signal}: stopping workers and deleting benchmark keys`);
-    void Promise.allSettled([...active].map((s) => s.stop())).finally(() => process.exit(130));
+    void Promise.allSettled([...active].map((s) => s.stop()))
+      .then(() => ownRedis?.stop())
+      .finally(() => process.exit(130));
   });
 }
 

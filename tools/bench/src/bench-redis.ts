@@ -53,3 +53,20 @@ export async function failedJobCount(redis: Redis, prefix: string, queues: reado
   const counts = await Promise.all(queues.map((q) => redis.zcard(`${prefix}:${q}:failed`)));
   return counts.reduce((a, b) => a + b, 0);
 }
+
+/** The fsync policies of the append-only file the backbone benchmark compares (issue 13). */
+export type BenchFsync = 'always' | 'everysec';
+
+/** Sets the server's AOF fsync policy (CONFIG SET appendfsync) and reads it back. */
+export async function setAppendFsync(redis: Redis, fsync: BenchFsync): Promise<void> {
+  await redis.config('SET', 'appendfsync', fsync);
+  const [, now] = (await redis.config('GET', 'appendfsync')) as string[];
+  if (now !== fsync) throw new Error(`CONFIG SET appendfsync ${fsync} did not take (server says ${now})`);
+}
+
+/** The server's AOF settings, for the report: appendonly and appendfsync. */
+export async function persistence(redis: Redis): Promise<{ appendonly: string; appendfsync: string }> {
+  const [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
+  const [, appendfsync] = (await redis.config('GET', 'appendfsync')) as string[];
+  return { appendonly: appendonly ?? '?', appendfsync: appendfsync ?? '?' };
+}
