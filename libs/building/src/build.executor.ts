@@ -48,9 +48,12 @@ export class BuildExecutor implements StageExecutor {
     await mkdir(dir, { recursive: true });
     const paths = { layout: join(dir, 'image'), log: join(dir, 'build.log'), packages: join(dir, 'packages.json') };
     const lines: string[] = [`build ${ctx.definition}${branch ? ` at ${branch}` : ''} (run ${runId}, attempt ${ctx.attempt})`];
+    let steps = 0;
     const log = (line: string) => {
       if (lines.length < MAX_LOG_LINES) lines.push(line);
       ctx.logger.debug({ line }, 'build');
+      // Every line of the builder (a platform prepared, a build step's output, layers planned) is a step forward.
+      ctx.progress({ what: `build: ${line.slice(0, 120)}`, done: ++steps });
     };
     try {
       const result = await buildDefinitionText(text, {

@@ -78,7 +78,8 @@ export class ScanExecutor implements StageExecutor {
     await mkdir(sbomDir, { recursive: true });
     const name = definition.image ?? ctx.definition.replace(/\.ya?ml$/, '').toLowerCase();
     const scans: PlatformScan[] = [];
-    for (const platform of input.platforms) {
+    for (const [done, platform] of input.platforms.entries()) {
+      ctx.progress({ what: `scan ${platform}`, done, total: input.platforms.length });
       scans.push(await scanPlatform({ layout: input.layout, platform, name, digest: input.digest, sbomDir, db: advisories.db, vex: vex.documents }));
     }
     const findings = scans.flatMap((s) => s.findings);

@@ -51,8 +51,10 @@ export class TestExecutor implements StageExecutor {
     const start = Date.now();
     const tests: ImageTestResult[] = [];
     const checks: PolicyCheckResult[] = [];
-    for (const platform of runnable) {
-      const result = await this.testPlatform(input.layout, platform, definition, ctx.signal);
+    for (const [done, platform] of runnable.entries()) {
+      ctx.progress({ what: `test ${platform}`, done, total: runnable.length });
+      const onTest = (i: number, total: number, name: string) => ctx.progress({ what: `test ${platform}: ${name}`, done: i, total });
+      const result = await this.testPlatform(input.layout, platform, definition, ctx.signal, onTest);
       const tag = runnable.length > 1 ? `${platform}: ` : '';
       tests.push(...result.tests.map((t) => ({ ...t, name: `${tag}${t.name}` })));
       checks.push(...result.checks);
@@ -97,7 +99,13 @@ export class TestExecutor implements StageExecutor {
   }
 
   /** Unpacks and tests one platform in a temporary directory (removed after). */
-  private async testPlatform(layout: string, platform: string, definition: Definition, signal: AbortSignal): Promise<{ tests: ImageTestResult[]; checks: PolicyCheckResult[] }> {
+  private async testPlatform(
+    layout: string,
+    platform: string,
+    definition: Definition,
+    signal: AbortSignal,
+    onTest: (done: number, total: number, name: string) => void,
+  ): Promise<{ tests: ImageTestResult[]; checks: PolicyCheckResult[] }> {
     const work = await mkdtemp(join(tmpdir(), 'pf-test-'));
     try {
       // The image's own user must reach its root (bubblewrap runs as them).
@@ -105,7 +113,7 @@ export class TestExecutor implements StageExecutor {
       const root = join(work, 'rootfs');
       const image = await materializeImage(layout, platform, root);
       const config = imageRunConfig(image);
-      const tests = await runImageTests(root, definition.tests ?? [], { env: config.env, user: parseConfigUser(config.user), workDir: config.workDir, signal });
+      const tests = await runImageTests(root, definition.tests ?? [], { env: config.env, user: parseConfigUser(config.user), workDir: config.workDir, signal, onTest });
       const checks = await runPolicyChecks(root, { ...(definition.variant ? { variant: definition.variant } : {}), ...(definition.accounts ? { accounts: definition.accounts } : {}), user: config.user });
       return { tests, checks };
     } finally {

@@ -33,6 +33,8 @@ export interface RunImageTestsOptions {
   signal?: AbortSignal;
   /** Bind the root read-write, so tests may change it (default read-only, /tmp writable). */
   writable?: boolean;
+  /** Called before each test (`done` tests of `total` finished): a long test run reports progress. */
+  onTest?: (done: number, total: number, name: string) => void;
 }
 
 export interface ImageTestResult {
@@ -90,6 +92,7 @@ export async function runImageTests(rootDir: string, tests: readonly ImageTest[]
     const named = typeof test.name === 'string' && test.name !== '';
     const name = named ? test.name ?? '' : `tests[${i}]`;
     const where = named ? `tests[${i}] "${shown(name, 100)}"` : name;
+    opts.onTest?.(i, tests.length, name);
     const start = Date.now();
     const result = await runOne(rootDir, test, { where, env, uid, gid, shell, sandbox, defaultTimeoutS, writable: opts.writable === true, workDir: opts.workDir ?? '/', ...(opts.signal ? { signal: opts.signal } : {}) });
     results.push({ name, durationMs: Date.now() - start, ...result });
