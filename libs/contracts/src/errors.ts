@@ -35,4 +35,6 @@ export const ErrorCode = {
   executorFailed: 'executor-failed',
   attemptsExhausted: 'attempts-exhausted',
   shutdown: 'shutdown',
+  /** The run store refused a stage job's transition as out of date (its start lost, or the previous stage not done). */
+  stageOutOfDate: 'stage-out-of-date',
 } as const;

@@ -28,6 +28,12 @@ export const StageRecordSchema = z.object({
   awaiting: z.string().optional(),
   /** The run that superseded this one at this stage (status `superseded`). */
   supersededBy: z.string().optional(),
+  /** Fencing token of the stage's current execution (set by each start; a newer start replaces it). */
+  token: z.string().optional(),
+  /** Token of the execution whose completion the store accepted (exactly one per succeeded stage). */
+  completedToken: z.string().optional(),
+  /** Transitions of this stage refused as out of date (stale token, never started, out of order). */
+  refusals: z.number().int().optional(),
 });
 export type StageRecord = z.infer<typeof StageRecordSchema>;
 

@@ -4,6 +4,7 @@ export * from './stage-executor';
 export * from './progress-reporter';
 export * from './not-implemented.executor';
 export * from './stage-runner';
+export * from './run-reconciler';
 export * from './run-launcher';
 export * from './run-id';
 export * from './run-dead-letter.hooks';

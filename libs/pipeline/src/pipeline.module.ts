@@ -6,6 +6,7 @@ import { JOB_OPTIONS } from './job-options';
 import { NotImplementedExecutor } from './not-implemented.executor';
 import { RunDeadLetterHooks } from './run-dead-letter.hooks';
 import { RunLauncher } from './run-launcher';
+import { RunReconciler } from './run-reconciler';
 import { executorToken, type StageExecutor } from './stage-executor';
 import { stageProcessorFor } from './stage-processor.factory';
 import { StageRunner } from './stage-runner';
@@ -52,11 +53,12 @@ export class PipelineModule {
       ],
       providers: [
         StageRunner,
+        RunReconciler,
         RunLauncher,
         ...options.stages.map((s) => executorProvider(s, options.executors?.[s])),
         ...options.stages.map((s) => stageProcessorFor(s)),
       ],
-      exports: [RunLauncher, StageRunner],
+      exports: [RunLauncher, StageRunner, RunReconciler],
     };
   }
 }

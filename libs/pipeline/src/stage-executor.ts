@@ -15,6 +15,12 @@ export interface StageContext {
    * attempt, so an effect keyed by it happens once although a job may run twice.
    */
   idempotencyKey: string;
+  /**
+   * The fencing token of this execution (unique per execution, a repeat or a concurrent
+   * duplicate included): the run store accepts the completion of one execution only.
+   * Set by the StageRunner; absent when an executor is called outside it.
+   */
+  executionToken?: string;
   /** Aborted when the worker shuts down; stop and let the job be released. */
   signal: AbortSignal;
   logger: Logger;

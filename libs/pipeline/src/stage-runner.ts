@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { context as otelContext } from '@opentelemetry/api';
-import { ErrorCode, PipelineError, TerminalError, type StageJobPayload } from '@patch-factory/contracts';
+import { ErrorCode, PipelineError, RetryableError, TerminalError, type StageJobPayload } from '@patch-factory/contracts';
 import { JobProducer, type JobContext } from '@patch-factory/queue';
-import { RunRepository } from '@patch-factory/store';
+import { RunRepository, isRefusal, newExecutionToken, type Refusal } from '@patch-factory/store';
 import { FactoryMetrics, LOGGER, extractTrace, inSpan, injectTrace, type Logger } from '@patch-factory/telemetry';
 import { JOB_OPTIONS } from './job-options';
 import { progressReporter } from './progress-reporter';
+import { RunReconciler } from './run-reconciler';
 import type { StageExecutor, StageResult } from './stage-executor';
 import { STAGE_JOB, stageJobId, type RunStage } from './transitions';
 
@@ -17,6 +18,13 @@ const MAX_ARTIFACT_CHARS = 2048;
  * Runs one stage of a run: marks it started, calls the stage's executor, records the
  * result and enqueues the next stage (the one place where follow-up jobs are chained).
  * A duplicate delivery of a finished stage only re-ensures the next job exists.
+ *
+ * Each execution is fenced by its own token (the BullMQ lock token of the delivery, or a
+ * fresh one): the store applies its completion only while it is the stage's current
+ * execution, the stage is running and the previous stage has succeeded. A refused (stale)
+ * execution enqueues nothing; the run's stages are then re-derived from the queues
+ * (RunReconciler). A refusal because the store lost this execution's start or the previous
+ * stage's completion (a rollback) is retried: the job runs again from a fresh start.
  */
 @Injectable()
 export class StageRunner {
@@ -25,6 +33,7 @@ export class StageRunner {
     private readonly producer: JobProducer,
     private readonly metrics: FactoryMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly reconciler: RunReconciler,
   ) {}
 
   async run(stage: RunStage, payload: StageJobPayload, executor: StageExecutor, job: JobContext): Promise<string> {
@@ -32,7 +41,8 @@ export class StageRunner {
     this.metrics.handoffLatency.observe({ stage }, Math.max(0, startedAt - job.job.timestamp) / 1000);
     const attrs = { 'pf.run_id': payload.runId, 'pf.stage': stage, 'pf.definition': payload.definition };
     return inSpan(`stage ${stage}`, extractTrace(payload.trace), attrs, async () => {
-      const start = await this.runs.startStage(payload.runId, stage, startedAt);
+      const token = job.token || newExecutionToken();
+      const start = await this.runs.startStage(payload.runId, stage, startedAt, token);
       switch (start.kind) {
         case 'missing':
           throw new TerminalError(ErrorCode.runNotFound, `run ${payload.runId} does not exist (stage ${stage})`);
@@ -44,6 +54,8 @@ export class StageRunner {
         case 'done':
           await this.enqueueNext(start.next as RunStage | null, payload);
           return 'already-done';
+        case 'out-of-order':
+          return this.refused(stage, 'start', 'out-of-order', payload, job, start.detail);
         case 'started':
           break;
       }
@@ -56,6 +68,7 @@ export class StageRunner {
           definition: payload.definition,
           attempt: start.attempts,
           idempotencyKey: `${payload.runId}:${stage}`,
+          executionToken: token,
           signal: job.signal,
           get logger(): Logger {
             return (logger ??= job.logger.child({ runId: payload.runId, stage }));
@@ -64,17 +77,19 @@ export class StageRunner {
           progress: progressReporter(job.job),
         });
       } catch (error) {
-        await this.recordFailure(stage, payload, job, error, startedAt);
+        await this.recordFailure(stage, payload, job, error, startedAt, token);
         throw error;
       }
       const durationMs = Date.now() - startedAt;
       if (result?.await) {
-        await this.runs.awaitStage(payload.runId, stage, result.await.reason.slice(0, 512));
+        const parked = await this.runs.awaitStage(payload.runId, stage, result.await.reason.slice(0, 512), Date.now(), token);
+        if (isRefusal(parked)) return this.refused(stage, 'await', parked, payload, job);
         this.metrics.stageDuration.observe({ stage, outcome: 'awaiting' }, durationMs / 1000);
         return 'awaiting';
       }
       const artifacts = checkArtifacts(stage, result?.artifacts ?? {});
-      const done = await this.runs.completeStage(payload.runId, stage, { durationMs, artifacts });
+      const done = await this.runs.completeStage(payload.runId, stage, { durationMs, artifacts }, Date.now(), token);
+      if (isRefusal(done.kind)) return this.refused(stage, 'complete', done.kind, payload, job, done.detail);
       this.metrics.stageDuration.observe({ stage, outcome: 'succeeded' }, durationMs / 1000);
       if (done.kind === 'ended') return 'run-ended';
       if (done.next) await this.enqueueNext(done.next as RunStage, payload);
@@ -108,6 +123,26 @@ export class StageRunner {
     return done.kind === 'dup' ? 'already-resumed' : 'resumed';
   }
 
+  /**
+   * The store refused this execution's transition as out of date: logged, counted, and the
+   * run's stages re-derived from the queues. A stale execution (a newer one owns the stage)
+   * stops here and enqueues nothing. When the store has lost this execution's start or the
+   * previous stage's completion, the job is retried (RetryableError) so that it runs again
+   * from a fresh start once the run has caught up.
+   */
+  private async refused(stage: RunStage, transition: string, reason: Refusal, payload: StageJobPayload, job: JobContext, detail?: string): Promise<string> {
+    this.metrics.refusedTransitions.inc({ stage, transition, reason });
+    job.logger.warn({ runId: payload.runId, stage, transition, reason, ...(detail ? { detail } : {}) }, 'run store refused an out-of-date stage transition');
+    try {
+      const outcome = await this.reconciler.reconcile(payload.runId);
+      if (outcome.action !== 'none' || outcome.unstarted.length > 0) job.logger.warn({ runId: payload.runId, stage, reconciled: outcome }, 'run re-derived from its queues');
+    } catch (error) {
+      this.logger.error({ runId: payload.runId, stage, err: (error as Error).message }, 'could not re-derive a run from its queues');
+    }
+    if (reason === 'stale') return 'stale';
+    throw new RetryableError(ErrorCode.stageOutOfDate, `run ${payload.runId}: the run store refused ${transition} of stage ${stage} (${reason}${detail ? `: ${detail}` : ''}); the job will run again`);
+  }
+
   /** The one place where a follow-up job is chained: the run's next stage, under its deterministic id. */
   private async enqueueNext(next: RunStage | null, payload: StageJobPayload): Promise<void> {
     if (!next) return;
@@ -119,18 +154,21 @@ export class StageRunner {
     );
   }
 
-  private async recordFailure(stage: RunStage, payload: StageJobPayload, job: JobContext, error: unknown, startedAt: number): Promise<void> {
+  private async recordFailure(stage: RunStage, payload: StageJobPayload, job: JobContext, error: unknown, startedAt: number, token: string): Promise<void> {
     this.metrics.stageDuration.observe({ stage, outcome: 'failed' }, (Date.now() - startedAt) / 1000);
     const code = error instanceof PipelineError ? error.code : ErrorCode.executorFailed;
     const message = error instanceof Error ? error.message : String(error);
     const attempts = job.job.opts.attempts ?? JOB_OPTIONS[STAGE_JOB[stage]].attempts;
     const final = (error instanceof PipelineError && !error.retryable) || job.job.attemptsMade + 1 >= attempts;
     try {
-      if (final) {
-        await this.runs.failRun(payload.runId, stage, code, message);
+      const recorded = final
+        ? await this.runs.failRun(payload.runId, stage, code, message, Date.now(), token)
+        : await this.runs.noteAttemptFailure(payload.runId, stage, code, message, Date.now(), token);
+      if (isRefusal(recorded)) {
+        this.metrics.refusedTransitions.inc({ stage, transition: final ? 'fail' : 'note-failure', reason: recorded });
+        job.logger.warn({ runId: payload.runId, stage, transition: final ? 'fail' : 'note-failure', reason: recorded }, 'run store refused an out-of-date stage transition');
+      } else if (final) {
         await this.reportFailureForReview(payload.runId);
-      } else {
-        await this.runs.noteAttemptFailure(payload.runId, stage, code, message);
       }
     } catch (e) {
       this.logger.error({ runId: payload.runId, stage, err: (e as Error).message }, 'could not record a stage failure');

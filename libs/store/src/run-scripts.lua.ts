@@ -9,15 +9,16 @@ import { RUN_STATES } from '@patch-factory/contracts';
  * order; then two keys per operation: the run hash and an auxiliary key (the run's
  * definition index for `create`, the run hash again otherwise).
  * ARGV[1] is the number of operations; then OP_ARITY values per operation:
- * name, run id, stage, time (ms), a4, a5. Each operation returns a table whose first
+ * name, run id, stage, time (ms), a4, a5, a6 (the fencing token of the execution, '' when
+ * the transition comes from outside a stage job). Each operation returns a table whose first
  * element is a status word ('error' and the message when the operation raised: the
  * others of the batch still apply); the script returns the list of those tables.
  */
-export const OP_ARITY = 6;
+export const OP_ARITY = 7;
 export const FIXED_KEYS = 1 + RUN_STATES.length;
 
 /** Names of the operations the script knows. */
-export type TransitionOp = 'create' | 'start' | 'complete' | 'await' | 'note-failure' | 'fail' | 'reopen' | 'supersede';
+export type TransitionOp = 'create' | 'start' | 'complete' | 'await' | 'note-failure' | 'fail' | 'reopen' | 'supersede' | 'unstart';
 
 /**
  * Preamble of an operation on an existing stage of an existing run: one HMGET reads what
@@ -54,6 +55,51 @@ local function stageAfter(name)
   end
   return ''
 end
+-- The stage before this one ('' for the first) and whether it has succeeded.
+local function stageBefore(name)
+  local prev = ''
+  for s in string.gmatch(order, '[^,]+') do
+    if s == name then return prev end
+    prev = s
+  end
+  return prev
+end
+local function previousSucceeded(name)
+  local prev = stageBefore(name)
+  if prev == '' then return true, prev end
+  local praw = redis.call('HGET', runKey, 'stage:' .. prev)
+  if not praw then return true, prev end
+  return cjson.decode(praw).status == 'succeeded', prev
+end
+-- Fencing: a6 is the token of the execution asking ('' from outside a stage job). Answers
+-- a refusal {word, detail} when the transition is out of date, nil when it may apply.
+-- With a token: the stage must be running under that very token ('stale' when another
+-- execution started it since, 'not-started' when no start is recorded or it is no longer
+-- running). Without one (an outside event such as a merge): the stage must have been started
+-- (running or awaiting). Either way the run's previous stage must have succeeded.
+local fenced = a6 ~= nil and a6 ~= ''
+local function refusal()
+  if fenced then
+    if rec.token == nil or rec.token == '' then return {'not-started', rec.status} end
+    if rec.token ~= a6 then return {'stale', 'the stage was started again since'} end
+    if rec.status ~= 'running' then return {'not-started', rec.status} end
+  elseif rec.status ~= 'running' and rec.status ~= 'awaiting' then
+    return {'not-started', rec.status}
+  end
+  local ok, prev = previousSucceeded(stage)
+  if not ok then return {'out-of-order', prev} end
+  return nil
+end
+-- A refused transition changes nothing but the stage's refusal count.
+local function refuse(r)
+  rec.refusals = (rec.refusals or 0) + 1
+  redis.call('HSET', runKey, 'stage:' .. stage, cjson.encode(rec))
+  return r
+end
+-- A finished stage answered to an execution that is not the one whose completion was accepted.
+local function staleOnDone()
+  return fenced and rec.completedToken ~= nil and rec.completedToken ~= a6
+end
 `;
 
 const BODIES: Record<TransitionOp, string> = {
@@ -67,12 +113,20 @@ redis.call('ZADD', KEYS[STATE_INDEX['queued']], now, id)
 return {'ok'}
 `,
 
-  /** A worker starts (or restarts) a stage; 'done' also names the next stage. */
+  /**
+   * A worker starts (or restarts) a stage under the token a6 of this execution, which
+   * replaces the token of any earlier execution; every start counts an attempt, a concurrent
+   * duplicate included. 'done' also names the next stage; 'out-of-order' when the previous
+   * stage has not succeeded.
+   */
   start: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'done', stageAfter(stage)} end
 if ENDED[state] then return {'ended', state} end
+local prevOk, prev = previousSucceeded(stage)
+if not prevOk then return refuse({'out-of-order', prev}) end
 rec.status = 'running'
 rec.attempts = rec.attempts + 1
+rec.token = a6
 if not rec.startedAt then rec.startedAt = now end
 putStage(stage, rec)
 setState('running')
@@ -80,11 +134,21 @@ flush()
 return {'started', tostring(rec.attempts)}
 `,
 
-  /** A stage succeeded: record it and queue the run's next stage (returned), or finish the run. a4 duration, a5 artifacts JSON. */
+  /**
+   * A stage succeeded: record it and queue the run's next stage (returned), or finish the run.
+   * a4 duration, a5 artifacts JSON. Refused ('stale', 'not-started', 'out-of-order') when out of
+   * date (see refusal()); the accepted execution's token is kept as completedToken.
+   */
   complete: `${ON_STAGE}
-if rec.status == 'succeeded' then return {'dup', stageAfter(stage)} end
+if rec.status == 'succeeded' then
+  if staleOnDone() then return refuse({'stale', 'another execution completed the stage'}) end
+  return {'dup', stageAfter(stage)}
+end
 if ENDED[state] then return {'ended', state} end
+local refused = refusal()
+if refused then return refuse(refused) end
 rec.status = 'succeeded'
+rec.completedToken = fenced and a6 or rec.token
 rec.finishedAt = now
 rec.durationMs = tonumber(a4)
 for k, v in pairs(cjson.decode(a5)) do rec.artifacts[k] = v end
@@ -114,8 +178,13 @@ return {'ok', nextStage}
 
   /** A stage waits for something outside the pipeline (e.g. a merge). a4 reason. */
   await: `${ON_STAGE}
-if rec.status == 'succeeded' then return {'dup'} end
+if rec.status == 'succeeded' then
+  if staleOnDone() then return refuse({'stale', 'another execution completed the stage'}) end
+  return {'dup'}
+end
 if ENDED[state] then return {'ended', state} end
+local refused = refusal()
+if refused then return refuse(refused) end
 rec.status = 'awaiting'
 rec.awaiting = a4
 putStage(stage, rec)
@@ -127,6 +196,10 @@ return {'ok'}
   /** One attempt failed and will be retried. a4 code, a5 message. */
   'note-failure': `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup'} end
+if fenced and not ENDED[state] then
+  local refused = refusal()
+  if refused then return refuse(refused) end
+end
 rec.error = {code = a4, message = a5}
 if rec.status == 'running' then rec.status = 'queued' end
 putStage(stage, rec)
@@ -134,10 +207,17 @@ flush()
 return {'ok'}
 `,
 
-  /** The run fails at this stage (terminal error, attempts exhausted, dead-lettered). a4 code, a5 message. */
+  /**
+   * The run fails at this stage (terminal error, attempts exhausted, dead-lettered). a4 code, a5 message.
+   * From a stage job (a token) it is refused when out of date; the dead-letter path has no token.
+   */
   fail: `${ON_STAGE}
 if rec.status == 'succeeded' then return {'dup'} end
 if ENDED[state] then return {'dup'} end
+if fenced then
+  local refused = refusal()
+  if refused then return refuse(refused) end
+end
 rec.status = 'failed'
 rec.finishedAt = now
 rec.error = {code = a4, message = a5}
@@ -184,12 +264,32 @@ setState('running')
 flush()
 return {'ok'}
 `,
+
+  /**
+   * A stage recorded succeeded without a recorded start (no attempt: a completion applied to a
+   * store that had rolled back) is put back: queued when its previous stage has succeeded,
+   * pending otherwise. 'dup' when it was started after all, 'ended' for an ended run.
+   */
+  unstart: `${ON_STAGE}
+if ENDED[state] then return {'ended', state} end
+if rec.status ~= 'succeeded' or rec.attempts > 0 then return {'dup'} end
+local prevOk = previousSucceeded(stage)
+rec.status = prevOk and 'queued' or 'pending'
+rec.queuedAt = now
+rec.finishedAt = nil
+rec.durationMs = nil
+rec.completedToken = nil
+rec.artifacts = {}
+putStage(stage, rec)
+flush()
+return {'ok', rec.status}
+`,
 };
 
 const opFunctions = (Object.entries(BODIES) as [TransitionOp, string][])
   .map(
     ([name, body]) =>
-      `OPS['${name}'] = function(runKey, auxKey, id, stage, now, a4, a5)\n${body}\nend`,
+      `OPS['${name}'] = function(runKey, auxKey, id, stage, now, a4, a5, a6)\n${body}\nend`,
   )
   .join('\n');
 
@@ -209,7 +309,7 @@ for i = 1, n do
   if not op then
     results[i] = {'unknown-op'}
   else
-    local ok, res = pcall(op, KEYS[k + 1], KEYS[k + 2], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), ARGV[a + 5], ARGV[a + 6])
+    local ok, res = pcall(op, KEYS[k + 1], KEYS[k + 2], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
     if ok then results[i] = res else results[i] = {'error', tostring(res)} end
   end
 end

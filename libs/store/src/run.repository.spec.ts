@@ -17,13 +17,13 @@ describe('RunRepository (real Redis)', () => {
 
   it('walks a run through its stages, recording attempts, timings and artifacts', async () => {
     await create('run-a');
-    expect(await runs.startStage('run-a', 'build', 1_010)).toEqual({ kind: 'started', attempts: 1 });
-    expect(await runs.noteAttemptFailure('run-a', 'build', 'flaky', 'try again', 1_020)).toBe('ok');
-    expect(await runs.startStage('run-a', 'build', 1_030)).toEqual({ kind: 'started', attempts: 2 });
-    expect(await runs.completeStage('run-a', 'build', { durationMs: 5, artifacts: { digest: 'sha256:ab' } }, 1_040)).toEqual({ kind: 'ok', next: 'test' });
+    expect(await runs.startStage('run-a', 'build', 1_010, 't1')).toEqual({ kind: 'started', attempts: 1, token: 't1' });
+    expect(await runs.noteAttemptFailure('run-a', 'build', 'flaky', 'try again', 1_020, 't1')).toBe('ok');
+    expect(await runs.startStage('run-a', 'build', 1_030, 't2')).toEqual({ kind: 'started', attempts: 2, token: 't2' });
+    expect(await runs.completeStage('run-a', 'build', { durationMs: 5, artifacts: { digest: 'sha256:ab' } }, 1_040, 't2')).toEqual({ kind: 'ok', next: 'test' });
     let run = (await runs.get('run-a'))!;
     expect(run.state).toBe('running');
-    expect(run.stages[0]).toMatchObject({ status: 'succeeded', attempts: 2, startedAt: 1_010, finishedAt: 1_040, durationMs: 5, artifacts: { digest: 'sha256:ab' } });
+    expect(run.stages[0]).toMatchObject({ status: 'succeeded', attempts: 2, startedAt: 1_010, finishedAt: 1_040, durationMs: 5, artifacts: { digest: 'sha256:ab' }, token: 't2', completedToken: 't2' });
     expect(run.stages[0]!.error).toBeUndefined();
     expect(run.stages[1]).toMatchObject({ status: 'queued', queuedAt: 1_040 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   PipelineRunSchema,
@@ -19,13 +20,32 @@ export interface NewRun {
   now: number;
 }
 
+/**
+ * Why the store refused an out-of-date transition: `stale` (a newer execution of the stage
+ * started since, or another one's completion was accepted), `not-started` (the stage is not
+ * running: never started, or the start was lost), `out-of-order` (the run's previous stage
+ * has not succeeded).
+ */
+export type Refusal = 'stale' | 'not-started' | 'out-of-order';
+export const REFUSALS: readonly Refusal[] = ['stale', 'not-started', 'out-of-order'];
+
 /** Outcome word of a transition script. */
-export type TransitionResult = 'ok' | 'dup' | 'ended' | 'missing' | 'no-stage';
+export type TransitionResult = 'ok' | 'dup' | 'ended' | 'missing' | 'no-stage' | Refusal;
 export type StartResult =
-  | { kind: 'started'; attempts: number }
+  | { kind: 'started'; attempts: number; token: string }
   | { kind: 'done'; next: StageName | null }
   | { kind: 'ended'; state: string }
+  | { kind: 'out-of-order'; detail: string }
   | { kind: 'missing' | 'no-stage' };
+
+export function isRefusal(kind: string): kind is Refusal {
+  return (REFUSALS as readonly string[]).includes(kind);
+}
+
+/** A fencing token for an execution that has none of its own (no BullMQ lock token). */
+export function newExecutionToken(): string {
+  return `pf-${randomBytes(12).toString('hex')}`;
+}
 
 export interface RunQuery {
   state?: RunState;
@@ -113,38 +133,65 @@ export class RunRepository {
     return runs;
   }
 
-  async startStage(id: string, stage: StageName, now = Date.now()): Promise<StartResult> {
-    const [kind, extra] = await this.transition('start', id, stage, now);
-    if (kind === 'started') return { kind, attempts: Number(extra) };
+  /**
+   * Starts (or restarts) a stage for one execution, under its fencing `token` (the BullMQ lock
+   * token of the delivery; a fresh one when absent), which replaces any earlier execution's.
+   * Every start counts an attempt. Refused (`out-of-order`) when the previous stage has not succeeded.
+   */
+  async startStage(id: string, stage: StageName, now = Date.now(), token: string = newExecutionToken()): Promise<StartResult> {
+    const [kind, extra] = await this.transition('start', id, stage, now, undefined, undefined, token);
+    if (kind === 'started') return { kind, attempts: Number(extra), token };
     if (kind === 'done') return { kind, next: (extra || null) as StageName | null };
     if (kind === 'ended') return { kind, state: extra ?? '' };
+    if (kind === 'out-of-order') return { kind, detail: extra ?? '' };
     return { kind: kind as 'missing' | 'no-stage' };
   }
 
-  /** Records a finished stage; `next` is the run's following stage (null when the run is done). */
+  /**
+   * Records a finished stage; `next` is the run's following stage (null when the run is done).
+   * With the `token` of the execution (a stage job), it applies only while that execution is
+   * the stage's current one; without (an outside event such as a merge), the stage must be
+   * running or awaiting. Either way its previous stage must have succeeded. A refusal
+   * ('stale', 'not-started', 'out-of-order') changes nothing and names no next stage.
+   */
   async completeStage(
     id: string,
     stage: StageName,
     result: { durationMs: number; artifacts: Record<string, string> },
     now = Date.now(),
-  ): Promise<{ kind: TransitionResult; next: StageName | null }> {
-    const [kind, next] = await this.transition('complete', id, stage, now, Math.round(result.durationMs), JSON.stringify(result.artifacts));
-    return { kind: kind as TransitionResult, next: (next || null) as StageName | null };
+    token?: string,
+  ): Promise<{ kind: TransitionResult; next: StageName | null; detail?: string }> {
+    const [kind, extra] = await this.transition('complete', id, stage, now, Math.round(result.durationMs), JSON.stringify(result.artifacts), token);
+    if (isRefusal(kind ?? '')) return { kind: kind as Refusal, next: null, detail: extra ?? '' };
+    return { kind: kind as TransitionResult, next: (extra || null) as StageName | null };
   }
 
-  async awaitStage(id: string, stage: StageName, reason: string, now = Date.now()): Promise<TransitionResult> {
-    const [kind] = await this.transition('await', id, stage, now, reason);
+  /** Parks the stage until an outside event (fenced like completeStage when a token is given). */
+  async awaitStage(id: string, stage: StageName, reason: string, now = Date.now(), token?: string): Promise<TransitionResult> {
+    const [kind] = await this.transition('await', id, stage, now, reason, undefined, token);
     return kind as TransitionResult;
   }
 
-  async noteAttemptFailure(id: string, stage: StageName, code: string, message: string, now = Date.now()): Promise<TransitionResult> {
-    const [kind] = await this.transition('note-failure', id, stage, now, code, message);
+  /** One attempt failed and will be retried (refused when out of date, with a token). */
+  async noteAttemptFailure(id: string, stage: StageName, code: string, message: string, now = Date.now(), token?: string): Promise<TransitionResult> {
+    const [kind] = await this.transition('note-failure', id, stage, now, code, message, token);
     return kind as TransitionResult;
   }
 
-  async failRun(id: string, stage: StageName, code: string, message: string, now = Date.now()): Promise<TransitionResult> {
-    const [kind] = await this.transition('fail', id, stage, now, code, message);
+  /** Fails the run at this stage; with a token (a stage job) refused when out of date, without (dead-letter) always applied. */
+  async failRun(id: string, stage: StageName, code: string, message: string, now = Date.now(), token?: string): Promise<TransitionResult> {
+    const [kind] = await this.transition('fail', id, stage, now, code, message, token);
     return kind as TransitionResult;
+  }
+
+  /**
+   * Puts back a stage recorded succeeded without any recorded start (0 attempts: a completion
+   * applied to a store that had rolled back): 'ok' and its new status (queued, or pending
+   * when its previous stage has not succeeded); 'dup' when it did start; 'ended' for an ended run.
+   */
+  async unstartStage(id: string, stage: StageName, now = Date.now()): Promise<{ kind: TransitionResult; status?: string }> {
+    const [kind, status] = await this.transition('unstart', id, stage, now);
+    return { kind: kind as TransitionResult, ...(status ? { status } : {}) };
   }
 
   /**
@@ -161,8 +208,8 @@ export class RunRepository {
     return kind as TransitionResult;
   }
 
-  private transition(op: Transition['op'], id: string, stage: StageName, now: number, a4?: string | number, a5?: string | number): Promise<string[]> {
-    return this.batcher.apply({ op, runKey: this.keys.run(id), id, stage, now, a4, a5 });
+  private transition(op: Transition['op'], id: string, stage: StageName, now: number, a4?: string | number, a5?: string | number, token?: string): Promise<string[]> {
+    return this.batcher.apply({ op, runKey: this.keys.run(id), id, stage, now, a4, a5, ...(token ? { token } : {}) });
   }
 }
 

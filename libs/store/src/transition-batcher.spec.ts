@@ -64,8 +64,8 @@ describe('TransitionBatcher (real Redis)', () => {
     await create('iso-bad');
     // A corrupt stage record makes cjson.decode raise inside the script for that run only.
     await redis.hset(keys.run('iso-bad'), 'stage:build', '{not json');
-    const [good, bad] = await Promise.allSettled([runs.startStage('iso-ok', 'build', 2_000), runs.startStage('iso-bad', 'build', 2_000)]);
-    expect(good).toEqual({ status: 'fulfilled', value: { kind: 'started', attempts: 1 } });
+    const [good, bad] = await Promise.allSettled([runs.startStage('iso-ok', 'build', 2_000, 'tok-ok'), runs.startStage('iso-bad', 'build', 2_000)]);
+    expect(good).toEqual({ status: 'fulfilled', value: { kind: 'started', attempts: 1, token: 'tok-ok' } });
     expect(bad.status).toBe('rejected');
     expect(String((bad as PromiseRejectedResult).reason)).toMatch(/run transition start of run iso-bad failed in Redis/);
   });

@@ -12,6 +12,8 @@ export interface Transition {
   now: number;
   a4?: string | number;
   a5?: string | number;
+  /** Fencing token of the stage execution asking ('' or absent: an outside event). */
+  token?: string;
 }
 
 interface Pending {
@@ -69,7 +71,7 @@ export class TransitionBatcher {
     const args: (string | number)[] = [batch.length];
     for (const { t } of batch) {
       keys.push(t.runKey, t.auxKey ?? t.runKey);
-      args.push(t.op, t.id, t.stage, t.now, t.a4 ?? '', t.a5 ?? '');
+      args.push(t.op, t.id, t.stage, t.now, t.a4 ?? '', t.a5 ?? '', t.token ?? '');
     }
     let replies: unknown;
     try {

@@ -34,6 +34,13 @@ export class FactoryMetrics {
     registers: [this.registry],
   });
 
+  readonly refusedTransitions = new Counter({
+    name: 'pf_stage_transitions_refused_total',
+    help: 'Stage transitions the run store refused as out of date, by stage, transition and reason (stale, not-started, out-of-order).',
+    labelNames: ['stage', 'transition', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly queueDepth: Gauge<'queue' | 'state'>;
 
   /** Where queue depths come from (set by the queue library once its queues exist). */
