@@ -54,6 +54,17 @@ export class CountingExecutor implements StageExecutor {
     }
   }
 
+  /** The stage's delay; with PF_TEST_PROGRESS_EVERY_MS, reporting progress that often meanwhile (a busy, live stage). */
+  private async sleepReporting(ctx: StageContext): Promise<void> {
+    const every = Number(process.env['PF_TEST_PROGRESS_EVERY_MS'] ?? 0);
+    if (!(every > 0)) return sleep(this.delayMs, ctx.signal);
+    const steps = Math.ceil(this.delayMs / every);
+    for (let done = 0; done < steps && !ctx.signal.aborted; done++) {
+      ctx.progress({ what: `test ${ctx.stage}`, done, total: steps });
+      await sleep(Math.min(every, this.delayMs - done * every), ctx.signal);
+    }
+  }
+
   private async work(ctx: StageContext): Promise<StageResult> {
     const poison = /^poison\/(throw|terminal|crash)-([a-z]+)\.yaml$/.exec(ctx.definition);
     const cured = poison ? await this.redis.exists(this.effects.key(`cured:${ctx.definition}`)) : 1;
@@ -65,7 +76,7 @@ export class CountingExecutor implements StageExecutor {
     if (this.gateFailStage === ctx.stage) {
       throw new TerminalError('gate-new-fixable-vulnerability', `${ctx.definition}: 1 new fixable vulnerability at a failing severity (critical, high): CVE-2099-4242 in test-pkg 1.0 (fixed in 1.1)`);
     }
-    if (this.delayMs > 0) await sleep(this.delayMs, ctx.signal);
+    if (this.delayMs > 0) await this.sleepReporting(ctx);
     // The effect and its idempotency record in one atomic step (a command resent after a
     // lost reply must not count twice, nor record the key without the effect).
     await this.redis.eval(APPLY_ONCE, 2, this.effects.key(`effect:${ctx.idempotencyKey}`), this.effects.key(`effects:${ctx.runId}`));
