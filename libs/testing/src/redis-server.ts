@@ -155,6 +155,7 @@ async function waitForPing(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => undefined); // refused while the server starts: answered by the ping below
     const ok = await c.connect().then(() => c.ping()).then((r) => r === 'PONG', () => false);
     c.disconnect();
     if (ok) return;

@@ -1,0 +1,86 @@
+import { RUN_STAGES } from '@patch-factory/pipeline';
+import { BackboneFixture, startRedisServer, waitFor, type ApiClient, type RedisServerHandle } from '../src';
+
+const RUNS = 24;
+const ENV = { PF_TEST_STAGE_DELAY_MS: '150', PF_LOG_LEVEL: 'warn', PF_BACKOFF_DELAY_MS: '200' };
+
+/** One trigger with a bounded wait: the run id when the API answered 2xx, undefined otherwise (never acknowledged). */
+async function tryTrigger(api: ApiClient, definition: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${api.base}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ definition }),
+      signal: AbortSignal.timeout(3_000),
+    });
+    const body = (await res.json().catch(() => ({}))) as { runId?: string };
+    return res.status >= 200 && res.status < 300 && typeof body.runId === 'string' ? body.runId : undefined;
+  } catch {
+    return undefined; // refused, reset or timed out: not acknowledged
+  }
+}
+
+/**
+ * Redis crashes (SIGKILL) while runs are in flight and triggers keep arriving, and comes back
+ * a few seconds later on its append-only file (infra/redis.conf: appendfsync always). The API
+ * and workers are real service processes that stay up through the outage.
+ */
+describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
+  let redis: RedisServerHandle;
+  let fx: BackboneFixture;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    fx = new BackboneFixture(redis.url, ENV);
+    api = await fx.startApi();
+    await Promise.all([1, 2].map(() => fx.startWorker(RUN_STAGES)));
+  }, 120_000);
+  afterAll(async () => {
+    await fx?.close();
+    await redis?.stop();
+  }, 60_000);
+
+  it('every acknowledged trigger ends succeeded, each run completed once, each effect once', async () => {
+    const acknowledged: string[] = [];
+    for (let i = 0; i < RUNS; i++) acknowledged.push(await api.trigger(`image/kill-${i}/debian-12/1.yaml`));
+
+    // Triggers keep coming through the crash; only those answered 2xx were promised to anyone.
+    let triggering = true;
+    let attempted = 0;
+    const trickle = (async () => {
+      for (let i = 0; triggering && i < 400; i++) {
+        attempted++;
+        const id = await tryTrigger(api, `image/kill-late-${i}/debian-12/1.yaml`);
+        if (id) acknowledged.push(id);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+
+    // Kill while the pipeline is mid-way: some runs under way, not all finished.
+    await waitFor('some runs to be under way', async () => ((await fx.runs.list({ state: 'running', limit: 5 })).length > 0 ? true : undefined), 30_000, 10);
+    const finishedBefore = (await fx.runs.list({ state: 'succeeded', limit: 1000 })).length;
+    expect(finishedBefore).toBeLessThan(RUNS);
+    const pidBefore = redis.pid;
+    await redis.signal('SIGKILL');
+    await new Promise((r) => setTimeout(r, 3_000));
+    await redis.start();
+    expect(redis.pid).not.toBe(pidBefore);
+    // Let triggers reach the recovered API for a moment, then stop them.
+    const ackedAtRestart = acknowledged.length;
+    await waitFor('a trigger acknowledged after the restart', () => Promise.resolve(acknowledged.length > ackedAtRestart ? true : undefined), 30_000, 50);
+    triggering = false;
+    await trickle;
+    process.stderr.write(`redis-kill: ${attempted} late triggers tried, ${acknowledged.length - RUNS} acknowledged; ${finishedBefore} of ${RUNS} runs had finished before the kill\n`);
+
+    const runs = await fx.waitForRuns(acknowledged, 150_000);
+    for (const run of runs) {
+      expect({ id: run.id, state: run.state, error: run.error }).toEqual({ id: run.id, state: 'succeeded', error: undefined });
+      expect(await fx.runs.completions(run.id)).toBe(1);
+      expect(await fx.effects.effects(run.id)).toBe(RUN_STAGES.length);
+      for (const stage of run.stages) expect({ run: run.id, stage: stage.stage, ran: stage.attempts >= 1 }).toEqual({ run: run.id, stage: stage.stage, ran: true });
+    }
+    const health = await api.request<{ redis: string }>('GET', '/health/ready');
+    expect(health.status).toBe(200);
+  }, 240_000);
+});
