@@ -13,3 +13,4 @@ export * from './redis-connection';
 export * from './redis-server.check';
 export * from './health.service';
 export * from './progress-tracker';
+export * from './redis-outage.monitor';

@@ -1,11 +1,13 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { queueOfJob, type JobName, type JobPayload, type QueueName } from '@patch-factory/contracts';
+import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import type { JobPolicy } from './job-options.types';
 import { validatePayload } from './payload-validation';
 import { QUEUE_OPTIONS, REDIS_CONNECTION, type QueueModuleOptions } from './queue.options';
+import { RedisOutageMonitor } from './redis-outage.monitor';
 
 /** BullMQ options of a job from its row of the job-options table. */
 export function bullJobOptions(policy: JobPolicy, backoffDelayMs?: number): JobsOptions {
@@ -26,6 +28,8 @@ export class JobProducer implements OnApplicationShutdown {
     @Inject(REDIS_CONNECTION) private readonly redis: Redis,
     @Inject(CONFIG) private readonly config: Env,
     @Inject(QUEUE_OPTIONS) private readonly options: QueueModuleOptions,
+    @Optional() private readonly outage?: RedisOutageMonitor,
+    @Optional() @Inject(LOGGER) private readonly logger?: Logger,
   ) {}
 
   /**
@@ -48,6 +52,10 @@ export class JobProducer implements OnApplicationShutdown {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.redis, prefix: this.config.PF_PREFIX });
+      // Without a listener BullMQ prints each connection error; an outage is logged once by the monitor.
+      q.on('error', (error) => {
+        if (!this.outage?.report(error, `queue ${name}`)) this.logger?.error({ queue: name, err: error.message }, 'queue error');
+      });
       this.queues.set(name, q);
     }
     return q;

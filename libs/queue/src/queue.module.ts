@@ -12,6 +12,7 @@ import { ProgressTracker } from './progress-tracker';
 import { QUEUE_OPTIONS, REDIS_CONNECTION, type QueueModuleOptions } from './queue.options';
 import { createRedis } from './redis-connection';
 import { RedisLifecycle } from './redis-lifecycle';
+import { RedisOutageMonitor } from './redis-outage.monitor';
 import { WorkerHost } from './worker-host';
 
 /**
@@ -36,6 +37,7 @@ export class QueueModule {
         { provide: STORE_REDIS, useExisting: REDIS_CONNECTION },
         { provide: STORE_PREFIX, inject: [CONFIG], useFactory: (config: Env) => config.PF_PREFIX },
         ...(options.deadLetterHooks ? [{ provide: DEAD_LETTER_HOOKS, useClass: options.deadLetterHooks }] : []),
+        RedisOutageMonitor,
         RedisLifecycle,
         JobProducer,
         ProgressTracker,
@@ -44,7 +46,7 @@ export class QueueModule {
         WorkerHost,
         HealthService,
       ],
-      exports: [REDIS_CONNECTION, STORE_REDIS, STORE_PREFIX, JobProducer, DeadLetterService, HealthService, WorkerHost],
+      exports: [RedisOutageMonitor, REDIS_CONNECTION, STORE_REDIS, STORE_PREFIX, JobProducer, DeadLetterService, HealthService, WorkerHost],
     };
   }
 }

@@ -23,12 +23,21 @@ import type { JobContext } from './on-job.decorator';
 import { checkJobName, validatePayload } from './payload-validation';
 import { QUEUE_OPTIONS, REDIS_CONNECTION, type QueueModuleOptions } from './queue.options';
 import { ProgressTracker } from './progress-tracker';
+import { RedisOutageMonitor } from './redis-outage.monitor';
 
 const RELEASED = Symbol('released');
-/** How long a job waits when it must not run beside a suspect job (or a suspect beside others). */
+/** The first delay of a job put back because a suspect runs alone here; doubled at each deferral. */
 const ISOLATION_DELAY_MS = 250;
-/** How often a suspect job yields to the others before it runs anyway. */
-const MAX_DEFERRALS = 40;
+/** How often one job is put back for a suspect before it runs beside it anyway. */
+export const MAX_DEFERRALS = 4;
+/** How often a waiting suspect checks whether the jobs beside it have finished. */
+const DRAIN_POLL_MS = 50;
+
+/** The job recovered from a stall that runs alone in this process, and until when. */
+interface Isolation {
+  key: string;
+  until: number;
+}
 
 /** BullMQ's view of an error: terminal ones become UnrecoverableError (never retried). */
 export function toBullError(error: unknown): Error {
@@ -50,8 +59,8 @@ export function toBullError(error: unknown): Error {
 export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly workers: Worker[] = [];
   private readonly active = new Map<string, AbortController>();
-  /** The job recovered from a stall that runs alone in this process now, if any. */
-  private isolated: string | undefined;
+  /** The job recovered from a stall that runs alone in this process now, if any (bounded in time). */
+  private isolated: Isolation | undefined;
   private readonly deferrals = new Map<string, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -65,6 +74,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly deadLetters: DeadLetterService,
     private readonly metrics: FactoryMetrics,
     private readonly progress: ProgressTracker,
+    private readonly outage: RedisOutageMonitor,
   ) {}
 
   /** The queues this service consumes. */
@@ -101,7 +111,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     worker.on('failed', (job, error) => void this.onFailed(queue, job, error));
     worker.on('completed', () => this.progress.mark());
     worker.on('progress', () => this.progress.mark());
-    worker.on('error', (error) => this.logger.error({ queue, err: error.message }, 'worker error'));
+    worker.on('error', (error) => {
+      // A Redis outage is one line (the monitor's), not one per connection and reconnect attempt.
+      if (!this.outage.report(error, `worker ${queue}`)) this.logger.error({ queue, err: error.message }, 'worker error');
+    });
     this.logger.info({ queue, jobs, lockDuration, concurrency: this.config.PF_WORKER_CONCURRENCY }, 'worker started');
     return worker;
   }
@@ -147,32 +160,47 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       throw toBullError(error);
     } finally {
       this.active.delete(key);
-      if (this.isolated === key) this.isolated = undefined;
+      if (this.isolated?.key === key) this.isolated = undefined;
       this.progress.mark();
     }
   }
 
   /**
    * A job that comes back from a stall may be what killed its last worker (a poison that
-   * crashes the process). It runs alone: while it runs, other jobs this process is handed
-   * are put back (delayed, not failed, no attempt spent), and it waits until the process is
-   * idle. So a crashing job takes down no innocent job beside it, and innocent jobs never
-   * use up their stall allowance riding along with a poison.
+   * crashes the process). It runs alone, for PF_SUSPECT_ISOLATION_MS at most: it waits (in
+   * this process, holding its lock, not put back) until the jobs beside it have finished, and
+   * meanwhile other jobs this process is handed are put back (delayed, not failed: no attempt
+   * and no stall spent). So a crashing job takes down no innocent job beside it, and innocent
+   * jobs do not use up their stall allowance riding along with a poison. Bounded: after the
+   * isolation time everything runs side by side again, and no job is put back more than
+   * MAX_DEFERRALS times (with doubling delays, never past the isolation's end by much).
    */
   private async isolateSuspects(key: string, job: Job, token: string | undefined): Promise<void> {
+    const now = Date.now();
+    if (this.isolated && this.isolated.until <= now) this.isolated = undefined;
     const suspect = (job.stalledCounter ?? 0) > 0;
-    const busy = this.isolated !== undefined || (suspect && this.active.size > 0);
-    if (busy) {
+    if (this.isolated) {
       const n = (this.deferrals.get(key) ?? 0) + 1;
-      if (!suspect || n <= MAX_DEFERRALS) {
+      if (n <= MAX_DEFERRALS) {
         if (this.deferrals.size > 10_000) this.deferrals.clear();
-        if (suspect) this.deferrals.set(key, n);
-        await job.moveToDelayed(Date.now() + ISOLATION_DELAY_MS + Math.floor(Math.random() * ISOLATION_DELAY_MS), token);
+        this.deferrals.set(key, n);
+        const backoff = ISOLATION_DELAY_MS * 2 ** (n - 1);
+        const delay = Math.min(backoff, Math.max(this.isolated.until - now, 0)) + Math.floor(Math.random() * ISOLATION_DELAY_MS);
+        await job.moveToDelayed(now + delay, token);
         throw new DelayedError();
       }
+      this.deferrals.delete(key);
+      return;
     }
     this.deferrals.delete(key);
-    if (suspect) this.isolated = key;
+    if (!suspect) return;
+    const isolation: Isolation = { key, until: now + this.config.PF_SUSPECT_ISOLATION_MS };
+    this.isolated = isolation;
+    this.logger.warn({ jobId: job.id, stalledCounter: job.stalledCounter, aloneForMs: this.config.PF_SUSPECT_ISOLATION_MS }, 'job recovered from a stall runs alone');
+    // Wait (bounded by the isolation's end) for the jobs already running beside it.
+    while (this.active.size > 0 && Date.now() < isolation.until && !this.closing) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
   }
 
   private async onFailed(queue: QueueName, job: Job | undefined, error: Error): Promise<void> {
