@@ -3,6 +3,7 @@ import type { BoundedResponse } from './bounded-fetch';
 import { BlobReader, type BlobSource } from './blob-source';
 import { OciErrorCode } from './oci-error-code';
 import { assertRepositoryName, isSha256Digest } from './reference-grammar';
+import { isUploadRace, registryErrors } from './registry-error-body';
 import { registryFailure } from './registry-status';
 import { isRetryableStatus, type RegistryTransport } from './registry-transport';
 import { abortableSleep } from './retry-policy';
@@ -51,7 +52,7 @@ export async function blobExists(t: RegistryTransport, name: string, digest: str
   const url = new URL(`/v2/${repo}/blobs/${digest}`, t.registry);
   const res = await t.send({ method: 'HEAD', url, scope: options.scope ?? pushScope(repo), what, ...(options.signal ? { signal: options.signal } : {}) });
   if (res.status === 404) return false;
-  if (res.status !== 200) throw registryFailure(res.status, what);
+  if (res.status !== 200) throw registryFailure(res.status, what, res.body);
   checkDigestHeader(res, digest, what);
   return true;
 }
@@ -59,7 +60,7 @@ export async function blobExists(t: RegistryTransport, name: string, digest: str
 async function startUpload(t: RegistryTransport, repo: string, what: string, signal?: AbortSignal): Promise<URL> {
   const url = new URL(`/v2/${repo}/blobs/uploads/`, t.registry);
   const res = await t.send({ method: 'POST', url, headers: { 'content-length': '0' }, scope: pushScope(repo), what, ...(signal ? { signal } : {}) });
-  if (res.status !== 202) throw registryFailure(res.status, what);
+  if (res.status !== 202) throw registryFailure(res.status, what, res.body);
   return uploadLocation(res.headers.get('location'), t.registry, repo, what);
 }
 
@@ -81,14 +82,14 @@ export async function mountBlob(t: RegistryTransport, name: string, digest: stri
     return { mounted: true };
   }
   if (res.status === 202) return { mounted: false, location: uploadLocation(res.headers.get('location'), t.registry, repo, what) };
-  throw registryFailure(res.status, what);
+  throw registryFailure(res.status, what, res.body);
 }
 
 /** Where the registry holds an upload (`GET` on its location → 204 + Range), or undefined when the session is gone. */
 async function uploadStatus(t: RegistryTransport, repo: string, location: URL, what: string, signal?: AbortSignal): Promise<{ location: URL; offset: number } | undefined> {
   const res = await t.send({ method: 'GET', url: location, scope: pushScope(repo), what: `${what} (asking the upload's status)`, ...(signal ? { signal } : {}) });
   if (res.status === 404) return undefined;
-  if (res.status !== 204 && res.status !== 200) throw registryFailure(res.status, what);
+  if (res.status !== 204 && res.status !== 200) throw registryFailure(res.status, what, res.body);
   const next = res.headers.get('location');
   return { location: next ? uploadLocation(next, t.registry, repo, what) : location, offset: uploadOffset(res.headers.get('range')) ?? 0 };
 }
@@ -101,7 +102,8 @@ async function cancelUpload(t: RegistryTransport, repo: string, location: URL, w
  * Upload the bytes of `reader` as blob `digest`: one PUT up to `monolithicMaxBytes`, else
  * PATCH chunks and a final PUT. A 429/5xx/connection failure mid-upload asks the session's
  * status and resumes at the registry's offset, or restarts when the session is gone; at most
- * the transport's attempts. What was read must hash to `digest`, else nothing is committed.
+ * the transport's attempts. So does a 400 upload race at the final PUT (BLOB_UNKNOWN,
+ * DIGEST_INVALID while another session commits the same digest): the blob is then found there. What was read must hash to `digest`, else nothing is committed.
  */
 async function upload(t: RegistryTransport, repo: string, reader: BlobReader, digest: string, start: URL | undefined, options: PushBlobOptions): Promise<void> {
   const what = `uploading blob ${digest} (${reader.size} bytes) to ${repo} at ${t.registry}`;
@@ -149,10 +151,11 @@ async function upload(t: RegistryTransport, repo: string, reader: BlobReader, di
       if (!(error instanceof RetryableError) || signal?.aborted) throw error;
       failure = error;
     }
-    // 404: the session is gone; 416: the registry holds another offset. Anything else but 429/5xx is final.
-    if (res && !isRetryableStatus(res.status) && res.status !== 404 && res.status !== 416) throw registryFailure(res.status, what);
+    // 404: the session is gone; 416: the registry holds another offset; a 400 upload race: another
+    // session committing the same digest. Anything else but 429/5xx is final.
+    if (res && !isRetryableStatus(res.status) && res.status !== 404 && res.status !== 416 && !isUploadRace(res.status, registryErrors(res.body))) throw registryFailure(res.status, what, res.body);
     failures++;
-    if (failures >= t.policy.attempts) throw t.exhausted(what, failures, res?.status, failure);
+    if (failures >= t.policy.attempts) throw res?.status === 400 ? registryFailure(res.status, what, res.body) : t.exhausted(what, failures, res?.status, failure);
     await abortableSleep(t.delayAfter(failures, res?.headers), signal);
     const state = res?.status === 404 ? undefined : await uploadStatus(t, repo, location, what, signal);
     if (state && state.offset <= size && !(monolithic && state.offset !== 0)) {

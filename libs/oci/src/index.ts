@@ -23,3 +23,4 @@ export * from './registry-writer';
 export * from './oci-layout';
 export * from './layout-push';
 export * from './layout-pull';
+export * from './registry-error-body';

@@ -5,7 +5,10 @@ import { MANIFEST_MEDIA_TYPES } from './manifest-media-types';
 import { MAX_MANIFEST_BYTES } from './oci-descriptor';
 import { OciErrorCode } from './oci-error-code';
 import { assertRepositoryName, isSha256Digest } from './reference-grammar';
+import type { BoundedResponse } from './bounded-fetch';
+import { isUploadRace, registryErrors } from './registry-error-body';
 import { registryFailure } from './registry-status';
+import { abortableSleep } from './retry-policy';
 import type { RegistryTransport } from './registry-transport';
 import { pushScope } from './token-scope';
 
@@ -21,7 +24,11 @@ const ACCEPTED = new Set<string>(MANIFEST_MEDIA_TYPES);
 /**
  * `PUT /v2/<repo>/manifests/<ref>` of `bytes` (at most 4 MiB) as `mediaType` (OCI or Docker v2
  * manifest/index). A digest `ref` must be the sha256 of the bytes; the registry's
- * Docker-Content-Digest, when sent, must be too (TerminalError oci-digest-mismatch).
+ * Docker-Content-Digest, when sent, must be too (TerminalError oci-digest-mismatch). A 400 whose
+ * error codes are only MANIFEST_BLOB_UNKNOWN / BLOB_UNKNOWN / DIGEST_INVALID (a concurrent upload
+ * of the same content landing) is retried with backoff, at most the transport's attempts; any
+ * other 400 (MANIFEST_INVALID, NAME_INVALID, TAG_INVALID…) is a TerminalError naming the
+ * registry's code and message.
  */
 export async function putManifestDetailed(t: RegistryTransport, name: string, reference: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<ManifestPutResult> {
   const repo = assertRepositoryName(name);
@@ -32,8 +39,15 @@ export async function putManifestDetailed(t: RegistryTransport, name: string, re
   if (bytes.length > MAX_MANIFEST_BYTES) throw new TerminalError(OciErrorCode.invalidReference, `${what}: the manifest has ${bytes.length} bytes, more than the ${MAX_MANIFEST_BYTES} registries accept`);
   if (isSha256Digest(ref) && ref !== digest) throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the manifest hashes to ${digest}, not the digest it is pushed under`);
   const url = new URL(`/v2/${repo}/manifests/${ref}`, t.registry);
-  const res = await t.send({ method: 'PUT', url, headers: { 'content-type': mediaType }, body: bytes, scope: pushScope(repo), what, ...(signal ? { signal } : {}) });
-  if (res.status !== 201 && res.status !== 200 && res.status !== 204) throw registryFailure(res.status, what);
+  let res: BoundedResponse;
+  // A 400 naming only blobs the registry does not have yet (another push of the same content
+  // landing) is retried with the transport's backoff, a bounded number of times; any other 400 is final.
+  for (let attempt = 1; ; attempt++) {
+    res = await t.send({ method: 'PUT', url, headers: { 'content-type': mediaType }, body: bytes, scope: pushScope(repo), what, ...(signal ? { signal } : {}) });
+    if (res.status === 201 || res.status === 200 || res.status === 204) break;
+    if (!isUploadRace(res.status, registryErrors(res.body)) || attempt >= t.policy.attempts) throw registryFailure(res.status, what, res.body);
+    await abortableSleep(t.delayAfter(attempt, res.headers), signal);
+  }
   const header = res.headers.get('docker-content-digest');
   if (header !== null && header !== digest) throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the registry reports digest ${header.slice(0, 80)} instead of ${digest}`);
   const subject = res.headers.get('oci-subject');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { TerminalError } from '@patch-factory/contracts';
 import type { BoundedResponse } from './bounded-fetch';
 import { getBlob, getBlobToFile, type GetBlobOptions } from './blob-pull';
-import { blobExists, mountBlob, pushBlob, type BlobPushResult, type PushBlobOptions } from './blob-push';
+import { assertDigest, blobExists, mountBlob, pushBlob, type BlobPushResult, type PushBlobOptions } from './blob-push';
 import type { BlobSource } from './blob-source';
 import type { DistributionClientOptions, ListTagsOptions, TagListing } from './distribution-client';
 import { nextLink } from './link-header';
@@ -109,6 +109,16 @@ export class RegistryClient implements RegistryWriter {
 
   putManifest(repo: string, tagOrDigest: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<string> {
     return putManifest(this.transport, repo, tagOrDigest, bytes, mediaType, signal);
+  }
+
+  async hasManifest(name: string, digest: string, signal?: AbortSignal): Promise<boolean> {
+    const repo = assertRepositoryName(name);
+    const ref = assertDigest(digest);
+    const what = `checking manifest ${ref} in ${repo} at ${this.registry}`;
+    const res = await this.send(repo, new URL(`/v2/${repo}/manifests/${ref}`, this.registry), 'HEAD', { accept: MANIFEST_MEDIA_TYPES.join(', ') }, what, signal);
+    if (res.status === 404) return false;
+    if (res.status !== 200) throw registryFailure(res.status, what);
+    return true;
   }
 
   getManifest(repo: string, tagOrDigest: string, signal?: AbortSignal): Promise<PulledManifest> {

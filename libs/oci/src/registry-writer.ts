@@ -29,6 +29,8 @@ export interface RegistryWriter extends DistributionClient {
   getBlobToFile(repo: string, digest: string, path: string, options?: GetBlobOptions): Promise<number>;
   /** Put a manifest or index under a tag or its digest; returns its digest. */
   putManifest(repo: string, tagOrDigest: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<string>;
+  /** True when `repo` holds manifest `digest` (`HEAD /v2/<repo>/manifests/<digest>`). */
+  hasManifest(repo: string, digest: string, signal?: AbortSignal): Promise<boolean>;
   /** Get a manifest or index by tag or digest, verified. */
   getManifest(repo: string, tagOrDigest: string, signal?: AbortSignal): Promise<PulledManifest>;
   /** The referrers of `digest` (API, else the fallback tag), optionally of one artifactType. */

@@ -4,11 +4,16 @@ import { existingManifest } from './existing-manifest';
 
 /** What copyImage did. */
 export interface CopyImageResult {
+  /** Manifests put into the target (none when it had the image already). */
   manifests: number;
+  /** Blobs copied (mounted or uploaded); those the target had are not counted. */
   blobs: number;
-  /** The `.sig` / `.att` tags copied (absent ones and ones the target has already are not). */
+  /** The `.sig` / `.att` tags copied or extended (absent ones and ones the target has already in full are not). */
   evidenceTags: string[];
+  /** Referrers copied: those the target did not list. */
   referrers: number;
+  /** Referrers of the digest the target listed already: not copied again. */
+  referrersPresent: number;
 }
 
 const MAX_DEPTH = 4;
@@ -17,23 +22,23 @@ const MAX_DEPTH = 4;
  * Copies image `digest` (an index and its manifests, or one manifest) from `from` to `to` in one
  * registry, byte for byte (the digest stays the same: promotion never rebuilds): blobs by
  * cross-repository mount (uploaded when the registry will not mount), manifests by digest, then
- * its cosign `.sig`/`.att` manifests and its referrers. Idempotent.
+ * its cosign `.sig`/`.att` manifests and its referrers. Idempotent, and a repeat costs little:
+ * an image the target has already (its manifest by digest: a registry accepts a manifest only
+ * with its blobs and children) is not walked again; the target's referrers of the digest are
+ * listed once, and only those missing are copied (with their blobs).
  */
 export async function copyImage(client: RegistryWriter, from: string, to: string, digest: string, signal?: AbortSignal): Promise<CopyImageResult> {
-  const result: CopyImageResult = { manifests: 0, blobs: 0, evidenceTags: [], referrers: 0 };
+  const result: CopyImageResult = { manifests: 0, blobs: 0, evidenceTags: [], referrers: 0, referrersPresent: 0 };
   const copyManifest = async (ref: string, depth: number, tag?: string): Promise<string> => {
     const pulled = await client.getManifest(from, ref, signal);
     const parsed = parseManifest(pulled.bytes, pulled.mediaType, `${from}@${pulled.digest}`);
-    if (depth < MAX_DEPTH) for (const child of parsed.manifests) await copyManifest(child.digest, depth + 1);
-    for (const blob of parsed.blobs) {
-      await copyBlob(client, from, to, blob.digest, blob.size, signal);
-      result.blobs++;
-    }
+    if (depth < MAX_DEPTH) for (const child of parsed.manifests) if (!(await client.hasManifest(to, child.digest, signal))) await copyManifest(child.digest, depth + 1);
+    for (const blob of parsed.blobs) if (await copyBlob(client, from, to, blob.digest, blob.size, signal)) result.blobs++;
     await client.putManifest(to, tag ?? pulled.digest, pulled.bytes, pulled.mediaType, signal);
     result.manifests++;
     return pulled.digest;
   };
-  await copyManifest(digest, 0);
+  if (!(await client.hasManifest(to, digest, signal))) await copyManifest(digest, 0);
   for (const tag of [signatureTag(digest), attestationTag(digest)]) {
     const source = await existingManifest(client, from, tag, signal);
     if (source === undefined) continue;
@@ -47,23 +52,30 @@ export async function copyImage(client: RegistryWriter, from: string, to: string
     // keep them and add the staging ones it lacks, never replace.
     if (await mergeEvidence(client, from, to, tag, parseCosignManifest(source, `${from}:${tag}`), parseCosignManifest(target, `${to}:${tag}`), signal)) result.evidenceTags.push(tag);
   }
+  const present = new Set((await client.listReferrers(to, digest, undefined, signal)).manifests.map((m) => m.digest));
   for (const referrer of (await client.listReferrers(from, digest, undefined, signal)).manifests) {
+    if (present.has(referrer.digest)) {
+      result.referrersPresent++;
+      continue;
+    }
     const pulled = await client.getManifest(from, referrer.digest, signal);
     const parsed = parseManifest(pulled.bytes, pulled.mediaType, `${from}@${pulled.digest}`);
-    for (const blob of parsed.blobs) await copyBlob(client, from, to, blob.digest, blob.size, signal);
+    for (const blob of parsed.blobs) if (await copyBlob(client, from, to, blob.digest, blob.size, signal)) result.blobs++;
     await client.pushReferrer(to, pulled.bytes, pulled.mediaType, signal);
+    present.add(referrer.digest);
     result.referrers++;
   }
   return result;
 }
 
-async function copyBlob(client: RegistryWriter, from: string, to: string, digest: string, size: number, signal?: AbortSignal): Promise<void> {
-  if (await client.blobExists(to, digest, signal)) return;
-  if (await client.mountBlob(to, digest, from, signal)) return;
+/** Copies one blob unless the target has it; true when it was copied (mounted or uploaded). */
+async function copyBlob(client: RegistryWriter, from: string, to: string, digest: string, size: number, signal?: AbortSignal): Promise<boolean> {
+  if (await client.blobExists(to, digest, signal)) return false;
+  if (await client.mountBlob(to, digest, from, signal)) return true;
   const bytes = await client.getBlob(from, digest, { ...(signal ? { signal } : {}), maxBytes: Math.max(size, 1) });
   await client.pushBlob(to, { bytes }, { digest, size }, signal ? { signal } : {});
+  return true;
 }
-
 
 /**
  * Adds to the target's `.sig`/`.att` manifest the layers of the source's it lacks (their blobs

@@ -49,7 +49,7 @@ describe('promote survives a SIGKILL at every step: one event and one history re
   }, 60_000);
 
   /** Runs the promotion of `runId` in a new Node process (from source), killed after `killAt` when given. */
-  const promoteInChild = (runId: string, killAt?: PromoteStep): Promise<ChildOutcome> => {
+  const promoteInChild = (runId: string, killAt?: PromoteStep, lockWaitMs?: number): Promise<ChildOutcome> => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PF_PREFIX: prefix,
@@ -63,7 +63,9 @@ describe('promote survives a SIGKILL at every step: one event and one history re
       PF_TEST_PROMOTE_RUN: runId,
     };
     delete env['PF_TEST_PROMOTE_KILL_AT'];
+    delete env['PF_TEST_PROMOTE_LOCK_WAIT_MS'];
     if (killAt) env['PF_TEST_PROMOTE_KILL_AT'] = killAt;
+    if (lockWaitMs !== undefined) env['PF_TEST_PROMOTE_LOCK_WAIT_MS'] = String(lockWaitMs);
     const root = repoRoot();
     const child = spawn(process.execPath, [join(root, 'libs/publishing/test/ts-child.cjs'), join(root, 'libs/publishing/test/promote-child.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -127,18 +129,20 @@ describe('promote survives a SIGKILL at every step: one event and one history re
     expect((await releases.published(DEFINITION))?.digest).toBe(digest);
     expect(await releases.promotion(runId)).toMatchObject({ recorded: TAGS, done: true });
     // And the repository is free for the next promotion.
-    expect(await releases.lockPromotion(RELEASE, 'lock-probe', 1_000)).toBeUndefined();
-    await releases.unlockPromotion(RELEASE, 'lock-probe');
+    const probe = await releases.lockPromotion(RELEASE, 'lock-probe', 1_000);
+    expect(probe).toMatchObject({ acquired: true });
+    if (probe.acquired) await releases.releasePromotion(probe.lease);
   }, 4 * CHILD_TIMEOUT_MS);
 
-  it('while a killed promotion holds its plan, another run of the repository waits (promote-busy) and then moves the tags after it', async () => {
+  it('while a killed promotion holds its lock, another run of the repository waits for it (bounded: then promote-busy) and then moves the tags after it', async () => {
     const a = await publishedRun('run A, killed after its plan');
     const b = await publishedRun('run B, newer');
     const killed = await promoteInChild(a.runId, 'planned');
     expect({ exit: killed.exit, out: killed.exit === 'SIGKILL' ? '' : killed.output.slice(-2000) }).toEqual({ exit: 'SIGKILL', out: '' });
-    const busy = await promoteInChild(b.runId);
+    // B waits in the process for its turn, here at most 1.5 s (the killed A's lock lives 2 minutes).
+    const busy = await promoteInChild(b.runId, undefined, 1_500);
     expect(busy.exit).toBe(1);
-    expect(busy.output).toContain(`run ${a.runId} is moving the release tags of ${RELEASE} now`);
+    expect(busy.output).toContain(`run ${a.runId} is moving the release tags of ${RELEASE} now (this promotion waited `);
     expect(await historyOf(b.runId)).toHaveLength(0);
     // A's retry finishes its promotion; then B's moves the tags on from A's image.
     expect((await promoteInChild(a.runId)).exit).toBe(0);

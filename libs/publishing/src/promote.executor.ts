@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
-import { RetryableError, RunIdSchema, type PipelineRun, type TagMove } from '@patch-factory/contracts';
+import { RunIdSchema, type PipelineRun, type TagMove } from '@patch-factory/contracts';
 import { CatalogAccess, isPast, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, supersededReason } from '@patch-factory/patching';
 import type { RegistryWriter } from '@patch-factory/oci';
 import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
@@ -11,12 +11,10 @@ import { unlessNotFound } from './existing-manifest';
 import { fixedVulnerabilities } from './fixed-vulnerabilities';
 import { refuseOlderImage } from './promote-refusal';
 import { PROMOTE_STEP_HOOK, type PromoteStep, type PromoteStepHook } from './promote-steps';
+import { DEFAULT_PROMOTE_LOCK, PROMOTE_LOCK_OPTIONS, takePromoteTurn, type PromoteLockOptions } from './promote-turn';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { registrySettings, registryWriter } from './registry-settings';
 import { releaseTargetOf } from './run-definition';
-
-/** How long a promotion may hold a repository's lock (plan, tag moves, store writes: seconds) before another may take it. */
-const LOCK_TTL_MS = 120_000;
 
 /**
  * `promote` (after the pull request merged, or in branch mode once the gates passed): copies the
@@ -29,7 +27,20 @@ const LOCK_TTL_MS = 120_000;
  *   promoted: it ends `superseded`, naming that run.
  * - No tag is moved back: a tag that points at an image of a newer definition commit or a newer
  *   run fails the promotion with `promote-older-image`, saying which.
- * - Promotions into one repository take turns (a lock per repository; `promote-busy`, retried).
+ * - Promotions into one repository take turns, across processes: a Redis lock with fencing
+ *   (ReleaseRepository.lockPromotion), not BullMQ groups. The lock covers the copy into the
+ *   release repository too (concurrent pushes of the same manifests and of the referrers' fallback
+ *   index are what collide), the plan, the tag moves and the store writes. Taking it returns a
+ *   fencing number from a per-repository counter; the plan and commit scripts refuse (atomically,
+ *   in Lua) a number that is no longer the newest, so a promotion that stalled past the lock's
+ *   time to live and was taken over writes nothing (`promote-lock-lost`, retried). The lock is
+ *   renewed while the promotion runs and released only by its own lease. A contender waits for
+ *   it in the process (bounded, jittered polling, reporting progress, honouring cancellation) and
+ *   only then throws `promote-busy`, so waiting spends no job attempt.
+ *   Why not BullMQ groups: they are a BullMQ Pro feature this project does not have; they would
+ *   serialise jobs of one queue only, not a promotion run from the CLI or a test; and they give
+ *   no fencing, so a stalled job redelivered while its first delivery still runs could still
+ *   write twice. The lock lives in the store next to the writes it guards.
  * - Crash-safe: the plan (where each tag pointed) is recorded before any tag moves, the tag moves
  *   are idempotent, and the store writes (tag pointers, history, event) are one atomic script
  *   keyed by run and tag. Stopped at any step and run again, it makes each effect once; run again
@@ -46,9 +57,13 @@ export class PromoteExecutor implements StageExecutor {
     private readonly runs: RunRepository,
     private readonly links: PullRequestLinks,
     @Optional() @Inject(PROMOTE_STEP_HOOK) private readonly onStep?: PromoteStepHook,
+    @Optional() @Inject(PROMOTE_LOCK_OPTIONS) lockOptions?: Partial<PromoteLockOptions>,
   ) {
     this.ancestry = gitCommitAncestry(catalogGitDir(config));
+    this.lock = { ...DEFAULT_PROMOTE_LOCK, ...lockOptions };
   }
+
+  private readonly lock: PromoteLockOptions;
 
   async execute(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
@@ -71,33 +86,43 @@ export class PromoteExecutor implements StageExecutor {
     // After a merge the default branch holds the definition as patched; a run that did not patch reads it there too.
     const target = record.plan ? undefined : await this.releaseTarget(ctx.definition, digest);
     const image = record.plan?.repository ?? (target as { image: string }).image;
-    const copied = await copyImage(client, staging, image, digest, ctx.signal);
-    await this.step('copied');
     const repository = `${settings.host}/${image}`;
-    const artifacts = { 'promote.repository': repository, 'promote.digest': digest, 'promote.copied': `${copied.manifests} manifest(s), ${copied.blobs} blob(s), ${copied.evidenceTags.length} signature/attestation tag(s), ${copied.referrers} referrer(s)` };
-    if (record.done && record.plan) {
-      // Promoted by an earlier delivery of this job: nothing is moved or written again. The lock
-      // is let go in case that delivery was killed holding it.
-      await this.releases.unlockPromotion(image, runId);
-      ctx.logger.info({ repository, digest }, 'image promoted already by this run');
-      return { artifacts: { ...artifacts, 'promote.tags': record.plan.tags.map((t) => `${t.tag}: unchanged`).join('; '), 'promote.event': 'none (this run promoted the image already)' } };
-    }
-    // One promotion at a time moves the tags of a repository: plans never race each other.
-    const holder = await this.releases.lockPromotion(image, runId, LOCK_TTL_MS);
-    if (holder) throw new RetryableError(PublishingErrorCode.promoteBusy, `run ${holder} is moving the release tags of ${image} now; the promotion of run ${runId} is retried after it`);
+    if (record.done && record.plan) return this.promotedAlready(ctx, image, record.plan, { 'promote.repository': repository, 'promote.digest': digest });
+    // One promotion at a time copies into the repository and moves its tags: copies and plans never race each other.
+    const turn = await takePromoteTurn(this.releases, image, ctx, this.lock);
     try {
-      return await this.promoteLocked(ctx, { run, digest, image, client, target, plan: record.plan, artifacts });
+      const now = await this.releases.promotion(runId);
+      if (now.done && now.plan) return this.promotedAlready(ctx, image, now.plan, { 'promote.repository': repository, 'promote.digest': digest });
+      const copied = await copyImage(client, staging, image, digest, turn.signal);
+      await this.step('copied');
+      const artifacts = {
+        'promote.repository': repository,
+        'promote.digest': digest,
+        'promote.copied': `${copied.manifests} manifest(s), ${copied.blobs} blob(s), ${copied.evidenceTags.length} signature/attestation tag(s), ${copied.referrers} referrer(s) copied; ${copied.referrersPresent} referrer(s) there already`,
+        'promote.copied-blobs': String(copied.blobs),
+        'promote.copied-referrers': String(copied.referrers),
+      };
+      // The rest of the promotion stops when the job is cancelled or the lock is lost.
+      const locked: StageContext = Object.assign(Object.create(ctx) as StageContext, { signal: turn.signal });
+      return await this.promoteLocked(locked, { run, digest, image, client, target, plan: now.plan ?? record.plan, fence: turn.lease.fence, artifacts });
     } finally {
-      await this.releases.unlockPromotion(image, runId);
+      await turn.end();
     }
+  }
+
+  /** Promoted by an earlier delivery of this job: nothing is copied, moved or written again. The lock is let go in case that delivery was killed holding it. */
+  private async promotedAlready(ctx: StageContext, image: string, plan: PromotionPlan, artifacts: Record<string, string>): Promise<StageResult> {
+    await this.releases.unlockPromotion(image, ctx.runId);
+    ctx.logger.info({ repository: artifacts['promote.repository'], digest: artifacts['promote.digest'] }, 'image promoted already by this run');
+    return { artifacts: { ...artifacts, 'promote.copied': 'nothing (this run promoted the image already)', 'promote.tags': plan.tags.map((t) => `${t.tag}: unchanged`).join('; '), 'promote.event': 'none (this run promoted the image already)' } };
   }
 
   /** Plans (unless a plan is recorded), moves the tags and writes the store, holding the repository's promotion lock. */
   private async promoteLocked(
     ctx: StageContext,
-    input: { run: PipelineRun; digest: string; image: string; client: RegistryWriter; target: { tags: string[] } | undefined; plan: PromotionPlan | undefined; artifacts: Record<string, string> },
+    input: { run: PipelineRun; digest: string; image: string; client: RegistryWriter; target: { tags: string[] } | undefined; plan: PromotionPlan | undefined; fence: number; artifacts: Record<string, string> },
   ): Promise<StageResult> {
-    const { run, digest, image, client, target, artifacts } = input;
+    const { run, digest, image, client, target, fence, artifacts } = input;
     const runId = run.id;
     const repository = artifacts['promote.repository'] as string;
     let plan = input.plan;
@@ -106,7 +131,7 @@ export class PromoteExecutor implements StageExecutor {
       // Where each tag points now; undefined when the tag (or the repository) does not exist.
       for (const tag of target?.tags ?? []) tags.push({ tag, ...optional('previous', await unlessNotFound(client.resolveTag(image, tag, ctx.signal))) });
       await refuseOlderImage({ run, digest, image, tags, releases: this.releases, runs: this.runs, ancestry: this.ancestry });
-      plan = await this.releases.planPromotion(runId, { repository: image, digest, tags, at: Date.now() });
+      plan = await this.releases.planPromotion(runId, { repository: image, digest, tags, at: Date.now() }, fence);
       await this.step('planned');
     }
     const moved = await this.moveTags(ctx, client, plan);
@@ -116,9 +141,11 @@ export class PromoteExecutor implements StageExecutor {
     const commit = stageArtifact(run, 'build', 'build.commit');
     const at = plan.at;
     const promoted = plan;
+    ctx.signal.throwIfAborted();
     await this.releases.commitPromotion({
       runId,
       repository: image,
+      fence,
       moves: moved.map((m) => ({ tag: m.tag, current: { digest, runId, at, runCreatedAt: run.createdAt, ...optional('commit', commit) }, ...optional('previous', m.previous) })),
       ...(moved.length > 0 ? { event: { id: `${runId}:promote`, type, repository, digest, tags: moved, cvesFixed, runId, definition: ctx.definition, at } } : {}),
       published: { definition: ctx.definition, image: { digest, runId, at, ...optional('scanReport', scanReport) } },

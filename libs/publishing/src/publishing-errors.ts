@@ -16,6 +16,8 @@ export const PublishingErrorCode = {
   olderImage: 'promote-older-image',
   /** Another run is moving the release tags of the same repository now: retried. */
   promoteBusy: 'promote-busy',
+  /** The promotion's lock was taken by another promotion while it ran (it stalled past the lock's time to live): it stops, writes nothing, and is retried. */
+  promoteLockLost: 'promote-lock-lost',
 } as const;
 
 export type PublishingErrorCodeValue = (typeof PublishingErrorCode)[keyof typeof PublishingErrorCode];

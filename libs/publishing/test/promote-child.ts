@@ -2,6 +2,8 @@
 // PromoteExecutor once for run PF_TEST_PROMOTE_RUN and prints its artifacts. With
 // PF_TEST_PROMOTE_KILL_AT=<step> the process kills itself with SIGKILL right after that step of
 // the promotion (see PromoteStep): a crash at a chosen point, with nothing flushed or cleaned up.
+// PF_TEST_PROMOTE_LOCK_WAIT_MS / PF_TEST_PROMOTE_LOCK_TTL_MS shorten the wait for the repository's
+// promotion lock and its time to live (PromoteLockOptions).
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { CatalogAccess } from '@patch-factory/patching';
@@ -19,11 +21,15 @@ async function main(): Promise<void> {
   const run = await runs.get(runId);
   if (!run) throw new Error(`run ${runId} is not in the store`);
   const steps: PromoteStep[] = [];
+  const lockOptions = {
+    ...(process.env['PF_TEST_PROMOTE_LOCK_WAIT_MS'] ? { waitMs: Number(process.env['PF_TEST_PROMOTE_LOCK_WAIT_MS']) } : {}),
+    ...(process.env['PF_TEST_PROMOTE_LOCK_TTL_MS'] ? { ttlMs: Number(process.env['PF_TEST_PROMOTE_LOCK_TTL_MS']) } : {}),
+  };
   const executor = new PromoteExecutor(new CatalogAccess(config), new ReleaseRepository(redis, config.PF_PREFIX), config, runs, new PullRequestLinks(redis, config.PF_PREFIX), (step) => {
     steps.push(step);
     process.stdout.write(`step ${step}\n`);
     if (step === killAt) process.kill(process.pid, 'SIGKILL');
-  });
+  }, lockOptions);
   const logger = createLogger('promote-child', 'warn');
   const result = await executor.execute({
     runId,

@@ -17,6 +17,8 @@ export interface ProxyFault {
   pathIncludes?: string;
   /** Forward the request first and replace the registry's answer (the registry did the work). */
   afterForward?: boolean;
+  /** Body of the failure (default: a distribution-spec error `UNAVAILABLE`). */
+  body?: string;
 }
 
 /** Options of startFaultProxy. */
@@ -67,7 +69,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     const body = await readAll(req);
     if (fault && !fault.afterForward) {
       requests.push({ method, path, status: fault.status, injected: true });
-      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end('{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}');
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(fault.body ?? '{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}');
       return;
     }
     const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
@@ -79,7 +81,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     });
     if (fault) {
       requests.push({ method, path, status: fault.status, injected: true });
-      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end('{"errors":[{"code":"UNAVAILABLE","message":"injected after forwarding"}]}');
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(fault.body ?? '{"errors":[{"code":"UNAVAILABLE","message":"injected after forwarding"}]}');
       return;
     }
     let out = answer.body;
