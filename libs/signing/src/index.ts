@@ -5,6 +5,7 @@ export * from './oci-blob';
 export * from './keys/signing-key';
 export * from './keys/p256-key';
 export * from './keys/sign-with';
+export * from './keys/reusing-key';
 export * from './keys/file/file-key.provider';
 export * from './keys/key-providers';
 export * from './cosign/cosign-tags';

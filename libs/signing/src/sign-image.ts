@@ -1,11 +1,14 @@
 import type { BundleWithDsseEnvelope, BundleWithMessageSignature } from '@sigstore/bundle';
-import { attestationLayer, attestationManifest } from './attest/attestation-manifest';
+import { attestationLayer, attestationManifest, knownAttestationSignatures } from './attest/attestation-manifest';
 import type { DsseEnvelope } from './attest/dsse';
 import type { InTotoStatement } from './attest/in-toto-statement';
 import { bundleReferrer, type ImageDescriptor, type ReferrerArtifact } from './bundle/referrer-manifest';
 import { attestationBundle, messageSignatureBundle, type BundleArtifact } from './bundle/sigstore-bundles';
 import type { CosignManifestArtifact } from './cosign/cosign-manifest';
-import { signatureLayer, signatureManifest } from './cosign/signature-manifest';
+import { parseCosignManifest } from './cosign/cosign-manifest';
+import { attestationTag, signatureTag } from './cosign/cosign-tags';
+import { knownSimpleSignatures, signatureLayer, signatureManifest } from './cosign/signature-manifest';
+import { reusingKey } from './keys/reusing-key';
 import { simpleSigningPayload } from './cosign/simple-signing';
 import { checkImageDigest, digestHex } from './digest';
 import { loadPublicKey } from './keys/p256-key';
@@ -36,11 +39,17 @@ export interface SignImageInput {
   createdAt?: Date | string;
 }
 
-/** Signs an image the cosign way (simple signing) and as a Sigstore bundle, with one signature. */
+/**
+ * Signs an image the cosign way (simple signing) and as a Sigstore bundle, with one signature.
+ * When the existing `.sig` manifest has a signature of the same payload by the same key, that
+ * signature is reused: a re-sign of an unchanged image adds no layer, bundle or referrer.
+ */
 export async function signImage(input: SignImageInput): Promise<ImageSignature> {
   const digest = checkImageDigest(input.image.digest, `sign ${input.image.name}`);
   const payload = simpleSigningPayload(input.image.name, digest);
-  const bundle = await messageSignatureBundle(input.key, payload);
+  // The same payload signed before with this key (its layer is in the .sig manifest): the same signature, so nothing new is made.
+  const existing = input.existingSignatureManifest === undefined ? [] : parseCosignManifest(input.existingSignatureManifest, signatureTag(digest));
+  const bundle = await messageSignatureBundle(reusingKey(input.key, knownSimpleSignatures(existing)), payload);
   const signature = bundle.signature.toString('base64');
   const sigManifest = signatureManifest(digest, [signatureLayer(payload, signature)], {
     ...(input.existingSignatureManifest !== undefined ? { existing: input.existingSignatureManifest } : {}),
@@ -78,7 +87,12 @@ export interface AttestImageInput {
   createdAt?: Date | string;
 }
 
-/** Signs each statement once (DSSE over its PAE) and packages it both as a cosign `.att` layer and a Sigstore bundle referrer. */
+/**
+ * Signs each statement once (DSSE over its PAE) and packages it both as a cosign `.att` layer and
+ * a Sigstore bundle referrer. A statement whose exact bytes the existing `.att` manifest holds
+ * signed by the same key keeps that signature: its layer, bundle and referrer come out the same
+ * bytes, so nothing new is added (a statement that differs, such as another run's provenance, is new).
+ */
 export async function attestImage(input: AttestImageInput): Promise<ImageAttestations> {
   const digest = checkImageDigest(input.image.digest, `attest ${input.image.name}`);
   for (const s of input.statements) {
@@ -86,9 +100,12 @@ export async function attestImage(input: AttestImageInput): Promise<ImageAttesta
       throw signingError(SigningErrorCode.inputInvalid, `attest ${input.image.name}`, `the ${s.predicateType} statement is not about ${digest}`);
     }
   }
+  // A statement signed before with this key (its layer is in the .att manifest): the same envelope, layer, bundle and referrer.
+  const existing = input.existingAttestationManifest === undefined ? [] : parseCosignManifest(input.existingAttestationManifest, attestationTag(digest));
+  const key = reusingKey(input.key, knownAttestationSignatures(existing));
   const attestations = await Promise.all(
     input.statements.map(async (statement): Promise<ImageAttestation> => {
-      const signed = await attestationBundle(input.key, statement);
+      const signed = await attestationBundle(key, statement);
       const referrer = bundleReferrer({
         bundleBytes: signed.bytes,
         subject: input.image,

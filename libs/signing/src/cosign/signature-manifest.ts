@@ -1,6 +1,7 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import type { PublicKeyInfo } from '../keys/p256-key';
-import { blobOf, type OciBlob } from '../oci-blob';
+import type { KnownSignature } from '../keys/reusing-key';
+import { blobOf, type OciBlob, type OciDescriptor } from '../oci-blob';
 import { buildCosignManifest, parseCosignManifest, type CosignManifestArtifact } from './cosign-manifest';
 import { signatureTag } from './cosign-tags';
 import { SIMPLE_SIGNING_MEDIA_TYPE } from './simple-signing';
@@ -47,3 +48,13 @@ function verifiesWith(key: PublicKeyInfo, payload: Buffer, signatureB64: string)
   }
 }
 
+
+/** The signatures the layers of a `.sig` manifest carry, by what they sign (a simple-signing layer's blob is the signed payload). */
+export function knownSimpleSignatures(layers: readonly OciDescriptor[]): KnownSignature[] {
+  const known: KnownSignature[] = [];
+  for (const l of layers) {
+    const signature = l.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
+    if (signature && l.mediaType === SIMPLE_SIGNING_MEDIA_TYPE && /^sha256:[0-9a-f]{64}$/.test(l.digest)) known.push({ dataSha256: l.digest.slice('sha256:'.length), signature });
+  }
+  return known;
+}

@@ -66,10 +66,16 @@ describe('cosign simple signing', () => {
     const again = signatureManifest(image.digest, [signatureLayer(first.payload, first.signature)], { existing: first.sigManifest.manifest.bytes });
     expect(again.added).toBe(0);
     expect(again.manifest.digest).toBe(first.sigManifest.manifest.digest);
-    // A retried job signs again (ECDSA: another signature) with the same key: still one layer.
+    // A retried job signs again with the same key: the signature in the registry is reused (ECDSA
+    // would make another one), so the layer, the bundle and its referrer are the same bytes.
     const retried = await signImage({ key: signerA, image, existingSignatureManifest: first.sigManifest.manifest.bytes });
-    expect(retried.signature).not.toBe(first.signature);
+    expect(retried.signature).toBe(first.signature);
+    expect(retried.referrer.manifest.digest).toBe(first.referrer.manifest.digest);
     expect(retried.sigManifest.added).toBe(0);
+    // Signed afresh (nothing in the registry to reuse): another signature, and the key check still keeps it one layer.
+    const fresh = await signImage({ key: signerA, image });
+    expect(fresh.signature).not.toBe(first.signature);
+    expect(signatureManifest(image.digest, [signatureLayer(fresh.payload, fresh.signature)], { existing: first.sigManifest.manifest.bytes, samePayloadKey: pubA }).added).toBe(0);
     expect(retried.sigManifest.manifest.digest).toBe(first.sigManifest.manifest.digest);
     // Another key: a second layer, the first kept in front; diff_ids list both.
     const second = await signImage({ key: signerB, image, existingSignatureManifest: JSON.parse(first.sigManifest.manifest.bytes.toString()) });
@@ -79,7 +85,7 @@ describe('cosign simple signing', () => {
     expect(config.rootfs.diff_ids).toHaveLength(2);
     expect(config.history).toHaveLength(2);
     // Without the key check, a different signature of the same payload is a different layer.
-    const noKey = signatureManifest(image.digest, [signatureLayer(retried.payload, retried.signature)], { existing: first.sigManifest.manifest.bytes });
+    const noKey = signatureManifest(image.digest, [signatureLayer(fresh.payload, fresh.signature)], { existing: first.sigManifest.manifest.bytes });
     expect(noKey.added).toBe(1);
   });
 
