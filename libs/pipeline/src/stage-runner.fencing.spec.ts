@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { ErrorCode, RetryableError, queueOfJob, type JobName, type JobPayload, type StageJobPayload } from '@patch-factory/contracts';
@@ -58,7 +58,7 @@ describe('StageRunner: two executions of one stage race (real Redis + BullMQ)', 
     redis.disconnect();
   });
 
-  const worker = (executor: StageExecutor, outcomes: { token: string | undefined; outcome: string }[], opts: ConstructorParameters<typeof Worker>[2]) => {
+  const worker = (executor: StageExecutor, outcomes: { token: string | undefined; outcome: string }[], opts: Omit<WorkerOptions, 'connection'>) => {
     const w = new Worker(
       queueOfJob(STAGE_JOB.build),
       async (job: Job, token?: string) => {
