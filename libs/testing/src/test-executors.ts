@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { CONFIG, type Env } from '@patch-factory/config';
@@ -5,8 +6,6 @@ import { TerminalError } from '@patch-factory/contracts';
 import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
 import { REDIS_CONNECTION } from '@patch-factory/queue';
 import { TestEffects } from './test-effects';
-
-const APPLY_ONCE = "if redis.call('SET', KEYS[1], '1', 'NX') then redis.call('INCR', KEYS[2]) end return 1";
 
 /** Sleeps; stops early on abort unless PF_TEST_IGNORE_ABORT=1 (an executor that will not stop). */
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -17,9 +16,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 /**
- * The executor the backbone tests register for every stage. It performs one side effect
- * per idempotency key (counted in Redis), optionally after a delay (PF_TEST_STAGE_DELAY_MS),
- * and misbehaves on purpose for definitions under `poison/`:
+ * The executor the backbone tests register for every stage. Each execution (keyed by
+ * ctx.idempotencyKey and its fencing token ctx.executionToken) is recorded, and so is its side
+ * effect, optionally after a delay (PF_TEST_STAGE_DELAY_MS). It does NOT deduplicate effects
+ * itself: an execution repeated after a crash has its effect again, and the tests check
+ * through the run store that exactly one execution's completion was accepted (TestEffects).
+ * It misbehaves on purpose for definitions under `poison/`:
  *   poison/throw-<stage>.yaml     throws at <stage> on every attempt
  *   poison/terminal-<stage>.yaml  throws a TerminalError at <stage>
  *   poison/crash-<stage>.yaml     kills its own process (SIGKILL) at <stage>
@@ -43,12 +45,20 @@ export class CountingExecutor implements StageExecutor {
   }
 
   async execute(ctx: StageContext): Promise<StageResult> {
-    await this.redis.incr(this.effects.key(`calls:${ctx.runId}`));
+    const token = ctx.executionToken ?? `untokened-${randomUUID()}`;
     const active = this.effects.key(`active:${process.pid}`);
     const holding = this.effects.key(`holding:${process.pid}`);
-    await this.redis.multi().incr(active).sadd(holding, ctx.idempotencyKey).exec();
+    // The execution is recorded in the same step as the process taking it up, so that a kill
+    // that finds the key in holding:<pid> finds the execution recorded too.
+    await this.redis
+      .multi()
+      .incr(this.effects.key(`calls:${ctx.runId}`))
+      .hset(this.effects.key(`executions:${ctx.idempotencyKey}`), token, `${ctx.attempt}:${process.pid}`)
+      .incr(active)
+      .sadd(holding, ctx.idempotencyKey)
+      .exec();
     try {
-      return await this.work(ctx);
+      return await this.work(ctx, token);
     } finally {
       await this.redis.multi().decr(active).srem(holding, ctx.idempotencyKey).exec();
     }
@@ -65,7 +75,7 @@ export class CountingExecutor implements StageExecutor {
     }
   }
 
-  private async work(ctx: StageContext): Promise<StageResult> {
+  private async work(ctx: StageContext, token: string): Promise<StageResult> {
     const poison = /^poison\/(throw|terminal|crash)-([a-z]+)\.yaml$/.exec(ctx.definition);
     const cured = poison ? await this.redis.exists(this.effects.key(`cured:${ctx.definition}`)) : 1;
     if (poison && poison[2] === ctx.stage && !cured) {
@@ -77,9 +87,13 @@ export class CountingExecutor implements StageExecutor {
       throw new TerminalError('gate-new-fixable-vulnerability', `${ctx.definition}: 1 new fixable vulnerability at a failing severity (critical, high): CVE-2099-4242 in test-pkg 1.0 (fixed in 1.1)`);
     }
     if (this.delayMs > 0) await this.sleepReporting(ctx);
-    // The effect and its idempotency record in one atomic step (a command resent after a
-    // lost reply must not count twice, nor record the key without the effect).
-    await this.redis.eval(APPLY_ONCE, 2, this.effects.key(`effect:${ctx.idempotencyKey}`), this.effects.key(`effects:${ctx.runId}`));
+    // The effect of this execution and its record, in one atomic step (no deduplication here:
+    // a second execution of the stage has its effect again, under its own token).
+    await this.redis
+      .multi()
+      .hset(this.effects.key(`effect:${ctx.idempotencyKey}`), token, String(ctx.attempt))
+      .sadd(this.effects.key(`effected:${ctx.runId}`), ctx.idempotencyKey)
+      .exec();
     const artifacts = { [`${ctx.stage}.attempt`]: String(ctx.attempt) };
     // PF_TEST_AWAIT_STAGES: stages that park the run until an outside event resumes it.
     if (this.awaitStages.includes(ctx.stage)) return { artifacts, await: { reason: `test: ${ctx.stage} waits for an outside event` } };
