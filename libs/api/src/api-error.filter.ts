@@ -11,6 +11,7 @@ const STATUS: Record<string, number> = {
   'dead-letter-not-found': 404,
   'job-id-in-use': 409,
   'dead-letter-mismatch': 422,
+  'idempotency-key-reused': 422,
   'unknown-job': 422,
   'invalid-signature': 401,
   'webhooks-not-configured': 503,

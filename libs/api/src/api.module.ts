@@ -8,6 +8,7 @@ import { EventsController } from './events.controller';
 import { GithubWebhookController } from './github/github-webhook.controller';
 import { OpenApiController } from './openapi.controller';
 import { RunsController } from './runs.controller';
+import { TriggerIdempotency } from './trigger-idempotency';
 
 /** The operator REST API (runs, dead letters, OpenAPI document) and inbound GitHub webhooks. */
 @Module({
@@ -15,6 +16,8 @@ import { RunsController } from './runs.controller';
   // Every error of the app (body parsing included) answers `{ error: { code, message } }`.
   providers: [
     { provide: APP_FILTER, useClass: ApiErrorFilter },
+    // Idempotency-Key of POST /runs.
+    TriggerIdempotency,
     // The watch list, for release webhooks that poll a repository's targets at once.
     { provide: WATCH_TARGETS, inject: [CONFIG], useFactory: (config: Env) => loadWatchTargets(config.PF_WATCH_CONFIG) },
   ],

@@ -36,14 +36,25 @@ export function openApiDocument(version: string): Record<string, unknown> {
         post: {
           operationId: 'triggerRun',
           summary: 'Start a pipeline run for a definition',
+          description:
+            'With an Idempotency-Key header, a retry of the same request with the same key within 24 h answers the run of the first request instead of starting another; the key used for a different request is refused (422 idempotency-key-reused).',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+            },
+          ],
           requestBody: { required: true, content: json(ref('TriggerRun')) },
           responses: {
             '202': {
               description: 'Run accepted',
               content: json({ type: 'object', required: ['runId', 'traceId'], properties: { runId: { type: 'string' }, traceId: { type: 'string' } } }),
             },
-            '400': error('Invalid definition path or body'),
+            '400': error('Invalid definition path, body or Idempotency-Key header'),
             '413': error('Body too large'),
+            '422': error('Idempotency-Key already used for a different request'),
             '503': error('Redis unavailable'),
           },
         },

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
-import { ErrorCode, TerminalError, type PipelineRun } from '@patch-factory/contracts';
-import { RunLauncher } from '@patch-factory/pipeline';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { ErrorCode, PipelineError, TerminalError, type PipelineRun } from '@patch-factory/contracts';
+import { newRunId, RunLauncher } from '@patch-factory/pipeline';
 import { RunRepository } from '@patch-factory/store';
 import { ApiErrorFilter } from './api-error.filter';
 import { ListRunsQuerySchema, PathIdSchema, TriggerRunBodySchema } from './api.schemas';
 import { parseRequest } from './parse-request';
+import { IdempotencyKeySchema, TriggerIdempotency } from './trigger-idempotency';
 
 /** Pipeline runs: list, get (with the stage timeline), trigger. */
 @Controller('runs')
@@ -13,6 +14,7 @@ export class RunsController {
   constructor(
     private readonly runs: RunRepository,
     private readonly launcher: RunLauncher,
+    private readonly idempotency: TriggerIdempotency,
   ) {}
 
   @Get()
@@ -31,11 +33,25 @@ export class RunsController {
 
   @Post()
   @HttpCode(202)
-  async trigger(@Body() body: unknown): Promise<{ runId: string; traceId: string }> {
+  async trigger(@Body() body: unknown, @Headers('idempotency-key') idempotencyKey: string | undefined): Promise<{ runId: string; traceId: string }> {
     const req = parseRequest(TriggerRunBodySchema, body, 'body');
-    return this.launcher.launch(req.definition, req.trigger ?? { kind: 'manual' }, {
-      ...(req.from ? { from: req.from } : {}),
-      ...(req.to ? { to: req.to } : {}),
-    });
+    const launch = (runId: string = newRunId()) =>
+      this.launcher.launch(req.definition, req.trigger ?? { kind: 'manual' }, { ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) }, runId);
+    if (idempotencyKey === undefined) return launch();
+
+    // A retry with the same key gets the run of the first request (issue 13).
+    const key = parseRequest(IdempotencyKeySchema, idempotencyKey, 'Idempotency-Key header');
+    const { runId, fresh } = await this.idempotency.reserve(key, TriggerIdempotency.fingerprint(req), newRunId());
+    const existing = fresh ? undefined : await this.runs.get(runId);
+    if (existing) return { runId, traceId: existing.traceId ?? '' };
+    try {
+      // A new key, or one whose first request stopped before it created the run.
+      return await launch(runId);
+    } catch (error) {
+      const created = await this.runs.get(runId).catch(() => undefined);
+      if (created) return { runId, traceId: created.traceId ?? '' }; // a concurrent request with the key created it
+      if (error instanceof PipelineError && !error.retryable) await this.idempotency.release(key, runId).catch(() => undefined);
+      throw error;
+    }
   }
 }
