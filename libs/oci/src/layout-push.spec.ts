@@ -41,8 +41,13 @@ describe('pushLayout / pullLayout against a real docker-registry', () => {
   it('pushes a two-platform index, skips every blob the second time, and pulls it back with equal digests', async () => {
     const layout = writeTestLayout(join(work, 'multi'));
     const client = new RegistryClient({ registry: registry.url, retry });
-    const first = await pushLayout(client, layout.dir, 'pf/multi', '1.0');
+    const seen: { digest: string; outcome: string; done: number; total: number }[] = [];
+    const first = await pushLayout(client, layout.dir, 'pf/multi', '1.0', { onBlob: (b) => seen.push({ digest: b.digest, outcome: b.outcome, done: b.done, total: b.total }) });
     expect(first).toMatchObject({ digest: layout.digest, manifests: 3, blobs: { pushed: 6, skipped: 0, mounted: 0 } });
+    // The progress callback saw each blob once, counting up to the total.
+    expect(seen.map((b) => b.digest).sort()).toEqual([...new Set(layout.blobs.map((b) => b.digest))].sort());
+    expect(seen.map((b) => [b.done, b.total])).toEqual(seen.map((_, i) => [i + 1, 6]));
+    expect(new Set(seen.map((b) => b.outcome))).toEqual(new Set(['pushed']));
     expect(first.bytesPushed).toBe(layout.blobs.reduce((n, b) => n + b.size, 0));
     const again = await pushLayout(client, layout.dir, 'pf/multi', '1.0');
     expect(again).toMatchObject({ digest: layout.digest, blobs: { pushed: 0, skipped: 6, mounted: 0 }, bytesPushed: 0 });

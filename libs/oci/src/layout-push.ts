@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import type { PushBlobOptions } from './blob-push';
+import type { BlobPushOutcome, PushBlobOptions } from './blob-push';
 import { boundedPool } from './bounded-pool';
 import type { OciDescriptor } from './oci-descriptor';
 import { OciErrorCode } from './oci-error-code';
@@ -18,6 +18,17 @@ export interface PushLayoutOptions {
   /** Upload tuning (monolithic threshold, chunk size). */
   upload?: Pick<PushBlobOptions, 'monolithicMaxBytes' | 'chunkSize'>;
   signal?: AbortSignal;
+  /** Called after each blob is pushed, skipped or mounted (progress of a long push). */
+  onBlob?: (blob: BlobProgress) => void;
+}
+
+/** One blob of a layout push done: which, what became of it, how many of how many are done. */
+export interface BlobProgress {
+  digest: string;
+  size: number;
+  outcome: BlobPushOutcome;
+  done: number;
+  total: number;
 }
 
 /** What pushLayout did. */
@@ -65,6 +76,7 @@ export async function pushLayout(client: RegistryWriter, layoutDir: string, name
 
   const result: PushLayoutResult = { digest: top.digest, mediaType: top.mediaType, manifests: 0, blobs: { pushed: 0, skipped: 0, mounted: 0 }, bytesPushed: 0 };
   const sig = options.signal ? { signal: options.signal } : {};
+  let done = 0;
   await boundedPool([...blobs.values()], options.concurrency ?? 4, async (blob) => {
     const pushed = await client.pushBlob(repo, { path: layoutBlobPath(layoutDir, blob.digest) }, { digest: blob.digest, size: blob.size }, {
       ...options.upload,
@@ -73,6 +85,7 @@ export async function pushLayout(client: RegistryWriter, layoutDir: string, name
     });
     result.blobs[pushed.outcome]++;
     if (pushed.outcome === 'pushed') result.bytesPushed += pushed.size;
+    options.onBlob?.({ digest: blob.digest, size: blob.size, outcome: pushed.outcome, done: ++done, total: blobs.size });
   });
   for (const { desc, bytes } of manifests) {
     const digest = await client.putManifest(repo, desc === top ? tag : desc.digest, bytes, desc.mediaType, options.signal);

@@ -37,7 +37,8 @@ export class PublishExecutor implements StageExecutor {
     const client = registryWriter(settings);
     const repo = stagingRepository(settings, target.image);
     const tag = stagingTag(runId);
-    const pushed = await pushLayout(client, outputs.layout, repo, tag, { signal: ctx.signal });
+    // Progress per blob: a long push keeps the worker's liveness check informed.
+    const pushed = await pushLayout(client, outputs.layout, repo, tag, { signal: ctx.signal, onBlob: (b) => ctx.progress({ what: `pushing ${repo}:${tag}: blob ${b.digest} ${b.outcome}`, done: b.done, total: b.total }) });
     if (pushed.digest !== outputs.digest) throw publishingTerminal(PublishingErrorCode.inputInvalid, `the staging push of run ${runId} gave ${pushed.digest}, not the digest built and signed (${outputs.digest})`);
     const evidence = await pushSignedArtifacts(client, repo, signed, ctx.signal);
     ctx.logger.info({ repository: repo, tag, digest: pushed.digest, pushed: pushed.blobs.pushed, skipped: pushed.blobs.skipped, bytes: pushed.bytesPushed }, 'image published to staging');
