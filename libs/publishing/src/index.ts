@@ -17,3 +17,4 @@ export * from './commit-ancestry';
 export * from './publishing.module';
 export * from './verify-image';
 export * from './run-dir';
+export * from './promote-turn';

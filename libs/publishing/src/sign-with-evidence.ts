@@ -9,6 +9,8 @@ export interface SignWithEvidenceInput {
   statements: readonly InTotoStatement<object>[];
   /** The image's `.sig` / `.att` manifests already in the registry, merged (nothing is lost, nothing doubled). */
   existing?: { signature?: unknown; attestations?: unknown };
+  /** false: new signatures even for bytes signed before (as before issue 13; benchmarks compare). Default true. */
+  reuseSignatures?: boolean;
 }
 
 /**
@@ -17,8 +19,9 @@ export interface SignWithEvidenceInput {
  * Only signatures leave this function; the key stays in the signer.
  */
 export async function signWithEvidence(input: SignWithEvidenceInput): Promise<SignedArtifacts> {
-  const signature = await signImage({ key: input.key, image: input.image, ...(input.existing?.signature !== undefined ? { existingSignatureManifest: input.existing.signature } : {}) });
-  const attested = await attestImage({ key: input.key, image: input.image, statements: input.statements, ...(input.existing?.attestations !== undefined ? { existingAttestationManifest: input.existing.attestations } : {}) });
+  const reuse = input.reuseSignatures === false ? { reuseSignatures: false } : {};
+  const signature = await signImage({ key: input.key, image: input.image, ...reuse, ...(input.existing?.signature !== undefined ? { existingSignatureManifest: input.existing.signature } : {}) });
+  const attested = await attestImage({ key: input.key, image: input.image, statements: input.statements, ...reuse, ...(input.existing?.attestations !== undefined ? { existingAttestationManifest: input.existing.attestations } : {}) });
   return {
     image: input.image,
     predicateTypes: attested.attestations.map((a) => a.predicateType),

@@ -37,6 +37,8 @@ export interface SignImageInput {
   existingSignatureManifest?: unknown;
   /** Recorded as `org.opencontainers.image.created` on the referrer when given. */
   createdAt?: Date | string;
+  /** false: sign afresh even when the existing manifest has a signature of the same bytes (the behaviour before issue 13; for comparisons). Default true. */
+  reuseSignatures?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function signImage(input: SignImageInput): Promise<ImageSignature> 
   const payload = simpleSigningPayload(input.image.name, digest);
   // The same payload signed before with this key (its layer is in the .sig manifest): the same signature, so nothing new is made.
   const existing = input.existingSignatureManifest === undefined ? [] : parseCosignManifest(input.existingSignatureManifest, signatureTag(digest));
-  const bundle = await messageSignatureBundle(reusingKey(input.key, knownSimpleSignatures(existing)), payload);
+  const bundle = await messageSignatureBundle(input.reuseSignatures === false ? input.key : reusingKey(input.key, knownSimpleSignatures(existing)), payload);
   const signature = bundle.signature.toString('base64');
   const sigManifest = signatureManifest(digest, [signatureLayer(payload, signature)], {
     ...(input.existingSignatureManifest !== undefined ? { existing: input.existingSignatureManifest } : {}),
@@ -85,6 +87,8 @@ export interface AttestImageInput {
   statements: readonly InTotoStatement<object>[];
   existingAttestationManifest?: unknown;
   createdAt?: Date | string;
+  /** As SignImageInput.reuseSignatures. */
+  reuseSignatures?: boolean;
 }
 
 /**
@@ -102,7 +106,7 @@ export async function attestImage(input: AttestImageInput): Promise<ImageAttesta
   }
   // A statement signed before with this key (its layer is in the .att manifest): the same envelope, layer, bundle and referrer.
   const existing = input.existingAttestationManifest === undefined ? [] : parseCosignManifest(input.existingAttestationManifest, attestationTag(digest));
-  const key = reusingKey(input.key, knownAttestationSignatures(existing));
+  const key = input.reuseSignatures === false ? input.key : reusingKey(input.key, knownAttestationSignatures(existing));
   const attestations = await Promise.all(
     input.statements.map(async (statement): Promise<ImageAttestation> => {
       const signed = await attestationBundle(key, statement);
