@@ -6,7 +6,9 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { ConfigModule, loadConfig } from '@patch-factory/config';
-import { newRunId, PipelineModule } from '@patch-factory/pipeline';
+import { queueOfJob } from '@patch-factory/contracts';
+import { newRunId, PipelineModule, RUN_ENTRY, RUN_STAGES, STAGE_JOB, stageJobId } from '@patch-factory/pipeline';
+import { JobProducer } from '@patch-factory/queue';
 import { RunRepository } from '@patch-factory/store';
 import { TelemetryModule } from '@patch-factory/telemetry';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
@@ -135,6 +137,20 @@ describe('POST /runs with an Idempotency-Key', () => {
     await idempotency.reserve(key, TriggerIdempotency.fingerprint({ definition }), reserved);
     const retry = await trigger({ definition }, key);
     expect(retry).toMatchObject({ status: 202, body: { runId: reserved } });
+    expect(await runsOf(definition)).toEqual([reserved]);
+  });
+
+  it('a replay of a run written but never enqueued (the first request died in between) enqueues its first stage', async () => {
+    const definition = uniqueDefinition();
+    const key = keyOf();
+    const reserved = newRunId();
+    await app.get(TriggerIdempotency).reserve(key, TriggerIdempotency.fingerprint({ definition }), reserved);
+    await runs.create({ id: reserved, definition, trigger: { kind: 'manual' }, stages: RUN_STAGES, now: Date.now() });
+    const firstJob = () => app.get(JobProducer).queue(queueOfJob(STAGE_JOB[RUN_ENTRY])).getJob(stageJobId(reserved, RUN_ENTRY));
+    expect(await firstJob()).toBeUndefined();
+    const retry = await trigger({ definition }, key);
+    expect(retry).toMatchObject({ status: 202, body: { runId: reserved } });
+    expect(await (await firstJob())?.getState()).toBe('waiting');
     expect(await runsOf(definition)).toEqual([reserved]);
   });
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ErrorCode, PipelineError, TerminalError, type PipelineRun } from '@patch-factory/contracts';
-import { newRunId, RunLauncher } from '@patch-factory/pipeline';
+import { newRunId, RunLauncher, RunReconciler } from '@patch-factory/pipeline';
 import { RunRepository } from '@patch-factory/store';
 import { ApiErrorFilter } from './api-error.filter';
 import { ListRunsQuerySchema, PathIdSchema, TriggerRunBodySchema } from './api.schemas';
@@ -15,6 +15,7 @@ export class RunsController {
     private readonly runs: RunRepository,
     private readonly launcher: RunLauncher,
     private readonly idempotency: TriggerIdempotency,
+    private readonly reconciler: RunReconciler,
   ) {}
 
   @Get()
@@ -43,7 +44,12 @@ export class RunsController {
     const key = parseRequest(IdempotencyKeySchema, idempotencyKey, 'Idempotency-Key header');
     const { runId, fresh } = await this.idempotency.reserve(key, TriggerIdempotency.fingerprint(req), newRunId());
     const existing = fresh ? undefined : await this.runs.get(runId);
-    if (existing) return { runId, traceId: existing.traceId ?? '' };
+    if (existing) {
+      // The first request may have died between writing the run and enqueueing its first
+      // stage: a replay of a still-queued run makes sure that job exists (idempotent: job ids are fixed).
+      if (existing.state === 'queued') await this.reconciler.reconcile(runId);
+      return { runId, traceId: existing.traceId ?? '' };
+    }
     try {
       // A new key, or one whose first request stopped before it created the run.
       return await launch(runId);

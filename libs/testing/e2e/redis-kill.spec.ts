@@ -4,12 +4,20 @@ import { BackboneFixture, startRedisServer, waitFor, type ApiClient, type RedisS
 const RUNS = 24;
 const ENV = { PF_TEST_STAGE_DELAY_MS: '150', PF_LOG_LEVEL: 'warn', PF_BACKOFF_DELAY_MS: '200' };
 
+/** A client's trigger that it retries with the same Idempotency-Key until it is answered 2xx. */
+interface RetriedTrigger {
+  definition: string;
+  key: string;
+  tries: number;
+  runId?: string;
+}
+
 /** One trigger with a bounded wait: the run id when the API answered 2xx, undefined otherwise (never acknowledged). */
-async function tryTrigger(api: ApiClient, definition: string): Promise<string | undefined> {
+async function tryTrigger(api: ApiClient, definition: string, idempotencyKey: string): Promise<string | undefined> {
   try {
     const res = await fetch(`${api.base}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
       body: JSON.stringify({ definition }),
       signal: AbortSignal.timeout(3_000),
     });
@@ -41,18 +49,28 @@ describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
     await redis?.stop();
   }, 60_000);
 
-  it('every acknowledged trigger ends succeeded, each run completed once, each effect once', async () => {
+  it('every acknowledged trigger ends succeeded, each run completed once, each effect once; retried triggers make one run each', async () => {
     const acknowledged: string[] = [];
     for (let i = 0; i < RUNS; i++) acknowledged.push(await api.trigger(`image/kill-${i}/debian-12/1.yaml`));
 
     // Triggers keep coming through the crash; only those answered 2xx were promised to anyone.
+    // Their client retries each one with its Idempotency-Key until it is answered (a request
+    // that timed out may still have created its run: the retry must get that run, not a second).
     let triggering = true;
-    let attempted = 0;
+    const late: RetriedTrigger[] = [];
+    const attempt = async (t: RetriedTrigger) => {
+      t.tries++;
+      const id = await tryTrigger(api, t.definition, t.key);
+      if (id) {
+        t.runId = id;
+        acknowledged.push(id);
+      }
+    };
     const trickle = (async () => {
       for (let i = 0; triggering && i < 400; i++) {
-        attempted++;
-        const id = await tryTrigger(api, `image/kill-late-${i}/debian-12/1.yaml`);
-        if (id) acknowledged.push(id);
+        const t: RetriedTrigger = { definition: `image/kill-late-${i}/debian-12/1.yaml`, key: `${fx.prefix}-late-${i}`, tries: 0 };
+        late.push(t);
+        await attempt(t);
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
@@ -71,7 +89,20 @@ describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
     await waitFor('a trigger acknowledged after the restart', () => Promise.resolve(acknowledged.length > ackedAtRestart ? true : undefined), 30_000, 50);
     triggering = false;
     await trickle;
-    process.stderr.write(`redis-kill: ${attempted} late triggers tried, ${acknowledged.length - RUNS} acknowledged; ${finishedBefore} of ${RUNS} runs had finished before the kill\n`);
+    const unansweredAtFirst = late.filter((t) => !t.runId).length;
+    await waitFor(
+      'every retried trigger answered 2xx',
+      async () => {
+        for (const t of late.filter((x) => !x.runId)) await attempt(t);
+        return late.every((t) => t.runId) ? true : undefined;
+      },
+      60_000,
+      200,
+    );
+    process.stderr.write(
+      `redis-kill: ${late.length} triggers during the crash, ${unansweredAtFirst} unanswered at first (retried with their key, ${late.reduce((n, t) => n + t.tries, 0)} requests); ` +
+        `${finishedBefore} of ${RUNS} runs had finished before the kill\n`,
+    );
 
     const runs = await fx.waitForRuns(acknowledged, 150_000);
     for (const run of runs) {
@@ -79,6 +110,11 @@ describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
       expect(await fx.runs.completions(run.id)).toBe(1);
       expect(await fx.effects.effects(run.id)).toBe(RUN_STAGES.length);
       for (const stage of run.stages) expect({ run: run.id, stage: stage.stage, ran: stage.attempts >= 1 }).toEqual({ run: run.id, stage: stage.stage, ran: true });
+    }
+    // A retried trigger made exactly one run, the one its 2xx named.
+    for (const t of late) {
+      const made = (await fx.runs.list({ definition: t.definition, limit: 10 })).map((r) => r.id);
+      expect({ definition: t.definition, runs: made }).toEqual({ definition: t.definition, runs: [t.runId] });
     }
     const health = await api.request<{ redis: string }>('GET', '/health/ready');
     expect(health.status).toBe(200);
