@@ -161,4 +161,29 @@ describe('StageRunner: two executions of one stage race (real Redis + BullMQ)', 
     expect(producer.enqueued.filter((e) => e.startsWith(STAGE_JOB.test))).toEqual([]);
     expect(await runs.completions(runId)).toBe(0);
   });
+
+  it('resume (an outside event, no token) completes a parked stage, and refuses one whose previous stage a rollback undid', async () => {
+    const definition = 'image/parked/debian-12/1.yaml';
+    const parked = newRunId();
+    await runs.create({ id: parked, definition, trigger: { kind: 'manual' }, stages: ['build', 'test'], now: Date.now() });
+    const park: StageExecutor = { execute: () => Promise.resolve({ await: { reason: 'waits for a merge' } }) };
+    expect(await deliver('build', parked, definition, park)).toBe('awaiting');
+    expect(await runner.resume(parked, 'build', { 'pr.number': '7' })).toBe('resumed');
+    expect(await runner.resume(parked, 'build')).toBe('already-resumed');
+    const run = (await runs.get(parked))!;
+    expect(run.stages[0]).toMatchObject({ status: 'succeeded', attempts: 1, completedToken: run.stages[0]!.token, artifacts: { 'pr.number': '7' } });
+    expect(run.stages[1]).toMatchObject({ status: 'queued' });
+
+    const undone = newRunId();
+    await runs.create({ id: undone, definition, trigger: { kind: 'manual' }, stages: ['build', 'test'], now: Date.now() });
+    const keys = new StoreKeys(prefix);
+    const queuedBuild = (await redis.hget(keys.run(undone), 'stage:build'))!;
+    await runs.startStage(undone, 'build', Date.now(), 'b1');
+    await runs.completeStage(undone, 'build', { durationMs: 1, artifacts: {} }, Date.now(), 'b1');
+    await runs.startStage(undone, 'test', Date.now(), 't1');
+    await runs.awaitStage(undone, 'test', 'waits', Date.now(), 't1');
+    await redis.hset(keys.run(undone), 'stage:build', queuedBuild);
+    expect(await runner.resume(undone, 'test')).toBe('not-waiting');
+    expect((await runs.get(undone))!.stages[1]).toMatchObject({ status: 'awaiting' });
+  });
 });

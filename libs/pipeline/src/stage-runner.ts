@@ -119,6 +119,12 @@ export class StageRunner {
     const durationMs = rec.startedAt ? Math.max(0, Date.now() - rec.startedAt) : 0;
     const done = await this.runs.completeStage(runId, stage, { durationMs, artifacts: checkArtifacts(stage, artifacts) });
     if (done.kind === 'ended' || done.kind === 'missing' || done.kind === 'no-stage') return 'not-waiting';
+    if (isRefusal(done.kind)) {
+      // An outside event for a run the store no longer has at this stage (its previous stage undone by a rollback).
+      this.metrics.refusedTransitions.inc({ stage, transition: 'resume', reason: done.kind });
+      this.logger.warn({ runId, stage, transition: 'resume', reason: done.kind, detail: done.detail }, 'run store refused an out-of-date stage transition');
+      return 'not-waiting';
+    }
     await this.enqueueNext(done.next as RunStage | null, payload);
     return done.kind === 'dup' ? 'already-resumed' : 'resumed';
   }
