@@ -120,3 +120,24 @@ describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
     expect(health.status).toBe(200);
   }, 240_000);
 });
+
+describe('a service on a Redis weaker than the durability guarantee', () => {
+  let weak: RedisServerHandle;
+  let fx: BackboneFixture;
+  beforeAll(async () => {
+    weak = await startRedisServer({ appendfsync: 'everysec' });
+    fx = new BackboneFixture(weak.url, { PF_LOG_LEVEL: 'warn' });
+  }, 60_000);
+  afterAll(async () => {
+    await fx?.close();
+    await weak?.stop();
+  }, 60_000);
+
+  it('refuses to boot on appendfsync everysec, and boots with one warning when PF_REDIS_ALLOW_NO_AOF=true', async () => {
+    await expect(fx.startApi()).rejects.toThrow(/appendfsync is \\"everysec\\"|appendfsync is "everysec"/);
+    const api = await fx.startApi({ PF_REDIS_ALLOW_NO_AOF: 'true' });
+    expect((await api.request('GET', '/health/ready')).status).toBe(200);
+    const out = fx.processes.at(-1)?.output() ?? '';
+    expect(out).toContain('redis durability below the guarantee, allowed by PF_REDIS_ALLOW_NO_AOF');
+  }, 120_000);
+});
