@@ -25,9 +25,12 @@ if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)" = "PONG" ];
   aof=$(redis-cli -h 127.0.0.1 -p "$port" config get appendonly 2>/dev/null | sed -n 2p || true)
   fsync=$(redis-cli -h 127.0.0.1 -p "$port" config get appendfsync 2>/dev/null | sed -n 2p || true)
   if [ -n "$fsync" ] && { [ "$aof" != "$want_aof" ] || [ "$fsync" != "$want_fsync" ]; }; then
-    redis-cli -h 127.0.0.1 -p "$port" config set appendonly "$want_aof" >/dev/null
-    redis-cli -h 127.0.0.1 -p "$port" config set appendfsync "$want_fsync" >/dev/null
-    echo "redis-start: set appendonly $want_aof, appendfsync $want_fsync (was $aof, $fsync) as infra/redis.conf says" >&2
+    if redis-cli -h 127.0.0.1 -p "$port" config set appendonly "$want_aof" | grep -qx OK &&
+      redis-cli -h 127.0.0.1 -p "$port" config set appendfsync "$want_fsync" | grep -qx OK; then
+      echo "redis-start: set appendonly $want_aof, appendfsync $want_fsync (was $aof, $fsync) as infra/redis.conf says" >&2
+    else
+      echo "redis-start: WARNING: could not set appendonly $want_aof / appendfsync $want_fsync on 127.0.0.1:$port (now $aof, $fsync); services will refuse it unless PF_REDIS_ALLOW_NO_AOF=true" >&2
+    fi
   fi
   exit 0
 fi
