@@ -1,4 +1,5 @@
-import { RUN_STAGES } from '@patch-factory/pipeline';
+import { queueOfJob } from '@patch-factory/contracts';
+import { RUN_STAGES, STAGE_JOB } from '@patch-factory/pipeline';
 import { BackboneFixture, waitFor, type ApiClient, type ServiceProcess } from '../src';
 
 const KILLS = 20;
@@ -24,6 +25,28 @@ describe('kill -9 of stage workers while they hold jobs', () => {
   }, 120_000);
   afterAll(() => fx.close(), 60_000);
 
+  /**
+   * The executions in flight when a worker dies, as BullMQ holds them: the lock token (the
+   * execution's fencing token) of every active stage job, read right after the kill (a dead
+   * worker's locks outlive it by up to PF_LOCK_DURATION_MS). A worker runs a job per stage
+   * queue at once, so it may die between the store's start of a stage and the executor's
+   * record of that execution: such a start is counted by the store and never seen by the
+   * executor, and its token is among these.
+   */
+  const inFlight = async (): Promise<{ key: string; token: string }[]> => {
+    const found: { key: string; token: string }[] = [];
+    for (const stage of RUN_STAGES) {
+      const queue = `${fx.prefix}:${queueOfJob(STAGE_JOB[stage])}`;
+      const ids = await fx.redis.lrange(`${queue}:active`, 0, -1);
+      const tokens = ids.length ? await fx.redis.mget(ids.map((id) => `${queue}:${id}:lock`)) : [];
+      ids.forEach((id, i) => {
+        const token = tokens[i];
+        if (token) found.push({ key: `${id.slice(0, id.lastIndexOf('.'))}:${stage}`, token });
+      });
+    }
+    return found;
+  };
+
   it(`every run completes exactly once and no side effect happens twice (${KILLS} kills)`, async () => {
     const ids: string[] = [];
     for (let i = 0; i < RUNS; i++) ids.push(await api.trigger(`image/crash-${i}/debian-12/1.yaml`));
@@ -31,9 +54,7 @@ describe('kill -9 of stage workers while they hold jobs', () => {
     let kills = 0;
     const interrupted = new Set<string>();
     const killedPids = new Set<number>();
-    // Kills that did not land inside an executor (the victim was between two jobs, maybe
-    // after a start the executor never saw): each may leave one attempt without an execution.
-    let missed = 0;
+    const heldAtKills: { key: string; token: string }[] = [];
     const deadline = Date.now() + 150_000;
     while (kills < KILLS && Date.now() < deadline) {
       // A victim that is executing a job right now (its executor is mid-stage). Each job is
@@ -63,10 +84,9 @@ describe('kill -9 of stage workers while they hold jobs', () => {
       for (const k of held.get(victim) ?? []) interrupted.add(k);
       victim.kill('SIGKILL');
       await victim.exited;
+      heldAtKills.push(...(await inFlight()));
       kills++;
       killedPids.add(victim.pid);
-      // holding:<pid> is written with the execution record and survives the kill.
-      if ((await fx.effects.holding(victim.pid)).length === 0) missed++;
       workers.splice(workers.indexOf(victim), 1);
       workers.push(await fx.startWorker(RUN_STAGES));
     }
@@ -85,15 +105,21 @@ describe('kill -9 of stage workers while they hold jobs', () => {
       // exactly one execution's completion (completedToken), an execution the executor saw
       // and that had its effect, and the result the store holds is that execution's.
       for (const rec of run.stages) {
-        const executions = await fx.effects.executions(`${run.id}:${rec.stage}`);
+        const key = `${run.id}:${rec.stage}`;
+        const executions = await fx.effects.executions(key);
         const where = { run: run.id, stage: rec.stage };
         const accepted = executions.filter((e) => e.token === rec.completedToken);
         expect({ ...where, accepted: accepted.length, effect: accepted[0]?.effect }).toEqual({ ...where, accepted: 1, effect: true });
         expect({ ...where, attempt: rec.artifacts[`${rec.stage}.attempt`] }).toEqual({ ...where, attempt: String(accepted[0]!.attempt) });
-        // The store counts every execution: its attempts are the executions the executor saw
-        // (a missed kill may have cost an attempt the executor never saw; counted below).
-        expect(rec.attempts).toBeGreaterThanOrEqual(executions.length);
-        unrecordedAttempts += rec.attempts - executions.length;
+        // The store counts every execution: its attempts are the executions the executor saw,
+        // plus at most the starts of workers killed before their executor recorded anything
+        // (a job held at a kill whose token no execution carries; it may also have died
+        // before its start, or found the stage done, and then counts no attempt).
+        const seen = new Set(executions.map((e) => e.token));
+        const diedBeforeExecutor = new Set(heldAtKills.filter((h) => h.key === key && !seen.has(h.token)).map((h) => h.token)).size;
+        const attemptsWithoutExecution = rec.attempts - executions.length;
+        expect({ ...where, attemptsWithoutExecution: Math.min(Math.max(attemptsWithoutExecution, 0), diedBeforeExecutor) }).toEqual({ ...where, attemptsWithoutExecution });
+        unrecordedAttempts += attemptsWithoutExecution;
         if (executions.length > 1) repeated++;
         // Every other execution that had its effect was either killed or refused by the store,
         // never applied: its worker died, or the stage counts its refusal.
@@ -105,7 +131,7 @@ describe('kill -9 of stage workers while they hold jobs', () => {
     // The kills did interrupt executors: some stages ran more than once, each counted as an attempt.
     expect(calls).toBeGreaterThan(runs.length * RUN_STAGES.length);
     expect(repeated).toBeGreaterThan(0);
-    expect(unrecordedAttempts).toBeLessThanOrEqual(missed);
+    process.stderr.write(`worker-crash: ${runs.length} runs, ${kills} kills, ${repeated} stages executed more than once, ${unrecordedAttempts} attempts started by a worker killed before its executor ran\n`);
     // Nothing was dead-lettered along the way.
     const dlq = await api.request<{ entries: unknown[] }>('GET', '/dead-letters');
     expect(dlq.body.entries).toEqual([]);
