@@ -1,4 +1,5 @@
 import { stageJobId } from '@patch-factory/pipeline';
+import { MAX_DEFERRALS } from '@patch-factory/queue';
 import { BackboneFixture, waitFor, type ApiClient } from '../src';
 
 const FAST_LOCKS = { PF_LOCK_DURATION_MS: '1500', PF_STALLED_INTERVAL_MS: '1000' };
@@ -25,8 +26,8 @@ describe('bounded recovery of a stalled job', () => {
     lost.kill('SIGKILL');
     await lost.exited;
 
-    // The next worker takes build and test; every stage of it takes 10 s, the suspect runs alone for 1.5 s at most.
-    const next = await fx.startWorker(['build', 'test'], { ...FAST_LOCKS, PF_TEST_STAGE_DELAY_MS: '10000', PF_SUSPECT_ISOLATION_MS: '1500' });
+    // The next worker takes build and test; every stage of it takes 12 s, the suspect runs alone for 3 s at most.
+    const next = await fx.startWorker(['build', 'test'], { ...FAST_LOCKS, PF_TEST_STAGE_DELAY_MS: '12000', PF_SUSPECT_ISOLATION_MS: '3000' });
     await waitFor('the recovered build to run in the next worker', async () => ((await fx.effects.holding(next.pid)).includes(suspectKey) ? true : undefined), 30_000, 50);
     const others = [
       await api.trigger('image/beside-1/debian-12/1.yaml', { from: 'test', to: 'test' }),
@@ -45,9 +46,14 @@ describe('bounded recovery of a stalled job', () => {
     expect(runs.map((r) => r.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     // The recovered build had its effect once; deferring the others spent none of their attempts.
     expect(await fx.effects.effects(suspect)).toBe(1);
+    // (BullMQ counts every start in `ats`: a job put back and taken again starts once more.)
+    const starts: number[] = [];
     for (const id of others) {
-      const job = await fx.redis.hmget(`${fx.prefix}:{test}:${stageJobId(id, 'test')}`, 'atm', 'stc');
+      const job = await fx.redis.hmget(`${fx.prefix}:{test}:${stageJobId(id, 'test')}`, 'atm', 'stc', 'ats');
       expect({ id, attemptsMade: Number(job[0] ?? 0), stalls: Number(job[1] ?? 0) }).toEqual({ id, attemptsMade: 1, stalls: 0 });
+      starts.push(Number(job[2] ?? 0));
     }
+    // They were put back (while the recovered build ran alone) a bounded number of times.
+    expect(Math.max(...starts)).toBeLessThanOrEqual(1 + MAX_DEFERRALS);
   }, 120_000);
 });
