@@ -12,10 +12,11 @@ const RECOVERY_POLL_MS = 250;
 
 /** True for errors that only say Redis cannot be reached right now (not a fault of a job or a command). */
 export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code !== undefined && CONNECTION_CODES.has(code)) return true;
-  return error.name === 'ConnectionClosedError' || CONNECTION_MESSAGES.test(error.message);
+  // Not `instanceof Error`: errors made by Node's own modules may come from another realm (a vm context, jest).
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  return name === 'ConnectionClosedError' || (typeof message === 'string' && CONNECTION_MESSAGES.test(message));
 }
 
 /**
@@ -56,7 +57,7 @@ export class RedisOutageMonitor implements OnModuleInit, BeforeApplicationShutdo
     if (!isConnectionError(error)) return false;
     if (this.closing || this.downSince !== undefined) return true;
     this.downSince = Date.now();
-    this.logger.error({ err: (error as Error).message, source }, 'redis unreachable');
+    this.logger.error({ err: String((error as { message?: unknown }).message), source }, 'redis unreachable');
     this.poll = setInterval(() => {
       if (this.redis.status === 'ready') this.recovered();
     }, RECOVERY_POLL_MS);
