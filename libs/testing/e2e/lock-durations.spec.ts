@@ -1,4 +1,4 @@
-import { queueOfJob } from '@patch-factory/contracts';
+import { queueOfJob, type JobName } from '@patch-factory/contracts';
 import { JOB_OPTIONS, RUN_STAGES, stageJobId } from '@patch-factory/pipeline';
 import { BackboneFixture, waitFor, type ApiClient } from '../src';
 
@@ -48,6 +48,21 @@ describe('job locks as the job-options table says', () => {
     worker.kill('SIGTERM');
     await worker.exited;
   }, 120_000);
+
+  it('the all-in-one service starts every queue it consumes with the longest lock of its jobs in the table', async () => {
+    const own = new BackboneFixture(undefined, { PF_LOG_LEVEL: 'info' });
+    try {
+      const service = await own.startService('dist/services/all-in-one/src/main.js');
+      const started = service.output().split('\n').filter((l) => l.includes('"msg":"worker started"')).map((l) => JSON.parse(l) as { queue: string; jobs: JobName[]; lockDuration: number });
+      expect(started.map((w) => w.queue)).toEqual(expect.arrayContaining(RUN_STAGES.map((st) => queueOfJob(`stage.${st}`))));
+      for (const w of started) {
+        const table = Math.max(...w.jobs.map((j) => JOB_OPTIONS[j].lockDurationMs));
+        expect({ queue: w.queue, lockDuration: w.lockDuration }).toEqual({ queue: w.queue, lockDuration: table });
+      }
+    } finally {
+      await own.close();
+    }
+  }, 90_000);
 
   it('PF_LOCK_DURATION_MS, when set, overrides every queue', async () => {
     const worker = await fx.startWorker(['build', 'plan'], { PF_LOCK_DURATION_MS: '5000', PF_TEST_STAGE_DELAY_MS: '3000' });
