@@ -1,6 +1,7 @@
 // The evidence bench:promote signs for each run of one image, like the sign stage: SLSA
-// provenance (this run's id and build times: it differs from run to run, as it should), CycloneDX
-// and SPDX SBOMs, OpenVEX, a CTRF test report and a scan report (the same for an unchanged rebuild).
+// provenance (this run's id and build times) and a CTRF test report (this run's start and stop
+// times), which differ from run to run as they should, and CycloneDX and SPDX SBOMs, OpenVEX and a
+// scan report, which are the same for an unchanged rebuild.
 import { buildAttestations, parsePackagesJson, resolvedPackages, sha256Digest, type ImageSubject, type InTotoStatement } from '@patch-factory/signing';
 
 const PACKAGES = 200;
@@ -34,7 +35,14 @@ export function runEvidence(image: ImageSubject, runId: string, startedOn: Date)
     cyclonedx: { bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, components: Array.from({ length: PACKAGES }, (_, i) => ({ type: 'library', 'bom-ref': purl(i), name: `lib${i}-pkg`, version: `2.${i}.1-1+deb12u1`, purl: purl(i) })) },
     spdx: { spdxVersion: 'SPDX-2.3', SPDXID: 'SPDXRef-DOCUMENT', name: 'static', packages: Array.from({ length: PACKAGES }, (_, i) => ({ SPDXID: `SPDXRef-Package-${i}`, name: `lib${i}-pkg`, versionInfo: `2.${i}.1-1+deb12u1`, downloadLocation: 'NOASSERTION' })) },
     openvex: { '@context': 'https://openvex.dev/ns/v0.2.0', '@id': 'https://patch-factory.dev/vex/static/1', author: 'patch-factory', timestamp: '2026-11-25T10:00:00Z', version: 1, statements: [] },
-    testReport: { results: { tool: { name: 'patch-factory-imagetest' }, summary: { tests: 20, passed: 20, failed: 0 }, tests: Array.from({ length: 20 }, (_, i) => ({ name: `test ${i}`, status: 'passed', duration: 12 + i })) } },
+    testReport: {
+      results: {
+        tool: { name: 'patch-factory-imagetest' },
+        summary: { tests: 20, passed: 20, failed: 0, pending: 0, skipped: 0, other: 0, start: startedOn.getTime() + 90_000, stop: startedOn.getTime() + 95_000 },
+        tests: Array.from({ length: 20 }, (_, i) => ({ name: `test ${i}`, status: 'passed', duration: 12 + i })),
+      },
+      timestamp: new Date(startedOn.getTime() + 95_000).toISOString(),
+    },
     scanReport: { scanner: 'patch-factory', matches: [] },
   });
 }

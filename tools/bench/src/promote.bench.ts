@@ -20,7 +20,8 @@ import { runEvidence } from './promote-evidence';
 /**
  * `npm run bench:promote`: BENCH_PROMOTE_RUNS (default 50) runs of one unchanged image (the same
  * digest each time), each signing it afresh into staging the way the sign and publish stages do
- * (a signature and six attestations, each with its bundle referrer; its provenance names the run),
+ * (a signature and six attestations, each with its bundle referrer; its provenance and test report
+ * are the run's own: promote-evidence.ts),
  * then promoting it with the real PromoteExecutor (real Redis, a real docker-registry on
  * 127.0.0.1, the example catalog). Prints the promote time of the 1st and the last run side by
  * side, with the ratio. In the same run, interleaved, the baseline: the behaviour before issue 13
@@ -108,6 +109,10 @@ async function main(): Promise<void> {
     console.log(table(['promote of one digest', '1st ms', `${RUNS}th ms`, `${RUNS}th/1st`, 'referrers copied 1st / last', 'referrers in release', '.att layers', 'sign+publish ms 1st / last'], rows));
     const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     for (const s of series) console.log(`${s.name}: median of runs 1-5 ${mid(s.promoteMs.slice(0, 5)).toFixed(0)} ms, of the last 5 ${mid(s.promoteMs.slice(-5)).toFixed(0)} ms`);
+    // The trend: the median of each tenth of the runs.
+    const tenth = Math.max(1, Math.floor(RUNS / 10));
+    const slices = Array.from({ length: Math.ceil(RUNS / tenth) }, (_, k) => k * tenth);
+    console.log(table(['promote ms, median of runs', ...slices.map((k) => `${k + 1}-${Math.min(RUNS, k + tenth)}`)], series.map((s) => [s.name, ...slices.map((k) => mid(s.promoteMs.slice(k, k + tenth)).toFixed(0))])));
   } finally {
     await registry.stop();
     for (const s of series) s.origin.cleanup();
