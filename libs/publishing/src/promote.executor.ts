@@ -34,7 +34,10 @@ import { releaseTargetOf } from './run-definition';
  *   fencing number from a per-repository counter; the plan and commit scripts refuse (atomically,
  *   in Lua) a number that is no longer the newest, so a promotion that stalled past the lock's
  *   time to live and was taken over writes nothing (`promote-lock-lost`, retried). The lock is
- *   renewed while the promotion runs and released only by its own lease. A contender waits for
+ *   renewed while the promotion runs and released only by its own lease; a renewal that finds it
+ *   taken aborts the promotion's registry requests (the registry has no conditional write: a tag
+ *   the stalled promotion moved before it noticed is where the next holder's plan reads it).
+ *   A contender waits for
  *   it in the process (bounded, jittered polling, reporting progress, honouring cancellation) and
  *   only then throws `promote-busy`, so waiting spends no job attempt.
  *   Why not BullMQ groups: they are a BullMQ Pro feature this project does not have; they would
