@@ -65,6 +65,8 @@ export class BuildExecutor implements StageExecutor {
         ...(this.settings.sandbox ? { sandbox: this.settings.sandbox } : {}),
         signal: ctx.signal,
         log,
+        // Each package in hand and each layer written is a step forward too (a long download or layer logs no line).
+        progress: (step) => ctx.progress({ ...step, what: `build: ${step.what.slice(0, 120)}` }),
       });
       await writeFile(paths.packages, `${JSON.stringify({ digest: result.digest, inputKey: result.inputKey, platforms: result.platforms }, null, 2)}\n`);
       // Where the definition came from, for the image's provenance (the sign stage, `patch-factory sign --run-dir`).

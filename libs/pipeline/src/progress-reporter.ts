@@ -7,7 +7,8 @@ export const PROGRESS_WRITE_INTERVAL_MS = 1_000;
 /**
  * The `progress` function a StageRunner hands its executor: writes the step to the job
  * (BullMQ's updateProgress, which the worker host's liveness tracker listens to) at most
- * once per PROGRESS_WRITE_INTERVAL_MS, the latest step winning. Never throws: a lost progress
+ * once per PROGRESS_WRITE_INTERVAL_MS (the first step of each interval is written, the others
+ * of that interval dropped: liveness needs a heartbeat, not every step). Never throws: a lost progress
  * write only makes liveness judge from the previous one.
  */
 export function progressReporter(job: Pick<Job, 'updateProgress'>, now: () => number = Date.now): (step: StageProgress) => void {

@@ -41,6 +41,8 @@ export interface BuildImageOptions {
   sourceDateEpoch?: number;
   sandbox?: 'bwrap' | 'chroot';
   log?: (line: string) => void;
+  /** Called at each step of a build (a package in hand, a layer written): for liveness, not for the log. */
+  progress?: (step: { what: string; done: number; total?: number }) => void;
   signal?: AbortSignal;
   /** Keep the layout in outDir when every input is unchanged (default true). */
   reuse?: boolean;
@@ -128,14 +130,16 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   const cache = new PackageCache(join(opts.cacheDir, 'packages'));
   const counts = { hits: 0, misses: 0 };
   const layoutPlatforms: ImageLayoutPlatform[] = [];
-  const images = await Promise.all(prepared.map((p) => withinAsync(`${opts.where} (${p.platform})`, () => installRoot(p.packages, p.index, cache, counts, opts.signal))));
+  const progress = opts.progress ?? (() => undefined);
+  const onPackage = (platform: string) => (name: string, done: number, total: number) => progress({ what: `${platform}: package ${name}`, done, total });
+  const images = await Promise.all(prepared.map((p) => withinAsync(`${opts.where} (${p.platform})`, () => installRoot(p.packages, p.index, cache, counts, onPackage(p.platform), opts.signal))));
   for (const [i, p] of prepared.entries()) {
     const image = images[i] as RootFs;
     within(`${opts.where} (${p.platform})`, () => finishRoot(image, def, p.platform));
     for (const [j, b] of p.builds.entries()) {
       const where = `${opts.where}: contents.builds[${j}]`;
       log(`${p.platform}: build ${where}${b.build.name ? ` (${shown(b.build.name, 60)})` : ''}: ${b.packages.length} packages in its root`);
-      const buildRoot = await withinAsync(where, () => installRoot(b.packages, b.index, cache, counts, opts.signal));
+      const buildRoot = await withinAsync(where, () => installRoot(b.packages, b.index, cache, counts, onPackage(`${p.platform} build root`), opts.signal));
       writeDpkgDatabase(buildRoot);
       await runBuild(b.build, buildRoot, image, {
         ...(opts.sandbox ? { kind: opts.sandbox } : {}),
@@ -159,7 +163,8 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   try {
     const annotations = definitionAnnotations(def);
     const refName = def.tags?.find((t) => /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(t)) ?? 'latest';
-    const digest = await writeImageLayout(tmp, { platforms: layoutPlatforms, annotations, sourceDateEpoch: epoch, refName });
+    const onLayer = (platform: string, layer: number, layers: number) => progress({ what: `${platform}: layer ${layer} of ${layers} written`, done: layer, total: layers });
+    const digest = await writeImageLayout(tmp, { platforms: layoutPlatforms, annotations, sourceDateEpoch: epoch, refName, onLayer });
     opts.signal?.throwIfAborted();
     await replaceDir(tmp, outDir);
     await writeBuildRecord(opts.cacheDir, { key: inputKey, digest });
@@ -210,8 +215,15 @@ async function withinAsync<T>(where: string, work: () => Promise<T>): Promise<T>
   }
 }
 
-async function installRoot(packages: DebianPackage[], index: RepositoryIndex, cache: PackageCache, counts: { hits: number; misses: number }, signal?: AbortSignal): Promise<RootFs> {
-  const fetched = await fetchAll(packages, (p) => index.urlOf(p), cache, { concurrency: 4 });
+async function installRoot(
+  packages: DebianPackage[],
+  index: RepositoryIndex,
+  cache: PackageCache,
+  counts: { hits: number; misses: number },
+  onPackage: (name: string, done: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<RootFs> {
+  const fetched = await fetchAll(packages, (p) => index.urlOf(p), cache, { concurrency: 4, onPackage });
   counts.hits += fetched.hits;
   counts.misses += fetched.misses;
   return assembleRoot(packages, fetched.debs, signal);

@@ -93,8 +93,11 @@ describe('writeImageLayout', () => {
     const digestA = await writeImageLayout(a, spec());
     await new Promise((r) => setTimeout(r, 1100)); // another wall-clock second
     const b = newDir();
-    const digestB = await writeImageLayout(b, spec());
+    const layersWritten: string[] = [];
+    const digestB = await writeImageLayout(b, { ...spec(), onLayer: (platform, layer, layers) => layersWritten.push(`${platform} ${layer}/${layers}`) });
     expect(digestB).toBe(digestA);
+    // Progress after each layer blob of each platform.
+    expect(layersWritten).toEqual(spec().platforms.flatMap((p) => [1, 2].map((i) => `${[p.os, p.architecture, p.variant].filter(Boolean).join('/')} ${i}/2`)));
     expect(readFileSync(join(b, 'index.json'))).toEqual(readFileSync(join(a, 'index.json')));
     expect(readFileSync(join(a, 'oci-layout'), 'utf8')).toBe('{"imageLayoutVersion":"1.0.0"}');
 

@@ -28,6 +28,8 @@ export interface ImageLayoutSpec {
   sourceDateEpoch: number;
   /** The tag the layout's index.json gives the image (`org.opencontainers.image.ref.name`; default `latest`), which `umoci unpack --image dir:tag` and `skopeo oci:dir:tag` name. */
   refName?: string;
+  /** Called after each layer blob is written: platform, layer number (1-based), layers of that platform. */
+  onLayer?: (platform: string, layer: number, layers: number) => void;
 }
 
 const REF_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -75,8 +77,9 @@ export async function writeImageLayout(dir: string, spec: ImageLayoutSpec): Prom
       if (!pending) compressed.set(key, (pending = compressLayerAsync(tar)));
       return pending;
     });
-    for (const layer of built) {
+    for (const [i, layer] of built.entries()) {
       await writeBlob(blobs, layer.digest, layer.blob);
+      spec.onLayer?.(name, i + 1, built.length);
       layers.push({ mediaType: OCI_LAYER_GZIP_MEDIA_TYPE, digest: layer.digest, size: layer.size });
       diffIds.push(layer.diffId);
     }

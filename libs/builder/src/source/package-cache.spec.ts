@@ -152,8 +152,13 @@ describe('fetchAll', () => {
     // hello-pf twice in the list with the same SHA256 is one package; two versions of it are refused.
     const first = await fetchAll([list[2]?.pkg as DebianPackage], urlOf, cache, { concurrency: 1 });
     expect([first.hits, first.misses]).toEqual([0, 1]);
-    const again = await fetchAll([list[2]?.pkg as DebianPackage, list[1]?.pkg as DebianPackage, list[1]?.pkg as DebianPackage], urlOf, cache);
+    const steps: string[] = [];
+    const onPackage = (name: string, done: number, total: number) => steps.push(`${name} ${done}/${total}`);
+    const again = await fetchAll([list[2]?.pkg as DebianPackage, list[1]?.pkg as DebianPackage, list[1]?.pkg as DebianPackage], urlOf, cache, { onPackage });
     expect([again.hits, again.misses]).toEqual([1, 1]);
+    // Progress once per distinct package in hand, a cache hit included (liveness of a long download list).
+    expect(steps.map((s) => s.split(' ')[1]).sort()).toEqual(['1/2', '2/2']);
+    expect(steps.map((s) => s.split(' ')[0]).sort()).toEqual(['hello-pf', 'tool-pf']);
     expect([...again.debs.keys()].sort()).toEqual(['hello-pf', 'tool-pf']);
     expect(again.debs.get('tool-pf')?.equals(list[2]?.data ?? Buffer.alloc(0))).toBe(true);
     await expectRejection(fetchAll([list[0]?.pkg as DebianPackage, list[1]?.pkg as DebianPackage], urlOf, cache), 'build-package-duplicate', 'hello-pf is in the download list twice (1.0-1 and 1.0-2)');

@@ -160,6 +160,8 @@ export interface FetchAllOptions {
   /** Downloads at the same time (default 4, at most 32). */
   concurrency?: number;
   fetch?: HttpFetchOptions;
+  /** Called after each package is in hand (downloaded or from the cache): `done` of `total`. */
+  onPackage?: (name: string, done: number, total: number) => void;
 }
 
 export interface FetchedDebs {
@@ -204,6 +206,7 @@ export async function fetchAll(
         result.debs.set(pkg.Package, got.data);
         if (got.hit) result.hits++;
         else result.misses++;
+        opts.onPackage?.(pkg.Package, result.hits + result.misses, unique.size);
       } catch (error) {
         failure ??= { error };
       }
