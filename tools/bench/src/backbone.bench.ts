@@ -133,7 +133,7 @@ async function handoffs(observer: Redis, side: BenchSide, ids: readonly string[]
   const byStage = [];
   const all: number[] = [];
   for (const stage of BENCH_STAGES.slice(1)) {
-    const times = await readJobTimes(observer, side.prefix, ids.map((id) => side.job(id, stage)));
+    const times = await readJobTimes(observer, side.prefix, ids.map((id) => side.job(id, stage)), 1000, false);
     const values = times.map((j) => j.processedOn - j.timestamp);
     all.push(...values);
     byStage.push({ stage, p50: percentile(values, 50), p99: percentile(values, 99) });

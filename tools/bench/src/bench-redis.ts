@@ -21,13 +21,17 @@ export interface JobTimes {
 
 /**
  * Reads the times of the given jobs straight from their BullMQ job hashes
- * (`${prefix}:${queue}:${jobId}`), pipelined. Every job must exist and be finished.
+ * (`${prefix}:${queue}:${jobId}`), pipelined. Every job must exist and have started; it must
+ * be finished too unless `requireFinished` is false (then finishedOn may be NaN: a chain's
+ * job adds the next one before it is moved to finished, and on a loaded machine the rest of
+ * the chain can end first).
  */
 export async function readJobTimes(
   redis: Redis,
   prefix: string,
   jobs: readonly { queue: string; id: string }[],
   batch = 1000,
+  requireFinished = true,
 ): Promise<JobTimes[]> {
   const out: JobTimes[] = [];
   for (let i = 0; i < jobs.length; i += batch) {
@@ -39,7 +43,7 @@ export async function readJobTimes(
       const job = slice[k] as { queue: string; id: string };
       if (err) throw new Error(`cannot read job ${job.queue} ${job.id}: ${err.message}`);
       const [timestamp, processedOn, finishedOn] = (value as (string | null)[]).map((v) => (v === null ? NaN : Number(v)));
-      if (![timestamp, processedOn, finishedOn].every((v) => Number.isFinite(v))) {
+      if (![timestamp, processedOn, ...(requireFinished ? [finishedOn] : [])].every((v) => Number.isFinite(v))) {
         throw new Error(`job ${job.queue} ${job.id} is missing or unfinished (was it removed on completion?)`);
       }
       out.push({ timestamp: timestamp as number, processedOn: processedOn as number, finishedOn: finishedOn as number });
