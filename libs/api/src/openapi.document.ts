@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { DeadLetterPayloadSchema, PipelineRunSchema, RUN_STATES } from '@patch-factory/contracts';
+import { DeadLetterPayloadSchema, RUN_STATES } from '@patch-factory/contracts';
 import { ErrorBodySchema, TriggerRunBodySchema } from './api.schemas';
 import { PostUpstreamEventSchema } from './events.controller';
+import { PublicPipelineRunSchema } from './public-run';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -172,7 +173,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     components: {
       schemas: {
-        PipelineRun: schema(PipelineRunSchema),
+        PipelineRun: schema(PublicPipelineRunSchema),
         TriggerRun: schema(TriggerRunBodySchema),
         DeadLetter: schema(DeadLetterPayloadSchema.extend({ id: z.string() })),
         Error: schema(ErrorBodySchema),

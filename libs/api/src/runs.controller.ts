@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
-import { ErrorCode, PipelineError, TerminalError, type PipelineRun } from '@patch-factory/contracts';
+import { ErrorCode, PipelineError, TerminalError } from '@patch-factory/contracts';
 import { newRunId, RunLauncher, RunReconciler } from '@patch-factory/pipeline';
 import { RunRepository } from '@patch-factory/store';
 import { ApiErrorFilter } from './api-error.filter';
 import { ListRunsQuerySchema, PathIdSchema, TriggerRunBodySchema } from './api.schemas';
 import { parseRequest } from './parse-request';
+import { publicRun, type PublicPipelineRun } from './public-run';
 import { IdempotencyKeySchema, TriggerIdempotency } from './trigger-idempotency';
 
 /** Pipeline runs: list, get (with the stage timeline), trigger. */
@@ -19,17 +20,17 @@ export class RunsController {
   ) {}
 
   @Get()
-  async list(@Query() query: unknown): Promise<{ runs: PipelineRun[] }> {
+  async list(@Query() query: unknown): Promise<{ runs: PublicPipelineRun[] }> {
     const q = parseRequest(ListRunsQuerySchema, query, 'query');
-    return { runs: await this.runs.list(q) };
+    return { runs: (await this.runs.list(q)).map(publicRun) };
   }
 
   @Get(':id')
-  async get(@Param('id') id: string): Promise<PipelineRun> {
+  async get(@Param('id') id: string): Promise<PublicPipelineRun> {
     const runId = parseRequest(PathIdSchema, id, 'id');
     const run = await this.runs.get(runId);
     if (!run) throw new TerminalError(ErrorCode.runNotFound, `no run with id "${runId}"`);
-    return run;
+    return publicRun(run);
   }
 
   @Post()
