@@ -1,6 +1,7 @@
 export * from './transitions';
 export * from './job-options';
 export * from './stage-executor';
+export * from './direct-stage-context';
 export * from './progress-reporter';
 export * from './not-implemented.executor';
 export * from './stage-runner';

@@ -14,7 +14,7 @@ import { loadConfig } from '@patch-factory/config';
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RegistryClient, pullLayout } from '@patch-factory/oci';
 import { CatalogAccess, PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
-import { RUN_STAGES, RunLauncher, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { RUN_STAGES, RunLauncher, directStageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { loadPublicKey } from '@patch-factory/signing';
 import { PatchRequestRepository, PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
@@ -163,17 +163,7 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect((await releases.published(DEFINITION))?.digest).toBe(digest);
 
     // The promotion again (a redelivered job): the tags already point at the digest, nothing moves, no second event.
-    const again = await new PromoteExecutor(pipeline.app.get(CatalogAccess), releases, loadConfig({ ...process.env, PF_REGISTRY_URL: registry.url, PF_PREFIX: fx.prefix }), runs, pipeline.app.get(PullRequestLinks)).execute({
-      runId: run.id,
-      stage: 'promote',
-      definition: DEFINITION,
-      attempt: 2,
-      idempotencyKey: `${run.id}:promote`,
-      signal: new AbortController().signal,
-      logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined, child: () => undefined, isLevelEnabled: () => false } as never,
-      loadRun: () => runs.get(run.id),
-      progress: () => undefined,
-    });
+    const again = await new PromoteExecutor(pipeline.app.get(CatalogAccess), releases, loadConfig({ ...process.env, PF_REGISTRY_URL: registry.url, PF_PREFIX: fx.prefix }), runs, pipeline.app.get(PullRequestLinks)).execute(directStageContext({ runId: run.id, stage: 'promote', definition: DEFINITION, logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined, child: () => undefined, isLevelEnabled: () => false } as never, loadRun: () => runs.get(run.id), attempt: 2 }));
     expect(again.artifacts?.['promote.tags']).toBe('12: unchanged; debian12: unchanged');
     expect(await releases.events()).toHaveLength(1);
     expect((await releases.history('examples/static')).length).toBe(2);

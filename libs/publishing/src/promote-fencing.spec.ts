@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { PipelineError } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
-import { newRunId, type StageContext } from '@patch-factory/pipeline';
+import { directStageContext, newRunId, type StageContext } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
 import { createLogger } from '@patch-factory/telemetry';
 import { STATIC_DEFINITION as DEFINITION, createStaticCatalog, dropPrefix, pushImage, sharedRedisUrl, startRegistry, testPrefix, type CatalogOrigin, type RegistryInstance } from '@patch-factory/testing';
@@ -62,17 +62,8 @@ describe('a promotion whose lock lapsed and was taken over writes nothing', () =
     const config = loadConfig({ ...process.env, PF_PREFIX: prefix, PF_REDIS_URL: sharedRedisUrl(), PF_REGISTRY_URL: registry.url, PF_CATALOG_REMOTE: origin.dir, PF_CATALOG_WORKDIR: join(work, `catalog-${newRunId()}.git`) });
     return new PromoteExecutor(new CatalogAccess(config), releases, config, runs, new PullRequestLinks(redis, prefix), onStep, { ttlMs: TTL_MS, waitMs: 30_000, pollMs: 50 });
   };
-  const context = (runId: string): StageContext => ({
-    runId,
-    stage: 'promote',
-    definition: DEFINITION,
-    attempt: 1,
-    idempotencyKey: `${runId}:promote`,
-    signal: new AbortController().signal,
-    logger: createLogger('promote-fencing', 'error'),
-    loadRun: () => runs.get(runId),
-    progress: () => undefined,
-  });
+  const context = (runId: string): StageContext =>
+    directStageContext({ runId, stage: 'promote', definition: DEFINITION, logger: createLogger('promote-fencing', 'error'), loadRun: () => runs.get(runId) });
 
   it('refuses the stalled holder with promote-lock-lost; the run that took the lock over promotes', async () => {
     const a = await publishedRun('run A, stalled after its plan');

@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { CatalogAccess } from '@patch-factory/patching';
+import { directStageContext } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
 import { createLogger } from '@patch-factory/telemetry';
 import { PromoteExecutor } from '../src/promote.executor';
@@ -31,17 +32,7 @@ async function main(): Promise<void> {
     if (step === killAt) process.kill(process.pid, 'SIGKILL');
   }, lockOptions);
   const logger = createLogger('promote-child', 'warn');
-  const result = await executor.execute({
-    runId,
-    stage: 'promote',
-    definition: run.definition,
-    attempt: 1,
-    idempotencyKey: `${runId}:promote`,
-    signal: new AbortController().signal,
-    logger,
-    loadRun: () => runs.get(runId),
-    progress: () => undefined,
-  });
+  const result = await executor.execute(directStageContext({ runId, stage: 'promote', definition: run.definition, logger, loadRun: () => runs.get(runId) }));
   process.stdout.write(`promoted ${JSON.stringify(result.artifacts ?? {})}\n`);
   redis.disconnect();
 }

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { PipelineError } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
+import { directStageContext } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
 import { createLogger } from '@patch-factory/telemetry';
 import { PromoteExecutor } from '../src/promote.executor';
@@ -22,17 +23,7 @@ async function main(): Promise<void> {
       const run = await runs.get(runId);
       if (!run) throw new Error(`run ${runId} is not in the store`);
       try {
-        const result = await executor.execute({
-          runId,
-          stage: 'promote',
-          definition: run.definition,
-          attempt: 1,
-          idempotencyKey: `${runId}:promote`,
-          signal: new AbortController().signal,
-          logger,
-          loadRun: () => runs.get(runId),
-          progress: () => undefined,
-        });
+        const result = await executor.execute(directStageContext({ runId, stage: 'promote', definition: run.definition, logger, loadRun: () => runs.get(runId) }));
         process.stdout.write(`result ${runId} ok ${JSON.stringify(result.artifacts ?? {})}\n`);
       } catch (error) {
         const code = error instanceof PipelineError ? error.code : 'unexpected';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { CatalogAccess } from '@patch-factory/patching';
-import { newRunId } from '@patch-factory/pipeline';
+import { directStageContext, newRunId } from '@patch-factory/pipeline';
 import { RegistryClient, pushLayout } from '@patch-factory/oci';
 import { PromoteExecutor, existingManifest, pushSignedArtifacts, signWithEvidence } from '@patch-factory/publishing';
 import { attestationTag, signatureTag, signingKeyFromKeyObject, type ImageDescriptor } from '@patch-factory/signing';
@@ -82,17 +82,7 @@ async function main(): Promise<void> {
         await runs.completeStage(runId, 'publish', { durationMs: 1, artifacts: { 'publish.repository': s.staging, 'publish.digest': layout.digest } });
         const t1 = performance.now();
         const legacyReferrers = s.legacy ? await legacyCopyImage(client, s.staging, s.release, layout.digest) : 0;
-        const result = await (s.executor as PromoteExecutor).execute({
-          runId,
-          stage: 'promote',
-          definition: STATIC_DEFINITION,
-          attempt: 1,
-          idempotencyKey: `${runId}:promote`,
-          signal: new AbortController().signal,
-          logger,
-          loadRun: () => runs.get(runId),
-          progress: () => undefined,
-        });
+        const result = await (s.executor as PromoteExecutor).execute(directStageContext({ runId, stage: 'promote', definition: STATIC_DEFINITION, logger, loadRun: () => runs.get(runId) }));
         s.promoteMs.push(performance.now() - t1);
         s.copiedReferrers.push(legacyReferrers + Number(result.artifacts?.['promote.copied-referrers'] ?? 0));
       }
