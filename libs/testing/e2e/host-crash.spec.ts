@@ -1,6 +1,7 @@
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RUN_STAGES } from '@patch-factory/pipeline';
-import { BackboneFixture, startRedisServer, waitFor, type ApiClient, type RedisServerHandle } from '../src';
+import { waitFor } from '../src';
+import { useOwnRedisBackbone } from '../src/own-redis-backbone.test';
 
 const RUNS = 24;
 // Short locks: the jobs the crashed workers held are taken over seconds after the reboot.
@@ -31,22 +32,11 @@ const PARTIAL_COMMAND_BYTES = 7;
  * writes may be lost, which is what issue 13 measured (triggers answered 2xx, then 404).
  */
 describe('host crash: the AOF tail lost, Redis and the services restarted', () => {
-  let redis: RedisServerHandle;
-  let fx: BackboneFixture;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    fx = new BackboneFixture(redis.url, ENV);
-    api = await fx.startApi();
-    await Promise.all([1, 2].map(() => fx.startWorker(RUN_STAGES)));
-  }, 120_000);
-  afterAll(async () => {
-    await fx?.close();
-    await redis?.stop();
-  }, 60_000);
+  const own = useOwnRedisBackbone(ENV);
 
   it('every acknowledged trigger completes, no stage is succeeded without having run, no run is left running', async () => {
+    const { redis, fx } = own;
+    let api = own.api;
     const acknowledged: string[] = [];
     const aofPath = redis.incrAofPath();
     let ackedBytes = 0;

@@ -1,5 +1,6 @@
 import { RUN_STAGES } from '@patch-factory/pipeline';
 import { BackboneFixture, startRedisServer, waitFor, type ApiClient, type RedisServerHandle } from '../src';
+import { useOwnRedisBackbone } from '../src/own-redis-backbone.test';
 
 const RUNS = 24;
 const ENV = { PF_TEST_STAGE_DELAY_MS: '150', PF_LOG_LEVEL: 'warn', PF_BACKOFF_DELAY_MS: '200' };
@@ -34,22 +35,10 @@ async function tryTrigger(api: ApiClient, definition: string, idempotencyKey: st
  * and workers are real service processes that stay up through the outage.
  */
 describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
-  let redis: RedisServerHandle;
-  let fx: BackboneFixture;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    fx = new BackboneFixture(redis.url, ENV);
-    api = await fx.startApi();
-    await Promise.all([1, 2].map(() => fx.startWorker(RUN_STAGES)));
-  }, 120_000);
-  afterAll(async () => {
-    await fx?.close();
-    await redis?.stop();
-  }, 60_000);
+  const own = useOwnRedisBackbone(ENV);
 
   it('every acknowledged trigger ends succeeded, each run completed once, each effect once; retried triggers make one run each', async () => {
+    const { redis, fx, api } = own;
     const acknowledged: string[] = [];
     for (let i = 0; i < RUNS; i++) acknowledged.push(await api.trigger(`image/kill-${i}/debian-12/1.yaml`));
 
