@@ -52,12 +52,13 @@ export class ApiClient {
     return this.call('GET', path, params);
   }
 
-  post(path: string, body?: unknown): Promise<unknown> {
-    return this.call('POST', path, undefined, body);
+  /** `headers`: extra request headers (e.g. Idempotency-Key). */
+  post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
+    return this.call('POST', path, undefined, body, headers);
   }
 
   /** `path` is relative to the base and made only of fixed words and encoded ids. */
-  private async call(method: string, path: string, params?: URLSearchParams, body?: unknown): Promise<unknown> {
+  private async call(method: string, path: string, params?: URLSearchParams, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
     const url = new URL(path, this.base);
     if (params?.size) url.search = params.toString();
     const where = this.base.href;
@@ -70,6 +71,7 @@ export class ApiClient {
         headers: {
           accept: 'application/json',
           'user-agent': 'patch-factory-cli',
+          ...headers,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -170,6 +170,16 @@ describe('patch-factory against a running factory', () => {
     const run = await waitForRun(factory.url, started.runId, (r) => r.state === 'succeeded' || r.state === 'failed');
     expect(run.state).toBe('succeeded');
     expect(run.stages.map((s) => s.stage)).toEqual(['build', 'test', 'scan', 'sign']);
+
+    // The same --idempotency-key again (a script re-running after a lost answer): the first run, not a second one.
+    const again = await cliJson<{ runId: string }>(factory.url, 'trigger', 'image/node/debian/22.yaml', '--from', 'build', '--to=sign', '--idempotency-key', 'cli-key-1');
+    const repeat = await cliJson<{ runId: string }>(factory.url, 'trigger', 'image/node/debian/22.yaml', '--from', 'build', '--to=sign', '--idempotency-key', 'cli-key-1');
+    expect(repeat.runId).toBe(again.runId);
+    expect(again.runId).not.toBe(started.runId);
+    // The same key for another request is refused, naming the key.
+    const reused = await cli(factory.url, 'trigger', 'image/node/debian/12.yaml', '--idempotency-key', 'cli-key-1');
+    expect(reused.code).toBe(1);
+    expect(reused.stderr).toMatch(/^error idempotency-key-reused: /m);
   });
 
   it('shows a poisoned job in the dead-letter queue and replays it', async () => {
@@ -353,14 +363,19 @@ describe('patch-factory against a hostile server', () => {
   const ESC = '\u001b';
   let server: Server;
   let url: string;
-  /** What the server answers next: status and raw body. */
+  /** What the server answers next: status and raw body (`queue`: answers used first, one per request). */
   let answer: { status: number; body: string; headers?: Record<string, string> } = { status: 200, body: '{}' };
+  let queue: (typeof answer)[] = [];
+  /** The Idempotency-Key of each request received. */
+  const keys: (string | undefined)[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       req.resume();
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body);
+      keys.push(req.headers['idempotency-key'] as string | undefined);
+      const next = queue.shift() ?? answer;
+      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
+      res.end(next.body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -415,6 +430,36 @@ describe('patch-factory against a hostile server', () => {
     const json = await cli(url, 'runs', '--json');
     expectNoControlCharacters(json.stdout);
     expect(JSON.parse(json.stdout)).toEqual({ runs: [run] });
+  });
+
+  it('retries a trigger the API could not take (503) with the same Idempotency-Key; a 400 is not retried', async () => {
+    keys.length = 0;
+    const unavailable = { status: 503, body: JSON.stringify({ error: { code: 'redis-unavailable', message: 'Redis is restarting' } }) };
+    queue = [unavailable, unavailable];
+    answer = { status: 202, body: JSON.stringify({ runId: run.id, traceId: 'a'.repeat(32) }) };
+    const ok = await cli(url, 'trigger', 'image/node/debian/22.yaml');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(run.id);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(keys).size).toBe(1);
+
+    keys.length = 0;
+    queue = [unavailable, unavailable, unavailable];
+    const gaveUp = await cli(url, 'trigger', 'image/node/debian/22.yaml', '--idempotency-key', 'k-2');
+    expect(gaveUp.code).toBe(1);
+    expect(gaveUp.stderr).toMatch(/^error redis-unavailable: /m);
+    expect(keys).toEqual(['k-2', 'k-2', 'k-2']);
+
+    keys.length = 0;
+    queue = [{ status: 400, body: JSON.stringify({ error: { code: 'invalid-request', message: 'no' } }) }];
+    expect((await cli(url, 'trigger', 'image/node/debian/22.yaml')).code).toBe(1);
+    expect(keys).toHaveLength(1);
+    queue = [];
+
+    const bad = await cli(url, 'trigger', 'image/node/debian/22.yaml', '--idempotency-key', 'has space');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--idempotency-key must be 1 to 255 visible ASCII characters/);
   });
 
   it('escapes control characters in API errors', async () => {
