@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gitCommitAncestry } from './commit-ancestry';
+import { CatalogWorkspace } from '@patch-factory/forge';
 import { promotionOrder } from './promote-order';
 
 describe('promotionOrder: the definition commit, then the run creation order (a real git repository)', () => {
@@ -15,7 +15,10 @@ describe('promotionOrder: the definition commit, then the run creation order (a 
   const base = git('commit-tree', tree, '-m', 'base');
   const later = git('commit-tree', tree, '-p', base, '-m', 'later');
   const sibling = git('commit-tree', tree, '-p', base, '-m', 'sibling');
-  const ancestry = gitCommitAncestry(gitDir);
+  // The workspace over that repository as its clone (ancestry reads the clone, never the remote).
+  const workspaceOver = (workDir: string) => new CatalogWorkspace({ remoteUrl: gitDir, workDir, author: { name: 'patch-factory', email: 'pf@example.invalid' } });
+  const workspace = workspaceOver(gitDir);
+  const ancestry = (a: string, b: string) => workspace.commitAncestry(a, b);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('asks git: an ancestor, a descendant, unrelated siblings, an unknown commit, and never passes a non-id to git', async () => {
@@ -24,7 +27,8 @@ describe('promotionOrder: the definition commit, then the run creation order (a 
     expect(await ancestry(later, sibling)).toBe(false);
     expect(await ancestry('f'.repeat(40), later)).toBeUndefined();
     expect(await ancestry('--output=/tmp/x', later)).toBeUndefined();
-    expect(await gitCommitAncestry(join(dir, 'missing.git'))(base, later)).toBeUndefined();
+    expect(await ancestry(later, later)).toBe(true);
+    expect(await workspaceOver(join(dir, 'missing.git')).commitAncestry(base, later)).toBeUndefined();
   });
 
   it('an image built from an ancestor commit is older, whatever the creation order', async () => {

@@ -1,4 +1,5 @@
-import type { CommitAncestry } from './commit-ancestry';
+/** Whether commit `ancestor` is an ancestor of (or is) commit `of`; undefined when it cannot tell (CatalogWorkspace.commitAncestry). */
+export type CommitAncestry = (ancestor: string, of: string) => Promise<boolean | undefined>;
 
 /** What decides the order of two images of one definition: the run that built each. */
 export interface PromotedBy {

@@ -1,7 +1,7 @@
 import type { PipelineRun } from '@patch-factory/contracts';
 import { stageArtifact } from '@patch-factory/pipeline';
 import type { PromotionPlan, ReleaseRepository, RunRepository } from '@patch-factory/store';
-import type { CommitAncestry } from './commit-ancestry';
+import type { CommitAncestry } from './promote-order';
 import { promotionOrder, type PromotedBy } from './promote-order';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 

@@ -5,7 +5,7 @@ import { CatalogAccess, isPast, mayBePromoted, newestNewerRun, runsOfDefinitionO
 import type { RegistryWriter } from '@patch-factory/oci';
 import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository, type PromotionPlan } from '@patch-factory/store';
-import { catalogGitDir, gitCommitAncestry, type CommitAncestry } from './commit-ancestry';
+import type { CommitAncestry } from './promote-order';
 import { copyImage } from './copy-image';
 import { unlessNotFound } from './existing-manifest';
 import { fixedVulnerabilities } from './fixed-vulnerabilities';
@@ -62,7 +62,8 @@ export class PromoteExecutor implements StageExecutor {
     @Optional() @Inject(PROMOTE_STEP_HOOK) private readonly onStep?: PromoteStepHook,
     @Optional() @Inject(PROMOTE_LOCK_OPTIONS) lockOptions?: Partial<PromoteLockOptions>,
   ) {
-    this.ancestry = gitCommitAncestry(catalogGitDir(config));
+    // Ancestry of definition commits, from this process's catalog clone (it holds every commit the stages read).
+    this.ancestry = (ancestor, of) => access.workspace().commitAncestry(ancestor, of);
     this.lock = { ...DEFAULT_PROMOTE_LOCK, ...lockOptions };
   }
 

@@ -408,6 +408,22 @@ export class CatalogWorkspace {
     return SHA.test(out) ? out : undefined;
   }
 
+  /**
+   * Whether commit `ancestor` is an ancestor of (or is) commit `of` in this clone; undefined when
+   * it cannot tell (not full hex commit ids — nothing else reaches git —, a commit the clone does
+   * not have, no clone yet). The promote stage orders images by the definition commits they were
+   * built from with it.
+   */
+  async commitAncestry(ancestor: string, of: string): Promise<boolean | undefined> {
+    if (!SHA.test(ancestor) || !SHA.test(of)) return undefined;
+    try {
+      if ((await this.revParse(`${ancestor}^{commit}`)) === undefined || (await this.revParse(`${of}^{commit}`)) === undefined) return undefined;
+      return await this.isAncestor(ancestor, of);
+    } catch {
+      return undefined;
+    }
+  }
+
   private async isAncestor(ancestor: string, of: string): Promise<boolean> {
     const out = (await this.git.run(['merge-base', ancestor, of], { env: this.gitDir() })).trim();
     return out === ancestor;
