@@ -1,6 +1,7 @@
-import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { PipelineError } from '@patch-factory/contracts';
+import { LOGGER, type Logger } from '@patch-factory/telemetry';
 
 /** HTTP status of an error code the API can answer with. */
 const STATUS: Record<string, number> = {
@@ -17,9 +18,15 @@ const STATUS: Record<string, number> = {
   'webhooks-not-configured': 503,
 };
 
-/** Every API error is `{ "error": { "code", "message" } }` with a fitting status. */
+/**
+ * Every API error is `{ "error": { "code", "message" } }` with a fitting status. Messages written
+ * for callers (PipelineErrors, HTTP and body errors) are answered; any other error is logged with
+ * the request id and answered with a generic message carrying that id, never its own text.
+ */
 @Catch()
 export class ApiErrorFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (error instanceof PipelineError) {
@@ -40,6 +47,9 @@ export class ApiErrorFilter implements ExceptionFilter {
       res.status(status).json({ error: { code, message: `request body: ${message}` } });
       return;
     }
-    res.status(503).json({ error: { code: 'unavailable', message: `the factory could not complete the request: ${message}` } });
+    const req = host.switchToHttp().getRequest<Request>();
+    const requestId = typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : undefined;
+    this.logger.error({ requestId, method: req.method, path: req.path, err: message, errName: error instanceof Error ? error.name : typeof error }, 'request failed unexpectedly');
+    res.status(503).json({ error: { code: 'unavailable', message: `the factory could not complete the request (request id ${requestId ?? 'unknown'}); the cause is in the server log`, requestId } });
   }
 }

@@ -19,6 +19,13 @@ export const EnvSchema = z.object({
   PF_REDIS_ALLOW_NO_AOF: bool.default(false),
   PF_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   PF_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Further host names (comma-separated, no ports) the Host header may name besides loopback and PF_HTTP_HOST, e.g. the public name GitHub delivers webhooks to. */
+  PF_HTTP_ALLOWED_HOSTS: z
+    .string()
+    .max(2000)
+    .regex(/^\s*(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)\s*(?:,\s*(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)\s*)*$/, 'expected comma-separated host names without ports or schemes, e.g. factory.example.org,10.0.0.5')
+    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+    .default([]),
   PF_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PF_TRACES_EXPORTER: z.enum(['none', 'otlp', 'file', 'console']).default('none'),
   PF_TRACES_FILE: z.string().min(1).optional(),

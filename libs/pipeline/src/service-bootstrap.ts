@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigModule, loadConfig, type Env } from '@patch-factory/config';
 import { LOGGER, TelemetryModule, startTracing, stopTracing, type Logger } from '@patch-factory/telemetry';
+import { HTTP_TIMEOUTS, allowedHostNames, httpRequestGuard } from './http-request.guard';
 import { PipelineModule, type PipelineModuleOptions } from './pipeline.module';
 
 export interface ServiceSpec {
@@ -54,8 +55,15 @@ export async function bootstrapService(spec: ServiceSpec): Promise<INestApplicat
     });
     // Webhook bodies stay raw bytes (their signature is over the exact bytes), up to 1 MiB;
     // every other route parses JSON of at most 32 KiB.
+    // No framework banner; the Host/Origin/form-body checks and a request id come before any route or body parser.
+    app.disable('x-powered-by');
+    app.use(httpRequestGuard(allowedHostNames(config.PF_HTTP_HOST, config.PF_HTTP_ALLOWED_HOSTS)));
     app.useBodyParser('raw', { type: (req: { url?: string }) => (req.url ?? '').startsWith('/webhooks/'), limit: '1mb' });
     app.useBodyParser('json', { limit: '32kb' });
+    const server = app.getHttpServer();
+    server.requestTimeout = HTTP_TIMEOUTS.requestTimeoutMs;
+    server.headersTimeout = HTTP_TIMEOUTS.headersTimeoutMs;
+    server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveTimeoutMs;
     await app.listen(config.PF_HTTP_PORT ?? spec.defaultPort, config.PF_HTTP_HOST);
   } catch (error) {
     process.stderr.write(`${spec.service} cannot start: ${(error as Error).message}\n`);
