@@ -143,4 +143,16 @@ describe('HTTP layer: only allowed Host names, no cross-site writes, no internal
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
+
+  it('guards every service the same way, not only the API (the orchestrator: health and metrics only)', async () => {
+    const orchestrator = await fx.startService('dist/services/orchestrator/src/main.js');
+    const other = orchestrator.port;
+    const refused = await send(other, 'GET', '/health/live', { host: 'evil.example' });
+    expect(refused).toMatchObject({ status: 421, json: { error: { code: 'host-not-allowed' } } });
+    const live = await send(other, 'GET', '/health/live', { host: `localhost:${other}` });
+    expect(live.status).toBe(200);
+    const crossSite = await send(other, 'POST', '/metrics', { host: `127.0.0.1:${other}`, origin: 'http://evil.example' }, '');
+    expect(crossSite.status).toBe(403);
+    for (const res of [refused, live, crossSite]) expect(res.headers['x-powered-by']).toBeUndefined();
+  });
 });
