@@ -10,13 +10,15 @@ import { BackboneFixture, type ApiClient } from '../src';
 const SECRET = 'a-webhook-secret-for-tests-only';
 const BRANCH = 'pf/demo/debian-13/1';
 
-function prEvent(action: string, merged: boolean, branch = BRANCH): string {
+function prEvent(action: string, merged: boolean, branch = BRANCH, where: { repository?: string; base?: string } = {}): string {
   return JSON.stringify({
     action,
-    pull_request: { number: 7, merged, merge_commit_sha: merged ? 'a'.repeat(40) : null, head: { ref: branch }, base: { ref: 'main' } },
-    repository: { full_name: 'owner/catalog' },
+    pull_request: { number: 7, merged, merge_commit_sha: merged ? 'a'.repeat(40) : null, head: { ref: branch }, base: { ref: where.base ?? 'main' } },
+    repository: { full_name: where.repository ?? 'Owner/Catalog', default_branch: 'main' },
   });
 }
+/** The catalog repository the API is configured with (the event names it in another case). */
+const CATALOG_REPO = { PF_GITHUB_OWNER: 'owner', PF_GITHUB_REPO: 'catalog' };
 
 const sign = (body: string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
@@ -35,7 +37,7 @@ describe('inbound GitHub webhooks: a merged pull request promotes its runs once'
   let api: ApiClient;
 
   beforeAll(async () => {
-    api = await fx.startApi({ PF_GITHUB_WEBHOOK_SECRET: SECRET });
+    api = await fx.startApi({ PF_GITHUB_WEBHOOK_SECRET: SECRET, ...CATALOG_REPO });
     await fx.startWorker(['review', 'promote', 'notify'], { PF_TEST_AWAIT_STAGES: 'review' });
   }, 120_000);
   afterAll(() => fx.close(), 60_000);
@@ -56,6 +58,16 @@ describe('inbound GitHub webhooks: a merged pull request promotes its runs once'
     // A signed event that is not a merge changes nothing.
     const closedUnmerged = prEvent('closed', false);
     expect((await deliver(api, closedUnmerged, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(closedUnmerged) })).body.outcome).toBe('ignored');
+    // A correctly signed merge of the same head branch in another repository, or into another
+    // base branch, is answered 2xx (GitHub retries anything else), ignored with its reason, and resumes nothing.
+    const otherRepo = prEvent('closed', true, BRANCH, { repository: 'someone/catalog' });
+    const otherRepoAnswer = await deliver(api, otherRepo, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(otherRepo) });
+    expect(otherRepoAnswer).toMatchObject({ status: 202, body: { outcome: 'ignored' } });
+    expect(JSON.stringify(otherRepoAnswer.body)).toContain('other-repository');
+    const otherBase = prEvent('closed', true, BRANCH, { base: 'release-1' });
+    const otherBaseAnswer = await deliver(api, otherBase, { 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(otherBase) });
+    expect(otherBaseAnswer).toMatchObject({ status: 202, body: { outcome: 'ignored' } });
+    expect(JSON.stringify(otherBaseAnswer.body)).toContain('other-base-branch');
     await new Promise((r) => setTimeout(r, 300));
     expect((await fx.runs.get(runId))?.state).toBe('awaiting');
     expect(await fx.effects.effects(runId)).toBe(1); // review only

@@ -43,7 +43,8 @@ describe('an upstream event becomes one pull request per image stream, and its m
     const files = Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')]));
     origin = createCatalogOrigin(files);
     github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
-    api = await fx.startApi({ PF_GITHUB_WEBHOOK_SECRET: SECRET });
+    // The API knows the catalog repository: only its merges promote (issue 14).
+    api = await fx.startApi({ PF_GITHUB_WEBHOOK_SECRET: SECRET, PF_GITHUB_OWNER: 'octo', PF_GITHUB_REPO: 'catalog' });
     await startGithubWorker(fx, origin, github, { PF_WORKER_CONCURRENCY: '2' });
   }, 120_000);
   afterAll(async () => {
@@ -100,6 +101,8 @@ describe('an upstream event becomes one pull request per image stream, and its m
     const body = JSON.stringify({
       action: 'closed',
       pull_request: { number: open[0]?.number, merged: true, merge_commit_sha: origin.head('main'), head: { ref: BRANCH }, base: { ref: 'main' } },
+      // GitHub names the repository in every pull_request event: only the catalog's own merges promote (issue 14).
+      repository: { full_name: 'octo/catalog', default_branch: 'main' },
     });
     const res = await fetch(`${api.base}/webhooks/github`, {
       method: 'POST',

@@ -5,22 +5,29 @@ import { ErrorCode, TerminalError } from '@patch-factory/contracts';
 import { StageRunner } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { DeliveryLog, PullRequestLinks } from '@patch-factory/store';
+import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { WATCH_TARGETS, type WatchTarget } from '@patch-factory/watching';
 import { ApiErrorFilter } from '../api-error.filter';
 import { parseRequest } from '../parse-request';
 import { githubSignatureProblem } from './github-signature';
+import { pullRequestScopeProblem } from './github-pull-request-scope';
 import { DeliveryIdSchema, EventNameSchema, PullRequestEventSchema, ReleaseEventSchema } from './github-webhook.schema';
 
 export interface WebhookAnswer {
   delivery: string;
   outcome: 'promotion-enqueued' | 'poll-enqueued' | 'ignored' | 'duplicate';
   runs: { runId: string; result: string }[];
+  /** Why a delivery was ignored, when that is not plain (another repository, another base branch). */
+  reason?: string;
 }
 
 /**
  * Inbound GitHub webhooks. Every delivery is checked against `X-Hub-Signature-256` first
  * (constant time; unsigned or forged → 401 and nothing happens). A merged pull request
- * resumes the runs parked at `review` on its branch, which enqueues their `promote` stage.
+ * resumes the runs parked at `review` on its branch, which enqueues their `promote` stage,
+ * only when it is a pull request of the catalog repository (PF_GITHUB_OWNER/PF_GITHUB_REPO,
+ * any case) into the catalog branch (PF_CATALOG_BRANCH, else the repository's default branch);
+ * any other is answered `ignored` with its reason, logged, and changes nothing.
  * Only Redis is touched, so GitHub gets its answer at once; a redelivery (same
  * `X-GitHub-Delivery`) is answered `duplicate`, and even a concurrent one promotes once
  * (deterministic job ids, idempotent transitions).
@@ -35,6 +42,7 @@ export class GithubWebhookController {
     private readonly runner: StageRunner,
     private readonly producer: JobProducer,
     @Inject(WATCH_TARGETS) private readonly targets: readonly WatchTarget[],
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   @Post('github')
@@ -58,7 +66,12 @@ export class GithubWebhookController {
     let answer: WebhookAnswer = { delivery, outcome: 'ignored', runs: [] };
     if (event === 'pull_request') {
       const pr = parseRequest(PullRequestEventSchema, json, 'pull_request event');
-      if (pr.action === 'closed' && pr.pull_request.merged === true) {
+      const scope = pr.action === 'closed' && pr.pull_request.merged === true ? pullRequestScopeProblem(this.config, pr) : undefined;
+      if (scope) {
+        // Answered 2xx (GitHub retries anything else) and changes nothing.
+        this.logger.warn({ delivery, event, reason: scope, pr: pr.pull_request.number }, 'merged pull request outside the catalog repository or branch ignored');
+        answer = { delivery, outcome: 'ignored', runs: [], reason: scope };
+      } else if (pr.action === 'closed' && pr.pull_request.merged === true) {
         const runs = [];
         for (const runId of await this.links.runsOf(pr.pull_request.head.ref)) {
           const artifacts: Record<string, string> = { 'pr.number': String(pr.pull_request.number) };

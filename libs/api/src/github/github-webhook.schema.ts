@@ -15,7 +15,8 @@ export const PullRequestEventSchema = z.object({
     head: z.object({ ref: z.string().min(1).max(255) }),
     base: z.object({ ref: z.string().min(1).max(255) }),
   }),
-  repository: z.object({ full_name: z.string().max(256) }).optional(),
+  /** Where the pull request lives: only the catalog repository's merges promote. */
+  repository: z.object({ full_name: z.string().max(256), default_branch: z.string().min(1).max(255).optional() }).optional(),
 });
 export type PullRequestEvent = z.infer<typeof PullRequestEventSchema>;
 
