@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { UpstreamRefSchema } from './upstream-ref.schema';
 
 /**
  * Where a security update was published: the suite, and the source package and source version
@@ -17,14 +18,15 @@ export type SecuritySuiteMark = z.infer<typeof SecuritySuiteMarkSchema>;
 /**
  * A new version seen at a source (DESIGN.md vocabulary). `ref` names what moved: a
  * package purl (`pkg:deb/debian/openssl`), an image reference with a moving tag
- * (`dhi/golang:1-debian13-dev`) or a GitHub `owner/repo`; `version` is the new version
+ * (`dhi/golang:1-debian13-dev`) or a GitHub `owner/repo` (upstream-ref.schema.ts says what
+ * else, and what is refused); `version` is the new version
  * (for an image, the new full tag, with its `digest`).
  */
 export const UpstreamEventSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected an event id of letters, digits and . _ : -'),
     source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a source name such as debian or github-releases'),
-    ref: z.string().min(1).max(512),
+    ref: UpstreamRefSchema,
     version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/, 'expected a version (letters, digits and . _ + ~ : -, at most 128)'),
     digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex digits>').optional(),
     /** Set when the event fixes an advisory: drives the auto-merge policy of its pull requests. */

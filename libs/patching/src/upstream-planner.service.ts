@@ -10,6 +10,7 @@ import { AdvisoryRepository, PatchRequestRepository, RunRepository } from '@patc
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { CatalogAccess } from './catalog-access';
 import { readCatalog } from './read-catalog';
+import { storedEventError } from './stored-event-error';
 
 /** The severities of a security fix (`none` is an advisory's way of saying it is not one). */
 const SECURITY_SEVERITIES: ReadonlySet<string> = new Set(['low', 'medium', 'high', 'critical']);
@@ -52,7 +53,13 @@ export class UpstreamPlanner {
 
   async plan(eventId: string): Promise<PlanOutcome> {
     // A security suite's update (or an advisory's fix) with no severity takes its advisory's, else counts as security (sources).
-    const event = await this.requests.getEvent(eventId).then((e) => e && withSecurityUpdateSeverity(e, this.advisories));
+    const event = await this.requests.getEvent(eventId).then(
+      (e) => e && withSecurityUpdateSeverity(e, this.advisories),
+      (error: unknown) => {
+        // A hostile ref is an input error: terminal at once, never retried (issue 14).
+        throw storedEventError(eventId, error);
+      },
+    );
     if (!event) throw new TerminalError('event-not-found', `upstream event ${eventId} is not in the store`);
     const catalog = await readCatalog(this.access.workspace());
     for (const e of catalog.errors) this.logger.warn({ file: e.file, err: e.message }, 'definition not readable; left out of planning');
