@@ -84,7 +84,7 @@ const osv = (modified: string, fixed = '3.3.2-r0'): OsvAdvisory => ({
   id: `ALPINE-CVE-2099-${Math.floor(Math.random() * 1e6)}`,
   aliases: ['CVE-2099-0001'],
   modified,
-  published: '2099-01-01T00:00:00Z',
+  published: '2026-01-01T00:00:00Z',
   affected: [{ package: { ecosystem: 'Alpine:v3.20', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
 });
 
@@ -98,7 +98,7 @@ type Answer = { advisory: string; stored: boolean; events: { eventId: string; du
 
 describe('POST /events/advisory', () => {
   it('stores the OSV document for the scan stage, before planning its events', async () => {
-    const advisory = osv('2099-02-01T00:00:00Z');
+    const advisory = osv('2026-02-01T00:00:00Z');
     const res = await api.request<Answer>('POST', '/events/advisory', advisory);
     expect(res.status).toBe(202);
     documented(res.status, res.body);
@@ -109,10 +109,10 @@ describe('POST /events/advisory', () => {
   });
 
   it('keeps the newest document: an older (or equal) modified is not stored, a newer one replaces it', async () => {
-    const newer = osv('2099-03-01T00:00:00Z', '3.3.2-r1');
+    const newer = osv('2026-03-01T00:00:00Z', '3.3.2-r1');
     expect((await api.request<Answer>('POST', '/events/advisory', newer)).body.stored).toBe(true);
 
-    const older = { ...newer, modified: '2099-02-01T00:00:00Z', affected: osv('x', '3.3.2-r0').affected };
+    const older = { ...newer, modified: '2026-02-01T00:00:00Z', affected: osv('x', '3.3.2-r0').affected };
     const res = await api.request<Answer>('POST', '/events/advisory', older);
     expect(res.status).toBe(202);
     documented(res.status, res.body);
@@ -122,9 +122,28 @@ describe('POST /events/advisory', () => {
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ modified: newer.modified, affected: newer.affected });
 
-    const newest = { ...newer, modified: '2099-04-01T00:00:00Z', affected: osv('x', '3.3.2-r2').affected };
+    const newest = { ...newer, modified: '2026-04-01T00:00:00Z', affected: osv('x', '3.3.2-r2').affected };
     expect((await api.request<Answer>('POST', '/events/advisory', newest)).body.stored).toBe(true);
     expect((await storedDocuments()).find((d) => d.id === newer.id)).toMatchObject({ modified: newest.modified });
+  });
+
+  it('refuses a document modified in the future (it would win over every real update); the real one is stored after it', async () => {
+    const real = osv(new Date(Date.now() - 60_000).toISOString(), '3.3.2-r1');
+    const poisoned = { ...real, modified: '9999-12-31T23:59:59Z', withdrawn: '9999-12-31T23:59:59Z', affected: osv('x', '0.0.1-r0').affected };
+    const before = (await storedDocuments()).length;
+    const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/advisory', poisoned);
+    expect(res.status).toBe(400);
+    documented(res.status, res.body);
+    expect(res.body.error.code).toBe('invalid-request');
+    expect(res.body.error.message).toMatch(/^body: modified: advisory .* modified "9999-12-31T23:59:59Z" is in the future/);
+    expect((await storedDocuments()).length).toBe(before);
+    // A few seconds ahead (clocks differ) is accepted; the real document is stored and planned.
+    const ok = await api.request<Answer>('POST', '/events/advisory', real);
+    expect(ok.status).toBe(202);
+    expect(ok.body.stored).toBe(true);
+    expect(ok.body.events).toHaveLength(1);
+    const skewed = { ...real, modified: new Date(Date.now() + 60_000).toISOString() };
+    expect((await api.request<Answer>('POST', '/events/advisory', skewed)).body.stored).toBe(true);
   });
 
   it.each([
@@ -133,7 +152,7 @@ describe('POST /events/advisory', () => {
     ['a modified that is no date', (a: OsvAdvisory) => ({ ...a, modified: 'yesterday' }), /^body: modified: "yesterday" is not an RFC 3339 date/],
   ])('refuses an advisory with %s with a located 400 and stores nothing', async (_what, spoil, message) => {
     const before = (await storedDocuments()).length;
-    const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/advisory', spoil(osv('2099-05-01T00:00:00Z')));
+    const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/advisory', spoil(osv('2026-05-01T00:00:00Z')));
     expect(res.status).toBe(400);
     documented(res.status, res.body);
     expect(res.body.error.code).toBe('invalid-request');

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { OsvAdvisorySchema, TerminalError, UpstreamEventSchema, upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
 import { advisoryEvents } from '@patch-factory/definitions';
 import { JobProducer } from '@patch-factory/queue';
-import { AdvisoryDocumentTooLargeError, AdvisoryRepository, PatchRequestRepository } from '@patch-factory/store';
+import { AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, AdvisoryRepository, PatchRequestRepository } from '@patch-factory/store';
 import { z } from 'zod';
 import { ApiErrorFilter } from './api-error.filter';
 import { parseRequest } from './parse-request';
@@ -37,7 +37,8 @@ export class EventsController {
    * document as new or newer was already there), then each fixed Debian or Alpine package
    * version becomes an upstream event carrying the advisory's severity, planned like any
    * other; affected entries with nothing to patch to are listed in the answer. A malformed
-   * advisory (or one whose `modified` is no date) is refused with 400 and nothing stored; a
+   * advisory (or one whose `modified` is no date, or later than now beyond a 5-minute clock skew:
+   * it would win over every real update) is refused with 400 and nothing stored; a
    * document over the store's size cap with 413.
    */
   @Post('advisory')
@@ -55,6 +56,7 @@ export class EventsController {
       stored = await this.advisories.saveDocument(osv);
     } catch (error) {
       if (error instanceof AdvisoryDocumentTooLargeError) throw new TerminalError('payload-too-large', `body: ${error.message}`);
+      if (error instanceof AdvisoryFromTheFutureError) throw new TerminalError('invalid-request', `body: modified: ${error.message}`);
       throw error;
     }
     const events = [];

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { OsvAdvisory } from '@patch-factory/contracts';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
-import { AdvisoryDocumentTooLargeError } from './advisory-documents';
+import { AdvisoryDocumentRefusedError, AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, MAX_ADVISORY_CLOCK_SKEW_MS, saveAdvisoryDocument } from './advisory-documents';
 import { AdvisoryRepository } from './advisory.repository';
 
 const osv = (id: string, modified: string, summary = 'a flaw'): OsvAdvisory => ({
@@ -54,5 +54,17 @@ describe('AdvisoryRepository documents (real Redis)', () => {
     await expect(repo.saveDocument(big)).rejects.toThrow(/advisory CVE-2099-3000: its OSV document is \d+ bytes, more than 1048576/);
     expect(await repo.get('CVE-2099-3000')).toBeUndefined();
     expect((await all(repo)).some((d) => d.id === 'CVE-2099-3000')).toBe(false);
+  });
+
+  it('refuses a document modified in the future beyond the clock skew (it would pin itself), and writes nothing', async () => {
+    const now = Date.parse('2026-12-07T12:00:00Z');
+    const poisoned = osv('CVE-2099-4000', '9999-12-31T23:59:59Z');
+    await expect(repo.record(poisoned, 4_000)).rejects.toThrow(AdvisoryFromTheFutureError);
+    await expect(repo.record(poisoned, 4_000)).rejects.toThrow(AdvisoryDocumentRefusedError);
+    expect(await repo.get('CVE-2099-4000')).toBeUndefined();
+    expect((await all(repo)).some((d) => d.id === 'CVE-2099-4000')).toBe(false);
+    // The store's own clock decides; a few minutes ahead is a clock difference, accepted.
+    await expect(saveAdvisoryDocument(redis, `${prefix}:{advisory}:skew-test`, osv('CVE-2099-4001', new Date(now + MAX_ADVISORY_CLOCK_SKEW_MS).toISOString()), now)).resolves.toBe(true);
+    await expect(saveAdvisoryDocument(redis, `${prefix}:{advisory}:skew-test`, osv('CVE-2099-4002', new Date(now + MAX_ADVISORY_CLOCK_SKEW_MS + 1_000).toISOString()), now)).rejects.toThrow(/modified "2026-12-07T12:05:01\.000Z" is in the future/);
   });
 });

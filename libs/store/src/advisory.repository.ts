@@ -31,7 +31,8 @@ export class AdvisoryRepository {
 
   /**
    * Records the advisory: its metadata the first time only, its OSV document when newer than
-   * the stored one. Throws AdvisoryDocumentTooLargeError (nothing written) for a too large one.
+   * the stored one. Throws AdvisoryDocumentRefusedError (nothing written) for a document too large
+   * or modified in the future.
    */
   async record(osv: OsvAdvisory, fixAvailableAt: number): Promise<AdvisoryRecord> {
     await this.saveDocument(osv);

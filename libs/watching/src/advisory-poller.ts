@@ -2,7 +2,7 @@ import { upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts
 import { advisoryEvents } from '@patch-factory/definitions';
 import type { JobProducer } from '@patch-factory/queue';
 import { keepUnfixedAdvisory, type FeedResult } from '@patch-factory/sources';
-import { AdvisoryDocumentTooLargeError, type AdvisoryRepository, type PatchRequestRepository, type WatchStateRepository } from '@patch-factory/store';
+import { AdvisoryDocumentRefusedError, type AdvisoryRepository, type PatchRequestRepository, type WatchStateRepository } from '@patch-factory/store';
 import type { PollReport } from './watch-poller';
 import type { WatchTarget } from './watch-target.schema';
 
@@ -41,7 +41,7 @@ export class AdvisoryPoller {
       try {
         recorded = await this.advisories.record(osv, this.now());
       } catch (error) {
-        if (!(error instanceof AdvisoryDocumentTooLargeError)) throw error;
+        if (!(error instanceof AdvisoryDocumentRefusedError)) throw error;
         report.rejected.push({ value: osv.id, reason: error.message });
         continue;
       }

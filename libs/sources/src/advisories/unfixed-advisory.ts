@@ -1,5 +1,5 @@
 import type { OsvAdvisory } from '@patch-factory/contracts';
-import { AdvisoryDocumentTooLargeError, type AdvisoryRepository } from '@patch-factory/store';
+import { AdvisoryDocumentRefusedError, type AdvisoryRepository } from '@patch-factory/store';
 
 /** A package of the distributions the factory builds from (the ecosystem with or without release, or its purl). */
 const DISTRO_ECOSYSTEM = /^(Debian|Alpine)(:|$)/;
@@ -31,7 +31,7 @@ export async function keepUnfixedAdvisory(advisories: Pick<AdvisoryRepository, '
     await advisories.saveDocument(osv);
     return [];
   } catch (error) {
-    if (!(error instanceof AdvisoryDocumentTooLargeError)) throw error;
+    if (!(error instanceof AdvisoryDocumentRefusedError)) throw error;
     return [{ value: osv.id, reason: error.message }];
   }
 }
