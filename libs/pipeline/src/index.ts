@@ -13,3 +13,4 @@ export * from './stage-processor.factory';
 export * from './pipeline.module';
 export * from './service-bootstrap';
 export * from './run-artifacts';
+export * from './auth/principal';

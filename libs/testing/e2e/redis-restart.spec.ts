@@ -8,7 +8,17 @@ describe('Redis restarted under load (AOF on)', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer({ aof: true });
-    fx = new BackboneFixture(redis.url, { PF_TEST_STAGE_DELAY_MS: '30', PF_LOG_LEVEL: 'warn', PF_BACKOFF_DELAY_MS: '200' });
+    // A job whose completion was sent while Redis was down stays active until its lock runs
+    // out and the stall check takes it back: with the stage jobs' 120 s locks that is up to
+    // 240 s, so the test's workers hold short locks (the recovery path is the same).
+    fx = new BackboneFixture(redis.url, {
+      PF_TEST_STAGE_DELAY_MS: '30',
+      PF_LOG_LEVEL: 'warn',
+      PF_BACKOFF_DELAY_MS: '200',
+      PF_LOCK_DURATION_MS: '3000',
+      PF_STALLED_INTERVAL_MS: '2000',
+      PF_SUSPECT_ISOLATION_MS: '2000',
+    });
     api = await fx.startApi();
     await Promise.all([1, 2].map(() => fx.startWorker(RUN_STAGES)));
   }, 120_000);

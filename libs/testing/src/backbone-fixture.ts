@@ -49,17 +49,27 @@ export class BackboneFixture {
     return p;
   }
 
-  /** Waits until every run is in one of `states` (default: finished) and returns them. */
+  /**
+   * Waits until every run is in one of `states` (default: finished) and returns them. On a
+   * timeout, the error names the runs that are not there yet, with their state and stages.
+   */
   async waitForRuns(ids: readonly string[], timeoutMs = 60_000, states: readonly RunState[] = ['succeeded', 'failed']): Promise<PipelineRun[]> {
-    return waitFor(
-      `${ids.length} run(s) to reach ${states.join('/')}`,
-      async () => {
-        const runs = await Promise.all(ids.map((id) => this.runs.get(id)));
-        return runs.every((r) => r && states.includes(r.state)) ? (runs as PipelineRun[]) : undefined;
-      },
-      timeoutMs,
-      100,
-    );
+    try {
+      return await waitFor(
+        `${ids.length} run(s) to reach ${states.join('/')}`,
+        async () => {
+          const runs = await Promise.all(ids.map((id) => this.runs.get(id)));
+          return runs.every((r) => r && states.includes(r.state)) ? (runs as PipelineRun[]) : undefined;
+        },
+        timeoutMs,
+        100,
+      );
+    } catch (error) {
+      const runs = await Promise.all(ids.map(async (id) => ({ id, run: await this.runs.get(id) })));
+      const pending = runs.filter(({ run }) => !run || !states.includes(run.state));
+      const lines = pending.slice(0, 10).map(({ id, run }) => (run ? `${id} ${run.state}: ${describeStages(run)}` : `${id} missing`));
+      throw new Error(`${(error as Error).message}; ${pending.length} not there:\n${lines.join('\n')}`);
+    }
   }
 
   /** Stops every process (SIGTERM, then SIGKILL after 10 s) and deletes the prefix's keys. */
@@ -74,4 +84,11 @@ export class BackboneFixture {
     await dropPrefix(this.redisUrl, this.prefix).catch(() => undefined);
     this.redis.disconnect();
   }
+}
+
+function describeStages(run: PipelineRun): string {
+  return run.stages
+    .filter((s) => s.status !== 'pending')
+    .map((s) => `${s.stage}=${s.status}/${s.attempts}${s.refusals ? ` refused ${s.refusals}` : ''}`)
+    .join(' ');
 }
