@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
-import { OsvAdvisorySchema, TerminalError, UpstreamEventSchema, upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
+import { OsvAdvisorySchema, TerminalError, UpstreamEventSchema, type UpstreamEvent } from '@patch-factory/contracts';
 import { advisoryEvents } from '@patch-factory/definitions';
-import { JobProducer } from '@patch-factory/queue';
+import { EventPlanningQueue, JobProducer } from '@patch-factory/queue';
 import { AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, AdvisoryRepository, PatchRequestRepository } from '@patch-factory/store';
 import { z } from 'zod';
 import { ApiErrorFilter } from './api-error.filter';
@@ -61,16 +61,18 @@ export class EventsController {
     }
     const events = [];
     for (const event of plan.events) {
-      const recorded = await this.record(event);
-      events.push({ eventId: recorded.eventId, duplicate: recorded.duplicate });
+      // Every event is stored (and answered) now; their planning jobs go on the planning lane by
+      // severity, PF_ADVISORY_EVENT_BATCH at a time, the rest by continuation (EventPlanningQueue).
+      events.push({ eventId: event.id, duplicate: !(await this.requests.saveEvent(event)) });
     }
+    await new EventPlanningQueue(this.producer).planAll(plan.events);
     return { advisory: osv.id, stored, events, unpatchable: plan.unpatchable };
   }
 
   private async record(event: UpstreamEvent): Promise<{ eventId: string; jobId: string; duplicate: boolean }> {
     const fresh = await this.requests.saveEvent(event);
-    const jobId = upstreamEventJobId(event.id);
-    await this.producer.enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId });
+    // On the planning lane with its priority: security fixes by severity before plain updates.
+    const jobId = await new EventPlanningQueue(this.producer).plan(event);
     return { eventId: event.id, jobId, duplicate: !fresh };
   }
 }

@@ -41,6 +41,16 @@ export const EnvSchema = z.object({
   PF_SHUTDOWN_TIMEOUT_MS: ms(25_000),
   PF_PROGRESS_TIMEOUT_MS: ms(300_000),
   PF_DLQ_SWEEP_MS: ms(10_000, 100),
+  /** How many events of one advisory go on the planning lane at once; the rest follow batch by batch, behind anything as urgent that arrived meanwhile. */
+  PF_ADVISORY_EVENT_BATCH: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Days a finished run (succeeded, failed, superseded) is kept; older ones are deleted with their index entries as new runs are created. */
+  PF_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  /** Dead-letter entries kept at most; beyond, the oldest are dropped (each drop is logged). */
+  PF_DEAD_LETTER_MAX: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
+  /** Advisory documents (OSV) kept at most; beyond, those modified longest ago are dropped. */
+  PF_ADVISORY_DOCUMENTS_MAX: z.coerce.number().int().min(100).max(10_000_000).default(500_000),
+  /** Percent of Redis maxmemory above which health reports memory pressure (Redis refuses writes at 100%: noeviction). */
+  PF_REDIS_MEMORY_PRESSURE_PERCENT: z.coerce.number().int().min(1).max(100).default(90),
   /** The secret GitHub signs webhook deliveries with (X-Hub-Signature-256); unset: webhooks are refused. */
   PF_GITHUB_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').max(256).optional(),
   /** The definitions repository (absolute path, file:///, https:// without credentials, ssh://); unset: plan/patch/review fail with catalog-not-configured. */

@@ -7,6 +7,7 @@ export * from './job-catalog';
 export * from './errors';
 export * from './pipeline-run.schema';
 export * from './upstream-event.schema';
+export * from './planning-batch.schema';
 export * from './upstream-ref.schema';
 export * from './advisory.schema';
 export * from './image-event.schema';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { DeadLetterPayloadSchema } from './dead-letter.schema';
+import { PlanningBatchJobSchema } from './planning-batch.schema';
 import { QueueName } from './queue-name';
 import { RunFailedJobSchema, StageJobPayloadSchema } from './stage-job.schema';
 import { UpstreamEventJobSchema, WatchPollJobSchema } from './upstream-event.schema';
@@ -22,6 +23,8 @@ export const JOBS = {
   'dead-letter.entry': { queue: QueueName.deadLetter, payload: DeadLetterPayloadSchema },
   /** An upstream event to plan: affected definitions → PatchRequests → runs (orchestrator). */
   'event.upstream': { queue: QueueName.plan, payload: UpstreamEventJobSchema },
+  /** The next batch of an advisory's planning jobs (orchestrator; libs/queue EventPlanningQueue). */
+  'event.planning-batch': { queue: QueueName.plan, payload: PlanningBatchJobSchema },
   /** A run failed before review: its pull request gets the reason (orchestrator). */
   'run.failed': { queue: QueueName.runEvents, payload: RunFailedJobSchema },
   /** Poll one watched source now (scheduled per source; watcher). */

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { CatalogAccessModule } from './catalog-access.module';
 import { PatchExecutor } from './patch.executor';
 import { PlanExecutor } from './plan.executor';
+import { PlanningBatchProcessor } from './planning-batch.processor';
 import { ReviewExecutor } from './review.executor';
 import { ReviewReporter } from './review-reporter';
 import { RunFailedProcessor } from './run-failed.processor';
@@ -15,13 +16,13 @@ import { UpstreamPlanner } from './upstream-planner.service';
 @Global()
 @Module({
   imports: [CatalogAccessModule],
-  providers: [UpstreamPlanner, UpstreamEventProcessor, ReviewReporter, RunFailedProcessor],
+  providers: [UpstreamPlanner, UpstreamEventProcessor, PlanningBatchProcessor, ReviewReporter, RunFailedProcessor],
   exports: [UpstreamPlanner, ReviewReporter],
 })
 export class PatchingModule {}
 
 /** The stage executors this library implements, for a service's pipeline options. */
 /** The jobs besides its stages that a service with PatchingModule owns (their handlers come with it). */
-export const PATCHING_JOBS = ['event.upstream', 'run.failed'] as const;
+export const PATCHING_JOBS = ['event.upstream', 'event.planning-batch', 'run.failed'] as const;
 
 export const PATCHING_EXECUTORS = { plan: PlanExecutor, patch: PatchExecutor, review: ReviewExecutor } as const;

@@ -40,6 +40,7 @@ export const JOB_OPTIONS: JobOptionsTable = {
   'dead-letter.entry': { ...quick, attempts: 1 },
   'run.failed': quick,
   'event.upstream': quick,
+  'event.planning-batch': quick,
   // A poll that fails is retried a few times; the next scheduled poll comes anyway.
   'watch.poll': { ...quick, attempts: 3, keepCompleted: { ageSeconds: 3_600, count: 1_000 } },
 } satisfies Record<JobName, JobPolicy>;

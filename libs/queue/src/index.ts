@@ -4,6 +4,8 @@ export * from './job-options.types';
 export * from './on-job.decorator';
 export * from './handler-registry';
 export * from './job-producer';
+export * from './event-planning';
+export * from './event-planning-queue';
 export * from './payload-validation';
 export * from './dead-letter.hooks';
 export * from './dead-letter.service';

@@ -1,6 +1,6 @@
-import { upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
+import type { UpstreamEvent } from '@patch-factory/contracts';
 import { advisoryEvents } from '@patch-factory/definitions';
-import type { JobProducer } from '@patch-factory/queue';
+import { EventPlanningQueue, type JobProducer } from '@patch-factory/queue';
 import { keepUnfixedAdvisory, type FeedResult } from '@patch-factory/sources';
 import { AdvisoryDocumentRefusedError, type AdvisoryRepository, type PatchRequestRepository, type WatchStateRepository } from '@patch-factory/store';
 import type { PollReport } from './watch-poller';
@@ -45,13 +45,16 @@ export class AdvisoryPoller {
         report.rejected.push({ value: osv.id, reason: error.message });
         continue;
       }
+      const events: UpstreamEvent[] = [];
       for (const e of plan.events) {
         const event: UpstreamEvent = { ...e, firstSeenAt: recorded.fixAvailableAt };
         const fresh = await this.events.saveEvent(event);
-        await this.producer.enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: upstreamEventJobId(event.id) });
+        events.push(event);
         if (fresh) report.emitted.push(event);
         else report.known++;
       }
+      // On the planning lane by severity, PF_ADVISORY_EVENT_BATCH at a time (the rest by continuation).
+      await new EventPlanningQueue(this.producer).planAll(events);
     }
     await this.watchState.saveState(target.key, result.state);
     return report;

@@ -1,6 +1,6 @@
-import { UpstreamEventSchema, upstreamEventJobId, type UpstreamEvent } from '@patch-factory/contracts';
+import { UpstreamEventSchema, type UpstreamEvent } from '@patch-factory/contracts';
 import { checkVarChange } from '@patch-factory/definitions';
-import type { JobProducer } from '@patch-factory/queue';
+import { EventPlanningQueue, type JobProducer } from '@patch-factory/queue';
 import { isVersion, screenName, type Observation, type PollResult } from '@patch-factory/sources';
 import type { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
 import { versionOrderOf, type VersionOrder } from './version-order';
@@ -79,7 +79,7 @@ export class WatchPoller {
       if (!event) continue;
       const fresh = await this.events.saveEvent(event);
       // No delay here: how long a plain update soaks is decided once, by the planner (soak rules).
-      await this.producer.enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: upstreamEventJobId(event.id) });
+      await new EventPlanningQueue(this.producer).plan(event);
       if (fresh) report.emitted.push(event);
       else report.known++;
       if (top === undefined || order.compare(event.version, top) > 0) top = event.version;
