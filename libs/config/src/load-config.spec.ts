@@ -39,6 +39,18 @@ describe('configuration, read once at boot', () => {
     expect((error as Error).message).toContain('"lots"');
   });
 
+  it("never echoes a URL's password in a configuration error (issue 14)", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PF_REDIS_URL: 'rediss://pf:s3cr3t-pw@127.0.0.1:6379 x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('rediss://pf:***@127.0.0.1:6379 x');
+    expect((error as Error).message).not.toContain('s3cr3t-pw');
+  });
+
   it('needs a file for the file span exporter', () => {
     expect(() => loadConfig({ PF_TRACES_EXPORTER: 'file' })).toThrow('PF_TRACES_FILE: required when PF_TRACES_EXPORTER=file');
   });

@@ -36,5 +36,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
 function shown(variable: string, value: string | undefined): string {
   if (value === undefined) return 'nothing';
   if (/SECRET|TOKEN|PASSWORD|PASSPHRASE/.test(variable)) return `a value of ${value.length} characters, not shown`;
-  return JSON.stringify(value);
+  // A URL's password (redis://pf:<password>@host) is a secret too.
+  return JSON.stringify(value.replace(/(\/\/[^/@:\s]*):[^/@\s]*@/g, '$1:***@'));
 }

@@ -1,8 +1,9 @@
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { sharedRedisUrl } from '@patch-factory/testing';
 import { progressReporter, PROGRESS_WRITE_INTERVAL_MS } from './progress-reporter';
 
-const url = process.env['PF_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const url = sharedRedisUrl();
 
 describe('progressReporter: progress written to the job at most once a second (real Redis, real BullMQ job)', () => {
   const prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;

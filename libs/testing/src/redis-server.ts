@@ -164,9 +164,17 @@ async function waitForPing(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`redis-server at ${url} did not answer within ${timeoutMs} ms`);
 }
 
-/** The shared test Redis started by ./factory test (PF_REDIS_URL), or the default local one. */
+/**
+ * The shared test Redis: PF_REDIS_URL (./factory test exports it, with the `pf` user's password),
+ * else the one infra/scripts/redis-start.sh started for this checkout on PF_REDIS_PORT (6379), with
+ * the password it keeps in .data/credentials (issue 14: it refuses clients without one).
+ */
 export function sharedRedisUrl(): string {
-  return process.env['PF_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const fromEnv = process.env['PF_REDIS_URL'];
+  if (fromEnv) return fromEnv;
+  const port = process.env['PF_REDIS_PORT'] ?? '6379';
+  const password = readFileSafe(join(repoRoot(), '.data', 'credentials', `redis-${port}.password`)).trim();
+  return /^[0-9a-f]+$/.test(password) ? `redis://pf:${password}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`;
 }
 
 /** A key prefix of its own for one test: queues and store keys never collide. */
