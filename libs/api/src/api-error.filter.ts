@@ -11,6 +11,7 @@ const STATUS: Record<string, number> = {
   'run-not-found': 404,
   'dead-letter-not-found': 404,
   'job-id-in-use': 409,
+  'advisory-owned-by-feed': 409,
   'dead-letter-mismatch': 422,
   'idempotency-key-reused': 422,
   'unknown-job': 422,

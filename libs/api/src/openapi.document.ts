@@ -134,6 +134,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             },
             '400': error('Invalid advisory (nothing stored)'),
             '413': error('Advisory document too large to store (nothing stored)'),
+            '409': error('The stored document of the advisory comes from a configured feed; only a caller with the admin scope may replace it (advisory-owned-by-feed; nothing stored, no events)'),
             '503': error('Redis unavailable'),
           },
         },

@@ -189,7 +189,7 @@ describe('the test and scan stages check the built image against the catalog’s
   });
 
   it('matches the advisories of the store too (the watcher’s feeds), not only PF_ADVISORY_DIR', async () => {
-    await new AdvisoryRepository(fx.redis, fx.prefix).record(OsvAdvisorySchema.parse(storedAdvisory(tzdata)), Date.now());
+    await new AdvisoryRepository(fx.redis, fx.prefix).record(OsvAdvisorySchema.parse(storedAdvisory(tzdata)), Date.now(), { source: 'test-feed' });
     const run = await runTo(STATIC_DEFINITION);
     expect(run.state).toBe('failed');
     expect(run.error).toMatchObject({ stage: 'scan', code: 'gate-new-fixable-vulnerability' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PurlSchema } from './purl.schema';
 
 const OsvEvent = z.object({
   introduced: z.string().max(128).optional(),
@@ -18,7 +19,7 @@ export const OsvAdvisorySchema = z.object({
   affected: z
     .array(
       z.object({
-        package: z.object({ ecosystem: z.string().max(128), name: z.string().max(256), purl: z.string().max(512).optional() }),
+        package: z.object({ ecosystem: z.string().max(128), name: z.string().max(256), purl: PurlSchema.optional() }),
         ranges: z.array(z.object({ type: z.enum(['SEMVER', 'ECOSYSTEM', 'GIT']), events: z.array(OsvEvent).max(256) })).max(64).optional(),
         versions: z.array(z.string().max(128)).max(4096).optional(),
         database_specific: z.object({ severity: z.string().max(32).optional() }).loose().optional(),

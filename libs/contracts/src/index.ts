@@ -10,4 +10,6 @@ export * from './upstream-event.schema';
 export * from './planning-batch.schema';
 export * from './upstream-ref.schema';
 export * from './advisory.schema';
+export * from './purl.schema';
+export * from './upstream-event-id';
 export * from './image-event.schema';

@@ -24,16 +24,21 @@ export type SecuritySuiteMark = z.infer<typeof SecuritySuiteMarkSchema>;
  */
 export const UpstreamEventSchema = z
   .object({
+    /** Derived by the factory (upstream-event-id.ts), never taken from a caller. */
     id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected an event id of letters, digits and . _ : -'),
     source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a source name such as debian or github-releases'),
     ref: UpstreamRefSchema,
     version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/, 'expected a version (letters, digits and . _ + ~ : -, at most 128)'),
     digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex digits>').optional(),
-    /** Set when the event fixes an advisory: drives the auto-merge policy of its pull requests. */
+    /**
+     * Set when the event fixes an advisory: drives the soak and the auto-merge policy of its pull
+     * requests. Set by the factory only (from an advisory a feed or POST /events/advisory stored; the
+     * planner takes it again from the stored advisory), never taken from POST /events/upstream.
+     */
     severity: z.enum(['critical', 'high', 'medium', 'low', 'none']).optional(),
-    /** The advisory the event fixes (OSV id), if any. */
+    /** The advisory the event fixes (OSV id), if any; set by the factory only, like `severity`. */
     advisory: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).optional(),
-    /** Set when the version was published in a security suite (Debian's `bookworm-security`): a security update, advisory or not. */
+    /** Set by a watcher when the version was published in a security suite (Debian's `bookworm-security`): a security update, advisory or not. Never taken from a caller. */
     security: SecuritySuiteMarkSchema.optional(),
     /**
      * What each variable a track's `set:` names takes for this version (the version, the tag,
@@ -46,6 +51,7 @@ export const UpstreamEventSchema = z
       )
       .refine((v) => Object.keys(v).length <= 32, 'expected at most 32 variables')
       .optional(),
+    /** When the factory first saw the version (its clock): the soak counts from here. */
     firstSeenAt: z.number().int().nonnegative(),
   })
   .strict();

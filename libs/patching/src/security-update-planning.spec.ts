@@ -79,6 +79,7 @@ describe('UpstreamPlanner and security suite updates', () => {
         affected: [{ package: { ecosystem: 'Debian:12', name: 'tool' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '0.11.8' }] }], database_specific: { severity: 'high' } }],
       }),
       1_000,
+      { source: 'debian_tracker:bookworm' },
     );
     const marked = event('security-0.11.8', '0.11.8', { suite: 'bookworm-security', sourcePackage: 'tool', sourceVersion: '0.11.8' });
     await requests.saveEvent(marked);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { UpstreamEvent } from '@patch-factory/contracts';
+import { OsvAdvisorySchema, type UpstreamEvent } from '@patch-factory/contracts';
 import { patchDefinition } from '@patch-factory/definitions';
 import { JobProducer } from '@patch-factory/queue';
-import { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
+import { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
 import { repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
 import { WatchPoller, WatchTargetSchema, pollWithRegistry } from '@patch-factory/watching';
 import { startPlannerFixture, type PlannerFixture } from './planner-fixture.test';
@@ -90,11 +90,33 @@ describe('UpstreamPlanner', () => {
     const none: UpstreamEvent = { ...base, id: 'soak-none', severity: 'none' };
     await requests.saveEvent(none);
     expect((await planner.plan(none.id)).soaking.map((s) => s.stream)).toEqual([expect.stringContaining('slow') as unknown]);
-    const low: UpstreamEvent = { ...base, id: 'soak-low', severity: 'low' };
+    // A fix of a stored advisory (from a feed) with severity low: not held back, and the request carries the stored severity.
+    await new AdvisoryRepository(redis, prefix).saveDocument(
+      OsvAdvisorySchema.parse({ id: 'CVE-2026-7001', modified: '2026-01-01T00:00:00Z', affected: [], database_specific: { severity: 'low' } }),
+      { source: 'osv_feed:test' },
+    );
+    const low: UpstreamEvent = { ...base, id: 'soak-low', advisory: 'CVE-2026-7001', severity: 'critical' };
     await requests.saveEvent(low);
     const fix = await planner.plan(low.id);
     expect(fix.soaking).toEqual([]);
     expect(fix.requests.map((r) => r.stream).sort()).toEqual([expect.stringContaining('regctl') as unknown, expect.stringContaining('slow') as unknown]);
+    // The severity is the stored advisory's (low), not the one written in the event (critical).
+    for (const r of fix.requests) expect(await requests.get(r.id)).toMatchObject({ severity: 'low', advisory: 'CVE-2026-7001' });
     expect([isSecurityFix({ severity: 'none' }), isSecurityFix({}), isSecurityFix({ severity: 'critical' }), isSecurityFix({ advisory: 'CVE-2026-1' })]).toEqual([false, false, true, true]);
+    expect(isSecurityFix({ security: { suite: 'bookworm-security', sourcePackage: 'tool', sourceVersion: '1' } })).toBe(true);
+  }, 60_000);
+
+  it('trusts no severity or advisory the store does not back: a stored event claiming critical, or an unknown advisory, soaks and carries no severity', async () => {
+    const base = { source: 'github-release', ref: 'upstream/tool', version: '0.11.9', vars: { VERSION: 'v0.11.9', COMMIT_SHA: '12'.repeat(20) }, firstSeenAt: Date.now() };
+    for (const claim of [{ id: 'claims-critical', severity: 'critical' as const }, { id: 'claims-advisory', advisory: 'CVE-2099-0404', severity: 'critical' as const }]) {
+      const forged: UpstreamEvent = { ...base, ...claim };
+      await requests.saveEvent(forged);
+      const outcome = await planner.plan(forged.id);
+      expect(outcome.soaking.map((s) => s.stream)).toEqual([expect.stringContaining('slow') as unknown]);
+      expect(outcome.requests).toHaveLength(1);
+      const stored = await requests.get(outcome.requests[0]?.id ?? '');
+      expect(stored?.severity).toBeUndefined();
+      expect(stored?.advisory).toBeUndefined();
+    }
   }, 60_000);
 });

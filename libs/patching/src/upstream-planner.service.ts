@@ -11,13 +11,19 @@ import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { CatalogAccess } from './catalog-access';
 import { readCatalog } from './read-catalog';
 import { storedEventError } from './stored-event-error';
+import { trustedEvent } from './trusted-event';
 
 /** The severities of a security fix (`none` is an advisory's way of saying it is not one). */
 const SECURITY_SEVERITIES: ReadonlySet<string> = new Set(['low', 'medium', 'high', 'critical']);
 
-/** True when the event is a security fix: it names an advisory, or carries a real security severity (low…critical). */
-export function isSecurityFix(event: Pick<UpstreamEvent, 'advisory' | 'severity'>): boolean {
-  return event.advisory !== undefined || (event.severity !== undefined && SECURITY_SEVERITIES.has(event.severity));
+/**
+ * True when the event is a security fix, which does not soak: it names an advisory, carries a
+ * real security severity (low…critical; `none` never counts), or a watcher marked it as published
+ * in a security suite. Only for an event as trustedEvent and withSecurityUpdateSeverity left it:
+ * its advisory and severity come from the store, never from a caller.
+ */
+export function isSecurityFix(event: Pick<UpstreamEvent, 'advisory' | 'severity' | 'security'>): boolean {
+  return event.advisory !== undefined || event.security !== undefined || (event.severity !== undefined && SECURITY_SEVERITIES.has(event.severity));
 }
 
 export interface PlanOutcome {
@@ -52,9 +58,15 @@ export class UpstreamPlanner {
   }
 
   async plan(eventId: string): Promise<PlanOutcome> {
-    // A security suite's update (or an advisory's fix) with no severity takes its advisory's, else counts as security (sources).
+    // Only what the factory trusts: the advisory and its severity from the stored advisory (trustedEvent).
+    // Then a security suite's update (or an advisory's fix) with no severity takes its advisory's, else counts as security (sources).
     const event = await this.requests.getEvent(eventId).then(
-      (e) => e && withSecurityUpdateSeverity(e, this.advisories),
+      async (e) => {
+        if (!e) return undefined;
+        const trusted = await trustedEvent(e, this.advisories);
+        if (trusted.distrusted) this.logger.warn({ eventId, reason: trusted.distrusted }, 'event advisory or severity not trusted');
+        return withSecurityUpdateSeverity(trusted.event, this.advisories);
+      },
       (error: unknown) => {
         // A hostile ref is an input error: terminal at once, never retried (issue 14).
         throw storedEventError(eventId, error);

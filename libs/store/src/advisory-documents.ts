@@ -41,41 +41,99 @@ export class AdvisoryFromTheFutureError extends AdvisoryDocumentRefusedError {
   }
 }
 
+/** The source of the documents POST /events/advisory stores (a feed's source is its watch target key). */
+export const API_ADVISORY_SOURCE = 'api';
+
 /**
- * Replaces the stored document when there is none or the given one is strictly newer
- * (KEYS[1] the hash, ARGV: id, modifiedMs, the entry's JSON). Returns 1 when written.
+ * Where a document comes from: a configured feed (`source` its watch target key) or the API
+ * (`source: 'api'`, `admin` when the caller holds the admin scope).
+ */
+export interface AdvisoryDocumentOrigin {
+  source: string;
+  /** The API caller holds the admin scope: it may replace a feed's document. */
+  admin?: boolean;
+}
+
+/**
+ * An API document refused because the stored document of that advisory came from a feed (and the
+ * caller does not hold the admin scope): a feed's document is replaced by the feed only.
+ */
+export class AdvisoryOwnedByFeedError extends AdvisoryDocumentRefusedError {
+  readonly code = 'advisory-owned-by-feed';
+  constructor(
+    id: string,
+    readonly feed: string,
+  ) {
+    super(id, `advisory ${id}: its stored document comes from the feed ${JSON.stringify(feed.slice(0, 200))}; only that feed (or a caller with the admin scope) may replace it: not stored`);
+    this.name = 'AdvisoryOwnedByFeedError';
+  }
+}
+
+/**
+ * Stores a document unless the stored one outranks it (KEYS[1] the hash; ARGV: id, modifiedMs,
+ * the entry's JSON, source, '1' when an admin API caller). Per source: the newest `modified` wins.
+ * Across sources: an API document never replaces a feed's unless from an admin (answer
+ * `{'owned', feed}`); a feed's document replaces an API document posted without the admin
+ * scope whatever its `modified` (an API caller cannot pre-empt a feed with a later date);
+ * otherwise the newest wins. An entry without a source (stored before sources were kept) is
+ * nobody's: the newest wins. Answers `{'stored'}` or `{'older'}` otherwise.
  */
 const SAVE_IF_NEWER = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
   local ok, old = pcall(cjson.decode, cur)
-  if ok and type(old) == 'table' and tonumber(old['modifiedMs']) and tonumber(old['modifiedMs']) >= tonumber(ARGV[2]) then
-    return 0
+  if ok and type(old) == 'table' then
+    local oldSource = old['source']
+    local oldIsFeed = type(oldSource) == 'string' and oldSource ~= 'api'
+    if ARGV[4] == 'api' and oldIsFeed and ARGV[5] ~= '1' then
+      return {'owned', oldSource}
+    end
+    local outranks = ARGV[4] ~= 'api' and oldSource == 'api' and old['admin'] ~= true
+    if not outranks and tonumber(old['modifiedMs']) and tonumber(old['modifiedMs']) >= tonumber(ARGV[2]) then
+      return {'older'}
+    end
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1
+return {'stored'}
 `;
 
 interface StoredEntry {
   modifiedMs: number;
+  /** Where it came from (absent: stored before sources were kept). */
+  source?: string;
+  admin?: boolean;
   osv: OsvAdvisory;
 }
 
 /**
- * Saves `osv` in the hash at `key` unless an entry as new or newer (by `modified`) is there. True
- * when written. Throws AdvisoryDocumentRefusedError (nothing written) for a document too large or
- * modified in the future.
+ * Saves `osv` from `origin` in the hash at `key` unless the stored entry outranks it (see
+ * SAVE_IF_NEWER: per source the newest `modified` wins; an API document never replaces a feed's
+ * unless from an admin). True when written, false when a document as new or newer is kept.
+ * Throws AdvisoryDocumentRefusedError (nothing written) for a document too large, modified in the
+ * future, or (AdvisoryOwnedByFeedError) owned by a feed.
  */
-export async function saveAdvisoryDocument(redis: Redis, key: string, osv: OsvAdvisory, now = Date.now()): Promise<boolean> {
+export async function saveAdvisoryDocument(redis: Redis, key: string, osv: OsvAdvisory, origin: AdvisoryDocumentOrigin, now = Date.now()): Promise<boolean> {
   const modifiedMs = Date.parse(osv.modified);
   if (!Number.isFinite(modifiedMs)) throw new Error(`advisory ${osv.id}: modified ${JSON.stringify(osv.modified.slice(0, 64))} is not a date: not stored`);
   if (modifiedMs > now + MAX_ADVISORY_CLOCK_SKEW_MS) throw new AdvisoryFromTheFutureError(osv.id, osv.modified);
-  const entry: StoredEntry = { modifiedMs, osv };
+  if (!origin.source) throw new Error(`advisory ${osv.id}: no source given: not stored`);
+  const admin = origin.source === API_ADVISORY_SOURCE && origin.admin === true;
+  const entry: StoredEntry = { modifiedMs, source: origin.source, ...(admin ? { admin } : {}), osv };
   const json = JSON.stringify(entry);
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > MAX_ADVISORY_DOCUMENT_BYTES) throw new AdvisoryDocumentTooLargeError(osv.id, bytes);
-  return (await redis.eval(SAVE_IF_NEWER, 1, key, osv.id, String(modifiedMs), json)) === 1;
+  const [outcome, owner] = (await redis.eval(SAVE_IF_NEWER, 1, key, osv.id, String(modifiedMs), json, origin.source, admin ? '1' : '0')) as [string, string?];
+  if (outcome === 'owned') throw new AdvisoryOwnedByFeedError(osv.id, owner ?? 'unknown');
+  return outcome === 'stored';
+}
+
+/** The stored document of one advisory and where it came from, if any. */
+export async function readAdvisoryDocument(redis: Redis, key: string, id: string): Promise<{ osv: OsvAdvisory; source?: string } | undefined> {
+  const raw = await redis.hget(key, id);
+  if (!raw) return undefined;
+  const entry = JSON.parse(raw) as StoredEntry;
+  return { osv: entry.osv, ...(entry.source !== undefined ? { source: entry.source } : {}) };
 }
 
 /** Every stored document, `batch` hash fields at a time (HSCAN: memory bounded per batch). */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OsvAdvisory } from '@patch-factory/contracts';
-import { saveAdvisoryDocument, scanAdvisoryDocuments } from './advisory-documents';
+import { readAdvisoryDocument, saveAdvisoryDocument, scanAdvisoryDocuments, type AdvisoryDocumentOrigin } from './advisory-documents';
 import { StoreKeys } from './store-keys';
 
 /** What the SLA engine needs of an advisory: kept when the factory first sees it. */
@@ -30,12 +30,12 @@ export class AdvisoryRepository {
   }
 
   /**
-   * Records the advisory: its metadata the first time only, its OSV document when newer than
-   * the stored one. Throws AdvisoryDocumentRefusedError (nothing written) for a document too large
-   * or modified in the future.
+   * Records the advisory a feed delivered (`origin.source`: its watch target key): its metadata
+   * the first time only, its OSV document when newer than the stored one (saveDocument). Throws
+   * AdvisoryDocumentRefusedError (nothing written) for a document too large or modified in the future.
    */
-  async record(osv: OsvAdvisory, fixAvailableAt: number): Promise<AdvisoryRecord> {
-    await this.saveDocument(osv);
+  async record(osv: OsvAdvisory, fixAvailableAt: number, origin: AdvisoryDocumentOrigin): Promise<AdvisoryRecord> {
+    await this.saveDocument(osv, origin);
     const severity = osv.database_specific?.severity ?? osv.affected.map((a) => a.database_specific?.severity).find((s) => !!s);
     const rec: AdvisoryRecord = {
       id: osv.id,
@@ -49,9 +49,19 @@ export class AdvisoryRepository {
     return (await this.get(osv.id)) ?? rec;
   }
 
-  /** Keeps `osv` unless a document as new or newer (by `modified`) is stored. True when written. */
-  async saveDocument(osv: OsvAdvisory): Promise<boolean> {
-    return saveAdvisoryDocument(this.redis, this.keys.advisoryDocuments(), osv);
+  /**
+   * Keeps `osv`, recording where it came from (a feed's target key, or `api`), unless the stored
+   * document outranks it: per source the newest `modified` wins; a document from the API never
+   * replaces a feed's unless `origin.admin` (AdvisoryOwnedByFeedError, nothing written); a feed's
+   * replaces one the API stored without admin. True when written.
+   */
+  async saveDocument(osv: OsvAdvisory, origin: AdvisoryDocumentOrigin): Promise<boolean> {
+    return saveAdvisoryDocument(this.redis, this.keys.advisoryDocuments(), osv, origin);
+  }
+
+  /** The stored OSV document of one advisory and the source it came from, if any. */
+  async document(id: string): Promise<{ osv: OsvAdvisory; source?: string } | undefined> {
+    return readAdvisoryDocument(this.redis, this.keys.advisoryDocuments(), id);
   }
 
   /** Every stored OSV document, read `batch` at a time (HSCAN), in no particular order. */

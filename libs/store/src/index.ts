@@ -5,5 +5,5 @@ export * from './pull-request-links.repository';
 export * from './patch-request.repository';
 export * from './watch-state.repository';
 export * from './advisory.repository';
-export { AdvisoryDocumentRefusedError, AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, MAX_ADVISORY_CLOCK_SKEW_MS, MAX_ADVISORY_DOCUMENT_BYTES } from './advisory-documents';
+export { API_ADVISORY_SOURCE, AdvisoryDocumentRefusedError, AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, AdvisoryOwnedByFeedError, MAX_ADVISORY_CLOCK_SKEW_MS, MAX_ADVISORY_DOCUMENT_BYTES, type AdvisoryDocumentOrigin } from './advisory-documents';
 export * from './release.repository';

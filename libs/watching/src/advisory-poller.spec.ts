@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { OsvAdvisorySchema, QueueName, upstreamEventJobId } from '@patch-factory/contracts';
+import { OsvAdvisorySchema, QueueName, upstreamEventId, upstreamEventJobId } from '@patch-factory/contracts';
 import { JOB_OPTIONS } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
@@ -38,7 +38,8 @@ describe('AdvisoryPoller (real Redis and BullMQ)', () => {
     const poller = new AdvisoryPoller(feed, state, events, advisories, producer, () => now);
     const first = await poller.pollTarget(target, new AbortController().signal);
     expect(first.emitted).toEqual([
-      { id: 'CVE-2026-2000:deb.debian.openssl:3.0.17-1.deb12u3', source: 'osv', ref: 'pkg:deb/debian/openssl', version: '3.0.17-1~deb12u3', advisory: 'CVE-2026-2000', severity: 'high', firstSeenAt: 1_000 },
+      // The id is the advisory's, from this feed (its target key): an API caller cannot take it.
+      { id: upstreamEventId({ kind: 'advisory', advisory: 'CVE-2026-2000', from: 'osv:debian' }, { source: 'osv', ref: 'pkg:deb/debian/openssl', version: '3.0.17-1~deb12u3' }), source: 'osv', ref: 'pkg:deb/debian/openssl', version: '3.0.17-1~deb12u3', advisory: 'CVE-2026-2000', severity: 'high', firstSeenAt: 1_000 },
     ]);
     expect(await queue.getJob(upstreamEventJobId(first.emitted[0]?.id ?? ''))).toBeDefined();
     now = 5_000;
@@ -50,6 +51,8 @@ describe('AdvisoryPoller (real Redis and BullMQ)', () => {
     const docs = [];
     for await (const doc of advisories.documents()) docs.push(doc);
     expect(docs).toEqual([osv]);
+    // Stored as the feed's (its target key): an API document cannot replace it.
+    expect((await advisories.document('CVE-2026-2000'))?.source).toBe('osv:debian');
   });
 
   it('rejects an advisory whose OSV document is too large to keep, and plans nothing for it', async () => {

@@ -31,15 +31,17 @@ export class AdvisoryPoller {
     const result = await this.read(target, state, signal);
     const report: PollReport = { target: target.key, emitted: [], known: 0, rejected: [...result.rejected], notModified: result.notModified };
     for (const osv of result.advisories) {
-      const plan = advisoryEvents(osv, this.now());
+      // The feed is the document's source (its namespace in the store, and in its events' ids).
+      const origin = { source: target.key };
+      const plan = advisoryEvents(osv, this.now(), target.key);
       if (plan.events.length === 0) {
         // No fix yet (an open tracker issue): its document only, for the scan (sources: keepUnfixedAdvisory).
-        report.rejected.push(...(await keepUnfixedAdvisory(this.advisories, osv)));
+        report.rejected.push(...(await keepUnfixedAdvisory(this.advisories, osv, origin)));
         continue;
       }
       let recorded;
       try {
-        recorded = await this.advisories.record(osv, this.now());
+        recorded = await this.advisories.record(osv, this.now(), origin);
       } catch (error) {
         if (!(error instanceof AdvisoryDocumentRefusedError)) throw error;
         report.rejected.push({ value: osv.id, reason: error.message });

@@ -1,4 +1,4 @@
-import { UpstreamEventSchema, type UpstreamEvent } from '@patch-factory/contracts';
+import { UpstreamEventSchema, upstreamEventId, type UpstreamEvent } from '@patch-factory/contracts';
 import { checkVarChange } from '@patch-factory/definitions';
 import { EventPlanningQueue, type JobProducer } from '@patch-factory/queue';
 import { isVersion, screenName, type Observation, type PollResult } from '@patch-factory/sources';
@@ -21,9 +21,9 @@ function newerThan(observations: readonly Observation[], newest: string | undefi
   return observations.filter((o) => order.compare(o.version, newest) > 0);
 }
 
-/** The deterministic id of the event of `version` seen at `target`. */
+/** The deterministic id of the event of `version` seen at `target` (upstreamEventId: the same version seen twice is one event). */
 export function watchEventId(target: string, version: string): string {
-  return `${target}@${version}`.replace(/[^A-Za-z0-9._:-]/g, '.').slice(0, 128);
+  return upstreamEventId({ kind: 'watch', target }, { source: '', ref: '', version });
 }
 
 /** What one poll of one target did. */
@@ -42,7 +42,7 @@ export type PollFn = (target: WatchTarget, state: Record<string, string>, signal
 
 /**
  * Turns what a source reports into upstream events, exactly once: each version's event id is
- * deterministic (`<target>@<version>`), stored with SET NX, and its planning job has a
+ * deterministic (from `<target>` and `<version>`: watchEventId), stored with SET NX, and its planning job has a
  * deterministic id, so the same release seen twice, or by two replicas at once, is one event.
  * The source's state (ETags) is saved only after every event is recorded: a watcher killed
  * mid-poll polls again after a restart and loses nothing.

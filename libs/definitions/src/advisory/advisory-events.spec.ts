@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { OsvAdvisorySchema } from '@patch-factory/contracts';
+import { OsvAdvisorySchema, upstreamEventId } from '@patch-factory/contracts';
 import { repoRoot } from '@patch-factory/testing';
 import { advisoryEvents } from './advisory-events';
 
@@ -22,14 +22,28 @@ describe('advisoryEvents', () => {
     });
     const plan = advisoryEvents(osv, 42);
     expect(plan.events).toEqual([
-      { id: 'CVE-2026-0001:deb.debian.openssl:3.5.1-1', source: 'osv', ref: 'pkg:deb/debian/openssl', version: '3.5.1-1', advisory: 'CVE-2026-0001', severity: 'high', firstSeenAt: 42 },
-      { id: 'CVE-2026-0001:apk.alpine.busybox:1.37.0-r19', source: 'osv', ref: 'pkg:apk/alpine/busybox', version: '1.37.0-r19', advisory: 'CVE-2026-0001', severity: 'medium', firstSeenAt: 42 },
+      { id: upstreamEventId({ kind: 'advisory', advisory: 'CVE-2026-0001', from: 'api' }, { source: 'osv', ref: 'pkg:deb/debian/openssl', version: '3.5.1-1' }), source: 'osv', ref: 'pkg:deb/debian/openssl', version: '3.5.1-1', advisory: 'CVE-2026-0001', severity: 'high', firstSeenAt: 42 },
+      { id: upstreamEventId({ kind: 'advisory', advisory: 'CVE-2026-0001', from: 'api' }, { source: 'osv', ref: 'pkg:apk/alpine/busybox', version: '1.37.0-r19' }), source: 'osv', ref: 'pkg:apk/alpine/busybox', version: '1.37.0-r19', advisory: 'CVE-2026-0001', severity: 'medium', firstSeenAt: 42 },
     ]);
     expect(plan.unpatchable.map((u) => [u.package, u.reason])).toEqual([
       ['pkg:dhi/node', 'ecosystem DHI has no package the catalog pins'],
       ['Debian:13/curl', 'no fixed version yet'],
       ['Debian:13/evil', 'fixed version "1.0;rm -rf /" is not a version'],
     ]);
+  });
+
+  it('derives event ids from the advisory, its source, the package and the version: readable, and never the same across sources', () => {
+    const osv = OsvAdvisorySchema.parse({
+      id: 'DSA-9999-1',
+      modified: '2026-11-01T00:00:00Z',
+      affected: [{ package: { ecosystem: 'Debian:12', name: 'openssl', purl: 'pkg:deb/debian/openssl?arch=source' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.0.15-1~deb12u1' }] }] }],
+    });
+    const [fromFeed] = advisoryEvents(osv, 0, 'osv_feed:debian').events;
+    const [fromApi] = advisoryEvents(osv, 0, 'api').events;
+    expect(fromFeed?.id).toMatch(/^advisory:DSA-9999-1.deb.debian.openssl.3.0.15-1.deb12u1:[0-9a-f]{32}$/);
+    expect(fromFeed?.ref).toBe('pkg:deb/debian/openssl');
+    expect(fromApi?.id).not.toBe(fromFeed?.id);
+    expect(advisoryEvents(osv, 99, 'osv_feed:debian').events[0]?.id).toBe(fromFeed?.id);
   });
 
   it('reads every real OSV advisory of the corpus and reports its image-level entries as not patchable to a package', () => {

@@ -64,8 +64,8 @@ describe('security suite updates', () => {
       const read = await feed.read(feed.parseConfig({ type: 'debian_tracker', location: join(dir, 'tracker.json'), ...release }), {}, signal);
       for (const osv of read.advisories) {
         // as the advisory poller keeps them: a fixed one recorded, an open one as a document only
-        if (osv.affected.some((a) => a.ranges?.some((r) => r.events.some((e) => e.fixed)))) await advisories.record(osv, 1_000);
-        else expect(await keepUnfixedAdvisory(advisories, osv)).toEqual([]);
+        if (osv.affected.some((a) => a.ranges?.some((r) => r.events.some((e) => e.fixed)))) await advisories.record(osv, 1_000, { source: 'test-feed' });
+        else expect(await keepUnfixedAdvisory(advisories, osv, { source: 'test-feed' })).toEqual([]);
       }
     }
   }, 120_000);

@@ -1,5 +1,5 @@
 import type { OsvAdvisory } from '@patch-factory/contracts';
-import { AdvisoryDocumentRefusedError, type AdvisoryRepository } from '@patch-factory/store';
+import { AdvisoryDocumentRefusedError, type AdvisoryDocumentOrigin, type AdvisoryRepository } from '@patch-factory/store';
 
 /** A package of the distributions the factory builds from (the ecosystem with or without release, or its purl). */
 const DISTRO_ECOSYSTEM = /^(Debian|Alpine)(:|$)/;
@@ -23,12 +23,12 @@ export function hasUnfixedDistroEntry(osv: OsvAdvisory): boolean {
  * Debian / Alpine issue: the scan matches it (an image with the package is affected, not
  * fixable). No advisory record is written: that record holds when a fix became available,
  * and there is none yet (it is written when the fix arrives). Returns the rejection of a
- * document too large to keep; nothing otherwise.
+ * document too large to keep; nothing otherwise. `origin`: the feed it came from (the store keeps documents per source).
  */
-export async function keepUnfixedAdvisory(advisories: Pick<AdvisoryRepository, 'saveDocument'>, osv: OsvAdvisory): Promise<{ value: string; reason: string }[]> {
+export async function keepUnfixedAdvisory(advisories: Pick<AdvisoryRepository, 'saveDocument'>, osv: OsvAdvisory, origin: AdvisoryDocumentOrigin): Promise<{ value: string; reason: string }[]> {
   if (!hasUnfixedDistroEntry(osv)) return [];
   try {
-    await advisories.saveDocument(osv);
+    await advisories.saveDocument(osv, origin);
     return [];
   } catch (error) {
     if (!(error instanceof AdvisoryDocumentRefusedError)) throw error;
