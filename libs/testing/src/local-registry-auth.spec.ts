@@ -17,7 +17,7 @@ const mode = (path: string) => statSync(path).mode & 0o777;
  * Runs pf_local_registry; returns the variables it exported for the factory. Asynchronously, so that
  * this process sees a restarted registry close its kept-alive connections.
  */
-async function localRegistry(dir: string, port: number, env: Record<string, string> = {}): Promise<Record<string, string>> {
+async function localRegistry(dir: string, port: number, env: Record<string, string> = {}): Promise<{ url: string; username: string; passwordLength: string }> {
   const { stdout: out } = await promisify(execFile)(
     'bash',
     ['-c', 'source "$1/infra/scripts/local-publishing.sh" && pf_local_registry "$1" && printf "%s\\n" "$PF_REGISTRY_URL" "$PF_REGISTRY_USERNAME" "${#PF_REGISTRY_PASSWORD}"', 'sh', ROOT],
