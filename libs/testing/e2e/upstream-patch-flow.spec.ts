@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PipelineRun } from '@patch-factory/contracts';
+import { upstreamEventId, type PipelineRun } from '@patch-factory/contracts';
 import { BackboneFixture, createCatalogOrigin, repoRoot, startGithubDouble, waitFor, type ApiClient, type CatalogOrigin, type GithubDouble } from '../src';
 
 const SECRET = 'webhook-secret-of-the-e2e-test';
@@ -11,7 +11,8 @@ const CORPUS = join(repoRoot(), '..', 'shared', 'corpus', 'dhi-catalog');
 const STREAM_FILES = ['image/php/alpine-3.23/8.3.yaml', 'image/php/alpine-3.23/8.3-dev.yaml', 'image/php/alpine-3.23/8.3-fpm.yaml'];
 const OTHER = 'image/php/alpine-3.23/8.2.yaml';
 const BRANCH = 'pf/php/alpine-3.23/8.3';
-const EVENT = { id: 'apk-php-8.3-8.3.34-r0', source: 'alpine', ref: 'pkg:apk/alpine/php-8.3', version: '8.3.34-r0' };
+// No id: the factory derives it from the event (issue 14).
+const EVENT = { source: 'alpine', ref: 'pkg:apk/alpine/php-8.3', version: '8.3.34-r0' };
 
 /** The patching worker process (real plan, patch and review) on the catalog `origin`, with GitHub at the double. */
 async function startGithubWorker(fx: BackboneFixture, origin: CatalogOrigin, github: GithubDouble, env: Record<string, string>): Promise<void> {
@@ -57,7 +58,7 @@ describe('an upstream event becomes one pull request per image stream, and its m
 
   it('plans, patches, opens one pull request and waits; a merge promotes every run once', async () => {
     const posted = await api.request<{ eventId: string; duplicate: boolean }>('POST', '/events/upstream', EVENT);
-    expect(posted).toMatchObject({ status: 202, body: { eventId: EVENT.id, duplicate: false } });
+    expect(posted).toMatchObject({ status: 202, body: { eventId: upstreamEventId({ kind: 'api' }, EVENT), duplicate: false } });
 
     const waiting = await waitFor('three runs waiting at review', async () => {
       const runs = await runsOfEvent();
@@ -158,7 +159,7 @@ describe('in branch mode (no forge) an upstream event is merged into the default
     const merged = origin.head('main');
 
     // The same version from another source: every definition is at it already, nothing is planned.
-    await api.request('POST', '/events/upstream', { ...EVENT, id: 'apk-php-8.3-again', source: 'mirror' });
+    await api.request('POST', '/events/upstream', { ...EVENT, source: 'mirror' });
     await new Promise((r) => setTimeout(r, 1500));
     expect((await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs).toHaveLength(3);
     expect(origin.head('main')).toBe(merged);
@@ -207,7 +208,8 @@ describe('a minimum release age holds a plain update back; a security fix is not
 
   it('plans the update only once it is 3 s old', async () => {
     const postedAt = Date.now();
-    await api.request('POST', '/events/upstream', { ...EVENT, firstSeenAt: postedAt });
+    // firstSeenAt is the API's own clock (no caller sets it: issue 14), so at or after postedAt.
+    await api.request('POST', '/events/upstream', EVENT);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await runs()).toEqual([]);
     const planned = await waitFor('three runs once the version has soaked', async () => {

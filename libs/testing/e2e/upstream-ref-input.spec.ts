@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { QueueName, upstreamEventJobId, type DeadLetterPayload } from '@patch-factory/contracts';
+import { QueueName, upstreamEventId, upstreamEventJobId, type DeadLetterPayload } from '@patch-factory/contracts';
 import { BackboneFixture, waitFor, type ApiClient } from '../src';
 
 type Entry = DeadLetterPayload & { id: string };
@@ -28,9 +28,10 @@ describe('a hostile upstream ref is an input error, never retried', () => {
   }, 60_000);
 
   it('answers 400 naming ref for each hostile ref, and stores and enqueues nothing', async () => {
-    for (const [i, ref] of HOSTILE.entries()) {
-      const id = `hostile-ref-${i}`;
-      const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/upstream', { id, source: 'debian', ref, version: '1.0.0' });
+    for (const ref of HOSTILE) {
+      // The id the factory would derive for it (callers choose none: issue 14).
+      const id = upstreamEventId({ kind: 'api' }, { source: 'debian', ref, version: '1.0.0' });
+      const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/upstream', { source: 'debian', ref, version: '1.0.0' });
       expect({ ref, status: res.status, code: res.body.error?.code }).toEqual({ ref, status: 400, code: 'invalid-request' });
       expect(res.body.error.message).toMatch(/\bref\b/);
       expect(await fx.redis.exists(`${fx.prefix}:{store}:event:${id}`)).toBe(0);
@@ -38,7 +39,7 @@ describe('a hostile upstream ref is an input error, never retried', () => {
     }
     expect(await plan.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed')).toMatchObject({ waiting: 0, delayed: 0, active: 0, failed: 0, completed: 0 });
     // A legitimate ref is still taken.
-    const ok = await api.request('POST', '/events/upstream', { id: 'legit-ref', source: 'debian', ref: 'pkg:deb/debian/openssl', version: '3.0.11-1' });
+    const ok = await api.request('POST', '/events/upstream', { source: 'debian', ref: 'pkg:deb/debian/openssl', version: '3.0.11-1' });
     expect(ok.status).toBe(202);
   });
 
