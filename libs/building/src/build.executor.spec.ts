@@ -64,23 +64,24 @@ describe('the build stage builds the run’s definition from the catalog', () =>
     const digest = a['build.digest'] as string;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     const commit = origin.head('main') as string;
-    expect(a).toEqual({ 'build.digest': digest, 'build.layout': join(dir, 'image'), 'build.log': join(dir, 'build.log'), 'build.packages': join(dir, 'packages.json'), 'build.commit': commit });
+    // Files relative to the run directory: no server path in a run (issue 14).
+    expect(a).toEqual({ 'build.digest': digest, 'build.layout': 'image', 'build.log': 'build.log', 'build.packages': 'packages.json', 'build.commit': commit });
     // Where the definition came from, for the provenance the sign stage makes.
     expect(JSON.parse(readFileSync(join(dir, 'source.json'), 'utf8'))).toEqual({ definition: STATIC_DEFINITION, repository: origin.dir, commit });
     mainDigest = digest;
 
     // The layout: index.json points at the image index whose digest the stage recorded, and that blob is whole.
-    const layout = a['build.layout'] as string;
+    const layout = join(dir, a['build.layout'] as string);
     expect(JSON.parse(readFileSync(join(layout, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
     const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
     expect(index.manifests.map((m) => m.digest)).toEqual([digest]);
     expect(sha256(readFileSync(join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length))))).toBe(digest.slice('sha256:'.length));
 
     // The log names the definition, every package of each platform with its version, and ends with the digest.
-    const log = readFileSync(a['build.log'] as string, 'utf8').trimEnd().split('\n');
+    const log = readFileSync(join(dir, a['build.log'] as string), 'utf8').trimEnd().split('\n');
     expect(log[0]).toBe(`build ${STATIC_DEFINITION} (run ${run.id}, attempt 1)`);
     expect(log[log.length - 1]).toBe(`image ${digest}`);
-    const packages = readPackages(a['build.packages']);
+    const packages = readPackages(join(dir, a['build.packages'] as string));
     for (const p of packages.platforms) {
       expect(log.some((l) => l.startsWith(`${p.platform}: ${p.packages.length} packages, `))).toBe(true);
       for (const pkg of p.packages) expect(log).toContain(`${p.platform}: package ${pkg.name} ${pkg.version} (${pkg.architecture})`);
@@ -127,10 +128,10 @@ describe('the build stage builds the run’s definition from the catalog', () =>
     // The commit is the branch's, not main's.
     expect(a['build.commit']).toBe(origin.head(BRANCH));
     expect(a['build.commit']).not.toBe(origin.head('main'));
-    const packages = readPackages(a['build.packages']);
+    const packages = readPackages(join(stage.outRoot, run.id, a['build.packages'] as string));
     expect(packages.platforms.map((p) => p.platform)).toEqual(PLATFORMS);
     for (const p of packages.platforms) expect(p.packages.map((pkg) => pkg.name).sort()).toEqual(STATIC_PACKAGES.filter((n) => n !== 'netbase'));
-    const log = readFileSync(a['build.log'] as string, 'utf8').trimEnd().split('\n');
+    const log = readFileSync(join(stage.outRoot, run.id, a['build.log'] as string), 'utf8').trimEnd().split('\n');
     expect(log[0]).toBe(`build ${STATIC_DEFINITION} at ${BRANCH} (run ${run.id}, attempt 1)`);
     expect(log.filter((l) => / package netbase /.test(l))).toEqual([]);
     expect(log[log.length - 1]).toBe(`image ${a['build.digest']}`);

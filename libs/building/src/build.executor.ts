@@ -5,7 +5,7 @@ import { buildDefinitionText, buildSettings, type BuildSettings } from '@patch-f
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema, TerminalError } from '@patch-factory/contracts';
 import { CatalogAccess, PatchingErrorCode } from '@patch-factory/patching';
-import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { runDirectory, runRelativePath, stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 
 /** At most this much build log is kept per run (the head and the end survive). */
 const MAX_LOG_LINES = 5000;
@@ -44,7 +44,7 @@ export class BuildExecutor implements StageExecutor {
     }
     // The commit the definition was read at, for the image's provenance.
     const commit = await workspace.branchHead(branch ?? (await workspace.baseBranch()));
-    const dir = join(this.settings.outRoot, runId);
+    const dir = runDirectory(this.settings.outRoot, runId);
     await mkdir(dir, { recursive: true });
     const paths = { layout: join(dir, 'image'), log: join(dir, 'build.log'), packages: join(dir, 'packages.json') };
     const lines: string[] = [`build ${ctx.definition}${branch ? ` at ${branch}` : ''} (run ${runId}, attempt ${ctx.attempt})`];
@@ -79,9 +79,10 @@ export class BuildExecutor implements StageExecutor {
       return {
         artifacts: {
           'build.digest': result.digest,
-          'build.layout': paths.layout,
-          'build.log': paths.log,
-          'build.packages': paths.packages,
+          // Relative to the run directory: no server path leaves the API in a run (issue 14).
+          'build.layout': runRelativePath(dir, paths.layout),
+          'build.log': runRelativePath(dir, paths.log),
+          'build.packages': runRelativePath(dir, paths.packages),
           ...(commit ? { 'build.commit': commit } : {}),
         },
       };

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PipelineRun } from '@patch-factory/contracts';
-import { stageArtifact } from '@patch-factory/pipeline';
+import { stageArtifact, stageArtifactFile } from '@patch-factory/pipeline';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 
 /** What the test and scan stages take from the run's build stage. */
@@ -23,17 +23,20 @@ const MAX_INDEX = 4 * 1024 * 1024;
  * The run's build output: `build.layout` and `build.digest` of its build stage, the layout's
  * image index holding that digest. A run without them (it did not build, or from a later
  * stage) fails with `build-artifact-missing`, naming the run and what is missing.
+ * `build.layout` is relative to the run directory `runDir` (issue 14).
  */
-export async function buildInputOf(run: PipelineRun | undefined, runId: string, stage: string): Promise<BuildInput> {
+export async function buildInputOf(run: PipelineRun | undefined, runId: string, stage: string, runDir: string): Promise<BuildInput> {
   const missing = (why: string) => checkingTerminal(CheckingErrorCode.buildArtifactMissing, `the ${stage} stage of run ${runId} needs the image its build stage made: ${why}; run the build stage first (from: build)`);
   if (run === undefined) throw missing('the run is not stored');
-  const layout = stageArtifact(run, 'build', 'build.layout');
+  const recorded = stageArtifact(run, 'build', 'build.layout');
   const digest = stageArtifact(run, 'build', 'build.digest');
-  if (layout === undefined || digest === undefined) throw missing('its build stage recorded no build.layout and build.digest');
+  if (recorded === undefined || digest === undefined) throw missing('its build stage recorded no build.layout and build.digest');
+  const layout = stageArtifactFile(run, 'build', 'build.layout', runDir) ?? recorded;
   if (!DIGEST.test(digest)) throw missing(`build.digest "${digest.slice(0, 80)}" is not sha256:<64 hex>`);
   const branch = stageArtifact(run, 'patch', 'patch.branch');
   const platforms = await indexPlatforms(layout, digest).catch((error: unknown) => {
-    throw missing(`the image layout ${layout} cannot be read (${(error as Error).message.slice(0, 200)})`);
+    // The recorded (relative) name and the reason without its paths: no server path in a run's error.
+    throw missing(`the image layout ${recorded} of the run cannot be read (${(error as Error).message.split(runDir).join('<run>').slice(0, 200)})`);
   });
   return { layout, digest, platforms, ...(branch ? { branch } : {}) };
 }

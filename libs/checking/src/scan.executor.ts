@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
-import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
 import { emitImageVex, type Finding } from '@patch-factory/vuln';
 import { loadAdvisories } from './advisories';
@@ -67,13 +67,13 @@ export class ScanExecutor implements StageExecutor {
 
   async execute(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
-    const input = await buildInputOf(await ctx.loadRun(), runId, 'scan');
+    const dir = runDirectory(this.outRoot, runId);
+    const input = await buildInputOf(await ctx.loadRun(), runId, 'scan', dir);
     const read = catalogReader(this.access);
     const definition = await readRunDefinition(read, ctx.definition, input.branch);
     const gates = await readGates(read, input.branch);
     const vex = await readCatalogVex(read, ctx.definition, input.branch);
     const advisories = await loadAdvisories(this.advisoryDir, this.stored.documents());
-    const dir = join(this.outRoot, runId);
     const sbomDir = join(dir, 'sbom');
     await mkdir(sbomDir, { recursive: true });
     const name = definition.image ?? ctx.definition.replace(/\.ya?ml$/, '').toLowerCase();
@@ -98,6 +98,8 @@ export class ScanExecutor implements StageExecutor {
       advisories: { files: advisories.files, stored: advisories.stored, problems: advisories.problems },
     };
     const paths = { report: join(dir, 'scan-report.json'), vex: join(dir, 'vex.json') };
+    // What the run shows: relative to its directory, no server path (issue 14).
+    const shown = (path: string) => runRelativePath(dir, path);
     await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
     const fixed = (previous?.findings ?? []).filter((f) => report.diff.fixed.some((x) => x.id === f.id && x.package === f.package));
     const vexDoc = emitImageVex({
@@ -112,14 +114,14 @@ export class ScanExecutor implements StageExecutor {
 
     const sbomGate = evaluateSbom(report, gates);
     if (!sbomGate.passed) {
-      throw checkingTerminal(CheckingErrorCode.sbomMissing, `${ctx.definition} (image ${input.digest}): the SBOM is required and missing: ${listed(sbomGate.reasons)} (report ${paths.report})`);
+      throw checkingTerminal(CheckingErrorCode.sbomMissing, `${ctx.definition} (image ${input.digest}): the SBOM is required and missing: ${listed(sbomGate.reasons)} (report ${shown(paths.report)} of the run)`);
     }
     const vulnGate = evaluateVulnerabilities(report, gates, previous);
     if (!vulnGate.passed) {
       const since = previous ? `since ${previous.against.kind === 'published' ? `the published image ${previous.against.digest ?? ''} (run ${previous.runId})` : `run ${previous.runId}`}` : 'with no earlier scan of the definition';
       throw checkingTerminal(
         CheckingErrorCode.newFixableVulnerability,
-        `${ctx.definition} (image ${input.digest}): ${vulnGate.blocking.length} new fixable vulnerabilit${vulnGate.blocking.length === 1 ? 'y' : 'ies'} ${since} at a failing severity (${gates.vulnerabilities.failOnNewFixable.join(', ')}): ${listed(vulnGate.reasons)} (report ${paths.report})`,
+        `${ctx.definition} (image ${input.digest}): ${vulnGate.blocking.length} new fixable vulnerabilit${vulnGate.blocking.length === 1 ? 'y' : 'ies'} ${since} at a failing severity (${gates.vulnerabilities.failOnNewFixable.join(', ')}): ${listed(vulnGate.reasons)} (report ${shown(paths.report)} of the run)`,
       );
     }
     await this.index.record({ definition: ctx.definition, runId, report: paths.report });
@@ -127,10 +129,10 @@ export class ScanExecutor implements StageExecutor {
     const c = report.counts;
     return {
       artifacts: {
-        'scan.report': paths.report,
-        'scan.sbom.cyclonedx': sboms.map((s) => s.cyclonedx).join(','),
-        'scan.sbom.spdx': sboms.map((s) => s.spdx).join(','),
-        'scan.vex': paths.vex,
+        'scan.report': shown(paths.report),
+        'scan.sbom.cyclonedx': sboms.map((s) => shown(s.cyclonedx)).join(','),
+        'scan.sbom.spdx': sboms.map((s) => shown(s.spdx)).join(','),
+        'scan.vex': shown(paths.vex),
         'scan.findings': String(c.findings),
         'scan.fixable': String(c.fixable),
         'scan.critical': String(c.critical),

@@ -7,7 +7,7 @@ import { RunIdSchema } from '@patch-factory/contracts';
 import type { Definition } from '@patch-factory/definitions';
 import { buildCtrfReport, parseConfigUser, runImageTests, runPolicyChecks, type ImageTestResult, type PolicyCheckResult } from '@patch-factory/imagetest';
 import { CatalogAccess } from '@patch-factory/patching';
-import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { buildInputOf, hostPlatform } from './build-input';
 import { catalogReader, checkingOutRoot, readRunDefinition } from './catalog-inputs';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
@@ -41,7 +41,8 @@ export class TestExecutor implements StageExecutor {
 
   async execute(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
-    const input = await buildInputOf(await ctx.loadRun(), runId, 'test');
+    const dir = runDirectory(this.outRoot, runId);
+    const input = await buildInputOf(await ctx.loadRun(), runId, 'test', dir);
     const read = catalogReader(this.access);
     const definition = await readRunDefinition(read, ctx.definition, input.branch);
     const gates = await readGates(read, input.branch);
@@ -73,9 +74,9 @@ export class TestExecutor implements StageExecutor {
         ...(skipped.length > 0 ? { skipped: `${skipped.join(',')}: ${host ? `this host runs ${host}` : 'this host runs no factory platform'}` } : {}),
       },
     });
-    const dir = join(this.outRoot, runId);
     await mkdir(dir, { recursive: true });
     const reportPath = join(dir, 'test-report.json');
+    const reportName = runRelativePath(dir, reportPath); // what the run shows: no server path (issue 14)
     await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
     const verdict = evaluateTests(report, gates);
     const summary = report.results.summary;
@@ -85,12 +86,12 @@ export class TestExecutor implements StageExecutor {
       const more = verdict.reasons.length > MAX_REASONS ? `; … and ${verdict.reasons.length - MAX_REASONS} more` : '';
       throw checkingTerminal(
         CheckingErrorCode.testsFailed,
-        `${ctx.definition} (image ${input.digest}, ${runnable.join(', ')}): ${summary.failed} of ${summary.tests} tests and policy checks failed: ${named}${more} (report ${reportPath})`,
+        `${ctx.definition} (image ${input.digest}, ${runnable.join(', ')}): ${summary.failed} of ${summary.tests} tests and policy checks failed: ${named}${more} (report ${reportName} of the run)`,
       );
     }
     return {
       artifacts: {
-        'test.report': reportPath,
+        'test.report': reportName,
         'test.passed': String(summary.passed),
         'test.failed': String(summary.failed),
         ...(skipped.length > 0 ? { 'test.skipped': `${skipped.join(', ')} not tested: ${host ? `this host runs ${host}` : 'this host runs no factory platform'}` } : {}),

@@ -1,6 +1,50 @@
-import type { PipelineRun } from '@patch-factory/contracts';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { TerminalError, type PipelineRun } from '@patch-factory/contracts';
 
 /** The artifact `key` that stage `stage` of `run` recorded (undefined when the run, the stage or the key is missing). */
 export function stageArtifact(run: PipelineRun | undefined, stage: string, key: string): string | undefined {
   return run?.stages.find((s) => s.stage === stage)?.artifacts[key];
+}
+
+/** A run's directory: `<out root>/<run id>` (PF_BUILD_OUT_DIR); the files its stages write are under it. */
+export function runDirectory(outRoot: string, runId: string): string {
+  return join(outRoot, runId);
+}
+
+const inside = (dir: string, path: string): boolean => {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+};
+
+/**
+ * What a stage records for a file it wrote under the run directory: the path relative to it
+ * (`image`, `sbom/linux-amd64.cdx.json`), so that no server path leaves the API in a run (issue 14).
+ */
+export function runRelativePath(runDir: string, path: string): string {
+  const abs = resolve(runDir, path);
+  if (!inside(resolve(runDir), abs)) throw new TerminalError('invalid-artifacts', `a stage recorded a file outside its run directory (${relative(resolve(runDir), abs).slice(0, 200)})`);
+  return relative(resolve(runDir), abs).split(sep).join('/');
+}
+
+/**
+ * The file an artifact names, resolved against the run directory. A path that leaves the
+ * directory (`..`, an absolute path elsewhere) is refused with `invalid-artifacts`, naming the
+ * stage and key; an absolute path inside it (recorded before paths were relative) is accepted.
+ */
+export function runFilePath(runDir: string, recorded: string, what: string): string {
+  const abs = resolve(runDir, recorded);
+  if (!inside(resolve(runDir), abs)) throw new TerminalError('invalid-artifacts', `${what} names a file outside the run directory`);
+  return abs;
+}
+
+/** stageArtifact() of a file, resolved against the run directory (see runFilePath). */
+export function stageArtifactFile(run: PipelineRun | undefined, stage: string, key: string, runDir: string): string | undefined {
+  const value = stageArtifact(run, stage, key);
+  return value === undefined ? undefined : runFilePath(runDir, value, `the ${key} of the ${stage} stage`);
+}
+
+/** A comma-separated list of files (`scan.sbom.cyclonedx`), each resolved against the run directory. */
+export function stageArtifactFiles(run: PipelineRun | undefined, stage: string, key: string, runDir: string): string[] {
+  const value = stageArtifact(run, stage, key);
+  return (value ? value.split(',').filter(Boolean) : []).map((v) => runFilePath(runDir, v, `the ${key} of the ${stage} stage`));
 }

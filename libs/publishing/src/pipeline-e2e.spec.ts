@@ -115,6 +115,24 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect({ state: run.state, error: run.error }).toEqual({ state: 'succeeded', error: undefined });
     const art = (stage: string, key: string) => run.stages.find((s) => s.stage === stage)?.artifacts[key];
 
+    // The run as the API shows it (GET /runs/:id): its files relative to the run directory, no
+    // server path anywhere (issue 14); the later stages found them (the run succeeded).
+    const api = await fx.startApi();
+    const shown = await api.request<{ stages: { stage: string; artifacts: Record<string, string> }[] }>('GET', `/runs/${run.id}`);
+    expect(shown.status).toBe(200);
+    const paths = shown.body.stages.flatMap((s) => Object.entries(s.artifacts).filter(([, v]) => v.includes('/')).map(([k, v]) => `${s.stage} ${k}: ${v}`));
+    expect(paths.filter((p) => /: \/|,\//.test(p))).toEqual([]);
+    expect(JSON.stringify(shown.body)).not.toContain(pipeline.work);
+    expect(JSON.stringify(shown.body)).not.toContain(tmpdir());
+    expect(Object.fromEntries(['build.layout', 'build.packages', 'build.log'].map((k) => [k, art('build', k)]))).toEqual({ 'build.layout': 'image', 'build.packages': 'packages.json', 'build.log': 'build.log' });
+    expect([art('test', 'test.report'), art('scan', 'scan.report'), art('scan', 'scan.vex'), art('scan', 'scan.sbom.cyclonedx'), art('sign', 'sign.artifacts')]).toEqual([
+      'test-report.json',
+      'scan-report.json',
+      'vex.json',
+      'sbom/linux-amd64.cdx.json',
+      'signing/signed.json',
+    ]);
+
     // The catalog: one commit on the patch branch, merged into main, pinning the new tzdata.
     expect(origin.show('main', DEFINITION)).toContain(`tzdata=${version}`);
     // Built, tested and scanned.

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { checkingOutRoot } from '@patch-factory/checking';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema, type PipelineRun, type TagMove } from '@patch-factory/contracts';
 import { CatalogAccess, isPast, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, supersededReason } from '@patch-factory/patching';
 import type { RegistryWriter } from '@patch-factory/oci';
-import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { runDirectory, stageArtifact, stageArtifactFile, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository, type PromotionPlan } from '@patch-factory/store';
 import type { CommitAncestry } from './promote-order';
 import { copyImage } from './copy-image';
@@ -139,7 +140,8 @@ export class PromoteExecutor implements StageExecutor {
       await this.step('planned');
     }
     const moved = await this.moveTags(ctx, client, plan);
-    const scanReport = stageArtifact(run, 'scan', 'scan.report');
+    // Relative to the run directory in the run; the store keeps where it is (the next scan's baseline).
+    const scanReport = stageArtifactFile(run, 'scan', 'scan.report', runDirectory(checkingOutRoot(this.config), runId));
     const type = moved.every((m) => m.previous === undefined) ? 'image.published' : 'image.updated';
     const cvesFixed = moved.length > 0 && scanReport ? await fixedVulnerabilities(scanReport) : [];
     const commit = stageArtifact(run, 'build', 'build.commit');

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { checkingOutRoot } from '@patch-factory/checking';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { pushLayout } from '@patch-factory/oci';
 import { CatalogAccess } from '@patch-factory/patching';
-import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { runDirectory, stageArtifactFile, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { pushSignedArtifacts } from './push-signed';
 import { registrySettings, registryWriter, stagingRepository, stagingTag } from './registry-settings';
@@ -27,8 +28,9 @@ export class PublishExecutor implements StageExecutor {
   async execute(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
-    const outputs = runOutputs(run, runId, 'publish');
-    const signedPath = stageArtifact(run, 'sign', 'sign.artifacts');
+    const runDir = runDirectory(checkingOutRoot(this.config), runId);
+    const outputs = runOutputs(run, runId, 'publish', runDir);
+    const signedPath = stageArtifactFile(run, 'sign', 'sign.artifacts', runDir);
     if (!signedPath) throw publishingTerminal(PublishingErrorCode.inputMissing, `the publish stage of run ${runId} needs its signatures: the sign stage recorded no sign.artifacts (an unsigned image is never published)`);
     const signed = await readSignedArtifacts(signedPath);
     if (signed.image.digest !== outputs.digest) throw publishingTerminal(PublishingErrorCode.inputInvalid, `the signatures of run ${runId} are for ${signed.image.digest}, not for the image built (${outputs.digest})`);

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { PipelineRun } from '@patch-factory/contracts';
-import { stageArtifact } from '@patch-factory/pipeline';
+import { stageArtifact, stageArtifactFile, stageArtifactFiles } from '@patch-factory/pipeline';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 
 /** What the sign and publish stages take from a run's earlier stages. */
@@ -24,31 +24,30 @@ export interface RunOutputs {
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 
-const list = (value: string | undefined): string[] => (value ? value.split(',').filter(Boolean) : []);
-
 /**
  * The outputs of the build, test and scan stages of `run`. A run without its image fails with
  * `publish-input-missing`, naming what is missing; test and scan outputs are optional (a run
- * may start at build), and each attestation is made only for what exists.
+ * may start at build), and each attestation is made only for what exists. The stages record
+ * their files relative to the run directory `runDir` (issue 14); the outputs are resolved.
  */
-export function runOutputs(run: PipelineRun | undefined, runId: string, stage: string): RunOutputs {
+export function runOutputs(run: PipelineRun | undefined, runId: string, stage: string, runDir: string): RunOutputs {
   const missing = (why: string) => publishingTerminal(PublishingErrorCode.inputMissing, `the ${stage} stage of run ${runId} needs ${why}; run the build stage first (from: build)`);
   if (!run) throw missing('the run, which is not stored');
-  const layout = stageArtifact(run, 'build', 'build.layout');
+  const layout = stageArtifactFile(run, 'build', 'build.layout', runDir);
   const digest = stageArtifact(run, 'build', 'build.digest');
-  const packages = stageArtifact(run, 'build', 'build.packages');
+  const packages = stageArtifactFile(run, 'build', 'build.packages', runDir);
   if (!layout || !digest || !packages) throw missing('the image its build stage made (build.layout, build.digest, build.packages)');
   if (!DIGEST.test(digest)) throw missing(`a build.digest of sha256:<64 hex>, not "${digest.slice(0, 80)}"`);
   const commit = stageArtifact(run, 'build', 'build.commit');
   const branch = stageArtifact(run, 'patch', 'patch.branch');
-  const vex = stageArtifact(run, 'scan', 'scan.vex');
-  const testReport = stageArtifact(run, 'test', 'test.report');
-  const scanReport = stageArtifact(run, 'scan', 'scan.report');
+  const vex = stageArtifactFile(run, 'scan', 'scan.vex', runDir);
+  const testReport = stageArtifactFile(run, 'test', 'test.report', runDir);
+  const scanReport = stageArtifactFile(run, 'scan', 'scan.report', runDir);
   return {
     layout,
     digest,
     packages,
-    sboms: { cyclonedx: list(stageArtifact(run, 'scan', 'scan.sbom.cyclonedx')), spdx: list(stageArtifact(run, 'scan', 'scan.sbom.spdx')) },
+    sboms: { cyclonedx: stageArtifactFiles(run, 'scan', 'scan.sbom.cyclonedx', runDir), spdx: stageArtifactFiles(run, 'scan', 'scan.sbom.spdx', runDir) },
     ...(commit ? { commit } : {}),
     ...(branch ? { branch } : {}),
     ...(vex ? { vex } : {}),

@@ -4,7 +4,7 @@ import { checkingOutRoot } from '@patch-factory/checking';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { PipelineError, RunIdSchema } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
-import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
+import { runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { loadSigningKey, signatureTag, attestationTag, type SigningKey } from '@patch-factory/signing';
 import { existingManifest } from './existing-manifest';
 import { layoutImageDescriptor } from './image-descriptor';
@@ -47,7 +47,8 @@ export class SignExecutor implements StageExecutor {
     const runId = RunIdSchema.parse(ctx.runId);
     const key = await this.signingKey();
     const run = await ctx.loadRun();
-    const outputs = runOutputs(run, runId, 'sign');
+    const runDir = runDirectory(this.outRoot, runId);
+    const outputs = runOutputs(run, runId, 'sign', runDir);
     const target = await releaseTargetOf(this.access, ctx.definition, outputs.branch);
     const settings = registrySettings(this.config, 'sign');
     const image = await layoutImageDescriptor(outputs.layout, outputs.digest, `${settings.host}/${target.image}`);
@@ -67,10 +68,10 @@ export class SignExecutor implements StageExecutor {
       attestations: await existingManifest(client, staging, attestationTag(outputs.digest), ctx.signal),
     };
     const signed = await signWithEvidence({ key, image, statements, existing });
-    const path = join(this.outRoot, runId, 'signing', 'signed.json');
+    const path = join(runDir, 'signing', 'signed.json');
     await writeSignedArtifacts(path, signed);
     ctx.logger.info({ digest: outputs.digest, keyId: key.keyId, attestations: signed.predicateTypes.length }, 'image signed');
-    return { artifacts: { 'sign.artifacts': path, 'sign.key': key.keyId, 'sign.reference': image.name, 'sign.attestations': signed.predicateTypes.join(',') } };
+    return { artifacts: { 'sign.artifacts': runRelativePath(runDir, path), 'sign.key': key.keyId, 'sign.reference': image.name, 'sign.attestations': signed.predicateTypes.join(',') } };
   }
 
   /** The key, loaded once per process; a missing or bad key fails the run (no retry helps). */
