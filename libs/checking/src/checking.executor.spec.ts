@@ -79,8 +79,9 @@ describe('the test and scan stages check the built image against the catalog’s
 
     // test: the policy checks ran on linux/amd64 (this host); arm64 is skipped with a note.
     const t = stageOf(run, 'test')?.artifacts ?? {};
-    expect(t['test.report']).toBe(join(dir, 'test-report.json'));
-    const ctrf = readJson<CtrfReport>(t['test.report']);
+    // Paths relative to the run directory: no server path in a run (issue 14).
+    expect(t['test.report']).toBe('test-report.json');
+    const ctrf = readJson<CtrfReport>(join(dir, 'test-report.json'));
     expect(ctrf.reportFormat).toBe('CTRF');
     expect(ctrf.results.tests.map((x) => [x.name, x.status])).toEqual(POLICY_CHECKS.map((id) => [`policy: ${id}`, 'passed']));
     expect(t['test.passed']).toBe(String(POLICY_CHECKS.length));
@@ -90,18 +91,18 @@ describe('the test and scan stages check the built image against the catalog’s
 
     // scan: one SBOM pair per platform, the report, the VEX document.
     const s = stageOf(run, 'scan')?.artifacts ?? {};
-    expect(s['scan.report']).toBe(join(dir, 'scan-report.json'));
-    expect(s['scan.sbom.cyclonedx']).toBe(['linux-amd64', 'linux-arm64'].map((p) => join(dir, 'sbom', `${p}.cdx.json`)).join(','));
-    expect(s['scan.sbom.spdx']).toBe(['linux-amd64', 'linux-arm64'].map((p) => join(dir, 'sbom', `${p}.spdx.json`)).join(','));
-    expect(s['scan.vex']).toBe(join(dir, 'vex.json'));
+    expect(s['scan.report']).toBe('scan-report.json');
+    expect(s['scan.sbom.cyclonedx']).toBe(['linux-amd64', 'linux-arm64'].map((p) => `sbom/${p}.cdx.json`).join(','));
+    expect(s['scan.sbom.spdx']).toBe(['linux-amd64', 'linux-arm64'].map((p) => `sbom/${p}.spdx.json`).join(','));
+    expect(s['scan.vex']).toBe('vex.json');
     expect([s['scan.findings'], s['scan.fixable'], s['scan.new'], s['scan.fixed']]).toEqual(['0', '0', '0', '0']);
     for (const path of (s['scan.sbom.cyclonedx'] ?? '').split(',')) {
-      const cdx = readJson<{ bomFormat: string; components: { name: string }[] }>(path);
+      const cdx = readJson<{ bomFormat: string; components: { name: string }[] }>(join(dir, path));
       expect(cdx.bomFormat).toBe('CycloneDX');
       expect(cdx.components.map((c) => c.name).sort()).toEqual(['base-files', 'ca-certificates', 'netbase', 'tzdata']);
     }
-    for (const path of (s['scan.sbom.spdx'] ?? '').split(',')) expect(readJson<{ spdxVersion: string }>(path).spdxVersion).toBe('SPDX-2.3');
-    const report = readJson<ScanReport>(s['scan.report']);
+    for (const path of (s['scan.sbom.spdx'] ?? '').split(',')) expect(readJson<{ spdxVersion: string }>(join(dir, path)).spdxVersion).toBe('SPDX-2.3');
+    const report = readJson<ScanReport>(join(dir, s['scan.report'] ?? ''));
     expect(report.platforms.map((p) => [p.platform, p.distro])).toEqual([
       ['linux/amd64', 'debian-12'],
       ['linux/arm64', 'debian-12'],
@@ -109,7 +110,7 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(report).toMatchObject({ definition: STATIC_DEFINITION, runId: run.id, findings: [], suppressed: [], diff: { fixed: [], new: [], packagesChanged: [] } });
     expect(report.advisories).toEqual({ files: [], stored: 0, problems: [] });
     expect(s['scan.advisories.stored']).toBe('0');
-    const vex = readJson<{ '@context': string; statements: unknown[] }>(s['scan.vex']);
+    const vex = readJson<{ '@context': string; statements: unknown[] }>(join(dir, s['scan.vex'] ?? ''));
     expect(vex['@context']).toBe('https://openvex.dev/ns/v0.2.0');
     expect(vex.statements).toEqual([]);
     tzdata = report.platforms[0]?.packages.find((p) => p.name === 'tzdata')?.version as string;
@@ -165,7 +166,7 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(run.state).toBe('succeeded');
     const a = stageOf(run, 'scan')?.artifacts ?? {};
     expect([a['scan.findings'], a['scan.suppressed'], a['scan.new']]).toEqual(['0', '2', '0']);
-    const report = readJson<ScanReport>(a['scan.report']);
+    const report = readJson<ScanReport>(join(stage.outRoot, run.id, a['scan.report'] ?? ''));
     expect(report.suppressed.map((x) => [x.finding.platform, x.finding.id, x.vex.status, x.vex.justification])).toEqual([
       ['linux/amd64', CVE, 'not_affected', 'vulnerable_code_not_in_execute_path'],
       ['linux/arm64', CVE, 'not_affected', 'vulnerable_code_not_in_execute_path'],
@@ -184,7 +185,7 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(again.state).toBe('succeeded');
     const b = stageOf(again, 'scan')?.artifacts ?? {};
     expect([b['scan.findings'], b['scan.new'], b['scan.fixed']]).toEqual(['2', '0', '0']);
-    const report = readJson<ScanReport>(b['scan.report']);
+    const report = readJson<ScanReport>(join(stage.outRoot, again.id, b['scan.report'] ?? ''));
     expect(report.diff).toEqual({ previousRunId: relaxed.id, against: { kind: 'last-passing-scan', runId: relaxed.id }, fixed: [], new: [], packagesChanged: [] });
   });
 
@@ -217,7 +218,7 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(run.state).toBe('succeeded');
     const a = stageOf(run, 'scan')?.artifacts ?? {};
     expect([a['scan.findings'], a['scan.new'], a['scan.fixed']]).toEqual(['2', '0', '1']);
-    const report = readJson<ScanReport>(a['scan.report']);
+    const report = readJson<ScanReport>(join(stage.outRoot, run.id, a['scan.report'] ?? ''));
     expect(report.diff.against).toEqual({ kind: 'published', runId: published.runId, digest: published.digest });
     expect(report.diff.fixed.map((f) => [f.id, f.package])).toEqual([[CVE, 'tzdata']]);
     expect(report.diff.new).toEqual([]);
