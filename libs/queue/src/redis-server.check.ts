@@ -47,6 +47,8 @@ async function configGet(redis: Redis, name: string): Promise<string | undefined
  *   and benchmarks), which boots with one warning naming what is lost.
  * - When the server does not allow CONFIG GET (managed Redis), the fsync policy cannot be
  *   seen: an error-level line says so, and the service boots (AOF off, seen in INFO, is still refused).
+ *   INFO does not show appendfsync, so the ACL user of infra/scripts/redis-start.sh (`pf`) keeps
+ *   CONFIG GET (and INFO) while every other @dangerous command, CONFIG SET included, is denied.
  */
 export async function checkRedisServer(
   redis: Redis,
