@@ -10,6 +10,7 @@ const STATUS: Record<string, number> = {
   'payload-too-large': 413,
   'run-not-found': 404,
   'dead-letter-not-found': 404,
+  'token-not-found': 404,
   'job-id-in-use': 409,
   'advisory-owned-by-feed': 409,
   'dead-letter-mismatch': 422,
@@ -36,6 +37,12 @@ export class ApiErrorFilter implements ExceptionFilter {
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();
+      // The access guard's refusals carry their own `{ error: { code, message } }`.
+      const body = error.getResponse();
+      if (isErrorBody(body)) {
+        res.status(status).json(body);
+        return;
+      }
       const code = status === 413 ? 'payload-too-large' : status === 404 ? 'not-found' : status === 400 ? 'invalid-request' : 'http-error';
       res.status(status).json({ error: { code, message: error.message } });
       return;
@@ -53,4 +60,9 @@ export class ApiErrorFilter implements ExceptionFilter {
     this.logger.error({ requestId, method: req.method, path: req.path, err: message, errName: error instanceof Error ? error.name : typeof error }, 'request failed unexpectedly');
     res.status(503).json({ error: { code: 'unavailable', message: `the factory could not complete the request (request id ${requestId ?? 'unknown'}); the cause is in the server log`, requestId } });
   }
+}
+
+function isErrorBody(body: unknown): body is { error: { code: string; message: string } } {
+  const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  return typeof e?.code === 'string' && typeof e.message === 'string';
 }

@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { WATCH_TARGETS, loadWatchTargets } from '@patch-factory/watching';
+import { AuditController } from './access/audit.controller';
+import { BootstrapAdminToken } from './access/bootstrap-admin-token';
+import { TokensController } from './access/tokens.controller';
 import { ApiErrorFilter } from './api-error.filter';
 import { DeadLettersController } from './dead-letters.controller';
 import { EventsController } from './events.controller';
@@ -10,14 +13,16 @@ import { OpenApiController } from './openapi.controller';
 import { RunsController } from './runs.controller';
 import { TriggerIdempotency } from './trigger-idempotency';
 
-/** The operator REST API (runs, dead letters, OpenAPI document) and inbound GitHub webhooks. */
+/** The operator REST API (runs, dead letters, events, tokens, audit log, OpenAPI document) and inbound GitHub webhooks. */
 @Module({
-  controllers: [RunsController, DeadLettersController, EventsController, OpenApiController, GithubWebhookController],
+  controllers: [RunsController, DeadLettersController, EventsController, OpenApiController, GithubWebhookController, TokensController, AuditController],
   // Every error of the app (body parsing included) answers `{ error: { code, message } }`.
   providers: [
     { provide: APP_FILTER, useClass: ApiErrorFilter },
     // Idempotency-Key of POST /runs.
     TriggerIdempotency,
+    // The first admin token of an installation.
+    BootstrapAdminToken,
     // The watch list, for release webhooks that poll a repository's targets at once.
     { provide: WATCH_TARGETS, inject: [CONFIG], useFactory: (config: Env) => loadWatchTargets(config.PF_WATCH_CONFIG) },
   ],

@@ -3,7 +3,7 @@ import { OsvAdvisorySchema, TerminalError, UpstreamEventSchema, upstreamEventId,
 import { advisoryEvents } from '@patch-factory/definitions';
 import { hasScope, principalOf } from '@patch-factory/pipeline';
 import { EventPlanningQueue, JobProducer } from '@patch-factory/queue';
-import { API_ADVISORY_SOURCE, AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, AdvisoryOwnedByFeedError, AdvisoryRepository, PatchRequestRepository } from '@patch-factory/store';
+import { API_ADVISORY_SOURCE, AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, AdvisoryOwnedByFeedError, AdvisoryRepository, PatchRequestRepository, RequireScope } from '@patch-factory/store';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ApiErrorFilter } from './api-error.filter';
@@ -39,6 +39,8 @@ function refuseFactoryDecidedFields(body: unknown): void {
  * posting the same event again plans nothing more, and no caller can take another event's id.
  */
 @Controller('events')
+// Ingesting events and advisories needs the `events` scope.
+@RequireScope('events')
 @UseFilters(ApiErrorFilter)
 export class EventsController {
   constructor(

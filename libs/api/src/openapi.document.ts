@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DeadLetterPayloadSchema, RUN_STATES } from '@patch-factory/contracts';
+import { ROLES, type Scope } from '@patch-factory/store';
+import { CreateTokenBodySchema } from './access/access.schemas';
 import { ErrorBodySchema, TriggerRunBodySchema } from './api.schemas';
 import { PostUpstreamEventSchema } from './events.controller';
 import { PublicPipelineRunSchema } from './public-run';
@@ -19,7 +21,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       description: 'Pipeline runs and the dead-letter queue of a patch-factory installation.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    paths: {
+    paths: withAccess({
       '/runs': {
         get: {
           operationId: 'listRuns',
@@ -171,14 +173,139 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/health/live': { get: { operationId: 'live', summary: 'Liveness', responses: { '200': { description: 'Alive' }, '503': { description: 'Stalled' } } } },
       '/health/ready': { get: { operationId: 'ready', summary: 'Readiness', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
       '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-    },
+      '/openapi.json': { get: { operationId: 'openApiDocument', summary: 'This document', responses: { '200': { description: 'The OpenAPI document', content: json({ type: 'object' }) } } } },
+      ...accessPaths(),
+    }),
+    // Every operation needs a bearer token unless its `security` is empty (health, signed webhooks).
+    security: [{ bearerToken: [] }],
     components: {
+      securitySchemes: {
+        bearerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'pf_<id>_<secret>',
+          description: `An API token (POST /tokens; the first admin token is printed once at first start). Each operation's x-required-scope names the scope it needs; roles bundle scopes: ${Object.entries(ROLES)
+            .map(([role, scopes]) => `${role} = ${scopes.join(' + ')}`)
+            .join('; ')}.`,
+        },
+      },
       schemas: {
         PipelineRun: schema(PublicPipelineRunSchema),
         TriggerRun: schema(TriggerRunBodySchema),
         DeadLetter: schema(DeadLetterPayloadSchema.extend({ id: z.string() })),
         Error: schema(ErrorBodySchema),
         UpstreamEvent: schema(PostUpstreamEventSchema),
+        CreateToken: schema(CreateTokenBodySchema),
+      },
+    },
+  };
+}
+
+/** The scope each operation needs (the routes' @RequireScope), or `public`. */
+export const OPERATION_ACCESS: Readonly<Record<string, Scope | 'public'>> = {
+  listRuns: 'read',
+  getRun: 'read',
+  triggerRun: 'trigger',
+  listDeadLetters: 'read',
+  replayDeadLetter: 'replay',
+  postUpstreamEvent: 'events',
+  postAdvisory: 'events',
+  githubWebhook: 'public',
+  live: 'public',
+  ready: 'public',
+  metrics: 'read',
+  openApiDocument: 'read',
+  createToken: 'admin',
+  listTokens: 'admin',
+  revokeToken: 'admin',
+  listAudit: 'admin',
+};
+
+type Operation = { operationId: string; responses: Record<string, unknown>; requestBody?: unknown } & Record<string, unknown>;
+
+/**
+ * Declares on every operation what the HTTP layer answers besides its own responses: its
+ * scope and security (401 without a valid token, 403 without the scope, 429 over the token's
+ * rate), 421 for a Host that is not allowed, and for writes 403 cross-site and 415 form bodies.
+ */
+function withAccess(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const access = OPERATION_ACCESS[op.operationId];
+      if (!access) throw new Error(`openapi: ${method.toUpperCase()} ${path} (${op.operationId}) has no entry in OPERATION_ACCESS`);
+      const extra: Record<string, unknown> = { '421': error('Host header not among the allowed host names (PF_HTTP_ALLOWED_HOSTS)') };
+      if (method !== 'get') {
+        extra['403'] = error(access === 'public' ? 'Cross-site request (Origin or Sec-Fetch-Site)' : `Cross-site request, or the token lacks scope ${access}`);
+        if (op.requestBody) extra['415'] = error('Body not application/json');
+      }
+      if (access === 'public') {
+        op['security'] = [];
+      } else {
+        op['x-required-scope'] = access;
+        op.description = [op.description, `Needs a token with scope \`${access}\`.`].filter(Boolean).join(' ');
+        extra['401'] = error('No bearer token, or one that is unknown, revoked or malformed');
+        extra['403'] ??= error(`The token lacks scope ${access}`);
+        extra['429'] = error('The token made more requests this minute than PF_API_RATE_LIMIT_PER_MINUTE (Retry-After says when to retry)');
+      }
+      op.responses = { ...op.responses, ...extra };
+    }
+  }
+  return paths;
+}
+
+function accessPaths(): Record<string, Record<string, Operation>> {
+  const tokenInfo = {
+    type: 'object',
+    required: ['id', 'name', 'scopes', 'createdAt', 'createdBy'],
+    properties: { id: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } }, createdAt: { type: 'integer' }, createdBy: { type: 'string' } },
+  };
+  const auditEntry = {
+    type: 'object',
+    required: ['id', 'at', 'actor', 'method', 'path', 'status', 'outcome'],
+    properties: {
+      id: { type: 'string' },
+      at: { type: 'integer' },
+      actor: { type: 'string', description: 'token id, anonymous or github-webhook' },
+      actorName: { type: 'string' },
+      method: { type: 'string' },
+      path: { type: 'string' },
+      status: { type: 'integer' },
+      outcome: { type: 'string', enum: ['ok', 'refused', 'failed'] },
+      requestId: { type: 'string' },
+      remote: { type: 'string' },
+    },
+  };
+  return {
+    '/tokens': {
+      post: {
+        operationId: 'createToken',
+        summary: 'Make an API token with a role or scopes; its secret is answered once',
+        requestBody: { required: true, content: json(ref('CreateToken')) },
+        responses: { '201': { description: 'Created', content: json({ ...tokenInfo, required: [...tokenInfo.required, 'token'], properties: { ...tokenInfo.properties, token: { type: 'string' } } }) }, '400': error('Invalid body') },
+      },
+      get: {
+        operationId: 'listTokens',
+        summary: 'The tokens (never their secrets)',
+        responses: { '200': { description: 'Tokens', content: json({ type: 'object', required: ['tokens'], properties: { tokens: { type: 'array', items: tokenInfo } } }) } },
+      },
+    },
+    '/tokens/{id}': {
+      delete: {
+        operationId: 'revokeToken',
+        summary: 'Revoke a token at once',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }],
+        responses: { '204': { description: 'Revoked' }, '400': error('Invalid id'), '404': error('No such token') },
+      },
+    },
+    '/audit': {
+      get: {
+        operationId: 'listAudit',
+        summary: 'The audit log: every write request and every refused request (who, what, when, outcome), newest first',
+        parameters: [
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          { name: 'actor', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        responses: { '200': { description: 'Entries', content: json({ type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: auditEntry } } }) }, '400': error('Invalid query') },
       },
     },
   };

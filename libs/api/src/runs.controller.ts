@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ErrorCode, PipelineError, TerminalError } from '@patch-factory/contracts';
 import { newRunId, RunLauncher, RunReconciler } from '@patch-factory/pipeline';
-import { RunRepository } from '@patch-factory/store';
+import { RequireScope, RunRepository } from '@patch-factory/store';
 import { ApiErrorFilter } from './api-error.filter';
 import { ListRunsQuerySchema, PathIdSchema, TriggerRunBodySchema } from './api.schemas';
 import { parseRequest } from './parse-request';
@@ -20,12 +20,14 @@ export class RunsController {
   ) {}
 
   @Get()
+  @RequireScope('read')
   async list(@Query() query: unknown): Promise<{ runs: PublicPipelineRun[] }> {
     const q = parseRequest(ListRunsQuerySchema, query, 'query');
     return { runs: (await this.runs.list(q)).map(publicRun) };
   }
 
   @Get(':id')
+  @RequireScope('read')
   async get(@Param('id') id: string): Promise<PublicPipelineRun> {
     const runId = parseRequest(PathIdSchema, id, 'id');
     const run = await this.runs.get(runId);
@@ -34,6 +36,7 @@ export class RunsController {
   }
 
   @Post()
+  @RequireScope('trigger')
   @HttpCode(202)
   async trigger(@Body() body: unknown, @Headers('idempotency-key') idempotencyKey: string | undefined): Promise<{ runId: string; traceId: string }> {
     const req = parseRequest(TriggerRunBodySchema, body, 'body');

@@ -26,6 +26,12 @@ export const EnvSchema = z.object({
     .regex(/^\s*(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)\s*(?:,\s*(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)\s*)*$/, 'expected comma-separated host names without ports or schemes, e.g. factory.example.org,10.0.0.5')
     .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
     .default([]),
+  /** Requests per minute each API token may make (every replica shares the count); over it: 429 with Retry-After. */
+  PF_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  /** Where the first start writes the bootstrap admin token (mode 0600, never overwritten); it is also printed once on stderr. */
+  PF_BOOTSTRAP_TOKEN_FILE: z.string().regex(/^\//, 'expected an absolute path').max(1000).optional(),
+  /** Entries the audit log keeps (the oldest are trimmed). */
+  PF_AUDIT_MAX_ENTRIES: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
   PF_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PF_TRACES_EXPORTER: z.enum(['none', 'otlp', 'file', 'console']).default('none'),
   PF_TRACES_FILE: z.string().min(1).optional(),

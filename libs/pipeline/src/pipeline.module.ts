@@ -1,7 +1,11 @@
 import { Global, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import type { JobName } from '@patch-factory/contracts';
+import { APP_GUARD } from '@nestjs/core';
+import { CONFIG, type Env } from '@patch-factory/config';
 import { QueueModule, type RedisProfile } from '@patch-factory/queue';
-import { StoreModule } from '@patch-factory/store';
+import { ApiTokenRepository, AuditLog, RequestRateLimiter, STORE_PREFIX, STORE_REDIS, StoreModule } from '@patch-factory/store';
+import type { Redis } from 'ioredis';
+import { AccessGuard } from './access';
 import { JOB_OPTIONS } from './job-options';
 import { NotImplementedExecutor } from './not-implemented.executor';
 import { RunDeadLetterHooks } from './run-dead-letter.hooks';
@@ -52,13 +56,22 @@ export class PipelineModule {
         }),
       ],
       providers: [
+        // Access: bearer tokens with scopes on every route of every service (AccessGuard), the audit log, rates per token.
+        { provide: ApiTokenRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new ApiTokenRepository(redis, prefix) },
+        {
+          provide: RequestRateLimiter,
+          inject: [STORE_REDIS, STORE_PREFIX, CONFIG],
+          useFactory: (redis: Redis, prefix: string, config: Env) => new RequestRateLimiter(redis, prefix, config.PF_API_RATE_LIMIT_PER_MINUTE),
+        },
+        { provide: AuditLog, inject: [STORE_REDIS, STORE_PREFIX, CONFIG], useFactory: (redis: Redis, prefix: string, config: Env) => new AuditLog(redis, prefix, config.PF_AUDIT_MAX_ENTRIES) },
+        { provide: APP_GUARD, useClass: AccessGuard },
         StageRunner,
         RunReconciler,
         RunLauncher,
         ...options.stages.map((s) => executorProvider(s, options.executors?.[s])),
         ...options.stages.map((s) => stageProcessorFor(s)),
       ],
-      exports: [RunLauncher, StageRunner, RunReconciler],
+      exports: [RunLauncher, StageRunner, RunReconciler, ApiTokenRepository, AuditLog],
     };
   }
 }

@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigModule, loadConfig, type Env } from '@patch-factory/config';
 import { LOGGER, TelemetryModule, startTracing, stopTracing, type Logger } from '@patch-factory/telemetry';
+import { AuditLog } from '@patch-factory/store';
+import { auditMiddleware } from './access';
 import { HTTP_TIMEOUTS, allowedHostNames, httpRequestGuard } from './http-request.guard';
 import { PipelineModule, type PipelineModuleOptions } from './pipeline.module';
 
@@ -57,6 +59,8 @@ export async function bootstrapService(spec: ServiceSpec): Promise<INestApplicat
     // every other route parses JSON of at most 32 KiB.
     // No framework banner; the Host/Origin/form-body checks and a request id come before any route or body parser.
     app.disable('x-powered-by');
+    // The audit log sees every write's answer (refusals of the guards below included).
+    app.use(auditMiddleware(app.get(AuditLog), app.get<Logger>(LOGGER)));
     app.use(httpRequestGuard(allowedHostNames(config.PF_HTTP_HOST, config.PF_HTTP_ALLOWED_HOSTS)));
     app.useBodyParser('raw', { type: (req: { url?: string }) => (req.url ?? '').startsWith('/webhooks/'), limit: '1mb' });
     app.useBodyParser('json', { limit: '32kb' });

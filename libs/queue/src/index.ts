@@ -14,5 +14,6 @@ export * from './failure-reason';
 export * from './redis-connection';
 export * from './redis-server.check';
 export * from './health.service';
+export * from './health.controller';
 export * from './progress-tracker';
 export * from './redis-outage.monitor';

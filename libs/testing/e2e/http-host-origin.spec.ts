@@ -12,10 +12,13 @@ interface Reply {
   json: { error?: { code?: string; message?: string; requestId?: string } } & Record<string, unknown>;
 }
 
-/** One raw HTTP request to 127.0.0.1 with exactly the given headers (fetch cannot set Host). */
+/** An admin token of the fixture: every request carries it, so what is checked here is the HTTP layer, not access. */
+let bearer = '';
+
+/** One raw HTTP request to 127.0.0.1 with exactly the given headers and the token (fetch cannot set Host). */
 function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, setHost: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { authorization: `Bearer ${bearer}`, ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, setHost: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -47,6 +50,7 @@ describe('HTTP layer: only allowed Host names, no cross-site writes, no internal
   beforeAll(async () => {
     api = await fx.startService('dist/services/api/src/main.js', { PF_HTTP_ALLOWED_HOSTS: `${PUBLIC_NAME}, 10.9.8.7`, PF_GITHUB_WEBHOOK_SECRET: SECRET });
     port = api.port;
+    bearer = await fx.mintToken();
   }, 120_000);
   afterAll(() => fx.close(), 60_000);
 

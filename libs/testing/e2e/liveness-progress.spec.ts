@@ -23,7 +23,7 @@ describe('liveness from progress', () => {
       PF_WORKER_CONCURRENCY: '1',
       PF_PROGRESS_TIMEOUT_MS: '1500',
     });
-    const health = ApiClient.onPort(busy.port);
+    const health = await fx.client(busy.port);
     const first = await api.trigger('image/long-1/debian-12/1.yaml', { from: 'test', to: 'test' });
     const second = await api.trigger('image/long-2/debian-12/1.yaml', { from: 'test', to: 'test' });
 

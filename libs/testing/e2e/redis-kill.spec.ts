@@ -18,7 +18,7 @@ async function tryTrigger(api: ApiClient, definition: string, idempotencyKey: st
   try {
     const res = await fetch(`${api.base}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, ...api.authHeaders() },
       body: JSON.stringify({ definition }),
       signal: AbortSignal.timeout(3_000),
     });

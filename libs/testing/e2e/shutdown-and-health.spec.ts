@@ -53,7 +53,7 @@ describe('graceful shutdown and health', () => {
       PF_WORKER_CONCURRENCY: '1',
       PF_PROGRESS_TIMEOUT_MS: '1000',
     });
-    const health = ApiClient.onPort(slow.port);
+    const health = await fx.client(slow.port);
     expect((await health.request('GET', '/health/live')).status).toBe(200);
     const ids = [
       await api.trigger('image/slow-1/debian-12/1.yaml', { from: 'test', to: 'test' }),

@@ -1,13 +1,26 @@
-/** A small client of the operator API for tests (plain fetch, JSON in and out). */
+/** A small client of the operator API for tests (plain fetch, JSON in and out), with a bearer token or none. */
 export class ApiClient {
-  constructor(readonly base: string) {}
+  constructor(
+    readonly base: string,
+    readonly token?: string,
+  ) {}
 
-  static onPort(port: number): ApiClient {
-    return new ApiClient(`http://127.0.0.1:${port}`);
+  static onPort(port: number, token?: string): ApiClient {
+    return new ApiClient(`http://127.0.0.1:${port}`, token);
+  }
+
+  /** The same API with another token (undefined: none). */
+  withToken(token: string | undefined): ApiClient {
+    return new ApiClient(this.base, token);
+  }
+
+  /** Headers that carry the token. */
+  authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: T }> {
-    const init: RequestInit = { method, headers: { 'content-type': 'application/json' } };
+    const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...this.authHeaders() } };
     if (raw !== undefined) init.body = raw;
     else if (body !== undefined) init.body = JSON.stringify(body);
     const res = await fetch(this.base + path, init);

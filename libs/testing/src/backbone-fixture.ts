@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { PipelineRun, RunState } from '@patch-factory/contracts';
-import { RunRepository } from '@patch-factory/store';
+import { ApiTokenRepository, ROLES, RunRepository, type Scope } from '@patch-factory/store';
 import { ApiClient } from './api-client';
 import { dropPrefix, sharedRedisUrl, testPrefix } from './redis-server';
 import { startProcess, startWorker, type ServiceProcess } from './service-process';
@@ -31,10 +31,23 @@ export class BackboneFixture {
     return { PF_PREFIX: this.prefix, PF_REDIS_URL: this.redisUrl, ...this.env, ...extra };
   }
 
+  /** Makes a token on this fixture's prefix (an admin token unless scopes say otherwise). */
+  async mintToken(scopes: readonly Scope[] = ROLES.admin, name = 'test'): Promise<string> {
+    return (await new ApiTokenRepository(this.redis, this.prefix).create(name, scopes, 'test-fixture')).token;
+  }
+
+  /** A client of a service this fixture started, carrying an admin token of the fixture's prefix. */
+  async client(port: number): Promise<ApiClient> {
+    this.adminToken ??= await this.mintToken(ROLES.admin, 'test-admin');
+    return ApiClient.onPort(port, this.adminToken);
+  }
+  private adminToken?: string;
+
+  /** Starts the API; its client carries an admin token (`.withToken(undefined)` for none). */
   async startApi(extra: Record<string, string> = {}): Promise<ApiClient> {
     const p = await startProcess('dist/services/api/src/main.js', this.processEnv(extra));
     this.processes.push(p);
-    return ApiClient.onPort(p.port);
+    return this.client(p.port);
   }
 
   async startWorker(stages: readonly string[], extra: Record<string, string> = {}): Promise<ServiceProcess> {

@@ -7,7 +7,7 @@ describe('the all-in-one service with the production executors', () => {
 
   beforeAll(async () => {
     const p = await fx.startService('dist/services/all-in-one/src/main.js');
-    api = ApiClient.onPort(p.port);
+    api = await fx.client(p.port);
   }, 60_000);
   afterAll(() => fx.close(), 60_000);
 
@@ -55,7 +55,22 @@ describe('the all-in-one service with the production executors', () => {
     const doc = await api.request<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual(
-      ['/dead-letters', '/dead-letters/{id}/replay', '/health/live', '/health/ready', '/metrics', '/runs', '/runs/{id}', '/webhooks/github', '/events/upstream', '/events/advisory'].sort(),
+      [
+        '/dead-letters',
+        '/dead-letters/{id}/replay',
+        '/health/live',
+        '/health/ready',
+        '/metrics',
+        '/runs',
+        '/runs/{id}',
+        '/webhooks/github',
+        '/events/upstream',
+        '/events/advisory',
+        '/openapi.json',
+        '/tokens',
+        '/tokens/{id}',
+        '/audit',
+      ].sort(),
     );
   });
 });

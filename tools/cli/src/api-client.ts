@@ -44,6 +44,8 @@ export class ApiClient {
   constructor(
     readonly base: URL,
     private readonly timeoutMs = TIMEOUT_MS,
+    /** Sent as `Authorization: Bearer …` (api-token.ts says where it comes from). */
+    private readonly token?: string,
   ) {}
 
   get(path: string, query: Record<string, string | number | undefined> = {}): Promise<unknown> {
@@ -55,6 +57,10 @@ export class ApiClient {
   /** `headers`: extra request headers (e.g. Idempotency-Key). */
   post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
     return this.call('POST', path, undefined, body, headers);
+  }
+
+  delete(path: string): Promise<unknown> {
+    return this.call('DELETE', path);
   }
 
   /** `path` is relative to the base and made only of fixed words and encoded ids. */
@@ -71,6 +77,7 @@ export class ApiClient {
         headers: {
           accept: 'application/json',
           'user-agent': 'patch-factory-cli',
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
           ...headers,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -95,6 +102,7 @@ export class ApiClient {
       if (error instanceof ApiError) throw error;
       throw new ApiError('api-unreachable', `the patch-factory API at ${safeText(where)} (PF_API_URL) broke off its answer: ${reason(error, this.timeoutMs)}`);
     }
+    if (res.status === 204) return undefined;
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -105,6 +113,7 @@ export class ApiClient {
         res.status,
       );
     }
+    if (res.status === 401 && !this.token) throw new ApiError('unauthenticated', 'the API needs a token: set PF_TOKEN, or PF_TOKEN_FILE to a file (mode 0600) holding one', 401);
     if (!res.ok) throw errorFromBody(json, res.status);
     return json;
   }

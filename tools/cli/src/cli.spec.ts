@@ -37,11 +37,17 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs `node <script> args…` from the repo root with PF_API_URL set; resolves when it exits. */
+/** The bootstrap admin token file of the running factory, which the CLI reads (PF_TOKEN_FILE). */
+let tokenFile: string | undefined;
+
+/** Runs `node <script> args…` from the repo root with PF_API_URL (and PF_TOKEN_FILE) set; resolves when it exits. */
 function runNode(script: string, args: readonly string[], apiUrl: string | undefined): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env['PF_API_URL'];
+  delete env['PF_TOKEN'];
+  delete env['PF_TOKEN_FILE'];
   if (apiUrl !== undefined) env['PF_API_URL'] = apiUrl;
+  if (tokenFile !== undefined) env['PF_TOKEN_FILE'] = tokenFile;
   const child = spawn(process.execPath, [script, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -90,15 +96,20 @@ interface Factory {
 
 async function startFactory(): Promise<Factory> {
   const env = { PF_PREFIX: testPrefix(), PF_REDIS_URL: sharedRedisUrl() };
+  const tokens = mkdtempSync(join(tmpdir(), 'pf-cli-token-'));
   const started: ServiceProcess[] = [];
   const stop = async () => {
     for (const p of started) p.kill('SIGTERM');
     await Promise.all(started.map((p) => p.exited));
     await dropPrefix(env.PF_REDIS_URL, env.PF_PREFIX);
+    rmSync(tokens, { recursive: true, force: true });
+    tokenFile = undefined;
   };
   try {
+    // A new prefix is a first start: the API writes its bootstrap admin token there, the CLI reads it.
+    tokenFile = join(tokens, 'admin-token');
     const [api, worker] = await Promise.allSettled([
-      startProcess('dist/services/api/src/main.js', env),
+      startProcess('dist/services/api/src/main.js', { ...env, PF_BOOTSTRAP_TOKEN_FILE: tokenFile }),
       startWorker(ALL_STAGES, env),
     ]);
     for (const p of [api, worker]) if (p.status === 'fulfilled') started.push(p.value);

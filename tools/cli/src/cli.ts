@@ -1,4 +1,5 @@
 import { ApiClient, ApiError, ConfigError, apiBaseUrl } from './api-client';
+import { apiToken } from './api-token';
 import { UsageError, parseArgs, quote } from './args';
 import type { Command, CommandContext } from './command';
 import { CommandError } from './command-error';
@@ -18,6 +19,7 @@ import { signCommand } from './sign-command';
 import { verifyCommand } from './verify-command';
 import { runsCommand } from './runs-command';
 import { safeText } from './terminal-text';
+import { auditCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token-command';
 import { triggerCommand } from './trigger-command';
 import { commandUsage, generalUsage } from './usage';
 
@@ -39,6 +41,10 @@ export const COMMANDS: readonly Command[] = [
   signCommand,
   verifyCommand,
   debianCompareVersionsCommand,
+  tokenCreateCommand,
+  tokenListCommand,
+  tokenRevokeCommand,
+  auditCommand,
 ];
 
 export const EXIT_OK = 0;
@@ -90,7 +96,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     let api: ApiClient | undefined;
     const ctx: CommandContext = {
       get api() {
-        return (api ??= new ApiClient(apiBaseUrl(io.env)));
+        if (api) return api;
+        const base = apiBaseUrl(io.env);
+        return (api = new ApiClient(base, undefined, apiToken(io.env, base)));
       },
       now: (io.now ?? Date.now)(),
       print,

@@ -4,7 +4,7 @@ import { CONFIG, type Env } from '@patch-factory/config';
 import { ErrorCode, TerminalError } from '@patch-factory/contracts';
 import { StageRunner } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
-import { DeliveryLog, PullRequestLinks } from '@patch-factory/store';
+import { DeliveryLog, PublicRoute, PullRequestLinks } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { WATCH_TARGETS, type WatchTarget } from '@patch-factory/watching';
 import { ApiErrorFilter } from '../api-error.filter';
@@ -33,6 +33,8 @@ export interface WebhookAnswer {
  * (deterministic job ids, idempotent transitions).
  */
 @Controller('webhooks')
+// No token: every delivery carries its own signature, checked first.
+@PublicRoute()
 @UseFilters(ApiErrorFilter)
 export class GithubWebhookController {
   constructor(

@@ -1,9 +1,18 @@
 /**
- * Who made a request, as the auth guard established it from the bearer token. Scopes are
- * what a token may do; roles are named bundles of scopes (token-roles.ts).
+ * Who made a request, as the access guard established it from the bearer token. Scopes are
+ * what a token may do; roles are named bundles of scopes.
  */
 export const SCOPES = ['read', 'trigger', 'events', 'replay', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** Roles: bundles of scopes a token can be created with (`--role`). `admin` holds every scope. */
+export const ROLES = {
+  reader: ['read'],
+  operator: ['read', 'trigger', 'replay'],
+  ingest: ['events'],
+  admin: ['read', 'trigger', 'events', 'replay', 'admin'],
+} as const satisfies Record<string, readonly Scope[]>;
+export type Role = keyof typeof ROLES;
 
 export interface Principal {
   /** The token's public id (never its secret). */

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod, type Type } from '@nestjs/common';
+import { HealthController } from '@patch-factory/queue';
+import { PUBLIC_ROUTE, REQUIRED_SCOPE } from '@patch-factory/store';
+import { ApiModule } from './api.module';
+import { OPERATION_ACCESS, openApiDocument } from './openapi.document';
+
+/** Every route the API process serves: its controllers and the health controller every service has. */
+function routes(): { method: string; path: string; access: string }[] {
+  const controllers = [...(Reflect.getMetadata('controllers', ApiModule) as Type[]), HealthController];
+  return controllers.flatMap((controller) => {
+    const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+    return Object.getOwnPropertyNames(controller.prototype)
+      .filter((name) => name !== 'constructor')
+      .map((name) => controller.prototype[name] as object)
+      .filter((handler) => Reflect.getMetadata(METHOD_METADATA, handler) !== undefined)
+      .map((handler) => {
+        const sub = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
+        const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/:([a-zA-Z]+)/g, '{$1}');
+        const isPublic = Reflect.getMetadata(PUBLIC_ROUTE, handler) ?? Reflect.getMetadata(PUBLIC_ROUTE, controller);
+        const scope = Reflect.getMetadata(REQUIRED_SCOPE, handler) ?? Reflect.getMetadata(REQUIRED_SCOPE, controller);
+        return { method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase(), path, access: isPublic ? 'public' : (scope ?? 'admin (default)') };
+      });
+  });
+}
+
+describe('the OpenAPI document and the routes agree on access', () => {
+  const doc = openApiDocument('test') as { paths: Record<string, Record<string, { operationId: string; security?: unknown[]; 'x-required-scope'?: string }>> };
+
+  it('documents every route the API serves, with the scope its guard metadata requires', () => {
+    const served = routes();
+    expect(served.length).toBeGreaterThanOrEqual(16);
+    for (const r of served) {
+      const op = doc.paths[r.path]?.[r.method];
+      expect({ route: `${r.method} ${r.path}`, documented: !!op }).toEqual({ route: `${r.method} ${r.path}`, documented: true });
+      const declared = op?.security?.length === 0 ? 'public' : op?.['x-required-scope'];
+      expect({ route: `${r.method} ${r.path}`, access: r.access }).toEqual({ route: `${r.method} ${r.path}`, access: declared });
+      expect(OPERATION_ACCESS[op!.operationId]).toBe(declared);
+    }
+    // And nothing is documented that is not served.
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`));
+    expect(documented.sort()).toEqual(served.map((r) => `${r.method} ${r.path}`).sort());
+  });
+});

@@ -1,0 +1,2 @@
+export * from './access.guard';
+export * from './audit.middleware';
