@@ -8,6 +8,7 @@ import {
   type StageName,
   type StageRecord,
 } from '@patch-factory/contracts';
+import { pruneFinishedRuns } from './run-retention';
 import { StoreKeys } from './store-keys';
 import { TransitionBatcher, type Transition } from './transition-batcher';
 
@@ -47,6 +48,15 @@ export function newExecutionToken(): string {
   return `pf-${randomBytes(12).toString('hex')}`;
 }
 
+/** How long finished runs are kept (PF_RUN_RETENTION_DAYS). */
+export interface RunRetention {
+  finishedRunMs: number;
+}
+export const DEFAULT_RUN_RETENTION_MS = 180 * 86_400_000;
+/** Finished runs deleted per state per prune, and how often creating runs prunes. */
+const PRUNE_BATCH = 200;
+const PRUNE_INTERVAL_MS = 60_000;
+
 export interface RunQuery {
   state?: RunState;
   definition?: string;
@@ -61,13 +71,25 @@ export interface RunQuery {
 export class RunRepository {
   private readonly keys: StoreKeys;
   private readonly batcher: TransitionBatcher;
+  private nextPruneAt = 0;
 
+  /** `retention.finishedRunMs`: how long a finished run is kept (default PF_RUN_RETENTION_DAYS' default, 180 days). */
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly retention: RunRetention = { finishedRunMs: DEFAULT_RUN_RETENTION_MS },
   ) {
     this.keys = new StoreKeys(prefix);
     this.batcher = new TransitionBatcher(redis, [this.keys.allRuns(), ...this.keys.stateIndexKeys()]);
+  }
+
+  /**
+   * Deletes finished runs older than the retention (with their index entries), at most
+   * `limit` per finished state; returns how many. Runs also prune as they are created (at most
+   * once a minute per process), so the store holds about one retention period of history.
+   */
+  async pruneFinished(now = Date.now(), limit = PRUNE_BATCH): Promise<number> {
+    return pruneFinishedRuns(this.redis, this.keys, now - this.retention.finishedRunMs, limit);
   }
 
   async create(run: NewRun): Promise<void> {
@@ -98,6 +120,13 @@ export class RunRepository {
       a4: JSON.stringify(Object.entries(fields).flat()),
     });
     if (kind === 'exists') throw new Error(`run ${run.id} already exists`);
+    if (run.now >= this.nextPruneAt) {
+      // The run is created: a prune that fails (Redis going away) must not fail the create; the next create tries again.
+      this.nextPruneAt = run.now + PRUNE_INTERVAL_MS;
+      await this.pruneFinished(run.now).catch(() => {
+        this.nextPruneAt = 0;
+      });
+    }
   }
 
   async get(id: string): Promise<PipelineRun | undefined> {

@@ -4,12 +4,14 @@ import { PatchRequestRepository } from './patch-request.repository';
 import { DeliveryLog, PullRequestLinks } from './pull-request-links.repository';
 import { AdvisoryRepository } from './advisory.repository';
 import { ReleaseRepository } from './release.repository';
-import { RunRepository } from './run.repository';
+import { RunRepository, type RunRetention } from './run.repository';
 import { WatchStateRepository } from './watch-state.repository';
 
 /** Injection token of the ioredis client the store uses (provided by the queue module). */
 export const STORE_REDIS = Symbol('patch-factory.store-redis');
 export const STORE_PREFIX = Symbol('patch-factory.store-prefix');
+/** Injection token of the store's retention (RunRetention; provided by the queue module from config; optional). */
+export const STORE_RETENTION = Symbol('patch-factory.store-retention');
 
 @Global()
 @Module({})
@@ -20,8 +22,8 @@ export class StoreModule {
       providers: [
         {
           provide: RunRepository,
-          inject: [STORE_REDIS, STORE_PREFIX],
-          useFactory: (redis: Redis, prefix: string) => new RunRepository(redis, prefix),
+          inject: [STORE_REDIS, STORE_PREFIX, { token: STORE_RETENTION, optional: true }],
+          useFactory: (redis: Redis, prefix: string, retention?: RunRetention) => new RunRepository(redis, prefix, retention),
         },
         { provide: PullRequestLinks, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PullRequestLinks(redis, prefix) },
         { provide: DeliveryLog, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new DeliveryLog(redis, prefix) },
