@@ -13,13 +13,13 @@ function routes(): { method: string; path: string; access: string }[] {
     const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
     return Object.getOwnPropertyNames(controller.prototype)
       .filter((name) => name !== 'constructor')
-      .map((name) => controller.prototype[name] as object)
+      .map((name) => (controller.prototype as Record<string, object>)[name] as object)
       .filter((handler) => Reflect.getMetadata(METHOD_METADATA, handler) !== undefined)
       .map((handler) => {
         const sub = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
         const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/:([a-zA-Z]+)/g, '{$1}');
-        const isPublic = Reflect.getMetadata(PUBLIC_ROUTE, handler) ?? Reflect.getMetadata(PUBLIC_ROUTE, controller);
-        const scope = Reflect.getMetadata(REQUIRED_SCOPE, handler) ?? Reflect.getMetadata(REQUIRED_SCOPE, controller);
+        const isPublic = (Reflect.getMetadata(PUBLIC_ROUTE, handler) ?? Reflect.getMetadata(PUBLIC_ROUTE, controller)) as boolean | undefined;
+        const scope = (Reflect.getMetadata(REQUIRED_SCOPE, handler) ?? Reflect.getMetadata(REQUIRED_SCOPE, controller)) as string | undefined;
         return { method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase(), path, access: isPublic ? 'public' : (scope ?? 'admin (default)') };
       });
   });

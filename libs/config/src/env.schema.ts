@@ -28,7 +28,7 @@ export const EnvSchema = z.object({
     .default([]),
   /** Requests per minute each API token may make (every replica shares the count); over it: 429 with Retry-After. */
   PF_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
-  /** Where the first start writes the bootstrap admin token (mode 0600, never overwritten); it is also printed once on stderr. */
+  /** Where the first start writes the bootstrap admin token (mode 0600); it is also printed once on stderr. */
   PF_BOOTSTRAP_TOKEN_FILE: z.string().regex(/^\//, 'expected an absolute path').max(1000).optional(),
   /** Entries the audit log keeps (the oldest are trimmed). */
   PF_AUDIT_MAX_ENTRIES: z.coerce.number().int().min(100).max(10_000_000).default(100_000),

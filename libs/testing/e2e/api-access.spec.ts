@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROLES, SCOPES, type Scope } from '@patch-factory/store';
@@ -131,27 +131,21 @@ describe('bootstrap admin token and rate limits', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('prints one admin token at the first start (file 0600), none when two replicas start together or later', async () => {
-    const file = join(dir, 'admin-token');
-    const [a, b] = await Promise.all([
-      fx.startService('dist/services/api/src/main.js', { PF_BOOTSTRAP_TOKEN_FILE: file }),
-      fx.startService('dist/services/api/src/main.js', { PF_BOOTSTRAP_TOKEN_FILE: join(dir, 'other-token') }),
-    ]);
-    const printed = [a, b].flatMap((p) => p.output().match(/pf_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/g) ?? []);
+  it('prints one admin token at the first start (file 0600, a stale file replaced), none when two replicas start together or later', async () => {
+    const files = [join(dir, 'admin-token'), join(dir, 'other-token')];
+    // Files left by an earlier installation (its tokens died with its store).
+    for (const f of files) writeFileSync(f, 'stale\n', { mode: 0o644 });
+    const [a, b] = await Promise.all(files.map((f) => fx.startService('dist/services/api/src/main.js', { PF_BOOTSTRAP_TOKEN_FILE: f })));
+    const printed = [a, b].flatMap((p) => p!.output().match(/pf_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/g) ?? []);
     expect(printed).toHaveLength(1);
     const token = printed[0] as string;
-    const writtenBy = [file, join(dir, 'other-token')].filter((f) => {
-      try {
-        return statSync(f).isFile();
-      } catch {
-        return false;
-      }
-    });
-    expect(writtenBy).toHaveLength(1);
-    expect(statSync(writtenBy[0] as string).mode & 0o777).toBe(0o600);
-    expect(readFileSync(writtenBy[0] as string, 'utf8').trim()).toBe(token);
+    const contents = files.map((f) => readFileSync(f, 'utf8').trim());
+    expect(contents.filter((c) => c === token)).toHaveLength(1);
+    expect(contents.filter((c) => c === 'stale')).toHaveLength(1);
+    const written = files[contents.indexOf(token)] as string;
+    expect(statSync(written).mode & 0o777).toBe(0o600);
 
-    const admin = (await fx.client(a.port)).withToken(token);
+    const admin = (await fx.client(a!.port)).withToken(token);
     const made = await admin.request<{ token: string }>('POST', '/tokens', { name: 'second', role: 'reader' });
     expect(made.status).toBe(201);
     // A later start on the same installation makes none.
