@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { CONFIG, type Env } from '@patch-factory/config';
 import {
   DeadLetterPayloadSchema,
   QueueName,
@@ -12,6 +13,11 @@ import { DEAD_LETTER_HOOKS, type DeadLetterHooks } from './dead-letter.hooks';
 import { parseFailure } from './failure-reason';
 import { JobProducer } from './job-producer';
 import { checkJobName, validatePayload } from './payload-validation';
+
+/** Entries kept when no config says otherwise (PF_DEAD_LETTER_MAX's default). */
+export const DEFAULT_DEAD_LETTER_MAX = 10_000;
+/** Entries dropped at most per trim (each capture trims; a backlog over the cap shrinks over several). */
+const TRIM_BATCH = 500;
 
 export interface DeadLetter extends DeadLetterPayload {
   id: string;
@@ -35,6 +41,7 @@ export class DeadLetterService {
     private readonly metrics: FactoryMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(DEAD_LETTER_HOOKS) private readonly hooks?: DeadLetterHooks,
+    @Optional() @Inject(CONFIG) private readonly config?: Pick<Env, 'PF_DEAD_LETTER_MAX'>,
   ) {}
 
   /** Moves one failed job to the dead-letter queue (no-op unless it is in the failed state). */
@@ -66,7 +73,29 @@ export class DeadLetterService {
     await job.remove().catch(() => undefined);
     this.metrics.deadLettered.inc({ queue, code });
     this.logger.warn({ queue, jobId: job.id, deadLetterId: id, code, runId }, 'job dead-lettered');
+    await this.trim();
     return id;
+  }
+
+  /**
+   * Keeps at most PF_DEAD_LETTER_MAX entries: the oldest beyond it are dropped, each logged
+   * (its queue, job and reason), at most TRIM_BATCH per call. Returns how many were dropped.
+   */
+  async trim(max = this.config?.PF_DEAD_LETTER_MAX ?? DEFAULT_DEAD_LETTER_MAX): Promise<number> {
+    const dlq = this.producer.queue(QueueName.deadLetter);
+    const held = await dlq.getWaitingCount();
+    if (held <= max) return 0;
+    // Newest first: the entries from index `max` on are the oldest ones.
+    const oldest = await dlq.getJobs(['waiting'], max, Math.min(held, max + TRIM_BATCH) - 1, false);
+    let dropped = 0;
+    for (const job of oldest) {
+      if (!job?.id) continue;
+      await job.remove().catch(() => undefined);
+      dropped++;
+      const entry = job.data as Partial<DeadLetterPayload>;
+      this.logger.warn({ deadLetterId: job.id, queue: entry.queue, jobId: entry.jobId, code: entry.errorCode, max }, 'dead letter dropped: over PF_DEAD_LETTER_MAX');
+    }
+    return dropped;
   }
 
   /** Captures every failed job of the given queues (repairs anything a crash left behind). */
