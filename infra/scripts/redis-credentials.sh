@@ -51,7 +51,7 @@ pf_redis_as_server_user() {
 pf_redis_ensure_credentials() {
   local dir file who
   dir=$(pf_redis_credentials_dir "$1")
-  (umask 077 && mkdir -p "$dir") && chmod 700 "$dir" || return 1
+  mkdir -p "$1/.data" && (umask 077 && mkdir -p "$dir") && chmod 700 "$dir" || return 1
   for who in "" admin; do
     file=$(pf_redis_password_file "$1" "$2" "$who")
     if [ ! -s "$file" ]; then

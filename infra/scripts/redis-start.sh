@@ -121,9 +121,10 @@ fi
 mkdir -p "$data"
 write_acl
 lock_down
-# umask 077: the AOF, dump.rdb and log the server creates are 0600.
-(umask 077 && pf_redis_as_server_user redis-server "$root/infra/redis.conf" --port "$port" --dir "$data" \
-  --aclfile "$data/users.acl" --pidfile "$data/redis-$port.pid" --logfile "$data/redis-$port.log")
+# umask 077: the AOF, dump.rdb and log the server creates are 0600. The configuration comes on
+# stdin (`-`): the checkout may be closed to the `redis` user (e.g. under /root).
+(umask 077 && pf_redis_as_server_user redis-server - --port "$port" --dir "$data" \
+  --aclfile "$data/users.acl" --pidfile "$data/redis-$port.pid" --logfile "$data/redis-$port.log" <"$root/infra/redis.conf")
 for _ in $(seq 1 100); do
   [ "$(admin ping || true)" = "PONG" ] && { echo "redis-start: Redis is up on 127.0.0.1:$port (as $server_user; ACL user pf, password in .data/credentials)" >&2; exit 0; }
   sleep 0.1
