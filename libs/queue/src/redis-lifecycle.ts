@@ -24,19 +24,42 @@ export class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** Waits for the first connection, so that a fail-fast (producer) client can run its checks. */
-async function waitUntilReady(redis: Redis, timeoutMs: number, url: string): Promise<void> {
+/** PF_REDIS_URL as logs and errors may show it: the user and password replaced (issue 14). */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** Redis refused the credentials (or their rights): waiting longer does not help. */
+const AUTH_REFUSED = /\b(NOAUTH|WRONGPASS|NOPERM)\b/;
+
+/**
+ * Waits for the first connection, so that a fail-fast (producer) client can run its checks.
+ * A server that refuses the credentials fails at once, saying so (never showing the password).
+ */
+export async function waitUntilReady(redis: Redis, timeoutMs: number, url: string): Promise<void> {
   if (redis.status === 'ready') return;
-  const where = url.replace(/\/\/[^@/]*@/, '//***@');
+  const where = redactRedisUrl(url);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const done = () => {
+      clearTimeout(timer);
       redis.off('ready', onReady);
+      redis.off('error', onError);
+    };
+    const timer = setTimeout(() => {
+      done();
       reject(new Error(`cannot reach Redis at ${where} within ${timeoutMs} ms (PF_REDIS_URL); is it running? (infra/scripts/redis-start.sh)`));
     }, timeoutMs);
     const onReady = () => {
-      clearTimeout(timer);
+      done();
       resolve();
     };
+    const onError = (error: Error) => {
+      const refused = AUTH_REFUSED.exec(error.message)?.[1];
+      if (!refused) return; // not reachable yet: the reconnects go on until the timeout
+      done();
+      reject(new Error(`Redis at ${where} refused the credentials of PF_REDIS_URL (${refused}): give it the user and password of the server (./factory exports them from .data/credentials)`));
+    };
     redis.once('ready', onReady);
+    redis.on('error', onError);
   });
 }
