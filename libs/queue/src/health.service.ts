@@ -6,6 +6,7 @@ import { FactoryMetrics } from '@patch-factory/telemetry';
 import { JobProducer } from './job-producer';
 import { ProgressTracker } from './progress-tracker';
 import { REDIS_CONNECTION } from './queue.options';
+import { readRedisMemory, type RedisMemory } from './redis-memory';
 import { WorkerHost } from './worker-host';
 
 export interface HealthReport {
@@ -14,6 +15,8 @@ export interface HealthReport {
   pending: number;
   stalledForMs: number;
   closing: boolean;
+  /** Redis memory against its maxmemory (absent while Redis is down): `pressure` from PF_REDIS_MEMORY_PRESSURE_PERCENT on. */
+  memory?: RedisMemory;
 }
 
 /** Liveness and readiness of a service, and the queue depths its metrics report. */
@@ -54,6 +57,7 @@ export class HealthService implements OnModuleInit {
       }
     }
     const stalledForMs = redisUp ? this.progress.observe(pending) : 0;
+    const memory = redisUp ? await readRedisMemory(this.redis, this.config.PF_REDIS_MEMORY_PRESSURE_PERCENT ?? 90).catch(() => undefined) : undefined;
     const stalled = stalledForMs > this.config.PF_PROGRESS_TIMEOUT_MS;
     return {
       status: !redisUp ? 'unavailable' : stalled ? 'stalled' : 'ok',
@@ -61,6 +65,7 @@ export class HealthService implements OnModuleInit {
       pending,
       stalledForMs,
       closing: this.workers.isClosing,
+      ...(memory ? { memory } : {}),
     };
   }
 }

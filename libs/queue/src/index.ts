@@ -14,6 +14,7 @@ export * from './failure-reason';
 export * from './redis-connection';
 export * from './redis-server.check';
 export * from './health.service';
+export * from './redis-memory';
 export * from './health.controller';
 export * from './progress-tracker';
 export * from './redis-outage.monitor';
