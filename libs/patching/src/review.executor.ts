@@ -37,6 +37,7 @@ export class ReviewExecutor implements StageExecutor {
     const base = stageArtifact(run, 'patch', 'patch.base');
     if (!branch || !base) return { artifacts: { 'review.outcome': 'nothing to review: the default branch already has the change' } };
     const forge = this.access.forge();
+    // The stored PatchRequest's severity: the stored advisory's, set by the planner (trustedEvent); else the operator's PF_UPDATE_SEVERITY.
     const severity = request.severity ?? this.access.severity;
     const stream = imageStreamOfRequest(request);
     await this.links.link(branch, ctx.runId);

@@ -23,7 +23,11 @@ export interface PatchRequest {
   eventId: string;
   ref: string;
   version: string;
-  /** The severity of the advisory the event fixes (absent: a plain update). */
+  /**
+   * The severity of the advisory the event fixes (absent: a plain update): what the auto-merge
+   * policy reads. Only trusted: the planner gives planPatchRequests an event whose advisory and
+   * severity come from the stored advisory (libs/patching trusted-event.ts), never a caller's.
+   */
   severity?: NonNullable<UpstreamEvent['severity']>;
   advisory?: string;
   files: PatchRequestFile[];
