@@ -46,7 +46,7 @@ export class AccessGuard implements CanActivate {
     }
     setPrincipal(req, principal);
 
-    const rate = await this.limiter.take(principal.tokenId);
+    const rate = this.limiter.take(principal.tokenId);
     res.setHeader('RateLimit-Remaining', String(rate.remaining));
     if (!rate.allowed) {
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(rate.resetMs / 1000))));
