@@ -53,8 +53,8 @@ export const EnvSchema = z.object({
   PF_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
   /** Dead-letter entries kept at most; beyond, the oldest are dropped (each drop is logged). */
   PF_DEAD_LETTER_MAX: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
-  /** Advisory documents (OSV) kept at most; beyond, those modified longest ago are dropped. */
-  PF_ADVISORY_DOCUMENTS_MAX: z.coerce.number().int().min(100).max(10_000_000).default(500_000),
+  /** Advisory documents (OSV, the scan stage's input) kept at most; beyond, those modified longest ago are dropped (about 2-5 KB each: 200,000 fit in a few hundred MB). */
+  PF_ADVISORY_DOCUMENTS_MAX: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
   /** Percent of Redis maxmemory above which health reports memory pressure (Redis refuses writes at 100%: noeviction). */
   PF_REDIS_MEMORY_PRESSURE_PERCENT: z.coerce.number().int().min(1).max(100).default(90),
   /** The secret GitHub signs webhook deliveries with (X-Hub-Signature-256); unset: webhooks are refused. */

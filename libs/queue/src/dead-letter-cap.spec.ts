@@ -33,7 +33,7 @@ describe('dead letters are capped by count (real Redis and BullMQ)', () => {
       done();
     },
   });
-  const service = new DeadLetterService(producer, new FactoryMetrics(), pino({ level: 'warn' }, sink), undefined, { PF_DEAD_LETTER_MAX: 3 });
+  const service = new DeadLetterService(producer, new FactoryMetrics('dead-letter-cap-test'), pino({ level: 'warn' }, sink), undefined, { PF_DEAD_LETTER_MAX: 3 });
   const plan = new Queue(QueueName.plan, { connection: redis, prefix });
   afterAll(async () => {
     await producer.onApplicationShutdown();

@@ -1,7 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CONFIG, type Env } from '@patch-factory/config';
-import { STORE_PREFIX, STORE_REDIS, STORE_RETENTION, type RunRetention } from '@patch-factory/store';
+import { STORE_PREFIX, STORE_REDIS, STORE_RETENTION, type StoreRetention } from '@patch-factory/store';
 import { DEAD_LETTER_HOOKS } from './dead-letter.hooks';
 import { DeadLetterService } from './dead-letter.service';
 import { HandlerRegistry } from './handler-registry';
@@ -36,7 +36,11 @@ export class QueueModule {
         },
         { provide: STORE_REDIS, useExisting: REDIS_CONNECTION },
         { provide: STORE_PREFIX, inject: [CONFIG], useFactory: (config: Env) => config.PF_PREFIX },
-        { provide: STORE_RETENTION, inject: [CONFIG], useFactory: (config: Env): RunRetention => ({ finishedRunMs: config.PF_RUN_RETENTION_DAYS * 86_400_000 }) },
+        {
+          provide: STORE_RETENTION,
+          inject: [CONFIG],
+          useFactory: (config: Env): StoreRetention => ({ finishedRunMs: config.PF_RUN_RETENTION_DAYS * 86_400_000, maxAdvisoryDocuments: config.PF_ADVISORY_DOCUMENTS_MAX }),
+        },
         ...(options.deadLetterHooks ? [{ provide: DEAD_LETTER_HOOKS, useClass: options.deadLetterHooks }] : []),
         RedisOutageMonitor,
         RedisLifecycle,

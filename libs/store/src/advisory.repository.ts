@@ -1,7 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { OsvAdvisory } from '@patch-factory/contracts';
 import { readAdvisoryDocument, saveAdvisoryDocument, scanAdvisoryDocuments, type AdvisoryDocumentOrigin } from './advisory-documents';
+import { capAdvisoryDocuments } from './advisory-document-cap';
 import { StoreKeys } from './store-keys';
+
+/** OSV documents kept when no config says otherwise (PF_ADVISORY_DOCUMENTS_MAX's default). */
+export const DEFAULT_ADVISORY_DOCUMENTS_MAX = 200_000;
 
 /** What the SLA engine needs of an advisory: kept when the factory first sees it. */
 export interface AdvisoryRecord {
@@ -22,9 +26,11 @@ export interface AdvisoryRecord {
 export class AdvisoryRepository {
   private readonly keys: StoreKeys;
 
+  /** `maxDocuments`: OSV documents kept at most (PF_ADVISORY_DOCUMENTS_MAX); beyond, those modified longest ago are dropped. */
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly maxDocuments = DEFAULT_ADVISORY_DOCUMENTS_MAX,
   ) {
     this.keys = new StoreKeys(prefix);
   }
@@ -56,7 +62,10 @@ export class AdvisoryRepository {
    * replaces one the API stored without admin. True when written.
    */
   async saveDocument(osv: OsvAdvisory, origin: AdvisoryDocumentOrigin): Promise<boolean> {
-    return saveAdvisoryDocument(this.redis, this.keys.advisoryDocuments(), osv, origin);
+    const stored = await saveAdvisoryDocument(this.redis, this.keys.advisoryDocuments(), osv, origin);
+    // Bounded (issue 14): indexed by `modified`, the store keeps at most maxDocuments documents.
+    if (stored) await capAdvisoryDocuments(this.redis, this.keys.advisoryDocuments(), this.keys.advisoryDocumentsByModified(), osv.id, Date.parse(osv.modified), this.maxDocuments);
+    return stored;
   }
 
   /** The stored OSV document of one advisory and the source it came from, if any. */

@@ -51,6 +51,10 @@ export class StoreKeys {
   advisoryDocuments(): string {
     return `${this.prefix}:{store}:advisory-documents`;
   }
+  /** The stored OSV documents by `modified` (sorted set id → modified ms): the oldest go first beyond the cap. */
+  advisoryDocumentsByModified(): string {
+    return `${this.prefix}:{store}:advisory-documents:by-modified`;
+  }
   advisoryStreams(id: string): string {
     return `${this.prefix}:{store}:advisory:${id}:streams`;
   }
