@@ -54,7 +54,7 @@ describe('WatchPoller', () => {
     ]);
     expect(a.emitted.length + b.emitted.length).toBe(1);
     expect(a.known + b.known).toBe(1);
-    expect((await queue.getJobs(['waiting', 'delayed'])).filter((j) => (j.data as { eventId: string }).eventId.includes('replicas'))).toHaveLength(1);
+    expect((await queue.getJobs(['waiting', 'prioritized', 'delayed'])).filter((j) => (j.data as { eventId: string }).eventId.includes('replicas'))).toHaveLength(1);
   });
 
   it('a watcher killed mid-poll loses nothing: the next poll re-plans what was recorded but not queued', async () => {
@@ -72,7 +72,8 @@ describe('WatchPoller', () => {
     const t = target('git_tags:example/soak');
     const report = await new WatchPoller(reporting(['1.0.0']), state, events, producer).pollTarget(t, signal);
     const job = await queue.getJob(upstreamEventJobId(report.emitted[0]?.id ?? ''));
-    expect(await job?.getState()).toBe('waiting');
+    // Not delayed: on the planning lane at once (a plain update's priority, behind security events).
+    expect(await job?.getState()).toBe('prioritized');
     expect(() => target('git_tags:example/soak', { minReleaseAgeMs: 3_600_000 })).toThrow(/soak/);
   });
 
