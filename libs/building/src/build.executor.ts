@@ -5,7 +5,7 @@ import { buildDefinitionText, buildSettings, type BuildSettings } from '@patch-f
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema, TerminalError } from '@patch-factory/contracts';
 import { CatalogAccess, PatchingErrorCode } from '@patch-factory/patching';
-import { runDirectory, runRelativePath, stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { hidingRunPaths, runDirectory, runRelativePath, stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 
 /** At most this much build log is kept per run (the head and the end survive). */
 const MAX_LOG_LINES = 5000;
@@ -33,7 +33,12 @@ export class BuildExecutor implements StageExecutor {
     this.catalogRemote = config.PF_CATALOG_REMOTE;
   }
 
-  async execute(ctx: StageContext): Promise<StageResult> {
+  /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
+  execute(ctx: StageContext): Promise<StageResult> {
+    return hidingRunPaths(this.settings.outRoot, ctx.runId, () => this.executeStage(ctx));
+  }
+
+  private async executeStage(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
     const branch = stageArtifact(run, 'patch', 'patch.branch');

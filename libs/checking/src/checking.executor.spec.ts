@@ -123,6 +123,9 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(run.error).toMatchObject({ stage: 'test', code: 'gate-tests-failed' });
     expect(run.error?.message).toContain(`${FAILING_TEST}: tests[0] "${FAILING_TEST}" command 1 "/bin/false" cannot run`);
     expect(run.error?.message).toContain(`1 of ${POLICY_CHECKS.length + 1} tests and policy checks failed`);
+    // The report is named relative to the run directory: no server path in a run (issue 14).
+    expect(run.error?.message).toContain('(report test-report.json of the run)');
+    expect(run.error?.message).not.toContain(stage.outRoot);
     expect(stageOf(run, 'scan')?.status).not.toBe('succeeded');
     const ctrf = readJson<CtrfReport>(join(stage.outRoot, run.id, 'test-report.json'));
     expect(ctrf.results.summary).toMatchObject({ tests: POLICY_CHECKS.length + 1, failed: 1 });

@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
-import { runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
 import { emitImageVex, type Finding } from '@patch-factory/vuln';
 import { loadAdvisories } from './advisories';
@@ -65,7 +65,12 @@ export class ScanExecutor implements StageExecutor {
     return last ? { ...last, against: { kind: 'last-passing-scan', runId: last.runId } } : undefined;
   }
 
-  async execute(ctx: StageContext): Promise<StageResult> {
+  /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
+  execute(ctx: StageContext): Promise<StageResult> {
+    return hidingRunPaths(this.outRoot, ctx.runId, () => this.executeStage(ctx));
+  }
+
+  private async executeStage(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const dir = runDirectory(this.outRoot, runId);
     const input = await buildInputOf(await ctx.loadRun(), runId, 'scan', dir);

@@ -7,7 +7,7 @@ import { RunIdSchema } from '@patch-factory/contracts';
 import type { Definition } from '@patch-factory/definitions';
 import { buildCtrfReport, parseConfigUser, runImageTests, runPolicyChecks, type ImageTestResult, type PolicyCheckResult } from '@patch-factory/imagetest';
 import { CatalogAccess } from '@patch-factory/patching';
-import { runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { buildInputOf, hostPlatform } from './build-input';
 import { catalogReader, checkingOutRoot, readRunDefinition } from './catalog-inputs';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
@@ -39,7 +39,12 @@ export class TestExecutor implements StageExecutor {
     this.outRoot = checkingOutRoot(config);
   }
 
-  async execute(ctx: StageContext): Promise<StageResult> {
+  /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
+  execute(ctx: StageContext): Promise<StageResult> {
+    return hidingRunPaths(this.outRoot, ctx.runId, () => this.executeStage(ctx));
+  }
+
+  private async executeStage(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const dir = runDirectory(this.outRoot, runId);
     const input = await buildInputOf(await ctx.loadRun(), runId, 'test', dir);

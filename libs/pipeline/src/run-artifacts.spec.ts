@@ -1,5 +1,5 @@
 import { TerminalError, type PipelineRun } from '@patch-factory/contracts';
-import { runDirectory, runFilePath, runRelativePath, stageArtifactFile, stageArtifactFiles } from './run-artifacts';
+import { hideRunPaths, hidingRunPaths, runDirectory, runFilePath, runRelativePath, stageArtifactFile, stageArtifactFiles } from './run-artifacts';
 
 const dir = runDirectory('/srv/pf/out', 'r-1');
 
@@ -42,5 +42,14 @@ describe('run artifacts: files relative to the run directory (issue 14: no serve
       expect(() => stageArtifactFile(run, 'scan', 'scan.report', dir)).toThrow('the scan.report of the scan stage names a file outside the run directory');
     }
     expect(() => stageArtifactFiles(runWith({ 'scan.sbom.spdx': 'sbom/a.spdx.json,../../x' }), 'scan', 'scan.sbom.spdx', dir)).toThrow(TerminalError);
+  });
+
+  it("shows a stage error's paths relative to the run directory, keeping the error's class and code", async () => {
+    expect(hideRunPaths('the scan report /srv/pf/out/r-1/scan-report.json does not exist', '/srv/pf/out', 'r-1')).toBe('the scan report scan-report.json does not exist');
+    expect(hideRunPaths('cannot write /srv/pf/out/r-1 (baseline /srv/pf/out/r-0/scan-report.json)', '/srv/pf/out', 'r-1')).toBe('cannot write the run directory (baseline r-0/scan-report.json)');
+    const error = await hidingRunPaths('/srv/pf/out', 'r-1', () => Promise.reject(new TerminalError('publish-input-missing', 'the OpenVEX document /srv/pf/out/r-1/vex.json does not exist'))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect(error).toMatchObject({ code: 'publish-input-missing', message: 'the OpenVEX document vex.json does not exist' });
+    await expect(hidingRunPaths('/srv/pf/out', 'r-1', () => Promise.resolve(7))).resolves.toBe(7);
   });
 });

@@ -48,3 +48,22 @@ export function stageArtifactFiles(run: PipelineRun | undefined, stage: string, 
   const value = stageArtifact(run, stage, key);
   return (value ? value.split(',').filter(Boolean) : []).map((v) => runFilePath(runDir, v, `the ${key} of the ${stage} stage`));
 }
+
+/**
+ * `text` with the run directory's paths shown relative to it (`<out root>/<run>/vex.json` →
+ * `vex.json`), and other runs' as `<run>/…`: what a stage's error may say in a run (issue 14).
+ */
+export function hideRunPaths(text: string, outRoot: string, runId: string): string {
+  const dir = runDirectory(outRoot, runId);
+  return text.split(`${dir}/`).join('').split(dir).join('the run directory').split(`${outRoot}/`).join('').split(outRoot).join('the runs directory');
+}
+
+/** Runs a stage's work; the message of an error it throws goes through hideRunPaths (the error itself, its class and code, are kept). */
+export async function hidingRunPaths<T>(outRoot: string, runId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof Error) error.message = hideRunPaths(error.message, outRoot, runId);
+    throw error;
+  }
+}

@@ -4,7 +4,7 @@ import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema, type PipelineRun, type TagMove } from '@patch-factory/contracts';
 import { CatalogAccess, isPast, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, supersededReason } from '@patch-factory/patching';
 import type { RegistryWriter } from '@patch-factory/oci';
-import { runDirectory, stageArtifact, stageArtifactFile, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { hidingRunPaths, runDirectory, stageArtifact, stageArtifactFile, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository, type PromotionPlan } from '@patch-factory/store';
 import type { CommitAncestry } from './promote-order';
 import { copyImage } from './copy-image';
@@ -70,7 +70,12 @@ export class PromoteExecutor implements StageExecutor {
 
   private readonly lock: PromoteLockOptions;
 
-  async execute(ctx: StageContext): Promise<StageResult> {
+  /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
+  execute(ctx: StageContext): Promise<StageResult> {
+    return hidingRunPaths(checkingOutRoot(this.config), ctx.runId, () => this.executeStage(ctx));
+  }
+
+  private async executeStage(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
     const staging = stageArtifact(run, 'publish', 'publish.repository');

@@ -4,7 +4,7 @@ import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { pushLayout } from '@patch-factory/oci';
 import { CatalogAccess } from '@patch-factory/patching';
-import { runDirectory, stageArtifactFile, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { hidingRunPaths, runDirectory, stageArtifactFile, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { pushSignedArtifacts } from './push-signed';
 import { registrySettings, registryWriter, stagingRepository, stagingTag } from './registry-settings';
@@ -25,7 +25,12 @@ export class PublishExecutor implements StageExecutor {
     @Inject(CONFIG) private readonly config: Env,
   ) {}
 
-  async execute(ctx: StageContext): Promise<StageResult> {
+  /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
+  execute(ctx: StageContext): Promise<StageResult> {
+    return hidingRunPaths(checkingOutRoot(this.config), ctx.runId, () => this.executeStage(ctx));
+  }
+
+  private async executeStage(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
     const runDir = runDirectory(checkingOutRoot(this.config), runId);

@@ -4,7 +4,7 @@ import { checkingOutRoot } from '@patch-factory/checking';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { PipelineError, RunIdSchema } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
-import { runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { loadSigningKey, signatureTag, attestationTag, type SigningKey } from '@patch-factory/signing';
 import { existingManifest } from './existing-manifest';
 import { layoutImageDescriptor } from './image-descriptor';
@@ -43,7 +43,12 @@ export class SignExecutor implements StageExecutor {
     this.outRoot = checkingOutRoot(config);
   }
 
-  async execute(ctx: StageContext): Promise<StageResult> {
+  /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
+  execute(ctx: StageContext): Promise<StageResult> {
+    return hidingRunPaths(this.outRoot, ctx.runId, () => this.executeStage(ctx));
+  }
+
+  private async executeStage(ctx: StageContext): Promise<StageResult> {
     const runId = RunIdSchema.parse(ctx.runId);
     const key = await this.signingKey();
     const run = await ctx.loadRun();
