@@ -9,7 +9,7 @@ import { ConfigModule, loadConfig } from '@patch-factory/config';
 import { queueOfJob } from '@patch-factory/contracts';
 import { newRunId, PipelineModule, RUN_ENTRY, RUN_STAGES, STAGE_JOB, stageJobId } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
-import { RunRepository } from '@patch-factory/store';
+import { ApiTokenRepository, RunRepository } from '@patch-factory/store';
 import { TelemetryModule } from '@patch-factory/telemetry';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
 import { ApiErrorFilter } from './api-error.filter';
@@ -24,6 +24,8 @@ let app: INestApplication;
 let base: string;
 let redis: Redis;
 let runs: RunRepository;
+/** A trigger-scoped token: the module brings the access guard with PipelineModule. */
+let bearer: string;
 
 beforeAll(async () => {
   @Module({
@@ -41,6 +43,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
   redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: 1 });
   runs = new RunRepository(redis, prefix);
+  bearer = (await new ApiTokenRepository(redis, prefix).create('idempotency-test', ['trigger'], 'test')).token;
 });
 
 afterAll(async () => {
@@ -52,7 +55,7 @@ afterAll(async () => {
 async function trigger(body: unknown, key?: string): Promise<{ status: number; body: { runId?: string; error?: { code: string; message: string } } }> {
   const res = await fetch(`${base}/runs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key !== undefined ? { 'idempotency-key': key } : {}) },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}`, ...(key !== undefined ? { 'idempotency-key': key } : {}) },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
