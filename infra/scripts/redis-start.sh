@@ -104,18 +104,23 @@ elif [ "$(admin ping || true)" = "PONG" ]; then
   fi
   exit 0
 elif [[ "$answer" != *"Could not connect"* && "$answer" != *"Connection refused"* ]]; then
-  # A Redis that wants a password this checkout does not have: ours (the credentials were removed)
-  # is stopped by its pid file; anything else is left alone.
-  pidfile="$data/redis-$port.pid"
-  pid=$(cat "$pidfile" 2>/dev/null || true)
-  if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = redis-server ]; then
-    echo "redis-start: this checkout's Redis on 127.0.0.1:$port does not know the current credentials: restarting it" >&2
-    kill -TERM "$pid"
-    wait_gone
-  else
-    echo "redis-start: a Redis that this checkout has no password for answers on 127.0.0.1:$port; stop it or set PF_REDIS_PORT" >&2
-    exit 1
+  # A Redis that wants a password this checkout does not have: ours (the credentials were removed),
+  # or the one this script started for another checkout (an earlier CI job's clone: its folder is
+  # .../.data/redis-<port> or /var/lib/patch-factory/…/redis-<port>) is stopped (SIGTERM: it saves)
+  # and this checkout's started; any other Redis is left alone.
+  pid=$(cat "$data/redis-$port.pid" 2>/dev/null || true)
+  if ! [[ "$pid" =~ ^[0-9]+$ ]] || [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" != redis-server ]; then
+    pid=$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
+    cwd=$(readlink "/proc/${pid:-0}/cwd" 2>/dev/null || true)
+    if [ "$(cat "/proc/${pid:-0}/comm" 2>/dev/null || true)" != redis-server ] ||
+      ! [[ "$cwd" == */.data/redis-"$port" || "$cwd" == /var/lib/patch-factory/*/redis-"$port" ]]; then
+      echo "redis-start: a Redis that this checkout has no password for answers on 127.0.0.1:$port; stop it or set PF_REDIS_PORT" >&2
+      exit 1
+    fi
   fi
+  echo "redis-start: the patch-factory Redis on 127.0.0.1:$port does not know this checkout's credentials: restarting it as this checkout's" >&2
+  kill -TERM "$pid"
+  wait_gone
 fi
 
 mkdir -p "$data"

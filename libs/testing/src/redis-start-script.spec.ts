@@ -2,7 +2,8 @@
 // first start, no anonymous clients, no root process, no world-readable data. Each test runs the
 // real script on a free port of its own (so the shared Redis is never restarted) and stops it after.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -144,6 +145,34 @@ describe('infra/scripts/redis-start.sh: the checkout Redis needs a password and 
     expect(await answer(url, 'GET', 'from-before')).toBe('kept');
     for (const uid of uids(pid)) expect(uid).not.toBe(0);
     expect(modes(dir).filter((e) => e.mode !== (e.dir ? 0o700 : 0o600))).toEqual([]);
+  });
+
+  it("restarts another checkout's Redis (an earlier CI clone, other credentials) as this checkout's; leaves any other Redis alone", async () => {
+    const port = await freePort();
+    const other = mkdtempSync(join(tmpdir(), 'pf-other-checkout-'));
+    const otherDir = join(other, '.data', `redis-${port}`);
+    const launch = (dir: string, p: number) =>
+      execFileSync('bash', ['-c', `mkdir -p "$1" && cd / && redis-server - --port "$2" --dir "$1" --requirepass other-secret --logfile "$1/redis.log" <"$3" >/dev/null`, 'sh', dir, String(p), join(ROOT, 'infra/redis.conf')]);
+    try {
+      launch(otherDir, port);
+      started.push(port);
+      for (let i = 0; i < 100 && !/NOAUTH/.test(await answer(`redis://127.0.0.1:${port}`, 'PING')); i++) await new Promise((r) => setTimeout(r, 100));
+      const { url } = await start(port);
+      expect(await answer(url, 'PING')).toBe('PONG');
+      expect(await answer(`redis://:other-secret@127.0.0.1:${port}`, 'PING')).toMatch(/WRONGPASS/);
+
+      // Not a patch-factory folder: refused, the server untouched.
+      const foreignPort = await freePort();
+      launch(join(other, 'elsewhere'), foreignPort);
+      started.push(foreignPort); // the script makes credentials for it before it refuses
+      const refused = spawnSync('bash', [script('redis-start.sh')], { env: { ...process.env, PF_REDIS_PORT: String(foreignPort) }, encoding: 'utf8' });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain(`a Redis that this checkout has no password for answers on 127.0.0.1:${foreignPort}; stop it or set PF_REDIS_PORT`);
+      expect(await answer(`redis://:other-secret@127.0.0.1:${foreignPort}`, 'PING')).toBe('PONG');
+      await answer(`redis://:other-secret@127.0.0.1:${foreignPort}`, 'SHUTDOWN', 'NOSAVE');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('the shared Redis the tests use (as ./factory test starts it) refuses a client without the password', async () => {
