@@ -179,5 +179,11 @@ describe('infra/scripts/redis-start.sh: the checkout Redis needs a password and 
     const shared = new URL(sharedRedisUrl());
     expect(await answer(`redis://${shared.hostname}:${shared.port || 6379}`, 'PING')).toMatch(/NOAUTH/);
     expect(await answer(sharedRedisUrl(), 'PING')).toBe('PONG');
+    // Not root, its folder 0700 and its files 0600 (dump.rdb was 0644 before).
+    const pid = Number(/process_id:(\d+)/.exec(await answer(sharedRedisUrl(), 'INFO', 'server'))?.[1]);
+    for (const uid of uids(pid)) expect(uid).not.toBe(0);
+    const dir = (await answer(sharedRedisUrl(), 'CONFIG', 'GET', 'dir')).replace(/^dir,/, '');
+    expect(mode(dir)).toBe(0o700);
+    expect(modes(dir).filter((e) => e.mode !== (e.dir ? 0o700 : 0o600))).toEqual([]);
   });
 });
