@@ -68,6 +68,9 @@ lock_down() {
 # refuse a server with less unless PF_REDIS_ALLOW_NO_AOF=true.
 want_aof=$(awk '$1=="appendonly"{print $2}' "$root/infra/redis.conf")
 want_fsync=$(awk '$1=="appendfsync"{print $2}' "$root/infra/redis.conf")
+# The memory cap (issue 14): infra/redis.conf's maxmemory, or PF_REDIS_MAXMEMORY (bytes, or 512mb, 4gb…).
+want_maxmemory=${PF_REDIS_MAXMEMORY:-$(awk '$1=="maxmemory"{print $2}' "$root/infra/redis.conf")}
+[[ "$want_maxmemory" =~ ^[0-9]+([kKmMgG][bB]?)?$ ]] || { echo "redis-start: PF_REDIS_MAXMEMORY must be a size such as 2gb or 536870912" >&2; exit 2; }
 
 wait_gone() {
   for _ in $(seq 1 100); do
@@ -102,6 +105,7 @@ elif [ "$(admin ping || true)" = "PONG" ]; then
       echo "redis-start: WARNING: could not set appendonly $want_aof / appendfsync $want_fsync on 127.0.0.1:$port (now $aof, $fsync); services will refuse it unless PF_REDIS_ALLOW_NO_AOF=true" >&2
     fi
   fi
+  admin config set maxmemory "$want_maxmemory" | grep -qx OK || echo "redis-start: WARNING: could not set maxmemory $want_maxmemory on 127.0.0.1:$port" >&2
   exit 0
 elif [[ "$answer" != *"Could not connect"* && "$answer" != *"Connection refused"* ]]; then
   # A Redis that wants a password this checkout does not have: ours (the credentials were removed),
@@ -129,7 +133,7 @@ lock_down
 # umask 077: the AOF, dump.rdb and log the server creates are 0600. The configuration comes on
 # stdin (`-`): the checkout may be closed to the `redis` user (e.g. under /root).
 (umask 077 && pf_redis_as_server_user redis-server - --port "$port" --dir "$data" \
-  --aclfile "$data/users.acl" --pidfile "$data/redis-$port.pid" --logfile "$data/redis-$port.log" <"$root/infra/redis.conf")
+  --aclfile "$data/users.acl" --pidfile "$data/redis-$port.pid" --logfile "$data/redis-$port.log" --maxmemory "$want_maxmemory" <"$root/infra/redis.conf")
 for _ in $(seq 1 100); do
   [ "$(admin ping || true)" = "PONG" ] && { echo "redis-start: Redis is up on 127.0.0.1:$port (as $server_user; ACL user pf, password in .data/credentials)" >&2; exit 0; }
   sleep 0.1
