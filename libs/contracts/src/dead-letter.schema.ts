@@ -14,6 +14,8 @@ export const DeadLetterPayloadSchema = z
     attemptsMade: z.number().int().nonnegative(),
     failedAt: z.number().int().nonnegative(),
     runId: z.string().max(64).optional(),
+    /** The job's BullMQ priority (a planning job's lane, libs/queue event-planning.ts), given back on replay. */
+    priority: z.number().int().min(1).max(2_097_152).optional(),
   })
   .strict();
 export type DeadLetterPayload = z.infer<typeof DeadLetterPayloadSchema>;

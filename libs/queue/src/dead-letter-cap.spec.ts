@@ -1,16 +1,19 @@
 import { Writable } from 'node:stream';
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { JOB_NAMES, QueueName } from '@patch-factory/contracts';
+import { JOB_NAMES, QueueName, upstreamEventJobId } from '@patch-factory/contracts';
 import { FactoryMetrics } from '@patch-factory/telemetry';
 import { dropPrefix, sharedRedisUrl, testPrefix, waitFor } from '@patch-factory/testing';
 import { DeadLetterService } from './dead-letter.service';
+import { PLANNING_PRIORITY } from './event-planning';
+import { EventPlanningQueue } from './event-planning-queue';
 import { JobProducer } from './job-producer';
 import type { JobOptionsTable, JobPolicy } from './job-options.types';
 
 // Issue 14, bounded work: the dead-letter queue keeps at most PF_DEAD_LETTER_MAX entries; the
-// oldest beyond it are dropped, each one logged. Real Redis, real BullMQ failures.
+// oldest beyond it are dropped, each one logged; a replayed planning job keeps its place on the
+// planning lane. Real Redis, real BullMQ failures.
 
 const policy: JobPolicy = {
   attempts: 1,
@@ -68,5 +71,30 @@ describe('dead letters are capped by count (real Redis and BullMQ)', () => {
     expect(drops[0]).toMatchObject({ queue: QueueName.plan, max: 3 });
     // Under the cap: nothing to drop.
     expect(await service.trim()).toBe(0);
+  });
+
+  it('a replayed planning job goes back on the lane with the priority it had', async () => {
+    const critical = new EventPlanningQueue(producer);
+    await critical.plan({ id: 'dl-critical', severity: 'critical', advisory: 'CVE-DL' });
+    const worker = new Worker(
+      QueueName.plan,
+      () => {
+        throw new UnrecoverableError('terminal:test-failure: fails once');
+      },
+      { connection: redis.duplicate(), prefix, concurrency: 1 },
+    );
+    try {
+      await waitFor('the critical planning job failed', async () => ((await plan.getJob(upstreamEventJobId('dl-critical')))?.failedReason ? true : undefined), 20_000, 50);
+    } finally {
+      await worker.close();
+    }
+    const entryId = await service.capture(QueueName.plan, (await plan.getJob(upstreamEventJobId('dl-critical'))) as Job);
+    expect((await service.get(entryId ?? ''))?.priority).toBe(PLANNING_PRIORITY.critical);
+    // A plain update waiting on the lane: the replayed critical job is still taken first.
+    await critical.plan({ id: 'dl-plain' });
+    await service.replay(entryId ?? '');
+    expect((await plan.getJob(upstreamEventJobId('dl-critical')))?.opts.priority).toBe(PLANNING_PRIORITY.critical);
+    const next = await plan.getJobs(['prioritized'], 0, 0, true);
+    expect(next.map((j) => j.id)).toEqual([upstreamEventJobId('dl-critical')]);
   });
 });

@@ -62,6 +62,7 @@ export class DeadLetterService {
       attemptsMade: job.attemptsMade,
       failedAt,
       ...(runId ? { runId } : {}),
+      ...(job.opts.priority ? { priority: job.opts.priority } : {}),
     });
     const id = deadLetterId(queue, job.id, failedAt);
     await this.producer.queue(QueueName.deadLetter).add('dead-letter.entry', entry, {
@@ -139,7 +140,8 @@ export class DeadLetterService {
       await existing.remove();
     }
     await this.hooks?.onReplay(entry);
-    await this.producer.enqueue(name, payload, { jobId: entry.jobId });
+    // With the priority it had: a critical event's planning job goes back on its lane, not behind plain updates.
+    await this.producer.enqueue(name, payload, { jobId: entry.jobId, ...(entry.priority ? { priority: entry.priority } : {}) });
     await held.remove();
     this.logger.info({ deadLetterId: id, queue: entry.queue, jobId: entry.jobId }, 'dead letter replayed');
     return { queue: entry.queue, jobId: entry.jobId, jobName: name };
