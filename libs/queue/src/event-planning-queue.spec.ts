@@ -115,6 +115,17 @@ describe('the planning lane (real Redis and BullMQ)', () => {
     expect((await l.redis.scan('0', 'MATCH', `${l.prefix}:planning-batch:*`, 'COUNT', 10_000))[1]).toEqual([]);
   });
 
+  it('holds an advisory of 20,000 events in one batch list, one batch on the lane', async () => {
+    const l = newLane(100);
+    const huge = Array.from({ length: 20_000 }, (_, i) => event(`huge-${i}`, { severity: 'high', advisory: 'CVE-HUGE' }));
+    const first = await l.lane.planAll(huge);
+    expect(first.jobIds).toHaveLength(100);
+    expect(await l.queue.getJobCountByTypes('prioritized')).toBe(101);
+    const batch = first.next?.split('.')[1] ?? '';
+    expect(await l.redis.llen(`${l.prefix}:planning-batch:${batch}`)).toBe(20_000);
+    expect(await l.redis.lindex(`${l.prefix}:planning-batch:${batch}`, 19_999)).toBe(`2|huge-19999`);
+  });
+
   it('most severe first within an advisory; a continuation run twice (a crash before it completed) plans nothing twice', async () => {
     const l = newLane(3);
     const events = [

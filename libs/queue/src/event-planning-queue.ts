@@ -10,12 +10,15 @@ export const DEFAULT_ADVISORY_EVENT_BATCH = 100;
 const BATCH_TTL_SECONDS = 30 * 86_400;
 
 /**
- * Writes the batch list once (KEYS[1]; ARGV: ttl, then `<priority>|<event id>` entries): a
- * replayed advisory, or a producer retried after a crash, finds it there and writes nothing.
+ * Writes the batch list once (KEYS[1]; ARGV: ttl, then `<priority>|<event id>` entries, pushed
+ * 1,000 at a time: Lua's unpack has a limit): a replayed advisory, or a producer retried after a
+ * crash, finds it there and writes nothing.
  */
 const STORE_BATCH = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
+for i = 2, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
 return 1
 `;
