@@ -12,6 +12,7 @@ export const AptErrorCode = {
   signatureUnknownKey: 'apt-signature-unknown-key',
   signatureKeyExpired: 'apt-signature-key-expired',
   releaseExpired: 'apt-release-expired',
+  releaseSuiteMismatch: 'apt-release-suite-mismatch',
   releaseInvalid: 'apt-release-invalid',
   keyringMissing: 'apt-keyring-missing',
   gpgvFailed: 'apt-gpgv-failed',

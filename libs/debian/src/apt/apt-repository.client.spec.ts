@@ -131,10 +131,32 @@ describe('a tampered repository is refused', () => {
     expect(await codeOf(fetchRelease(opts('good-3', { keyringPath: missing })))).toBe('apt-keyring-missing');
   });
 
-  it('plain http to a host that is not loopback, and odd suites: apt-url-refused', async () => {
-    expect(await codeOf(fetchRelease(opts('good', { baseUrl: 'http://deb.debian.org/debian' })))).toBe('apt-url-refused');
+  it('credentials in the URL, other schemes and odd suites: apt-url-refused (plain http itself is not refused)', async () => {
+    expect(await codeOf(fetchRelease(opts('good', { baseUrl: 'http://user:secret@archive.example.org/debian' })))).toBe('apt-url-refused');
+    expect(await codeOf(fetchRelease(opts('good', { baseUrl: repo.baseUrl.replace('http://', 'http://user:secret@') })))).toBe('apt-url-refused');
     expect(await codeOf(fetchRelease(opts('../../etc')))).toBe('apt-url-refused');
     expect(await codeOf(fetchRelease(opts('good', { baseUrl: 'file:///etc' })))).toBe('apt-url-refused');
+    expect(await codeOf(fetchRelease(opts('good', { baseUrl: 'ftp://archive.example.org/debian' })))).toBe('apt-url-refused');
+  });
+
+  it('no keyring at all: apt-keyring-missing before anything is fetched (there is no unsigned mode)', async () => {
+    repo.writeSuite('good-4');
+    expect(await codeOf(fetchRelease(opts('good-4', { keyringPath: '' })))).toBe('apt-keyring-missing');
+    expect(await codeOf(fetchRelease(opts('good-4', { keyringPath: undefined as unknown as string })))).toBe('apt-keyring-missing');
+  });
+
+  it("another suite's validly signed Release in place of the one asked for: apt-release-suite-mismatch", async () => {
+    const source = repo.writeSuite('swap-source');
+    const target = repo.writeSuite('swap-target');
+    writeFileSync(join(target, 'InRelease'), readFileSync(join(source, 'InRelease')));
+    const error = await fetchRelease(opts('swap-target')).then(() => undefined, (e: unknown) => e as { code: string; message: string });
+    expect(error?.code).toBe('apt-release-suite-mismatch');
+    expect(error?.message).toContain('is the Release of "swap-source" / "swap-source", not of the suite "swap-target"');
+    // The detached form too.
+    const detachedSource = repo.writeSuite('swap-source-2', { inRelease: false });
+    const detachedTarget = repo.writeSuite('swap-target-2', { inRelease: false });
+    for (const f of ['Release', 'Release.gpg']) writeFileSync(join(detachedTarget, f), readFileSync(join(detachedSource, f)));
+    expect(await codeOf(fetchRelease(opts('swap-target-2')))).toBe('apt-release-suite-mismatch');
   });
 
   it('a body over the size limit: apt-too-large', async () => {

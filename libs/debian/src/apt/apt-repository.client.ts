@@ -8,7 +8,7 @@ import { parseRelease, type Release, type ReleaseFile } from './release-parse';
 
 /** Where a repository is and which keys sign it. */
 export interface AptRepositoryOptions extends HttpFetchOptions, GpgvOptions {
-  /** The repository root, e.g. https://deb.debian.org/debian (http only to loopback). */
+  /** The repository root, e.g. http://archive.example.org/debian (http or https). */
   baseUrl: string;
   /** The suite (dists/<suite>), e.g. bookworm, bookworm-security. */
   suite: string;
@@ -39,13 +39,18 @@ const FORMS: readonly Compression[] = ['xz', 'gz', 'lz4', 'none'];
 
 /**
  * Fetches dists/<suite>/InRelease (or Release + Release.gpg when there is no InRelease),
- * verifies it with gpgv against the keyring and checks Valid-Until. Throws (TerminalError)
- * `apt-release-missing`, `apt-release-unsigned`, `apt-signature-bad`,
+ * verifies it with gpgv against the keyring and checks that it is the Release of the suite asked
+ * for (Suite or Codename) and Valid-Until. Throws (TerminalError) `apt-keyring-missing`,
+ * `apt-release-missing`, `apt-release-suite-mismatch`, `apt-release-unsigned`, `apt-signature-bad`,
  * `apt-signature-unknown-key`, `apt-signature-key-expired`, `apt-release-expired`,
  * `apt-release-invalid`; (RetryableError) `apt-unreachable`, `apt-http-status` on 5xx.
  */
 export async function fetchRelease(opts: AptRepositoryOptions): Promise<SignedRelease> {
   const base = suiteUrl(opts);
+  // No unsigned path: without a keyring nothing is fetched (http or https alike).
+  if (typeof opts.keyringPath !== 'string' || opts.keyringPath === '') {
+    throw aptTerminal(AptErrorCode.keyringMissing, `${shown(base)}: no keyring given; every repository is verified with its signing key, there is no unsigned mode`);
+  }
   const inReleaseUrl = `${base}InRelease`;
   const inRelease = await httpGet(inReleaseUrl, { ...opts, maxBytes: opts.maxBytes ?? 16 * 1024 * 1024 });
   let verified;
@@ -67,6 +72,7 @@ export async function fetchRelease(opts: AptRepositoryOptions): Promise<SignedRe
     via = 'Release.gpg';
   }
   const release = parseRelease(verified.text, url);
+  checkSuite(release, opts.suite, url);
   const now = (opts.now ?? Date.now)();
   if (release.validUntil !== undefined && release.validUntil < now) {
     throw aptTerminal(
@@ -103,6 +109,23 @@ export async function fetchPackages(opts: AptRepositoryOptions, signed: SignedRe
   const plain = signed.release.sha256.get(stem);
   if (plain && compression !== 'none') checkFile(data, plain, `${url} (decompressed)`);
   return { ...parsePackages(data.toString('utf8')), path, compression };
+}
+
+/**
+ * A signed Release of another suite (the same key signs bookworm and bookworm-security) must not
+ * stand in for the one asked for: over plain http anyone on the path could swap them. Like APT,
+ * `dists/<suite>` must be the Release's Suite or Codename, or its part before the last `/` must
+ * (buster/updates has Codename buster); a Release that names neither is taken as it is.
+ */
+function checkSuite(release: Release, suite: string, url: string): void {
+  const names = [release.suite, release.codename].filter((n): n is string => n !== undefined);
+  if (names.length === 0) return;
+  const slash = suite.lastIndexOf('/');
+  if (names.includes(suite) || (slash > 0 && names.includes(suite.slice(0, slash)))) return;
+  throw aptTerminal(
+    AptErrorCode.releaseSuiteMismatch,
+    `${shown(url)} is signed but is the Release of ${names.map((n) => `"${shown(n, 60)}"`).join(' / ')}, not of the suite "${shown(suite, 60)}" asked for: the mirror serves another suite's Release; do not use it`,
+  );
 }
 
 function checkFile(data: Buffer, entry: ReleaseFile, what: string): void {

@@ -1,4 +1,4 @@
-import { boundedGet, isLoopbackHost, type BoundedGetErrors } from '@patch-factory/http';
+import { boundedGet, type BoundedGetErrors } from '@patch-factory/http';
 import { AptErrorCode, aptRetryable, aptTerminal, shown } from './apt-errors';
 
 export interface HttpFetchOptions {
@@ -18,26 +18,34 @@ const APT_ERRORS: BoundedGetErrors = {
 };
 
 /**
- * A repository URL as the client accepts it: https anywhere, http only to a loopback host
- * (127.0.0.0/8, ::1, localhost), no credentials in it. Throws `apt-url-refused`.
+ * A repository URL as the client accepts it: http or https on any host, no credentials in it.
+ * Plain http is safe here because nothing fetched is trusted for where it came from: the
+ * Release is trusted only when gpgv verifies its signature (InRelease, or Release +
+ * Release.gpg) with the operator's keyring, each index only when its size and SHA256 are those
+ * the signed Release lists, and each .deb only when its size and SHA256 are those the index
+ * lists (PackageCache). So `httpGet` is only for files checked afterwards against that chain.
+ * Refused: credentials (`user:pass@`, sent in clear and logged), and every other scheme
+ * (file:, ftp:, …). Throws `apt-url-refused`.
  */
 export function checkRepositoryUrl(raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw aptTerminal(AptErrorCode.urlRefused, `"${shown(raw)}" is not a URL: give the repository as https://host/path`);
+    throw aptTerminal(AptErrorCode.urlRefused, `"${shown(raw)}" is not a URL: give the repository as http(s)://host/path`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw aptTerminal(AptErrorCode.urlRefused, `"${shown(url.protocol)}" URLs are refused: give the repository as http(s)://host/path`);
   }
   if (url.username || url.password) throw aptTerminal(AptErrorCode.urlRefused, `${shown(url.host)}: credentials in a repository URL are refused`);
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
-  if (url.protocol === 'http:') {
-    throw aptTerminal(AptErrorCode.urlRefused, `http://${shown(url.host)}: plain http is only allowed to a loopback host; use https`);
-  }
-  throw aptTerminal(AptErrorCode.urlRefused, `"${shown(url.protocol)}" URLs are refused: use https (or http to a loopback host)`);
+  return url;
 }
 
-/** The outcome of one GET: the body, or `undefined` when the server says 404/410. */
+/**
+ * The outcome of one GET: the body, or `undefined` when the server says 404/410. Redirects (at
+ * most 3, each target checked again), the time and the size are bounded; the body is not yet
+ * trusted: the caller checks it against a signature or a signed checksum.
+ */
 export async function httpGet(raw: string, opts: HttpFetchOptions = {}): Promise<Buffer | undefined> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const result = await boundedGet(raw, {
