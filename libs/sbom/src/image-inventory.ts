@@ -1,4 +1,5 @@
 import type { TarEntry } from '@patch-factory/builder';
+import { imageReferenceProblem, parseImageReference, referenceName } from '@patch-factory/oci';
 import { apkPackages, APK_INSTALLED, type ApkInstalledLimits, type ApkPackages } from './apk-installed';
 import { packageLicenses } from './copyright';
 import { DPKG_STATUS, dpkgPackages, type DpkgPackages, type DpkgStatusLimits, type InstalledDeb, type SkippedStanza } from './dpkg-packages';
@@ -9,7 +10,7 @@ import { SbomErrorCode, sbomTerminal, shown } from './sbom-errors';
 
 /** The image an SBOM describes. */
 export interface SbomImage {
-  /** Its repository name (`examples/redis`). */
+  /** Its name by the OCI reference grammar: `examples/redis`, or with a registry host, port and tag (`registry.example.org:5000/examples/redis:7.0`). */
   name: string;
   /** Its digest (`sha256:…`): what the layout's index.json points to. */
   digest: string;
@@ -95,7 +96,6 @@ export function imagePackages(fs: ReadonlyMap<string, TarEntry>, limits: Package
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const PLATFORM = /^[a-z0-9][a-z0-9._-]{0,63}\/([a-z0-9][a-z0-9._-]{0,63})(\/[a-z0-9][a-z0-9._-]{0,63})?$/;
-const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*){0,8}$/;
 
 /**
  * Collects the installed packages of an image's flattened file system (see `readImageRootFs`
@@ -108,7 +108,8 @@ const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+
  */
 export function imageInventory(image: SbomImage, fs: ReadonlyMap<string, TarEntry>, limits: PackageDbLimits = {}): ImageInventory {
   const bad = (field: string, value: string, want: string) => sbomTerminal(SbomErrorCode.inputInvalid, `SBOM image ${field} "${shown(value, 80)}" is not ${want}`);
-  if (typeof image.name !== 'string' || !REPOSITORY.test(image.name)) throw bad('name', String(image.name), 'a lowercase repository name like examples/redis');
+  const reference = parseImageReference(image.name);
+  if (reference === undefined) throw sbomTerminal(SbomErrorCode.inputInvalid, `SBOM image name: ${imageReferenceProblem(image.name) ?? 'is not an image reference'} (expected [host[:port]/]repository[:tag] like registry.example.org:5000/examples/redis:7.0)`);
   if (typeof image.digest !== 'string' || !DIGEST.test(image.digest)) throw bad('digest', String(image.digest), 'sha256:<64 hex>');
   if (image.manifestDigest !== undefined && !DIGEST.test(image.manifestDigest)) throw bad('manifest digest', String(image.manifestDigest), 'sha256:<64 hex>');
   const platform = typeof image.platform === 'string' ? PLATFORM.exec(image.platform) : null;
@@ -144,7 +145,7 @@ export function imageInventory(image: SbomImage, fs: ReadonlyMap<string, TarEntr
       };
     });
   }
-  const purl = ociPurl(image.name, image.digest, { arch: platform[1] });
+  const purl = ociPurl(reference.path, image.digest, { arch: platform[1], repository_url: reference.domain === undefined ? undefined : referenceName(reference), tag: reference.tag });
   return { image, purl, distro, database: found.database, packages: inventory, skipped: found.skipped };
 }
 

@@ -24,7 +24,7 @@ export function spdxJson(inv: ImageInventory, opts: SpdxOptions): string {
   const created = checkTimestamp(opts.timestamp, 'timestamp');
   const image = inv.image;
   const base = (opts.namespaceBase ?? 'https://patch-factory.invalid/spdx').replace(/\/+$/, '');
-  const namespace = `${base}/${image.name}/${image.digest.slice('sha256:'.length)}/${image.platform.replaceAll('/', '-')}-${hashUuid(`spdx ${image.digest} ${image.platform}`)}`;
+  const namespace = `${base}/${image.name.split('/').map(encodeURIComponent).join('/')}/${image.digest.slice('sha256:'.length)}/${image.platform.replaceAll('/', '-')}-${hashUuid(`spdx ${image.digest} ${image.platform}`)}`;
   const extracted = new Map<string, { name: string; from: 'deb' | 'apk' }>();
   const ids = new Set<string>(['SPDXRef-DOCUMENT', 'SPDXRef-Image']);
   const packages = [...inv.packages]
