@@ -1,5 +1,6 @@
-import { RegistryClient, assertRepositoryName, assertTag, isSha256Digest, type RegistryWriter } from '@patch-factory/oci';
+import { RegistryClient, assertImageReference, isSha256Digest, type RegistryWriter } from '@patch-factory/oci';
 import { UsageError } from './args';
+import { safeText } from './terminal-text';
 
 /** An image reference on the command line: `host[:port]/repository[:tag][@sha256:…]`. */
 export interface ImageRef {
@@ -14,31 +15,23 @@ export interface ImageRef {
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d{1,5})?$/;
 
-/** Parses `ref` (the first path part is the registry host: write it, there is no default registry). */
+/**
+ * Parses `ref` by the OCI reference grammar of libs/oci (the first path part is the registry
+ * host: write it, there is no default registry). A host may carry a port and be a name, an
+ * IPv4 address or an [IPv6] address (`127.0.0.1:5000/team/app:1`, `[::1]:5000/x/y:1`).
+ */
 export function parseImageRef(ref: string, command: string): ImageRef {
-  const slash = ref.indexOf('/');
-  if (slash <= 0 || ref.length > 1000) throw new UsageError(`image reference "${ref.slice(0, 100)}" must be host[:port]/repository[:tag][@sha256:<hex>]`, command);
-  const host = ref.slice(0, slash);
-  let rest = ref.slice(slash + 1);
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!isSha256Digest(digest)) throw new UsageError(`the digest of "${ref.slice(0, 100)}" is not sha256:<64 hex>`, command);
-  }
-  const colon = rest.lastIndexOf(':');
-  const tag = colon > 0 ? rest.slice(colon + 1) : undefined;
-  const repository = colon > 0 ? rest.slice(0, colon) : rest;
+  if (!ref.includes('/') || ref.startsWith('/')) throw new UsageError(`image reference "${safeText(ref.slice(0, 100))}" must be host[:port]/repository[:tag][@sha256:<hex>]`, command);
+  let parsed: ReturnType<typeof assertImageReference>;
   try {
-    assertRepositoryName(repository);
-    if (tag !== undefined) assertTag(tag);
+    parsed = assertImageReference(ref, 'the command line', { domainRequired: true, hostFirst: true });
   } catch (error) {
-    throw new UsageError(`image reference "${ref.slice(0, 100)}": ${(error as Error).message}`, command);
+    throw new UsageError(`${safeText((error as Error).message)}; expected host[:port]/repository[:tag][@sha256:<hex>]`, command);
   }
-  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[::1\](:\d{1,5})?$/.test(host)) throw new UsageError(`"${host.slice(0, 100)}" is not a registry host[:port]`, command);
+  if (parsed.digest !== undefined && !isSha256Digest(parsed.digest)) throw new UsageError(`the digest of "${safeText(ref.slice(0, 100))}" is not sha256:<64 hex>`, command);
+  const host = parsed.domain as string;
   const registry = `${LOOPBACK.test(host) ? 'http' : 'https'}://${host}`;
-  return { registry, host, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+  return { registry, host, repository: parsed.path, ...(parsed.tag !== undefined ? { tag: parsed.tag } : {}), ...(parsed.digest !== undefined ? { digest: parsed.digest } : {}) };
 }
 
 /** A registry client for `ref`, with PF_REGISTRY_USERNAME / PF_REGISTRY_PASSWORD when both are set. */
