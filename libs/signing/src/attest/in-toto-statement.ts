@@ -1,3 +1,4 @@
+import { imageReferenceProblem } from '@patch-factory/oci';
 import { checkImageDigest, digestHex, HEX64_RE } from '../digest';
 import { describe, isRecord, signingError, SigningErrorCode } from '../signing-error-code';
 
@@ -22,8 +23,9 @@ export interface ImageSubject {
 /** A statement about one image. */
 export function statementFor<P extends object>(image: ImageSubject, predicateType: string, predicate: P): InTotoStatement<P> {
   const digest = checkImageDigest(image.digest, `statement ${predicateType}`);
-  if (typeof image.name !== 'string' || image.name.length === 0 || image.name.length > 255) {
-    throw signingError(SigningErrorCode.inputInvalid, `statement ${predicateType}`, `subject name ${describe(image.name)} is not an image repository`);
+  const problem = imageReferenceProblem(image.name, { noDigest: true });
+  if (problem !== undefined) {
+    throw signingError(SigningErrorCode.inputInvalid, `statement ${predicateType}`, `subject name ${describe(image.name)} is not an image repository: ${problem}`);
   }
   return { _type: IN_TOTO_STATEMENT_TYPE, subject: [{ name: image.name, digest: { sha256: digestHex(digest) } }], predicateType, predicate };
 }

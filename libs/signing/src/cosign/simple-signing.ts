@@ -1,3 +1,4 @@
+import { imageReferenceProblem } from '@patch-factory/oci';
 import { checkImageDigest } from '../digest';
 import { describe, isRecord, signingError, SigningErrorCode } from '../signing-error-code';
 
@@ -15,17 +16,16 @@ export interface SimpleSigningPayload {
   optional: Record<string, unknown> | null;
 }
 
-/** `registry[:port]/path` without tag or digest, as cosign records it. */
-const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]{1,5})?';
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const REFERENCE_RE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
-
-/** Checks an image repository reference (`registry.example/team/app`, no tag or digest). */
+/**
+ * Checks an image repository reference as cosign records it (`registry.example:5000/team/app`,
+ * `[::1]:5000/x/y`; no tag or digest) by the OCI reference grammar of libs/oci.
+ */
 export function checkReference(reference: unknown, where: string): string {
-  if (typeof reference !== 'string' || reference.length > 255 || !REFERENCE_RE.test(reference)) {
-    throw signingError(SigningErrorCode.inputInvalid, where, `image reference ${describe(reference)} is not a repository name (registry/path, lowercase, no tag or digest)`);
+  const problem = imageReferenceProblem(reference, { noTag: true, noDigest: true });
+  if (problem !== undefined) {
+    throw signingError(SigningErrorCode.inputInvalid, where, `image reference ${describe(reference)} is not a repository name (registry[:port]/path, lowercase, no tag or digest): ${problem}`);
   }
-  return reference;
+  return reference as string;
 }
 
 /**
