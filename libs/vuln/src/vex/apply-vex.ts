@@ -1,3 +1,4 @@
+import { parseImageReference } from '@patch-factory/oci';
 import type { Finding } from '../match';
 import type { VexComponent, VexDocument, VexProduct, VexStatement, VexStatus } from './openvex-parse';
 import { IMAGE_TYPES, type Purl } from './purl';
@@ -104,6 +105,7 @@ function packageMatches(c: VexComponent, f: Finding): boolean {
 const lastSegment = (s: string): string => s.slice(s.lastIndexOf('/') + 1);
 
 function imageMatches(purl: Purl, image: VexImage): boolean {
-  if (lastSegment(purl.name) !== lastSegment(image.name)) return false;
+  // The image's repository path by the OCI reference grammar (a `:tag` or `@digest` is not part of it).
+  if (lastSegment(purl.name) !== lastSegment(parseImageReference(image.name)?.path ?? image.name)) return false;
   return purl.version === undefined || image.digest === undefined || purl.version === image.digest;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { imageReferenceProblem, parseImageReference, referenceName } from '@patch-factory/oci';
 import { parseDistro } from '../distro';
 import type { Finding } from '../match';
 import { VulnErrorCode, show, vulnError } from '../vuln-error-code';
@@ -6,7 +7,7 @@ import type { VexedFinding } from './apply-vex';
 import { purlEncode } from './purl';
 
 export interface ImageVexInput {
-  /** The image: its repository name (`dhi/openssl` or `registry.example/dhi/openssl`) and manifest digest. */
+  /** The image: its name by the OCI reference grammar (`dhi/openssl`, `registry.example:5000/dhi/openssl[:tag]`) and manifest digest. */
   image: { name: string; digest: string; tag?: string };
   /** The distro release of its packages (`debian-12`), for the package purls. */
   distro: string;
@@ -45,8 +46,12 @@ export interface OpenVexDocumentOut {
 
 /** `pkg:oci/<name>@<digest>?repository_url=…&tag=…` (purl spec: the name is the repository's last segment). */
 export function imagePurl(image: ImageVexInput['image']): string {
-  const name = image.name.slice(image.name.lastIndexOf('/') + 1).toLowerCase();
-  const qualifiers = [`repository_url=${purlEncode(image.name)}`, ...(image.tag ? [`tag=${purlEncode(image.tag)}`] : [])];
+  // The name by the OCI reference grammar: a `:tag` in it is the tag, not part of the name.
+  const ref = parseImageReference(image.name);
+  const path = ref?.path ?? image.name;
+  const tag = image.tag ?? ref?.tag;
+  const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  const qualifiers = [`repository_url=${purlEncode(ref ? referenceName(ref) : image.name)}`, ...(tag ? [`tag=${purlEncode(tag)}`] : [])];
   return `pkg:oci/${purlEncode(name)}@${purlEncode(image.digest)}?${qualifiers.join('&')}`;
 }
 
@@ -68,7 +73,8 @@ export function emitImageVex(input: ImageVexInput): OpenVexDocumentOut {
   if (typeof image?.digest !== 'string' || !/^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$/.test(image.digest)) {
     throw vulnError(VulnErrorCode.invalidInput, 'image.digest', `expected sha256:<64 hex>, got ${show(image?.digest)}`);
   }
-  if (typeof image.name !== 'string' || !/^[a-z0-9][a-z0-9._\-/:]{0,254}$/.test(image.name)) throw vulnError(VulnErrorCode.invalidInput, 'image.name', `expected an image repository name, got ${show(image.name)}`);
+  const nameProblem = imageReferenceProblem(image.name);
+  if (nameProblem !== undefined) throw vulnError(VulnErrorCode.invalidInput, 'image.name', `expected an image name by the OCI reference grammar ([host[:port]/]path[:tag]): ${nameProblem}`);
   if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) throw vulnError(VulnErrorCode.invalidInput, 'timestamp', `expected an ISO 8601 time, got ${show(timestamp)}`);
   const { family } = parseDistro(input.distro);
   const docId = `https://openvex.dev/docs/public/vex-${createHash('sha256').update(image.digest).digest('hex')}`;
