@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Build, Definition } from '@patch-factory/definitions';
 import type { DebianPackage } from '@patch-factory/debian';
+import { isTag } from '@patch-factory/oci';
 import { shown } from '../builder-errors';
 import { writeCaBundle } from '../image/ca-bundle';
 import { debianArchitecture, definitionAnnotations, definitionRunConfig, splitPlatform } from '../image/definition-config';
@@ -104,6 +105,8 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   const log = opts.log ?? (() => undefined);
   const epoch = opts.sourceDateEpoch ?? 0;
   const platforms = choosePlatforms(def, opts);
+  // The image's name and annotations are checked before anything is fetched or built.
+  const annotations = definitionAnnotations(def, opts.where);
   const outDir = await checkOutDir(opts.outDir);
   const repositories = def.contents?.repositories ?? [];
   const wanted = def.contents?.packages ?? [];
@@ -161,8 +164,7 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   await mkdir(dirname(outDir), { recursive: true });
   const tmp = join(dirname(outDir), `.${basename(outDir)}.tmp-${randomBytes(6).toString('hex')}`);
   try {
-    const annotations = definitionAnnotations(def);
-    const refName = def.tags?.find((t) => /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(t)) ?? 'latest';
+    const refName = def.tags?.find((t) => isTag(t)) ?? 'latest';
     const onLayer = (platform: string, layer: number, layers: number) => progress({ what: `${platform}: layer ${layer} of ${layers} written`, done: layer, total: layers });
     const digest = await writeImageLayout(tmp, { platforms: layoutPlatforms, annotations, sourceDateEpoch: epoch, refName, onLayer });
     opts.signal?.throwIfAborted();

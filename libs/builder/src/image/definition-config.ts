@@ -1,4 +1,5 @@
 import type { Definition } from '@patch-factory/definitions';
+import { imageReferenceProblem } from '@patch-factory/oci';
 import { shown } from '../builder-errors';
 import { checkRunConfig, type ImageRunConfig } from '../oci/image-config';
 import { OciWriteErrorCode, ociTerminal } from '../oci/oci-errors';
@@ -59,14 +60,25 @@ function runAsUser(runAs: string, def: Definition, bad: (why: string) => Error):
   return `${user.uid}:${user.gid}`;
 }
 
-/** The annotation holding the definition's `image` (its repository name, e.g. `examples/redis`), for SBOMs and purls. */
+/**
+ * The annotation holding the definition's `image` (its name by the OCI reference grammar:
+ * `examples/redis`, `registry.example.org:5000/examples/redis:7.0`), for SBOMs and purls.
+ */
 export const IMAGE_NAME_ANNOTATION = 'dev.patch-factory.image.name';
 
-/** The image's annotations: the definition's `annotations`, plus its name and repository, checked as strings. */
-export function definitionAnnotations(def: Definition): Record<string, string> {
+/**
+ * The image's annotations: the definition's `annotations`, plus its name and repository, checked
+ * as strings. Its `image` must be a name by the OCI reference grammar (libs/oci), a registry
+ * host with a port included; else `build-image-invalid` naming `where` and why.
+ */
+export function definitionAnnotations(def: Definition, where = 'the definition'): Record<string, string> {
   const out: Record<string, string> = {};
   if (def.name !== undefined) out['org.opencontainers.image.title'] = def.name;
-  if (def.image !== undefined) out[IMAGE_NAME_ANNOTATION] = def.image;
+  if (def.image !== undefined) {
+    const problem = imageReferenceProblem(def.image);
+    if (problem !== undefined) throw ociTerminal(OciWriteErrorCode.imageInvalid, `${where}: image: ${problem}`);
+    out[IMAGE_NAME_ANNOTATION] = def.image;
+  }
   for (const [k, v] of Object.entries(def.annotations ?? {})) out[k] = v;
   return out;
 }

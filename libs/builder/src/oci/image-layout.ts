@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isTag } from '@patch-factory/oci';
 import { shown } from '../builder-errors';
 import type { TarEntry } from '../deb/tar-read';
 import { canonicalJson, sha256Digest } from './canonical-json';
@@ -31,8 +32,6 @@ export interface ImageLayoutSpec {
   /** Called after each layer blob is written: platform, layer number (1-based), layers of that platform. */
   onLayer?: (platform: string, layer: number, layers: number) => void;
 }
-
-const REF_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 interface Descriptor {
   mediaType: string;
@@ -98,7 +97,7 @@ export async function writeImageLayout(dir: string, spec: ImageLayoutSpec): Prom
   const indexDesc = await putJson(blobs, OCI_INDEX_MEDIA_TYPE, index);
   await writeAtomic(join(dir, 'oci-layout'), canonicalJson({ imageLayoutVersion: '1.0.0' }));
   const refName = spec.refName ?? 'latest';
-  if (!REF_NAME.test(refName)) throw ociTerminal(OciWriteErrorCode.imageInvalid, `tag "${shown(refName, 64)}" is not a tag like 1.2 or latest`);
+  if (!isTag(refName)) throw ociTerminal(OciWriteErrorCode.imageInvalid, `tag "${shown(refName, 64)}" is not a tag like 1.2 or latest`);
   const top = { ...indexDesc, annotations: { 'org.opencontainers.image.ref.name': refName } };
   await writeAtomic(join(dir, 'index.json'), canonicalJson({ schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests: [top] }));
   return indexDesc.digest;
