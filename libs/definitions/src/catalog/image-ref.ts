@@ -1,6 +1,8 @@
+import { parseImageReference } from '@patch-factory/oci';
+
 /** An image reference split into its parts; the registry host is kept apart from the path. */
 export interface ImageRef {
-  /** Registry host (a name with a dot or a port), or undefined for `ns/repo:tag` forms. */
+  /** Registry `host[:port]` (a name with a dot or a port, `localhost`, an [IPv6] address), or undefined for `ns/repo:tag` forms. */
   host?: string;
   /** Repository path without the host, e.g. `dhi/golang` or `golang`. */
   path: string;
@@ -8,20 +10,19 @@ export interface ImageRef {
   digest?: string;
 }
 
-const REF = /^(?:([a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?|localhost(?::\d+)?)\/)?([a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
-
 /**
- * Parses an OCI image reference (`[host/]path[:tag][@sha256:…]`); undefined when the text
- * is not one or names neither a tag nor a digest (`go/build@v1` is a build step, not an image).
+ * Parses an OCI image reference (`[host[:port]/]path[:tag][@digest]`, by the one grammar of
+ * libs/oci); undefined when the text is not one or names neither a tag nor a digest
+ * (`go/build@v1` is a build step, not an image).
  */
 export function parseImageRef(text: string): ImageRef | undefined {
   if (text.length > 512) return undefined;
-  const m = REF.exec(text.trim());
-  if (!m || (!m[3] && !m[4])) return undefined;
-  const ref: ImageRef = { path: m[2] as string };
-  if (m[1]) ref.host = m[1];
-  if (m[3]) ref.tag = m[3];
-  if (m[4]) ref.digest = m[4];
+  const parsed = parseImageReference(text.trim());
+  if (!parsed || (parsed.tag === undefined && parsed.digest === undefined)) return undefined;
+  const ref: ImageRef = { path: parsed.path };
+  if (parsed.domain !== undefined) ref.host = parsed.domain;
+  if (parsed.tag !== undefined) ref.tag = parsed.tag;
+  if (parsed.digest !== undefined) ref.digest = parsed.digest;
   return ref;
 }
 
