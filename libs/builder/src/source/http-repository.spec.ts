@@ -45,7 +45,7 @@ const www = (path: string) => join(repo.root, 'www', path);
 async function fetchEverything(suite: string) {
   const loaded = await loadRepositoryIndex([line(suite)], 'amd64', opts());
   const packages = [...loaded.index.byName.values()].map((versions) => versions[0] as (typeof versions)[number]);
-  return { loaded, fetched: await fetchAll(packages, loaded.urlOf, new PackageCache(cacheDir), { fetch: { timeoutMs: 10_000 } }) };
+  return { loaded, fetched: await fetchAll(packages, (pkg) => loaded.urlOf(pkg), new PackageCache(cacheDir), { fetch: { timeoutMs: 10_000 } }) };
 }
 
 describe('a build over plain http', () => {

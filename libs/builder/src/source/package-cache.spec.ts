@@ -128,7 +128,7 @@ describe('PackageCache.get', () => {
     const down = await cache.get(pkg, 'http://127.0.0.1:9/x.deb').catch((e: unknown) => e);
     expect(down).toBeInstanceOf(PipelineError);
     expect(down).toMatchObject({ code: 'build-download-failed', retryable: true });
-    await expectRejection(cache.get(pkg, 'http://example.test/x.deb'), 'apt-url-refused', 'hello-pf 1.0-1 from http://example.test/x.deb: ');
+    await expectRejection(cache.get(pkg, 'file:///srv/x.deb'), 'apt-url-refused', 'hello-pf 1.0-1 from file:///srv/x.deb: ');
     expect(entries(dir)).toEqual([]);
   });
 

@@ -16,7 +16,7 @@ export const DebianPackageTrackSchema = z.object({
   package: z.string().max(300).regex(/^(?:pkg:deb\/|[a-z0-9])/, 'expected a purl such as pkg:deb/debian/openssl (or a Debian package name)'),
   match: MatchSchema.optional(),
   set: SetSchema,
-  /** The repository root, e.g. https://deb.debian.org/debian (http only to loopback). */
+  /** The repository root, e.g. http://archive.example.org/debian (http or https: the Release is verified with `keyring`). */
   repository: z.string().min(1).max(500),
   suite: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a suite such as bookworm-security'),
   component: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/).default('main'),
