@@ -1,3 +1,4 @@
+import { isRepositoryName } from '@patch-factory/oci';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -105,7 +106,7 @@ export const EnvSchema = z.object({
   PF_REGISTRY_USERNAME: z.string().min(1).max(256).optional(),
   PF_REGISTRY_PASSWORD: z.string().min(1).max(1000).optional(),
   /** Staging images go to `<prefix>/<image>:run-<run id>`; promote points the definition's tags of `<image>` at the same digest. */
-  PF_STAGING_PREFIX: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'expected a lowercase repository path like staging').max(200).default('staging'),
+  PF_STAGING_PREFIX: z.string().max(200).refine(isRepositoryName, 'expected a lowercase repository path like staging (the OCI grammar)').default('staging'),
   /** SOURCE_DATE_EPOCH of built images (every file time and `created`); default 0. */
   SOURCE_DATE_EPOCH: z.coerce.number().int().min(0).max(8_589_934_591).optional(),
 });
