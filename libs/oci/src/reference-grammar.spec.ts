@@ -58,6 +58,7 @@ describe('the OCI reference grammar (one grammar for every image name)', () => {
     ['examples/redis', { path: 'examples/redis' }],
     ['redis:7.0-bookworm_1', { path: 'redis', tag: '7.0-bookworm_1' }],
     ['a__b/c--d/e.f_g:_x', { path: 'a__b/c--d/e.f_g', tag: '_x' }],
+    ['team/app:1..2', { path: 'team/app', tag: '1..2' }],
     [`team/app@sha512:${'b'.repeat(128)}`, { path: 'team/app', digest: `sha512:${'b'.repeat(128)}` }],
   ])('accepts %s', (text, parts) => {
     expect(parseImageReference(text)).toEqual(parts);

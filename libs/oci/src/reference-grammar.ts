@@ -127,7 +127,6 @@ function parse(text: unknown, rules: ReferenceRules): Parsed {
   }
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(text);
   if (scheme) return bad(`starts with a URL scheme ("${scheme[0]}"): write host[:port]/path without one`);
-  if (text.includes('..')) return bad('contains ".." (a path step): components are joined by single "." characters');
   let rest = text;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -145,6 +144,7 @@ function parse(text: unknown, rules: ReferenceRules): Parsed {
     if (!TAG.test(tag)) return bad(`has the tag "${tag.slice(0, 140)}", which is not 1 to 128 letters, digits, "_", "." or "-" not starting with "." or "-"`);
     if (rules.noTag) return bad(`has a tag (":${tag.slice(0, 140)}"): a repository name is expected here`);
   }
+  if (rest.includes('..')) return bad('contains ".." (a path step) in its name: components are joined by single "." characters');
   if (rest.length === 0) return bad('names no repository');
   if (rest.length > MAX_NAME_LENGTH) return bad(`has a name of ${rest.length} characters, more than ${MAX_NAME_LENGTH}`);
   const parts = rest.split('/');
