@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { PredicateType, buildAttestations, parsePackagesJson, resolvedPackages, statementFor, type ImageSubject, type InTotoStatement, type ProvenanceInput } from '@patch-factory/signing';
+import { PredicateType, buildAttestations, parsePackagesJson, resolvedBuildPackages, resolvedPackages, statementFor, type ImageSubject, type InTotoStatement, type ProvenanceInput } from '@patch-factory/signing';
 import { readJsonDocument, type RunOutputs } from './run-outputs';
 
 /** What a run's provenance needs beyond its files. */
@@ -30,6 +30,7 @@ export async function runAttestations(image: ImageSubject, outputs: RunOutputs, 
     ...(ctx.sourceDateEpoch !== undefined ? { sourceDateEpoch: ctx.sourceDateEpoch } : {}),
     internalParameters: { inputKey: packagesJson.inputKey },
     packages: resolvedPackages(packagesJson),
+    buildPackages: resolvedBuildPackages(packagesJson),
     runId: ctx.runId,
     startedOn: ctx.startedOn,
     finishedOn: ctx.finishedOn,

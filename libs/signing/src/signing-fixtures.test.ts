@@ -55,6 +55,7 @@ export function packagesJson(digest: string, count: number): PackagesJson {
         neededBy: `redis-server -> ${name}`,
       };
     }),
+    buildRoots: [],
     dropped: [],
     layers: [],
   });

@@ -48,7 +48,7 @@ async function buildDockerfile(text: string, opts: BuildDefinitionOptions): Prom
     });
     await replaceDir(tmp, outDir);
     const inputKey = createHash('sha256').update(text).digest('hex');
-    return { digest, outDir, reused: false, platforms: [{ platform, packages: [], dropped: [], layers: [] }], cache: { hits: 0, misses: 0 }, inputKey };
+    return { digest, outDir, reused: false, platforms: [{ platform, packages: [], buildRoots: [], dropped: [], layers: [] }], cache: { hits: 0, misses: 0 }, inputKey };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

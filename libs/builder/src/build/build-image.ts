@@ -61,9 +61,23 @@ export interface ResolvedPackageRecord {
   neededBy: string;
 }
 
+/**
+ * The packages of one `contents.builds[]` build root: build-time dependencies. Every .deb
+ * fetched for the root is listed; none of them is in the image (only the build's outputs are),
+ * so the SBOM and the scan do not list them.
+ */
+export interface BuildRootRecord {
+  /** `contents.builds[0]`. */
+  build: string;
+  packages: ResolvedPackageRecord[];
+}
+
 export interface PlatformBuildRecord {
   platform: string;
+  /** The packages installed in the image (runtime). */
   packages: ResolvedPackageRecord[];
+  /** The packages of each `contents.builds[]` build root, in the builds' order (build-time). */
+  buildRoots: BuildRootRecord[];
   /** Dependencies cut by `!name` exclusions. */
   dropped: string[];
   layers: string[];
@@ -87,7 +101,7 @@ interface Prepared {
   packages: DebianPackage[];
   neededBy: ReadonlyMap<string, string>;
   dropped: string[];
-  builds: { build: Build; index: RepositoryIndex; packages: DebianPackage[] }[];
+  builds: { build: Build; index: RepositoryIndex; packages: DebianPackage[]; neededBy: ReadonlyMap<string, string> }[];
 }
 
 /**
@@ -150,6 +164,7 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
         log: (line) => log(`${p.platform}: ${line}`),
         ...(opts.signal ? { signal: opts.signal } : {}),
         where,
+        sourceDateEpoch: epoch,
       });
     }
     const extras = runtimeExtras(image, def);
@@ -195,7 +210,7 @@ async function prepare(def: Definition, platform: string, repositories: readonly
     const lines = [...(build.contents?.repositories ?? []), ...repositories];
     const buildIndex = await loadRepositoryIndex(lines, arch, opts.sources, `${opts.where}: contents.builds[${j}].contents.repositories`);
     const buildResolved = within(`${opts.where}: contents.builds[${j}].contents.packages`, () => resolvePackages(build.contents?.packages ?? [], buildIndex.index, { architecture: arch }));
-    builds.push({ build, index: buildIndex, packages: buildResolved.packages });
+    builds.push({ build, index: buildIndex, packages: buildResolved.packages, neededBy: buildResolved.neededBy });
   }
   return { platform, arch, index, packages: resolved.packages, neededBy: resolved.neededBy, dropped, builds };
 }
@@ -259,18 +274,24 @@ function accountsOf(a: Definition['accounts']) {
 function platformRecord(p: Prepared): PlatformBuildRecord {
   return {
     platform: p.platform,
-    packages: p.packages.map((pkg) => ({
-      name: pkg.Package,
-      version: pkg.Version,
-      architecture: pkg.Architecture,
-      sha256: pkg.SHA256 ?? '',
-      size: pkg.Size ?? 0,
-      url: p.index.urlOf(pkg),
-      neededBy: p.neededBy.get(pkg.Package) ?? pkg.Package,
-    })),
+    packages: packageRecords(p.packages, p.index, p.neededBy),
+    buildRoots: p.builds.map((b, j) => ({ build: `contents.builds[${j}]`, packages: packageRecords(b.packages, b.index, b.neededBy) })),
     dropped: p.dropped,
     layers: [],
   };
+}
+
+/** Each package as fetched: from where, with the sha256 the signed index gives (what the download is checked against). */
+function packageRecords(packages: readonly DebianPackage[], index: RepositoryIndex, neededBy: ReadonlyMap<string, string>): ResolvedPackageRecord[] {
+  return packages.map((pkg) => ({
+    name: pkg.Package,
+    version: pkg.Version,
+    architecture: pkg.Architecture,
+    sha256: pkg.SHA256 ?? '',
+    size: pkg.Size ?? 0,
+    url: index.urlOf(pkg),
+    neededBy: neededBy.get(pkg.Package) ?? pkg.Package,
+  }));
 }
 
 function choosePlatforms(def: Definition, opts: BuildImageOptions): string[] {

@@ -9,6 +9,7 @@ import { planBuild } from './build-plan';
 import { lineWriter } from './log-lines';
 import { materializeRootFs } from './materialize';
 import { resolveRunAs } from './run-as';
+import { SandboxErrorCode, sandboxTerminal } from './sandbox-errors';
 import { detectSandbox, runSandboxStep, type SandboxKind } from './sandbox';
 
 export interface RunBuildOptions {
@@ -29,6 +30,12 @@ export interface RunBuildOptions {
   platform?: string;
   /** Per step, at most this many bytes of output are logged (default 16 MiB). */
   maxLogBytes?: number;
+  /**
+   * SOURCE_DATE_EPOCH (seconds) every step gets, as the image's mtimes use it, so tools that
+   * stamp a date into what they write stamp this one (default 0). It wins over a value the
+   * definition's environment gives.
+   */
+  sourceDateEpoch?: number;
 }
 
 const MERGED = new Set<string>(MERGED_USR_DIRS);
@@ -46,6 +53,7 @@ export async function runBuild(build: Build, buildRoot: RootFs, image: RootFs, o
   const plan = planBuild(build, opts.vars ?? {}, where);
   const root = prepareRoot(build, buildRoot, opts);
   const kind = opts.kind ?? (await detectSandbox());
+  const epoch = String(sourceDateEpochOf(opts.sourceDateEpoch, where));
   const buildDir = await makeBuildDir(opts.tmpDir);
   try {
     await materializeRootFs(root, buildDir.root);
@@ -56,7 +64,7 @@ export async function runBuild(build: Build, buildRoot: RootFs, image: RootFs, o
       try {
         await runSandboxStep(
           buildDir.root,
-          { name: step.what, script: step.script, shell: step.shell, env: step.env, workDir: step.workDir, ...ids },
+          { name: step.what, script: step.script, shell: step.shell, env: { ...step.env, SOURCE_DATE_EPOCH: epoch }, workDir: step.workDir, ...ids },
           {
             kind,
             onOutput: lines.write,
@@ -73,6 +81,12 @@ export async function runBuild(build: Build, buildRoot: RootFs, image: RootFs, o
   } finally {
     await removeBuildDir(buildDir.dir);
   }
+}
+
+function sourceDateEpochOf(value: number | undefined, where: string): number {
+  if (value === undefined) return 0;
+  if (!Number.isSafeInteger(value) || value < 0) throw sandboxTerminal(SandboxErrorCode.stepUnsupported, `${where}: SOURCE_DATE_EPOCH ${String(value)} is not a count of seconds`);
+  return value;
 }
 
 /** `buildRoot` itself, or a copy with the build's accounts and paths applied. */

@@ -15,13 +15,22 @@ export interface ResolvedPackage {
   platforms: string[];
 }
 
+/** One package fetched for a `contents.builds[]` build root: a build-time dependency, not in the image. */
+export interface ResolvedBuildPackage extends ResolvedPackage {
+  /** The builds whose root held it (`contents.builds[0]`). */
+  buildRoots: string[];
+}
+
 /** `packages.json` as the build stage writes it (libs/building build.executor.ts). */
 export interface PackagesJson {
   /** The image index digest the build produced. */
   digest: string;
   inputKey: string;
-  /** One entry per platform, in the build's order. */
-  platforms: { platform: string; packages: Omit<ResolvedPackage, 'platforms'>[] }[];
+  /**
+   * One entry per platform, in the build's order: the packages installed in the image, and
+   * those of each `contents.builds[]` build root (absent in files of older builds: none).
+   */
+  platforms: { platform: string; packages: Omit<ResolvedPackage, 'platforms'>[]; buildRoots: { build: string; packages: Omit<ResolvedPackage, 'platforms'>[] }[] }[];
 }
 
 const MAX_BYTES = 32 * 1024 * 1024;
@@ -31,6 +40,8 @@ const NAME_RE = /^[a-z0-9][a-z0-9+.-]{0,127}$/;
 const VERSION_RE = /^[0-9A-Za-z.+~:-]{1,128}$/;
 const ARCH_RE = /^[a-z0-9-]{1,32}$/;
 const PLATFORM_RE = /^[a-z0-9]{1,16}\/[a-z0-9]{1,16}(?:\/[a-z0-9]{1,16})?$/;
+const BUILD_RE = /^contents\.builds\[\d{1,4}\]$/;
+const MAX_BUILD_ROOTS = 64;
 
 /**
  * Parses `packages.json` (hostile-checked: sizes, types, names, versions, sha256, http(s) URLs).
@@ -62,7 +73,20 @@ export function parsePackagesJson(text: string | Buffer, where: string, expected
     if (!Array.isArray(pkgs)) throw fail(at, `packages is ${describe(pkgs)}, not an array`);
     total += pkgs.length;
     if (total > MAX_PACKAGES) throw fail(where, `lists more than ${MAX_PACKAGES} packages`);
-    out.push({ platform: p['platform'], packages: (pkgs as unknown[]).map((pkg, j) => parsePackage(pkg, `${at}.packages[${j}]`, fail)) });
+    const roots = p['buildRoots'] ?? [];
+    if (!Array.isArray(roots) || roots.length > MAX_BUILD_ROOTS) throw fail(at, `buildRoots is ${describe(roots)}, not 0..${MAX_BUILD_ROOTS} entries`);
+    const buildRoots: PackagesJson['platforms'][number]['buildRoots'] = [];
+    for (const [k, r] of (roots as unknown[]).entries()) {
+      const rat = `${at}.buildRoots[${k}]`;
+      if (!isRecord(r)) throw fail(rat, `is ${describe(r)}, not an object`);
+      if (typeof r['build'] !== 'string' || !BUILD_RE.test(r['build'])) throw fail(rat, `build ${describe(r['build'])} is not contents.builds[<n>]`);
+      const rpkgs = r['packages'];
+      if (!Array.isArray(rpkgs)) throw fail(rat, `packages is ${describe(rpkgs)}, not an array`);
+      total += rpkgs.length;
+      if (total > MAX_PACKAGES) throw fail(where, `lists more than ${MAX_PACKAGES} packages`);
+      buildRoots.push({ build: r['build'], packages: (rpkgs as unknown[]).map((pkg, j) => parsePackage(pkg, `${rat}.packages[${j}]`, fail)) });
+    }
+    out.push({ platform: p['platform'], packages: (pkgs as unknown[]).map((pkg, j) => parsePackage(pkg, `${at}.packages[${j}]`, fail)), buildRoots });
   }
   return { digest, inputKey, platforms: out };
 }
@@ -88,7 +112,10 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-/** Every distinct package (by url + sha256) over all platforms, with the platforms holding it, sorted by name, version, architecture. */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byPackage = (a: ResolvedPackage, b: ResolvedPackage) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.architecture, b.architecture) || cmp(a.url, b.url);
+
+/** Every distinct package installed in the image (by url + sha256) over all platforms, with the platforms holding it, sorted by name, version, architecture. */
 export function resolvedPackages(packages: PackagesJson): ResolvedPackage[] {
   const byKey = new Map<string, ResolvedPackage>();
   for (const p of packages.platforms) {
@@ -100,6 +127,27 @@ export function resolvedPackages(packages: PackagesJson): ResolvedPackage[] {
       } else byKey.set(key, { ...pkg, platforms: [p.platform] });
     }
   }
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...byKey.values()].sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.architecture, b.architecture) || cmp(a.url, b.url));
+  return [...byKey.values()].sort(byPackage);
+}
+
+/**
+ * Every distinct package (by url + sha256) fetched for a `contents.builds[]` build root, over
+ * all platforms, with the platforms and builds holding it, sorted as {@link resolvedPackages}.
+ * Build-time dependencies: none of them is in the image.
+ */
+export function resolvedBuildPackages(packages: PackagesJson): ResolvedBuildPackage[] {
+  const byKey = new Map<string, ResolvedBuildPackage>();
+  for (const p of packages.platforms) {
+    for (const root of p.buildRoots) {
+      for (const pkg of root.packages) {
+        const key = `${pkg.url} ${pkg.sha256}`;
+        const seen = byKey.get(key);
+        if (seen) {
+          if (!seen.platforms.includes(p.platform)) seen.platforms.push(p.platform);
+          if (!seen.buildRoots.includes(root.build)) seen.buildRoots.push(root.build);
+        } else byKey.set(key, { ...pkg, platforms: [p.platform], buildRoots: [root.build] });
+      }
+    }
+  }
+  return [...byKey.values()].sort(byPackage);
 }

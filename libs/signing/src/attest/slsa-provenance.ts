@@ -1,5 +1,5 @@
 import { describe, signingError, SigningErrorCode } from '../signing-error-code';
-import type { ResolvedPackage } from './packages-json';
+import type { ResolvedBuildPackage, ResolvedPackage } from './packages-json';
 import { DEBIAN_ROOTFS_BUILD_TYPE } from './predicate-types';
 
 /** An SLSA / in-toto ResourceDescriptor. */
@@ -48,11 +48,16 @@ export interface ProvenanceInput {
   internalParameters?: Record<string, unknown>;
   /** Every resolved package (from packages.json, see resolvedPackages()). */
   packages: readonly ResolvedPackage[];
+  /** Every package fetched for a `contents.builds[]` build root (see resolvedBuildPackages()): build-time, not in the image. */
+  buildPackages?: readonly ResolvedBuildPackage[];
   /** The pipeline run id. */
   runId: string;
   startedOn: Date | string;
   finishedOn: Date | string;
 }
+
+/** `annotations.dependencyType` of a package fetched for a `contents.builds[]` build root (build-time, not in the image). */
+export const BUILD_ROOT_DEPENDENCY = 'build-root';
 
 const COMMIT_RE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -84,6 +89,13 @@ export function slsaProvenance(input: ProvenanceInput): SlsaProvenance {
     digest: { sha256: p.sha256 },
     annotations: { platforms: [...p.platforms] },
   }));
+  // Marked apart from the image's packages: they went into the build, not into the image.
+  const buildDeps: ResourceDescriptor[] = (input.buildPackages ?? []).map((p) => ({
+    uri: p.url,
+    name: `${p.name}_${p.version}_${p.architecture}`,
+    digest: { sha256: p.sha256 },
+    annotations: { platforms: [...p.platforms], dependencyType: BUILD_ROOT_DEPENDENCY, buildRoots: [...p.buildRoots] },
+  }));
   return {
     buildDefinition: {
       buildType: input.buildType ?? DEBIAN_ROOTFS_BUILD_TYPE,
@@ -95,7 +107,7 @@ export function slsaProvenance(input: ProvenanceInput): SlsaProvenance {
         ...(input.sourceDateEpoch !== undefined ? { SOURCE_DATE_EPOCH: input.sourceDateEpoch } : {}),
         ...(input.internalParameters ?? {}),
       },
-      resolvedDependencies: [definitionDep, ...packageDeps],
+      resolvedDependencies: [definitionDep, ...packageDeps, ...buildDeps],
     },
     runDetails: {
       builder: { id: input.builderId, ...(input.builderVersion ? { version: input.builderVersion } : {}) },
