@@ -6,6 +6,7 @@ import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
 import { BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
 import { STATIC_DEFINITION, createStaticCatalog, exampleText, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage-fixture.test';
 import type { ScanReport } from './scan-report';
+import { NO_VEX } from './scan.executor';
 
 jest.setTimeout(180_000);
 
@@ -94,7 +95,10 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(s['scan.report']).toBe('scan-report.json');
     expect(s['scan.sbom.cyclonedx']).toBe(['linux-amd64', 'linux-arm64'].map((p) => `sbom/${p}.cdx.json`).join(','));
     expect(s['scan.sbom.spdx']).toBe(['linux-amd64', 'linux-arm64'].map((p) => `sbom/${p}.spdx.json`).join(','));
-    expect(s['scan.vex']).toBe('vex.json');
+    // Nothing to state: no VEX document (OpenVEX needs a statement), the absence recorded (issue 15).
+    expect(s['scan.vex']).toBeUndefined();
+    expect(s['scan.vex.absent']).toBe(NO_VEX);
+    expect(existsSync(join(dir, 'vex.json'))).toBe(false);
     expect([s['scan.findings'], s['scan.fixable'], s['scan.new'], s['scan.fixed']]).toEqual(['0', '0', '0', '0']);
     for (const path of (s['scan.sbom.cyclonedx'] ?? '').split(',')) {
       const cdx = readJson<{ bomFormat: string; components: { name: string }[] }>(join(dir, path));
@@ -110,9 +114,6 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(report).toMatchObject({ definition: STATIC_DEFINITION, runId: run.id, findings: [], suppressed: [], diff: { fixed: [], new: [], packagesChanged: [] } });
     expect(report.advisories).toEqual({ files: [], stored: 0, problems: [] });
     expect(s['scan.advisories.stored']).toBe('0');
-    const vex = readJson<{ '@context': string; statements: unknown[] }>(join(dir, s['scan.vex'] ?? ''));
-    expect(vex['@context']).toBe('https://openvex.dev/ns/v0.2.0');
-    expect(vex.statements).toEqual([]);
     tzdata = report.platforms[0]?.packages.find((p) => p.name === 'tzdata')?.version as string;
     expect(tzdata).toMatch(/^20/);
   });
@@ -164,6 +165,7 @@ describe('the test and scan stages check the built image against the catalog’s
   });
 
   it('suppresses a finding the catalog’s VEX says does not affect the image, and passes', async () => {
+    const before = Date.now();
     const run = await runTo(STATIC_DEFINITION, VEXED);
     expect(run.error).toBeUndefined();
     expect(run.state).toBe('succeeded');
@@ -174,6 +176,10 @@ describe('the test and scan stages check the built image against the catalog’s
       ['linux/amd64', CVE, 'not_affected', 'vulnerable_code_not_in_execute_path'],
       ['linux/arm64', CVE, 'not_affected', 'vulnerable_code_not_in_execute_path'],
     ]);
+    // The published VEX says it too, with the justification; made at the scan, not at SOURCE_DATE_EPOCH (issue 15).
+    const vex = readJson<{ timestamp: string; statements: { vulnerability: { name: string }; status: string; justification?: string; timestamp: string }[] }>(join(stage.outRoot, run.id, a['scan.vex'] ?? ''));
+    expect(vex.statements.map((st) => [st.vulnerability.name, st.status, st.justification, st.timestamp])).toEqual([[CVE, 'not_affected', 'vulnerable_code_not_in_execute_path', '2026-01-01T00:00:00.000Z']]);
+    expect(Date.parse(vex.timestamp)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
   });
 
   it('lets it through where the catalog’s gates relax the vulnerability gate, and then it is no longer new', async () => {

@@ -52,8 +52,9 @@ describe('scanning an image named 127.0.0.1:5000/examples/redis:7.0', () => {
     expect(scanned.findings).toEqual([]);
     expect(scanned.suppressed.map((s) => [s.finding.id, s.vex.status])).toEqual([['CVE-2024-0001', 'not_affected']]);
     // The stage then emits the image's VEX under the same name.
-    const vex = emitImageVex({ image: { name, digest }, distro: 'debian-12', findings: scanned.findings, timestamp: scanned.created });
-    expect(vex['@id']).toMatch(/^https:\/\/openvex\.dev\/docs\/public\/vex-[0-9a-f]{64}$/);
+    const vex = emitImageVex({ image: { name, digest }, distro: 'debian-12', findings: scanned.findings, suppressed: scanned.suppressed, timestamp: '2026-12-01T00:00:00.000Z' });
+    expect(vex?.statements.map((s) => [s.vulnerability.name, s.status])).toEqual([['CVE-2024-0001', 'not_affected']]);
+    expect(vex?.['@id']).toMatch(/^https:\/\/openvex\.dev\/docs\/public\/vex-[0-9a-f]{64}$/);
   });
 
   it('[::1]:5000/x/y:1 scans too; a name with upper-case path letters is an SBOM problem naming it', async () => {

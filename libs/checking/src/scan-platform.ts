@@ -57,7 +57,7 @@ export async function scanPlatform(input: PlatformScanInput): Promise<PlatformSc
   const platform: ScanPlatform = 'problem' in sbom ? { ...base, sbomProblem: sbom.problem } : { ...base, sbom };
   if (inventory.distro === undefined) return { platform, findings: [], suppressed: [], created };
   const scanned = scan(input.db, inventoryScanPackages(inventory), inventory.distro);
-  const vexed = applyVex(scanned, input.vex, { name: input.name, digest: input.digest });
+  const vexed = applyVex(scanned, input.vex, { name: input.name, digest: input.digest, distro: inventory.distro });
   return {
     platform,
     findings: vexed.findings.map((f) => ({ ...f, platform: input.platform })),

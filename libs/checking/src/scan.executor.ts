@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
@@ -20,6 +20,8 @@ import { countFindings, diffScans, type ComparableReport, type ScanDiff, type Sc
 
 const MAX_REASONS = 10;
 const DEFAULT_DISTRO = 'debian-12';
+/** Why a scan published no VEX document (the `scan.vex.absent` artifact). */
+export const NO_VEX = 'no statement to make: the image has no finding, none suppressed and none fixed (an OpenVEX document needs at least one statement)';
 
 /**
  * The `scan` stage, for every platform of the run's built image: SBOMs (CycloneDX and SPDX, in
@@ -107,14 +109,21 @@ export class ScanExecutor implements StageExecutor {
     const shown = (path: string) => runRelativePath(dir, path);
     await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
     const fixed = (previous?.findings ?? []).filter((f) => report.diff.fixed.some((x) => x.id === f.id && x.package === f.package));
+    // The statements are made now, by this scan: not at the build's SOURCE_DATE_EPOCH (the image's `created`).
+    const scannedAt = new Date().toISOString();
     const vexDoc = emitImageVex({
       image: { name, digest: input.digest },
       distro: platforms.find((p) => p.distro !== undefined)?.distro ?? DEFAULT_DISTRO,
       findings,
+      suppressed,
       fixed: dedupe(fixed),
-      timestamp: scans[0]?.created ?? new Date(0).toISOString(),
+      timestamp: scannedAt,
     });
-    await writeFile(paths.vex, `${JSON.stringify(vexDoc, null, 2)}\n`);
+    // Nothing to state (no finding, none suppressed, none fixed): no document, since OpenVEX
+    // requires a statement and any would be made up; the absence is recorded in the artifacts
+    // (`scan.vex.absent`) and no VEX attestation is made. A file of an earlier attempt goes.
+    if (vexDoc) await writeFile(paths.vex, `${JSON.stringify(vexDoc, null, 2)}\n`);
+    else await rm(paths.vex, { force: true });
     ctx.logger.info({ counts: report.counts, new: report.diff.new.length, fixed: report.diff.fixed.length, previous: previous?.runId }, 'image scanned');
 
     const sbomGate = evaluateSbom(report, gates);
@@ -137,7 +146,7 @@ export class ScanExecutor implements StageExecutor {
         'scan.report': shown(paths.report),
         'scan.sbom.cyclonedx': sboms.map((s) => shown(s.cyclonedx)).join(','),
         'scan.sbom.spdx': sboms.map((s) => shown(s.spdx)).join(','),
-        'scan.vex': shown(paths.vex),
+        ...(vexDoc ? { 'scan.vex': shown(paths.vex) } : { 'scan.vex.absent': NO_VEX }),
         'scan.findings': String(c.findings),
         'scan.fixable': String(c.fixable),
         'scan.critical': String(c.critical),

@@ -154,7 +154,7 @@ describe('scan', () => {
       'tar CVE-2005-2541 under_investigation',
       'zlib1g CVE-2024-0012 -',
     ]);
-    expect(findings[0]?.vex).toEqual({ status: 'affected', actionStatement: 'update bind9', where: 'fixture.vex.json statements[4]' });
+    expect(findings[0]?.vex).toEqual({ status: 'affected', actionStatement: 'update bind9', timestamp: '2026-02-01T00:00:00Z', where: 'fixture.vex.json statements[4]' });
   });
 
   it('emits one deterministic OpenVEX document per image', () => {
@@ -163,7 +163,7 @@ describe('scan', () => {
     // a finding of the previous image that the patch fixed
     const fixed = [{ ...(findings[0] as (typeof findings)[number]), id: 'CVE-2023-9999', aliases: [] }];
     const input = { image: { name: 'registry.example/dhi/app', digest, tag: '1.0' }, distro: 'debian-12', findings, fixed, timestamp: '2026-03-01T00:00:00Z' };
-    const doc = emitImageVex(input);
+    const doc = emitImageVex(input) as NonNullable<ReturnType<typeof emitImageVex>>;
     expect(emitImageVex(input)).toEqual(doc);
     expect(suppressed).toHaveLength(2);
     expect(doc['@context']).toBe('https://openvex.dev/ns/v0.2.0');

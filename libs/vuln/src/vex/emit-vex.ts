@@ -3,7 +3,7 @@ import { imageReferenceProblem, parseImageReference, referenceName } from '@patc
 import { parseDistro } from '../distro';
 import type { Finding } from '../match';
 import { VulnErrorCode, show, vulnError } from '../vuln-error-code';
-import type { VexedFinding } from './apply-vex';
+import type { VexedFinding, VexVerdict } from './apply-vex';
 import { purlEncode } from './purl';
 
 export interface ImageVexInput {
@@ -11,11 +11,16 @@ export interface ImageVexInput {
   image: { name: string; digest: string; tag?: string };
   /** The distro release of its packages (`debian-12`), for the package purls. */
   distro: string;
-  /** Findings that stand (after applyVex): `affected`, or `under_investigation` when so marked. */
+  /** Findings that stand (after applyVex): `affected`, or `under_investigation` when so marked, with what the statement said. */
   findings: readonly VexedFinding[];
+  /** Findings a statement suppressed (applyVex's `suppressed`): `not_affected` or `fixed`, with its justification and impact statement. */
+  suppressed?: readonly { finding: Finding; vex: VexVerdict }[];
   /** Findings this image no longer has (fixed by the patch): `fixed`. */
   fixed?: readonly Finding[];
-  /** The time the document speaks for (ISO 8601); also each statement's. */
+  /**
+   * When the statements are made (ISO 8601): the scan's time, not the build's SOURCE_DATE_EPOCH.
+   * The document's timestamp, and each statement's unless the catalog statement it repeats has its own.
+   */
   timestamp: string;
   author?: string;
 }
@@ -30,8 +35,11 @@ export interface OpenVexStatementOut {
   vulnerability: { name: string; aliases?: string[] };
   timestamp: string;
   products: OpenVexComponent[];
-  status: 'affected' | 'fixed' | 'under_investigation';
+  status: 'not_affected' | 'affected' | 'fixed' | 'under_investigation';
+  justification?: string;
+  impact_statement?: string;
   action_statement?: string;
+  status_notes?: string;
 }
 
 export interface OpenVexDocumentOut {
@@ -62,13 +70,22 @@ export function packagePurl(family: 'debian' | 'alpine', name: string, version: 
 }
 
 /**
- * One OpenVEX v0.2.0 document for an image: `@id` derived from the image digest (the same image,
- * the same id), the image purl as each statement's product with the affected packages' purls as
- * subcomponents, one statement per vulnerability: `affected` (with an action statement: the fixed
- * version to update to, or that no fix exists yet), `under_investigation` for findings so marked,
- * `fixed` for the findings in `fixed`. Deterministic: statements sorted, timestamps from the input.
+ * The OpenVEX v0.2.0 document of an image: every statement that applied to it. `@id` derived
+ * from the image digest (the same image, the same id); the image purl as each statement's
+ * product with the packages' purls as subcomponents; one statement per vulnerability and
+ * verdict: `affected` for a finding that stands (with the catalog's action statement, else the
+ * fixed version to update to or that no fix exists yet), `under_investigation` for findings so
+ * marked, `not_affected` (with the catalog statement's justification and impact statement) or
+ * `fixed` for every finding a catalog statement suppressed, and `fixed` for the findings in
+ * `fixed`. Applying it to the image's raw findings (applyVex) gives the factory's own report.
+ *
+ * An image with nothing to state gets no document (undefined): OpenVEX requires at least one
+ * statement (`statements` has minItems 1), and any statement made up to fill it would be a claim
+ * about a vulnerability nobody found; the scan report's findings and counts (zero) say it
+ * already, and the caller records that no VEX was published and why.
+ * Deterministic for the same input: statements sorted.
  */
-export function emitImageVex(input: ImageVexInput): OpenVexDocumentOut {
+export function emitImageVex(input: ImageVexInput): OpenVexDocumentOut | undefined {
   const { image, timestamp } = input;
   if (typeof image?.digest !== 'string' || !/^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$/.test(image.digest)) {
     throw vulnError(VulnErrorCode.invalidInput, 'image.digest', `expected sha256:<64 hex>, got ${show(image?.digest)}`);
@@ -80,32 +97,55 @@ export function emitImageVex(input: ImageVexInput): OpenVexDocumentOut {
   const docId = `https://openvex.dev/docs/public/vex-${createHash('sha256').update(image.digest).digest('hex')}`;
   const product = imagePurl(image);
   const purlOf = (f: Finding) => packagePurl(family, f.package, f.installed, f.arch, input.distro);
-  const groups = new Map<string, { status: OpenVexStatementOut['status']; findings: Finding[] }>();
-  const add = (f: Finding, status: OpenVexStatementOut['status']) => {
-    const key = `${f.id}\0${status}`;
+  const groups = new Map<string, { verdict: Verdict; findings: Finding[] }>();
+  const add = (f: Finding, verdict: Verdict) => {
+    const key = [f.id, verdict.status, verdict.justification, verdict.impact_statement, verdict.action_statement, verdict.status_notes, verdict.timestamp].map((x) => x ?? '').join('\0');
     const g = groups.get(key);
     if (g) g.findings.push(f);
-    else groups.set(key, { status, findings: [f] });
+    else groups.set(key, { verdict, findings: [f] });
   };
-  for (const f of input.findings) add(f, f.vex?.status === 'under_investigation' ? 'under_investigation' : 'affected');
-  for (const f of input.fixed ?? []) add(f, 'fixed');
+  for (const f of input.findings) add(f, verdictOf(f.vex, f.vex?.status === 'under_investigation' ? 'under_investigation' : 'affected', timestamp));
+  for (const s of input.suppressed ?? []) add(s.finding, verdictOf(s.vex, s.vex.status, timestamp));
+  for (const f of input.fixed ?? []) add(f, { status: 'fixed', timestamp });
+  if (groups.size === 0) return undefined;
+  const ids = new Map<string, number>();
   const statements = [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, g]): OpenVexStatementOut => {
       const first = g.findings[0] as Finding;
       const aliases = [...new Set(g.findings.flatMap((f) => f.aliases))].sort();
       const subcomponents = [...new Set(g.findings.map(purlOf))].sort().map((id) => ({ '@id': id }));
+      const base = `${docId}#${g.verdict.status}-${first.id}`;
+      const n = (ids.get(base) ?? 0) + 1;
+      ids.set(base, n);
+      const { status, timestamp: at, ...said } = g.verdict;
       const st: OpenVexStatementOut = {
-        '@id': `${docId}#${g.status}-${first.id}`,
+        '@id': n === 1 ? base : `${base}-${n}`,
         vulnerability: { name: first.id, ...(aliases.length ? { aliases } : {}) },
-        timestamp,
+        timestamp: at,
         products: [{ '@id': product, subcomponents }],
-        status: g.status,
+        status,
+        ...said,
       };
-      if (g.status === 'affected') st.action_statement = actionOf(g.findings);
+      if (status === 'affected' && st.action_statement === undefined) st.action_statement = actionOf(g.findings);
       return st;
     });
   return { '@context': 'https://openvex.dev/ns/v0.2.0', '@id': docId, author: input.author ?? 'patch-factory', timestamp, version: 1, tooling: 'patch-factory', statements };
+}
+
+type Verdict = Pick<OpenVexStatementOut, 'status' | 'timestamp' | 'justification' | 'impact_statement' | 'action_statement' | 'status_notes'>;
+
+/** What a statement that applied said, to say it again: its status, justification, impact and action statements, notes and time. */
+function verdictOf(vex: VexVerdict | undefined, status: Verdict['status'], now: string): Verdict {
+  const time = vex?.timestamp !== undefined && !Number.isNaN(Date.parse(vex.timestamp)) ? new Date(Date.parse(vex.timestamp)).toISOString() : now;
+  return {
+    status,
+    timestamp: time,
+    ...(vex?.justification !== undefined ? { justification: vex.justification } : {}),
+    ...(vex?.impactStatement !== undefined ? { impact_statement: vex.impactStatement } : {}),
+    ...(vex?.actionStatement !== undefined ? { action_statement: vex.actionStatement } : {}),
+    ...(vex?.statusNotes !== undefined ? { status_notes: vex.statusNotes } : {}),
+  };
 }
 
 function actionOf(findings: readonly Finding[]): string {

@@ -47,7 +47,7 @@ describe('VEX of images named by the OCI reference grammar', () => {
     ['registry.example.org:5000/team/app', `pkg:oci/app@sha256%3A${'ab'.repeat(32)}?repository_url=registry.example.org%3A5000%2Fteam%2Fapp`],
   ])('emits the document of %s with its purl: the repository as repository_url, the tag as tag', (name, product) => {
     const doc = emitImageVex({ image: { name, digest: DIGEST }, distro: 'debian-12', findings: [finding], timestamp: '2026-03-01T00:00:00Z' });
-    expect(doc.statements.map((s) => s.products[0]?.['@id'])).toEqual([product]);
+    expect(doc?.statements.map((s) => s.products[0]?.['@id'])).toEqual([product]);
   });
 
   it('a statement about the repository applies to the image whatever host, port and tag its name has', () => {
