@@ -121,6 +121,29 @@ describe('runBuild', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  hasSandbox('gives every step SOURCE_DATE_EPOCH (0 by default), over a value the definition sets', async () => {
+    const build: Build = {
+      environment: { SOURCE_DATE_EPOCH: '5' },
+      pipeline: [
+        { runs: 'mkdir -p /out && echo "a=$SOURCE_DATE_EPOCH" > /out/epoch' },
+        { runs: 'echo "b=$SOURCE_DATE_EPOCH" >> /out/epoch', environment: { SOURCE_DATE_EPOCH: '6' } },
+      ],
+      outputs: [{ source: '/out/epoch', target: '/etc/epoch' }],
+    };
+    const image = new RootFs();
+    await runBuild(build, buildRoot, image, options({ sourceDateEpoch: 1_700_000_000 }));
+    expect(image.get('etc/epoch')?.data.toString()).toBe('a=1700000000\nb=1700000000\n');
+    const byDefault = new RootFs();
+    await runBuild({ pipeline: [{ runs: 'mkdir -p /out && echo "$SOURCE_DATE_EPOCH" > /out/epoch' }], outputs: [{ source: '/out/epoch', target: '/etc/epoch' }] }, buildRoot, byDefault, options());
+    expect(byDefault.get('etc/epoch')?.data.toString()).toBe('0\n');
+  });
+
+  it('refuses a SOURCE_DATE_EPOCH that is not a count of seconds, before doing anything', async () => {
+    const build: Build = { pipeline: [{ runs: 'true' }] };
+    await expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap', sourceDateEpoch: -1 })), 'build-step-unsupported', 'contents.builds[0]: SOURCE_DATE_EPOCH -1 is not a count of seconds');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it('refuses an unknown dotted variable before doing anything', async () => {
     const build: Build = { pipeline: [{ runs: 'echo ${package.epoch}' }] };
     await expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap' })), 'build-var-unknown', 'contents.builds[0].pipeline[0].runs: variable "${package.epoch}" is unknown (known: package.version)');
