@@ -46,7 +46,7 @@ export const scanCommand: Command = {
       if (load.db.problemCount > load.db.problems.length) warn(`${load.db.problemCount - load.db.problems.length} more advisory problems not shown`);
       const documents: VexDocument[] = vex === undefined ? [] : await loadVex(vex, warn);
       const findings = scan(load.db, image.packages, image.distro);
-      const outcome = applyVex(findings, documents, image.name === undefined ? undefined : { name: image.name, digest: image.digest });
+      const outcome = applyVex(findings, documents, image.name === undefined ? undefined : { name: image.name, digest: image.digest, distro: image.distro });
       const report = scanReport({ digest: image.digest, platform: image.platform, manifestDigest: image.manifestDigest, distro: image.distro, ...(image.name === undefined ? {} : { name: image.name }) }, outcome);
       if (warnings > MAX_WARNINGS) process.stderr.write(`warning: ${warnings - MAX_WARNINGS} more warnings not shown\n`);
       if (boolFlag(args, 'json')) ctx.print(safeJson(report));

@@ -98,7 +98,7 @@ describe('attestations', () => {
       'https://slsa.dev/provenance/v1',
       'https://cyclonedx.org/bom',
       'https://spdx.dev/Document',
-      'https://openvex.dev/ns/v0.2.0',
+      'https://openvex.dev/ns',
       PredicateType.testReport,
       PredicateType.scanReport,
     ]);

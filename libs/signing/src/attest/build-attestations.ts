@@ -1,6 +1,6 @@
 import { describe, isRecord, signingError, SigningErrorCode } from '../signing-error-code';
 import { statementFor, type ImageSubject, type InTotoStatement } from './in-toto-statement';
-import { PredicateType } from './predicate-types';
+import { OPENVEX_CONTEXT, PredicateType } from './predicate-types';
 import { slsaProvenance, type ProvenanceInput } from './slsa-provenance';
 
 /** Everything the factory attests about one image; each document is optional but provenance. */
@@ -36,7 +36,7 @@ export function buildAttestations(inputs: AttestationInputs): InTotoStatement<ob
   }
   if (inputs.openvex !== undefined) {
     out.push(
-      statementFor(image, PredicateType.openvex, checked('OpenVEX', inputs.openvex, (d) => d['@context'] === PredicateType.openvex && Array.isArray(d['statements']), `an OpenVEX document (@context ${PredicateType.openvex}, statements)`)),
+      statementFor(image, PredicateType.openvex, checked('OpenVEX', inputs.openvex, (d) => d['@context'] === OPENVEX_CONTEXT && Array.isArray(d['statements']), `an OpenVEX document (@context ${OPENVEX_CONTEXT}, statements)`)),
     );
   }
   if (inputs.testReport !== undefined) {
