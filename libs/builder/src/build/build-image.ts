@@ -25,8 +25,8 @@ import { assembleRoot } from './assemble-root';
 import { BuildErrorCode, buildTerminal } from './build-errors';
 import { layoutHolds, readBuildRecord, replaceDir, writeBuildRecord } from './build-record';
 
-/** Bumped when the builder's output for the same inputs changes: old build records stop matching. */
-export const BUILDER_FORMAT = 1;
+/** Bumped when the builder's output for the same inputs changes: old build records stop matching (2: builds[] steps get SOURCE_DATE_EPOCH). */
+export const BUILDER_FORMAT = 2;
 
 export interface BuildImageOptions {
   /** Names the definition in messages (its catalog path). */
