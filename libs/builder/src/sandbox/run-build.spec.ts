@@ -138,6 +138,21 @@ describe('runBuild', () => {
     expect(byDefault.get('etc/epoch')?.data.toString()).toBe('0\n');
   });
 
+  hasSandbox('runs every step with umask 022, whatever the factory’s own umask: what it writes has the same modes on every host', async () => {
+    const build: Build = { pipeline: [{ runs: 'mkdir -p /out/dir && echo x > /out/dir/file && echo "$(umask)" > /out/dir/umask' }], outputs: [{ source: '/out/dir', target: '/opt/dir' }] };
+    for (const kind of kinds) {
+      const image = new RootFs();
+      const before = process.umask(0o077);
+      try {
+        await runBuild(build, buildRoot, image, options({ kind }));
+      } finally {
+        process.umask(before);
+      }
+      expect([kind, image.get('opt/dir')?.mode, image.get('opt/dir/file')?.mode]).toEqual([kind, 0o755, 0o644]);
+      expect(image.get('opt/dir/umask')?.data.toString()).toBe('0022\n');
+    }
+  });
+
   it('refuses a SOURCE_DATE_EPOCH that is not a count of seconds, before doing anything', async () => {
     const build: Build = { pipeline: [{ runs: 'true' }] };
     await expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap', sourceDateEpoch: -1 })), 'build-step-unsupported', 'contents.builds[0]: SOURCE_DATE_EPOCH -1 is not a count of seconds');

@@ -33,8 +33,21 @@ export interface SandboxArgvInvocation {
   readOnlyRoot?: boolean;
 }
 
+/**
+ * The umask every step runs with, whatever the factory's own: what a step writes has the same
+ * modes on every host (the reproducible-builds norm), so the image's digest does not depend on
+ * who started the factory.
+ */
+export const STEP_UMASK = '022';
+
+/**
+ * Runs first in the step's own shell: sets {@link STEP_UMASK}, then runs the script (the next
+ * argument) as `"$0" -c script`, exactly as the step would have been run. Needs a POSIX shell.
+ */
+const STEP_START = `umask ${STEP_UMASK} || exit 127; exec "$0" -c "$1"`;
+
 function argvInvocation(inv: SandboxInvocation): SandboxArgvInvocation {
-  return { root: inv.root, argv: [inv.shell, '-c', inv.script], env: inv.env, workDir: inv.workDir, uid: inv.uid, gid: inv.gid };
+  return { root: inv.root, argv: [inv.shell, '-c', STEP_START, inv.shell, inv.script], env: inv.env, workDir: inv.workDir, uid: inv.uid, gid: inv.gid };
 }
 
 /**
@@ -137,9 +150,9 @@ function chrootSetup(readOnlyRoot: boolean): string {
 /**
  * Runs first in the step's own shell inside the root: exports the `NAME=value` arguments up to
  * `--` (so no host program ever sees the step's environment), then runs the script, the next
- * argument, as `"$0" -c script`. Needs a POSIX shell.
+ * argument, as `"$0" -c script` with {@link STEP_UMASK}. Needs a POSIX shell.
  */
-const CHROOT_ENV = 'while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; exec "$0" -c "$1"';
+const CHROOT_ENV = `while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; umask ${STEP_UMASK} || exit 127; exec "$0" -c "$1"`;
 /** {@link CHROOT_ENV} for a command given as its words: exports, then execs the rest. */
 const CHROOT_ENV_ARGV = 'while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; exec "$@"';
 
