@@ -6,6 +6,7 @@ import { expectRejection } from '../expect-pipeline-error.test';
 import { RootFs } from '../rootfs/rootfs';
 import { AS_ROOT, availableKinds, hostRootFs } from './host-root.test';
 import { runBuild, type RunBuildOptions } from './run-build';
+import { STEP_HOSTNAME } from './sandbox-command';
 
 const kinds = availableKinds();
 const buildRoot = hostRootFs();
@@ -150,6 +151,15 @@ describe('runBuild', () => {
       }
       expect([kind, image.get('opt/dir')?.mode, image.get('opt/dir/file')?.mode]).toEqual([kind, 0o755, 0o644]);
       expect(image.get('opt/dir/umask')?.data.toString()).toBe('0022\n');
+    }
+  });
+
+  hasSandbox('runs every step on the host name pf-build, never the host’s own', async () => {
+    const build: Build = { pipeline: [{ runs: 'mkdir -p /out && cat /proc/sys/kernel/hostname > /out/name' }], outputs: [{ source: '/out/name', target: '/etc/built-on' }] };
+    for (const kind of kinds) {
+      const image = new RootFs();
+      await runBuild(build, buildRoot, image, options({ kind }));
+      expect([kind, image.get('etc/built-on')?.data.toString()]).toEqual([kind, `${STEP_HOSTNAME}\n`]);
     }
   });
 

@@ -40,6 +40,9 @@ export interface SandboxArgvInvocation {
  */
 export const STEP_UMASK = '022';
 
+/** The host name every step sees (its own UTS namespace): never the factory host's, the same everywhere. */
+export const STEP_HOSTNAME = 'pf-build';
+
 /**
  * Runs first in the step's own shell: sets {@link STEP_UMASK}, then runs the script (the next
  * argument) as `"$0" -c script`, exactly as the step would have been run. Needs a POSIX shell.
@@ -81,6 +84,7 @@ function bwrapTail(inv: SandboxArgvInvocation): string[] {
     ...inProc(PROC_MASKED_DIRS).flatMap((n) => ['--tmpfs', `/proc/${n}`, '--remount-ro', `/proc/${n}`]),
     '--dev', '/dev',
     '--perms', '1777', '--tmpfs', '/tmp',
+    '--hostname', STEP_HOSTNAME,
     '--clearenv',
     ...Object.entries(inv.env).flatMap(([k, v]) => ['--setenv', k, v]),
     '--chdir', inv.workDir,
@@ -131,6 +135,8 @@ function chrootSetup(readOnlyRoot: boolean): string {
     'set -eu',
     'mount=$1 ln=$2 root=$3',
     'shift 3',
+    // The new UTS namespace's host name (the host's own stays as it is).
+    `printf %s ${STEP_HOSTNAME} > /proc/sys/kernel/hostname`,
     ...(readOnlyRoot ? ['"$mount" --bind "$root" "$root"', '"$mount" -o remount,bind,ro "$root"'] : []),
     '"$mount" -t proc -o nosuid,nodev,noexec proc "$root/proc"',
     `for p in ${PROC_READ_ONLY.join(' ')}; do if [ -e "$root/proc/$p" ]; then "$mount" --bind "$root/proc/$p" "$root/proc/$p"; "$mount" -o remount,bind,ro "$root/proc/$p"; fi; done`,
