@@ -51,7 +51,7 @@ export async function scanPlatform(input: PlatformScanInput): Promise<PlatformSc
   } catch (error) {
     return { platform: { platform: input.platform, packages: [], sbomProblem: (error as Error).message }, findings: [], suppressed: [], created };
   }
-  const packages = inventory.packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture }));
+  const packages = inventory.packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture, source: p.source.name, sourceVersion: p.source.version }));
   const base: ScanPlatform = { platform: input.platform, ...(inventory.distro ? { distro: inventory.distro } : {}), packages };
   const sbom = await writeSboms(inventory, input, created);
   const platform: ScanPlatform = 'problem' in sbom ? { ...base, sbomProblem: sbom.problem } : { ...base, sbom };

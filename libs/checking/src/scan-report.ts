@@ -29,8 +29,18 @@ export interface ScanDiff {
    * consumers have now — or, before anything was published, the `last-passing-scan`.
    */
   against?: { kind: 'published' | 'last-passing-scan'; runId: string; digest?: string };
-  /** In the previous report, not in this one. */
+  /**
+   * Fixed by this image: the previous image is vulnerable under TODAY's advisories (its stored
+   * package list rescanned, see rescanBaseline) and this one is not. Without a rescan (none
+   * given), in the previous report and not in this one.
+   */
   fixed: FindingRef[];
+  /**
+   * In the previous report when it was made, but neither the previous image under today's
+   * advisories nor this one has it: the advisory was withdrawn or corrected (or a VEX statement
+   * now covers it). Never counted as fixed.
+   */
+  withdrawn?: FindingRef[];
   /** In this report, not in the previous one (everything, when there is no previous one). */
   new: FindingRef[];
   /** Packages added, removed or at another version. */
@@ -41,7 +51,8 @@ export interface ScanPlatform {
   platform: string;
   /** `debian-12`, when the image has an os-release. */
   distro?: string;
-  packages: { name: string; version: string; arch: string }[];
+  /** Its installed packages, with their source package and version (since issue 15): what a later diff rescans. */
+  packages: { name: string; version: string; arch: string; source?: string; sourceVersion?: string }[];
   /** The SBOM files, when they were made. */
   sbom?: { cyclonedx: string; spdx: string };
   /** Why there is no SBOM. */
@@ -95,8 +106,13 @@ function packageVersions(report: ComparableReport): Map<string, string> {
   return out;
 }
 
-/** What changed from `previous` to `current` (no previous: every finding is new, no package changed). */
-export function diffScans(current: ComparableReport, previous?: ComparableReport & { runId?: string; against?: ScanDiff['against'] }): ScanDiff {
+/**
+ * What changed from `previous` to `current` (no previous: every finding is new, no package
+ * changed). `rescanned`: the previous image's findings under today's advisories (rescanBaseline);
+ * given, `fixed` is what it has and `current` has not, and `withdrawn` what only its stale report
+ * had. `new` compares with the previous report as stored (what the gate has let through).
+ */
+export function diffScans(current: ComparableReport, previous?: ComparableReport & { runId?: string; against?: ScanDiff['against'] }, rescanned?: readonly Finding[]): ScanDiff {
   const now = findingRefs(current.findings);
   if (previous === undefined) return { fixed: [], new: now, packagesChanged: [] };
   const before = findingRefs(previous.findings);
@@ -113,10 +129,16 @@ export function diffScans(current: ComparableReport, previous?: ComparableReport
   return {
     ...(previous.runId === undefined ? {} : { previousRunId: previous.runId }),
     ...(previous.against === undefined ? {} : { against: previous.against }),
-    fixed: before.filter((f) => !nowKeys.has(key(f))),
+    ...fixedAndWithdrawn(before, rescanned === undefined ? undefined : findingRefs(rescanned), nowKeys),
     new: now.filter((f) => !beforeKeys.has(key(f))),
     packagesChanged,
   };
+}
+
+function fixedAndWithdrawn(stored: FindingRef[], today: FindingRef[] | undefined, nowKeys: Set<string>): Pick<ScanDiff, 'fixed' | 'withdrawn'> {
+  if (today === undefined) return { fixed: stored.filter((f) => !nowKeys.has(key(f))) };
+  const todayKeys = new Set(today.map(key));
+  return { fixed: today.filter((f) => !nowKeys.has(key(f))), withdrawn: stored.filter((f) => !todayKeys.has(key(f)) && !nowKeys.has(key(f))) };
 }
 
 /** Counts of the standing findings by severity, fixable ones, suppressed ones. */

@@ -8,6 +8,7 @@ import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type 
 import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
 import { emitImageVex, type Finding } from '@patch-factory/vuln';
 import { loadAdvisories } from './advisories';
+import { rescanBaseline } from './baseline-rescan';
 import { buildInputOf } from './build-input';
 import { catalogReader, checkingOutRoot, readRunDefinition } from './catalog-inputs';
 import { readCatalogVex } from './catalog-vex';
@@ -93,6 +94,8 @@ export class ScanExecutor implements StageExecutor {
     const suppressed = scans.flatMap((s) => s.suppressed);
     const platforms = scans.map((s) => s.platform);
     const previous = await this.baseline(ctx.definition, runId);
+    // "fixed" is exact: the previous image rescanned under today's advisories, not its stale report.
+    const rescan = previous ? rescanBaseline(previous, advisories.db, vex.documents, { name, ...(previous.against.digest ? { digest: previous.against.digest } : {}) }) : undefined;
     const report: ScanReport = {
       definition: ctx.definition,
       runId,
@@ -101,14 +104,14 @@ export class ScanExecutor implements StageExecutor {
       findings,
       suppressed,
       counts: countFindings(findings, suppressed.length),
-      diff: diffScans({ findings, platforms }, previous),
+      diff: diffScans({ findings, platforms }, previous, rescan?.findings),
       advisories: { files: advisories.files, stored: advisories.stored, problems: advisories.problems },
     };
     const paths = { report: join(dir, 'scan-report.json'), vex: join(dir, 'vex.json') };
     // What the run shows: relative to its directory, no server path (issue 14).
     const shown = (path: string) => runRelativePath(dir, path);
     await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
-    const fixed = (previous?.findings ?? []).filter((f) => report.diff.fixed.some((x) => x.id === f.id && x.package === f.package));
+    const fixed = (rescan?.findings ?? []).filter((f) => report.diff.fixed.some((x) => x.id === f.id && x.package === f.package));
     // The statements are made now, by this scan: not at the build's SOURCE_DATE_EPOCH (the image's `created`).
     const scannedAt = new Date().toISOString();
     const vexDoc = emitImageVex({
@@ -124,7 +127,7 @@ export class ScanExecutor implements StageExecutor {
     // (`scan.vex.absent`) and no VEX attestation is made. A file of an earlier attempt goes.
     if (vexDoc) await writeFile(paths.vex, `${JSON.stringify(vexDoc, null, 2)}\n`);
     else await rm(paths.vex, { force: true });
-    ctx.logger.info({ counts: report.counts, new: report.diff.new.length, fixed: report.diff.fixed.length, previous: previous?.runId }, 'image scanned');
+    ctx.logger.info({ counts: report.counts, new: report.diff.new.length, fixed: report.diff.fixed.length, withdrawn: report.diff.withdrawn?.length ?? 0, rescanProblems: rescan?.problems.length ?? 0, previous: previous?.runId }, 'image scanned');
 
     const sbomGate = evaluateSbom(report, gates);
     if (!sbomGate.passed) {
@@ -154,6 +157,7 @@ export class ScanExecutor implements StageExecutor {
         'scan.suppressed': String(c.suppressed),
         'scan.new': String(report.diff.new.length),
         'scan.fixed': String(report.diff.fixed.length),
+        'scan.withdrawn': String(report.diff.withdrawn?.length ?? 0),
         'scan.advisories.stored': String(advisories.stored),
       },
     };
