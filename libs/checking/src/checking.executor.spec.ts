@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { OsvAdvisorySchema, type PipelineRun } from '@patch-factory/contracts';
 import type { CtrfReport } from '@patch-factory/imagetest';
 import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
-import { BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
+import { BackboneFixture, openVexValidator, type CatalogOrigin } from '@patch-factory/testing';
 import { STATIC_DEFINITION, createStaticCatalog, exampleText, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage-fixture.test';
 import type { ScanReport } from './scan-report';
+import { applyVex, parseOpenVex, type Finding, type VexVerdict, type VexedFinding } from '@patch-factory/vuln';
 import { NO_VEX } from './scan.executor';
 
 jest.setTimeout(180_000);
@@ -162,6 +163,7 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(report.counts).toMatchObject({ findings: 2, fixable: 2, high: 2 });
     const vex = readJson<{ statements: { vulnerability: { name: string }; status: string }[] }>(join(stage.outRoot, run.id, 'vex.json'));
     expect(vex.statements.map((st) => [st.vulnerability.name, st.status])).toEqual([[CVE, 'affected']]);
+    expectVexReproducesReport(join(stage.outRoot, run.id, 'vex.json'), report);
   });
 
   it('suppresses a finding the catalog’s VEX says does not affect the image, and passes', async () => {
@@ -180,6 +182,7 @@ describe('the test and scan stages check the built image against the catalog’s
     const vex = readJson<{ timestamp: string; statements: { vulnerability: { name: string }; status: string; justification?: string; timestamp: string }[] }>(join(stage.outRoot, run.id, a['scan.vex'] ?? ''));
     expect(vex.statements.map((st) => [st.vulnerability.name, st.status, st.justification, st.timestamp])).toEqual([[CVE, 'not_affected', 'vulnerable_code_not_in_execute_path', '2026-01-01T00:00:00.000Z']]);
     expect(Date.parse(vex.timestamp)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expectVexReproducesReport(join(stage.outRoot, run.id, a['scan.vex'] ?? ''), report);
   });
 
   it('lets it through where the catalog’s gates relax the vulnerability gate, and then it is no longer new', async () => {
@@ -239,6 +242,22 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(vex.statements.map((st) => [st.vulnerability.name, st.status])).toEqual([[STORED_CVE, 'affected']]);
   });
 });
+
+/**
+ * The published VEX is valid by the official OpenVEX schema and, applied by the project's reader
+ * to the report's raw findings (its findings and suppressed ones, without their verdicts),
+ * gives the report's verdicts again (issue 15).
+ */
+function expectVexReproducesReport(path: string, report: ScanReport): void {
+  const doc = readJson<unknown>(path);
+  expect(openVexValidator()(doc)).toEqual([]);
+  const raw = [...report.findings.map(({ vex: _vex, platform: _p, ...f }) => f), ...report.suppressed.map((s) => { const { platform: _p, ...f } = s.finding; return f; })];
+  const verdicts = (o: { findings: VexedFinding[]; suppressed: { finding: Finding; vex: VexVerdict }[] }) =>
+    [...o.findings.map((f) => `${f.id} ${f.package} ${f.arch} ${f.vex?.status ?? 'affected'} ${f.vex?.justification ?? '-'}`), ...o.suppressed.map((s) => `${s.finding.id} ${s.finding.package} ${s.finding.arch} ${s.vex.status} ${s.vex.justification ?? '-'}`)].sort();
+  const byArch = (arch: string) => report.platforms.find((p) => p.packages.some((x) => x.arch === arch))?.distro;
+  const applied = applyVex(raw, [parseOpenVex(doc, 'vex.json')], { name: 'examples/static', digest: report.digest, ...(byArch('amd64') ? { distro: byArch('amd64') } : {}) });
+  expect(verdicts(applied)).toEqual(verdicts({ findings: report.findings, suppressed: report.suppressed }));
+}
 
 /** An OSV record for the store (not PF_ADVISORY_DIR): tzdata affected below `<installed>+pf2`, CVSS 9.1. */
 function storedAdvisory(installed: string): unknown {

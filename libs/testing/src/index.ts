@@ -14,3 +14,4 @@ export * from './custom-apt-repo';
 export * from './registry-fault-proxy';
 export * from './example-stage-pipeline';
 export * from './git-http-server';
+export * from './openvex-schema';

@@ -4,7 +4,7 @@ import type { Finding } from '../match';
 import { applyVex, type VexImage, type VexOutcome } from './apply-vex';
 import { emitImageVex } from './emit-vex';
 import { parseOpenVex } from './openvex-parse';
-import { openVexValidator } from './openvex-schema.test';
+import { openVexValidator } from '@patch-factory/testing';
 
 /** The published OpenVEX says every statement that applied, and says it exactly (issue 15). */
 

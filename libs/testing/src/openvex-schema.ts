@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 
-/** The official OpenVEX 0.2.0 JSON schema (draft 2020-12), read in place from ../shared/schemas. */
-const SCHEMA_PATH = join(__dirname, '../../../../../shared/schemas/openvex-0.2.0/openvex_json_schema.json');
+/** The official OpenVEX 0.2.0 JSON schema (draft 2020-12), read in place from ../shared/schemas (test helper; ajv is a devDependency). */
+const SCHEMA_PATH = join(__dirname, '../../../../shared/schemas/openvex-0.2.0/openvex_json_schema.json');
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
