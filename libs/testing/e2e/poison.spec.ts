@@ -8,6 +8,9 @@ const ENV = {
   PF_STALLED_INTERVAL_MS: '1000',
   PF_BACKOFF_DELAY_MS: '100',
   PF_DLQ_SWEEP_MS: '500',
+  // A worker that took the crashing job back from a stall runs it alone for this long: with the
+  // 30 s default, each crash holds the throwing job's retries back (stall-recovery.spec.ts tests that).
+  PF_SUSPECT_ISOLATION_MS: '2000',
   PF_LOG_LEVEL: 'warn',
 };
 
