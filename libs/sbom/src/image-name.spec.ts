@@ -3,7 +3,7 @@ import type { TarEntry } from '@patch-factory/builder';
 import { cycloneDxJson } from './cyclonedx';
 import { imageInventory, type SbomImage } from './image-inventory';
 import { spdxJson } from './spdx';
-import { cycloneDx16Validator, spdx23Validator } from './sbom-schemas.test';
+import { cycloneDx16Validator, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.test';
 
 const file = (path: string, text: string): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.from(text) });
 const fs = () =>
@@ -36,6 +36,7 @@ describe('SBOM image names by the OCI reference grammar (issue 15)', () => {
     const spdx = spdxJson(inv, { timestamp: '2024-01-02T03:04:05Z' });
     expect(cycloneDx16Validator()(cdx)).toBeNull();
     expect(spdx23Validator()(spdx)).toBeNull();
+    expect(spdxReferenceErrors(spdx)).toEqual([]);
     const doc = JSON.parse(spdx) as { documentNamespace: string; packages: { name: string }[] };
     expect(new URL(doc.documentNamespace).pathname).not.toMatch(/[[\]]/);
     expect(doc.packages[0]?.name).toBe(name);

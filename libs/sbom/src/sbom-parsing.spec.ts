@@ -149,8 +149,19 @@ describe('SBOMs of a crafted image', () => {
     expect(cycloneDx16Validator()(broken(cdx, (d) => (d['serialNumber'] = 'urn:uuid:not-a-uuid')))).not.toBeNull();
     expect(cycloneDx16Validator()(broken(cdx, (d) => ((d['components'] as Record<string, unknown>[])[0]!['licenses'] = [{ license: { id: 'GPL-2+' } }])))).not.toBeNull();
     expect(cycloneDx16Validator()(broken(cdx, (d) => (d['extra'] = 1)))).not.toBeNull();
-    expect(spdx23Validator()(broken(spdx, (d) => delete d['documentNamespace']))).not.toBeNull();
-    expect(spdx23Validator()(broken(spdx, (d) => ((d['packages'] as Record<string, unknown>[])[1]!['SPDXID'] = 'SPDXRef-a_b')))).not.toBeNull();
+    // documentNamespace is mandatory by the spec (6.5) but not in the official schema's required list.
+    expect(spdx23Validator()(broken(spdx, (d) => delete d['documentNamespace']))).toBeNull();
+    expect(spdxReferenceErrors(broken(spdx, (d) => delete d['documentNamespace']))).toEqual(['documentNamespace undefined is not an absolute URI without #']);
+    // The official SPDX 2.3 schema refuses a package without SPDXID, a field it does not
+    // define (additionalProperties false), and a reference category outside its enum.
+    const pkg = (d: Record<string, unknown>) => (d['packages'] as Record<string, unknown>[])[1]!;
+    expect(spdx23Validator()(broken(spdx, (d) => delete pkg(d)['SPDXID']))?.map((e) => [e.instancePath, e.message])).toEqual([['/packages/1', "must have required property 'SPDXID'"]]);
+    expect(spdx23Validator()(broken(spdx, (d) => (pkg(d)['licenceDeclared'] = 'MIT')))?.map((e) => [e.instancePath, e.params])).toEqual([['/packages/1', { additionalProperty: 'licenceDeclared' }]]);
+    expect(spdx23Validator()(broken(spdx, (d) => ((pkg(d)['externalRefs'] as Record<string, unknown>[])[0]!['referenceCategory'] = 'PACKAGE_MANAGER')))).not.toBeNull();
+    // What the schema leaves to the spec text, spdxReferenceErrors checks.
+    expect(spdx23Validator()(broken(spdx, (d) => (pkg(d)['SPDXID'] = 'SPDXRef-a_b')))).toBeNull();
+    expect(spdxReferenceErrors(broken(spdx, (d) => (pkg(d)['SPDXID'] = 'SPDXRef-a_b')))).toContain('SPDXID SPDXRef-a_b is not SPDXRef- with letters, digits, . and -');
+    expect(spdxReferenceErrors(broken(spdx, (d) => (d['spdxVersion'] = 'SPDX-2.2')))).toEqual(['spdxVersion SPDX-2.2 is not SPDX-2.3']);
     expect(spdxReferenceErrors(broken(spdx, (d) => delete d['hasExtractedLicensingInfos']))).toEqual(['SPDXRef-Package-deb-libssl3-amd64: LicenseRef-Artistic is not in hasExtractedLicensingInfos']);
     expect(cycloneDxJson(imageInventory(image, fs()), { timestamp: '2024-01-02T03:04:05Z' })).toBe(cdx);
     expect(spdxJson(imageInventory(image, fs()), { timestamp: '2024-01-02T03:04:05Z' })).toBe(spdx);
