@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import Ajv from 'ajv';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMAGE_NAME_ANNOTATION, writeImageLayout, type TarEntry } from '@patch-factory/builder';
+import { repoRoot } from '@patch-factory/testing';
 import { runCli } from './cli';
 import { parseImageRef } from './image-ref';
 
@@ -53,6 +55,9 @@ describe('image names with a registry host and port', () => {
     const spdx = await cli('sbom', layout, '--format', 'spdx');
     expect({ code: spdx.code, stderr: spdx.stderr }).toEqual({ code: 0, stderr: '' });
     expect((JSON.parse(spdx.stdout) as { packages: { name: string }[] }).packages[0]?.name).toBe('127.0.0.1:5000/examples/redis:7.0');
+    // Valid by the official SPDX 2.3 JSON schema (spdx/spdx-spec v2.3), read in place.
+    const official = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(join(repoRoot(), '..', 'shared', 'schemas', 'spdx-2.3', 'spdx-schema.json'), 'utf8')) as object);
+    expect(official(JSON.parse(spdx.stdout)) ? null : official.errors).toBeNull();
     const named = await cli('sbom', layout, '--format', 'cyclonedx', '--name', '[::1]:5000/x/y:1');
     expect(named.code).toBe(0);
     expect((JSON.parse(named.stdout) as typeof bom).metadata.component.name).toBe('[::1]:5000/x/y:1');
