@@ -1,9 +1,10 @@
+import Ajv from 'ajv';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OsvAdvisorySchema, type PipelineRun } from '@patch-factory/contracts';
 import type { CtrfReport } from '@patch-factory/imagetest';
 import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
-import { BackboneFixture, openVexValidator, type CatalogOrigin } from '@patch-factory/testing';
+import { BackboneFixture, openVexValidator, repoRoot, type CatalogOrigin } from '@patch-factory/testing';
 import { STATIC_DEFINITION, createStaticCatalog, exampleText, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage-fixture.test';
 import type { ScanReport } from './scan-report';
 import { applyVex, parseOpenVex, type Finding, type VexVerdict, type VexedFinding } from '@patch-factory/vuln';
@@ -106,7 +107,13 @@ describe('the test and scan stages check the built image against the catalog’s
       expect(cdx.bomFormat).toBe('CycloneDX');
       expect(cdx.components.map((c) => c.name).sort()).toEqual(['base-files', 'ca-certificates', 'netbase', 'tzdata']);
     }
-    for (const path of (s['scan.sbom.spdx'] ?? '').split(',')) expect(readJson<{ spdxVersion: string }>(join(dir, path)).spdxVersion).toBe('SPDX-2.3');
+    // Valid by the official SPDX 2.3 JSON schema (spdx/spdx-spec v2.3), read in place.
+    const spdx23 = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(join(repoRoot(), '..', 'shared', 'schemas', 'spdx-2.3', 'spdx-schema.json'), 'utf8')) as object);
+    for (const path of (s['scan.sbom.spdx'] ?? '').split(',')) {
+      const spdx = readJson<{ spdxVersion: string }>(join(dir, path));
+      expect(spdx.spdxVersion).toBe('SPDX-2.3');
+      expect(spdx23(spdx) ? null : spdx23.errors).toBeNull();
+    }
     const report = readJson<ScanReport>(join(dir, s['scan.report'] ?? ''));
     expect(report.platforms.map((p) => [p.platform, p.distro])).toEqual([
       ['linux/amd64', 'debian-12'],
