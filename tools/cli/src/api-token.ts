@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
+import { isLoopbackHost } from '@patch-factory/http';
+import { API_TOKEN_FORMAT } from '@patch-factory/store';
 import { ConfigError } from './api-client';
 
-const TOKEN_FORMAT = /^pf_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/;
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /**
  * The API token the CLI sends: PF_TOKEN, else the file PF_TOKEN_FILE names (owned by the
@@ -13,8 +13,8 @@ const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 export function apiToken(env: NodeJS.ProcessEnv, base: URL): string | undefined {
   const token = fromEnv(env) ?? fromFile(env);
   if (token === undefined) return undefined;
-  if (!TOKEN_FORMAT.test(token)) throw new ConfigError(`${env['PF_TOKEN'] ? 'PF_TOKEN' : 'the file PF_TOKEN_FILE names'} does not hold a patch-factory API token (pf_<16 hex>_<43 characters>)`);
-  if (base.protocol === 'http:' && !LOOPBACK.has(base.hostname)) {
+  if (!API_TOKEN_FORMAT.test(token)) throw new ConfigError(`${env['PF_TOKEN'] ? 'PF_TOKEN' : 'the file PF_TOKEN_FILE names'} does not hold a patch-factory API token (pf_<16 hex>_<43 characters>)`);
+  if (base.protocol === 'http:' && !isLoopbackHost(base.hostname)) {
     throw new ConfigError(`PF_API_URL is plain http:// to ${base.hostname}: the API token would travel in clear; use https://`);
   }
   return token;

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { SCOPES, type Principal, type Scope } from './principal';
 
 /** A token as the holder sees it once: `pf_<16 hex id>_<43 base64url secret>`. */
-const TOKEN_FORMAT = /^pf_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+export const API_TOKEN_FORMAT = /^pf_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const ID_FORMAT = /^[0-9a-f]{16}$/;
 
 /** A stored token, without its secret. */
@@ -63,7 +63,7 @@ export class ApiTokenRepository {
 
   /** The principal a presented token stands for, or undefined (malformed, unknown, revoked or wrong secret). */
   async verify(presented: string): Promise<Principal | undefined> {
-    const m = TOKEN_FORMAT.exec(presented);
+    const m = API_TOKEN_FORMAT.exec(presented);
     if (!m) return undefined;
     const [, id, secret] = m as unknown as [string, string, string];
     const [hash = null, name = null, scopes = null] = await this.redis.hmget(this.key(id), 'hash', 'name', 'scopes');
