@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
-import { ApiTokenRepository } from './api-token.repository';
+import { API_TOKEN_FORMAT, ApiTokenRepository } from './api-token.repository';
 import { ROLES } from './principal';
 
 describe('ApiTokenRepository on real Redis', () => {
@@ -20,7 +20,8 @@ describe('ApiTokenRepository on real Redis', () => {
   it('verifies only the exact token: another secret under a real id, a cut or padded token, or a revoked one is refused', async () => {
     const { token, info } = await tokens.create('ops', ROLES.operator, 'test');
     expect(await tokens.verify(token)).toEqual({ tokenId: info.id, name: 'ops', scopes: ['read', 'trigger', 'replay'] });
-    const [, id, secret] = token.split('_') as [string, string, string];
+    const [, id, secret] = API_TOKEN_FORMAT.exec(token) as unknown as [string, string, string];
+    expect(secret).toHaveLength(43);
     const flipped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
     for (const wrong of [`pf_${id}_${flipped}`, token.slice(0, -1), `${token}A`, ` ${token}`, token.toUpperCase(), `pf_${id}_`, '']) {
       expect({ wrong, principal: await tokens.verify(wrong) }).toEqual({ wrong, principal: undefined });
