@@ -3,12 +3,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Whether buildah runs here in the adapter's namespaces; warns once when it does not. */
-export function buildahWorks(): boolean {
+/**
+ * Why buildah cannot run here in the adapter's namespaces (`unshare --net --mount --pid`), or
+ * undefined when it can. A missing buildah is a test failure, not a skip: the project's
+ * infra/scripts/ensure-tools.sh (run by ./factory test) installs it.
+ */
+export function buildahProblem(): string | undefined {
   const probe = spawnSync('unshare', ['--net', '--mount', '--pid', '--fork', '--kill-child', '--', 'buildah', '--version'], { encoding: 'utf8' });
-  if (probe.status === 0) return true;
-  console.warn(`skipping the buildah build tests: buildah cannot run here (${(probe.error?.message ?? probe.stderr).trim()}); apt-get install buildah`);
-  return false;
+  if (probe.status === 0) return undefined;
+  const why = (probe.error?.message ?? probe.stderr).trim() || `exit code ${String(probe.status ?? probe.signal)}`;
+  return `buildah cannot run here inside unshare --net --mount --pid (${why}); infra/scripts/ensure-tools.sh installs buildah (apt-get install buildah), and unshare needs root or user namespaces`;
 }
 
 /** Writes files (path → text) under dir and returns dir. */
