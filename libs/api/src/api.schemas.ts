@@ -6,7 +6,12 @@ const RUN_STAGE_NAMES = STAGE_NAMES.filter((s) => s !== 'watch') as [Exclude<(ty
 export const TriggerRunBodySchema = z
   .object({
     definition: DefinitionPathSchema,
-    trigger: RunTriggerSchema.optional(),
+    /**
+     * Only `manual`: upstream and advisory runs are started by the factory from its events
+     * (POST /events/*), which decide the PatchRequest a run belongs to. A caller naming one
+     * could attach its run to another's PatchRequest (its review, its pull request).
+     */
+    trigger: z.strictObject({ kind: z.literal('manual'), ref: RunTriggerSchema.shape.ref }).optional(),
     /** First and last stage of a partial run (e.g. build → publish for a rebuild). */
     from: z.enum(RUN_STAGE_NAMES).optional(),
     to: z.enum(RUN_STAGE_NAMES).optional(),

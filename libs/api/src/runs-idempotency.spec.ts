@@ -167,3 +167,19 @@ describe('POST /runs with an Idempotency-Key', () => {
     expect(await runsOf(definition)).toEqual([good.body.runId]);
   });
 });
+
+describe('POST /runs and the PatchRequest a run belongs to', () => {
+  it('starts only manual runs: a caller cannot name an upstream or advisory trigger and attach its run to a PatchRequest', async () => {
+    const definition = uniqueDefinition();
+    for (const kind of ['upstream', 'advisory']) {
+      const res = await trigger({ definition, trigger: { kind, ref: 'pr-of-someone-else' } });
+      expect({ kind, status: res.status, code: res.body.error?.code }).toEqual({ kind, status: 400, code: expect.any(String) });
+      expect(res.body.error?.message).toContain('trigger.kind');
+    }
+    expect((await trigger({ definition, trigger: { kind: 'manual', ref: 'x', extra: 1 } })).status).toBe(400);
+    expect(await runsOf(definition)).toEqual([]);
+    const manual = await trigger({ definition, trigger: { kind: 'manual', ref: 'ticket OPS-12' } });
+    expect(manual.status).toBe(202);
+    expect((await runs.get(manual.body.runId as string))?.trigger).toEqual({ kind: 'manual', ref: 'ticket OPS-12' });
+  });
+});
