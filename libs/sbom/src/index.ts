@@ -11,3 +11,6 @@ export * from './image-inventory';
 export * from './sbom-ids';
 export * from './cyclonedx';
 export * from './spdx';
+export * from './spdx-rules';
+export * from './sbom-validation';
+export * from './spdx-schema-path';

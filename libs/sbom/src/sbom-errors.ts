@@ -10,6 +10,8 @@ export const SbomErrorCode = {
   databaseConflict: 'sbom-database-conflict',
   /** The image description (name, digest, platform, timestamp) is not usable. */
   inputInvalid: 'sbom-input-invalid',
+  /** The official SPDX 2.3 JSON schema the SBOMs are validated with cannot be read (PF_SPDX_SCHEMA_PATH). */
+  schemaMissing: 'sbom-schema-missing',
 } as const;
 
 export type SbomErrorCode = (typeof SbomErrorCode)[keyof typeof SbomErrorCode];
