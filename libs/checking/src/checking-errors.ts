@@ -8,8 +8,12 @@ export const CheckingErrorCode = {
   gatesInvalid: 'gates-invalid',
   /** An image test or policy check failed and the policy fails on it. */
   testsFailed: 'gate-tests-failed',
+  /** No image test and no policy check ran (none given, or all skipped): nothing vouches for the image. */
+  testsNoneRan: 'gate-tests-none-ran',
   /** A platform's SBOM could not be made (no package database, malformed) while the policy requires one. */
   sbomMissing: 'gate-sbom-missing',
+  /** A platform's SBOM breaks its format's official schema (CycloneDX 1.6, SPDX 2.3): which document, where, what rule. */
+  sbomInvalid: 'sbom-invalid',
   /** A fixable vulnerability the previous scan of the definition did not have, at a failing severity. */
   newFixableVulnerability: 'gate-new-fixable-vulnerability',
   /** PF_ADVISORY_DIR or one of its files cannot be read. */

@@ -80,17 +80,18 @@ describe('the test and scan stages check the built image against the catalog’s
     expect(run.state).toBe('succeeded');
     const dir = join(stage.outRoot, run.id);
 
-    // test: the policy checks ran on linux/amd64 (this host); arm64 is skipped with a note.
+    // test: the policy checks ran on both platforms, each result named by its platform (issue 15);
+    // the definition has no image tests, and arm64's would not be executed here (noted).
     const t = stageOf(run, 'test')?.artifacts ?? {};
     // Paths relative to the run directory: no server path in a run (issue 14).
     expect(t['test.report']).toBe('test-report.json');
     const ctrf = readJson<CtrfReport>(join(dir, 'test-report.json'));
     expect(ctrf.reportFormat).toBe('CTRF');
-    expect(ctrf.results.tests.map((x) => [x.name, x.status])).toEqual(POLICY_CHECKS.map((id) => [`policy: ${id}`, 'passed']));
-    expect(t['test.passed']).toBe(String(POLICY_CHECKS.length));
+    expect(ctrf.results.tests.map((x) => [x.name, x.status])).toEqual(['linux/amd64', 'linux/arm64'].flatMap((p) => POLICY_CHECKS.map((id) => [`${p}: policy: ${id}`, 'passed'])));
+    expect(t['test.passed']).toBe(String(2 * POLICY_CHECKS.length));
     expect(t['test.failed']).toBe('0');
-    expect(t['test.skipped']).toMatch(/^linux\/arm64 not tested: this host runs linux\/amd64$/);
-    expect(ctrf.results.environment).toMatchObject({ platforms: 'linux/amd64', buildName: stageOf(run, 'build')?.artifacts['build.digest'] });
+    expect(t['test.skipped']).toBe('linux/arm64 image tests not executed: this host runs linux/amd64 (policy checks ran)');
+    expect(ctrf.results.environment).toMatchObject({ platforms: 'linux/amd64,linux/arm64', executed: 'linux/amd64', buildName: stageOf(run, 'build')?.artifacts['build.digest'] });
 
     // scan: one SBOM pair per platform, the report, the VEX document.
     const s = stageOf(run, 'scan')?.artifacts ?? {};
@@ -130,14 +131,16 @@ describe('the test and scan stages check the built image against the catalog’s
     const run = await runTo(TESTED);
     expect(run.state).toBe('failed');
     expect(run.error).toMatchObject({ stage: 'test', code: 'gate-tests-failed' });
-    expect(run.error?.message).toContain(`${FAILING_TEST}: tests[0] "${FAILING_TEST}" command 1 "/bin/false" cannot run`);
-    expect(run.error?.message).toContain(`1 of ${POLICY_CHECKS.length + 1} tests and policy checks failed`);
+    expect(run.error?.message).toContain(`linux/amd64: ${FAILING_TEST}: tests[0] "${FAILING_TEST}" command 1 "/bin/false" cannot run`);
+    // The amd64 test, the checks of both platforms, and arm64's test reported as not executed (issue 15).
+    expect(run.error?.message).toContain(`1 of ${2 * POLICY_CHECKS.length + 2} tests and policy checks failed`);
     // The report is named relative to the run directory: no server path in a run (issue 14).
     expect(run.error?.message).toContain('(report test-report.json of the run)');
     expect(run.error?.message).not.toContain(stage.outRoot);
     expect(stageOf(run, 'scan')?.status).not.toBe('succeeded');
     const ctrf = readJson<CtrfReport>(join(stage.outRoot, run.id, 'test-report.json'));
-    expect(ctrf.results.summary).toMatchObject({ tests: POLICY_CHECKS.length + 1, failed: 1 });
+    expect(ctrf.results.summary).toMatchObject({ tests: 2 * POLICY_CHECKS.length + 2, failed: 1, skipped: 1 });
+    expect(ctrf.results.tests.find((x) => x.status === 'skipped')).toMatchObject({ name: `linux/arm64: ${FAILING_TEST}`, message: expect.stringContaining('not executed: linux/arm64 programs do not run on this host') as unknown });
   });
 
   it('fails the run with gates-invalid naming each problem of a hostile gates file where it is', async () => {

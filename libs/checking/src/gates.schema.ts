@@ -8,7 +8,10 @@ export const GATE_SEVERITIES = ['critical', 'high', 'medium', 'low', 'none', 'un
 export type GateSeverity = (typeof GATE_SEVERITIES)[number];
 
 const TestsGateSchema = z.strictObject({
-  /** `any`: one failing image test or policy check fails the stage; `none`: failures are reported, never fatal. */
+  /**
+   * `any`: one failing image test or policy check fails the stage; `none`: failures are reported,
+   * never fatal. Either way a run in which no test and no check ran fails (`tests-none-ran`).
+   */
   failOn: z.enum(['any', 'none']).default('any'),
 });
 

@@ -100,6 +100,29 @@ describe('the tests gate', () => {
     expect(verdict.passed).toBe(true);
     expect(verdict.reasons).toHaveLength(1);
   });
+
+  // Issue 15: a run in which nothing ran vouches for nothing, whatever failOn says.
+  it('fails a run in which no test and no check ran with tests-none-ran, naming the image and platforms', () => {
+    const environment = { appName: 'examples/static', buildName: 'sha256:ab', platforms: 'linux/amd64,linux/arm64' };
+    for (const policy of [DEFAULT_GATES, { ...DEFAULT_GATES, tests: { failOn: 'none' as const } }]) {
+      const empty = evaluateTests(buildCtrfReport({ start: 0, stop: 1, environment }), policy);
+      expect(empty).toEqual({ passed: false, code: 'tests-none-ran', reasons: ['no image test and no policy check ran for examples/static sha256:ab (platforms linux/amd64,linux/arm64): the report holds no test or check'] });
+    }
+    const allSkipped = buildCtrfReport({
+      start: 0,
+      stop: 1,
+      environment,
+      checks: [{ ...check('no-shell', 'skipped', 'the dev variant may ship a shell'), platform: 'linux/arm64' }],
+      notRun: [{ name: 'smoke', reason: 'not executed: linux/arm64 programs do not run on this host', platform: 'linux/arm64' }],
+    });
+    const verdict = evaluateTests(allSkipped, DEFAULT_GATES);
+    expect(verdict).toMatchObject({ passed: false, code: 'tests-none-ran' });
+    expect(verdict.reasons[0]).toBe('no image test and no policy check ran for examples/static sha256:ab (platforms linux/amd64,linux/arm64): all 2 were skipped (first: linux/arm64: policy: no-shell: the dev variant may ship a shell)');
+    expect(allSkipped.results.tests.map((t) => [t.name, t.status, t.tags])).toEqual([
+      ['linux/arm64: policy: no-shell', 'skipped', ['linux/arm64']],
+      ['linux/arm64: smoke', 'skipped', ['linux/arm64']],
+    ]);;
+  });
 });
 
 describe('the scan gates', () => {

@@ -39,6 +39,7 @@ export const CTRF_SUBSET_SCHEMA = {
               type: { type: 'string' },
               message: { type: 'string' },
               trace: { type: 'string' },
+              tags: { type: 'array', items: { type: 'string' } },
             },
             additionalProperties: false,
           },
