@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeImageLayout, type TarEntry } from '@patch-factory/builder';
+import { sbomValidators, spdxSchemaPath } from '@patch-factory/sbom';
 import { emitImageVex, loadOsvJson, parseOpenVex, VulnDb } from '@patch-factory/vuln';
 import { scanPlatform } from './scan-platform';
 
@@ -43,7 +44,7 @@ describe('scanning an image named 127.0.0.1:5000/examples/redis:7.0', () => {
     const db = new VulnDb();
     loadOsvJson(db, OSV, 'osv');
     const name = '127.0.0.1:5000/examples/redis:7.0';
-    const scanned = await scanPlatform({ layout, platform: 'linux/amd64', name, digest, sbomDir: work, db, vex: [parseOpenVex(VEX, 'redis.vex.json')] });
+    const scanned = await scanPlatform({ layout, platform: 'linux/amd64', name, digest, sbomDir: work, db, vex: [parseOpenVex(VEX, 'redis.vex.json')], validators: sbomValidators(spdxSchemaPath(undefined)) });
     expect(scanned.platform.sbomProblem).toBeUndefined();
     expect(scanned.platform.sbom).toBeDefined();
     const cdx = JSON.parse(readFileSync(scanned.platform.sbom?.cyclonedx as string, 'utf8')) as { metadata: { component: { name: string; purl: string } } };
@@ -58,9 +59,9 @@ describe('scanning an image named 127.0.0.1:5000/examples/redis:7.0', () => {
   });
 
   it('[::1]:5000/x/y:1 scans too; a name with upper-case path letters is an SBOM problem naming it', async () => {
-    const ok = await scanPlatform({ layout, platform: 'linux/amd64', name: '[::1]:5000/x/y:1', digest, sbomDir: work, db: new VulnDb(), vex: [] });
+    const ok = await scanPlatform({ layout, platform: 'linux/amd64', name: '[::1]:5000/x/y:1', digest, sbomDir: work, db: new VulnDb(), vex: [], validators: sbomValidators(spdxSchemaPath(undefined)) });
     expect(ok.platform.sbomProblem).toBeUndefined();
-    const bad = await scanPlatform({ layout, platform: 'linux/amd64', name: '127.0.0.1:5000/Examples/redis', digest, sbomDir: work, db: new VulnDb(), vex: [] });
+    const bad = await scanPlatform({ layout, platform: 'linux/amd64', name: '127.0.0.1:5000/Examples/redis', digest, sbomDir: work, db: new VulnDb(), vex: [], validators: sbomValidators(spdxSchemaPath(undefined)) });
     expect(bad.platform.sbomProblem).toMatch(/^SBOM image name: image reference "127\.0\.0\.1:5000\/Examples\/redis" has upper-case letters in its repository path/);
   });
 });

@@ -57,6 +57,8 @@ export interface ScanPlatform {
   sbom?: { cyclonedx: string; spdx: string };
   /** Why there is no SBOM. */
   sbomProblem?: string;
+  /** What breaks the official schema of its SBOMs (`CycloneDX 1.6 at /components/3: …`): fails the `sbom-invalid` gate. */
+  sbomInvalid?: string[];
 }
 
 export interface ScanCounts {

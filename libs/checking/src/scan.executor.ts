@@ -6,6 +6,7 @@ import { RunIdSchema } from '@patch-factory/contracts';
 import { CatalogAccess } from '@patch-factory/patching';
 import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
+import { sbomValidators, spdxSchemaPath, type SbomValidators } from '@patch-factory/sbom';
 import { emitImageVex, type Finding } from '@patch-factory/vuln';
 import { loadAdvisories } from './advisories';
 import { rescanBaseline } from './baseline-rescan';
@@ -16,6 +17,7 @@ import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 import { readGates } from './gates-read';
 import { evaluateSbom, evaluateVulnerabilities } from './gates';
 import { LastScanIndex, readComparableReport } from './last-scan';
+import { evaluateSbomSchemas, sbomInvalidError } from './sbom-gate';
 import { scanPlatform, type PlatformScan } from './scan-platform';
 import { countFindings, diffScans, type ComparableReport, type ScanDiff, type ScanReport } from './scan-report';
 
@@ -32,7 +34,9 @@ export const NO_VEX = 'no statement to make: the image has no finding, none supp
  * (`scan-report.json`: findings, suppressed, counts, diff) compares with the image last published
  * from the definition (ReleaseRepository, recorded by promote), or before any was, with the
  * definition's last scan that passed (LastScanIndex). Gates (`.patch-factory/gates.yaml`): a missing SBOM fails
- * with `gate-sbom-missing`, a new fixable finding at a failing severity with
+ * with `gate-sbom-missing`, an SBOM that breaks its official schema (CycloneDX 1.6 of
+ * @cyclonedx/cyclonedx-library, SPDX 2.3 at PF_SPDX_SCHEMA_PATH) with `sbom-invalid` naming the
+ * document, path and rule (a schema that cannot be read: `sbom-schema-missing`), a new fixable finding at a failing severity with
  * `gate-new-fixable-vulnerability` naming the CVEs and packages. A passing scan becomes the
  * definition's last scan.
  */
@@ -41,6 +45,7 @@ export class ScanExecutor implements StageExecutor {
   private readonly outRoot: string;
   private readonly advisoryDir: string | undefined;
   private readonly index: LastScanIndex;
+  private readonly spdxSchema: string | undefined;
 
   constructor(
     private readonly access: CatalogAccess,
@@ -51,6 +56,13 @@ export class ScanExecutor implements StageExecutor {
     this.outRoot = checkingOutRoot(config);
     this.advisoryDir = config.PF_ADVISORY_DIR;
     this.index = new LastScanIndex(this.outRoot);
+    this.spdxSchema = config.PF_SPDX_SCHEMA_PATH;
+  }
+
+  /** The SBOM validators (compiled once per process); the schema is named by its setting, not its server path (issue 14). */
+  private validators(): SbomValidators {
+    const label = this.spdxSchema ? `named by PF_SPDX_SCHEMA_PATH` : 'beside the repository (../shared/schemas/spdx-2.3/spdx-schema.json)';
+    return sbomValidators(spdxSchemaPath(this.spdxSchema), label);
   }
 
   /**
@@ -82,13 +94,14 @@ export class ScanExecutor implements StageExecutor {
     const gates = await readGates(read, input.branch);
     const vex = await readCatalogVex(read, ctx.definition, input.branch);
     const advisories = await loadAdvisories(this.advisoryDir, this.stored.documents());
+    const validators = this.validators();
     const sbomDir = join(dir, 'sbom');
     await mkdir(sbomDir, { recursive: true });
     const name = definition.image ?? ctx.definition.replace(/\.ya?ml$/, '').toLowerCase();
     const scans: PlatformScan[] = [];
     for (const [done, platform] of input.platforms.entries()) {
       ctx.progress({ what: `scan ${platform}`, done, total: input.platforms.length });
-      scans.push(await scanPlatform({ layout: input.layout, platform, name, digest: input.digest, sbomDir, db: advisories.db, vex: vex.documents }));
+      scans.push(await scanPlatform({ layout: input.layout, platform, name, digest: input.digest, sbomDir, db: advisories.db, vex: vex.documents, validators }));
     }
     const findings = scans.flatMap((s) => s.findings);
     const suppressed = scans.flatMap((s) => s.suppressed);
@@ -133,6 +146,8 @@ export class ScanExecutor implements StageExecutor {
     if (!sbomGate.passed) {
       throw checkingTerminal(CheckingErrorCode.sbomMissing, `${ctx.definition} (image ${input.digest}): the SBOM is required and missing: ${listed(sbomGate.reasons)} (report ${shown(paths.report)} of the run)`);
     }
+    const schemaGate = evaluateSbomSchemas(report);
+    if (!schemaGate.passed) throw sbomInvalidError({ definition: ctx.definition, digest: input.digest, report: shown(paths.report) }, schemaGate);
     const vulnGate = evaluateVulnerabilities(report, gates, previous);
     if (!vulnGate.passed) {
       const since = previous ? `since ${previous.against.kind === 'published' ? `the published image ${previous.against.digest ?? ''} (run ${previous.runId})` : `run ${previous.runId}`}` : 'with no earlier scan of the definition';

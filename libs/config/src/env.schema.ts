@@ -96,6 +96,8 @@ export const EnvSchema = z.object({
   PF_BUILD_SANDBOX: z.enum(['auto', 'bwrap', 'chroot']).default('auto'),
   /** Advisories the scan stage matches images against: a directory of OSV (record, list or {"vulns": […]}) and Debian security tracker JSON files (`*.json`), read at each scan; unset: no advisories, every scan is clean. */
   PF_ADVISORY_DIR: z.string().regex(/^\//, 'expected an absolute path').max(1000).optional(),
+  /** The official SPDX 2.3 JSON schema (spdx-schema.json of spdx/spdx-spec v2.3) the scan stage validates SPDX SBOMs with; unset: ../shared/schemas/spdx-2.3/spdx-schema.json beside the repository. Missing: the scan fails with sbom-schema-missing. */
+  PF_SPDX_SCHEMA_PATH: z.string().regex(/^\//, 'expected an absolute path').max(1000).optional(),
   /** The signing key of the sign stage: a key URI (`file:///abs/key.pem`, or an absolute path): an ECDSA P-256 PEM readable by its owner only. Read by the signer only, never inside a build sandbox; unset: the sign stage fails with signing-key-missing. */
   PF_SIGNING_KEY: z.string().min(1).max(1000).optional(),
   /** The passphrase of an encrypted PF_SIGNING_KEY; never logged. */

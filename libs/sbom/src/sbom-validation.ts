@@ -18,8 +18,8 @@ export interface SbomSchemaProblem {
 
 /** Checks SBOM JSON text against its format; no problem: valid. */
 export interface SbomValidators {
-  cyclonedx(json: string): SbomSchemaProblem[];
-  spdx(json: string): SbomSchemaProblem[];
+  cyclonedx: (json: string) => SbomSchemaProblem[];
+  spdx: (json: string) => SbomSchemaProblem[];
 }
 
 /** The environment variable naming the official SPDX 2.3 JSON schema (libs/config). */
