@@ -42,3 +42,11 @@ export function availableKinds(): SandboxKind[] {
   if (AS_ROOT && unshare.status === 0) kinds.push('chroot');
   return kinds;
 }
+
+/**
+ * Fails (never skips) when the tests do not run as root: the chroot sandbox and steps as other
+ * users need it, and CI runs as root.
+ */
+export function requireRoot(what: string): void {
+  if (!AS_ROOT) throw new Error(`${what} need root (CI runs them as root): run jest as root`);
+}

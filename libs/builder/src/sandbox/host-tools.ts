@@ -20,22 +20,54 @@ export async function findHostTool(name: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** The host tools the chroot fallback runs: `unshare`, `setpriv`, `mount` (util-linux), `env`, `ln` (coreutils) and `sh`. */
+/**
+ * The absolute path of the executable `name` in the system directories only (never `$PATH`):
+ * the chroot fallback runs its tools again after it has left the host's mount tree, from the
+ * read-only system directories it keeps (`/usr`, `/bin`, `/sbin`…), so they must live there.
+ */
+export async function findSystemTool(name: string): Promise<string | undefined> {
+  for (const dir of SYSTEM_DIRS) {
+    const path = join(dir, name);
+    try {
+      await access(path, constants.X_OK);
+      if ((await stat(path)).isFile()) return path;
+    } catch {
+      // not there: look further
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The host tools the chroot fallback runs: `unshare`, `mount`, `umount`, `pivot_root`
+ * (util-linux), `mkdir`, `ln`, `env` (coreutils), `capsh` (libcap2-bin) and `sh`.
+ */
 export interface ChrootTools {
   unshare: string;
-  setpriv: string;
   mount: string;
-  env: string;
+  umount: string;
+  pivotRoot: string;
+  mkdir: string;
   ln: string;
+  env: string;
+  capsh: string;
   sh: string;
 }
 
-/** Finds every tool the chroot fallback needs; the names of missing ones in `missing`. */
+/** Which Debian package holds each chroot tool, for the message when one is missing. */
+const CHROOT_TOOL_PACKAGES = { unshare: 'util-linux', mount: 'mount', umount: 'mount', pivot_root: 'util-linux', mkdir: 'coreutils', ln: 'coreutils', env: 'coreutils', capsh: 'libcap2-bin', sh: 'dash' } as const;
+
+/**
+ * Finds every tool the chroot fallback needs in the system directories; the missing ones in
+ * `missing`, each as `name (package)`.
+ */
 export async function findChrootTools(): Promise<{ tools?: ChrootTools; missing: string[] }> {
-  const names = ['unshare', 'setpriv', 'mount', 'env', 'ln', 'sh'] as const;
-  const found = await Promise.all(names.map((n) => findHostTool(n)));
-  const missing = names.filter((_, i) => found[i] === undefined);
-  const [unshare, setpriv, mount, env, ln, sh] = found;
-  if (unshare === undefined || setpriv === undefined || mount === undefined || env === undefined || ln === undefined || sh === undefined) return { missing };
-  return { tools: { unshare, setpriv, mount, env, ln, sh }, missing };
+  const names = Object.keys(CHROOT_TOOL_PACKAGES) as (keyof typeof CHROOT_TOOL_PACKAGES)[];
+  const found = await Promise.all(names.map((n) => findSystemTool(n)));
+  const missing = names.filter((_, i) => found[i] === undefined).map((n) => `${n} (${CHROOT_TOOL_PACKAGES[n]})`);
+  const [unshare, mount, umount, pivotRoot, mkdir, ln, env, capsh, sh] = found;
+  if (unshare === undefined || mount === undefined || umount === undefined || pivotRoot === undefined || mkdir === undefined || ln === undefined || env === undefined || capsh === undefined || sh === undefined) {
+    return { missing };
+  }
+  return { tools: { unshare, mount, umount, pivotRoot, mkdir, ln, env, capsh, sh }, missing };
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ChrootTools } from './host-tools';
 import type { StepCommand } from './step-process';
 
@@ -124,57 +124,121 @@ export function bwrapArgvCommand(bwrap: string, inv: SandboxArgvInvocation, asRo
   return { file: bwrap, args: [...userns, '--uid', String(inv.uid), '--gid', String(inv.gid), ...bwrapTail(inv)], env: {} };
 }
 
+/** The host's system directories the chroot fallback keeps, read-only, in the tree it pivots into: its last tool (capsh) runs from there. */
+export const CHROOT_SYSTEM_DIRS = ['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'] as const;
+
+/** Where the build root is in the chroot fallback's mount tree (the step is chrooted into it). */
+const JAIL_ROOT = '/r';
+
 /**
- * Runs in the new namespaces before the step, as root, with the host still visible: with
- * `readOnlyRoot` the root bound read-only onto itself, a fresh
- * /proc ({@link PROC_READ_ONLY} read-only, the masked parts hidden), a tmpfs /dev holding only the harmless host devices, a tmpfs /tmp, then `exec "$@"`.
- * Its arguments are paths (`$1` mount, `$2` ln, `$3` the root), never interpolated.
+ * Runs in the new namespaces before the step, as root, with the host still visible. Builds the
+ * step's whole mount tree, "the jail": an empty tmpfs (mounted on the root's /tmp mount point
+ * while it is being built) holding the host's {@link CHROOT_SYSTEM_DIRS} read-only, and the
+ * build root at {@link JAIL_ROOT} (read-only with `readOnlyRoot`) with a fresh /proc
+ * ({@link PROC_READ_ONLY} read-only, the masked parts hidden), a tmpfs /dev holding only the
+ * harmless host devices and a tmpfs /tmp. Then `pivot_root`s into the jail and detaches the
+ * host's tree: nothing of the host but those read-only system directories is left in the
+ * namespace, and the step (chrooted into the build root, without CAP_SYS_CHROOT) cannot reach
+ * even them. Then `cd` into the build root and `exec "$@"`.
+ * Its arguments are paths (`$1` mount … `$6` the root), never interpolated.
  */
 function chrootSetup(readOnlyRoot: boolean): string {
   return [
     'set -eu',
-    'mount=$1 ln=$2 root=$3',
-    'shift 3',
+    'mount=$1 umount=$2 mkdir=$3 ln=$4 pivot_root=$5 root=$6',
+    'shift 6',
     // The new UTS namespace's host name (the host's own stays as it is).
     `printf %s ${STEP_HOSTNAME} > /proc/sys/kernel/hostname`,
-    ...(readOnlyRoot ? ['"$mount" --bind "$root" "$root"', '"$mount" -o remount,bind,ro "$root"'] : []),
-    '"$mount" -t proc -o nosuid,nodev,noexec proc "$root/proc"',
-    `for p in ${PROC_READ_ONLY.join(' ')}; do if [ -e "$root/proc/$p" ]; then "$mount" --bind "$root/proc/$p" "$root/proc/$p"; "$mount" -o remount,bind,ro "$root/proc/$p"; fi; done`,
-    `for p in ${PROC_MASKED_FILES.join(' ')}; do if [ -e "$root/proc/$p" ]; then "$mount" --bind /dev/null "$root/proc/$p"; fi; done`,
-    `for p in ${PROC_MASKED_DIRS.join(' ')}; do if [ -d "$root/proc/$p" ]; then "$mount" -t tmpfs -o ro,nosuid,nodev,noexec,size=4k pf-masked "$root/proc/$p"; fi; done`,
-    '"$mount" -t tmpfs -o nosuid,noexec,mode=0755,size=1m pf-dev "$root/dev"',
-    'for d in null zero full random urandom tty; do : > "$root/dev/$d"; "$mount" --bind "/dev/$d" "$root/dev/$d"; done',
-    '"$ln" -s /proc/self/fd "$root/dev/fd"',
-    '"$ln" -s /proc/self/fd/0 "$root/dev/stdin"',
-    '"$ln" -s /proc/self/fd/1 "$root/dev/stdout"',
-    '"$ln" -s /proc/self/fd/2 "$root/dev/stderr"',
-    '"$mount" -t tmpfs -o nosuid,nodev,mode=1777 pf-tmp "$root/tmp"',
+    'jail=$root/tmp',
+    '"$mount" -t tmpfs -o nosuid,nodev,mode=0755,size=1m pf-jail "$jail"',
+    `for d in ${CHROOT_SYSTEM_DIRS.join(' ')}; do if [ -d "/$d" ]; then "$mkdir" "$jail/$d"; "$mount" --bind "/$d" "$jail/$d"; "$mount" -o remount,bind,ro,nosuid,nodev "$jail/$d"; fi; done`,
+    `"$mkdir" "$jail/proc" "$jail${JAIL_ROOT}" "$jail/.pf-host"`,
+    // Not recursive: the mounts below the root on the host (the jail itself among them) stay out.
+    `"$mount" --bind "$root" "$jail${JAIL_ROOT}"`,
+    ...(readOnlyRoot ? [`"$mount" -o remount,bind,ro "$jail${JAIL_ROOT}"`] : []),
+    `r=$jail${JAIL_ROOT}`,
+    '"$mount" -t proc -o nosuid,nodev,noexec proc "$r/proc"',
+    `for p in ${PROC_READ_ONLY.join(' ')}; do if [ -e "$r/proc/$p" ]; then "$mount" --bind "$r/proc/$p" "$r/proc/$p"; "$mount" -o remount,bind,ro "$r/proc/$p"; fi; done`,
+    `for p in ${PROC_MASKED_FILES.join(' ')}; do if [ -e "$r/proc/$p" ]; then "$mount" --bind /dev/null "$r/proc/$p"; fi; done`,
+    `for p in ${PROC_MASKED_DIRS.join(' ')}; do if [ -d "$r/proc/$p" ]; then "$mount" -t tmpfs -o ro,nosuid,nodev,noexec,size=4k pf-masked "$r/proc/$p"; fi; done`,
+    '"$mount" -t tmpfs -o nosuid,noexec,mode=0755,size=1m pf-dev "$r/dev"',
+    'for d in null zero full random urandom tty; do : > "$r/dev/$d"; "$mount" --bind "/dev/$d" "$r/dev/$d"; done',
+    '"$ln" -s /proc/self/fd "$r/dev/fd"',
+    '"$ln" -s /proc/self/fd/0 "$r/dev/stdin"',
+    '"$ln" -s /proc/self/fd/1 "$r/dev/stdout"',
+    '"$ln" -s /proc/self/fd/2 "$r/dev/stderr"',
+    '"$mount" -t tmpfs -o nosuid,nodev,mode=1777 pf-tmp "$r/tmp"',
+    // umount reads the mount table from /proc: the jail has the step's own for that moment.
+    '"$mount" --bind "$r/proc" "$jail/proc"',
+    'cd "$jail"',
+    '"$pivot_root" . .pf-host',
+    'cd /',
+    '"$umount" -l /.pf-host',
+    '"$umount" -l /proc',
+    `cd ${JAIL_ROOT}`,
     'exec "$@"',
   ].join('\n');
 }
 
 /**
- * Runs first in the step's own shell inside the root: exports the `NAME=value` arguments up to
- * `--` (so no host program ever sees the step's environment), then runs the script, the next
- * argument, as `"$0" -c script` with {@link STEP_UMASK}. Needs a POSIX shell.
+ * Runs first in the step's own shell inside the root: goes to the working directory (the first
+ * argument), exports the `NAME=value` arguments up to `--` (so no host program ever sees the
+ * step's environment), then runs the script, the next argument, as `"$0" -c script` with
+ * {@link STEP_UMASK}. Needs a POSIX shell.
  */
-const CHROOT_ENV = `while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; umask ${STEP_UMASK} || exit 127; exec "$0" -c "$1"`;
-/** {@link CHROOT_ENV} for a command given as its words: exports, then execs the rest. */
-const CHROOT_ENV_ARGV = 'while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; exec "$@"';
+const CHROOT_ENV = `cd "$1" || exit 127; shift; while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; umask ${STEP_UMASK} || exit 127; exec "$0" -c "$1"`;
+/** {@link CHROOT_ENV} for a command given as its words: goes to the working directory, exports, then execs the rest. */
+const CHROOT_ENV_ARGV = 'cd "$1" || exit 127; shift; while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; exec "$@"';
+
+/** The numbers of {@link ROOT_STEP_CAPABILITIES} (linux/capability.h). */
+const ROOT_STEP_CAPABILITY_NUMBERS: Record<(typeof ROOT_STEP_CAPABILITIES)[number], number> = {
+  CAP_CHOWN: 0,
+  CAP_DAC_OVERRIDE: 1,
+  CAP_FOWNER: 3,
+  CAP_FSETID: 4,
+  CAP_KILL: 5,
+  CAP_SETGID: 6,
+  CAP_SETUID: 7,
+  CAP_SETFCAP: 31,
+};
+
+let lastCapability: number | undefined;
+
+/** The highest capability number this kernel knows (40 when /proc does not say). */
+function kernelLastCapability(): number {
+  if (lastCapability === undefined) {
+    try {
+      const n = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+      lastCapability = Number.isInteger(n) && n >= 31 && n < 64 ? n : 40;
+    } catch {
+      lastCapability = 40;
+    }
+  }
+  return lastCapability;
+}
+
+/** capsh's `--drop` list: every capability but {@link ROOT_STEP_CAPABILITIES} for a root step, all for another user. */
+function droppedCapabilities(rootStep: boolean): string {
+  if (!rootStep) return 'all';
+  const keep = new Set<number>(Object.values(ROOT_STEP_CAPABILITY_NUMBERS));
+  const drop: number[] = [];
+  for (let n = 0; n <= kernelLastCapability(); n++) if (!keep.has(n)) drop.push(n);
+  return drop.join(',');
+}
 
 /**
  * The fallback command line of a step when bubblewrap is missing (root only):
  * `unshare --net --pid --fork --mount --ipc --uts` (private mount propagation, the child killed
- * with unshare) runs {@link chrootSetup}, then, with an empty environment,
- * `setpriv --no-new-privs --bounding-set …` (setuid files gain nothing; the bounding set is
- * {@link ROOT_STEP_CAPABILITIES} plus CAP_SYS_CHROOT) and `unshare --root --wd --setgid --setuid`
- * (the chroot, the working directory, supplementary groups dropped: `chroot(1)` cannot set a
- * working directory), then {@link CHROOT_ENV} in the step's shell.
- *
- * Weaker than bubblewrap: a root step keeps CAP_SYS_CHROOT and can break out of a chroot.
+ * with unshare) runs {@link chrootSetup}, which leaves nothing of the host's mounts, then, with
+ * an empty environment, `capsh`: chroot into the build root, the capability bounding set cut
+ * (a root step keeps only {@link ROOT_STEP_CAPABILITIES}, as under bubblewrap; a step as
+ * another user keeps none, and has none), no inheritable or ambient capabilities, the group, no
+ * supplementary groups, the user, no_new_privs (setuid files and file capabilities gain
+ * nothing); then {@link CHROOT_ENV} in the step's shell. CAP_SYS_CHROOT and CAP_SYS_ADMIN are
+ * gone before the step starts: it can neither chroot out nor mount.
  */
 export function chrootCommand(tools: ChrootTools, inv: SandboxInvocation): StepCommand {
-  return chrootRun(tools, argvInvocation(inv), [inv.shell, '-c', CHROOT_ENV, inv.shell], [inv.script]);
+  return chrootRun(tools, argvInvocation(inv), inv.shell, ['-c', CHROOT_ENV, inv.shell], [inv.script]);
 }
 
 /**
@@ -183,21 +247,21 @@ export function chrootCommand(tools: ChrootTools, inv: SandboxInvocation): StepC
  * so the command's environment never reaches a host program (LD_PRELOAD…).
  */
 export function chrootArgvCommand(tools: ChrootTools, inv: SandboxArgvInvocation, shell: string): StepCommand {
-  return chrootRun(tools, inv, [shell, '-c', CHROOT_ENV_ARGV, shell], inv.argv);
+  return chrootRun(tools, inv, shell, ['-c', CHROOT_ENV_ARGV, shell], inv.argv);
 }
 
-function chrootRun(tools: ChrootTools, inv: SandboxArgvInvocation, envStart: string[], command: string[]): StepCommand {
-  const bounding = ['-all', ...[...ROOT_STEP_CAPABILITIES, 'CAP_SYS_CHROOT'].map((c) => `+${c.slice(4).toLowerCase()}`)].join(',');
+function chrootRun(tools: ChrootTools, inv: SandboxArgvInvocation, shell: string, envStart: string[], command: string[]): StepCommand {
   const envPairs = Object.entries(inv.env).map(([k, v]) => `${k}=${v}`);
+  const rootStep = inv.uid === 0 && inv.gid === 0;
   return {
     file: tools.unshare,
     args: [
       '--net', '--pid', '--fork', '--kill-child', '--mount', '--ipc', '--uts', '--propagation', 'private', '--',
-      tools.sh, '-c', chrootSetup(inv.readOnlyRoot === true), 'pf-sandbox', tools.mount, tools.ln, inv.root,
+      tools.sh, '-c', chrootSetup(inv.readOnlyRoot === true), 'pf-sandbox', tools.mount, tools.umount, tools.mkdir, tools.ln, tools.pivotRoot, inv.root,
       tools.env, '-i',
-      tools.setpriv, '--no-new-privs', '--bounding-set', bounding, '--',
-      tools.unshare, `--root=${inv.root}`, `--wd=${inv.workDir}`, '--setgid', String(inv.gid), '--setuid', String(inv.uid), '--',
-      ...envStart, ...envPairs, '--', ...command,
+      tools.capsh, `--chroot=${JAIL_ROOT}`, `--drop=${droppedCapabilities(rootStep)}`, '--inh=', '--noamb',
+      `--gid=${inv.gid}`, '--groups=', `--uid=${inv.uid}`, '--no-new-privs', `--shell=${shell}`, '--',
+      ...envStart, inv.workDir, ...envPairs, '--', ...command,
     ],
     env: {},
   };
