@@ -6,6 +6,7 @@
 # bubblewrap (the build-step sandbox), umoci (an independent reader of built images),
 # buildah (definitions written as Dockerfiles; the builder runs it with vfs storage and chroot
 # isolation inside `unshare`, so no container engine, OCI runtime or overlay is needed) and
+# capsh from libcap2-bin (the chroot fallback of the build-step sandbox drops capabilities with it),
 # htpasswd from apache2-utils (the bcrypt credentials of the local registry:
 # infra/scripts/local-publishing.sh).
 # Also this machine's APT lists (/var/lib/apt/lists/*_Packages*, or apt's Dir::State::Lists, which apt keeps lz4-compressed
@@ -13,7 +14,7 @@
 # read. The tests fail, not skip, when a tool or the lists are missing.
 # Idempotent and quick when everything is there; apt-get update runs once, only if needed.
 set -euo pipefail
-declare -A pkg=([git]=git [gpg]=gpg [gpgv]=gpgv [dpkg-deb]=dpkg [xz]=xz-utils [lz4]=lz4 [docker-registry]=docker-registry [skopeo]=skopeo [openssl]=openssl [bwrap]=bubblewrap [umoci]=umoci [buildah]=buildah [unshare]=util-linux [htpasswd]=apache2-utils)
+declare -A pkg=([git]=git [gpg]=gpg [gpgv]=gpgv [dpkg-deb]=dpkg [xz]=xz-utils [lz4]=lz4 [docker-registry]=docker-registry [skopeo]=skopeo [openssl]=openssl [bwrap]=bubblewrap [umoci]=umoci [buildah]=buildah [unshare]=util-linux [capsh]=libcap2-bin [htpasswd]=apache2-utils)
 lists=/var/lib/apt/lists
 eval "$(apt-config shell lists Dir::State::Lists/d)"
 missing=()
