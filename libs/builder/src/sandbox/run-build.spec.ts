@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectRejection } from '../expect-pipeline-error.test';
 import { RootFs } from '../rootfs/rootfs';
-import { AS_ROOT, availableKinds, hostRootFs } from './host-root.test';
+import { hostRootFs, requireRoot, SANDBOX_KINDS } from './host-root.test';
 import { runBuild, type RunBuildOptions } from './run-build';
 import { STEP_HOSTNAME } from './sandbox-command';
 
-const kinds = availableKinds();
 const buildRoot = hostRootFs();
 let tmp: string;
 let lines: string[];
 
+beforeAll(() => requireRoot('the build tests (steps run as other users and in the chroot fallback)'));
 beforeEach(() => {
   tmp = mkdtempSync(join(tmpdir(), 'pf-run-build-'));
   // Steps run as other users start their sandbox as that user: the build directory must be reachable.
@@ -31,10 +31,8 @@ const options = (extra: Partial<RunBuildOptions> = {}): RunBuildOptions => ({
   ...extra,
 });
 
-const hasSandbox = kinds.length > 0 ? it : it.skip;
-
-describe.each(kinds.length > 0 ? kinds : ['bwrap' as const])('runBuild (%s)', (kind) => {
-  (kinds.includes(kind) ? it : it.skip)('runs the steps and puts the outputs into the image with their owner and mode', async () => {
+describe.each(SANDBOX_KINDS)('runBuild (%s)', (kind) => {
+  it('runs the steps and puts the outputs into the image with their owner and mode', async () => {
     const build: Build = {
       'work-dir': '/src',
       environment: { GREETING: 'hello', MODE: 'build' },
@@ -58,7 +56,7 @@ describe.each(kinds.length > 0 ? kinds : ['bwrap' as const])('runBuild (%s)', (k
     expect(readdirSync(tmp)).toEqual([]);
   });
 
-  (kinds.includes(kind) ? it : it.skip)('fails on a failing step with its exit code and output, and removes the build directory', async () => {
+  it('fails on a failing step with its exit code and output, and removes the build directory', async () => {
     const build: Build = { pipeline: [{ name: 'compile', runs: 'echo compiling; echo "error: boom" >&2; exit 3' }, { runs: 'echo never' }] };
     await expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind })), 'build-step-failed', 'contents.builds[0].pipeline[0] "compile" failed with exit code 3; last output:\ncompiling\nerror: boom');
     expect(lines).not.toContain('never');
@@ -67,7 +65,7 @@ describe.each(kinds.length > 0 ? kinds : ['bwrap' as const])('runBuild (%s)', (k
 });
 
 describe('runBuild', () => {
-  (AS_ROOT ? hasSandbox : it.skip)('runs a step as a user of the build accounts, whose files keep that owner', async () => {
+  it('runs a step as a user of the build accounts, whose files keep that owner', async () => {
     const build: Build = {
       accounts: { users: [{ name: 'builder', uid: 1500, gid: 1600 }], groups: [{ name: 'builder', gid: 1600 }] },
       pipeline: [
@@ -77,16 +75,19 @@ describe('runBuild', () => {
       ],
       outputs: [{ source: '/home/builder/made', target: '/made' }, { source: '/other/made' }],
     };
-    const image = new RootFs();
-    await runBuild(build, buildRoot, image, options());
-    expect(lines).toEqual(expect.arrayContaining(['1500', '1600', 'uid=1500 gid=1600']));
-    expect(image.get('made')).toMatchObject({ uid: 1500, gid: 1600 });
-    expect(image.get('other/made')).toMatchObject({ uid: 2000, gid: 3000 });
+    for (const kind of SANDBOX_KINDS) {
+      const image = new RootFs();
+      lines = [];
+      await runBuild(build, buildRoot, image, options({ kind }));
+      expect([kind, lines]).toEqual([kind, expect.arrayContaining(['1500', '1600', 'uid=1500 gid=1600'])]);
+      expect([kind, image.get('made')]).toMatchObject([kind, { uid: 1500, gid: 1600 }]);
+      expect([kind, image.get('other/made')]).toMatchObject([kind, { uid: 2000, gid: 3000 }]);
+    }
     // The accounts went into a copy: the caller's build root is untouched.
     expect(buildRoot.get('etc/passwd')).toBeUndefined();
   });
 
-  hasSandbox('applies the build paths before the steps', async () => {
+  it('applies the build paths before the steps', async () => {
     const build: Build = {
       paths: [{ type: 'file', path: '/etc/greeting', content: 'from paths\n', mode: '0600' }],
       pipeline: [{ runs: 'mkdir /out; cat /etc/greeting > /out/greeting' }],
@@ -98,20 +99,20 @@ describe('runBuild', () => {
     expect(buildRoot.get('etc/greeting')).toBeUndefined();
   });
 
-  (AS_ROOT && kinds.includes('bwrap') ? it : it.skip)('says when a step user cannot reach the build directory', async () => {
+  it('says when a step user cannot reach the build directory', async () => {
     chmodSync(tmp, 0o700);
     const build: Build = { pipeline: [{ 'run-as': '1500', runs: 'true' }] };
     await expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap' })), 'build-step-failed', `cannot run as 1500:1500: the build root lies below "${tmp}" (mode 0700)`);
     expect(readdirSync(tmp)).toEqual([]);
   });
 
-  hasSandbox('names a run-as user the root does not know', async () => {
+  it('names a run-as user the root does not know', async () => {
     const build: Build = { pipeline: [{ 'run-as': 'ghost', runs: 'true' }] };
     await expectRejection(runBuild(build, buildRoot, new RootFs(), options()), 'build-step-failed', 'cannot run as "ghost": user "ghost" is not in the build root\'s /etc/passwd');
     expect(readdirSync(tmp)).toEqual([]);
   });
 
-  hasSandbox('refuses an output that escapes the root through a symlink the step made, and cleans up', async () => {
+  it('refuses an output that escapes the root through a symlink the step made, and cleans up', async () => {
     const build: Build = {
       pipeline: [{ runs: 'mkdir /out; ln -s ../../../../../.. /out/up' }],
       outputs: [{ source: '/out/up/etc/passwd' }],
@@ -122,7 +123,7 @@ describe('runBuild', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
-  hasSandbox('gives every step SOURCE_DATE_EPOCH (0 by default), over a value the definition sets', async () => {
+  it('gives every step SOURCE_DATE_EPOCH (0 by default), over a value the definition sets', async () => {
     const build: Build = {
       environment: { SOURCE_DATE_EPOCH: '5' },
       pipeline: [
@@ -139,9 +140,9 @@ describe('runBuild', () => {
     expect(byDefault.get('etc/epoch')?.data.toString()).toBe('0\n');
   });
 
-  hasSandbox('runs every step with umask 022, whatever the factory’s own umask: what it writes has the same modes on every host', async () => {
+  it('runs every step with umask 022, whatever the factory’s own umask: what it writes has the same modes on every host', async () => {
     const build: Build = { pipeline: [{ runs: 'mkdir -p /out/dir && echo x > /out/dir/file && echo "$(umask)" > /out/dir/umask' }], outputs: [{ source: '/out/dir', target: '/opt/dir' }] };
-    for (const kind of kinds) {
+    for (const kind of SANDBOX_KINDS) {
       const image = new RootFs();
       const before = process.umask(0o077);
       try {
@@ -154,9 +155,9 @@ describe('runBuild', () => {
     }
   });
 
-  hasSandbox('runs every step on the host name pf-build, never the host’s own', async () => {
+  it('runs every step on the host name pf-build, never the host’s own', async () => {
     const build: Build = { pipeline: [{ runs: 'mkdir -p /out && cat /proc/sys/kernel/hostname > /out/name' }], outputs: [{ source: '/out/name', target: '/etc/built-on' }] };
-    for (const kind of kinds) {
+    for (const kind of SANDBOX_KINDS) {
       const image = new RootFs();
       await runBuild(build, buildRoot, image, options({ kind }));
       expect([kind, image.get('etc/built-on')?.data.toString()]).toEqual([kind, `${STEP_HOSTNAME}\n`]);
