@@ -18,6 +18,8 @@ import { readAr, type BuildImageResult, type PackageCache } from '@patch-factory
  */
 export interface FloorResult {
   ms: number;
+  /** CPU time of the shell pipeline and everything it ran (cpuWithChildrenMs). */
+  cpuMs: number;
   /** Compressed bytes of the members. */
   bytes: number;
   members: number;
@@ -60,18 +62,31 @@ function runShell(dir: string): Promise<string> {
   });
 }
 
+const CLK_TCK = 100; // USER_HZ on Linux
+
+/**
+ * CPU time (ms, user + system) of this process and of every child it has waited for (xz, the
+ * floor's shell and what it ran): /proc/self/stat's utime, stime, cutime and cstime. The
+ * difference over a phase is what the phase cost on every core, whatever else loads the machine.
+ */
+export function cpuWithChildrenMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) * (1000 / CLK_TCK);
+}
+
 /** Runs the floor over the packages of `result`, read from `cache`. */
 export async function buildFloor(result: BuildImageResult, cache: PackageCache): Promise<FloorResult> {
   const dir = mkdtempSync(join(tmpdir(), 'pf-bench-floor-'));
   try {
     const { members, bytes } = extractMembers(result, cache, dir);
-    const t0 = performance.now();
+    const [t0, cpu0] = [performance.now(), cpuWithChildrenMs()];
     const out = await runShell(dir);
-    const ms = performance.now() - t0;
+    const [ms, cpuMs] = [performance.now() - t0, cpuWithChildrenMs() - cpu0];
     const [nproc, ...lines] = out.trim().split('\n');
     const hashes = lines.filter((line) => /^[0-9a-f]{64} {2}-$/.test(line)).length;
     if (hashes !== members) throw new Error(`the floor hashed ${hashes} of ${members} members`);
-    return { ms, bytes, members, parallel: Number(nproc) };
+    return { ms, cpuMs, bytes, members, parallel: Number(nproc) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

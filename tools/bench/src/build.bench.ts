@@ -3,7 +3,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PackageCache, buildDefinitionText, parsedIndexCache, type BuildImageResult, type BuildSourcesOptions } from '@patch-factory/builder';
 import { repoRoot, startDebianMirrorFixture } from '@patch-factory/testing';
-import { buildFloor } from './build-floor';
+import { buildFloor, cpuWithChildrenMs } from './build-floor';
 
 /**
  * `npm run bench:build`: builds each example of examples/catalog (all its platforms) from a
@@ -29,21 +29,21 @@ async function main(): Promise<void> {
   const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`bench:build — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${ROUNDS} round(s), median reported; load average ${load()}`);
   let parallel = 0;
-  const rows: string[][] = [['example', 'platforms', 'packages', 'floor ms', 'cold ms', 'warm ms', 'unchanged ms', 'cold/floor', 'warm/floor']];
+  const rows: string[][] = [['example', 'platforms', 'packages', 'floor ms', 'cold ms', 'warm ms', 'unchanged ms', 'cold/floor', 'warm/floor', 'CPU ms floor', 'cold', 'warm']];
   let worstCold = 0;
   let worstUnchanged = 0;
   try {
     for (const example of EXAMPLES) {
       const text = readFileSync(join(repoRoot(), 'examples', 'catalog', 'image', example), 'utf8');
-      const m = { floor: [] as number[], cold: [] as number[], warm: [] as number[], unchanged: [] as number[] };
+      const m = { floor: [] as number[], cold: [] as number[], warm: [] as number[], unchanged: [] as number[], floorCpu: [] as number[], coldCpu: [] as number[], warmCpu: [] as number[] };
       let last: BuildImageResult | undefined;
       for (let round = 0; round < ROUNDS; round++) {
         const dir = join(work, `${round}-${example.replace(/\W+/g, '-')}`);
         const cacheDir = join(dir, 'cache');
         const build = async (out: string) => {
-          const t0 = performance.now();
+          const [t0, cpu0] = [performance.now(), cpuWithChildrenMs()];
           const result = await buildDefinitionText(text, { where: example, outDir: join(dir, out), cacheDir, sources });
-          return { result, ms: performance.now() - t0 };
+          return { result, ms: performance.now() - t0, cpuMs: cpuWithChildrenMs() - cpu0 };
         };
         parsedIndexCache.clear();
         const cold = await build('cold');
@@ -55,6 +55,9 @@ async function main(): Promise<void> {
         const f = await buildFloor(cold.result, new PackageCache(join(cacheDir, 'packages')));
         parallel = f.parallel;
         m.floor.push(f.ms);
+        m.floorCpu.push(f.cpuMs);
+        m.coldCpu.push(cold.cpuMs);
+        m.warmCpu.push(warm.cpuMs);
         m.cold.push(cold.ms);
         m.warm.push(warm.ms);
         m.unchanged.push(unchanged.ms);
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
       worstCold = Math.max(worstCold, coldMs / floorMs);
       worstUnchanged = Math.max(worstUnchanged, unchangedMs);
       const packages = new Set(last?.platforms.flatMap((p) => p.packages.map((x) => x.sha256))).size;
-      rows.push([example, String(last?.platforms.length ?? 0), String(packages), floorMs.toFixed(0), coldMs.toFixed(0), warmMs.toFixed(0), unchangedMs.toFixed(0), (coldMs / floorMs).toFixed(2), (warmMs / floorMs).toFixed(2)]);
+      rows.push([example, String(last?.platforms.length ?? 0), String(packages), floorMs.toFixed(0), coldMs.toFixed(0), warmMs.toFixed(0), unchangedMs.toFixed(0), (coldMs / floorMs).toFixed(2), (warmMs / floorMs).toFixed(2), ...[m.floorCpu, m.coldCpu, m.warmCpu].map((xs) => median(xs).toFixed(0))]);
     }
   } finally {
     await fixture.close();
