@@ -175,21 +175,21 @@ describe('contents.builds[] runs in the sandbox on real Debian packages', () => 
     platforms: [platform],
     contents: { repositories: ['deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] https://deb.debian.org/debian bookworm main'], builds: [b] },
   });
-  const run = (def: Definition) => (outDir: string) => buildImage(def, { where: WHERE, outDir, cacheDir, sources: mirror.sources });
+  const run = (def: Definition, sandbox?: 'bwrap' | 'chroot') => (outDir: string) => buildImage(def, { where: WHERE, outDir, cacheDir, sources: mirror.sources, ...(sandbox ? { sandbox } : {}) });
 
   it('a failing step is build-step-failed with its exit code and the tail of its output', async () => {
     const def = withBuild({ contents: { packages: ['dash', 'coreutils'] }, pipeline: [{ name: 'boom', runs: 'echo about to fail; exit 3' }] });
     await expectCleanFailure(ctx, run(def), 'build-step-failed', [`${WHERE}: contents.builds[0].pipeline[0] "boom" failed with exit code 3`, 'about to fail']);
   });
 
-  it('a passing step’s outputs go into the image with the owner and mode asked for', async () => {
+  it.each(['bwrap', 'chroot'] as const)('a passing step’s outputs go into the image with the owner and mode asked for (%s)', async (sandbox) => {
     const def = withBuild({
       contents: { packages: ['dash', 'coreutils'] },
       pipeline: [{ name: 'make', runs: 'mkdir -p /out && echo "built by $(id -u) with $(basename "$(readlink -f /bin/sh)")" > /out/greeting' }],
       outputs: [{ source: '/out/greeting', target: '/usr/share/pf/greeting', uid: 65532, gid: 65532, mode: '0640' }],
     });
     const outDir = join(mkdtempSync(join(work, 'case-')), 'image');
-    const result = await run(def)(outDir);
+    const result = await run(def, sandbox)(outDir);
     expect(result.platforms[0]?.packages).toEqual([]); // the build's packages stay in the build root
     expect(result.platforms[0]?.layers).toEqual(['image']);
     const greeting = lastLayerEntries(outDir).find((e) => e.path === 'usr/share/pf/greeting');
