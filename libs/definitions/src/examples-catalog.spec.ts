@@ -32,6 +32,8 @@ describe('examples/catalog', () => {
   it('holds the definitions and info files of every example image, and nothing the walk skips', () => {
     expect(listing.skipped).toEqual([]);
     expect(listing.files.map((f) => `${f.kind} ${inside(f.path)}`)).toEqual([
+      'definition image/busybox/debian-12/1.35-dev.yaml',
+      'info image/busybox/info.yaml',
       'definition image/redis/debian-12/7.0-dev.yaml',
       'definition image/redis/debian-12/7.0.yaml',
       'info image/redis/info.yaml',

@@ -13,14 +13,11 @@ import { RunLauncher, newRunId, serviceModule, type ExecutorBinding, type RunSta
 import type { BackboneFixture } from './backbone-fixture';
 import { createCatalogOrigin, type CatalogOrigin } from './github-double/catalog-origin';
 import { startDebianMirrorFixture, type DebianMirrorFixture } from './debian-mirror-fixture';
+import { EXAMPLE_MIRROR_PACKAGES, exampleMirrors } from './example-mirror';
 import { repoRoot } from './repo-root';
 
 export const STATIC_DEFINITION = 'image/static/debian-12/static.yaml';
 export const STATIC_INFO = 'image/static/info.yaml';
-/** The examples' packages (one cached selection of Debian's index for every test that builds them). */
-const MIRROR_PACKAGES = ['apt', 'base-files', 'bash', 'ca-certificates', 'coreutils', 'dash', 'netbase', 'redis-server', 'redis-tools', 'tzdata'];
-/** The archive the examples name; the builder is told to fetch it from the mirror. */
-const DEBIAN_ARCHIVE = 'https://deb.debian.org/debian';
 
 /** A file of examples/catalog. */
 export function exampleText(path: string): string {
@@ -44,12 +41,12 @@ export interface StaticMirror {
  * which the mirror's key has the name the examples' `signed-by=` gives (debian-archive-keyring.gpg).
  */
 export async function startStaticMirror(architectures: string[] = ['amd64', 'arm64']): Promise<StaticMirror> {
-  const fixture = await startDebianMirrorFixture({ packages: MIRROR_PACKAGES, architectures });
+  const fixture = await startDebianMirrorFixture({ packages: [...EXAMPLE_MIRROR_PACKAGES], architectures });
   const keyringDir = mkdtempSync(join(tmpdir(), 'pf-test-keys-'));
   copyFileSync(join(fixture.keyringDir, fixture.keyringName), join(keyringDir, 'debian-archive-keyring.gpg'));
   return {
     fixture,
-    env: { PF_BUILD_KEYRING_DIR: keyringDir, PF_BUILD_MIRRORS: JSON.stringify({ [DEBIAN_ARCHIVE]: fixture.baseUrl }) },
+    env: { PF_BUILD_KEYRING_DIR: keyringDir, PF_BUILD_MIRRORS: JSON.stringify(exampleMirrors(fixture.baseUrl)) },
     close: async () => {
       await fixture.close();
       rmSync(keyringDir, { recursive: true, force: true });

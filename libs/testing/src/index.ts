@@ -13,5 +13,6 @@ export * from './debian-mirror-fixture';
 export * from './custom-apt-repo';
 export * from './registry-fault-proxy';
 export * from './example-stage-pipeline';
+export * from './example-mirror';
 export * from './git-http-server';
 export * from './openvex-schema';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseDefinition, type Definition } from '@patch-factory/definitions';
-import { repoRoot, startDebianMirrorFixture, type DebianMirrorFixture } from '@patch-factory/testing';
+import { EXAMPLE_MIRROR_PACKAGES, exampleMirrors, repoRoot, startDebianMirrorFixture, type DebianMirrorFixture } from '@patch-factory/testing';
 import type { BuildSourcesOptions } from '../source/build-sources';
 
 export const run = promisify(execFile);
@@ -17,14 +17,10 @@ export const EXAMPLES = {
   'static-dev': 'static/debian-12/static-dev.yaml',
   redis: 'redis/debian-12/7.0.yaml',
   'redis-dev': 'redis/debian-12/7.0-dev.yaml',
+  'busybox-dev': 'busybox/debian-12/1.35-dev.yaml',
 } as const;
 export type ExampleName = keyof typeof EXAMPLES;
 
-/** What the mirror must hold: every example's packages, without exclusions (a superset). */
-export const MIRROR_PACKAGES = ['apt', 'base-files', 'bash', 'ca-certificates', 'coreutils', 'dash', 'netbase', 'redis-server', 'redis-tools', 'tzdata'];
-
-/** The archive the examples name; tests map it to the mirror. */
-export const DEBIAN_ARCHIVE = 'https://deb.debian.org/debian';
 
 export function exampleFile(name: ExampleName): string {
   return join(repoRoot(), 'examples', 'catalog', 'image', EXAMPLES[name]);
@@ -48,10 +44,10 @@ export interface ExampleMirror {
  * the examples' `signed-by=` gives (debian-archive-keyring.gpg).
  */
 export async function startExampleMirror(architectures = ['amd64', 'arm64']): Promise<ExampleMirror> {
-  const fixture = await startDebianMirrorFixture({ packages: MIRROR_PACKAGES, architectures });
+  const fixture = await startDebianMirrorFixture({ packages: [...EXAMPLE_MIRROR_PACKAGES], architectures });
   const keyringDir = mkdtempSync(join(tmpdir(), 'pf-example-keys-'));
   copyFileSync(join(fixture.keyringDir, fixture.keyringName), join(keyringDir, 'debian-archive-keyring.gpg'));
-  const mirrors = { [DEBIAN_ARCHIVE]: fixture.baseUrl };
+  const mirrors = exampleMirrors(fixture.baseUrl);
   const closeMirror = fixture.close.bind(fixture);
   fixture.close = async () => {
     await closeMirror();

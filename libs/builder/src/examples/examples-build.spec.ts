@@ -21,7 +21,7 @@ afterAll(async () => {
 const names = Object.keys(EXAMPLES) as ExampleName[];
 
 describe('the example catalog builds from a Debian 12 mirror', () => {
-  it.each(names)('%s builds for linux/amd64 and linux/arm64, twice with an identical digest', async (name) => {
+  it.each(names)('%s builds for each of its platforms, twice with an identical digest', async (name) => {
     const def = exampleDefinition(name);
     const a = await buildImage(def, { where: EXAMPLES[name], outDir: join(work, `${name}-a`), cacheDir: join(work, 'cache-a'), sources: mirror.sources });
     const b = await buildImage(def, { where: EXAMPLES[name], outDir: join(work, `${name}-b`), cacheDir: join(work, `cache-b-${name}`), sources: mirror.sources, reuse: false });
@@ -29,7 +29,7 @@ describe('the example catalog builds from a Debian 12 mirror', () => {
     expect(b.digest).toBe(a.digest);
     expect(b.reused).toBe(false);
     expect(b.cache.misses).toBeGreaterThan(0); // the second build downloaded everything again
-    expect(a.platforms.map((p) => p.platform)).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(a.platforms.map((p) => p.platform)).toEqual(def.platforms);
     for (const p of a.platforms) {
       expect(p.packages.length).toBeGreaterThan(3);
       for (const pkg of p.packages) {
