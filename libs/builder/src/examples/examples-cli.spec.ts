@@ -59,7 +59,6 @@ describe('patch-factory build', () => {
     expect(again.stderr).toContain('nothing rebuilt');
     const after = statSync(join(out, 'index.json'));
     expect({ ino: after.ino, mtime: after.mtimeMs }).toEqual({ ino: before.ino, mtime: before.mtimeMs });
-    expect(again.ms).toBeLessThan(30_000); // no download, no assembly: in practice about a second
   });
 
   it('without --out: a usage error (exit 2), nothing written', async () => {
