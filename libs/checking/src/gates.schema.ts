@@ -21,7 +21,7 @@ const VulnerabilitiesGateSchema = z.strictObject({
 });
 
 const SbomGateSchema = z.strictObject({
-  /** Every platform must have both SBOMs (an image without a package database fails). */
+  /** Every platform must have both SBOMs (an image without a package database fails). Either way, an SBOM made must be valid by its official schema (`sbom-invalid`). */
   required: z.boolean().default(true),
 });
 
