@@ -1,13 +1,14 @@
 // Real escape attempts from inside a build step, in both sandboxes: every one must fail, and the
 // host must show it (the secret not read, the host file unchanged), not only a non-zero exit.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBuildDir, removeBuildDir, type BuildDir } from './build-dir';
 import { HOST_PROGRAMS, hostRootFs, requireRoot } from './host-root.test';
 import { materializeRootFs } from './materialize';
 import { runSandboxStep, type SandboxKind } from './sandbox';
+import { CHROOT_SYSTEM_DIRS } from './sandbox-command';
 
 /** Every sandbox kind, always: a missing tool fails these tests (CI runs as root with bubblewrap). */
 const KINDS: SandboxKind[] = ['bwrap', 'chroot'];
@@ -31,6 +32,15 @@ if (open(my $t, ">", $ARGV[1])) { print $t "escaped\\n"; close $t; print "WROTE\
 opendir(my $top, "/") or die "opendir /: $!";
 print "TOP:", join(",", sort grep { !/^\\./ } readdir($top)), "\\n";
 `;
+
+/** unshare(2)'s number on this host's architecture (perl's `syscall` needs it; the test root has no perl modules). */
+const UNSHARE_SYSCALL: Record<string, number> = { x64: 272, arm64: 97 };
+/** CLONE_NEWUSER | CLONE_NEWNS: a user namespace of its own (where it has every capability) and a mount namespace owned by it. */
+const NEW_USER_AND_MOUNT_NS = 0x10000000 | 0x00020000;
+/** {@link BREAK_OUT} after making its own user and mount namespaces, where chroot and mount are allowed: `$ARGV[2]` unshare's number. */
+const BREAK_OUT_IN_OWN_USERNS = `
+if (syscall($ARGV[2] + 0, ${NEW_USER_AND_MOUNT_NS}) == 0) { print "USERNS-OK\n" } else { print "USERNS-DENIED: $!\n" }
+${BREAK_OUT}`;
 
 describe.each(KINDS)('a build step cannot escape the %s sandbox', (kind) => {
   let dir: BuildDir;
@@ -82,8 +92,8 @@ describe.each(KINDS)('a build step cannot escape the %s sandbox', (kind) => {
     expect(readdirSync(host).sort()).toEqual(['signing', 'target.txt']);
     expect(readFileSync(keyPath, 'utf8')).toContain(secret);
   };
-  /** The top-level names a listing printed after `TOP:` has none of the host's own. */
-  const seesOnlyTheRoot = (prefix: string) => {
+  /** The top-level names a listing printed after `prefix` has none of the host's own. */
+  const seesNoHostDirectory = (prefix: string) => {
     const line = output.split('\n').find((l) => l.startsWith(prefix));
     expect(line).toBeDefined();
     const names = (line ?? '').slice(prefix.length).split(',');
@@ -98,8 +108,60 @@ describe.each(KINDS)('a build step cannot escape the %s sandbox', (kind) => {
     expect(output).not.toContain('CHROOT-UP-OK');
     expect(output).toContain('NO-SECRET');
     expect(output).not.toContain('WROTE');
-    seesOnlyTheRoot('TOP:');
+    seesNoHostDirectory('TOP:');
     hostUntouched();
+  });
+
+  it.each([0, 1000])('finds nothing of the host from a user namespace of its own, where chroot is allowed (uid %i)', async (uid) => {
+    const nr = UNSHARE_SYSCALL[process.arch];
+    if (nr === undefined) throw new Error(`no unshare(2) number for ${process.arch}: add it to UNSHARE_SYSCALL`);
+    await attempt(`perl -e '${BREAK_OUT_IN_OWN_USERNS}' '${keyPath}' '${targetPath}' ${nr}`, uid);
+    // Whether the step may make one (bubblewrap forbids it to other users; the kernel may too), it gets no further.
+    expect(output).toMatch(/USERNS-(OK|DENIED)/);
+    expect(output).toContain('NO-SECRET');
+    expect(output).not.toContain('WROTE');
+    seesNoHostDirectory('TOP:');
+    hostUntouched();
+  });
+
+  it('leaves nothing of the host’s mounts in the step’s mount namespace', async () => {
+    const duration = `300.${process.pid}${randomBytes(2).readUInt16BE(0)}`;
+    const controller = new AbortController();
+    const step = runSandboxStep(dir.root, { name: 'mount tree', script: `sleep ${duration}`, env: {} }, { kind, signal: controller.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    try {
+      const pid = await waitForProcess(`sleep\0${duration}`);
+      // Every process in the step's mount namespace, the sandbox's own among them (whose root is the namespace's root), shows the mounts below its root.
+      const ns = readlinkSync(`/proc/${pid}/ns/mnt`);
+      const tables = processes().filter((p) => readlinkOr(`/proc/${p}/ns/mnt`) === ns).map((p) => readFileSync(`/proc/${p}/mountinfo`, 'utf8'));
+      // Under the chroot fallback the step itself sees only what is below its chroot; the sandbox's own process sees the whole tree.
+      const whole = kind === 'chroot' ? tables.filter((t) => t.includes(' - tmpfs pf-jail ')) : tables;
+      expect(whole.length).toBeGreaterThan(0);
+      const mounts = whole
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '))
+        .map((f) => ({ point: f[4] ?? '', options: f[5] ?? '', type: f[f.indexOf('-') + 1] ?? '' }));
+      expect(mounts.length).toBeGreaterThan(3);
+      // The chroot fallback's tree: an empty tmpfs, the host's system directories read-only (its tools), the build root at /r.
+      const step = (point: string) => (kind === 'chroot' ? (point === '/r' ? '/' : point.startsWith('/r/') ? point.slice(2) : undefined) : point);
+      const system = new Set<string>(CHROOT_SYSTEM_DIRS.map((d) => `/${d}`));
+      for (const m of mounts) {
+        const inStep = step(m.point);
+        if (inStep === undefined) {
+          if (m.point === '/') expect([m.point, m.type]).toEqual(['/', 'tmpfs']);
+          else expect([m.point, system.has(m.point), m.options.split(',')[0]]).toEqual([m.point, true, 'ro']);
+        } else {
+          expect([m.point, inStep === '/' || /^\/(proc|dev|tmp)(\/|$)/.test(inStep)]).toEqual([m.point, true]);
+        }
+      }
+    } finally {
+      controller.abort();
+      await step;
+    }
   });
 
   it.each([0, 1000])('cannot mount anything (uid %i)', async (uid) => {
@@ -133,7 +195,7 @@ describe.each(KINDS)('a build step cannot escape the %s sandbox', (kind) => {
       ].join('\n'),
     );
     expect(output).toContain('NO-PROC1-SECRET');
-    seesOnlyTheRoot('TOP1:');
+    seesNoHostDirectory('TOP1:');
     hostUntouched();
   });
 
@@ -169,3 +231,32 @@ describe.each(KINDS)('a build step cannot escape the %s sandbox', (kind) => {
     hostUntouched();
   });
 });
+
+/** The pid of the host process whose command line contains `text` (NUL between arguments), waiting for it to start (bounded). */
+async function waitForProcess(text: string): Promise<string> {
+  for (let i = 0; i < 400; i++) {
+    for (const p of processes()) {
+      try {
+        if (readFileSync(`/proc/${p}/cmdline`, 'latin1').includes(text)) return p;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no process with "${text.replace(/\0/g, ' ')}" started`);
+}
+
+/** The pids in the host's /proc. */
+function processes(): string[] {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+}
+
+/** Where a symlink of /proc leads, or undefined (the process is gone, or not ours to see). */
+function readlinkOr(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
