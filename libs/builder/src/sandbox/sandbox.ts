@@ -10,7 +10,7 @@ import { SandboxErrorCode, sandboxTerminal } from './sandbox-errors';
 import { probeSandbox } from './sandbox-probe';
 import { lastLines, runStepProcess, type StepCommand } from './step-process';
 
-/** How build steps are isolated: bubblewrap, or (root only) unshare + chroot. */
+/** How build steps are isolated: bubblewrap, or (root only) unshare + pivot_root + capsh's chroot. */
 export type SandboxKind = 'bwrap' | 'chroot';
 
 /** One shell step to run inside a materialized build root. */
@@ -54,7 +54,8 @@ let detected: Promise<SandboxKind> | undefined;
 /**
  * The sandbox this host can run steps in, probed once per process: `bwrap` when bubblewrap is
  * on the PATH and a trivial sandbox with the flags steps use starts; else `chroot` when running
- * as root with util-linux `unshare` (and `setpriv`, `mount`) whose namespaces work. Throws
+ * as root with util-linux `unshare` (and `mount`, `pivot_root`, libcap2-bin's `capsh`: see
+ * {@link findChrootTools}) whose namespaces work. Throws
  * `build-sandbox-unavailable` naming both options otherwise.
  */
 export function detectSandbox(): Promise<SandboxKind> {
@@ -79,7 +80,7 @@ async function detect(): Promise<SandboxKind> {
   }
   throw sandboxTerminal(
     SandboxErrorCode.sandboxUnavailable,
-    `no build sandbox on this host: bubblewrap (${bwrapProblem}) and unshare + chroot as root (${chrootProblem}); install bubblewrap (apt-get install bubblewrap) or run the builder as root with util-linux`,
+    `no build sandbox on this host: bubblewrap (${bwrapProblem}) and unshare + chroot as root (${chrootProblem}); install bubblewrap (apt-get install bubblewrap) or run the builder as root with util-linux and libcap2-bin`,
   );
 }
 
