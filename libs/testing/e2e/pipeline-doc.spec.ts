@@ -231,7 +231,7 @@ function duration(ms: number): string {
 
 // ---------------------------------------------------------------------------------------------
 
-describe('docs/pipeline.md is the pipeline of the code', () => {
+describe('docs/pipeline.md and docs/architecture.md are the factory of the code', () => {
   const doc = readFileSync(DOC, 'utf8');
   const stageRows = tableUnder(doc, 'Stages');
 
@@ -309,6 +309,21 @@ describe('docs/pipeline.md is the pipeline of the code', () => {
     const controller = read('libs/api/src/github/github-webhook.controller.ts');
     expect(controller).toMatch(/this\.runner\.resume\(runId, 'review', artifacts\)/);
     expect(sorted(codes(webhook[4]))).toEqual(artifactsWritten({ lib: 'api', path: 'libs/api/src/github/github-webhook.controller.ts', text: controller }));
+  });
+
+  it('docs/architecture.md names every library, and every service with the stages and jobs its main.ts runs', () => {
+    const arch = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
+    for (const lib of LIBS) expect({ lib, named: arch.includes(`libs/${lib}`) }).toEqual({ lib, named: true });
+    const rows = tableUnder(arch, 'The services');
+    expect(sorted(rows.map((r) => codes(r[0])[0] as string))).toEqual(sorted(SERVICES_WITH_MAIN));
+    for (const row of rows) {
+      const service = codes(row[0])[0] as string;
+      if (service === 'all-in-one') continue;
+      const named = codes(row[1]);
+      const wiring = serviceWiring(service);
+      expect({ service, stages: named.filter((c) => (RUN_STAGES as readonly string[]).includes(c)) }).toEqual({ service, stages: wiring.stages });
+      expect({ service, jobs: sorted(named.filter((c) => (JOB_NAMES as string[]).includes(c))) }).toEqual({ service, jobs: sorted(wiring.jobs) });
+    }
   });
 
   it('knows every executor map of the libraries and every service', () => {

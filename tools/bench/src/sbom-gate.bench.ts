@@ -3,7 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDefinitionText, readImageLayout, readLayerEntries, type BuildSourcesOptions, type TarEntry } from '@patch-factory/builder';
 import { cycloneDxJson, cycloneDxProblems, hashUuid, imageInventory, sbomValidators, spdxExpression, spdxJson, spdxLicenseId, spdxSchemaPath, SBOM_TOOL, SbomProperty, type ImageInventory, type InventoryPackage } from '@patch-factory/sbom';
-import { repoRoot, startDebianMirrorFixture } from '@patch-factory/testing';
+import { EXAMPLE_MIRROR_PACKAGES, exampleMirrors, repoRoot, startDebianMirrorFixture } from '@patch-factory/testing';
 
 /**
  * The cost of the SBOM gate (issue 15). Builds every example of examples/catalog (all its
@@ -16,7 +16,6 @@ import { repoRoot, startDebianMirrorFixture } from '@patch-factory/testing';
  * hundreds of packages) is measured the same way when the host has one.
  */
 const RUNS = Math.max(3, Number(process.env['BENCH_SBOM_RUNS'] ?? 20));
-const MIRROR_PACKAGES = ['apt', 'base-files', 'bash', 'busybox', 'ca-certificates', 'coreutils', 'dash', 'netbase', 'redis-server', 'redis-tools', 'tzdata'];
 const TIMESTAMP = '2025-01-01T00:00:00Z';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -150,16 +149,14 @@ async function main(): Promise<void> {
   const catalog = join(repoRoot(), 'examples', 'catalog', 'image');
   // Definitions only (`<name>/<os>/<stream>.yaml`), not the images' info.yaml.
   const examples = readdirSync(catalog, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml') && f.split('/').length === 3).sort();
-  const fixture = await startDebianMirrorFixture({ packages: MIRROR_PACKAGES, architectures: ['amd64', 'arm64'] });
+  const fixture = await startDebianMirrorFixture({ packages: [...EXAMPLE_MIRROR_PACKAGES], architectures: ['amd64', 'arm64'] });
   const keyringDir = mkdtempSync(join(tmpdir(), 'pf-bench-keys-'));
   copyFileSync(join(fixture.keyringDir, fixture.keyringName), join(keyringDir, 'debian-archive-keyring.gpg'));
   const work = mkdtempSync(join(tmpdir(), 'pf-bench-sbom-'));
   try {
     for (const example of examples) {
       const text = readFileSync(join(catalog, example), 'utf8');
-      // Every repository the definition names is served by the loopback mirror.
-      const mirrors = Object.fromEntries([...text.matchAll(/^\s*-\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)/gm)].map((m) => [m[1] as string, fixture.baseUrl]));
-      const sources: BuildSourcesOptions = { keyringDir, mirrors };
+      const sources: BuildSourcesOptions = { keyringDir, mirrors: exampleMirrors(fixture.baseUrl) };
       let checkMs = 0;
       try {
         const outDir = join(work, example.replace(/\W+/g, '-'));
