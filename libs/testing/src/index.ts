@@ -16,3 +16,4 @@ export * from './example-stage-pipeline';
 export * from './example-mirror';
 export * from './git-http-server';
 export * from './openvex-schema';
+export * from './sbom-schemas';
