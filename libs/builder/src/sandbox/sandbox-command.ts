@@ -8,6 +8,8 @@ export interface SandboxInvocation {
   root: string;
   /** Absolute path of the shell inside the root. */
   shell: string;
+  /** Words the shell takes before `-c` (`sh` of `/bin/busybox sh`); default none. */
+  shellArgs?: readonly string[];
   script: string;
   /** The step's whole environment (PATH included). */
   env: Record<string, string>;
@@ -44,13 +46,19 @@ export const STEP_UMASK = '022';
 export const STEP_HOSTNAME = 'pf-build';
 
 /**
- * Runs first in the step's own shell: sets {@link STEP_UMASK}, then runs the script (the next
- * argument) as `"$0" -c script`, exactly as the step would have been run. Needs a POSIX shell.
+ * Runs first in the step's own shell: sets {@link STEP_UMASK}, then execs its arguments: the
+ * shell's own words, `-c` and the script, exactly as the step would have been run. Needs a POSIX shell.
  */
-const STEP_START = `umask ${STEP_UMASK} || exit 127; exec "$0" -c "$1"`;
+const STEP_START = `umask ${STEP_UMASK} || exit 127; exec "$@"`;
+
+/** The step's shell as its words: the program, then its own arguments (`/bin/busybox sh`). */
+function shellWords(inv: SandboxInvocation): string[] {
+  return [inv.shell, ...(inv.shellArgs ?? [])];
+}
 
 function argvInvocation(inv: SandboxInvocation): SandboxArgvInvocation {
-  return { root: inv.root, argv: [inv.shell, '-c', STEP_START, inv.shell, inv.script], env: inv.env, workDir: inv.workDir, uid: inv.uid, gid: inv.gid };
+  const words = shellWords(inv);
+  return { root: inv.root, argv: [...words, '-c', STEP_START, inv.shell, ...words, '-c', inv.script], env: inv.env, workDir: inv.workDir, uid: inv.uid, gid: inv.gid };
 }
 
 /**
@@ -181,13 +189,11 @@ function chrootSetup(readOnlyRoot: boolean): string {
 }
 
 /**
- * Runs first in the step's own shell inside the root: goes to the working directory (the first
- * argument), exports the `NAME=value` arguments up to `--` (so no host program ever sees the
- * step's environment), then runs the script, the next argument, as `"$0" -c script` with
- * {@link STEP_UMASK}. Needs a POSIX shell.
+ * Runs first in a shell inside the root: goes to the working directory (the first argument),
+ * exports the `NAME=value` arguments up to `--` (so no host program ever sees the step's
+ * environment), then execs the rest (for a step: its shell's words, `-c`, the step's start and
+ * script, see argvInvocation). Needs a POSIX shell.
  */
-const CHROOT_ENV = `cd "$1" || exit 127; shift; while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; umask ${STEP_UMASK} || exit 127; exec "$0" -c "$1"`;
-/** {@link CHROOT_ENV} for a command given as its words: goes to the working directory, exports, then execs the rest. */
 const CHROOT_ENV_ARGV = 'cd "$1" || exit 127; shift; while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; exec "$@"';
 
 /** The numbers of {@link ROOT_STEP_CAPABILITIES} (linux/capability.h). */
@@ -234,11 +240,12 @@ function droppedCapabilities(rootStep: boolean): string {
  * (a root step keeps only {@link ROOT_STEP_CAPABILITIES}, as under bubblewrap; a step as
  * another user keeps none, and has none), no inheritable or ambient capabilities, the group, no
  * supplementary groups, the user, no_new_privs (setuid files and file capabilities gain
- * nothing); then {@link CHROOT_ENV} in the step's shell. CAP_SYS_CHROOT and CAP_SYS_ADMIN are
+ * nothing); then {@link CHROOT_ENV_ARGV} in the step's shell. CAP_SYS_CHROOT and CAP_SYS_ADMIN are
  * gone before the step starts: it can neither chroot out nor mount.
  */
 export function chrootCommand(tools: ChrootTools, inv: SandboxInvocation): StepCommand {
-  return chrootRun(tools, argvInvocation(inv), inv.shell, ['-c', CHROOT_ENV, inv.shell], [inv.script]);
+  const step = argvInvocation(inv);
+  return chrootRun(tools, step, inv.shell, [...(inv.shellArgs ?? []), '-c', CHROOT_ENV_ARGV, inv.shell], step.argv);
 }
 
 /**

@@ -197,9 +197,32 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
     expect(caught.retryable).toBe(true);
   });
 
-  it('names a shell the root does not have', async () => {
+  it('names a shell the root does not have, and refuses one that is not a program and plain words', async () => {
     await expectRejection(run('true', { shell: '/bin/zsh' }), 'build-step-failed', 'its shell "/bin/zsh" is not in the build root');
-    await expectRejection(run('true', { shell: 'sh' }), 'build-step-unsupported', 'shell "sh" is not an absolute path');
+    await expectRejection(run('true', { shell: 'zsh' }), 'build-step-failed', 'its shell "zsh" is not in the build root (looked in PATH');
+    await expectRejection(run('true', { shell: 'zsh', env: { PATH: '/nowhere' } }), 'build-step-failed', 'looked in PATH: /nowhere');
+    for (const bad of ['bin/sh', '../usr/bin/sh', '/usr/../usr/bin/sh', '/bin/sh; touch /injected', '/bin/sh $(touch /injected)', '-c', '/bin/sh "-e"']) {
+      await expectRejection(run('true', { shell: bad }), 'build-step-unsupported', `shell "${bad}"`);
+    }
+    expect(() => lstatSync(join(dir.root, 'injected'))).toThrow();
+  });
+
+  it('runs the shell as the real catalog writes it: a name found in PATH, a path with its own words', async () => {
+    // `bash` by name: found in the step's PATH inside the root.
+    await run('echo "[$BASH]"', { shell: 'bash' });
+    expect(output).toContain('[/usr/bin/bash]');
+    output = '';
+    // `/usr/bin/bash -e`: the words go to the shell that runs the script (errexit stops it).
+    await expectRejection(run('false; echo not-reached', { shell: '/usr/bin/bash -e' }), 'build-step-failed', 'exit code 1');
+    expect(output).not.toContain('not-reached');
+    output = '';
+    // The same script without the word runs on, so it is the word that stopped it.
+    await run('false; echo reached', { shell: '/usr/bin/bash' });
+    expect(output).toContain('reached');
+    output = '';
+    // As another user too, with the step's umask.
+    await run('umask; id -u', { shell: 'bash -e', uid: 1000, gid: 1000, workDir: '/tmp' });
+    expect(output).toBe('0022\n1000\n');
   });
 
   it('refuses a malformed step before starting anything', async () => {

@@ -19,7 +19,10 @@ export interface SandboxStep {
   name: string;
   /** Passed to the shell as `<shell> -c <script>`. */
   script: string;
-  /** Absolute path inside the root; default `/bin/sh`. */
+  /**
+   * The shell as definitions write it: an absolute path inside the root or a program name found
+   * in the step's PATH, then its own words (`/bin/busybox sh`, `bash`); default `/bin/sh`.
+   */
   shell?: string;
   /** The step's environment; `PATH` defaults to {@link DEFAULT_STEP_PATH}. Nothing else is passed in. */
   env: Record<string, string>;
@@ -146,20 +149,48 @@ async function prepareInvocation(root: string, step: SandboxStep, what: string):
   await ensureMountPoint(root, 'dev', 0o755, unsafe);
   await ensureMountPoint(root, 'tmp', 0o1777, unsafe);
 
-  const shell = step.shell ?? '/bin/sh';
-  const noShell = (why: string) =>
-    sandboxTerminal(SandboxErrorCode.stepFailed, `${what} cannot run: its shell "${shownPath(shell)}" ${why}; install a package that provides it or set "shell"`);
-  if (!isAbsolute(shell) || shell.split('/').includes('..')) throw unsupported(`shell "${shownPath(shell)}" is not an absolute path without ".."`);
-  const found = await resolveInRoot(root, shell, { followFinal: true, unsafe: (why) => noShell(`is unusable (${why})`) });
-  if (found.kind !== 'found') throw noShell('is not in the build root');
-  if (!found.stat.isFile() || (found.stat.mode & 0o111) === 0) throw noShell('is not an executable file in the build root');
+  const { shell, shellArgs } = await findShell(root, step.shell ?? '/bin/sh', env['PATH'] ?? DEFAULT_STEP_PATH, what);
 
   const workDir = step.workDir ?? '/';
   if (!isAbsolute(workDir) || workDir.split('/').includes('..')) throw unsupported(`work-dir "${shownPath(workDir)}" is not an absolute path without ".."`);
   const dir = await ensureDirInRoot(root, workDir, { uid, gid }, (why) =>
     rootfsTerminal(RootFsErrorCode.unsafePath, `${what}: work-dir "${shownPath(workDir)}" cannot be used: ${why}`),
   );
-  return { root, shell, script: step.script, env, workDir: `/${dir === '.' ? '' : dir}`, uid, gid };
+  return { root, shell, ...(shellArgs.length > 0 ? { shellArgs } : {}), script: step.script, env, workDir: `/${dir === '.' ? '' : dir}`, uid, gid };
+}
+
+/** A word of a step's `shell`: a program path or name, or one of its options (no quoting, no shell syntax). */
+const SHELL_WORD = /^[A-Za-z0-9_./+=:,@%-]+$/;
+
+/**
+ * A step's `shell` as the real catalog writes it: an absolute path (`/bin/bash`), a program
+ * name looked up in the step's PATH inside the root (`bash`), either followed by its own words
+ * (`/bin/busybox sh`). The program must be an executable file of the root (after symlinks,
+ * which stay inside it). Throws `build-step-unsupported` for a malformed shell and
+ * `build-step-failed` for one the root does not have.
+ */
+async function findShell(root: string, raw: string, path: string, what: string): Promise<{ shell: string; shellArgs: string[] }> {
+  const words = raw.trim().split(/[ \t]+/);
+  const [program = '', ...shellArgs] = words;
+  const noShell = (why: string) =>
+    sandboxTerminal(SandboxErrorCode.stepFailed, `${what} cannot run: its shell "${shownPath(raw)}" ${why}; install a package that provides it or set "shell"`);
+  if (program === '' || !words.every((w) => SHELL_WORD.test(w)) || program.startsWith('-')) {
+    throw sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what}: shell "${shownPath(raw)}" is not a program and its plain words (letters, digits and _ . / + = : , @ % -); fix the definition`);
+  }
+  if (program.includes('/') && (!isAbsolute(program) || program.split('/').includes('..'))) {
+    throw sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what}: shell "${shownPath(raw)}" names its program neither by an absolute path without ".." nor by a bare name; fix the definition`);
+  }
+  const candidates = program.includes('/') ? [program] : path.split(':').filter((d) => isAbsolute(d) && !d.split('/').includes('..')).map((d) => `${d.replace(/\/+$/, '')}/${program}`);
+  for (const candidate of candidates) {
+    const found = await resolveInRoot(root, candidate, { followFinal: true, unsafe: (why) => noShell(`is unusable (${why})`) });
+    if (found.kind !== 'found') continue;
+    if (!found.stat.isFile() || (found.stat.mode & 0o111) === 0) {
+      if (program.includes('/')) throw noShell('is not an executable file in the build root');
+      continue;
+    }
+    return { shell: candidate, shellArgs };
+  }
+  throw noShell(program.includes('/') ? 'is not in the build root' : `is not in the build root (looked in PATH: ${shown(path, 200)})`);
 }
 
 /**
