@@ -1,4 +1,4 @@
-import { TerminalError } from '@patch-factory/contracts';
+import { shown, TerminalError } from '@patch-factory/contracts';
 
 /** Stable codes of the builder (rule 5 of DESIGN.md). */
 export const BuilderErrorCode = {
@@ -21,12 +21,8 @@ export function builderTerminal(code: BuilderErrorCode, message: string, cause?:
   return new TerminalError(code, message, cause === undefined ? undefined : { cause });
 }
 
-/** At most `max` characters of hostile text, control characters replaced, for messages. */
-export function shown(text: string, max = 120): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
+/** The one `shown` (libs/contracts), still exported here for the builder's modules and libs/imagetest. */
+export { shown };
 
 /** Like `shown`, but a long text keeps its start and its end (for paths): `usr/share/…/evil`. */
 export function shownPath(text: string, max = 200): string {

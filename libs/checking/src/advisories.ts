@@ -1,6 +1,7 @@
+import { isRecord } from '@patch-factory/contracts';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VulnDb, isRecord, loadOsvJson, loadTrackerJson } from '@patch-factory/vuln';
+import { VulnDb, loadOsvJson, loadTrackerJson } from '@patch-factory/vuln';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 
 /** Largest advisory file read (the tracker's whole export is ~80 MiB). */

@@ -41,7 +41,7 @@ export const NO_VEX = 'no statement to make: the image has no finding, none supp
  * definition's last scan.
  */
 @Injectable()
-export class ScanExecutor implements StageExecutor {
+export class ScanExecutor implements StageExecutor<'scan'> {
   private readonly outRoot: string;
   private readonly advisoryDir: string | undefined;
   private readonly index: LastScanIndex;
@@ -81,11 +81,11 @@ export class ScanExecutor implements StageExecutor {
   }
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
-  execute(ctx: StageContext): Promise<StageResult> {
+  execute(ctx: StageContext<'scan'>): Promise<StageResult<'scan'>> {
     return hidingRunPaths(this.outRoot, ctx.runId, () => this.executeStage(ctx));
   }
 
-  private async executeStage(ctx: StageContext): Promise<StageResult> {
+  private async executeStage(ctx: StageContext<'scan'>): Promise<StageResult<'scan'>> {
     const runId = RunIdSchema.parse(ctx.runId);
     const dir = runDirectory(this.outRoot, runId);
     const input = await buildInputOf(await ctx.loadRun(), runId, 'scan', dir);

@@ -29,7 +29,7 @@ const MAX_REASONS = 10;
  * fails with `build-artifact-missing`.
  */
 @Injectable()
-export class TestExecutor implements StageExecutor {
+export class TestExecutor implements StageExecutor<'test'> {
   private readonly outRoot: string;
 
   constructor(
@@ -40,11 +40,11 @@ export class TestExecutor implements StageExecutor {
   }
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
-  execute(ctx: StageContext): Promise<StageResult> {
+  execute(ctx: StageContext<'test'>): Promise<StageResult<'test'>> {
     return hidingRunPaths(this.outRoot, ctx.runId, () => this.executeStage(ctx));
   }
 
-  private async executeStage(ctx: StageContext): Promise<StageResult> {
+  private async executeStage(ctx: StageContext<'test'>): Promise<StageResult<'test'>> {
     const runId = RunIdSchema.parse(ctx.runId);
     const dir = runDirectory(this.outRoot, runId);
     const input = await buildInputOf(await ctx.loadRun(), runId, 'test', dir);

@@ -13,3 +13,4 @@ export * from './advisory.schema';
 export * from './purl.schema';
 export * from './upstream-event-id';
 export * from './image-event.schema';
+export * from './hostile-text';

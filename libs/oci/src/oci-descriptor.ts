@@ -1,4 +1,4 @@
-import { TerminalError } from '@patch-factory/contracts';
+import { TerminalError, isRecord } from '@patch-factory/contracts';
 import { OciErrorCode } from './oci-error-code';
 import { isSha256Digest } from './reference-grammar';
 
@@ -37,8 +37,6 @@ const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0
 
 /** Largest manifest or index this lib reads or writes (the distribution implementation's own limit). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function annotationsOf(v: unknown, what: string): Record<string, string> | undefined {
   if (v === undefined) return undefined;

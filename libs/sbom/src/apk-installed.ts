@@ -1,8 +1,9 @@
+import { shown } from '@patch-factory/contracts';
 import { parseApkVersion } from '@patch-factory/alpine';
 import type { TarEntry } from '@patch-factory/builder';
 import type { SkippedStanza } from './dpkg-packages';
 import { imageFile } from './image-files';
-import { SbomErrorCode, sbomTerminal, shown } from './sbom-errors';
+import { SbomErrorCode, sbomTerminal } from './sbom-errors';
 
 export const APK_INSTALLED = 'lib/apk/db/installed';
 

@@ -1,7 +1,8 @@
+import { shown } from '@patch-factory/contracts';
 import type { TarEntry } from '@patch-factory/builder';
 import { Deb822Error, parseDeb822 } from './deb822';
 import { imageFile } from './image-files';
-import { SbomErrorCode, sbomTerminal, shown } from './sbom-errors';
+import { SbomErrorCode, sbomTerminal } from './sbom-errors';
 
 export const DPKG_STATUS = 'var/lib/dpkg/status';
 

@@ -1,3 +1,4 @@
+import { shown } from '@patch-factory/contracts';
 import type { TarEntry } from '@patch-factory/builder';
 import { imageReferenceProblem, parseImageReference, referenceName } from '@patch-factory/oci';
 import { apkPackages, APK_INSTALLED, type ApkInstalledLimits, type ApkPackages } from './apk-installed';
@@ -6,7 +7,7 @@ import { DPKG_STATUS, dpkgPackages, type DpkgPackages, type DpkgStatusLimits, ty
 import { imageFile } from './image-files';
 import { imageOs } from './os-release';
 import { apkPurl, debPurl, ociPurl } from './purl';
-import { SbomErrorCode, sbomTerminal, shown } from './sbom-errors';
+import { SbomErrorCode, sbomTerminal } from './sbom-errors';
 
 /** The image an SBOM describes. */
 export interface SbomImage {

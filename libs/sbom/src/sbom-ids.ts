@@ -1,5 +1,6 @@
+import { shown } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
-import { SbomErrorCode, sbomTerminal, shown } from './sbom-errors';
+import { SbomErrorCode, sbomTerminal } from './sbom-errors';
 
 /** A name-based UUID (RFC 4122 version 5 layout, from SHA-256 of `name`): the same name, the same id. */
 export function hashUuid(name: string): string {

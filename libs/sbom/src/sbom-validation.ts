@@ -1,8 +1,9 @@
+import { shown } from '@patch-factory/contracts';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SbomErrorCode, sbomTerminal, shown } from './sbom-errors';
+import { SbomErrorCode, sbomTerminal } from './sbom-errors';
 import { spdxRuleProblems } from './spdx-rules';
 
 /** The two SBOM formats. */

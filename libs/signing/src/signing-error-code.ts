@@ -1,4 +1,4 @@
-import { RetryableError, TerminalError } from '@patch-factory/contracts';
+import { RetryableError, shown, TerminalError } from '@patch-factory/contracts';
 
 /** Stable kebab-case codes of the failures this lib raises (rule 5 of DESIGN.md). */
 export const SigningErrorCode = {
@@ -34,21 +34,10 @@ export function signingRetryable(code: SigningErrorCode, where: string, message:
   return new RetryableError(code, `${shown(where, 200)}: ${message}`, { cause });
 }
 
-/** At most `max` characters of hostile text, control characters replaced, for messages. */
-export function shown(text: string, max = 120): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
-
 /** A short, printable description of a hostile value for messages (never its content when large). */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(shown(value, 60));
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value === null) return 'null';
   return typeof value;
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

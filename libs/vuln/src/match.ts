@@ -1,7 +1,8 @@
+import { isRecord } from '@patch-factory/contracts';
 import { COMPARE, checkVersion, parseDistro } from './distro';
 import { severityRank, type Severity } from './severity/severity';
 import type { AdvisoryHit, FeedSource, VulnDb } from './vuln-db';
-import { VulnErrorCode, isRecord, show, vulnError } from './vuln-error-code';
+import { VulnErrorCode, show, vulnError } from './vuln-error-code';
 
 /** An installed package as the image's package database has it. */
 export interface ScanPackage {

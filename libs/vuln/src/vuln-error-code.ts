@@ -30,7 +30,3 @@ export function show(value: unknown): string {
   if (value === null) return 'null';
   return typeof value;
 }
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -1,3 +1,4 @@
+import { isRecord } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
 import { catalogFileKind, loadYamlData } from '@patch-factory/definitions';
 import { createSource, debianPackageOf, isSourceKind, type SourceKind } from '@patch-factory/sources';
@@ -100,10 +101,6 @@ function sanitizeKey(key: string): string {
 
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (isRecord(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function firstLine(error: unknown): string {

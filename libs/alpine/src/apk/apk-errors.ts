@@ -35,10 +35,3 @@ export function apkTerminal(code: ApkErrorCode, message: string, cause?: unknown
 export function apkRetryable(code: ApkErrorCode, message: string, cause?: unknown): RetryableError {
   return new RetryableError(code, message, cause === undefined ? undefined : { cause });
 }
-
-/** At most `max` characters of hostile text, control characters replaced, for messages. */
-export function shownText(text: string, max = 120): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}

@@ -1,5 +1,6 @@
+import { shown } from '@patch-factory/contracts';
 import { boundedGet, type BoundedGetErrors } from '@patch-factory/http';
-import { ApkErrorCode, apkRetryable, apkTerminal, shownText } from './apk-errors';
+import { ApkErrorCode, apkRetryable, apkTerminal } from './apk-errors';
 import { checkMirrorUrl } from './apk-repository-url';
 
 /** Validators from the last answer, sent back to ask "changed since?". */
@@ -58,14 +59,14 @@ export async function fetchConditional(raw: string, since: ConditionalHeaders, o
     ...(opts.signal ? { signal: opts.signal } : {}),
     headers: { ...(sent.etag ? { 'if-none-match': sent.etag } : {}), ...(sent.lastModified ? { 'if-modified-since': sent.lastModified } : {}) },
     notModified: true,
-    show: shownText,
+    show: shown,
     noAnswer: (href, timedOut, why) => `${href}: no answer (${timedOut ? 'timeout' : why}); is the mirror up?`,
     statusHint: '; check the mirror URL',
     errors: APK_ERRORS,
   });
   if (result.kind === 'not-modified') return { notModified: true };
   if (result.kind === 'gone') {
-    throw apkTerminal(ApkErrorCode.indexNotFound, `${shownText(result.finalUrl.href)}: the server answered HTTP ${result.status}; check the branch, repo and arch`);
+    throw apkTerminal(ApkErrorCode.indexNotFound, `${shown(result.finalUrl.href)}: the server answered HTTP ${result.status}; check the branch, repo and arch`);
   }
   return { notModified: false, body: result.body, validators: validatorsOf(result.headers.get('etag'), result.headers.get('last-modified')) };
 }

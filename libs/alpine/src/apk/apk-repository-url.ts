@@ -1,5 +1,6 @@
+import { shown } from '@patch-factory/contracts';
 import { isLoopbackHost } from '@patch-factory/http';
-import { ApkErrorCode, apkTerminal, shownText } from './apk-errors';
+import { ApkErrorCode, apkTerminal } from './apk-errors';
 
 /** Where one APKINDEX lives: `<url>/<branch>/<repo>/<arch>/APKINDEX.tar.gz`. */
 export interface ApkRepository {
@@ -25,20 +26,20 @@ export function checkMirrorUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw apkTerminal(ApkErrorCode.urlRefused, `"${shownText(raw)}" is not a URL: give the mirror as https://host/path`);
+    throw apkTerminal(ApkErrorCode.urlRefused, `"${shown(raw)}" is not a URL: give the mirror as https://host/path`);
   }
-  if (url.username || url.password) throw apkTerminal(ApkErrorCode.urlRefused, `${shownText(url.host)}: credentials in a mirror URL are refused`);
-  if (url.search || url.hash) throw apkTerminal(ApkErrorCode.urlRefused, `${shownText(raw)}: a mirror URL takes no query or fragment`);
+  if (url.username || url.password) throw apkTerminal(ApkErrorCode.urlRefused, `${shown(url.host)}: credentials in a mirror URL are refused`);
+  if (url.search || url.hash) throw apkTerminal(ApkErrorCode.urlRefused, `${shown(raw)}: a mirror URL takes no query or fragment`);
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
-  throw apkTerminal(ApkErrorCode.urlRefused, `${shownText(raw)}: only https (or http to a loopback host) is allowed`);
+  throw apkTerminal(ApkErrorCode.urlRefused, `${shown(raw)}: only https (or http to a loopback host) is allowed`);
 }
 
 /** The URL of the repository's APKINDEX.tar.gz; throws TerminalError(apk-url-refused) for a bad URL or segment. */
 export function apkIndexUrl(repo: ApkRepository): string {
   const base = checkMirrorUrl(repo.url);
   for (const [name, value] of [['branch', repo.branch], ['repo', repo.repo], ['arch', repo.arch]] as const) {
-    if (!SEGMENT.test(value)) throw apkTerminal(ApkErrorCode.urlRefused, `the ${name} "${shownText(value, 64)}" is refused: expected letters, digits, ".", "_" or "-"`);
+    if (!SEGMENT.test(value)) throw apkTerminal(ApkErrorCode.urlRefused, `the ${name} "${shown(value, 64)}" is refused: expected letters, digits, ".", "_" or "-"`);
   }
   const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
   return `${root}${repo.branch}/${repo.repo}/${repo.arch}/APKINDEX.tar.gz`;

@@ -1,7 +1,8 @@
+import { shown } from '@patch-factory/contracts';
 import { createPublicKey, createVerify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApkErrorCode, apkTerminal, shownText } from './apk-errors';
+import { ApkErrorCode, apkTerminal } from './apk-errors';
 import type { TarEntry } from './tar-reader';
 
 /** A signature entry of an apk signature tar: the algorithm and the key file it names. */
@@ -38,7 +39,7 @@ async function readKey(keysDir: string, keyName: string): Promise<string | undef
     return pem.length <= MAX_KEY_BYTES ? pem.toString('latin1') : undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw apkTerminal(ApkErrorCode.keysDirMissing, `cannot read the key ${shownText(keyName, 80)} in ${shownText(keysDir)}: ${shownText((error as Error).message)}`, error);
+    throw apkTerminal(ApkErrorCode.keysDirMissing, `cannot read the key ${shown(keyName, 80)} in ${shown(keysDir)}: ${shown((error as Error).message)}`, error);
   }
 }
 
@@ -66,7 +67,7 @@ export async function verifyApkSignature(signatures: ApkSignature[], signed: Buf
     }
     if (ok) return sig.keyName;
   }
-  const names = signatures.map((s) => shownText(s.keyName, 80)).join(', ');
-  if (known === 0) throw apkTerminal(ApkErrorCode.signatureUnknownKey, `${what} is signed by ${names}, which is not in the keys directory ${shownText(keysDir)}: add the key if you trust it`);
+  const names = signatures.map((s) => shown(s.keyName, 80)).join(', ');
+  if (known === 0) throw apkTerminal(ApkErrorCode.signatureUnknownKey, `${what} is signed by ${names}, which is not in the keys directory ${shown(keysDir)}: add the key if you trust it`);
   throw apkTerminal(ApkErrorCode.signatureBad, `${what}: the signature by ${names} does not verify; the index was altered or is corrupt`);
 }

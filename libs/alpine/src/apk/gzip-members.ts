@@ -1,5 +1,6 @@
+import { shown } from '@patch-factory/contracts';
 import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
-import { ApkErrorCode, apkTerminal, shownText } from './apk-errors';
+import { ApkErrorCode, apkTerminal } from './apk-errors';
 
 const FHCRC = 0x02;
 const FEXTRA = 0x04;
@@ -50,7 +51,7 @@ export function splitFirstGzipMember(data: Buffer, what: string, maxOutput: numb
     inflated = inflateRawSync(data.subarray(start), { info: true, maxOutputLength: maxOutput }) as unknown as typeof inflated;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw apkTerminal(ApkErrorCode.tooLarge, `${what} decompresses to more than ${maxOutput} bytes; refused`, error);
-    throw apkTerminal(ApkErrorCode.indexInvalid, `${what} is not valid gzip data (${shownText((error as Error).message)})`, error);
+    throw apkTerminal(ApkErrorCode.indexInvalid, `${what} is not valid gzip data (${shown((error as Error).message)})`, error);
   }
   const trailer = start + inflated.engine.bytesWritten;
   if (trailer + 8 > data.length) invalid(what, 'the first member is truncated');
@@ -66,6 +67,6 @@ export function gunzipBounded(data: Buffer, what: string, maxOutput: number): Bu
     return gunzipSync(data, { maxOutputLength: maxOutput });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw apkTerminal(ApkErrorCode.tooLarge, `${what} decompresses to more than ${maxOutput} bytes; refused`, error);
-    throw apkTerminal(ApkErrorCode.indexInvalid, `${what} is not valid gzip data (${shownText((error as Error).message)})`, error);
+    throw apkTerminal(ApkErrorCode.indexInvalid, `${what} is not valid gzip data (${shown((error as Error).message)})`, error);
   }
 }

@@ -1,4 +1,5 @@
-import { ApkErrorCode, apkTerminal, shownText } from './apk-errors';
+import { shown } from '@patch-factory/contracts';
+import { ApkErrorCode, apkTerminal } from './apk-errors';
 
 /** One regular file of a tar archive (its bytes are a view into the archive). */
 export interface TarEntry {
@@ -22,7 +23,7 @@ function text(block: Buffer, from: number, length: number): string {
 
 function octal(block: Buffer, from: number, length: number, what: string): number {
   const raw = text(block, from, length).trim();
-  if (!/^[0-7]{1,12}$/.test(raw)) invalid(what, `a header has a bad numeric field "${shownText(raw, 20)}"`);
+  if (!/^[0-7]{1,12}$/.test(raw)) invalid(what, `a header has a bad numeric field "${shown(raw, 20)}"`);
   return parseInt(raw, 8);
 }
 

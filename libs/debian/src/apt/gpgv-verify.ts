@@ -1,10 +1,11 @@
+import { shown } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AptErrorCode, aptTerminal, shown } from './apt-errors';
+import { AptErrorCode, aptTerminal } from './apt-errors';
 
 /** What gpgv said about one signature, from its `--status-fd` lines. */
 export interface GpgvStatus {

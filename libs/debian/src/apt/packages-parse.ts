@@ -1,4 +1,3 @@
-import { shown } from './apt-errors';
 
 /** One binary package of a Packages index (deb822 field names). */
 export interface DebianPackage {
@@ -158,4 +157,5 @@ function check(f: Partial<Record<Kept, string>>, line: number): { line: number; 
   if (f.SHA256 !== undefined && !SHA256.test(f.SHA256)) return at(`package ${f.Package}: SHA256 is not 64 hex digits`);
   if (f.Filename !== undefined && !FILENAME.test(f.Filename)) return at(`package ${f.Package}: Filename "${shown(f.Filename, 80)}" is not a relative pool path`);
   return undefined;
-}
+}import { shown } from '@patch-factory/contracts';
+

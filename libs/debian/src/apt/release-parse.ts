@@ -1,4 +1,5 @@
-import { AptErrorCode, aptTerminal, shown } from './apt-errors';
+import { shown } from '@patch-factory/contracts';
+import { AptErrorCode, aptTerminal } from './apt-errors';
 
 /** One line of a Release's SHA256 list. */
 export interface ReleaseFile {

@@ -1,3 +1,4 @@
+import { isRecord } from '@patch-factory/contracts';
 import { parseImageRef, type ImageRef } from './image-ref';
 import { renderVars } from './render-vars';
 
@@ -170,10 +171,6 @@ function walk(node: unknown, path: string, depth: number, visit: Visitor, key = 
   } else if (isRecord(node)) {
     for (const [k, v] of Object.entries(node)) walk(v, path ? `${path}.${k}` : k, depth + 1, visit, k, key, seen);
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isScalar(v: unknown): v is string | number | boolean {

@@ -1,4 +1,5 @@
-import { describe, isRecord, signingError, SigningErrorCode } from '../signing-error-code';
+import { isRecord } from '@patch-factory/contracts';
+import { describe, signingError, SigningErrorCode } from '../signing-error-code';
 import { statementFor, type ImageSubject, type InTotoStatement } from './in-toto-statement';
 import { OPENVEX_CONTEXT, PredicateType } from './predicate-types';
 import { slsaProvenance, type ProvenanceInput } from './slsa-provenance';

@@ -1,8 +1,8 @@
+import { isRecord } from '@patch-factory/contracts';
 import { verify as cryptoVerify } from 'node:crypto';
 import type { PublicKeyInfo } from '../keys/p256-key';
 import { signWith } from '../keys/sign-with';
 import type { SigningKey } from '../keys/signing-key';
-import { isRecord } from '../signing-error-code';
 
 /** payloadType of an in-toto statement in DSSE. */
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';

@@ -1,6 +1,7 @@
+import { isRecord } from '@patch-factory/contracts';
 import { imageReferenceProblem } from '@patch-factory/oci';
 import { checkImageDigest, digestHex, HEX64_RE } from '../digest';
-import { describe, isRecord, signingError, SigningErrorCode } from '../signing-error-code';
+import { describe, signingError, SigningErrorCode } from '../signing-error-code';
 
 export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 

@@ -1,5 +1,6 @@
+import { isRecord } from '@patch-factory/contracts';
 import { DIGEST_RE, HEX64_RE } from '../digest';
-import { describe, isRecord, signingError, SigningErrorCode } from '../signing-error-code';
+import { describe, signingError, SigningErrorCode } from '../signing-error-code';
 
 /** One package installed in the image (a `packages.json` entry of the build stage). */
 export interface ResolvedPackage {

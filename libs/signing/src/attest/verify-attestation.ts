@@ -1,6 +1,6 @@
+import { shown } from '@patch-factory/contracts';
 import { checkImageDigest, digestHex } from '../digest';
 import type { PublicKeyInfo } from '../keys/p256-key';
-import { shown } from '../signing-error-code';
 import { failed, type VerifyResult } from '../verify-result';
 import { dsseVerifies, IN_TOTO_PAYLOAD_TYPE, parseEnvelope } from './dsse';
 import { parseStatement, type InTotoStatement } from './in-toto-statement';

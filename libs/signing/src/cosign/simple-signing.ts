@@ -1,6 +1,7 @@
+import { isRecord } from '@patch-factory/contracts';
 import { imageReferenceProblem } from '@patch-factory/oci';
 import { checkImageDigest } from '../digest';
-import { describe, isRecord, signingError, SigningErrorCode } from '../signing-error-code';
+import { describe, signingError, SigningErrorCode } from '../signing-error-code';
 
 /** Media type of a cosign simple-signing payload layer. */
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';

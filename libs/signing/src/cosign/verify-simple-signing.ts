@@ -1,6 +1,6 @@
+import { shown } from '@patch-factory/contracts';
 import { verify as cryptoVerify } from 'node:crypto';
 import type { PublicKeyInfo } from '../keys/p256-key';
-import { shown } from '../signing-error-code';
 import { failed, type VerifyResult } from '../verify-result';
 import { parseSimpleSigningPayload, type SimpleSigningPayload } from './simple-signing';
 

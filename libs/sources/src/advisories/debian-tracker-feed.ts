@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OsvAdvisory } from '@patch-factory/contracts';
+import { isRecord } from '@patch-factory/contracts';
 import { severityOfUrgency } from '@patch-factory/vuln';
 import { reject } from '../screen-value';
 import type { SourceState } from '../source';
@@ -96,10 +97,6 @@ function eventsOf(rel: Record<string, unknown>): OsvEvent[] | 'bad-version' | un
   if (fixed === '0') return undefined;
   if (typeof fixed !== 'string' || !VERSION.test(fixed)) return 'bad-version';
   return [{ introduced: '0' }, { fixed }];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export const debianTrackerFeed = (): DebianTrackerFeed => new DebianTrackerFeed();

@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { z } from 'zod';
-import { OsvAdvisorySchema, type OsvAdvisory } from '@patch-factory/contracts';
+import { OsvAdvisorySchema, type OsvAdvisory, isRecord } from '@patch-factory/contracts';
 import { reject } from '../screen-value';
 import type { Rejection, SourceState } from '../source';
 import { parseTrack } from '../track-config.schema';
@@ -86,10 +86,6 @@ function addRecords(out: { advisories: OsvAdvisory[]; rejected: Rejection[] }, n
     if (parsed.success) out.advisories.push(parsed.data);
     else out.rejected.push(reject(`${name}: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`, 'unsafe-characters'));
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export const osvFeed = (): OsvFeed => new OsvFeed();

@@ -1,3 +1,4 @@
+import { isRecord } from '@patch-factory/contracts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findOperation, type DescribedOperation } from './openapi-description';
@@ -6,7 +7,7 @@ import { createGithubBranches, type DoubleBranchHead } from './github-branches';
 import { createGithubChecks, type CheckRunSeed, type DoubleStatusState, type RequiredChecksSeed } from './github-checks';
 import { faultAnswer, type GithubFault, type GithubFaultKind } from './github-faults';
 import { fakeSha, type DoublePull } from './github-pulls';
-import { createGithubRepoState, DOCS, isRecord, notFound, text, type Answer, type PullSeed } from './github-repo-state';
+import { createGithubRepoState, DOCS, notFound, text, type Answer, type PullSeed } from './github-repo-state';
 import { conditional, createGithubVersions, type DoubleRelease, type DoubleTag, type ReleaseSeed } from './github-versions';
 
 export interface GithubDoubleOptions {

@@ -1,3 +1,4 @@
+import { isRecord } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
 
 /** A pull request as the double keeps it. */
@@ -84,12 +85,8 @@ export function labelObject(name: string, i: number, owner: string, repo: string
 
 /** Deep-merge plain objects (`over` wins; arrays and scalars replace). */
 export function deepMerge(into: unknown, over: unknown): unknown {
-  if (!isPlain(into) || !isPlain(over)) return over;
+  if (!isRecord(into) || !isRecord(over)) return over;
   const out: Record<string, unknown> = { ...into };
   for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
   return out;
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

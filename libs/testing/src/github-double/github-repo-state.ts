@@ -1,3 +1,4 @@
+import { isRecord } from '@patch-factory/contracts';
 import type { DescribedOperation, JsonSchema } from './openapi-description';
 import { deepMerge, fakeSha, fullPullFields, labelObject, pullFields, type DoublePull } from './github-pulls';
 import { sampleFor } from './schema-sample';
@@ -11,10 +12,6 @@ export interface Answer {
 
 export const DOCS = 'https://docs.github.com/rest';
 export const notFound = (): Answer => ({ status: 404, body: { message: 'Not Found', documentation_url: DOCS } });
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** A string field of a JSON body, '' when it is anything else. */
 export function text(v: unknown): string {

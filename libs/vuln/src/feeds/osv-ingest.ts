@@ -1,8 +1,8 @@
-import { OsvAdvisorySchema, TerminalError } from '@patch-factory/contracts';
+import { OsvAdvisorySchema, TerminalError, isRecord } from '@patch-factory/contracts';
 import { checkVersion, distroOfEcosystem } from '../distro';
 import { End, intervalsOfEvents, type Interval } from '../ranges';
 import type { VulnDb } from '../vuln-db';
-import { VulnErrorCode, isRecord, vulnError, type VulnErrorCodeValue } from '../vuln-error-code';
+import { VulnErrorCode, vulnError, type VulnErrorCodeValue } from '../vuln-error-code';
 import { osvKnownExploited, osvSeverity } from './osv-severity';
 
 /** What loading OSV records did: records read, indexed (some entry of Debian / Alpine), skipped (other ecosystems, withdrawn), rejected. */

@@ -1,7 +1,7 @@
+import { isRecord } from '@patch-factory/contracts';
 import type { TerminalError } from '@patch-factory/contracts';
 import { cvss3BaseScore } from '../severity/cvss31';
 import { cvss4Severity, ratingOf, severityOfWord, severityRank, type Severity } from '../severity/severity';
-import { isRecord } from '../vuln-error-code';
 
 export interface Rated {
   severity: Severity;

@@ -1,9 +1,9 @@
-import { TerminalError } from '@patch-factory/contracts';
+import { TerminalError, isRecord } from '@patch-factory/contracts';
 import { DEBIAN_RELEASES, checkVersion } from '../distro';
 import { End, type Interval } from '../ranges';
 import { severityOfUrgency } from '../severity/severity';
 import type { VulnDb } from '../vuln-db';
-import { VulnErrorCode, isRecord, show, vulnError } from '../vuln-error-code';
+import { VulnErrorCode, show, vulnError } from '../vuln-error-code';
 
 export interface TrackerLoad {
   packages: number;

@@ -1,5 +1,6 @@
+import { isRecord } from '@patch-factory/contracts';
 import type { TerminalError } from '@patch-factory/contracts';
-import { VulnErrorCode, isRecord, show, vulnError } from '../vuln-error-code';
+import { VulnErrorCode, show, vulnError } from '../vuln-error-code';
 import { parsePurl, type Purl } from './purl';
 
 export const VEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;

@@ -1,0 +1,16 @@
+/**
+ * Helpers for hostile input, shared by every library (one copy: issue 16): how a value read
+ * from outside is shown in an error message, and how a parsed JSON value is told to be an object.
+ */
+
+/** At most `max` characters of hostile text, control and bidi characters replaced by `?`, for messages. */
+export function shown(text: string, max = 120): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+/** A plain JSON object (not null, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
