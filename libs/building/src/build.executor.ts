@@ -20,7 +20,7 @@ const MAX_LOG_LINES = 5000;
  * the layout whole and keeps it.
  */
 @Injectable()
-export class BuildExecutor implements StageExecutor {
+export class BuildExecutor implements StageExecutor<'build'> {
   private readonly settings: BuildSettings;
 
   private readonly catalogRemote: string | undefined;
@@ -34,11 +34,11 @@ export class BuildExecutor implements StageExecutor {
   }
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
-  execute(ctx: StageContext): Promise<StageResult> {
+  execute(ctx: StageContext<'build'>): Promise<StageResult<'build'>> {
     return hidingRunPaths(this.settings.outRoot, ctx.runId, () => this.executeStage(ctx));
   }
 
-  private async executeStage(ctx: StageContext): Promise<StageResult> {
+  private async executeStage(ctx: StageContext<'build'>): Promise<StageResult<'build'>> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
     const branch = stageArtifact(run, 'patch', 'patch.branch');

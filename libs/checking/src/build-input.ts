@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PipelineRun } from '@patch-factory/contracts';
-import { stageArtifact, stageArtifactFile } from '@patch-factory/pipeline';
+import { stageArtifact, stageArtifactFile, type RunReadBy } from '@patch-factory/pipeline';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 
 /** What the test and scan stages take from the run's build stage. */
@@ -23,9 +22,10 @@ const MAX_INDEX = 4 * 1024 * 1024;
  * The run's build output: `build.layout` and `build.digest` of its build stage, the layout's
  * image index holding that digest. A run without them (it did not build, or from a later
  * stage) fails with `build-artifact-missing`, naming the run and what is missing.
- * `build.layout` is relative to the run directory `runDir` (issue 14).
+ * `build.layout` is relative to the run directory `runDir` (issue 14). Typed as read by the test
+ * and scan stages: it reads only stages before both.
  */
-export async function buildInputOf(run: PipelineRun | undefined, runId: string, stage: string, runDir: string): Promise<BuildInput> {
+export async function buildInputOf(run: RunReadBy<'test' | 'scan'> | undefined, runId: string, stage: string, runDir: string): Promise<BuildInput> {
   const missing = (why: string) => checkingTerminal(CheckingErrorCode.buildArtifactMissing, `the ${stage} stage of run ${runId} needs the image its build stage made: ${why}; run the build stage first (from: build)`);
   if (run === undefined) throw missing('the run is not stored');
   const recorded = stageArtifact(run, 'build', 'build.layout');

@@ -94,7 +94,7 @@ describe('the test stage checks every platform of a two-platform image', () => {
   });
 
   /** Writes the image (amd64 then arm64, as the catalog builds) into the run directory and runs the test stage on it. */
-  const testStage = async (dirtyOther: boolean): Promise<{ result?: StageResult; error?: PipelineError; report: CtrfReport }> => {
+  const testStage = async (dirtyOther: boolean): Promise<{ result?: StageResult<'test'>; error?: PipelineError; report: CtrfReport }> => {
     const runDir = join(outRoot, RUN_ID);
     rmSync(runDir, { recursive: true, force: true });
     mkdirSync(runDir, { recursive: true });
@@ -109,7 +109,7 @@ describe('the test stage checks every platform of a two-platform image', () => {
       updatedAt: 0,
       stages: [{ stage: 'build', status: 'succeeded', attempts: 1, artifacts: { 'build.layout': 'image', 'build.digest': digest } }],
     };
-    const ctx: StageContext = {
+    const ctx: StageContext<'test'> = {
       runId: RUN_ID,
       stage: 'test',
       definition: STATIC_DEFINITION,

@@ -11,6 +11,8 @@ export * from './planning-batch.schema';
 export * from './upstream-ref.schema';
 export * from './advisory.schema';
 export * from './purl.schema';
+export * from './purl';
 export * from './upstream-event-id';
 export * from './image-event.schema';
 export * from './hostile-text';
+export * from './var-change';

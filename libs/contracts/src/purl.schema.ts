@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { purlDecode } from './purl';
 
 /** Longest purl taken (an advisory's `affected[].package.purl`). */
 export const MAX_PURL_LENGTH = 512;
@@ -85,19 +86,11 @@ function parse(purl: string): { problem?: string; parts?: PurlParts } {
   const distroName = DISTRO_NAME[type.toLowerCase()];
   if (distroName) {
     if (segments.length !== 1) return { problem: `expected pkg:${type}/<vendor>/<package> (such as pkg:deb/debian/openssl), with one vendor namespace` };
-    if (!distroName.test(decoded(name))) return { problem: `expected a ${type} package name, got ${JSON.stringify(name.slice(0, 64))}` };
+    if (!distroName.test(purlDecode(name))) return { problem: `expected a ${type} package name, got ${JSON.stringify(name.slice(0, 64))}` };
   }
   return {
     parts: { type, namespace: segments, name, ...(version !== undefined ? { version } : {}), ...(qualifiers !== undefined ? { qualifiers } : {}), ...(subpath !== undefined ? { subpath } : {}) },
   };
-}
-
-function decoded(component: string): string {
-  try {
-    return decodeURIComponent(component);
-  } catch {
-    return component;
-  }
 }
 
 /** A package URL, checked whole (purlProblem): a cut-off or malformed purl is an error naming why. */

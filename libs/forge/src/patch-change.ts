@@ -1,4 +1,4 @@
-import { TerminalError } from '@patch-factory/contracts';
+import { TerminalError, type VarChange } from '@patch-factory/contracts';
 import { ForgeErrorCode } from './forge-error-code';
 import { assertImageStream, type ImageStream } from './image-stream';
 import {
@@ -8,13 +8,6 @@ import {
   assertSafeVarName,
   assertSafeVarValue,
 } from './safe-input';
-
-/** One variable as the update bot announces it (`old === new`: listed but kept). */
-export interface VarChange {
-  name: string;
-  old: string;
-  new: string;
-}
 
 /** What changed upstream (`ref`) and where it was applied (`file`, a catalog path). */
 export interface DefinitionUpdate {

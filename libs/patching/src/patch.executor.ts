@@ -20,13 +20,13 @@ export function imageStreamOfRequest(request: StoredPatchRequest): ImageStream {
  * one again, find it holding the same content and commit nothing.
  */
 @Injectable()
-export class PatchExecutor implements StageExecutor {
+export class PatchExecutor implements StageExecutor<'patch'> {
   constructor(
     private readonly requests: PatchRequestRepository,
     private readonly access: CatalogAccess,
   ) {}
 
-  async execute(ctx: StageContext): Promise<StageResult> {
+  async execute(ctx: StageContext<'patch'>): Promise<StageResult<'patch'>> {
     const found = await patchRequestOfRun(ctx, this.requests);
     if (!found) return { artifacts: { ...MANUAL_RUN } };
     const { request } = found;

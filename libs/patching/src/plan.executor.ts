@@ -5,10 +5,10 @@ import { MANUAL_RUN, patchRequestOfRun } from './patch-request-of-run';
 
 /** `plan`: checks the run's definition belongs to its PatchRequest and records the changes it gets. */
 @Injectable()
-export class PlanExecutor implements StageExecutor {
+export class PlanExecutor implements StageExecutor<'plan'> {
   constructor(private readonly requests: PatchRequestRepository) {}
 
-  async execute(ctx: StageContext): Promise<StageResult> {
+  async execute(ctx: StageContext<'plan'>): Promise<StageResult<'plan'>> {
     const found = await patchRequestOfRun(ctx, this.requests);
     if (!found) return { artifacts: { ...MANUAL_RUN } };
     const { request, file } = found;

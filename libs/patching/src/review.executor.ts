@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { stageArtifact, type StageContext, type StageExecutor, type StageResult, type WrittenArtifacts } from '@patch-factory/pipeline';
 import { PatchRequestRepository, PullRequestLinks, RunRepository } from '@patch-factory/store';
 import { CatalogAccess } from './catalog-access';
 import { imageStreamOfRequest } from './patch.executor';
@@ -18,7 +18,7 @@ import { isNewerRun, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, su
  * never promoted), and a run that reaches review after a newer one is superseded at once.
  */
 @Injectable()
-export class ReviewExecutor implements StageExecutor {
+export class ReviewExecutor implements StageExecutor<'review'> {
   constructor(
     private readonly requests: PatchRequestRepository,
     private readonly links: PullRequestLinks,
@@ -27,7 +27,7 @@ export class ReviewExecutor implements StageExecutor {
     private readonly runs: RunRepository,
   ) {}
 
-  async execute(ctx: StageContext): Promise<StageResult> {
+  async execute(ctx: StageContext<'review'>): Promise<StageResult<'review'>> {
     const found = await patchRequestOfRun(ctx, this.requests);
     if (!found) return { artifacts: { ...MANUAL_RUN } };
     const { request } = found;
@@ -61,7 +61,7 @@ export class ReviewExecutor implements StageExecutor {
     // stream is fixed); later reviews of the stream skip the listing of every open pull request.
     if (pr.action === 'created') await forge.closeSuperseded(stream, branch);
     const merge = await forge.mergeWhenGreen({ branch, severity, gatesPassed: true, ...(head ? { headSha: head } : {}) });
-    const artifacts: Record<string, string> = { 'review.provider': pr.provider, 'review.merge': merge.status };
+    const artifacts: WrittenArtifacts<'review'> = { 'review.provider': pr.provider, 'review.merge': merge.status };
     if (pr.number !== undefined) artifacts['pr.number'] = String(pr.number);
     if (pr.url) artifacts['pr.url'] = pr.url.slice(0, 2000);
     if (merge.status === 'merged' || merge.status === 'already-merged') return { artifacts };

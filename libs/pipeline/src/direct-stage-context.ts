@@ -1,15 +1,15 @@
 import type { PipelineRun } from '@patch-factory/contracts';
 import type { Logger } from '@patch-factory/telemetry';
-import type { StageContext } from './stage-executor';
+import type { RunReadBy, StageContext } from './stage-executor';
 import type { RunStage } from './transitions';
 
 /** What a direct call of an executor (outside a queue: a tool, a child process, a benchmark) says about the stage. */
-export interface DirectStageInput {
+export interface DirectStageInput<S extends RunStage = RunStage> {
   runId: string;
-  stage: RunStage;
+  stage: S;
   definition: string;
   logger: Logger;
-  loadRun: () => Promise<PipelineRun | undefined>;
+  loadRun: () => Promise<PipelineRun | RunReadBy<S> | undefined>;
   /** Default 1. */
   attempt?: number;
   signal?: AbortSignal;
@@ -20,7 +20,7 @@ export interface DirectStageInput {
  * idempotency key a queued job would have (`<runId>:<stage>`), no progress reporting (no job
  * to write it to), and never aborted unless a signal is given.
  */
-export function directStageContext(input: DirectStageInput): StageContext {
+export function directStageContext<S extends RunStage>(input: DirectStageInput<S>): StageContext<S> {
   return {
     runId: input.runId,
     stage: input.stage,

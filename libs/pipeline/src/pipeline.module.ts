@@ -11,12 +11,16 @@ import { NotImplementedExecutor } from './not-implemented.executor';
 import { RunDeadLetterHooks } from './run-dead-letter.hooks';
 import { RunLauncher } from './run-launcher';
 import { RunReconciler } from './run-reconciler';
-import { executorToken, type StageExecutor } from './stage-executor';
+import { executorToken, type ExecutorOf } from './stage-executor';
 import { stageProcessorFor } from './stage-processor.factory';
 import { StageRunner } from './stage-runner';
 import { STAGE_JOB, type RunStage } from './transitions';
 
-export type ExecutorBinding = StageExecutor | Type<StageExecutor>;
+/** The executor of stage `S` as a service binds it: an instance or a class, of `S` (or of no declared stage). */
+export type ExecutorBinding<S extends RunStage = RunStage> = ExecutorOf<S> | Type<ExecutorOf<S>>;
+
+/** Executors by stage, each bound to the stage it declares (`{ build: BuildExecutor }`; `{ test: BuildExecutor }` does not compile). */
+export type StageExecutorBindings = { [S in RunStage]?: ExecutorBinding<S> };
 
 export interface PipelineModuleOptions {
   service: string;
@@ -25,11 +29,11 @@ export interface PipelineModuleOptions {
   /** Jobs besides its stages that this service handles (their @OnJob providers come with its own modules). */
   jobs?: readonly JobName[];
   /** Executors by stage; a stage without one fails with `stage-not-implemented`. */
-  executors?: Partial<Record<RunStage, ExecutorBinding>>;
+  executors?: StageExecutorBindings;
   profile?: RedisProfile;
 }
 
-function executorProvider(stage: RunStage, binding: ExecutorBinding | undefined): Provider {
+function executorProvider(stage: RunStage, binding: { [S in RunStage]: ExecutorBinding<S> }[RunStage] | undefined): Provider {
   const token = executorToken(stage);
   if (!binding) return { provide: token, useValue: new NotImplementedExecutor() };
   return typeof binding === 'function' ? { provide: token, useClass: binding } : { provide: token, useValue: binding };

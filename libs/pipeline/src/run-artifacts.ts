@@ -1,8 +1,21 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { TerminalError, type PipelineRun } from '@patch-factory/contracts';
+import { TerminalError, type ArtifactKey } from '@patch-factory/contracts';
+import type { RunReadBy } from './stage-executor';
+import type { EarlierStage, RunStage } from './transitions';
 
-/** The artifact `key` that stage `stage` of `run` recorded (undefined when the run, the stage or the key is missing). */
-export function stageArtifact(run: PipelineRun | undefined, stage: string, key: string): string | undefined {
+/**
+ * The stages whose artifacts a reader of a `RunReadBy<R>` may read: those before every stage of
+ * `R`; any stage when the run comes from no executor (a plain PipelineRun: the API, the store,
+ * another run read by promote).
+ */
+export type ReadableStage<R extends RunStage> = [RunStage] extends [R] ? RunStage : EarlierStage<R>;
+
+/**
+ * The artifact `key` that stage `stage` of `run` recorded (undefined when the run, the stage or
+ * the key is missing). Typed by StageArtifacts (libs/contracts): `key` must be one that `stage`
+ * records, and on a run an executor loaded (StageContext<S>.loadRun) `stage` must come before `S`.
+ */
+export function stageArtifact<R extends RunStage, S extends ReadableStage<R>>(run: RunReadBy<R> | undefined, stage: S, key: ArtifactKey<S>): string | undefined {
   return run?.stages.find((s) => s.stage === stage)?.artifacts[key];
 }
 
@@ -38,14 +51,14 @@ export function runFilePath(runDir: string, recorded: string, what: string): str
 }
 
 /** stageArtifact() of a file, resolved against the run directory (see runFilePath). */
-export function stageArtifactFile(run: PipelineRun | undefined, stage: string, key: string, runDir: string): string | undefined {
-  const value = stageArtifact(run, stage, key);
+export function stageArtifactFile<R extends RunStage, S extends ReadableStage<R>>(run: RunReadBy<R> | undefined, stage: S, key: ArtifactKey<S>, runDir: string): string | undefined {
+  const value = stageArtifact<R, S>(run, stage, key);
   return value === undefined ? undefined : runFilePath(runDir, value, `the ${key} of the ${stage} stage`);
 }
 
 /** A comma-separated list of files (`scan.sbom.cyclonedx`), each resolved against the run directory. */
-export function stageArtifactFiles(run: PipelineRun | undefined, stage: string, key: string, runDir: string): string[] {
-  const value = stageArtifact(run, stage, key);
+export function stageArtifactFiles<R extends RunStage, S extends ReadableStage<R>>(run: RunReadBy<R> | undefined, stage: S, key: ArtifactKey<S>, runDir: string): string[] {
+  const value = stageArtifact<R, S>(run, stage, key);
   return (value ? value.split(',').filter(Boolean) : []).map((v) => runFilePath(runDir, v, `the ${key} of the ${stage} stage`));
 }
 

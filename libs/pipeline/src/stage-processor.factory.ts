@@ -1,7 +1,7 @@
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import type { StageJobPayload } from '@patch-factory/contracts';
 import { OnJob, type JobContext } from '@patch-factory/queue';
-import { executorToken, type StageExecutor } from './stage-executor';
+import { executorToken, type AnyStageExecutor } from './stage-executor';
 import { StageRunner } from './stage-runner';
 import { STAGE_JOB, type RunStage } from './transitions';
 
@@ -11,7 +11,7 @@ export function stageProcessorFor(stage: RunStage): Type<unknown> {
   class StageProcessor {
     constructor(
       private readonly runner: StageRunner,
-      @Inject(executorToken(stage)) private readonly executor: StageExecutor,
+      @Inject(executorToken(stage)) private readonly executor: AnyStageExecutor,
     ) {}
 
     @OnJob(STAGE_JOB[stage])

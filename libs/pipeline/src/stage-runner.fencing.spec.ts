@@ -168,10 +168,10 @@ describe('StageRunner: two executions of one stage race (real Redis + BullMQ)', 
     await runs.create({ id: parked, definition, trigger: { kind: 'manual' }, stages: ['build', 'test'], now: Date.now() });
     const park: StageExecutor = { execute: () => Promise.resolve({ await: { reason: 'waits for a merge' } }) };
     expect(await deliver('build', parked, definition, park)).toBe('awaiting');
-    expect(await runner.resume(parked, 'build', { 'pr.number': '7' })).toBe('resumed');
+    expect(await runner.resume(parked, 'build', { 'build.digest': 'sha256:07' })).toBe('resumed');
     expect(await runner.resume(parked, 'build')).toBe('already-resumed');
     const run = (await runs.get(parked))!;
-    expect(run.stages[0]).toMatchObject({ status: 'succeeded', attempts: 1, completedToken: run.stages[0]!.token, artifacts: { 'pr.number': '7' } });
+    expect(run.stages[0]).toMatchObject({ status: 'succeeded', attempts: 1, completedToken: run.stages[0]!.token, artifacts: { 'build.digest': 'sha256:07' } });
     expect(run.stages[1]).toMatchObject({ status: 'queued' });
 
     const undone = newRunId();

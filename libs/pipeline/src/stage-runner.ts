@@ -8,7 +8,7 @@ import { FactoryMetrics, LOGGER, extractTrace, inSpan, injectTrace, type Logger 
 import { JOB_OPTIONS } from './job-options';
 import { progressReporter } from './progress-reporter';
 import { RunReconciler } from './run-reconciler';
-import type { StageExecutor, StageResult } from './stage-executor';
+import type { AnyStageExecutor, StageExecutor, StageResult, WrittenArtifacts } from './stage-executor';
 import { STAGE_JOB, stageJobId, type RunStage } from './transitions';
 
 const MAX_ARTIFACTS = 64;
@@ -36,7 +36,7 @@ export class StageRunner {
     private readonly reconciler: RunReconciler,
   ) {}
 
-  async run(stage: RunStage, payload: StageJobPayload, executor: StageExecutor, job: JobContext): Promise<string> {
+  async run(stage: RunStage, payload: StageJobPayload, executor: AnyStageExecutor, job: JobContext): Promise<string> {
     const startedAt = Date.now();
     this.metrics.handoffLatency.observe({ stage }, Math.max(0, startedAt - job.job.timestamp) / 1000);
     const attrs = { 'pf.run_id': payload.runId, 'pf.stage': stage, 'pf.definition': payload.definition };
@@ -62,7 +62,8 @@ export class StageRunner {
       let result: StageResult | void;
       let logger: Logger | undefined;
       try {
-        result = await executor.execute({
+        // The executor bound to `stage` (PipelineModule binds each stage's executor by its stage).
+        result = await (executor as StageExecutor).execute({
           runId: payload.runId,
           stage,
           definition: payload.definition,
@@ -105,7 +106,7 @@ export class StageRunner {
    * (same deterministic id) and changes nothing else. A stage still running when the event
    * arrives is completed all the same (its own later `await` finds it done).
    */
-  async resume(runId: string, stage: RunStage, artifacts: Record<string, string> = {}): Promise<'resumed' | 'already-resumed' | 'not-waiting' | 'missing'> {
+  async resume<S extends RunStage>(runId: string, stage: S, artifacts: WrittenArtifacts<S> = {}): Promise<'resumed' | 'already-resumed' | 'not-waiting' | 'missing'> {
     const run = await this.runs.get(runId);
     const rec = run?.stages.find((s) => s.stage === stage);
     if (!run || !rec) return 'missing';
@@ -199,7 +200,7 @@ function traceCarrierOf(traceId: string): { traceparent: string } | undefined {
   return { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` };
 }
 
-function checkArtifacts(stage: RunStage, artifacts: Record<string, string>): Record<string, string> {
+function checkArtifacts(stage: RunStage, artifacts: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const entries = Object.entries(artifacts);
   if (entries.length > MAX_ARTIFACTS) {
     throw new TerminalError('invalid-artifacts', `stage ${stage} returned ${entries.length} artifacts; at most ${MAX_ARTIFACTS}`);
@@ -209,5 +210,5 @@ function checkArtifacts(stage: RunStage, artifacts: Record<string, string>): Rec
       throw new TerminalError('invalid-artifacts', `stage ${stage} returned an invalid artifact "${k.slice(0, 64)}"`);
     }
   }
-  return artifacts;
+  return artifacts as Record<string, string>;
 }

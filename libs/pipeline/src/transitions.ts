@@ -42,6 +42,15 @@ export function runStagesBetween(from: RunStage = RUN_ENTRY, to: RunStage = RUN_
   return RUN_STAGES.slice(a, b + 1);
 }
 
+/** The stages that come after `S` in a run, in TRANSITIONS order (`LaterStage<'scan'>` is sign | publish | review | promote | notify). */
+export type LaterStage<S extends StageName> = (typeof TRANSITIONS)[S] extends infer N ? (N extends RunStage ? N | LaterStage<N> : never) : never;
+
+/**
+ * The stages of a run that come before every stage of `S` (`EarlierStage<'test'>` is plan | patch | build;
+ * `EarlierStage<'test' | 'scan'>` the same): the stages whose artifacts a reader at `S` may read.
+ */
+export type EarlierStage<S extends RunStage> = { [K in RunStage]: [S] extends [LaterStage<K>] ? K : never }[RunStage];
+
 export function nextStage(stage: RunStage): RunStage | null {
   return TRANSITIONS[stage];
 }

@@ -62,7 +62,7 @@ describe('a promotion whose lock lapsed and was taken over writes nothing', () =
     const config = loadConfig({ ...process.env, PF_PREFIX: prefix, PF_REDIS_URL: sharedRedisUrl(), PF_REGISTRY_URL: registry.url, PF_CATALOG_REMOTE: origin.dir, PF_CATALOG_WORKDIR: join(work, `catalog-${newRunId()}.git`) });
     return new PromoteExecutor(new CatalogAccess(config), releases, config, runs, new PullRequestLinks(redis, prefix), onStep, { ttlMs: TTL_MS, waitMs: 30_000, pollMs: 50 });
   };
-  const context = (runId: string): StageContext =>
+  const context = (runId: string): StageContext<'promote'> =>
     directStageContext({ runId, stage: 'promote', definition: DEFINITION, logger: createLogger('promote-fencing', 'error'), loadRun: () => runs.get(runId) });
 
   it('refuses the stalled holder with promote-lock-lost; the run that took the lock over promotes', async () => {

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { checkingOutRoot } from '@patch-factory/checking';
 import { CONFIG, type Env } from '@patch-factory/config';
-import { RunIdSchema, type PipelineRun, type TagMove } from '@patch-factory/contracts';
+import { RunIdSchema, type PipelineRun, type StageArtifacts, type TagMove } from '@patch-factory/contracts';
 import { CatalogAccess, isPast, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, supersededReason } from '@patch-factory/patching';
 import type { RegistryWriter } from '@patch-factory/oci';
-import { hidingRunPaths, runDirectory, stageArtifact, stageArtifactFile, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { hidingRunPaths, runDirectory, stageArtifact, stageArtifactFile, type RunReadBy, type StageContext, type StageExecutor, type StageResult, type WrittenArtifacts } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository, type PromotionPlan } from '@patch-factory/store';
 import type { CommitAncestry } from './promote-order';
 import { copyImage } from './copy-image';
@@ -16,6 +16,9 @@ import { DEFAULT_PROMOTE_LOCK, PROMOTE_LOCK_OPTIONS, takePromoteTurn, type Promo
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { registrySettings, registryWriter } from './registry-settings';
 import { releaseTargetOf } from './run-definition';
+
+/** What every promote result records: the release repository and the digest promoted. */
+type PromotedTo = Pick<StageArtifacts['promote'], 'promote.repository' | 'promote.digest'>;
 
 /**
  * `promote` (after the pull request merged, or in branch mode once the gates passed): copies the
@@ -51,7 +54,7 @@ import { releaseTargetOf } from './run-definition';
  *   after it finished, it moves nothing and appends nothing.
  */
 @Injectable()
-export class PromoteExecutor implements StageExecutor {
+export class PromoteExecutor implements StageExecutor<'promote'> {
   private readonly ancestry: CommitAncestry;
 
   constructor(
@@ -71,11 +74,11 @@ export class PromoteExecutor implements StageExecutor {
   private readonly lock: PromoteLockOptions;
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
-  execute(ctx: StageContext): Promise<StageResult> {
+  execute(ctx: StageContext<'promote'>): Promise<StageResult<'promote'>> {
     return hidingRunPaths(checkingOutRoot(this.config), ctx.runId, () => this.executeStage(ctx));
   }
 
-  private async executeStage(ctx: StageContext): Promise<StageResult> {
+  private async executeStage(ctx: StageContext<'promote'>): Promise<StageResult<'promote'>> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
     const staging = stageArtifact(run, 'publish', 'publish.repository');
@@ -113,7 +116,7 @@ export class PromoteExecutor implements StageExecutor {
         'promote.copied-referrers': String(copied.referrers),
       };
       // The rest of the promotion stops when the job is cancelled or the lock is lost.
-      const locked: StageContext = Object.assign(Object.create(ctx) as StageContext, { signal: turn.signal });
+      const locked: StageContext<'promote'> = Object.assign(Object.create(ctx) as StageContext<'promote'>, { signal: turn.signal });
       return await this.promoteLocked(locked, { run, digest, image, client, target, plan: now.plan ?? record.plan, fence: turn.lease.fence, artifacts });
     } finally {
       await turn.end();
@@ -121,7 +124,7 @@ export class PromoteExecutor implements StageExecutor {
   }
 
   /** Promoted by an earlier delivery of this job: nothing is copied, moved or written again. The lock is let go in case that delivery was killed holding it. */
-  private async promotedAlready(ctx: StageContext, image: string, plan: PromotionPlan, artifacts: Record<string, string>): Promise<StageResult> {
+  private async promotedAlready(ctx: StageContext<'promote'>, image: string, plan: PromotionPlan, artifacts: PromotedTo): Promise<StageResult<'promote'>> {
     await this.releases.unlockPromotion(image, ctx.runId);
     ctx.logger.info({ repository: artifacts['promote.repository'], digest: artifacts['promote.digest'] }, 'image promoted already by this run');
     return { artifacts: { ...artifacts, 'promote.copied': 'nothing (this run promoted the image already)', 'promote.tags': plan.tags.map((t) => `${t.tag}: unchanged`).join('; '), 'promote.event': 'none (this run promoted the image already)' } };
@@ -129,12 +132,12 @@ export class PromoteExecutor implements StageExecutor {
 
   /** Plans (unless a plan is recorded), moves the tags and writes the store, holding the repository's promotion lock. */
   private async promoteLocked(
-    ctx: StageContext,
-    input: { run: PipelineRun; digest: string; image: string; client: RegistryWriter; target: { tags: string[] } | undefined; plan: PromotionPlan | undefined; fence: number; artifacts: Record<string, string> },
-  ): Promise<StageResult> {
+    ctx: StageContext<'promote'>,
+    input: { run: RunReadBy<'promote'>; digest: string; image: string; client: RegistryWriter; target: { tags: string[] } | undefined; plan: PromotionPlan | undefined; fence: number; artifacts: PromotedTo & WrittenArtifacts<'promote'> },
+  ): Promise<StageResult<'promote'>> {
     const { run, digest, image, client, target, fence, artifacts } = input;
     const runId = run.id;
-    const repository = artifacts['promote.repository'] as string;
+    const repository = artifacts['promote.repository'];
     let plan = input.plan;
     if (!plan) {
       const tags: PromotionPlan['tags'] = [];
@@ -182,7 +185,7 @@ export class PromoteExecutor implements StageExecutor {
    * already (moved before a crash) counts as moved; one moved by something else since the plan
    * (by hand: promotions of a repository take turns) is left as it is. Returns the tags this promotion moved, with where they pointed before.
    */
-  private async moveTags(ctx: StageContext, client: RegistryWriter, plan: PromotionPlan): Promise<TagMove[]> {
+  private async moveTags(ctx: StageContext<'promote'>, client: RegistryWriter, plan: PromotionPlan): Promise<TagMove[]> {
     const moved: TagMove[] = [];
     let top: { bytes: Buffer; mediaType: string } | undefined;
     for (const t of plan.tags) {
@@ -213,7 +216,7 @@ export class PromoteExecutor implements StageExecutor {
    * The newest run of the same definition on the same pull request that got past its review
    * (its merge resumed it too) and may still be promoted: it is promoted instead of this one.
    */
-  private async supersededBy(run: PipelineRun): Promise<PipelineRun | undefined> {
+  private async supersededBy(run: RunReadBy<'promote'>): Promise<PipelineRun | undefined> {
     const branch = stageArtifact(run, 'patch', 'patch.branch');
     if (!branch) return undefined;
     const others = await runsOfDefinitionOnBranch(this.runs, this.links, run, branch);

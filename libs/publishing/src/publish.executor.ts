@@ -19,18 +19,18 @@ import { readSignedArtifacts } from './signed-artifacts';
  * then by the job. The digest pushed must be the digest built and signed.
  */
 @Injectable()
-export class PublishExecutor implements StageExecutor {
+export class PublishExecutor implements StageExecutor<'publish'> {
   constructor(
     private readonly access: CatalogAccess,
     @Inject(CONFIG) private readonly config: Env,
   ) {}
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
-  execute(ctx: StageContext): Promise<StageResult> {
+  execute(ctx: StageContext<'publish'>): Promise<StageResult<'publish'>> {
     return hidingRunPaths(checkingOutRoot(this.config), ctx.runId, () => this.executeStage(ctx));
   }
 
-  private async executeStage(ctx: StageContext): Promise<StageResult> {
+  private async executeStage(ctx: StageContext<'publish'>): Promise<StageResult<'publish'>> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
     const runDir = runDirectory(checkingOutRoot(this.config), runId);

@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { PipelineRun } from '@patch-factory/contracts';
-import { stageArtifact, stageArtifactFile, stageArtifactFiles } from '@patch-factory/pipeline';
+import { stageArtifact, stageArtifactFile, stageArtifactFiles, type RunReadBy } from '@patch-factory/pipeline';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 
 /** What the sign and publish stages take from a run's earlier stages. */
@@ -29,8 +28,9 @@ const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
  * `publish-input-missing`, naming what is missing; test and scan outputs are optional (a run
  * may start at build), and each attestation is made only for what exists. The stages record
  * their files relative to the run directory `runDir` (issue 14); the outputs are resolved.
+ * Typed as read by the sign and publish stages: it reads only stages before both.
  */
-export function runOutputs(run: PipelineRun | undefined, runId: string, stage: string, runDir: string): RunOutputs {
+export function runOutputs(run: RunReadBy<'sign' | 'publish'> | undefined, runId: string, stage: string, runDir: string): RunOutputs {
   const missing = (why: string) => publishingTerminal(PublishingErrorCode.inputMissing, `the ${stage} stage of run ${runId} needs ${why}; run the build stage first (from: build)`);
   if (!run) throw missing('the run, which is not stored');
   const layout = stageArtifactFile(run, 'build', 'build.layout', runDir);

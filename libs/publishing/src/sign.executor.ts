@@ -32,7 +32,7 @@ export function signingKeyUri(value: string): string {
  * staging repository for the same digest are kept. Only this stage reads the key.
  */
 @Injectable()
-export class SignExecutor implements StageExecutor {
+export class SignExecutor implements StageExecutor<'sign'> {
   private readonly outRoot: string;
   private key: Promise<SigningKey> | undefined;
 
@@ -44,11 +44,11 @@ export class SignExecutor implements StageExecutor {
   }
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
-  execute(ctx: StageContext): Promise<StageResult> {
+  execute(ctx: StageContext<'sign'>): Promise<StageResult<'sign'>> {
     return hidingRunPaths(this.outRoot, ctx.runId, () => this.executeStage(ctx));
   }
 
-  private async executeStage(ctx: StageContext): Promise<StageResult> {
+  private async executeStage(ctx: StageContext<'sign'>): Promise<StageResult<'sign'>> {
     const runId = RunIdSchema.parse(ctx.runId);
     const key = await this.signingKey();
     const run = await ctx.loadRun();

@@ -1,7 +1,4 @@
-/** Percent-encodes one purl component (purl-spec: `:` as %3A, `+` as %2B; unreserved characters kept). */
-export function purlEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
+import { purlEncode } from '@patch-factory/contracts';
 
 /** Qualifiers sorted by key, empty values dropped, values percent-encoded. */
 function qualifiers(q: Record<string, string | undefined>): string {

@@ -9,7 +9,7 @@ import type { INestApplicationContext, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@patch-factory/config';
 import type { JobName } from '@patch-factory/contracts';
-import { RunLauncher, newRunId, serviceModule, type ExecutorBinding, type RunStage, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { RunLauncher, newRunId, serviceModule, type StageExecutorBindings, type RunStage, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import type { BackboneFixture } from './backbone-fixture';
 import { createCatalogOrigin, type CatalogOrigin } from './github-double/catalog-origin';
 import { startDebianMirrorFixture, type DebianMirrorFixture } from './debian-mirror-fixture';
@@ -71,7 +71,7 @@ export function branchPatchExecutor(branches: ReadonlyMap<string, string>): Stag
 export interface StagePipelineOptions {
   service: string;
   stages: readonly RunStage[];
-  executors: Partial<Record<RunStage, ExecutorBinding>>;
+  executors: StageExecutorBindings;
   jobs?: readonly JobName[];
   imports: ModuleMetadata['imports'];
   /** The catalog the stages read. */

@@ -8,7 +8,6 @@ export * from './feeds/osv-severity';
 export * from './feeds/osv-ingest';
 export * from './feeds/tracker-ingest';
 export * from './match';
-export * from './vex/purl';
 export * from './vex/openvex-parse';
 export * from './vex/apply-vex';
 export * from './vex/emit-vex';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { ErrorCode, TerminalError } from '@patch-factory/contracts';
-import { StageRunner } from '@patch-factory/pipeline';
+import { StageRunner, type WrittenArtifacts } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { DeliveryLog, PublicRoute, PullRequestLinks } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
@@ -76,7 +76,7 @@ export class GithubWebhookController {
       } else if (pr.action === 'closed' && pr.pull_request.merged === true) {
         const runs = [];
         for (const runId of await this.links.runsOf(pr.pull_request.head.ref)) {
-          const artifacts: Record<string, string> = { 'pr.number': String(pr.pull_request.number) };
+          const artifacts: WrittenArtifacts<'review'> = { 'pr.number': String(pr.pull_request.number) };
           if (pr.pull_request.merge_commit_sha) artifacts['pr.merge-commit'] = pr.pull_request.merge_commit_sha;
           runs.push({ runId, result: await this.runner.resume(runId, 'review', artifacts) });
         }

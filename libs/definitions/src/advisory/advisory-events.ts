@@ -1,4 +1,4 @@
-import { parsePurlStrict, upstreamEventId, type OsvAdvisory, type UpstreamEvent } from '@patch-factory/contracts';
+import { parsePurlStrict, purlDecode, upstreamEventId, type OsvAdvisory, type UpstreamEvent } from '@patch-factory/contracts';
 
 type Severity = NonNullable<UpstreamEvent['severity']>;
 const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
@@ -75,8 +75,8 @@ function purlOf(p: { ecosystem: string; name: string; purl?: string | undefined 
   const parts = p.purl === undefined ? undefined : parsePurlStrict(p.purl);
   const type = parts?.type.toLowerCase();
   const vendor = parts?.namespace[0]?.toLowerCase();
-  if (parts && (type === 'deb' || type === 'apk') && vendor && /^[a-z0-9.-]+$/.test(vendor) && /^[a-z0-9][a-z0-9+._-]*$/.test(decodeName(parts.name))) {
-    return `pkg:${type}/${vendor}/${decodeName(parts.name)}`;
+  if (parts && (type === 'deb' || type === 'apk') && vendor && /^[a-z0-9.-]+$/.test(vendor) && /^[a-z0-9][a-z0-9+._-]*$/.test(purlDecode(parts.name))) {
+    return `pkg:${type}/${vendor}/${purlDecode(parts.name)}`;
   }
   if (/^Debian(:|$)/.test(p.ecosystem) && /^[a-z0-9][a-z0-9+._-]*$/.test(p.name)) return `pkg:deb/debian/${p.name}`;
   if (/^Alpine(:|$)/.test(p.ecosystem) && /^[a-z0-9][a-z0-9+._-]*$/.test(p.name)) return `pkg:apk/alpine/${p.name}`;
@@ -87,12 +87,4 @@ function severityOf(raw: string | undefined): Severity | undefined {
   const s = raw?.toLowerCase();
   if (s === 'moderate') return 'medium';
   return SEVERITIES.find((x) => x === s);
-}
-
-function decodeName(name: string): string {
-  try {
-    return decodeURIComponent(name);
-  } catch {
-    return name;
-  }
 }

@@ -1,7 +1,6 @@
-import { PipelineError } from '@patch-factory/contracts';
+import { PipelineError, type VarChange } from '@patch-factory/contracts';
 import { BotCaseSchema, refKind, type BotCase } from './bot-case.schema';
 import { patchDefinition } from './patch-definition';
-import type { VarChange } from './var-change';
 
 /** The outcome of one replayed case. */
 export interface CaseResult {

@@ -1,5 +1,5 @@
 import { patchDefinition } from './patch-definition';
-import type { VarChange } from './var-change';
+import type { VarChange } from '@patch-factory/contracts';
 
 /**
  * Issue 12: a variable's value changes only where the definition renders that variable, as a

@@ -1,6 +1,5 @@
-import { PipelineError } from '@patch-factory/contracts';
+import { PipelineError, type VarChange } from '@patch-factory/contracts';
 import { patchDefinition } from './patch-definition';
-import type { VarChange } from './var-change';
 
 const DEFINITION = [
   '# A hand-written definition: comments, quoting and key order must survive.',

@@ -1,6 +1,7 @@
 import { planReplacements, applyReplacements, type Replacement } from './replacement-plan';
 import { readVars } from './read-vars';
-import { checkVarChange, type VarChange } from './var-change';
+import type { VarChange } from '@patch-factory/contracts';
+import { checkVarChange } from './var-change';
 
 export interface PatchedDefinition {
   text: string;

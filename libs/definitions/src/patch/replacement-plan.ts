@@ -1,5 +1,5 @@
 import { renderSites, type RenderSite } from './render-sites';
-import type { VarChange } from './var-change';
+import type { VarChange } from '@patch-factory/contracts';
 import { versionDerivations } from './version-derivations';
 import { escapeRegExp, wholeTokenSource } from './version-token';
 

@@ -1,12 +1,4 @@
-import { TerminalError } from '@patch-factory/contracts';
-
-/** One variable of a definition changing value: what a PatchRequest applies to a file. */
-export interface VarChange {
-  /** The variable's name in the definition's `vars:` mapping (UPPER_SNAKE_CASE). */
-  name: string;
-  old: string;
-  new: string;
-}
+import { TerminalError, type VarChange } from '@patch-factory/contracts';
 
 export const PatchErrorCode = {
   invalidVarName: 'invalid-var-name',

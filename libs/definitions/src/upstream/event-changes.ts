@@ -1,7 +1,7 @@
 import type { UpstreamEvent } from '@patch-factory/contracts';
 import type { DefinitionDeps } from '../catalog/definition-deps';
 import { parseImageRef, repositoryKeys, sameReleaseLine, splitTag, tagCovers, type ImageRef } from '../catalog/image-ref';
-import type { VarChange } from '../patch/var-change';
+import type { VarChange } from '@patch-factory/contracts';
 
 /** The variable changes an upstream event means for one definition, or why there are none. */
 export type EventChanges = { changes: VarChange[] } | { skipped: string };

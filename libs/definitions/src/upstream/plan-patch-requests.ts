@@ -5,7 +5,7 @@ import type { UpstreamEvent } from '@patch-factory/contracts';
 import { parseQuery, type CatalogIndex } from '../catalog/catalog-index';
 import { parseImageRef } from '../catalog/image-ref';
 import type { DefinitionDeps } from '../catalog/definition-deps';
-import type { VarChange } from '../patch/var-change';
+import type { VarChange } from '@patch-factory/contracts';
 import { changesForEvent } from './event-changes';
 import { imageStreamOf } from './image-stream';
 import { compareUpstreamVersions } from './upstream-version';

@@ -1,8 +1,11 @@
+import type { Purl } from '@patch-factory/contracts';
 import { parseImageReference } from '@patch-factory/oci';
 import { DEBIAN_RELEASES } from '../distro';
 import type { Finding } from '../match';
 import type { VexComponent, VexDocument, VexProduct, VexStatement, VexStatus } from './openvex-parse';
-import { IMAGE_TYPES, type Purl } from './purl';
+
+/** Image product types: the purl names an image, not a package. */
+export const IMAGE_TYPES = new Set(['oci', 'docker']);
 
 /** The VEX statement that decided about a finding. */
 export interface VexVerdict {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import { purlEncode } from '@patch-factory/contracts';
 import { imageReferenceProblem, parseImageReference, referenceName } from '@patch-factory/oci';
 import { parseDistro } from '../distro';
 import type { Finding } from '../match';
 import { VulnErrorCode, show, vulnError } from '../vuln-error-code';
 import type { VexedFinding, VexVerdict } from './apply-vex';
-import { purlEncode } from './purl';
 
 export interface ImageVexInput {
   /** The image: its name by the OCI reference grammar (`dhi/openssl`, `registry.example:5000/dhi/openssl[:tag]`) and manifest digest. */

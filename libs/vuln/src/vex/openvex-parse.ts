@@ -1,7 +1,5 @@
-import { isRecord } from '@patch-factory/contracts';
-import type { TerminalError } from '@patch-factory/contracts';
+import { isRecord, parsePurl, type Purl, type TerminalError } from '@patch-factory/contracts';
 import { VulnErrorCode, show, vulnError } from '../vuln-error-code';
-import { parsePurl, type Purl } from './purl';
 
 export const VEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;
 export type VexStatus = (typeof VEX_STATUSES)[number];
