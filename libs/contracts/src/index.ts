@@ -16,3 +16,4 @@ export * from './upstream-event-id';
 export * from './image-event.schema';
 export * from './hostile-text';
 export * from './var-change';
+export * from './stage-artifacts';
