@@ -1,4 +1,4 @@
-import { TerminalError } from '@patch-factory/contracts';
+import { isRecord, TerminalError } from '@patch-factory/contracts';
 import { loadYamlData, YamlDataError } from '../catalog/load-yaml-data';
 
 export const DefinitionErrorCode = { invalidYaml: 'invalid-definition-yaml' } as const;
@@ -16,8 +16,8 @@ export function readVars(text: string, file: string): Map<string, string> {
     throw new TerminalError(DefinitionErrorCode.invalidYaml, `${file}:${at}: ${(error as Error).message.split('\n')[0] ?? 'invalid YAML'}`);
   }
   const vars = new Map<string, string>();
-  const node = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>)['vars'] : undefined;
-  if (typeof node !== 'object' || node === null || Array.isArray(node)) return vars;
+  const node = isRecord(doc) ? doc['vars'] : undefined;
+  if (!isRecord(node)) return vars;
   for (const [key, value] of Object.entries(node)) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') vars.set(key, String(value));
   }
