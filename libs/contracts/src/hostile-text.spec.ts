@@ -1,4 +1,4 @@
-import { isRecord, shown } from './hostile-text';
+import { isRecord, shown, shownValue } from './hostile-text';
 
 describe('shown', () => {
   it('keeps printable text as it is', () => {
@@ -17,6 +17,22 @@ describe('shown', () => {
 
   it('cuts after cleaning, so a replaced character counts as one', () => {
     expect(shown('\n\n\n\n', 2)).toBe('??…');
+  });
+});
+
+describe('shownValue', () => {
+  it('quotes at most 60 characters of a string, cleaned as shown cleans', () => {
+    expect(shownValue('amd64')).toBe('"amd64"');
+    expect(shownValue('a\u202eb\u0085c\nd')).toBe('"a?b?c?d"');
+    expect(shownValue('x'.repeat(61))).toBe(`"${'x'.repeat(60)}…"`);
+  });
+
+  it('names what anything else is, never its content', () => {
+    expect(shownValue([1, 2, 3])).toBe('an array of 3');
+    expect(shownValue(null)).toBe('null');
+    expect(shownValue({ secret: 'x' })).toBe('object');
+    expect(shownValue(42)).toBe('number');
+    expect(shownValue(undefined)).toBe('undefined');
   });
 });
 

@@ -10,6 +10,17 @@ export function shown(text: string, max = 120): string {
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
+/**
+ * A short, printable description of a hostile value for messages, never its content when large:
+ * a string quoted, at most 60 characters of it (shown), else `an array of N`, `null` or its type.
+ */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(shown(value, 60));
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return 'null';
+  return typeof value;
+}
+
 /** A plain JSON object (not null, not an array). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

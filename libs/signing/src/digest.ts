@@ -1,5 +1,6 @@
+import { shownValue } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
-import { signingError, SigningErrorCode, describe } from './signing-error-code';
+import { signingError, SigningErrorCode } from './signing-error-code';
 
 /** `sha256:<64 hex>`. */
 export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
@@ -13,7 +14,7 @@ export function sha256Digest(bytes: Buffer | string): string {
 /** The image digest, checked: `sha256:<64 lowercase hex>`. */
 export function checkImageDigest(digest: unknown, where: string): string {
   if (typeof digest !== 'string' || !DIGEST_RE.test(digest)) {
-    throw signingError(SigningErrorCode.inputInvalid, where, `image digest ${describe(digest)} is not sha256:<64 lowercase hex>`);
+    throw signingError(SigningErrorCode.inputInvalid, where, `image digest ${shownValue(digest)} is not sha256:<64 lowercase hex>`);
   }
   return digest;
 }

@@ -33,11 +33,3 @@ export function signingError(code: SigningErrorCode, where: string, message: str
 export function signingRetryable(code: SigningErrorCode, where: string, message: string, cause?: unknown): RetryableError {
   return new RetryableError(code, `${shown(where, 200)}: ${message}`, { cause });
 }
-
-/** A short, printable description of a hostile value for messages (never its content when large). */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(shown(value, 60));
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null) return 'null';
-  return typeof value;
-}

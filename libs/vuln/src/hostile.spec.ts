@@ -92,6 +92,12 @@ describe('hostile feeds: located errors, the rest still loads', () => {
   it('VEX: a document that is not one throws a located error; bad statements are reported, the rest loads', () => {
     expect(() => parseOpenVex({ '@context': 'https://example.com', '@id': 'x', statements: [] }, 'a.vex.json')).toThrow('a.vex.json @context: expected https://openvex.dev/ns/v0.2.0, got "https://example.com"');
     expect(() => parseOpenVex({ '@context': 'https://openvex.dev/ns/v0.2.0', '@id': 'x', statements: {} }, 'a.vex.json')).toThrow('a.vex.json statements: expected an array, got object');
+    // The value a message shows is cleaned as every library shows hostile text (shownValue): no
+    // bidi override or C1 control reaches a log, and a cut value says it is cut.
+    expect(() => parseOpenVex({ '@context': 'https://evil.example/\u202egnp.exe\u0085', '@id': 'x', statements: [] }, 'a.vex.json')).toThrow(
+      'a.vex.json @context: expected https://openvex.dev/ns/v0.2.0, got "https://evil.example/?gnp.exe?"',
+    );
+    expect(() => parseOpenVex({ '@context': `https://${'a'.repeat(80)}`, '@id': 'x', statements: [] }, 'a.vex.json')).toThrow(`got "https://${'a'.repeat(52)}…"`);
     const ok = { vulnerability: { name: 'CVE-1' }, products: [{ '@id': 'pkg:deb/debian/zlib' }], status: 'affected' };
     const doc = parseOpenVex(
       {

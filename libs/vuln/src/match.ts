@@ -1,8 +1,8 @@
-import { isRecord } from '@patch-factory/contracts';
+import { isRecord, shownValue } from '@patch-factory/contracts';
 import { COMPARE, checkVersion, parseDistro } from './distro';
 import { severityRank, type Severity } from './severity/severity';
 import type { AdvisoryHit, FeedSource, VulnDb } from './vuln-db';
-import { VulnErrorCode, show, vulnError } from './vuln-error-code';
+import { VulnErrorCode, vulnError } from './vuln-error-code';
 
 /** An installed package as the image's package database has it. */
 export interface ScanPackage {
@@ -50,7 +50,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9+._-]{0,127}$/;
  */
 export function scan(db: VulnDb, packages: readonly unknown[], distro: string): Finding[] {
   const { family, keys } = parseDistro(distro);
-  if (!Array.isArray(packages)) throw vulnError(VulnErrorCode.invalidInput, 'packages', `expected an array, got ${show(packages)}`);
+  if (!Array.isArray(packages)) throw vulnError(VulnErrorCode.invalidInput, 'packages', `expected an array, got ${shownValue(packages)}`);
   if (packages.length > MAX_PACKAGES) throw vulnError(VulnErrorCode.tooLarge, 'packages', `${packages.length} packages, more than ${MAX_PACKAGES}`);
   const cmp = COMPARE[family];
   const out: Finding[] = [];
@@ -71,17 +71,17 @@ interface CheckedPackage {
 }
 
 function checkPackage(raw: unknown, where: string, family: 'debian' | 'alpine'): CheckedPackage {
-  if (!isRecord(raw)) throw vulnError(VulnErrorCode.invalidInput, where, `expected a package object, got ${show(raw)}`);
+  if (!isRecord(raw)) throw vulnError(VulnErrorCode.invalidInput, where, `expected a package object, got ${shownValue(raw)}`);
   const { name, version, arch, source, sourceVersion } = raw;
-  if (typeof name !== 'string' || !NAME.test(name)) throw vulnError(VulnErrorCode.invalidInput, `${where}.name`, `expected a package name, got ${show(name)}`);
+  if (typeof name !== 'string' || !NAME.test(name)) throw vulnError(VulnErrorCode.invalidInput, `${where}.name`, `expected a package name, got ${shownValue(name)}`);
   const at = `${where} (${name})`;
-  if (typeof arch !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(arch)) throw vulnError(VulnErrorCode.invalidInput, `${at}.arch`, `expected an architecture such as amd64, got ${show(arch)}`);
+  if (typeof arch !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(arch)) throw vulnError(VulnErrorCode.invalidInput, `${at}.arch`, `expected an architecture such as amd64, got ${shownValue(arch)}`);
   checkVersion(family, version, `${at}.version`);
   let sourcePackage = name;
   let sourceFromField: string | undefined;
   if (source !== undefined) {
     const m = typeof source === 'string' ? /^([A-Za-z0-9][A-Za-z0-9+._-]{0,127})(?: \(([^()\s]{1,128})\))?$/.exec(source) : null;
-    if (!m) throw vulnError(VulnErrorCode.invalidInput, `${at}.source`, `expected a source package name (or "name (version)"), got ${show(source)}`);
+    if (!m) throw vulnError(VulnErrorCode.invalidInput, `${at}.source`, `expected a source package name (or "name (version)"), got ${shownValue(source)}`);
     sourcePackage = m[1] as string;
     sourceFromField = m[2];
   }

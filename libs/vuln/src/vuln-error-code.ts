@@ -22,11 +22,3 @@ export type VulnErrorCodeValue = (typeof VulnErrorCode)[keyof typeof VulnErrorCo
 export function vulnError(code: VulnErrorCodeValue, where: string, message: string): TerminalError {
   return new TerminalError(code, `${where.slice(0, 200)}: ${message}`);
 }
-
-/** A short, printable form of a hostile value for messages. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 60));
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null) return 'null';
-  return typeof value;
-}

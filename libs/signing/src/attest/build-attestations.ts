@@ -1,5 +1,5 @@
-import { isRecord } from '@patch-factory/contracts';
-import { describe, signingError, SigningErrorCode } from '../signing-error-code';
+import { isRecord, shownValue } from '@patch-factory/contracts';
+import { signingError, SigningErrorCode } from '../signing-error-code';
 import { statementFor, type ImageSubject, type InTotoStatement } from './in-toto-statement';
 import { OPENVEX_CONTEXT, PredicateType } from './predicate-types';
 import { slsaProvenance, type ProvenanceInput } from './slsa-provenance';
@@ -21,7 +21,7 @@ export interface AttestationInputs {
 }
 
 function checked(what: string, doc: unknown, ok: (d: Record<string, unknown>) => boolean, expected: string): Record<string, unknown> {
-  if (!isRecord(doc) || !ok(doc)) throw signingError(SigningErrorCode.inputInvalid, `attestation ${what}`, `the document is ${isRecord(doc) ? 'an object' : describe(doc)} that is not ${expected}`);
+  if (!isRecord(doc) || !ok(doc)) throw signingError(SigningErrorCode.inputInvalid, `attestation ${what}`, `the document is ${isRecord(doc) ? 'an object' : shownValue(doc)} that is not ${expected}`);
   return doc;
 }
 

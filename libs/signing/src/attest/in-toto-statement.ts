@@ -1,7 +1,7 @@
-import { isRecord } from '@patch-factory/contracts';
+import { isRecord, shownValue } from '@patch-factory/contracts';
 import { imageReferenceProblem } from '@patch-factory/oci';
 import { checkImageDigest, digestHex, HEX64_RE } from '../digest';
-import { describe, signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-error-code';
 
 export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 
@@ -26,7 +26,7 @@ export function statementFor<P extends object>(image: ImageSubject, predicateTyp
   const digest = checkImageDigest(image.digest, `statement ${predicateType}`);
   const problem = imageReferenceProblem(image.name, { noDigest: true });
   if (problem !== undefined) {
-    throw signingError(SigningErrorCode.inputInvalid, `statement ${predicateType}`, `subject name ${describe(image.name)} is not an image repository: ${problem}`);
+    throw signingError(SigningErrorCode.inputInvalid, `statement ${predicateType}`, `subject name ${shownValue(image.name)} is not an image repository: ${problem}`);
   }
   return { _type: IN_TOTO_STATEMENT_TYPE, subject: [{ name: image.name, digest: { sha256: digestHex(digest) } }], predicateType, predicate };
 }
@@ -45,7 +45,7 @@ export function parseStatement(bytes: Buffer): InTotoStatement | string {
     return 'the payload is not JSON';
   }
   if (!isRecord(value)) return 'the payload is not a JSON object';
-  if (value['_type'] !== IN_TOTO_STATEMENT_TYPE) return `_type is ${describe(value['_type'])}, not ${IN_TOTO_STATEMENT_TYPE}`;
+  if (value['_type'] !== IN_TOTO_STATEMENT_TYPE) return `_type is ${shownValue(value['_type'])}, not ${IN_TOTO_STATEMENT_TYPE}`;
   if (typeof value['predicateType'] !== 'string' || value['predicateType'].length === 0) return 'predicateType is missing';
   if (!isRecord(value['predicate'])) return 'predicate is not an object';
   const subject = value['subject'];

@@ -1,6 +1,6 @@
-import { isRecord } from '@patch-factory/contracts';
+import { isRecord, shownValue } from '@patch-factory/contracts';
 import { DIGEST_RE, HEX64_RE } from '../digest';
-import { describe, signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-error-code';
 
 /** One package installed in the image (a `packages.json` entry of the build stage). */
 export interface ResolvedPackage {
@@ -57,32 +57,32 @@ export function parsePackagesJson(text: string | Buffer, where: string, expected
   } catch {
     throw fail(where, 'is not JSON');
   }
-  if (!isRecord(value)) throw fail(where, `is ${describe(value)}, not an object`);
+  if (!isRecord(value)) throw fail(where, `is ${shownValue(value)}, not an object`);
   const { digest, inputKey, platforms } = value;
-  if (typeof digest !== 'string' || !DIGEST_RE.test(digest)) throw fail(where, `digest ${describe(digest)} is not sha256:<hex>`);
+  if (typeof digest !== 'string' || !DIGEST_RE.test(digest)) throw fail(where, `digest ${shownValue(digest)} is not sha256:<hex>`);
   if (expectedDigest !== undefined && digest !== expectedDigest) throw fail(where, `records image ${digest}, not ${expectedDigest}`);
-  if (typeof inputKey !== 'string' || !HEX64_RE.test(inputKey)) throw fail(where, `inputKey ${describe(inputKey)} is not 64 hex`);
-  if (!Array.isArray(platforms) || platforms.length === 0 || platforms.length > MAX_PLATFORMS) throw fail(where, `platforms is ${describe(platforms)}, not 1..${MAX_PLATFORMS} entries`);
+  if (typeof inputKey !== 'string' || !HEX64_RE.test(inputKey)) throw fail(where, `inputKey ${shownValue(inputKey)} is not 64 hex`);
+  if (!Array.isArray(platforms) || platforms.length === 0 || platforms.length > MAX_PLATFORMS) throw fail(where, `platforms is ${shownValue(platforms)}, not 1..${MAX_PLATFORMS} entries`);
   let total = 0;
   const out: PackagesJson['platforms'] = [];
   for (const [i, p] of (platforms as unknown[]).entries()) {
     const at = `${where}: platforms[${i}]`;
-    if (!isRecord(p)) throw fail(at, `is ${describe(p)}, not an object`);
-    if (typeof p['platform'] !== 'string' || !PLATFORM_RE.test(p['platform'])) throw fail(at, `platform ${describe(p['platform'])} is not os/arch[/variant]`);
+    if (!isRecord(p)) throw fail(at, `is ${shownValue(p)}, not an object`);
+    if (typeof p['platform'] !== 'string' || !PLATFORM_RE.test(p['platform'])) throw fail(at, `platform ${shownValue(p['platform'])} is not os/arch[/variant]`);
     if (out.some((o) => o.platform === p['platform'])) throw fail(at, `platform ${p['platform']} is listed twice`);
     const pkgs = p['packages'];
-    if (!Array.isArray(pkgs)) throw fail(at, `packages is ${describe(pkgs)}, not an array`);
+    if (!Array.isArray(pkgs)) throw fail(at, `packages is ${shownValue(pkgs)}, not an array`);
     total += pkgs.length;
     if (total > MAX_PACKAGES) throw fail(where, `lists more than ${MAX_PACKAGES} packages`);
     const roots = p['buildRoots'] ?? [];
-    if (!Array.isArray(roots) || roots.length > MAX_BUILD_ROOTS) throw fail(at, `buildRoots is ${describe(roots)}, not 0..${MAX_BUILD_ROOTS} entries`);
+    if (!Array.isArray(roots) || roots.length > MAX_BUILD_ROOTS) throw fail(at, `buildRoots is ${shownValue(roots)}, not 0..${MAX_BUILD_ROOTS} entries`);
     const buildRoots: PackagesJson['platforms'][number]['buildRoots'] = [];
     for (const [k, r] of (roots as unknown[]).entries()) {
       const rat = `${at}.buildRoots[${k}]`;
-      if (!isRecord(r)) throw fail(rat, `is ${describe(r)}, not an object`);
-      if (typeof r['build'] !== 'string' || !BUILD_RE.test(r['build'])) throw fail(rat, `build ${describe(r['build'])} is not contents.builds[<n>]`);
+      if (!isRecord(r)) throw fail(rat, `is ${shownValue(r)}, not an object`);
+      if (typeof r['build'] !== 'string' || !BUILD_RE.test(r['build'])) throw fail(rat, `build ${shownValue(r['build'])} is not contents.builds[<n>]`);
       const rpkgs = r['packages'];
-      if (!Array.isArray(rpkgs)) throw fail(rat, `packages is ${describe(rpkgs)}, not an array`);
+      if (!Array.isArray(rpkgs)) throw fail(rat, `packages is ${shownValue(rpkgs)}, not an array`);
       total += rpkgs.length;
       if (total > MAX_PACKAGES) throw fail(where, `lists more than ${MAX_PACKAGES} packages`);
       buildRoots.push({ build: r['build'], packages: (rpkgs as unknown[]).map((pkg, j) => parsePackage(pkg, `${rat}.packages[${j}]`, fail)) });
@@ -93,14 +93,14 @@ export function parsePackagesJson(text: string | Buffer, where: string, expected
 }
 
 function parsePackage(pkg: unknown, at: string, fail: (at: string, message: string) => Error): Omit<ResolvedPackage, 'platforms'> {
-  if (!isRecord(pkg)) throw fail(at, `is ${describe(pkg)}, not an object`);
+  if (!isRecord(pkg)) throw fail(at, `is ${shownValue(pkg)}, not an object`);
   const { name, version, architecture, sha256, size, url } = pkg;
-  if (typeof name !== 'string' || !NAME_RE.test(name)) throw fail(at, `name ${describe(name)} is not a Debian package name`);
-  if (typeof version !== 'string' || !VERSION_RE.test(version)) throw fail(at, `${name}: version ${describe(version)} is not a Debian version`);
-  if (typeof architecture !== 'string' || !ARCH_RE.test(architecture)) throw fail(at, `${name}: architecture ${describe(architecture)} is not an architecture`);
-  if (typeof sha256 !== 'string' || !HEX64_RE.test(sha256)) throw fail(at, `${name}: sha256 ${describe(sha256)} is not 64 lowercase hex`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw fail(at, `${name}: size ${describe(size)} is not a byte count`);
-  if (typeof url !== 'string' || url.length > 2048 || !isHttpUrl(url)) throw fail(at, `${name}: url ${describe(url)} is not an http(s) URL`);
+  if (typeof name !== 'string' || !NAME_RE.test(name)) throw fail(at, `name ${shownValue(name)} is not a Debian package name`);
+  if (typeof version !== 'string' || !VERSION_RE.test(version)) throw fail(at, `${name}: version ${shownValue(version)} is not a Debian version`);
+  if (typeof architecture !== 'string' || !ARCH_RE.test(architecture)) throw fail(at, `${name}: architecture ${shownValue(architecture)} is not an architecture`);
+  if (typeof sha256 !== 'string' || !HEX64_RE.test(sha256)) throw fail(at, `${name}: sha256 ${shownValue(sha256)} is not 64 lowercase hex`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw fail(at, `${name}: size ${shownValue(size)} is not a byte count`);
+  if (typeof url !== 'string' || url.length > 2048 || !isHttpUrl(url)) throw fail(at, `${name}: url ${shownValue(url)} is not an http(s) URL`);
   return { name, version, architecture, sha256, size, url };
 }
 

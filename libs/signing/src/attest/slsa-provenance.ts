@@ -1,4 +1,5 @@
-import { describe, signingError, SigningErrorCode } from '../signing-error-code';
+import { shownValue } from '@patch-factory/contracts';
+import { signingError, SigningErrorCode } from '../signing-error-code';
 import type { ResolvedBuildPackage, ResolvedPackage } from './packages-json';
 import { DEBIAN_ROOTFS_BUILD_TYPE } from './predicate-types';
 
@@ -63,7 +64,7 @@ const COMMIT_RE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 function isoTime(value: Date | string, what: string): string {
   const d = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(d.getTime())) throw signingError(SigningErrorCode.inputInvalid, 'provenance', `${what} ${describe(value)} is not a time`);
+  if (Number.isNaN(d.getTime())) throw signingError(SigningErrorCode.inputInvalid, 'provenance', `${what} ${shownValue(value)} is not a time`);
   return d.toISOString();
 }
 
@@ -71,11 +72,11 @@ function isoTime(value: Date | string, what: string): string {
 export function slsaProvenance(input: ProvenanceInput): SlsaProvenance {
   const where = 'provenance';
   const { definition } = input;
-  if (!COMMIT_RE.test(definition.commit)) throw signingError(SigningErrorCode.inputInvalid, where, `definition commit ${describe(definition.commit)} is not a full git commit id`);
+  if (!COMMIT_RE.test(definition.commit)) throw signingError(SigningErrorCode.inputInvalid, where, `definition commit ${shownValue(definition.commit)} is not a full git commit id`);
   if (!definition.path || !definition.repository) throw signingError(SigningErrorCode.inputInvalid, where, 'the definition path and repository are required');
   if (!input.builderId) throw signingError(SigningErrorCode.inputInvalid, where, 'builderId is required');
   if (input.sourceDateEpoch !== undefined && (!Number.isSafeInteger(input.sourceDateEpoch) || input.sourceDateEpoch < 0)) {
-    throw signingError(SigningErrorCode.inputInvalid, where, `sourceDateEpoch ${describe(input.sourceDateEpoch)} is not a count of seconds`);
+    throw signingError(SigningErrorCode.inputInvalid, where, `sourceDateEpoch ${shownValue(input.sourceDateEpoch)} is not a count of seconds`);
   }
   const repoUri = definition.repository.startsWith('git+') ? definition.repository : `git+${definition.repository}`;
   const definitionDep: ResourceDescriptor = {

@@ -1,7 +1,7 @@
-import { isRecord } from '@patch-factory/contracts';
+import { isRecord, shownValue } from '@patch-factory/contracts';
 import { DIGEST_RE } from '../digest';
 import { blobOf, OCI_CONFIG_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE, type ManifestArtifact, type OciBlob, type OciDescriptor } from '../oci-blob';
-import { describe, signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-error-code';
 
 /** A `.sig` or `.att` manifest to push under its tag, as data. */
 export interface CosignManifestArtifact extends ManifestArtifact {
@@ -52,21 +52,21 @@ export function parseCosignManifest(existing: unknown, where: string): OciDescri
   }
   if (!isRecord(value) || value['schemaVersion'] !== 2) throw signingError(SigningErrorCode.manifestInvalid, where, 'is not an image manifest (schemaVersion 2)');
   const layers = value['layers'];
-  if (!Array.isArray(layers)) throw signingError(SigningErrorCode.manifestInvalid, where, `layers is ${describe(layers)}, not an array`);
+  if (!Array.isArray(layers)) throw signingError(SigningErrorCode.manifestInvalid, where, `layers is ${shownValue(layers)}, not an array`);
   if (layers.length > MAX_LAYERS) throw signingError(SigningErrorCode.manifestInvalid, where, `has ${layers.length} layers, more than ${MAX_LAYERS}`);
   return layers.map((l: unknown, i) => {
     const at = `${where}: layers[${i}]`;
-    if (!isRecord(l)) throw signingError(SigningErrorCode.manifestInvalid, at, `is ${describe(l)}, not a descriptor`);
+    if (!isRecord(l)) throw signingError(SigningErrorCode.manifestInvalid, at, `is ${shownValue(l)}, not a descriptor`);
     const { mediaType, digest, size, annotations } = l;
-    if (typeof mediaType !== 'string' || mediaType.length > 255) throw signingError(SigningErrorCode.manifestInvalid, at, `mediaType is ${describe(mediaType)}`);
-    if (typeof digest !== 'string' || !DIGEST_RE.test(digest)) throw signingError(SigningErrorCode.manifestInvalid, at, `digest ${describe(digest)} is not sha256:<hex>`);
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw signingError(SigningErrorCode.manifestInvalid, at, `size is ${describe(size)}`);
+    if (typeof mediaType !== 'string' || mediaType.length > 255) throw signingError(SigningErrorCode.manifestInvalid, at, `mediaType is ${shownValue(mediaType)}`);
+    if (typeof digest !== 'string' || !DIGEST_RE.test(digest)) throw signingError(SigningErrorCode.manifestInvalid, at, `digest ${shownValue(digest)} is not sha256:<hex>`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw signingError(SigningErrorCode.manifestInvalid, at, `size is ${shownValue(size)}`);
     let ann: Record<string, string> | undefined;
     if (annotations !== undefined) {
-      if (!isRecord(annotations)) throw signingError(SigningErrorCode.manifestInvalid, at, `annotations is ${describe(annotations)}`);
+      if (!isRecord(annotations)) throw signingError(SigningErrorCode.manifestInvalid, at, `annotations is ${shownValue(annotations)}`);
       ann = {};
       for (const [k, v] of Object.entries(annotations)) {
-        if (typeof v !== 'string') throw signingError(SigningErrorCode.manifestInvalid, at, `annotation ${describe(k)} is ${describe(v)}, not a string`);
+        if (typeof v !== 'string') throw signingError(SigningErrorCode.manifestInvalid, at, `annotation ${shownValue(k)} is ${shownValue(v)}, not a string`);
         ann[k] = v;
       }
     }

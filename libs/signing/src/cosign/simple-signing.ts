@@ -1,7 +1,7 @@
-import { isRecord } from '@patch-factory/contracts';
+import { isRecord, shownValue } from '@patch-factory/contracts';
 import { imageReferenceProblem } from '@patch-factory/oci';
 import { checkImageDigest } from '../digest';
-import { describe, signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-error-code';
 
 /** Media type of a cosign simple-signing payload layer. */
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -24,7 +24,7 @@ export interface SimpleSigningPayload {
 export function checkReference(reference: unknown, where: string): string {
   const problem = imageReferenceProblem(reference, { noTag: true, noDigest: true });
   if (problem !== undefined) {
-    throw signingError(SigningErrorCode.inputInvalid, where, `image reference ${describe(reference)} is not a repository name (registry[:port]/path, lowercase, no tag or digest): ${problem}`);
+    throw signingError(SigningErrorCode.inputInvalid, where, `image reference ${shownValue(reference)} is not a repository name (registry[:port]/path, lowercase, no tag or digest): ${problem}`);
   }
   return reference as string;
 }

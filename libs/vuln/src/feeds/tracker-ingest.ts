@@ -1,9 +1,9 @@
-import { TerminalError, isRecord } from '@patch-factory/contracts';
+import { TerminalError, isRecord, shownValue } from '@patch-factory/contracts';
 import { DEBIAN_RELEASES, checkVersion } from '../distro';
 import { End, type Interval } from '../ranges';
 import { severityOfUrgency } from '../severity/severity';
 import type { VulnDb } from '../vuln-db';
-import { VulnErrorCode, show, vulnError } from '../vuln-error-code';
+import { VulnErrorCode, vulnError } from '../vuln-error-code';
 
 export interface TrackerLoad {
   packages: number;
@@ -38,7 +38,7 @@ export function loadTrackerText(db: VulnDb, text: string, where: string, release
 }
 
 export function loadTrackerJson(db: VulnDb, json: unknown, where: string, releases: Readonly<Record<string, string>> = DEBIAN_RELEASES): TrackerLoad {
-  if (!isRecord(json)) throw vulnError(VulnErrorCode.invalidFeed, where, `expected the tracker's object of source packages, got ${show(json)}`);
+  if (!isRecord(json)) throw vulnError(VulnErrorCode.invalidFeed, where, `expected the tracker's object of source packages, got ${shownValue(json)}`);
   const load: TrackerLoad = { packages: 0, issues: 0, entries: 0, rejected: 0 };
   const problem = (at: string, message: string) => {
     load.rejected++;
@@ -51,7 +51,7 @@ export function loadTrackerJson(db: VulnDb, json: unknown, where: string, releas
       continue;
     }
     if (!isRecord(issues)) {
-      problem(pkgAt, `expected an object of issues, got ${show(issues)}`);
+      problem(pkgAt, `expected an object of issues, got ${shownValue(issues)}`);
       continue;
     }
     load.packages++;
@@ -62,7 +62,7 @@ export function loadTrackerJson(db: VulnDb, json: unknown, where: string, releas
         continue;
       }
       if (!isRecord(issue) || !isRecord(issue['releases'])) {
-        problem(at, `expected an object with "releases", got ${isRecord(issue) ? `releases ${show(issue['releases'])}` : show(issue)}`);
+        problem(at, `expected an object with "releases", got ${isRecord(issue) ? `releases ${shownValue(issue['releases'])}` : shownValue(issue)}`);
         continue;
       }
       load.issues++;
@@ -95,11 +95,11 @@ export function loadTrackerJson(db: VulnDb, json: unknown, where: string, releas
 
 /** A release entry's affected intervals; undefined when not affected (resolved at "0", not-affected). */
 function intervalsOf(rel: unknown, at: string): Interval[] | undefined {
-  if (!isRecord(rel)) throw vulnError(VulnErrorCode.invalidFeed, at, `expected an object, got ${show(rel)}`);
+  if (!isRecord(rel)) throw vulnError(VulnErrorCode.invalidFeed, at, `expected an object, got ${shownValue(rel)}`);
   const status = rel['status'];
   if (status === 'open' || status === 'undetermined') return [{ lo: '', hi: '', end: End.Open }];
   if (status === 'not-affected') return undefined;
-  if (status !== 'resolved') throw vulnError(VulnErrorCode.invalidFeed, `${at}.status`, `expected resolved, open, undetermined or not-affected, got ${show(status)}`);
+  if (status !== 'resolved') throw vulnError(VulnErrorCode.invalidFeed, `${at}.status`, `expected resolved, open, undetermined or not-affected, got ${shownValue(status)}`);
   const fixed = rel['fixed_version'];
   if (fixed === '0') return undefined;
   return [{ lo: '', hi: checkVersion('debian', fixed, `${at}.fixed_version`), end: End.Fixed }];

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { purlEncode } from '@patch-factory/contracts';
+import { purlEncode, shownValue } from '@patch-factory/contracts';
 import { imageReferenceProblem, parseImageReference, referenceName } from '@patch-factory/oci';
 import { parseDistro } from '../distro';
 import type { Finding } from '../match';
-import { VulnErrorCode, show, vulnError } from '../vuln-error-code';
+import { VulnErrorCode, vulnError } from '../vuln-error-code';
 import type { VexedFinding, VexVerdict } from './apply-vex';
 
 export interface ImageVexInput {
@@ -88,11 +88,11 @@ export function packagePurl(family: 'debian' | 'alpine', name: string, version: 
 export function emitImageVex(input: ImageVexInput): OpenVexDocumentOut | undefined {
   const { image, timestamp } = input;
   if (typeof image?.digest !== 'string' || !/^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$/.test(image.digest)) {
-    throw vulnError(VulnErrorCode.invalidInput, 'image.digest', `expected sha256:<64 hex>, got ${show(image?.digest)}`);
+    throw vulnError(VulnErrorCode.invalidInput, 'image.digest', `expected sha256:<64 hex>, got ${shownValue(image?.digest)}`);
   }
   const nameProblem = imageReferenceProblem(image.name);
   if (nameProblem !== undefined) throw vulnError(VulnErrorCode.invalidInput, 'image.name', `expected an image name by the OCI reference grammar ([host[:port]/]path[:tag]): ${nameProblem}`);
-  if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) throw vulnError(VulnErrorCode.invalidInput, 'timestamp', `expected an ISO 8601 time, got ${show(timestamp)}`);
+  if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) throw vulnError(VulnErrorCode.invalidInput, 'timestamp', `expected an ISO 8601 time, got ${shownValue(timestamp)}`);
   const { family } = parseDistro(input.distro);
   const docId = `https://openvex.dev/docs/public/vex-${createHash('sha256').update(image.digest).digest('hex')}`;
   const product = imagePurl(image);
