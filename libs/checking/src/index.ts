@@ -10,6 +10,7 @@ export * from './catalog-vex';
 export * from './last-scan';
 export * from './catalog-inputs';
 export * from './scan-platform';
+export * from './test-platforms';
 export * from './test.executor';
 export * from './scan.executor';
 export * from './checking.module';

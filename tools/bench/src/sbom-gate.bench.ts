@@ -1,9 +1,9 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { buildDefinitionText, readImageLayout, readLayerEntries, type BuildSourcesOptions, type TarEntry } from '@patch-factory/builder';
+import { readImageLayout, readLayerEntries, type TarEntry } from '@patch-factory/builder';
 import { cycloneDxJson, cycloneDxProblems, hashUuid, imageInventory, sbomValidators, spdxExpression, spdxJson, spdxLicenseId, spdxSchemaPath, SBOM_TOOL, SbomProperty, type ImageInventory, type InventoryPackage } from '@patch-factory/sbom';
-import { EXAMPLE_MIRROR_PACKAGES, exampleMirrors, repoRoot, startDebianMirrorFixture } from '@patch-factory/testing';
+import { catalogExamples, startExampleBuilder } from './catalog-examples';
 
 /**
  * The cost of the SBOM gate (issue 15). Builds every example of examples/catalog (all its
@@ -146,21 +146,12 @@ async function main(): Promise<void> {
   const host = hostFileSystem();
   if (host) rows.push(measure('host dpkg database', imageInventory({ name: 'examples/host', digest: `sha256:${'0'.repeat(64)}`, platform: 'linux/amd64' }, host), validators));
 
-  const catalog = join(repoRoot(), 'examples', 'catalog', 'image');
-  // Definitions only (`<name>/<os>/<stream>.yaml`), not the images' info.yaml.
-  const examples = readdirSync(catalog, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml') && f.split('/').length === 3).sort();
-  const fixture = await startDebianMirrorFixture({ packages: [...EXAMPLE_MIRROR_PACKAGES], architectures: ['amd64', 'arm64'] });
-  const keyringDir = mkdtempSync(join(tmpdir(), 'pf-bench-keys-'));
-  copyFileSync(join(fixture.keyringDir, fixture.keyringName), join(keyringDir, 'debian-archive-keyring.gpg'));
-  const work = mkdtempSync(join(tmpdir(), 'pf-bench-sbom-'));
+  const builder = await startExampleBuilder('pf-bench-sbom-');
   try {
-    for (const example of examples) {
-      const text = readFileSync(join(catalog, example), 'utf8');
-      const sources: BuildSourcesOptions = { keyringDir, mirrors: exampleMirrors(fixture.baseUrl) };
+    for (const { file: example, text } of catalogExamples()) {
       let checkMs = 0;
       try {
-        const outDir = join(work, example.replace(/\W+/g, '-'));
-        const result = await buildDefinitionText(text, { where: example, outDir, cacheDir: join(work, 'cache'), sources });
+        const { outDir, result } = await builder.build({ file: example, text });
         for (const p of result.platforms) {
           const layout = await readImageLayout(outDir, { platform: p.platform });
           const fs = await readLayerEntries(outDir, layout);
@@ -175,9 +166,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await fixture.close();
-    rmSync(work, { recursive: true, force: true });
-    rmSync(keyringDir, { recursive: true, force: true });
+    await builder.close();
   }
   const table = [
     ['inventory', 'packages', 'CycloneDX library ms', 'hand-written ms', 'library/hand', 'SPDX ms', 'validate CycloneDX ms', 'validate SPDX ms', 'same JSON'],
