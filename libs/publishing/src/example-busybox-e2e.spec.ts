@@ -5,17 +5,14 @@
 // its OpenVEX applied by the project's reader reproduces the scan report, its provenance lists every
 // .deb that went in, and it verifies in the release repository with the public key alone (issue 15).
 import { createHash } from 'node:crypto';
-import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readImageRootFs } from '@patch-factory/builder';
-import { BUILDING_EXECUTORS } from '@patch-factory/building';
-import { CHECKING_EXECUTORS, type ScanReport } from '@patch-factory/checking';
+import type { ScanReport } from '@patch-factory/checking';
 import { RegistryClient } from '@patch-factory/oci';
-import { PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
-import { RUN_STAGES, RunLauncher, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { RunLauncher } from '@patch-factory/pipeline';
 import { BUILD_ROOT_DEPENDENCY, PredicateType, loadPublicKey, type SlsaProvenance } from '@patch-factory/signing';
 import {
   BackboneFixture,
@@ -26,7 +23,6 @@ import {
   repoRoot,
   spdx23Validator,
   startRegistry,
-  startStagePipeline,
   startStaticMirror,
   type CatalogOrigin,
   type RegistryInstance,
@@ -34,7 +30,7 @@ import {
   type StaticMirror,
 } from '@patch-factory/testing';
 import { applyVex, parseOpenVex, type Finding, type VexVerdict, type VexedFinding } from '@patch-factory/vuln';
-import { PUBLISHING_EXECUTORS } from './publishing.module';
+import { createSignerKey, signedStatements, startFullPipeline, type SignerKey } from './full-pipeline.test';
 import { readSignedArtifacts } from './signed-artifacts';
 import { verifyImage } from './verify-image';
 
@@ -44,26 +40,7 @@ const INFO = 'image/busybox/info.yaml';
 const UNFIXED = 'CVE-2099-0101';
 const NOT_PRESENT = 'CVE-2099-0102';
 
-const notifyDouble: StageExecutor = { execute: (): Promise<StageResult> => Promise.resolve({ artifacts: {} }) };
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
-
-/** The in-toto statements the sign stage made (the DSSE payloads of its attestation layers). */
-function signedStatements(artifacts: Awaited<ReturnType<typeof readSignedArtifacts>>): { predicateType: string; predicate: unknown }[] {
-  const out: { predicateType: string; predicate: unknown }[] = [];
-  for (const m of [...artifacts.tags, ...artifacts.referrers]) {
-    for (const blob of m.blobs) {
-      let doc: { payload?: string; payloadType?: string };
-      try {
-        doc = JSON.parse(blob.bytes.toString('utf8')) as typeof doc;
-      } catch {
-        continue;
-      }
-      if (doc.payloadType !== 'application/vnd.in-toto+json' || typeof doc.payload !== 'string') continue;
-      out.push(JSON.parse(Buffer.from(doc.payload, 'base64').toString('utf8')) as { predicateType: string; predicate: unknown });
-    }
-  }
-  return out;
-}
 
 /** OSV records of Debian 12's busybox: `UNFIXED` with no fixed version, `NOT_PRESENT` fixed only in a later version. */
 function writeAdvisories(dir: string, installed: string): void {
@@ -94,7 +71,7 @@ describe('the busybox example (http repository, host:port image name, builds[]) 
   let registry: RegistryInstance;
   let origin: CatalogOrigin;
   let pipeline: StagePipeline;
-  let keyDir: string;
+  let signer: SignerKey | undefined;
   const text = exampleText(DEFINITION);
 
   beforeAll(async () => {
@@ -118,19 +95,8 @@ describe('the busybox example (http repository, host:port image name, builds[]) 
       '',
     ].join('\n');
     origin = createCatalogOrigin({ [DEFINITION]: text, [INFO]: exampleText(INFO), '.patch-factory/vex/image/busybox/debian-12/1.35-dev.vex.yaml': vex });
-    keyDir = mkdtempSync(join(tmpdir(), 'pf-signer-key-'));
-    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(keyDir, 'cosign.key')]);
-    chmodSync(join(keyDir, 'cosign.key'), 0o600);
-    writeFileSync(join(keyDir, 'cosign.pub'), execFileSync('openssl', ['pkey', '-in', join(keyDir, 'cosign.key'), '-pubout']));
-    pipeline = await startStagePipeline(fx, {
-      service: 'test-example-busybox',
-      origin,
-      env: { ...mirror.env, PF_FORGE: 'branch', PF_SIGNING_KEY: `file://${join(keyDir, 'cosign.key')}`, PF_REGISTRY_URL: registry.url },
-      stages: RUN_STAGES,
-      jobs: [...PATCHING_JOBS],
-      imports: [PatchingModule],
-      executors: { ...PATCHING_EXECUTORS, ...BUILDING_EXECUTORS, ...CHECKING_EXECUTORS, ...PUBLISHING_EXECUTORS, notify: notifyDouble },
-    });
+    signer = createSignerKey();
+    pipeline = await startFullPipeline(fx, { service: 'test-example-busybox', origin, signer, env: { ...mirror.env, PF_REGISTRY_URL: registry.url } });
     const mirrored = await (await fetch(`${mirror.fixture.baseUrl}/dists/${mirror.fixture.suite}/main/binary-amd64/Packages`)).text();
     const busybox = /\nVersion: (\S+)/.exec(mirrored.split('\n\n').find((s) => s.startsWith('Package: busybox\n')) ?? '')?.[1];
     if (!busybox) throw new Error('the mirror has no busybox for amd64');
@@ -143,7 +109,7 @@ describe('the busybox example (http repository, host:port image name, builds[]) 
     await registry?.stop();
     await mirror?.close();
     origin?.cleanup();
-    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    if (signer) rmSync(signer.dir, { recursive: true, force: true });
   }, 60_000);
 
   it('builds reproducibly, and publishes an image whose SBOMs, VEX and provenance are true and which verifies with the public key', async () => {
@@ -219,7 +185,7 @@ describe('the busybox example (http repository, host:port image name, builds[]) 
     // Published under the definition's path (the host and port of `image:` are the catalog's, not this factory's registry), promoted, and verified with the public key alone.
     const client = new RegistryClient({ registry: registry.url });
     for (const tag of ['1.35', '1.35-debian12']) expect(await client.resolveTag('examples/busybox', tag)).toBe(digest);
-    const verified = await verifyImage(client, 'examples/busybox', digest, loadPublicKey(readFileSync(join(keyDir, 'cosign.pub'))));
+    const verified = await verifyImage(client, 'examples/busybox', digest, loadPublicKey(readFileSync((signer as SignerKey).pub)));
     expect(verified.checks.filter((c) => c.outcome !== 'verified')).toEqual([]);
     expect(verified.ok).toBe(true);
     // Six attestations (provenance, both SBOMs, test and scan reports, OpenVEX), a bundle for each and for the signature.

@@ -2,14 +2,9 @@
 // with `contents.builds[]`: the signed SLSA provenance lists every .deb the build fetched, each
 // with its sha256, the build root's marked as build-time; the SBOM lists only the image's.
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILDING_EXECUTORS } from '@patch-factory/building';
-import { CHECKING_EXECUTORS } from '@patch-factory/checking';
-import { PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
-import { RUN_STAGES, RunLauncher, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { RunLauncher } from '@patch-factory/pipeline';
 import { BUILD_ROOT_DEPENDENCY, PredicateType, type SlsaProvenance } from '@patch-factory/signing';
 import {
   BackboneFixture,
@@ -17,14 +12,13 @@ import {
   createStaticCatalog,
   exampleText,
   startRegistry,
-  startStagePipeline,
   startStaticMirror,
   type CatalogOrigin,
   type RegistryInstance,
   type StagePipeline,
   type StaticMirror,
 } from '@patch-factory/testing';
-import { PUBLISHING_EXECUTORS } from './publishing.module';
+import { createSignerKey, signedStatements, startFullPipeline, type SignerKey } from './full-pipeline.test';
 import { readSignedArtifacts } from './signed-artifacts';
 
 /** A build whose root holds dash and coreutils (and their dependencies); only its output goes into the image. */
@@ -44,33 +38,13 @@ const BUILDS = [
   '',
 ].join('\n');
 
-const notifyDouble: StageExecutor = { execute: (): Promise<StageResult> => Promise.resolve({ artifacts: {} }) };
-
-/** The in-toto statements the sign stage made (the DSSE payloads of its attestation layers). */
-function signedStatements(artifacts: Awaited<ReturnType<typeof readSignedArtifacts>>): { predicateType: string; predicate: unknown }[] {
-  const out: { predicateType: string; predicate: unknown }[] = [];
-  for (const m of [...artifacts.tags, ...artifacts.referrers]) {
-    for (const blob of m.blobs) {
-      let doc: { payload?: string; payloadType?: string };
-      try {
-        doc = JSON.parse(blob.bytes.toString('utf8')) as typeof doc;
-      } catch {
-        continue;
-      }
-      if (doc.payloadType !== 'application/vnd.in-toto+json' || typeof doc.payload !== 'string') continue;
-      out.push(JSON.parse(Buffer.from(doc.payload, 'base64').toString('utf8')) as { predicateType: string; predicate: unknown });
-    }
-  }
-  return out;
-}
-
 describe('a pipeline run of a definition with contents.builds[]', () => {
   const fx = new BackboneFixture(undefined, { PF_LOG_LEVEL: 'warn' });
   let mirror: StaticMirror;
   let registry: RegistryInstance;
   let origin: CatalogOrigin;
   let pipeline: StagePipeline;
-  let keyDir: string;
+  let signer: SignerKey | undefined;
 
   beforeAll(async () => {
     mirror = await startStaticMirror(['amd64']);
@@ -80,19 +54,8 @@ describe('a pipeline run of a definition with contents.builds[]', () => {
       .replace(/\n(\s+- tzdata\n)/, `\n$1${BUILDS}`);
     expect(text).toContain('    - tzdata\n  builds:\n');
     origin = createStaticCatalog(text);
-    keyDir = mkdtempSync(join(tmpdir(), 'pf-signer-key-'));
-    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(keyDir, 'cosign.key')]);
-    chmodSync(join(keyDir, 'cosign.key'), 0o600);
-    writeFileSync(join(keyDir, 'cosign.pub'), execFileSync('openssl', ['pkey', '-in', join(keyDir, 'cosign.key'), '-pubout']));
-    pipeline = await startStagePipeline(fx, {
-      service: 'test-build-roots',
-      origin,
-      env: { ...mirror.env, PF_FORGE: 'branch', PF_SIGNING_KEY: `file://${join(keyDir, 'cosign.key')}`, PF_REGISTRY_URL: registry.url },
-      stages: RUN_STAGES,
-      jobs: [...PATCHING_JOBS],
-      imports: [PatchingModule],
-      executors: { ...PATCHING_EXECUTORS, ...BUILDING_EXECUTORS, ...CHECKING_EXECUTORS, ...PUBLISHING_EXECUTORS, notify: notifyDouble },
-    });
+    signer = createSignerKey();
+    pipeline = await startFullPipeline(fx, { service: 'test-build-roots', origin, signer, env: { ...mirror.env, PF_REGISTRY_URL: registry.url } });
   }, 600_000);
 
   afterAll(async () => {
@@ -101,7 +64,7 @@ describe('a pipeline run of a definition with contents.builds[]', () => {
     await registry?.stop();
     await mirror?.close();
     origin?.cleanup();
-    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    if (signer) rmSync(signer.dir, { recursive: true, force: true });
   }, 60_000);
 
   it('signs provenance listing every .deb fetched, with its digest; the build root’s are build-time and not in the SBOM', async () => {

@@ -5,16 +5,14 @@
 // staging digest) → a signed image that verifies with the public key alone. `notify` belongs to
 // a later issue: a test executor stands in for it.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILDING_EXECUTORS } from '@patch-factory/building';
-import { CHECKING_EXECUTORS } from '@patch-factory/checking';
 import { loadConfig } from '@patch-factory/config';
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RegistryClient, pullLayout } from '@patch-factory/oci';
-import { CatalogAccess, PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
-import { RUN_STAGES, RunLauncher, directStageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { CatalogAccess } from '@patch-factory/patching';
+import { RunLauncher, directStageContext } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { loadPublicKey } from '@patch-factory/signing';
 import { PatchRequestRepository, PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
@@ -25,7 +23,6 @@ import {
   exampleText,
   repoRoot,
   startRegistry,
-  startStagePipeline,
   startStaticMirror,
   waitFor,
   type CatalogOrigin,
@@ -33,8 +30,8 @@ import {
   type StagePipeline,
   type StaticMirror,
 } from '@patch-factory/testing';
+import { createSignerKey, startFullPipeline, type SignerKey } from './full-pipeline.test';
 import { PromoteExecutor } from './promote.executor';
-import { PUBLISHING_EXECUTORS } from './publishing.module';
 import { verifyImage } from './verify-image';
 
 const OLD_TZDATA = '2020a-0+deb10u1';
@@ -48,15 +45,13 @@ async function mirrorVersion(mirror: StaticMirror, arch: string, name: string): 
   return version;
 }
 
-const notifyDouble: StageExecutor = { execute: (): Promise<StageResult> => Promise.resolve({ artifacts: { 'notify.double': 'test executor: notify lands with the webhooks issue' } }) };
-
 describe('one pipeline from an upstream event to a promoted, signed, verified image', () => {
   const fx = new BackboneFixture(undefined, { PF_LOG_LEVEL: 'warn' });
   let mirror: StaticMirror;
   let registry: RegistryInstance;
   let origin: CatalogOrigin;
   let pipeline: StagePipeline;
-  let keyDir: string;
+  let signer: SignerKey;
 
   beforeAll(async () => {
     mirror = await startStaticMirror(['amd64']);
@@ -70,25 +65,13 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect(text).toContain(`tzdata=${OLD_TZDATA}`);
     expect(text).toContain(`TZDATA_VERSION: ${OLD_TZDATA}`);
     origin = createStaticCatalog(text);
-    keyDir = mkdtempSync(join(tmpdir(), 'pf-signer-key-'));
-    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(keyDir, 'cosign.key')]);
-    chmodSync(join(keyDir, 'cosign.key'), 0o600);
-    writeFileSync(join(keyDir, 'cosign.pub'), execFileSync('openssl', ['pkey', '-in', join(keyDir, 'cosign.key'), '-pubout']));
-    pipeline = await startStagePipeline(fx, {
+    signer = createSignerKey();
+    pipeline = await startFullPipeline(fx, {
       service: 'test-pipeline',
       origin,
-      env: {
-        ...mirror.env,
-        PF_FORGE: 'branch',
-        PF_SIGNING_KEY: `file://${join(keyDir, 'cosign.key')}`,
-        PF_REGISTRY_URL: registry.url,
-        // Quick job retries, so that the registry-down case below ends soon.
-        PF_BACKOFF_DELAY_MS: '100',
-      },
-      stages: RUN_STAGES,
-      jobs: [...PATCHING_JOBS],
-      executors: { ...PATCHING_EXECUTORS, ...BUILDING_EXECUTORS, ...CHECKING_EXECUTORS, ...PUBLISHING_EXECUTORS, notify: notifyDouble },
-      imports: [PatchingModule],
+      signer,
+      // Quick job retries, so that the registry-down case below ends soon.
+      env: { ...mirror.env, PF_REGISTRY_URL: registry.url, PF_BACKOFF_DELAY_MS: '100' },
     });
   }, 600_000);
 
@@ -98,7 +81,7 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     await registry?.stop();
     await mirror?.close();
     origin?.cleanup();
-    rmSync(keyDir, { recursive: true, force: true });
+    if (signer) rmSync(signer.dir, { recursive: true, force: true });
   }, 60_000);
 
   it('patches, builds, checks, signs, publishes, merges and promotes; the image verifies; a second promotion moves nothing', async () => {
@@ -154,7 +137,7 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect(art('promote', 'promote.tags')).toBe(`12: new -> ${digest}; debian12: new -> ${digest}`);
 
     // The image verifies in the release repository with the public key alone.
-    const key = loadPublicKey(readFileSync(join(keyDir, 'cosign.pub')));
+    const key = loadPublicKey(readFileSync(signer.pub));
     const verified = await verifyImage(client, 'examples/static', digest, key);
     expect(verified.checks.filter((c) => c.outcome !== 'verified')).toEqual([]);
     expect(verified.ok).toBe(true);
@@ -169,10 +152,10 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     const host = new URL(registry.url).host;
     const cli = (...args: string[]) => execFileSync(process.execPath, [join(repoRoot(), 'tools/node/run.cjs'), 'dist/tools/cli/src/main.js', ...args], { cwd: repoRoot(), encoding: 'utf8' });
     expect(cli('publish', join(pipeline.work, 'pulled'), `${host}/cli/static:12`).trim().split('\n').pop()).toBe(digest);
-    const signedByCli = cli('sign', `${host}/cli/static:12`, '--key', join(keyDir, 'cosign.key'), '--run-dir', join(pipeline.outRoot, run.id));
+    const signedByCli = cli('sign', `${host}/cli/static:12`, '--key', signer.key, '--run-dir', join(pipeline.outRoot, run.id));
     expect(signedByCli.split('\n').filter((l) => l.startsWith('attested ')).map((l) => l.slice('attested '.length))).toEqual(art('sign', 'sign.attestations')?.split(','));
     // 12: no OpenVEX attestation nor its bundle (nothing to state, issue 15).
-    expect(cli('verify', `${host}/cli/static@${digest}`, '--key', join(keyDir, 'cosign.pub'))).toContain(`verified ${host}/cli/static@${digest}: 12 verified, 0 not by this key, 0 failed`);
+    expect(cli('verify', `${host}/cli/static@${digest}`, '--key', signer.pub)).toContain(`verified ${host}/cli/static@${digest}: 12 verified, 0 not by this key, 0 failed`);
 
     // The record: both tags new, one image.published event.
     const releases = pipeline.app.get(ReleaseRepository);
