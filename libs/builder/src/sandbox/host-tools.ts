@@ -7,7 +7,11 @@ const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin
 
 /** The absolute path of the executable `name` on the host (`$PATH`, then the system directories), or undefined. */
 export async function findHostTool(name: string): Promise<string | undefined> {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), ...SYSTEM_DIRS].filter((d) => d !== '' && isAbsolute(d));
+  return firstExecutable([...(process.env['PATH'] ?? '').split(delimiter), ...SYSTEM_DIRS].filter((d) => d !== '' && isAbsolute(d)), name);
+}
+
+/** `dir/name` of the first of `dirs` that holds an executable file `name`. */
+async function firstExecutable(dirs: readonly string[], name: string): Promise<string | undefined> {
   for (const dir of new Set(dirs)) {
     const path = join(dir, name);
     try {
@@ -25,17 +29,8 @@ export async function findHostTool(name: string): Promise<string | undefined> {
  * the chroot fallback runs its tools again after it has left the host's mount tree, from the
  * read-only system directories it keeps (`/usr`, `/bin`, `/sbin`…), so they must live there.
  */
-export async function findSystemTool(name: string): Promise<string | undefined> {
-  for (const dir of SYSTEM_DIRS) {
-    const path = join(dir, name);
-    try {
-      await access(path, constants.X_OK);
-      if ((await stat(path)).isFile()) return path;
-    } catch {
-      // not there: look further
-    }
-  }
-  return undefined;
+export function findSystemTool(name: string): Promise<string | undefined> {
+  return firstExecutable(SYSTEM_DIRS, name);
 }
 
 /**
