@@ -158,13 +158,25 @@ describe('bootstrap admin token and rate limits', () => {
 
   it('limits each token to PF_API_RATE_LIMIT_PER_MINUTE (429 with Retry-After), without touching other tokens', async () => {
     const p = await fx.startService('dist/services/api/src/main.js', { PF_API_RATE_LIMIT_PER_MINUTE: '5' });
-    const hot = (await fx.client(p.port)).withToken(await fx.mintToken(['read'], 'hot'));
-    const cold = hot.withToken(await fx.mintToken(['read'], 'cold'));
-    const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await hot.request('GET', '/runs')).status);
-    // The window is one minute: if it rolled over mid-loop the count restarts, so count, not positions.
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
-    const res = await fetch(`${hot.base}/runs`, { headers: hot.authHeaders() });
+    const client = await fx.client(p.port);
+    const cold = client.withToken(await fx.mintToken(['read'], 'cold'));
+    // The window is a fixed minute: a burst that a minute's turn cuts in two restarts the count,
+    // so the burst and the request after it are tried again (at most 3 times) until they fall in one minute.
+    const minute = () => Math.floor(Date.now() / 60_000);
+    let statuses: number[] = [];
+    let res: Response | undefined;
+    let hot = client;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      hot = client.withToken(await fx.mintToken(['read'], `hot-${attempt}`));
+      const start = minute();
+      statuses = [];
+      for (let i = 0; i < 7; i++) statuses.push((await hot.request('GET', '/runs')).status);
+      res = await fetch(`${hot.base}/runs`, { headers: hot.authHeaders() });
+      if (minute() === start) break;
+    }
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    if (res === undefined) throw new Error('no request made');
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(((await res.json()) as ErrorReply).error?.code).toBe('rate-limited');
