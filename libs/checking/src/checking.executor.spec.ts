@@ -10,7 +10,7 @@ import type { ScanReport } from './scan-report';
 import { applyVex, parseOpenVex, type Finding, type VexVerdict, type VexedFinding } from '@patch-factory/vuln';
 import { NO_VEX } from './scan.executor';
 
-jest.setTimeout(180_000);
+jest.setTimeout(480_000);
 
 const TESTED = 'image/static/debian-12/static-tested.yaml';
 const FAILING_TEST = 'pf-must-fail';
@@ -70,7 +70,7 @@ describe('the test and scan stages check the built image against the catalog’s
   }, 60_000);
 
   const runTo = async (definition: string, branch?: string): Promise<PipelineRun> => {
-    const [run] = await fx.waitForRuns([await stage.launch(definition, branch)], 150_000);
+    const [run] = await fx.waitForRuns([await stage.launch(definition, branch)], 420_000);
     return run as PipelineRun;
   };
 

@@ -33,7 +33,7 @@ describe('the sbom-invalid gate without its SPDX schema', () => {
   }, 60_000);
 
   it('fails the run at scan with sbom-schema-missing naming PF_SPDX_SCHEMA_PATH', async () => {
-    const [run] = await fx.waitForRuns([await stage.launch(STATIC_DEFINITION)], 150_000);
+    const [run] = await fx.waitForRuns([await stage.launch(STATIC_DEFINITION)], 420_000);
     expect(run?.state).toBe('failed');
     expect(run?.error).toMatchObject({ stage: 'scan', code: 'sbom-schema-missing' });
     expect(run?.error?.message).toBe(
@@ -41,5 +41,5 @@ describe('the sbom-invalid gate without its SPDX schema', () => {
     );
     expect(run?.error?.message).not.toContain(work);
     expect(run?.stages.find((s) => s.stage === 'test')?.status).toBe('succeeded');
-  });
+  }, 480_000);
 });
