@@ -17,7 +17,7 @@ import tseslint from 'typescript-eslint';
 await createProjectGraphAsync({ exitOnError: true });
 
 /** Files that are never part of a build (tsconfig.build.json excludes them): tests. */
-const TEST_FILES = ['**/*.spec.ts', '**/*.test.ts'];
+const TEST_FILES = ['**/*.spec.ts', '**/*.test.ts', '**/*.fixture.ts'];
 
 /**
  * Allowed dependencies between projects, by tag (every project.json has one type:* and one

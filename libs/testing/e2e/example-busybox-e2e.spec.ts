@@ -13,6 +13,7 @@ import { readImageRootFs } from '@patch-factory/builder';
 import type { ScanReport } from '@patch-factory/checking';
 import { RegistryClient } from '@patch-factory/oci';
 import { RunLauncher } from '@patch-factory/pipeline';
+import { readSignedArtifacts, verifyImage } from '@patch-factory/publishing';
 import { BUILD_ROOT_DEPENDENCY, PredicateType, loadPublicKey, type SlsaProvenance } from '@patch-factory/signing';
 import {
   BackboneFixture,
@@ -28,11 +29,9 @@ import {
   type RegistryInstance,
   type StagePipeline,
   type StaticMirror,
-} from '@patch-factory/testing';
+} from '../src';
 import { applyVex, parseOpenVex, type Finding, type VexVerdict, type VexedFinding } from '@patch-factory/vuln';
-import { createSignerKey, signedStatements, startFullPipeline, type SignerKey } from './full-pipeline.test';
-import { readSignedArtifacts } from './signed-artifacts';
-import { verifyImage } from './verify-image';
+import { createSignerKey, signedStatements, startFullPipeline, type SignerKey } from '../src/full-pipeline.fixture';
 
 const DEFINITION = 'image/busybox/debian-12/1.35-dev.yaml';
 const INFO = 'image/busybox/info.yaml';

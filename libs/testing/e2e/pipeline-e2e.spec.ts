@@ -13,6 +13,7 @@ import type { PipelineRun } from '@patch-factory/contracts';
 import { RegistryClient, pullLayout } from '@patch-factory/oci';
 import { CatalogAccess } from '@patch-factory/patching';
 import { RunLauncher, directStageContext } from '@patch-factory/pipeline';
+import { PromoteExecutor, verifyImage } from '@patch-factory/publishing';
 import { JobProducer } from '@patch-factory/queue';
 import { loadPublicKey } from '@patch-factory/signing';
 import { PatchRequestRepository, PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
@@ -29,10 +30,8 @@ import {
   type RegistryInstance,
   type StagePipeline,
   type StaticMirror,
-} from '@patch-factory/testing';
-import { createSignerKey, startFullPipeline, type SignerKey } from './full-pipeline.test';
-import { PromoteExecutor } from './promote.executor';
-import { verifyImage } from './verify-image';
+} from '../src';
+import { createSignerKey, startFullPipeline, type SignerKey } from '../src/full-pipeline.fixture';
 
 const OLD_TZDATA = '2020a-0+deb10u1';
 

@@ -1,4 +1,4 @@
-// Test helpers (not a suite) for the whole-pipeline tests of this library: a signer's P-256 key
+// Test helpers (not a suite) for the whole-pipeline tests (libs/testing/e2e): a signer's P-256 key
 // pair, the real pipeline of every stage (notify as a test executor until it lands), and the
 // in-toto statements a run's sign stage made.
 import { execFileSync } from 'node:child_process';
@@ -9,9 +9,10 @@ import { BUILDING_EXECUTORS } from '@patch-factory/building';
 import { CHECKING_EXECUTORS } from '@patch-factory/checking';
 import { PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
 import { RUN_STAGES, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
-import { startStagePipeline, type BackboneFixture, type CatalogOrigin, type StagePipeline } from '@patch-factory/testing';
-import { PUBLISHING_EXECUTORS } from './publishing.module';
-import type { readSignedArtifacts } from './signed-artifacts';
+import { PUBLISHING_EXECUTORS, type readSignedArtifacts } from '@patch-factory/publishing';
+import type { BackboneFixture } from './backbone-fixture';
+import { startStagePipeline, type StagePipeline } from './example-stage-pipeline';
+import type { CatalogOrigin } from './github-double/catalog-origin';
 
 export interface SignerKey {
   dir: string;

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunLauncher } from '@patch-factory/pipeline';
+import { readSignedArtifacts } from '@patch-factory/publishing';
 import { BUILD_ROOT_DEPENDENCY, PredicateType, type SlsaProvenance } from '@patch-factory/signing';
 import {
   BackboneFixture,
@@ -17,9 +18,8 @@ import {
   type RegistryInstance,
   type StagePipeline,
   type StaticMirror,
-} from '@patch-factory/testing';
-import { createSignerKey, signedStatements, startFullPipeline, type SignerKey } from './full-pipeline.test';
-import { readSignedArtifacts } from './signed-artifacts';
+} from '../src';
+import { createSignerKey, signedStatements, startFullPipeline, type SignerKey } from '../src/full-pipeline.fixture';
 
 /** A build whose root holds dash and coreutils (and their dependencies); only its output goes into the image. */
 const BUILDS = [
