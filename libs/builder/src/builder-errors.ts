@@ -1,4 +1,4 @@
-import { shown, TerminalError } from '@patch-factory/contracts';
+import { shown, shownPath, TerminalError } from '@patch-factory/contracts';
 
 /** Stable codes of the builder (rule 5 of DESIGN.md). */
 export const BuilderErrorCode = {
@@ -21,13 +21,5 @@ export function builderTerminal(code: BuilderErrorCode, message: string, cause?:
   return new TerminalError(code, message, cause === undefined ? undefined : { cause });
 }
 
-/** The one `shown` (libs/contracts), still exported here for the builder's modules and libs/imagetest. */
-export { shown };
-
-/** Like `shown`, but a long text keeps its start and its end (for paths): `usr/share/…/evil`. */
-export function shownPath(text: string, max = 200): string {
-  const clean = shown(text, Number.MAX_SAFE_INTEGER);
-  if (clean.length <= max) return clean;
-  const head = Math.floor(max / 3);
-  return `${clean.slice(0, head)}…${clean.slice(clean.length - (max - head))}`;
-}
+/** The one `shown` and `shownPath` (libs/contracts), still exported here for the builder's modules and libs/imagetest. */
+export { shown, shownPath };

@@ -1,4 +1,5 @@
-import { RootFs, materializeRootFs, readImageLayout, readLayerEntries, type ImageLayout } from '@patch-factory/builder';
+import { RootFs, materializeRootFs } from '@patch-factory/builder';
+import { readImageLayout, readLayerEntries, type ImageLayout } from '@patch-factory/oci';
 
 /** The image config's run settings, as image tests need them. */
 export interface ImageRunConfig {

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeImageLayout, type TarEntry } from '@patch-factory/builder';
+import { writeImageLayout } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { PipelineError, TerminalError } from '@patch-factory/contracts';
 import { SbomErrorCode, sbomValidators, spdxSchemaPath, type SbomValidators } from '@patch-factory/sbom';
 import { VulnDb } from '@patch-factory/vuln';

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeImageLayout, type TarEntry } from '@patch-factory/builder';
+import { writeImageLayout } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { sbomValidators, spdxSchemaPath } from '@patch-factory/sbom';
 import { emitImageVex, loadOsvJson, parseOpenVex, VulnDb } from '@patch-factory/vuln';
 import { scanPlatform } from './scan-platform';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readImageLayout, readLayerEntries } from '@patch-factory/builder';
+import { readImageLayout, readLayerEntries } from '@patch-factory/oci';
 import { cycloneDxJson, describeSbomProblem, imageInventory, inventoryScanPackages, spdxJson, type ImageInventory, type SbomValidators } from '@patch-factory/sbom';
 import { applyVex, scan, type VexDocument, type VulnDb } from '@patch-factory/vuln';
 import type { ScanFinding, ScanPlatform, ScanReport } from './scan-report';

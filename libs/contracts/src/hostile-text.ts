@@ -10,6 +10,14 @@ export function shown(text: string, max = 120): string {
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
+/** Like `shown`, but a long text keeps its start and its end (for paths): `usr/share/…/evil`. */
+export function shownPath(text: string, max = 200): string {
+  const clean = shown(text, Number.MAX_SAFE_INTEGER);
+  if (clean.length <= max) return clean;
+  const head = Math.floor(max / 3);
+  return `${clean.slice(0, head)}…${clean.slice(clean.length - (max - head))}`;
+}
+
 /**
  * A short, printable description of a hostile value for messages, never its content when large:
  * a string quoted, at most 60 characters of it (shown), else `an array of N`, `null` or its type.

@@ -2,7 +2,7 @@
 // once, then fails with oci-auth — without looping and without the token in the message.
 import { createServer, type Server } from 'node:http';
 import { PipelineError } from '@patch-factory/contracts';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { RegistryClient } from './registry-client';
 
 const TOKEN = 'tok.secret-value.sig';

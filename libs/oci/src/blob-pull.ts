@@ -3,7 +3,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
 import { discardBody } from '@patch-factory/http';
 import { assertDigest } from './blob-push';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { assertRepositoryName } from './reference-grammar';
 import { registryFailure } from './registry-status';
 import type { RegistryTransport } from './registry-transport';

@@ -1,7 +1,7 @@
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
 import type { BoundedResponse } from './bounded-fetch';
 import { BlobReader, type BlobSource } from './blob-source';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { assertRepositoryName, isSha256Digest } from './reference-grammar';
 import { isUploadRace, registryErrors } from './registry-error-body';
 import { registryFailure } from './registry-status';

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, lstat, type FileHandle } from 'node:fs/promises';
 import { TerminalError } from '@patch-factory/contracts';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 
 /** Where a blob's bytes come from: a file (read in chunks, never whole when large) or a buffer. */
 export type BlobSource = { path: string } | { bytes: Buffer };

@@ -1,6 +1,6 @@
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
 import { discardBody, readBoundedBody, requestSignal } from '@patch-factory/http';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 
 /** The methods the Distribution API uses. */
 export type RegistryMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

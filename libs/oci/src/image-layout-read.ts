@@ -1,32 +1,17 @@
 import { createHash } from 'node:crypto';
-import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { PipelineError, TerminalError } from '@patch-factory/contracts';
-import { shown, shownPath } from '../builder-errors';
-import { readTar, type TarEntry } from '../deb/tar-read';
-
-/** Stable codes of the OCI layout reader. */
-export const LayoutReadErrorCode = {
-  /** index.json, an index, a manifest or a config is missing or malformed. */
-  layoutInvalid: 'image-layout-invalid',
-  /** A blob's bytes do not have the digest or size its descriptor gives. */
-  blobMismatch: 'image-blob-mismatch',
-  /** A blob, a layer or the whole file system is larger than the reader allows. */
-  tooLarge: 'image-layout-too-large',
-  /** The layout has no image for the asked tag or platform (or several, and none was asked). */
-  notFound: 'image-not-found',
-  /** A layer's tar is broken or holds an entry escaping the root (`..`, a bad whiteout). */
-  layerInvalid: 'image-layer-invalid',
-} as const;
-export type LayoutReadErrorCode = (typeof LayoutReadErrorCode)[keyof typeof LayoutReadErrorCode];
+import { PipelineError, TerminalError, shown, shownPath } from '@patch-factory/contracts';
+import { LayoutReadErrorCode } from './oci-errors';
+import { IMAGE_LAYOUT_CODES, REF_NAME_ANNOTATION, checkLayoutMarker, readLayoutBlob, readLayoutFile } from './oci-layout';
+import { readTar, type TarEntry } from './tar-read';
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 const MANIFEST_TYPES = new Set(['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']);
 const GZIP_LAYERS = new Set(['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.docker.image.rootfs.diff.tar.gzip']);
 const TAR_LAYERS = new Set(['application/vnd.oci.image.layer.v1.tar']);
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
-const REF_NAME = 'org.opencontainers.image.ref.name';
+const REF_NAME = REF_NAME_ANNOTATION;
 const MAX_JSON = 4 * 1024 * 1024;
 const MAX_LAYERS = 512;
 const MAX_DEPTH = 4;
@@ -86,10 +71,8 @@ const fail = (code: LayoutReadErrorCode, message: string) => new TerminalError(c
  */
 export async function readImageLayout(dir: string, opts: ImageLayoutReadOptions = {}): Promise<ImageLayout> {
   const wanted = opts.platform === undefined ? undefined : parsePlatform(opts.platform);
-  const layoutMark = await readLimited(join(dir, 'oci-layout'), MAX_JSON, `${dir}/oci-layout`);
-  const version = (parseJson(layoutMark, `${dir}/oci-layout`) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
-  if (version !== '1.0.0') throw fail(LayoutReadErrorCode.layoutInvalid, `${dir}/oci-layout: imageLayoutVersion is "${shown(String(version), 20)}", not 1.0.0; it is no OCI image layout this reader knows`);
-  const top = parseJson(await readLimited(join(dir, 'index.json'), MAX_JSON, `${dir}/index.json`), `${dir}/index.json`);
+  await checkLayoutMarker(dir, IMAGE_LAYOUT_CODES);
+  const top = parseJson(await readLayoutFile(join(dir, 'index.json'), MAX_JSON, `${dir}/index.json`, IMAGE_LAYOUT_CODES), `${dir}/index.json`);
   const entries = descriptors(top, `${dir}/index.json`);
   const chosen = chooseByTag(entries, opts.tag, `${dir}/index.json`);
   let desc = chosen;
@@ -208,26 +191,9 @@ function gunzipLimited(blob: Buffer, max: number, what: string): Buffer {
   }
 }
 
-/** A blob, checked: a regular file under blobs/sha256 of exactly the descriptor's size and digest. */
-async function readBlob(dir: string, desc: Descriptor, max: number): Promise<Buffer> {
-  if (desc.size > max) throw fail(LayoutReadErrorCode.tooLarge, `${dir}: blob ${desc.digest} is ${desc.size} bytes, over the limit of ${max}`);
-  const hex = desc.digest.slice('sha256:'.length);
-  const path = join(dir, 'blobs', 'sha256', hex);
-  const data = await readLimited(path, desc.size, `${dir}: blob ${desc.digest}`, true);
-  if (data.length !== desc.size) throw fail(LayoutReadErrorCode.blobMismatch, `${dir}: blob ${desc.digest} is ${data.length} bytes, not the ${desc.size} its descriptor gives`);
-  const actual = createHash('sha256').update(data).digest('hex');
-  if (actual !== hex) throw fail(LayoutReadErrorCode.blobMismatch, `${dir}: blob ${desc.digest} has digest sha256:${actual}; the layout is corrupt or was tampered with`);
-  return data;
-}
-
-async function readLimited(path: string, max: number, what: string, exact = false): Promise<Buffer> {
-  const info = await lstat(path).catch(() => undefined);
-  if (!info?.isFile()) throw fail(LayoutReadErrorCode.layoutInvalid, `${what} is missing or not a regular file`);
-  if (info.size > max) {
-    if (exact) throw fail(LayoutReadErrorCode.blobMismatch, `${what} is ${info.size} bytes, not the ${max} its descriptor gives`);
-    throw fail(LayoutReadErrorCode.tooLarge, `${what} is ${info.size} bytes, over the limit of ${max}`);
-  }
-  return readFile(path);
+/** A blob of the layout, checked against its descriptor (digest, size, a regular file under blobs/sha256). */
+function readBlob(dir: string, desc: Descriptor, max: number): Promise<Buffer> {
+  return readLayoutBlob(dir, desc, max, IMAGE_LAYOUT_CODES);
 }
 
 function parseJson(data: Buffer, what: string): unknown {

@@ -1,4 +1,4 @@
-export * from './oci-error-code';
+export * from './oci-errors';
 export * from './reference-grammar';
 export * from './registry-url';
 export * from './bearer-challenge';
@@ -24,3 +24,5 @@ export * from './oci-layout';
 export * from './layout-push';
 export * from './layout-pull';
 export * from './registry-error-body';
+export * from './image-layout-read';
+export * from './tar-read';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TerminalError } from '@patch-factory/contracts';
 import { boundedPool } from './bounded-pool';
 import { OCI_INDEX, parseManifest, type OciDescriptor } from './oci-descriptor';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { REF_NAME_ANNOTATION, layoutBlobPath } from './oci-layout';
 import { assertManifestReference } from './manifest-reference';
 import { assertRepositoryName, isTag } from './reference-grammar';

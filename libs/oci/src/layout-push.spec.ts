@@ -8,7 +8,7 @@ import { PipelineError } from '@patch-factory/contracts';
 import { startFaultProxy, startRegistry, writeTestLayout, type RegistryInstance } from '@patch-factory/testing';
 import { pullLayout } from './layout-pull';
 import { pushLayout } from './layout-push';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { RegistryClient } from './registry-client';
 
 const skopeo = (...args: string[]): string => execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

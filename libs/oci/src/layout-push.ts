@@ -2,7 +2,7 @@ import { TerminalError } from '@patch-factory/contracts';
 import type { BlobPushOutcome, PushBlobOptions } from './blob-push';
 import { boundedPool } from './bounded-pool';
 import type { OciDescriptor } from './oci-descriptor';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { layoutBlobPath, readLayoutIndex, readLayoutManifest, selectLayoutManifest } from './oci-layout';
 import { assertRepositoryName, assertTag } from './reference-grammar';
 import type { RegistryWriter } from './registry-writer';

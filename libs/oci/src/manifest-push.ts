@@ -3,7 +3,7 @@ import { TerminalError } from '@patch-factory/contracts';
 import { assertManifestReference } from './manifest-reference';
 import { MANIFEST_MEDIA_TYPES } from './manifest-media-types';
 import { MAX_MANIFEST_BYTES } from './oci-descriptor';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { assertRepositoryName, isSha256Digest } from './reference-grammar';
 import type { BoundedResponse } from './bounded-fetch';
 import { isUploadRace, registryErrors } from './registry-error-body';

@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { isSha256Digest, isTag } from './reference-grammar';
 
 /** `ref` when it is a tag or a sha256 digest (what `/v2/<name>/manifests/<ref>` takes), else TerminalError(oci-invalid-reference). */

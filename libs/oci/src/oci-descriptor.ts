@@ -1,5 +1,5 @@
 import { TerminalError, isRecord } from '@patch-factory/contracts';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { isSha256Digest } from './reference-grammar';
 
 /** An OCI content descriptor (the fields this lib uses). */

@@ -21,3 +21,38 @@ export const OciErrorCode = {
 } as const;
 
 export type OciErrorCodeValue = (typeof OciErrorCode)[keyof typeof OciErrorCode];
+
+/** Stable codes of the reader of an image in an OCI image layout (`readImageLayout`, `readImageRootFs`). */
+export const LayoutReadErrorCode = {
+  /** index.json, an index, a manifest or a config is missing or malformed. */
+  layoutInvalid: 'image-layout-invalid',
+  /** A blob's bytes do not have the digest or size its descriptor gives. */
+  blobMismatch: 'image-blob-mismatch',
+  /** A blob, a layer or the whole file system is larger than the reader allows. */
+  tooLarge: 'image-layout-too-large',
+  /** The layout has no image for the asked tag or platform (or several, and none was asked). */
+  notFound: 'image-not-found',
+  /** A layer's tar is broken or holds an entry escaping the root (`..`, a bad whiteout). */
+  layerInvalid: 'image-layer-invalid',
+} as const;
+export type LayoutReadErrorCode = (typeof LayoutReadErrorCode)[keyof typeof LayoutReadErrorCode];
+
+/**
+ * The codes a tar archive's failures are raised with (`readTar`): each reader of archives names
+ * its own (a package's tar is `build-deb-invalid`, an image layer's `tar-invalid`).
+ */
+export interface TarErrorCodes {
+  /** A broken header, size, checksum or pax record, or too many entries. */
+  invalid: string;
+  /** An entry escaping the root: `..`, an absolute path, a link outside, a write through a symlink. */
+  unsafe: string;
+  /** A device, fifo or unknown entry type. */
+  unsupported: string;
+}
+
+/** The codes of `readTar` when its caller names none. */
+export const TarErrorCode = {
+  invalid: 'tar-invalid',
+  unsafe: 'tar-unsafe-entry',
+  unsupported: 'tar-unsupported-entry',
+} as const satisfies TarErrorCodes;

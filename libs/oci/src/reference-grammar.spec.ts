@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerminalError } from '@patch-factory/contracts';
 import { repoRoot } from '@patch-factory/testing';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { assertImageReference, formatImageReference, imageReferenceProblem, parseImageReference, referenceName } from './reference-grammar';
 
 const CATALOG = join(repoRoot(), '..', 'shared', 'corpus', 'dhi-catalog', 'image');

@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 
 /*
  * The one image-reference grammar of the project: the OCI distribution grammar

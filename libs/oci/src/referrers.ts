@@ -4,7 +4,7 @@ import { assertDigest } from './blob-push';
 import { getManifest, type PulledManifest } from './manifest-pull';
 import { putManifest, putManifestDetailed } from './manifest-push';
 import { MAX_MANIFEST_BYTES, OCI_INDEX, isMediaType, parseDescriptor, parseManifest, type OciDescriptor } from './oci-descriptor';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { assertRepositoryName } from './reference-grammar';
 import { registryFailure } from './registry-status';
 import type { RegistryTransport } from './registry-transport';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError } from '@patch-factory/contracts';
 import { pushImage, startRegistry, startTokenServer, tokenAuthConfig, type RegistryInstance, type TokenServer } from '@patch-factory/testing';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { RegistryClient } from './registry-client';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {

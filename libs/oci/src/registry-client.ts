@@ -9,7 +9,7 @@ import { nextLink } from './link-header';
 import { MANIFEST_MEDIA_TYPES } from './manifest-media-types';
 import { getManifest, type PulledManifest } from './manifest-pull';
 import { putManifest } from './manifest-push';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { assertRepositoryName, assertTag, isSha256Digest } from './reference-grammar';
 import { listReferrers, pushReferrer, type ReferrerPushResult, type ReferrersListing } from './referrers';
 import { registryFailure } from './registry-status';

@@ -1,5 +1,5 @@
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { describeRegistryErrors, isUploadRace, registryErrors } from './registry-error-body';
 
 /**

@@ -1,7 +1,7 @@
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
 import type { AuthChallenge } from './bearer-challenge';
 import { boundedFetch } from './bounded-fetch';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { isSafeTransport } from './registry-url';
 
 /** Basic credentials for a registry's token server (or a Basic-auth registry). */

@@ -2,7 +2,7 @@ import { RetryableError } from '@patch-factory/contracts';
 import { discardBody } from '@patch-factory/http';
 import { parseAuthChallenge, type AuthChallenge } from './bearer-challenge';
 import { boundedFetch, openFetch, type BoundedResponse, type OpenResponse, type RegistryMethod } from './bounded-fetch';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { abortableSleep, backoffDelay, parseRetryAfter, retryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy';
 import { basicAuthorization, fetchRegistryToken, type RegistryCredentials } from './registry-token';
 

@@ -1,5 +1,5 @@
 import { PipelineError } from '@patch-factory/contracts';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { fetchRegistryToken } from './registry-token';
 import { parseRegistryUrl } from './registry-url';
 

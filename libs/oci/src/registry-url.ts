@@ -1,6 +1,6 @@
 import { TerminalError } from '@patch-factory/contracts';
 import { isLoopbackAddress } from '@patch-factory/http';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 
 /** True when `hostname` (as URL.hostname gives it) is a loopback IP address. */
 export function isLoopbackHost(hostname: string): boolean {

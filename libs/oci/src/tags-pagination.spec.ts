@@ -3,7 +3,7 @@
 // the way the OCI distribution spec says: sorted tags, `n`, `last`, `Link: <…>; rel="next"`.
 import { createServer, type Server } from 'node:http';
 import { PipelineError } from '@patch-factory/contracts';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { RegistryClient } from './registry-client';
 
 const TAGS = ['1.0.0', '1.1.0', '2.0.0', 'latest', 'v3'];

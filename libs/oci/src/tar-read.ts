@@ -1,4 +1,5 @@
-import { BuilderErrorCode, builderTerminal, shown, shownPath } from '../builder-errors';
+import { TerminalError, shown, shownPath } from '@patch-factory/contracts';
+import { TarErrorCode, type TarErrorCodes } from './oci-errors';
 import { checkHardlinkTarget, checkSymlinkTarget, normaliseEntryPath } from './tar-path';
 
 export type TarEntryType = 'file' | 'dir' | 'symlink' | 'hardlink';
@@ -25,6 +26,10 @@ export interface TarReadOptions {
   what: string;
   /** At most this many entries (default 200000). */
   maxEntries?: number;
+  /** The codes failures are raised with (default TarErrorCode: `tar-invalid`, …). */
+  codes?: TarErrorCodes;
+  /** Appended to the message of a broken archive (`download the package again`). */
+  hint?: string;
 }
 
 const BLOCK = 512;
@@ -32,17 +37,21 @@ const TYPES: Record<string, TarEntryType> = { '0': 'file', '\0': 'file', '7': 'f
 const MAX_META = 1024 * 1024;
 
 /**
- * Reads a tar archive (ustar, GNU long names/links `L`/`K`, pax `x` headers for path,
- * linkpath, size, uid, gid, mtime) into entries, refusing any that would escape the root:
- * `..` segments, absolute paths, hard links outside the archive, symlinks resolving above
- * the root, and entries written through a symlink of the same archive
- * (`build-unsafe-archive`). Devices and fifos are `build-unsupported-entry`; broken headers
- * are `build-deb-invalid`.
+ * The one tar reader of the factory (a .deb's data.tar, an image layer, an APKINDEX and its
+ * signature): reads a tar archive in memory (ustar, GNU long names/links `L`/`K`, pax `x`
+ * headers for path, linkpath, size, uid, gid, mtime) into entries, refusing any that would
+ * escape the root: `..` segments, absolute paths, hard links outside the archive, symlinks
+ * resolving above the root, and entries written through a symlink of the same archive
+ * (`codes.unsafe`). Devices and fifos are `codes.unsupported`; broken headers, sizes past the
+ * end, a trailing partial block and too many entries are `codes.invalid`. The archive may end
+ * without its two zero blocks (apk cuts them from the signature tar).
  */
 export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
   const { what } = opts;
   const maxEntries = opts.maxEntries ?? 200_000;
-  const bad = (why: string) => builderTerminal(BuilderErrorCode.debInvalid, `${what} is not a valid tar archive: ${why}; download the package again`);
+  const codes = opts.codes ?? TarErrorCode;
+  const bad = (why: string) => new TerminalError(codes.invalid, `${what} is not a valid tar archive: ${why}${opts.hint ? `; ${opts.hint}` : ''}`);
+  const unsafe = (message: string) => new TerminalError(codes.unsafe, `${message}; the archive is refused`);
   const entries: TarEntry[] = [];
   const files = new Set<string>();
   const symlinks = new Set<string>();
@@ -57,7 +66,7 @@ export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
     const flag = String.fromCharCode(h[156] ?? 0);
     const size = pending.size ?? numeric(h, 124, 12, 'size', bad);
     const start = pos + BLOCK;
-    if (size > buf.length - start) throw bad(`entry at byte ${pos} claims ${size} bytes but only ${buf.length - start} remain`);
+    if (size > buf.length - start) throw bad(`entry at byte ${pos} claims ${size} bytes but only ${buf.length - start} remain (it runs past the end)`);
     const body = buf.subarray(start, start + size);
     pos = start + Math.ceil(size / BLOCK) * BLOCK;
 
@@ -75,20 +84,17 @@ export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
     const rawLink = pending.linkpath ?? cString(h.subarray(157, 257));
     const type = TYPES[flag];
     if (type === undefined) {
-      throw builderTerminal(
-        BuilderErrorCode.unsupportedEntry,
-        `${what}: entry "${shownPath(rawPath, 200)}" is of tar type "${shown(flag, 4)}" (device, fifo or unknown), which an image layer may not hold; the package is refused`,
-      );
+      throw new TerminalError(codes.unsupported, `${what}: entry "${shownPath(rawPath, 200)}" is of tar type "${shown(flag, 4)}" (device, fifo or unknown), which an image layer may not hold; the archive is refused`);
     }
-    const path = normaliseEntryPath(rawPath, what);
+    const path = normaliseEntryPath(rawPath, what, codes.unsafe);
     const parents = path.split('/');
     for (let i = 1; i < parents.length; i++) {
       const parent = parents.slice(0, i).join('/');
       if (symlinks.has(parent)) {
-        throw builderTerminal(BuilderErrorCode.unsafeArchive, `${what}: entry "${shownPath(rawPath, 200)}" is written through the symlink "${shownPath(parent, 200)}"; the package is refused`);
+        throw unsafe(`${what}: entry "${shownPath(rawPath, 200)}" is written through the symlink "${shownPath(parent, 200)}"`);
       }
     }
-    if (path === '.' && type !== 'dir') throw builderTerminal(BuilderErrorCode.unsafeArchive, `${what}: entry "${shownPath(rawPath, 200)}" replaces the image root; the package is refused`);
+    if (path === '.' && type !== 'dir') throw unsafe(`${what}: entry "${shownPath(rawPath, 200)}" replaces the image root`);
     const entry: TarEntry = {
       path,
       type,
@@ -99,14 +105,12 @@ export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
       data: type === 'file' ? body : Buffer.alloc(0),
     };
     if (type === 'symlink') {
-      checkSymlinkTarget(path, rawLink, what);
+      checkSymlinkTarget(path, rawLink, what, codes.unsafe);
       entry.linkTarget = rawLink;
       symlinks.add(path);
     } else if (type === 'hardlink') {
-      const target = checkHardlinkTarget(rawPath, rawLink, what);
-      if (!files.has(target)) {
-        throw builderTerminal(BuilderErrorCode.unsafeArchive, `${what}: entry "${shownPath(rawPath, 200)}" is a hard link to "${shownPath(rawLink, 200)}", which is no earlier file of the archive; the package is refused`);
-      }
+      const target = checkHardlinkTarget(rawPath, rawLink, what, codes.unsafe);
+      if (!files.has(target)) throw unsafe(`${what}: entry "${shownPath(rawPath, 200)}" is a hard link to "${shownPath(rawLink, 200)}", which is no earlier file of the archive`);
       entry.linkTarget = target;
     } else {
       symlinks.delete(path);
@@ -116,6 +120,7 @@ export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
     if (entries.length > maxEntries) throw bad(`more than ${maxEntries} entries`);
     pending = {};
   }
+  if (pos < buf.length && pos + BLOCK > buf.length && !buf.subarray(pos).every((b) => b === 0)) throw bad(`it ends in a partial block at byte ${pos}`);
   return entries;
 }
 

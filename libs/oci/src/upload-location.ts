@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 
 /**
  * The upload session URL a registry named in `Location` (relative or absolute), refused unless

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { PipelineError, RetryableError, TerminalError } from '@patch-factory/contracts';
 import { startFaultProxy, startRegistry, type FaultProxy, type ProxyFault, type RegistryInstance } from '@patch-factory/testing';
-import { OciErrorCode } from './oci-error-code';
+import { OciErrorCode } from './oci-errors';
 import { RegistryClient } from './registry-client';
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;

@@ -1,6 +1,6 @@
 import { shown } from '@patch-factory/contracts';
 import { parseApkVersion } from '@patch-factory/alpine';
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import type { SkippedStanza } from './dpkg-packages';
 import { imageFile } from './image-files';
 import { SbomErrorCode, sbomTerminal } from './sbom-errors';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { PipelineError } from '@patch-factory/contracts';
 import { repoRoot } from '@patch-factory/testing';
 import { applyVex, loadOsvJson, parseOpenVexText, scan, VulnDb } from '@patch-factory/vuln';

@@ -1,4 +1,4 @@
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { Deb822Error, parseDeb822 } from './deb822';
 import { imageFile } from './image-files';
 

@@ -1,4 +1,4 @@
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { cycloneDxJson } from './cyclonedx';
 import { imageInventory } from './image-inventory';
 

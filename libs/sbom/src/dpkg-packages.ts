@@ -1,5 +1,5 @@
 import { shown } from '@patch-factory/contracts';
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { Deb822Error, parseDeb822 } from './deb822';
 import { imageFile } from './image-files';
 import { SbomErrorCode, sbomTerminal } from './sbom-errors';

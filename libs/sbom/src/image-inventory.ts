@@ -1,5 +1,5 @@
 import { shown } from '@patch-factory/contracts';
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { imageReferenceProblem, parseImageReference, referenceName } from '@patch-factory/oci';
 import { apkPackages, APK_INSTALLED, type ApkInstalledLimits, type ApkPackages } from './apk-installed';
 import { packageLicenses } from './copyright';

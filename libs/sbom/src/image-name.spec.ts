@@ -1,5 +1,5 @@
 import { PipelineError } from '@patch-factory/contracts';
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { cycloneDxJson } from './cyclonedx';
 import { imageInventory, type SbomImage } from './image-inventory';
 import { spdxJson } from './spdx';

@@ -1,7 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, readImageLayout, readLayerEntries, type BuildImageResult } from '@patch-factory/builder';
+import { buildImage, type BuildImageResult } from '@patch-factory/builder';
+import { readImageLayout, readLayerEntries } from '@patch-factory/oci';
 import { parseDefinition } from '@patch-factory/definitions';
 import { repoRoot, startDebianMirrorFixture, type DebianMirrorFixture } from '@patch-factory/testing';
 import { cycloneDxJson } from './cyclonedx';

@@ -1,4 +1,4 @@
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { imageFile } from './image-files';
 
 const WORD = /^[a-z0-9][a-z0-9._~-]{0,63}$/;

@@ -1,5 +1,5 @@
 import { PipelineError } from '@patch-factory/contracts';
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { dep5Licenses } from './copyright';
 import { cycloneDxJson } from './cyclonedx';
 import { dpkgPackages } from './dpkg-packages';

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { PipelineError } from '@patch-factory/contracts';
 import { cycloneDxJson } from './cyclonedx';
 import { imageInventory, type SbomImage } from './image-inventory';

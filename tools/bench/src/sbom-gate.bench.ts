@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { readImageLayout, readLayerEntries, type TarEntry } from '@patch-factory/builder';
+import { readImageLayout, readLayerEntries, type TarEntry } from '@patch-factory/oci';
 import { cycloneDxJson, cycloneDxProblems, hashUuid, imageInventory, sbomValidators, spdxExpression, spdxJson, spdxLicenseId, spdxSchemaPath, SBOM_TOOL, SbomProperty, type ImageInventory, type InventoryPackage } from '@patch-factory/sbom';
 import { catalogExamples, startExampleBuilder } from './catalog-examples';
 

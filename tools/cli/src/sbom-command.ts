@@ -1,4 +1,5 @@
-import { IMAGE_NAME_ANNOTATION, readImageLayout, readImageRootFs } from '@patch-factory/builder';
+import { IMAGE_NAME_ANNOTATION } from '@patch-factory/builder';
+import { readImageLayout, readImageRootFs } from '@patch-factory/oci';
 import { cycloneDxJson, imageInventory, spdxJson } from '@patch-factory/sbom';
 import { layoutImageName } from './layout-image-name';
 import { UsageError, expectPositionals, quote, stringFlag } from './args';

@@ -1,4 +1,4 @@
-import { readImageLayout, readLayerEntries, type ImageLayoutReadOptions } from '@patch-factory/builder';
+import { readImageLayout, readLayerEntries, type ImageLayoutReadOptions } from '@patch-factory/oci';
 import { imageScanPackages } from '@patch-factory/sbom';
 import type { ScanPackage } from '@patch-factory/vuln';
 import { layoutImageName } from './layout-image-name';

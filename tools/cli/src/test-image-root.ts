@@ -1,7 +1,8 @@
 import { chmod, chown, lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RootFs, materializeRootFs, readImageLayout, readLayerEntries, rootfsPath, type ImageLayout, type ImageLayoutReadOptions, type TarEntry } from '@patch-factory/builder';
+import { RootFs, materializeRootFs, rootfsPath } from '@patch-factory/builder';
+import { readImageLayout, readLayerEntries, type ImageLayout, type ImageLayoutReadOptions, type TarEntry } from '@patch-factory/oci';
 
 /**
  * The flattened file system of an image as a RootFs, without RootFs's merged-/usr rewriting

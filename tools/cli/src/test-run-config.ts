@@ -1,4 +1,4 @@
-import type { TarEntry } from '@patch-factory/builder';
+import type { TarEntry } from '@patch-factory/oci';
 import { CommandError } from './command-error';
 import { safeText } from './terminal-text';
 

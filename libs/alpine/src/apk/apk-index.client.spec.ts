@@ -69,8 +69,12 @@ describe('Alpine APKINDEX client', () => {
     await expect(readApkIndex(buildApkIndex(INDEX, { key: stranger }), keysDir)).rejects.toMatchObject({ code: 'apk-signature-unknown-key' });
     const impostor = { ...testKey(), name: key.name };
     await expect(readApkIndex(buildApkIndex(INDEX, { key: impostor }), keysDir)).rejects.toMatchObject({ code: 'apk-signature-bad' });
+    // A key name that is a path below the keys directory is never read…
+    const nested = { ...stranger, name: 'etc/passwd' };
+    await expect(readApkIndex(buildApkIndex(INDEX, { key: nested }), keysDir)).rejects.toMatchObject({ code: 'apk-signature-unknown-key' });
+    // …and one climbing out of it makes the signature tar hold an entry escaping its root: libs/oci's tar reader refuses the index.
     const sneaky = { ...stranger, name: '../../etc/passwd' };
-    await expect(readApkIndex(buildApkIndex(INDEX, { key: sneaky }), keysDir)).rejects.toMatchObject({ code: 'apk-signature-unknown-key' });
+    await expect(readApkIndex(buildApkIndex(INDEX, { key: sneaky }), keysDir)).rejects.toMatchObject({ code: 'apk-index-invalid', message: expect.stringMatching(/"\.\." path segment/) as unknown });
   });
 
   it('refuses an unsigned index and data that is not an index', async () => {

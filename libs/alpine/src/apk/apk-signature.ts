@@ -3,7 +3,7 @@ import { createPublicKey, createVerify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApkErrorCode, apkTerminal } from './apk-errors';
-import type { TarEntry } from './tar-reader';
+import type { ApkTarFile } from './tar-reader';
 
 /** A signature entry of an apk signature tar: the algorithm and the key file it names. */
 export interface ApkSignature {
@@ -21,7 +21,7 @@ const MAX_SIGNATURE_BYTES = 4096;
 const MAX_KEY_BYTES = 16 * 1024;
 
 /** The `.SIGN.RSA.<key>` (SHA-1) and `.SIGN.RSA256.<key>` (SHA-256) entries of a signature tar. */
-export function signatureEntries(entries: TarEntry[]): ApkSignature[] {
+export function signatureEntries(entries: ApkTarFile[]): ApkSignature[] {
   const out: ApkSignature[] = [];
   for (const e of entries) {
     const m = /^\.SIGN\.(RSA|RSA256)\.(.+)$/.exec(e.name);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { readTar, type TarEntry } from '../deb/tar-read';
+import { readTar, type TarEntry } from '@patch-factory/oci';
 import { expectRejection } from '../expect-pipeline-error.test';
 import { buildWithBuildah, buildahAvailable } from './buildah-build';
 import { bashBaseContext, buildahProblem, processesMentioning, writeTree } from './buildah-fixtures.test';

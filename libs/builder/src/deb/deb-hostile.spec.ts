@@ -1,7 +1,6 @@
 import { expectFailure, expectRejection } from '../expect-pipeline-error.test';
 import { gzipSync } from 'node:zlib';
-import { readDeb } from './deb-read';
-import { readTar } from './tar-read';
+import { readDeb, readPackageTar as readTar } from './deb-read';
 
 /** A hand-made tar entry: the bytes a hostile package would carry. */
 interface RawEntry {

@@ -1,8 +1,17 @@
+import { readTar, type TarEntry, type TarErrorCodes, type TarReadOptions } from '@patch-factory/oci';
 import { BuilderErrorCode, builderTerminal, shown } from '../builder-errors';
 import { readAr, type ArMember } from './ar-read';
 import { parseControl } from './control-parse';
 import { decompressMember, type MemberCompression } from './member-decompress';
-import { readTar, type TarEntry } from './tar-read';
+
+/** A package's tars fail with the builder's codes: broken is build-deb-invalid, escaping the root build-unsafe-archive, a device build-unsupported-entry. */
+export const DEB_TAR_CODES: TarErrorCodes = { invalid: BuilderErrorCode.debInvalid, unsafe: BuilderErrorCode.unsafeArchive, unsupported: BuilderErrorCode.unsupportedEntry };
+const DEB_TAR = { codes: DEB_TAR_CODES, hint: 'download the package again' };
+
+/** A tar of a package (control.tar, data.tar) read by libs/oci's tar reader with the builder's codes. */
+export function readPackageTar(tar: Buffer, opts: Omit<TarReadOptions, 'codes' | 'hint'>): TarEntry[] {
+  return readTar(tar, { ...opts, ...DEB_TAR });
+}
 
 export interface DebReadOptions {
   /** Names the package in messages (e.g. its file name). */
@@ -50,11 +59,11 @@ export async function readDeb(buf: Buffer, opts: DebReadOptions): Promise<DebCon
     decompressMember(control.member.data, control.compression, controlWhat, opts.maxControlSize ?? 16 * 1024 * 1024),
     decompressMember(data.member.data, data.compression, dataWhat, opts.maxDataSize ?? 2 * 1024 * 1024 * 1024),
   ]);
-  const controlEntries = readTar(controlTar, { what: controlWhat, ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
+  const controlEntries = readTar(controlTar, { what: controlWhat, ...DEB_TAR, ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
   const controlFile = controlEntries.find((e) => e.path === 'control' && e.type === 'file');
   if (!controlFile) throw bad(`${control.member.name} has no control file`);
 
-  const dataEntries = readTar(dataTar, { what: dataWhat, ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
+  const dataEntries = readTar(dataTar, { what: dataWhat, ...DEB_TAR, ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
   return { control: parseControl(controlFile.data.toString('utf8'), what), controlEntries, dataEntries };
 }
 

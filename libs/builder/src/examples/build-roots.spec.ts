@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Build, Definition } from '@patch-factory/definitions';
 import { buildImage, hostArchitecture, type BuildImageResult } from '../build/build-image';
-import { readImageRootFs } from '../oci/layout-read';
+import { readImageRootFs } from '@patch-factory/oci';
 import { exampleDefinition, startExampleMirror, tempDir, type ExampleMirror } from './example-fixture.test';
 import { lastLayerEntries } from './failure-layout.test';
 

@@ -2,7 +2,7 @@
 // definitions with tests, the installed packages of a built layout, advisory and VEX fixtures.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readImageRootFs } from '../oci/layout-read';
+import { readImageRootFs } from '@patch-factory/oci';
 
 /** One installed package of an image's dpkg database. */
 export interface StatusPackage {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { readTar, type TarEntry } from '../deb/tar-read';
+import { readTar, type TarEntry } from '@patch-factory/oci';
 
 interface Descriptor {
   digest: string;

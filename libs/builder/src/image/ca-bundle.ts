@@ -1,4 +1,4 @@
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import type { RootFs } from '../rootfs/rootfs';
 
 const CERT_DIR = 'usr/share/ca-certificates';

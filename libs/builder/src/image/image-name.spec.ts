@@ -5,7 +5,7 @@ import { PipelineError } from '@patch-factory/contracts';
 import type { Definition } from '@patch-factory/definitions';
 import { buildImage } from '../build/build-image';
 import { exampleDefinition, startExampleMirror } from '../examples/example-fixture.test';
-import { readImageLayout } from '../oci/layout-read';
+import { readImageLayout } from '@patch-factory/oci';
 import { IMAGE_NAME_ANNOTATION, definitionAnnotations } from './definition-config';
 
 /** The build annotation holds the definition's image name by the OCI reference grammar (issue 15). */

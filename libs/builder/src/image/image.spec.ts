@@ -1,6 +1,6 @@
 import type { Definition } from '@patch-factory/definitions';
 import { expectFailure } from '../expect-pipeline-error.test';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { buildLayer } from '../oci/layer';
 import { writeDpkgDatabase } from '../rootfs/dpkg-status';
 import { RootFs } from '../rootfs/rootfs';

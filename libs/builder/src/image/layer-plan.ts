@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { dpkgInfoName } from '../rootfs/dpkg-status';
 import type { RootFs } from '../rootfs/rootfs';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { readTar, type TarEntry } from '../deb/tar-read';
+import { readTar, type TarEntry } from '@patch-factory/oci';
 import { writeImageLayout, type ImageLayoutSpec } from './image-layout';
 import { compressLayer } from './layer';
 import { writeTar } from './tar-write';

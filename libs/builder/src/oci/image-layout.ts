@@ -3,7 +3,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTag } from '@patch-factory/oci';
 import { shown } from '../builder-errors';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { canonicalJson, sha256Digest } from './canonical-json';
 import { checkPlatform, checkRunConfig, rfc3339, type ImagePlatform, type ImageRunConfig } from './image-config';
 import { OCI_LAYER_GZIP_MEDIA_TYPE, compressLayerAsync, type LayerBlob } from './layer';

@@ -1,5 +1,5 @@
 import { shownPath } from '../builder-errors';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { OciWriteErrorCode, ociTerminal } from './oci-errors';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;

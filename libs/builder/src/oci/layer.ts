@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { constants, gzip, gzipSync, type ZlibOptions } from 'node:zlib';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { sha256Digest } from './canonical-json';
 import { writeTar } from './tar-write';
 

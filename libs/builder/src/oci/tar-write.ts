@@ -1,4 +1,4 @@
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { prepareLayerEntries } from './layer-entries';
 import { OciWriteErrorCode, ociTerminal } from './oci-errors';
 

@@ -1,5 +1,5 @@
 import { shown } from '../builder-errors';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { RootFsErrorCode, rootfsTerminal } from './rootfs-errors';
 import type { RootFs } from './rootfs';
 

@@ -1,4 +1,4 @@
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import type { InstalledPackage, RootFs } from './rootfs';
 
 /** The control fields the status file keeps, in dpkg's order (after Package and Status). */

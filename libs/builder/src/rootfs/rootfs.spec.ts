@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readDeb, type DebContents } from '../deb/deb-read';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { writeImageLayout } from '../oci/image-layout';
 import { writeAccounts } from './accounts';
 import { writeDpkgDatabase } from './dpkg-status';

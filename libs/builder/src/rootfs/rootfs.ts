@@ -1,6 +1,6 @@
 import { shown, shownPath } from '../builder-errors';
 import { parseControl } from '../deb/control-parse';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { RootFsErrorCode, rootfsTerminal } from './rootfs-errors';
 import { MERGED_USR_DIRS, mergedUsrPath, movedLinkTarget, rootfsPath } from './rootfs-path';
 

@@ -3,7 +3,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuilderErrorCode, builderTerminal, shown, shownPath } from '../builder-errors';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { RootFsErrorCode } from '../rootfs/rootfs-errors';
 import { MERGED_USR_DIRS, mergedUsrPath, movedLinkTarget } from '../rootfs/rootfs-path';
 import type { RootFs } from '../rootfs/rootfs';

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { chmod, lchown, link, lutimes, mkdir, open, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { shownPath } from '../builder-errors';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { RootFsErrorCode, rootfsTerminal } from '../rootfs/rootfs-errors';
 import type { RootFs } from '../rootfs/rootfs';
 import { lstatOrUndefined } from './root-resolve';

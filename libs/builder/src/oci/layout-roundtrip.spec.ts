@@ -1,12 +1,13 @@
+/** The image reader of libs/oci (readImageLayout, readImageRootFs) on layouts libs/builder writes: round trip, tampering, limits. */
 import { PipelineError } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { TarEntry } from '../deb/tar-read';
+import type { TarEntry } from '@patch-factory/oci';
 import { writeImageLayout, type ImageLayoutSpec } from './image-layout';
-import { readImageLayout, readImageRootFs } from './layout-read';
+import { readImageLayout, readImageRootFs } from '@patch-factory/oci';
 import { writeTar } from './tar-write';
 
 const EPOCH = 1_700_000_000;
