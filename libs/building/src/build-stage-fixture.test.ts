@@ -4,7 +4,7 @@
 // built against a loopback mirror of real Debian 12 packages.
 import { CatalogAccessModule } from '@patch-factory/patching';
 import { branchPatchExecutor, passExecutor, startStagePipeline, type BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
-import { BUILDING_EXECUTORS } from './building.module';
+import { BuildExecutor } from './build.executor';
 
 export { STATIC_DEFINITION, createStaticCatalog, exampleText, startStaticMirror, type StaticMirror } from '@patch-factory/testing';
 
@@ -26,7 +26,7 @@ export async function startBuildStage(fx: BackboneFixture, origin: CatalogOrigin
     env: buildEnv,
     // As services/builder: the catalog alone (CatalogAccessModule), no `event.upstream` handler.
     stages: ['plan', 'patch', 'build'],
-    executors: { plan: passExecutor, patch: branchPatchExecutor(branches), ...BUILDING_EXECUTORS },
+    executors: { plan: passExecutor, patch: branchPatchExecutor(branches), build: BuildExecutor },
     imports: [CatalogAccessModule],
   });
   return {

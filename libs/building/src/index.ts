@@ -1,2 +1,1 @@
 export * from './build.executor';
-export * from './building.module';

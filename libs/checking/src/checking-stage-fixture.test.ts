@@ -2,10 +2,11 @@
 // (libs/testing's startStagePipeline): the real pipeline over real Redis, the real BuildExecutor,
 // TestExecutor and ScanExecutor, test executors for `plan` and `patch`, over a catalog origin
 // holding the example static image, built against a loopback mirror of real Debian 12 packages.
-import { BUILDING_EXECUTORS } from '@patch-factory/building';
+import { BuildExecutor } from '@patch-factory/building';
 import { CatalogAccessModule } from '@patch-factory/patching';
 import { branchPatchExecutor, passExecutor, startStagePipeline, type BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
-import { CHECKING_EXECUTORS } from './checking.module';
+import { ScanExecutor } from './scan.executor';
+import { TestExecutor } from './test.executor';
 
 export { STATIC_DEFINITION, createStaticCatalog, exampleText, startStaticMirror, type StaticMirror } from '@patch-factory/testing';
 
@@ -28,7 +29,7 @@ export async function startCheckStage(fx: BackboneFixture, origin: CatalogOrigin
     branches,
     env: buildEnv,
     stages: ['plan', 'patch', 'build', 'test', 'scan'],
-    executors: { plan: passExecutor, patch: branchPatchExecutor(branches), ...BUILDING_EXECUTORS, ...CHECKING_EXECUTORS },
+    executors: { plan: passExecutor, patch: branchPatchExecutor(branches), build: BuildExecutor, test: TestExecutor, scan: ScanExecutor },
     imports: [CatalogAccessModule],
   });
   return {

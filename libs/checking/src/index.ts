@@ -13,4 +13,3 @@ export * from './scan-platform';
 export * from './test-platforms';
 export * from './test.executor';
 export * from './scan.executor';
-export * from './checking.module';

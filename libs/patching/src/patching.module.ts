@@ -1,9 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CatalogAccessModule } from './catalog-access.module';
-import { PatchExecutor } from './patch.executor';
-import { PlanExecutor } from './plan.executor';
 import { PlanningBatchProcessor } from './planning-batch.processor';
-import { ReviewExecutor } from './review.executor';
 import { ReviewReporter } from './review-reporter';
 import { RunFailedProcessor } from './run-failed.processor';
 import { UpstreamEventProcessor } from './upstream-event.processor';
@@ -11,7 +8,7 @@ import { UpstreamPlanner } from './upstream-planner.service';
 
 /**
  * The orchestrator's patching: the `event.upstream` handler and the plan, patch and review
- * executors (bind them with `PATCHING_EXECUTORS`), over the definitions repository.
+ * executors (bound to their stages in STAGE_EXECUTORS, libs/factory), over the definitions repository.
  */
 @Global()
 @Module({
@@ -21,8 +18,5 @@ import { UpstreamPlanner } from './upstream-planner.service';
 })
 export class PatchingModule {}
 
-/** The stage executors this library implements, for a service's pipeline options. */
 /** The jobs besides its stages that a service with PatchingModule owns (their handlers come with it). */
 export const PATCHING_JOBS = ['event.upstream', 'event.planning-batch', 'run.failed'] as const;
-
-export const PATCHING_EXECUTORS = { plan: PlanExecutor, patch: PatchExecutor, review: ReviewExecutor } as const;

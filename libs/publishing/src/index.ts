@@ -13,7 +13,6 @@ export * from './publish.executor';
 export * from './promote.executor';
 export * from './promote-steps';
 export * from './promote-order';
-export * from './publishing.module';
 export * from './verify-image';
 export * from './run-dir';
 export * from './promote-turn';

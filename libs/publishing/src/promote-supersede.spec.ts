@@ -4,7 +4,7 @@
 // one pushed to staging per run): what is under test is which image the merge promotes.
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RegistryClient } from '@patch-factory/oci';
-import { PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
+import { PATCHING_JOBS, PatchExecutor, PatchingModule, PlanExecutor, ReviewExecutor } from '@patch-factory/patching';
 import { RUN_STAGES, STAGE_JOB, StageRunner, newRunId, stageArtifact, stageJobId, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { PatchRequestRepository, PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
@@ -71,7 +71,7 @@ describe('a newer run of a definition supersedes the older one waiting on the sa
       env: { PF_FORGE: 'github', PF_GITHUB_OWNER: 'octo', PF_GITHUB_REPO: 'catalog', PF_GITHUB_TOKEN: TOKEN, PF_GITHUB_API_URL: github.url, PF_REGISTRY_URL: registry.url },
       stages: RUN_STAGES,
       jobs: [...PATCHING_JOBS],
-      executors: { ...PATCHING_EXECUTORS, build: buildDouble, test: passExecutor, scan: passExecutor, sign: passExecutor, publish: publishDouble, promote: PromoteExecutor, notify: passExecutor },
+      executors: { plan: PlanExecutor, patch: PatchExecutor, review: ReviewExecutor, build: buildDouble, test: passExecutor, scan: passExecutor, sign: passExecutor, publish: publishDouble, promote: PromoteExecutor, notify: passExecutor },
       imports: [PatchingModule],
     });
     runs = pipeline.app.get(RunRepository);

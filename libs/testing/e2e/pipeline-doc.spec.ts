@@ -1,16 +1,14 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { BUILDING_EXECUTORS } from '@patch-factory/building';
-import { CHECKING_EXECUTORS } from '@patch-factory/checking';
 import { JOBS, JOB_NAMES, SERVICE_NAMES, type JobName, type ServiceName } from '@patch-factory/contracts';
-import { PATCHING_EXECUTORS, PATCHING_JOBS } from '@patch-factory/patching';
+import { FACTORY_SERVICES, NOT_YET_IMPLEMENTED_STAGES, STAGE_EXECUTORS, jobsRunBy, serviceSpecOf, stagesRunBy, type FactoryServiceName } from '@patch-factory/factory';
 import { JOB_OPTIONS, NotImplementedExecutor, RUN_ENTRY, RUN_STAGES, STAGE_JOB, STAGE_OWNER, TRANSITIONS, type RunStage } from '@patch-factory/pipeline';
-import { PUBLISHING_EXECUTORS } from '@patch-factory/publishing';
 
 /**
  * docs/pipeline.md is checked against the code, so that it cannot drift: the stage table
- * against TRANSITIONS, STAGE_JOB, the job catalog (JOBS), STAGE_OWNER, the executor maps and
- * the services' main.ts; its artifact columns against a static scan of the executors' sources;
+ * against TRANSITIONS, STAGE_JOB, the job catalog (JOBS), STAGE_OWNER, the executor registry
+ * STAGE_EXECUTORS and the service registry FACTORY_SERVICES (libs/factory), which each
+ * services/<name>/src/main.ts boots by name; its artifact columns against a static scan of the executors' sources;
  * the job table against JOBS, JOB_OPTIONS and the @OnJob handlers; the flows against JOBS and
  * the GitHub webhook controller. No Redis, no network: files and constants only.
  */
@@ -19,13 +17,6 @@ const ROOT = resolve(__dirname, '../../..');
 const DOC = join(ROOT, 'docs/pipeline.md');
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 
-/** Every *_EXECUTORS map of a stage library, by its exported name (a new one must be added here, see the last test). */
-const EXECUTOR_MAPS: Record<string, Partial<Record<RunStage, abstract new (...args: never[]) => unknown>>> = {
-  PATCHING_EXECUTORS,
-  BUILDING_EXECUTORS,
-  CHECKING_EXECUTORS,
-  PUBLISHING_EXECUTORS,
-};
 
 // ---------------------------------------------------------------------------------------------
 // The document
@@ -185,38 +176,32 @@ function artifactLabel(stage: string, key: string): string {
   return key.startsWith(`${stage}.`) ? key : `${stage}:${key}`;
 }
 
-/** The stage executors a service's main.ts wires and the jobs it handles, read from its bootstrapService() call. */
+/** The stages a service runs with their executors, and the jobs it handles: what bootService('<service>') starts (libs/factory). */
 interface ServiceWiring {
   stages: RunStage[];
   jobs: JobName[];
-  executors: string;
+  /** Executor class names by stage, as the service binds them. */
+  executors: Partial<Record<RunStage, string>>;
 }
 
 function serviceWiring(service: string): ServiceWiring {
   const text = read(`services/${service}/src/main.ts`);
-  const stagesExpr = /stages:\s*(stagesOwnedBy\('([a-z-]+)'\)|RUN_STAGES|\[\])/.exec(text);
-  if (!stagesExpr) throw new Error(`services/${service}/src/main.ts: no stages: stagesOwnedBy('…') | RUN_STAGES | [] in its pipeline options`);
-  const stages = stagesExpr[1] === 'RUN_STAGES' ? [...RUN_STAGES] : stagesExpr[2] ? RUN_STAGES.filter((s) => STAGE_OWNER[s] === stagesExpr[2]) : [];
-  const jobsExpr = /jobs:\s*\[([^\]]*)\]/.exec(text)?.[1] ?? '';
-  const jobs: JobName[] = [];
-  for (const part of jobsExpr.split(',').map((p) => p.trim()).filter(Boolean)) {
-    if (part === '...PATCHING_JOBS') jobs.push(...PATCHING_JOBS);
-    else if (/^'[a-z.-]+'$/.test(part)) jobs.push(part.slice(1, -1) as JobName);
-    else throw new Error(`services/${service}/src/main.ts: jobs entry ${part} is not known to this spec`);
-  }
-  const executors = /executors:\s*(\{[^}]*\}|[A-Z_]+)/.exec(text)?.[1] ?? '';
-  return { stages, jobs, executors };
+  // A service's main is its name and nothing else: the wiring is the registry's.
+  const code = text.replace(/\/\*\*[\s\S]*?\*\//g, '').replace(/\n{2,}/g, '\n\n').trim();
+  expect({ service, main: code }).toEqual({ service, main: `import { bootService } from '@patch-factory/factory';\n\nvoid bootService('${service}');` });
+  const spec = serviceSpecOf(service);
+  expect({ service, stages: spec.pipeline.stages }).toEqual({ service, stages: stagesRunBy(service as FactoryServiceName) });
+  const executors: Partial<Record<RunStage, string>> = {};
+  for (const [stage, binding] of Object.entries(spec.pipeline.executors ?? {})) executors[stage as RunStage] = (binding as { name: string }).name;
+  return { stages: [...spec.pipeline.stages], jobs: [...jobsRunBy(service as FactoryServiceName)], executors };
 }
 
 const SERVICES_WITH_MAIN = SERVICE_NAMES.filter((s) => existsSync(join(ROOT, 'services', s, 'src/main.ts')));
 
-/** The executor a stage runs with: the map that has it, or PipelineModule's NotImplementedExecutor. */
-function executorOf(stage: RunStage): { name: string; map?: string } {
-  const maps = Object.entries(EXECUTOR_MAPS).filter(([, m]) => m[stage] !== undefined);
-  if (maps.length > 1) throw new Error(`stage ${stage} has an executor in ${maps.map(([n]) => n).join(' and ')}`);
-  const [entry] = maps;
-  if (!entry) return { name: NotImplementedExecutor.name };
-  return { name: (entry[1][stage] as { name: string }).name, map: entry[0] };
+/** The executor a stage runs with: the class STAGE_EXECUTORS binds it to (NotImplementedExecutor for a stage not implemented yet). */
+function executorOf(stage: RunStage): { name: string } {
+  const binding = STAGE_EXECUTORS[stage] as { name: string };
+  return { name: binding.name };
 }
 
 /** The class whose method carries `@OnJob('<job>')`, or undefined. */
@@ -259,11 +244,11 @@ describe('docs/pipeline.md and docs/architecture.md are the factory of the code'
     const [name, lib] = codes(executor);
     expect(name).toBe(exec.name);
     expect(lib).toBe(`libs/${classFile(exec.name).lib}`);
-    // The owning service runs the stage, with that executor (a stage without one fails `stage-not-implemented`).
+    // The owning service runs the stage, with that executor (NotImplementedExecutor only for a stage declared not yet implemented).
     const wiring = serviceWiring(STAGE_OWNER[stage]);
     expect(wiring.stages).toContain(stage);
-    if (exec.map) expect(wiring.executors).toMatch(new RegExp(`(^|\\.\\.\\.)${exec.map}\\b(?!\\.)|${exec.map}\\.${stage}\\b`));
-    else expect(wiring.executors).toBe('');
+    expect(wiring.executors[stage]).toBe(exec.name);
+    expect(exec.name === NotImplementedExecutor.name).toBe(NOT_YET_IMPLEMENTED_STAGES.includes(stage));
   });
 
   it.each(RUN_STAGES.map((s) => [s]))('%s: the artifacts read and written are those its executor reads and records', (stage) => {
@@ -332,9 +317,10 @@ describe('docs/pipeline.md and docs/architecture.md are the factory of the code'
     }
   });
 
-  it('knows every executor map of the libraries and every service', () => {
-    const maps = SOURCES.flatMap((f) => [...f.text.matchAll(/export const ([A-Z]+_EXECUTORS)\b/g)].map((m) => m[1] as string));
-    expect(sorted(maps)).toEqual(sorted(Object.keys(EXECUTOR_MAPS)));
+  it('has one executor registry (no stage library exports an executor map of its own) and a recipe for every service', () => {
+    const maps = SOURCES.flatMap((f) => [...f.text.matchAll(/export const ([A-Z_]*EXECUTORS)\b/g)].map((m) => `${f.path}#${m[1] as string}`));
+    expect(maps).toEqual(['libs/factory/src/stage-executors.registry.ts#STAGE_EXECUTORS']);
+    expect(sorted(Object.keys(FACTORY_SERVICES))).toEqual(sorted(SERVICES_WITH_MAIN));
     const owners = new Set<ServiceName>(Object.values(STAGE_OWNER));
     for (const owner of owners) if (owner !== 'watcher') expect(SERVICES_WITH_MAIN).toContain(owner);
   });

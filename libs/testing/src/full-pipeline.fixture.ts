@@ -5,11 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILDING_EXECUTORS } from '@patch-factory/building';
-import { CHECKING_EXECUTORS } from '@patch-factory/checking';
-import { PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
+import { STAGE_EXECUTORS } from '@patch-factory/factory';
+import { PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
 import { RUN_STAGES, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
-import { PUBLISHING_EXECUTORS, type readSignedArtifacts } from '@patch-factory/publishing';
+import type { readSignedArtifacts } from '@patch-factory/publishing';
 import type { BackboneFixture } from './backbone-fixture';
 import { startStagePipeline, type StagePipeline } from './example-stage-pipeline';
 import type { CatalogOrigin } from './github-double/catalog-origin';
@@ -44,7 +43,7 @@ export function startFullPipeline(fx: BackboneFixture, opts: { service: string; 
     stages: RUN_STAGES,
     jobs: [...PATCHING_JOBS],
     imports: [PatchingModule],
-    executors: { ...PATCHING_EXECUTORS, ...BUILDING_EXECUTORS, ...CHECKING_EXECUTORS, ...PUBLISHING_EXECUTORS, notify: notifyDouble },
+    executors: { ...STAGE_EXECUTORS, notify: notifyDouble },
   });
 }
 

@@ -1,4 +1,4 @@
-import { PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
+import { PATCHING_JOBS, PatchExecutor, PatchingModule, PlanExecutor, ReviewExecutor } from '@patch-factory/patching';
 import { bootstrapService, RUN_STAGES, type RunStage } from '@patch-factory/pipeline';
 import { CountingExecutor } from './test-executors';
 
@@ -12,6 +12,6 @@ const executors = Object.fromEntries(RUN_STAGES.map((s) => [s, CountingExecutor]
 void bootstrapService({
   service: process.env['PF_TEST_SERVICE'] ?? 'test-patching-worker',
   defaultPort: 0,
-  pipeline: { stages: RUN_STAGES, jobs: [...PATCHING_JOBS], executors: { ...executors, ...PATCHING_EXECUTORS } },
+  pipeline: { stages: RUN_STAGES, jobs: [...PATCHING_JOBS], executors: { ...executors, plan: PlanExecutor, patch: PatchExecutor, review: ReviewExecutor } },
   imports: [PatchingModule],
 });

@@ -1,10 +1,4 @@
-import { ApiModule } from '@patch-factory/api';
-import { bootstrapService } from '@patch-factory/pipeline';
+import { bootService } from '@patch-factory/factory';
 
-/** The api service: the operator REST API with its OpenAPI document; runs no stage. */
-void bootstrapService({
-  service: 'api',
-  defaultPort: 8080,
-  pipeline: { stages: [], profile: 'producer' },
-  imports: [ApiModule],
-});
+/** The api service: the operator REST API with its OpenAPI document; runs no stage. Its wiring (stages, executors, jobs, modules, port) is in libs/factory. */
+void bootService('api');

@@ -1,15 +1,4 @@
-import { BUILDING_EXECUTORS } from '@patch-factory/building';
-import { CatalogAccessModule } from '@patch-factory/patching';
-import { bootstrapService, stagesOwnedBy } from '@patch-factory/pipeline';
+import { bootService } from '@patch-factory/factory';
 
-/**
- * The builder service: the `build` stage (libs/building over libs/builder: definitions into
- * reproducible OCI image layouts, without a Docker engine), reading definitions from the catalog
- * (CatalogAccessModule). Serves /health and /metrics.
- */
-void bootstrapService({
-  service: 'builder',
-  defaultPort: 8082,
-  pipeline: { stages: stagesOwnedBy('builder'), executors: BUILDING_EXECUTORS },
-  imports: [CatalogAccessModule],
-});
+/** The builder service: the `build` stage, reading definitions from the catalog. Its wiring (stages, executors, jobs, modules, port) is in libs/factory. */
+void bootService('builder');

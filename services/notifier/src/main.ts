@@ -1,8 +1,4 @@
-import { bootstrapService, stagesOwnedBy } from '@patch-factory/pipeline';
+import { bootService } from '@patch-factory/factory';
 
-/** The notifier service: workers for the stages it owns (libs/pipeline STAGE_OWNER), /health and /metrics. */
-void bootstrapService({
-  service: 'notifier',
-  defaultPort: 8087,
-  pipeline: { stages: stagesOwnedBy('notifier') },
-});
+/** The notifier service: the `notify` stage (not implemented yet: it fails runs with `stage-not-implemented`). Its wiring (stages, executors, jobs, modules, port) is in libs/factory. */
+void bootService('notifier');

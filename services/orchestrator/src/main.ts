@@ -1,16 +1,4 @@
-import { PATCHING_EXECUTORS, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
-import { bootstrapService, stagesOwnedBy } from '@patch-factory/pipeline';
-import { PUBLISHING_EXECUTORS } from '@patch-factory/publishing';
+import { bootService } from '@patch-factory/factory';
 
-/**
- * The orchestrator service: plans upstream events (`event.upstream`) into PatchRequests
- * and runs, and runs the stages it owns (libs/pipeline STAGE_OWNER): plan, patch and review
- * over the definitions repository (libs/patching), and promote (libs/publishing: release tags
- * pointed at the staging digest, image events). Serves /health and /metrics.
- */
-void bootstrapService({
-  service: 'orchestrator',
-  defaultPort: 8081,
-  pipeline: { stages: stagesOwnedBy('orchestrator'), jobs: [...PATCHING_JOBS], executors: { ...PATCHING_EXECUTORS, promote: PUBLISHING_EXECUTORS.promote } },
-  imports: [PatchingModule],
-});
+/** The orchestrator service: plans upstream events into runs; the plan, patch, review and promote stages. Its wiring (stages, executors, jobs, modules, port) is in libs/factory. */
+void bootService('orchestrator');

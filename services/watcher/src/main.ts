@@ -1,16 +1,4 @@
-import { bootstrapService } from '@patch-factory/pipeline';
-import { WatchingModule } from '@patch-factory/watching';
+import { bootService } from '@patch-factory/factory';
 
-/**
- * The watcher service: polls the definitions' own `track:` entries (the catalog at
- * PF_CATALOG_REMOTE, looked up where PF_WATCH_CONFIG's `tracks` say) and the watch list's
- * advisory feeds on their schedules (one BullMQ job scheduler per target, each poll jittered)
- * and records each new upstream version once, as an event the orchestrator plans. Serves
- * /health and /metrics.
- */
-void bootstrapService({
-  service: 'watcher',
-  defaultPort: 8088,
-  pipeline: { stages: [], jobs: ['watch.poll'] },
-  imports: [WatchingModule],
-});
+/** The watcher service: polls upstream sources and advisory feeds (`watch.poll`) and records new versions as events. Its wiring (stages, executors, jobs, modules, port) is in libs/factory. */
+void bootService('watcher');
