@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DefinitionPathSchema, RUN_STATES, RunTriggerSchema, STAGE_NAMES } from '@patch-factory/contracts';
+import { DefinitionPathSchema, RUN_STATES, RunTriggerSchema, STAGE_NAMES, UpstreamEventSchema } from '@patch-factory/contracts';
 
 const RUN_STAGE_NAMES = STAGE_NAMES.filter((s) => s !== 'watch') as [Exclude<(typeof STAGE_NAMES)[number], 'watch'>, ...Exclude<(typeof STAGE_NAMES)[number], 'watch'>[]];
 
@@ -16,7 +16,8 @@ export const TriggerRunBodySchema = z
     from: z.enum(RUN_STAGE_NAMES).optional(),
     to: z.enum(RUN_STAGE_NAMES).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'TriggerRun' });
 
 export const ListRunsQuerySchema = z
   .object({
@@ -31,4 +32,13 @@ export const ListDeadLettersQuerySchema = z.object({ limit: z.coerce.number().in
 /** Ids in paths: run ids and dead-letter ids are plain tokens. */
 export const PathIdSchema = z.string().min(1).max(300).regex(/^[A-Za-z0-9._-]+$/, 'expected an id of letters, digits and . _ -');
 
-export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+/**
+ * Every error answer (ApiErrorFilter): a stable code and a message for the caller; an unexpected
+ * failure (503 unavailable) also names the request id under which the server logged its cause.
+ */
+export const ErrorBodySchema = z.strictObject({ error: z.strictObject({ code: z.string(), message: z.string(), requestId: z.string().optional() }) }).meta({ id: 'Error' });
+
+/** An upstream event as the API takes it: none of the fields the factory decides (the factory sets id and firstSeenAt). */
+export const PostUpstreamEventSchema = UpstreamEventSchema.omit({ id: true, severity: true, advisory: true, security: true, firstSeenAt: true })
+  .strict()
+  .meta({ id: 'UpstreamEvent' });

@@ -1,12 +1,16 @@
-import { Body, Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
-import { OsvAdvisorySchema, TerminalError, UpstreamEventSchema, upstreamEventId, type UpstreamEvent } from '@patch-factory/contracts';
+import { Body, Controller, Req, UseFilters } from '@nestjs/common';
+import { OsvAdvisorySchema, TerminalError, upstreamEventId, type UpstreamEvent } from '@patch-factory/contracts';
 import { advisoryEvents } from '@patch-factory/definitions';
 import { hasScope, principalOf } from '@patch-factory/pipeline';
 import { EventPlanningQueue, JobProducer } from '@patch-factory/queue';
-import { API_ADVISORY_SOURCE, AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, AdvisoryOwnedByFeedError, AdvisoryRepository, PatchRequestRepository, RequireScope } from '@patch-factory/store';
+import { API_ADVISORY_SOURCE, AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, AdvisoryOwnedByFeedError, AdvisoryRepository, PatchRequestRepository } from '@patch-factory/store';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ApiErrorFilter } from './api-error.filter';
+import { ApiRoute } from './api-route.decorator';
+import type { AdvisoryAnswerSchema, UpstreamEventAnswerSchema } from './api-responses.schemas';
+import { API_ROUTES } from './api.routes';
+import { PostUpstreamEventSchema } from './api.schemas';
 import { parseRequest } from './parse-request';
 
 /**
@@ -22,8 +26,6 @@ export const FACTORY_DECIDED_FIELDS: Readonly<Record<string, string>> = {
   firstSeenAt: "the factory's own clock says when it first saw an event (the soak counts from it)",
 };
 
-/** An upstream event as the API takes it: none of FACTORY_DECIDED_FIELDS (the factory sets id and firstSeenAt). */
-export const PostUpstreamEventSchema = UpstreamEventSchema.omit({ id: true, severity: true, advisory: true, security: true, firstSeenAt: true }).strict();
 
 /** Refuses a body that sets what the factory decides (400 naming each such field and why). */
 function refuseFactoryDecidedFields(body: unknown): void {
@@ -38,9 +40,8 @@ function refuseFactoryDecidedFields(body: unknown): void {
  * Idempotent on the event id, which the factory derives from the event (upstreamEventId):
  * posting the same event again plans nothing more, and no caller can take another event's id.
  */
-@Controller('events')
-// Ingesting events and advisories needs the `events` scope.
-@RequireScope('events')
+// Ingesting events and advisories needs the `events` scope (API_ROUTES).
+@Controller()
 @UseFilters(ApiErrorFilter)
 export class EventsController {
   constructor(
@@ -49,9 +50,8 @@ export class EventsController {
     private readonly advisories: AdvisoryRepository,
   ) {}
 
-  @Post('upstream')
-  @HttpCode(202)
-  async upstream(@Body() body: unknown): Promise<{ eventId: string; jobId: string; duplicate: boolean }> {
+  @ApiRoute(API_ROUTES.postUpstreamEvent)
+  async upstream(@Body() body: unknown): Promise<z.infer<typeof UpstreamEventAnswerSchema>> {
     refuseFactoryDecidedFields(body);
     const parsed: z.infer<typeof PostUpstreamEventSchema> = parseRequest(PostUpstreamEventSchema, body, 'body');
     return this.record({ ...parsed, id: upstreamEventId({ kind: 'api' }, parsed), firstSeenAt: Date.now() });
@@ -69,12 +69,8 @@ export class EventsController {
    * `api`): one a configured feed stored is replaced only by a caller holding the admin scope,
    * else 409 advisory-owned-by-feed naming the feed, nothing stored and no events.
    */
-  @Post('advisory')
-  @HttpCode(202)
-  async advisory(
-    @Body() body: unknown,
-    @Req() req: Request,
-  ): Promise<{ advisory: string; stored: boolean; events: { eventId: string; duplicate: boolean }[]; unpatchable: { package: string; reason: string }[] }> {
+  @ApiRoute(API_ROUTES.postAdvisory)
+  async advisory(@Body() body: unknown, @Req() req: Request): Promise<z.infer<typeof AdvisoryAnswerSchema>> {
     const osv = parseRequest(OsvAdvisorySchema, body, 'body');
     if (!Number.isFinite(Date.parse(osv.modified))) {
       throw new TerminalError('invalid-request', `body: modified: ${JSON.stringify(osv.modified.slice(0, 64))} is not an RFC 3339 date such as 2024-01-02T03:04:05Z`);
@@ -100,7 +96,7 @@ export class EventsController {
     return { advisory: osv.id, stored, events, unpatchable: plan.unpatchable };
   }
 
-  private async record(event: UpstreamEvent): Promise<{ eventId: string; jobId: string; duplicate: boolean }> {
+  private async record(event: UpstreamEvent): Promise<z.infer<typeof UpstreamEventAnswerSchema>> {
     const fresh = await this.requests.saveEvent(event);
     // On the planning lane with its priority: security fixes by severity before plain updates.
     const jobId = await new EventPlanningQueue(this.producer).plan(event);

@@ -4,10 +4,12 @@ import { RequestMethod, type Type } from '@nestjs/common';
 import { HealthController } from '@patch-factory/queue';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE } from '@patch-factory/store';
 import { ApiModule } from './api.module';
+import { API_OPERATION } from './api-route.decorator';
+import { API_ROUTES } from './api.routes';
 import { OPERATION_ACCESS, openApiDocument } from './openapi.document';
 
 /** Every route the API process serves: its controllers and the health controller every service has. */
-function routes(): { method: string; path: string; access: string }[] {
+function routes(): { method: string; path: string; access: string; controller: Type; operation: string | undefined }[] {
   const controllers = [...(Reflect.getMetadata('controllers', ApiModule) as Type[]), HealthController];
   return controllers.flatMap((controller) => {
     const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
@@ -17,10 +19,11 @@ function routes(): { method: string; path: string; access: string }[] {
       .filter((handler) => Reflect.getMetadata(METHOD_METADATA, handler) !== undefined)
       .map((handler) => {
         const sub = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
-        const path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/:([a-zA-Z]+)/g, '{$1}');
+        const path = ('/' + [base, sub].flatMap((p) => p.split('/')).filter(Boolean).join('/')).replace(/:([a-zA-Z]+)/g, '{$1}');
         const isPublic = (Reflect.getMetadata(PUBLIC_ROUTE, handler) ?? Reflect.getMetadata(PUBLIC_ROUTE, controller)) as boolean | undefined;
         const scope = (Reflect.getMetadata(REQUIRED_SCOPE, handler) ?? Reflect.getMetadata(REQUIRED_SCOPE, controller)) as string | undefined;
-        return { method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase(), path, access: isPublic ? 'public' : (scope ?? 'admin (default)') };
+        const operation = Reflect.getMetadata(API_OPERATION, handler) as string | undefined;
+        return { method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase(), path, access: isPublic ? 'public' : (scope ?? 'admin (default)'), controller, operation };
       });
   });
 }
@@ -41,5 +44,15 @@ describe('the OpenAPI document and the routes agree on access', () => {
     // And nothing is documented that is not served.
     const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(served.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('maps every handler of the operator API from its declaration in API_ROUTES (the one the document is generated from)', () => {
+    const api = routes().filter((r) => r.controller !== HealthController);
+    expect(api.map((r) => r.operation).sort()).toEqual(Object.keys(API_ROUTES).sort());
+    for (const r of api) {
+      const route = API_ROUTES[r.operation as keyof typeof API_ROUTES];
+      expect({ operation: r.operation, method: r.method, path: r.path, access: r.access }).toEqual({ operation: route.operationId, method: route.method, path: route.path, access: route.access });
+      expect(doc.paths[r.path]?.[r.method]?.operationId).toBe(r.operation);
+    }
   });
 });

@@ -1,5 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
-import { RequireScope } from '@patch-factory/store';
+import { Controller } from '@nestjs/common';
+import { ApiRoute } from './api-route.decorator';
+import { API_ROUTES } from './api.routes';
 import { openApiDocument } from './openapi.document';
 
 const VERSION = '0.1.0';
@@ -9,8 +10,7 @@ const VERSION = '0.1.0';
 export class OpenApiController {
   private readonly doc = openApiDocument(VERSION);
 
-  @Get('openapi.json')
-  @RequireScope('read')
+  @ApiRoute(API_ROUTES.openApiDocument)
   document(): Record<string, unknown> {
     return this.doc;
   }

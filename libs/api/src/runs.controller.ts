@@ -1,15 +1,19 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { Body, Controller, Headers, Param, Query, UseFilters } from '@nestjs/common';
+import type { z } from 'zod';
 import { ErrorCode, PipelineError, TerminalError } from '@patch-factory/contracts';
 import { newRunId, RunLauncher, RunReconciler } from '@patch-factory/pipeline';
-import { RequireScope, RunRepository } from '@patch-factory/store';
+import { RunRepository } from '@patch-factory/store';
 import { ApiErrorFilter } from './api-error.filter';
+import { ApiRoute } from './api-route.decorator';
+import type { TriggerRunAnswerSchema } from './api-responses.schemas';
+import { API_ROUTES } from './api.routes';
 import { ListRunsQuerySchema, PathIdSchema, TriggerRunBodySchema } from './api.schemas';
 import { parseRequest } from './parse-request';
 import { publicRun, type PublicPipelineRun } from './public-run';
 import { IdempotencyKeySchema, TriggerIdempotency } from './trigger-idempotency';
 
 /** Pipeline runs: list, get (with the stage timeline), trigger. */
-@Controller('runs')
+@Controller()
 @UseFilters(ApiErrorFilter)
 export class RunsController {
   constructor(
@@ -19,15 +23,13 @@ export class RunsController {
     private readonly reconciler: RunReconciler,
   ) {}
 
-  @Get()
-  @RequireScope('read')
+  @ApiRoute(API_ROUTES.listRuns)
   async list(@Query() query: unknown): Promise<{ runs: PublicPipelineRun[] }> {
     const q = parseRequest(ListRunsQuerySchema, query, 'query');
     return { runs: (await this.runs.list(q)).map(publicRun) };
   }
 
-  @Get(':id')
-  @RequireScope('read')
+  @ApiRoute(API_ROUTES.getRun)
   async get(@Param('id') id: string): Promise<PublicPipelineRun> {
     const runId = parseRequest(PathIdSchema, id, 'id');
     const run = await this.runs.get(runId);
@@ -35,10 +37,8 @@ export class RunsController {
     return publicRun(run);
   }
 
-  @Post()
-  @RequireScope('trigger')
-  @HttpCode(202)
-  async trigger(@Body() body: unknown, @Headers('idempotency-key') idempotencyKey: string | undefined): Promise<{ runId: string; traceId: string }> {
+  @ApiRoute(API_ROUTES.triggerRun)
+  async trigger(@Body() body: unknown, @Headers('idempotency-key') idempotencyKey: string | undefined): Promise<z.infer<typeof TriggerRunAnswerSchema>> {
     const req = parseRequest(TriggerRunBodySchema, body, 'body');
     const launch = (runId: string = newRunId()) =>
       this.launcher.launch(req.definition, req.trigger ?? { kind: 'manual' }, { ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) }, runId);

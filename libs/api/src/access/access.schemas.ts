@@ -9,7 +9,8 @@ export const CreateTokenBodySchema = z
     scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length).optional(),
   })
   .strict()
-  .refine((b) => (b.role === undefined) !== (b.scopes === undefined), { message: 'expected either role or scopes', path: ['role'] });
+  .refine((b) => (b.role === undefined) !== (b.scopes === undefined), { message: 'expected either role or scopes', path: ['role'] })
+  .meta({ id: 'CreateToken' });
 
 export const TokenIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'expected a token id of 16 hex digits');
 

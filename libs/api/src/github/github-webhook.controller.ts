@@ -1,25 +1,23 @@
 import { createHash } from 'node:crypto';
-import { Body, Controller, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
+import { Body, Controller, Headers, Inject, UseFilters } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { ErrorCode, TerminalError } from '@patch-factory/contracts';
 import { StageRunner, type WrittenArtifacts } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
-import { DeliveryLog, PublicRoute, PullRequestLinks } from '@patch-factory/store';
+import { DeliveryLog, PullRequestLinks } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
-import { WATCH_TARGETS, type WatchTarget } from '@patch-factory/watching';
+import type { WatchTarget } from '@patch-factory/sources';
+import { WATCH_TARGETS } from '@patch-factory/watching';
 import { ApiErrorFilter } from '../api-error.filter';
+import { ApiRoute } from '../api-route.decorator';
+import type { WebhookAnswer } from '../api-responses.schemas';
+import { API_ROUTES } from '../api.routes';
 import { parseRequest } from '../parse-request';
 import { githubSignatureProblem } from './github-signature';
 import { pullRequestScopeProblem } from './github-pull-request-scope';
 import { DeliveryIdSchema, EventNameSchema, PullRequestEventSchema, ReleaseEventSchema } from './github-webhook.schema';
 
-export interface WebhookAnswer {
-  delivery: string;
-  outcome: 'promotion-enqueued' | 'poll-enqueued' | 'ignored' | 'duplicate';
-  runs: { runId: string; result: string }[];
-  /** Why a delivery was ignored, when that is not plain (another repository, another base branch). */
-  reason?: string;
-}
+export type { WebhookAnswer } from '../api-responses.schemas';
 
 /**
  * Inbound GitHub webhooks. Every delivery is checked against `X-Hub-Signature-256` first
@@ -32,9 +30,8 @@ export interface WebhookAnswer {
  * `X-GitHub-Delivery`) is answered `duplicate`, and even a concurrent one promotes once
  * (deterministic job ids, idempotent transitions).
  */
-@Controller('webhooks')
-// No token: every delivery carries its own signature, checked first.
-@PublicRoute()
+// No token (API_ROUTES: public): every delivery carries its own signature, checked first.
+@Controller()
 @UseFilters(ApiErrorFilter)
 export class GithubWebhookController {
   constructor(
@@ -47,8 +44,7 @@ export class GithubWebhookController {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  @Post('github')
-  @HttpCode(202)
+  @ApiRoute(API_ROUTES.githubWebhook)
   async receive(@Body() body: unknown, @Headers() headers: Record<string, string | undefined>): Promise<WebhookAnswer> {
     const secret = this.config.PF_GITHUB_WEBHOOK_SECRET;
     if (!secret) throw new TerminalError('webhooks-not-configured', 'GitHub webhooks are refused: PF_GITHUB_WEBHOOK_SECRET is not set');
