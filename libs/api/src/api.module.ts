@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CONFIG, type Env } from '@patch-factory/config';
-import { WATCH_TARGETS, loadWatchTargets } from '@patch-factory/watching';
+import { loadWatchTargets } from '@patch-factory/sources';
+import { WATCH_TARGETS } from '@patch-factory/watching';
 import { AuditController } from './access/audit.controller';
 import { BootstrapAdminToken } from './access/bootstrap-admin-token';
 import { TokensController } from './access/tokens.controller';

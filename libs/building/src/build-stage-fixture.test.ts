@@ -2,7 +2,7 @@
 // startStagePipeline): the real pipeline over real Redis, the BuildExecutor for `build`, test
 // executors for `plan` and `patch`, over a catalog origin holding the example static image,
 // built against a loopback mirror of real Debian 12 packages.
-import { CatalogAccessModule } from '@patch-factory/patching';
+import { CatalogAccessModule } from '@patch-factory/catalog-access';
 import { branchPatchExecutor, passExecutor, startStagePipeline, type BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
 import { BuildExecutor } from './build.executor';
 

@@ -5,17 +5,11 @@ import { CONFIG, type Env } from '@patch-factory/config';
 import { TerminalError } from '@patch-factory/contracts';
 import { CatalogWorkspace, createForge, DEFAULT_AUTO_MERGE_POLICY, type Forge, type Severity } from '@patch-factory/forge';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
+import { CatalogAccessErrorCode } from './catalog-access-errors';
 
 const autoMerge = { autoMerge: true, method: 'merge' } as const;
 /** Branch mode merges every change whose gates pass, whatever its severity. */
 const BRANCH_MODE_POLICY = { critical: autoMerge, high: autoMerge, medium: autoMerge, low: autoMerge, none: autoMerge };
-
-export const PatchingErrorCode = {
-  catalogNotConfigured: 'catalog-not-configured',
-  patchRequestMissing: 'patch-request-missing',
-  notInPatchRequest: 'definition-not-in-patch-request',
-  definitionMissing: 'definition-missing',
-} as const;
 
 /**
  * The definitions repository and its forge, as this process reaches them (PF_CATALOG_*,
@@ -52,7 +46,7 @@ export class CatalogAccess implements OnApplicationBootstrap {
     if (this.ws) return this.ws;
     const c = this.config;
     if (!c.PF_CATALOG_REMOTE) {
-      throw new TerminalError(PatchingErrorCode.catalogNotConfigured, 'PF_CATALOG_REMOTE is not set: the factory does not know its definitions repository');
+      throw new TerminalError(CatalogAccessErrorCode.catalogNotConfigured, 'PF_CATALOG_REMOTE is not set: the factory does not know its definitions repository');
     }
     this.ws = new CatalogWorkspace(
       {

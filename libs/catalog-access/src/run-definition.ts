@@ -1,14 +1,11 @@
-import { BuildErrorCode, buildSettings } from '@patch-factory/builder';
-import type { Env } from '@patch-factory/config';
+import { BuildErrorCode } from '@patch-factory/builder';
 import { TerminalError } from '@patch-factory/contracts';
 import { formatDefinitionError, parseDefinition, type Definition } from '@patch-factory/definitions';
-import { PatchingErrorCode, type CatalogAccess } from '@patch-factory/patching';
-import type { CatalogFileReader } from './gates-read';
+import type { CatalogAccess } from './catalog-access';
+import { CatalogAccessErrorCode } from './catalog-access-errors';
 
-/** Where each run's outputs go: PF_BUILD_OUT_DIR (the build stage's default when unset), beside its image. */
-export function checkingOutRoot(config: Env): string {
-  return buildSettings(config).outRoot;
-}
+/** Reads a file of the catalog at a branch (the default branch when undefined); undefined when absent. */
+export type CatalogFileReader = (path: string, branch?: string) => Promise<string | undefined>;
 
 /** Reads catalog files through the process's catalog (throws `catalog-not-configured` without one). */
 export function catalogReader(access: CatalogAccess): CatalogFileReader {
@@ -18,7 +15,7 @@ export function catalogReader(access: CatalogAccess): CatalogFileReader {
 /** The run's definition as the build read it: at the patch branch when there is one. */
 export async function readRunDefinition(read: CatalogFileReader, definition: string, branch?: string): Promise<Definition> {
   const text = await read(definition, branch);
-  if (text === undefined) throw new TerminalError(PatchingErrorCode.definitionMissing, `${definition} is not on ${branch ? `branch ${branch}` : 'the default branch'} of the catalog`);
+  if (text === undefined) throw new TerminalError(CatalogAccessErrorCode.definitionMissing, `${definition} is not on ${branch ? `branch ${branch}` : 'the default branch'} of the catalog`);
   const parsed = parseDefinition(text, definition);
   if (!parsed.ok) throw new TerminalError(BuildErrorCode.definitionInvalid, `${definition} is not a valid definition:\n${parsed.errors.slice(0, 10).map(formatDefinitionError).join('\n')}`);
   return parsed.value;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatDefinitionError, parseWithSchema } from '@patch-factory/definitions';
 import { parseOpenVex, type VexDocument } from '@patch-factory/vuln';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
-import type { CatalogFileReader } from './gates-read';
+import type { CatalogFileReader } from '@patch-factory/catalog-access';
 
 /** The folder of OpenVEX documents in the definitions repository. */
 export const VEX_DIR = '.patch-factory/vex';

@@ -3,7 +3,7 @@
 // TestExecutor and ScanExecutor, test executors for `plan` and `patch`, over a catalog origin
 // holding the example static image, built against a loopback mirror of real Debian 12 packages.
 import { BuildExecutor } from '@patch-factory/building';
-import { CatalogAccessModule } from '@patch-factory/patching';
+import { CatalogAccessModule } from '@patch-factory/catalog-access';
 import { branchPatchExecutor, passExecutor, startStagePipeline, type BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
 import { ScanExecutor } from './scan.executor';
 import { TestExecutor } from './test.executor';

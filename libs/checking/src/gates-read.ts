@@ -1,3 +1,4 @@
+import type { CatalogFileReader } from '@patch-factory/catalog-access';
 import { formatDefinitionError, parseWithSchema } from '@patch-factory/definitions';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 import { DEFAULT_GATES, GATES_PATH, GatesSchema, type GatesPolicy } from './gates.schema';
@@ -16,9 +17,6 @@ export function parseGates(text: string, where = GATES_PATH): GatesPolicy {
   const more = parsed.errors.length > MAX_SHOWN ? `\n… and ${parsed.errors.length - MAX_SHOWN} more` : '';
   throw checkingTerminal(CheckingErrorCode.gatesInvalid, `${where} of the catalog is not a valid gates policy (${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'}):\n${lines.join('\n')}${more}`);
 }
-
-/** Reads a file of the catalog at a branch (the default branch when undefined); undefined when absent. */
-export type CatalogFileReader = (path: string, branch?: string) => Promise<string | undefined>;
 
 /** The catalog's gates policy at `branch`, or {@link DEFAULT_GATES} when it has none. */
 export async function readGates(read: CatalogFileReader, branch?: string): Promise<GatesPolicy> {

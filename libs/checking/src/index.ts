@@ -8,7 +8,6 @@ export * from './image-root';
 export * from './advisories';
 export * from './catalog-vex';
 export * from './last-scan';
-export * from './catalog-inputs';
 export * from './scan-platform';
 export * from './test-platforms';
 export * from './test.executor';

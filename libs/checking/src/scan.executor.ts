@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
-import { CatalogAccess } from '@patch-factory/patching';
+import { CatalogAccess, catalogReader, readRunDefinition, runOutRoot } from '@patch-factory/catalog-access';
 import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
 import { sbomValidators, spdxSchemaPath, type SbomValidators } from '@patch-factory/sbom';
@@ -11,7 +11,6 @@ import { emitImageVex, type Finding } from '@patch-factory/vuln';
 import { loadAdvisories } from './advisories';
 import { rescanBaseline } from './baseline-rescan';
 import { buildInputOf } from './build-input';
-import { catalogReader, checkingOutRoot, readRunDefinition } from './catalog-inputs';
 import { readCatalogVex } from './catalog-vex';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 import { readGates } from './gates-read';
@@ -53,7 +52,7 @@ export class ScanExecutor implements StageExecutor<'scan'> {
     private readonly releases: ReleaseRepository,
     @Inject(CONFIG) config: Env,
   ) {
-    this.outRoot = checkingOutRoot(config);
+    this.outRoot = runOutRoot(config);
     this.advisoryDir = config.PF_ADVISORY_DIR;
     this.index = new LastScanIndex(this.outRoot);
     this.spdxSchema = config.PF_SPDX_SCHEMA_PATH;

@@ -7,7 +7,7 @@ import type { TarEntry } from '@patch-factory/oci';
 import { loadConfig } from '@patch-factory/config';
 import { PipelineError, type PipelineRun } from '@patch-factory/contracts';
 import type { CtrfReport } from '@patch-factory/imagetest';
-import { CatalogAccess } from '@patch-factory/patching';
+import { CatalogAccess } from '@patch-factory/catalog-access';
 import type { StageContext, StageResult } from '@patch-factory/pipeline';
 import { createLogger } from '@patch-factory/telemetry';
 import { STATIC_DEFINITION, createStaticCatalog, exampleText, sharedRedisUrl, type CatalogOrigin } from '@patch-factory/testing';

@@ -4,10 +4,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { buildCtrfReport } from '@patch-factory/imagetest';
-import { CatalogAccess } from '@patch-factory/patching';
+import { CatalogAccess, catalogReader, readRunDefinition, runOutRoot } from '@patch-factory/catalog-access';
 import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { buildInputOf, hostPlatform } from './build-input';
-import { catalogReader, checkingOutRoot, readRunDefinition } from './catalog-inputs';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 import { readGates } from './gates-read';
 import { evaluateTests } from './gates';
@@ -36,7 +35,7 @@ export class TestExecutor implements StageExecutor<'test'> {
     private readonly access: CatalogAccess,
     @Inject(CONFIG) config: Env,
   ) {
-    this.outRoot = checkingOutRoot(config);
+    this.outRoot = runOutRoot(config);
   }
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */

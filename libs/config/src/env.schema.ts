@@ -1,4 +1,4 @@
-import { isRepositoryName } from '@patch-factory/oci';
+import { isRepositoryName } from '@patch-factory/contracts';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

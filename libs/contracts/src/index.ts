@@ -17,3 +17,4 @@ export * from './image-event.schema';
 export * from './hostile-text';
 export * from './var-change';
 export * from './stage-artifacts';
+export * from './oci-repository-name';

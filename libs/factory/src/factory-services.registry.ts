@@ -1,7 +1,8 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import { ApiModule } from '@patch-factory/api';
 import type { JobName, ServiceName } from '@patch-factory/contracts';
-import { CatalogAccessModule, PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
+import { CatalogAccessModule } from '@patch-factory/catalog-access';
+import { PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
 import { RUN_STAGES, stagesOwnedBy, type RunStage } from '@patch-factory/pipeline';
 import type { RedisProfile } from '@patch-factory/queue';
 import { WatchingModule } from '@patch-factory/watching';

@@ -1,5 +1,6 @@
 import { PipelineError } from '@patch-factory/contracts';
-import { OciErrorCode, type RegistryWriter } from '@patch-factory/oci';
+import { OciErrorCode } from './oci-errors';
+import type { RegistryWriter } from './registry-writer';
 
 /** What `request` gives, or undefined when the registry answers that it has no such thing (`oci-not-found`). */
 export async function unlessNotFound<T>(request: Promise<T>): Promise<T | undefined> {

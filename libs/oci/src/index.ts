@@ -26,3 +26,4 @@ export * from './layout-pull';
 export * from './registry-error-body';
 export * from './image-layout-read';
 export * from './tar-read';
+export * from './existing-manifest';

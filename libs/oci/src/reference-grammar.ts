@@ -1,4 +1,4 @@
-import { TerminalError } from '@patch-factory/contracts';
+import { MAX_REPOSITORY_NAME_LENGTH, OCI_PATH_COMPONENT, TerminalError, isRepositoryName } from '@patch-factory/contracts';
 import { OciErrorCode } from './oci-errors';
 
 /*
@@ -24,14 +24,12 @@ import { OciErrorCode } from './oci-errors';
  */
 
 /** Longest repository name accepted (the distribution implementation's own limit). */
-export const MAX_NAME_LENGTH = 255;
+export const MAX_NAME_LENGTH = MAX_REPOSITORY_NAME_LENGTH;
 /** Longest reference text looked at: a name, a tag and a sha512 digest fit. */
 const MAX_REFERENCE_LENGTH = MAX_NAME_LENGTH + 1 + 128 + 1 + 7 + 128;
 
-/** A path component: lower-case alphanumerics joined by `.`, `_`, `__` or runs of `-` (OCI distribution spec). */
-const COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
-const NAME = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
-const PATH_COMPONENT = new RegExp(`^${COMPONENT}$`);
+/** A path component (libs/contracts, with the repository name: configuration checks names too). */
+const PATH_COMPONENT = new RegExp(`^${OCI_PATH_COMPONENT}$`);
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN = new RegExp(`^(?:(${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*)|(\\[[a-fA-F0-9:]+\\]))(?::([0-9]+))?$`);
 /** A tag: at most 128 characters, not starting with `.` or `-`. */
@@ -41,10 +39,8 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 /** Digests a reference may carry: the algorithms go-digest implements, lower-case hex of their length. */
 const REFERENCE_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
 
-/** True when `name` is a repository name of the OCI distribution grammar. */
-export function isRepositoryName(name: unknown): name is string {
-  return typeof name === 'string' && name.length <= MAX_NAME_LENGTH && NAME.test(name);
-}
+/** True when `name` is a repository name of the OCI distribution grammar (libs/contracts). */
+export { isRepositoryName };
 
 /** True when `tag` is a tag of the OCI distribution grammar. */
 export function isTag(tag: unknown): tag is string {

@@ -1,7 +1,7 @@
 import { TerminalError } from '@patch-factory/contracts';
 import type { StageContext } from '@patch-factory/pipeline';
 import type { PatchRequestRepository, StoredPatchRequest } from '@patch-factory/store';
-import { PatchingErrorCode } from './catalog-access';
+import { PatchingErrorCode } from './patching-errors';
 
 /** Artifacts of a stage that has nothing to do in a manual run (a rebuild of the definition as it is). */
 export const MANUAL_RUN = { 'patch.request': 'none: a manual run rebuilds the definition as it is' } as const;

@@ -4,7 +4,8 @@ import { imageStreamOf, patchDefinition } from '@patch-factory/definitions';
 import type { ImageStream, PatchFile } from '@patch-factory/forge';
 import type { StageContext, StageExecutor, StageResult } from '@patch-factory/pipeline';
 import { PatchRequestRepository, type StoredPatchRequest } from '@patch-factory/store';
-import { CatalogAccess, PatchingErrorCode } from './catalog-access';
+import { CatalogAccess, CatalogAccessErrorCode } from '@patch-factory/catalog-access';
+import { PatchingErrorCode } from './patching-errors';
 import { MANUAL_RUN, patchRequestOfRun } from './patch-request-of-run';
 
 /** The forge's ImageStream of a PatchRequest's stream `image/<name>/<os>/<stream>`. */
@@ -35,7 +36,7 @@ export class PatchExecutor implements StageExecutor<'patch'> {
     const texts = await Promise.all(request.files.map((f) => workspace.readFile(f.file)));
     const files: PatchFile[] = request.files.map((f, i) => {
       const text = texts[i];
-      if (text === undefined) throw new TerminalError(PatchingErrorCode.definitionMissing, `${f.file} is not on the default branch any more`);
+      if (text === undefined) throw new TerminalError(CatalogAccessErrorCode.definitionMissing, `${f.file} is not on the default branch any more`);
       return { path: f.file, content: patchDefinition(text, f.changes, f.file).text };
     });
     if (!imageStreamOf(request.files[0]?.file ?? '')) throw new TerminalError(PatchingErrorCode.notInPatchRequest, `PatchRequest ${request.id} has no catalog file`);

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { CatalogAccessModule } from './catalog-access.module';
+import { CatalogAccessModule } from '@patch-factory/catalog-access';
 import { PlanningBatchProcessor } from './planning-batch.processor';
 import { ReviewReporter } from './review-reporter';
 import { RunFailedProcessor } from './run-failed.processor';

@@ -8,7 +8,7 @@ import { JobProducer } from '@patch-factory/queue';
 import { AdvisoryRepository, PatchRequestRepository, RunRepository } from '@patch-factory/store';
 import { createLogger } from '@patch-factory/telemetry';
 import { createCatalogOrigin, dropPrefix, sharedRedisUrl, type CatalogOrigin } from '@patch-factory/testing';
-import { CatalogAccess } from './catalog-access';
+import { CatalogAccess } from '@patch-factory/catalog-access';
 import { UpstreamPlanner } from './upstream-planner.service';
 
 /** The planner of a test, on real Redis (the caller's connection and prefix) and a real git catalog of `files`. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { stageArtifact } from '@patch-factory/pipeline';
 import { renderPullRequestBody, type EnsuredChangeRequest } from '@patch-factory/forge';
 import { PatchRequestRepository, RunRepository, type StoredPatchRequest } from '@patch-factory/store';
-import { CatalogAccess } from './catalog-access';
+import { CatalogAccess } from '@patch-factory/catalog-access';
 import { imageStreamOfRequest } from './patch.executor';
 
 const MAX_REASON_CHARS = 600;

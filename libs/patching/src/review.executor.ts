@@ -1,11 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { stageArtifact, type StageContext, type StageExecutor, type StageResult, type WrittenArtifacts } from '@patch-factory/pipeline';
+import {
+  isNewerRun,
+  mayBePromoted,
+  newestNewerRun,
+  runsOfDefinitionOnBranch,
+  stageArtifact,
+  supersededReason,
+  type StageContext,
+  type StageExecutor,
+  type StageResult,
+  type WrittenArtifacts,
+} from '@patch-factory/pipeline';
 import { PatchRequestRepository, PullRequestLinks, RunRepository } from '@patch-factory/store';
-import { CatalogAccess } from './catalog-access';
+import { CatalogAccess } from '@patch-factory/catalog-access';
 import { imageStreamOfRequest } from './patch.executor';
 import { MANUAL_RUN, patchRequestOfRun } from './patch-request-of-run';
 import { ReviewReporter } from './review-reporter';
-import { isNewerRun, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, supersededReason } from './superseding-runs';
 
 /**
  * `review`: opens or updates the stream's one pull request, with the results of every run

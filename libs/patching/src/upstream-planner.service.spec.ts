@@ -6,7 +6,8 @@ import { patchDefinition } from '@patch-factory/definitions';
 import { JobProducer } from '@patch-factory/queue';
 import { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
 import { repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
-import { WatchPoller, WatchTargetSchema, pollWithRegistry } from '@patch-factory/watching';
+import { WatchTargetSchema } from '@patch-factory/sources';
+import { WatchPoller, pollWithRegistry } from '@patch-factory/watching';
 import { startPlannerFixture, type PlannerFixture } from './planner-fixture.test';
 import { isSecurityFix, UpstreamPlanner } from './upstream-planner.service';
 

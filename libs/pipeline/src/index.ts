@@ -13,6 +13,7 @@ export * from './stage-processor.factory';
 export * from './pipeline.module';
 export * from './service-bootstrap';
 export * from './run-artifacts';
+export * from './superseding-runs';
 
 // Access (tokens, scopes) lives with the store; re-exported here for the services' code.
 export { principalOf, setPrincipal, hasScope, SCOPES, ROLES, type Principal, type Scope, type Role } from '@patch-factory/store';

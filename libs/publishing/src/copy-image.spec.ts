@@ -1,12 +1,10 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { RegistryClient } from '@patch-factory/oci';
-import { PredicateType, attestationTag, loadPublicKey, signatureTag, signingKeyFromKeyObject, statementFor, type ImageDescriptor, type SigningKey } from '@patch-factory/signing';
+import { RegistryClient, existingManifest } from '@patch-factory/oci';
+import { PredicateType, attestationTag, loadPublicKey, signatureTag, signingKeyFromKeyObject, statementFor, verifyImage, type ImageDescriptor, type SigningKey } from '@patch-factory/signing';
 import { pushImage, startRegistry, type RegistryInstance } from '@patch-factory/testing';
 import { copyImage } from './copy-image';
-import { existingManifest } from './existing-manifest';
 import { pushSignedArtifacts } from './push-signed';
 import { signWithEvidence } from './sign-with-evidence';
-import { verifyImage } from './verify-image';
 
 const newKey = (): SigningKey => signingKeyFromKeyObject(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'test key');
 const layerCount = (bytes: Buffer | undefined): number => (JSON.parse((bytes ?? Buffer.from('{"layers":[]}')).toString('utf8')) as { layers: unknown[] }).layers.length;

@@ -1,6 +1,5 @@
-import { parseManifest, type RegistryWriter } from '@patch-factory/oci';
+import { existingManifest, parseManifest, type RegistryWriter } from '@patch-factory/oci';
 import { attestationTag, buildCosignManifest, parseCosignManifest, sameLayer, signatureTag, type OciDescriptor } from '@patch-factory/signing';
-import { existingManifest } from './existing-manifest';
 
 /** What copyImage did. */
 export interface CopyImageResult {

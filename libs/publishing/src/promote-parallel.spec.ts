@@ -11,12 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { RegistryClient } from '@patch-factory/oci';
+import { RegistryClient, existingManifest } from '@patch-factory/oci';
 import { newRunId } from '@patch-factory/pipeline';
 import { PredicateType, attestationTag, signatureTag, signingKeyFromKeyObject, statementFor, type ImageDescriptor, type SigningKey } from '@patch-factory/signing';
 import { ReleaseRepository, RunRepository } from '@patch-factory/store';
 import { STATIC_DEFINITION, createCatalogOrigin, dropPrefix, exampleText, pushImage, repoRoot, sharedRedisUrl, startRegistry, testPrefix, type CatalogOrigin, type RegistryInstance } from '@patch-factory/testing';
-import { existingManifest } from './existing-manifest';
 import { pushSignedArtifacts } from './push-signed';
 import { signWithEvidence } from './sign-with-evidence';
 

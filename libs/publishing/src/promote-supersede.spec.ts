@@ -3,7 +3,7 @@
 // docker-registry and real Redis. Build, test, scan and sign are test stages (the image is a tiny
 // one pushed to staging per run): what is under test is which image the merge promotes.
 import type { PipelineRun } from '@patch-factory/contracts';
-import { RegistryClient } from '@patch-factory/oci';
+import { RegistryClient, unlessNotFound } from '@patch-factory/oci';
 import { PATCHING_JOBS, PatchExecutor, PatchingModule, PlanExecutor, ReviewExecutor } from '@patch-factory/patching';
 import { RUN_STAGES, STAGE_JOB, StageRunner, newRunId, stageArtifact, stageJobId, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
@@ -24,7 +24,6 @@ import {
   type RegistryInstance,
   type StagePipeline,
 } from '@patch-factory/testing';
-import { unlessNotFound } from './existing-manifest';
 import { PromoteExecutor } from './promote.executor';
 import { PublishingErrorCode } from './publishing-errors';
 

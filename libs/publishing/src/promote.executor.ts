@@ -1,14 +1,27 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { checkingOutRoot } from '@patch-factory/checking';
+import { CatalogAccess, runOutRoot } from '@patch-factory/catalog-access';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema, type PipelineRun, type StageArtifacts, type TagMove } from '@patch-factory/contracts';
-import { CatalogAccess, isPast, mayBePromoted, newestNewerRun, runsOfDefinitionOnBranch, supersededReason } from '@patch-factory/patching';
-import type { RegistryWriter } from '@patch-factory/oci';
-import { hidingRunPaths, runDirectory, stageArtifact, stageArtifactFile, type RunReadBy, type StageContext, type StageExecutor, type StageResult, type WrittenArtifacts } from '@patch-factory/pipeline';
+import { unlessNotFound, type RegistryWriter } from '@patch-factory/oci';
+import {
+  hidingRunPaths,
+  isPast,
+  mayBePromoted,
+  newestNewerRun,
+  runDirectory,
+  runsOfDefinitionOnBranch,
+  stageArtifact,
+  stageArtifactFile,
+  supersededReason,
+  type RunReadBy,
+  type StageContext,
+  type StageExecutor,
+  type StageResult,
+  type WrittenArtifacts,
+} from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository, type PromotionPlan } from '@patch-factory/store';
 import type { CommitAncestry } from './promote-order';
 import { copyImage } from './copy-image';
-import { unlessNotFound } from './existing-manifest';
 import { fixedVulnerabilities } from './fixed-vulnerabilities';
 import { refuseOlderImage } from './promote-refusal';
 import { PROMOTE_STEP_HOOK, type PromoteStep, type PromoteStepHook } from './promote-steps';
@@ -75,7 +88,7 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
   execute(ctx: StageContext<'promote'>): Promise<StageResult<'promote'>> {
-    return hidingRunPaths(checkingOutRoot(this.config), ctx.runId, () => this.executeStage(ctx));
+    return hidingRunPaths(runOutRoot(this.config), ctx.runId, () => this.executeStage(ctx));
   }
 
   private async executeStage(ctx: StageContext<'promote'>): Promise<StageResult<'promote'>> {
@@ -149,7 +162,7 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
     }
     const moved = await this.moveTags(ctx, client, plan);
     // Relative to the run directory in the run; the store keeps where it is (the next scan's baseline).
-    const scanReport = stageArtifactFile(run, 'scan', 'scan.report', runDirectory(checkingOutRoot(this.config), runId));
+    const scanReport = stageArtifactFile(run, 'scan', 'scan.report', runDirectory(runOutRoot(this.config), runId));
     const type = moved.every((m) => m.previous === undefined) ? 'image.published' : 'image.updated';
     const cvesFixed = moved.length > 0 && scanReport ? await fixedVulnerabilities(scanReport) : [];
     const commit = stageArtifact(run, 'build', 'build.commit');

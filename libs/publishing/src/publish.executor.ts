@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { checkingOutRoot } from '@patch-factory/checking';
+import { CatalogAccess, runOutRoot } from '@patch-factory/catalog-access';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { pushLayout } from '@patch-factory/oci';
-import { CatalogAccess } from '@patch-factory/patching';
 import { hidingRunPaths, runDirectory, stageArtifactFile, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { pushSignedArtifacts } from './push-signed';
@@ -27,13 +26,13 @@ export class PublishExecutor implements StageExecutor<'publish'> {
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */
   execute(ctx: StageContext<'publish'>): Promise<StageResult<'publish'>> {
-    return hidingRunPaths(checkingOutRoot(this.config), ctx.runId, () => this.executeStage(ctx));
+    return hidingRunPaths(runOutRoot(this.config), ctx.runId, () => this.executeStage(ctx));
   }
 
   private async executeStage(ctx: StageContext<'publish'>): Promise<StageResult<'publish'>> {
     const runId = RunIdSchema.parse(ctx.runId);
     const run = await ctx.loadRun();
-    const runDir = runDirectory(checkingOutRoot(this.config), runId);
+    const runDir = runDirectory(runOutRoot(this.config), runId);
     const outputs = runOutputs(run, runId, 'publish', runDir);
     const signedPath = stageArtifactFile(run, 'sign', 'sign.artifacts', runDir);
     if (!signedPath) throw publishingTerminal(PublishingErrorCode.inputMissing, `the publish stage of run ${runId} needs its signatures: the sign stage recorded no sign.artifacts (an unsigned image is never published)`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@patch-factory/config';
 import { PipelineError } from '@patch-factory/contracts';
-import { CatalogAccess } from '@patch-factory/patching';
+import { CatalogAccess } from '@patch-factory/catalog-access';
 import { STATIC_DEFINITION, createStaticCatalog, exampleText, sharedRedisUrl, type CatalogOrigin } from '@patch-factory/testing';
 import { releaseTargetOf } from './run-definition';
 

@@ -1,6 +1,5 @@
 import { assertTag, imageReferenceProblem, parseImageReference } from '@patch-factory/oci';
-import { catalogReader, readRunDefinition } from '@patch-factory/checking';
-import type { CatalogAccess } from '@patch-factory/patching';
+import { catalogReader, readRunDefinition, type CatalogAccess } from '@patch-factory/catalog-access';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 
 /** What publishing needs of a definition: its image repository and release tags. */

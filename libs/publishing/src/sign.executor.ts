@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import { checkingOutRoot } from '@patch-factory/checking';
+import { CatalogAccess, runOutRoot } from '@patch-factory/catalog-access';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { PipelineError, RunIdSchema } from '@patch-factory/contracts';
-import { CatalogAccess } from '@patch-factory/patching';
 import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 import { loadSigningKey, signatureTag, attestationTag, type SigningKey } from '@patch-factory/signing';
-import { existingManifest } from './existing-manifest';
+import { existingManifest } from '@patch-factory/oci';
 import { layoutImageDescriptor } from './image-descriptor';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { registrySettings, registryWriter, stagingRepository } from './registry-settings';
@@ -40,7 +39,7 @@ export class SignExecutor implements StageExecutor<'sign'> {
     private readonly access: CatalogAccess,
     @Inject(CONFIG) private readonly config: Env,
   ) {
-    this.outRoot = checkingOutRoot(config);
+    this.outRoot = runOutRoot(config);
   }
 
   /** The stage; its errors name the run's files relative to the run directory (issue 14: no server path in a run). */

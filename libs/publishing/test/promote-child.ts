@@ -6,7 +6,7 @@
 // promotion lock and its time to live (PromoteLockOptions).
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
-import { CatalogAccess } from '@patch-factory/patching';
+import { CatalogAccess } from '@patch-factory/catalog-access';
 import { directStageContext } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
 import { createLogger } from '@patch-factory/telemetry';

@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { PipelineError } from '@patch-factory/contracts';
-import { CatalogAccess } from '@patch-factory/patching';
+import { CatalogAccess } from '@patch-factory/catalog-access';
 import { directStageContext } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
 import { createLogger } from '@patch-factory/telemetry';

@@ -1,16 +1,12 @@
-import { parseManifest, type RegistryWriter } from '@patch-factory/oci';
-import {
-  COSIGN_SIGNATURE_ANNOTATION,
-  PREDICATE_TYPE_ANNOTATION,
-  SIGSTORE_BUNDLE_MEDIA_TYPE,
-  attestationTag,
-  signatureTag,
-  verifyAttestation,
-  verifyBundle,
-  verifySimpleSigning,
-  type PublicKeyInfo,
-} from '@patch-factory/signing';
-import { existingManifest } from './existing-manifest';
+import { existingManifest, parseManifest, type RegistryWriter } from '@patch-factory/oci';
+import { PREDICATE_TYPE_ANNOTATION } from './attest/attestation-manifest';
+import { verifyAttestation } from './attest/verify-attestation';
+import { SIGSTORE_BUNDLE_MEDIA_TYPE } from './bundle/sigstore-bundles';
+import { verifyBundle } from './bundle/verify-bundle';
+import { COSIGN_SIGNATURE_ANNOTATION } from './cosign/signature-manifest';
+import { attestationTag, signatureTag } from './cosign/cosign-tags';
+import { verifySimpleSigning } from './cosign/verify-simple-signing';
+import type { PublicKeyInfo } from './keys/p256-key';
 
 /**
  * How one signature, attestation or bundle fared: `verified` with the key; `other-key` when its

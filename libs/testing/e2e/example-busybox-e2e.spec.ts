@@ -12,8 +12,8 @@ import { promisify } from 'node:util';
 import type { ScanReport } from '@patch-factory/checking';
 import { RegistryClient, readImageRootFs } from '@patch-factory/oci';
 import { RunLauncher } from '@patch-factory/pipeline';
-import { readSignedArtifacts, verifyImage } from '@patch-factory/publishing';
-import { BUILD_ROOT_DEPENDENCY, PredicateType, loadPublicKey, type SlsaProvenance } from '@patch-factory/signing';
+import { readSignedArtifacts } from '@patch-factory/publishing';
+import { BUILD_ROOT_DEPENDENCY, PredicateType, loadPublicKey, verifyImage, type SlsaProvenance } from '@patch-factory/signing';
 import {
   BackboneFixture,
   createCatalogOrigin,

@@ -8,14 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CatalogAccess } from '@patch-factory/catalog-access';
 import { loadConfig } from '@patch-factory/config';
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RegistryClient, pullLayout } from '@patch-factory/oci';
-import { CatalogAccess } from '@patch-factory/patching';
 import { RunLauncher, directStageContext } from '@patch-factory/pipeline';
-import { PromoteExecutor, verifyImage } from '@patch-factory/publishing';
+import { PromoteExecutor } from '@patch-factory/publishing';
+import { loadPublicKey, verifyImage } from '@patch-factory/signing';
 import { JobProducer } from '@patch-factory/queue';
-import { loadPublicKey } from '@patch-factory/signing';
 import { PatchRequestRepository, PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
 import {
   BackboneFixture,

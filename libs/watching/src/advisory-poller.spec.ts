@@ -6,7 +6,7 @@ import { JobProducer } from '@patch-factory/queue';
 import { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
 import { AdvisoryPoller, type FeedFn } from './advisory-poller';
-import { WatchTargetSchema } from './watch-target.schema';
+import { WatchTargetSchema } from '@patch-factory/sources';
 
 describe('AdvisoryPoller (real Redis and BullMQ)', () => {
   const prefix = testPrefix();

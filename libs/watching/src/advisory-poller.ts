@@ -1,10 +1,9 @@
 import type { UpstreamEvent } from '@patch-factory/contracts';
 import { advisoryEvents } from '@patch-factory/definitions';
 import { EventPlanningQueue, type JobProducer } from '@patch-factory/queue';
-import { keepUnfixedAdvisory, type FeedResult } from '@patch-factory/sources';
+import { keepUnfixedAdvisory, type FeedResult, type WatchTarget } from '@patch-factory/sources';
 import { AdvisoryDocumentRefusedError, type AdvisoryRepository, type PatchRequestRepository, type WatchStateRepository } from '@patch-factory/store';
 import type { PollReport } from './watch-poller';
-import type { WatchTarget } from './watch-target.schema';
 
 /** Reads an advisory feed: (target, state, signal) → advisories and the next state. */
 export type FeedFn = (target: WatchTarget, state: Record<string, string>, signal: AbortSignal) => Promise<FeedResult>;

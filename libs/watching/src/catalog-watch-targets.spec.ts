@@ -12,7 +12,7 @@ import { createCatalogOrigin, dropPrefix, sharedRedisUrl, startTestAptRepo, test
 import { deriveWatchTargets } from './catalog-watch-targets';
 import { WatchPoller } from './watch-poller';
 import { schedulerIdOf, WatchSchedules } from './watch-schedules';
-import { loadWatchConfig } from './watch-target.schema';
+import { loadWatchConfig } from '@patch-factory/sources';
 import { CATALOG_CHECK_MS, WatchTargetSet } from './watch-target-set';
 import { catalogReaderOf, pollWithRegistry } from './watching.module';
 

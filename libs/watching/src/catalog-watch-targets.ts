@@ -1,8 +1,7 @@
 import { isRecord } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
 import { catalogFileKind, loadYamlData } from '@patch-factory/definitions';
-import { createSource, debianPackageOf, isSourceKind, type SourceKind } from '@patch-factory/sources';
-import { WatchTargetSchema, type TrackLocation, type WatchTarget } from './watch-target.schema';
+import { WatchTargetSchema, createSource, debianPackageOf, isSourceKind, type SourceKind, type TrackLocation, type WatchTarget } from '@patch-factory/sources';
 
 /** The watch targets the catalog's `track:` entries make, and what could not become one (named by file and entry). */
 export interface DerivedTargets {

@@ -3,11 +3,10 @@ import { Queue } from 'bullmq';
 import { QueueName, upstreamEventJobId } from '@patch-factory/contracts';
 import { JOB_OPTIONS } from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
-import type { Observation, PollResult } from '@patch-factory/sources';
+import { WatchTargetSchema, type Observation, type PollResult } from '@patch-factory/sources';
 import { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
 import { WatchPoller, watchEventId, type PollFn } from './watch-poller';
-import { WatchTargetSchema } from './watch-target.schema';
 
 /**
  * The poller's exactly-once rules on real Redis and BullMQ. The source is a function that

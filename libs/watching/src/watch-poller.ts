@@ -1,10 +1,9 @@
 import { UpstreamEventSchema, upstreamEventId, type UpstreamEvent } from '@patch-factory/contracts';
 import { checkVarChange } from '@patch-factory/definitions';
 import { EventPlanningQueue, type JobProducer } from '@patch-factory/queue';
-import { isVersion, screenName, type Observation, type PollResult } from '@patch-factory/sources';
+import { isVersion, screenName, type Observation, type PollResult, type WatchTarget } from '@patch-factory/sources';
 import type { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
 import { versionOrderOf, type VersionOrder } from './version-order';
-import type { WatchTarget } from './watch-target.schema';
 
 /** The state key under which the poller keeps the newest version it has seen. */
 const NEWEST = 'pf:newest';

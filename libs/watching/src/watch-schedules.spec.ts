@@ -5,7 +5,7 @@ import { JOB_OPTIONS } from '@patch-factory/pipeline';
 import { JobProducer, bullJobOptions } from '@patch-factory/queue';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
 import { maxJitterMs, schedulerIdOf, WatchSchedules } from './watch-schedules';
-import { WatchTargetSchema } from './watch-target.schema';
+import { WatchTargetSchema } from '@patch-factory/sources';
 
 /** The watch schedulers on real Redis and BullMQ (a prefix per test file). */
 describe('WatchSchedules', () => {

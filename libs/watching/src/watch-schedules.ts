@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
 import { QueueName } from '@patch-factory/contracts';
 import type { JobProducer } from '@patch-factory/queue';
-import type { WatchTarget } from './watch-target.schema';
+import type { WatchTarget } from '@patch-factory/sources';
 
 /** Every watch scheduler's id starts so (the watch queue's other schedulers are left alone). */
 const SCHEDULER_PREFIX = 'watch.';

@@ -1,5 +1,5 @@
 import { deriveWatchTargets, type DerivedTargets } from './catalog-watch-targets';
-import type { TrackLocation, WatchTarget } from './watch-target.schema';
+import type { TrackLocation, WatchTarget } from '@patch-factory/sources';
 
 /** The catalog as the watcher reads it: the default branch's head, and its definitions (path → text). */
 export interface CatalogReader {

@@ -6,13 +6,12 @@ import { TerminalError, type WatchPollJob } from '@patch-factory/contracts';
 import { CatalogWorkspace } from '@patch-factory/forge';
 import { JOB_OPTIONS } from '@patch-factory/pipeline';
 import { JobProducer, OnJob, bullJobOptions, type JobContext } from '@patch-factory/queue';
-import { createAdvisoryFeed, createSource, isAdvisoryFeedKind, type SourceDeps } from '@patch-factory/sources';
+import { createAdvisoryFeed, createSource, isAdvisoryFeedKind, loadWatchConfig, loadWatchTargets, type SourceDeps, type WatchTarget } from '@patch-factory/sources';
 import { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { AdvisoryPoller, type FeedFn } from './advisory-poller';
 import { WatchPoller, type PollFn, type PollReport } from './watch-poller';
 import { WatchSchedules } from './watch-schedules';
-import { loadWatchConfig, loadWatchTargets, type WatchTarget } from './watch-target.schema';
 import { CATALOG_CHECK_MS, WatchTargetSet, type CatalogReader } from './watch-target-set';
 
 export const WATCH_TARGETS = Symbol('patch-factory.watch-targets');

@@ -1,8 +1,7 @@
 // The copy step of promote as it was before issue 13 (libs/publishing/src/copy-image.ts then),
 // kept for bench:promote's baseline only: it walks the whole image, checks every blob, puts every
 // manifest again and pushes every referrer of the digest, whether the target has it or not.
-import { parseManifest, type RegistryWriter } from '@patch-factory/oci';
-import { existingManifest } from '@patch-factory/publishing';
+import { existingManifest, parseManifest, type RegistryWriter } from '@patch-factory/oci';
 import { attestationTag, buildCosignManifest, parseCosignManifest, sameLayer, signatureTag, type OciDescriptor } from '@patch-factory/signing';
 
 const MAX_DEPTH = 4;

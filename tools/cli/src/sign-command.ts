@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { BUILDER_ID, existingManifest, pushSignedArtifacts, runAttestations, runOutputsFromDir, signWithEvidence, signingKeyUri } from '@patch-factory/publishing';
+import { existingManifest } from '@patch-factory/oci';
+import { BUILDER_ID, pushSignedArtifacts, runAttestations, runOutputsFromDir, signWithEvidence, signingKeyUri } from '@patch-factory/publishing';
 import { attestationTag, loadSigningKey, signatureTag, type InTotoStatement } from '@patch-factory/signing';
 import { expectPositionals, stringFlag, UsageError } from './args';
 import type { Command } from './command';

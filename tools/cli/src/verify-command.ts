@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { verifyImage } from '@patch-factory/publishing';
-import { loadPublicKey } from '@patch-factory/signing';
+import { loadPublicKey, verifyImage } from '@patch-factory/signing';
 import { expectPositionals, stringFlag, UsageError } from './args';
 import type { Command } from './command';
 import { commandFailure } from './command-error';

@@ -1,5 +1,6 @@
 import { loadConfig } from '@patch-factory/config';
-import { loadWatchTargets, pollWithRegistry, sourceDepsOf } from '@patch-factory/watching';
+import { loadWatchTargets } from '@patch-factory/sources';
+import { pollWithRegistry, sourceDepsOf } from '@patch-factory/watching';
 import { UsageError, expectPositionals, quote } from './args';
 import type { Command } from './command';
 import { CommandError } from './command-error';
