@@ -10,7 +10,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { auditMiddleware, serviceModule } from '@patch-factory/pipeline';
-import { ApiTokenRepository, AuditLog } from '@patch-factory/store';
+import { ApiTokenRepository, AuditLog, RunRepository } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
 import { ApiModule } from './api.module';
@@ -138,9 +138,15 @@ describe('real answers match the schemas of the OpenAPI document', () => {
     const started = await documentedCall('POST', '/runs', '/runs', { definition }, { 'idempotency-key': randomUUID() });
     expect(started.status).toBe(202);
     const { runId } = started.body as { runId: string };
+    // Its first stage started, as a worker would: the store now holds the execution's fencing token.
+    const runs = new RunRepository(redis, prefix);
+    const first = (await runs.get(runId))!.stages[0]!.stage;
+    expect(await runs.startStage(runId, first)).toMatchObject({ kind: 'started' });
+    expect((await runs.get(runId))!.stages[0]!.token).toBeDefined();
+    // The answer (strict StageRecord) has no token: a run answer that leaked it would fail here.
     const run = await documentedCall('GET', '/runs/{id}', `/runs/${runId}`);
     expect(run.status).toBe(200);
-    expect((run.body as { stages: unknown[] }).stages.length).toBeGreaterThan(0);
+    expect((run.body as { stages: { status: string }[] }).stages[0]?.status).toBe('running');
     const list = await documentedCall('GET', '/runs', `/runs?definition=${encodeURIComponent(definition)}`);
     expect((list.body as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual([runId]);
     expect((await documentedCall('GET', '/runs/{id}', '/runs/no-such-run')).status).toBe(404);
