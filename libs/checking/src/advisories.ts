@@ -1,7 +1,7 @@
 import { isRecord } from '@patch-factory/contracts';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VulnDb, loadOsvJson, loadTrackerJson } from '@patch-factory/vuln';
+import { VulnDb, loadAdvisoryJson, loadOsvJson } from '@patch-factory/vuln';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 
 /** Largest advisory file read (the tracker's whole export is ~80 MiB). */
@@ -56,8 +56,7 @@ async function loadDir(db: VulnDb, dir: string): Promise<string[]> {
     } catch (error) {
       throw bad(path, `is not JSON (${(error as Error).message.slice(0, 120)})`, error);
     }
-    if (Array.isArray(json) || (isRecord(json) && (typeof json['id'] === 'string' || Array.isArray(json['vulns'])))) loadOsvJson(db, json, path);
-    else loadTrackerJson(db, json, path);
+    loadAdvisoryJson(db, json, path);
   }
   return files;
 }

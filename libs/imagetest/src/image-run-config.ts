@@ -1,6 +1,6 @@
+import { shown } from '@patch-factory/contracts';
 import type { TarEntry } from '@patch-factory/oci';
-import { CommandError } from './command-error';
-import { safeText } from './terminal-text';
+import { ImageTestErrorCode, imageTestTerminal } from './imagetest-errors';
 
 /** What the image tests need of an OCI image config's `config`. */
 export interface ImageRunConfig {
@@ -17,10 +17,10 @@ const MAX_PASSWD = 4 * 1024 * 1024;
 /**
  * Env, User and WorkingDir of the image config. A User name (`nonroot`, `nonroot:staff`) is
  * resolved through the image's own /etc/passwd and /etc/group (regular files only, size-capped).
- * Throws `image-config-invalid` naming the field.
+ * Throws TerminalError(`image-config-invalid`) naming the field.
  */
 export function imageRunConfig(config: Record<string, unknown>, fs: ReadonlyMap<string, TarEntry>, where: string): ImageRunConfig {
-  const bad = (field: string, why: string) => new CommandError('image-config-invalid', `${where}: image config ${field} ${why}`);
+  const bad = (field: string, why: string) => imageTestTerminal(ImageTestErrorCode.configInvalid, `${shown(where, 200)}: image config ${field} ${why}`);
   const raw = config['config'] ?? {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('config', 'is not an object');
   const c = raw as Record<string, unknown>;
@@ -30,12 +30,12 @@ export function imageRunConfig(config: Record<string, unknown>, fs: ReadonlyMap<
   if (typeof user !== 'string' || user.length > 256) throw bad('User', 'is not a string');
   const workDir = c['WorkingDir'] ?? '';
   if (typeof workDir !== 'string') throw bad('WorkingDir', 'is not a string');
-  if (workDir.length > 4096 || (workDir !== '' && !workDir.startsWith('/'))) throw bad('WorkingDir', `"${safeText(workDir, 80)}" is not an absolute path`);
+  if (workDir.length > 4096 || (workDir !== '' && !workDir.startsWith('/'))) throw bad('WorkingDir', `"${shown(workDir, 80)}" is not an absolute path`);
   const [name = '', group] = user.split(':', 2);
   const uid = name === '' ? 0 : numeric(name) ?? lookup(fs, 'etc/passwd', name);
-  if (uid === undefined) throw bad('User', `"${safeText(user, 80)}" names a user the image's /etc/passwd does not have`);
+  if (uid === undefined) throw bad('User', `"${shown(user, 80)}" names a user the image's /etc/passwd does not have`);
   const gid = group === undefined ? (name === '' || numeric(name) !== undefined ? uid : lookup(fs, 'etc/passwd', name, 3)) : numeric(group) ?? lookup(fs, 'etc/group', group);
-  if (gid === undefined) throw bad('User', `"${safeText(user, 80)}" names a group the image does not have`);
+  if (gid === undefined) throw bad('User', `"${shown(user, 80)}" names a group the image does not have`);
   return { env, configUser: user, user: { uid, gid }, workDir: workDir === '' ? '/' : workDir };
 }
 

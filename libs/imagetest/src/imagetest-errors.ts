@@ -12,6 +12,8 @@ export const ImageTestErrorCode = {
   sandboxUnavailable: 'image-test-sandbox-unavailable',
   /** The image root has more entries than a policy walk reads. */
   rootTooLarge: 'image-policy-root-too-large',
+  /** The image config's Env, User or WorkingDir is malformed, or User names no user or group of the image. */
+  configInvalid: 'image-config-invalid',
 } as const;
 
 export type ImageTestErrorCode = (typeof ImageTestErrorCode)[keyof typeof ImageTestErrorCode];

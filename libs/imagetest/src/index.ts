@@ -10,3 +10,5 @@ export * from './secret-scan';
 export * from './policy-user';
 export * from './policy-checks';
 export * from './ctrf-report';
+export * from './image-unpack';
+export * from './image-run-config';

@@ -44,6 +44,8 @@ export interface ImageLayer {
 export interface ImageLayout {
   /** The digest index.json points to: the image index (or the manifest, for a single-manifest layout). */
   indexDigest: string;
+  /** The string annotations of that blob (its digest checked), e.g. the factory's image name. */
+  indexAnnotations: Record<string, string>;
   manifestDigest: string;
   /** `os/arch[/variant]` as the config gives it. */
   platform: string;
@@ -76,16 +78,19 @@ export async function readImageLayout(dir: string, opts: ImageLayoutReadOptions 
   const entries = descriptors(top, `${dir}/index.json`);
   const chosen = chooseByTag(entries, opts.tag, `${dir}/index.json`);
   let desc = chosen;
+  let indexAnnotations: Record<string, string> = {};
   for (let depth = 0; ; depth++) {
     if (depth >= MAX_DEPTH) throw fail(LayoutReadErrorCode.layoutInvalid, `${dir}: image indexes nest more than ${MAX_DEPTH} deep`);
     const what = `${dir}: blob ${desc.digest}`;
     if (INDEX_TYPES.has(desc.mediaType)) {
       const index = parseJson(await readBlob(dir, desc, MAX_JSON), what);
+      if (depth === 0) indexAnnotations = stringAnnotations(index);
       desc = choosePlatform(descriptors(index, what), wanted, what);
       continue;
     }
     if (!MANIFEST_TYPES.has(desc.mediaType)) throw fail(LayoutReadErrorCode.layoutInvalid, `${what} has media type "${shown(desc.mediaType, 80)}", neither an image index nor a manifest`);
     const manifest = parseJson(await readBlob(dir, desc, MAX_JSON), what) as { config?: unknown; layers?: unknown };
+    if (depth === 0) indexAnnotations = stringAnnotations(manifest);
     const configDesc = descriptor(manifest.config, `${what} config`);
     if (!Array.isArray(manifest.layers) || manifest.layers.length > MAX_LAYERS) throw fail(LayoutReadErrorCode.layoutInvalid, `${what}: layers is not a list of at most ${MAX_LAYERS} descriptors`);
     const layerDescs = manifest.layers.map((l: unknown, i) => descriptor(l, `${what} layer ${i + 1}`));
@@ -100,7 +105,7 @@ export async function readImageLayout(dir: string, opts: ImageLayoutReadOptions 
       if (!GZIP_LAYERS.has(l.mediaType) && !TAR_LAYERS.has(l.mediaType)) throw fail(LayoutReadErrorCode.layoutInvalid, `${what} layer ${i + 1} has media type "${shown(l.mediaType, 80)}", not a tar or tar+gzip layer`);
       return { digest: l.digest, diffId: diffIds[i] as string, size: l.size, mediaType: l.mediaType };
     });
-    return { indexDigest: chosen.digest, manifestDigest: desc.digest, platform, config, layers };
+    return { indexDigest: chosen.digest, indexAnnotations, manifestDigest: desc.digest, platform, config, layers };
   }
 }
 
@@ -206,6 +211,13 @@ function parseJson(data: Buffer, what: string): unknown {
   }
 }
 
+/** The string values of a JSON object's `annotations` (others left out). */
+function stringAnnotations(value: unknown): Record<string, string> {
+  const a = (value as { annotations?: unknown }).annotations;
+  if (!a || typeof a !== 'object' || Array.isArray(a)) return {};
+  return Object.fromEntries(Object.entries(a).filter((kv): kv is [string, string] => typeof kv[1] === 'string'));
+}
+
 function descriptors(value: unknown, what: string): Descriptor[] {
   const manifests = (value as { manifests?: unknown }).manifests;
   if (!Array.isArray(manifests) || manifests.length === 0 || manifests.length > 1024) throw fail(LayoutReadErrorCode.layoutInvalid, `${what}: manifests is not a list of 1 to 1024 descriptors`);
@@ -224,8 +236,7 @@ function descriptor(value: unknown, what: string): Descriptor {
   if (p && typeof p === 'object' && typeof p['os'] === 'string' && typeof p['architecture'] === 'string') {
     out.platform = { os: p['os'], architecture: p['architecture'], ...(typeof p['variant'] === 'string' ? { variant: p['variant'] } : {}) };
   }
-  const a = d['annotations'];
-  if (a && typeof a === 'object') out.annotations = Object.fromEntries(Object.entries(a).filter((kv): kv is [string, string] => typeof kv[1] === 'string'));
+  if (d['annotations'] && typeof d['annotations'] === 'object') out.annotations = stringAnnotations(d);
   return out;
 }
 

@@ -1,4 +1,4 @@
-export * from './vuln-error-code';
+export * from './vuln-errors';
 export * from './distro';
 export * from './ranges';
 export * from './severity/cvss31';
@@ -7,6 +7,7 @@ export * from './vuln-db';
 export * from './feeds/osv-severity';
 export * from './feeds/osv-ingest';
 export * from './feeds/tracker-ingest';
+export * from './feeds/advisory-json';
 export * from './match';
 export * from './vex/openvex-parse';
 export * from './vex/apply-vex';

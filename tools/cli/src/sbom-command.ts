@@ -32,7 +32,7 @@ export const sbomCommand: Command = {
     const opts = { ...(platform ? { platform } : {}), ...(tag ? { tag } : {}) };
     try {
       const layout = await readImageLayout(dir as string, opts);
-      const name = stringFlag(args, 'name') ?? (await layoutImageName(dir as string, layout.indexDigest));
+      const name = stringFlag(args, 'name') ?? layoutImageName(dir as string, layout);
       if (name === undefined) throw new UsageError(`the layout names no image (no ${IMAGE_NAME_ANNOTATION} annotation): give --name <image name>`, NAME);
       const fs = await readImageRootFs(dir as string, opts);
       const created = typeof layout.config['created'] === 'string' ? layout.config['created'] : '1970-01-01T00:00:00Z';

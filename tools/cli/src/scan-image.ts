@@ -24,7 +24,7 @@ export async function scanImage(dir: string, opts: ImageLayoutReadOptions): Prom
   const fs = await readLayerEntries(dir, layout);
   const { distro, packages, skipped } = imageScanPackages(fs);
   if (distro === undefined) throw new CommandError('image-distro-unknown', `${safeText(dir)}: the image has no os-release naming its distribution (etc/os-release, usr/lib/os-release)`);
-  const name = await layoutImageName(dir, layout.indexDigest);
+  const name = layoutImageName(dir, layout);
   return {
     digest: layout.indexDigest,
     manifestDigest: layout.manifestDigest,

@@ -1,6 +1,6 @@
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VulnDb, loadOsvJson, loadTrackerJson, parseOpenVex, type VexDocument } from '@patch-factory/vuln';
+import { VulnDb, loadAdvisoryJson, parseOpenVex, type VexDocument } from '@patch-factory/vuln';
 import { quote } from './args';
 import { CommandError } from './command-error';
 import { safeText } from './terminal-text';
@@ -61,14 +61,6 @@ async function readJson(path: string, warn: Warn): Promise<unknown> {
   }
 }
 
-/** OSV (a record with an id, an array of records, `{"vulns": […]}`) or the Debian tracker's export (source package → issue → …). */
-function isOsv(json: unknown): boolean {
-  if (Array.isArray(json)) return true;
-  if (typeof json !== 'object' || json === null) return false;
-  const o = json as Record<string, unknown>;
-  return Array.isArray(o['vulns']) || (typeof o['id'] === 'string' && ('affected' in o || 'modified' in o || 'schema_version' in o));
-}
-
 export interface AdvisoryLoad {
   db: VulnDb;
   files: number;
@@ -85,13 +77,8 @@ export async function loadAdvisories(target: string, warn: Warn): Promise<Adviso
     if (json === undefined) continue;
     load.files++;
     try {
-      if (isOsv(json)) {
-        loadOsvJson(db, json, path);
-        load.osvFiles++;
-      } else {
-        loadTrackerJson(db, json, path);
-        load.trackerFiles++;
-      }
+      if (loadAdvisoryJson(db, json, path) === 'osv') load.osvFiles++;
+      else load.trackerFiles++;
     } catch (error) {
       warn(`${safeText((error as Error).message)}; skipped`);
     }

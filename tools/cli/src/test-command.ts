@@ -1,11 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { buildCtrfReport, runImageTests, runPolicyChecks, type ImageTestResult, type PolicyCheckResult } from '@patch-factory/imagetest';
+import { buildCtrfReport, imageRunConfig, runImageTests, runPolicyChecks, unpackImage, type ImageRunConfig, type ImageTestResult, type PolicyCheckResult } from '@patch-factory/imagetest';
 import { formatDefinitionError, parseDefinition, type Definition } from '@patch-factory/definitions';
 import { expectPositionals, quote, stringFlag } from './args';
 import type { Command } from './command';
 import { CommandError } from './command-error';
-import { unpackImage } from './test-image-root';
-import { imageRunConfig, type ImageRunConfig } from './test-run-config';
 import { safeJson, safeText } from './terminal-text';
 
 const NAME = 'test';
