@@ -1,5 +1,5 @@
 export * from './version-compare';
-export * from './apk/apk-errors';
+export * from './alpine-errors';
 export * from './apk/apk-repository-url';
 export * from './apk/apk-http-fetch';
 export * from './apk/gzip-members';

@@ -1,5 +1,5 @@
 export * from './version-compare';
-export * from './apt/apt-errors';
+export * from './debian-errors';
 export * from './apt/http-fetch';
 export * from './apt/gpgv-verify';
 export * from './apt/release-parse';

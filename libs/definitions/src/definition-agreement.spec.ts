@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { listCatalogFiles } from './catalog-walk';
-import { formatDefinitionError } from './definition-error';
+import { formatDefinitionError } from './definitions-errors';
 import { DefinitionSchema } from './definition.schema';
 import { parseDefinition } from './parse-definition';
 import { parseCatalogYaml } from './parse-yaml';

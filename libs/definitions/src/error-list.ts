@@ -1,4 +1,4 @@
-import type { DefinitionError } from './definition-error';
+import type { DefinitionError } from './definitions-errors';
 
 /**
  * Errors in file order, each once, at most `max` of them; when there are more, a last entry

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@patch-factory/testing';
 import { listCatalogFiles } from './catalog-walk';
-import { formatDefinitionError } from './definition-error';
+import { formatDefinitionError } from './definitions-errors';
 import { INFO_KEYS_THE_CATALOG_OMITS } from './info-metadata.schema';
 import { parseCatalogFile } from './parse-definition';
 import { parseCatalogYaml } from './parse-yaml';

@@ -17,7 +17,7 @@ export * from './info-advisory.schema';
 export * from './info-metadata.schema';
 export * from './info.schema';
 // Parsing and validation with positions.
-export * from './definition-error';
+export * from './definitions-errors';
 export * from './parse-limits';
 export * from './yaml-source';
 export * from './parse-yaml';

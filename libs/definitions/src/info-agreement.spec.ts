@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { listCatalogFiles } from './catalog-walk';
-import { formatDefinitionError } from './definition-error';
+import { formatDefinitionError } from './definitions-errors';
 import { INFO_KEYS_THE_CATALOG_OMITS } from './info-metadata.schema';
 import { InfoSchema, StrictInfoSchema } from './info.schema';
 import { parseInfo } from './parse-definition';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CatalogFileKind } from './catalog-path';
-import type { DefinitionError } from './definition-error';
+import type { DefinitionError } from './definitions-errors';
 import { DefinitionSchema, type Definition } from './definition.schema';
 import { InfoSchema, type Info } from './info.schema';
 import { parseLimits, type ParseLimits } from './parse-limits';

@@ -1,4 +1,4 @@
-import { formatDefinitionError, type DefinitionError } from './definition-error';
+import { formatDefinitionError, type DefinitionError } from './definitions-errors';
 import { parseCatalogYaml } from './parse-yaml';
 
 /** The YAML layer: hostile or malformed input comes back as errors with positions, never as a throw. */

@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
-import type { DefinitionError, DefinitionIssueCode } from './definition-error';
+import type { DefinitionError, DefinitionIssueCode } from './definitions-errors';
 import { limitErrors } from './error-list';
 import { formatKeyPath } from './key-path';
 import { parseLimits, type ParseLimits } from './parse-limits';

@@ -1,5 +1,5 @@
 import type { Definition } from './definition.schema';
-import type { DefinitionError } from './definition-error';
+import type { DefinitionError } from './definitions-errors';
 import { formatKeyPath } from './key-path';
 import { offsetOf } from './locate-node';
 import type { YamlSource } from './yaml-source';

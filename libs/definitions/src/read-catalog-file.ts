@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import type { DefinitionError } from './definition-error';
+import type { DefinitionError } from './definitions-errors';
 import { DEFAULT_PARSE_LIMITS } from './parse-limits';
 
 /** The bytes of a file, or why they could not be read. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { DefinitionError } from './definition-error';
+import type { DefinitionError } from './definitions-errors';
 import { limitErrors } from './error-list';
 import { describeIssues } from './issue-messages';
 import { formatKeyPath } from './key-path';

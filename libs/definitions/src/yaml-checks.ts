@@ -1,5 +1,5 @@
 import { isAlias, isMap, isNode, isScalar, isSeq, type Alias, type LineCounter, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { DefinitionIssueCode } from './definition-error';
+import type { DefinitionIssueCode } from './definitions-errors';
 
 /** Tags that mean what plain YAML already means; any other tag is refused. */
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));

@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { ForgeErrorCode } from './forge-error-code';
+import { ForgeErrorCode } from './forge-errors';
 
 /** Qualitative severity of what a patch fixes (OSV/CVSS words); `none`: a plain version update. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'none'] as const;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BranchForge } from './branch/branch.adapter';
-import { ForgeErrorCode } from './forge-error-code';
+import { ForgeErrorCode } from './forge-errors';
 import { createForge, FORGE_PROVIDERS } from './forge-registry';
 import { CatalogWorkspace } from './git/catalog-workspace';
 import { GithubForge } from './github/github.adapter';

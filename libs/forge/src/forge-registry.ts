@@ -1,7 +1,7 @@
 import { TerminalError } from '@patch-factory/contracts';
 import { branchForgeProvider } from './branch/branch.adapter';
 import type { Forge } from './forge';
-import { ForgeErrorCode } from './forge-error-code';
+import { ForgeErrorCode } from './forge-errors';
 import type { ForgeDeps, ForgeProvider } from './forge-provider';
 import { githubForgeProvider } from './github/github.adapter';
 

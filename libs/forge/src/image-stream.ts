@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { ForgeErrorCode } from './forge-error-code';
+import { ForgeErrorCode } from './forge-errors';
 import { assertSafeBranch, assertSafeCatalogPath, assertSafeSegment, quoteInput } from './safe-input';
 
 /**

@@ -1,4 +1,4 @@
-export * from './forge-error-code';
+export * from './forge-errors';
 export * from './safe-input';
 export * from './image-stream';
 export * from './patch-change';

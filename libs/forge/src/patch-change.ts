@@ -1,5 +1,5 @@
 import { TerminalError, type VarChange } from '@patch-factory/contracts';
-import { ForgeErrorCode } from './forge-error-code';
+import { ForgeErrorCode } from './forge-errors';
 import { assertImageStream, type ImageStream } from './image-stream';
 import {
   assertSafeCatalogPath,

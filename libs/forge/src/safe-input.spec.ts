@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@patch-factory/testing';
 import { TerminalError } from '@patch-factory/contracts';
-import { ForgeErrorCode } from './forge-error-code';
+import { ForgeErrorCode } from './forge-errors';
 import { branchNameFor, imageStreamFromPath } from './image-stream';
 import { assertSafeBranch, assertSafeCatalogPath, assertSafeRunId, assertSafeVarValue, quoteInput } from './safe-input';
 

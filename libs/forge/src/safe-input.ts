@@ -1,5 +1,5 @@
 import { DefinitionPathSchema, RunIdSchema, TerminalError } from '@patch-factory/contracts';
-import { ForgeErrorCode } from './forge-error-code';
+import { ForgeErrorCode } from './forge-errors';
 
 /** Longest branch name, catalog path or single text field we accept. */
 export const MAX_NAME_LENGTH = 200;

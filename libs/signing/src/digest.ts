@@ -1,6 +1,6 @@
 import { shownValue } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
-import { signingError, SigningErrorCode } from './signing-error-code';
+import { signingError, SigningErrorCode } from './signing-errors';
 
 /** `sha256:<64 hex>`. */
 export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;

@@ -1,4 +1,4 @@
-export * from './signing-error-code';
+export * from './signing-errors';
 export * from './verify-result';
 export * from './digest';
 export * from './oci-blob';
@@ -26,4 +26,3 @@ export * from './bundle/sigstore-bundles';
 export * from './bundle/referrer-manifest';
 export * from './bundle/verify-bundle';
 export * from './sign-image';
-export * from './verify-image';

@@ -13,7 +13,7 @@ import { simpleSigningPayload } from './cosign/simple-signing';
 import { checkImageDigest, digestHex } from './digest';
 import { loadPublicKey } from './keys/p256-key';
 import type { SigningKey } from './keys/signing-key';
-import { signingError, SigningErrorCode } from './signing-error-code';
+import { signingError, SigningErrorCode } from './signing-errors';
 
 /** What {@link signImage} makes: everything the publisher pushes for the signature. */
 export interface ImageSignature {

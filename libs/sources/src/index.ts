@@ -1,5 +1,5 @@
 export * from './source';
-export * from './source-error-code';
+export * from './sources-errors';
 export * from './source-registry';
 export * from './safe-match';
 export * from './screen-value';
@@ -21,4 +21,3 @@ export * from './advisories';
 export * from './alpine-package/alpine-package.source';
 export * from './oci-artifact/oci-artifact.source';
 export { compareVersions as compareTagVersions } from './oci-artifact/tag-version-order';
-export * from './watch-config.schema';

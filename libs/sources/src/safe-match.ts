@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { SourceErrorCode } from './source-error-code';
+import { SourceErrorCode } from './sources-errors';
 
 /** Longest `match` pattern accepted. */
 export const MAX_PATTERN_LENGTH = 256;

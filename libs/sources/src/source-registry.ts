@@ -7,7 +7,7 @@ import { githubRepositorySource } from './github-repository/github-repository.so
 import { githubTagSource } from './github-tag/github-tag.source';
 import { ociArtifactSource } from './oci-artifact/oci-artifact.source';
 import type { Source, SourceDeps, SourceFactory } from './source';
-import { SourceErrorCode } from './source-error-code';
+import { SourceErrorCode } from './sources-errors';
 
 /** Every source by the track `type` it serves: adding one is a folder and a line here. */
 export const SOURCES = {

@@ -1,7 +1,7 @@
 import { TerminalError } from '@patch-factory/contracts';
 import { z } from 'zod';
 import { compileMatch, MAX_PATTERN_LENGTH, type SafeMatch } from './safe-match';
-import { SourceErrorCode } from './source-error-code';
+import { SourceErrorCode } from './sources-errors';
 
 /** A variable name of a definition (`VERSION`, `GIT_COMMIT`). */
 export const VarNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'expected a variable name');

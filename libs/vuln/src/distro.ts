@@ -1,6 +1,6 @@
 import { compareApkVersions, parseApkVersion } from '@patch-factory/alpine';
 import { compareDebianVersions, splitVersion } from '@patch-factory/debian';
-import { VulnErrorCode, vulnError } from './vuln-error-code';
+import { VulnErrorCode, vulnError } from './vuln-errors';
 
 export type Family = 'debian' | 'alpine';
 

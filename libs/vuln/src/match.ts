@@ -2,7 +2,7 @@ import { isRecord, shownValue } from '@patch-factory/contracts';
 import { COMPARE, checkVersion, parseDistro } from './distro';
 import { severityRank, type Severity } from './severity/severity';
 import type { AdvisoryHit, FeedSource, VulnDb } from './vuln-db';
-import { VulnErrorCode, vulnError } from './vuln-error-code';
+import { VulnErrorCode, vulnError } from './vuln-errors';
 
 /** An installed package as the image's package database has it. */
 export interface ScanPackage {

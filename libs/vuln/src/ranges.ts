@@ -1,5 +1,5 @@
 import { COMPARE, checkVersion, type Family } from './distro';
-import { VulnErrorCode, vulnError } from './vuln-error-code';
+import { VulnErrorCode, vulnError } from './vuln-errors';
 
 /**
  * How an interval ends: Fixed = [lo, hi) with hi the fixed version; LastAffected = [lo, hi], no

@@ -1,6 +1,6 @@
 import { shown } from '@patch-factory/contracts';
 import { boundedGet, type BoundedGetErrors } from '@patch-factory/http';
-import { ApkErrorCode, apkRetryable, apkTerminal } from './apk-errors';
+import { ApkErrorCode, apkRetryable, apkTerminal } from '../alpine-errors';
 import { checkMirrorUrl } from './apk-repository-url';
 
 /** Validators from the last answer, sent back to ask "changed since?". */

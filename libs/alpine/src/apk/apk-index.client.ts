@@ -1,5 +1,5 @@
 import { compareApkVersions } from '../version-compare';
-import { ApkErrorCode, apkTerminal } from './apk-errors';
+import { ApkErrorCode, apkTerminal } from '../alpine-errors';
 import { fetchConditional, type ApkFetchOptions, type ConditionalHeaders } from './apk-http-fetch';
 import { apkIndexUrl, type ApkRepository } from './apk-repository-url';
 import { parseApkIndex, type ApkIndexParse, type ApkIndexRecord } from './apkindex-parse';

@@ -1,6 +1,6 @@
 import { shown } from '@patch-factory/contracts';
 import { isLoopbackHost } from '@patch-factory/http';
-import { ApkErrorCode, apkTerminal } from './apk-errors';
+import { ApkErrorCode, apkTerminal } from '../alpine-errors';
 
 /** Where one APKINDEX lives: `<url>/<branch>/<repo>/<arch>/APKINDEX.tar.gz`. */
 export interface ApkRepository {

@@ -2,7 +2,7 @@ import { shown } from '@patch-factory/contracts';
 import { createPublicKey, createVerify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApkErrorCode, apkTerminal } from './apk-errors';
+import { ApkErrorCode, apkTerminal } from '../alpine-errors';
 import type { ApkTarFile } from './tar-reader';
 
 /** A signature entry of an apk signature tar: the algorithm and the key file it names. */

@@ -1,6 +1,6 @@
 import { shown } from '@patch-factory/contracts';
 import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
-import { ApkErrorCode, apkTerminal } from './apk-errors';
+import { ApkErrorCode, apkTerminal } from '../alpine-errors';
 
 const FHCRC = 0x02;
 const FEXTRA = 0x04;

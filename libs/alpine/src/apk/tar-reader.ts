@@ -1,5 +1,5 @@
 import { readTar as readArchive } from '@patch-factory/oci';
-import { ApkErrorCode } from './apk-errors';
+import { ApkErrorCode } from '../alpine-errors';
 
 /** One regular file of a tar archive (its bytes are a view into the archive). */
 export interface ApkTarFile {

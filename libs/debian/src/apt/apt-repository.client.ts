@@ -1,6 +1,6 @@
 import { shown } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
-import { AptErrorCode, aptTerminal } from './apt-errors';
+import { AptErrorCode, aptTerminal } from '../debian-errors';
 import { COMPRESSION_SUFFIX, decompress, type Compression } from './decompress';
 import { verifyClearsigned, verifyDetached, type GpgvOptions } from './gpgv-verify';
 import { checkRepositoryUrl, httpGet, type HttpFetchOptions } from './http-fetch';

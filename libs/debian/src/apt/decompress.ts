@@ -1,7 +1,7 @@
 import { shown } from '@patch-factory/contracts';
 import { spawn } from 'node:child_process';
 import { gunzip } from 'node:zlib';
-import { AptErrorCode, aptTerminal } from './apt-errors';
+import { AptErrorCode, aptTerminal } from '../debian-errors';
 
 /** The forms an index may be published in, by file suffix. */
 export type Compression = 'xz' | 'gz' | 'lz4' | 'none';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AptErrorCode, aptTerminal } from './apt-errors';
+import { AptErrorCode, aptTerminal } from '../debian-errors';
 
 /** What gpgv said about one signature, from its `--status-fd` lines. */
 export interface GpgvStatus {

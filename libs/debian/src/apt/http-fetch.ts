@@ -1,6 +1,6 @@
 import { shown } from '@patch-factory/contracts';
 import { boundedGet, type BoundedGetErrors } from '@patch-factory/http';
-import { AptErrorCode, aptRetryable, aptTerminal } from './apt-errors';
+import { AptErrorCode, aptRetryable, aptTerminal } from '../debian-errors';
 
 export interface HttpFetchOptions {
   /** Overall time for one request, headers and body (default 30 s). */

@@ -1,6 +1,6 @@
 import { shown } from '@patch-factory/contracts';
 import { compareDebianVersions } from '../version-compare';
-import { AptErrorCode, aptTerminal } from './apt-errors';
+import { AptErrorCode, aptTerminal } from '../debian-errors';
 import type { DebianPackage } from './packages-parse';
 
 /** Packages by name, each list newest version first. */

@@ -1,5 +1,5 @@
 import { shown } from '@patch-factory/contracts';
-import { AptErrorCode, aptTerminal } from './apt-errors';
+import { AptErrorCode, aptTerminal } from '../debian-errors';
 
 /** One line of a Release's SHA256 list. */
 export interface ReleaseFile {

@@ -1,7 +1,6 @@
 import { isRecord, TerminalError } from '@patch-factory/contracts';
 import { loadYamlData, YamlDataError } from '../catalog/load-yaml-data';
-
-export const DefinitionErrorCode = { invalidYaml: 'invalid-definition-yaml' } as const;
+import { DefinitionErrorCode } from '../definitions-errors';
 
 /**
  * The top-level `vars:` of a definition's text (name → value as text). Refuses YAML that

@@ -1,9 +1,5 @@
 import { TerminalError, type VarChange } from '@patch-factory/contracts';
-
-export const PatchErrorCode = {
-  invalidVarName: 'invalid-var-name',
-  invalidVarValue: 'invalid-var-value',
-} as const;
+import { PatchErrorCode } from '../definitions-errors';
 
 const NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
 /**

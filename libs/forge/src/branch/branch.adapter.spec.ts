@@ -1,7 +1,7 @@
 import { createCatalogOrigin, type CatalogOrigin } from '@patch-factory/testing';
 import { join } from 'node:path';
 import type { Forge } from '../forge';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 import { createForge } from '../forge-registry';
 import { CatalogWorkspace } from '../git/catalog-workspace';
 import type { PatchChange } from '../patch-change';

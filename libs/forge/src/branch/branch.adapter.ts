@@ -1,8 +1,7 @@
 import { TerminalError } from '@patch-factory/contracts';
 import { assertSeverity, autoMergeRuleFor, DEFAULT_AUTO_MERGE_POLICY, type AutoMergePolicy } from '../auto-merge-policy';
-import { parseConfig } from '../config-error';
 import type { ChangeRequest, EnsuredChangeRequest, Forge, MergeOutcome, MergeRequest, PullRequestRequest } from '../forge';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode, parseConfig } from '../forge-errors';
 import { silentLogger, type ForgeLogger } from '../forge-logger';
 import type { ForgeProvider } from '../forge-provider';
 import type { CatalogWorkspace } from '../git/catalog-workspace';

@@ -2,7 +2,7 @@ import { TerminalError } from '@patch-factory/contracts';
 import { createCatalogOrigin, startGitHttpServer, type CatalogOrigin, type GitHttpServer } from '@patch-factory/testing';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 import type { ForgeLogger } from '../forge-logger';
 import type { PatchChange } from '../patch-change';
 import { CatalogWorkspace } from './catalog-workspace';

@@ -3,7 +3,7 @@ import { createCatalogOrigin, type CatalogOrigin } from '@patch-factory/testing'
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 import type { PatchChange } from '../patch-change';
 import { CatalogWorkspace } from './catalog-workspace';
 

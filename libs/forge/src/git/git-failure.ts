@@ -1,4 +1,4 @@
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 
 /** What a failed git command means for the job. */
 export interface GitFailureClass {

@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 import { quoteInput } from '../safe-input';
 
 /** Who commits: a name and an email, from configuration (never the machine's git config). */

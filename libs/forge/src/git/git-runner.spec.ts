@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 import type { ForgeLogger } from '../forge-logger';
 import { classifyGitFailure } from './git-failure';
 import { GitRunner } from './git-runner';

@@ -2,7 +2,7 @@ import { TerminalError } from '@patch-factory/contracts';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 import type { PatchFile } from '../patch-change';
 import type { GitRunner } from './git-runner';
 

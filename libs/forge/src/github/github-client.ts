@@ -1,7 +1,7 @@
 import { RetryableError } from '@patch-factory/contracts';
 import { Octokit } from '@octokit/rest';
 import type { Clock } from '../clock';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 import type { ForgeLogger } from '../forge-logger';
 import type { ParsedGithubForgeConfig } from './github-config.schema';
 import { httpFailure, rateLimitWait } from './github-http-failure';

@@ -1,5 +1,5 @@
 import { RetryableError, TerminalError, type PipelineError } from '@patch-factory/contracts';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 
 /** The parts of an Octokit RequestError this lib reads (no request headers: they hold the token). */
 export interface HttpFailure {

@@ -3,7 +3,7 @@ import { createCatalogOrigin, createManualClock, startGithubDouble, type Catalog
 import { join } from 'node:path';
 import { DEFAULT_AUTO_MERGE_POLICY, SEVERITIES, type Severity } from '../auto-merge-policy';
 import type { Forge } from '../forge';
-import { ForgeErrorCode } from '../forge-error-code';
+import { ForgeErrorCode } from '../forge-errors';
 import type { ForgeLogger } from '../forge-logger';
 import { createForge } from '../forge-registry';
 import { CatalogWorkspace } from '../git/catalog-workspace';

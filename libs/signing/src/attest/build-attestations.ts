@@ -1,5 +1,5 @@
 import { isRecord, shownValue } from '@patch-factory/contracts';
-import { signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-errors';
 import { statementFor, type ImageSubject, type InTotoStatement } from './in-toto-statement';
 import { OPENVEX_CONTEXT, PredicateType } from './predicate-types';
 import { slsaProvenance, type ProvenanceInput } from './slsa-provenance';

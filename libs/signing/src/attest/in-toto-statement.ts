@@ -1,7 +1,7 @@
 import { isRecord, shownValue } from '@patch-factory/contracts';
 import { imageReferenceProblem } from '@patch-factory/oci';
 import { checkImageDigest, digestHex, HEX64_RE } from '../digest';
-import { signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-errors';
 
 export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 

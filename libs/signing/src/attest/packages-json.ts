@@ -1,6 +1,6 @@
 import { isRecord, shownValue } from '@patch-factory/contracts';
 import { DIGEST_RE, HEX64_RE } from '../digest';
-import { signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-errors';
 
 /** One package installed in the image (a `packages.json` entry of the build stage). */
 export interface ResolvedPackage {

@@ -1,5 +1,5 @@
 import { shownValue } from '@patch-factory/contracts';
-import { signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-errors';
 import type { ResolvedBuildPackage, ResolvedPackage } from './packages-json';
 import { DEBIAN_ROOTFS_BUILD_TYPE } from './predicate-types';
 

@@ -1,6 +1,6 @@
 import { shownValue } from '@patch-factory/contracts';
 import { blobOf, descriptorOf, OCI_MANIFEST_MEDIA_TYPE, type ManifestArtifact, type OciBlob, type OciDescriptor } from '../oci-blob';
-import { signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-errors';
 import { checkImageDigest } from '../digest';
 import { SIGSTORE_BUNDLE_MEDIA_TYPE } from './sigstore-bundles';
 

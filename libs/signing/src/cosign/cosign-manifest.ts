@@ -1,7 +1,7 @@
 import { isRecord, shownValue } from '@patch-factory/contracts';
 import { DIGEST_RE } from '../digest';
 import { blobOf, OCI_CONFIG_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE, type ManifestArtifact, type OciBlob, type OciDescriptor } from '../oci-blob';
-import { signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-errors';
 
 /** A `.sig` or `.att` manifest to push under its tag, as data. */
 export interface CosignManifestArtifact extends ManifestArtifact {

@@ -1,7 +1,7 @@
 import { isRecord, shownValue } from '@patch-factory/contracts';
 import { imageReferenceProblem } from '@patch-factory/oci';
 import { checkImageDigest } from '../digest';
-import { signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-errors';
 
 /** Media type of a cosign simple-signing payload layer. */
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';

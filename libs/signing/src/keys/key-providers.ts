@@ -1,4 +1,4 @@
-import { signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-errors';
 import { fileKeyProvider } from './file/file-key.provider';
 import type { KeyLoadOptions, KeyProvider, SigningKey } from './signing-key';
 

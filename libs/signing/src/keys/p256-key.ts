@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { signingError, SigningErrorCode } from '../signing-error-code';
+import { signingError, SigningErrorCode } from '../signing-errors';
 import type { SigningKey } from './signing-key';
 
 /** A verified ECDSA P-256 public key, with its stable id. */

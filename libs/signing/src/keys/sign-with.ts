@@ -1,5 +1,5 @@
 import { PipelineError } from '@patch-factory/contracts';
-import { signingRetryable, SigningErrorCode } from '../signing-error-code';
+import { signingRetryable, SigningErrorCode } from '../signing-errors';
 import type { SigningKey } from './signing-key';
 
 /**

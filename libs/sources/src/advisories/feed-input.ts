@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 import type { SourceState } from '../source';
 
 /** The largest feed read (a zip of every OSV record of an ecosystem is tens of MiB). */

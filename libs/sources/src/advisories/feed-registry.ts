@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 import type { AdvisoryFeed } from './advisory-feed';
 import { debianTrackerFeed } from './debian-tracker-feed';
 import { osvFeed } from './osv-feed';

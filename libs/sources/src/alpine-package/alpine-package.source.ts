@@ -3,7 +3,7 @@ import { apkIndexUrl, ApkIndexClient, newestRecord, type ConditionalHeaders } fr
 import { observe, OutcomeCollector } from '../observe';
 import { reject } from '../screen-value';
 import type { PollResult, Source, SourceDeps, SourceState } from '../source';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 import { compileTrack } from '../track-config.schema';
 import { parseAlpinePackageConfig, type AlpinePackageConfig } from './alpine-package-config.schema';
 

@@ -1,5 +1,5 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 
 /** An Alpine package name as apk accepts it. */
 const APK_NAME = /^[A-Za-z0-9_][A-Za-z0-9+._-]{0,127}$/;

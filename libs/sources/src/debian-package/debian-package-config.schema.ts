@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { TerminalError } from '@patch-factory/contracts';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 import { compileTrack, MatchSchema, parseTrack, SetSchema, type CompiledTrack } from '../track-config.schema';
 
 /** A Debian binary package name (Policy 5.6.1). */

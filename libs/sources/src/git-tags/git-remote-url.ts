@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { TerminalError } from '@patch-factory/contracts';
 import { hasControlCharacter } from '../screen-value';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 
 function refuse(url: string, why: string): never {
   throw new TerminalError(SourceErrorCode.invalidConfig, `the git remote ${JSON.stringify(url.slice(0, 80))} is refused: ${why}`);

@@ -2,7 +2,7 @@ import { RetryableError } from '@patch-factory/contracts';
 import { simpleGit } from 'simple-git';
 import { observe, OutcomeCollector } from '../observe';
 import type { PollResult, Source, SourceDeps, SourceState } from '../source';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 import { assertSafeRemoteUrl, displayRemote } from './git-remote-url';
 import { parseGitTagsConfig, type GitTagsConfig } from './git-tags-config.schema';
 

@@ -1,5 +1,5 @@
 import { RetryableError, TerminalError, type PipelineError } from '@patch-factory/contracts';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;

@@ -2,7 +2,7 @@ import { RetryableError } from '@patch-factory/contracts';
 import type { Octokit } from '@octokit/rest';
 import { hasControlCharacter } from '../screen-value';
 import type { SourceState } from '../source';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 import { failureOf, githubFailure, rateLimitError } from './github-failure';
 
 /** Most pages of one listing read in a poll (100 items each). */

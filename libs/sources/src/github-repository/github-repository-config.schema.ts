@@ -1,6 +1,6 @@
 import { TerminalError } from '@patch-factory/contracts';
 import { z } from 'zod';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 import { OwnerSchema, parseTrack, RepoSchema, VarNameSchema } from '../track-config.schema';
 
 /** What a variable of a github_repository `set:` receives from the branch's head commit. */

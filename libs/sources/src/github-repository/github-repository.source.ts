@@ -4,7 +4,7 @@ import { createGithubReader } from '../github-api/github-client';
 import { failureOf, githubFailure, rateLimitError } from '../github-api/github-failure';
 import { hasControlCharacter, isCommit, reject } from '../screen-value';
 import type { Observation, PollResult, Rejection, Source, SourceDeps, SourceState } from '../source';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 import { parseGithubRepositoryConfig, type GithubRepositoryConfig } from './github-repository-config.schema';
 
 function field(item: unknown, name: string): unknown {

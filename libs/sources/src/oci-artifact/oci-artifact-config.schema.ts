@@ -2,7 +2,7 @@ import { TerminalError } from '@patch-factory/contracts';
 import { isRepositoryName, parseRegistryUrl } from '@patch-factory/oci';
 import { z } from 'zod';
 import { compileMatch, type SafeMatch } from '../safe-match';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 import { MatchSchema, parseTrack, VarNameSchema } from '../track-config.schema';
 
 /** The DHI `set:` of an oci_artifact track: a variable name (set to the version), or a list of {var, value, match, selection}. */

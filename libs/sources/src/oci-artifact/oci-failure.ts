@@ -1,6 +1,6 @@
 import { PipelineError, RetryableError, TerminalError } from '@patch-factory/contracts';
 import { OciErrorCode } from '@patch-factory/oci';
-import { SourceErrorCode } from '../source-error-code';
+import { SourceErrorCode } from '../sources-errors';
 
 /** Re-raise an @patch-factory/oci failure under the sources' codes (same message, kind and cause). */
 export function asSourceFailure(error: unknown): unknown {

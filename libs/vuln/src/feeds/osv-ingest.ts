@@ -2,7 +2,7 @@ import { OsvAdvisorySchema, TerminalError, isRecord } from '@patch-factory/contr
 import { checkVersion, distroOfEcosystem } from '../distro';
 import { End, intervalsOfEvents, type Interval } from '../ranges';
 import type { VulnDb } from '../vuln-db';
-import { VulnErrorCode, vulnError, type VulnErrorCodeValue } from '../vuln-error-code';
+import { VulnErrorCode, vulnError, type VulnErrorCodeValue } from '../vuln-errors';
 import { osvKnownExploited, osvSeverity } from './osv-severity';
 
 /** What loading OSV records did: records read, indexed (some entry of Debian / Alpine), skipped (other ecosystems, withdrawn), rejected. */

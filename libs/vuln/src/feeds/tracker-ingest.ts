@@ -3,7 +3,7 @@ import { DEBIAN_RELEASES, checkVersion } from '../distro';
 import { End, type Interval } from '../ranges';
 import { severityOfUrgency } from '../severity/severity';
 import type { VulnDb } from '../vuln-db';
-import { VulnErrorCode, vulnError } from '../vuln-error-code';
+import { VulnErrorCode, vulnError } from '../vuln-errors';
 
 export interface TrackerLoad {
   packages: number;

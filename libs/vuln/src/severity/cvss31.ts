@@ -1,4 +1,4 @@
-import { VulnErrorCode, vulnError } from '../vuln-error-code';
+import { VulnErrorCode, vulnError } from '../vuln-errors';
 
 const AV: Record<string, number> = { N: 0.85, A: 0.62, L: 0.55, P: 0.2 };
 const AC: Record<string, number> = { L: 0.77, H: 0.44 };

@@ -1,4 +1,4 @@
-import { VulnErrorCode, vulnError } from '../vuln-error-code';
+import { VulnErrorCode, vulnError } from '../vuln-errors';
 
 /** Severity levels, in order (index = rank). `unknown` ranks lowest: nothing said it. */
 export const SEVERITIES = ['unknown', 'none', 'low', 'medium', 'high', 'critical'] as const;

@@ -3,7 +3,7 @@ import { purlEncode, shownValue } from '@patch-factory/contracts';
 import { imageReferenceProblem, parseImageReference, referenceName } from '@patch-factory/oci';
 import { parseDistro } from '../distro';
 import type { Finding } from '../match';
-import { VulnErrorCode, vulnError } from '../vuln-error-code';
+import { VulnErrorCode, vulnError } from '../vuln-errors';
 import type { VexedFinding, VexVerdict } from './apply-vex';
 
 export interface ImageVexInput {

@@ -1,5 +1,5 @@
 import { isRecord, parsePurl, type Purl, type TerminalError, shownValue } from '@patch-factory/contracts';
-import { VulnErrorCode, vulnError } from '../vuln-error-code';
+import { VulnErrorCode, vulnError } from '../vuln-errors';
 
 export const VEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;
 export type VexStatus = (typeof VEX_STATUSES)[number];

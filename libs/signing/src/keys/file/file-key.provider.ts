@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { signingError, SigningErrorCode } from '../../signing-error-code';
+import { signingError, SigningErrorCode } from '../../signing-errors';
 import { signingKeyFromPem } from '../p256-key';
 import type { KeyLoadOptions, KeyProvider, SigningKey } from '../signing-key';
 

@@ -1,3 +1,6 @@
+import { TerminalError } from '@patch-factory/contracts';
+import type { z } from 'zod';
+
 /**
  * Stable kebab-case codes of the failures this lib raises (rule 5 of DESIGN.md). Terminal codes
  * name input or configuration a person has to fix; retryable codes name a state that may pass.
@@ -47,3 +50,14 @@ export const ForgeErrorCode = {
   unknownProvider: 'forge-unknown-provider',
 } as const;
 export type ForgeErrorCode = (typeof ForgeErrorCode)[keyof typeof ForgeErrorCode];
+
+/** Parse a config with its schema; a failure names the field and the rule, never the value. */
+export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new TerminalError(
+    ForgeErrorCode.invalidConfig,
+    `the ${what} config is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown problem'}`,
+  );
+}

@@ -1,4 +1,4 @@
-import { formatDefinitionError } from './definition-error';
+import { formatDefinitionError } from './definitions-errors';
 import { parseDefinition, parseInfo } from './parse-definition';
 
 /** The errors a person sees for a definition the schema refuses: where, which key, what was expected. */

@@ -1,3 +1,17 @@
+/**
+ * The errors of the catalog format library: the codes of the TerminalErrors it throws, and the
+ * problems it reports in a catalog file (each with its place: a list a person reads, not thrown).
+ */
+
+/** A definition's text that is not YAML (reading its `vars:` for a patch). */
+export const DefinitionErrorCode = { invalidYaml: 'invalid-definition-yaml' } as const;
+
+/** A variable change a patch refuses. */
+export const PatchErrorCode = {
+  invalidVarName: 'invalid-var-name',
+  invalidVarValue: 'invalid-var-value',
+} as const;
+
 /** Stable codes of the problems a catalog file can have. */
 export type DefinitionIssueCode =
   /** Could not be read (missing, a directory, no permission). */
