@@ -26,3 +26,4 @@ export * from './bundle/sigstore-bundles';
 export * from './bundle/referrer-manifest';
 export * from './bundle/verify-bundle';
 export * from './sign-image';
+export * from './verify-image';

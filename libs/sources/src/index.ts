@@ -21,3 +21,4 @@ export * from './advisories';
 export * from './alpine-package/alpine-package.source';
 export * from './oci-artifact/oci-artifact.source';
 export { compareVersions as compareTagVersions } from './oci-artifact/tag-version-order';
+export * from './watch-config.schema';

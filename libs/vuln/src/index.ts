@@ -7,6 +7,7 @@ export * from './vuln-db';
 export * from './feeds/osv-severity';
 export * from './feeds/osv-ingest';
 export * from './feeds/tracker-ingest';
+export * from './feeds/advisory-json';
 export * from './match';
 export * from './vex/openvex-parse';
 export * from './vex/apply-vex';
