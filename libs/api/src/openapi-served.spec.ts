@@ -21,7 +21,11 @@ import { openApiDocument } from './openapi.document';
 // registers are exactly the document's operations, and real answers of its routes validate
 // against the schemas the document gives them (a schema or handler that drifts fails here).
 
-type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema: object }> }> };
+type Operation = {
+  operationId: string;
+  requestBody?: { content: Record<string, { schema: object }> };
+  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+};
 type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, object> } };
 
 const SECRET = 'openapi-served-webhook-secret-0123';
@@ -93,6 +97,14 @@ describe('the routes the API serves are the operations of its OpenAPI document',
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addSchema({ $id: 'doc', components: doc.components });
 const compiled = new Map<string, ValidateFunction>();
+function validatorOf(key: string, schema: object): ValidateFunction {
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"doc#/components')) as object);
+    compiled.set(key, validate);
+  }
+  return validate;
+}
 
 /** Fails unless the document declares this status for the operation and the body matches its schema. */
 function expectDocumented(method: string, path: string, status: number, body: unknown): void {
@@ -106,11 +118,7 @@ function expectDocumented(method: string, path: string, status: number, body: un
     return;
   }
   const key = `${op!.operationId} ${status}`;
-  let validate = compiled.get(key);
-  if (!validate) {
-    validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"doc#/components')) as object);
-    compiled.set(key, validate);
-  }
+  const validate = validatorOf(key, schema);
   if (!validate(body)) throw new Error(`${key}: the answer does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`);
 }
 
@@ -129,6 +137,13 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 async function documentedCall(method: string, template: string, path = template, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }> {
   const res = await call(method, path, body, headers);
   expectDocumented(method, template, res.status, res.body);
+  // A request the API accepted is one its documented request body allows.
+  const requestSchema = doc.paths[template]?.[method.toLowerCase()]?.requestBody?.content['application/json']?.schema;
+  if (res.status < 300 && requestSchema) {
+    const validate = validatorOf(`${template} ${method} request`, requestSchema);
+    const sent: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+    if (!validate(sent)) throw new Error(`${method} ${template}: an accepted request does not match the documented request body: ${ajv.errorsText(validate.errors)}`);
+  }
   return res;
 }
 
