@@ -2,7 +2,7 @@
 // (libs/testing's startStagePipeline): the real pipeline over real Redis, the real BuildExecutor,
 // TestExecutor and ScanExecutor, test executors for `plan` and `patch`, over a catalog origin
 // holding the example static image, built against a loopback mirror of real Debian 12 packages.
-import { BuildExecutor } from '@patch-factory/building';
+import { BuildExecutor } from '@patch-factory/build-stage';
 import { CatalogAccessModule } from '@patch-factory/catalog-access';
 import { branchPatchExecutor, passExecutor, startStagePipeline, type BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
 import { ScanExecutor } from './scan.executor';

@@ -1,4 +1,4 @@
-import { BuildExecutor } from '@patch-factory/building';
+import { BuildExecutor } from '@patch-factory/build-stage';
 import { ScanExecutor, TestExecutor } from '@patch-factory/checking';
 import { PatchExecutor, PlanExecutor, ReviewExecutor } from '@patch-factory/patching';
 import { NotImplementedExecutor, type ExecutorBinding, type RunStage } from '@patch-factory/pipeline';
