@@ -6,12 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from '@patch-factory/builder';
 import { parseDefinition, type Definition } from '@patch-factory/definitions';
-import { repoRoot, startDebianMirrorFixture, type DebianMirrorFixture } from '@patch-factory/testing';
+import { EXAMPLE_MIRROR_PACKAGES, exampleMirrors, repoRoot, startDebianMirrorFixture, type DebianMirrorFixture } from '@patch-factory/testing';
 
 const EXAMPLES = { 'static-dev': 'static/debian-12/static-dev.yaml', redis: 'redis/debian-12/7.0.yaml' } as const;
 export type ExampleName = keyof typeof EXAMPLES;
-const MIRROR_PACKAGES = ['apt', 'base-files', 'bash', 'ca-certificates', 'coreutils', 'dash', 'netbase', 'redis-server', 'tzdata'];
-const DEBIAN_ARCHIVE = 'https://deb.debian.org/debian';
 
 export interface BuiltExample {
   definition: Definition;
@@ -35,7 +33,7 @@ export function exampleDefinition(name: ExampleName): Definition {
 
 /** Builds and unpacks static-dev and redis (linux/amd64). */
 export async function buildExampleImages(): Promise<ExampleImages> {
-  const fixture: DebianMirrorFixture = await startDebianMirrorFixture({ packages: MIRROR_PACKAGES, architectures: ['amd64'] });
+  const fixture: DebianMirrorFixture = await startDebianMirrorFixture({ packages: [...EXAMPLE_MIRROR_PACKAGES], architectures: ['amd64'] });
   const work = mkdtempSync(join(tmpdir(), 'pf-imagetest-'));
   chmodSync(work, 0o755); // images run as their own user, who must reach the root
   const close = async () => {
@@ -47,7 +45,7 @@ export async function buildExampleImages(): Promise<ExampleImages> {
     const keyringDir = join(work, 'keys');
     mkdirSync(keyringDir);
     copyFileSync(join(fixture.keyringDir, fixture.keyringName), join(keyringDir, 'debian-archive-keyring.gpg'));
-    const sources = { keyringDir, mirrors: { [DEBIAN_ARCHIVE]: fixture.baseUrl } };
+    const sources = { keyringDir, mirrors: exampleMirrors(fixture.baseUrl) };
     const images = new Map<ExampleName, BuiltExample>();
     for (const name of Object.keys(EXAMPLES) as ExampleName[]) {
       const definition = exampleDefinition(name);

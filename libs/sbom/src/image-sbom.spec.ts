@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildImage, type BuildImageResult } from '@patch-factory/builder';
 import { readImageLayout, readLayerEntries } from '@patch-factory/oci';
 import { parseDefinition } from '@patch-factory/definitions';
-import { repoRoot, startDebianMirrorFixture, type DebianMirrorFixture } from '@patch-factory/testing';
+import { EXAMPLE_MIRROR_PACKAGES, exampleMirrors, repoRoot, startDebianMirrorFixture, type DebianMirrorFixture } from '@patch-factory/testing';
 import { cycloneDxJson } from './cyclonedx';
 import { imageInventory, type ImageInventory } from './image-inventory';
 import { spdxJson } from './spdx';
@@ -14,7 +14,6 @@ import { sbomValidators } from './sbom-validation';
 jest.setTimeout(300_000);
 
 const EXAMPLES = { static: 'static/debian-12/static.yaml', redis: 'redis/debian-12/7.0.yaml' } as const;
-const MIRROR_PACKAGES = ['apt', 'base-files', 'bash', 'ca-certificates', 'coreutils', 'dash', 'netbase', 'redis-server', 'redis-tools', 'tzdata'];
 const TIMESTAMP = '2025-01-01T00:00:00Z';
 
 let fixture: DebianMirrorFixture;
@@ -22,7 +21,7 @@ let work: string;
 const built = new Map<keyof typeof EXAMPLES, { result: BuildImageResult; inv: ImageInventory; name: string }>();
 
 beforeAll(async () => {
-  fixture = await startDebianMirrorFixture({ packages: MIRROR_PACKAGES, architectures: ['amd64'] });
+  fixture = await startDebianMirrorFixture({ packages: [...EXAMPLE_MIRROR_PACKAGES], architectures: ['amd64'] });
   work = mkdtempSync(join(tmpdir(), 'pf-sbom-'));
   // The examples' signed-by= names debian-archive-keyring.gpg: give the mirror's key that name.
   const keyringDir = join(work, 'keys');
@@ -36,7 +35,7 @@ beforeAll(async () => {
       where: EXAMPLES[name],
       outDir,
       cacheDir: join(work, 'cache'),
-      sources: { keyringDir, mirrors: { 'https://deb.debian.org/debian': fixture.baseUrl } },
+      sources: { keyringDir, mirrors: exampleMirrors(fixture.baseUrl) },
       platforms: ['linux/amd64'],
     });
     const image = parsed.value.image ?? `examples/${name}`;

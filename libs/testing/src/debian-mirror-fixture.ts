@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PipelineError, RetryableError, TerminalError } from '@patch-factory/contracts';
 import { buildPackageIndex, decompress, fetchRelease, httpGet, parsePackages, type AptRepositoryOptions, type SignedRelease } from '@patch-factory/debian';
 import { resolvePackages } from '@patch-factory/builder';
-import { makeAptSigner, releaseText, serveAptFiles, writePackagesIndexes } from './apt-repo-writer';
+import { makeAptSigner, releaseText, serveAptFiles, writePackagesIndexes } from './apt-repo-fixture';
 import { repoRoot } from './repo-root';
 
 export interface DebianMirrorFixtureOptions {

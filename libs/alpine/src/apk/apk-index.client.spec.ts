@@ -2,23 +2,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildApkIndex, record, startIndexServer, tarOf, testKey, type IndexServer, type TestKey } from './apk-index-fixture.test';
+import { buildApkIndex, apkRecord, startApkIndexServer, apkTarOf, apkTestKey, type ApkIndexServer, type ApkTestKey } from '@patch-factory/testing';
 import { ApkIndexClient, newestRecord, readApkIndex } from './apk-index.client';
 import { apkIndexUrl } from './apk-repository-url';
 
-const INDEX = [record('curl', '8.14.1-r1'), record('busybox', '1.37.0-r18'), record('curl', '8.14.1-r2'), ''].join('\n');
+const INDEX = [apkRecord('curl', '8.14.1-r1'), apkRecord('busybox', '1.37.0-r18'), apkRecord('curl', '8.14.1-r2'), ''].join('\n');
 const PATH = 'v3.22/main/x86_64/APKINDEX.tar.gz';
 
 describe('Alpine APKINDEX client', () => {
   let keysDir: string;
-  let key: TestKey;
-  let server: IndexServer;
+  let key: ApkTestKey;
+  let server: ApkIndexServer;
 
   beforeAll(async () => {
     keysDir = mkdtempSync(join(tmpdir(), 'apk-keys-'));
-    key = testKey();
+    key = apkTestKey();
     writeFileSync(join(keysDir, key.name), key.publicPem);
-    server = await startIndexServer();
+    server = await startApkIndexServer();
   });
   afterAll(async () => {
     await server.close();
@@ -51,7 +51,7 @@ describe('Alpine APKINDEX client', () => {
   });
 
   it('refuses an index whose control part was changed after signing', async () => {
-    const tampered = buildApkIndex(INDEX, { key, tamper: () => gzipSync(tarOf({ APKINDEX: record('curl', '99.0-r0') })) });
+    const tampered = buildApkIndex(INDEX, { key, tamper: () => gzipSync(apkTarOf({ APKINDEX: apkRecord('curl', '99.0-r0') })) });
     await expect(readApkIndex(tampered, keysDir)).rejects.toMatchObject({ code: 'apk-signature-bad', retryable: false });
     const flipped = buildApkIndex(INDEX, {
       key,
@@ -65,9 +65,9 @@ describe('Alpine APKINDEX client', () => {
   });
 
   it('refuses an index signed by a key not in the keys directory', async () => {
-    const stranger = testKey('stranger@example.org-0002.rsa.pub');
+    const stranger = apkTestKey('stranger@example.org-0002.rsa.pub');
     await expect(readApkIndex(buildApkIndex(INDEX, { key: stranger }), keysDir)).rejects.toMatchObject({ code: 'apk-signature-unknown-key' });
-    const impostor = { ...testKey(), name: key.name };
+    const impostor = { ...apkTestKey(), name: key.name };
     await expect(readApkIndex(buildApkIndex(INDEX, { key: impostor }), keysDir)).rejects.toMatchObject({ code: 'apk-signature-bad' });
     // A key name that is a path below the keys directory is never read…
     const nested = { ...stranger, name: 'etc/passwd' };

@@ -1,6 +1,6 @@
 import { parseApkIndex } from './apkindex-parse';
 import { readTar } from './tar-reader';
-import { tarOf } from './apk-index-fixture.test';
+import { apkTarOf } from '@patch-factory/testing';
 
 describe('APKINDEX parsing', () => {
   it('reads records and skips malformed ones, reporting the line each starts on', () => {
@@ -31,12 +31,12 @@ describe('APKINDEX parsing', () => {
   });
 
   it('reads tar archives with and without end blocks and refuses a bad checksum', () => {
-    const archive = tarOf({ a: 'x'.repeat(600), b: '' });
+    const archive = apkTarOf({ a: 'x'.repeat(600), b: '' });
     expect(readTar(archive, 't').map((e) => [e.name, e.data.length])).toEqual([
       ['a', 600],
       ['b', 0],
     ]);
-    expect(readTar(tarOf({ a: 'y' }, true), 't')).toHaveLength(1);
+    expect(readTar(apkTarOf({ a: 'y' }, true), 't')).toHaveLength(1);
     const broken = Buffer.from(archive);
     broken[0] = 0x7a;
     expect(() => readTar(broken, 't')).toThrow(/checksum/);

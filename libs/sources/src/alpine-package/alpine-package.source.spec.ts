@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSource } from '../source-registry';
-import { buildApkIndex, record, startIndexServer, testKey, type IndexServer, type TestKey } from './alpine-index-fixture.test';
+import { buildApkIndex, apkRecord, startApkIndexServer, apkTestKey, type ApkIndexServer, type ApkTestKey } from '@patch-factory/testing';
 import { AlpinePackageSource } from './alpine-package.source';
 
 const PATH = 'v3.22/main/x86_64/APKINDEX.tar.gz';
 
 describe('alpine_package source', () => {
   let keysDir: string;
-  let key: TestKey;
-  let server: IndexServer;
+  let key: ApkTestKey;
+  let server: ApkIndexServer;
   const source = new AlpinePackageSource({});
   const signal = () => AbortSignal.timeout(30_000);
   const config = (over: Record<string, unknown> = {}) =>
@@ -18,9 +18,9 @@ describe('alpine_package source', () => {
 
   beforeAll(async () => {
     keysDir = mkdtempSync(join(tmpdir(), 'apk-keys-'));
-    key = testKey();
+    key = apkTestKey();
     writeFileSync(join(keysDir, key.name), key.publicPem);
-    server = await startIndexServer();
+    server = await startApkIndexServer();
   });
   afterAll(async () => {
     await server.close();
@@ -32,12 +32,13 @@ describe('alpine_package source', () => {
   });
 
   it('observes the newest version in apk order and answers 304 (no observations) while the index is unchanged', async () => {
-    const index = [record('zlib', '1.2.9-r5'), record('zlib', '1.2.10-r0'), record('zlib', '1.2.10_rc3-r9'), record('zlibx', '9.9-r0'), 'P:zlib\nV:not a version\n', ''].join('\n');
-    server.set(PATH, buildApkIndex(index, key));
+    const index = [apkRecord('zlib', '1.2.9-r5'), apkRecord('zlib', '1.2.10-r0'), apkRecord('zlib', '1.2.10_rc3-r9'), apkRecord('zlibx', '9.9-r0'), 'P:zlib\nV:not a version\n', ''].join('\n');
+    server.set(PATH, buildApkIndex(index, { key }));
     const url = `${server.url}/${PATH}`;
     const first = await source.poll(config(), {}, signal());
     expect(first.observations).toEqual([{ ref: url, version: '1.2.10-r0', publishedAt: 1_700_000_000_000, vars: { ZLIB_VERSION: '1.2.10-r0' } }]);
-    expect(first.rejected).toEqual([{ value: '"zlib (APKINDEX line 37)"', reason: 'not-a-version' }]);
+    // Four records of 14 lines (13 fields and a blank line, see apkRecord) before it: the bad one starts at line 57.
+    expect(first.rejected).toEqual([{ value: '"zlib (APKINDEX line 57)"', reason: 'not-a-version' }]);
     expect(first.notModified).toBe(0);
     expect(first.state).toEqual({ [`etag:${url}`]: '"g1"', [`last-modified:${url}`]: 'Tue, 25 Nov 2025 10:00:00 GMT' });
 
@@ -45,24 +46,24 @@ describe('alpine_package source', () => {
     expect(second).toEqual({ observations: [], rejected: [], state: first.state, notModified: 1 });
     expect(server.statuses.slice(-2)).toEqual([200, 304]);
 
-    server.set(PATH, buildApkIndex(record('zlib', '1.3.1-r2'), key));
+    server.set(PATH, buildApkIndex(apkRecord('zlib', '1.3.1-r2'), { key }));
     const third = await source.poll(config(), first.state, signal());
     expect(third.observations.map((o) => o.version)).toEqual(['1.3.1-r2']);
     expect(third.state[`etag:${url}`]).toBe('"g2"');
   });
 
   it('refuses a tampered, foreign-signed or unsigned index with its own code', async () => {
-    const good = record('zlib', '1.3.1-r2');
-    server.set(PATH, buildApkIndex(good, key, (c) => Buffer.concat([c.subarray(0, c.length - 20), Buffer.from(c.subarray(c.length - 20)).reverse()])));
+    const good = apkRecord('zlib', '1.3.1-r2');
+    server.set(PATH, buildApkIndex(good, { key, tamper: (c) => Buffer.concat([c.subarray(0, c.length - 20), Buffer.from(c.subarray(c.length - 20)).reverse()]) }));
     await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({ code: 'apk-signature-bad', retryable: false });
-    server.set(PATH, buildApkIndex(good, testKey('other@example.org-0002.rsa.pub')));
+    server.set(PATH, buildApkIndex(good, { key: apkTestKey('other@example.org-0002.rsa.pub') }));
     await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({ code: 'apk-signature-unknown-key' });
     server.set(PATH, buildApkIndex(good));
     await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({ code: 'apk-index-unsigned' });
   });
 
   it('fails terminally when the package or the index is missing', async () => {
-    server.set(PATH, buildApkIndex(record('busybox', '1.37.0-r18'), key));
+    server.set(PATH, buildApkIndex(apkRecord('busybox', '1.37.0-r18'), { key }));
     await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({ code: 'source-not-found', retryable: false });
     await expect(source.poll(config({ repository: { url: server.url, branch: 'edge', repo: 'main', arch: 'x86_64' } }), {}, signal())).rejects.toMatchObject({ code: 'apk-index-not-found' });
   });
