@@ -219,25 +219,32 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     expect(enqueuedOf('test')).toEqual([]);
   });
 
-  it('a stale retry changes nothing: the late failure of an earlier attempt, after a later one succeeded, neither fails the run nor enqueues', async () => {
+  it('a stale retry changes nothing: the failure of an earlier attempt, while a later one runs, neither fails the run nor stops the later one', async () => {
     const { runId, definition } = await launch(['build', 'test'], 'stale-attempt');
     const executor = new GatedExecutor();
     const first = deliver('build', runId, definition, executor, 1);
     await waitFor('attempt 1 to start', started(executor, 1), 20_000);
     const second = deliver('build', runId, definition, executor, 2);
     await waitFor('attempt 2 to start', started(executor, 2), 20_000);
-    executor.executions[1]!.release();
-    expect(await second).toBe('succeeded');
     const before = (await runs.get(runId))!;
-    expect(before.stages[0]).toMatchObject({ status: 'succeeded', attempts: 2, completedToken: executor.executions[1]!.token });
+    expect(before.stages[0]).toMatchObject({ status: 'running', attempts: 2, token: executor.executions[1]!.token });
 
     // Attempt 1 now ends with a TerminalError: out of date, it must not fail the run.
     executor.executions[0]!.fail(new TerminalError('definition-invalid', 'attempt 1 failed late'));
     await expect(first).rejects.toMatchObject({ code: 'definition-invalid' });
     const after = (await runs.get(runId))!;
-    expect(after.state).toBe('running');
+    expect(after.state).toBe(before.state);
     expect(after.error).toBeUndefined();
-    expect(after.stages).toEqual(before.stages);
+    // Only counted as a refused transition of the stage.
+    expect(after.stages).toEqual([{ ...before.stages[0], refusals: 1 }, before.stages[1]]);
+    expect(enqueuedOf('test')).toEqual([]);
+
+    // The later attempt goes on and is the one recorded.
+    executor.executions[1]!.release();
+    expect(await second).toBe('succeeded');
+    const done = (await runs.get(runId))!;
+    expect(done.stages[0]).toMatchObject({ status: 'succeeded', attempts: 2, completedToken: executor.executions[1]!.token, artifacts: { 'build.digest': 'sha256:attempt-2' } });
+    expect(done.stages[0]!.error).toBeUndefined();
     expect(enqueuedOf('test')).toHaveLength(1);
     expect(await jobsIn('test')).toBe(1);
   });
