@@ -26,4 +26,5 @@ export * from './layout-pull';
 export * from './registry-error-body';
 export * from './image-layout-read';
 export * from './tar-read';
+export * from './bounded-pool';
 export * from './existing-manifest';

@@ -1,6 +1,6 @@
 import type { DebianPackage } from '@patch-factory/debian';
 import { readDeb } from '../deb/deb-read';
-import { mapLimited } from '../oci/map-limited';
+import { mapLimited } from '@patch-factory/oci';
 import { RootFs } from '../rootfs/rootfs';
 
 /**

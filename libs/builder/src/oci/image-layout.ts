@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTag } from '@patch-factory/oci';
+import { isTag, mapLimited, type TarEntry } from '@patch-factory/oci';
 import { shown } from '../builder-errors';
-import type { TarEntry } from '@patch-factory/oci';
 import { canonicalJson, sha256Digest } from './canonical-json';
 import { checkPlatform, checkRunConfig, rfc3339, type ImagePlatform, type ImageRunConfig } from './image-config';
 import { OCI_LAYER_GZIP_MEDIA_TYPE, compressLayerAsync, type LayerBlob } from './layer';
-import { mapLimited } from './map-limited';
 import { OciWriteErrorCode, ociTerminal } from './oci-errors';
 import { checkSourceDateEpoch, writeTar } from './tar-write';
 

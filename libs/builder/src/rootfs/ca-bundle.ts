@@ -1,5 +1,5 @@
 import type { TarEntry } from '@patch-factory/oci';
-import type { RootFs } from '../rootfs/rootfs';
+import type { RootFs } from './rootfs';
 
 const CERT_DIR = 'usr/share/ca-certificates';
 const BUNDLE = 'etc/ssl/certs/ca-certificates.crt';

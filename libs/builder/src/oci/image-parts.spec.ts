@@ -1,10 +1,10 @@
 import type { Definition } from '@patch-factory/definitions';
 import { expectFailure } from '../expect-pipeline-error.test';
 import type { TarEntry } from '@patch-factory/oci';
-import { buildLayer } from '../oci/layer';
+import { buildLayer } from './layer';
 import { writeDpkgDatabase } from '../rootfs/dpkg-status';
 import { RootFs } from '../rootfs/rootfs';
-import { writeCaBundle } from './ca-bundle';
+import { writeCaBundle } from '../rootfs/ca-bundle';
 import { DEFAULT_PATH, debianArchitecture, definitionRunConfig } from './definition-config';
 import { planLayers } from './layer-plan';
 

@@ -1,8 +1,8 @@
 import type { Definition } from '@patch-factory/definitions';
 import { imageReferenceProblem } from '@patch-factory/oci';
 import { shown } from '../builder-errors';
-import { checkRunConfig, type ImageRunConfig } from '../oci/image-config';
-import { OciWriteErrorCode, ociTerminal } from '../oci/oci-errors';
+import { checkRunConfig, type ImageRunConfig } from './image-config';
+import { OciWriteErrorCode, ociTerminal } from './oci-errors';
 
 /** PATH of a Debian image when the definition sets none (Debian's login.defs ENV_SUPATH). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
