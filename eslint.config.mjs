@@ -2,7 +2,10 @@
 // - @eslint/js recommended + typescript-eslint recommended-type-checked rules;
 // - Nx module boundaries (DESIGN.md, rule 8): services and tools depend only on libs, libs only on
 //   libs, no import cycles, no relative/absolute imports into another project, and the test
-//   helpers (libs/testing, tag scope:testing) only from test files and tools.
+//   helpers (libs/testing, tag scope:testing) only from test files and tools;
+// - libraries by role (role:* tags, ROLES_BELOW): core below capabilities below stages, no stage
+//   library importing another, no Nest or BullMQ in a capability, a service importing only the
+//   assembly (libs/factory). libs/testing/e2e/layering-lint.spec.ts shows these rules fail.
 import js from '@eslint/js';
 import { createProjectGraphAsync } from '@nx/devkit';
 import nx from '@nx/eslint-plugin';
@@ -20,16 +23,57 @@ await createProjectGraphAsync({ exitOnError: true });
 const TEST_FILES = ['**/*.spec.ts', '**/*.test.ts', '**/*.fixture.ts'];
 
 /**
- * Allowed dependencies between projects, by tag (every project.json has one type:* and one
- * scope:* tag). Every constraint whose source tag matches applies, each to the direct import.
- * @param {{ testFile: boolean }} opts a test file may also import the test helpers
+ * The kinds of libraries (docs/architecture.md, "The libraries"), each a `role:*` tag, from the
+ * bottom up. A library may import only the roles listed for its own (direct imports):
+ * - role:core        contracts, config, http, telemetry, store, queue, pipeline: the backbone;
+ * - role:capability  builder, imagetest, sbom, vuln, signing, oci, forge, sources, definitions,
+ *                    debian, alpine: what the factory can do, knowing nothing of Nest, BullMQ or
+ *                    runs (no @nestjs/*, no bullmq, neither libs/pipeline nor libs/queue);
+ * - role:stage-base  catalog-access: what several stages share (the catalog, a run's workspace);
+ * - role:stage       build-stage, checking, publishing, patching, watching: capabilities turned
+ *                    into executors and job handlers; a stage library never imports another;
+ * - role:interface   api: the operator API over the pipeline (it reads the watcher's targets);
+ * - role:assembly    factory: the registries of executors and services, the one thing a
+ *                    service's main.ts imports;
+ * - role:testing     testing: the test helpers (see below).
+ */
+const ROLES_BELOW = {
+  'role:core': ['role:core'],
+  'role:capability': ['role:core', 'role:capability'],
+  'role:stage-base': ['role:core', 'role:capability', 'role:stage-base'],
+  'role:stage': ['role:core', 'role:capability', 'role:stage-base'],
+  'role:interface': ['role:core', 'role:capability', 'role:stage-base', 'role:stage'],
+  'role:assembly': ['role:core', 'role:capability', 'role:stage-base', 'role:stage', 'role:interface'],
+};
+
+/** npm packages a capability library may not import (their tests neither). */
+const CAPABILITY_BANNED_PACKAGES = ['@nestjs/*', 'bullmq'];
+
+/**
+ * Allowed dependencies between projects, by tag (every project.json has one type:*, one
+ * scope:* and, for a library, one role:* tag). Every constraint whose source tag matches
+ * applies, each to the direct import.
+ * @param {{ testFile: boolean }} opts a test file may also import the test helpers and, in a
+ *   stage library, other stage libraries (a test composes a pipeline of real executors)
  */
 function depConstraints({ testFile }) {
   const notTestingScope = '/^scope:(?!testing$)/';
+  const testing = testFile ? ['role:testing'] : [];
   return [
     { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+    // Libraries by role.
+    ...Object.entries(ROLES_BELOW).map(([role, below]) => ({
+      sourceTag: role,
+      onlyDependOnLibsWithTags: [...below, ...testing, ...(testFile && role === 'role:stage' ? ['role:stage'] : [])],
+    })),
+    // Capabilities know nothing of Nest, BullMQ or runs: no such package, and of the core
+    // neither the run machinery (libs/pipeline) nor the queues (libs/queue).
+    { sourceTag: 'role:capability', bannedExternalImports: CAPABILITY_BANNED_PACKAGES },
+    { sourceTag: 'role:capability', onlyDependOnLibsWithTags: ['/^scope:(?!pipeline$|queue$)/'] },
+    // A service is its name: its main.ts imports the assembly (libs/factory) and nothing else.
+    ...(testFile ? [] : [{ sourceTag: 'type:service', onlyDependOnLibsWithTags: ['role:assembly'] }]),
     // libs/testing (scope:testing) is for test files and tools only. This is a second,
     // direct-import constraint rather than notDependOnLibsWithTags: that one is transitive over
     // the project graph, which also holds the imports of test files, so it would flag every
