@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { buildDefinitionText, buildSettings, type BuildSettings } from '@patch-factory/builder';
 import { CONFIG, type Env } from '@patch-factory/config';
-import { RunIdSchema, TerminalError } from '@patch-factory/contracts';
-import { CatalogAccess, CatalogAccessErrorCode } from '@patch-factory/catalog-access';
+import { RunIdSchema } from '@patch-factory/contracts';
+import { CatalogAccess, readRunDefinitionText } from '@patch-factory/catalog-access';
 import { hidingRunPaths, runDirectory, runRelativePath, stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
 
 /** At most this much build log is kept per run (the head and the end survive). */
@@ -43,10 +43,7 @@ export class BuildExecutor implements StageExecutor<'build'> {
     const run = await ctx.loadRun();
     const branch = stageArtifact(run, 'patch', 'patch.branch');
     const workspace = this.access.workspace();
-    const text = await workspace.readFile(ctx.definition, branch);
-    if (text === undefined) {
-      throw new TerminalError(CatalogAccessErrorCode.definitionMissing, `${ctx.definition} is not on ${branch ? `branch ${branch}` : 'the default branch'} of the catalog`);
-    }
+    const text = await readRunDefinitionText((path, at) => workspace.readFile(path, at), ctx.definition, branch);
     // The commit the definition was read at, for the image's provenance.
     const commit = await workspace.branchHead(branch ?? (await workspace.baseBranch()));
     const dir = runDirectory(this.settings.outRoot, runId);
