@@ -1,26 +1,9 @@
 import { PipelineError } from '@patch-factory/contracts';
+import { rawTarEntry, rawTarHeader } from '@patch-factory/testing';
 import { readTar } from './tar-read';
 
-/** A ustar header for `name` (a file of `size` bytes, or another `flag`), checksum set. */
-function header(name: string, size: number, flag = '0', link = ''): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100, 'latin1');
-  h.write('0000000\0', 108, 'latin1');
-  h.write('0000000\0', 116, 'latin1');
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
-  h.write('00000000000\0', 136, 'latin1');
-  h.write(flag, 156, 'latin1');
-  h.write(link, 157, 100, 'utf8');
-  h.write('ustar\x0000', 257, 'latin1');
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return h;
-}
-
-const body = (text: string) => Buffer.concat([Buffer.from(text), Buffer.alloc((512 - (text.length % 512)) % 512)]);
+const header = (name: string, size: number, flag = '0', link = ''): Buffer => rawTarHeader({ name, flag, link, mode: 0o644 }, size);
+const body = (text: string) => rawTarEntry({ name: 'x', data: text }).subarray(512);
 
 function codeOf(run: () => unknown): string {
   try {

@@ -5,29 +5,11 @@ import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-
-/** One tar entry: a 512-byte ustar header, the data, padding to 512. */
-export function apkTarEntry(name: string, data: Buffer): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100, 'latin1');
-  header.write('0000644\0', 100, 'latin1');
-  header.write('0000000\0', 108, 'latin1');
-  header.write('0000000\0', 116, 'latin1');
-  header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
-  header.write('00000000000\0', 136, 'latin1');
-  header.write('        ', 148, 'latin1');
-  header.write('0', 156, 'latin1');
-  header.write('ustar\u000000', 257, 'latin1');
-  let sum = 0;
-  for (const b of header) sum += b;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-}
+import { rawTar } from './raw-tar-fixture';
 
 /** A tar of `files`; `cut` leaves off the two end blocks (as apk does for the signature tar). */
 export function apkTarOf(files: Record<string, string | Buffer>, cut = false): Buffer {
-  const parts = Object.entries(files).map(([n, d]) => apkTarEntry(n, typeof d === 'string' ? Buffer.from(d) : d));
-  return Buffer.concat([...parts, cut ? Buffer.alloc(0) : Buffer.alloc(1024)]);
+  return rawTar(Object.entries(files).map(([name, data]) => ({ name, data, mtime: 0 })), cut);
 }
 
 export interface ApkTestKey {

@@ -9,6 +9,7 @@ export * from './backbone-fixture';
 export * from './github-double';
 export * from './apt-repo-fixture';
 export * from './apk-repo-fixture';
+export * from './raw-tar-fixture';
 export * from './oci-registry-fixture';
 export * from './debian-mirror-fixture';
 export * from './registry-fault-proxy';

@@ -1,77 +1,10 @@
 import { expectFailure, expectRejection } from '../expect-pipeline-error.test';
-import { gzipSync } from 'node:zlib';
+import { paxTarEntry as paxEntry, rawTar as tar, type RawTarEntry as RawEntry } from '@patch-factory/testing';
+import { arMember, handDeb } from '../examples/failure-debs.test';
 import { readDeb, readPackageTar as readTar } from './deb-read';
 
-/** A hand-made tar entry: the bytes a hostile package would carry. */
-interface RawEntry {
-  name: string;
-  flag?: string;
-  link?: string;
-  data?: string;
-  mode?: number;
-  /** Written as-is in the ustar prefix field. */
-  prefix?: string;
-}
-
-function octal(value: number, width: number): string {
-  return `${value.toString(8).padStart(width - 1, '0')}\0`;
-}
-
-function header(e: RawEntry, size: number): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(e.name, 0, 100, 'utf8');
-  h.write(octal(e.mode ?? 0o644, 8), 100, 'latin1');
-  h.write(octal(0, 8), 108, 'latin1');
-  h.write(octal(0, 8), 116, 'latin1');
-  h.write(octal(size, 12), 124, 'latin1');
-  h.write(octal(1_700_000_000, 12), 136, 'latin1');
-  h.write(e.flag ?? '0', 156, 'latin1');
-  h.write(e.link ?? '', 157, 100, 'utf8');
-  h.write('ustar\x0000', 257, 'latin1');
-  if (e.prefix) h.write(e.prefix, 345, 155, 'utf8');
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return h;
-}
-
-function tar(entries: RawEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const e of entries) {
-    const data = Buffer.from(e.data ?? '');
-    parts.push(header(e, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
-}
-
-function paxEntry(records: Record<string, string>): RawEntry {
-  let body = '';
-  for (const [key, value] of Object.entries(records)) {
-    const rest = ` ${key}=${value}\n`;
-    let len = rest.length + 1;
-    while (`${len}${rest}`.length !== len) len = `${len}${rest}`.length;
-    body += `${len}${rest}`;
-  }
-  return { name: 'PaxHeader', flag: 'x', data: body };
-}
-
-function arMember(name: string, data: Buffer): Buffer {
-  const h = `${name.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${'100644'.padEnd(8)}${String(data.length).padEnd(10)}\`\n`;
-  return Buffer.concat([Buffer.from(h, 'latin1'), data, data.length % 2 ? Buffer.from('\n') : Buffer.alloc(0)]);
-}
-
-const CONTROL = tar([{ name: './control', data: 'Package: evil\nVersion: 1.0\nArchitecture: all\n' }]);
-
-function deb(data: RawEntry[]): Buffer {
-  return Buffer.concat([
-    Buffer.from('!<arch>\n', 'latin1'),
-    arMember('debian-binary', Buffer.from('2.0\n')),
-    arMember('control.tar.gz', gzipSync(CONTROL)),
-    arMember('data.tar.gz', gzipSync(tar(data))),
-  ]);
-}
+/** A .deb named evil whose data.tar holds `data` exactly as given. */
+const deb = (data: RawEntry[]): Buffer => handDeb({ name: 'evil', entries: data }).deb;
 
 const dir = (name: string): RawEntry => ({ name, flag: '5', mode: 0o755 });
 
