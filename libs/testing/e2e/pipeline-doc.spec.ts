@@ -317,6 +317,20 @@ describe('docs/pipeline.md and docs/architecture.md are the factory of the code'
     }
   });
 
+  it('docs/architecture.md lists each library under the role:* tag of its project.json', () => {
+    const arch = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
+    const documented = new Map<string, string>();
+    for (const row of tableUnder(arch, 'The libraries')) {
+      const role = codes(row[0])[0] as string;
+      for (const lib of (row[1] ?? '').split(',').map((l) => l.trim()).filter(Boolean)) documented.set(lib, role);
+    }
+    for (const lib of LIBS) {
+      const tags = (JSON.parse(read(`libs/${lib}/project.json`)) as { tags: string[] }).tags.filter((t) => t.startsWith('role:'));
+      expect({ lib, roles: tags }).toEqual({ lib, roles: [documented.get(lib)] });
+    }
+    expect(sorted(documented.keys())).toEqual(sorted(LIBS));
+  });
+
   it('has one executor registry (no stage library exports an executor map of its own) and a recipe for every service', () => {
     const maps = SOURCES.flatMap((f) => [...f.text.matchAll(/export const ([A-Z_]*EXECUTORS)\b/g)].map((m) => `${f.path}#${m[1] as string}`));
     expect(maps).toEqual(['libs/factory/src/stage-executors.registry.ts#STAGE_EXECUTORS']);
