@@ -22,7 +22,7 @@ export interface ResolvedBuildPackage extends ResolvedPackage {
   buildRoots: string[];
 }
 
-/** `packages.json` as the build stage writes it (libs/building build.executor.ts). */
+/** `packages.json` as the build stage writes it (libs/build-stage build.executor.ts). */
 export interface PackagesJson {
   /** The image index digest the build produced. */
   digest: string;
