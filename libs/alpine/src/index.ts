@@ -3,7 +3,7 @@ export * from './alpine-errors';
 export * from './apk/apk-repository-url';
 export * from './apk/apk-http-fetch';
 export * from './apk/gzip-members';
-export * from './apk/tar-reader';
+export * from './apk/apk-tar';
 export * from './apk/apk-signature';
 export * from './apk/apkindex-parse';
 export * from './apk/apk-index.client';

@@ -5,7 +5,7 @@ import { apkIndexUrl, type ApkRepository } from './apk-repository-url';
 import { parseApkIndex, type ApkIndexParse, type ApkIndexRecord } from './apkindex-parse';
 import { signatureEntries, verifyApkSignature } from './apk-signature';
 import { gunzipBounded, splitFirstGzipMember } from './gzip-members';
-import { readTar } from './tar-reader';
+import { readApkTar } from './apk-tar';
 
 /** The largest signature tar and control tar inflated. */
 const MAX_SIGNATURE_TAR = 1024 * 1024;
@@ -28,10 +28,10 @@ export interface ApkIndex extends ApkIndexParse {
  */
 export async function readApkIndex(data: Buffer, keysDir: string, what = 'the APKINDEX'): Promise<ApkIndex> {
   const first = splitFirstGzipMember(data, what, MAX_SIGNATURE_TAR);
-  const signatures = signatureEntries(readTar(first.content, `the signature part of ${what}`));
+  const signatures = signatureEntries(readApkTar(first.content, `the signature part of ${what}`));
   if (signatures.length > 0 && first.rest.length === 0) throw apkTerminal(ApkErrorCode.indexInvalid, `${what} holds a signature but no index`);
   const signedBy = await verifyApkSignature(signatures, first.rest, keysDir, what);
-  const control = readTar(gunzipBounded(first.rest, what, MAX_CONTROL_TAR), `the index part of ${what}`);
+  const control = readApkTar(gunzipBounded(first.rest, what, MAX_CONTROL_TAR), `the index part of ${what}`);
   const index = control.find((e) => e.name === 'APKINDEX');
   if (!index) throw apkTerminal(ApkErrorCode.indexInvalid, `${what} has no APKINDEX file`);
   const description = control.find((e) => e.name === 'DESCRIPTION');

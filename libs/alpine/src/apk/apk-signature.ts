@@ -3,7 +3,7 @@ import { createPublicKey, createVerify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApkErrorCode, apkTerminal } from '../alpine-errors';
-import type { ApkTarFile } from './tar-reader';
+import type { ApkTarFile } from './apk-tar';
 
 /** A signature entry of an apk signature tar: the algorithm and the key file it names. */
 export interface ApkSignature {

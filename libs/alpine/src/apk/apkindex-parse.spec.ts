@@ -1,5 +1,5 @@
 import { parseApkIndex } from './apkindex-parse';
-import { readTar } from './tar-reader';
+import { readApkTar } from './apk-tar';
 import { apkTarOf } from '@patch-factory/testing';
 
 describe('APKINDEX parsing', () => {
@@ -32,15 +32,15 @@ describe('APKINDEX parsing', () => {
 
   it('reads tar archives with and without end blocks and refuses a bad checksum', () => {
     const archive = apkTarOf({ a: 'x'.repeat(600), b: '' });
-    expect(readTar(archive, 't').map((e) => [e.name, e.data.length])).toEqual([
+    expect(readApkTar(archive, 't').map((e) => [e.name, e.data.length])).toEqual([
       ['a', 600],
       ['b', 0],
     ]);
-    expect(readTar(apkTarOf({ a: 'y' }, true), 't')).toHaveLength(1);
+    expect(readApkTar(apkTarOf({ a: 'y' }, true), 't')).toHaveLength(1);
     const broken = Buffer.from(archive);
     broken[0] = 0x7a;
-    expect(() => readTar(broken, 't')).toThrow(/checksum/);
+    expect(() => readApkTar(broken, 't')).toThrow(/checksum/);
     const short = Buffer.from(archive.subarray(0, 700));
-    expect(() => readTar(short, 't')).toThrow(/past the end/);
+    expect(() => readApkTar(short, 't')).toThrow(/past the end/);
   });
 });

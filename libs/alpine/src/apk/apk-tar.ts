@@ -1,4 +1,4 @@
-import { readTar as readArchive } from '@patch-factory/oci';
+import { readTar } from '@patch-factory/oci';
 import { ApkErrorCode } from '../alpine-errors';
 
 /** One regular file of a tar archive (its bytes are a view into the archive). */
@@ -21,8 +21,8 @@ const APK_TAR_CODES = { invalid: ApkErrorCode.indexInvalid, unsafe: ApkErrorCode
  * Directories and links are left out. The archive may end without its two zero blocks (apk cuts
  * them from the signature tar). Throws TerminalError(apk-index-invalid).
  */
-export function readTar(archive: Buffer, what: string): ApkTarFile[] {
-  return readArchive(archive, { what, maxEntries: MAX_TAR_ENTRIES, codes: APK_TAR_CODES })
+export function readApkTar(archive: Buffer, what: string): ApkTarFile[] {
+  return readTar(archive, { what, maxEntries: MAX_TAR_ENTRIES, codes: APK_TAR_CODES })
     .filter((e) => e.type === 'file')
     .map((e) => ({ name: e.path, data: e.data }));
 }
