@@ -28,7 +28,11 @@ export interface PipelineModuleOptions {
   stages: readonly RunStage[];
   /** Jobs besides its stages that this service handles (their @OnJob providers come with its own modules). */
   jobs?: readonly JobName[];
-  /** Executors by stage; a stage without one fails with `stage-not-implemented`. */
+  /**
+   * Executors by stage; a stage without one here fails its runs with `stage-not-implemented`.
+   * The factory's services never rely on that: libs/factory binds every stage (STAGE_EXECUTORS)
+   * and refuses to boot a service owning a stage without an executor (`stage-executor-missing`).
+   */
   executors?: StageExecutorBindings;
   profile?: RedisProfile;
 }
