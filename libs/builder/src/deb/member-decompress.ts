@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { gunzip } from 'node:zlib';
+import { pipeBounded } from '@patch-factory/debian';
 import { Decompress } from 'fzstd';
 import { BuilderErrorCode, builderTerminal, shown } from '../builder-errors';
 import { XzBatcher, xzUncompressedSize } from './xz-batch';
@@ -76,31 +76,9 @@ function unzstdBounded(data: Buffer, what: string, maxOutput: number): Promise<B
 }
 
 function xzBounded(input: Buffer, what: string, maxOutput: number): Promise<Buffer> {
-  return new Promise((done, fail) => {
-    const child = spawn('xz', ['-dc', '--single-stream'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let stderr = '';
-    let failure: Error | undefined;
-    child.stdout.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > maxOutput) {
-        failure ??= tooLarge(what, maxOutput);
-        child.kill('SIGKILL');
-      } else chunks.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < 2000) stderr += chunk.toString('utf8');
-    });
-    child.stdin.on('error', () => undefined); // the child may stop reading early: its exit says why
-    child.on('error', (error) => {
-      failure ??= builderTerminal(BuilderErrorCode.decompressFailed, `cannot run xz to unpack ${what}: ${shown(error.message)}; install xz-utils`, error);
-    });
-    child.on('close', (code) => {
-      if (failure) return fail(failure);
-      if (code !== 0) return fail(failed(what, 'xz', stderr.trim() || `exit ${code}`));
-      done(Buffer.concat(chunks, total));
-    });
-    child.stdin.end(input);
+  return pipeBounded('xz', ['-dc', '--single-stream'], input, maxOutput, {
+    tooLarge: () => tooLarge(what, maxOutput),
+    cannotRun: (error) => builderTerminal(BuilderErrorCode.decompressFailed, `cannot run xz to unpack ${what}: ${shown(error.message)}; install xz-utils`, error),
+    invalid: (detail) => failed(what, 'xz', detail),
   });
 }

@@ -32,7 +32,19 @@ function tooLarge(what: string, max: number) {
   return aptTerminal(AptErrorCode.tooLarge, `${what} decompresses to more than ${max} bytes; refused`);
 }
 
-function pipeThrough(binary: string, args: string[], input: Buffer, what: string, maxOutput: number): Promise<Buffer> {
+/** How a bounded pipe through a decompressor fails: more output than allowed, a tool that cannot run, data the tool refuses (its own words). */
+export interface PipeFailures {
+  tooLarge: () => Error;
+  cannotRun: (error: Error) => Error;
+  invalid: (detail: string) => Error;
+}
+
+/**
+ * Pipes `input` through `binary args` (stdin to stdout, no shell), keeping at most `maxOutput`
+ * bytes of its output (the tool is killed past it). The one bounded decompressor pipe: APT
+ * indexes here (xz, lz4), .deb members in libs/builder (xz).
+ */
+export function pipeBounded(binary: string, args: string[], input: Buffer, maxOutput: number, failures: PipeFailures): Promise<Buffer> {
   return new Promise((done, fail) => {
     const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -42,7 +54,7 @@ function pipeThrough(binary: string, args: string[], input: Buffer, what: string
     child.stdout.on('data', (chunk: Buffer) => {
       total += chunk.length;
       if (total > maxOutput) {
-        failure ??= tooLarge(what, maxOutput);
+        failure ??= failures.tooLarge();
         child.kill('SIGKILL');
       } else chunks.push(chunk);
     });
@@ -52,13 +64,21 @@ function pipeThrough(binary: string, args: string[], input: Buffer, what: string
     // The child may stop reading early (bad data, killed): that is reported by its exit.
     child.stdin.on('error', () => undefined);
     child.on('error', (error) => {
-      failure ??= aptTerminal(AptErrorCode.decompressFailed, `cannot run ${binary} to decompress ${what}: ${shown(error.message)}; install it`, error);
+      failure ??= failures.cannotRun(error);
     });
     child.on('close', (code) => {
       if (failure) return fail(failure);
-      if (code !== 0) return fail(aptTerminal(AptErrorCode.decompressFailed, `${what} is not valid ${binary} data (${shown(stderr.trim() || `exit ${code}`)})`));
+      if (code !== 0) return fail(failures.invalid(stderr.trim() || `exit ${code}`));
       done(Buffer.concat(chunks, total));
     });
     child.stdin.end(input);
+  });
+}
+
+function pipeThrough(binary: string, args: string[], input: Buffer, what: string, maxOutput: number): Promise<Buffer> {
+  return pipeBounded(binary, args, input, maxOutput, {
+    tooLarge: () => tooLarge(what, maxOutput),
+    cannotRun: (error) => aptTerminal(AptErrorCode.decompressFailed, `cannot run ${binary} to decompress ${what}: ${shown(error.message)}; install it`, error),
+    invalid: (detail) => aptTerminal(AptErrorCode.decompressFailed, `${what} is not valid ${binary} data (${shown(detail)})`),
   });
 }
