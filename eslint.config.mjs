@@ -20,7 +20,7 @@ import tseslint from 'typescript-eslint';
 await createProjectGraphAsync({ exitOnError: true });
 
 /** Files that are never part of a build (tsconfig.build.json excludes them): tests. */
-const TEST_FILES = ['**/*.spec.ts', '**/*.test.ts', '**/*.fixture.ts'];
+const TEST_FILES = ['**/*.spec.ts', '**/*.fixture.ts'];
 
 /**
  * The kinds of libraries (docs/architecture.md, "The libraries"), each a `role:*` tag, from the

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineRun } from '@patch-factory/contracts';
 import { BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
-import { STATIC_DEFINITION, createStaticCatalog, exampleText, startBuildStage, startStaticMirror, type BuildStage, type StaticMirror } from './build-stage-fixture.test';
+import { STATIC_DEFINITION, createStaticCatalog, exampleText, startBuildStage, startStaticMirror, type BuildStage, type StaticMirror } from './build-stage.fixture';
 
 jest.setTimeout(120_000);
 

@@ -5,7 +5,7 @@ import { OsvAdvisorySchema, type PipelineRun } from '@patch-factory/contracts';
 import type { CtrfReport } from '@patch-factory/imagetest';
 import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
 import { BackboneFixture, openVexValidator, repoRoot, type CatalogOrigin } from '@patch-factory/testing';
-import { STATIC_DEFINITION, createStaticCatalog, exampleText, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage-fixture.test';
+import { STATIC_DEFINITION, createStaticCatalog, exampleText, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage.fixture';
 import type { ScanReport } from './scan-report';
 import { applyVex, parseOpenVex, type Finding, type VexVerdict, type VexedFinding } from '@patch-factory/vuln';
 import { NO_VEX } from './scan.executor';

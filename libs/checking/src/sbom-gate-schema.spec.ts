@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
-import { STATIC_DEFINITION, createStaticCatalog, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage-fixture.test';
+import { STATIC_DEFINITION, createStaticCatalog, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage.fixture';
 
 jest.setTimeout(180_000);
 

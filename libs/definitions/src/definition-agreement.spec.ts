@@ -5,8 +5,8 @@ import { DefinitionSchema } from './definition.schema';
 import { parseDefinition } from './parse-definition';
 import { parseCatalogYaml } from './parse-yaml';
 import { readCatalogFile } from './read-catalog-file';
-import { ajvFor, CATALOG_DIR, readSpec } from './corpus.test';
-import { MUTATIONS, mutateDocument, nodesOf, Rng, type Json } from './json-mutations.test';
+import { ajvFor, CATALOG_DIR, readSpec } from './corpus.fixture';
+import { MUTATIONS, mutateDocument, nodesOf, Rng, type Json } from './json-mutations.fixture';
 
 /**
  * The zod schema against the published JSON schema (spec.json, run by ajv): the same verdict on

@@ -7,7 +7,7 @@ import { INFO_KEYS_THE_CATALOG_OMITS } from './info-metadata.schema';
 import { parseCatalogFile } from './parse-definition';
 import { parseCatalogYaml } from './parse-yaml';
 import { readCatalogFile } from './read-catalog-file';
-import { ajvFor, readSpec, relaxedInfoSpec } from './corpus.test';
+import { ajvFor, readSpec, relaxedInfoSpec } from './corpus.fixture';
 
 /**
  * The project's own catalog (examples/catalog) is checked as the real catalog is

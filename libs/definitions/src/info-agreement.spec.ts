@@ -6,8 +6,8 @@ import { InfoSchema, StrictInfoSchema } from './info.schema';
 import { parseInfo } from './parse-definition';
 import { parseCatalogYaml } from './parse-yaml';
 import { readCatalogFile } from './read-catalog-file';
-import { ajvFor, CATALOG_DIR, readSpec, relaxedInfoSpec } from './corpus.test';
-import { mutateDocument, Rng, type Json } from './json-mutations.test';
+import { ajvFor, CATALOG_DIR, readSpec, relaxedInfoSpec } from './corpus.fixture';
+import { mutateDocument, Rng, type Json } from './json-mutations.fixture';
 
 /**
  * The info.yaml schemas against info.spec.json (run by ajv). The published schema requires four

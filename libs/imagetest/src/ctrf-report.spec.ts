@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import { buildCtrfReport } from './ctrf-report';
-import { CTRF_SUBSET_SCHEMA } from './ctrf-subset-schema.test';
+import { CTRF_SUBSET_SCHEMA } from './ctrf-subset-schema.fixture';
 import type { PolicyCheckResult } from './policy-checks';
 
 const check = (id: PolicyCheckResult['id'], status: PolicyCheckResult['status'], message: string): PolicyCheckResult => ({ id, status, findings: [], message, durationMs: 2 });

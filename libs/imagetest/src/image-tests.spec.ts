@@ -6,8 +6,8 @@ import { detectSandbox } from '@patch-factory/builder';
 import type { ImageTest } from '@patch-factory/definitions';
 import { readBundleRunConfig } from './bundle-config';
 import { buildCtrfReport } from './ctrf-report';
-import { CTRF_SUBSET_SCHEMA } from './ctrf-subset-schema.test';
-import { buildExampleImages, type BuiltExample, type ExampleImages } from './image-fixture.test';
+import { CTRF_SUBSET_SCHEMA } from './ctrf-subset-schema.fixture';
+import { buildExampleImages, type BuiltExample, type ExampleImages } from './image.fixture';
 import { runPolicyChecks } from './policy-checks';
 import { runImageTests } from './run-image-tests';
 

@@ -6,7 +6,7 @@ import { DEFAULT_AUTO_MERGE_POLICY, autoMergeRuleFor } from '@patch-factory/forg
 import { UNASSESSED_SECURITY_SEVERITY } from '@patch-factory/sources';
 import { AdvisoryRepository, PatchRequestRepository } from '@patch-factory/store';
 import { repoRoot, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
-import { startPlannerFixture, type PlannerFixture } from './planner-fixture.test';
+import { startPlannerFixture, type PlannerFixture } from './planner.fixture';
 import { UpstreamPlanner } from './upstream-planner.service';
 
 const FILE = 'image/regctl/alpine-3.23/0.yaml';

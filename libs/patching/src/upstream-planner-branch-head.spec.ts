@@ -7,7 +7,7 @@ import { PatchRequestRepository, WatchStateRepository } from '@patch-factory/sto
 import { repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
 import { WatchTargetSchema } from '@patch-factory/sources';
 import { WatchPoller, pollWithRegistry } from '@patch-factory/watching';
-import { startPlannerFixture, type PlannerFixture } from './planner-fixture.test';
+import { startPlannerFixture, type PlannerFixture } from './planner.fixture';
 import { UpstreamPlanner } from './upstream-planner.service';
 
 const TOKEN = 'ghp_planner_head_token';

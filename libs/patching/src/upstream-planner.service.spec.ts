@@ -8,7 +8,7 @@ import { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from
 import { repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
 import { WatchTargetSchema } from '@patch-factory/sources';
 import { WatchPoller, pollWithRegistry } from '@patch-factory/watching';
-import { startPlannerFixture, type PlannerFixture } from './planner-fixture.test';
+import { startPlannerFixture, type PlannerFixture } from './planner.fixture';
 import { isSecurityFix, UpstreamPlanner } from './upstream-planner.service';
 
 const TOKEN = 'ghp_planner_token';

@@ -9,7 +9,7 @@ import { AdvisoryRepository, PatchRequestRepository, RunRepository } from '@patc
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { CatalogAccess } from '@patch-factory/catalog-access';
 import { readCatalog } from './read-catalog';
-import { storedEventError } from './stored-event-error';
+import { storedEventError } from './patching-errors';
 import { trustedEvent } from './trusted-event';
 
 /** The severities of a security fix (`none` is an advisory's way of saying it is not one). */

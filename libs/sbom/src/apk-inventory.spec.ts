@@ -9,7 +9,7 @@ import { cycloneDxJson } from './cyclonedx';
 import { imageInventory, imagePackages, imageScanPackages, inventoryScanPackages, type ImageInventory, type SbomImage } from './image-inventory';
 import { imageDistro } from './os-release';
 import { spdxJson } from './spdx';
-import { cycloneDx16Validator, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.test';
+import { cycloneDx16Validator, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.fixture';
 
 // Alpine images: apk's installed database (lib/apk/db/installed) → inventory (apk purls,
 // origins, L: licenses) → CycloneDX and SPDX → the scan, which looks Alpine packages up by

@@ -3,7 +3,7 @@ import type { TarEntry } from '@patch-factory/oci';
 import { cycloneDxJson } from './cyclonedx';
 import { imageInventory, type SbomImage } from './image-inventory';
 import { spdxJson } from './spdx';
-import { cycloneDx16Validator, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.test';
+import { cycloneDx16Validator, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.fixture';
 
 const file = (path: string, text: string): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.from(text) });
 const fs = () =>

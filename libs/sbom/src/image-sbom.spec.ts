@@ -8,7 +8,7 @@ import { EXAMPLE_MIRROR_PACKAGES, exampleMirrors, repoRoot, startDebianMirrorFix
 import { cycloneDxJson } from './cyclonedx';
 import { imageInventory, type ImageInventory } from './image-inventory';
 import { spdxJson } from './spdx';
-import { cycloneDx16Validator, SPDX_23_SCHEMA, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.test';
+import { cycloneDx16Validator, SPDX_23_SCHEMA, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.fixture';
 import { sbomValidators } from './sbom-validation';
 
 jest.setTimeout(300_000);

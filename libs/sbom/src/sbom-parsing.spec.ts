@@ -9,7 +9,7 @@ import { imageDistro, imageOs } from './os-release';
 import { debPurl, ociPurl } from './purl';
 import { spdxExpression } from './license-ids';
 import { spdxJson } from './spdx';
-import { cycloneDx16Validator, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.test';
+import { cycloneDx16Validator, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.fixture';
 
 const file = (path: string, text: string | Buffer): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.isBuffer(text) ? text : Buffer.from(text) });
 const symlink = (path: string, target: string): TarEntry => ({ path, type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, linkTarget: target, data: Buffer.alloc(0) });

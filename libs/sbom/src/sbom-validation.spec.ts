@@ -7,7 +7,7 @@ import { cycloneDxJson } from './cyclonedx';
 import { imageInventory, type SbomImage } from './image-inventory';
 import { spdxJson } from './spdx';
 import { cycloneDxProblems, describeSbomProblem, sbomValidators, spdxProblems } from './sbom-validation';
-import { SPDX_23_SCHEMA } from './sbom-schemas.test';
+import { SPDX_23_SCHEMA } from './sbom-schemas.fixture';
 import { spdxSchemaPath } from './spdx-schema-path';
 
 /** The run-time validation behind the scan stage's `sbom-invalid` gate (issue 15). */

@@ -1,7 +1,7 @@
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RUN_STAGES } from '@patch-factory/pipeline';
 import { waitFor } from '../src';
-import { useOwnRedisBackbone } from '../src/own-redis-backbone.test';
+import { useOwnRedisBackbone } from '../src/own-redis-backbone.fixture';
 
 const RUNS = 24;
 // Short locks: the jobs the crashed workers held are taken over seconds after the reboot.

@@ -1,6 +1,6 @@
 import { RUN_STAGES } from '@patch-factory/pipeline';
 import { BackboneFixture, startRedisServer, waitFor, type ApiClient, type RedisServerHandle } from '../src';
-import { useOwnRedisBackbone } from '../src/own-redis-backbone.test';
+import { useOwnRedisBackbone } from '../src/own-redis-backbone.fixture';
 
 const RUNS = 24;
 const ENV = { PF_TEST_STAGE_DELAY_MS: '150', PF_LOG_LEVEL: 'warn', PF_BACKOFF_DELAY_MS: '200' };

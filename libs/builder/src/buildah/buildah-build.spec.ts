@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { readTar, type TarEntry } from '@patch-factory/oci';
-import { expectRejection } from '../expect-pipeline-error.test';
+import { expectRejection } from '../expect-pipeline-error.fixture';
 import { buildWithBuildah, buildahAvailable } from './buildah-build';
-import { bashBaseContext, buildahProblem, processesMentioning, writeTree } from './buildah-fixtures.test';
+import { bashBaseContext, buildahProblem, processesMentioning, writeTree } from './buildah.fixture';
 import type { BuildahBuildOptions } from './buildah-options';
 import { mountsUnder } from './buildah-storage';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { expectFailure } from '../expect-pipeline-error.test';
+import { expectFailure } from '../expect-pipeline-error.fixture';
 import { buildArgs, pushArgs } from './buildah-args';
 import { checkBuildOptions, type BuildahBuildOptions } from './buildah-options';
 import type { BuildahStorage } from './buildah-storage';

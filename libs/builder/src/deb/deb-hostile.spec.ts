@@ -1,6 +1,6 @@
-import { expectFailure, expectRejection } from '../expect-pipeline-error.test';
+import { expectFailure, expectRejection } from '../expect-pipeline-error.fixture';
 import { paxTarEntry as paxEntry, rawTar as tar, type RawTarEntry as RawEntry } from '@patch-factory/testing';
-import { arMember, handDeb } from '../examples/failure-debs.test';
+import { arMember, handDeb } from '../examples/failure-debs.fixture';
 import { readDeb, readPackageTar as readTar } from './deb-read';
 
 /** A .deb named evil whose data.tar holds `data` exactly as given. */

@@ -1,4 +1,4 @@
-import { expectFailure, expectRejection } from '../expect-pipeline-error.test';
+import { expectFailure, expectRejection } from '../expect-pipeline-error.fixture';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { expectRejection } from '../expect-pipeline-error.test';
+import { expectRejection } from '../expect-pipeline-error.fixture';
 import { decompressMember } from './member-decompress';
 import { XzBatcher, xzBatch, xzUncompressedSize } from './xz-batch';
 

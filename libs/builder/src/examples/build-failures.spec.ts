@@ -6,11 +6,11 @@ import type { Build, Definition } from '@patch-factory/definitions';
 import { startCustomAptRepo, type CustomAptPackage, type CustomAptRepo } from '@patch-factory/testing';
 import { buildDefinitionText } from '../build/build-definition';
 import { buildImage, hostArchitecture } from '../build/build-image';
-import { startExampleMirror, tempDir, type ExampleMirror } from './example-fixture.test';
-import { handDeb, withDirs, type RawEntry } from './failure-debs.test';
-import { expectCleanFailure, rejection, snapshotDir, type CleanFailureContext } from './failure-expect.test';
-import { existing, pathsNamed, wouldBeTargets } from './failure-host.test';
-import { lastLayerEntries } from './failure-layout.test';
+import { startExampleMirror, tempDir, type ExampleMirror } from './example.fixture';
+import { handDeb, withDirs, type RawEntry } from './failure-debs.fixture';
+import { expectCleanFailure, rejection, snapshotDir, type CleanFailureContext } from './failure-expect.fixture';
+import { existing, pathsNamed, wouldBeTargets } from './failure-host.fixture';
+import { lastLayerEntries } from './failure-layout.fixture';
 
 jest.setTimeout(300_000);
 

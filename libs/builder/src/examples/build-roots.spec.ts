@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Build, Definition } from '@patch-factory/definitions';
 import { buildImage, hostArchitecture, type BuildImageResult } from '../build/build-image';
 import { readImageRootFs } from '@patch-factory/oci';
-import { exampleDefinition, startExampleMirror, tempDir, type ExampleMirror } from './example-fixture.test';
-import { lastLayerEntries } from './failure-layout.test';
+import { exampleDefinition, startExampleMirror, tempDir, type ExampleMirror } from './example.fixture';
+import { lastLayerEntries } from './failure-layout.fixture';
 
 jest.setTimeout(300_000);
 

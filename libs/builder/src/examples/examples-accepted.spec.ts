@@ -1,8 +1,8 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCEPTED_NAMES, UnpackedRoots, buildAccepted, firstTag, layoutIndex, type AcceptedName, type BuiltExample } from './accepted-images.test';
-import { dpkgQuery, inBwrap, inChroot, ok, skopeoCopy, skopeoInspect, tool, umociUnpack } from './accepted-tools.test';
-import { startExampleMirror, tempDir, type ExampleMirror } from './example-fixture.test';
+import { ACCEPTED_NAMES, UnpackedRoots, buildAccepted, firstTag, layoutIndex, type AcceptedName, type BuiltExample } from './accepted-images.fixture';
+import { dpkgQuery, inBwrap, inChroot, ok, skopeoCopy, skopeoInspect, tool, umociUnpack } from './accepted-tools.fixture';
+import { startExampleMirror, tempDir, type ExampleMirror } from './example.fixture';
 
 /**
  * The built examples as other tools see them: skopeo and umoci read the layouts, the unpacked

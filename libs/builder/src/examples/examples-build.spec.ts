@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage, type BuildImageResult } from '../build/build-image';
-import { EXAMPLES, exampleDefinition, startExampleMirror, tempDir, type ExampleMirror, type ExampleName } from './example-fixture.test';
+import { EXAMPLES, exampleDefinition, startExampleMirror, tempDir, type ExampleMirror, type ExampleName } from './example.fixture';
 
 jest.setTimeout(300_000);
 

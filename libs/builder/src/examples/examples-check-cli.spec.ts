@@ -1,10 +1,10 @@
 import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@patch-factory/testing';
-import { checkCliBuilt, cliEnv, patchFactory } from './accepted-cli.test';
-import { layoutIndex } from './accepted-images.test';
-import { FIXTURE_IDS, installedPackages, withTests, writeAdvisories, writeVex, type StatusPackage } from './check-fixtures.test';
-import { exampleFile, startExampleMirror, tempDir, type ExampleMirror } from './example-fixture.test';
+import { checkCliBuilt, cliEnv, patchFactory } from './accepted-cli.fixture';
+import { layoutIndex } from './accepted-images.fixture';
+import { FIXTURE_IDS, installedPackages, withTests, writeAdvisories, writeVex, type StatusPackage } from './check.fixture';
+import { exampleFile, startExampleMirror, tempDir, type ExampleMirror } from './example.fixture';
 
 /**
  * `patch-factory test` and `patch-factory scan` as people run them (dist/tools/cli/src/main.js

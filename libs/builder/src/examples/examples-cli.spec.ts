@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage } from '../build/build-image';
-import { checkCliBuilt, cliEnv, lastLine, patchFactory } from './accepted-cli.test';
-import { layoutIndex } from './accepted-images.test';
-import { EXAMPLES, exampleDefinition, exampleFile, startExampleMirror, tempDir, type ExampleMirror } from './example-fixture.test';
+import { checkCliBuilt, cliEnv, lastLine, patchFactory } from './accepted-cli.fixture';
+import { layoutIndex } from './accepted-images.fixture';
+import { EXAMPLES, exampleDefinition, exampleFile, startExampleMirror, tempDir, type ExampleMirror } from './example.fixture';
 
 /**
  * `patch-factory build` as people run it (dist/tools/cli/src/main.js in its own process; run

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PipelineError } from '@patch-factory/contracts';
 import type { Definition } from '@patch-factory/definitions';
 import { buildImage } from '../build/build-image';
-import { exampleDefinition, startExampleMirror } from '../examples/example-fixture.test';
+import { exampleDefinition, startExampleMirror } from '../examples/example.fixture';
 import { readImageLayout } from '@patch-factory/oci';
 import { IMAGE_NAME_ANNOTATION, definitionAnnotations } from './definition-config';
 

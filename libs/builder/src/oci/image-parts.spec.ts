@@ -1,5 +1,5 @@
 import type { Definition } from '@patch-factory/definitions';
-import { expectFailure } from '../expect-pipeline-error.test';
+import { expectFailure } from '../expect-pipeline-error.fixture';
 import type { TarEntry } from '@patch-factory/oci';
 import { buildLayer } from './layer';
 import { writeDpkgDatabase } from '../rootfs/dpkg-status';

@@ -1,4 +1,4 @@
-import { expectFailure } from '../expect-pipeline-error.test';
+import { expectFailure } from '../expect-pipeline-error.fixture';
 import { buildPackageIndex, type DebianPackage } from '@patch-factory/debian';
 import { resolvePackages } from './dependency-resolver';
 

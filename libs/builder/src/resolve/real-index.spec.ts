@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPackageIndex, COMPRESSION_SUFFIX, decompress, parsePackages, type Compression, type DebianPackage, type PackageIndex } from '@patch-factory/debian';
-import { expectFailure } from '../expect-pipeline-error.test';
+import { expectFailure } from '../expect-pipeline-error.fixture';
 import { resolvePackages, type DroppedDependency } from './dependency-resolver';
 import { parseRelations, relationText, type Relation } from './relation-parse';
 import { versionSatisfies } from './version-satisfies';

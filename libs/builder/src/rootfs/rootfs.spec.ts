@@ -1,4 +1,4 @@
-import { expectFailure } from '../expect-pipeline-error.test';
+import { expectFailure } from '../expect-pipeline-error.fixture';
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectRejection } from '../expect-pipeline-error.test';
+import { expectRejection } from '../expect-pipeline-error.fixture';
 import { RootFs } from '../rootfs/rootfs';
-import { AS_ROOT } from './host-root.test';
+import { AS_ROOT } from './host-root.fixture';
 import { collectOutputs } from './build-outputs';
 
 let work: string;

@@ -2,9 +2,9 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TarEntry } from '@patch-factory/oci';
-import { expectRejection } from '../expect-pipeline-error.test';
+import { expectRejection } from '../expect-pipeline-error.fixture';
 import { RootFs } from '../rootfs/rootfs';
-import { AS_ROOT } from './host-root.test';
+import { AS_ROOT } from './host-root.fixture';
 import { materializeRootFs } from './materialize';
 
 let work: string;

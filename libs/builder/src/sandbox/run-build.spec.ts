@@ -2,9 +2,9 @@ import type { Build } from '@patch-factory/definitions';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectRejection } from '../expect-pipeline-error.test';
+import { expectRejection } from '../expect-pipeline-error.fixture';
 import { RootFs } from '../rootfs/rootfs';
-import { hostRootFs, requireRoot, SANDBOX_KINDS } from './host-root.test';
+import { hostRootFs, requireRoot, SANDBOX_KINDS } from './host-root.fixture';
 import { runBuild, type RunBuildOptions } from './run-build';
 import { STEP_HOSTNAME } from './sandbox-command';
 

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBuildDir, removeBuildDir, type BuildDir } from './build-dir';
-import { HOST_PROGRAMS, hostRootFs, requireRoot } from './host-root.test';
+import { HOST_PROGRAMS, hostRootFs, requireRoot } from './host-root.fixture';
 import { materializeRootFs } from './materialize';
 import { runSandboxStep, type SandboxKind } from './sandbox';
 import { CHROOT_SYSTEM_DIRS } from './sandbox-command';

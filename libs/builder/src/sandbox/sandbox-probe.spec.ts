@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { findChrootTools, findHostTool } from './host-tools';
-import { AS_ROOT, requireRoot } from './host-root.test';
+import { AS_ROOT, requireRoot } from './host-root.fixture';
 import { probeSandbox } from './sandbox-probe';
 
 describe('probeSandbox', () => {

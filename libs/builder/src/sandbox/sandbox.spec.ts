@@ -3,9 +3,9 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, un
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectRejection } from '../expect-pipeline-error.test';
+import { expectRejection } from '../expect-pipeline-error.fixture';
 import { makeBuildDir, removeBuildDir, type BuildDir } from './build-dir';
-import { hostRootFs, requireRoot, SANDBOX_KINDS } from './host-root.test';
+import { hostRootFs, requireRoot, SANDBOX_KINDS } from './host-root.fixture';
 import { materializeRootFs } from './materialize';
 import { detectSandbox, runSandboxStep, type SandboxStep } from './sandbox';
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineError } from '@patch-factory/contracts';
 import { startDebianMirrorFixture, startTestAptRepo, type DebianMirrorFixture, type TestAptRepo } from '@patch-factory/testing';
-import { expectRejection } from '../expect-pipeline-error.test';
+import { expectRejection } from '../expect-pipeline-error.fixture';
 import { resolvePackages } from '../resolve/dependency-resolver';
 import { loadRepositoryIndex, type BuildSourcesOptions } from './build-sources';
 import { parsedIndexCache } from './parsed-index-cache';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestAptRepo, type TestAptRepo } from '@patch-factory/testing';
-import { expectRejection } from '../expect-pipeline-error.test';
+import { expectRejection } from '../expect-pipeline-error.fixture';
 import { loadRepositoryIndex, type BuildSourcesOptions } from './build-sources';
 import { PackageCache, fetchAll } from './package-cache';
 import { parsedIndexCache } from './parsed-index-cache';

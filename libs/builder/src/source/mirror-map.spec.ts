@@ -1,4 +1,4 @@
-import { expectFailure } from '../expect-pipeline-error.test';
+import { expectFailure } from '../expect-pipeline-error.fixture';
 import { applyMirror } from './mirror-map';
 
 describe('applyMirror', () => {

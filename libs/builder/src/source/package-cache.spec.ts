@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { PipelineError } from '@patch-factory/contracts';
 import { parsePackages, type DebianPackage } from '@patch-factory/debian';
 import { startDebianMirrorFixture, startTestAptRepo, type DebianMirrorFixture, type TestAptRepo } from '@patch-factory/testing';
-import { expectRejection } from '../expect-pipeline-error.test';
+import { expectRejection } from '../expect-pipeline-error.fixture';
 import { resolvePackages } from '../resolve/dependency-resolver';
 import { loadRepositoryIndex } from './build-sources';
-import { startCountingServer, type CountingServer } from './counting-server.test';
+import { startCountingServer, type CountingServer } from './counting-server.fixture';
 import { PackageCache, fetchAll } from './package-cache';
 
 /** Real .debs (dpkg-deb) and their index entries from the test repository, served by a counting server. */

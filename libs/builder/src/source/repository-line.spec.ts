@@ -1,4 +1,4 @@
-import { expectFailure } from '../expect-pipeline-error.test';
+import { expectFailure } from '../expect-pipeline-error.fixture';
 import { parseRepositoryLine } from './repository-line';
 
 const WHERE = 'contents.repositories[3]';

@@ -2,7 +2,7 @@ import { sign as cryptoSign, verify } from 'node:crypto';
 import { digestHex, sha256Digest } from '../digest';
 import { loadPublicKey, signingKeyFromPem } from '../keys/p256-key';
 import { attestImage } from '../sign-image';
-import { ctrf, cyclonedx, fakeImage, openvex, p256Pem, packagesJson, scanReport, spdx } from '../signing-fixtures.test';
+import { ctrf, cyclonedx, fakeImage, openvex, p256Pem, packagesJson, scanReport, spdx } from '../signing.fixture';
 import { PREDICATE_TYPE_ANNOTATION, attestationLayer, attestationManifest } from './attestation-manifest';
 import { buildAttestations, type AttestationInputs } from './build-attestations';
 import { envelopeBytes, preAuthEncoding, signDsse, type DsseEnvelope } from './dsse';

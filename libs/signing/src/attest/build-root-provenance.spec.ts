@@ -1,4 +1,4 @@
-import { fakeImage, packagesJson } from '../signing-fixtures.test';
+import { fakeImage, packagesJson } from '../signing.fixture';
 import { parsePackagesJson, resolvedBuildPackages, resolvedPackages, type PackagesJson } from './packages-json';
 import { BUILD_ROOT_DEPENDENCY, slsaProvenance } from './slsa-provenance';
 

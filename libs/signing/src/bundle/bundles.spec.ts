@@ -11,7 +11,7 @@ import { verifySimpleSigning } from '../cosign/verify-simple-signing';
 import { sha256Digest } from '../digest';
 import { loadPublicKey, signingKeyFromPem } from '../keys/p256-key';
 import { attestImage, signImage } from '../sign-image';
-import { ctrf, cyclonedx, fakeImage, openvex, p256Pem, scanReport, spdx } from '../signing-fixtures.test';
+import { ctrf, cyclonedx, fakeImage, openvex, p256Pem, scanReport, spdx } from '../signing.fixture';
 import { bundleReferrer } from './referrer-manifest';
 import { attestationBundle, messageSignatureBundle } from './sigstore-bundles';
 import { verifyBundle } from './verify-bundle';

@@ -1,7 +1,7 @@
 import { PredicateType } from '../attest/predicate-types';
 import { statementFor } from '../attest/in-toto-statement';
 import { loadPublicKey, signingKeyFromPem } from '../keys/p256-key';
-import { fakeImage, p256Pem } from '../signing-fixtures.test';
+import { fakeImage, p256Pem } from '../signing.fixture';
 import { signImage } from '../sign-image';
 import { parseSimpleSigningPayload, simpleSigningPayload } from './simple-signing';
 import { verifySimpleSigning } from './verify-simple-signing';

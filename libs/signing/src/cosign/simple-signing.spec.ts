@@ -1,7 +1,7 @@
 import { createHash, verify } from 'node:crypto';
 import { sha256Digest } from '../digest';
 import { loadPublicKey, signingKeyFromPem } from '../keys/p256-key';
-import { fakeImage, p256Pem } from '../signing-fixtures.test';
+import { fakeImage, p256Pem } from '../signing.fixture';
 import { signImage } from '../sign-image';
 import { COSIGN_SIGNATURE_ANNOTATION, signatureLayer, signatureManifest } from './signature-manifest';
 import { simpleSigningPayload } from './simple-signing';

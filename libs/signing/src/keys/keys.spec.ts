@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
-import { openssl, p256Pem, tempDir, writeKey } from '../signing-fixtures.test';
+import { openssl, p256Pem, tempDir, writeKey } from '../signing.fixture';
 import { loadKeyFile } from './file/file-key.provider';
 import { loadSigningKey } from './key-providers';
 import { keyIdOf, loadPublicKey, signingKeyFromPem } from './p256-key';

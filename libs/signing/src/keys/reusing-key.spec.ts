@@ -1,5 +1,5 @@
 import { attestImage, signImage } from '../sign-image';
-import { fakeImage, p256Pem } from '../signing-fixtures.test';
+import { fakeImage, p256Pem } from '../signing.fixture';
 import { DSSE_SIGNATURE_ANNOTATION, PAE_SHA256_ANNOTATION } from '../attest/attestation-manifest';
 import { statementFor } from '../attest/in-toto-statement';
 import { PredicateType } from '../attest/predicate-types';

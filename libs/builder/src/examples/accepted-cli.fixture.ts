@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@patch-factory/testing';
-import { tool, type ToolResult } from './accepted-tools.test';
+import { tool, type ToolResult } from './accepted-tools.fixture';
 
 const MAIN = 'dist/tools/cli/src/main.js';
 

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage, type BuildImageResult } from '../build/build-image';
-import { skopeoCopy, umociUnpack } from './accepted-tools.test';
-import { EXAMPLES, exampleDefinition, type ExampleMirror, type ExampleName } from './example-fixture.test';
+import { skopeoCopy, umociUnpack } from './accepted-tools.fixture';
+import { EXAMPLES, exampleDefinition, type ExampleMirror, type ExampleName } from './example.fixture';
 
 /** What is built, for which platforms. */
 export const ACCEPTED: Partial<Record<ExampleName, readonly string[]>> = {
