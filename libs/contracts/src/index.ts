@@ -18,3 +18,4 @@ export * from './hostile-text';
 export * from './var-change';
 export * from './stage-artifacts';
 export * from './oci-repository-name';
+export * from './events';
