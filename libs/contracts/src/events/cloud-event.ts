@@ -3,13 +3,8 @@ import { shown } from '../hostile-text';
 import { EventSourceSchema, type CloudEventOf } from './cloud-event.schema';
 import { EVENT_DATA_SCHEMAS, type EventData } from './event-catalog';
 import { eventId } from './event-id';
+import { EventErrorCode } from './events-errors';
 import { dataSchemaUri, eventType, type EventName } from './event-types';
-
-/** Codes of the event builders' failures. */
-export const EventErrorCode = {
-  /** An event's source, time or data breaks its schema (a bug or hostile stored data, never retried). */
-  eventInvalid: 'event-invalid',
-} as const;
 
 /** What every event is built from besides its data. */
 export interface EventOrigin {

@@ -2,7 +2,8 @@ import type { ImageEvent } from '../image-event.schema';
 import { TerminalError } from '../errors';
 import { shown } from '../hostile-text';
 import type { CloudEventOf } from './cloud-event.schema';
-import { buildCloudEvent, EventErrorCode } from './cloud-event';
+import { buildCloudEvent } from './cloud-event';
+import { EventErrorCode } from './events-errors';
 import type { EvidenceReference, FixedVulnerability } from './event-data.schema';
 import { severityRank, type EventSeverity } from './event-types';
 

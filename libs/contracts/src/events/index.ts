@@ -1,3 +1,4 @@
+export * from './events-errors';
 export * from './event-types';
 export * from './event-data.schema';
 export * from './event-catalog';

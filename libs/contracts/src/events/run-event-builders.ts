@@ -1,7 +1,8 @@
 import { TerminalError } from '../errors';
 import type { PipelineRun } from '../pipeline-run.schema';
 import type { CloudEventOf } from './cloud-event.schema';
-import { buildCloudEvent, EventErrorCode, eventReason } from './cloud-event';
+import { EventErrorCode } from './events-errors';
+import { buildCloudEvent, eventReason } from './cloud-event';
 import type { PrMergedData, PrOpenedData, SubscriptionDisabledData } from './event-data.schema';
 
 /**
