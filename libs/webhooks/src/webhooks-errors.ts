@@ -46,6 +46,18 @@ export const WebhooksErrorCode = {
   tlsFailed: 'webhook-tls-failed',
   /** Attempt: any other transport failure. */
   transportFailed: 'webhook-transport-failed',
+  /** A subscription (or its input) breaks its schema: the message names the field. */
+  subscriptionInvalid: 'webhook-subscription-invalid',
+  /** The secret-sealing key setting is missing or not `<key id>:<base64 of 32 bytes>[,…]`. */
+  secretKeyInvalid: 'webhook-secret-key-invalid',
+  /** A sealed secret that is not `pfs1.<key id>.<nonce>.<ciphertext>`. */
+  sealedSecretInvalid: 'webhook-sealed-secret-invalid',
+  /** A sealed secret whose key id is not among the configured keys (a key removed too early). */
+  sealedSecretUnknownKey: 'webhook-sealed-secret-unknown-key',
+  /** A sealed secret that does not open: altered, moved from another subscription, or another key under that id. */
+  sealedSecretOpenFailed: 'webhook-sealed-secret-open-failed',
+  /** A feed's settings (id, self link, entry bound) are invalid. */
+  feedInvalid: 'webhook-feed-invalid',
 } as const;
 
 export type WebhooksErrorCode = (typeof WebhooksErrorCode)[keyof typeof WebhooksErrorCode];
