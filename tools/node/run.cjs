@@ -42,7 +42,9 @@ function runFile(relPath, args = process.argv.slice(2)) {
   if (major < MIN_MAJOR) {
     const node = pinnedNode();
     if (!node) {
-      console.error(`patch-factory needs Node.js >= ${MIN_MAJOR} (this is ${process.version}); run ./factory setup first.`);
+      console.error(
+        `patch-factory needs Node.js >= ${MIN_MAJOR} (this is ${process.version}); run ./factory setup first.`,
+      );
       process.exit(1);
     }
     const res = spawnSync(node, [__filename, relPath, ...args], { stdio: 'inherit' });

@@ -1,5 +1,6 @@
 const SUFFIX_ORDER = ['alpha', 'beta', 'pre', 'rc', '', 'cvs', 'svn', 'git', 'hg', 'p'] as const;
-const VERSION = /^(\d+(?:\.\d+)*)([a-z]?)((?:_(?:alpha|beta|pre|rc|cvs|svn|git|hg|p)\d*)*)(?:~([0-9a-f]+))?(?:-r(\d+))?$/;
+const VERSION =
+  /^(\d+(?:\.\d+)*)([a-z]?)((?:_(?:alpha|beta|pre|rc|cvs|svn|git|hg|p)\d*)*)(?:~([0-9a-f]+))?(?:-r(\d+))?$/;
 
 interface ApkVersion {
   numbers: string[];
@@ -12,12 +13,21 @@ interface ApkVersion {
 /** An Alpine package version's parts; throws on text that is not one (apk-tools' syntax). */
 export function parseApkVersion(version: string): ApkVersion {
   const m = version.length <= 128 ? VERSION.exec(version) : null;
-  if (!m) throw new Error(`"${version.slice(0, 80)}" is not an Alpine package version (like 1.2.3, 1.2.3a, 1.2.3_rc1, 1.2.3-r0)`);
+  if (!m)
+    throw new Error(
+      `"${version.slice(0, 80)}" is not an Alpine package version (like 1.2.3, 1.2.3a, 1.2.3_rc1, 1.2.3-r0)`,
+    );
   const suffixes = [...(m[3] ?? '').matchAll(/_([a-z]+)(\d*)/g)].map((s) => ({
     kind: SUFFIX_ORDER.indexOf(s[1] as (typeof SUFFIX_ORDER)[number]),
     n: BigInt(s[2] || '0'),
   }));
-  return { numbers: (m[1] as string).split('.'), letter: m[2] ?? '', suffixes, hash: m[4] ?? '', revision: BigInt(m[5] ?? '0') };
+  return {
+    numbers: (m[1] as string).split('.'),
+    letter: m[2] ?? '',
+    suffixes,
+    hash: m[4] ?? '',
+    revision: BigInt(m[5] ?? '0'),
+  };
 }
 
 /**

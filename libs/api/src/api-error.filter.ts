@@ -32,7 +32,9 @@ export class ApiErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (error instanceof PipelineError) {
-      res.status(STATUS[error.code] ?? (error.retryable ? 503 : 422)).json({ error: { code: error.code, message: error.message } });
+      res
+        .status(STATUS[error.code] ?? (error.retryable ? 503 : 422))
+        .json({ error: { code: error.code, message: error.message } });
       return;
     }
     if (error instanceof HttpException) {
@@ -43,7 +45,14 @@ export class ApiErrorFilter implements ExceptionFilter {
         res.status(status).json(body);
         return;
       }
-      const code = status === 413 ? 'payload-too-large' : status === 404 ? 'not-found' : status === 400 ? 'invalid-request' : 'http-error';
+      const code =
+        status === 413
+          ? 'payload-too-large'
+          : status === 404
+            ? 'not-found'
+            : status === 400
+              ? 'invalid-request'
+              : 'http-error';
       res.status(status).json({ error: { code, message: error.message } });
       return;
     }
@@ -57,8 +66,25 @@ export class ApiErrorFilter implements ExceptionFilter {
     }
     const req = host.switchToHttp().getRequest<Request>();
     const requestId = typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : undefined;
-    this.logger.error({ requestId, method: req.method, path: req.path, err: message, errName: error instanceof Error ? error.name : typeof error }, 'request failed unexpectedly');
-    res.status(503).json({ error: { code: 'unavailable', message: `the factory could not complete the request (request id ${requestId ?? 'unknown'}); the cause is in the server log`, requestId } });
+    this.logger.error(
+      {
+        requestId,
+        method: req.method,
+        path: req.path,
+        err: message,
+        errName: error instanceof Error ? error.name : typeof error,
+      },
+      'request failed unexpectedly',
+    );
+    res
+      .status(503)
+      .json({
+        error: {
+          code: 'unavailable',
+          message: `the factory could not complete the request (request id ${requestId ?? 'unknown'}); the cause is in the server log`,
+          requestId,
+        },
+      });
   }
 }
 

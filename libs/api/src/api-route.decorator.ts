@@ -5,7 +5,11 @@ import { successStatus, type RouteSpec } from './api.routes';
 /** Metadata key of a handler's operation id (the route it was mapped from). */
 export const API_OPERATION = 'patch-factory:api-operation';
 
-const METHODS: Record<RouteSpec['method'], RequestMethod> = { get: RequestMethod.GET, post: RequestMethod.POST, delete: RequestMethod.DELETE };
+const METHODS: Record<RouteSpec['method'], RequestMethod> = {
+  get: RequestMethod.GET,
+  post: RequestMethod.POST,
+  delete: RequestMethod.DELETE,
+};
 
 /**
  * Maps a handler from its declaration in API_ROUTES: method and path (`{id}` → `:id`), who may

@@ -16,7 +16,15 @@ import { TriggerIdempotency } from './trigger-idempotency';
 
 /** The operator REST API (runs, dead letters, events, tokens, audit log, OpenAPI document) and inbound GitHub webhooks. */
 @Module({
-  controllers: [RunsController, DeadLettersController, EventsController, OpenApiController, GithubWebhookController, TokensController, AuditController],
+  controllers: [
+    RunsController,
+    DeadLettersController,
+    EventsController,
+    OpenApiController,
+    GithubWebhookController,
+    TokensController,
+    AuditController,
+  ],
   // Every error of the app (body parsing included) answers `{ error: { code, message } }`.
   providers: [
     { provide: APP_FILTER, useClass: ApiErrorFilter },

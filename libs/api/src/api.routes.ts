@@ -14,8 +14,20 @@ import {
   UpstreamEventAnswerSchema,
   WebhookAnswerSchema,
 } from './api-responses.schemas';
-import { ErrorBodySchema, ListDeadLettersQuerySchema, ListRunsQuerySchema, PathIdSchema, PostUpstreamEventSchema, TriggerRunBodySchema } from './api.schemas';
-import { DeliveryIdSchema, EventNameSchema, PullRequestEventSchema, ReleaseEventSchema } from './github/github-webhook.schema';
+import {
+  ErrorBodySchema,
+  ListDeadLettersQuerySchema,
+  ListRunsQuerySchema,
+  PathIdSchema,
+  PostUpstreamEventSchema,
+  TriggerRunBodySchema,
+} from './api.schemas';
+import {
+  DeliveryIdSchema,
+  EventNameSchema,
+  PullRequestEventSchema,
+  ReleaseEventSchema,
+} from './github/github-webhook.schema';
 import { PublicPipelineRunSchema } from './public-run';
 import { IdempotencyKeySchema } from './trigger-idempotency';
 
@@ -61,7 +73,10 @@ const routes = {
     access: 'read',
     summary: 'List pipeline runs, newest first',
     request: { query: ListRunsQuerySchema },
-    responses: { 200: { description: 'Runs', body: z.strictObject({ runs: z.array(PublicPipelineRunSchema) }) }, 400: error('Invalid query') },
+    responses: {
+      200: { description: 'Runs', body: z.strictObject({ runs: z.array(PublicPipelineRunSchema) }) },
+      400: error('Invalid query'),
+    },
   },
   triggerRun: {
     method: 'post',
@@ -85,7 +100,11 @@ const routes = {
     access: 'read',
     summary: 'One run with its stage timeline',
     request: { params: idParam(PathIdSchema) },
-    responses: { 200: { description: 'The run', body: PublicPipelineRunSchema }, 400: error('Invalid id'), 404: error('No such run') },
+    responses: {
+      200: { description: 'The run', body: PublicPipelineRunSchema },
+      400: error('Invalid id'),
+      404: error('No such run'),
+    },
   },
   listDeadLetters: {
     method: 'get',
@@ -113,11 +132,16 @@ const routes = {
     method: 'post',
     path: '/events/upstream',
     access: 'events',
-    summary: 'Record an upstream event (a new version at a source) and plan it: affected definitions, one PatchRequest per image stream, a run per definition',
-    description: 'The factory derives the event id, stamps when it first saw it, and alone decides severity, advisory and security: a body setting any of them is refused (400 naming each).',
+    summary:
+      'Record an upstream event (a new version at a source) and plan it: affected definitions, one PatchRequest per image stream, a run per definition',
+    description:
+      'The factory derives the event id, stamps when it first saw it, and alone decides severity, advisory and security: a body setting any of them is refused (400 naming each).',
     request: { body: PostUpstreamEventSchema },
     responses: {
-      202: { description: 'Accepted (duplicate: the event id was seen before; it is planned once)', body: UpstreamEventAnswerSchema },
+      202: {
+        description: 'Accepted (duplicate: the event id was seen before; it is planned once)',
+        body: UpstreamEventAnswerSchema,
+      },
       400: error('Invalid event, or one setting a field the factory decides'),
       503: error('Redis unavailable'),
     },
@@ -130,9 +154,15 @@ const routes = {
       'Record an OSV advisory: its document is stored for the scan stage (the newest modified wins), and each fixed Debian or Alpine package version is planned as an upstream event with the advisory severity',
     request: { body: OsvAdvisory },
     responses: {
-      202: { description: 'Accepted (stored: false when a document of the advisory as new or newer by modified was already stored)', body: AdvisoryAnswerSchema },
+      202: {
+        description:
+          'Accepted (stored: false when a document of the advisory as new or newer by modified was already stored)',
+        body: AdvisoryAnswerSchema,
+      },
       400: error('Invalid advisory (nothing stored)'),
-      409: error('The stored document of the advisory comes from a configured feed; only a caller with the admin scope may replace it (advisory-owned-by-feed; nothing stored, no events)'),
+      409: error(
+        'The stored document of the advisory comes from a configured feed; only a caller with the admin scope may replace it (advisory-owned-by-feed; nothing stored, no events)',
+      ),
       413: error('Advisory document too large to store (nothing stored)'),
       503: error('Redis unavailable'),
     },
@@ -141,8 +171,10 @@ const routes = {
     method: 'post',
     path: '/webhooks/github',
     access: 'public',
-    summary: 'Inbound GitHub webhook: a merged pull request promotes the runs on its branch; a published release polls its repository’s watch targets at once',
-    description: 'Signed with PF_GITHUB_WEBHOOK_SECRET (X-Hub-Signature-256 over the exact body bytes); a redelivery (same X-GitHub-Delivery) is answered duplicate. The body schema is the part of each event the factory reads.',
+    summary:
+      'Inbound GitHub webhook: a merged pull request promotes the runs on its branch; a published release polls its repository’s watch targets at once',
+    description:
+      'Signed with PF_GITHUB_WEBHOOK_SECRET (X-Hub-Signature-256 over the exact body bytes); a redelivery (same X-GitHub-Delivery) is answered duplicate. The body schema is the part of each event the factory reads.',
     request: {
       headers: z.object({
         'X-Hub-Signature-256': z.string().regex(/^sha256=[0-9a-f]{64}$/),
@@ -152,7 +184,10 @@ const routes = {
       body: z.union([PullRequestEventSchema, ReleaseEventSchema]),
     },
     responses: {
-      202: { description: 'Accepted (promotion-enqueued, poll-enqueued, ignored or duplicate)', body: WebhookAnswerSchema },
+      202: {
+        description: 'Accepted (promotion-enqueued, poll-enqueued, ignored or duplicate)',
+        body: WebhookAnswerSchema,
+      },
       400: error('Malformed delivery'),
       401: error('Missing or wrong signature'),
       413: error('Body too large'),
@@ -202,7 +237,9 @@ const routes = {
 export type ApiOperationId = keyof typeof routes;
 
 /** Every route of the operator API, declared once (the ApiRoute decorator maps a handler from one). */
-export const API_ROUTES = Object.fromEntries(Object.entries(routes).map(([operationId, route]) => [operationId, { operationId, ...route }])) as unknown as {
+export const API_ROUTES = Object.fromEntries(
+  Object.entries(routes).map(([operationId, route]) => [operationId, { operationId, ...route }]),
+) as unknown as {
   readonly [K in ApiOperationId]: RouteSpec & { operationId: K };
 };
 
@@ -211,8 +248,22 @@ export const API_ROUTES = Object.fromEntries(Object.entries(routes).map(([operat
  * process; the document's spec checks them against the routes the running API registers.
  */
 export const SERVICE_ROUTES: readonly RouteSpec[] = [
-  { operationId: 'live', method: 'get', path: '/health/live', access: 'public', summary: 'Liveness', responses: { 200: { description: 'Alive' }, 503: { description: 'Stalled' } } },
-  { operationId: 'ready', method: 'get', path: '/health/ready', access: 'public', summary: 'Readiness', responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready' } } },
+  {
+    operationId: 'live',
+    method: 'get',
+    path: '/health/live',
+    access: 'public',
+    summary: 'Liveness',
+    responses: { 200: { description: 'Alive' }, 503: { description: 'Stalled' } },
+  },
+  {
+    operationId: 'ready',
+    method: 'get',
+    path: '/health/ready',
+    access: 'public',
+    summary: 'Readiness',
+    responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready' } },
+  },
   {
     operationId: 'metrics',
     method: 'get',
@@ -228,6 +279,7 @@ export function successStatus(route: RouteSpec): number {
   const ok = Object.keys(route.responses)
     .map(Number)
     .filter((s) => s >= 200 && s < 300);
-  if (ok.length !== 1) throw new Error(`route ${route.operationId}: expected exactly one 2xx answer, found ${ok.length}`);
+  if (ok.length !== 1)
+    throw new Error(`route ${route.operationId}: expected exactly one 2xx answer, found ${ok.length}`);
   return ok[0] as number;
 }

@@ -1,7 +1,16 @@
 import { z } from 'zod';
-import { DefinitionPathSchema, RUN_STATES, RunTriggerSchema, STAGE_NAMES, UpstreamEventSchema } from '@patch-factory/contracts';
+import {
+  DefinitionPathSchema,
+  RUN_STATES,
+  RunTriggerSchema,
+  STAGE_NAMES,
+  UpstreamEventSchema,
+} from '@patch-factory/contracts';
 
-const RUN_STAGE_NAMES = STAGE_NAMES.filter((s) => s !== 'watch') as [Exclude<(typeof STAGE_NAMES)[number], 'watch'>, ...Exclude<(typeof STAGE_NAMES)[number], 'watch'>[]];
+const RUN_STAGE_NAMES = STAGE_NAMES.filter((s) => s !== 'watch') as [
+  Exclude<(typeof STAGE_NAMES)[number], 'watch'>,
+  ...Exclude<(typeof STAGE_NAMES)[number], 'watch'>[],
+];
 
 export const TriggerRunBodySchema = z
   .object({
@@ -27,18 +36,32 @@ export const ListRunsQuerySchema = z
   })
   .strict();
 
-export const ListDeadLettersQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }).strict();
+export const ListDeadLettersQuerySchema = z
+  .object({ limit: z.coerce.number().int().min(1).max(1000).optional() })
+  .strict();
 
 /** Ids in paths: run ids and dead-letter ids are plain tokens. */
-export const PathIdSchema = z.string().min(1).max(300).regex(/^[A-Za-z0-9._-]+$/, 'expected an id of letters, digits and . _ -');
+export const PathIdSchema = z
+  .string()
+  .min(1)
+  .max(300)
+  .regex(/^[A-Za-z0-9._-]+$/, 'expected an id of letters, digits and . _ -');
 
 /**
  * Every error answer (ApiErrorFilter): a stable code and a message for the caller; an unexpected
  * failure (503 unavailable) also names the request id under which the server logged its cause.
  */
-export const ErrorBodySchema = z.strictObject({ error: z.strictObject({ code: z.string(), message: z.string(), requestId: z.string().optional() }) }).meta({ id: 'Error' });
+export const ErrorBodySchema = z
+  .strictObject({ error: z.strictObject({ code: z.string(), message: z.string(), requestId: z.string().optional() }) })
+  .meta({ id: 'Error' });
 
 /** An upstream event as the API takes it: none of the fields the factory decides (the factory sets id and firstSeenAt). */
-export const PostUpstreamEventSchema = UpstreamEventSchema.omit({ id: true, severity: true, advisory: true, security: true, firstSeenAt: true })
+export const PostUpstreamEventSchema = UpstreamEventSchema.omit({
+  id: true,
+  severity: true,
+  advisory: true,
+  security: true,
+  firstSeenAt: true,
+})
   .strict()
   .meta({ id: 'UpstreamEvent' });

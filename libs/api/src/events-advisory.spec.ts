@@ -5,7 +5,14 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import Ajv from 'ajv';
 import { ConfigModule, loadConfig } from '@patch-factory/config';
-import { JOB_NAMES, QueueName, upstreamEventId, upstreamEventJobId, type OsvAdvisory, type UpstreamEvent } from '@patch-factory/contracts';
+import {
+  JOB_NAMES,
+  QueueName,
+  upstreamEventId,
+  upstreamEventJobId,
+  type OsvAdvisory,
+  type UpstreamEvent,
+} from '@patch-factory/contracts';
 import { setPrincipal, type Scope } from '@patch-factory/pipeline';
 import { QueueModule, type JobOptionsTable, type JobPolicy } from '@patch-factory/queue';
 import { AdvisoryRepository, PatchRequestRepository, StoreModule } from '@patch-factory/store';
@@ -58,7 +65,8 @@ beforeAll(async () => {
   app = await NestFactory.create(EventsTestModule, { logger: false, abortOnError: false });
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const scopes = /^Bearer scopes:(.*)$/.exec(req.header('authorization') ?? '')?.[1];
-    if (scopes !== undefined) setPrincipal(req, { tokenId: 'tok_test', name: 'test', scopes: scopes.split(',').filter(Boolean) as Scope[] });
+    if (scopes !== undefined)
+      setPrincipal(req, { tokenId: 'tok_test', name: 'test', scopes: scopes.split(',').filter(Boolean) as Scope[] });
     next();
   });
   await app.listen(0, '127.0.0.1');
@@ -79,21 +87,30 @@ afterAll(async () => {
 
 /** The 202 and 400 answers of postAdvisory in the OpenAPI document, as validators. */
 const doc = openApiDocument('test') as {
-  paths: Record<string, { post: { responses: Record<string, { content: { 'application/json': { schema: object } } }> } }>;
+  paths: Record<
+    string,
+    { post: { responses: Record<string, { content: { 'application/json': { schema: object } } }> } }
+  >;
   components: { schemas: Record<string, object> };
 };
 const ajv = new Ajv({ strict: false, allErrors: true });
 ajv.addSchema({ $id: 'doc', components: doc.components });
 const responses = doc.paths['/events/advisory']?.post.responses ?? {};
 const validatorOf = (status: string) => {
-  const schema = JSON.parse(JSON.stringify(responses[status]?.content['application/json'].schema).replaceAll('"#/components', '"doc#/components')) as object;
+  const schema = JSON.parse(
+    JSON.stringify(responses[status]?.content['application/json'].schema).replaceAll(
+      '"#/components',
+      '"doc#/components',
+    ),
+  ) as object;
   return ajv.compile(schema);
 };
 const answers = { '202': validatorOf('202'), '400': validatorOf('400'), '409': validatorOf('409') };
 function documented(status: number, body: unknown): void {
   const validate = answers[String(status) as keyof typeof answers];
   expect(validate).toBeDefined();
-  if (!validate(body)) throw new Error(`answer ${status} does not match the OpenAPI document: ${JSON.stringify(validate.errors)}`);
+  if (!validate(body))
+    throw new Error(`answer ${status} does not match the OpenAPI document: ${JSON.stringify(validate.errors)}`);
 }
 
 const osv = (modified: string, fixed = '3.3.2-r0'): OsvAdvisory => ({
@@ -101,7 +118,12 @@ const osv = (modified: string, fixed = '3.3.2-r0'): OsvAdvisory => ({
   aliases: ['CVE-2099-0001'],
   modified,
   published: '2026-01-01T00:00:00Z',
-  affected: [{ package: { ecosystem: 'Alpine:v3.20', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+  affected: [
+    {
+      package: { ecosystem: 'Alpine:v3.20', name: 'openssl' },
+      ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
+    },
+  ],
 });
 
 async function storedDocuments(): Promise<OsvAdvisory[]> {
@@ -145,13 +167,20 @@ describe('POST /events/advisory', () => {
 
   it('refuses a document modified in the future (it would win over every real update); the real one is stored after it', async () => {
     const real = osv(new Date(Date.now() - 60_000).toISOString(), '3.3.2-r1');
-    const poisoned = { ...real, modified: '9999-12-31T23:59:59Z', withdrawn: '9999-12-31T23:59:59Z', affected: osv('x', '0.0.1-r0').affected };
+    const poisoned = {
+      ...real,
+      modified: '9999-12-31T23:59:59Z',
+      withdrawn: '9999-12-31T23:59:59Z',
+      affected: osv('x', '0.0.1-r0').affected,
+    };
     const before = (await storedDocuments()).length;
     const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/advisory', poisoned);
     expect(res.status).toBe(400);
     documented(res.status, res.body);
     expect(res.body.error.code).toBe('invalid-request');
-    expect(res.body.error.message).toMatch(/^body: modified: advisory .* modified "9999-12-31T23:59:59Z" is in the future/);
+    expect(res.body.error.message).toMatch(
+      /^body: modified: advisory .* modified "9999-12-31T23:59:59Z" is in the future/,
+    );
     expect((await storedDocuments()).length).toBe(before);
     // A few seconds ahead (clocks differ) is accepted; the real document is stored and planned.
     const ok = await api.request<Answer>('POST', '/events/advisory', real);
@@ -164,11 +193,26 @@ describe('POST /events/advisory', () => {
 
   it.each([
     ['no id', (a: OsvAdvisory) => ({ ...a, id: undefined }), /^body: id: /],
-    ['a bad fixed version type', (a: OsvAdvisory) => ({ ...a, affected: [{ ...a.affected[0], ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: 7 }] }] }] }), /^body: affected\.0\.ranges\.0\.events\.0\.fixed: /],
-    ['a modified that is no date', (a: OsvAdvisory) => ({ ...a, modified: 'yesterday' }), /^body: modified: "yesterday" is not an RFC 3339 date/],
+    [
+      'a bad fixed version type',
+      (a: OsvAdvisory) => ({
+        ...a,
+        affected: [{ ...a.affected[0], ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: 7 }] }] }],
+      }),
+      /^body: affected\.0\.ranges\.0\.events\.0\.fixed: /,
+    ],
+    [
+      'a modified that is no date',
+      (a: OsvAdvisory) => ({ ...a, modified: 'yesterday' }),
+      /^body: modified: "yesterday" is not an RFC 3339 date/,
+    ],
   ])('refuses an advisory with %s with a located 400 and stores nothing', async (_what, spoil, message) => {
     const before = (await storedDocuments()).length;
-    const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/advisory', spoil(osv('2026-05-01T00:00:00Z')));
+    const res = await api.request<{ error: { code: string; message: string } }>(
+      'POST',
+      '/events/advisory',
+      spoil(osv('2026-05-01T00:00:00Z')),
+    );
     expect(res.status).toBe(400);
     documented(res.status, res.body);
     expect(res.body.error.code).toBe('invalid-request');
@@ -178,7 +222,12 @@ describe('POST /events/advisory', () => {
 
   it('refuses a body that is not JSON with 400 and stores nothing', async () => {
     const before = (await storedDocuments()).length;
-    const res = await api.request<{ error: { code: string } }>('POST', '/events/advisory', undefined, '{"id": "X-1", "modified": ');
+    const res = await api.request<{ error: { code: string } }>(
+      'POST',
+      '/events/advisory',
+      undefined,
+      '{"id": "X-1", "modified": ',
+    );
     expect(res.status).toBe(400);
     documented(res.status, res.body);
     expect(await storedDocuments()).toHaveLength(before);
@@ -195,9 +244,18 @@ describe('POST /events/advisory keeps documents per source', () => {
 
   it("refuses (409 advisory-owned-by-feed, naming the feed) an API document that would replace a feed's: nothing stored, no events", async () => {
     const doc = await feedDocument();
-    const forged = { ...doc, modified: '2026-06-01T00:00:00Z', database_specific: { severity: 'none' }, affected: osv('x', '3.3.2-r6').affected };
+    const forged = {
+      ...doc,
+      modified: '2026-06-01T00:00:00Z',
+      database_specific: { severity: 'none' },
+      affected: osv('x', '3.3.2-r6').affected,
+    };
     for (const client of [api, api.withToken('scopes:events')]) {
-      const res = await client.request<{ error: { code: string; message: string } }>('POST', '/events/advisory', forged);
+      const res = await client.request<{ error: { code: string; message: string } }>(
+        'POST',
+        '/events/advisory',
+        forged,
+      );
       expect(res.status).toBe(409);
       documented(res.status, res.body);
       expect(res.body.error.code).toBe('advisory-owned-by-feed');
@@ -217,7 +275,10 @@ describe('POST /events/advisory keeps documents per source', () => {
     expect(res.status).toBe(202);
     documented(res.status, res.body);
     expect(res.body.stored).toBe(true);
-    expect(await advisories.document(doc.id)).toMatchObject({ osv: { summary: 'corrected by an operator' }, source: 'api' });
+    expect(await advisories.document(doc.id)).toMatchObject({
+      osv: { summary: 'corrected by an operator' },
+      source: 'api',
+    });
   });
 });
 
@@ -230,27 +291,50 @@ describe('POST /events/upstream takes nothing the factory decides', () => {
   const plain = { source: 'alpine', ref: 'pkg:apk/alpine/openssl', version: '3.3.2-r0' };
 
   it.each([
-    ['severity', { severity: 'critical' }, /severity: not accepted: an event has a severity only from a stored advisory/],
+    [
+      'severity',
+      { severity: 'critical' },
+      /severity: not accepted: an event has a severity only from a stored advisory/,
+    ],
     ['severity none', { severity: 'none' }, /severity: not accepted/],
     ['advisory', { advisory: 'CVE-2099-0001' }, /advisory: not accepted: .*POST \/events\/advisory/],
     ['firstSeenAt', { firstSeenAt: 0 }, /firstSeenAt: not accepted: the factory's own clock/],
-    ['security', { security: { suite: 'bookworm-security', sourcePackage: 'openssl', sourceVersion: '3.3.2-r0' } }, /security: not accepted: only a watcher of a security suite/],
+    [
+      'security',
+      { security: { suite: 'bookworm-security', sourcePackage: 'openssl', sourceVersion: '3.3.2-r0' } },
+      /security: not accepted: only a watcher of a security suite/,
+    ],
     ['id', { id: 'my-own-id' }, /id: not accepted: event ids are derived by the factory/],
-  ])('refuses a caller-set %s with 400 naming the field and why; nothing stored or planned', async (_what, extra, why) => {
-    const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/upstream', { ...plain, version: '3.3.2-r99', ...extra });
-    expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('invalid-request');
-    expect(res.body.error.message).toMatch(/^body: /);
-    expect(res.body.error.message).toMatch(why);
-    const id = upstreamEventId({ kind: 'api' }, { ...plain, version: '3.3.2-r99' });
-    expect(await requests.getEvent(id)).toBeUndefined();
-    expect(await requests.getEvent('my-own-id')).toBeUndefined();
-  });
+  ])(
+    'refuses a caller-set %s with 400 naming the field and why; nothing stored or planned',
+    async (_what, extra, why) => {
+      const res = await api.request<{ error: { code: string; message: string } }>('POST', '/events/upstream', {
+        ...plain,
+        version: '3.3.2-r99',
+        ...extra,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid-request');
+      expect(res.body.error.message).toMatch(/^body: /);
+      expect(res.body.error.message).toMatch(why);
+      const id = upstreamEventId({ kind: 'api' }, { ...plain, version: '3.3.2-r99' });
+      expect(await requests.getEvent(id)).toBeUndefined();
+      expect(await requests.getEvent('my-own-id')).toBeUndefined();
+    },
+  );
 
   it('names every such field at once', async () => {
-    const res = await api.request<{ error: { message: string } }>('POST', '/events/upstream', { ...plain, id: 'x', severity: 'critical', advisory: 'CVE-1', firstSeenAt: 1 });
+    const res = await api.request<{ error: { message: string } }>('POST', '/events/upstream', {
+      ...plain,
+      id: 'x',
+      severity: 'critical',
+      advisory: 'CVE-1',
+      firstSeenAt: 1,
+    });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/id: not accepted.*severity: not accepted.*advisory: not accepted.*firstSeenAt: not accepted/);
+    expect(res.body.error.message).toMatch(
+      /id: not accepted.*severity: not accepted.*advisory: not accepted.*firstSeenAt: not accepted/,
+    );
   });
 
   it('derives the event id on the server (the same event again is a duplicate) and stamps firstSeenAt with its own clock', async () => {
@@ -265,22 +349,39 @@ describe('POST /events/upstream takes nothing the factory decides', () => {
     expect(stored).not.toHaveProperty('advisory');
     expect((await api.request<{ duplicate: boolean }>('POST', '/events/upstream', plain)).body.duplicate).toBe(true);
     // Another digest or source is another event.
-    expect((await api.request<{ eventId: string }>('POST', '/events/upstream', { ...plain, source: 'mirror' })).body.eventId).not.toBe(first.body.eventId);
+    expect(
+      (await api.request<{ eventId: string }>('POST', '/events/upstream', { ...plain, source: 'mirror' })).body.eventId,
+    ).not.toBe(first.body.eventId);
   });
 
   it("cannot squat an advisory's event: an event with the same content, posted first, leaves the advisory's event fresh and planned", async () => {
     const advisory = osv('2026-02-01T00:00:00Z', '3.4.0-r1');
     // What the advisory's event will be (source osv, the package, the fixed version), without the fields the factory decides.
-    const squat = await api.request<{ eventId: string }>('POST', '/events/upstream', { source: 'osv', ref: 'pkg:apk/alpine/openssl', version: '3.4.0-r1' });
+    const squat = await api.request<{ eventId: string }>('POST', '/events/upstream', {
+      source: 'osv',
+      ref: 'pkg:apk/alpine/openssl',
+      version: '3.4.0-r1',
+    });
     expect(squat.status).toBe(202);
     // The id the advisory's event had before ids were derived (advisory:package:version) is refused too.
-    const byId = await api.request('POST', '/events/upstream', { id: `${advisory.id}:apk.alpine.openssl:3.4.0-r1`, source: 'osv', ref: 'pkg:apk/alpine/openssl', version: '3.4.0-r1' });
+    const byId = await api.request('POST', '/events/upstream', {
+      id: `${advisory.id}:apk.alpine.openssl:3.4.0-r1`,
+      source: 'osv',
+      ref: 'pkg:apk/alpine/openssl',
+      version: '3.4.0-r1',
+    });
     expect(byId.status).toBe(400);
     const res = await api.request<Answer>('POST', '/events/advisory', advisory);
     expect(res.status).toBe(202);
-    expect(res.body.events).toEqual([{ eventId: upstreamEventIdOf(advisory.id, 'pkg:apk/alpine/openssl', '3.4.0-r1'), duplicate: false }]);
+    expect(res.body.events).toEqual([
+      { eventId: upstreamEventIdOf(advisory.id, 'pkg:apk/alpine/openssl', '3.4.0-r1'), duplicate: false },
+    ]);
     expect(res.body.events[0]?.eventId).not.toBe(squat.body.eventId);
-    expect(await requests.getEvent(res.body.events[0]?.eventId ?? '')).toMatchObject({ advisory: advisory.id, ref: 'pkg:apk/alpine/openssl', version: '3.4.0-r1' });
+    expect(await requests.getEvent(res.body.events[0]?.eventId ?? '')).toMatchObject({
+      advisory: advisory.id,
+      ref: 'pkg:apk/alpine/openssl',
+      version: '3.4.0-r1',
+    });
     expect(await planQueue.getJob(upstreamEventJobId(res.body.events[0]?.eventId ?? ''))).toBeDefined();
   });
 });

@@ -3,7 +3,14 @@ import { OsvAdvisorySchema, TerminalError, upstreamEventId, type UpstreamEvent }
 import { advisoryEvents } from '@patch-factory/definitions';
 import { hasScope, principalOf } from '@patch-factory/pipeline';
 import { EventPlanningQueue, JobProducer } from '@patch-factory/queue';
-import { API_ADVISORY_SOURCE, AdvisoryDocumentTooLargeError, AdvisoryFromTheFutureError, AdvisoryOwnedByFeedError, AdvisoryRepository, PatchRequestRepository } from '@patch-factory/store';
+import {
+  API_ADVISORY_SOURCE,
+  AdvisoryDocumentTooLargeError,
+  AdvisoryFromTheFutureError,
+  AdvisoryOwnedByFeedError,
+  AdvisoryRepository,
+  PatchRequestRepository,
+} from '@patch-factory/store';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ApiErrorFilter } from './api-error.filter';
@@ -20,18 +27,24 @@ import { parseRequest } from './parse-request';
  */
 export const FACTORY_DECIDED_FIELDS: Readonly<Record<string, string>> = {
   id: 'event ids are derived by the factory (from source, ref, version, digest and vars; the answer names it), never chosen by a caller',
-  severity: 'an event has a severity only from a stored advisory (a configured feed, or POST /events/advisory), never from the event',
-  advisory: 'an event fixes an advisory only when the factory makes it from a stored advisory: post the advisory to POST /events/advisory',
-  security: "only a watcher of a security suite marks a security update (the mark skips the soak, like an advisory's fix)",
+  severity:
+    'an event has a severity only from a stored advisory (a configured feed, or POST /events/advisory), never from the event',
+  advisory:
+    'an event fixes an advisory only when the factory makes it from a stored advisory: post the advisory to POST /events/advisory',
+  security:
+    "only a watcher of a security suite marks a security update (the mark skips the soak, like an advisory's fix)",
   firstSeenAt: "the factory's own clock says when it first saw an event (the soak counts from it)",
 };
-
 
 /** Refuses a body that sets what the factory decides (400 naming each such field and why). */
 function refuseFactoryDecidedFields(body: unknown): void {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return;
   const set = Object.keys(FACTORY_DECIDED_FIELDS).filter((f) => Object.prototype.hasOwnProperty.call(body, f));
-  if (set.length) throw new TerminalError('invalid-request', `body: ${set.map((f) => `${f}: not accepted: ${FACTORY_DECIDED_FIELDS[f]}`).join('; ')}`);
+  if (set.length)
+    throw new TerminalError(
+      'invalid-request',
+      `body: ${set.map((f) => `${f}: not accepted: ${FACTORY_DECIDED_FIELDS[f]}`).join('; ')}`,
+    );
 }
 
 /**
@@ -73,17 +86,25 @@ export class EventsController {
   async advisory(@Body() body: unknown, @Req() req: Request): Promise<z.infer<typeof AdvisoryAnswerSchema>> {
     const osv = parseRequest(OsvAdvisorySchema, body, 'body');
     if (!Number.isFinite(Date.parse(osv.modified))) {
-      throw new TerminalError('invalid-request', `body: modified: ${JSON.stringify(osv.modified.slice(0, 64))} is not an RFC 3339 date such as 2024-01-02T03:04:05Z`);
+      throw new TerminalError(
+        'invalid-request',
+        `body: modified: ${JSON.stringify(osv.modified.slice(0, 64))} is not an RFC 3339 date such as 2024-01-02T03:04:05Z`,
+      );
     }
     const plan = advisoryEvents(osv, Date.now(), API_ADVISORY_SOURCE);
     let stored: boolean;
     try {
       // No principal (a route the access guard did not run on) is not admin.
-      stored = await this.advisories.saveDocument(osv, { source: API_ADVISORY_SOURCE, admin: hasScope(principalOf(req), 'admin') });
+      stored = await this.advisories.saveDocument(osv, {
+        source: API_ADVISORY_SOURCE,
+        admin: hasScope(principalOf(req), 'admin'),
+      });
     } catch (error) {
       if (error instanceof AdvisoryOwnedByFeedError) throw new TerminalError(error.code, `body: id: ${error.message}`);
-      if (error instanceof AdvisoryDocumentTooLargeError) throw new TerminalError('payload-too-large', `body: ${error.message}`);
-      if (error instanceof AdvisoryFromTheFutureError) throw new TerminalError('invalid-request', `body: modified: ${error.message}`);
+      if (error instanceof AdvisoryDocumentTooLargeError)
+        throw new TerminalError('payload-too-large', `body: ${error.message}`);
+      if (error instanceof AdvisoryFromTheFutureError)
+        throw new TerminalError('invalid-request', `body: modified: ${error.message}`);
       throw error;
     }
     const events = [];

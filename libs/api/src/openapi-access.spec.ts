@@ -19,30 +19,54 @@ function routes(): { method: string; path: string; access: string; controller: T
       .filter((handler) => Reflect.getMetadata(METHOD_METADATA, handler) !== undefined)
       .map((handler) => {
         const sub = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
-        const path = ('/' + [base, sub].flatMap((p) => p.split('/')).filter(Boolean).join('/')).replace(/:([a-zA-Z]+)/g, '{$1}');
-        const isPublic = (Reflect.getMetadata(PUBLIC_ROUTE, handler) ?? Reflect.getMetadata(PUBLIC_ROUTE, controller)) as boolean | undefined;
-        const scope = (Reflect.getMetadata(REQUIRED_SCOPE, handler) ?? Reflect.getMetadata(REQUIRED_SCOPE, controller)) as string | undefined;
+        const path = (
+          '/' +
+          [base, sub]
+            .flatMap((p) => p.split('/'))
+            .filter(Boolean)
+            .join('/')
+        ).replace(/:([a-zA-Z]+)/g, '{$1}');
+        const isPublic = (Reflect.getMetadata(PUBLIC_ROUTE, handler) ??
+          Reflect.getMetadata(PUBLIC_ROUTE, controller)) as boolean | undefined;
+        const scope = (Reflect.getMetadata(REQUIRED_SCOPE, handler) ??
+          Reflect.getMetadata(REQUIRED_SCOPE, controller)) as string | undefined;
         const operation = Reflect.getMetadata(API_OPERATION, handler) as string | undefined;
-        return { method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase(), path, access: isPublic ? 'public' : (scope ?? 'admin (default)'), controller, operation };
+        return {
+          method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase(),
+          path,
+          access: isPublic ? 'public' : (scope ?? 'admin (default)'),
+          controller,
+          operation,
+        };
       });
   });
 }
 
 describe('the OpenAPI document and the routes agree on access', () => {
-  const doc = openApiDocument('test') as { paths: Record<string, Record<string, { operationId: string; security?: unknown[]; 'x-required-scope'?: string }>> };
+  const doc = openApiDocument('test') as {
+    paths: Record<string, Record<string, { operationId: string; security?: unknown[]; 'x-required-scope'?: string }>>;
+  };
 
   it('documents every route the API serves, with the scope its guard metadata requires', () => {
     const served = routes();
     expect(served.length).toBeGreaterThanOrEqual(16);
     for (const r of served) {
       const op = doc.paths[r.path]?.[r.method];
-      expect({ route: `${r.method} ${r.path}`, documented: !!op }).toEqual({ route: `${r.method} ${r.path}`, documented: true });
+      expect({ route: `${r.method} ${r.path}`, documented: !!op }).toEqual({
+        route: `${r.method} ${r.path}`,
+        documented: true,
+      });
       const declared = op?.security?.length === 0 ? 'public' : op?.['x-required-scope'];
-      expect({ route: `${r.method} ${r.path}`, access: r.access }).toEqual({ route: `${r.method} ${r.path}`, access: declared });
+      expect({ route: `${r.method} ${r.path}`, access: r.access }).toEqual({
+        route: `${r.method} ${r.path}`,
+        access: declared,
+      });
       expect(OPERATION_ACCESS[op!.operationId]).toBe(declared);
     }
     // And nothing is documented that is not served.
-    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m} ${path}`),
+    );
     expect(documented.sort()).toEqual(served.map((r) => `${r.method} ${r.path}`).sort());
   });
 
@@ -51,7 +75,12 @@ describe('the OpenAPI document and the routes agree on access', () => {
     expect(api.map((r) => r.operation).sort()).toEqual(Object.keys(API_ROUTES).sort());
     for (const r of api) {
       const route = API_ROUTES[r.operation as keyof typeof API_ROUTES];
-      expect({ operation: r.operation, method: r.method, path: r.path, access: r.access }).toEqual({ operation: route.operationId, method: route.method, path: route.path, access: route.access });
+      expect({ operation: r.operation, method: r.method, path: r.path, access: r.access }).toEqual({
+        operation: route.operationId,
+        method: route.method,
+        path: route.path,
+        access: route.access,
+      });
       expect(doc.paths[r.path]?.[r.method]?.operationId).toBe(r.operation);
     }
   });

@@ -9,8 +9,18 @@ import { OPERATION_ACCESS, openApiDocument } from './openapi.document';
 // @seriousme/openapi-schema-validator (ESM only: run by node itself, outside jest's module system),
 // and describes every operation the hand-written document did, with the same access.
 
-type Operation = { operationId: string; security?: unknown[]; 'x-required-scope'?: string; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> };
-type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } };
+type Operation = {
+  operationId: string;
+  security?: unknown[];
+  'x-required-scope'?: string;
+  parameters?: { name: string; in: string }[];
+  responses: Record<string, unknown>;
+};
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
 
 const VALIDATE = `
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -23,13 +33,19 @@ process.stdout.write(JSON.stringify({ valid: result.valid, version: validator.ve
 
 /** The validator's verdict on a document. */
 async function validateOpenApi(doc: unknown): Promise<{ valid: boolean; version: string; errors: unknown[] }> {
-  const child = promisify(execFile)(process.execPath, ['--input-type=module', '-e', VALIDATE], { cwd: join(__dirname, '..', '..', '..'), timeout: 30_000 });
+  const child = promisify(execFile)(process.execPath, ['--input-type=module', '-e', VALIDATE], {
+    cwd: join(__dirname, '..', '..', '..'),
+    timeout: 30_000,
+  });
   child.child.stdin?.end(JSON.stringify(doc));
   return JSON.parse((await child).stdout) as { valid: boolean; version: string; errors: unknown[] };
 }
 
 const doc = openApiDocument('test') as unknown as Doc;
-const operations = () => Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ path, method, op })),
+  );
 
 describe('the generated OpenAPI document', () => {
   it('is valid OpenAPI 3.1 by the official schema', async () => {
@@ -68,7 +84,9 @@ describe('the generated OpenAPI document', () => {
         'listAudit: get /audit',
       ].sort(),
     );
-    expect(Object.keys(OPERATION_ACCESS).sort()).toEqual([...Object.keys(API_ROUTES), ...SERVICE_ROUTES.map((r) => r.operationId)].sort());
+    expect(Object.keys(OPERATION_ACCESS).sort()).toEqual(
+      [...Object.keys(API_ROUTES), ...SERVICE_ROUTES.map((r) => r.operationId)].sort(),
+    );
   });
 
   it('declares each operation’s access: public ones without security, the others with their scope and the HTTP layer’s refusals', () => {
@@ -81,7 +99,12 @@ describe('the generated OpenAPI document', () => {
       }
       expect({ op: op.operationId, scope: op['x-required-scope'] }).toEqual({ op: op.operationId, scope: access });
       expect(SCOPES).toContain(access);
-      for (const status of ['401', '403', '421', '429']) expect({ op: op.operationId, status, declared: status in op.responses }).toEqual({ op: op.operationId, status, declared: true });
+      for (const status of ['401', '403', '421', '429'])
+        expect({ op: op.operationId, status, declared: status in op.responses }).toEqual({
+          op: op.operationId,
+          status,
+          declared: true,
+        });
       if (method !== 'get') expect(op.responses['403']).toBeDefined();
     }
     expect(
@@ -94,11 +117,19 @@ describe('the generated OpenAPI document', () => {
 
   it('names every outcome the GitHub webhook answers, poll-enqueued included', () => {
     const answer = doc.components.schemas['WebhookAnswer'] as { properties: { outcome: { enum: string[] } } };
-    expect(answer.properties.outcome.enum.sort()).toEqual(['duplicate', 'ignored', 'poll-enqueued', 'promotion-enqueued']);
+    expect(answer.properties.outcome.enum.sort()).toEqual([
+      'duplicate',
+      'ignored',
+      'poll-enqueued',
+      'promotion-enqueued',
+    ]);
   });
 
   it('gives the run answers without the stages’ fencing tokens', () => {
-    const stage = doc.components.schemas['StageRecord'] as { properties: Record<string, unknown>; additionalProperties: unknown };
+    const stage = doc.components.schemas['StageRecord'] as {
+      properties: Record<string, unknown>;
+      additionalProperties: unknown;
+    };
     expect(Object.keys(stage.properties)).not.toContain('token');
     expect(Object.keys(stage.properties)).not.toContain('completedToken');
     expect(stage.additionalProperties).toBe(false);

@@ -42,15 +42,37 @@ beforeAll(async () => {
   writeFileSync(
     watch,
     JSON.stringify({
-      targets: [{ key: 'github_release:octo/tool', kind: 'github_release', ref: 'octo/tool', config: { type: 'github_release', owner: 'Octo', repo: 'Tool', set: 'V' } }],
+      targets: [
+        {
+          key: 'github_release:octo/tool',
+          kind: 'github_release',
+          ref: 'octo/tool',
+          config: { type: 'github_release', owner: 'Octo', repo: 'Tool', set: 'V' },
+        },
+      ],
     }),
   );
   redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: 1 });
   // A token exists before the start, so the app makes no bootstrap admin token (nor prints one).
   admin = (await new ApiTokenRepository(redis, prefix).create('openapi-test', ['admin'], 'test')).token;
-  const config = loadConfig({ PF_PREFIX: prefix, PF_REDIS_URL: sharedRedisUrl(), PF_LOG_LEVEL: 'silent', PF_GITHUB_WEBHOOK_SECRET: SECRET, PF_WATCH_CONFIG: watch });
-  const spec = { service: 'api-openapi-test', defaultPort: 0, pipeline: { stages: [], profile: 'producer' as const }, imports: [ApiModule] };
-  app = await NestFactory.create<NestExpressApplication>(serviceModule(spec, config), { logger: false, bodyParser: false, abortOnError: false });
+  const config = loadConfig({
+    PF_PREFIX: prefix,
+    PF_REDIS_URL: sharedRedisUrl(),
+    PF_LOG_LEVEL: 'silent',
+    PF_GITHUB_WEBHOOK_SECRET: SECRET,
+    PF_WATCH_CONFIG: watch,
+  });
+  const spec = {
+    service: 'api-openapi-test',
+    defaultPort: 0,
+    pipeline: { stages: [], profile: 'producer' as const },
+    imports: [ApiModule],
+  };
+  app = await NestFactory.create<NestExpressApplication>(serviceModule(spec, config), {
+    logger: false,
+    bodyParser: false,
+    abortOnError: false,
+  });
   // As bootstrapService: the audit log, raw webhook bodies (signed bytes), JSON elsewhere.
   app.use(auditMiddleware(app.get(AuditLog), app.get<Logger>(LOGGER)));
   app.useBodyParser('raw', { type: (req: { url?: string }) => (req.url ?? '').startsWith('/webhooks/'), limit: '1mb' });
@@ -68,9 +90,19 @@ afterAll(async () => {
 
 /** `METHOD /path` of every route the app's router serves (Express 5: `router.stack`), in OpenAPI's path form. */
 function servedRoutes(): string[] {
-  const router = (app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router;
+  const router = (
+    app.getHttpAdapter().getInstance() as {
+      router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+    }
+  ).router;
   return router.stack
-    .flatMap((layer) => (layer.route ? Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:([A-Za-z]+)/g, '{$1}')}`) : []))
+    .flatMap((layer) =>
+      layer.route
+        ? Object.keys(layer.route.methods).map(
+            (m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:([A-Za-z]+)/g, '{$1}')}`,
+          )
+        : [],
+    )
     .sort();
 }
 
@@ -100,7 +132,9 @@ const compiled = new Map<string, ValidateFunction>();
 function validatorOf(key: string, schema: object): ValidateFunction {
   let validate = compiled.get(key);
   if (!validate) {
-    validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"doc#/components')) as object);
+    validate = ajv.compile(
+      JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"doc#/components')) as object,
+    );
     compiled.set(key, validate);
   }
   return validate;
@@ -109,23 +143,46 @@ function validatorOf(key: string, schema: object): ValidateFunction {
 /** Fails unless the document declares this status for the operation and the body matches its schema. */
 function expectDocumented(method: string, path: string, status: number, body: unknown): void {
   const op = doc.paths[path]?.[method.toLowerCase()];
-  expect({ operation: `${method} ${path}`, documented: !!op }).toEqual({ operation: `${method} ${path}`, documented: true });
+  expect({ operation: `${method} ${path}`, documented: !!op }).toEqual({
+    operation: `${method} ${path}`,
+    documented: true,
+  });
   const answer = op!.responses[String(status)];
-  expect({ operation: op!.operationId, status, declared: !!answer }).toEqual({ operation: op!.operationId, status, declared: true });
+  expect({ operation: op!.operationId, status, declared: !!answer }).toEqual({
+    operation: op!.operationId,
+    status,
+    declared: true,
+  });
   const schema = answer!.content?.['application/json']?.schema;
   if (!schema) {
-    expect({ operation: op!.operationId, status, body }).toEqual({ operation: op!.operationId, status, body: undefined });
+    expect({ operation: op!.operationId, status, body }).toEqual({
+      operation: op!.operationId,
+      status,
+      body: undefined,
+    });
     return;
   }
   const key = `${op!.operationId} ${status}`;
   const validate = validatorOf(key, schema);
-  if (!validate(body)) throw new Error(`${key}: the answer does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`);
+  if (!validate(body))
+    throw new Error(
+      `${key}: the answer does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`,
+    );
 }
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${admin}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      authorization: `Bearer ${admin}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     signal: AbortSignal.timeout(10_000),
   });
@@ -134,7 +191,13 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 }
 
 /** Calls a route and checks its answer against the document; `template` is the documented path. */
-async function documentedCall(method: string, template: string, path = template, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }> {
+async function documentedCall(
+  method: string,
+  template: string,
+  path = template,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<{ status: number; body: unknown }> {
   const res = await call(method, path, body, headers);
   expectDocumented(method, template, res.status, res.body);
   // A request the API accepted is one its documented request body allows.
@@ -142,7 +205,10 @@ async function documentedCall(method: string, template: string, path = template,
   if (res.status < 300 && requestSchema) {
     const validate = validatorOf(`${template} ${method} request`, requestSchema);
     const sent: unknown = typeof body === 'string' ? JSON.parse(body) : body;
-    if (!validate(sent)) throw new Error(`${method} ${template}: an accepted request does not match the documented request body: ${ajv.errorsText(validate.errors)}`);
+    if (!validate(sent))
+      throw new Error(
+        `${method} ${template}: an accepted request does not match the documented request body: ${ajv.errorsText(validate.errors)}`,
+      );
   }
   return res;
 }
@@ -166,19 +232,44 @@ describe('real answers match the schemas of the OpenAPI document', () => {
     expect((list.body as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual([runId]);
     expect((await documentedCall('GET', '/runs/{id}', '/runs/no-such-run')).status).toBe(404);
     expect((await documentedCall('GET', '/runs', '/runs?limit=0')).status).toBe(400);
-    expect((await documentedCall('POST', '/runs', '/runs', { definition, trigger: { kind: 'upstream' } })).status).toBe(400);
+    expect((await documentedCall('POST', '/runs', '/runs', { definition, trigger: { kind: 'upstream' } })).status).toBe(
+      400,
+    );
   });
 
   it('events: an upstream event, an advisory, and a body setting what the factory decides', async () => {
     const version = `3.3.${Math.floor(Math.random() * 1e6)}-r0`;
-    expect((await documentedCall('POST', '/events/upstream', '/events/upstream', { source: 'alpine', ref: 'pkg:apk/alpine/openssl', version })).status).toBe(202);
-    expect((await documentedCall('POST', '/events/upstream', '/events/upstream', { source: 'alpine', ref: 'pkg:apk/alpine/openssl', version, severity: 'critical' })).status).toBe(400);
+    expect(
+      (
+        await documentedCall('POST', '/events/upstream', '/events/upstream', {
+          source: 'alpine',
+          ref: 'pkg:apk/alpine/openssl',
+          version,
+        })
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await documentedCall('POST', '/events/upstream', '/events/upstream', {
+          source: 'alpine',
+          ref: 'pkg:apk/alpine/openssl',
+          version,
+          severity: 'critical',
+        })
+      ).status,
+    ).toBe(400);
     const advisory = {
       id: `ALPINE-CVE-2099-${Math.floor(Math.random() * 1e6)}`,
       modified: '2026-02-01T00:00:00Z',
       affected: [
-        { package: { ecosystem: 'Alpine:v3.20', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.3.2-r0' }] }] },
-        { package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.3.0' }] }] },
+        {
+          package: { ecosystem: 'Alpine:v3.20', name: 'openssl' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.3.2-r0' }] }],
+        },
+        {
+          package: { ecosystem: 'npm', name: 'left-pad' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.3.0' }] }],
+        },
       ],
     };
     const res = await documentedCall('POST', '/events/advisory', '/events/advisory', advisory);
@@ -193,31 +284,60 @@ describe('real answers match the schemas of the OpenAPI document', () => {
     expect((await documentedCall('GET', '/tokens')).status).toBe(200);
     expect((await documentedCall('DELETE', '/tokens/{id}', `/tokens/${id}`)).status).toBe(204);
     expect((await documentedCall('DELETE', '/tokens/{id}', `/tokens/${id}`)).status).toBe(404);
-    expect((await documentedCall('POST', '/tokens', '/tokens', { name: 'both', role: 'reader', scopes: ['read'] })).status).toBe(400);
+    expect(
+      (await documentedCall('POST', '/tokens', '/tokens', { name: 'both', role: 'reader', scopes: ['read'] })).status,
+    ).toBe(400);
     const audit = await documentedCall('GET', '/audit', '/audit?limit=20');
     expect((audit.body as { entries: { path: string }[] }).entries.map((e) => e.path)).toContain(`/tokens/${id}`);
   });
 
   it('dead letters: the list, and replaying an entry that does not exist', async () => {
     expect((await documentedCall('GET', '/dead-letters')).status).toBe(200);
-    expect((await documentedCall('POST', '/dead-letters/{id}/replay', '/dead-letters/no-such-entry/replay')).status).toBe(404);
+    expect(
+      (await documentedCall('POST', '/dead-letters/{id}/replay', '/dead-letters/no-such-entry/replay')).status,
+    ).toBe(404);
   });
 
   it('the GitHub webhook: a published release polls its watch target (poll-enqueued); a forged one is refused', async () => {
-    const body = JSON.stringify({ action: 'published', release: { tag_name: 'v1.2.3' }, repository: { full_name: 'octo/tool' } });
+    const body = JSON.stringify({
+      action: 'published',
+      release: { tag_name: 'v1.2.3' },
+      repository: { full_name: 'octo/tool' },
+    });
     const signed = (b: string) => `sha256=${createHmac('sha256', SECRET).update(b).digest('hex')}`;
-    const headers = (signature: string) => ({ 'x-github-event': 'release', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature });
+    const headers = (signature: string) => ({
+      'x-github-event': 'release',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': signature,
+    });
     const hit = await documentedCall('POST', '/webhooks/github', '/webhooks/github', body, headers(signed(body)));
-    expect(hit.body).toMatchObject({ outcome: 'poll-enqueued', runs: [{ runId: 'github_release:octo/tool', result: 'poll-enqueued' }] });
-    const other = JSON.stringify({ action: 'published', release: { tag_name: 'v1' }, repository: { full_name: 'someone/else' } });
-    expect(await documentedCall('POST', '/webhooks/github', '/webhooks/github', other, headers(signed(other)))).toMatchObject({ status: 202, body: { outcome: 'ignored' } });
-    expect((await documentedCall('POST', '/webhooks/github', '/webhooks/github', body, headers(signed('forged')))).status).toBe(401);
+    expect(hit.body).toMatchObject({
+      outcome: 'poll-enqueued',
+      runs: [{ runId: 'github_release:octo/tool', result: 'poll-enqueued' }],
+    });
+    const other = JSON.stringify({
+      action: 'published',
+      release: { tag_name: 'v1' },
+      repository: { full_name: 'someone/else' },
+    });
+    expect(
+      await documentedCall('POST', '/webhooks/github', '/webhooks/github', other, headers(signed(other))),
+    ).toMatchObject({ status: 202, body: { outcome: 'ignored' } });
+    expect(
+      (await documentedCall('POST', '/webhooks/github', '/webhooks/github', body, headers(signed('forged')))).status,
+    ).toBe(401);
   });
 
   it('an answer that drifts from its schema fails the check', () => {
-    expect(() => expectDocumented('GET', '/tokens', 200, { tokens: [{ id: '0123456789abcdef', name: 'x', scopes: ['read'], createdAt: 1, createdBy: 'y', secret: 'leaked' }] })).toThrow(
-      /does not match the OpenAPI document/,
-    );
-    expect(() => expectDocumented('POST', '/webhooks/github', 202, { delivery: 'd', outcome: 'rebuilt', runs: [] })).toThrow(/does not match/);
+    expect(() =>
+      expectDocumented('GET', '/tokens', 200, {
+        tokens: [
+          { id: '0123456789abcdef', name: 'x', scopes: ['read'], createdAt: 1, createdBy: 'y', secret: 'leaked' },
+        ],
+      }),
+    ).toThrow(/does not match the OpenAPI document/);
+    expect(() =>
+      expectDocumented('POST', '/webhooks/github', 202, { delivery: 'd', outcome: 'rebuilt', runs: [] }),
+    ).toThrow(/does not match/);
   });
 });

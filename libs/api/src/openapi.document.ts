@@ -1,4 +1,9 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type ResponseConfig,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
 import { ROLES } from '@patch-factory/store';
 import { API_ROUTES, SERVICE_ROUTES, type RouteAccess, type RouteAnswer, type RouteSpec } from './api.routes';
 import { ErrorBodySchema } from './api.schemas';
@@ -7,7 +12,9 @@ import { ErrorBodySchema } from './api.schemas';
 export const DOCUMENTED_ROUTES: readonly RouteSpec[] = [...Object.values(API_ROUTES), ...SERVICE_ROUTES];
 
 /** The scope each operation needs (its route's access), or `public`. */
-export const OPERATION_ACCESS: Readonly<Record<string, RouteAccess>> = Object.fromEntries(DOCUMENTED_ROUTES.map((r) => [r.operationId, r.access]));
+export const OPERATION_ACCESS: Readonly<Record<string, RouteAccess>> = Object.fromEntries(
+  DOCUMENTED_ROUTES.map((r) => [r.operationId, r.access]),
+);
 
 /**
  * The OpenAPI 3.1 description of the operator API, generated (zod-to-openapi) from the route
@@ -31,7 +38,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
     info: {
       title: 'patch-factory operator API',
       version,
-      description: 'Pipeline runs, the dead-letter queue, upstream events and advisories, API tokens and the audit log of a patch-factory installation, and its inbound GitHub webhook.',
+      description:
+        'Pipeline runs, the dead-letter queue, upstream events and advisories, API tokens and the audit log of a patch-factory installation, and its inbound GitHub webhook.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     // Every operation needs a bearer token unless its `security` is empty (health, signed webhooks).
@@ -55,16 +63,24 @@ function routeConfig(route: RouteSpec): RouteConfig {
   const { access } = route;
   const extra: Record<number, RouteAnswer> = {
     421: error('Host header not among the allowed host names (PF_HTTP_ALLOWED_HOSTS)'),
-    503: error('The factory could not complete the request (the answer names the request id under which the cause is logged)'),
+    503: error(
+      'The factory could not complete the request (the answer names the request id under which the cause is logged)',
+    ),
   };
   if (route.method !== 'get') {
-    extra[403] = error(access === 'public' ? 'Cross-site request (Origin or Sec-Fetch-Site)' : `Cross-site request, or the token lacks scope ${access}`);
+    extra[403] = error(
+      access === 'public'
+        ? 'Cross-site request (Origin or Sec-Fetch-Site)'
+        : `Cross-site request, or the token lacks scope ${access}`,
+    );
     if (route.request?.body) extra[415] = error('Body not application/json');
   }
   if (access !== 'public') {
     extra[401] = error('No bearer token, or one that is unknown, revoked or malformed');
     extra[403] ??= error(`The token lacks scope ${access}`);
-    extra[429] = error('The token made more requests this minute than PF_API_RATE_LIMIT_PER_MINUTE (Retry-After says when to retry)');
+    extra[429] = error(
+      'The token made more requests this minute than PF_API_RATE_LIMIT_PER_MINUTE (Retry-After says when to retry)',
+    );
   }
   const answers = { ...extra, ...route.responses };
   const { body, ...request } = route.request ?? {};
@@ -75,8 +91,14 @@ function routeConfig(route: RouteSpec): RouteConfig {
     summary: route.summary,
     ...(access === 'public'
       ? { security: [], ...(route.description ? { description: route.description } : {}) }
-      : { 'x-required-scope': access, description: [route.description, `Needs a token with scope \`${access}\`.`].filter(Boolean).join(' ') }),
-    request: { ...request, ...(body ? { body: { required: true, content: { 'application/json': { schema: body } } } } : {}) },
+      : {
+          'x-required-scope': access,
+          description: [route.description, `Needs a token with scope \`${access}\`.`].filter(Boolean).join(' '),
+        }),
+    request: {
+      ...request,
+      ...(body ? { body: { required: true, content: { 'application/json': { schema: body } } } } : {}),
+    },
     responses: Object.fromEntries(
       Object.entries(answers)
         .sort(([a], [b]) => Number(a) - Number(b))

@@ -6,7 +6,9 @@ import { PipelineRunSchema, StageRecordSchema, type PipelineRun } from '@patch-f
  * tokens: internal to the workers, of no use to a reader, and not to be handed out).
  */
 // Strict: the document says exactly what a run answer holds (a fencing token appearing in one fails its spec).
-export const PublicStageRecordSchema = StageRecordSchema.omit({ token: true, completedToken: true }).strict().meta({ id: 'StageRecord' });
+export const PublicStageRecordSchema = StageRecordSchema.omit({ token: true, completedToken: true })
+  .strict()
+  .meta({ id: 'StageRecord' });
 export const PublicPipelineRunSchema = PipelineRunSchema.extend({ stages: z.array(PublicStageRecordSchema) })
   .strict()
   .meta({ id: 'PipelineRun' });

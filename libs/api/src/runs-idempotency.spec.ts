@@ -52,14 +52,24 @@ afterAll(async () => {
   await dropPrefix(sharedRedisUrl(), prefix);
 });
 
-async function trigger(body: unknown, key?: string): Promise<{ status: number; body: { runId?: string; error?: { code: string; message: string } } }> {
+async function trigger(
+  body: unknown,
+  key?: string,
+): Promise<{ status: number; body: { runId?: string; error?: { code: string; message: string } } }> {
   const res = await fetch(`${base}/runs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}`, ...(key !== undefined ? { 'idempotency-key': key } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${bearer}`,
+      ...(key !== undefined ? { 'idempotency-key': key } : {}),
+    },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
-  return { status: res.status, body: (await res.json()) as { runId?: string; error?: { code: string; message: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { runId?: string; error?: { code: string; message: string } },
+  };
 }
 
 const uniqueDefinition = () => `image/idem-${Math.random().toString(36).slice(2, 10)}/debian-12/1.yaml`;
@@ -149,7 +159,8 @@ describe('POST /runs with an Idempotency-Key', () => {
     const reserved = newRunId();
     await app.get(TriggerIdempotency).reserve(key, TriggerIdempotency.fingerprint({ definition }), reserved);
     await runs.create({ id: reserved, definition, trigger: { kind: 'manual' }, stages: RUN_STAGES, now: Date.now() });
-    const firstJob = () => app.get(JobProducer).queue(queueOfJob(STAGE_JOB[RUN_ENTRY])).getJob(stageJobId(reserved, RUN_ENTRY));
+    const firstJob = () =>
+      app.get(JobProducer).queue(queueOfJob(STAGE_JOB[RUN_ENTRY])).getJob(stageJobId(reserved, RUN_ENTRY));
     expect(await firstJob()).toBeUndefined();
     const retry = await trigger({ definition }, key);
     expect(retry).toMatchObject({ status: 202, body: { runId: reserved } });
@@ -173,7 +184,11 @@ describe('POST /runs and the PatchRequest a run belongs to', () => {
     const definition = uniqueDefinition();
     for (const kind of ['upstream', 'advisory']) {
       const res = await trigger({ definition, trigger: { kind, ref: 'pr-of-someone-else' } });
-      expect({ kind, status: res.status, coded: typeof res.body.error?.code }).toEqual({ kind, status: 400, coded: 'string' });
+      expect({ kind, status: res.status, coded: typeof res.body.error?.code }).toEqual({
+        kind,
+        status: 400,
+        coded: 'string',
+      });
       expect(res.body.error?.message).toContain('trigger.kind');
     }
     expect((await trigger({ definition, trigger: { kind: 'manual', ref: 'x', extra: 1 } })).status).toBe(400);

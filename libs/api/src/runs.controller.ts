@@ -38,10 +38,18 @@ export class RunsController {
   }
 
   @ApiRoute(API_ROUTES.triggerRun)
-  async trigger(@Body() body: unknown, @Headers('idempotency-key') idempotencyKey: string | undefined): Promise<z.infer<typeof TriggerRunAnswerSchema>> {
+  async trigger(
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<z.infer<typeof TriggerRunAnswerSchema>> {
     const req = parseRequest(TriggerRunBodySchema, body, 'body');
     const launch = (runId: string = newRunId()) =>
-      this.launcher.launch(req.definition, req.trigger ?? { kind: 'manual' }, { ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) }, runId);
+      this.launcher.launch(
+        req.definition,
+        req.trigger ?? { kind: 'manual' },
+        { ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) },
+        runId,
+      );
     if (idempotencyKey === undefined) return launch();
 
     // A retry with the same key gets the run of the first request (issue 13).
@@ -60,7 +68,8 @@ export class RunsController {
     } catch (error) {
       const created = await this.runs.get(runId).catch(() => undefined);
       if (created) return { runId, traceId: created.traceId ?? '' }; // a concurrent request with the key created it
-      if (error instanceof PipelineError && !error.retryable) await this.idempotency.release(key, runId).catch(() => undefined);
+      if (error instanceof PipelineError && !error.retryable)
+        await this.idempotency.release(key, runId).catch(() => undefined);
       throw error;
     }
   }

@@ -9,7 +9,9 @@ import { STORE_PREFIX, STORE_REDIS } from '@patch-factory/store';
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 /** `Idempotency-Key`: 1–255 visible ASCII characters (a UUID is typical). */
-export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'expected 1 to 255 visible ASCII characters (a UUID, for example)');
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'expected 1 to 255 visible ASCII characters (a UUID, for example)');
 
 /** What a key was first used for: the run it created and a fingerprint of the request. */
 interface Remembered {
@@ -44,7 +46,11 @@ export class TriggerIdempotency {
    * The run id for this key: `candidate` when the key is new (reserved now: `fresh`), or the
    * id it was first used for. A key reused with another request is refused (`idempotency-key-reused`).
    */
-  async reserve(idempotencyKey: string, request: string, candidate: string): Promise<{ runId: string; fresh: boolean }> {
+  async reserve(
+    idempotencyKey: string,
+    request: string,
+    candidate: string,
+  ): Promise<{ runId: string; fresh: boolean }> {
     const key = this.key(idempotencyKey);
     const mine: Remembered = { runId: candidate, request };
     const set = await this.redis.set(key, JSON.stringify(mine), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX');
@@ -56,7 +62,10 @@ export class TriggerIdempotency {
     }
     const seen = JSON.parse(raw) as Remembered;
     if (seen.request !== request) {
-      throw new TerminalError('idempotency-key-reused', 'Idempotency-Key header: this key was already used for a different request in the last 24 h; use a new key for a new request');
+      throw new TerminalError(
+        'idempotency-key-reused',
+        'Idempotency-Key header: this key was already used for a different request in the last 24 h; use a new key for a new request',
+      );
     }
     return { runId: seen.runId, fresh: false };
   }

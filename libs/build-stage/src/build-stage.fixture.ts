@@ -3,10 +3,22 @@
 // executors for `plan` and `patch`, over a catalog origin holding the example static image,
 // built against a loopback mirror of real Debian 12 packages.
 import { CatalogAccessModule } from '@patch-factory/catalog-access';
-import { branchPatchExecutor, passExecutor, startStagePipeline, type BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
+import {
+  branchPatchExecutor,
+  passExecutor,
+  startStagePipeline,
+  type BackboneFixture,
+  type CatalogOrigin,
+} from '@patch-factory/testing';
 import { BuildExecutor } from './build.executor';
 
-export { STATIC_DEFINITION, createStaticCatalog, exampleText, startStaticMirror, type StaticMirror } from '@patch-factory/testing';
+export {
+  STATIC_DEFINITION,
+  createStaticCatalog,
+  exampleText,
+  startStaticMirror,
+  type StaticMirror,
+} from '@patch-factory/testing';
 
 export interface BuildStage {
   /** PF_BUILD_OUT_DIR: each run's outputs are under `<outRoot>/<runId>/`. */
@@ -17,7 +29,11 @@ export interface BuildStage {
 }
 
 /** plan → patch → build in this process, with the catalog at `origin` and the builder's inputs from `buildEnv` (the mirror's). */
-export async function startBuildStage(fx: BackboneFixture, origin: CatalogOrigin, buildEnv: Record<string, string>): Promise<BuildStage> {
+export async function startBuildStage(
+  fx: BackboneFixture,
+  origin: CatalogOrigin,
+  buildEnv: Record<string, string>,
+): Promise<BuildStage> {
   const branches = new Map<string, string>();
   const pipeline = await startStagePipeline(fx, {
     service: 'test-building',

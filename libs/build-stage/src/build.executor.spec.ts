@@ -3,7 +3,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineRun } from '@patch-factory/contracts';
 import { BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
-import { STATIC_DEFINITION, createStaticCatalog, exampleText, startBuildStage, startStaticMirror, type BuildStage, type StaticMirror } from './build-stage.fixture';
+import {
+  STATIC_DEFINITION,
+  createStaticCatalog,
+  exampleText,
+  startBuildStage,
+  startStaticMirror,
+  type BuildStage,
+  type StaticMirror,
+} from './build-stage.fixture';
 
 jest.setTimeout(120_000);
 
@@ -15,7 +23,10 @@ const BRANCH = 'pf/static/debian-12/static';
 
 interface PackagesFile {
   digest: string;
-  platforms: { platform: string; packages: { name: string; version: string; architecture: string; sha256: string; url: string }[] }[];
+  platforms: {
+    platform: string;
+    packages: { name: string; version: string; architecture: string; sha256: string; url: string }[];
+  }[];
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -36,8 +47,16 @@ describe('the build stage builds the run’s definition from the catalog', () =>
   beforeAll(async () => {
     origin = createStaticCatalog();
     const def = exampleText(STATIC_DEFINITION);
-    origin.commit('main', { [BROKEN]: def.replace('    - tzdata\n', `    - tzdata\n    - ${UNKNOWN_PACKAGE}\n`) }, { message: 'a definition naming a package Debian does not have\n' });
-    origin.commit(BRANCH, { [STATIC_DEFINITION]: def.replace('    - netbase\n', '') }, { from: 'main', message: 'static: without netbase\n' });
+    origin.commit(
+      'main',
+      { [BROKEN]: def.replace('    - tzdata\n', `    - tzdata\n    - ${UNKNOWN_PACKAGE}\n`) },
+      { message: 'a definition naming a package Debian does not have\n' },
+    );
+    origin.commit(
+      BRANCH,
+      { [STATIC_DEFINITION]: def.replace('    - netbase\n', '') },
+      { from: 'main', message: 'static: without netbase\n' },
+    );
     mirror = await startStaticMirror();
     stage = await startBuildStage(fx, origin, mirror.env);
   }, 300_000);
@@ -65,9 +84,19 @@ describe('the build stage builds the run’s definition from the catalog', () =>
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     const commit = origin.head('main') as string;
     // Files relative to the run directory: no server path in a run (issue 14).
-    expect(a).toEqual({ 'build.digest': digest, 'build.layout': 'image', 'build.log': 'build.log', 'build.packages': 'packages.json', 'build.commit': commit });
+    expect(a).toEqual({
+      'build.digest': digest,
+      'build.layout': 'image',
+      'build.log': 'build.log',
+      'build.packages': 'packages.json',
+      'build.commit': commit,
+    });
     // Where the definition came from, for the provenance the sign stage makes.
-    expect(JSON.parse(readFileSync(join(dir, 'source.json'), 'utf8'))).toEqual({ definition: STATIC_DEFINITION, repository: origin.dir, commit });
+    expect(JSON.parse(readFileSync(join(dir, 'source.json'), 'utf8'))).toEqual({
+      definition: STATIC_DEFINITION,
+      repository: origin.dir,
+      commit,
+    });
     mainDigest = digest;
 
     // The layout: index.json points at the image index whose digest the stage recorded, and that blob is whole.
@@ -75,16 +104,21 @@ describe('the build stage builds the run’s definition from the catalog', () =>
     expect(JSON.parse(readFileSync(join(layout, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
     const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
     expect(index.manifests.map((m) => m.digest)).toEqual([digest]);
-    expect(sha256(readFileSync(join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length))))).toBe(digest.slice('sha256:'.length));
+    expect(sha256(readFileSync(join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length))))).toBe(
+      digest.slice('sha256:'.length),
+    );
 
     // The log names the definition, every package of each platform with its version, and ends with the digest.
-    const log = readFileSync(join(dir, a['build.log'] as string), 'utf8').trimEnd().split('\n');
+    const log = readFileSync(join(dir, a['build.log'] as string), 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(log[0]).toBe(`build ${STATIC_DEFINITION} (run ${run.id}, attempt 1)`);
     expect(log[log.length - 1]).toBe(`image ${digest}`);
     const packages = readPackages(join(dir, a['build.packages'] as string));
     for (const p of packages.platforms) {
       expect(log.some((l) => l.startsWith(`${p.platform}: ${p.packages.length} packages, `))).toBe(true);
-      for (const pkg of p.packages) expect(log).toContain(`${p.platform}: package ${pkg.name} ${pkg.version} (${pkg.architecture})`);
+      for (const pkg of p.packages)
+        expect(log).toContain(`${p.platform}: package ${pkg.name} ${pkg.version} (${pkg.architecture})`);
     }
 
     // packages.json: both platforms, every package with its version, URL and the sha256 of the .deb served there.
@@ -130,8 +164,11 @@ describe('the build stage builds the run’s definition from the catalog', () =>
     expect(a['build.commit']).not.toBe(origin.head('main'));
     const packages = readPackages(join(stage.outRoot, run.id, a['build.packages'] as string));
     expect(packages.platforms.map((p) => p.platform)).toEqual(PLATFORMS);
-    for (const p of packages.platforms) expect(p.packages.map((pkg) => pkg.name).sort()).toEqual(STATIC_PACKAGES.filter((n) => n !== 'netbase'));
-    const log = readFileSync(join(stage.outRoot, run.id, a['build.log'] as string), 'utf8').trimEnd().split('\n');
+    for (const p of packages.platforms)
+      expect(p.packages.map((pkg) => pkg.name).sort()).toEqual(STATIC_PACKAGES.filter((n) => n !== 'netbase'));
+    const log = readFileSync(join(stage.outRoot, run.id, a['build.log'] as string), 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(log[0]).toBe(`build ${STATIC_DEFINITION} at ${BRANCH} (run ${run.id}, attempt 1)`);
     expect(log.filter((l) => / package netbase /.test(l))).toEqual([]);
     expect(log[log.length - 1]).toBe(`image ${a['build.digest']}`);

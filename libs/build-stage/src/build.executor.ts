@@ -5,7 +5,15 @@ import { buildDefinitionText, buildSettings, type BuildSettings } from '@patch-f
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { CatalogAccess, readRunDefinitionText } from '@patch-factory/catalog-access';
-import { hidingRunPaths, runDirectory, runRelativePath, stageArtifact, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import {
+  hidingRunPaths,
+  runDirectory,
+  runRelativePath,
+  stageArtifact,
+  type StageContext,
+  type StageExecutor,
+  type StageResult,
+} from '@patch-factory/pipeline';
 
 /** At most this much build log is kept per run (the head and the end survive). */
 const MAX_LOG_LINES = 5000;
@@ -49,7 +57,9 @@ export class BuildExecutor implements StageExecutor<'build'> {
     const dir = runDirectory(this.settings.outRoot, runId);
     await mkdir(dir, { recursive: true });
     const paths = { layout: join(dir, 'image'), log: join(dir, 'build.log'), packages: join(dir, 'packages.json') };
-    const lines: string[] = [`build ${ctx.definition}${branch ? ` at ${branch}` : ''} (run ${runId}, attempt ${ctx.attempt})`];
+    const lines: string[] = [
+      `build ${ctx.definition}${branch ? ` at ${branch}` : ''} (run ${runId}, attempt ${ctx.attempt})`,
+    ];
     let steps = 0;
     const log = (line: string) => {
       if (lines.length < MAX_LOG_LINES) lines.push(line);
@@ -70,14 +80,26 @@ export class BuildExecutor implements StageExecutor<'build'> {
         // Each package in hand and each layer written is a step forward too (a long download or layer logs no line).
         progress: (step) => ctx.progress({ ...step, what: `build: ${step.what.slice(0, 120)}` }),
       });
-      await writeFile(paths.packages, `${JSON.stringify({ digest: result.digest, inputKey: result.inputKey, platforms: result.platforms }, null, 2)}\n`);
+      await writeFile(
+        paths.packages,
+        `${JSON.stringify({ digest: result.digest, inputKey: result.inputKey, platforms: result.platforms }, null, 2)}\n`,
+      );
       // Where the definition came from, for the image's provenance (the sign stage, `patch-factory sign --run-dir`).
-      const source = { definition: ctx.definition, repository: this.catalogRemote ?? 'unknown', ...(branch ? { branch } : {}), ...(commit ? { commit } : {}) };
+      const source = {
+        definition: ctx.definition,
+        repository: this.catalogRemote ?? 'unknown',
+        ...(branch ? { branch } : {}),
+        ...(commit ? { commit } : {}),
+      };
       await writeFile(join(dir, 'source.json'), `${JSON.stringify(source, null, 2)}\n`);
       // What went into the image, by platform (the builder's own lines only count the packages).
-      for (const p of result.platforms) for (const pkg of p.packages) log(`${p.platform}: package ${pkg.name} ${pkg.version} (${pkg.architecture})`);
+      for (const p of result.platforms)
+        for (const pkg of p.packages) log(`${p.platform}: package ${pkg.name} ${pkg.version} (${pkg.architecture})`);
       lines.push(`image ${result.digest}`);
-      ctx.logger.info({ digest: result.digest, reused: result.reused, hits: result.cache.hits, misses: result.cache.misses }, 'image built');
+      ctx.logger.info(
+        { digest: result.digest, reused: result.reused, hits: result.cache.hits, misses: result.cache.misses },
+        'image built',
+      );
       return {
         artifacts: {
           'build.digest': result.digest,

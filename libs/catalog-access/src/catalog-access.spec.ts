@@ -4,7 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { TerminalError } from '@patch-factory/contracts';
 import { ForgeErrorCode } from '@patch-factory/forge';
-import { createCatalogOrigin, isolatedGitEnv, startGithubDouble, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
+import {
+  createCatalogOrigin,
+  isolatedGitEnv,
+  startGithubDouble,
+  type CatalogOrigin,
+  type GithubDouble,
+} from '@patch-factory/testing';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CatalogAccess } from './catalog-access';
@@ -21,7 +27,13 @@ describe('CatalogAccess at boot', () => {
   let origin: CatalogOrigin;
   let checkout: string;
   const config = (remote: string, forge: 'branch' | 'github' = 'branch') =>
-    ({ PF_CATALOG_REMOTE: remote, PF_CATALOG_WORKDIR: join(origin.root, 'work'), PF_GIT_AUTHOR_NAME: 'patch-factory', PF_GIT_AUTHOR_EMAIL: 'pf@example.invalid', PF_FORGE: forge }) as Partial<Env>;
+    ({
+      PF_CATALOG_REMOTE: remote,
+      PF_CATALOG_WORKDIR: join(origin.root, 'work'),
+      PF_GIT_AUTHOR_NAME: 'patch-factory',
+      PF_GIT_AUTHOR_EMAIL: 'pf@example.invalid',
+      PF_FORGE: forge,
+    }) as Partial<Env>;
 
   beforeEach(() => {
     origin = createCatalogOrigin({ 'image/a/debian-13/1.yaml': 'vars: {}\n' });
@@ -34,7 +46,11 @@ describe('CatalogAccess at boot', () => {
     const error = await boot(config(checkout)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TerminalError);
     expect(error).toMatchObject({ code: ForgeErrorCode.remoteNotBare });
-    expect((error as Error).message).toMatch(new RegExp(`^PF_CATALOG_REMOTE: the catalog remote ${checkout} is a repository with a working tree and its branch main checked out`));
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^PF_CATALOG_REMOTE: the catalog remote ${checkout} is a repository with a working tree and its branch main checked out`,
+      ),
+    );
     expect((error as Error).message).toContain('git clone --bare');
   });
 
@@ -52,7 +68,12 @@ describe('CatalogAccess in GitHub mode: PF_GITHUB_ALLOW_UNCHECKED reaches the fo
 
   beforeEach(async () => {
     origin = createCatalogOrigin({ [FILE]: 'vars:\n  VERSION: 1.0.0\n' });
-    double = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
+    double = await startGithubDouble({
+      owner: 'octo',
+      repo: 'catalog',
+      token: TOKEN,
+      resolveBranch: (b) => origin.head(b),
+    });
   });
   afterEach(async () => {
     await double.close();
@@ -82,8 +103,21 @@ describe('CatalogAccess in GitHub mode: PF_GITHUB_ALLOW_UNCHECKED reaches the fo
       files: [{ path: FILE, content: 'vars:\n  VERSION: 1.0.1\n' }],
     });
     const forge = access.forge();
-    await forge.ensurePullRequest({ branch: pushed.branch, base: pushed.base, title: 'a 1.0.1', body: 'body', labels: [], imageStream: stream, severity: 'critical' });
-    const outcome = await forge.mergeWhenGreen({ branch: pushed.branch, severity: 'critical', gatesPassed: true, ...(pushed.headSha ? { headSha: pushed.headSha } : {}) });
+    await forge.ensurePullRequest({
+      branch: pushed.branch,
+      base: pushed.base,
+      title: 'a 1.0.1',
+      body: 'body',
+      labels: [],
+      imageStream: stream,
+      severity: 'critical',
+    });
+    const outcome = await forge.mergeWhenGreen({
+      branch: pushed.branch,
+      severity: 'critical',
+      gatesPassed: true,
+      ...(pushed.headSha ? { headSha: pushed.headSha } : {}),
+    });
     return outcome.status;
   }
 

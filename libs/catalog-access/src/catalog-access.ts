@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { Inject, Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { TerminalError } from '@patch-factory/contracts';
-import { CatalogWorkspace, createForge, DEFAULT_AUTO_MERGE_POLICY, type Forge, type Severity } from '@patch-factory/forge';
+import {
+  CatalogWorkspace,
+  createForge,
+  DEFAULT_AUTO_MERGE_POLICY,
+  type Forge,
+  type Severity,
+} from '@patch-factory/forge';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { CatalogAccessErrorCode } from './catalog-access-errors';
 
@@ -46,17 +52,22 @@ export class CatalogAccess implements OnApplicationBootstrap {
     if (this.ws) return this.ws;
     const c = this.config;
     if (!c.PF_CATALOG_REMOTE) {
-      throw new TerminalError(CatalogAccessErrorCode.catalogNotConfigured, 'PF_CATALOG_REMOTE is not set: the factory does not know its definitions repository');
+      throw new TerminalError(
+        CatalogAccessErrorCode.catalogNotConfigured,
+        'PF_CATALOG_REMOTE is not set: the factory does not know its definitions repository',
+      );
     }
     this.ws = new CatalogWorkspace(
       {
-      remoteUrl: c.PF_CATALOG_REMOTE,
-      // One clone per process (git operations on one clone run one at a time).
-      workDir: c.PF_CATALOG_WORKDIR ?? join(tmpdir(), `patch-factory-catalog-${process.pid}`),
-      author: { name: c.PF_GIT_AUTHOR_NAME, email: c.PF_GIT_AUTHOR_EMAIL },
-      ...(c.PF_CATALOG_BRANCH ? { baseBranch: c.PF_CATALOG_BRANCH } : {}),
-      // GitHub mode pushes over https with the token, through git's credential protocol only.
-      ...(c.PF_FORGE === 'github' && c.PF_GITHUB_TOKEN && c.PF_CATALOG_REMOTE.startsWith('https://') ? { httpAuth: { token: c.PF_GITHUB_TOKEN } } : {}),
+        remoteUrl: c.PF_CATALOG_REMOTE,
+        // One clone per process (git operations on one clone run one at a time).
+        workDir: c.PF_CATALOG_WORKDIR ?? join(tmpdir(), `patch-factory-catalog-${process.pid}`),
+        author: { name: c.PF_GIT_AUTHOR_NAME, email: c.PF_GIT_AUTHOR_EMAIL },
+        ...(c.PF_CATALOG_BRANCH ? { baseBranch: c.PF_CATALOG_BRANCH } : {}),
+        // GitHub mode pushes over https with the token, through git's credential protocol only.
+        ...(c.PF_FORGE === 'github' && c.PF_GITHUB_TOKEN && c.PF_CATALOG_REMOTE.startsWith('https://')
+          ? { httpAuth: { token: c.PF_GITHUB_TOKEN } }
+          : {}),
       },
       // git's own words reach the log when a command fails (never the token: the runner strips it).
       this.logger ? { logger: this.logger } : {},
@@ -69,7 +80,15 @@ export class CatalogAccess implements OnApplicationBootstrap {
     const c = this.config;
     const config =
       c.PF_FORGE === 'github'
-        ? { provider: 'github', owner: c.PF_GITHUB_OWNER, repo: c.PF_GITHUB_REPO, token: c.PF_GITHUB_TOKEN, baseUrl: c.PF_GITHUB_API_URL, writesPerMinute: c.PF_GITHUB_WRITES_PER_MINUTE, autoMergePolicy: { ...DEFAULT_AUTO_MERGE_POLICY, allowUnchecked: c.PF_GITHUB_ALLOW_UNCHECKED } }
+        ? {
+            provider: 'github',
+            owner: c.PF_GITHUB_OWNER,
+            repo: c.PF_GITHUB_REPO,
+            token: c.PF_GITHUB_TOKEN,
+            baseUrl: c.PF_GITHUB_API_URL,
+            writesPerMinute: c.PF_GITHUB_WRITES_PER_MINUTE,
+            autoMergePolicy: { ...DEFAULT_AUTO_MERGE_POLICY, allowUnchecked: c.PF_GITHUB_ALLOW_UNCHECKED },
+          }
         : // Branch mode has no reviewer and no merge webhook: the gates passing is the review.
           { provider: 'branch', autoMergePolicy: BRANCH_MODE_POLICY };
     this.fg = createForge(config, { workspace: this.workspace() });

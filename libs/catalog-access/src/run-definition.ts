@@ -13,16 +13,32 @@ export function catalogReader(access: CatalogAccess): CatalogFileReader {
 }
 
 /** The text of the run's definition at `branch` (the default branch when absent); `definition-missing` when it is not there. */
-export async function readRunDefinitionText(read: CatalogFileReader, definition: string, branch?: string): Promise<string> {
+export async function readRunDefinitionText(
+  read: CatalogFileReader,
+  definition: string,
+  branch?: string,
+): Promise<string> {
   const text = await read(definition, branch);
-  if (text === undefined) throw new TerminalError(CatalogAccessErrorCode.definitionMissing, `${definition} is not on ${branch ? `branch ${branch}` : 'the default branch'} of the catalog`);
+  if (text === undefined)
+    throw new TerminalError(
+      CatalogAccessErrorCode.definitionMissing,
+      `${definition} is not on ${branch ? `branch ${branch}` : 'the default branch'} of the catalog`,
+    );
   return text;
 }
 
 /** The run's definition as the build read it: at the patch branch when there is one. */
-export async function readRunDefinition(read: CatalogFileReader, definition: string, branch?: string): Promise<Definition> {
+export async function readRunDefinition(
+  read: CatalogFileReader,
+  definition: string,
+  branch?: string,
+): Promise<Definition> {
   const text = await readRunDefinitionText(read, definition, branch);
   const parsed = parseDefinition(text, definition);
-  if (!parsed.ok) throw new TerminalError(BuildErrorCode.definitionInvalid, `${definition} is not a valid definition:\n${parsed.errors.slice(0, 10).map(formatDefinitionError).join('\n')}`);
+  if (!parsed.ok)
+    throw new TerminalError(
+      BuildErrorCode.definitionInvalid,
+      `${definition} is not a valid definition:\n${parsed.errors.slice(0, 10).map(formatDefinitionError).join('\n')}`,
+    );
   return parsed.value;
 }

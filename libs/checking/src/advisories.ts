@@ -27,7 +27,10 @@ export interface LoadedAdvisories {
  * the same way. An unreadable directory, a file that is not JSON or a too large one fails the scan with
  * `scan-advisories-invalid` naming the file; bad records inside a file are left out and listed.
  */
-export async function loadAdvisories(dir: string | undefined, stored: AsyncIterable<unknown> | Iterable<unknown> = []): Promise<LoadedAdvisories> {
+export async function loadAdvisories(
+  dir: string | undefined,
+  stored: AsyncIterable<unknown> | Iterable<unknown> = [],
+): Promise<LoadedAdvisories> {
   const db = new VulnDb();
   const files = dir === undefined ? [] : await loadDir(db, dir);
   let count = 0;
@@ -39,7 +42,8 @@ export async function loadAdvisories(dir: string | undefined, stored: AsyncItera
 }
 
 async function loadDir(db: VulnDb, dir: string): Promise<string[]> {
-  const bad = (where: string, why: string, cause?: unknown) => checkingTerminal(CheckingErrorCode.advisoriesInvalid, `PF_ADVISORY_DIR ${where}: ${why}`, cause);
+  const bad = (where: string, why: string, cause?: unknown) =>
+    checkingTerminal(CheckingErrorCode.advisoriesInvalid, `PF_ADVISORY_DIR ${where}: ${why}`, cause);
   const names = await readdir(dir).catch((error: unknown) => {
     throw bad(dir, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, error);
   });

@@ -15,13 +15,19 @@ export interface BaselineRescan {
  * report stored when it was scanned. A platform with no distro or no packages has no findings
  * (as in the scan itself); one whose stored list the matcher refuses is left out with a problem.
  */
-export function rescanBaseline(previous: ComparableReport, db: VulnDb, vex: readonly VexDocument[], image: { name: string; digest?: string }): BaselineRescan {
+export function rescanBaseline(
+  previous: ComparableReport,
+  db: VulnDb,
+  vex: readonly VexDocument[],
+  image: { name: string; digest?: string },
+): BaselineRescan {
   const out: BaselineRescan = { findings: [], problems: [] };
   for (const p of previous.platforms) {
     if (p.distro === undefined || !Array.isArray(p.packages) || p.packages.length === 0) continue;
     try {
       const found = scan(db, p.packages, p.distro);
-      for (const f of applyVex(found, vex, { ...image, distro: p.distro }).findings) out.findings.push({ ...f, platform: p.platform });
+      for (const f of applyVex(found, vex, { ...image, distro: p.distro }).findings)
+        out.findings.push({ ...f, platform: p.platform });
     } catch (error) {
       out.problems.push(`${String(p.platform).slice(0, 40)}: ${(error as Error).message.slice(0, 200)}`);
     }

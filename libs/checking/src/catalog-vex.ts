@@ -19,7 +19,11 @@ export function vexPathsOf(definition: string): string[] {
 }
 
 /** The OpenVEX documents of the catalog at `branch` for `definition` (absent files are skipped; a malformed one throws, located). */
-export async function readCatalogVex(read: CatalogFileReader, definition: string, branch?: string): Promise<{ documents: VexDocument[]; files: string[] }> {
+export async function readCatalogVex(
+  read: CatalogFileReader,
+  definition: string,
+  branch?: string,
+): Promise<{ documents: VexDocument[]; files: string[] }> {
   const documents: VexDocument[] = [];
   const files: string[] = [];
   for (const path of vexPathsOf(definition)) {
@@ -27,7 +31,11 @@ export async function readCatalogVex(read: CatalogFileReader, definition: string
     if (text === undefined) continue;
     const where = branch ? `${path} (branch ${branch})` : path;
     const parsed = parseWithSchema(z.unknown(), text, where, { maxBytes: 4 * 1024 * 1024 });
-    if (!parsed.ok) throw checkingTerminal(CheckingErrorCode.vexInvalid, `${where} of the catalog is not a VEX document:\n${parsed.errors.slice(0, 10).map(formatDefinitionError).join('\n')}`);
+    if (!parsed.ok)
+      throw checkingTerminal(
+        CheckingErrorCode.vexInvalid,
+        `${where} of the catalog is not a VEX document:\n${parsed.errors.slice(0, 10).map(formatDefinitionError).join('\n')}`,
+      );
     documents.push(parseOpenVex(parsed.value, where));
     files.push(path);
   }

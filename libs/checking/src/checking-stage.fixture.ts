@@ -4,11 +4,23 @@
 // holding the example static image, built against a loopback mirror of real Debian 12 packages.
 import { BuildExecutor } from '@patch-factory/build-stage';
 import { CatalogAccessModule } from '@patch-factory/catalog-access';
-import { branchPatchExecutor, passExecutor, startStagePipeline, type BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
+import {
+  branchPatchExecutor,
+  passExecutor,
+  startStagePipeline,
+  type BackboneFixture,
+  type CatalogOrigin,
+} from '@patch-factory/testing';
 import { ScanExecutor } from './scan.executor';
 import { TestExecutor } from './test.executor';
 
-export { STATIC_DEFINITION, createStaticCatalog, exampleText, startStaticMirror, type StaticMirror } from '@patch-factory/testing';
+export {
+  STATIC_DEFINITION,
+  createStaticCatalog,
+  exampleText,
+  startStaticMirror,
+  type StaticMirror,
+} from '@patch-factory/testing';
 
 export interface CheckStage {
   /** PF_BUILD_OUT_DIR. */
@@ -21,7 +33,11 @@ export interface CheckStage {
 }
 
 /** plan → patch → build → test → scan in this process, with the catalog at `origin` and the builder's inputs from `buildEnv`. */
-export async function startCheckStage(fx: BackboneFixture, origin: CatalogOrigin, buildEnv: Record<string, string>): Promise<CheckStage> {
+export async function startCheckStage(
+  fx: BackboneFixture,
+  origin: CatalogOrigin,
+  buildEnv: Record<string, string>,
+): Promise<CheckStage> {
   const branches = new Map<string, string>();
   const pipeline = await startStagePipeline(fx, {
     service: 'test-checking',
@@ -29,7 +45,13 @@ export async function startCheckStage(fx: BackboneFixture, origin: CatalogOrigin
     branches,
     env: buildEnv,
     stages: ['plan', 'patch', 'build', 'test', 'scan'],
-    executors: { plan: passExecutor, patch: branchPatchExecutor(branches), build: BuildExecutor, test: TestExecutor, scan: ScanExecutor },
+    executors: {
+      plan: passExecutor,
+      patch: branchPatchExecutor(branches),
+      build: BuildExecutor,
+      test: TestExecutor,
+      scan: ScanExecutor,
+    },
     imports: [CatalogAccessModule],
   });
   return {

@@ -15,11 +15,16 @@ export function parseGates(text: string, where = GATES_PATH): GatesPolicy {
   if (parsed.ok) return parsed.value;
   const lines = parsed.errors.slice(0, MAX_SHOWN).map(formatDefinitionError);
   const more = parsed.errors.length > MAX_SHOWN ? `\n… and ${parsed.errors.length - MAX_SHOWN} more` : '';
-  throw checkingTerminal(CheckingErrorCode.gatesInvalid, `${where} of the catalog is not a valid gates policy (${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'}):\n${lines.join('\n')}${more}`);
+  throw checkingTerminal(
+    CheckingErrorCode.gatesInvalid,
+    `${where} of the catalog is not a valid gates policy (${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'}):\n${lines.join('\n')}${more}`,
+  );
 }
 
 /** The catalog's gates policy at `branch`, or {@link DEFAULT_GATES} when it has none. */
 export async function readGates(read: CatalogFileReader, branch?: string): Promise<GatesPolicy> {
   const text = await read(GATES_PATH, branch);
-  return text === undefined ? DEFAULT_GATES : parseGates(text, branch ? `${GATES_PATH} (branch ${branch})` : GATES_PATH);
+  return text === undefined
+    ? DEFAULT_GATES
+    : parseGates(text, branch ? `${GATES_PATH} (branch ${branch})` : GATES_PATH);
 }

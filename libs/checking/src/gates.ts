@@ -21,10 +21,18 @@ export function evaluateTests(report: CtrfReport, policy: GatesPolicy): GateVerd
   const ran = report.results.tests.filter((t) => t.status === 'passed' || t.status === 'failed');
   if (ran.length === 0) {
     const env = report.results.environment ?? {};
-    const image = [env['appName'], env['buildName']].filter((v) => v !== undefined && v !== '').join(' ') || 'the image';
+    const image =
+      [env['appName'], env['buildName']].filter((v) => v !== undefined && v !== '').join(' ') || 'the image';
     const skipped = report.results.tests.filter((t) => t.status === 'skipped');
-    const why = skipped.length === 0 ? 'the report holds no test or check' : `all ${skipped.length} were skipped (first: ${skipped[0]?.name ?? '?'}${skipped[0]?.message ? `: ${skipped[0].message}` : ''})`;
-    return { passed: false, code: 'tests-none-ran', reasons: [`no image test and no policy check ran for ${image} (platforms ${env['platforms'] || 'none'}): ${why}`] };
+    const why =
+      skipped.length === 0
+        ? 'the report holds no test or check'
+        : `all ${skipped.length} were skipped (first: ${skipped[0]?.name ?? '?'}${skipped[0]?.message ? `: ${skipped[0].message}` : ''})`;
+    return {
+      passed: false,
+      code: 'tests-none-ran',
+      reasons: [`no image test and no policy check ran for ${image} (platforms ${env['platforms'] || 'none'}): ${why}`],
+    };
   }
   const failed = ran.filter((t) => t.status === 'failed');
   const reasons = failed.map((t) => (t.message ? `${t.name}: ${t.message}` : t.name));
@@ -48,10 +56,16 @@ export interface VulnerabilityVerdict extends GateVerdict {
  * scan) does not have, with a severity in `vulnerabilities.failOnNewFixable`, fails it. Without
  * a previous report every finding is new.
  */
-export function evaluateVulnerabilities(report: ComparableReport, policy: GatesPolicy, previous?: ComparableReport): VulnerabilityVerdict {
+export function evaluateVulnerabilities(
+  report: ComparableReport,
+  policy: GatesPolicy,
+  previous?: ComparableReport,
+): VulnerabilityVerdict {
   const failing = new Set<string>(policy.vulnerabilities.failOnNewFixable);
   const blocking = diffScans(report, previous).new.filter((f) => f.fixable && failing.has(f.severity));
-  const reasons = blocking.map((f) => `${f.id} (${f.severity}) in ${f.package} ${f.installed}, fixed in ${f.fixedVersion ?? '?'}`);
+  const reasons = blocking.map(
+    (f) => `${f.id} (${f.severity}) in ${f.package} ${f.installed}, fixed in ${f.fixedVersion ?? '?'}`,
+  );
   return { passed: blocking.length === 0, reasons, blocking };
 }
 
@@ -60,5 +74,8 @@ export function evaluateScan(report: ComparableReport, policy: GatesPolicy, prev
   const sbom = evaluateSbom(report, policy);
   const schemas = evaluateSbomSchemas(report);
   const vulns = evaluateVulnerabilities(report, policy, previous);
-  return { passed: sbom.passed && schemas.passed && vulns.passed, reasons: [...(sbom.passed ? [] : sbom.reasons), ...schemas.reasons, ...vulns.reasons] };
+  return {
+    passed: sbom.passed && schemas.passed && vulns.passed,
+    reasons: [...(sbom.passed ? [] : sbom.reasons), ...schemas.reasons, ...vulns.reasons],
+  };
 }

@@ -13,7 +13,11 @@ export interface ImageRunConfig {
 export function imageRunConfig(image: ImageLayout): ImageRunConfig {
   const c = (image.config['config'] ?? {}) as { Env?: unknown; User?: unknown; WorkingDir?: unknown };
   const env = Array.isArray(c.Env) ? c.Env.filter((e): e is string => typeof e === 'string') : [];
-  return { env, user: typeof c.User === 'string' ? c.User : '', workDir: typeof c.WorkingDir === 'string' && c.WorkingDir !== '' ? c.WorkingDir : '/' };
+  return {
+    env,
+    user: typeof c.User === 'string' ? c.User : '',
+    workDir: typeof c.WorkingDir === 'string' && c.WorkingDir !== '' ? c.WorkingDir : '/',
+  };
 }
 
 /**

@@ -22,7 +22,11 @@ export class LastScanIndex {
   constructor(private readonly outRoot: string) {}
 
   private path(definition: string): string {
-    return join(this.outRoot, 'last-scan', `${createHash('sha256').update(definition).digest('hex').slice(0, 40)}.json`);
+    return join(
+      this.outRoot,
+      'last-scan',
+      `${createHash('sha256').update(definition).digest('hex').slice(0, 40)}.json`,
+    );
   }
 
   private async entry(definition: string): Promise<LastScanEntry | undefined> {
@@ -30,14 +34,19 @@ export class LastScanIndex {
     if (text === undefined) return undefined;
     try {
       const e = JSON.parse(text) as Partial<LastScanEntry>;
-      return e.definition === definition && typeof e.runId === 'string' && typeof e.report === 'string' ? (e as LastScanEntry) : undefined;
+      return e.definition === definition && typeof e.runId === 'string' && typeof e.report === 'string'
+        ? (e as LastScanEntry)
+        : undefined;
     } catch {
       return undefined;
     }
   }
 
   /** The recorded report of an EARLIER run than `runId` (a retry of the same run does not compare with itself); undefined when none is readable. */
-  async previous(definition: string, runId: string): Promise<(ComparableReport & { runId: string; path: string }) | undefined> {
+  async previous(
+    definition: string,
+    runId: string,
+  ): Promise<(ComparableReport & { runId: string; path: string }) | undefined> {
     const e = await this.entry(definition);
     if (e === undefined || e.runId >= runId) return undefined;
     return readComparableReport(e.report, e.runId);
@@ -56,7 +65,10 @@ export class LastScanIndex {
 }
 
 /** The findings and platforms of the scan report at `path` (of run `runId`); undefined when it cannot be read. */
-export async function readComparableReport(path: string, runId: string): Promise<(ComparableReport & { runId: string; path: string }) | undefined> {
+export async function readComparableReport(
+  path: string,
+  runId: string,
+): Promise<(ComparableReport & { runId: string; path: string }) | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {

@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackboneFixture, type CatalogOrigin } from '@patch-factory/testing';
-import { STATIC_DEFINITION, createStaticCatalog, startCheckStage, startStaticMirror, type CheckStage, type StaticMirror } from './checking-stage.fixture';
+import {
+  STATIC_DEFINITION,
+  createStaticCatalog,
+  startCheckStage,
+  startStaticMirror,
+  type CheckStage,
+  type StaticMirror,
+} from './checking-stage.fixture';
 
 jest.setTimeout(180_000);
 
@@ -22,7 +29,10 @@ describe('the sbom-invalid gate without its SPDX schema', () => {
     work = mkdtempSync(join(tmpdir(), 'pf-sbom-schema-'));
     origin = createStaticCatalog();
     mirror = await startStaticMirror();
-    stage = await startCheckStage(fx, origin, { ...mirror.env, PF_SPDX_SCHEMA_PATH: join(work, 'absent', 'spdx-schema.json') });
+    stage = await startCheckStage(fx, origin, {
+      ...mirror.env,
+      PF_SPDX_SCHEMA_PATH: join(work, 'absent', 'spdx-schema.json'),
+    });
   }, 300_000);
   afterAll(async () => {
     await stage?.close();

@@ -23,7 +23,10 @@ export function evaluateSbomSchemas(report: Pick<ComparableReport, 'platforms'>)
 }
 
 /** The run's failure for a failed `sbom-invalid` verdict: the image, the first problems, the report of the run. */
-export function sbomInvalidError(run: { definition: string; digest: string; report: string }, verdict: SbomSchemasVerdict): TerminalError {
+export function sbomInvalidError(
+  run: { definition: string; digest: string; report: string },
+  verdict: SbomSchemasVerdict,
+): TerminalError {
   const n = verdict.reasons.length;
   const more = n > MAX_NAMED ? `; … and ${n - MAX_NAMED} more` : '';
   return checkingTerminal(

@@ -13,8 +13,27 @@ describe('loadAdvisories (PF_ADVISORY_DIR)', () => {
   const pkg = { name: 'zlib1g', version: '1:1.2.13.dfsg-1', arch: 'amd64', source: 'zlib' };
 
   it('reads OSV and Debian tracker files of the directory; no directory is no advisory', async () => {
-    writeFileSync(join(dir, 'a-osv.json'), JSON.stringify({ vulns: [{ id: 'CVE-2024-0010', modified: '2026-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1:1.2.13.dfsg-2' }] }] }] }] }));
-    writeFileSync(join(dir, 'b-tracker.json'), JSON.stringify({ zlib: { 'CVE-2024-0011': { releases: { bookworm: { status: 'open', urgency: 'low' } } } } }));
+    writeFileSync(
+      join(dir, 'a-osv.json'),
+      JSON.stringify({
+        vulns: [
+          {
+            id: 'CVE-2024-0010',
+            modified: '2026-01-01T00:00:00Z',
+            affected: [
+              {
+                package: { ecosystem: 'Debian:12', name: 'zlib' },
+                ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1:1.2.13.dfsg-2' }] }],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    writeFileSync(
+      join(dir, 'b-tracker.json'),
+      JSON.stringify({ zlib: { 'CVE-2024-0011': { releases: { bookworm: { status: 'open', urgency: 'low' } } } } }),
+    );
     writeFileSync(join(dir, 'notes.txt'), 'not read');
     const loaded = await loadAdvisories(dir);
     expect(loaded.files).toEqual(['a-osv.json', 'b-tracker.json']);
@@ -27,8 +46,14 @@ describe('loadAdvisories (PF_ADVISORY_DIR)', () => {
 
   it('fails with scan-advisories-invalid naming a file that is not JSON, or a missing directory', async () => {
     writeFileSync(join(dir, 'broken.json'), '{ "id": ');
-    await expect(loadAdvisories(dir)).rejects.toMatchObject({ code: 'scan-advisories-invalid', message: expect.stringContaining(`${join(dir, 'broken.json')}: is not JSON`) as unknown });
-    await expect(loadAdvisories(join(dir, 'absent'))).rejects.toMatchObject({ code: 'scan-advisories-invalid', message: expect.stringContaining('cannot be read (ENOENT)') as unknown });
+    await expect(loadAdvisories(dir)).rejects.toMatchObject({
+      code: 'scan-advisories-invalid',
+      message: expect.stringContaining(`${join(dir, 'broken.json')}: is not JSON`) as unknown,
+    });
+    await expect(loadAdvisories(join(dir, 'absent'))).rejects.toMatchObject({
+      code: 'scan-advisories-invalid',
+      message: expect.stringContaining('cannot be read (ENOENT)') as unknown,
+    });
   });
 });
 
@@ -44,7 +69,11 @@ describe('LastScanIndex', () => {
     expect(await index.previous('image/a.yaml', 'run_02')).toBeUndefined();
     const first = report([{ id: 'CVE-1' }]);
     await index.record({ definition: 'image/a.yaml', runId: 'run_02', report: first });
-    expect(await index.previous('image/a.yaml', 'run_03')).toMatchObject({ runId: 'run_02', path: first, findings: [{ id: 'CVE-1' }] });
+    expect(await index.previous('image/a.yaml', 'run_03')).toMatchObject({
+      runId: 'run_02',
+      path: first,
+      findings: [{ id: 'CVE-1' }],
+    });
     expect(await index.previous('image/a.yaml', 'run_02')).toBeUndefined();
     expect(await index.previous('image/b.yaml', 'run_03')).toBeUndefined();
     // An older run recorded late does not replace the newer one.

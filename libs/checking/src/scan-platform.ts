@@ -1,7 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readImageLayout, readLayerEntries } from '@patch-factory/oci';
-import { cycloneDxJson, describeSbomProblem, imageInventory, inventoryScanPackages, spdxJson, type ImageInventory, type SbomValidators } from '@patch-factory/sbom';
+import {
+  cycloneDxJson,
+  describeSbomProblem,
+  imageInventory,
+  inventoryScanPackages,
+  spdxJson,
+  type ImageInventory,
+  type SbomValidators,
+} from '@patch-factory/sbom';
 import { applyVex, scan, type VexDocument, type VulnDb } from '@patch-factory/vuln';
 import type { ScanFinding, ScanPlatform, ScanReport } from './scan-report';
 
@@ -51,15 +59,35 @@ export async function scanPlatform(input: PlatformScanInput): Promise<PlatformSc
   const created = sbomTimestamp(image.config['created']);
   let inventory: ImageInventory;
   try {
-    inventory = imageInventory({ name: input.name, digest: input.digest, platform: input.platform, manifestDigest: image.manifestDigest }, fs);
+    inventory = imageInventory(
+      { name: input.name, digest: input.digest, platform: input.platform, manifestDigest: image.manifestDigest },
+      fs,
+    );
   } catch (error) {
-    return { platform: { platform: input.platform, packages: [], sbomProblem: (error as Error).message }, findings: [], suppressed: [], created };
+    return {
+      platform: { platform: input.platform, packages: [], sbomProblem: (error as Error).message },
+      findings: [],
+      suppressed: [],
+      created,
+    };
   }
-  const packages = inventory.packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture, source: p.source.name, sourceVersion: p.source.version }));
-  const base: ScanPlatform = { platform: input.platform, ...(inventory.distro ? { distro: inventory.distro } : {}), packages };
+  const packages = inventory.packages.map((p) => ({
+    name: p.name,
+    version: p.version,
+    arch: p.architecture,
+    source: p.source.name,
+    sourceVersion: p.source.version,
+  }));
+  const base: ScanPlatform = {
+    platform: input.platform,
+    ...(inventory.distro ? { distro: inventory.distro } : {}),
+    packages,
+  };
   const sbom = await writeSboms(inventory, input, created);
   const platform: ScanPlatform =
-    'problem' in sbom ? { ...base, sbomProblem: sbom.problem } : { ...base, sbom: sbom.paths, ...(sbom.invalid.length > 0 ? { sbomInvalid: sbom.invalid } : {}) };
+    'problem' in sbom
+      ? { ...base, sbomProblem: sbom.problem }
+      : { ...base, sbom: sbom.paths, ...(sbom.invalid.length > 0 ? { sbomInvalid: sbom.invalid } : {}) };
   if (inventory.distro === undefined) return { platform, findings: [], suppressed: [], created };
   const scanned = scan(input.db, inventoryScanPackages(inventory), inventory.distro);
   const vexed = applyVex(scanned, input.vex, { name: input.name, digest: input.digest, distro: inventory.distro });
@@ -73,8 +101,13 @@ export async function scanPlatform(input: PlatformScanInput): Promise<PlatformSc
 
 type WrittenSboms = { paths: { cyclonedx: string; spdx: string }; invalid: string[] } | { problem: string };
 
-async function writeSboms(inventory: ImageInventory, input: PlatformScanInput, timestamp: string): Promise<WrittenSboms> {
-  if (inventory.packages.length === 0) return { problem: 'the image has no installed packages (no dpkg status or apk installed database listing any)' };
+async function writeSboms(
+  inventory: ImageInventory,
+  input: PlatformScanInput,
+  timestamp: string,
+): Promise<WrittenSboms> {
+  if (inventory.packages.length === 0)
+    return { problem: 'the image has no installed packages (no dpkg status or apk installed database listing any)' };
   const stem = input.platform.split('/').join('-');
   const paths = { cyclonedx: join(input.sbomDir, `${stem}.cdx.json`), spdx: join(input.sbomDir, `${stem}.spdx.json`) };
   let cdx: string;
@@ -84,8 +117,10 @@ async function writeSboms(inventory: ImageInventory, input: PlatformScanInput, t
     spdx = spdxJson(inventory, { timestamp });
     const parsedCdx = JSON.parse(cdx) as { bomFormat?: unknown; components?: unknown };
     const parsedSpdx = JSON.parse(spdx) as { spdxVersion?: unknown; packages?: unknown };
-    if (parsedCdx.bomFormat !== 'CycloneDX' || !Array.isArray(parsedCdx.components)) return { problem: 'the CycloneDX SBOM has no bomFormat CycloneDX and components' };
-    if (typeof parsedSpdx.spdxVersion !== 'string' || !Array.isArray(parsedSpdx.packages)) return { problem: 'the SPDX SBOM has no spdxVersion and packages' };
+    if (parsedCdx.bomFormat !== 'CycloneDX' || !Array.isArray(parsedCdx.components))
+      return { problem: 'the CycloneDX SBOM has no bomFormat CycloneDX and components' };
+    if (typeof parsedSpdx.spdxVersion !== 'string' || !Array.isArray(parsedSpdx.packages))
+      return { problem: 'the SPDX SBOM has no spdxVersion and packages' };
   } catch (error) {
     return { problem: `the SBOM could not be made: ${(error as Error).message.slice(0, 300)}` };
   }

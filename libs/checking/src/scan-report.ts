@@ -97,14 +97,22 @@ export function findingRefs(findings: readonly Finding[]): FindingRef[] {
   const out = new Map<string, FindingRef>();
   for (const f of findings) {
     if (out.has(key(f))) continue;
-    out.set(key(f), { id: f.id, package: f.package, installed: f.installed, ...(f.fixedVersion === undefined ? {} : { fixedVersion: f.fixedVersion }), fixable: f.fixable, severity: f.severity });
+    out.set(key(f), {
+      id: f.id,
+      package: f.package,
+      installed: f.installed,
+      ...(f.fixedVersion === undefined ? {} : { fixedVersion: f.fixedVersion }),
+      fixable: f.fixable,
+      severity: f.severity,
+    });
   }
   return [...out.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 function packageVersions(report: ComparableReport): Map<string, string> {
   const out = new Map<string, string>();
-  for (const p of report.platforms) for (const pkg of p.packages) if (!out.has(pkg.name)) out.set(pkg.name, pkg.version);
+  for (const p of report.platforms)
+    for (const pkg of p.packages) if (!out.has(pkg.name)) out.set(pkg.name, pkg.version);
   return out;
 }
 
@@ -114,7 +122,11 @@ function packageVersions(report: ComparableReport): Map<string, string> {
  * given, `fixed` is what it has and `current` has not, and `withdrawn` what only its stale report
  * had. `new` compares with the previous report as stored (what the gate has let through).
  */
-export function diffScans(current: ComparableReport, previous?: ComparableReport & { runId?: string; against?: ScanDiff['against'] }, rescanned?: readonly Finding[]): ScanDiff {
+export function diffScans(
+  current: ComparableReport,
+  previous?: ComparableReport & { runId?: string; against?: ScanDiff['against'] },
+  rescanned?: readonly Finding[],
+): ScanDiff {
   const now = findingRefs(current.findings);
   if (previous === undefined) return { fixed: [], new: now, packagesChanged: [] };
   const before = findingRefs(previous.findings);
@@ -126,7 +138,8 @@ export function diffScans(current: ComparableReport, previous?: ComparableReport
   for (const name of [...new Set([...was.keys(), ...is.keys()])].sort()) {
     const from = was.get(name);
     const to = is.get(name);
-    if (from !== to) packagesChanged.push({ name, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
+    if (from !== to)
+      packagesChanged.push({ name, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
   }
   return {
     ...(previous.runId === undefined ? {} : { previousRunId: previous.runId }),
@@ -137,15 +150,32 @@ export function diffScans(current: ComparableReport, previous?: ComparableReport
   };
 }
 
-function fixedAndWithdrawn(stored: FindingRef[], today: FindingRef[] | undefined, nowKeys: Set<string>): Pick<ScanDiff, 'fixed' | 'withdrawn'> {
+function fixedAndWithdrawn(
+  stored: FindingRef[],
+  today: FindingRef[] | undefined,
+  nowKeys: Set<string>,
+): Pick<ScanDiff, 'fixed' | 'withdrawn'> {
   if (today === undefined) return { fixed: stored.filter((f) => !nowKeys.has(key(f))) };
   const todayKeys = new Set(today.map(key));
-  return { fixed: today.filter((f) => !nowKeys.has(key(f))), withdrawn: stored.filter((f) => !todayKeys.has(key(f)) && !nowKeys.has(key(f))) };
+  return {
+    fixed: today.filter((f) => !nowKeys.has(key(f))),
+    withdrawn: stored.filter((f) => !todayKeys.has(key(f)) && !nowKeys.has(key(f))),
+  };
 }
 
 /** Counts of the standing findings by severity, fixable ones, suppressed ones. */
 export function countFindings(findings: readonly Finding[], suppressed: number): ScanCounts {
-  const counts: ScanCounts = { findings: findings.length, fixable: 0, suppressed, critical: 0, high: 0, medium: 0, low: 0, none: 0, unknown: 0 };
+  const counts: ScanCounts = {
+    findings: findings.length,
+    fixable: 0,
+    suppressed,
+    critical: 0,
+    high: 0,
+    medium: 0,
+    low: 0,
+    none: 0,
+    unknown: 0,
+  };
   for (const f of findings) {
     if (f.fixable) counts.fixable++;
     counts[f.severity]++;

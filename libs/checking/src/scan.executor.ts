@@ -4,7 +4,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { CatalogAccess, catalogReader, readRunDefinition, runOutRoot } from '@patch-factory/catalog-access';
-import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import {
+  hidingRunPaths,
+  runDirectory,
+  runRelativePath,
+  type StageContext,
+  type StageExecutor,
+  type StageResult,
+} from '@patch-factory/pipeline';
 import { AdvisoryRepository, ReleaseRepository } from '@patch-factory/store';
 import { sbomValidators, spdxSchemaPath, type SbomValidators } from '@patch-factory/sbom';
 import { emitImageVex, type Finding } from '@patch-factory/vuln';
@@ -23,7 +30,8 @@ import { countFindings, diffScans, type ComparableReport, type ScanDiff, type Sc
 const MAX_REASONS = 10;
 const DEFAULT_DISTRO = 'debian-12';
 /** Why a scan published no VEX document (the `scan.vex.absent` artifact). */
-export const NO_VEX = 'no statement to make: the image has no finding, none suppressed and none fixed (an OpenVEX document needs at least one statement)';
+export const NO_VEX =
+  'no statement to make: the image has no finding, none suppressed and none fixed (an OpenVEX document needs at least one statement)';
 
 /**
  * The `scan` stage, for every platform of the run's built image: SBOMs (CycloneDX and SPDX, in
@@ -60,7 +68,9 @@ export class ScanExecutor implements StageExecutor<'scan'> {
 
   /** The SBOM validators (compiled once per process); the schema is named by its setting, not its server path (issue 14). */
   private validators(): SbomValidators {
-    const label = this.spdxSchema ? `named by PF_SPDX_SCHEMA_PATH` : 'beside the repository (../shared/schemas/spdx-2.3/spdx-schema.json)';
+    const label = this.spdxSchema
+      ? `named by PF_SPDX_SCHEMA_PATH`
+      : 'beside the repository (../shared/schemas/spdx-2.3/spdx-schema.json)';
     return sbomValidators(spdxSchemaPath(this.spdxSchema), label);
   }
 
@@ -69,11 +79,15 @@ export class ScanExecutor implements StageExecutor<'scan'> {
    * run now), else the last scan that passed (before anything was published). A report that
    * cannot be read is no baseline: everything counts as new, which fails safe.
    */
-  private async baseline(definition: string, runId: string): Promise<(ComparableReport & { runId: string; against: NonNullable<ScanDiff['against']> }) | undefined> {
+  private async baseline(
+    definition: string,
+    runId: string,
+  ): Promise<(ComparableReport & { runId: string; against: NonNullable<ScanDiff['against']> }) | undefined> {
     const published = await this.releases.published(definition);
     if (published?.scanReport && published.runId !== runId) {
       const report = await readComparableReport(published.scanReport, published.runId);
-      if (report) return { ...report, against: { kind: 'published', runId: published.runId, digest: published.digest } };
+      if (report)
+        return { ...report, against: { kind: 'published', runId: published.runId, digest: published.digest } };
     }
     const last = await this.index.previous(definition, runId);
     return last ? { ...last, against: { kind: 'last-passing-scan', runId: last.runId } } : undefined;
@@ -100,14 +114,30 @@ export class ScanExecutor implements StageExecutor<'scan'> {
     const scans: PlatformScan[] = [];
     for (const [done, platform] of input.platforms.entries()) {
       ctx.progress({ what: `scan ${platform}`, done, total: input.platforms.length });
-      scans.push(await scanPlatform({ layout: input.layout, platform, name, digest: input.digest, sbomDir, db: advisories.db, vex: vex.documents, validators }));
+      scans.push(
+        await scanPlatform({
+          layout: input.layout,
+          platform,
+          name,
+          digest: input.digest,
+          sbomDir,
+          db: advisories.db,
+          vex: vex.documents,
+          validators,
+        }),
+      );
     }
     const findings = scans.flatMap((s) => s.findings);
     const suppressed = scans.flatMap((s) => s.suppressed);
     const platforms = scans.map((s) => s.platform);
     const previous = await this.baseline(ctx.definition, runId);
     // "fixed" is exact: the previous image rescanned under today's advisories, not its stale report.
-    const rescan = previous ? rescanBaseline(previous, advisories.db, vex.documents, { name, ...(previous.against.digest ? { digest: previous.against.digest } : {}) }) : undefined;
+    const rescan = previous
+      ? rescanBaseline(previous, advisories.db, vex.documents, {
+          name,
+          ...(previous.against.digest ? { digest: previous.against.digest } : {}),
+        })
+      : undefined;
     const report: ScanReport = {
       definition: ctx.definition,
       runId,
@@ -123,7 +153,9 @@ export class ScanExecutor implements StageExecutor<'scan'> {
     // What the run shows: relative to its directory, no server path (issue 14).
     const shown = (path: string) => runRelativePath(dir, path);
     await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
-    const fixed = (rescan?.findings ?? []).filter((f) => report.diff.fixed.some((x) => x.id === f.id && x.package === f.package));
+    const fixed = (rescan?.findings ?? []).filter((f) =>
+      report.diff.fixed.some((x) => x.id === f.id && x.package === f.package),
+    );
     // The statements are made now, by this scan: not at the build's SOURCE_DATE_EPOCH (the image's `created`).
     const scannedAt = new Date().toISOString();
     const vexDoc = emitImageVex({
@@ -139,17 +171,36 @@ export class ScanExecutor implements StageExecutor<'scan'> {
     // (`scan.vex.absent`) and no VEX attestation is made. A file of an earlier attempt goes.
     if (vexDoc) await writeFile(paths.vex, `${JSON.stringify(vexDoc, null, 2)}\n`);
     else await rm(paths.vex, { force: true });
-    ctx.logger.info({ counts: report.counts, new: report.diff.new.length, fixed: report.diff.fixed.length, withdrawn: report.diff.withdrawn?.length ?? 0, rescanProblems: rescan?.problems.length ?? 0, previous: previous?.runId }, 'image scanned');
+    ctx.logger.info(
+      {
+        counts: report.counts,
+        new: report.diff.new.length,
+        fixed: report.diff.fixed.length,
+        withdrawn: report.diff.withdrawn?.length ?? 0,
+        rescanProblems: rescan?.problems.length ?? 0,
+        previous: previous?.runId,
+      },
+      'image scanned',
+    );
 
     const sbomGate = evaluateSbom(report, gates);
     if (!sbomGate.passed) {
-      throw checkingTerminal(CheckingErrorCode.sbomMissing, `${ctx.definition} (image ${input.digest}): the SBOM is required and missing: ${listed(sbomGate.reasons)} (report ${shown(paths.report)} of the run)`);
+      throw checkingTerminal(
+        CheckingErrorCode.sbomMissing,
+        `${ctx.definition} (image ${input.digest}): the SBOM is required and missing: ${listed(sbomGate.reasons)} (report ${shown(paths.report)} of the run)`,
+      );
     }
     const schemaGate = evaluateSbomSchemas(report);
-    if (!schemaGate.passed) throw sbomInvalidError({ definition: ctx.definition, digest: input.digest, report: shown(paths.report) }, schemaGate);
+    if (!schemaGate.passed)
+      throw sbomInvalidError(
+        { definition: ctx.definition, digest: input.digest, report: shown(paths.report) },
+        schemaGate,
+      );
     const vulnGate = evaluateVulnerabilities(report, gates, previous);
     if (!vulnGate.passed) {
-      const since = previous ? `since ${previous.against.kind === 'published' ? `the published image ${previous.against.digest ?? ''} (run ${previous.runId})` : `run ${previous.runId}`}` : 'with no earlier scan of the definition';
+      const since = previous
+        ? `since ${previous.against.kind === 'published' ? `the published image ${previous.against.digest ?? ''} (run ${previous.runId})` : `run ${previous.runId}`}`
+        : 'with no earlier scan of the definition';
       throw checkingTerminal(
         CheckingErrorCode.newFixableVulnerability,
         `${ctx.definition} (image ${input.digest}): ${vulnGate.blocking.length} new fixable vulnerabilit${vulnGate.blocking.length === 1 ? 'y' : 'ies'} ${since} at a failing severity (${gates.vulnerabilities.failOnNewFixable.join(', ')}): ${listed(vulnGate.reasons)} (report ${shown(paths.report)} of the run)`,

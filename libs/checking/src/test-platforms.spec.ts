@@ -10,7 +10,13 @@ import type { CtrfReport } from '@patch-factory/imagetest';
 import { CatalogAccess } from '@patch-factory/catalog-access';
 import type { StageContext, StageResult } from '@patch-factory/pipeline';
 import { createLogger } from '@patch-factory/telemetry';
-import { STATIC_DEFINITION, createStaticCatalog, exampleText, sharedRedisUrl, type CatalogOrigin } from '@patch-factory/testing';
+import {
+  STATIC_DEFINITION,
+  createStaticCatalog,
+  exampleText,
+  sharedRedisUrl,
+  type CatalogOrigin,
+} from '@patch-factory/testing';
 import { hostPlatform } from './build-input';
 import { TestExecutor } from './test.executor';
 
@@ -27,9 +33,22 @@ const OTHER = HOST === 'linux/arm64' ? 'linux/amd64' : 'linux/arm64';
 const TEST_NAME = 'ldconfig-version';
 const RUN_ID = 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9';
 const EPOCH = 1_700_000_000;
-const CHECKS = ['no-shell', 'no-package-manager', 'non-root-user', 'no-setuid-setgid', 'no-world-writable', 'no-secrets'];
+const CHECKS = [
+  'no-shell',
+  'no-package-manager',
+  'non-root-user',
+  'no-setuid-setgid',
+  'no-world-writable',
+  'no-secrets',
+];
 
-const entry = (path: string, type: TarEntry['type'], mode: number, data: Buffer | string = '', extra: Partial<TarEntry> = {}): TarEntry => ({
+const entry = (
+  path: string,
+  type: TarEntry['type'],
+  mode: number,
+  data: Buffer | string = '',
+  extra: Partial<TarEntry> = {},
+): TarEntry => ({
   path,
   type,
   mode,
@@ -44,7 +63,12 @@ const entry = (path: string, type: TarEntry['type'], mode: number, data: Buffer 
 function baseLayer(): TarEntry[] {
   return [
     entry('etc', 'dir', 0o755),
-    entry('etc/passwd', 'file', 0o644, 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n'),
+    entry(
+      'etc/passwd',
+      'file',
+      0o644,
+      'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n',
+    ),
     entry('etc/group', 'file', 0o644, 'root:x:0:\nnonroot:x:65532:nonroot\n'),
     entry('home', 'dir', 0o755),
     entry('home/nonroot', 'dir', 0o750, '', { uid: 65532, gid: 65532 }),
@@ -68,7 +92,10 @@ function dirtyLayer(): TarEntry[] {
     entry('opt/app', 'dir', 0o755),
     entry('opt/app/data.txt', 'file', 0o666, 'shared'),
     entry('home/nonroot/.ssh', 'dir', 0o700, '', { uid: 65532, gid: 65532 }),
-    entry('home/nonroot/.ssh/id_ecdsa', 'file', 0o600, privateKey.export({ format: 'pem', type: 'pkcs8' }), { uid: 65532, gid: 65532 }),
+    entry('home/nonroot/.ssh/id_ecdsa', 'file', 0o600, privateKey.export({ format: 'pem', type: 'pkcs8' }), {
+      uid: 65532,
+      gid: 65532,
+    }),
   ];
 }
 
@@ -86,7 +113,13 @@ describe('the test stage checks every platform of a two-platform image', () => {
     outRoot = join(work, 'out');
     const tests = `tests:\n  - name: ${TEST_NAME}\n    commands:\n      - /usr/sbin/ldconfig --version\n    exit-code: 0\n    output: ldconfig\n`;
     origin = createStaticCatalog(`${exampleText(STATIC_DEFINITION)}${tests}`);
-    const env = loadConfig({ ...process.env, PF_REDIS_URL: sharedRedisUrl(), PF_CATALOG_REMOTE: origin.dir, PF_CATALOG_WORKDIR: join(work, 'catalog.git'), PF_BUILD_OUT_DIR: outRoot });
+    const env = loadConfig({
+      ...process.env,
+      PF_REDIS_URL: sharedRedisUrl(),
+      PF_CATALOG_REMOTE: origin.dir,
+      PF_CATALOG_WORKDIR: join(work, 'catalog.git'),
+      PF_BUILD_OUT_DIR: outRoot,
+    });
     executor = new TestExecutor(new CatalogAccess(env), env);
   });
   afterAll(() => {
@@ -95,11 +128,17 @@ describe('the test stage checks every platform of a two-platform image', () => {
   });
 
   /** Writes the image (amd64 then arm64, as the catalog builds) into the run directory and runs the test stage on it. */
-  const testStage = async (dirtyOther: boolean): Promise<{ result?: StageResult<'test'>; error?: PipelineError; report: CtrfReport }> => {
+  const testStage = async (
+    dirtyOther: boolean,
+  ): Promise<{ result?: StageResult<'test'>; error?: PipelineError; report: CtrfReport }> => {
     const runDir = join(outRoot, RUN_ID);
     rmSync(runDir, { recursive: true, force: true });
     mkdirSync(runDir, { recursive: true });
-    const platforms = ['linux/amd64', 'linux/arm64'].map((p) => ({ ...platformOf(p), config, layers: p === OTHER && dirtyOther ? [baseLayer(), dirtyLayer()] : [baseLayer()] }));
+    const platforms = ['linux/amd64', 'linux/arm64'].map((p) => ({
+      ...platformOf(p),
+      config,
+      layers: p === OTHER && dirtyOther ? [baseLayer(), dirtyLayer()] : [baseLayer()],
+    }));
     const digest = await writeImageLayout(join(runDir, 'image'), { platforms, sourceDateEpoch: EPOCH, refName: '12' });
     const run: PipelineRun = {
       id: RUN_ID,
@@ -108,7 +147,14 @@ describe('the test stage checks every platform of a two-platform image', () => {
       state: 'running',
       createdAt: 0,
       updatedAt: 0,
-      stages: [{ stage: 'build', status: 'succeeded', attempts: 1, artifacts: { 'build.layout': 'image', 'build.digest': digest } }],
+      stages: [
+        {
+          stage: 'build',
+          status: 'succeeded',
+          attempts: 1,
+          artifacts: { 'build.layout': 'image', 'build.digest': digest },
+        },
+      ],
     };
     const ctx: StageContext<'test'> = {
       runId: RUN_ID,
@@ -137,22 +183,41 @@ describe('the test stage checks every platform of a two-platform image', () => {
     const message = error?.message ?? '';
     expect(message).toContain(`4 of ${2 * CHECKS.length + 2} tests and policy checks failed`);
     expect(message).toContain(`${OTHER}: policy: no-setuid-setgid: 1 setuid/setgid file: /usr/bin/helper (setuid)`);
-    expect(message).toContain(`${OTHER}: policy: no-world-writable: 1 world-writable entry: /opt/app/data.txt (world-writable file)`);
+    expect(message).toContain(
+      `${OTHER}: policy: no-world-writable: 1 world-writable entry: /opt/app/data.txt (world-writable file)`,
+    );
     expect(message).toContain(`${OTHER}: policy: no-secrets: 1 secret found`);
     expect(message).toContain('/home/nonroot/.ssh/id_ecdsa (pem-private-key)');
-    expect(message).toMatch(new RegExp(`${OTHER}: policy: no-shell: the runtime image ships 2 shell programs: /usr/bin/dash \\(shell dash\\), /usr/bin/sh \\(shell sh\\)`));
+    expect(message).toMatch(
+      new RegExp(
+        `${OTHER}: policy: no-shell: the runtime image ships 2 shell programs: /usr/bin/dash \\(shell dash\\), /usr/bin/sh \\(shell sh\\)`,
+      ),
+    );
     expect(message).not.toContain(`${HOST}: policy:`);
 
     // Every result is named and tagged by its platform; the host's image test ran, the other's is skipped with why.
     const rows = report.results.tests.map((t) => [t.name, t.status, t.tags]);
     expect(rows).toEqual([
       [`${HOST}: ${TEST_NAME}`, 'passed', [HOST]],
-      ...['linux/amd64', 'linux/arm64'].flatMap((p) => CHECKS.map((id) => [`${p}: policy: ${id}`, p === OTHER && id !== 'no-package-manager' && id !== 'non-root-user' ? 'failed' : 'passed', [p]])),
+      ...['linux/amd64', 'linux/arm64'].flatMap((p) =>
+        CHECKS.map((id) => [
+          `${p}: policy: ${id}`,
+          p === OTHER && id !== 'no-package-manager' && id !== 'non-root-user' ? 'failed' : 'passed',
+          [p],
+        ]),
+      ),
       [`${OTHER}: ${TEST_NAME}`, 'skipped', [OTHER]],
     ]);
     const skipped = report.results.tests.find((t) => t.status === 'skipped');
-    expect(skipped?.message).toBe(`not executed: ${OTHER} programs do not run on this host (it runs ${HOST}); the file-only policy checks ran`);
-    expect(report.results.summary).toMatchObject({ tests: 2 * CHECKS.length + 2, passed: 2 * CHECKS.length - 4 + 1, failed: 4, skipped: 1 });
+    expect(skipped?.message).toBe(
+      `not executed: ${OTHER} programs do not run on this host (it runs ${HOST}); the file-only policy checks ran`,
+    );
+    expect(report.results.summary).toMatchObject({
+      tests: 2 * CHECKS.length + 2,
+      passed: 2 * CHECKS.length - 4 + 1,
+      failed: 4,
+      skipped: 1,
+    });
     expect(report.results.environment).toMatchObject({ platforms: 'linux/amd64,linux/arm64', executed: HOST });
     expect(report.results.environment?.['skipped']).toContain(`${OTHER}: image tests not executed`);
   });
@@ -166,6 +231,9 @@ describe('the test stage checks every platform of a two-platform image', () => {
       'test.failed': '0',
       'test.skipped': `${OTHER} image tests not executed: this host runs ${HOST} (policy checks ran)`,
     });
-    expect(report.results.tests.filter((t) => t.type === 'policy-check').map((t) => t.tags?.[0])).toEqual([...CHECKS.map(() => 'linux/amd64'), ...CHECKS.map(() => 'linux/arm64')]);
+    expect(report.results.tests.filter((t) => t.type === 'policy-check').map((t) => t.tags?.[0])).toEqual([
+      ...CHECKS.map(() => 'linux/amd64'),
+      ...CHECKS.map(() => 'linux/arm64'),
+    ]);
   });
 });

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, RetryableError } from '@patch-factory/contracts';
 import type { Definition } from '@patch-factory/definitions';
-import { parseConfigUser, runImageTests, runPolicyChecks, type ImageTestResult, type NotRunEntry, type OfPlatform, type PolicyCheckResult } from '@patch-factory/imagetest';
+import {
+  parseConfigUser,
+  runImageTests,
+  runPolicyChecks,
+  type ImageTestResult,
+  type NotRunEntry,
+  type OfPlatform,
+  type PolicyCheckResult,
+} from '@patch-factory/imagetest';
 import { imageRunConfig, materializeImage } from './image-root';
 
 export interface TestPlatformsOptions {
@@ -33,7 +41,12 @@ export interface PlatformsTested {
  * - the definition's `tests:` execute the image's programs, so they run only for the host's
  *   platform; for another platform each test is reported as not run, with the reason.
  */
-export async function testImagePlatforms(layout: string, platforms: readonly string[], definition: Definition, opts: TestPlatformsOptions): Promise<PlatformsTested> {
+export async function testImagePlatforms(
+  layout: string,
+  platforms: readonly string[],
+  definition: Definition,
+  opts: TestPlatformsOptions,
+): Promise<PlatformsTested> {
   const out: PlatformsTested = { tests: [], checks: [], notRun: [], executed: [], notExecuted: [] };
   const defined = definition.tests ?? [];
   for (const [done, platform] of platforms.entries()) {
@@ -48,16 +61,33 @@ export async function testImagePlatforms(layout: string, platforms: readonly str
       const image = await materializeImage(layout, platform, root);
       const config = imageRunConfig(image);
       if (runnable) {
-        const onTest = (i: number, total: number, name: string) => opts.onProgress?.(`test ${platform}: ${name}`, i, total);
-        const tests = await runImageTests(root, defined, { env: config.env, user: parseConfigUser(config.user), workDir: config.workDir, ...(opts.signal ? { signal: opts.signal } : {}), onTest });
+        const onTest = (i: number, total: number, name: string) =>
+          opts.onProgress?.(`test ${platform}: ${name}`, i, total);
+        const tests = await runImageTests(root, defined, {
+          env: config.env,
+          user: parseConfigUser(config.user),
+          workDir: config.workDir,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onTest,
+        });
         out.tests.push(...tests.map((t) => ({ ...t, platform })));
         out.executed.push(platform);
       } else {
         const reason = `not executed: ${platform} programs do not run on this host (${opts.host ? `it runs ${opts.host}` : 'it runs no factory platform'}); the file-only policy checks ran`;
         out.notExecuted.push({ platform, reason });
-        out.notRun.push(...defined.map((t, i) => ({ name: typeof t.name === 'string' && t.name !== '' ? t.name : `tests[${i}]`, reason, platform })));
+        out.notRun.push(
+          ...defined.map((t, i) => ({
+            name: typeof t.name === 'string' && t.name !== '' ? t.name : `tests[${i}]`,
+            reason,
+            platform,
+          })),
+        );
       }
-      const checks = await runPolicyChecks(root, { ...(definition.variant ? { variant: definition.variant } : {}), ...(definition.accounts ? { accounts: definition.accounts } : {}), user: config.user });
+      const checks = await runPolicyChecks(root, {
+        ...(definition.variant ? { variant: definition.variant } : {}),
+        ...(definition.accounts ? { accounts: definition.accounts } : {}),
+        user: config.user,
+      });
       out.checks.push(...checks.map((c) => ({ ...c, platform })));
     } finally {
       await rm(work, { recursive: true, force: true });

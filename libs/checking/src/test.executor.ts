@@ -5,7 +5,14 @@ import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { buildCtrfReport } from '@patch-factory/imagetest';
 import { CatalogAccess, catalogReader, readRunDefinition, runOutRoot } from '@patch-factory/catalog-access';
-import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import {
+  hidingRunPaths,
+  runDirectory,
+  runRelativePath,
+  type StageContext,
+  type StageExecutor,
+  type StageResult,
+} from '@patch-factory/pipeline';
 import { buildInputOf, hostPlatform } from './build-input';
 import { CheckingErrorCode, checkingTerminal } from './checking-errors';
 import { readGates } from './gates-read';
@@ -71,7 +78,11 @@ export class TestExecutor implements StageExecutor<'test'> {
         runId,
         platforms: input.platforms.join(','),
         executed: tested.executed.join(',') || 'none',
-        ...(notExecuted.length > 0 ? { skipped: `${notExecuted.join(',')}: image tests not executed, ${host ? `this host runs ${host}` : 'this host runs no factory platform'}; policy checks ran` } : {}),
+        ...(notExecuted.length > 0
+          ? {
+              skipped: `${notExecuted.join(',')}: image tests not executed, ${host ? `this host runs ${host}` : 'this host runs no factory platform'}; policy checks ran`,
+            }
+          : {}),
       },
     });
     await mkdir(dir, { recursive: true });
@@ -80,8 +91,15 @@ export class TestExecutor implements StageExecutor<'test'> {
     await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
     const verdict = evaluateTests(report, gates);
     const summary = report.results.summary;
-    ctx.logger.info({ passed: summary.passed, failed: summary.failed, skipped: summary.skipped, notExecutedPlatforms: notExecuted }, 'image tested');
-    if (verdict.code === 'tests-none-ran') throw checkingTerminal(CheckingErrorCode.testsNoneRan, `${ctx.definition}: ${verdict.reasons.join('; ')} (report ${reportName} of the run)`);
+    ctx.logger.info(
+      { passed: summary.passed, failed: summary.failed, skipped: summary.skipped, notExecutedPlatforms: notExecuted },
+      'image tested',
+    );
+    if (verdict.code === 'tests-none-ran')
+      throw checkingTerminal(
+        CheckingErrorCode.testsNoneRan,
+        `${ctx.definition}: ${verdict.reasons.join('; ')} (report ${reportName} of the run)`,
+      );
     if (!verdict.passed) {
       const named = verdict.reasons.slice(0, MAX_REASONS).join('; ');
       const more = verdict.reasons.length > MAX_REASONS ? `; … and ${verdict.reasons.length - MAX_REASONS} more` : '';
@@ -95,7 +113,11 @@ export class TestExecutor implements StageExecutor<'test'> {
         'test.report': reportName,
         'test.passed': String(summary.passed),
         'test.failed': String(summary.failed),
-        ...(notExecuted.length > 0 ? { 'test.skipped': `${notExecuted.join(', ')} image tests not executed: ${host ? `this host runs ${host}` : 'this host runs no factory platform'} (policy checks ran)` } : {}),
+        ...(notExecuted.length > 0
+          ? {
+              'test.skipped': `${notExecuted.join(', ')} image tests not executed: ${host ? `this host runs ${host}` : 'this host runs no factory platform'} (policy checks ran)`,
+            }
+          : {}),
       },
     };
   }

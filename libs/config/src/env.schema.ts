@@ -24,8 +24,16 @@ export const EnvSchema = z.object({
   PF_HTTP_ALLOWED_HOSTS: z
     .string()
     .max(2000)
-    .regex(/^\s*(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)\s*(?:,\s*(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)\s*)*$/, 'expected comma-separated host names without ports or schemes, e.g. factory.example.org,10.0.0.5')
-    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+    .regex(
+      /^\s*(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)\s*(?:,\s*(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)\s*)*$/,
+      'expected comma-separated host names without ports or schemes, e.g. factory.example.org,10.0.0.5',
+    )
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    )
     .default([]),
   /** Requests per minute each API token may make (every replica shares the count); over it: 429 with Retry-After. */
   PF_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
@@ -108,7 +116,11 @@ export const EnvSchema = z.object({
   PF_REGISTRY_USERNAME: z.string().min(1).max(256).optional(),
   PF_REGISTRY_PASSWORD: z.string().min(1).max(1000).optional(),
   /** Staging images go to `<prefix>/<image>:run-<run id>`; promote points the definition's tags of `<image>` at the same digest. */
-  PF_STAGING_PREFIX: z.string().max(200).refine(isRepositoryName, 'expected a lowercase repository path like staging (the OCI grammar)').default('staging'),
+  PF_STAGING_PREFIX: z
+    .string()
+    .max(200)
+    .refine(isRepositoryName, 'expected a lowercase repository path like staging (the OCI grammar)')
+    .default('staging'),
   /** SOURCE_DATE_EPOCH of built images (every file time and `created`); default 0. */
   SOURCE_DATE_EPOCH: z.coerce.number().int().min(0).max(8_589_934_591).optional(),
 });

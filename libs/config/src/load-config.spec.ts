@@ -4,7 +4,12 @@ import { ConfigError, loadConfig } from './load-config';
 describe('configuration, read once at boot', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ PF_REDIS_URL: 'redis://127.0.0.1:6379', PF_PREFIX: 'pf', PF_WORKER_CONCURRENCY: 4, PF_REDIS_ALLOW_NO_AOF: false });
+    expect(c).toMatchObject({
+      PF_REDIS_URL: 'redis://127.0.0.1:6379',
+      PF_PREFIX: 'pf',
+      PF_WORKER_CONCURRENCY: 4,
+      PF_REDIS_ALLOW_NO_AOF: false,
+    });
   });
 
   it('leaves the job-lock, stall-check and backoff overrides unset unless given (the job-options table decides)', () => {
@@ -20,8 +25,12 @@ describe('configuration, read once at boot', () => {
 
   it('has no optional variable that a default silently fills in', () => {
     // Under zod 4 `.default(x).optional()` always yields x: an "optional" override would never be unset.
-    const filled = Object.entries(loadConfig({})).filter(([, v]) => v !== undefined).map(([k]) => k);
-    const optional = Object.entries(EnvSchema.shape).filter(([, s]) => s.safeParse(undefined).success && s.def.type === 'optional').map(([k]) => k);
+    const filled = Object.entries(loadConfig({}))
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k);
+    const optional = Object.entries(EnvSchema.shape)
+      .filter(([, s]) => s.safeParse(undefined).success && s.def.type === 'optional')
+      .map(([k]) => k);
     expect(optional.filter((k) => filled.includes(k))).toEqual([]);
   });
 
@@ -52,12 +61,19 @@ describe('configuration, read once at boot', () => {
   });
 
   it('needs a file for the file span exporter', () => {
-    expect(() => loadConfig({ PF_TRACES_EXPORTER: 'file' })).toThrow('PF_TRACES_FILE: required when PF_TRACES_EXPORTER=file');
+    expect(() => loadConfig({ PF_TRACES_EXPORTER: 'file' })).toThrow(
+      'PF_TRACES_FILE: required when PF_TRACES_EXPORTER=file',
+    );
   });
 
   it('takes registry credentials as a pair and never echoes the password', () => {
-    expect(() => loadConfig({ PF_REGISTRY_USERNAME: 'ci' })).toThrow('PF_REGISTRY_PASSWORD: PF_REGISTRY_USERNAME and PF_REGISTRY_PASSWORD go together');
-    expect(loadConfig({ PF_REGISTRY_USERNAME: 'ci', PF_REGISTRY_PASSWORD: 'p4ss' })).toMatchObject({ PF_REGISTRY_USERNAME: 'ci', PF_STAGING_PREFIX: 'staging' });
+    expect(() => loadConfig({ PF_REGISTRY_USERNAME: 'ci' })).toThrow(
+      'PF_REGISTRY_PASSWORD: PF_REGISTRY_USERNAME and PF_REGISTRY_PASSWORD go together',
+    );
+    expect(loadConfig({ PF_REGISTRY_USERNAME: 'ci', PF_REGISTRY_PASSWORD: 'p4ss' })).toMatchObject({
+      PF_REGISTRY_USERNAME: 'ci',
+      PF_STAGING_PREFIX: 'staging',
+    });
     let message = '';
     try {
       loadConfig({ PF_REGISTRY_PASSWORD: '', PF_STAGING_PREFIX: 'Staging Area' });

@@ -3,10 +3,7 @@ import { EnvSchema, type Env } from './env.schema';
 /** A configuration value the service cannot start with; names the variable. */
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'invalid configuration: ' +
-        problems.map((p) => `${p.variable}: ${p.message}`).join('; '),
-    );
+    super('invalid configuration: ' + problems.map((p) => `${p.variable}: ${p.message}`).join('; '));
     this.name = 'ConfigError';
   }
 }
@@ -20,7 +17,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
     }
     if ((parsed.data.PF_REGISTRY_USERNAME === undefined) !== (parsed.data.PF_REGISTRY_PASSWORD === undefined)) {
       const missing = parsed.data.PF_REGISTRY_USERNAME === undefined ? 'PF_REGISTRY_USERNAME' : 'PF_REGISTRY_PASSWORD';
-      throw new ConfigError([{ variable: missing, message: 'PF_REGISTRY_USERNAME and PF_REGISTRY_PASSWORD go together: set both or neither' }]);
+      throw new ConfigError([
+        {
+          variable: missing,
+          message: 'PF_REGISTRY_USERNAME and PF_REGISTRY_PASSWORD go together: set both or neither',
+        },
+      ]);
     }
     return parsed.data;
   }

@@ -6,7 +6,12 @@ describe('PF_STAGING_PREFIX', () => {
     expect(loadConfig({ PF_STAGING_PREFIX: prefix }).PF_STAGING_PREFIX).toBe(prefix);
   });
 
-  it.each(['Staging', 'staging/', '../staging', 'staging area', 'registry.example.org:5000/staging', 'a___b'])('refuses %j, naming the variable', (prefix) => {
-    expect(() => loadConfig({ PF_STAGING_PREFIX: prefix })).toThrow(/PF_STAGING_PREFIX.*expected a lowercase repository path like staging/);
-  });
+  it.each(['Staging', 'staging/', '../staging', 'staging area', 'registry.example.org:5000/staging', 'a___b'])(
+    'refuses %j, naming the variable',
+    (prefix) => {
+      expect(() => loadConfig({ PF_STAGING_PREFIX: prefix })).toThrow(
+        /PF_STAGING_PREFIX.*expected a lowercase repository path like staging/,
+      );
+    },
+  );
 });

@@ -5,7 +5,15 @@ import { STAGE_NAMES } from './stage-name';
 export const RUN_STATES = ['queued', 'running', 'awaiting', 'succeeded', 'failed', 'superseded'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
-export const STAGE_STATUSES = ['pending', 'queued', 'running', 'awaiting', 'succeeded', 'failed', 'superseded'] as const;
+export const STAGE_STATUSES = [
+  'pending',
+  'queued',
+  'running',
+  'awaiting',
+  'succeeded',
+  'failed',
+  'superseded',
+] as const;
 export type StageStatus = (typeof STAGE_STATUSES)[number];
 
 export const RunErrorSchema = z.object({

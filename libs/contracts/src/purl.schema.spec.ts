@@ -77,7 +77,10 @@ describe('PurlSchema', () => {
     const parsed = OsvAdvisorySchema.safeParse({
       id: 'CVE-2099-0001',
       modified: '2026-01-01T00:00:00Z',
-      affected: [{ package: { ecosystem: 'Debian:13', name: 'openssl', purl: 'pkg:deb/debian/openssl' } }, { package: { ecosystem: 'Debian:13', name: 'curl', purl: 'pkg:deb/deb' } }],
+      affected: [
+        { package: { ecosystem: 'Debian:13', name: 'openssl', purl: 'pkg:deb/debian/openssl' } },
+        { package: { ecosystem: 'Debian:13', name: 'curl', purl: 'pkg:deb/deb' } },
+      ],
     });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['affected.1.package.purl']);

@@ -43,9 +43,11 @@ export function parsePurlStrict(purl: string): PurlParts | undefined {
 }
 
 function parse(purl: string): { problem?: string; parts?: PurlParts } {
-  if (purl.length === 0 || purl.length > MAX_PURL_LENGTH) return { problem: `expected 1–${MAX_PURL_LENGTH} characters` };
+  if (purl.length === 0 || purl.length > MAX_PURL_LENGTH)
+    return { problem: `expected 1–${MAX_PURL_LENGTH} characters` };
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0020\u007f-\u009f]/u.test(purl) || /\s/u.test(purl)) return { problem: 'it has whitespace or control characters' };
+  if (/[\u0000-\u0020\u007f-\u009f]/u.test(purl) || /\s/u.test(purl))
+    return { problem: 'it has whitespace or control characters' };
   if (!purl.startsWith('pkg:')) return { problem: 'expected it to start with pkg:' };
   let rest = purl.slice(4);
   let subpath: string | undefined;
@@ -53,7 +55,8 @@ function parse(purl: string): { problem?: string; parts?: PurlParts } {
   if (hash >= 0) {
     subpath = rest.slice(hash + 1);
     rest = rest.slice(0, hash);
-    if (!subpath.split('/').every((s) => s === '' || COMPONENT.test(s)) || !subpath.split('/').some((s) => s !== '')) return { problem: 'its #subpath is empty or not percent-encoded' };
+    if (!subpath.split('/').every((s) => s === '' || COMPONENT.test(s)) || !subpath.split('/').some((s) => s !== ''))
+      return { problem: 'its #subpath is empty or not percent-encoded' };
   }
   let qualifiers: string | undefined;
   const question = rest.indexOf('?');
@@ -63,7 +66,9 @@ function parse(purl: string): { problem?: string; parts?: PurlParts } {
     for (const pair of qualifiers.split('&')) {
       const eq = pair.indexOf('=');
       if (eq <= 0 || !QUALIFIER_KEY.test(pair.slice(0, eq)) || !QUALIFIER_VALUE.test(pair.slice(eq + 1))) {
-        return { problem: `its qualifier ${JSON.stringify(pair.slice(0, 64))} is not key=value (a key, a non-empty percent-encoded value)` };
+        return {
+          problem: `its qualifier ${JSON.stringify(pair.slice(0, 64))} is not key=value (a key, a non-empty percent-encoded value)`,
+        };
       }
     }
   }
@@ -76,25 +81,45 @@ function parse(purl: string): { problem?: string; parts?: PurlParts } {
   }
   const segments = rest.replace(/^\/+/, '').split('/');
   const type = segments.shift() ?? '';
-  if (!TYPE.test(type)) return { problem: `expected a type after pkg: (a letter, then letters, digits, . + -), got ${JSON.stringify(type.slice(0, 32))}` };
+  if (!TYPE.test(type))
+    return {
+      problem: `expected a type after pkg: (a letter, then letters, digits, . + -), got ${JSON.stringify(type.slice(0, 32))}`,
+    };
   if (segments.length === 0) return { problem: `expected a name after pkg:${type}/ (it is cut off)` };
   const bad = segments.findIndex((s) => !COMPONENT.test(s));
   if (bad >= 0) {
-    return { problem: segments[bad] === '' ? 'it has an empty path segment (cut off after a /?)' : `its segment ${JSON.stringify(segments[bad]?.slice(0, 64))} is not percent-encoded` };
+    return {
+      problem:
+        segments[bad] === ''
+          ? 'it has an empty path segment (cut off after a /?)'
+          : `its segment ${JSON.stringify(segments[bad]?.slice(0, 64))} is not percent-encoded`,
+    };
   }
   const name = segments.pop() as string;
   const distroName = DISTRO_NAME[type.toLowerCase()];
   if (distroName) {
-    if (segments.length !== 1) return { problem: `expected pkg:${type}/<vendor>/<package> (such as pkg:deb/debian/openssl), with one vendor namespace` };
-    if (!distroName.test(purlDecode(name))) return { problem: `expected a ${type} package name, got ${JSON.stringify(name.slice(0, 64))}` };
+    if (segments.length !== 1)
+      return {
+        problem: `expected pkg:${type}/<vendor>/<package> (such as pkg:deb/debian/openssl), with one vendor namespace`,
+      };
+    if (!distroName.test(purlDecode(name)))
+      return { problem: `expected a ${type} package name, got ${JSON.stringify(name.slice(0, 64))}` };
   }
   return {
-    parts: { type, namespace: segments, name, ...(version !== undefined ? { version } : {}), ...(qualifiers !== undefined ? { qualifiers } : {}), ...(subpath !== undefined ? { subpath } : {}) },
+    parts: {
+      type,
+      namespace: segments,
+      name,
+      ...(version !== undefined ? { version } : {}),
+      ...(qualifiers !== undefined ? { qualifiers } : {}),
+      ...(subpath !== undefined ? { subpath } : {}),
+    },
   };
 }
 
 /** A package URL, checked whole (purlProblem): a cut-off or malformed purl is an error naming why. */
 export const PurlSchema = z.string().superRefine((purl, ctx) => {
   const problem = purlProblem(purl);
-  if (problem) ctx.addIssue({ code: 'custom', message: `expected a package URL such as pkg:deb/debian/openssl: ${problem}` });
+  if (problem)
+    ctx.addIssue({ code: 'custom', message: `expected a package URL such as pkg:deb/debian/openssl: ${problem}` });
 });

@@ -13,7 +13,9 @@ describe('parsePurl (tolerant, for third-party documents)', () => {
   });
 
   it('percent-decodes the namespace, name, version and qualifier values', () => {
-    expect(parsePurl('pkg:oci/my%2Bimage@sha256%3Aabc?repository_url=registry.local%2Fteam%2Fmy%2Bimage&tag=1.0')).toEqual({
+    expect(
+      parsePurl('pkg:oci/my%2Bimage@sha256%3Aabc?repository_url=registry.local%2Fteam%2Fmy%2Bimage&tag=1.0'),
+    ).toEqual({
       type: 'oci',
       namespace: '',
       name: 'my+image',
@@ -44,19 +46,39 @@ describe('parsePurl (tolerant, for third-party documents)', () => {
     }
   });
 
-  it.each([[undefined], [42], [''], ['deb/debian/curl'], ['pkg:'], ['pkg:deb'], ['pkg:1deb/debian/curl'], ['pkg:deb/'], [`pkg:deb/debian/${'a'.repeat(2048)}`]])(
-    'is undefined for %j',
-    (text) => {
-      expect(parsePurl(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    [undefined],
+    [42],
+    [''],
+    ['deb/debian/curl'],
+    ['pkg:'],
+    ['pkg:deb'],
+    ['pkg:1deb/debian/curl'],
+    ['pkg:deb/'],
+    [`pkg:deb/debian/${'a'.repeat(2048)}`],
+  ])('is undefined for %j', (text) => {
+    expect(parsePurl(text)).toBeUndefined();
+  });
 
   it('reads what the strict parser accepts as the same parts, decoded', () => {
     const purl = 'pkg:apk/alpine/py3-six@1.16.0-r9?arch=x86_64&distro=alpine-3.20#lib';
     const strict = parsePurlStrict(purl);
     const tolerant = parsePurl(purl);
-    expect(strict).toEqual({ type: 'apk', namespace: ['alpine'], name: 'py3-six', version: '1.16.0-r9', qualifiers: 'arch=x86_64&distro=alpine-3.20', subpath: 'lib' });
-    expect(tolerant).toEqual({ type: 'apk', namespace: 'alpine', name: 'py3-six', version: '1.16.0-r9', qualifiers: { arch: 'x86_64', distro: 'alpine-3.20' } });
+    expect(strict).toEqual({
+      type: 'apk',
+      namespace: ['alpine'],
+      name: 'py3-six',
+      version: '1.16.0-r9',
+      qualifiers: 'arch=x86_64&distro=alpine-3.20',
+      subpath: 'lib',
+    });
+    expect(tolerant).toEqual({
+      type: 'apk',
+      namespace: 'alpine',
+      name: 'py3-six',
+      version: '1.16.0-r9',
+      qualifiers: { arch: 'x86_64', distro: 'alpine-3.20' },
+    });
   });
 });
 
@@ -64,7 +86,8 @@ describe('purlEncode / purlDecode', () => {
   it('encodes a component as the purl spec asks, and decodes it back', () => {
     expect(purlEncode('1:2.3+dfsg-1~deb12u1')).toBe('1%3A2.3%2Bdfsg-1~deb12u1');
     expect(purlEncode("a/b!'()*c d")).toBe('a%2Fb%21%27%28%29%2Ac%20d');
-    for (const s of ['1:2.3+dfsg-1~deb12u1', "a/b!'()*c d", 'sha256:0f', 'ü']) expect(purlDecode(purlEncode(s))).toBe(s);
+    for (const s of ['1:2.3+dfsg-1~deb12u1', "a/b!'()*c d", 'sha256:0f', 'ü'])
+      expect(purlDecode(purlEncode(s))).toBe(s);
   });
 
   it('gives back a component with a malformed escape unchanged', () => {

@@ -57,5 +57,11 @@ export function parsePurl(text: unknown): Purl | undefined {
     const eq = pair.indexOf('=');
     if (eq > 0) qualifiers[pair.slice(0, eq).toLowerCase()] = purlDecode(pair.slice(eq + 1));
   }
-  return { type: (m[1] as string).toLowerCase(), namespace: segments.map(purlDecode).join('/'), name: purlDecode(name), ...(version !== undefined ? { version } : {}), qualifiers };
+  return {
+    type: (m[1] as string).toLowerCase(),
+    namespace: segments.map(purlDecode).join('/'),
+    name: purlDecode(name),
+    ...(version !== undefined ? { version } : {}),
+    qualifiers,
+  };
 }

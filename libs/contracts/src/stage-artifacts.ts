@@ -34,7 +34,17 @@ export const STAGE_ARTIFACTS = {
   ],
   sign: ['sign.artifacts', 'sign.key', 'sign.reference', 'sign.attestations'],
   publish: ['publish.repository', 'publish.reference', 'publish.digest', 'publish.blobs', 'publish.evidence'],
-  review: ['review.provider', 'review.merge', 'review.outcome', 'review.superseded-by', 'pr.number', 'pr.url', 'pr.merge-commit', 'patch.request', 'superseded.reason'],
+  review: [
+    'review.provider',
+    'review.merge',
+    'review.outcome',
+    'review.superseded-by',
+    'pr.number',
+    'pr.url',
+    'pr.merge-commit',
+    'patch.request',
+    'superseded.reason',
+  ],
   promote: [
     'promote.repository',
     'promote.digest',

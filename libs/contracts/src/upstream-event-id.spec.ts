@@ -17,8 +17,14 @@ describe('upstreamEventId', () => {
   it("makes an API event's id from its whole content, in its own namespace", () => {
     const api = upstreamEventId({ kind: 'api' }, EVENT);
     expect(api).toMatch(/^api:alpine.pkg.apk.alpine.php-8.3.8.3.34-r0:[0-9a-f]{32}$/);
-    expect(upstreamEventId({ kind: 'api' }, { ...EVENT, vars: { B: '2', A: '1' } })).toBe(upstreamEventId({ kind: 'api' }, { ...EVENT, vars: { A: '1', B: '2' } }));
-    for (const other of [{ ...EVENT, source: 'mirror' }, { ...EVENT, digest: `sha256:${'b'.repeat(64)}` }, { ...EVENT, vars: { VERSION: '8.3.34-r0' } }]) {
+    expect(upstreamEventId({ kind: 'api' }, { ...EVENT, vars: { B: '2', A: '1' } })).toBe(
+      upstreamEventId({ kind: 'api' }, { ...EVENT, vars: { A: '1', B: '2' } }),
+    );
+    for (const other of [
+      { ...EVENT, source: 'mirror' },
+      { ...EVENT, digest: `sha256:${'b'.repeat(64)}` },
+      { ...EVENT, vars: { VERSION: '8.3.34-r0' } },
+    ]) {
       expect(upstreamEventId({ kind: 'api' }, other)).not.toBe(api);
     }
     // Never an advisory's or a watcher's id, even for the same content.
@@ -29,7 +35,12 @@ describe('upstreamEventId', () => {
   it("puts an advisory's source in its events' ids: a feed's and the API's never collide", () => {
     const fromFeed = upstreamEventId({ kind: 'advisory', advisory: 'DSA-1-1', from: 'osv:debian' }, EVENT);
     expect(upstreamEventId({ kind: 'advisory', advisory: 'DSA-1-1', from: 'api' }, EVENT)).not.toBe(fromFeed);
-    expect(upstreamEventId({ kind: 'advisory', advisory: 'DSA-1-1', from: 'osv:debian' }, { ...EVENT, source: 'other', vars: { X: '1' } })).toBe(fromFeed);
+    expect(
+      upstreamEventId(
+        { kind: 'advisory', advisory: 'DSA-1-1', from: 'osv:debian' },
+        { ...EVENT, source: 'other', vars: { X: '1' } },
+      ),
+    ).toBe(fromFeed);
   });
 
   it('always fits the event id of the contract, whatever the inputs', () => {

@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
  *   digest, variables): posting the same event again is a duplicate, and an API event can never
  *   have the id of a watcher's or an advisory's event.
  */
-export type UpstreamEventOrigin = { kind: 'watch'; target: string } | { kind: 'advisory'; advisory: string; from: string } | { kind: 'api' };
+export type UpstreamEventOrigin =
+  { kind: 'watch'; target: string } | { kind: 'advisory'; advisory: string; from: string } | { kind: 'api' };
 
 /** What an event's id is derived from (besides its origin). */
 export interface UpstreamEventIdentity {

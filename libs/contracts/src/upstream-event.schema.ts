@@ -10,7 +10,12 @@ export const SecuritySuiteMarkSchema = z
   .object({
     suite: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a suite such as bookworm-security'),
     sourcePackage: z.string().regex(/^[a-z0-9][a-z0-9+.-]{0,127}$/, 'expected a Debian source package name'),
-    sourceVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/, 'expected a version (letters, digits and . _ + ~ : -, at most 128)'),
+    sourceVersion: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/,
+        'expected a version (letters, digits and . _ + ~ : -, at most 128)',
+      ),
   })
   .strict();
 export type SecuritySuiteMark = z.infer<typeof SecuritySuiteMarkSchema>;
@@ -28,8 +33,16 @@ export const UpstreamEventSchema = z
     id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected an event id of letters, digits and . _ : -'),
     source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a source name such as debian or github-releases'),
     ref: UpstreamRefSchema,
-    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/, 'expected a version (letters, digits and . _ + ~ : -, at most 128)'),
-    digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex digits>').optional(),
+    version: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/,
+        'expected a version (letters, digits and . _ + ~ : -, at most 128)',
+      ),
+    digest: z
+      .string()
+      .regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex digits>')
+      .optional(),
     /**
      * Set when the event fixes an advisory: drives the soak and the auto-merge policy of its pull
      * requests. Set by the factory only (from an advisory a feed or POST /events/advisory stored; the
@@ -37,7 +50,10 @@ export const UpstreamEventSchema = z
      */
     severity: z.enum(['critical', 'high', 'medium', 'low', 'none']).optional(),
     /** The advisory the event fixes (OSV id), if any; set by the factory only, like `severity`. */
-    advisory: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).optional(),
+    advisory: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+      .optional(),
     /** Set by a watcher when the version was published in a security suite (Debian's `bookworm-security`): a security update, advisory or not. Never taken from a caller. */
     security: SecuritySuiteMarkSchema.optional(),
     /**
@@ -47,7 +63,12 @@ export const UpstreamEventSchema = z
     vars: z
       .record(
         z.string().regex(/^[A-Z][A-Z0-9_]{0,127}$/, 'expected a variable name in UPPER_SNAKE_CASE'),
-        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+~:@/=%-]{0,255}$/, 'expected a variable value (letters, digits and . _ + ~ : @ / = % -, at most 256)'),
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9._+~:@/=%-]{0,255}$/,
+            'expected a variable value (letters, digits and . _ + ~ : @ / = % -, at most 256)',
+          ),
       )
       .refine((v) => Object.keys(v).length <= 32, 'expected at most 32 variables')
       .optional(),

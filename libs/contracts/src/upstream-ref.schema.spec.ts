@@ -20,7 +20,9 @@ function corpusAdvisoryPurls(): string[] {
   const purls = new Set<string>();
   for (const dir of readdirSync(root)) {
     for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.json'))) {
-      const osv = JSON.parse(readFileSync(join(root, dir, file), 'utf8')) as { affected?: { package: { purl?: string } }[] };
+      const osv = JSON.parse(readFileSync(join(root, dir, file), 'utf8')) as {
+        affected?: { package: { purl?: string } }[];
+      };
       for (const a of osv.affected ?? []) if (a.package.purl) purls.add(a.package.purl);
     }
   }
@@ -87,7 +89,7 @@ const HOSTILE: [string, RegExp][] = [
 const event = (ref: string) => ({ id: 'e1', source: 'test', ref, version: '1.0.0', firstSeenAt: 0 });
 
 describe('an UpstreamEvent ref is a ref (issue 14)', () => {
-  it('accepts every ref the catalog\'s update bot announced in the corpus', () => {
+  it("accepts every ref the catalog's update bot announced in the corpus", () => {
     const refs = corpusRefs();
     expect(refs.length).toBeGreaterThan(300);
     const refused = refs.map((r) => [r, upstreamRefProblem(r)]).filter(([, p]) => p !== undefined);

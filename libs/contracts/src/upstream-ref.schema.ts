@@ -19,16 +19,20 @@ export function upstreamRefProblem(ref: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\s]/u.test(ref)) return 'it has whitespace or control characters';
   if (ref.startsWith('-')) return 'it starts with "-" (read as an option)';
-  if (!/^[A-Za-z0-9/][A-Za-z0-9._~:/@?=&%+#,-]*$/.test(ref)) return 'expected a purl, an image reference, owner/repo, a name or an https/ssh git URL (letters, digits and . _ ~ : / @ ? = & % + # , -)';
+  if (!/^[A-Za-z0-9/][A-Za-z0-9._~:/@?=&%+#,-]*$/.test(ref))
+    return 'expected a purl, an image reference, owner/repo, a name or an https/ssh git URL (letters, digits and . _ ~ : / @ ? = & % + # , -)';
   if (/(^|\/)\.\.(\/|$)/.test(ref)) return 'it has a ".." path segment';
   const prefix = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(ref)?.[1]?.toLowerCase();
-  if (prefix !== undefined && REFUSED_PREFIXES.has(prefix)) return `the scheme ${prefix}: is not allowed (only pkg:, https:// and ssh://)`;
+  if (prefix !== undefined && REFUSED_PREFIXES.has(prefix))
+    return `the scheme ${prefix}: is not allowed (only pkg:, https:// and ssh://)`;
   // A scheme proper (`x://`, `x:/`, `x::`, `x:` alone), as opposed to `name:tag` or `host:port/…`.
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):(?=$|[/:])/.exec(ref)?.[1]?.toLowerCase();
   if (scheme !== undefined) {
-    if (!URL_SCHEMES.has(scheme) || !/^[a-z]+:\/\/[A-Za-z0-9]/i.test(ref)) return `the scheme ${scheme}: is not allowed (only pkg:, https:// and ssh://)`;
+    if (!URL_SCHEMES.has(scheme) || !/^[a-z]+:\/\/[A-Za-z0-9]/i.test(ref))
+      return `the scheme ${scheme}: is not allowed (only pkg:, https:// and ssh://)`;
   }
-  if (/^pkg:/i.test(ref) && !/^pkg:[a-z][a-z0-9.+-]*\/[A-Za-z0-9._~%+-]/.test(ref)) return 'expected a purl such as pkg:deb/debian/openssl';
+  if (/^pkg:/i.test(ref) && !/^pkg:[a-z][a-z0-9.+-]*\/[A-Za-z0-9._~%+-]/.test(ref))
+    return 'expected a purl such as pkg:deb/debian/openssl';
   return undefined;
 }
 

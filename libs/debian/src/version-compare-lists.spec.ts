@@ -16,11 +16,15 @@ import { compareDebianVersions } from './version-compare';
 const LISTS = '/var/lib/apt/lists';
 const PAIRS = 10_000;
 const LIST_NAME = /_Packages(\.lz4|\.gz|\.xz)?$/;
-const compressionOf = (file: string): Compression => (['lz4', 'gz', 'xz'] as const).find((c) => file.endsWith(COMPRESSION_SUFFIX[c])) ?? 'none';
+const compressionOf = (file: string): Compression =>
+  (['lz4', 'gz', 'xz'] as const).find((c) => file.endsWith(COMPRESSION_SUFFIX[c])) ?? 'none';
 
 async function realVersions(): Promise<{ all: string[]; byName: Map<string, string[]> }> {
   const files = existsSync(LISTS) ? readdirSync(LISTS).filter((f) => LIST_NAME.test(f)) : [];
-  if (!files.length) throw new Error(`no *_Packages[.lz4|.gz|.xz] in ${LISTS}: run infra/scripts/ensure-tools.sh (./factory test runs it; it runs apt-get update when the lists are missing)`);
+  if (!files.length)
+    throw new Error(
+      `no *_Packages[.lz4|.gz|.xz] in ${LISTS}: run infra/scripts/ensure-tools.sh (./factory test runs it; it runs apt-get update when the lists are missing)`,
+    );
   const byName = new Map<string, string[]>();
   for (const f of files) {
     const path = join(LISTS, f);
@@ -43,7 +47,12 @@ done`;
 /** dpkg's answers, a line per pair of `input`, from one bash process. */
 function dpkgLoop(input: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('bash', ['-c', DPKG_LOOP], { maxBuffer: 16 * 1024 * 1024, timeout: 540_000 }, (error, stdout) => (error ? reject(new Error(`dpkg loop: ${error.message}`)) : resolve(stdout)));
+    const child = execFile(
+      'bash',
+      ['-c', DPKG_LOOP],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 540_000 },
+      (error, stdout) => (error ? reject(new Error(`dpkg loop: ${error.message}`)) : resolve(stdout)),
+    );
     child.stdin?.end(input);
   });
 }
@@ -66,12 +75,26 @@ describe('compareDebianVersions on real versions', () => {
     const shares = Math.max(1, Math.min(8, availableParallelism()));
     const size = Math.ceil(PAIRS / shares);
     const outputs = await Promise.all(
-      Array.from({ length: shares }, (_, k) => dpkgLoop(pairs.slice(k * size, (k + 1) * size).map(([a, b]) => `${a} ${b}\n`).join(''))),
+      Array.from({ length: shares }, (_, k) =>
+        dpkgLoop(
+          pairs
+            .slice(k * size, (k + 1) * size)
+            .map(([a, b]) => `${a} ${b}\n`)
+            .join(''),
+        ),
+      ),
     );
-    const dpkg = outputs.flatMap((o) => o.trim().split('\n').filter((l) => l !== ''));
+    const dpkg = outputs.flatMap((o) =>
+      o
+        .trim()
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
     expect(dpkg).toHaveLength(PAIRS);
     const sign = ['<', '=', '>'];
-    const disagree = pairs.map(([a, b], i) => ({ a, b, ours: sign[Math.sign(compareDebianVersions(a, b)) + 1], dpkg: dpkg[i] })).filter((r) => r.ours !== r.dpkg);
+    const disagree = pairs
+      .map(([a, b], i) => ({ a, b, ours: sign[Math.sign(compareDebianVersions(a, b)) + 1], dpkg: dpkg[i] }))
+      .filter((r) => r.ours !== r.dpkg);
     expect(disagree.slice(0, 10)).toEqual([]);
   }, 600_000);
 });

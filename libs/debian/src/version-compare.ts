@@ -15,13 +15,17 @@ export function compareDebianVersions(a: string, b: string): number {
 /** A Debian version's parts; throws on text that is not a Debian version. */
 export function splitVersion(version: string): { epoch: number; upstream: string; revision: string } {
   if (!/^(?:\d+:)?[0-9][A-Za-z0-9.+~:-]*$/.test(version) || version.length > 256) {
-    throw new Error(`"${version.slice(0, 80)}" is not a Debian version ([epoch:]upstream[-revision], upstream starting with a digit)`);
+    throw new Error(
+      `"${version.slice(0, 80)}" is not a Debian version ([epoch:]upstream[-revision], upstream starting with a digit)`,
+    );
   }
   const colon = version.indexOf(':');
   const epoch = colon > 0 && /^\d+$/.test(version.slice(0, colon)) ? Number(version.slice(0, colon)) : 0;
   const rest = colon > 0 && epoch >= 0 && /^\d+$/.test(version.slice(0, colon)) ? version.slice(colon + 1) : version;
   const dash = rest.lastIndexOf('-');
-  return dash >= 0 ? { epoch, upstream: rest.slice(0, dash), revision: rest.slice(dash + 1) } : { epoch, upstream: rest, revision: '' };
+  return dash >= 0
+    ? { epoch, upstream: rest.slice(0, dash), revision: rest.slice(dash + 1) }
+    : { epoch, upstream: rest, revision: '' };
 }
 
 function order(c: string | undefined): number {

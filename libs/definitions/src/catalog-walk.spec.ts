@@ -78,7 +78,9 @@ describe('listCatalogFiles', () => {
 
   it('lists the one file it is given, of the kind its name says', () => {
     put(join(dir, 'draft.yaml'));
-    expect(listCatalogFiles(join(dir, 'draft.yaml')).files).toEqual([{ kind: 'definition', path: join(dir, 'draft.yaml'), readPath: join(dir, 'draft.yaml') }]);
+    expect(listCatalogFiles(join(dir, 'draft.yaml')).files).toEqual([
+      { kind: 'definition', path: join(dir, 'draft.yaml'), readPath: join(dir, 'draft.yaml') },
+    ]);
     expect(() => listCatalogFiles(join(dir, 'missing'))).toThrow(/ENOENT/);
   });
 
@@ -88,12 +90,28 @@ describe('listCatalogFiles', () => {
     symlinkSync(join(outside, 'secret.yaml'), join(dir, 'link.yaml'));
     expect(readCatalogFile(join(dir, 'big.yaml'), 'big.yaml', 1000)).toEqual({
       ok: false,
-      error: { code: 'file-too-large', file: 'big.yaml', line: 1, column: 1, path: '', message: 'the file is 2000 bytes, more than the limit of 1000 bytes' },
+      error: {
+        code: 'file-too-large',
+        file: 'big.yaml',
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'the file is 2000 bytes, more than the limit of 1000 bytes',
+      },
     });
     const read = readCatalogFile(join(dir, 'big.yaml'), 'big.yaml', 2000);
     expect(read.ok && read.bytes.length).toBe(2000);
-    expect(readCatalogFile(join(dir, 'link.yaml'), 'link.yaml')).toMatchObject({ ok: false, error: { code: 'unreadable', message: 'cannot read: it is a symbolic link' } });
-    expect(readCatalogFile(dir, 'dir')).toMatchObject({ ok: false, error: { code: 'unreadable', message: 'cannot read: not a regular file' } });
-    expect(readCatalogFile(join(dir, 'none.yaml'), 'none.yaml')).toMatchObject({ ok: false, error: { message: 'cannot read: ENOENT' } });
+    expect(readCatalogFile(join(dir, 'link.yaml'), 'link.yaml')).toMatchObject({
+      ok: false,
+      error: { code: 'unreadable', message: 'cannot read: it is a symbolic link' },
+    });
+    expect(readCatalogFile(dir, 'dir')).toMatchObject({
+      ok: false,
+      error: { code: 'unreadable', message: 'cannot read: not a regular file' },
+    });
+    expect(readCatalogFile(join(dir, 'none.yaml'), 'none.yaml')).toMatchObject({
+      ok: false,
+      error: { message: 'cannot read: ENOENT' },
+    });
   });
 });

@@ -3,7 +3,8 @@ import type { z } from 'zod';
 /** One issue as zod reports it. */
 export type SchemaIssue = z.core.$ZodIssue;
 
-const isRootTypeIssue = (i: SchemaIssue) => i.path.length === 0 && (i.code === 'invalid_type' || (i.code === 'custom' && i.params?.['expected'] !== undefined));
+const isRootTypeIssue = (i: SchemaIssue) =>
+  i.path.length === 0 && (i.code === 'invalid_type' || (i.code === 'custom' && i.params?.['expected'] !== undefined));
 const isKeyIssue = (key: string) => (i: SchemaIssue) => i.path.length === 1 && i.path[0] === key;
 
 /**
@@ -22,14 +23,21 @@ export function closestBranch(branches: readonly (readonly SchemaIssue[])[], dis
   let typed: readonly (readonly SchemaIssue[])[] = branches.filter((issues) => !issues.some(isRootTypeIssue));
   if (typed.length === 0) {
     const expected = unique(branches.flatMap((issues) => issues.filter(isRootTypeIssue).flatMap(expectedOf)));
-    if (expected.length) return [{ code: 'custom', path: [], message: `expected ${expected.join(' or ')}`, params: { expected } }];
+    if (expected.length)
+      return [{ code: 'custom', path: [], message: `expected ${expected.join(' or ')}`, params: { expected } }];
     typed = branches;
   }
   let candidates = typed;
   if (discriminator !== undefined) {
     const onKey = isKeyIssue(discriminator);
     candidates = typed.filter((issues) => !issues.some(onKey));
-    if (candidates.length === 0) return [discriminatorIssue(typed.flatMap((issues) => issues.filter(onKey)), discriminator)];
+    if (candidates.length === 0)
+      return [
+        discriminatorIssue(
+          typed.flatMap((issues) => issues.filter(onKey)),
+          discriminator,
+        ),
+      ];
   }
   let best: readonly SchemaIssue[] | undefined;
   for (const issues of candidates) if (best === undefined || issues.length < best.length) best = issues;

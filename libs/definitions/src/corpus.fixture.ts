@@ -19,7 +19,9 @@ export function readSpec(name: 'spec.json' | 'info.spec.json'): Record<string, u
  */
 export function relaxedInfoSpec(): Record<string, unknown> {
   const spec = readSpec('info.spec.json');
-  const metadata = (spec['properties'] as Record<string, Record<string, unknown>>)['metadata'] as { required: string[] };
+  const metadata = (spec['properties'] as Record<string, Record<string, unknown>>)['metadata'] as {
+    required: string[];
+  };
   metadata.required = metadata.required.filter((k) => !(INFO_KEYS_THE_CATALOG_OMITS as readonly string[]).includes(k));
   return spec;
 }

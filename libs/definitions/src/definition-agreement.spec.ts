@@ -34,7 +34,9 @@ describe('the real catalog', () => {
     // The corpus README counts 2,586: every *.yaml under image/ but info.yaml, which includes
     // four configuration files that images ship (not at image/<name>/<os>/<stream>.yaml).
     expect(definitions).toHaveLength(2582);
-    const others = listing.skipped.filter((s) => s.reason === 'not-in-layout').map((s) => s.path.slice(CATALOG_DIR.length + 1));
+    const others = listing.skipped
+      .filter((s) => s.reason === 'not-in-layout')
+      .map((s) => s.path.slice(CATALOG_DIR.length + 1));
     expect(others).toEqual([
       'image/data-prepper/files/default-data-prepper-config.yaml',
       'image/data-prepper/files/default-pipelines.yaml',
@@ -59,7 +61,14 @@ describe('the real catalog', () => {
 /** Track entries of every form the spec has, some valid and some not (the corpus has none). */
 const TRACK_SAMPLES: Json[] = [
   { type: 'github_release', owner: 'nginx', repo: 'nginx', set: 'VERSION' },
-  { type: 'github_release', owner: 'o', repo: 'r', set: [{ var: 'V', value: 'tag', match: '^v(.*)$' }], use: 'tag', match: '^v' },
+  {
+    type: 'github_release',
+    owner: 'o',
+    repo: 'r',
+    set: [{ var: 'V', value: 'tag', match: '^v(.*)$' }],
+    use: 'tag',
+    match: '^v',
+  },
   { type: 'github_tag', owner: 'o', repo: 'r', match: '^v', set: 'VERSION' },
   { type: 'github_repository', owner: 'o', repo: 'r', branch: 'main', set: { COMMIT: 'commit' } },
   { type: 'alpine_package', package: 'pkg:apk/alpine/curl', set: 'CURL_VERSION' },
@@ -68,7 +77,12 @@ const TRACK_SAMPLES: Json[] = [
   { type: 'var_increment', set: 'REL' },
   { type: 'var_increment', reset: ['REL'] },
   { type: 'var_increment', set: 'REL', increment: ['BUILD'] },
-  { type: 'oci_artifact', name: 'dhi/golang', match: '^1', set: [{ var: 'GO', value: 'reference', selection: 'exact' }] },
+  {
+    type: 'oci_artifact',
+    name: 'dhi/golang',
+    match: '^1',
+    set: [{ var: 'GO', value: 'reference', selection: 'exact' }],
+  },
   { type: 'file', url: 'https://example.invalid/v.txt', set: { V: 'x' } },
   { type: 'json_file', url: 'https://example.invalid/v.json', set: {}, name: 'n' },
 ];
@@ -92,7 +106,9 @@ function withEntries(doc: Json, key: 'track' | 'tests', samples: readonly Json[]
 }
 
 function hasInexactNumbers(doc: Json): boolean {
-  return nodesOf(doc).some((n) => typeof n.value === 'number' && Number.isInteger(n.value) && !Number.isSafeInteger(n.value));
+  return nodesOf(doc).some(
+    (n) => typeof n.value === 'number' && Number.isInteger(n.value) && !Number.isSafeInteger(n.value),
+  );
 }
 
 describe('definitions derived from real ones by seeded mutations', () => {
@@ -116,7 +132,8 @@ describe('definitions derived from real ones by seeded mutations', () => {
       else ({ kind, doc } = mutateDocument(original, rng, mutated++));
       const zodValid = DefinitionSchema.safeParse(doc).success;
       const ajvValid = ajv(doc);
-      if (zodValid !== ajvValid) disagreements.push(`${kind} of ${file}: zod ${zodValid}, ajv ${ajvValid} (${JSON.stringify(ajv.errors)})`);
+      if (zodValid !== ajvValid)
+        disagreements.push(`${kind} of ${file}: zod ${zodValid}, ajv ${ajvValid} (${JSON.stringify(ajv.errors)})`);
       const tally = ajvValid ? validByKind : invalidByKind;
       tally.set(kind, (tally.get(kind) ?? 0) + 1);
 
@@ -125,12 +142,15 @@ describe('definitions derived from real ones by seeded mutations', () => {
       const text = stringify(doc);
       const parsed = parseDefinition(text, `mutated/${i}.yaml`);
       roundTrips++;
-      if (parsed.ok !== ajvValid) disagreements.push(`${kind} of ${file} as YAML: parser ${parsed.ok}, ajv ${ajvValid}`);
+      if (parsed.ok !== ajvValid)
+        disagreements.push(`${kind} of ${file} as YAML: parser ${parsed.ok}, ajv ${ajvValid}`);
       if (!parsed.ok) {
         const lines = text.split('\n').length;
         for (const e of parsed.errors) {
-          if (e.line < 1 || e.line > lines || e.column < 1) disagreements.push(`${kind} of ${file}: error outside the text: ${formatDefinitionError(e)}`);
-          if (!/^mutated\/\d+\.yaml:\d+:\d+: .+/.test(formatDefinitionError(e))) disagreements.push(`unexpected error line ${formatDefinitionError(e)}`);
+          if (e.line < 1 || e.line > lines || e.column < 1)
+            disagreements.push(`${kind} of ${file}: error outside the text: ${formatDefinitionError(e)}`);
+          if (!/^mutated\/\d+\.yaml:\d+:\d+: .+/.test(formatDefinitionError(e)))
+            disagreements.push(`unexpected error line ${formatDefinitionError(e)}`);
         }
       }
     }
@@ -138,7 +158,8 @@ describe('definitions derived from real ones by seeded mutations', () => {
     const invalid = [...invalidByKind.values()].reduce((a, b) => a + b, 0);
     expect(invalid).toBeGreaterThan(COUNT * 0.6);
     expect(invalid).toBeLessThan(COUNT);
-    for (const kind of [...Object.keys(MUTATIONS), 'track', 'tests']) expect(invalidByKind.get(kind) ?? 0).toBeGreaterThan(0);
+    for (const kind of [...Object.keys(MUTATIONS), 'track', 'tests'])
+      expect(invalidByKind.get(kind) ?? 0).toBeGreaterThan(0);
     expect(roundTrips).toBeGreaterThan(COUNT * 0.9);
   });
 

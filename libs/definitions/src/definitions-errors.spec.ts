@@ -14,7 +14,15 @@ const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
 
 describe('schema errors', () => {
   it('place a wrong type at its node, with the key path and what was found', () => {
-    const text = yaml('name: x', 'contents:', '  packages:', '    - base-files', '    - bash', '    - curl', '    - {name: jq}');
+    const text = yaml(
+      'name: x',
+      'contents:',
+      '  packages:',
+      '    - base-files',
+      '    - bash',
+      '    - curl',
+      '    - {name: jq}',
+    );
     expect(errorsOf(text)).toEqual([`${FILE}:7:7: contents.packages[3]: expected a string, got a mapping`]);
   });
 
@@ -78,14 +86,18 @@ describe('schema errors', () => {
     expect(errors).toEqual([
       `${FILE}:2:5: track[0]: missing required key "repo"`,
       `${FILE}:2:5: track[0]: missing required key "set"`,
-      expect.stringMatching(new RegExp(`^${FILE}:4:11: track\\[1\\]\\.type: expected one of "github_release", "github_tag", .*"file", "json_file", got a string \\("gitlab_release"\\)$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${FILE}:4:11: track\\[1\\]\\.type: expected one of "github_release", "github_tag", .*"file", "json_file", got a string \\("gitlab_release"\\)$`,
+        ),
+      ),
       `${FILE}:6:14: track[2].package: expected a string matching /^pkg:apk\\/.*$/u, got a string ("pkg:deb/debian/curl")`,
       `${FILE}:12:10: track[3].set: expected a string or a sequence, got a number (5)`,
       `${FILE}:13:5: track[4]: expected a mapping, got a string ("just a string")`,
     ]);
   });
 
-  it('refuse a var_increment entry that fits both of the spec\'s var_increment forms (oneOf)', () => {
+  it("refuse a var_increment entry that fits both of the spec's var_increment forms (oneOf)", () => {
     const text = yaml('track:', '  - type: var_increment', '    set: REL', '    increment: [BUILD]');
     expect(errorsOf(text)).toEqual([
       `${FILE}:2:5: track[0]: this track entry fits 2 forms (var_increment; var_increment with "set" and "increment" or "reset") but the schema's oneOf allows exactly one`,
@@ -95,7 +107,10 @@ describe('schema errors', () => {
 
   it('find nodes through aliases', () => {
     const text = yaml('x-common: &pkgs', '  - bash', '  - 7', 'contents:', '  packages: *pkgs');
-    expect(errorsOf(text)).toEqual([`${FILE}:1:1: x-common: unknown key "x-common"`, `${FILE}:3:5: contents.packages[1]: expected a string, got a number (7)`]);
+    expect(errorsOf(text)).toEqual([
+      `${FILE}:1:1: x-common: unknown key "x-common"`,
+      `${FILE}:3:5: contents.packages[1]: expected a string, got a number (7)`,
+    ]);
   });
 
   it('say so for an empty file or a document that is not a mapping', () => {
@@ -117,14 +132,29 @@ describe('schema errors', () => {
 
 describe('info.yaml', () => {
   it('accepts what the catalog writes and names missing or unknown keys', () => {
-    const ok = parseInfo(yaml('metadata:', '  display-name: Nginx', '  short-description: web server', '  featured: true', '  home-url: https://nginx.org/', '  categories: [web-servers]'), 'image/nginx/info.yaml');
+    const ok = parseInfo(
+      yaml(
+        'metadata:',
+        '  display-name: Nginx',
+        '  short-description: web server',
+        '  featured: true',
+        '  home-url: https://nginx.org/',
+        '  categories: [web-servers]',
+      ),
+      'image/nginx/info.yaml',
+    );
     expect(ok.ok && ok.value.metadata['display-name']).toBe('Nginx');
-    const bad = parseInfo(yaml('metadata:', '  display-name: Nginx', '  categories: [web-server]', 'owner: me'), 'image/nginx/info.yaml');
+    const bad = parseInfo(
+      yaml('metadata:', '  display-name: Nginx', '  categories: [web-server]', 'owner: me'),
+      'image/nginx/info.yaml',
+    );
     expect(bad.ok ? [] : bad.errors.map(formatDefinitionError)).toEqual([
       'image/nginx/info.yaml:2:3: metadata: missing required key "short-description"',
       'image/nginx/info.yaml:2:3: metadata: missing required key "featured"',
       'image/nginx/info.yaml:2:3: metadata: missing required key "home-url"',
-      expect.stringMatching(/^image\/nginx\/info\.yaml:3:16: metadata\.categories\[0\]: expected one of "networking", .*, got a string \("web-server"\)$/),
+      expect.stringMatching(
+        /^image\/nginx\/info\.yaml:3:16: metadata\.categories\[0\]: expected one of "networking", .*, got a string \("web-server"\)$/,
+      ),
       'image/nginx/info.yaml:4:1: owner: unknown key "owner"',
     ]);
   });

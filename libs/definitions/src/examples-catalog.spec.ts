@@ -43,7 +43,11 @@ describe('examples/catalog', () => {
     ]);
     // every image folder has its info file
     const images = readdirSync(join(EXAMPLES, 'image')).sort();
-    expect(images.map((name) => listing.files.some((f) => f.kind === 'info' && inside(f.path) === `image/${name}/info.yaml`))).toEqual(images.map(() => true));
+    expect(
+      images.map((name) =>
+        listing.files.some((f) => f.kind === 'info' && inside(f.path) === `image/${name}/info.yaml`),
+      ),
+    ).toEqual(images.map(() => true));
   });
 
   it('every file passes the project validator (definitions and info files)', () => {
@@ -73,8 +77,13 @@ describe('examples/catalog', () => {
       const value = valueOf(f.path, f.readPath);
       if (!relaxed(value)) refused.push(`${inside(f.path)}: ${JSON.stringify(relaxed.errors)}`);
       strict(value);
-      const missing = (strict.errors ?? []).map((e) => `${e.instancePath} ${e.keyword} ${String(e.params['missingProperty'])}`).sort();
-      expect([inside(f.path), missing]).toEqual([inside(f.path), INFO_KEYS_THE_CATALOG_OMITS.map((k) => `/metadata required ${k}`).sort()]);
+      const missing = (strict.errors ?? [])
+        .map((e) => `${e.instancePath} ${e.keyword} ${String(e.params['missingProperty'])}`)
+        .sort();
+      expect([inside(f.path), missing]).toEqual([
+        inside(f.path),
+        INFO_KEYS_THE_CATALOG_OMITS.map((k) => `/metadata required ${k}`).sort(),
+      ]);
     }
     expect(refused).toEqual([]);
   });

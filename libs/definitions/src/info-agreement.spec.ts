@@ -51,9 +51,13 @@ describe('the real info files', () => {
     for (const [file, value] of values) {
       expect([file, StrictInfoSchema.safeParse(value).success]).toEqual([file, false]);
       expect([file, strictAjv(value)]).toEqual([file, false]);
-      for (const e of strictAjv.errors ?? []) missing.add(`${e.instancePath} ${e.keyword} ${String(e.params['missingProperty'])}`);
-      const zodProblems = StrictInfoSchema.safeParse(value).error?.issues.map((i) => `${i.path.join('.')}: ${i.code}`) ?? [];
-      expect(new Set(zodProblems)).toEqual(new Set(INFO_KEYS_THE_CATALOG_OMITS.map((k) => `metadata.${k}: invalid_type`)));
+      for (const e of strictAjv.errors ?? [])
+        missing.add(`${e.instancePath} ${e.keyword} ${String(e.params['missingProperty'])}`);
+      const zodProblems =
+        StrictInfoSchema.safeParse(value).error?.issues.map((i) => `${i.path.join('.')}: ${i.code}`) ?? [];
+      expect(new Set(zodProblems)).toEqual(
+        new Set(INFO_KEYS_THE_CATALOG_OMITS.map((k) => `metadata.${k}: invalid_type`)),
+      );
     }
     expect([...missing].sort()).toEqual(INFO_KEYS_THE_CATALOG_OMITS.map((k) => `/metadata required ${k}`).sort());
   });
@@ -71,8 +75,10 @@ describe('info files derived from real ones by seeded mutations', () => {
       const file = rng.pick(files);
       const { kind, doc } = mutateDocument(values.get(file) as Json, rng, i);
       const relaxed = relaxedAjv(doc);
-      if (InfoSchema.safeParse(doc).success !== relaxed) disagreements.push(`${kind} of ${file}: InfoSchema vs ajv ${relaxed}`);
-      if (StrictInfoSchema.safeParse(doc).success !== strictAjv(doc)) disagreements.push(`${kind} of ${file}: StrictInfoSchema vs ajv`);
+      if (InfoSchema.safeParse(doc).success !== relaxed)
+        disagreements.push(`${kind} of ${file}: InfoSchema vs ajv ${relaxed}`);
+      if (StrictInfoSchema.safeParse(doc).success !== strictAjv(doc))
+        disagreements.push(`${kind} of ${file}: StrictInfoSchema vs ajv`);
       if (!relaxed) invalid++;
       const parsed = parseInfo(stringify(doc), `mutated/${i}/info.yaml`);
       if (parsed.ok !== relaxed) disagreements.push(`${kind} of ${file} as YAML: parser ${parsed.ok}, ajv ${relaxed}`);

@@ -4,10 +4,22 @@ import { StringListSchema } from './json-value.schema';
 
 /** The catalog categories an image can be listed under. */
 export const INFO_CATEGORIES = [
-  'networking', 'security', 'languages-and-frameworks', 'integration-and-delivery', 'message-queues',
-  'api-management', 'internet-of-things', 'machine-learning-and-ai', 'developer-tools', 'data-science',
-  'web-servers', 'operating-systems', 'content-management-system', 'databases-and-storage',
-  'monitoring-and-observability', 'web-analytics',
+  'networking',
+  'security',
+  'languages-and-frameworks',
+  'integration-and-delivery',
+  'message-queues',
+  'api-management',
+  'internet-of-things',
+  'machine-learning-and-ai',
+  'developer-tools',
+  'data-science',
+  'web-servers',
+  'operating-systems',
+  'content-management-system',
+  'databases-and-storage',
+  'monitoring-and-observability',
+  'web-analytics',
 ] as const;
 
 /**
@@ -16,7 +28,12 @@ export const INFO_CATEGORIES = [
  * required). {@link InfoMetadataSchema} makes them optional; {@link StrictInfoMetadataSchema}
  * is the spec to the letter.
  */
-export const INFO_KEYS_THE_CATALOG_OMITS = ['fips-compliant', 'fips-modules', 'stig-certified', 'alternatives'] as const;
+export const INFO_KEYS_THE_CATALOG_OMITS = [
+  'fips-compliant',
+  'fips-modules',
+  'stig-certified',
+  'alternatives',
+] as const;
 
 /** `metadata:` of info.yaml exactly as info.spec.json has it (nine required keys). */
 export const StrictInfoMetadataSchema = z.strictObject({

@@ -23,7 +23,12 @@ export function describeIssues(issues: readonly SchemaIssue[], root: unknown, sc
   return issues.flatMap((issue) => describeIssue(issue, [], root, schema));
 }
 
-function describeIssue(issue: SchemaIssue, prefix: readonly PropertyKey[], root: unknown, schema: z.ZodType | undefined): SchemaProblem[] {
+function describeIssue(
+  issue: SchemaIssue,
+  prefix: readonly PropertyKey[],
+  root: unknown,
+  schema: z.ZodType | undefined,
+): SchemaProblem[] {
   const path = [...prefix, ...issue.path];
   if (issue.code === 'unrecognized_keys') {
     const allowed = schema && allowedKeysAt(schema, path);
@@ -54,7 +59,9 @@ function messageFor(issue: SchemaIssue, value: unknown): string {
       return `expected ${allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`}, ${got}`;
     }
     case 'invalid_format':
-      return issue.format === 'regex' && issue.pattern ? `expected a string matching ${issue.pattern}, ${got}` : `${issue.message}, ${got}`;
+      return issue.format === 'regex' && issue.pattern
+        ? `expected a string matching ${issue.pattern}, ${got}`
+        : `${issue.message}, ${got}`;
     case 'custom': {
       const expected = expectedList(issue.params?.['expected']);
       return expected.length ? `expected ${expected.map(describeExpected).join(' or ')}, ${got}` : issue.message;

@@ -29,7 +29,8 @@ export class Rng {
   }
 }
 
-const isMapping = (v: Json | undefined): v is { [key: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isMapping = (v: Json | undefined): v is { [key: string]: Json } =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Every node of a document with its path, root first. */
 export function nodesOf(doc: Json): { path: JsonPath; value: Json }[] {
@@ -61,12 +62,38 @@ export function withNode(doc: Json, path: JsonPath, value: Json | undefined): Js
 }
 
 /** Values of every JSON type, to put where another type belongs. */
-const SAMPLES: Json[] = ['text', '42', 42, 1.5, -1, true, false, null, [], ['a'], [1], {}, { a: 'b' }, { type: 'file' }];
+const SAMPLES: Json[] = [
+  'text',
+  '42',
+  42,
+  1.5,
+  -1,
+  true,
+  false,
+  null,
+  [],
+  ['a'],
+  [1],
+  {},
+  { a: 'b' },
+  { type: 'file' },
+];
 
 const typeOf = (v: Json) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
 /** Keys whose values are enums somewhere in spec.json or info.spec.json. */
-const ENUM_KEYS = new Set(['variant', 'compression', 'output', 'entitlement', 'type', 'sharing', 'value', 'use', 'selection', 'format']);
+const ENUM_KEYS = new Set([
+  'variant',
+  'compression',
+  'output',
+  'entitlement',
+  'type',
+  'sharing',
+  'value',
+  'use',
+  'selection',
+  'format',
+]);
 const ENUM_LISTS = new Set(['platforms', 'categories']);
 const INTEGER_KEYS = new Set(['uid', 'gid', 'exit-code', 'timeout']);
 
@@ -94,7 +121,11 @@ export const MUTATIONS: Record<string, (doc: Json, rng: Rng) => { path: JsonPath
     const enums = nodesOf(doc).filter((n) => {
       const key = n.path[n.path.length - 1];
       const parentKey = n.path[n.path.length - 2];
-      return typeof n.value === 'string' && ((typeof key === 'string' && ENUM_KEYS.has(key)) || (typeof parentKey === 'string' && ENUM_LISTS.has(parentKey)));
+      return (
+        typeof n.value === 'string' &&
+        ((typeof key === 'string' && ENUM_KEYS.has(key)) ||
+          (typeof parentKey === 'string' && ENUM_LISTS.has(parentKey)))
+      );
     });
     const path = enums.length ? rng.pick(enums).path : ['variant'];
     return { path, doc: withNode(doc, path, rng.pick(['bogus', 'Runtime', 'linux/riscv64', ''])) };
@@ -103,10 +134,19 @@ export const MUTATIONS: Record<string, (doc: Json, rng: Rng) => { path: JsonPath
     if (!isMapping(doc)) return undefined;
     const path = ['os-release', 'id-like'];
     const base = isMapping(doc['os-release']) ? doc : withNode(doc, ['os-release'], {});
-    return { path, doc: withNode(base, path, rng.pick(['Debian', 'debian  linux', 'debian\nlinux', '', 'debian ', 'debian linux', 'rhel.9_x'])) };
+    return {
+      path,
+      doc: withNode(
+        base,
+        path,
+        rng.pick(['Debian', 'debian  linux', 'debian\nlinux', '', 'debian ', 'debian linux', 'rhel.9_x']),
+      ),
+    };
   },
   'break-integer': (doc, rng) => {
-    const ints = nodesOf(doc).filter((n) => INTEGER_KEYS.has(String(n.path[n.path.length - 1])) && typeof n.value === 'number');
+    const ints = nodesOf(doc).filter(
+      (n) => INTEGER_KEYS.has(String(n.path[n.path.length - 1])) && typeof n.value === 'number',
+    );
     if (!ints.length) return undefined;
     const { path } = rng.pick(ints);
     return { path, doc: withNode(doc, path, rng.pick([1.5, '1000', -7, 0, 2 ** 53 + 2, 1e300, 65532.0])) };
@@ -121,7 +161,12 @@ export const MUTATIONS: Record<string, (doc: Json, rng: Rng) => { path: JsonPath
 };
 
 /** A random mutation of one of the kinds (cycling through them by `index`). */
-export function mutateDocument(doc: Json, rng: Rng, index: number, kinds = Object.keys(MUTATIONS)): { kind: string; path: JsonPath; doc: Json } {
+export function mutateDocument(
+  doc: Json,
+  rng: Rng,
+  index: number,
+  kinds = Object.keys(MUTATIONS),
+): { kind: string; path: JsonPath; doc: Json } {
   for (let attempt = 0; attempt < kinds.length; attempt++) {
     const kind = kinds[(index + attempt) % kinds.length] as string;
     const result = (MUTATIONS[kind] as (typeof MUTATIONS)[string])(doc, rng);

@@ -18,7 +18,10 @@ export function offsetOf(source: YamlSource, path: readonly PropertyKey[], atKey
       const keyOffset = startOf(pair.key) ?? offset;
       if (atKey && i === path.length - 1) return keyOffset;
       node = pair.value;
-      offset = isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1] ? keyOffset : (startOf(node) ?? keyOffset);
+      offset =
+        isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1]
+          ? keyOffset
+          : (startOf(node) ?? keyOffset);
     } else if (isSeq(node) && typeof segment === 'number') {
       const item: unknown = node.items[segment];
       if (item === undefined) break;

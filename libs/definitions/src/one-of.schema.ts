@@ -16,7 +16,10 @@ export interface OneOfOptions {
  * When no branch accepts the value, the issues reported are those of the branch the value
  * looks meant for (see {@link closestBranch}); the value passes through unchanged.
  */
-export function oneOf<const T extends readonly [z.ZodType, ...z.ZodType[]]>(branches: T, options: OneOfOptions): z.ZodType<z.output<T[number]>> {
+export function oneOf<const T extends readonly [z.ZodType, ...z.ZodType[]]>(
+  branches: T,
+  options: OneOfOptions,
+): z.ZodType<z.output<T[number]>> {
   return z.custom<z.output<T[number]>>().superRefine((value, ctx) => {
     const failures: z.core.$ZodIssue[][] = [];
     const matched: string[] = [];

@@ -21,7 +21,12 @@ export const CATALOG_SCHEMAS = { definition: DefinitionSchema, info: InfoSchema 
  * @param input the file's bytes or text
  * @param file the name to put in messages (e.g. `image/nginx/debian-13/stable.yaml`)
  */
-export function parseWithSchema<S extends z.ZodType>(schema: S, input: string | Uint8Array, file: string, limits: Partial<ParseLimits> = {}): ParsedFile<z.output<S>> {
+export function parseWithSchema<S extends z.ZodType>(
+  schema: S,
+  input: string | Uint8Array,
+  file: string,
+  limits: Partial<ParseLimits> = {},
+): ParsedFile<z.output<S>> {
   const parsed = parseCatalogYaml(input, file, limits);
   if (!parsed.ok) return parsed;
   const valid = validateSource(parsed.source, schema, parseLimits(limits).maxErrors);
@@ -32,7 +37,11 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, input: string | 
  * Parses and validates an image definition (`image/<name>/<os>/<stream>.yaml`): the format's
  * schema, then the factory's own path-safety checks (definitionPathIssues).
  */
-export function parseDefinition(input: string | Uint8Array, file: string, limits?: Partial<ParseLimits>): ParsedFile<Definition> {
+export function parseDefinition(
+  input: string | Uint8Array,
+  file: string,
+  limits?: Partial<ParseLimits>,
+): ParsedFile<Definition> {
   const parsed = parseWithSchema(DefinitionSchema, input, file, limits);
   if (!parsed.ok) return parsed;
   const unsafe = definitionPathIssues(parsed.value, parsed.source, file);
@@ -45,6 +54,11 @@ export function parseInfo(input: string | Uint8Array, file: string, limits?: Par
 }
 
 /** Parses and validates a catalog file of the given kind. */
-export function parseCatalogFile(kind: CatalogFileKind, input: string | Uint8Array, file: string, limits?: Partial<ParseLimits>): ParsedFile<Definition | Info> {
+export function parseCatalogFile(
+  kind: CatalogFileKind,
+  input: string | Uint8Array,
+  file: string,
+  limits?: Partial<ParseLimits>,
+): ParsedFile<Definition | Info> {
   return kind === 'definition' ? parseDefinition(input, file, limits) : parseInfo(input, file, limits);
 }

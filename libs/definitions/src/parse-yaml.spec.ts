@@ -39,7 +39,9 @@ describe('parseCatalogYaml', () => {
   });
 
   it('refuses more than one document', () => {
-    expect(errorsOf('name: a\n---\nname: b\n')).toEqual([`${FILE}:2:1: more than one YAML document (a "---" line): a catalog file holds exactly one`]);
+    expect(errorsOf('name: a\n---\nname: b\n')).toEqual([
+      `${FILE}:2:1: more than one YAML document (a "---" line): a catalog file holds exactly one`,
+    ]);
   });
 
   it('expands a few aliases but refuses an alias bomb, at the first alias', () => {
@@ -51,31 +53,40 @@ describe('parseCatalogYaml', () => {
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
     const started = Date.now();
-    expect(errorsOf(`${levels.join('\n')}\n`)).toEqual([`${FILE}:2:8: the aliases expand too far (the limit is 100): refusing a possible alias bomb`]);
+    expect(errorsOf(`${levels.join('\n')}\n`)).toEqual([
+      `${FILE}:2:8: the aliases expand too far (the limit is 100): refusing a possible alias bomb`,
+    ]);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('refuses aliases that point nowhere or into their own anchored node', () => {
     expect(errorsOf('a: *nowhere\n')).toEqual([`${FILE}:1:4: a: the alias *nowhere has no anchor &nowhere before it`]);
-    expect(errorsOf('a: &a [1, *a]\n')).toEqual([`${FILE}:1:11: a[1]: the alias *a is inside the node anchored &a (a cycle)`]);
+    expect(errorsOf('a: &a [1, *a]\n')).toEqual([
+      `${FILE}:1:11: a[1]: the alias *a is inside the node anchored &a (a cycle)`,
+    ]);
   });
 
   it('refuses files over the size cap before parsing them, as text or bytes', () => {
     const big = `name: ${'x'.repeat(2000)}\n`;
-    expect(errorsOf(big, { maxBytes: 1024 })).toEqual([`${FILE}:1:1: the file is ${big.length} bytes, more than the limit of 1024 bytes`]);
+    expect(errorsOf(big, { maxBytes: 1024 })).toEqual([
+      `${FILE}:1:1: the file is ${big.length} bytes, more than the limit of 1024 bytes`,
+    ]);
     expect(codesOf(Buffer.from(big), { maxBytes: 1024 })).toEqual(['file-too-large']);
     expect(codesOf('name: é\n', { maxBytes: 8 })).toEqual(['file-too-large']);
     expect(codesOf('name: é\n', { maxBytes: 9 })).toEqual([]);
   });
 
   it('refuses bytes that are not UTF-8, and drops a byte-order mark', () => {
-    expect(errorsOf(Buffer.from([0x6e, 0x3a, 0x20, 0xff, 0xfe, 0x0a]))).toEqual([`${FILE}:1:1: the file is not UTF-8 text`]);
+    expect(errorsOf(Buffer.from([0x6e, 0x3a, 0x20, 0xff, 0xfe, 0x0a]))).toEqual([
+      `${FILE}:1:1: the file is not UTF-8 text`,
+    ]);
     const bom = parseCatalogYaml(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name: x\n')]), FILE);
     expect(bom.ok && bom.source.value).toEqual({ name: 'x' });
   });
 
   it('refuses YAML that has no JSON equivalent, naming where', () => {
-    const text = 'name: !!binary aGk=\nuser: !local x\nvars: {1: x, null: y, ? [a]: b, *k : z}\n__proto__: {}\nx: .inf\ny: .nan\nz: 123456789012345678901234\nok: !!str 12\n';
+    const text =
+      'name: !!binary aGk=\nuser: !local x\nvars: {1: x, null: y, ? [a]: b, *k : z}\n__proto__: {}\nx: .inf\ny: .nan\nz: 123456789012345678901234\nok: !!str 12\n';
     expect(errorsOf(text)).toEqual([
       `${FILE}:1:16: name: the tag !!binary is not supported: catalog files are plain YAML`,
       `${FILE}:2:14: user: the tag !local is not supported: catalog files are plain YAML`,

@@ -17,14 +17,19 @@ export type YamlParseResult = { ok: true; source: YamlSource } | { ok: false; er
  * @param input the file's bytes (decoded as UTF-8) or text
  * @param file the name to put in messages
  */
-export function parseCatalogYaml(input: string | Uint8Array, file: string, limits: Partial<ParseLimits> = {}): YamlParseResult {
+export function parseCatalogYaml(
+  input: string | Uint8Array,
+  file: string,
+  limits: Partial<ParseLimits> = {},
+): YamlParseResult {
   const caps = parseLimits(limits);
   const fail = (code: DefinitionIssueCode, message: string): YamlParseResult => ({
     ok: false,
     errors: [{ code, file, line: 1, column: 1, path: '', message }],
   });
   const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
-  if (size > caps.maxBytes) return fail('file-too-large', `the file is ${size} bytes, more than the limit of ${caps.maxBytes} bytes`);
+  if (size > caps.maxBytes)
+    return fail('file-too-large', `the file is ${size} bytes, more than the limit of ${caps.maxBytes} bytes`);
   let text: string;
   try {
     text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: true }).decode(input);
@@ -50,14 +55,25 @@ export function parseCatalogYaml(input: string | Uint8Array, file: string, limit
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const syntax = document.errors.map((e): DefinitionError => ({ code: 'yaml-syntax', ...at(e.pos[0]), path: '', message: yamlMessage(e) }));
+  const syntax = document.errors.map((e): DefinitionError => ({
+    code: 'yaml-syntax',
+    ...at(e.pos[0]),
+    path: '',
+    message: yamlMessage(e),
+  }));
   if (syntax.length) return { ok: false, errors: limitErrors(syntax, caps.maxErrors) };
 
   const tree = checkYamlTree(document.contents, lineCounter, text, caps.maxDepth);
-  const problems: DefinitionError[] = tree.problems.map((p) => ({ code: p.code, ...at(p.offset), path: formatKeyPath(p.path), message: p.message }));
+  const problems: DefinitionError[] = tree.problems.map((p) => ({
+    code: p.code,
+    ...at(p.offset),
+    path: formatKeyPath(p.path),
+    message: p.message,
+  }));
   for (const w of document.warnings) {
     // Unknown tags are reported by checkYamlTree, with their key path.
-    if (w.code !== 'TAG_RESOLVE_FAILED') problems.push({ code: 'unsupported-yaml', ...at(w.pos[0]), path: '', message: w.message });
+    if (w.code !== 'TAG_RESOLVE_FAILED')
+      problems.push({ code: 'unsupported-yaml', ...at(w.pos[0]), path: '', message: w.message });
   }
   if (problems.length) return { ok: false, errors: limitErrors(problems, caps.maxErrors) };
 
@@ -72,8 +88,18 @@ export function parseCatalogYaml(input: string | Uint8Array, file: string, limit
       ok: false,
       errors: [
         bomb
-          ? { code: 'alias', ...at(offset), path: '', message: `the aliases expand too far (the limit is ${caps.maxAliasCount}): refusing a possible alias bomb` }
-          : { code: 'unsupported-yaml', ...at(offset), path: '', message: `the YAML cannot be read as data: ${message}` },
+          ? {
+              code: 'alias',
+              ...at(offset),
+              path: '',
+              message: `the aliases expand too far (the limit is ${caps.maxAliasCount}): refusing a possible alias bomb`,
+            }
+          : {
+              code: 'unsupported-yaml',
+              ...at(offset),
+              path: '',
+              message: `the YAML cannot be read as data: ${message}`,
+            },
       ],
     };
   }
@@ -81,6 +107,7 @@ export function parseCatalogYaml(input: string | Uint8Array, file: string, limit
 }
 
 function yamlMessage(error: YAMLError): string {
-  if (error.code === 'MULTIPLE_DOCS') return 'more than one YAML document (a "---" line): a catalog file holds exactly one';
+  if (error.code === 'MULTIPLE_DOCS')
+    return 'more than one YAML document (a "---" line): a catalog file holds exactly one';
   return `YAML syntax: ${error.message}`;
 }

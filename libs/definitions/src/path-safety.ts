@@ -11,7 +11,8 @@ import type { YamlSource } from './yaml-source';
  * build's directory are fine.
  */
 export function imagePathProblem(path: string): string | undefined {
-  if (path.includes('\u0000') || path.includes('\n') || path.includes('\r')) return 'holds a NUL or line-break character';
+  if (path.includes('\u0000') || path.includes('\n') || path.includes('\r'))
+    return 'holds a NUL or line-break character';
   if (path.split(/[\\/]/).includes('..')) return 'holds a ".." segment (path traversal)';
   return undefined;
 }
@@ -35,14 +36,23 @@ export function definitionPathIssues(def: Definition, source: YamlSource, file: 
       add(['contents', 'builds', i, 'outputs', j, 'source'], o.source);
       add(['contents', 'builds', i, 'outputs', j, 'target'], o.target);
     });
-    b.contents?.files?.forEach((f, j) => add(['contents', 'builds', i, 'contents', 'files', j, 'path'], (f as { path?: unknown }).path));
+    b.contents?.files?.forEach((f, j) =>
+      add(['contents', 'builds', i, 'contents', 'files', j, 'path'], (f as { path?: unknown }).path),
+    );
   });
   const errors: DefinitionError[] = [];
   for (const { path, value } of found) {
     const problem = imagePathProblem(value);
     if (!problem) continue;
     const { line, col } = source.lineCounter.linePos(offsetOf(source, path));
-    errors.push({ code: 'unsafe-path', file, line, column: col, path: formatKeyPath(path), message: `the path ${JSON.stringify(value.slice(0, 120))} ${problem}` });
+    errors.push({
+      code: 'unsafe-path',
+      file,
+      line,
+      column: col,
+      path: formatKeyPath(path),
+      message: `the path ${JSON.stringify(value.slice(0, 120))} ${problem}`,
+    });
   }
   return errors;
 }

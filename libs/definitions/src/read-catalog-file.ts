@@ -27,12 +27,14 @@ export function readCatalogFile(path: string, file = path, maxBytes = DEFAULT_PA
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return fail('unreadable', 'cannot read: not a regular file');
-    if (stat.size > maxBytes) return fail('file-too-large', `the file is ${stat.size} bytes, more than the limit of ${maxBytes} bytes`);
+    if (stat.size > maxBytes)
+      return fail('file-too-large', `the file is ${stat.size} bytes, more than the limit of ${maxBytes} bytes`);
     let buffer = Buffer.allocUnsafe(stat.size + 1);
     let length = 0;
     for (;;) {
       if (length === buffer.length) {
-        if (length > maxBytes) return fail('file-too-large', `the file grew past the limit of ${maxBytes} bytes while it was read`);
+        if (length > maxBytes)
+          return fail('file-too-large', `the file grew past the limit of ${maxBytes} bytes while it was read`);
         buffer = Buffer.concat([buffer, Buffer.allocUnsafe(Math.min(length, maxBytes + 1 - length))]);
       }
       const n = readSync(fd, buffer, length, buffer.length - length, null);

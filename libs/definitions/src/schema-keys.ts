@@ -7,7 +7,8 @@ import { z } from 'zod';
 export function allowedKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
   let current: z.ZodType | undefined = unwrap(schema);
   for (const segment of path) {
-    if (current instanceof z.ZodObject) current = (current.shape as Record<string, z.ZodType | undefined>)[String(segment)];
+    if (current instanceof z.ZodObject)
+      current = (current.shape as Record<string, z.ZodType | undefined>)[String(segment)];
     else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
     else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
     else return undefined;

@@ -15,7 +15,11 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: 
  * (an unknown key at the key, a missing key at the mapping that lacks it), with its key path
  * and what was expected; at most `maxErrors` are listed.
  */
-export function validateSource<S extends z.ZodType>(source: YamlSource, schema: S, maxErrors = DEFAULT_PARSE_LIMITS.maxErrors): ValidationResult<z.output<S>> {
+export function validateSource<S extends z.ZodType>(
+  source: YamlSource,
+  schema: S,
+  maxErrors = DEFAULT_PARSE_LIMITS.maxErrors,
+): ValidationResult<z.output<S>> {
   const result = schema.safeParse(source.value);
   if (result.success) return { ok: true, value: result.data };
   const empty = source.document.contents === null;

@@ -1,4 +1,16 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, type Alias, type LineCounter, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  type Alias,
+  type LineCounter,
+  type Node,
+  type Scalar,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import type { DefinitionIssueCode } from './definitions-errors';
 
 /** Tags that mean what plain YAML already means; any other tag is refused. */
@@ -64,7 +76,8 @@ class TreeWalker {
     this.firstAlias ??= node;
     const target = this.anchors.get(node.source);
     if (!target) this.add('alias', node, path, `the alias *${node.source} has no anchor &${node.source} before it`);
-    else if (target.open) this.add('alias', node, path, `the alias *${node.source} is inside the node anchored &${node.source} (a cycle)`);
+    else if (target.open)
+      this.add('alias', node, path, `the alias *${node.source} is inside the node anchored &${node.source} (a cycle)`);
     else this.aliases.set(node, target.node);
   }
 
@@ -79,7 +92,12 @@ class TreeWalker {
       }
       this.tag(key, path);
       if (typeof key.value !== 'string') {
-        this.add('unsupported-yaml', key, path, `the key ${this.source(key)} is ${key.value === null ? 'null' : `a ${typeof key.value}`}: keys must be strings (quote it)`);
+        this.add(
+          'unsupported-yaml',
+          key,
+          path,
+          `the key ${this.source(key)} is ${key.value === null ? 'null' : `a ${typeof key.value}`}: keys must be strings (quote it)`,
+        );
         continue;
       }
       const name = key.value;
@@ -89,7 +107,12 @@ class TreeWalker {
       }
       const first = seen.get(name);
       if (first !== undefined) {
-        this.add('duplicate-key', key, path, `duplicate key ${JSON.stringify(name)} (first at line ${this.lineCounter.linePos(first).line})`);
+        this.add(
+          'duplicate-key',
+          key,
+          path,
+          `duplicate key ${JSON.stringify(name)} (first at line ${this.lineCounter.linePos(first).line})`,
+        );
       } else seen.set(name, key.range?.[0] ?? 0);
       this.visit(pair.value, [...path, name], depth + 1);
     }
@@ -105,9 +128,19 @@ class TreeWalker {
     if (typeof value !== 'number') {
       this.add('unsupported-yaml', node, path, `a value of type ${typeof value} is not supported`);
     } else if (!Number.isFinite(value)) {
-      this.add('unsupported-yaml', node, path, `${this.source(node)} is not a finite number (JSON has no infinity or NaN); quote it if it is text`);
+      this.add(
+        'unsupported-yaml',
+        node,
+        path,
+        `${this.source(node)} is not a finite number (JSON has no infinity or NaN); quote it if it is text`,
+      );
     } else if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
-      this.add('unsupported-yaml', node, path, `the number ${this.source(node)} is too large to be exact (beyond 2^53); quote it if it is text`);
+      this.add(
+        'unsupported-yaml',
+        node,
+        path,
+        `the number ${this.source(node)} is too large to be exact (beyond 2^53); quote it if it is text`,
+      );
     }
   }
 

@@ -2,7 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { TerminalError } from '@patch-factory/contracts';
 import { bootstrapService, type ServiceSpec, type StageExecutorBindings } from '@patch-factory/pipeline';
 import { FactoryErrorCode } from './factory-errors';
-import { FACTORY_SERVICES, isFactoryService, jobsRunBy, stagesRunBy, type FactoryServiceName, type ServiceRecipe } from './factory-services.registry';
+import {
+  FACTORY_SERVICES,
+  isFactoryService,
+  jobsRunBy,
+  stagesRunBy,
+  type FactoryServiceName,
+  type ServiceRecipe,
+} from './factory-services.registry';
 import { assertStagesHaveExecutors } from './stage-coverage';
 import { NOT_YET_IMPLEMENTED_STAGES, STAGE_EXECUTORS } from './stage-executors.registry';
 
@@ -13,7 +20,10 @@ import { NOT_YET_IMPLEMENTED_STAGES, STAGE_EXECUTORS } from './stage-executors.r
  */
 export function serviceSpecOf(service: string, executors: StageExecutorBindings = STAGE_EXECUTORS): ServiceSpec {
   if (!isFactoryService(service)) {
-    throw new TerminalError(FactoryErrorCode.serviceUnknown, `no service ${JSON.stringify(service)} in FACTORY_SERVICES (libs/factory): known are ${Object.keys(FACTORY_SERVICES).join(', ')}`);
+    throw new TerminalError(
+      FactoryErrorCode.serviceUnknown,
+      `no service ${JSON.stringify(service)} in FACTORY_SERVICES (libs/factory): known are ${Object.keys(FACTORY_SERVICES).join(', ')}`,
+    );
   }
   const recipe: ServiceRecipe = FACTORY_SERVICES[service];
   const stages = stagesRunBy(service);

@@ -46,7 +46,12 @@ export const FACTORY_SERVICES = {
   /** The operator REST API with its OpenAPI document and the GitHub webhook; runs no stage. */
   api: { defaultPort: 8080, profile: 'producer', imports: [ApiModule] },
   /** Every stage, the watcher, the event planner and the operator API in one process: the embedded default. */
-  'all-in-one': { defaultPort: 8080, everyStage: true, jobs: [...PATCHING_JOBS, 'watch.poll'], imports: [ApiModule, PatchingModule, WatchingModule] },
+  'all-in-one': {
+    defaultPort: 8080,
+    everyStage: true,
+    jobs: [...PATCHING_JOBS, 'watch.poll'],
+    imports: [ApiModule, PatchingModule, WatchingModule],
+  },
 } as const satisfies Partial<Record<ServiceName, ServiceRecipe>>;
 
 /** A service that has a recipe (and a services/<name>/src/main.ts). */

@@ -1,5 +1,11 @@
 import { SERVICE_NAMES, TerminalError } from '@patch-factory/contracts';
-import { NotImplementedExecutor, RUN_STAGES, STAGE_OWNER, type StageExecutor, type StageExecutorBindings } from '@patch-factory/pipeline';
+import {
+  NotImplementedExecutor,
+  RUN_STAGES,
+  STAGE_OWNER,
+  type StageExecutor,
+  type StageExecutorBindings,
+} from '@patch-factory/pipeline';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serviceSpecOf } from './boot-service';
@@ -29,24 +35,36 @@ describe('the stage executor registry and the boot check', () => {
     expect(error.code).toBe('stage-executor-missing');
     expect(error.message).toMatch(/service builder runs the build stage, which has no executor/);
     // The all-in-one runs every stage: it is refused for the same hole.
-    expect(thrown(() => serviceSpecOf('all-in-one', withoutBuild)).message).toMatch(/service all-in-one runs the build stage/);
+    expect(thrown(() => serviceSpecOf('all-in-one', withoutBuild)).message).toMatch(
+      /service all-in-one runs the build stage/,
+    );
   });
 
   it('refuses a stage bound to NotImplementedExecutor that is not declared not yet implemented', () => {
     const executors: StageExecutorBindings = { ...STAGE_EXECUTORS, sign: NotImplementedExecutor };
     const error = thrown(() => serviceSpecOf('signer', executors));
     expect(error.code).toBe('stage-executor-missing');
-    expect(error.message).toMatch(/service signer runs the sign stage with NotImplementedExecutor, but sign is not in NOT_YET_IMPLEMENTED_STAGES/);
+    expect(error.message).toMatch(
+      /service signer runs the sign stage with NotImplementedExecutor, but sign is not in NOT_YET_IMPLEMENTED_STAGES/,
+    );
     // An instance counts as much as the class.
-    expect(() => assertStagesHaveExecutors('signer', ['sign'], { sign: new NotImplementedExecutor() }, [])).toThrow(/NotImplementedExecutor/);
+    expect(() => assertStagesHaveExecutors('signer', ['sign'], { sign: new NotImplementedExecutor() }, [])).toThrow(
+      /NotImplementedExecutor/,
+    );
   });
 
   it('accepts every real service with the real registry, each with exactly the stages it owns', () => {
     for (const service of SERVICES) {
       const spec = serviceSpecOf(service);
-      const expected = service === 'all-in-one' ? [...RUN_STAGES] : RUN_STAGES.filter((s) => STAGE_OWNER[s] === service);
+      const expected =
+        service === 'all-in-one' ? [...RUN_STAGES] : RUN_STAGES.filter((s) => STAGE_OWNER[s] === service);
       expect({ service, stages: spec.pipeline.stages }).toEqual({ service, stages: expected });
-      for (const stage of expected) expect({ service, stage, executor: spec.pipeline.executors?.[stage] }).toEqual({ service, stage, executor: STAGE_EXECUTORS[stage] });
+      for (const stage of expected)
+        expect({ service, stage, executor: spec.pipeline.executors?.[stage] }).toEqual({
+          service,
+          stage,
+          executor: STAGE_EXECUTORS[stage],
+        });
     }
   });
 
@@ -68,9 +86,15 @@ describe('the stage executor registry and the boot check', () => {
     for (const owner of new Set(Object.values(STAGE_OWNER))) expect(SERVICES).toContain(owner);
     for (const service of SERVICE_NAMES) {
       const main = join(ROOT, 'services', service, 'src/main.ts');
-      expect({ service, hasMain: existsSync(main) }).toEqual({ service, hasMain: SERVICES.includes(service as FactoryServiceName) });
+      expect({ service, hasMain: existsSync(main) }).toEqual({
+        service,
+        hasMain: SERVICES.includes(service as FactoryServiceName),
+      });
       if (!existsSync(main)) continue;
-      expect({ service, boots: /^void bootService\('([a-z-]+)'\);$/m.exec(readFileSync(main, 'utf8'))?.[1] }).toEqual({ service, boots: service });
+      expect({ service, boots: /^void bootService\('([a-z-]+)'\);$/m.exec(readFileSync(main, 'utf8'))?.[1] }).toEqual({
+        service,
+        boots: service,
+      });
       expect(stagesRunBy(service as FactoryServiceName).length).toBeGreaterThanOrEqual(0);
     }
   });

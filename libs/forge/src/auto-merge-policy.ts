@@ -21,7 +21,9 @@ export interface AutoMergeRule {
  * a change whose head commit reports no checks at all (no commit status, no check run) may
  * still merge; otherwise "no checks" is not green.
  */
-export type AutoMergePolicy = Readonly<Record<Severity, AutoMergeRule>> & { readonly allowUnchecked?: boolean | undefined };
+export type AutoMergePolicy = Readonly<Record<Severity, AutoMergeRule>> & {
+  readonly allowUnchecked?: boolean | undefined;
+};
 
 /**
  * The default: fixes for critical and high advisories merge themselves when green; medium,

@@ -14,7 +14,9 @@ interface BotCommit {
 
 describe('commit messages', () => {
   it('have the update bot’s subjects for the real bot commits', () => {
-    const lines = readFileSync(join(repoRoot(), '..', 'shared', 'corpus', 'dhi-bot-updates.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync(join(repoRoot(), '..', 'shared', 'corpus', 'dhi-bot-updates.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean);
     let compared = 0;
     const mismatches: string[] = [];
     for (const line of lines) {
@@ -78,7 +80,12 @@ describe('commit messages', () => {
   it('pull request bodies quote values and carry the stream marker', () => {
     const stream = { image: 'php', os: 'debian-13', stream: '8.4' };
     const body = renderPullRequestBody(
-      { runId: RUN, stream, updates: [{ ref: 'php-src', file: 'image/php/debian-13/8.4.yaml', vars: [{ name: 'V', old: '1', new: '2' }] }], files: [{ path: 'image/php/debian-13/8.4.yaml', content: '' }] },
+      {
+        runId: RUN,
+        stream,
+        updates: [{ ref: 'php-src', file: 'image/php/debian-13/8.4.yaml', vars: [{ name: 'V', old: '1', new: '2' }] }],
+        files: [{ path: 'image/php/debian-13/8.4.yaml', content: '' }],
+      },
       'high',
       ['see <script>alert(1)</script> | `x`'],
     );

@@ -10,7 +10,11 @@ import { GithubForge } from './github/github.adapter';
 
 describe('forge registry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pf-registry-'));
-  const workspace = new CatalogWorkspace({ remoteUrl: '/nonexistent/origin.git', workDir: join(dir, 'work'), author: { name: 'PF', email: 'pf@example.invalid' } });
+  const workspace = new CatalogWorkspace({
+    remoteUrl: '/nonexistent/origin.git',
+    workDir: join(dir, 'work'),
+    author: { name: 'PF', email: 'pf@example.invalid' },
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('lists one entry per provider folder', () => {
@@ -19,11 +23,15 @@ describe('forge registry', () => {
 
   it('builds the configured provider', () => {
     expect(createForge({ provider: 'branch' }, { workspace })).toBeInstanceOf(BranchForge);
-    expect(createForge({ provider: 'github', owner: 'octo', repo: 'catalog', token: 't0k3n' }, { workspace })).toBeInstanceOf(GithubForge);
+    expect(
+      createForge({ provider: 'github', owner: 'octo', repo: 'catalog', token: 't0k3n' }, { workspace }),
+    ).toBeInstanceOf(GithubForge);
   });
 
   it('refuses unknown providers and bad config, naming the field but never the token', () => {
-    expect(() => createForge({ provider: 'gitlab' }, { workspace })).toThrow(expect.objectContaining({ code: ForgeErrorCode.unknownProvider }) as Error);
+    expect(() => createForge({ provider: 'gitlab' }, { workspace })).toThrow(
+      expect.objectContaining({ code: ForgeErrorCode.unknownProvider }) as Error,
+    );
     expect(() => createForge({ provider: '__proto__' }, { workspace })).toThrow(TerminalError);
     const secret = 'ghp_with space';
     let message = '';
@@ -35,8 +43,23 @@ describe('forge registry', () => {
     }
     expect(message).toContain('token');
     expect(message).not.toContain(secret);
-    expect(() => createForge({ provider: 'github', owner: 'octo', repo: 'catalog', token: 't', baseUrl: 'http://example.com' }, { workspace })).toThrow(/baseUrl/);
-    expect(() => createForge({ provider: 'github', owner: 'octo', repo: 'catalog', token: 't', writesPerMinute: 0 }, { workspace })).toThrow(/writesPerMinute/);
-    expect(() => createForge({ provider: 'branch', autoMergePolicy: { high: { autoMerge: true, method: 'merge' } } }, { workspace })).toThrow(/autoMergePolicy/);
+    expect(() =>
+      createForge(
+        { provider: 'github', owner: 'octo', repo: 'catalog', token: 't', baseUrl: 'http://example.com' },
+        { workspace },
+      ),
+    ).toThrow(/baseUrl/);
+    expect(() =>
+      createForge(
+        { provider: 'github', owner: 'octo', repo: 'catalog', token: 't', writesPerMinute: 0 },
+        { workspace },
+      ),
+    ).toThrow(/writesPerMinute/);
+    expect(() =>
+      createForge(
+        { provider: 'branch', autoMergePolicy: { high: { autoMerge: true, method: 'merge' } } },
+        { workspace },
+      ),
+    ).toThrow(/autoMergePolicy/);
   });
 });

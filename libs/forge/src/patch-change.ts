@@ -55,11 +55,13 @@ export function assertPatchChange(change: PatchChange): PatchChange {
   const updates = change.updates.map((u) => ({
     ref: assertSafeRef(u.ref),
     file: assertSafeCatalogPath(u.file),
-    vars: (Array.isArray(u.vars) ? u.vars : refuse('the patch change is refused: update vars must be a list')).map((v) => ({
-      name: assertSafeVarName(v.name),
-      old: assertSafeVarValue(v.old),
-      new: assertSafeVarValue(v.new),
-    })),
+    vars: (Array.isArray(u.vars) ? u.vars : refuse('the patch change is refused: update vars must be a list')).map(
+      (v) => ({
+        name: assertSafeVarName(v.name),
+        old: assertSafeVarValue(v.old),
+        new: assertSafeVarValue(v.new),
+      }),
+    ),
   }));
   if (!Array.isArray(change.files) || change.files.length === 0 || change.files.length > MAX_PATCH_FILES) {
     refuse(`the patch change is refused: expected 1–${MAX_PATCH_FILES} files`);

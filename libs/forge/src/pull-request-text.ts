@@ -22,7 +22,9 @@ export function renderPullRequestBody(input: PatchChange, severity: Severity, no
   const change = assertPatchChange(input);
   const lines: string[] = [];
   for (const u of change.updates) lines.push(`Updates \`${u.ref}\` in \`${u.file}\`.`);
-  const rows = change.updates.flatMap((u) => u.vars.filter((v) => v.old !== v.new).map((v) => `| \`${v.name}\` | \`${v.old}\` | \`${v.new}\` |`));
+  const rows = change.updates.flatMap((u) =>
+    u.vars.filter((v) => v.old !== v.new).map((v) => `| \`${v.name}\` | \`${v.old}\` | \`${v.new}\` |`),
+  );
   if (rows.length > 0) lines.push('', '| variable | from | to |', '|---|---|---|', ...rows);
   lines.push('', `Severity: **${severity}** · Run: \`${change.runId}\``);
   for (const n of notes) lines.push('', n.replace(/[<>`|]/g, ''));

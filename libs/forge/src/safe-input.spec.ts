@@ -51,7 +51,9 @@ function expectRefused(fn: () => unknown): TerminalError {
 describe('branch names', () => {
   it('are pf/<image>/<os>/<stream>', () => {
     expect(branchNameFor({ image: 'nginx', os: 'debian-13', stream: '1.27-dev' })).toBe('pf/nginx/debian-13/1.27-dev');
-    expect(branchNameFor({ image: 'php', os: 'alpine-3.22', stream: '8.4' }, 'factory')).toBe('factory/php/alpine-3.22/8.4');
+    expect(branchNameFor({ image: 'php', os: 'alpine-3.22', stream: '8.4' }, 'factory')).toBe(
+      'factory/php/alpine-3.22/8.4',
+    );
   });
 
   it.each(HOSTILE_SEGMENTS.map((s) => [quoteInput(s), s]))('refuse the segment %s in any position', (_label, s) => {
@@ -62,7 +64,20 @@ describe('branch names', () => {
   });
 
   it('refuse whole hostile branch names', () => {
-    for (const b of ['pf/../x', '-x', 'pf/x;y', 'pf/$(id)', 'pf/a\nb', 'pf//a', 'pf/a/', '/pf/a', 'pf/a.lock', `pf/${'a'.repeat(99)}/${'b'.repeat(99)}/c`, 'pf/a@{1}', 'HEAD']) {
+    for (const b of [
+      'pf/../x',
+      '-x',
+      'pf/x;y',
+      'pf/$(id)',
+      'pf/a\nb',
+      'pf//a',
+      'pf/a/',
+      '/pf/a',
+      'pf/a.lock',
+      `pf/${'a'.repeat(99)}/${'b'.repeat(99)}/c`,
+      'pf/a@{1}',
+      'HEAD',
+    ]) {
       expectRefused(() => assertSafeBranch(b));
     }
   });
@@ -82,7 +97,11 @@ describe('branch names', () => {
     expect(new Set(names).size).toBe(names.length);
     // One git process checks them all (check-ref-format --stdin is not a thing; a loop in sh is).
     const script = 'while IFS= read -r b; do git check-ref-format --branch "$b" >/dev/null || echo "BAD $b"; done';
-    const out = execFileSync('sh', ['-c', script], { input: names.join('\n') + '\n', encoding: 'utf8', timeout: 120_000 });
+    const out = execFileSync('sh', ['-c', script], {
+      input: names.join('\n') + '\n',
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(out).toBe('');
   });
 });
@@ -109,14 +128,19 @@ describe('hostile input', () => {
       'image/a.txt',
     ];
     for (const p of paths) expectRefused(() => assertSafeCatalogPath(p));
-    for (const ok of ['image/trigger-dev/debian-13/.trigger-dev.inc.yaml', 'image/gitlab-runner-helper/debian-13/.gitlab-runner-helper.inc.yaml']) {
+    for (const ok of [
+      'image/trigger-dev/debian-13/.trigger-dev.inc.yaml',
+      'image/gitlab-runner-helper/debian-13/.gitlab-runner-helper.inc.yaml',
+    ]) {
       expect(assertSafeCatalogPath(ok)).toBe(ok);
     }
   });
 
   it('refuses run ids and values with line breaks or shell syntax, and quotes them safely', () => {
-    for (const r of ['run_x', 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9\n', 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9;id', '']) expectRefused(() => assertSafeRunId(r));
-    for (const v of ['1.2\n3', '`id`', '$(id)', '1 2', 'a|b', '<img>', 'x'.repeat(513)]) expectRefused(() => assertSafeVarValue(v));
+    for (const r of ['run_x', 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9\n', 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9;id', ''])
+      expectRefused(() => assertSafeRunId(r));
+    for (const v of ['1.2\n3', '`id`', '$(id)', '1 2', 'a|b', '<img>', 'x'.repeat(513)])
+      expectRefused(() => assertSafeVarValue(v));
     const e = expectRefused(() => assertSafeVarValue('a\u202eb\nc'));
     expect(e.message).toContain('\\u202e');
   });

@@ -19,7 +19,14 @@ const LABEL = /^[A-Za-z0-9][A-Za-z0-9 ._:/-]*$/;
 export function hasControlCharacter(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+    if (
+      c < 0x20 ||
+      (c >= 0x7f && c <= 0x9f) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069)
+    ) {
       return true;
     }
   }
@@ -74,7 +81,8 @@ export function assertSafeBranch(value: unknown): string {
  */
 export function assertSafeBaseBranch(value: unknown): string {
   const v = requireString('the base branch', value);
-  if (v.length === 0 || v.length > MAX_NAME_LENGTH) refuse('the base branch', v, `expected 1–${MAX_NAME_LENGTH} characters`);
+  if (v.length === 0 || v.length > MAX_NAME_LENGTH)
+    refuse('the base branch', v, `expected 1–${MAX_NAME_LENGTH} characters`);
   for (const s of v.split('/')) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s) || s.includes('..') || s.endsWith('.') || s.endsWith('.lock')) {
       refuse('the base branch', v, 'use only letters, digits and . _ - / in git-valid segments');
@@ -94,7 +102,8 @@ export function assertSafeCatalogPath(value: unknown): string {
   const parsed = DefinitionPathSchema.safeParse(v);
   if (!parsed.success) refuse('the file path', v, parsed.error.issues[0]?.message ?? 'not a catalog path');
   if (v.startsWith('-')) refuse('the file path', v, 'it starts with "-"');
-  if (v.split('/').some((s) => GIT_SPECIAL.has(s.toLowerCase()))) refuse('the file path', v, 'it names a file or folder git itself reads');
+  if (v.split('/').some((s) => GIT_SPECIAL.has(s.toLowerCase())))
+    refuse('the file path', v, 'it names a file or folder git itself reads');
   return v;
 }
 
@@ -108,7 +117,8 @@ export function assertSafeRunId(value: unknown): string {
 /** An upstream ref (purl, image reference, `owner/repo`) as it appears in subjects. */
 export function assertSafeRef(value: unknown): string {
   const v = requireString('the upstream ref', value);
-  if (v.length === 0 || v.length > MAX_NAME_LENGTH) refuse('the upstream ref', v, `expected 1–${MAX_NAME_LENGTH} characters`);
+  if (v.length === 0 || v.length > MAX_NAME_LENGTH)
+    refuse('the upstream ref', v, `expected 1–${MAX_NAME_LENGTH} characters`);
   if (!REF.test(v)) refuse('the upstream ref', v, 'use only letters, digits and . _ : / @ + -');
   return v;
 }

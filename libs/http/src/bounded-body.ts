@@ -21,7 +21,11 @@ export async function discardBody(response: Response): Promise<void> {
  * Read the body of `response`, at most `maxBytes`: refused up front when content-length is
  * larger, and again while streaming (a missing or lying content-length).
  */
-export async function readBoundedBody(response: Response, maxBytes: number, errors: BoundedBodyErrors): Promise<Buffer> {
+export async function readBoundedBody(
+  response: Response,
+  maxBytes: number,
+  errors: BoundedBodyErrors,
+): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
     await discardBody(response);

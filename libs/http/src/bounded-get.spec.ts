@@ -32,14 +32,19 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
   '/busy': (_req, res) => void res.writeHead(503).end(),
   '/limited': (_req, res) => void res.writeHead(429).end(),
   '/forbidden': (_req, res) => void res.writeHead(403).end(),
-  '/conditional': (req, res) => void (req.headers['if-none-match'] === '"v1"' ? res.writeHead(304).end() : res.writeHead(200, { etag: '"v1"' }).end('fresh')),
+  '/conditional': (req, res) =>
+    void (req.headers['if-none-match'] === '"v1"'
+      ? res.writeHead(304).end()
+      : res.writeHead(200, { etag: '"v1"' }).end('fresh')),
 };
 
 let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => (routes[req.url ?? ''] ?? ((_q, r: ServerResponse) => void r.writeHead(500).end()))(req, res));
+  server = createServer((req, res) =>
+    (routes[req.url ?? ''] ?? ((_q, r: ServerResponse) => void r.writeHead(500).end()))(req, res),
+  );
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const address = server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -91,22 +96,44 @@ describe('boundedGet', () => {
   });
 
   it('refuses more redirects than allowed', async () => {
-    expect(await failure('/hop/2', { maxRedirects: 1 })).toMatchObject({ kind: 'http-status', retryable: false, message: `${base}/hop/2: more than 1 redirects` });
-    expect(await failure('/loop')).toMatchObject({ kind: 'http-status', message: `${base}/loop: more than 3 redirects` });
+    expect(await failure('/hop/2', { maxRedirects: 1 })).toMatchObject({
+      kind: 'http-status',
+      retryable: false,
+      message: `${base}/hop/2: more than 1 redirects`,
+    });
+    expect(await failure('/loop')).toMatchObject({
+      kind: 'http-status',
+      message: `${base}/loop: more than 3 redirects`,
+    });
   });
 
   it('checks every redirect target', async () => {
-    expect(await failure('/to-plain-http')).toMatchObject({ kind: 'refused', message: 'http://example.com/ok refused' });
+    expect(await failure('/to-plain-http')).toMatchObject({
+      kind: 'refused',
+      message: 'http://example.com/ok refused',
+    });
   });
 
   it('refuses a body whose content-length is over the cap, and one that streams over it', async () => {
-    expect(await failure('/declared-big')).toMatchObject({ kind: 'too-large', message: `${base}/declared-big is larger than the limit of 32 bytes` });
-    expect(await failure('/streamed-big')).toMatchObject({ kind: 'too-large', message: `${base}/streamed-big is larger than the limit of 32 bytes` });
+    expect(await failure('/declared-big')).toMatchObject({
+      kind: 'too-large',
+      message: `${base}/declared-big is larger than the limit of 32 bytes`,
+    });
+    expect(await failure('/streamed-big')).toMatchObject({
+      kind: 'too-large',
+      message: `${base}/streamed-big is larger than the limit of 32 bytes`,
+    });
   });
 
   it('times out before the headers, and while the body stalls', async () => {
-    expect(await failure('/silent', { timeoutMs: 300 })).toMatchObject({ kind: 'unreachable', message: `${base}/silent: no answer (timeout)` });
-    expect(await failure('/stalls', { timeoutMs: 300 })).toMatchObject({ kind: 'unreachable', message: `${base}/stalls: the transfer broke off (timeout); retry later` });
+    expect(await failure('/silent', { timeoutMs: 300 })).toMatchObject({
+      kind: 'unreachable',
+      message: `${base}/silent: no answer (timeout)`,
+    });
+    expect(await failure('/stalls', { timeoutMs: 300 })).toMatchObject({
+      kind: 'unreachable',
+      message: `${base}/stalls: the transfer broke off (timeout); retry later`,
+    });
   });
 
   it('says why a connection failed', async () => {
@@ -128,20 +155,35 @@ describe('boundedGet', () => {
   });
 
   it('answers gone on 404 and 410', async () => {
-    expect(await boundedGet(`${base}/missing`, options())).toEqual({ kind: 'gone', status: 404, finalUrl: new URL(`${base}/missing`) });
+    expect(await boundedGet(`${base}/missing`, options())).toEqual({
+      kind: 'gone',
+      status: 404,
+      finalUrl: new URL(`${base}/missing`),
+    });
     expect(await boundedGet(`${base}/gone`, options())).toMatchObject({ kind: 'gone', status: 410 });
   });
 
   it('tells retryable statuses (5xx, 429) from the others', async () => {
-    expect(await failure('/busy')).toMatchObject({ retryable: true, message: `${base}/busy: the server answered HTTP 503; retry later` });
+    expect(await failure('/busy')).toMatchObject({
+      retryable: true,
+      message: `${base}/busy: the server answered HTTP 503; retry later`,
+    });
     expect(await failure('/limited')).toMatchObject({ retryable: true });
-    expect(await failure('/forbidden')).toMatchObject({ retryable: false, message: `${base}/forbidden: the server answered HTTP 403; check the URL` });
+    expect(await failure('/forbidden')).toMatchObject({
+      retryable: false,
+      message: `${base}/forbidden: the server answered HTTP 403; check the URL`,
+    });
   });
 
   it('answers not-modified on 304 when asked, and treats it as a status otherwise', async () => {
     const conditional = { headers: { 'if-none-match': '"v1"' } };
-    expect(await boundedGet(`${base}/conditional`, options({ ...conditional, notModified: true }))).toEqual({ kind: 'not-modified' });
-    expect(await failure('/conditional', conditional)).toMatchObject({ kind: 'http-status', message: `${base}/conditional: the server answered HTTP 304; check the URL` });
+    expect(await boundedGet(`${base}/conditional`, options({ ...conditional, notModified: true }))).toEqual({
+      kind: 'not-modified',
+    });
+    expect(await failure('/conditional', conditional)).toMatchObject({
+      kind: 'http-status',
+      message: `${base}/conditional: the server answered HTTP 304; check the URL`,
+    });
     expect(await boundedGet(`${base}/conditional`, options({ notModified: true }))).toMatchObject({ kind: 'ok' });
   });
 });

@@ -71,12 +71,16 @@ export async function boundedGet(raw: string, opts: BoundedGetOptions): Promise<
     if (!response.ok) {
       await discardBody(response);
       const retryable = isRetryableStatus(response.status);
-      throw errors.httpStatus(`${show(url.href)}: the server answered HTTP ${response.status}${retryable ? '; retry later' : opts.statusHint}`, retryable);
+      throw errors.httpStatus(
+        `${show(url.href)}: the server answered HTTP ${response.status}${retryable ? '; retry later' : opts.statusHint}`,
+        retryable,
+      );
     }
     const href = show(url.href);
     const body = await readBoundedBody(response, opts.maxBytes, {
       tooLarge: () => errors.tooLarge(`${href} is larger than the limit of ${opts.maxBytes} bytes`),
-      brokenOff: (cause) => errors.unreachable(`${href}: the transfer broke off${timeout.aborted ? ' (timeout)' : ''}; retry later`, cause),
+      brokenOff: (cause) =>
+        errors.unreachable(`${href}: the transfer broke off${timeout.aborted ? ' (timeout)' : ''}; retry later`, cause),
     });
     return { kind: 'ok', body, headers: response.headers, finalUrl: url };
   }

@@ -6,10 +6,13 @@ describe('loopback hosts', () => {
     expect(isLoopbackHost(host)).toBe(true);
   });
 
-  it.each(['10.0.0.1', '[::2]', 'example.com', '127.example.com', '[::ffff:127.0.0.1]', ''])('%s is not loopback', (host) => {
-    expect(isLoopbackAddress(host)).toBe(false);
-    expect(isLoopbackHost(host)).toBe(false);
-  });
+  it.each(['10.0.0.1', '[::2]', 'example.com', '127.example.com', '[::ffff:127.0.0.1]', ''])(
+    '%s is not loopback',
+    (host) => {
+      expect(isLoopbackAddress(host)).toBe(false);
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
 
   it('takes localhost as a loopback host, not as an address', () => {
     expect(isLoopbackHost('localhost')).toBe(true);

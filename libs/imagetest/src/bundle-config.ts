@@ -17,7 +17,8 @@ const MAX_CONFIG = 1024 * 1024;
 /** Reads `process.env`, `process.user` and `process.cwd` of `<bundle>/config.json`. */
 export async function readBundleRunConfig(bundle: string): Promise<BundleRunConfig> {
   const path = join(bundle, 'config.json');
-  const bad = (why: string) => imageTestTerminal(ImageTestErrorCode.testInvalid, `bundle config "${shownPath(path)}" ${why}`);
+  const bad = (why: string) =>
+    imageTestTerminal(ImageTestErrorCode.testInvalid, `bundle config "${shownPath(path)}" ${why}`);
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined || text.length > MAX_CONFIG) throw bad('is missing or larger than 1 MiB');
   let json: unknown;
@@ -26,9 +27,11 @@ export async function readBundleRunConfig(bundle: string): Promise<BundleRunConf
   } catch {
     throw bad('is not JSON');
   }
-  const proc = (json as { process?: { env?: unknown; user?: { uid?: unknown; gid?: unknown }; cwd?: unknown } }).process;
+  const proc = (json as { process?: { env?: unknown; user?: { uid?: unknown; gid?: unknown }; cwd?: unknown } })
+    .process;
   const env = proc?.env ?? [];
-  if (!Array.isArray(env) || !env.every((e) => typeof e === 'string')) throw bad('has a process.env that is not a list of strings');
+  if (!Array.isArray(env) || !env.every((e) => typeof e === 'string'))
+    throw bad('has a process.env that is not a list of strings');
   const uid = proc?.user?.uid ?? 0;
   const gid = proc?.user?.gid ?? 0;
   if (typeof uid !== 'number' || typeof gid !== 'number') throw bad('has a process.user without numeric uid and gid');

@@ -30,6 +30,9 @@ describe('splitCommandWords (commands for images without a shell)', () => {
   });
 
   it('keeps quoted shell characters literally', () => {
-    expect(splitCommandWords(`grep -E 'a|b' "x;y" c\\*d`)).toEqual({ ok: true, argv: ['grep', '-E', 'a|b', 'x;y', 'c*d'] });
+    expect(splitCommandWords(`grep -E 'a|b' "x;y" c\\*d`)).toEqual({
+      ok: true,
+      argv: ['grep', '-E', 'a|b', 'x;y', 'c*d'],
+    });
   });
 });

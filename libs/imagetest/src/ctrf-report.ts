@@ -26,7 +26,17 @@ export interface CtrfReport {
   timestamp?: string;
   results: {
     tool: { name: string; version?: string };
-    summary: { tests: number; passed: number; failed: number; pending: number; skipped: number; other: number; start: number; stop: number; duration?: number };
+    summary: {
+      tests: number;
+      passed: number;
+      failed: number;
+      pending: number;
+      skipped: number;
+      other: number;
+      start: number;
+      stop: number;
+      duration?: number;
+    };
     tests: CtrfTest[];
     environment?: Record<string, string>;
   };
@@ -70,35 +80,35 @@ const TOOL_NAME = 'patch-factory imagetest';
  */
 export function buildCtrfReport(input: CtrfReportInput): CtrfReport {
   const tests: CtrfTest[] = [
-    ...(input.tests ?? []).map(
-      (t): CtrfTest => ({
-        ...named(t.name, 'image tests', t.platform),
-        status: t.status,
-        duration: whole(t.durationMs),
-        type: 'image-test',
-        message: t.message,
-        ...(t.status === 'failed' && t.output !== '' ? { trace: t.output } : {}),
-      }),
-    ),
-    ...(input.checks ?? []).map(
-      (c): CtrfTest => ({
-        ...named(`policy: ${c.id}`, 'policy', c.platform),
-        status: c.status,
-        duration: whole(c.durationMs),
-        type: 'policy-check',
-        message: c.message,
-        ...(c.findings.length > 0 ? { trace: c.findings.map((f) => `${f.path}: ${f.kind}${f.detail === undefined ? '' : ` (${f.detail})`}`).join('\n') } : {}),
-      }),
-    ),
-    ...(input.notRun ?? []).map(
-      (n): CtrfTest => ({
-        ...named(n.name, n.type === 'policy-check' ? 'policy' : 'image tests', n.platform),
-        status: 'skipped',
-        duration: 0,
-        type: n.type ?? 'image-test',
-        message: n.reason,
-      }),
-    ),
+    ...(input.tests ?? []).map((t): CtrfTest => ({
+      ...named(t.name, 'image tests', t.platform),
+      status: t.status,
+      duration: whole(t.durationMs),
+      type: 'image-test',
+      message: t.message,
+      ...(t.status === 'failed' && t.output !== '' ? { trace: t.output } : {}),
+    })),
+    ...(input.checks ?? []).map((c): CtrfTest => ({
+      ...named(`policy: ${c.id}`, 'policy', c.platform),
+      status: c.status,
+      duration: whole(c.durationMs),
+      type: 'policy-check',
+      message: c.message,
+      ...(c.findings.length > 0
+        ? {
+            trace: c.findings
+              .map((f) => `${f.path}: ${f.kind}${f.detail === undefined ? '' : ` (${f.detail})`}`)
+              .join('\n'),
+          }
+        : {}),
+    })),
+    ...(input.notRun ?? []).map((n): CtrfTest => ({
+      ...named(n.name, n.type === 'policy-check' ? 'policy' : 'image tests', n.platform),
+      status: 'skipped',
+      duration: 0,
+      type: n.type ?? 'image-test',
+      message: n.reason,
+    })),
   ];
   const count = (s: CtrfStatus) => tests.filter((t) => t.status === s).length;
   const start = whole(input.start);
@@ -110,7 +120,17 @@ export function buildCtrfReport(input: CtrfReportInput): CtrfReport {
     timestamp: new Date(stop).toISOString(),
     results: {
       tool: input.tool ?? { name: TOOL_NAME },
-      summary: { tests: tests.length, passed: count('passed'), failed: count('failed'), pending: count('pending'), skipped: count('skipped'), other: count('other'), start, stop, duration: stop - start },
+      summary: {
+        tests: tests.length,
+        passed: count('passed'),
+        failed: count('failed'),
+        pending: count('pending'),
+        skipped: count('skipped'),
+        other: count('other'),
+        start,
+        stop,
+        duration: stop - start,
+      },
       tests,
       ...(input.environment === undefined ? {} : { environment: input.environment }),
     },

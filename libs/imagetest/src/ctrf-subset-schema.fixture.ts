@@ -19,11 +19,26 @@ export const CTRF_SUBSET_SCHEMA = {
       type: 'object',
       required: ['tool', 'summary', 'tests'],
       properties: {
-        tool: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 }, version: { type: 'string' } }, additionalProperties: false },
+        tool: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1 }, version: { type: 'string' } },
+          additionalProperties: false,
+        },
         summary: {
           type: 'object',
           required: ['tests', 'passed', 'failed', 'skipped', 'pending', 'other', 'start', 'stop'],
-          properties: { tests: INT, passed: INT, failed: INT, skipped: INT, pending: INT, other: INT, start: INT, stop: INT, duration: INT },
+          properties: {
+            tests: INT,
+            passed: INT,
+            failed: INT,
+            skipped: INT,
+            pending: INT,
+            other: INT,
+            start: INT,
+            stop: INT,
+            duration: INT,
+          },
           additionalProperties: false,
         },
         tests: {

@@ -41,7 +41,12 @@ function image(name: 'static-dev' | 'redis'): BuiltExample {
 async function runIn(name: 'static-dev' | 'redis', tests: ImageTest[], kind?: 'bwrap' | 'chroot') {
   const img = image(name);
   const config = await readBundleRunConfig(img.bundle);
-  return runImageTests(img.rootfs, tests, { env: config.env, user: config.user, workDir: config.workDir, ...(kind ? { kind } : {}) });
+  return runImageTests(img.rootfs, tests, {
+    env: config.env,
+    user: config.user,
+    workDir: config.workDir,
+    ...(kind ? { kind } : {}),
+  });
 }
 
 describe('runImageTests on static-dev (a shell, runs as root)', () => {
@@ -51,7 +56,13 @@ describe('runImageTests on static-dev (a shell, runs as root)', () => {
     { name: 'exit 3 unexpected', commands: ['exit 3'], 'exit-code': 0 },
     { name: 'hangs', commands: ['sleep 30'], 'exit-code': 0, timeout: 1 },
     { name: 'network', commands: [`bash -c 'echo hi > /dev/tcp/127.0.0.1/PORT'`], 'exit-code': 0 },
-    { name: 'env, user and directory', directory: '/etc', commands: ['echo "$SSL_CERT_FILE $(id -u) $(pwd)"'], 'exit-code': 0, output: '/etc/ssl/certs/ca-certificates.crt 0 /etc' },
+    {
+      name: 'env, user and directory',
+      directory: '/etc',
+      commands: ['echo "$SSL_CERT_FILE $(id -u) $(pwd)"'],
+      'exit-code': 0,
+      output: '/etc/ssl/certs/ca-certificates.crt 0 /etc',
+    },
     { name: 'a && b', commands: ['true', 'exit 4', 'echo never'], 'exit-code': 4 },
     { name: 'output missing', commands: ['echo something'], 'exit-code': 0, output: 'else' },
     { name: 'read-only root', commands: ['touch /etc/pf-test'], 'exit-code': 0 },
@@ -76,7 +87,9 @@ describe('runImageTests on static-dev (a shell, runs as root)', () => {
       ['no host', 'passed'],
     ]);
     expect(by.get('echo')).toMatchObject({ exitCode: 0, timedOut: false, output: 'hello\n' });
-    expect(by.get('exit 3 unexpected')?.message).toBe('tests[2] "exit 3 unexpected" exited with 3, expected 0 (no output)');
+    expect(by.get('exit 3 unexpected')?.message).toBe(
+      'tests[2] "exit 3 unexpected" exited with 3, expected 0 (no output)',
+    );
     expect(by.get('hangs')).toMatchObject({ timedOut: true });
     expect(by.get('hangs')?.exitCode).toBeUndefined();
     expect(by.get('hangs')?.message).toContain('ran longer than its timeout of 1 s and was killed');
@@ -90,7 +103,11 @@ describe('runImageTests on static-dev (a shell, runs as root)', () => {
   });
 
   it('runs the same under the chroot fallback', async () => {
-    const results = await runIn('static-dev', [tests[0], tests[2], tests[3], tests[5]].filter((t): t is ImageTest => t !== undefined), 'chroot');
+    const results = await runIn(
+      'static-dev',
+      [tests[0], tests[2], tests[3], tests[5]].filter((t): t is ImageTest => t !== undefined),
+      'chroot',
+    );
     expect(results.map((r) => [r.name, r.status, r.timedOut])).toEqual([
       ['echo', 'passed', false],
       ['exit 3 unexpected', 'failed', false],
@@ -102,20 +119,33 @@ describe('runImageTests on static-dev (a shell, runs as root)', () => {
 
 describe('runImageTests: limits, malformed input and options', () => {
   it('bounds the output it keeps, and still matches its end', async () => {
-    const [r] = await runIn('static-dev', [{ commands: [`head -c 300000 /dev/zero | tr '\\0' a; echo; echo END`], 'exit-code': 0, output: 'END' }]);
+    const [r] = await runIn('static-dev', [
+      { commands: [`head -c 300000 /dev/zero | tr '\\0' a; echo; echo END`], 'exit-code': 0, output: 'END' },
+    ]);
     expect(r?.status).toBe('passed');
     expect(r?.output.length).toBeLessThanOrEqual(4096);
     expect(r?.output.endsWith('END\n')).toBe(true);
   });
 
   it('fails a test whose directory is not in the image, and one without commands', async () => {
-    const results = await runIn('static-dev', [{ name: 'nowhere', directory: '/no/such', commands: ['true'], 'exit-code': 0 }, { name: 'empty', 'exit-code': 0 }]);
-    expect(results.map((r) => r.message)).toEqual(['tests[0] "nowhere" cannot run: its directory "/no/such" is not a directory in the image', 'tests[1] "empty" has no commands']);
+    const results = await runIn('static-dev', [
+      { name: 'nowhere', directory: '/no/such', commands: ['true'], 'exit-code': 0 },
+      { name: 'empty', 'exit-code': 0 },
+    ]);
+    expect(results.map((r) => r.message)).toEqual([
+      'tests[0] "nowhere" cannot run: its directory "/no/such" is not a directory in the image',
+      'tests[1] "empty" has no commands',
+    ]);
   });
 
   it('refuses a malformed image Env before running anything', async () => {
     const img = image('static-dev');
-    await expect(runImageTests(img.rootfs, [{ commands: ['true'], 'exit-code': 0 }], { env: ['LD_PRELOAD'] })).rejects.toMatchObject({ code: 'image-test-invalid', message: expect.stringContaining('Env[0] "LD_PRELOAD"') as unknown });
+    await expect(
+      runImageTests(img.rootfs, [{ commands: ['true'], 'exit-code': 0 }], { env: ['LD_PRELOAD'] }),
+    ).rejects.toMatchObject({
+      code: 'image-test-invalid',
+      message: expect.stringContaining('Env[0] "LD_PRELOAD"') as unknown,
+    });
   });
 
   it('stops on abort with a retryable shutdown', async () => {
@@ -123,13 +153,19 @@ describe('runImageTests: limits, malformed input and options', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     const started = Date.now();
-    await expect(runImageTests(img.rootfs, [{ commands: ['sleep 30'], 'exit-code': 0 }], { signal: controller.signal })).rejects.toMatchObject({ code: 'shutdown', retryable: true });
+    await expect(
+      runImageTests(img.rootfs, [{ commands: ['sleep 30'], 'exit-code': 0 }], { signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'shutdown', retryable: true });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('with writable: true a test may change the root', async () => {
     const img = image('static-dev');
-    const [r] = await runImageTests(img.rootfs, [{ commands: ['echo x > /root/pf-written && rm /root/pf-written'], 'exit-code': 0 }], { writable: true });
+    const [r] = await runImageTests(
+      img.rootfs,
+      [{ commands: ['echo x > /root/pf-written && rm /root/pf-written'], 'exit-code': 0 }],
+      { writable: true },
+    );
     expect(r?.status).toBe('passed');
   });
 
@@ -137,7 +173,10 @@ describe('runImageTests: limits, malformed input and options', () => {
     const img = image('redis');
     chmodSync(img.bundle, 0o700);
     try {
-      await expect(runIn('redis', [{ commands: ['redis-server --version'], 'exit-code': 0 }])).rejects.toMatchObject({ code: 'image-test-root-unusable', message: expect.stringContaining('the image runs as 65532:65532, who cannot reach its root') as unknown });
+      await expect(runIn('redis', [{ commands: ['redis-server --version'], 'exit-code': 0 }])).rejects.toMatchObject({
+        code: 'image-test-root-unusable',
+        message: expect.stringContaining('the image runs as 65532:65532, who cannot reach its root') as unknown,
+      });
     } finally {
       chmodSync(img.bundle, 0o755);
     }
@@ -148,7 +187,7 @@ describe('runImageTests on redis (no shell, runs as 65532)', () => {
   it('splits commands into words and runs them as the image user in its work-dir', async () => {
     const results = await runIn('redis', [
       { name: 'version', commands: ['redis-server --version'], 'exit-code': 0, output: 'v=7.0' },
-      { name: 'absolute', commands: ["/usr/bin/redis-cli -v"], 'exit-code': 0, output: 'redis-cli 7.0' },
+      { name: 'absolute', commands: ['/usr/bin/redis-cli -v'], 'exit-code': 0, output: 'redis-cli 7.0' },
       { name: 'pipe', commands: ['redis-server --version | grep 7'], 'exit-code': 0 },
       { name: 'missing', commands: ['sh -c true'], 'exit-code': 0 },
     ]);
@@ -158,12 +197,16 @@ describe('runImageTests on redis (no shell, runs as 65532)', () => {
       ['pipe', 'failed'],
       ['missing', 'failed'],
     ]);
-    expect(results[2]?.message).toBe('tests[2] "pipe" command 1 "redis-server --version | grep 7" cannot run: the image has no /bin/sh and it uses shell syntax ("|")');
+    expect(results[2]?.message).toBe(
+      'tests[2] "pipe" command 1 "redis-server --version | grep 7" cannot run: the image has no /bin/sh and it uses shell syntax ("|")',
+    );
     expect(results[3]?.message).toContain('"sh" is not found on the image\'s PATH');
   });
 
   it('refuses the chroot fallback, which needs a shell in the image', async () => {
-    await expect(runIn('redis', [{ commands: ['redis-server --version'], 'exit-code': 0 }], 'chroot')).rejects.toMatchObject({ code: 'image-test-sandbox-unsupported' });
+    await expect(
+      runIn('redis', [{ commands: ['redis-server --version'], 'exit-code': 0 }], 'chroot'),
+    ).rejects.toMatchObject({ code: 'image-test-sandbox-unsupported' });
   });
 });
 
@@ -171,7 +214,11 @@ describe('policy checks on the built images', () => {
   it('redis (runtime) passes every check', async () => {
     const img = image('redis');
     const config = await readBundleRunConfig(img.bundle);
-    const checks = await runPolicyChecks(img.rootfs, { variant: img.definition.variant, accounts: img.definition.accounts, user: config.configUser });
+    const checks = await runPolicyChecks(img.rootfs, {
+      variant: img.definition.variant,
+      accounts: img.definition.accounts,
+      user: config.configUser,
+    });
     expect(checks.map((c) => [c.id, c.status, c.findings])).toEqual([
       ['no-shell', 'passed', []],
       ['no-package-manager', 'passed', []],
@@ -198,17 +245,29 @@ describe('policy checks on the built images', () => {
       ['no-secrets', 'failed'],
     ]);
     const setuid = dev.find((c) => c.id === 'no-setuid-setgid');
-    expect(setuid?.findings).toEqual(expect.arrayContaining([{ path: '/usr/bin/passwd', kind: 'setuid', detail: 'mode 4755 owner 0:0' }]));
+    expect(setuid?.findings).toEqual(
+      expect.arrayContaining([{ path: '/usr/bin/passwd', kind: 'setuid', detail: 'mode 4755 owner 0:0' }]),
+    );
     const secrets = dev.find((c) => c.id === 'no-secrets');
-    expect(new Set(secrets?.findings.map((f) => f.path))).toEqual(new Set([expect.stringMatching(/^\/usr\/lib\/x86_64-linux-gnu\/libgnutls\.so\.30\.[0-9.]+$/)]));
+    expect(new Set(secrets?.findings.map((f) => f.path))).toEqual(
+      new Set([expect.stringMatching(/^\/usr\/lib\/x86_64-linux-gnu\/libgnutls\.so\.30\.[0-9.]+$/)]),
+    );
     expect(JSON.stringify(secrets)).not.toContain('MII'); // never the key itself
-    const allowed = await runPolicyChecks(img.rootfs, { ...input, variant: 'dev', secretsAllowed: ['/usr/lib/x86_64-linux-gnu'] });
+    const allowed = await runPolicyChecks(img.rootfs, {
+      ...input,
+      variant: 'dev',
+      secretsAllowed: ['/usr/lib/x86_64-linux-gnu'],
+    });
     expect(allowed.find((c) => c.id === 'no-secrets')?.status).toBe('passed');
     const asRuntime = await runPolicyChecks(img.rootfs, { ...input, variant: 'runtime' });
     const shell = asRuntime.find((c) => c.id === 'no-shell');
     expect(shell?.status).toBe('failed');
-    expect(shell?.findings.map((f) => f.path)).toEqual(expect.arrayContaining(['/usr/bin/bash', '/usr/bin/dash', '/usr/bin/sh']));
-    expect(asRuntime.find((c) => c.id === 'no-package-manager')?.findings.map((f) => f.path)).toEqual(expect.arrayContaining(['/usr/bin/apt-get', '/usr/bin/dpkg']));
+    expect(shell?.findings.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['/usr/bin/bash', '/usr/bin/dash', '/usr/bin/sh']),
+    );
+    expect(asRuntime.find((c) => c.id === 'no-package-manager')?.findings.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['/usr/bin/apt-get', '/usr/bin/dpkg']),
+    );
   });
 });
 
@@ -217,9 +276,22 @@ describe('the CTRF report', () => {
     const start = Date.now();
     const img = image('redis');
     const config = await readBundleRunConfig(img.bundle);
-    const tests = await runIn('redis', [{ name: 'version', commands: ['redis-server --version'], 'exit-code': 0, output: 'v=7.0' }, { commands: ['redis-server --nope'], 'exit-code': 0 }]);
-    const checks = await runPolicyChecks(img.rootfs, { variant: 'runtime', accounts: img.definition.accounts, user: config.configUser });
-    const report = buildCtrfReport({ tests, checks, start, stop: Date.now(), environment: { appName: 'examples/redis', buildName: '7.0' } });
+    const tests = await runIn('redis', [
+      { name: 'version', commands: ['redis-server --version'], 'exit-code': 0, output: 'v=7.0' },
+      { commands: ['redis-server --nope'], 'exit-code': 0 },
+    ]);
+    const checks = await runPolicyChecks(img.rootfs, {
+      variant: 'runtime',
+      accounts: img.definition.accounts,
+      user: config.configUser,
+    });
+    const report = buildCtrfReport({
+      tests,
+      checks,
+      start,
+      stop: Date.now(),
+      environment: { appName: 'examples/redis', buildName: '7.0' },
+    });
     const validate = new Ajv({ allErrors: true }).compile(CTRF_SUBSET_SCHEMA);
     const json: unknown = JSON.parse(JSON.stringify(report));
     const valid = validate(json);

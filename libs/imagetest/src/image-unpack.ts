@@ -2,7 +2,13 @@ import { chmod, chown, lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RootFs, materializeRootFs, rootfsPath } from '@patch-factory/builder';
-import { readImageLayout, readLayerEntries, type ImageLayout, type ImageLayoutReadOptions, type TarEntry } from '@patch-factory/oci';
+import {
+  readImageLayout,
+  readLayerEntries,
+  type ImageLayout,
+  type ImageLayoutReadOptions,
+  type TarEntry,
+} from '@patch-factory/oci';
 
 /**
  * The flattened file system of an image as a RootFs, without RootFs's merged-/usr rewriting
@@ -15,7 +21,9 @@ class ImageEntries extends RootFs {
   }
 
   override entries(): TarEntry[] {
-    return [...this.fs.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((e) => ({ ...e }));
+    return [...this.fs.values()]
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .map((e) => ({ ...e }));
   }
 
   override get(rawPath: string): TarEntry | undefined {
@@ -40,7 +48,11 @@ export interface UnpackedImage {
  * it is there: as root the directory is `root:<gid> 0710`, where `gid` (from `group(layout, fs)`)
  * is the group the tests run as, so only they can reach the root; otherwise it is `0700`.
  */
-export async function unpackImage(dir: string, opts: ImageLayoutReadOptions, group: (layout: ImageLayout, fs: ReadonlyMap<string, TarEntry>) => number): Promise<UnpackedImage> {
+export async function unpackImage(
+  dir: string,
+  opts: ImageLayoutReadOptions,
+  group: (layout: ImageLayout, fs: ReadonlyMap<string, TarEntry>) => number,
+): Promise<UnpackedImage> {
   const layout = await readImageLayout(dir, opts);
   const fs = await readLayerEntries(dir, layout);
   const gid = group(layout, fs);

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from '@patch-factory/builder';
 import { parseDefinition, type Definition } from '@patch-factory/definitions';
-import { EXAMPLE_MIRROR_PACKAGES, exampleMirrors, repoRoot, startDebianMirrorFixture, type DebianMirrorFixture } from '@patch-factory/testing';
+import {
+  EXAMPLE_MIRROR_PACKAGES,
+  exampleMirrors,
+  repoRoot,
+  startDebianMirrorFixture,
+  type DebianMirrorFixture,
+} from '@patch-factory/testing';
 
 const EXAMPLES = { 'static-dev': 'static/debian-12/static-dev.yaml', redis: 'redis/debian-12/7.0.yaml' } as const;
 export type ExampleName = keyof typeof EXAMPLES;
@@ -26,14 +32,20 @@ export interface ExampleImages {
 }
 
 export function exampleDefinition(name: ExampleName): Definition {
-  const parsed = parseDefinition(readFileSync(join(repoRoot(), 'examples', 'catalog', 'image', EXAMPLES[name])), EXAMPLES[name]);
+  const parsed = parseDefinition(
+    readFileSync(join(repoRoot(), 'examples', 'catalog', 'image', EXAMPLES[name])),
+    EXAMPLES[name],
+  );
   if (!parsed.ok) throw new Error(`${EXAMPLES[name]}: ${parsed.errors.map((e) => e.message).join('; ')}`);
   return parsed.value;
 }
 
 /** Builds and unpacks static-dev and redis (linux/amd64). */
 export async function buildExampleImages(): Promise<ExampleImages> {
-  const fixture: DebianMirrorFixture = await startDebianMirrorFixture({ packages: [...EXAMPLE_MIRROR_PACKAGES], architectures: ['amd64'] });
+  const fixture: DebianMirrorFixture = await startDebianMirrorFixture({
+    packages: [...EXAMPLE_MIRROR_PACKAGES],
+    architectures: ['amd64'],
+  });
   const work = mkdtempSync(join(tmpdir(), 'pf-imagetest-'));
   chmodSync(work, 0o755); // images run as their own user, who must reach the root
   const close = async () => {
@@ -50,7 +62,13 @@ export async function buildExampleImages(): Promise<ExampleImages> {
     for (const name of Object.keys(EXAMPLES) as ExampleName[]) {
       const definition = exampleDefinition(name);
       const layout = join(work, 'layouts', name);
-      await buildImage(definition, { where: EXAMPLES[name], outDir: layout, cacheDir: join(work, 'cache'), sources, platforms: ['linux/amd64'] });
+      await buildImage(definition, {
+        where: EXAMPLES[name],
+        outDir: layout,
+        cacheDir: join(work, 'cache'),
+        sources,
+        platforms: ['linux/amd64'],
+      });
       const bundle = join(work, 'bundles', name);
       const tag = definition.tags?.[0] ?? 'latest';
       await exec('umoci', ['unpack', '--image', `${layout}:${tag}`, bundle]);
@@ -72,6 +90,8 @@ export function exec(cmd: string, args: readonly string[]): Promise<string> {
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${String(code)}: ${out}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${String(code)}: ${out}`)),
+    );
   });
 }

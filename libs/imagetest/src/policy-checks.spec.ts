@@ -12,9 +12,13 @@ let outside: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'pf-policy-'));
   outside = mkdtempSync(join(tmpdir(), 'pf-policy-outside-'));
-  for (const d of ['etc', 'usr/bin', 'usr/lib', 'tmp', 'var/tmp', 'srv', 'home/app/.ssh', 'opt/app']) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ['etc', 'usr/bin', 'usr/lib', 'tmp', 'var/tmp', 'srv', 'home/app/.ssh', 'opt/app'])
+    mkdirSync(join(root, d), { recursive: true });
   symlinkSync('usr/bin', join(root, 'bin'));
-  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/usr/sbin/nologin\n');
+  writeFileSync(
+    join(root, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/usr/sbin/nologin\n',
+  );
   writeFileSync(join(root, 'usr/bin/app'), '#!app\n', { mode: 0o755 });
   writeFileSync(join(root, 'usr/bin/helper'), 'x', { mode: 0o755 });
   chmodSync(join(root, 'usr/bin/helper'), 0o4755);
@@ -29,8 +33,17 @@ beforeAll(() => {
   chmodSync(join(root, 'var/tmp/scratch'), 0o666);
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   writeFileSync(join(root, 'home/app/.ssh/id_ecdsa'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
-  writeFileSync(join(root, 'usr/lib/libtls.so'), Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]), Buffer.from('-----BEGIN RSA PRIVATE KEY-----\u0000%s\u0000')]));
-  writeFileSync(join(root, 'opt/app/config.env'), `# deploy\nAWS_KEY=AKIA${'Q'.repeat(16)}\nTOKEN=ghp_${'a1B2'.repeat(9)}\n`);
+  writeFileSync(
+    join(root, 'usr/lib/libtls.so'),
+    Buffer.concat([
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]),
+      Buffer.from('-----BEGIN RSA PRIVATE KEY-----\u0000%s\u0000'),
+    ]),
+  );
+  writeFileSync(
+    join(root, 'opt/app/config.env'),
+    `# deploy\nAWS_KEY=AKIA${'Q'.repeat(16)}\nTOKEN=ghp_${'a1B2'.repeat(9)}\n`,
+  );
   // Secrets and setuid files outside the root, reachable only through symlinks: never read.
   writeFileSync(join(outside, 'key'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
   symlinkSync(join(outside, 'key'), join(root, 'opt/app/linked-key'));
@@ -49,7 +62,11 @@ function check(results: PolicyCheckResult[], id: string): PolicyCheckResult {
 
 describe('runPolicyChecks on a crafted root', () => {
   it('names the setuid file, the world-writable entries and each secret with its kind, never the secret', async () => {
-    const results = await runPolicyChecks(root, { variant: 'runtime', accounts: { 'run-as': 'app' }, user: '1000:1000' });
+    const results = await runPolicyChecks(root, {
+      variant: 'runtime',
+      accounts: { 'run-as': 'app' },
+      user: '1000:1000',
+    });
     expect(results.map((r) => [r.id, r.status])).toEqual([
       ['no-shell', 'passed'],
       ['no-package-manager', 'passed'],
@@ -58,7 +75,13 @@ describe('runPolicyChecks on a crafted root', () => {
       ['no-world-writable', 'failed'],
       ['no-secrets', 'failed'],
     ]);
-    expect(check(results, 'no-setuid-setgid').findings).toEqual([{ path: '/usr/bin/helper', kind: 'setuid', detail: `mode 4755 owner ${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` }]);
+    expect(check(results, 'no-setuid-setgid').findings).toEqual([
+      {
+        path: '/usr/bin/helper',
+        kind: 'setuid',
+        detail: `mode 4755 owner ${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+      },
+    ]);
     expect(check(results, 'no-setuid-setgid').message).toContain('/usr/bin/helper (setuid)');
     expect(check(results, 'no-world-writable').findings).toEqual([
       { path: '/opt/app/data.txt', kind: 'world-writable file', detail: 'mode 0666' },
@@ -89,13 +112,19 @@ describe('runPolicyChecks on a crafted root', () => {
       symlinkSync('/nowhere', join(dir, 'usr/bin/bash')); // dangling: not a shell
       writeFileSync(join(dir, 'usr/bin/dpkg'), 'x', { mode: 0o755 });
       writeFileSync(join(dir, 'opt/busybox'), 'x', { mode: 0o755 });
-      const results = await runPolicyChecks(dir, { variant: 'runtime', accounts: { root: true, 'run-as': 'root' }, user: '' });
+      const results = await runPolicyChecks(dir, {
+        variant: 'runtime',
+        accounts: { root: true, 'run-as': 'root' },
+        user: '',
+      });
       expect(check(results, 'no-shell').findings).toEqual([
         { path: '/opt/busybox', kind: 'shell busybox' },
         { path: '/usr/bin/dash', kind: 'shell dash' },
         { path: '/usr/bin/sh', kind: 'shell sh', detail: 'symlink to /usr/bin/dash' },
       ]);
-      expect(check(results, 'no-package-manager').findings).toEqual([{ path: '/usr/bin/dpkg', kind: 'package manager dpkg' }]);
+      expect(check(results, 'no-package-manager').findings).toEqual([
+        { path: '/usr/bin/dpkg', kind: 'package manager dpkg' },
+      ]);
       expect(check(results, 'non-root-user').status).toBe('passed'); // declared: accounts.root and run-as root
       const dev = await runPolicyChecks(dir, { variant: 'dev', accounts: { root: true, 'run-as': 'root' } });
       expect(check(dev, 'no-shell')).toMatchObject({ status: 'skipped', findings: [] });
@@ -109,7 +138,12 @@ describe('non-root-user', () => {
   it.each([
     ['empty User, no accounts', undefined, '', 'accounts.root is not true'],
     ['User 0, run-as root without accounts.root', { 'run-as': 'root' }, '0:0', 'accounts.root is not true'],
-    ['User root by name, accounts.root but run-as app', { root: true, 'run-as': 'app' }, 'root', 'accounts.run-as is "app", not root'],
+    [
+      'User root by name, accounts.root but run-as app',
+      { root: true, 'run-as': 'app' },
+      'root',
+      'accounts.run-as is "app", not root',
+    ],
   ])('fails an image that runs as root: %s', async (_what, accounts, user, why) => {
     const results = await runPolicyChecks(root, { accounts, user });
     const c = check(results, 'non-root-user');
@@ -120,8 +154,14 @@ describe('non-root-user', () => {
   });
 
   it('passes a name from the image passwd, fails an unknown one', async () => {
-    expect(check(await runPolicyChecks(root, { user: 'app' }), 'non-root-user')).toMatchObject({ status: 'passed', message: 'runs as uid 1000 (config User "app")' });
-    expect(check(await runPolicyChecks(root, { user: 'ghost' }), 'non-root-user')).toMatchObject({ status: 'failed', findings: [{ path: 'config.User', kind: 'unknown user' }] });
+    expect(check(await runPolicyChecks(root, { user: 'app' }), 'non-root-user')).toMatchObject({
+      status: 'passed',
+      message: 'runs as uid 1000 (config User "app")',
+    });
+    expect(check(await runPolicyChecks(root, { user: 'ghost' }), 'non-root-user')).toMatchObject({
+      status: 'failed',
+      findings: [{ path: 'config.User', kind: 'unknown user' }],
+    });
   });
 });
 

@@ -5,7 +5,8 @@ import { checkUser, type UserPolicyInput } from './policy-user';
 import { isUnder, walkRoot, type RootEntry } from './root-walk';
 import { scanFileForSecrets } from './secret-scan';
 
-export type PolicyCheckId = 'no-shell' | 'no-package-manager' | 'non-root-user' | 'no-setuid-setgid' | 'no-world-writable' | 'no-secrets';
+export type PolicyCheckId =
+  'no-shell' | 'no-package-manager' | 'non-root-user' | 'no-setuid-setgid' | 'no-world-writable' | 'no-secrets';
 
 /** One thing a check found: where (a path in the image, or a config field) and what. */
 export interface PolicyFinding {
@@ -35,8 +36,44 @@ export interface PolicyInput extends UserPolicyInput {
 }
 
 const BIN_DIRS = ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin'];
-export const SHELL_NAMES = ['sh', 'ash', 'bash', 'rbash', 'dash', 'zsh', 'ksh', 'ksh93', 'mksh', 'lksh', 'pdksh', 'posh', 'yash', 'csh', 'tcsh', 'fish', 'busybox', 'toybox'];
-export const PACKAGE_MANAGER_NAMES = ['dpkg', 'dpkg-deb', 'dpkg-query', 'dpkg-divert', 'apt', 'apt-get', 'apt-cache', 'apt-config', 'apt-mark', 'aptitude', 'apk', 'rpm', 'yum', 'dnf', 'microdnf', 'zypper'];
+export const SHELL_NAMES = [
+  'sh',
+  'ash',
+  'bash',
+  'rbash',
+  'dash',
+  'zsh',
+  'ksh',
+  'ksh93',
+  'mksh',
+  'lksh',
+  'pdksh',
+  'posh',
+  'yash',
+  'csh',
+  'tcsh',
+  'fish',
+  'busybox',
+  'toybox',
+];
+export const PACKAGE_MANAGER_NAMES = [
+  'dpkg',
+  'dpkg-deb',
+  'dpkg-query',
+  'dpkg-divert',
+  'apt',
+  'apt-get',
+  'apt-cache',
+  'apt-config',
+  'apt-mark',
+  'aptitude',
+  'apk',
+  'rpm',
+  'yum',
+  'dnf',
+  'microdnf',
+  'zypper',
+];
 /** World-writable is expected here (and below). */
 export const WORLD_WRITABLE_OK = ['/tmp', '/var/tmp', '/dev/shm'];
 const DEFAULT_SECRET_SCAN_MAX = 4 * 1024 * 1024;
@@ -59,18 +96,25 @@ const MAX_FINDINGS = 200;
 export async function runPolicyChecks(root: string, input: PolicyInput = {}): Promise<PolicyCheckResult[]> {
   const entries = await walkRoot(root);
   const runtime = (input.variant ?? 'runtime') === 'runtime';
-  const timed = async (id: PolicyCheckId, run: () => Promise<Omit<PolicyCheckResult, 'id' | 'durationMs'>>): Promise<PolicyCheckResult> => {
+  const timed = async (
+    id: PolicyCheckId,
+    run: () => Promise<Omit<PolicyCheckResult, 'id' | 'durationMs'>>,
+  ): Promise<PolicyCheckResult> => {
     const start = Date.now();
     const r = await run();
     return { id, ...r, findings: r.findings.slice(0, MAX_FINDINGS), durationMs: Date.now() - start };
   };
   return [
     await timed('no-shell', () => programsCheck(root, entries, runtime, SHELL_NAMES, 'shell', input.variant)),
-    await timed('no-package-manager', () => programsCheck(root, entries, runtime, PACKAGE_MANAGER_NAMES, 'package manager', input.variant)),
+    await timed('no-package-manager', () =>
+      programsCheck(root, entries, runtime, PACKAGE_MANAGER_NAMES, 'package manager', input.variant),
+    ),
     await timed('non-root-user', () => checkUser(root, input)),
     await timed('no-setuid-setgid', () => Promise.resolve(setuidCheck(entries))),
     await timed('no-world-writable', () => Promise.resolve(worldWritableCheck(entries))),
-    await timed('no-secrets', () => secretsCheck(root, entries, input.secretScanMaxBytes ?? DEFAULT_SECRET_SCAN_MAX, input.secretsAllowed ?? [])),
+    await timed('no-secrets', () =>
+      secretsCheck(root, entries, input.secretScanMaxBytes ?? DEFAULT_SECRET_SCAN_MAX, input.secretsAllowed ?? []),
+    ),
   ];
 }
 
@@ -78,12 +122,27 @@ type CheckBody = Omit<PolicyCheckResult, 'id' | 'durationMs'>;
 
 function verdict(findings: PolicyFinding[], ok: string, bad: (n: number) => string): CheckBody {
   if (findings.length === 0) return { status: 'passed', findings, message: ok };
-  const first = findings.slice(0, 5).map((f) => `${shownPath(f.path)} (${f.kind})`).join(', ');
-  return { status: 'failed', findings, message: `${bad(findings.length)}: ${first}${findings.length > 5 ? ', …' : ''}` };
+  const first = findings
+    .slice(0, 5)
+    .map((f) => `${shownPath(f.path)} (${f.kind})`)
+    .join(', ');
+  return {
+    status: 'failed',
+    findings,
+    message: `${bad(findings.length)}: ${first}${findings.length > 5 ? ', …' : ''}`,
+  };
 }
 
-async function programsCheck(root: string, entries: RootEntry[], runtime: boolean, names: readonly string[], what: string, variant: string | undefined): Promise<CheckBody> {
-  if (!runtime) return { status: 'skipped', findings: [], message: `the ${shown(variant ?? '', 20)} variant may ship a ${what}` };
+async function programsCheck(
+  root: string,
+  entries: RootEntry[],
+  runtime: boolean,
+  names: readonly string[],
+  what: string,
+  variant: string | undefined,
+): Promise<CheckBody> {
+  if (!runtime)
+    return { status: 'skipped', findings: [], message: `the ${shown(variant ?? '', 20)} variant may ship a ${what}` };
   const wanted = new Set(names);
   const findings: PolicyFinding[] = [];
   for (const e of entries) {
@@ -93,10 +152,15 @@ async function programsCheck(root: string, entries: RootEntry[], runtime: boolea
     if (e.stat.isFile() && (e.stat.mode & 0o111) !== 0) findings.push({ path: e.path, kind: `${what} ${base}` });
     else if (e.stat.isSymbolicLink()) {
       const target = await imageExecutable(root, e.path);
-      if (target !== undefined) findings.push({ path: e.path, kind: `${what} ${base}`, detail: `symlink to ${target}` });
+      if (target !== undefined)
+        findings.push({ path: e.path, kind: `${what} ${base}`, detail: `symlink to ${target}` });
     }
   }
-  return verdict(findings, `no ${what} in the runtime image`, (n) => `the runtime image ships ${n} ${what} program${n === 1 ? '' : 's'}`);
+  return verdict(
+    findings,
+    `no ${what} in the runtime image`,
+    (n) => `the runtime image ships ${n} ${what} program${n === 1 ? '' : 's'}`,
+  );
 }
 
 function setuidCheck(entries: RootEntry[]): CheckBody {
@@ -118,12 +182,25 @@ function worldWritableCheck(entries: RootEntry[]): CheckBody {
     if (s.isSymbolicLink() || s.isCharacterDevice() || s.isBlockDevice() || (s.mode & 0o002) === 0) continue;
     if (WORLD_WRITABLE_OK.some((dir) => isUnder(e.path, dir))) continue;
     if (s.isDirectory() && (s.mode & 0o1000) !== 0) continue;
-    findings.push({ path: e.path, kind: s.isDirectory() ? 'world-writable directory' : 'world-writable file', detail: `mode ${mode(e)}` });
+    findings.push({
+      path: e.path,
+      kind: s.isDirectory() ? 'world-writable directory' : 'world-writable file',
+      detail: `mode ${mode(e)}`,
+    });
   }
-  return verdict(findings, `nothing world-writable outside ${WORLD_WRITABLE_OK.join(', ')} (sticky directories allowed)`, (n) => `${n} world-writable entr${n === 1 ? 'y' : 'ies'}`);
+  return verdict(
+    findings,
+    `nothing world-writable outside ${WORLD_WRITABLE_OK.join(', ')} (sticky directories allowed)`,
+    (n) => `${n} world-writable entr${n === 1 ? 'y' : 'ies'}`,
+  );
 }
 
-async function secretsCheck(root: string, entries: RootEntry[], maxBytes: number, allowed: readonly string[]): Promise<CheckBody> {
+async function secretsCheck(
+  root: string,
+  entries: RootEntry[],
+  maxBytes: number,
+  allowed: readonly string[],
+): Promise<CheckBody> {
   const findings: PolicyFinding[] = [];
   let scanned = 0;
   let skipped = 0;
@@ -134,10 +211,15 @@ async function secretsCheck(root: string, entries: RootEntry[], maxBytes: number
       continue;
     }
     scanned++;
-    for (const hit of await scanFileForSecrets(root, e.path)) findings.push({ path: e.path, kind: hit.kind, detail: `line ${hit.line}` });
+    for (const hit of await scanFileForSecrets(root, e.path))
+      findings.push({ path: e.path, kind: hit.kind, detail: `line ${hit.line}` });
   }
   const counts = `${scanned} files searched, ${skipped} over ${maxBytes} bytes not searched${allowed.length > 0 ? `, ${allowed.length} allowed paths` : ''}`;
-  const body = verdict(findings, `no private keys or tokens (${counts})`, (n) => `${n} secret${n === 1 ? '' : 's'} found (${counts})`);
+  const body = verdict(
+    findings,
+    `no private keys or tokens (${counts})`,
+    (n) => `${n} secret${n === 1 ? '' : 's'} found (${counts})`,
+  );
   return body;
 }
 

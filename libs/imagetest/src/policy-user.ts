@@ -20,7 +20,14 @@ const MAX_PASSWD = 4 * 1024 * 1024;
  * `accounts.run-as` root (`root`, `0`, `0:…`, `root:…`). Both must hold, whatever the variant
  * (the catalog has runtime images that deliberately run as root that way).
  */
-export async function checkUser(root: string, input: UserPolicyInput): Promise<{ status: 'passed' | 'failed'; findings: { path: string; kind: string; detail?: string }[]; message: string }> {
+export async function checkUser(
+  root: string,
+  input: UserPolicyInput,
+): Promise<{
+  status: 'passed' | 'failed';
+  findings: { path: string; kind: string; detail?: string }[];
+  message: string;
+}> {
   const user = input.user ?? '';
   const shownUser = user === '' ? '(empty)' : `"${shown(user, 60)}"`;
   const name = user.split(':')[0] ?? '';
@@ -29,13 +36,25 @@ export async function checkUser(root: string, input: UserPolicyInput): Promise<{
   else if (/^\d{1,10}$/.test(name)) uid = Number(name);
   else uid = await passwdUid(root, name);
   if (uid === undefined) {
-    return { status: 'failed', findings: [{ path: 'config.User', kind: 'unknown user', detail: `${shownUser} is not in /etc/passwd` }], message: `config User ${shownUser} is not a user of the image's /etc/passwd` };
+    return {
+      status: 'failed',
+      findings: [{ path: 'config.User', kind: 'unknown user', detail: `${shownUser} is not in /etc/passwd` }],
+      message: `config User ${shownUser} is not a user of the image's /etc/passwd`,
+    };
   }
   if (uid !== 0) return { status: 'passed', findings: [], message: `runs as uid ${uid} (config User ${shownUser})` };
   const runAs = input.accounts?.['run-as'];
   const declared = input.accounts?.root === true && runAs !== undefined && /^(?:root|0)(?::.*)?$/.test(runAs);
-  if (declared) return { status: 'passed', findings: [], message: `runs as root, as the definition declares (accounts.root: true, run-as: ${shown(runAs ?? '', 40)})` };
-  const why = input.accounts?.root !== true ? 'accounts.root is not true' : `accounts.run-as is ${runAs === undefined ? 'not set' : `"${shown(runAs, 40)}"`}, not root`;
+  if (declared)
+    return {
+      status: 'passed',
+      findings: [],
+      message: `runs as root, as the definition declares (accounts.root: true, run-as: ${shown(runAs ?? '', 40)})`,
+    };
+  const why =
+    input.accounts?.root !== true
+      ? 'accounts.root is not true'
+      : `accounts.run-as is ${runAs === undefined ? 'not set' : `"${shown(runAs, 40)}"`}, not root`;
   return {
     status: 'failed',
     findings: [{ path: 'config.User', kind: 'runs as root', detail: `User ${shownUser}; ${why}` }],
@@ -50,7 +69,10 @@ async function passwdUid(root: string, name: string): Promise<number | undefined
   const handle = await open(join(root, found.path), constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const text = await handle.readFile('utf8');
-    const fields = text.split('\n').map((l) => l.split(':')).find((f) => f[0] === name);
+    const fields = text
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f[0] === name);
     const uid = fields?.[2];
     return uid !== undefined && /^\d{1,10}$/.test(uid) ? Number(uid) : undefined;
   } finally {

@@ -19,7 +19,8 @@ export const MAX_ROOT_ENTRIES = 2_000_000;
  */
 export async function walkRoot(root: string, maxEntries = MAX_ROOT_ENTRIES): Promise<RootEntry[]> {
   const top = await lstat(root).catch(() => undefined);
-  if (!top?.isDirectory()) throw imageTestTerminal(ImageTestErrorCode.rootUnusable, `image root "${shownPath(root)}" is not a directory`);
+  if (!top?.isDirectory())
+    throw imageTestTerminal(ImageTestErrorCode.rootUnusable, `image root "${shownPath(root)}" is not a directory`);
   const entries: RootEntry[] = [];
   const dirs: string[] = [''];
   for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
@@ -28,7 +29,11 @@ export async function walkRoot(root: string, maxEntries = MAX_ROOT_ENTRIES): Pro
       const path = `${dir}/${name}`;
       const stat = await lstat(join(root, path));
       entries.push({ path, stat });
-      if (entries.length > maxEntries) throw imageTestTerminal(ImageTestErrorCode.rootTooLarge, `image root "${shownPath(root)}" has more than ${maxEntries} entries; the policy checks stop there`);
+      if (entries.length > maxEntries)
+        throw imageTestTerminal(
+          ImageTestErrorCode.rootTooLarge,
+          `image root "${shownPath(root)}" has more than ${maxEntries} entries; the policy checks stop there`,
+        );
       if (stat.isDirectory()) dirs.push(path);
     }
   }

@@ -75,11 +75,19 @@ interface Sandbox {
  * A malformed test fails with a message; a malformed image config (Env, user), an unusable root
  * or sandbox throws a TerminalError (`image-test-*`); abort throws a retryable `shutdown`.
  */
-export async function runImageTests(rootDir: string, tests: readonly ImageTest[], opts: RunImageTestsOptions = {}): Promise<ImageTestResult[]> {
+export async function runImageTests(
+  rootDir: string,
+  tests: readonly ImageTest[],
+  opts: RunImageTestsOptions = {},
+): Promise<ImageTestResult[]> {
   const env = imageEnv(opts.env);
   const { uid, gid } = imageUser(opts.user);
   const defaultTimeoutS = opts.defaultTimeoutS ?? DEFAULT_TEST_TIMEOUT_S;
-  if (!validTimeout(defaultTimeoutS)) throw imageTestTerminal(ImageTestErrorCode.testInvalid, `default test timeout ${String(defaultTimeoutS)} s is not a whole number from 1 to ${MAX_TIMEOUT_S}`);
+  if (!validTimeout(defaultTimeoutS))
+    throw imageTestTerminal(
+      ImageTestErrorCode.testInvalid,
+      `default test timeout ${String(defaultTimeoutS)} s is not a whole number from 1 to ${MAX_TIMEOUT_S}`,
+    );
   await ensureMountPoints(rootDir);
   const shell = (await imageExecutable(rootDir, '/bin/sh')) !== undefined;
   const kind = opts.kind ?? (await detectSandbox());
@@ -90,11 +98,22 @@ export async function runImageTests(rootDir: string, tests: readonly ImageTest[]
   for (const [i, test] of tests.entries()) {
     if (opts.signal?.aborted) throw stopped();
     const named = typeof test.name === 'string' && test.name !== '';
-    const name = named ? test.name ?? '' : `tests[${i}]`;
+    const name = named ? (test.name ?? '') : `tests[${i}]`;
     const where = named ? `tests[${i}] "${shown(name, 100)}"` : name;
     opts.onTest?.(i, tests.length, name);
     const start = Date.now();
-    const result = await runOne(rootDir, test, { where, env, uid, gid, shell, sandbox, defaultTimeoutS, writable: opts.writable === true, workDir: opts.workDir ?? '/', ...(opts.signal ? { signal: opts.signal } : {}) });
+    const result = await runOne(rootDir, test, {
+      where,
+      env,
+      uid,
+      gid,
+      shell,
+      sandbox,
+      defaultTimeoutS,
+      writable: opts.writable === true,
+      workDir: opts.workDir ?? '/',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     results.push({ name, durationMs: Date.now() - start, ...result });
   }
   return results;
@@ -116,54 +135,106 @@ interface RunContext {
 type Outcome = Omit<ImageTestResult, 'name' | 'durationMs'>;
 
 async function runOne(root: string, test: ImageTest, ctx: RunContext): Promise<Outcome> {
-  const fail = (message: string, extra: Partial<Outcome> = {}): Outcome => ({ status: 'failed', timedOut: false, output: '', ...extra, message: `${ctx.where} ${message}` });
+  const fail = (message: string, extra: Partial<Outcome> = {}): Outcome => ({
+    status: 'failed',
+    timedOut: false,
+    output: '',
+    ...extra,
+    message: `${ctx.where} ${message}`,
+  });
   const expected = test['exit-code'];
   if (!Number.isInteger(expected)) return fail(`has exit-code ${shown(String(expected), 20)}, not a whole number`);
   const timeoutS = test.timeout ?? ctx.defaultTimeoutS;
-  if (!validTimeout(timeoutS)) return fail(`has timeout ${shown(String(timeoutS), 20)}, not a whole number of seconds from 1 to ${MAX_TIMEOUT_S}`);
+  if (!validTimeout(timeoutS))
+    return fail(`has timeout ${shown(String(timeoutS), 20)}, not a whole number of seconds from 1 to ${MAX_TIMEOUT_S}`);
   const commands = test.commands ?? [];
   if (commands.length === 0) return fail('has no commands');
   const dir = test.directory ?? ctx.workDir;
-  if (typeof dir !== 'string' || !dir.startsWith('/') || dir.includes('\u0000')) return fail(`has directory "${shownPath(String(dir))}", not an absolute path`);
+  if (typeof dir !== 'string' || !dir.startsWith('/') || dir.includes('\u0000'))
+    return fail(`has directory "${shownPath(String(dir))}", not an absolute path`);
   const found = await lookupInImage(root, dir);
-  if (found.kind !== 'found' || !found.stat.isDirectory()) return fail(`cannot run: its directory "${shownPath(dir)}" is not a directory in the image`);
+  if (found.kind !== 'found' || !found.stat.isDirectory())
+    return fail(`cannot run: its directory "${shownPath(dir)}" is not a directory in the image`);
 
   const deadline = Date.now() + timeoutS * 1000;
   let output = '';
   let exitCode = 0;
   for (const [j, command] of commands.entries()) {
-    const planned = await commandArgv(root, command, { shell: ctx.shell, path: ctx.env['PATH'] ?? '', workDir: found.path });
-    if (!planned.ok) return fail(`command ${j + 1} "${shown(String(command), 120)}" cannot run: ${planned.why}`, { output: tail(output) });
-    const inv: SandboxArgvInvocation = { root, argv: planned.argv, env: ctx.env, workDir: found.path, uid: ctx.uid, gid: ctx.gid, readOnlyRoot: !ctx.writable };
+    const planned = await commandArgv(root, command, {
+      shell: ctx.shell,
+      path: ctx.env['PATH'] ?? '',
+      workDir: found.path,
+    });
+    if (!planned.ok)
+      return fail(`command ${j + 1} "${shown(String(command), 120)}" cannot run: ${planned.why}`, {
+        output: tail(output),
+      });
+    const inv: SandboxArgvInvocation = {
+      root,
+      argv: planned.argv,
+      env: ctx.env,
+      workDir: found.path,
+      uid: ctx.uid,
+      gid: ctx.gid,
+      readOnlyRoot: !ctx.writable,
+    };
     let run: StepProcessResult;
     try {
-      run = await runStepProcess(ctx.sandbox.command(inv), { timeoutMs: Math.max(1, deadline - Date.now()), tailChars: MATCH_CHARS, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      run = await runStepProcess(ctx.sandbox.command(inv), {
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        tailChars: MATCH_CHARS,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
     } catch (error) {
-      throw imageTestTerminal(ImageTestErrorCode.sandboxUnavailable, `${ctx.where}: the sandbox could not be started: ${shown((error as Error).message, 200)}`, error);
+      throw imageTestTerminal(
+        ImageTestErrorCode.sandboxUnavailable,
+        `${ctx.where}: the sandbox could not be started: ${shown((error as Error).message, 200)}`,
+        error,
+      );
     }
     output = (output + run.tail).slice(-MATCH_CHARS);
     const { outcome } = run;
     if (outcome.kind === 'aborted') throw stopped();
-    if (outcome.kind === 'timeout') return fail(`ran longer than its timeout of ${timeoutS} s and was killed (command ${j + 1} "${shown(command, 120)}")`, { timedOut: true, output: tail(output) });
-    if (outcome.kind === 'signaled') return fail(`command ${j + 1} "${shown(command, 120)}" was killed by ${outcome.signal}`, { output: tail(output) });
+    if (outcome.kind === 'timeout')
+      return fail(
+        `ran longer than its timeout of ${timeoutS} s and was killed (command ${j + 1} "${shown(command, 120)}")`,
+        { timedOut: true, output: tail(output) },
+      );
+    if (outcome.kind === 'signaled')
+      return fail(`command ${j + 1} "${shown(command, 120)}" was killed by ${outcome.signal}`, {
+        output: tail(output),
+      });
     exitCode = outcome.code;
     if (exitCode !== 0) break;
   }
   const base = { timedOut: false, exitCode, output: tail(output) };
   if (exitCode !== expected) return fail(`exited with ${exitCode}, expected ${expected}${lastLine(output)}`, base);
-  if (test.output !== undefined && !output.includes(test.output)) return fail(`exited with ${exitCode} as expected, but its output lacks "${shown(test.output, 120)}"${lastLine(output)}`, base);
-  return { status: 'passed', ...base, message: `${ctx.where} exited with ${exitCode} as expected${test.output === undefined ? '' : ` and printed "${shown(test.output, 120)}"`}` };
+  if (test.output !== undefined && !output.includes(test.output))
+    return fail(
+      `exited with ${exitCode} as expected, but its output lacks "${shown(test.output, 120)}"${lastLine(output)}`,
+      base,
+    );
+  return {
+    status: 'passed',
+    ...base,
+    message: `${ctx.where} exited with ${exitCode} as expected${test.output === undefined ? '' : ` and printed "${shown(test.output, 120)}"`}`,
+  };
 }
 
 async function makeSandbox(kind: SandboxKind, shell: boolean, asRoot: boolean): Promise<Sandbox> {
-  const unavailable = (why: string) => imageTestTerminal(ImageTestErrorCode.sandboxUnavailable, `the ${kind} sandbox is not usable: ${why}`);
+  const unavailable = (why: string) =>
+    imageTestTerminal(ImageTestErrorCode.sandboxUnavailable, `the ${kind} sandbox is not usable: ${why}`);
   if (kind === 'bwrap') {
     const bwrap = await findHostTool('bwrap');
     if (bwrap === undefined) throw unavailable('bwrap is not on the PATH; install bubblewrap');
     return { command: (inv) => bwrapArgvCommand(bwrap, inv, asRoot) };
   }
   if (!asRoot) throw unavailable('it needs root');
-  if (!shell) throw imageTestTerminal(ImageTestErrorCode.sandboxUnsupported, 'the chroot sandbox needs /bin/sh in the image to set its environment without a host program seeing it; use bubblewrap for images without a shell');
+  if (!shell)
+    throw imageTestTerminal(
+      ImageTestErrorCode.sandboxUnsupported,
+      'the chroot sandbox needs /bin/sh in the image to set its environment without a host program seeing it; use bubblewrap for images without a shell',
+    );
   const { tools, missing } = await findChrootTools();
   if (tools === undefined) throw unavailable(`${missing.join(', ')} not found on the host`);
   return { command: (inv) => chrootArgvCommand(tools, inv, '/bin/sh') };

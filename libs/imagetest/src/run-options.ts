@@ -14,7 +14,10 @@ export function imageEnv(env: readonly string[] | undefined): Record<string, str
     const eq = typeof entry === 'string' ? entry.indexOf('=') : -1;
     const name = eq > 0 ? entry.slice(0, eq) : '';
     if (!ENV_NAME.test(name) || entry.includes('\u0000')) {
-      throw imageTestTerminal(ImageTestErrorCode.testInvalid, `image config Env[${i}] "${shown(String(entry), 80)}" is not NAME=value with a variable name and no NUL; fix the definition's environment`);
+      throw imageTestTerminal(
+        ImageTestErrorCode.testInvalid,
+        `image config Env[${i}] "${shown(String(entry), 80)}" is not NAME=value with a variable name and no NUL; fix the definition's environment`,
+      );
     }
     out[name] = entry.slice(eq + 1);
   });
@@ -24,8 +27,15 @@ export function imageEnv(env: readonly string[] | undefined): Record<string, str
 /** Checks a uid/gid pair (default 0:0). */
 export function imageUser(user: { uid: number; gid: number } | undefined): { uid: number; gid: number } {
   const u = user ?? { uid: 0, gid: 0 };
-  for (const [name, id] of [['uid', u.uid], ['gid', u.gid]] as const) {
-    if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw imageTestTerminal(ImageTestErrorCode.testInvalid, `image user ${name} ${String(id)} is not an id between 0 and ${MAX_ID}`);
+  for (const [name, id] of [
+    ['uid', u.uid],
+    ['gid', u.gid],
+  ] as const) {
+    if (!Number.isInteger(id) || id < 0 || id > MAX_ID)
+      throw imageTestTerminal(
+        ImageTestErrorCode.testInvalid,
+        `image user ${name} ${String(id)} is not an id between 0 and ${MAX_ID}`,
+      );
   }
   return u;
 }
@@ -37,7 +47,11 @@ export function imageUser(user: { uid: number; gid: number } | undefined): { uid
 export function parseConfigUser(user: string | undefined): { uid: number; gid: number } {
   if (user === undefined || user === '') return { uid: 0, gid: 0 };
   const m = /^(\d{1,10})(?::(\d{1,10}))?$/.exec(user);
-  if (!m) throw imageTestTerminal(ImageTestErrorCode.testInvalid, `image config User "${shown(user, 60)}" is not a numeric uid or uid:gid`);
+  if (!m)
+    throw imageTestTerminal(
+      ImageTestErrorCode.testInvalid,
+      `image config User "${shown(user, 60)}" is not a numeric uid or uid:gid`,
+    );
   const uid = Number(m[1]);
   return imageUser({ uid, gid: m[2] === undefined ? uid : Number(m[2]) });
 }
@@ -48,15 +62,24 @@ export function parseConfigUser(user: string | undefined): { uid: number; gid: n
  */
 export async function ensureMountPoints(root: string): Promise<void> {
   const top = await lstat(root).catch(() => undefined);
-  if (!top?.isDirectory()) throw imageTestTerminal(ImageTestErrorCode.rootUnusable, `image root "${shownPath(root)}" is not a directory`);
-  for (const [name, mode] of [['proc', 0o555], ['dev', 0o755], ['tmp', 0o1777]] as const) {
+  if (!top?.isDirectory())
+    throw imageTestTerminal(ImageTestErrorCode.rootUnusable, `image root "${shownPath(root)}" is not a directory`);
+  for (const [name, mode] of [
+    ['proc', 0o555],
+    ['dev', 0o755],
+    ['tmp', 0o1777],
+  ] as const) {
     const path = join(root, name);
     const s = await lstat(path).catch(() => undefined);
     if (s === undefined) {
       await mkdir(path, { mode });
       continue;
     }
-    if (!s.isDirectory()) throw imageTestTerminal(ImageTestErrorCode.rootUnusable, `image root "${shownPath(root)}": /${name} is not a directory (a symlink or file), so the sandbox cannot mount over it`);
+    if (!s.isDirectory())
+      throw imageTestTerminal(
+        ImageTestErrorCode.rootUnusable,
+        `image root "${shownPath(root)}": /${name} is not a directory (a symlink or file), so the sandbox cannot mount over it`,
+      );
   }
 }
 

@@ -20,10 +20,16 @@ const BLOCK_BODY = String.raw`\r?\n(?:[A-Za-z][A-Za-z0-9-]{0,40}: [^\r\n]{0,200}
 const PATTERNS: readonly { kind: string; re: RegExp }[] = [
   { kind: 'openssh-private-key', re: new RegExp(`-----BEGIN OPENSSH PRIVATE KEY-----${BLOCK_BODY}`, 'g') },
   { kind: 'pgp-private-key', re: new RegExp(`-----BEGIN PGP PRIVATE KEY BLOCK-----${BLOCK_BODY}`, 'g') },
-  { kind: 'pem-private-key', re: new RegExp(`-----BEGIN (?:(?:RSA|DSA|EC|ENCRYPTED|ANY) )?PRIVATE KEY-----${BLOCK_BODY}`, 'g') },
+  {
+    kind: 'pem-private-key',
+    re: new RegExp(`-----BEGIN (?:(?:RSA|DSA|EC|ENCRYPTED|ANY) )?PRIVATE KEY-----${BLOCK_BODY}`, 'g'),
+  },
   { kind: 'aws-access-key-id', re: /(?<![A-Z0-9])AKIA[0-9A-Z]{16}(?![A-Z0-9])/g },
   { kind: 'github-token', re: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/g },
-  { kind: 'github-fine-grained-token', re: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}(?![A-Za-z0-9_])/g },
+  {
+    kind: 'github-fine-grained-token',
+    re: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}(?![A-Za-z0-9_])/g,
+  },
 ];
 
 /** At most this many hits are reported per file. */

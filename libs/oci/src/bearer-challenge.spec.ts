@@ -2,7 +2,11 @@ import { parseAuthChallenge } from './bearer-challenge';
 
 describe('parseAuthChallenge', () => {
   it('reads a registry Bearer challenge', () => {
-    expect(parseAuthChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:pf/demo:pull"')).toEqual({
+    expect(
+      parseAuthChallenge(
+        'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:pf/demo:pull"',
+      ),
+    ).toEqual({
       scheme: 'bearer',
       realm: 'https://auth.example/token',
       service: 'registry.example',
@@ -11,7 +15,9 @@ describe('parseAuthChallenge', () => {
   });
 
   it('accepts any order, spaces, token values and escapes; the first of a repeated parameter wins', () => {
-    expect(parseAuthChallenge('bearer scope="a b" , realm=https://x/t,service="s\\"q", realm="https://evil/"')).toEqual({ scheme: 'bearer', realm: 'https://x/t', service: 's"q', scope: 'a b' });
+    expect(parseAuthChallenge('bearer scope="a b" , realm=https://x/t,service="s\\"q", realm="https://evil/"')).toEqual(
+      { scheme: 'bearer', realm: 'https://x/t', service: 's"q', scope: 'a b' },
+    );
   });
 
   it('reads Basic, and refuses the rest', () => {

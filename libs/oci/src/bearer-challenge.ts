@@ -1,7 +1,5 @@
 /** What a `WWW-Authenticate` header asks for. */
-export type AuthChallenge =
-  | { scheme: 'bearer'; realm: string; service?: string; scope?: string }
-  | { scheme: 'basic' };
+export type AuthChallenge = { scheme: 'bearer'; realm: string; service?: string; scope?: string } | { scheme: 'basic' };
 
 /** Longest header read; longer ones are ignored. */
 const MAX_HEADER = 2048;

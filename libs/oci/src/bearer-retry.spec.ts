@@ -30,7 +30,9 @@ describe('bearer challenge retry', () => {
     const seen: (string | undefined)[] = [];
     const registry = createServer((req, res) => {
       seen.push(req.headers.authorization);
-      res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="reg",scope="repository:pf/demo:pull"` }).end();
+      res
+        .writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="reg",scope="repository:pf/demo:pull"` })
+        .end();
     });
     servers.push(registry);
     const client = new RegistryClient({ registry: await listen(registry) });
@@ -43,12 +45,18 @@ describe('bearer challenge retry', () => {
   });
 
   it('refuses a token that could not travel in a header', async () => {
-    const tokenServer = createServer((_req, res) => res.writeHead(200).end(JSON.stringify({ token: 'a\r\nX-Injected: 1' })));
+    const tokenServer = createServer((_req, res) =>
+      res.writeHead(200).end(JSON.stringify({ token: 'a\r\nX-Injected: 1' })),
+    );
     servers.push(tokenServer);
     const realm = `${await listen(tokenServer)}/auth`;
-    const registry = createServer((_req, res) => res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}"` }).end());
+    const registry = createServer((_req, res) =>
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}"` }).end(),
+    );
     servers.push(registry);
-    const error: unknown = await new RegistryClient({ registry: await listen(registry) }).resolveTag('pf/demo', '1.0').catch((e: unknown) => e);
+    const error: unknown = await new RegistryClient({ registry: await listen(registry) })
+      .resolveTag('pf/demo', '1.0')
+      .catch((e: unknown) => e);
     expect((error as PipelineError).code).toBe(OciErrorCode.invalidResponse);
   });
 });

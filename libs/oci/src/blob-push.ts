@@ -35,22 +35,41 @@ const MIB = 1024 * 1024;
 
 /** The digest `digest`, or TerminalError(oci-invalid-reference). */
 export function assertDigest(digest: unknown): string {
-  if (!isSha256Digest(digest)) throw new TerminalError(OciErrorCode.invalidReference, `the digest ${JSON.stringify(String(digest).slice(0, 80))} is invalid: expected sha256:<64 lower-case hex>`);
+  if (!isSha256Digest(digest))
+    throw new TerminalError(
+      OciErrorCode.invalidReference,
+      `the digest ${JSON.stringify(String(digest).slice(0, 80))} is invalid: expected sha256:<64 lower-case hex>`,
+    );
   return digest;
 }
 
 function checkDigestHeader(res: BoundedResponse, digest: string, what: string): void {
   const header = res.headers.get('docker-content-digest');
-  if (header !== null && header !== digest) throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the registry reports digest ${header.slice(0, 80)} instead of ${digest}`);
+  if (header !== null && header !== digest)
+    throw new TerminalError(
+      OciErrorCode.digestMismatch,
+      `${what}: the registry reports digest ${header.slice(0, 80)} instead of ${digest}`,
+    );
 }
 
 /** True when `repo` holds blob `digest` (`HEAD /v2/<repo>/blobs/<digest>`). */
-export async function blobExists(t: RegistryTransport, name: string, digest: string, options: { scope?: string; signal?: AbortSignal } = {}): Promise<boolean> {
+export async function blobExists(
+  t: RegistryTransport,
+  name: string,
+  digest: string,
+  options: { scope?: string; signal?: AbortSignal } = {},
+): Promise<boolean> {
   const repo = assertRepositoryName(name);
   assertDigest(digest);
   const what = `checking blob ${digest} in ${repo} at ${t.registry}`;
   const url = new URL(`/v2/${repo}/blobs/${digest}`, t.registry);
-  const res = await t.send({ method: 'HEAD', url, scope: options.scope ?? pushScope(repo), what, ...(options.signal ? { signal: options.signal } : {}) });
+  const res = await t.send({
+    method: 'HEAD',
+    url,
+    scope: options.scope ?? pushScope(repo),
+    what,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   if (res.status === 404) return false;
   if (res.status !== 200) throw registryFailure(res.status, what, res.body);
   checkDigestHeader(res, digest, what);
@@ -59,7 +78,14 @@ export async function blobExists(t: RegistryTransport, name: string, digest: str
 
 async function startUpload(t: RegistryTransport, repo: string, what: string, signal?: AbortSignal): Promise<URL> {
   const url = new URL(`/v2/${repo}/blobs/uploads/`, t.registry);
-  const res = await t.send({ method: 'POST', url, headers: { 'content-length': '0' }, scope: pushScope(repo), what, ...(signal ? { signal } : {}) });
+  const res = await t.send({
+    method: 'POST',
+    url,
+    headers: { 'content-length': '0' },
+    scope: pushScope(repo),
+    what,
+    ...(signal ? { signal } : {}),
+  });
   if (res.status !== 202) throw registryFailure(res.status, what, res.body);
   return uploadLocation(res.headers.get('location'), t.registry, repo, what);
 }
@@ -68,7 +94,13 @@ async function startUpload(t: RegistryTransport, repo: string, what: string, sig
  * Mount blob `digest` of repository `from` into `repo` (`POST ?mount=&from=`): `mounted` when
  * the registry did (201); otherwise the upload session it opened instead (202).
  */
-export async function mountBlob(t: RegistryTransport, name: string, digest: string, fromName: string, signal?: AbortSignal): Promise<{ mounted: true } | { mounted: false; location: URL }> {
+export async function mountBlob(
+  t: RegistryTransport,
+  name: string,
+  digest: string,
+  fromName: string,
+  signal?: AbortSignal,
+): Promise<{ mounted: true } | { mounted: false; location: URL }> {
   const repo = assertRepositoryName(name);
   const from = assertRepositoryName(fromName);
   assertDigest(digest);
@@ -76,22 +108,45 @@ export async function mountBlob(t: RegistryTransport, name: string, digest: stri
   const url = new URL(`/v2/${repo}/blobs/uploads/`, t.registry);
   url.searchParams.set('mount', digest);
   url.searchParams.set('from', from);
-  const res = await t.send({ method: 'POST', url, headers: { 'content-length': '0' }, scope: mountScope(repo, from), what, ...(signal ? { signal } : {}) });
+  const res = await t.send({
+    method: 'POST',
+    url,
+    headers: { 'content-length': '0' },
+    scope: mountScope(repo, from),
+    what,
+    ...(signal ? { signal } : {}),
+  });
   if (res.status === 201) {
     checkDigestHeader(res, digest, what);
     return { mounted: true };
   }
-  if (res.status === 202) return { mounted: false, location: uploadLocation(res.headers.get('location'), t.registry, repo, what) };
+  if (res.status === 202)
+    return { mounted: false, location: uploadLocation(res.headers.get('location'), t.registry, repo, what) };
   throw registryFailure(res.status, what, res.body);
 }
 
 /** Where the registry holds an upload (`GET` on its location → 204 + Range), or undefined when the session is gone. */
-async function uploadStatus(t: RegistryTransport, repo: string, location: URL, what: string, signal?: AbortSignal): Promise<{ location: URL; offset: number } | undefined> {
-  const res = await t.send({ method: 'GET', url: location, scope: pushScope(repo), what: `${what} (asking the upload's status)`, ...(signal ? { signal } : {}) });
+async function uploadStatus(
+  t: RegistryTransport,
+  repo: string,
+  location: URL,
+  what: string,
+  signal?: AbortSignal,
+): Promise<{ location: URL; offset: number } | undefined> {
+  const res = await t.send({
+    method: 'GET',
+    url: location,
+    scope: pushScope(repo),
+    what: `${what} (asking the upload's status)`,
+    ...(signal ? { signal } : {}),
+  });
   if (res.status === 404) return undefined;
   if (res.status !== 204 && res.status !== 200) throw registryFailure(res.status, what, res.body);
   const next = res.headers.get('location');
-  return { location: next ? uploadLocation(next, t.registry, repo, what) : location, offset: uploadOffset(res.headers.get('range')) ?? 0 };
+  return {
+    location: next ? uploadLocation(next, t.registry, repo, what) : location,
+    offset: uploadOffset(res.headers.get('range')) ?? 0,
+  };
 }
 
 async function cancelUpload(t: RegistryTransport, repo: string, location: URL, what: string): Promise<void> {
@@ -105,7 +160,14 @@ async function cancelUpload(t: RegistryTransport, repo: string, location: URL, w
  * the transport's attempts. So does a 400 upload race at the final PUT (BLOB_UNKNOWN,
  * DIGEST_INVALID while another session commits the same digest): the blob is then found there. What was read must hash to `digest`, else nothing is committed.
  */
-async function upload(t: RegistryTransport, repo: string, reader: BlobReader, digest: string, start: URL | undefined, options: PushBlobOptions): Promise<void> {
+async function upload(
+  t: RegistryTransport,
+  repo: string,
+  reader: BlobReader,
+  digest: string,
+  start: URL | undefined,
+  options: PushBlobOptions,
+): Promise<void> {
   const what = `uploading blob ${digest} (${reader.size} bytes) to ${repo} at ${t.registry}`;
   const signal = options.signal;
   const sig = signal ? { signal } : {};
@@ -126,19 +188,35 @@ async function upload(t: RegistryTransport, repo: string, reader: BlobReader, di
         const actual = await reader.digest();
         if (actual !== digest) {
           await cancelUpload(t, repo, location, what);
-          throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the content read hashes to ${actual}, not the declared ${digest}; refused`);
+          throw new TerminalError(
+            OciErrorCode.digestMismatch,
+            `${what}: the content read hashes to ${actual}, not the declared ${digest}; refused`,
+          );
         }
         const url = new URL(location);
         url.searchParams.set('digest', digest);
-        res = await t.send({ method: 'PUT', url, headers: { 'content-type': 'application/octet-stream' }, body, scope, what, once: true, ...sig });
+        res = await t.send({
+          method: 'PUT',
+          url,
+          headers: { 'content-type': 'application/octet-stream' },
+          body,
+          scope,
+          what,
+          once: true,
+          ...sig,
+        });
         if (res.status === 201 || res.status === 204) {
           checkDigestHeader(res, digest, what);
           return;
         }
       } else {
         const body = await reader.read(offset, Math.min(chunkSize, size - offset));
-        if (body.length === 0) throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the file shrank while it was uploaded`);
-        const headers = { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + body.length - 1}` };
+        if (body.length === 0)
+          throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the file shrank while it was uploaded`);
+        const headers = {
+          'content-type': 'application/octet-stream',
+          'content-range': `${offset}-${offset + body.length - 1}`,
+        };
         res = await t.send({ method: 'PATCH', url: location, headers, body, scope, what, once: true, ...sig });
         if (res.status === 202 || res.status === 204) {
           const next = res.headers.get('location');
@@ -153,9 +231,19 @@ async function upload(t: RegistryTransport, repo: string, reader: BlobReader, di
     }
     // 404: the session is gone; 416: the registry holds another offset; a 400 upload race: another
     // session committing the same digest. Anything else but 429/5xx is final.
-    if (res && !isRetryableStatus(res.status) && res.status !== 404 && res.status !== 416 && !isUploadRace(res.status, registryErrors(res.body))) throw registryFailure(res.status, what, res.body);
+    if (
+      res &&
+      !isRetryableStatus(res.status) &&
+      res.status !== 404 &&
+      res.status !== 416 &&
+      !isUploadRace(res.status, registryErrors(res.body))
+    )
+      throw registryFailure(res.status, what, res.body);
     failures++;
-    if (failures >= t.policy.attempts) throw res?.status === 400 ? registryFailure(res.status, what, res.body) : t.exhausted(what, failures, res?.status, failure);
+    if (failures >= t.policy.attempts)
+      throw res?.status === 400
+        ? registryFailure(res.status, what, res.body)
+        : t.exhausted(what, failures, res?.status, failure);
     await abortableSleep(t.delayAfter(failures, res?.headers), signal);
     const state = res?.status === 404 ? undefined : await uploadStatus(t, repo, location, what, signal);
     if (state && state.offset <= size && !(monolithic && state.offset !== 0)) {
@@ -167,7 +255,10 @@ async function upload(t: RegistryTransport, repo: string, reader: BlobReader, di
     location = await startUpload(t, repo, what, signal);
     offset = 0;
   }
-  throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the upload did not finish within ${maxSteps} requests`);
+  throw new TerminalError(
+    OciErrorCode.invalidResponse,
+    `${what}: the upload did not finish within ${maxSteps} requests`,
+  );
 }
 
 /**
@@ -176,14 +267,23 @@ async function upload(t: RegistryTransport, repo: string, reader: BlobReader, di
  * in chunks and hashed as they are read: content that does not hash to the digest (or has
  * another size than `expected.size`) is refused with TerminalError(oci-digest-mismatch).
  */
-export async function pushBlob(t: RegistryTransport, name: string, source: BlobSource, expected: { digest: string; size?: number }, options: PushBlobOptions = {}): Promise<BlobPushResult> {
+export async function pushBlob(
+  t: RegistryTransport,
+  name: string,
+  source: BlobSource,
+  expected: { digest: string; size?: number },
+  options: PushBlobOptions = {},
+): Promise<BlobPushResult> {
   const repo = assertRepositoryName(name);
   const digest = assertDigest(expected.digest);
   const what = `pushing blob ${digest} to ${repo} at ${t.registry}`;
   const reader = await BlobReader.open(source, what);
   try {
     if (expected.size !== undefined && reader.size !== expected.size) {
-      throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the content has ${reader.size} bytes, not the declared ${expected.size}; refused`);
+      throw new TerminalError(
+        OciErrorCode.digestMismatch,
+        `${what}: the content has ${reader.size} bytes, not the declared ${expected.size}; refused`,
+      );
     }
     const sig = options.signal ? { signal: options.signal } : {};
     if (await blobExists(t, repo, digest, sig)) return { digest, size: reader.size, outcome: 'skipped' };

@@ -24,9 +24,13 @@ export class BlobReader {
   static async open(source: BlobSource, what: string): Promise<BlobReader> {
     if ('bytes' in source) return new BlobReader(source.bytes.length, undefined, source.bytes);
     const st = await lstat(source.path).catch((error: unknown) => {
-      throw new TerminalError(OciErrorCode.invalidLayout, `${what}: cannot read ${source.path}: ${(error as Error).message}`);
+      throw new TerminalError(
+        OciErrorCode.invalidLayout,
+        `${what}: cannot read ${source.path}: ${(error as Error).message}`,
+      );
     });
-    if (!st.isFile()) throw new TerminalError(OciErrorCode.invalidLayout, `${what}: ${source.path} is not a regular file`);
+    if (!st.isFile())
+      throw new TerminalError(OciErrorCode.invalidLayout, `${what}: ${source.path} is not a regular file`);
     return new BlobReader(st.size, await open(source.path, 'r'), undefined);
   }
 
@@ -56,7 +60,8 @@ export class BlobReader {
     const step = 4 * 1024 * 1024;
     while (this.hashed < end) {
       const chunk = await this.raw(this.hashed, Math.min(step, end - this.hashed));
-      if (chunk.length === 0) throw new TerminalError(OciErrorCode.digestMismatch, 'a blob file shrank while it was read');
+      if (chunk.length === 0)
+        throw new TerminalError(OciErrorCode.digestMismatch, 'a blob file shrank while it was read');
       this.hash.update(chunk);
       this.hashed += chunk.length;
     }

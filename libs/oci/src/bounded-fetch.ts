@@ -37,11 +37,21 @@ function unreachable(req: BoundedRequest, timeout: AbortSignal, error: unknown):
   if (req.signal?.aborted) return error;
   if (error instanceof TerminalError || error instanceof RetryableError) return error;
   const why = timeout.aborted ? `did not answer within ${req.timeoutMs} ms` : 'could not be reached';
-  return new RetryableError(OciErrorCode.unavailable, `${req.what} ${why}: check that the registry is up and reachable`, { cause: error });
+  return new RetryableError(
+    OciErrorCode.unavailable,
+    `${req.what} ${why}: check that the registry is up and reachable`,
+    { cause: error },
+  );
 }
 
 function init(req: BoundedRequest, signal: AbortSignal): RequestInit {
-  return { method: req.method, headers: req.headers, redirect: 'manual', signal, ...(req.body ? { body: req.body } : {}) };
+  return {
+    method: req.method,
+    headers: req.headers,
+    redirect: 'manual',
+    signal,
+    ...(req.body ? { body: req.body } : {}),
+  };
 }
 
 /**
@@ -61,7 +71,9 @@ export async function boundedFetch(req: BoundedRequest): Promise<BoundedResponse
       tooLarge: (declared) =>
         new TerminalError(
           OciErrorCode.invalidResponse,
-          declared === undefined ? `${what} answered more than the ${maxBytes} bytes accepted` : `${what} answered ${declared} bytes, more than the ${maxBytes} accepted`,
+          declared === undefined
+            ? `${what} answered more than the ${maxBytes} bytes accepted`
+            : `${what} answered ${declared} bytes, more than the ${maxBytes} accepted`,
         ),
     });
     return { status: res.status, headers: res.headers, body };

@@ -4,7 +4,11 @@
  * bounded pool of the factory (blob uploads and downloads here; .deb reading and layer writing in
  * libs/builder).
  */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;
@@ -24,6 +28,10 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
 }
 
 /** `mapLimited` for work without results. */
-export async function boundedPool<T>(items: readonly T[], parallel: number, task: (item: T) => Promise<void>): Promise<void> {
+export async function boundedPool<T>(
+  items: readonly T[],
+  parallel: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   await mapLimited(items, parallel, task);
 }

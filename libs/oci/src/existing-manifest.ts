@@ -13,6 +13,11 @@ export async function unlessNotFound<T>(request: Promise<T>): Promise<T | undefi
 }
 
 /** The bytes of manifest `tag` of `repo`, or undefined when the registry has none (404). */
-export async function existingManifest(client: RegistryWriter, repo: string, tag: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+export async function existingManifest(
+  client: RegistryWriter,
+  repo: string,
+  tag: string,
+  signal?: AbortSignal,
+): Promise<Buffer | undefined> {
   return (await unlessNotFound(client.getManifest(repo, tag, signal)))?.bytes;
 }

@@ -3,12 +3,27 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PipelineError, TerminalError, shown, shownPath } from '@patch-factory/contracts';
 import { LayoutReadErrorCode } from './oci-errors';
-import { IMAGE_LAYOUT_CODES, REF_NAME_ANNOTATION, checkLayoutMarker, readLayoutBlob, readLayoutFile } from './oci-layout';
+import {
+  IMAGE_LAYOUT_CODES,
+  REF_NAME_ANNOTATION,
+  checkLayoutMarker,
+  readLayoutBlob,
+  readLayoutFile,
+} from './oci-layout';
 import { readTar, type TarEntry } from './tar-read';
 
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
-const MANIFEST_TYPES = new Set(['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']);
-const GZIP_LAYERS = new Set(['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.docker.image.rootfs.diff.tar.gzip']);
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
+const MANIFEST_TYPES = new Set([
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+]);
+const GZIP_LAYERS = new Set([
+  'application/vnd.oci.image.layer.v1.tar+gzip',
+  'application/vnd.docker.image.rootfs.diff.tar.gzip',
+]);
 const TAR_LAYERS = new Set(['application/vnd.oci.image.layer.v1.tar']);
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const REF_NAME = REF_NAME_ANNOTATION;
@@ -74,13 +89,17 @@ const fail = (code: LayoutReadErrorCode, message: string) => new TerminalError(c
 export async function readImageLayout(dir: string, opts: ImageLayoutReadOptions = {}): Promise<ImageLayout> {
   const wanted = opts.platform === undefined ? undefined : parsePlatform(opts.platform);
   await checkLayoutMarker(dir, IMAGE_LAYOUT_CODES);
-  const top = parseJson(await readLayoutFile(join(dir, 'index.json'), MAX_JSON, `${dir}/index.json`, IMAGE_LAYOUT_CODES), `${dir}/index.json`);
+  const top = parseJson(
+    await readLayoutFile(join(dir, 'index.json'), MAX_JSON, `${dir}/index.json`, IMAGE_LAYOUT_CODES),
+    `${dir}/index.json`,
+  );
   const entries = descriptors(top, `${dir}/index.json`);
   const chosen = chooseByTag(entries, opts.tag, `${dir}/index.json`);
   let desc = chosen;
   let indexAnnotations: Record<string, string> = {};
   for (let depth = 0; ; depth++) {
-    if (depth >= MAX_DEPTH) throw fail(LayoutReadErrorCode.layoutInvalid, `${dir}: image indexes nest more than ${MAX_DEPTH} deep`);
+    if (depth >= MAX_DEPTH)
+      throw fail(LayoutReadErrorCode.layoutInvalid, `${dir}: image indexes nest more than ${MAX_DEPTH} deep`);
     const what = `${dir}: blob ${desc.digest}`;
     if (INDEX_TYPES.has(desc.mediaType)) {
       const index = parseJson(await readBlob(dir, desc, MAX_JSON), what);
@@ -88,21 +107,44 @@ export async function readImageLayout(dir: string, opts: ImageLayoutReadOptions 
       desc = choosePlatform(descriptors(index, what), wanted, what);
       continue;
     }
-    if (!MANIFEST_TYPES.has(desc.mediaType)) throw fail(LayoutReadErrorCode.layoutInvalid, `${what} has media type "${shown(desc.mediaType, 80)}", neither an image index nor a manifest`);
+    if (!MANIFEST_TYPES.has(desc.mediaType))
+      throw fail(
+        LayoutReadErrorCode.layoutInvalid,
+        `${what} has media type "${shown(desc.mediaType, 80)}", neither an image index nor a manifest`,
+      );
     const manifest = parseJson(await readBlob(dir, desc, MAX_JSON), what) as { config?: unknown; layers?: unknown };
     if (depth === 0) indexAnnotations = stringAnnotations(manifest);
     const configDesc = descriptor(manifest.config, `${what} config`);
-    if (!Array.isArray(manifest.layers) || manifest.layers.length > MAX_LAYERS) throw fail(LayoutReadErrorCode.layoutInvalid, `${what}: layers is not a list of at most ${MAX_LAYERS} descriptors`);
+    if (!Array.isArray(manifest.layers) || manifest.layers.length > MAX_LAYERS)
+      throw fail(
+        LayoutReadErrorCode.layoutInvalid,
+        `${what}: layers is not a list of at most ${MAX_LAYERS} descriptors`,
+      );
     const layerDescs = manifest.layers.map((l: unknown, i) => descriptor(l, `${what} layer ${i + 1}`));
-    const config = parseJson(await readBlob(dir, configDesc, MAX_JSON), `${dir}: config ${configDesc.digest}`) as Record<string, unknown>;
+    const config = parseJson(
+      await readBlob(dir, configDesc, MAX_JSON),
+      `${dir}: config ${configDesc.digest}`,
+    ) as Record<string, unknown>;
     const platform = configPlatform(config, `${dir}: config ${configDesc.digest}`);
-    if (wanted && platform !== wanted) throw fail(LayoutReadErrorCode.notFound, `${what} is for ${platform}, not the asked ${wanted}`);
+    if (wanted && platform !== wanted)
+      throw fail(LayoutReadErrorCode.notFound, `${what} is for ${platform}, not the asked ${wanted}`);
     const diffIds = (config['rootfs'] as { diff_ids?: unknown } | undefined)?.diff_ids;
-    if (!Array.isArray(diffIds) || diffIds.length !== layerDescs.length || !diffIds.every((d) => typeof d === 'string' && DIGEST.test(d))) {
-      throw fail(LayoutReadErrorCode.layoutInvalid, `${dir}: config ${configDesc.digest}: rootfs.diff_ids is not one sha256 digest per manifest layer (${layerDescs.length})`);
+    if (
+      !Array.isArray(diffIds) ||
+      diffIds.length !== layerDescs.length ||
+      !diffIds.every((d) => typeof d === 'string' && DIGEST.test(d))
+    ) {
+      throw fail(
+        LayoutReadErrorCode.layoutInvalid,
+        `${dir}: config ${configDesc.digest}: rootfs.diff_ids is not one sha256 digest per manifest layer (${layerDescs.length})`,
+      );
     }
     const layers = layerDescs.map((l, i) => {
-      if (!GZIP_LAYERS.has(l.mediaType) && !TAR_LAYERS.has(l.mediaType)) throw fail(LayoutReadErrorCode.layoutInvalid, `${what} layer ${i + 1} has media type "${shown(l.mediaType, 80)}", not a tar or tar+gzip layer`);
+      if (!GZIP_LAYERS.has(l.mediaType) && !TAR_LAYERS.has(l.mediaType))
+        throw fail(
+          LayoutReadErrorCode.layoutInvalid,
+          `${what} layer ${i + 1} has media type "${shown(l.mediaType, 80)}", not a tar or tar+gzip layer`,
+        );
       return { digest: l.digest, diffId: diffIds[i] as string, size: l.size, mediaType: l.mediaType };
     });
     return { indexDigest: chosen.digest, indexAnnotations, manifestDigest: desc.digest, platform, config, layers };
@@ -122,7 +164,11 @@ export async function readImageRootFs(dir: string, opts: ImageRootFsReadOptions 
 }
 
 /** `readImageRootFs` for an image already read with `readImageLayout`. */
-export async function readLayerEntries(dir: string, image: ImageLayout, opts: ImageRootFsReadOptions = {}): Promise<Map<string, TarEntry>> {
+export async function readLayerEntries(
+  dir: string,
+  image: ImageLayout,
+  opts: ImageRootFsReadOptions = {},
+): Promise<Map<string, TarEntry>> {
   const maxLayer = opts.maxLayerBytes ?? 2 * 1024 ** 3;
   const maxUncompressed = opts.maxUncompressedBytes ?? 4 * 1024 ** 3;
   const maxEntries = opts.maxEntries ?? 200_000;
@@ -131,13 +177,24 @@ export async function readLayerEntries(dir: string, image: ImageLayout, opts: Im
   for (const [i, layer] of image.layers.entries()) {
     const what = `${dir}: layer ${i + 1} (${layer.digest})`;
     const blob = await readBlob(dir, { mediaType: layer.mediaType, digest: layer.digest, size: layer.size }, maxLayer);
-    const tar = GZIP_LAYERS.has(layer.mediaType) ? gunzipLimited(blob, Math.min(maxUncompressed - total, 0x7fffffff), what) : blob;
+    const tar = GZIP_LAYERS.has(layer.mediaType)
+      ? gunzipLimited(blob, Math.min(maxUncompressed - total, 0x7fffffff), what)
+      : blob;
     total += tar.length;
-    if (total > maxUncompressed) throw fail(LayoutReadErrorCode.tooLarge, `${what}: the layers hold more than ${maxUncompressed} bytes uncompressed`);
+    if (total > maxUncompressed)
+      throw fail(
+        LayoutReadErrorCode.tooLarge,
+        `${what}: the layers hold more than ${maxUncompressed} bytes uncompressed`,
+      );
     const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
-    if (diffId !== layer.diffId) throw fail(LayoutReadErrorCode.blobMismatch, `${what}: the uncompressed tar has digest ${diffId}, not the config's diff_id ${layer.diffId}`);
+    if (diffId !== layer.diffId)
+      throw fail(
+        LayoutReadErrorCode.blobMismatch,
+        `${what}: the uncompressed tar has digest ${diffId}, not the config's diff_id ${layer.diffId}`,
+      );
     applyLayer(fs, readLayerTar(tar, what, maxEntries), what);
-    if (fs.size > maxEntries) throw fail(LayoutReadErrorCode.tooLarge, `${dir}: the file system has more than ${maxEntries} entries`);
+    if (fs.size > maxEntries)
+      throw fail(LayoutReadErrorCode.tooLarge, `${dir}: the file system has more than ${maxEntries} entries`);
   }
   return fs;
 }
@@ -158,7 +215,8 @@ export function applyLayer(fs: Map<string, TarEntry>, entries: readonly TarEntry
       continue;
     }
     const name = base.slice('.wh.'.length);
-    if (name === '' || name === '.' || name === '..' || name.startsWith('.wh.')) throw fail(LayoutReadErrorCode.layerInvalid, `${what}: whiteout "${shownPath(e.path)}" names no file`);
+    if (name === '' || name === '.' || name === '..' || name.startsWith('.wh.'))
+      throw fail(LayoutReadErrorCode.layerInvalid, `${what}: whiteout "${shownPath(e.path)}" names no file`);
     const target = parent === '' ? name : `${parent}/${name}`;
     fs.delete(target);
     removeBelow(fs, target);
@@ -181,7 +239,8 @@ function readLayerTar(tar: Buffer, what: string, maxEntries: number): TarEntry[]
   try {
     return readTar(tar, { what, maxEntries });
   } catch (error) {
-    if (error instanceof PipelineError) throw new TerminalError(LayoutReadErrorCode.layerInvalid, `${error.message} (${error.code})`, { cause: error });
+    if (error instanceof PipelineError)
+      throw new TerminalError(LayoutReadErrorCode.layerInvalid, `${error.message} (${error.code})`, { cause: error });
     throw error;
   }
 }
@@ -191,8 +250,13 @@ function gunzipLimited(blob: Buffer, max: number, what: string): Buffer {
     return gunzipSync(blob, { maxOutputLength: Math.max(1, max) });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw fail(LayoutReadErrorCode.tooLarge, `${what} decompresses to more than ${max} bytes`);
-    throw new TerminalError(LayoutReadErrorCode.layerInvalid, `${what} is not valid gzip: ${shown(String((error as Error).message), 120)}`, { cause: error });
+    if (code === 'ERR_BUFFER_TOO_LARGE')
+      throw fail(LayoutReadErrorCode.tooLarge, `${what} decompresses to more than ${max} bytes`);
+    throw new TerminalError(
+      LayoutReadErrorCode.layerInvalid,
+      `${what} is not valid gzip: ${shown(String((error as Error).message), 120)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -207,7 +271,11 @@ function parseJson(data: Buffer, what: string): unknown {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
     return value;
   } catch (error) {
-    throw new TerminalError(LayoutReadErrorCode.layoutInvalid, `${what} is not a JSON object: ${shown(String((error as Error).message), 120)}`, { cause: error });
+    throw new TerminalError(
+      LayoutReadErrorCode.layoutInvalid,
+      `${what} is not a JSON object: ${shown(String((error as Error).message), 120)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -220,21 +288,32 @@ function stringAnnotations(value: unknown): Record<string, string> {
 
 function descriptors(value: unknown, what: string): Descriptor[] {
   const manifests = (value as { manifests?: unknown }).manifests;
-  if (!Array.isArray(manifests) || manifests.length === 0 || manifests.length > 1024) throw fail(LayoutReadErrorCode.layoutInvalid, `${what}: manifests is not a list of 1 to 1024 descriptors`);
+  if (!Array.isArray(manifests) || manifests.length === 0 || manifests.length > 1024)
+    throw fail(LayoutReadErrorCode.layoutInvalid, `${what}: manifests is not a list of 1 to 1024 descriptors`);
   return manifests.map((m: unknown, i) => descriptor(m, `${what} manifests[${i}]`));
 }
 
 function descriptor(value: unknown, what: string): Descriptor {
-  if (value === null || typeof value !== 'object') throw fail(LayoutReadErrorCode.layoutInvalid, `${what} is not a descriptor object`);
+  if (value === null || typeof value !== 'object')
+    throw fail(LayoutReadErrorCode.layoutInvalid, `${what} is not a descriptor object`);
   const d = value as Record<string, unknown>;
   if (typeof d['mediaType'] !== 'string') throw fail(LayoutReadErrorCode.layoutInvalid, `${what} has no mediaType`);
-  if (typeof d['digest'] !== 'string' || !DIGEST.test(d['digest'])) throw fail(LayoutReadErrorCode.layoutInvalid, `${what}: digest "${shown(String(d['digest']), 80)}" is not sha256:<64 lowercase hex>`);
+  if (typeof d['digest'] !== 'string' || !DIGEST.test(d['digest']))
+    throw fail(
+      LayoutReadErrorCode.layoutInvalid,
+      `${what}: digest "${shown(String(d['digest']), 80)}" is not sha256:<64 lowercase hex>`,
+    );
   const size = d['size'];
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw fail(LayoutReadErrorCode.layoutInvalid, `${what}: size "${shown(String(size), 30)}" is not a byte count`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw fail(LayoutReadErrorCode.layoutInvalid, `${what}: size "${shown(String(size), 30)}" is not a byte count`);
   const out: Descriptor = { mediaType: d['mediaType'], digest: d['digest'], size };
   const p = d['platform'] as Record<string, unknown> | undefined;
   if (p && typeof p === 'object' && typeof p['os'] === 'string' && typeof p['architecture'] === 'string') {
-    out.platform = { os: p['os'], architecture: p['architecture'], ...(typeof p['variant'] === 'string' ? { variant: p['variant'] } : {}) };
+    out.platform = {
+      os: p['os'],
+      architecture: p['architecture'],
+      ...(typeof p['variant'] === 'string' ? { variant: p['variant'] } : {}),
+    };
   }
   if (d['annotations'] && typeof d['annotations'] === 'object') out.annotations = stringAnnotations(d);
   return out;
@@ -244,10 +323,17 @@ function chooseByTag(entries: Descriptor[], tag: string | undefined, what: strin
   const tags = entries.map((e) => e.annotations?.[REF_NAME] ?? '(untagged)');
   if (tag === undefined) {
     if (entries.length === 1) return entries[0] as Descriptor;
-    throw fail(LayoutReadErrorCode.notFound, `${what} names ${entries.length} images (${shown(tags.join(', '), 200)}); give the tag to read`);
+    throw fail(
+      LayoutReadErrorCode.notFound,
+      `${what} names ${entries.length} images (${shown(tags.join(', '), 200)}); give the tag to read`,
+    );
   }
   const found = entries.filter((e) => e.annotations?.[REF_NAME] === tag);
-  if (found.length !== 1) throw fail(LayoutReadErrorCode.notFound, `${what} has ${found.length === 0 ? 'no' : 'several'} images tagged "${shown(tag, 64)}" (tags: ${shown(tags.join(', '), 200)})`);
+  if (found.length !== 1)
+    throw fail(
+      LayoutReadErrorCode.notFound,
+      `${what} has ${found.length === 0 ? 'no' : 'several'} images tagged "${shown(tag, 64)}" (tags: ${shown(tags.join(', '), 200)})`,
+    );
   return found[0] as Descriptor;
 }
 
@@ -256,10 +342,17 @@ function choosePlatform(entries: Descriptor[], wanted: string | undefined, what:
   const list = named.map((n) => n.name ?? '(no platform)').join(', ');
   if (wanted === undefined) {
     if (entries.length === 1) return entries[0] as Descriptor;
-    throw fail(LayoutReadErrorCode.notFound, `${what} holds ${entries.length} platforms (${shown(list, 200)}); give the platform to read`);
+    throw fail(
+      LayoutReadErrorCode.notFound,
+      `${what} holds ${entries.length} platforms (${shown(list, 200)}); give the platform to read`,
+    );
   }
   const found = named.filter((n) => n.name === wanted);
-  if (found.length !== 1) throw fail(LayoutReadErrorCode.notFound, `${what} has ${found.length === 0 ? 'no' : 'several'} manifests for ${wanted} (platforms: ${shown(list, 200)})`);
+  if (found.length !== 1)
+    throw fail(
+      LayoutReadErrorCode.notFound,
+      `${what} has ${found.length === 0 ? 'no' : 'several'} manifests for ${wanted} (platforms: ${shown(list, 200)})`,
+    );
   return (found[0] as { e: Descriptor }).e;
 }
 
@@ -268,8 +361,13 @@ function configPlatform(config: Record<string, unknown>, what: string): string {
   const architecture = config['architecture'];
   const variant = config['variant'];
   const word = (v: unknown) => typeof v === 'string' && /^[a-z0-9][a-z0-9._-]{0,63}$/.test(v);
-  if (!word(os) || !word(architecture) || (variant !== undefined && !word(variant))) throw fail(LayoutReadErrorCode.layoutInvalid, `${what} has no valid os/architecture`);
-  return platformName({ os: os as string, architecture: architecture as string, ...(variant === undefined ? {} : { variant: variant as string }) });
+  if (!word(os) || !word(architecture) || (variant !== undefined && !word(variant)))
+    throw fail(LayoutReadErrorCode.layoutInvalid, `${what} has no valid os/architecture`);
+  return platformName({
+    os: os as string,
+    architecture: architecture as string,
+    ...(variant === undefined ? {} : { variant: variant as string }),
+  });
 }
 
 function platformName(p: { os: string; architecture: string; variant?: string }): string {

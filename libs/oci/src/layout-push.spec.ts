@@ -11,7 +11,8 @@ import { pushLayout } from './layout-push';
 import { OciErrorCode } from './oci-errors';
 import { RegistryClient } from './registry-client';
 
-const skopeo = (...args: string[]): string => execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const skopeo = (...args: string[]): string =>
+  execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 async function failure(p: Promise<unknown>): Promise<PipelineError> {
   const error: unknown = await p.then(
@@ -42,7 +43,9 @@ describe('pushLayout / pullLayout against a real docker-registry', () => {
     const layout = writeTestLayout(join(work, 'multi'));
     const client = new RegistryClient({ registry: registry.url, retry });
     const seen: { digest: string; outcome: string; done: number; total: number }[] = [];
-    const first = await pushLayout(client, layout.dir, 'pf/multi', '1.0', { onBlob: (b) => seen.push({ digest: b.digest, outcome: b.outcome, done: b.done, total: b.total }) });
+    const first = await pushLayout(client, layout.dir, 'pf/multi', '1.0', {
+      onBlob: (b) => seen.push({ digest: b.digest, outcome: b.outcome, done: b.done, total: b.total }),
+    });
     expect(first).toMatchObject({ digest: layout.digest, manifests: 3, blobs: { pushed: 6, skipped: 0, mounted: 0 } });
     // The progress callback saw each blob once, counting up to the total.
     expect(seen.map((b) => b.digest).sort()).toEqual([...new Set(layout.blobs.map((b) => b.digest))].sort());
@@ -50,7 +53,11 @@ describe('pushLayout / pullLayout against a real docker-registry', () => {
     expect(new Set(seen.map((b) => b.outcome))).toEqual(new Set(['pushed']));
     expect(first.bytesPushed).toBe(layout.blobs.reduce((n, b) => n + b.size, 0));
     const again = await pushLayout(client, layout.dir, 'pf/multi', '1.0');
-    expect(again).toMatchObject({ digest: layout.digest, blobs: { pushed: 0, skipped: 6, mounted: 0 }, bytesPushed: 0 });
+    expect(again).toMatchObject({
+      digest: layout.digest,
+      blobs: { pushed: 0, skipped: 6, mounted: 0 },
+      bytesPushed: 0,
+    });
     expect(await client.resolveTag('pf/multi', '1.0')).toBe(layout.digest);
 
     const back = join(work, 'multi-back');
@@ -58,10 +65,14 @@ describe('pushLayout / pullLayout against a real docker-registry', () => {
     expect(pulled).toMatchObject({ digest: layout.digest, manifests: 3, blobs: 6 });
     for (const digest of [layout.digest, ...layout.manifests, ...layout.blobs.map((b) => b.digest)]) {
       const hex = digest.slice('sha256:'.length);
-      expect(readFileSync(join(back, 'blobs/sha256', hex)).equals(readFileSync(join(layout.dir, 'blobs/sha256', hex)))).toBe(true);
+      expect(
+        readFileSync(join(back, 'blobs/sha256', hex)).equals(readFileSync(join(layout.dir, 'blobs/sha256', hex))),
+      ).toBe(true);
     }
     // skopeo reads the layout written back.
-    expect(skopeo('inspect', '--raw', `oci:${back}:1.0`).trim()).toBe(readFileSync(join(layout.dir, 'blobs/sha256', layout.digest.slice(7)), 'utf8'));
+    expect(skopeo('inspect', '--raw', `oci:${back}:1.0`).trim()).toBe(
+      readFileSync(join(layout.dir, 'blobs/sha256', layout.digest.slice(7)), 'utf8'),
+    );
   });
 
   it('is read by skopeo: inspect, copy to another repository and to an oci: directory', async () => {
@@ -71,14 +82,31 @@ describe('pushLayout / pullLayout against a real docker-registry', () => {
       await pushLayout(client, layout.dir, 'pf/sk', 'v1');
       const raw = skopeo('inspect', '--tls-verify=false', '--raw', `docker://${host}/pf/sk:v1`);
       expect(JSON.parse(raw)).toMatchObject({ mediaType: 'application/vnd.oci.image.index.v1+json' });
-      const arm = JSON.parse(skopeo('inspect', '--tls-verify=false', '--override-arch', 'arm64', `docker://${host}/pf/sk:v1`)) as { Digest: string; Architecture: string };
+      const arm = JSON.parse(
+        skopeo('inspect', '--tls-verify=false', '--override-arch', 'arm64', `docker://${host}/pf/sk:v1`),
+      ) as { Digest: string; Architecture: string };
       expect(arm.Architecture).toBe('arm64');
       // skopeo reports the digest of what the tag names (the index).
       expect(arm.Digest).toBe(layout.digest);
-      skopeo('copy', '--all', '--preserve-digests', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${host}/pf/sk:v1`, `docker://${host}/pf/sk-copy:v1`);
+      skopeo(
+        'copy',
+        '--all',
+        '--preserve-digests',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        `docker://${host}/pf/sk:v1`,
+        `docker://${host}/pf/sk-copy:v1`,
+      );
       expect(await client.resolveTag('pf/sk-copy', 'v1')).toBe(layout.digest);
       const dir = join(work, 'sk-oci');
-      skopeo('copy', '--all', '--preserve-digests', '--src-tls-verify=false', `docker://${host}/pf/sk:v1`, `oci:${dir}:v1`);
+      skopeo(
+        'copy',
+        '--all',
+        '--preserve-digests',
+        '--src-tls-verify=false',
+        `docker://${host}/pf/sk:v1`,
+        `oci:${dir}:v1`,
+      );
       const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
       expect(index.manifests.map((m) => m.digest)).toEqual([layout.digest]);
       // And a layout skopeo wrote is pushed by this client unchanged.
@@ -88,19 +116,32 @@ describe('pushLayout / pullLayout against a real docker-registry', () => {
   });
 
   it('uploads large blobs in chunks (PATCH + Content-Range + PUT) and small ones in one PUT', async () => {
-    const layout = writeTestLayout(join(work, 'chunked'), { platforms: ['linux/amd64'], layers: 2, layerBytes: 10_000 });
+    const layout = writeTestLayout(join(work, 'chunked'), {
+      platforms: ['linux/amd64'],
+      layers: 2,
+      layerBytes: 10_000,
+    });
     const proxy = await startFaultProxy(registry.url);
     try {
       const client = new RegistryClient({ registry: proxy.url, retry });
-      const result = await pushLayout(client, layout.dir, 'pf/chunked', 'c1', { upload: { monolithicMaxBytes: 5000, chunkSize: 4096 } });
+      const result = await pushLayout(client, layout.dir, 'pf/chunked', 'c1', {
+        upload: { monolithicMaxBytes: 5000, chunkSize: 4096 },
+      });
       expect(result.blobs.pushed).toBe(3);
       const patches = proxy.requests.filter((r) => r.method === 'PATCH');
       // Two 10 000-byte layers in 4096-byte chunks: 3 PATCHes each; the small config goes in one PUT.
       expect(patches).toHaveLength(6);
       expect(proxy.requests.filter((r) => r.method === 'PUT' && r.path.includes('/blobs/uploads/'))).toHaveLength(3);
-      const back = await pullLayout(new RegistryClient({ registry: registry.url }), 'pf/chunked', 'c1', join(work, 'chunked-back'));
+      const back = await pullLayout(
+        new RegistryClient({ registry: registry.url }),
+        'pf/chunked',
+        'c1',
+        join(work, 'chunked-back'),
+      );
       expect(back.digest).toBe(layout.digest);
-      expect(skopeo('inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${host}/pf/chunked:c1`).trim()).toBe(layout.digest);
+      expect(
+        skopeo('inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${host}/pf/chunked:c1`).trim(),
+      ).toBe(layout.digest);
     } finally {
       await proxy.stop();
     }
@@ -126,9 +167,17 @@ describe('pushLayout / pullLayout against a real docker-registry', () => {
   it('refuses an ambiguous index.json, a blob that does not hash to its digest, and a bad blob path', async () => {
     const client = new RegistryClient({ registry: registry.url, retry });
     const layout = writeTestLayout(join(work, 'bad'), { platforms: ['linux/amd64'], single: true });
-    const index = JSON.parse(readFileSync(join(layout.dir, 'index.json'), 'utf8')) as { manifests: Record<string, unknown>[] };
+    const index = JSON.parse(readFileSync(join(layout.dir, 'index.json'), 'utf8')) as {
+      manifests: Record<string, unknown>[];
+    };
     const entry = index.manifests[0] as Record<string, unknown>;
-    writeFileSync(join(layout.dir, 'index.json'), JSON.stringify({ ...index, manifests: [entry, { ...entry, annotations: { 'org.opencontainers.image.ref.name': 'other' } }] }));
+    writeFileSync(
+      join(layout.dir, 'index.json'),
+      JSON.stringify({
+        ...index,
+        manifests: [entry, { ...entry, annotations: { 'org.opencontainers.image.ref.name': 'other' } }],
+      }),
+    );
     expect((await failure(pushLayout(client, layout.dir, 'pf/bad', 'x'))).code).toBe(OciErrorCode.invalidLayout);
     // Naming one resolves the ambiguity.
     expect((await pushLayout(client, layout.dir, 'pf/bad', 'x', { refName: 'test' })).digest).toBe(layout.digest);
@@ -144,8 +193,13 @@ describe('pushLayout / pullLayout against a real docker-registry', () => {
     expect(await client.blobExists('pf/tampered', `sha256:${layer}`)).toBe(false);
 
     const sha512 = writeTestLayout(join(work, 'sha512'), { platforms: ['linux/amd64'], single: true });
-    const idx = JSON.parse(readFileSync(join(sha512.dir, 'index.json'), 'utf8')) as { manifests: Record<string, unknown>[] };
-    writeFileSync(join(sha512.dir, 'index.json'), JSON.stringify({ ...idx, manifests: [{ ...idx.manifests[0], digest: `sha512:${'a'.repeat(128)}` }] }));
+    const idx = JSON.parse(readFileSync(join(sha512.dir, 'index.json'), 'utf8')) as {
+      manifests: Record<string, unknown>[];
+    };
+    writeFileSync(
+      join(sha512.dir, 'index.json'),
+      JSON.stringify({ ...idx, manifests: [{ ...idx.manifests[0], digest: `sha512:${'a'.repeat(128)}` }] }),
+    );
     expect((await failure(pushLayout(client, sha512.dir, 'pf/bad', 'y'))).code).toBe(OciErrorCode.invalidLayout);
   });
 });

@@ -55,7 +55,13 @@ const MAX_ITEMS = 10_000;
  * against its descriptor's sha256 and size; blob paths are `blobs/sha256/<64 hex>` only.
  * Idempotent: pushing twice uploads nothing the second time.
  */
-export async function pushLayout(client: RegistryWriter, layoutDir: string, name: string, tagName: string, options: PushLayoutOptions = {}): Promise<PushLayoutResult> {
+export async function pushLayout(
+  client: RegistryWriter,
+  layoutDir: string,
+  name: string,
+  tagName: string,
+  options: PushLayoutOptions = {},
+): Promise<PushLayoutResult> {
   const repo = assertRepositoryName(name);
   const tag = assertTag(tagName);
   const top = selectLayoutManifest(layoutDir, await readLayoutIndex(layoutDir), options.refName);
@@ -65,8 +71,16 @@ export async function pushLayout(client: RegistryWriter, layoutDir: string, name
   const walk = async (desc: OciDescriptor, depth: number): Promise<void> => {
     if (seen.has(desc.digest)) return;
     seen.add(desc.digest);
-    if (depth > MAX_DEPTH) throw new TerminalError(OciErrorCode.invalidLayout, `the OCI image layout ${layoutDir} nests indexes more than ${MAX_DEPTH} deep`);
-    if (seen.size + blobs.size > MAX_ITEMS) throw new TerminalError(OciErrorCode.invalidLayout, `the OCI image layout ${layoutDir} has more than ${MAX_ITEMS} manifests and blobs`);
+    if (depth > MAX_DEPTH)
+      throw new TerminalError(
+        OciErrorCode.invalidLayout,
+        `the OCI image layout ${layoutDir} nests indexes more than ${MAX_DEPTH} deep`,
+      );
+    if (seen.size + blobs.size > MAX_ITEMS)
+      throw new TerminalError(
+        OciErrorCode.invalidLayout,
+        `the OCI image layout ${layoutDir} has more than ${MAX_ITEMS} manifests and blobs`,
+      );
     const { bytes, parsed } = await readLayoutManifest(layoutDir, desc);
     for (const child of parsed.manifests) await walk(child, depth + 1);
     for (const blob of parsed.blobs) blobs.set(blob.digest, blob);
@@ -74,22 +88,49 @@ export async function pushLayout(client: RegistryWriter, layoutDir: string, name
   };
   await walk(top, 0);
 
-  const result: PushLayoutResult = { digest: top.digest, mediaType: top.mediaType, manifests: 0, blobs: { pushed: 0, skipped: 0, mounted: 0 }, bytesPushed: 0 };
+  const result: PushLayoutResult = {
+    digest: top.digest,
+    mediaType: top.mediaType,
+    manifests: 0,
+    blobs: { pushed: 0, skipped: 0, mounted: 0 },
+    bytesPushed: 0,
+  };
   const sig = options.signal ? { signal: options.signal } : {};
   let done = 0;
   await boundedPool([...blobs.values()], options.concurrency ?? 4, async (blob) => {
-    const pushed = await client.pushBlob(repo, { path: layoutBlobPath(layoutDir, blob.digest) }, { digest: blob.digest, size: blob.size }, {
-      ...options.upload,
-      ...(options.mountFrom !== undefined ? { mountFrom: options.mountFrom } : {}),
-      ...sig,
-    });
+    const pushed = await client.pushBlob(
+      repo,
+      { path: layoutBlobPath(layoutDir, blob.digest) },
+      { digest: blob.digest, size: blob.size },
+      {
+        ...options.upload,
+        ...(options.mountFrom !== undefined ? { mountFrom: options.mountFrom } : {}),
+        ...sig,
+      },
+    );
     result.blobs[pushed.outcome]++;
     if (pushed.outcome === 'pushed') result.bytesPushed += pushed.size;
-    options.onBlob?.({ digest: blob.digest, size: blob.size, outcome: pushed.outcome, done: ++done, total: blobs.size });
+    options.onBlob?.({
+      digest: blob.digest,
+      size: blob.size,
+      outcome: pushed.outcome,
+      done: ++done,
+      total: blobs.size,
+    });
   });
   for (const { desc, bytes } of manifests) {
-    const digest = await client.putManifest(repo, desc === top ? tag : desc.digest, bytes, desc.mediaType, options.signal);
-    if (digest !== desc.digest) throw new TerminalError(OciErrorCode.digestMismatch, `pushing ${repo}:${tag}: the manifest ${desc.digest} was stored as ${digest}`);
+    const digest = await client.putManifest(
+      repo,
+      desc === top ? tag : desc.digest,
+      bytes,
+      desc.mediaType,
+      options.signal,
+    );
+    if (digest !== desc.digest)
+      throw new TerminalError(
+        OciErrorCode.digestMismatch,
+        `pushing ${repo}:${tag}: the manifest ${desc.digest} was stored as ${digest}`,
+      );
     result.manifests++;
   }
   return result;

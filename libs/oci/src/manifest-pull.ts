@@ -23,7 +23,12 @@ const ACCEPTED = new Set<string>(MANIFEST_MEDIA_TYPES);
  * the bytes must hash to it; by tag, to the Docker-Content-Digest header when sent
  * (TerminalError oci-digest-mismatch). `scope` lets a writer reuse its push token.
  */
-export async function getManifest(t: RegistryTransport, name: string, reference: string, options: { signal?: AbortSignal; scope?: string } = {}): Promise<PulledManifest> {
+export async function getManifest(
+  t: RegistryTransport,
+  name: string,
+  reference: string,
+  options: { signal?: AbortSignal; scope?: string } = {},
+): Promise<PulledManifest> {
   const repo = assertRepositoryName(name);
   const ref = assertManifestReference(reference);
   const what = `pulling manifest ${repo}:${ref} from ${t.registry}`;
@@ -40,8 +45,16 @@ export async function getManifest(t: RegistryTransport, name: string, reference:
   if (res.status !== 200) throw registryFailure(res.status, what);
   const digest = `sha256:${createHash('sha256').update(res.body).digest('hex')}`;
   const header = res.headers.get('docker-content-digest');
-  if (isSha256Digest(ref) && digest !== ref) throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the registry sent a manifest hashing to ${digest}; refused`);
-  if (header !== null && header !== digest) throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the manifest hashes to ${digest}, not the ${header.slice(0, 80)} the registry reports; refused`);
+  if (isSha256Digest(ref) && digest !== ref)
+    throw new TerminalError(
+      OciErrorCode.digestMismatch,
+      `${what}: the registry sent a manifest hashing to ${digest}; refused`,
+    );
+  if (header !== null && header !== digest)
+    throw new TerminalError(
+      OciErrorCode.digestMismatch,
+      `${what}: the manifest hashes to ${digest}, not the ${header.slice(0, 80)} the registry reports; refused`,
+    );
   let mediaType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
   if (!ACCEPTED.has(mediaType)) {
     let declared: unknown;
@@ -50,7 +63,11 @@ export async function getManifest(t: RegistryTransport, name: string, reference:
     } catch {
       declared = undefined;
     }
-    if (!isMediaType(declared) || !ACCEPTED.has(declared)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the registry sent ${JSON.stringify(mediaType.slice(0, 80))}, not an OCI or Docker v2 manifest or index`);
+    if (!isMediaType(declared) || !ACCEPTED.has(declared))
+      throw new TerminalError(
+        OciErrorCode.invalidResponse,
+        `${what}: the registry sent ${JSON.stringify(mediaType.slice(0, 80))}, not an OCI or Docker v2 manifest or index`,
+      );
     mediaType = declared;
   }
   return { mediaType, bytes: res.body, digest };

@@ -30,31 +30,70 @@ const ACCEPTED = new Set<string>(MANIFEST_MEDIA_TYPES);
  * other 400 (MANIFEST_INVALID, NAME_INVALID, TAG_INVALID…) is a TerminalError naming the
  * registry's code and message.
  */
-export async function putManifestDetailed(t: RegistryTransport, name: string, reference: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<ManifestPutResult> {
+export async function putManifestDetailed(
+  t: RegistryTransport,
+  name: string,
+  reference: string,
+  bytes: Buffer,
+  mediaType: string,
+  signal?: AbortSignal,
+): Promise<ManifestPutResult> {
   const repo = assertRepositoryName(name);
   const ref = assertManifestReference(reference);
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const what = `pushing manifest ${repo}:${ref} to ${t.registry}`;
-  if (!ACCEPTED.has(mediaType)) throw new TerminalError(OciErrorCode.invalidReference, `${what}: the media type ${JSON.stringify(mediaType.slice(0, 80))} is not an OCI or Docker v2 manifest or index`);
-  if (bytes.length > MAX_MANIFEST_BYTES) throw new TerminalError(OciErrorCode.invalidReference, `${what}: the manifest has ${bytes.length} bytes, more than the ${MAX_MANIFEST_BYTES} registries accept`);
-  if (isSha256Digest(ref) && ref !== digest) throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the manifest hashes to ${digest}, not the digest it is pushed under`);
+  if (!ACCEPTED.has(mediaType))
+    throw new TerminalError(
+      OciErrorCode.invalidReference,
+      `${what}: the media type ${JSON.stringify(mediaType.slice(0, 80))} is not an OCI or Docker v2 manifest or index`,
+    );
+  if (bytes.length > MAX_MANIFEST_BYTES)
+    throw new TerminalError(
+      OciErrorCode.invalidReference,
+      `${what}: the manifest has ${bytes.length} bytes, more than the ${MAX_MANIFEST_BYTES} registries accept`,
+    );
+  if (isSha256Digest(ref) && ref !== digest)
+    throw new TerminalError(
+      OciErrorCode.digestMismatch,
+      `${what}: the manifest hashes to ${digest}, not the digest it is pushed under`,
+    );
   const url = new URL(`/v2/${repo}/manifests/${ref}`, t.registry);
   let res: BoundedResponse;
   // A 400 naming only blobs the registry does not have yet (another push of the same content
   // landing) is retried with the transport's backoff, a bounded number of times; any other 400 is final.
   for (let attempt = 1; ; attempt++) {
-    res = await t.send({ method: 'PUT', url, headers: { 'content-type': mediaType }, body: bytes, scope: pushScope(repo), what, ...(signal ? { signal } : {}) });
+    res = await t.send({
+      method: 'PUT',
+      url,
+      headers: { 'content-type': mediaType },
+      body: bytes,
+      scope: pushScope(repo),
+      what,
+      ...(signal ? { signal } : {}),
+    });
     if (res.status === 201 || res.status === 200 || res.status === 204) break;
-    if (!isUploadRace(res.status, registryErrors(res.body)) || attempt >= t.policy.attempts) throw registryFailure(res.status, what, res.body);
+    if (!isUploadRace(res.status, registryErrors(res.body)) || attempt >= t.policy.attempts)
+      throw registryFailure(res.status, what, res.body);
     await abortableSleep(t.delayAfter(attempt, res.headers), signal);
   }
   const header = res.headers.get('docker-content-digest');
-  if (header !== null && header !== digest) throw new TerminalError(OciErrorCode.digestMismatch, `${what}: the registry reports digest ${header.slice(0, 80)} instead of ${digest}`);
+  if (header !== null && header !== digest)
+    throw new TerminalError(
+      OciErrorCode.digestMismatch,
+      `${what}: the registry reports digest ${header.slice(0, 80)} instead of ${digest}`,
+    );
   const subject = res.headers.get('oci-subject');
   return { digest, ...(subject !== null && isSha256Digest(subject) ? { subject } : {}) };
 }
 
 /** putManifestDetailed, returning the digest only. */
-export async function putManifest(t: RegistryTransport, repo: string, ref: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<string> {
+export async function putManifest(
+  t: RegistryTransport,
+  repo: string,
+  ref: string,
+  bytes: Buffer,
+  mediaType: string,
+  signal?: AbortSignal,
+): Promise<string> {
   return (await putManifestDetailed(t, repo, ref, bytes, mediaType, signal)).digest;
 }

@@ -40,21 +40,30 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 function annotationsOf(v: unknown, what: string): Record<string, string> | undefined {
   if (v === undefined) return undefined;
-  if (!isRecord(v) || !Object.values(v).every((x) => typeof x === 'string')) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: annotations must map strings to strings`);
+  if (!isRecord(v) || !Object.values(v).every((x) => typeof x === 'string'))
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: annotations must map strings to strings`);
   return v as Record<string, string>;
 }
 
 /** True when `mediaType` is a syntactically valid media type. */
-export const isMediaType = (mediaType: unknown): mediaType is string => typeof mediaType === 'string' && MEDIA_TYPE.test(mediaType);
+export const isMediaType = (mediaType: unknown): mediaType is string =>
+  typeof mediaType === 'string' && MEDIA_TYPE.test(mediaType);
 
 /** Validate one descriptor (sha256 digests only, a non-negative safe integer size). */
 export function parseDescriptor(value: unknown, what: string): OciDescriptor {
   if (!isRecord(value)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: a descriptor is not an object`);
   const { mediaType, digest, size, artifactType, platform } = value;
-  if (!isMediaType(mediaType)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: a descriptor has no valid mediaType`);
-  if (!isSha256Digest(digest)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: a descriptor's digest is not sha256:<64 hex>`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the descriptor ${digest} has no valid size`);
-  if (artifactType !== undefined && !isMediaType(artifactType)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the descriptor ${digest} has an invalid artifactType`);
+  if (!isMediaType(mediaType))
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: a descriptor has no valid mediaType`);
+  if (!isSha256Digest(digest))
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: a descriptor's digest is not sha256:<64 hex>`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the descriptor ${digest} has no valid size`);
+  if (artifactType !== undefined && !isMediaType(artifactType))
+    throw new TerminalError(
+      OciErrorCode.invalidResponse,
+      `${what}: the descriptor ${digest} has an invalid artifactType`,
+    );
   const annotations = annotationsOf(value['annotations'], what);
   return {
     mediaType,
@@ -74,16 +83,22 @@ export function parseManifest(bytes: Buffer, mediaType: string | undefined, what
   } catch {
     throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the manifest is not JSON`);
   }
-  if (!isRecord(json)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the manifest is not a JSON object`);
+  if (!isRecord(json))
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the manifest is not a JSON object`);
   const type = mediaType ?? json['mediaType'];
-  if (!isMediaType(type)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the manifest has no media type`);
-  if (json['schemaVersion'] !== 2) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the manifest's schemaVersion is not 2`);
+  if (!isMediaType(type))
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the manifest has no media type`);
+  if (json['schemaVersion'] !== 2)
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the manifest's schemaVersion is not 2`);
   const list = (v: unknown, name: string): OciDescriptor[] => {
     if (v === undefined) return [];
-    if (!Array.isArray(v) || v.length > 10_000) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: "${name}" is not a list of descriptors`);
+    if (!Array.isArray(v) || v.length > 10_000)
+      throw new TerminalError(OciErrorCode.invalidResponse, `${what}: "${name}" is not a list of descriptors`);
     return v.map((d) => parseDescriptor(d, what));
   };
-  const isIndex = INDEX_TYPES.has(type) || (json['manifests'] !== undefined && json['layers'] === undefined && json['config'] === undefined);
+  const isIndex =
+    INDEX_TYPES.has(type) ||
+    (json['manifests'] !== undefined && json['layers'] === undefined && json['config'] === undefined);
   const config = json['config'] === undefined ? [] : [parseDescriptor(json['config'], what)];
   const subject = json['subject'] === undefined ? undefined : parseDescriptor(json['subject'], what);
   const artifactType = json['artifactType'];

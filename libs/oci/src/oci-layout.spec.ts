@@ -9,9 +9,20 @@ import { IMAGE_LAYOUT_CODES, readLayoutBlob, readLayoutIndex, readLayoutManifest
 function layout(root: string, name: string, version = '1.0.0') {
   const dir = join(root, name);
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 2 }, layers: [] }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 2 },
+      layers: [],
+    }),
+  );
   const hex = createHash('sha256').update(manifest).digest('hex');
-  const desc = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${hex}`, size: manifest.length };
+  const desc = {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: `sha256:${hex}`,
+    size: manifest.length,
+  };
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: version }));
   writeFileSync(join(dir, 'blobs', 'sha256', hex), manifest);
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [desc] }));
@@ -19,7 +30,10 @@ function layout(root: string, name: string, version = '1.0.0') {
 }
 
 async function codeOf(run: Promise<unknown>): Promise<string> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof PipelineError)) throw new Error(`expected a PipelineError, got ${String(error)}`);
   return error.code;
 }
@@ -41,14 +55,23 @@ describe('the one OCI layout reader (push path and image reader)', () => {
 
   it('refuses a manifest larger than its descriptor and a blob that is a symlink, each with its reader codes', async () => {
     const big = layout(root, 'big');
-    writeFileSync(big.blob, Buffer.concat([Buffer.from(JSON.stringify({ schemaVersion: 2 })), Buffer.alloc(big.desc.size)]));
+    writeFileSync(
+      big.blob,
+      Buffer.concat([Buffer.from(JSON.stringify({ schemaVersion: 2 })), Buffer.alloc(big.desc.size)]),
+    );
     expect(await codeOf(readLayoutManifest(big.dir, big.desc))).toBe('oci-digest-mismatch');
     expect(await codeOf(readLayoutBlob(big.dir, big.desc, 1 << 20, IMAGE_LAYOUT_CODES))).toBe('image-blob-mismatch');
     const linked = layout(root, 'linked');
     rmSync(linked.blob);
     symlinkSync('/etc/hostname', linked.blob);
     expect(await codeOf(readLayoutManifest(linked.dir, linked.desc))).toBe('oci-invalid-layout');
-    expect(await codeOf(readLayoutBlob(linked.dir, linked.desc, 1 << 20, IMAGE_LAYOUT_CODES))).toBe('image-layout-invalid');
-    expect(await codeOf(readLayoutBlob(linked.dir, { digest: 'sha256:../../etc/passwd', size: 1 }, 1 << 20, IMAGE_LAYOUT_CODES))).toBe('image-layout-invalid');
+    expect(await codeOf(readLayoutBlob(linked.dir, linked.desc, 1 << 20, IMAGE_LAYOUT_CODES))).toBe(
+      'image-layout-invalid',
+    );
+    expect(
+      await codeOf(
+        readLayoutBlob(linked.dir, { digest: 'sha256:../../etc/passwd', size: 1 }, 1 << 20, IMAGE_LAYOUT_CODES),
+      ),
+    ).toBe('image-layout-invalid');
   });
 });

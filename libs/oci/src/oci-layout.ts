@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineError, TerminalError, shown } from '@patch-factory/contracts';
-import { MAX_MANIFEST_BYTES, OCI_INDEX, parseManifest, type OciDescriptor, type ParsedManifest } from './oci-descriptor';
+import {
+  MAX_MANIFEST_BYTES,
+  OCI_INDEX,
+  parseManifest,
+  type OciDescriptor,
+  type ParsedManifest,
+} from './oci-descriptor';
 import { LayoutReadErrorCode, OciErrorCode } from './oci-errors';
 import { isSha256Digest } from './reference-grammar';
 
@@ -25,11 +31,20 @@ export interface LayoutErrorCodes {
 }
 
 /** The push path's codes (libs/oci's own). */
-export const PUSH_LAYOUT_CODES: LayoutErrorCodes = { invalid: OciErrorCode.invalidLayout, mismatch: OciErrorCode.digestMismatch, tooLarge: OciErrorCode.invalidLayout };
+export const PUSH_LAYOUT_CODES: LayoutErrorCodes = {
+  invalid: OciErrorCode.invalidLayout,
+  mismatch: OciErrorCode.digestMismatch,
+  tooLarge: OciErrorCode.invalidLayout,
+};
 /** The image reader's codes. */
-export const IMAGE_LAYOUT_CODES: LayoutErrorCodes = { invalid: LayoutReadErrorCode.layoutInvalid, mismatch: LayoutReadErrorCode.blobMismatch, tooLarge: LayoutReadErrorCode.tooLarge };
+export const IMAGE_LAYOUT_CODES: LayoutErrorCodes = {
+  invalid: LayoutReadErrorCode.layoutInvalid,
+  mismatch: LayoutReadErrorCode.blobMismatch,
+  tooLarge: LayoutReadErrorCode.tooLarge,
+};
 
-const pushError = (dir: string, why: string) => new TerminalError(OciErrorCode.invalidLayout, `the OCI image layout ${dir} ${why}`);
+const pushError = (dir: string, why: string) =>
+  new TerminalError(OciErrorCode.invalidLayout, `the OCI image layout ${dir} ${why}`);
 
 /** Re-code a parse failure of layout content as oci-invalid-layout. */
 function asLayoutError<T>(dir: string, run: () => T): T {
@@ -43,7 +58,11 @@ function asLayoutError<T>(dir: string, run: () => T): T {
 
 /** `<dir>/blobs/sha256/<64 hex>` of `digest`; anything else (another algorithm, a path, upper-case hex) is refused. */
 export function layoutBlobPath(dir: string, digest: string, codes: LayoutErrorCodes = PUSH_LAYOUT_CODES): string {
-  if (!isSha256Digest(digest)) throw new TerminalError(codes.invalid, `the OCI image layout ${dir} names the blob ${JSON.stringify(shown(String(digest), 80))}, not blobs/sha256/<64 hex>; refused`);
+  if (!isSha256Digest(digest))
+    throw new TerminalError(
+      codes.invalid,
+      `the OCI image layout ${dir} names the blob ${JSON.stringify(shown(String(digest), 80))}, not blobs/sha256/<64 hex>; refused`,
+    );
   return join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
 }
 
@@ -51,11 +70,18 @@ export function layoutBlobPath(dir: string, digest: string, codes: LayoutErrorCo
  * A file of the layout: a regular file (never a symlink) of at most `max` bytes. Over the limit
  * is `codes.mismatch` when `max` is the size a descriptor gives (`exact`), else `codes.tooLarge`.
  */
-export async function readLayoutFile(path: string, max: number, what: string, codes: LayoutErrorCodes, exact = false): Promise<Buffer> {
+export async function readLayoutFile(
+  path: string,
+  max: number,
+  what: string,
+  codes: LayoutErrorCodes,
+  exact = false,
+): Promise<Buffer> {
   const info = await lstat(path).catch(() => undefined);
   if (!info?.isFile()) throw new TerminalError(codes.invalid, `${what} is missing or not a regular file`);
   if (info.size > max) {
-    if (exact) throw new TerminalError(codes.mismatch, `${what} is ${info.size} bytes, not the ${max} its descriptor gives`);
+    if (exact)
+      throw new TerminalError(codes.mismatch, `${what} is ${info.size} bytes, not the ${max} its descriptor gives`);
     throw new TerminalError(codes.tooLarge, `${what} is ${info.size} bytes, over the limit of ${max}`);
   }
   return readFile(path);
@@ -69,9 +95,15 @@ export async function checkLayoutMarker(dir: string, codes: LayoutErrorCodes): P
   try {
     version = (JSON.parse(bytes.toString('utf8')) as { imageLayoutVersion?: unknown } | null)?.imageLayoutVersion;
   } catch (error) {
-    throw new TerminalError(codes.invalid, `${what} is not JSON: ${shown(String((error as Error).message), 120)}`, { cause: error });
+    throw new TerminalError(codes.invalid, `${what} is not JSON: ${shown(String((error as Error).message), 120)}`, {
+      cause: error,
+    });
   }
-  if (version !== '1.0.0') throw new TerminalError(codes.invalid, `${what}: imageLayoutVersion is "${shown(String(version), 20)}", not 1.0.0; it is no OCI image layout this reader knows`);
+  if (version !== '1.0.0')
+    throw new TerminalError(
+      codes.invalid,
+      `${what}: imageLayoutVersion is "${shown(String(version), 20)}", not 1.0.0; it is no OCI image layout this reader knows`,
+    );
 }
 
 /**
@@ -79,21 +111,37 @@ export async function checkLayoutMarker(dir: string, codes: LayoutErrorCodes): P
  * blobs/sha256/ and nowhere else), a regular file of exactly the descriptor's size (at most
  * `max`) whose sha256 is the digest.
  */
-export async function readLayoutBlob(dir: string, desc: { digest: string; size: number }, max: number, codes: LayoutErrorCodes): Promise<Buffer> {
+export async function readLayoutBlob(
+  dir: string,
+  desc: { digest: string; size: number },
+  max: number,
+  codes: LayoutErrorCodes,
+): Promise<Buffer> {
   const path = layoutBlobPath(dir, desc.digest, codes);
   const what = `${dir}: blob ${desc.digest}`;
-  if (desc.size > max) throw new TerminalError(codes.tooLarge, `${what} is ${desc.size} bytes, over the limit of ${max}`);
+  if (desc.size > max)
+    throw new TerminalError(codes.tooLarge, `${what} is ${desc.size} bytes, over the limit of ${max}`);
   const data = await readLayoutFile(path, desc.size, what, codes, true);
-  if (data.length !== desc.size) throw new TerminalError(codes.mismatch, `${what} is ${data.length} bytes, not the ${desc.size} its descriptor gives`);
+  if (data.length !== desc.size)
+    throw new TerminalError(
+      codes.mismatch,
+      `${what} is ${data.length} bytes, not the ${desc.size} its descriptor gives`,
+    );
   const actual = `sha256:${createHash('sha256').update(data).digest('hex')}`;
-  if (actual !== desc.digest) throw new TerminalError(codes.mismatch, `${what} has digest ${actual}; the layout is corrupt or was tampered with`);
+  if (actual !== desc.digest)
+    throw new TerminalError(codes.mismatch, `${what} has digest ${actual}; the layout is corrupt or was tampered with`);
   return data;
 }
 
 /** The descriptors of the layout's index.json (after checking `oci-layout`). */
 export async function readLayoutIndex(dir: string): Promise<OciDescriptor[]> {
   await checkLayoutMarker(dir, PUSH_LAYOUT_CODES);
-  const bytes = await readLayoutFile(join(dir, 'index.json'), MAX_MANIFEST_BYTES, `${dir}/index.json`, PUSH_LAYOUT_CODES);
+  const bytes = await readLayoutFile(
+    join(dir, 'index.json'),
+    MAX_MANIFEST_BYTES,
+    `${dir}/index.json`,
+    PUSH_LAYOUT_CODES,
+  );
   return asLayoutError(dir, () => {
     // index.json is an image index whether or not it says so (skopeo 1.9 leaves out mediaType).
     return parseManifest(bytes, OCI_INDEX, `the index.json of ${dir}`).manifests;
@@ -105,15 +153,31 @@ export function selectLayoutManifest(dir: string, manifests: OciDescriptor[], re
   if (refName !== undefined) {
     const named = manifests.filter((d) => d.annotations?.[REF_NAME_ANNOTATION] === refName);
     if (named.length === 1 && named[0]) return named[0];
-    throw pushError(dir, named.length === 0 ? `has no manifest named ${JSON.stringify(refName)} in index.json` : `names ${named.length} manifests ${JSON.stringify(refName)}`);
+    throw pushError(
+      dir,
+      named.length === 0
+        ? `has no manifest named ${JSON.stringify(refName)} in index.json`
+        : `names ${named.length} manifests ${JSON.stringify(refName)}`,
+    );
   }
   if (manifests.length === 1 && manifests[0]) return manifests[0];
   const names = manifests.map((d) => d.annotations?.[REF_NAME_ANNOTATION] ?? d.digest).slice(0, 10);
-  throw pushError(dir, manifests.length === 0 ? 'lists no manifest in index.json' : `lists ${manifests.length} manifests in index.json (${names.join(', ')}): name the one to push`);
+  throw pushError(
+    dir,
+    manifests.length === 0
+      ? 'lists no manifest in index.json'
+      : `lists ${manifests.length} manifests in index.json (${names.join(', ')}): name the one to push`,
+  );
 }
 
 /** A manifest or index of the layout, its size and sha256 checked against `desc`. */
-export async function readLayoutManifest(dir: string, desc: OciDescriptor): Promise<{ bytes: Buffer; parsed: ParsedManifest }> {
+export async function readLayoutManifest(
+  dir: string,
+  desc: OciDescriptor,
+): Promise<{ bytes: Buffer; parsed: ParsedManifest }> {
   const bytes = await readLayoutBlob(dir, desc, MAX_MANIFEST_BYTES, PUSH_LAYOUT_CODES);
-  return { bytes, parsed: asLayoutError(dir, () => parseManifest(bytes, desc.mediaType, `the manifest ${desc.digest} of ${dir}`)) };
+  return {
+    bytes,
+    parsed: asLayoutError(dir, () => parseManifest(bytes, desc.mediaType, `the manifest ${desc.digest} of ${dir}`)),
+  };
 }

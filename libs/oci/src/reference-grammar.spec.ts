@@ -3,13 +3,21 @@ import { join } from 'node:path';
 import { TerminalError } from '@patch-factory/contracts';
 import { repoRoot } from '@patch-factory/testing';
 import { OciErrorCode } from './oci-errors';
-import { assertImageReference, formatImageReference, imageReferenceProblem, parseImageReference, referenceName } from './reference-grammar';
+import {
+  assertImageReference,
+  formatImageReference,
+  imageReferenceProblem,
+  parseImageReference,
+  referenceName,
+} from './reference-grammar';
 
 const CATALOG = join(repoRoot(), '..', 'shared', 'corpus', 'dhi-catalog', 'image');
 const HEX = 'a'.repeat(64);
 
 function yamlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? yamlFiles(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? yamlFiles(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Every image reference the real catalog writes: `image:`, `# syntax=` and the `uses:` that name an image (a tag or a digest after a path). */
@@ -23,7 +31,8 @@ function catalogReferences(): { names: string[]; references: string[] } {
       const syntax = /^#\s*syntax=(\S+)/.exec(line);
       if (syntax) references.add(syntax[1] as string);
       const uses = /^\s*(?:-\s*)?uses:\s*["']?([^\s"']+)/.exec(line);
-      if (uses && /\/[^@]*[:@]/.test(uses[1] as string) && !/@v\d+$/.test(uses[1] as string)) references.add(uses[1] as string);
+      if (uses && /\/[^@]*[:@]/.test(uses[1] as string) && !/@v\d+$/.test(uses[1] as string))
+        references.add(uses[1] as string);
     }
   }
   return { names: [...names], references: [...references] };
@@ -52,7 +61,10 @@ describe('the OCI reference grammar (one grammar for every image name)', () => {
     ['127.0.0.1:5000/examples/redis:7.0', { domain: '127.0.0.1:5000', path: 'examples/redis', tag: '7.0' }],
     ['[::1]:5000/x/y:1', { domain: '[::1]:5000', path: 'x/y', tag: '1' }],
     [`localhost:5000/a/b@sha256:${HEX}`, { domain: 'localhost:5000', path: 'a/b', digest: `sha256:${HEX}` }],
-    [`registry.example.org:5000/team/app:1@sha256:${HEX}`, { domain: 'registry.example.org:5000', path: 'team/app', tag: '1', digest: `sha256:${HEX}` }],
+    [
+      `registry.example.org:5000/team/app:1@sha256:${HEX}`,
+      { domain: 'registry.example.org:5000', path: 'team/app', tag: '1', digest: `sha256:${HEX}` },
+    ],
     ['Registry.Example.org/team/app', { domain: 'Registry.Example.org', path: 'team/app' }],
     ['localhost/app', { domain: 'localhost', path: 'app' }],
     ['examples/redis', { path: 'examples/redis' }],
@@ -66,11 +78,17 @@ describe('the OCI reference grammar (one grammar for every image name)', () => {
   });
 
   it('takes the first component as the host when asked (reference.Parse), and requires one when asked', () => {
-    expect(parseImageReference('myregistry/team/app:1', { hostFirst: true })).toEqual({ domain: 'myregistry', path: 'team/app', tag: '1' });
+    expect(parseImageReference('myregistry/team/app:1', { hostFirst: true })).toEqual({
+      domain: 'myregistry',
+      path: 'team/app',
+      tag: '1',
+    });
     expect(parseImageReference('examples/redis', { domainRequired: true })).toBeUndefined();
     expect(imageReferenceProblem('examples/redis', { domainRequired: true })).toContain('names no registry host');
     expect(imageReferenceProblem('registry.example.org/team/app:1', { noTag: true })).toContain('has a tag');
-    expect(imageReferenceProblem(`registry.example.org/team/app@sha256:${HEX}`, { noDigest: true })).toContain('has a digest');
+    expect(imageReferenceProblem(`registry.example.org/team/app@sha256:${HEX}`, { noDigest: true })).toContain(
+      'has a digest',
+    );
   });
 
   it.each([
@@ -117,6 +135,8 @@ describe('the OCI reference grammar (one grammar for every image name)', () => {
     }
     expect(caught).toBeInstanceOf(TerminalError);
     expect((caught as TerminalError).code).toBe(OciErrorCode.invalidReference);
-    expect((caught as Error).message).toMatch(/^definition\.yaml: image: image reference "registry\.example\.org\/Team\/app\\u0007" contains a control character \(U\+0007\)/);
+    expect((caught as Error).message).toMatch(
+      /^definition\.yaml: image: image reference "registry\.example\.org\/Team\/app\\u0007" contains a control character \(U\+0007\)/,
+    );
   });
 });

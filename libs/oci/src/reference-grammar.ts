@@ -1,4 +1,9 @@
-import { MAX_REPOSITORY_NAME_LENGTH, OCI_PATH_COMPONENT, TerminalError, isRepositoryName } from '@patch-factory/contracts';
+import {
+  MAX_REPOSITORY_NAME_LENGTH,
+  OCI_PATH_COMPONENT,
+  TerminalError,
+  isRepositoryName,
+} from '@patch-factory/contracts';
 import { OciErrorCode } from './oci-errors';
 
 /*
@@ -59,7 +64,10 @@ function quote(value: unknown): string {
 /** `name`, or TerminalError(oci-invalid-reference) before any request is made with it. */
 export function assertRepositoryName(name: unknown): string {
   if (!isRepositoryName(name)) {
-    throw new TerminalError(OciErrorCode.invalidReference, `the repository name ${quote(name)} is invalid: expected lower-case path components such as "library/redis" (at most ${MAX_NAME_LENGTH} characters)`);
+    throw new TerminalError(
+      OciErrorCode.invalidReference,
+      `the repository name ${quote(name)} is invalid: expected lower-case path components such as "library/redis" (at most ${MAX_NAME_LENGTH} characters)`,
+    );
   }
   return name;
 }
@@ -67,7 +75,10 @@ export function assertRepositoryName(name: unknown): string {
 /** `tag`, or TerminalError(oci-invalid-reference) before any request is made with it. */
 export function assertTag(tag: unknown): string {
   if (!isTag(tag)) {
-    throw new TerminalError(OciErrorCode.invalidReference, `the tag ${quote(tag)} is invalid: expected at most 128 letters, digits, "_", "." or "-", not starting with "." or "-"`);
+    throw new TerminalError(
+      OciErrorCode.invalidReference,
+      `the tag ${quote(tag)} is invalid: expected at most 128 letters, digits, "_", "." or "-", not starting with "." or "-"`,
+    );
   }
   return tag;
 }
@@ -114,12 +125,22 @@ function parse(text: unknown, rules: ReferenceRules): Parsed {
   const bad = (problem: string): Parsed => ({ problem });
   if (typeof text !== 'string') return bad('is not a string');
   if (text.length === 0) return bad('is empty');
-  if (text.length > MAX_REFERENCE_LENGTH) return bad(`is ${text.length} characters long, more than a reference can be (a name of at most ${MAX_NAME_LENGTH}, a tag of at most 128, a digest)`);
+  if (text.length > MAX_REFERENCE_LENGTH)
+    return bad(
+      `is ${text.length} characters long, more than a reference can be (a name of at most ${MAX_NAME_LENGTH}, a tag of at most 128, a digest)`,
+    );
   const odd = /[^\x21-\x7e]/.exec(text);
   if (odd) {
     const code = odd[0].codePointAt(0) as number;
-    const what = code < 0x20 || (code >= 0x7f && code <= 0x9f) ? 'a control character' : /\s/.test(odd[0]) ? 'whitespace' : 'a character outside printable ASCII';
-    return bad(`contains ${what} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at position ${odd.index + 1}: a reference is host[:port]/path[:tag][@digest] in printable ASCII`);
+    const what =
+      code < 0x20 || (code >= 0x7f && code <= 0x9f)
+        ? 'a control character'
+        : /\s/.test(odd[0])
+          ? 'whitespace'
+          : 'a character outside printable ASCII';
+    return bad(
+      `contains ${what} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at position ${odd.index + 1}: a reference is host[:port]/path[:tag][@digest] in printable ASCII`,
+    );
   }
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(text);
   if (scheme) return bad(`starts with a URL scheme ("${scheme[0]}"): write host[:port]/path without one`);
@@ -129,7 +150,10 @@ function parse(text: unknown, rules: ReferenceRules): Parsed {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!REFERENCE_DIGEST.test(digest)) return bad(`has the digest "${digest.slice(0, 80)}", which is not sha256:<64 hex> (or sha384/sha512) in lower case`);
+    if (!REFERENCE_DIGEST.test(digest))
+      return bad(
+        `has the digest "${digest.slice(0, 80)}", which is not sha256:<64 hex> (or sha384/sha512) in lower case`,
+      );
     if (rules.noDigest) return bad('has a digest (@sha256:…): a repository name is expected here');
   }
   let tag: string | undefined;
@@ -137,30 +161,52 @@ function parse(text: unknown, rules: ReferenceRules): Parsed {
   if (colon > rest.lastIndexOf('/') && colon > rest.lastIndexOf(']')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return bad(`has the tag "${tag.slice(0, 140)}", which is not 1 to 128 letters, digits, "_", "." or "-" not starting with "." or "-"`);
+    if (!TAG.test(tag))
+      return bad(
+        `has the tag "${tag.slice(0, 140)}", which is not 1 to 128 letters, digits, "_", "." or "-" not starting with "." or "-"`,
+      );
     if (rules.noTag) return bad(`has a tag (":${tag.slice(0, 140)}"): a repository name is expected here`);
   }
-  if (rest.includes('..')) return bad('contains ".." (a path step) in its name: components are joined by single "." characters');
+  if (rest.includes('..'))
+    return bad('contains ".." (a path step) in its name: components are joined by single "." characters');
   if (rest.length === 0) return bad('names no repository');
-  if (rest.length > MAX_NAME_LENGTH) return bad(`has a name of ${rest.length} characters, more than ${MAX_NAME_LENGTH}`);
+  if (rest.length > MAX_NAME_LENGTH)
+    return bad(`has a name of ${rest.length} characters, more than ${MAX_NAME_LENGTH}`);
   const parts = rest.split('/');
   let domain: string | undefined;
   const first = parts[0] as string;
   if (parts.length > 1 && (rules.hostFirst || /[.:[]/.test(first) || first === 'localhost' || /[A-Z]/.test(first))) {
     const m = DOMAIN.exec(first);
-    if (!m) return bad(`has the registry host "${first.slice(0, 100)}", which is not a host name, an IPv4 address or an [IPv6] address with an optional :port`);
-    if (m[3] !== undefined && (m[3].length > 5 || Number(m[3]) > 65535)) return bad(`has the port ${m[3].slice(0, 20)}, which is not one from 0 to 65535`);
+    if (!m)
+      return bad(
+        `has the registry host "${first.slice(0, 100)}", which is not a host name, an IPv4 address or an [IPv6] address with an optional :port`,
+      );
+    if (m[3] !== undefined && (m[3].length > 5 || Number(m[3]) > 65535))
+      return bad(`has the port ${m[3].slice(0, 20)}, which is not one from 0 to 65535`);
     domain = first;
     parts.shift();
   }
   if (domain === undefined && rules.domainRequired) return bad('names no registry host: write host[:port]/path');
   for (const part of parts) {
     if (part.length === 0) return bad('has an empty path component ("//", or "/" at an end)');
-    if (/[A-Z]/.test(part)) return bad(`has upper-case letters in its repository path ("${part.slice(0, 100)}"): repository paths are lower case`);
-    if (!PATH_COMPONENT.test(part)) return bad(`has the path component "${part.slice(0, 100)}", which is not lower-case letters and digits joined by ".", "_", "__" or "-"`);
+    if (/[A-Z]/.test(part))
+      return bad(
+        `has upper-case letters in its repository path ("${part.slice(0, 100)}"): repository paths are lower case`,
+      );
+    if (!PATH_COMPONENT.test(part))
+      return bad(
+        `has the path component "${part.slice(0, 100)}", which is not lower-case letters and digits joined by ".", "_", "__" or "-"`,
+      );
   }
   const path = parts.join('/');
-  return { ok: { ...(domain === undefined ? {} : { domain }), path, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) } };
+  return {
+    ok: {
+      ...(domain === undefined ? {} : { domain }),
+      path,
+      ...(tag === undefined ? {} : { tag }),
+      ...(digest === undefined ? {} : { digest }),
+    },
+  };
 }
 
 /** The parts of an image reference, or undefined when `text` is not one (or breaks `rules`). */
@@ -178,6 +224,10 @@ export function imageReferenceProblem(text: unknown, rules: ReferenceRules = {})
 /** The parts of `text`, or TerminalError(oci-invalid-reference) saying `where` it was read and why it is refused. */
 export function assertImageReference(text: unknown, where: string, rules: ReferenceRules = {}): ImageReference {
   const parsed = parse(text, rules);
-  if ('problem' in parsed) throw new TerminalError(OciErrorCode.invalidReference, `${where}: image reference ${quote(text)} ${parsed.problem}`);
+  if ('problem' in parsed)
+    throw new TerminalError(
+      OciErrorCode.invalidReference,
+      `${where}: image reference ${quote(text)} ${parsed.problem}`,
+    );
   return parsed.ok;
 }

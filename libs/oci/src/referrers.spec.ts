@@ -11,7 +11,11 @@ import { referrersTag } from './referrers';
 
 const SIGNATURE = 'application/vnd.dev.cosign.artifact.sig.v1+json';
 const SBOM = 'application/vnd.cyclonedx+json';
-const EMPTY = { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 };
+const EMPTY = {
+  mediaType: 'application/vnd.oci.empty.v1+json',
+  digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+  size: 2,
+};
 
 describe('referrers against docker-registry 2.8 (no referrers API)', () => {
   let registry: RegistryInstance;
@@ -55,10 +59,18 @@ describe('referrers against docker-registry 2.8 (no referrers API)', () => {
     const listed = await client.listReferrers('pf/signed', subject.digest);
     expect(listed.via).toBe('tag');
     expect(listed.manifests).toEqual([
-      { mediaType: OCI_MANIFEST, digest: first.digest, size: sig.length, artifactType: SIGNATURE, annotations: { 'org.example.note': 'signature' } },
+      {
+        mediaType: OCI_MANIFEST,
+        digest: first.digest,
+        size: sig.length,
+        artifactType: SIGNATURE,
+        annotations: { 'org.example.note': 'signature' },
+      },
       expect.objectContaining({ digest: sbom.digest, artifactType: SBOM }),
     ]);
-    expect((await client.listReferrers('pf/signed', subject.digest, SBOM)).manifests.map((d) => d.digest)).toEqual([sbom.digest]);
+    expect((await client.listReferrers('pf/signed', subject.digest, SBOM)).manifests.map((d) => d.digest)).toEqual([
+      sbom.digest,
+    ]);
     const index = await client.getManifest('pf/signed', referrersTag(subject.digest));
     expect(index.mediaType).toBe(OCI_INDEX);
     // The referrer itself is stored by digest.
@@ -72,10 +84,24 @@ describe('referrers against docker-registry 2.8 (no referrers API)', () => {
     const subjectSize = (await setup.getManifest('pf/raced', subject.digest)).bytes.length;
     await setup.pushBlob('pf/raced', { bytes: Buffer.from('{}') }, { digest: EMPTY.digest });
     const referrers = Array.from({ length: 8 }, (_, i) =>
-      Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: SBOM, config: EMPTY, layers: [EMPTY], subject: { mediaType: subject.mediaType, digest: subject.digest, size: subjectSize }, annotations: { 'org.example.n': String(i) } })),
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          artifactType: SBOM,
+          config: EMPTY,
+          layers: [EMPTY],
+          subject: { mediaType: subject.mediaType, digest: subject.digest, size: subjectSize },
+          annotations: { 'org.example.n': String(i) },
+        }),
+      ),
     );
     // Eight writers at once, each with its own client (as separate jobs would be).
-    const pushed = await Promise.all(referrers.map((bytes) => new RegistryClient({ registry: registry.url }).pushReferrer('pf/raced', bytes, OCI_MANIFEST)));
+    const pushed = await Promise.all(
+      referrers.map((bytes) =>
+        new RegistryClient({ registry: registry.url }).pushReferrer('pf/raced', bytes, OCI_MANIFEST),
+      ),
+    );
     const listed = (await setup.listReferrers('pf/raced', subject.digest)).manifests.map((d) => d.digest).sort();
     expect(listed).toEqual(pushed.map((p) => p.digest).sort());
     expect(new Set(listed).size).toBe(8);

@@ -3,7 +3,14 @@ import { PipelineError, RetryableError, TerminalError } from '@patch-factory/con
 import { assertDigest } from './blob-push';
 import { getManifest, type PulledManifest } from './manifest-pull';
 import { putManifest, putManifestDetailed } from './manifest-push';
-import { MAX_MANIFEST_BYTES, OCI_INDEX, isMediaType, parseDescriptor, parseManifest, type OciDescriptor } from './oci-descriptor';
+import {
+  MAX_MANIFEST_BYTES,
+  OCI_INDEX,
+  isMediaType,
+  parseDescriptor,
+  parseManifest,
+  type OciDescriptor,
+} from './oci-descriptor';
 import { OciErrorCode } from './oci-errors';
 import { assertRepositoryName } from './reference-grammar';
 import { registryFailure } from './registry-status';
@@ -31,7 +38,10 @@ export const referrersTag = (digest: string): string => assertDigest(digest).rep
 
 const notFound = (error: unknown): boolean => error instanceof PipelineError && error.code === OciErrorCode.notFound;
 
-function indexEntries(manifest: PulledManifest, what: string): { raw: unknown[]; descriptors: OciDescriptor[]; json: Record<string, unknown> } | undefined {
+function indexEntries(
+  manifest: PulledManifest,
+  what: string,
+): { raw: unknown[]; descriptors: OciDescriptor[]; json: Record<string, unknown> } | undefined {
   let parsed;
   try {
     parsed = parseManifest(manifest.bytes, manifest.mediaType, what);
@@ -43,27 +53,46 @@ function indexEntries(manifest: PulledManifest, what: string): { raw: unknown[];
   return { raw, descriptors: parsed.manifests, json: parsed.json };
 }
 
-const filtered = (list: OciDescriptor[], artifactType?: string) => (artifactType === undefined ? list : list.filter((d) => d.artifactType === artifactType));
+const filtered = (list: OciDescriptor[], artifactType?: string) =>
+  artifactType === undefined ? list : list.filter((d) => d.artifactType === artifactType);
 
 /**
  * The referrers of `digest` in `repo`: `GET /v2/<repo>/referrers/<digest>` when the registry has
  * the API; otherwise (404, or an answer that is not an OCI index) the index at the fallback tag
  * `sha256-<hex>` (none: an empty list). Filtered by `artifactType` when given.
  */
-export async function listReferrers(t: RegistryTransport, name: string, subjectDigest: string, options: { artifactType?: string; signal?: AbortSignal } = {}): Promise<ReferrersListing> {
+export async function listReferrers(
+  t: RegistryTransport,
+  name: string,
+  subjectDigest: string,
+  options: { artifactType?: string; signal?: AbortSignal } = {},
+): Promise<ReferrersListing> {
   const repo = assertRepositoryName(name);
   const digest = assertDigest(subjectDigest);
   const sig = options.signal ? { signal: options.signal } : {};
   const what = `listing the referrers of ${digest} in ${repo} at ${t.registry}`;
   const url = new URL(`/v2/${repo}/referrers/${digest}`, t.registry);
   if (options.artifactType !== undefined) {
-    if (!isMediaType(options.artifactType)) throw new TerminalError(OciErrorCode.invalidReference, `${what}: the artifactType ${JSON.stringify(String(options.artifactType).slice(0, 80))} is not a media type`);
+    if (!isMediaType(options.artifactType))
+      throw new TerminalError(
+        OciErrorCode.invalidReference,
+        `${what}: the artifactType ${JSON.stringify(String(options.artifactType).slice(0, 80))} is not a media type`,
+      );
     url.searchParams.set('artifactType', options.artifactType);
   }
-  const res = await t.send({ method: 'GET', url, headers: { accept: OCI_INDEX }, scope: pullScope(repo), what, maxBytes: MAX_MANIFEST_BYTES, ...sig });
+  const res = await t.send({
+    method: 'GET',
+    url,
+    headers: { accept: OCI_INDEX },
+    scope: pullScope(repo),
+    what,
+    maxBytes: MAX_MANIFEST_BYTES,
+    ...sig,
+  });
   if (res.status === 200) {
     const type = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
-    const entries = type === OCI_INDEX ? indexEntries({ mediaType: type, bytes: res.body, digest: '' }, what) : undefined;
+    const entries =
+      type === OCI_INDEX ? indexEntries({ mediaType: type, bytes: res.body, digest: '' }, what) : undefined;
     if (entries) return { manifests: filtered(entries.descriptors, options.artifactType), via: 'api' };
   } else if (res.status !== 404 && res.status !== 400 && res.status !== 405) {
     throw registryFailure(res.status, what);
@@ -76,7 +105,11 @@ export async function listReferrers(t: RegistryTransport, name: string, subjectD
     throw error;
   }
   const entries = indexEntries(fallback, what);
-  if (!entries) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the tag ${referrersTag(digest)} holds something other than an OCI image index`);
+  if (!entries)
+    throw new TerminalError(
+      OciErrorCode.invalidResponse,
+      `${what}: the tag ${referrersTag(digest)} holds something other than an OCI image index`,
+    );
   return { manifests: filtered(entries.descriptors, options.artifactType), via: 'tag' };
 }
 
@@ -89,18 +122,29 @@ export async function listReferrers(t: RegistryTransport, name: string, subjectD
  * when writers keep replacing it). Writers in other processes can still race: the registry offers no
  * conditional write.
  */
-export async function pushReferrer(t: RegistryTransport, name: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<ReferrerPushResult> {
+export async function pushReferrer(
+  t: RegistryTransport,
+  name: string,
+  bytes: Buffer,
+  mediaType: string,
+  signal?: AbortSignal,
+): Promise<ReferrerPushResult> {
   const repo = assertRepositoryName(name);
   const sig = signal ? { signal } : {};
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const what = `pushing referrer ${digest} to ${repo} at ${t.registry}`;
   const parsed = parseManifest(bytes, mediaType, what);
-  if (!parsed.subject) throw new TerminalError(OciErrorCode.invalidReference, `${what}: the manifest has no subject, so it refers to nothing`);
+  if (!parsed.subject)
+    throw new TerminalError(
+      OciErrorCode.invalidReference,
+      `${what}: the manifest has no subject, so it refers to nothing`,
+    );
   const subject = parsed.subject.digest;
   const put = await putManifestDetailed(t, repo, digest, bytes, mediaType, signal);
   if (put.subject !== undefined) return { digest, subject, via: 'api', indexUpdated: false };
   const tag = referrersTag(subject);
-  const artifactType = parsed.artifactType ?? (parsed.json['config'] ? parseDescriptor(parsed.json['config'], what).mediaType : undefined);
+  const artifactType =
+    parsed.artifactType ?? (parsed.json['config'] ? parseDescriptor(parsed.json['config'], what).mediaType : undefined);
   const entry: OciDescriptor = {
     mediaType: parsed.mediaType,
     digest,
@@ -114,14 +158,20 @@ export async function pushReferrer(t: RegistryTransport, name: string, bytes: Bu
     let updated = false;
     for (let round = 0; round < FALLBACK_ROUNDS; round++) {
       const current = await fallbackIndex(t, repo, tag, what, sig);
-      if (current.descriptors.some((d) => d.digest === digest)) return { digest, subject, via: 'tag' as const, indexUpdated: updated };
-      const index = Buffer.from(JSON.stringify({ ...current.json, schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...current.raw, entry] }));
+      if (current.descriptors.some((d) => d.digest === digest))
+        return { digest, subject, via: 'tag' as const, indexUpdated: updated };
+      const index = Buffer.from(
+        JSON.stringify({ ...current.json, schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...current.raw, entry] }),
+      );
       await putManifest(t, repo, tag, index, OCI_INDEX, signal);
       updated = true;
     }
     const last = await fallbackIndex(t, repo, tag, what, sig);
     if (!last.descriptors.some((d) => d.digest === digest)) {
-      throw new RetryableError(OciErrorCode.unavailable, `${what}: other writers kept replacing the referrers index ${tag}; the entry was not kept after ${FALLBACK_ROUNDS} writes`);
+      throw new RetryableError(
+        OciErrorCode.unavailable,
+        `${what}: other writers kept replacing the referrers index ${tag}; the entry was not kept after ${FALLBACK_ROUNDS} writes`,
+      );
     }
     return { digest, subject, via: 'tag' as const, indexUpdated: true };
   });
@@ -146,11 +196,21 @@ async function withIndexLock<T>(key: string, work: () => Promise<T>): Promise<T>
 const FALLBACK_ROUNDS = 5;
 
 /** The fallback index at `tag` (an empty one when the tag does not exist); refuses a tag that holds anything else. */
-async function fallbackIndex(t: RegistryTransport, repo: string, tag: string, what: string, sig: { signal?: AbortSignal }): Promise<{ raw: unknown[]; json: Record<string, unknown>; descriptors: OciDescriptor[] }> {
+async function fallbackIndex(
+  t: RegistryTransport,
+  repo: string,
+  tag: string,
+  what: string,
+  sig: { signal?: AbortSignal },
+): Promise<{ raw: unknown[]; json: Record<string, unknown>; descriptors: OciDescriptor[] }> {
   try {
     const current = await getManifest(t, repo, tag, { ...sig, scope: pushScope(repo) });
     const entries = indexEntries(current, what);
-    if (!entries) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the tag ${tag} holds something other than an OCI image index; refusing to overwrite it`);
+    if (!entries)
+      throw new TerminalError(
+        OciErrorCode.invalidResponse,
+        `${what}: the tag ${tag} holds something other than an OCI image index; refusing to overwrite it`,
+      );
     return entries;
   } catch (error) {
     if (!notFound(error)) throw error;

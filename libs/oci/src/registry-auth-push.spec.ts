@@ -3,7 +3,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { basicAuthConfig, startRegistry, startTokenServer, tokenAuthConfig, writeTestLayout, type RegistryInstance, type TokenServer } from '@patch-factory/testing';
+import {
+  basicAuthConfig,
+  startRegistry,
+  startTokenServer,
+  tokenAuthConfig,
+  writeTestLayout,
+  type RegistryInstance,
+  type TokenServer,
+} from '@patch-factory/testing';
 import { pullLayout } from './layout-pull';
 import { pushLayout } from './layout-push';
 import { RegistryClient } from './registry-client';
@@ -37,7 +45,9 @@ describe('pushing to a bearer-token registry', () => {
 
     const mounted = await pushLayout(client, layout.dir, 'pf/secured-copy', '1.0', { mountFrom: 'pf/secured' });
     expect(mounted.blobs.mounted).toBe(6);
-    expect(tokens.requests.map((r) => r.scope)).toContain('repository:pf/secured-copy:pull,push repository:pf/secured:pull');
+    expect(tokens.requests.map((r) => r.scope)).toContain(
+      'repository:pf/secured-copy:pull,push repository:pf/secured:pull',
+    );
 
     const reader = new RegistryClient({ registry: registry.url, credentials });
     expect((await pullLayout(reader, 'pf/secured-copy', '1.0', join(work, 'back'))).digest).toBe(layout.digest);
@@ -46,7 +56,14 @@ describe('pushing to a bearer-token registry', () => {
 
   it('refuses to push without credentials (oci-auth)', async () => {
     const layout = writeTestLayout(join(work, 'anon'), { platforms: ['linux/amd64'] });
-    await expect(pushLayout(new RegistryClient({ registry: registry.url, credentials: { username: 'pusher', password: 'wrong' } }), layout.dir, 'pf/anon', '1.0')).rejects.toMatchObject({ code: 'oci-auth' });
+    await expect(
+      pushLayout(
+        new RegistryClient({ registry: registry.url, credentials: { username: 'pusher', password: 'wrong' } }),
+        layout.dir,
+        'pf/anon',
+        '1.0',
+      ),
+    ).rejects.toMatchObject({ code: 'oci-auth' });
   });
 });
 
@@ -76,8 +93,15 @@ describe('pushing to a registry with Basic auth (htpasswd)', () => {
 
   it('refuses without credentials or with a wrong password (oci-auth), never echoing the password', async () => {
     const layout = writeTestLayout(join(work, 'img2'));
-    await expect(pushLayout(new RegistryClient({ registry: registry.url }), layout.dir, 'pf/basic', '2.0')).rejects.toMatchObject({ code: 'oci-auth' });
-    const wrong = pushLayout(new RegistryClient({ registry: registry.url, credentials: { username: 'ci', password: 'not-the-secret' } }), layout.dir, 'pf/basic', '2.0');
+    await expect(
+      pushLayout(new RegistryClient({ registry: registry.url }), layout.dir, 'pf/basic', '2.0'),
+    ).rejects.toMatchObject({ code: 'oci-auth' });
+    const wrong = pushLayout(
+      new RegistryClient({ registry: registry.url, credentials: { username: 'ci', password: 'not-the-secret' } }),
+      layout.dir,
+      'pf/basic',
+      '2.0',
+    );
     await expect(wrong).rejects.toMatchObject({ code: 'oci-auth' });
     await expect(wrong).rejects.not.toThrow(/not-the-secret/);
   });

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError } from '@patch-factory/contracts';
-import { pushImage, startRegistry, startTokenServer, tokenAuthConfig, type RegistryInstance, type TokenServer } from '@patch-factory/testing';
+import {
+  pushImage,
+  startRegistry,
+  startTokenServer,
+  tokenAuthConfig,
+  type RegistryInstance,
+  type TokenServer,
+} from '@patch-factory/testing';
 import { OciErrorCode } from './oci-errors';
 import { RegistryClient } from './registry-client';
 
@@ -53,7 +60,17 @@ describe('RegistryClient against a real docker-registry', () => {
     for (const tag of ['1.0.0', 'latest']) {
       const digest = await client.resolveTag('pf/demo', tag);
       expect(digest).toBe(digests.get(tag));
-      const byskopeo = execFileSync('skopeo', ['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${registry.url.replace('http://', '')}/pf/demo:${tag}`], { encoding: 'utf8' }).trim();
+      const byskopeo = execFileSync(
+        'skopeo',
+        [
+          'inspect',
+          '--tls-verify=false',
+          '--format',
+          '{{.Digest}}',
+          `docker://${registry.url.replace('http://', '')}/pf/demo:${tag}`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
       expect(byskopeo).toBe(digest);
     }
   });
@@ -69,14 +86,20 @@ describe('RegistryClient validates before any request', () => {
   // Nothing listens on port 9 of 127.0.0.1: a request would fail with oci-unavailable.
   const client = new RegistryClient({ registry: 'http://127.0.0.1:9', timeoutMs: 2000 });
 
-  it.each(['Upper/case', 'a//b', '../etc', 'a/', '-a', 'a..b', `a${'b'.repeat(300)}`, 'a b', 'a\u0000b'])('refuses the name %j', async (name) => {
-    expect(await codeOf(client.listTags(name))).toBe(OciErrorCode.invalidReference);
-    expect(await codeOf(client.resolveTag(name, 'latest'))).toBe(OciErrorCode.invalidReference);
-  });
+  it.each(['Upper/case', 'a//b', '../etc', 'a/', '-a', 'a..b', `a${'b'.repeat(300)}`, 'a b', 'a\u0000b'])(
+    'refuses the name %j',
+    async (name) => {
+      expect(await codeOf(client.listTags(name))).toBe(OciErrorCode.invalidReference);
+      expect(await codeOf(client.resolveTag(name, 'latest'))).toBe(OciErrorCode.invalidReference);
+    },
+  );
 
-  it.each(['', '.hidden', '-x', 'a/b', 'a:b', '1.0\n', 'x'.repeat(129), '$(id)', '../../x'])('refuses the tag %j', async (tag) => {
-    expect(await codeOf(client.resolveTag('pf/demo', tag))).toBe(OciErrorCode.invalidReference);
-  });
+  it.each(['', '.hidden', '-x', 'a/b', 'a:b', '1.0\n', 'x'.repeat(129), '$(id)', '../../x'])(
+    'refuses the tag %j',
+    async (tag) => {
+      expect(await codeOf(client.resolveTag('pf/demo', tag))).toBe(OciErrorCode.invalidReference);
+    },
+  );
 
   it('reports an unreachable registry as retryable', async () => {
     expect(await codeOf(client.listTags('pf/demo'))).toBe(OciErrorCode.unavailable);
@@ -95,7 +118,9 @@ describe('RegistryClient with a token-auth registry (Bearer challenge)', () => {
     configDir = mkdtempSync(join(tmpdir(), 'pf-registry-config-'));
     registry = await startRegistry({ config: tokenAuthConfig(configDir, tokens) });
     const auth = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-    const res = await fetch(`${tokens.realm}?service=${tokens.service}&scope=repository:pf/secure:pull,push`, { headers: { authorization: auth } });
+    const res = await fetch(`${tokens.realm}?service=${tokens.service}&scope=repository:pf/secure:pull,push`, {
+      headers: { authorization: auth },
+    });
     const { token } = (await res.json()) as { token: string };
     digest = await pushImage(registry.url, 'pf/secure', '1.2.3', 'secure layer', { authorization: `Bearer ${token}` });
     tokens.requests.length = 0;
@@ -117,11 +142,18 @@ describe('RegistryClient with a token-auth registry (Bearer challenge)', () => {
     const listing = await client.listTags('pf/secure');
     expect(listing.tags).toEqual(['1.2.3']);
     expect(await client.resolveTag('pf/secure', '1.2.3')).toBe(digest);
-    expect(tokens.requests[0]).toEqual({ scope: 'repository:pf/secure:pull', service: tokens.service, authorization: expect.stringMatching(/^Basic /) as unknown });
+    expect(tokens.requests[0]).toEqual({
+      scope: 'repository:pf/secure:pull',
+      service: tokens.service,
+      authorization: expect.stringMatching(/^Basic /) as unknown,
+    });
   });
 
   it('fails with oci-auth when the token server refuses the credentials', async () => {
-    const client = new RegistryClient({ registry: registry.url, credentials: { username: 'reader', password: 'wrong' } });
+    const client = new RegistryClient({
+      registry: registry.url,
+      credentials: { username: 'reader', password: 'wrong' },
+    });
     expect(await codeOf(client.listTags('pf/secure'))).toBe(OciErrorCode.auth);
   });
 

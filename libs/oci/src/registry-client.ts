@@ -58,9 +58,13 @@ export class RegistryClient implements RegistryWriter {
       }
       url = nextLink(res.headers.get('link'), this.registry);
       if (url && (url.origin !== this.registry || url.pathname !== path || url.username || url.password || url.hash)) {
-        throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the next page link leaves the repository's tag list`);
+        throw new TerminalError(
+          OciErrorCode.invalidResponse,
+          `${what}: the next page link leaves the repository's tag list`,
+        );
       }
-      if (url && seen.has(url.href)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the next page link loops`);
+      if (url && seen.has(url.href))
+        throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the next page link loops`);
     }
     return { tags, truncated: false, pages };
   }
@@ -75,7 +79,11 @@ export class RegistryClient implements RegistryWriter {
     if (head.status !== 200) throw registryFailure(head.status, what);
     const header = head.headers.get('docker-content-digest');
     if (header !== null) {
-      if (!isSha256Digest(header)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the registry sent a Docker-Content-Digest that is not sha256:<64 hex>`);
+      if (!isSha256Digest(header))
+        throw new TerminalError(
+          OciErrorCode.invalidResponse,
+          `${what}: the registry sent a Docker-Content-Digest that is not sha256:<64 hex>`,
+        );
       return header;
     }
     // No digest header: fetch the manifest (bounded) and hash it ourselves.
@@ -88,14 +96,27 @@ export class RegistryClient implements RegistryWriter {
     return blobExists(this.transport, repo, digest, signal ? { signal } : {});
   }
 
-  pushBlob(repo: string, source: BlobSource, expected: { digest: string; size?: number }, options?: PushBlobOptions): Promise<BlobPushResult> {
+  pushBlob(
+    repo: string,
+    source: BlobSource,
+    expected: { digest: string; size?: number },
+    options?: PushBlobOptions,
+  ): Promise<BlobPushResult> {
     return pushBlob(this.transport, repo, source, expected, options);
   }
 
   async mountBlob(repo: string, digest: string, from: string, signal?: AbortSignal): Promise<boolean> {
     const result = await mountBlob(this.transport, repo, digest, from, signal);
     if (result.mounted) return true;
-    await this.transport.send({ method: 'DELETE', url: result.location, scope: pushScope(assertRepositoryName(repo)), what: `cancelling an upload to ${repo}`, once: true }).catch(() => undefined);
+    await this.transport
+      .send({
+        method: 'DELETE',
+        url: result.location,
+        scope: pushScope(assertRepositoryName(repo)),
+        what: `cancelling an upload to ${repo}`,
+        once: true,
+      })
+      .catch(() => undefined);
     return false;
   }
 
@@ -107,7 +128,13 @@ export class RegistryClient implements RegistryWriter {
     return getBlobToFile(this.transport, repo, digest, path, options);
   }
 
-  putManifest(repo: string, tagOrDigest: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<string> {
+  putManifest(
+    repo: string,
+    tagOrDigest: string,
+    bytes: Buffer,
+    mediaType: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
     return putManifest(this.transport, repo, tagOrDigest, bytes, mediaType, signal);
   }
 
@@ -115,7 +142,14 @@ export class RegistryClient implements RegistryWriter {
     const repo = assertRepositoryName(name);
     const ref = assertDigest(digest);
     const what = `checking manifest ${ref} in ${repo} at ${this.registry}`;
-    const res = await this.send(repo, new URL(`/v2/${repo}/manifests/${ref}`, this.registry), 'HEAD', { accept: MANIFEST_MEDIA_TYPES.join(', ') }, what, signal);
+    const res = await this.send(
+      repo,
+      new URL(`/v2/${repo}/manifests/${ref}`, this.registry),
+      'HEAD',
+      { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+      what,
+      signal,
+    );
     if (res.status === 404) return false;
     if (res.status !== 200) throw registryFailure(res.status, what);
     return true;
@@ -126,15 +160,30 @@ export class RegistryClient implements RegistryWriter {
   }
 
   listReferrers(repo: string, digest: string, artifactType?: string, signal?: AbortSignal): Promise<ReferrersListing> {
-    return listReferrers(this.transport, repo, digest, { ...(artifactType !== undefined ? { artifactType } : {}), ...(signal ? { signal } : {}) });
+    return listReferrers(this.transport, repo, digest, {
+      ...(artifactType !== undefined ? { artifactType } : {}),
+      ...(signal ? { signal } : {}),
+    });
   }
 
-  pushReferrer(repo: string, manifestBytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<ReferrerPushResult> {
+  pushReferrer(
+    repo: string,
+    manifestBytes: Buffer,
+    mediaType: string,
+    signal?: AbortSignal,
+  ): Promise<ReferrerPushResult> {
     return pushReferrer(this.transport, repo, manifestBytes, mediaType, signal);
   }
 
   /** One read of repository `repo` (auth and retries: RegistryTransport). */
-  private send(repo: string, url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>, what: string, signal?: AbortSignal): Promise<BoundedResponse> {
+  private send(
+    repo: string,
+    url: URL,
+    method: 'GET' | 'HEAD',
+    headers: Record<string, string>,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<BoundedResponse> {
     return this.transport.send({ method, url, headers, scope: pullScope(repo), what, ...(signal ? { signal } : {}) });
   }
 }
@@ -149,6 +198,7 @@ function parseTagPage(body: Buffer, what: string): unknown[] {
   }
   const tags = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['tags'] : undefined;
   if (tags === null) return [];
-  if (!Array.isArray(tags)) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the tag list has no "tags" array`);
+  if (!Array.isArray(tags))
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the tag list has no "tags" array`);
   return tags as unknown[];
 }

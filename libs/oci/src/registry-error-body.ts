@@ -21,7 +21,8 @@ export function registryErrors(body: Buffer | undefined): RegistryErrorEntry[] {
   } catch {
     return [];
   }
-  const errors = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['errors'] : undefined;
+  const errors =
+    typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['errors'] : undefined;
   if (!Array.isArray(errors)) return [];
   const out: RegistryErrorEntry[] = [];
   for (const e of errors.slice(0, MAX_ENTRIES) as unknown[]) {

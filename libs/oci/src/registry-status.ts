@@ -9,14 +9,28 @@ import { describeRegistryErrors, isUploadRace, registryErrors } from './registry
  * retryable, any other 400 final.
  */
 export function registryFailure(status: number, what: string, body?: Buffer): RetryableError | TerminalError {
-  if (status === 401 || status === 403) return new TerminalError(OciErrorCode.auth, `${what}: the registry refused access (${status}); check the credentials and the repository's permissions`);
-  if (status === 404) return new TerminalError(OciErrorCode.notFound, `${what}: not found (404); check the repository name and tag`);
-  if (status === 429) return new RetryableError(OciErrorCode.rateLimited, `${what}: the registry asks to slow down (429)`);
-  if (status >= 500) return new RetryableError(OciErrorCode.unavailable, `${what}: the registry failed (${status}); it may pass`);
-  if (status >= 300 && status < 400) return new TerminalError(OciErrorCode.invalidResponse, `${what}: the registry redirected (${status}), which this client does not follow`);
+  if (status === 401 || status === 403)
+    return new TerminalError(
+      OciErrorCode.auth,
+      `${what}: the registry refused access (${status}); check the credentials and the repository's permissions`,
+    );
+  if (status === 404)
+    return new TerminalError(OciErrorCode.notFound, `${what}: not found (404); check the repository name and tag`);
+  if (status === 429)
+    return new RetryableError(OciErrorCode.rateLimited, `${what}: the registry asks to slow down (429)`);
+  if (status >= 500)
+    return new RetryableError(OciErrorCode.unavailable, `${what}: the registry failed (${status}); it may pass`);
+  if (status >= 300 && status < 400)
+    return new TerminalError(
+      OciErrorCode.invalidResponse,
+      `${what}: the registry redirected (${status}), which this client does not follow`,
+    );
   const errors = registryErrors(body);
   if (isUploadRace(status, errors)) {
-    return new RetryableError(OciErrorCode.unavailable, `${what}: the registry kept answering ${status} ${describeRegistryErrors(errors)} (content another upload was landing); it may pass`);
+    return new RetryableError(
+      OciErrorCode.unavailable,
+      `${what}: the registry kept answering ${status} ${describeRegistryErrors(errors)} (content another upload was landing); it may pass`,
+    );
   }
   const said = errors.length > 0 ? `: the registry says ${describeRegistryErrors(errors)}` : '';
   return new TerminalError(OciErrorCode.invalidResponse, `${what}: unexpected status ${status}${said}`);

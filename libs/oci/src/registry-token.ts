@@ -45,7 +45,10 @@ export async function fetchRegistryToken(req: TokenRequest): Promise<string> {
     throw new TerminalError(OciErrorCode.invalidResponse, 'the registry named a token realm that is not a URL');
   }
   if (!isSafeTransport(realm) || realm.username || realm.password) {
-    throw new TerminalError(OciErrorCode.invalidResponse, `the registry named the token realm ${realm.origin} that is refused: expected https://, or http:// to a loopback address`);
+    throw new TerminalError(
+      OciErrorCode.invalidResponse,
+      `the registry named the token realm ${realm.origin} that is refused: expected https://, or http:// to a loopback address`,
+    );
   }
   if (req.challenge.service) realm.searchParams.set('service', req.challenge.service);
   realm.searchParams.set('scope', req.scope ?? req.challenge.scope ?? req.defaultScope);
@@ -53,19 +56,26 @@ export async function fetchRegistryToken(req: TokenRequest): Promise<string> {
   const res = await boundedFetch({
     url: realm,
     method: 'GET',
-    headers: { accept: 'application/json', ...(req.credentials ? { authorization: basicAuthorization(req.credentials) } : {}) },
+    headers: {
+      accept: 'application/json',
+      ...(req.credentials ? { authorization: basicAuthorization(req.credentials) } : {}),
+    },
     timeoutMs: req.timeoutMs,
     maxBytes: MAX_TOKEN_RESPONSE,
     ...(req.signal ? { signal: req.signal } : {}),
     what,
   });
   if (res.status === 401 || res.status === 403) {
-    throw new TerminalError(OciErrorCode.auth, `${what} refused to issue a token (${res.status}): check the registry credentials`);
+    throw new TerminalError(
+      OciErrorCode.auth,
+      `${what} refused to issue a token (${res.status}): check the registry credentials`,
+    );
   }
   if (res.status === 429 || res.status >= 500) {
     throw new RetryableError(OciErrorCode.unavailable, `${what} failed (${res.status}): it may pass`);
   }
-  if (res.status !== 200) throw new TerminalError(OciErrorCode.invalidResponse, `${what} answered ${res.status} instead of a token`);
+  if (res.status !== 200)
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what} answered ${res.status} instead of a token`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(res.body.toString('utf8'));

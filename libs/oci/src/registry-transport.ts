@@ -3,7 +3,14 @@ import { discardBody } from '@patch-factory/http';
 import { parseAuthChallenge, type AuthChallenge } from './bearer-challenge';
 import { boundedFetch, openFetch, type BoundedResponse, type OpenResponse, type RegistryMethod } from './bounded-fetch';
 import { OciErrorCode } from './oci-errors';
-import { abortableSleep, backoffDelay, parseRetryAfter, retryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy';
+import {
+  abortableSleep,
+  backoffDelay,
+  parseRetryAfter,
+  retryPolicy,
+  type RetryOptions,
+  type RetryPolicy,
+} from './retry-policy';
 import { basicAuthorization, fetchRegistryToken, type RegistryCredentials } from './registry-token';
 
 const USER_AGENT = 'patch-factory-oci';
@@ -74,20 +81,34 @@ export class RegistryTransport {
 
   /** Send `req` and return the response with its body unread (the caller streams and bounds it). */
   open(req: RegistryRequest): Promise<OpenResponse> {
-    return this.withRetries(req, (headers) => openFetch(this.base(req, headers)), (res) => discardBody(res.response));
+    return this.withRetries(
+      req,
+      (headers) => openFetch(this.base(req, headers)),
+      (res) => discardBody(res.response),
+    );
   }
 
   /** Wait before the attempt after `failures` failures: `Retry-After` when given, else backoff. */
   delayAfter(failures: number, headers: Headers | undefined): number {
-    return parseRetryAfter(headers?.get('retry-after') ?? null, this.policy.maxRetryAfterMs) ?? backoffDelay(failures, this.policy);
+    return (
+      parseRetryAfter(headers?.get('retry-after') ?? null, this.policy.maxRetryAfterMs) ??
+      backoffDelay(failures, this.policy)
+    );
   }
 
   /** The error once the attempts are spent. */
   exhausted(what: string, attempts: number, lastStatus: number | undefined, cause?: unknown): RetryableError {
     const last = lastStatus === undefined ? 'the registry could not be reached' : `last status ${lastStatus}`;
     const code = lastStatus === 429 ? OciErrorCode.rateLimited : OciErrorCode.unavailable;
-    const hint = lastStatus === 429 ? 'the registry is rate limiting: retry later or lower the concurrency' : 'check that the registry is up and reachable, then retry';
-    return new RetryableError(code, `${what}: gave up after ${attempts} attempt(s) (${last}); ${hint}`, cause === undefined ? undefined : { cause });
+    const hint =
+      lastStatus === 429
+        ? 'the registry is rate limiting: retry later or lower the concurrency'
+        : 'check that the registry is up and reachable, then retry';
+    return new RetryableError(
+      code,
+      `${what}: gave up after ${attempts} attempt(s) (${last}); ${hint}`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 
   private base(req: RegistryRequest, authorization: string | undefined) {

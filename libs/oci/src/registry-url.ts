@@ -19,7 +19,10 @@ export function isSafeTransport(url: URL): boolean {
  */
 export function parseRegistryUrl(raw: unknown): string {
   const fail = (why: string): never => {
-    throw new TerminalError(OciErrorCode.invalidRegistry, `the registry ${JSON.stringify(String(raw).slice(0, 80))} is refused: ${why}`);
+    throw new TerminalError(
+      OciErrorCode.invalidRegistry,
+      `the registry ${JSON.stringify(String(raw).slice(0, 80))} is refused: ${why}`,
+    );
   };
   if (typeof raw !== 'string' || raw.length > 300) return fail('expected a URL of at most 300 characters');
   let url: URL;
@@ -30,6 +33,7 @@ export function parseRegistryUrl(raw: unknown): string {
   }
   if (!isSafeTransport(url)) return fail('expected https://host[:port], or http:// to 127.0.0.1 or [::1]');
   if (url.username || url.password) return fail('credentials do not belong in the URL');
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return fail('expected no path, query or fragment');
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
+    return fail('expected no path, query or fragment');
   return url.origin;
 }

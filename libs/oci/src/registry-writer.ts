@@ -20,7 +20,12 @@ export interface RegistryWriter extends DistributionClient {
    * Push one blob unless present (`skipped`), mounting it from `options.mountFrom` when it can
    * (`mounted`); monolithic under `monolithicMaxBytes`, chunked above, resumed after a failure.
    */
-  pushBlob(repo: string, source: BlobSource, expected: { digest: string; size?: number }, options?: PushBlobOptions): Promise<BlobPushResult>;
+  pushBlob(
+    repo: string,
+    source: BlobSource,
+    expected: { digest: string; size?: number },
+    options?: PushBlobOptions,
+  ): Promise<BlobPushResult>;
   /** Cross-repository mount: true when mounted (201); false when the registry opened an upload instead (202; the session is cancelled). */
   mountBlob(repo: string, digest: string, from: string, signal?: AbortSignal): Promise<boolean>;
   /** Blob `digest` in memory (default cap 64 MiB), verified. */
@@ -28,7 +33,13 @@ export interface RegistryWriter extends DistributionClient {
   /** Blob `digest` written to `path` (streamed, verified, renamed into place); returns its size. */
   getBlobToFile(repo: string, digest: string, path: string, options?: GetBlobOptions): Promise<number>;
   /** Put a manifest or index under a tag or its digest; returns its digest. */
-  putManifest(repo: string, tagOrDigest: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<string>;
+  putManifest(
+    repo: string,
+    tagOrDigest: string,
+    bytes: Buffer,
+    mediaType: string,
+    signal?: AbortSignal,
+  ): Promise<string>;
   /** True when `repo` holds manifest `digest` (`HEAD /v2/<repo>/manifests/<digest>`). */
   hasManifest(repo: string, digest: string, signal?: AbortSignal): Promise<boolean>;
   /** Get a manifest or index by tag or digest, verified. */
@@ -36,5 +47,10 @@ export interface RegistryWriter extends DistributionClient {
   /** The referrers of `digest` (API, else the fallback tag), optionally of one artifactType. */
   listReferrers(repo: string, digest: string, artifactType?: string, signal?: AbortSignal): Promise<ReferrersListing>;
   /** Push a manifest with a `subject` by digest, keeping the fallback tag's index when the registry lacks the referrers API. */
-  pushReferrer(repo: string, manifestBytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<ReferrerPushResult>;
+  pushReferrer(
+    repo: string,
+    manifestBytes: Buffer,
+    mediaType: string,
+    signal?: AbortSignal,
+  ): Promise<ReferrerPushResult>;
 }

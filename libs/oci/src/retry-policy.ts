@@ -14,7 +14,8 @@ export type RetryPolicy = Required<RetryOptions>;
 
 /** The options with their defaults, bounded. */
 export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
-  const clamp = (v: number | undefined, fallback: number, min: number, max: number) => Math.min(max, Math.max(min, Number.isFinite(v) ? (v as number) : fallback));
+  const clamp = (v: number | undefined, fallback: number, min: number, max: number) =>
+    Math.min(max, Math.max(min, Number.isFinite(v) ? (v as number) : fallback));
   return {
     attempts: Math.floor(clamp(options.attempts, 5, 1, 100)),
     baseDelayMs: clamp(options.baseDelayMs, 200, 0, 60_000),

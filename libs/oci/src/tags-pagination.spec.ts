@@ -52,10 +52,16 @@ describe('tags/list pagination (n, last, Link)', () => {
   };
 
   it('follows rel="next" with n=2 until the last page', async () => {
-    const s = await start((name, last, n) => `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(last)}>; rel="next"`);
+    const s = await start(
+      (name, last, n) => `</v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(last)}>; rel="next"`,
+    );
     const listing = await new RegistryClient({ registry: s.url }).listTags('pf/demo', { pageSize: 2 });
     expect(listing).toEqual({ tags: TAGS, truncated: false, pages: 3 });
-    expect(s.seen).toEqual(['/v2/pf/demo/tags/list?n=2', '/v2/pf/demo/tags/list?n=2&last=1.1.0', '/v2/pf/demo/tags/list?n=2&last=latest']);
+    expect(s.seen).toEqual([
+      '/v2/pf/demo/tags/list?n=2',
+      '/v2/pf/demo/tags/list?n=2&last=1.1.0',
+      '/v2/pf/demo/tags/list?n=2&last=latest',
+    ]);
   });
 
   it('stops at maxPages and says so', async () => {
@@ -65,15 +71,23 @@ describe('tags/list pagination (n, last, Link)', () => {
   });
 
   it('refuses a next link that leaves the repository or the registry', async () => {
-    const other = await start((_name, last, n) => `<http://127.0.0.2:1/v2/pf/demo/tags/list?n=${n}&last=${last}>; rel="next"`);
-    expect(await codeOf(new RegistryClient({ registry: other.url }).listTags('pf/demo', { pageSize: 2 }))).toBe(OciErrorCode.invalidResponse);
+    const other = await start(
+      (_name, last, n) => `<http://127.0.0.2:1/v2/pf/demo/tags/list?n=${n}&last=${last}>; rel="next"`,
+    );
+    expect(await codeOf(new RegistryClient({ registry: other.url }).listTags('pf/demo', { pageSize: 2 }))).toBe(
+      OciErrorCode.invalidResponse,
+    );
     const elsewhere = await start((_name, last, n) => `</v2/pf/other/tags/list?n=${n}&last=${last}>; rel="next"`);
-    expect(await codeOf(new RegistryClient({ registry: elsewhere.url }).listTags('pf/demo', { pageSize: 2 }))).toBe(OciErrorCode.invalidResponse);
+    expect(await codeOf(new RegistryClient({ registry: elsewhere.url }).listTags('pf/demo', { pageSize: 2 }))).toBe(
+      OciErrorCode.invalidResponse,
+    );
   });
 
   it('refuses a next link that loops', async () => {
     const s = await start((name, _last, n) => `</v2/${name}/tags/list?n=${n}>; rel="next"`);
     // The first page is fetched as ?n=2, and the link sends us back to it.
-    expect(await codeOf(new RegistryClient({ registry: s.url }).listTags('pf/demo', { pageSize: 2 }))).toBe(OciErrorCode.invalidResponse);
+    expect(await codeOf(new RegistryClient({ registry: s.url }).listTags('pf/demo', { pageSize: 2 }))).toBe(
+      OciErrorCode.invalidResponse,
+    );
   });
 });

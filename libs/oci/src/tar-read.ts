@@ -33,7 +33,14 @@ export interface TarReadOptions {
 }
 
 const BLOCK = 512;
-const TYPES: Record<string, TarEntryType> = { '0': 'file', '\0': 'file', '7': 'file', '1': 'hardlink', '2': 'symlink', '5': 'dir' };
+const TYPES: Record<string, TarEntryType> = {
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'hardlink',
+  '2': 'symlink',
+  '5': 'dir',
+};
 const MAX_META = 1024 * 1024;
 
 /**
@@ -50,7 +57,8 @@ export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
   const { what } = opts;
   const maxEntries = opts.maxEntries ?? 200_000;
   const codes = opts.codes ?? TarErrorCode;
-  const bad = (why: string) => new TerminalError(codes.invalid, `${what} is not a valid tar archive: ${why}${opts.hint ? `; ${opts.hint}` : ''}`);
+  const bad = (why: string) =>
+    new TerminalError(codes.invalid, `${what} is not a valid tar archive: ${why}${opts.hint ? `; ${opts.hint}` : ''}`);
   const unsafe = (message: string) => new TerminalError(codes.unsafe, `${message}; the archive is refused`);
   const entries: TarEntry[] = [];
   const files = new Set<string>();
@@ -66,7 +74,10 @@ export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
     const flag = String.fromCharCode(h[156] ?? 0);
     const size = pending.size ?? numeric(h, 124, 12, 'size', bad);
     const start = pos + BLOCK;
-    if (size > buf.length - start) throw bad(`entry at byte ${pos} claims ${size} bytes but only ${buf.length - start} remain (it runs past the end)`);
+    if (size > buf.length - start)
+      throw bad(
+        `entry at byte ${pos} claims ${size} bytes but only ${buf.length - start} remain (it runs past the end)`,
+      );
     const body = buf.subarray(start, start + size);
     pos = start + Math.ceil(size / BLOCK) * BLOCK;
 
@@ -84,17 +95,23 @@ export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
     const rawLink = pending.linkpath ?? cString(h.subarray(157, 257));
     const type = TYPES[flag];
     if (type === undefined) {
-      throw new TerminalError(codes.unsupported, `${what}: entry "${shownPath(rawPath, 200)}" is of tar type "${shown(flag, 4)}" (device, fifo or unknown), which an image layer may not hold; the archive is refused`);
+      throw new TerminalError(
+        codes.unsupported,
+        `${what}: entry "${shownPath(rawPath, 200)}" is of tar type "${shown(flag, 4)}" (device, fifo or unknown), which an image layer may not hold; the archive is refused`,
+      );
     }
     const path = normaliseEntryPath(rawPath, what, codes.unsafe);
     const parents = path.split('/');
     for (let i = 1; i < parents.length; i++) {
       const parent = parents.slice(0, i).join('/');
       if (symlinks.has(parent)) {
-        throw unsafe(`${what}: entry "${shownPath(rawPath, 200)}" is written through the symlink "${shownPath(parent, 200)}"`);
+        throw unsafe(
+          `${what}: entry "${shownPath(rawPath, 200)}" is written through the symlink "${shownPath(parent, 200)}"`,
+        );
       }
     }
-    if (path === '.' && type !== 'dir') throw unsafe(`${what}: entry "${shownPath(rawPath, 200)}" replaces the image root`);
+    if (path === '.' && type !== 'dir')
+      throw unsafe(`${what}: entry "${shownPath(rawPath, 200)}" replaces the image root`);
     const entry: TarEntry = {
       path,
       type,
@@ -110,7 +127,10 @@ export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
       symlinks.add(path);
     } else if (type === 'hardlink') {
       const target = checkHardlinkTarget(rawPath, rawLink, what, codes.unsafe);
-      if (!files.has(target)) throw unsafe(`${what}: entry "${shownPath(rawPath, 200)}" is a hard link to "${shownPath(rawLink, 200)}", which is no earlier file of the archive`);
+      if (!files.has(target))
+        throw unsafe(
+          `${what}: entry "${shownPath(rawPath, 200)}" is a hard link to "${shownPath(rawLink, 200)}", which is no earlier file of the archive`,
+        );
       entry.linkTarget = target;
     } else {
       symlinks.delete(path);
@@ -120,7 +140,8 @@ export function readTar(buf: Buffer, opts: TarReadOptions): TarEntry[] {
     if (entries.length > maxEntries) throw bad(`more than ${maxEntries} entries`);
     pending = {};
   }
-  if (pos < buf.length && pos + BLOCK > buf.length && !buf.subarray(pos).every((b) => b === 0)) throw bad(`it ends in a partial block at byte ${pos}`);
+  if (pos < buf.length && pos + BLOCK > buf.length && !buf.subarray(pos).every((b) => b === 0))
+    throw bad(`it ends in a partial block at byte ${pos}`);
   return entries;
 }
 
@@ -132,7 +153,10 @@ function cString(b: Buffer): string {
 function checksumOk(h: Buffer): boolean {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : (h[i] ?? 0);
-  const text = h.toString('latin1', 148, 156).replace(/[\0 ]+$/, '').trim();
+  const text = h
+    .toString('latin1', 148, 156)
+    .replace(/[\0 ]+$/, '')
+    .trim();
   return /^[0-7]{1,8}$/.test(text) && parseInt(text, 8) === sum;
 }
 
@@ -148,14 +172,20 @@ function numeric(h: Buffer, offset: number, length: number, field: string, bad: 
     }
     return value;
   }
-  const text = h.toString('latin1', offset, offset + length).replace(/\0.*$/s, '').trim();
+  const text = h
+    .toString('latin1', offset, offset + length)
+    .replace(/\0.*$/s, '')
+    .trim();
   if (text === '') return 0;
   if (!/^[0-7]+$/.test(text)) throw bad(`${field} "${shown(text, 16)}" is not octal`);
   return parseInt(text, 8);
 }
 
 /** Pax extended header records `<len> <key>=<value>\n`, the keys we use. */
-function parsePax(body: Buffer, bad: (why: string) => Error): { path?: string; linkpath?: string; size?: number; uid?: number; gid?: number; mtime?: number } {
+function parsePax(
+  body: Buffer,
+  bad: (why: string) => Error,
+): { path?: string; linkpath?: string; size?: number; uid?: number; gid?: number; mtime?: number } {
   const out: { path?: string; linkpath?: string; size?: number; uid?: number; gid?: number; mtime?: number } = {};
   let pos = 0;
   while (pos < body.length) {
@@ -165,7 +195,8 @@ function parsePax(body: Buffer, bad: (why: string) => Error): { path?: string; l
     const lenText = body.toString('latin1', pos, space);
     if (!/^\d+$/.test(lenText)) throw bad(`pax record length "${shown(lenText, 10)}"`);
     const len = Number(lenText);
-    if (len <= space - pos + 1 || pos + len > body.length || body[pos + len - 1] !== 0x0a) throw bad('a pax record overruns its header');
+    if (len <= space - pos + 1 || pos + len > body.length || body[pos + len - 1] !== 0x0a)
+      throw bad('a pax record overruns its header');
     const record = body.toString('utf8', space + 1, pos + len - 1);
     pos += len;
     const eq = record.indexOf('=');

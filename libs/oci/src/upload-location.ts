@@ -6,15 +6,24 @@ import { OciErrorCode } from './oci-errors';
  * it stays on the registry's origin, under `/v2/<repo>/blobs/uploads/`, without credentials.
  */
 export function uploadLocation(header: string | null, registry: string, repo: string, what: string): URL {
-  if (!header || header.length > 4096) throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the registry named no usable upload location`);
+  if (!header || header.length > 4096)
+    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the registry named no usable upload location`);
   let url: URL;
   try {
     url = new URL(header, registry);
   } catch {
     throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the upload location is not a URL`);
   }
-  if (url.origin !== registry || url.username || url.password || !url.pathname.startsWith(`/v2/${repo}/blobs/uploads/`)) {
-    throw new TerminalError(OciErrorCode.invalidResponse, `${what}: the upload location leaves the registry's upload path for ${repo} (${url.origin}${url.pathname.slice(0, 80)}); refused`);
+  if (
+    url.origin !== registry ||
+    url.username ||
+    url.password ||
+    !url.pathname.startsWith(`/v2/${repo}/blobs/uploads/`)
+  ) {
+    throw new TerminalError(
+      OciErrorCode.invalidResponse,
+      `${what}: the upload location leaves the registry's upload path for ${repo} (${url.origin}${url.pathname.slice(0, 80)}); refused`,
+    );
   }
   url.hash = '';
   return url;

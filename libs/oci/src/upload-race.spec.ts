@@ -6,14 +6,23 @@
 // once and names the registry's code and message.
 import { createHash } from 'node:crypto';
 import { PipelineError, RetryableError, TerminalError } from '@patch-factory/contracts';
-import { startFaultProxy, startRegistry, type FaultProxy, type ProxyFault, type RegistryInstance } from '@patch-factory/testing';
+import {
+  startFaultProxy,
+  startRegistry,
+  type FaultProxy,
+  type ProxyFault,
+  type RegistryInstance,
+} from '@patch-factory/testing';
 import { OciErrorCode } from './oci-errors';
 import { RegistryClient } from './registry-client';
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const retry = { attempts: 5, baseDelayMs: 5, maxDelayMs: 20 };
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const errorBody = (...codes: string[]) => JSON.stringify({ errors: codes.map((code) => ({ code, message: code.toLowerCase().replace(/_/g, ' '), detail: {} })) });
+const errorBody = (...codes: string[]) =>
+  JSON.stringify({
+    errors: codes.map((code) => ({ code, message: code.toLowerCase().replace(/_/g, ' '), detail: {} })),
+  });
 
 async function failure(p: Promise<unknown>): Promise<PipelineError> {
   const error: unknown = await p.then(
@@ -35,7 +44,9 @@ describe('transient 400s of a registry (real registry behind a fault proxy)', ()
   /** An image manifest whose config and layer are in `repo` already (pushed directly). */
   const imageIn = async (repo: string, label: string): Promise<{ bytes: Buffer; digest: string }> => {
     const direct = new RegistryClient({ registry: registry.url });
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, label }));
+    const config = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, label }),
+    );
     const layer = Buffer.from(`the layer of ${label}`);
     await direct.pushBlob(repo, { bytes: config }, { digest: digestOf(config) });
     await direct.pushBlob(repo, { bytes: layer }, { digest: digestOf(layer) });
@@ -43,13 +54,18 @@ describe('transient 400s of a registry (real registry behind a fault proxy)', ()
       JSON.stringify({
         schemaVersion: 2,
         mediaType: MANIFEST,
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.length },
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: digestOf(config),
+          size: config.length,
+        },
         layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(layer), size: layer.length }],
       }),
     );
     return { bytes, digest: digestOf(bytes) };
   };
-  const manifestPuts = (proxy: FaultProxy) => proxy.requests.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/'));
+  const manifestPuts = (proxy: FaultProxy) =>
+    proxy.requests.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/'));
 
   beforeAll(async () => {
     registry = await startRegistry();
@@ -63,7 +79,13 @@ describe('transient 400s of a registry (real registry behind a fault proxy)', ()
     const image = await imageIn('race/app', 'retried');
     const { proxy, client } = await through([
       { method: 'PUT', nth: 1, status: 400, pathIncludes: '/manifests/', body: errorBody('MANIFEST_BLOB_UNKNOWN') },
-      { method: 'PUT', nth: 2, status: 400, pathIncludes: '/manifests/', body: errorBody('BLOB_UNKNOWN', 'DIGEST_INVALID') },
+      {
+        method: 'PUT',
+        nth: 2,
+        status: 400,
+        pathIncludes: '/manifests/',
+        body: errorBody('BLOB_UNKNOWN', 'DIGEST_INVALID'),
+      },
     ]);
     expect(await client.putManifest('race/app', 'v1', image.bytes, MANIFEST)).toBe(image.digest);
     expect(manifestPuts(proxy).map((r) => [r.status, r.injected])).toEqual([
@@ -76,28 +98,50 @@ describe('transient 400s of a registry (real registry behind a fault proxy)', ()
 
   it('does not retry a 400 MANIFEST_INVALID (nor one mixing it with an upload-race code): final at once, naming the registry’s code and message', async () => {
     const image = await imageIn('race/app', 'invalid');
-    const { proxy, client } = await through([{ method: 'PUT', nth: 1, status: 400, pathIncludes: '/manifests/', body: errorBody('MANIFEST_INVALID') }]);
+    const { proxy, client } = await through([
+      { method: 'PUT', nth: 1, status: 400, pathIncludes: '/manifests/', body: errorBody('MANIFEST_INVALID') },
+    ]);
     const error = await failure(client.putManifest('race/app', 'v2', image.bytes, MANIFEST));
     expect(error).toBeInstanceOf(TerminalError);
     expect(error.code).toBe(OciErrorCode.invalidResponse);
-    expect(error.message).toBe(`pushing manifest race/app:v2 to ${proxy.url}: unexpected status 400: the registry says MANIFEST_INVALID: manifest invalid`);
+    expect(error.message).toBe(
+      `pushing manifest race/app:v2 to ${proxy.url}: unexpected status 400: the registry says MANIFEST_INVALID: manifest invalid`,
+    );
     expect(manifestPuts(proxy)).toHaveLength(1);
 
-    const mixed = await through([{ method: 'PUT', nth: 1, status: 400, pathIncludes: '/manifests/', body: errorBody('MANIFEST_BLOB_UNKNOWN', 'NAME_INVALID') }]);
+    const mixed = await through([
+      {
+        method: 'PUT',
+        nth: 1,
+        status: 400,
+        pathIncludes: '/manifests/',
+        body: errorBody('MANIFEST_BLOB_UNKNOWN', 'NAME_INVALID'),
+      },
+    ]);
     const second = await failure(mixed.client.putManifest('race/app', 'v2', image.bytes, MANIFEST));
     expect(second).toBeInstanceOf(TerminalError);
     expect(second.message).toContain('MANIFEST_BLOB_UNKNOWN: manifest blob unknown; NAME_INVALID: name invalid');
     expect(manifestPuts(mixed.proxy)).toHaveLength(1);
 
     // A 400 with no distribution-spec body is final too.
-    const bare = await through([{ method: 'PUT', nth: 1, status: 400, pathIncludes: '/manifests/', body: 'bad request' }]);
-    expect(await failure(bare.client.putManifest('race/app', 'v2', image.bytes, MANIFEST))).toBeInstanceOf(TerminalError);
+    const bare = await through([
+      { method: 'PUT', nth: 1, status: 400, pathIncludes: '/manifests/', body: 'bad request' },
+    ]);
+    expect(await failure(bare.client.putManifest('race/app', 'v2', image.bytes, MANIFEST))).toBeInstanceOf(
+      TerminalError,
+    );
     expect(manifestPuts(bare.proxy)).toHaveLength(1);
   });
 
   it('gives up on a manifest put that keeps answering MANIFEST_BLOB_UNKNOWN after the transport’s attempts, with a retryable error naming the code', async () => {
     const image = await imageIn('race/app', 'exhausted');
-    const faults = [1, 2, 3, 4, 5].map((nth): ProxyFault => ({ method: 'PUT', nth, status: 400, pathIncludes: '/manifests/', body: errorBody('MANIFEST_BLOB_UNKNOWN') }));
+    const faults = [1, 2, 3, 4, 5].map((nth): ProxyFault => ({
+      method: 'PUT',
+      nth,
+      status: 400,
+      pathIncludes: '/manifests/',
+      body: errorBody('MANIFEST_BLOB_UNKNOWN'),
+    }));
     const { proxy, client } = await through(faults);
     const error = await failure(client.putManifest('race/app', 'v3', image.bytes, MANIFEST));
     expect(error).toBeInstanceOf(RetryableError);
@@ -107,8 +151,12 @@ describe('transient 400s of a registry (real registry behind a fault proxy)', ()
 
   it('finishes a blob upload whose final PUT the registry committed but answered 400 DIGEST_INVALID (another session landing the same digest)', async () => {
     const bytes = Buffer.from('a blob two sessions upload at once');
-    const { proxy, client } = await through([{ method: 'PUT', nth: 1, status: 400, afterForward: true, body: errorBody('DIGEST_INVALID') }]);
-    expect(await client.pushBlob('race/blobs', { bytes }, { digest: digestOf(bytes) })).toMatchObject({ outcome: 'pushed' });
+    const { proxy, client } = await through([
+      { method: 'PUT', nth: 1, status: 400, afterForward: true, body: errorBody('DIGEST_INVALID') },
+    ]);
+    expect(await client.pushBlob('race/blobs', { bytes }, { digest: digestOf(bytes) })).toMatchObject({
+      outcome: 'pushed',
+    });
     expect(proxy.requests.filter((r) => r.injected).map((r) => [r.method, r.status])).toEqual([['PUT', 400]]);
     expect(await new RegistryClient({ registry: registry.url }).blobExists('race/blobs', digestOf(bytes))).toBe(true);
   });

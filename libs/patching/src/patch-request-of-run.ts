@@ -18,10 +18,19 @@ export async function patchRequestOfRun(
   const run = await ctx.loadRun();
   if (run?.trigger.kind === 'manual') return undefined;
   const id = run?.trigger.ref;
-  if (!id) throw new TerminalError(PatchingErrorCode.patchRequestMissing, `run ${ctx.runId} (trigger ${run?.trigger.kind ?? 'unknown'}) names no PatchRequest: nothing to ${ctx.stage}`);
+  if (!id)
+    throw new TerminalError(
+      PatchingErrorCode.patchRequestMissing,
+      `run ${ctx.runId} (trigger ${run?.trigger.kind ?? 'unknown'}) names no PatchRequest: nothing to ${ctx.stage}`,
+    );
   const request = await requests.get(id);
-  if (!request) throw new TerminalError(PatchingErrorCode.patchRequestMissing, `PatchRequest ${id} of run ${ctx.runId} is not in the store`);
+  if (!request)
+    throw new TerminalError(
+      PatchingErrorCode.patchRequestMissing,
+      `PatchRequest ${id} of run ${ctx.runId} is not in the store`,
+    );
   const file = request.files.find((f) => f.file === ctx.definition);
-  if (!file) throw new TerminalError(PatchingErrorCode.notInPatchRequest, `${ctx.definition} is not part of PatchRequest ${id}`);
+  if (!file)
+    throw new TerminalError(PatchingErrorCode.notInPatchRequest, `${ctx.definition} is not part of PatchRequest ${id}`);
   return { request, file };
 }

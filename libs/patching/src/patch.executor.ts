@@ -36,10 +36,15 @@ export class PatchExecutor implements StageExecutor<'patch'> {
     const texts = await Promise.all(request.files.map((f) => workspace.readFile(f.file)));
     const files: PatchFile[] = request.files.map((f, i) => {
       const text = texts[i];
-      if (text === undefined) throw new TerminalError(CatalogAccessErrorCode.definitionMissing, `${f.file} is not on the default branch any more`);
+      if (text === undefined)
+        throw new TerminalError(
+          CatalogAccessErrorCode.definitionMissing,
+          `${f.file} is not on the default branch any more`,
+        );
       return { path: f.file, content: patchDefinition(text, f.changes, f.file).text };
     });
-    if (!imageStreamOf(request.files[0]?.file ?? '')) throw new TerminalError(PatchingErrorCode.notInPatchRequest, `PatchRequest ${request.id} has no catalog file`);
+    if (!imageStreamOf(request.files[0]?.file ?? ''))
+      throw new TerminalError(PatchingErrorCode.notInPatchRequest, `PatchRequest ${request.id} has no catalog file`);
     const result = await workspace.commitPatch({
       runId: ctx.runId,
       stream: imageStreamOfRequest(request),

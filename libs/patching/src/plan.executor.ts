@@ -16,7 +16,10 @@ export class PlanExecutor implements StageExecutor<'plan'> {
       artifacts: {
         'patch.request': request.id,
         'patch.stream': request.stream,
-        'patch.changes': file.changes.map((c) => `${c.name}: ${c.old} -> ${c.new}`).join('; ').slice(0, 2000),
+        'patch.changes': file.changes
+          .map((c) => `${c.name}: ${c.old} -> ${c.new}`)
+          .join('; ')
+          .slice(0, 2000),
       },
     };
   }

@@ -21,7 +21,12 @@ export interface PlannerFixture {
 }
 
 /** Starts an UpstreamPlanner as the orchestrator runs it (branch mode), with optional soak rules in its watch config. */
-export function startPlannerFixture(redis: Redis, prefix: string, files: Record<string, string>, soak?: { definitions: string; minReleaseAgeMs: number }[]): PlannerFixture {
+export function startPlannerFixture(
+  redis: Redis,
+  prefix: string,
+  files: Record<string, string>,
+  soak?: { definitions: string; minReleaseAgeMs: number }[],
+): PlannerFixture {
   const origin = createCatalogOrigin(files);
   const watchConfig = join(origin.root, 'watch.json');
   if (soak) writeFileSync(watchConfig, JSON.stringify({ soak }));

@@ -1,4 +1,10 @@
-import { CatalogIndex, catalogFileKind, definitionDeps, loadYamlData, type DefinitionDeps } from '@patch-factory/definitions';
+import {
+  CatalogIndex,
+  catalogFileKind,
+  definitionDeps,
+  loadYamlData,
+  type DefinitionDeps,
+} from '@patch-factory/definitions';
 import type { CatalogWorkspace } from '@patch-factory/forge';
 
 /** The catalog on the default branch: every definition's deps and the index over them. */

@@ -21,17 +21,33 @@ export class ReviewReporter {
   ) {}
 
   /** Opens or updates the request's pull request for `branch` into `base`. */
-  async ensurePullRequest(request: StoredPatchRequest, runId: string, branch: string, base: string): Promise<EnsuredChangeRequest> {
+  async ensurePullRequest(
+    request: StoredPatchRequest,
+    runId: string,
+    branch: string,
+    base: string,
+  ): Promise<EnsuredChangeRequest> {
     const severity = request.severity ?? this.access.severity;
     const stream = imageStreamOfRequest(request);
     const body = renderPullRequestBody(
       // The body names what changed; the files' text is on the branch already.
-      { runId, stream, updates: request.files.map((f) => ({ ref: request.ref, file: f.file, vars: f.changes })), files: request.files.map((f) => ({ path: f.file, content: '' })) },
+      {
+        runId,
+        stream,
+        updates: request.files.map((f) => ({ ref: request.ref, file: f.file, vars: f.changes })),
+        files: request.files.map((f) => ({ path: f.file, content: '' })),
+      },
       severity,
-      [...(request.advisory ? [`Fixes advisory ${request.advisory}.`] : []), 'Pipeline runs of this change:', ...(await this.runResults(request.id))],
+      [
+        ...(request.advisory ? [`Fixes advisory ${request.advisory}.`] : []),
+        'Pipeline runs of this change:',
+        ...(await this.runResults(request.id)),
+      ],
     );
     const title = `${stream.image}: update ${request.ref} to ${request.version} in ${stream.os}/${stream.stream}`;
-    return this.access.forge().ensurePullRequest({ branch, base, title, body, labels: [], imageStream: stream, severity });
+    return this.access
+      .forge()
+      .ensurePullRequest({ branch, base, title, body, labels: [], imageStream: stream, severity });
   }
 
   /**
@@ -45,7 +61,8 @@ export class ReviewReporter {
     const request = requestId ? await this.requests.get(requestId) : undefined;
     const branch = stageArtifact(run, 'patch', 'patch.branch');
     const base = stageArtifact(run, 'patch', 'patch.base');
-    if (!request || !branch || !base) return `run ${runId} has no pull request to report on (no PatchRequest or patch branch)`;
+    if (!request || !branch || !base)
+      return `run ${runId} has no pull request to report on (no PatchRequest or patch branch)`;
     const pr = await this.ensurePullRequest(request, runId, branch, base);
     return `pull request ${pr.number !== undefined ? `#${pr.number}` : `of ${branch}`} ${pr.action}: run ${runId} failed at ${run.error?.stage ?? 'a stage'}`;
   }
@@ -57,7 +74,10 @@ export class ReviewReporter {
       const run = await this.runs.get(runId);
       const stages = run ? run.stages.map((s) => `${s.stage} ${s.status}`).join(', ') : 'not started';
       lines.push(`- ${file} (${runId}): ${stages}`);
-      if (run?.state === 'failed' && run.error) lines.push(`  - **failed at ${run.error.stage ?? 'a stage'}** (${run.error.code}): ${oneLine(run.error.message)}`);
+      if (run?.state === 'failed' && run.error)
+        lines.push(
+          `  - **failed at ${run.error.stage ?? 'a stage'}** (${run.error.code}): ${oneLine(run.error.message)}`,
+        );
     }
     return lines;
   }

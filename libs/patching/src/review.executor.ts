@@ -45,7 +45,8 @@ export class ReviewExecutor implements StageExecutor<'review'> {
     const branch = stageArtifact(run, 'patch', 'patch.branch');
     const head = stageArtifact(run, 'patch', 'patch.head');
     const base = stageArtifact(run, 'patch', 'patch.base');
-    if (!branch || !base) return { artifacts: { 'review.outcome': 'nothing to review: the default branch already has the change' } };
+    if (!branch || !base)
+      return { artifacts: { 'review.outcome': 'nothing to review: the default branch already has the change' } };
     const forge = this.access.forge();
     // The stored PatchRequest's severity: the stored advisory's, set by the planner (trustedEvent); else the operator's PF_UPDATE_SEVERITY.
     const severity = request.severity ?? this.access.severity;
@@ -63,19 +64,28 @@ export class ReviewExecutor implements StageExecutor<'review'> {
         if (!isNewerRun(run, older)) continue;
         // Only runs still before their promotion: one whose pull request merged already is promote's to judge.
         const outcome = await this.runs.supersede(older.id, 'review', ctx.runId, supersededReason(older, run));
-        if (outcome === 'ok') ctx.logger.info({ superseded: older.id, branch }, 'older run of the definition superseded');
+        if (outcome === 'ok')
+          ctx.logger.info({ superseded: older.id, branch }, 'older run of the definition superseded');
       }
     }
     const pr = await this.reporter.ensurePullRequest(request, ctx.runId, branch, base);
     // Only a pull request opened just now can have predecessors on another branch (the branch of a
     // stream is fixed); later reviews of the stream skip the listing of every open pull request.
     if (pr.action === 'created') await forge.closeSuperseded(stream, branch);
-    const merge = await forge.mergeWhenGreen({ branch, severity, gatesPassed: true, ...(head ? { headSha: head } : {}) });
+    const merge = await forge.mergeWhenGreen({
+      branch,
+      severity,
+      gatesPassed: true,
+      ...(head ? { headSha: head } : {}),
+    });
     const artifacts: WrittenArtifacts<'review'> = { 'review.provider': pr.provider, 'review.merge': merge.status };
     if (pr.number !== undefined) artifacts['pr.number'] = String(pr.number);
     if (pr.url) artifacts['pr.url'] = pr.url.slice(0, 2000);
     if (merge.status === 'merged' || merge.status === 'already-merged') return { artifacts };
     const where = pr.number !== undefined ? `pull request #${pr.number}` : `branch ${branch}`;
-    return { artifacts, await: { reason: `${where} waits for a merge (${merge.status}${merge.detail ? `: ${merge.detail}` : ''})` } };
+    return {
+      artifacts,
+      await: { reason: `${where} waits for a merge (${merge.status}${merge.detail ? `: ${merge.detail}` : ''})` },
+    };
   }
 }

@@ -15,7 +15,19 @@ const SOAKED = 'image/slow/alpine-3.23/0.yaml';
 /** A real catalog definition (the corpus) following a GitHub release into VERSION. */
 function trackedDefinition(): string {
   const text = readFileSync(join(repoRoot(), '..', 'shared', 'corpus', 'dhi-catalog', FILE), 'utf8');
-  return text.replace('  VERSION: 0.11.5-r6\n', '  VERSION: v0.11.5\n') + ['track:', '  - type: github_release', '    owner: upstream', '    repo: tool', '    set:', '      - var: VERSION', '        value: tag', ''].join('\n');
+  return (
+    text.replace('  VERSION: 0.11.5-r6\n', '  VERSION: v0.11.5\n') +
+    [
+      'track:',
+      '  - type: github_release',
+      '    owner: upstream',
+      '    repo: tool',
+      '    set:',
+      '      - var: VERSION',
+      '        value: tag',
+      '',
+    ].join('\n')
+  );
 }
 
 /**
@@ -33,7 +45,9 @@ describe('UpstreamPlanner and security suite updates', () => {
   let fx: PlannerFixture;
 
   beforeAll(() => {
-    fx = startPlannerFixture(redis, prefix, { [FILE]: trackedDefinition(), [SOAKED]: trackedDefinition() }, [{ definitions: 'image/', minReleaseAgeMs: 3_600_000 }]);
+    fx = startPlannerFixture(redis, prefix, { [FILE]: trackedDefinition(), [SOAKED]: trackedDefinition() }, [
+      { definitions: 'image/', minReleaseAgeMs: 3_600_000 },
+    ]);
     ({ planner } = fx);
   });
   afterAll(async () => {
@@ -57,7 +71,11 @@ describe('UpstreamPlanner and security suite updates', () => {
     expect(held.requests).toEqual([]);
     expect(held.soaking).toHaveLength(2);
 
-    const marked = event('security-0.11.7', '0.11.7', { suite: 'bookworm-security', sourcePackage: 'tool', sourceVersion: '0.11.7' });
+    const marked = event('security-0.11.7', '0.11.7', {
+      suite: 'bookworm-security',
+      sourcePackage: 'tool',
+      sourceVersion: '0.11.7',
+    });
     await requests.saveEvent(marked);
     const planned = await planner.plan(marked.id);
     expect(planned.soaking).toEqual([]);
@@ -67,7 +85,9 @@ describe('UpstreamPlanner and security suite updates', () => {
       expect(stored?.severity).toBe(UNASSESSED_SECURITY_SEVERITY);
       expect(stored?.advisory).toBeUndefined();
       // the auto-merge policy gets the security update's severity, not a plain update's
-      expect(autoMergeRuleFor(DEFAULT_AUTO_MERGE_POLICY, stored?.severity ?? 'none')).toBe(DEFAULT_AUTO_MERGE_POLICY[UNASSESSED_SECURITY_SEVERITY]);
+      expect(autoMergeRuleFor(DEFAULT_AUTO_MERGE_POLICY, stored?.severity ?? 'none')).toBe(
+        DEFAULT_AUTO_MERGE_POLICY[UNASSESSED_SECURITY_SEVERITY],
+      );
     }
   }, 60_000);
 
@@ -76,17 +96,28 @@ describe('UpstreamPlanner and security suite updates', () => {
       OsvAdvisorySchema.parse({
         id: 'CVE-2026-3100',
         modified: new Date(0).toISOString(),
-        affected: [{ package: { ecosystem: 'Debian:12', name: 'tool' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '0.11.8' }] }], database_specific: { severity: 'high' } }],
+        affected: [
+          {
+            package: { ecosystem: 'Debian:12', name: 'tool' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '0.11.8' }] }],
+            database_specific: { severity: 'high' },
+          },
+        ],
       }),
       1_000,
       { source: 'debian_tracker:bookworm' },
     );
-    const marked = event('security-0.11.8', '0.11.8', { suite: 'bookworm-security', sourcePackage: 'tool', sourceVersion: '0.11.8' });
+    const marked = event('security-0.11.8', '0.11.8', {
+      suite: 'bookworm-security',
+      sourcePackage: 'tool',
+      sourceVersion: '0.11.8',
+    });
     await requests.saveEvent(marked);
     const planned = await planner.plan(marked.id);
     expect(planned.soaking).toEqual([]);
     expect(planned.requests).toHaveLength(2);
-    for (const r of planned.requests) expect(await requests.get(r.id)).toMatchObject({ severity: 'high', advisory: 'CVE-2026-3100' });
+    for (const r of planned.requests)
+      expect(await requests.get(r.id)).toMatchObject({ severity: 'high', advisory: 'CVE-2026-3100' });
     expect(await advisories.streams('CVE-2026-3100')).toEqual(planned.requests.map((r) => r.stream).sort());
   }, 60_000);
 });

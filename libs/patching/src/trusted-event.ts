@@ -16,11 +16,21 @@ export interface TrustedEvent {
  * factory writes one: it is a tampered or old entry), as is an advisory the store does not know.
  * The security-suite mark (set by watchers only) is kept: withSecurityUpdateSeverity reads it.
  */
-export async function trustedEvent(event: UpstreamEvent, advisories: Pick<AdvisoryRepository, 'document'>): Promise<TrustedEvent> {
+export async function trustedEvent(
+  event: UpstreamEvent,
+  advisories: Pick<AdvisoryRepository, 'document'>,
+): Promise<TrustedEvent> {
   const { severity, advisory, ...plain } = event;
-  if (advisory === undefined) return severity === undefined ? { event } : { event: plain, distrusted: `severity ${severity} names no advisory: ignored` };
+  if (advisory === undefined)
+    return severity === undefined
+      ? { event }
+      : { event: plain, distrusted: `severity ${severity} names no advisory: ignored` };
   const stored = await advisories.document(advisory);
-  if (!stored) return { event: plain, distrusted: `advisory ${advisory} is not in the store: its severity is not trusted, the event is planned as a plain update` };
+  if (!stored)
+    return {
+      event: plain,
+      distrusted: `advisory ${advisory} is not in the store: its severity is not trusted, the event is planned as a plain update`,
+    };
   const trusted = advisorySeverityOf(stored.osv, event.ref);
   return { event: { ...plain, advisory, ...(trusted ? { severity: trusted } : {}) } };
 }

@@ -4,7 +4,14 @@ import { Redis } from 'ioredis';
 import { patchDefinition } from '@patch-factory/definitions';
 import { JobProducer } from '@patch-factory/queue';
 import { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
-import { repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
+import {
+  repoRoot,
+  sharedRedisUrl,
+  startGithubDouble,
+  testPrefix,
+  type CatalogOrigin,
+  type GithubDouble,
+} from '@patch-factory/testing';
 import { WatchTargetSchema } from '@patch-factory/sources';
 import { WatchPoller, pollWithRegistry } from '@patch-factory/watching';
 import { startPlannerFixture, type PlannerFixture } from './planner.fixture';
@@ -22,7 +29,15 @@ function headTrackedDefinition(): string {
   const text = readFileSync(join(repoRoot(), '..', 'shared', 'corpus', 'dhi-catalog', FILE), 'utf8');
   return (
     text.replace('  VERSION: 0.11.5-r6\n', `  VERSION: 0.11.5-r6\n  SOURCE_COMMIT: ${OLD_COMMIT}\n`) +
-    ['track:', '  - type: github_repository', '    owner: upstream', '    repo: lib', '    set:', '      SOURCE_COMMIT: commit', ''].join('\n')
+    [
+      'track:',
+      '  - type: github_repository',
+      '    owner: upstream',
+      '    repo: lib',
+      '    set:',
+      '      SOURCE_COMMIT: commit',
+      '',
+    ].join('\n')
   );
 }
 
@@ -59,15 +74,29 @@ describe('UpstreamPlanner: a github_repository track', () => {
       ref: 'upstream/lib',
       config: { type: 'github_repository', owner: 'upstream', repo: 'lib', set: { SOURCE_COMMIT: 'commit' } },
     });
-    const poller = new WatchPoller(pollWithRegistry({ github: { token: TOKEN, baseUrl: github.url } }), new WatchStateRepository(redis, prefix), requests, producer);
+    const poller = new WatchPoller(
+      pollWithRegistry({ github: { token: TOKEN, baseUrl: github.url } }),
+      new WatchStateRepository(redis, prefix),
+      requests,
+      producer,
+    );
     const poll = () => poller.pollTarget(target, AbortSignal.timeout(30_000));
 
     const first = await poll();
-    expect(first.emitted).toEqual([expect.objectContaining({ source: 'github-repository', ref: 'upstream/lib', version: FIRST_HEAD, vars: { SOURCE_COMMIT: FIRST_HEAD } })]);
+    expect(first.emitted).toEqual([
+      expect.objectContaining({
+        source: 'github-repository',
+        ref: 'upstream/lib',
+        version: FIRST_HEAD,
+        vars: { SOURCE_COMMIT: FIRST_HEAD },
+      }),
+    ]);
     const planned = await planner.plan(first.emitted[0]?.id ?? '');
     expect(planned.requests).toHaveLength(1);
     const stored = await requests.get(planned.requests[0]?.id ?? '');
-    expect(stored?.files).toEqual([{ file: FILE, changes: [{ name: 'SOURCE_COMMIT', old: OLD_COMMIT, new: FIRST_HEAD }] }]);
+    expect(stored?.files).toEqual([
+      { file: FILE, changes: [{ name: 'SOURCE_COMMIT', old: OLD_COMMIT, new: FIRST_HEAD }] },
+    ]);
     const patched = patchDefinition(origin.show('main', FILE) as string, stored?.files[0]?.changes ?? [], FILE);
     expect(patched.text).toContain(`  SOURCE_COMMIT: ${FIRST_HEAD}\n`);
     expect(patched.text).not.toContain(OLD_COMMIT);
@@ -77,10 +106,14 @@ describe('UpstreamPlanner: a github_repository track', () => {
     expect(unchanged).toMatchObject({ emitted: [], known: 0, rejected: [], notModified: 2 });
     github.setBranchHead('main', MOVED_HEAD);
     const moved = await poll();
-    expect(moved.emitted).toEqual([expect.objectContaining({ version: MOVED_HEAD, vars: { SOURCE_COMMIT: MOVED_HEAD } })]);
+    expect(moved.emitted).toEqual([
+      expect.objectContaining({ version: MOVED_HEAD, vars: { SOURCE_COMMIT: MOVED_HEAD } }),
+    ]);
     const next = await planner.plan(moved.emitted[0]?.id ?? '');
     const nextStored = await requests.get(next.requests[0]?.id ?? '');
-    expect(nextStored?.files).toEqual([{ file: FILE, changes: [{ name: 'SOURCE_COMMIT', old: OLD_COMMIT, new: MOVED_HEAD }] }]);
+    expect(nextStored?.files).toEqual([
+      { file: FILE, changes: [{ name: 'SOURCE_COMMIT', old: OLD_COMMIT, new: MOVED_HEAD }] },
+    ]);
     github.assertNoViolations();
   }, 60_000);
 });

@@ -5,7 +5,14 @@ import { OsvAdvisorySchema, type UpstreamEvent } from '@patch-factory/contracts'
 import { patchDefinition } from '@patch-factory/definitions';
 import { JobProducer } from '@patch-factory/queue';
 import { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
-import { repoRoot, sharedRedisUrl, startGithubDouble, testPrefix, type CatalogOrigin, type GithubDouble } from '@patch-factory/testing';
+import {
+  repoRoot,
+  sharedRedisUrl,
+  startGithubDouble,
+  testPrefix,
+  type CatalogOrigin,
+  type GithubDouble,
+} from '@patch-factory/testing';
 import { WatchTargetSchema } from '@patch-factory/sources';
 import { WatchPoller, pollWithRegistry } from '@patch-factory/watching';
 import { startPlannerFixture, type PlannerFixture } from './planner.fixture';
@@ -22,7 +29,18 @@ function trackedDefinition(): string {
   const text = readFileSync(join(repoRoot(), '..', 'shared', 'corpus', 'dhi-catalog', FILE), 'utf8');
   return (
     text.replace('  VERSION: 0.11.5-r6\n', `  VERSION: v0.11.5\n  COMMIT_SHA: ${OLD_COMMIT}\n`) +
-    ['track:', '  - type: github_release', '    owner: upstream', '    repo: tool', '    set:', '      - var: VERSION', '        value: tag', '      - var: COMMIT_SHA', '        value: commit', ''].join('\n')
+    [
+      'track:',
+      '  - type: github_release',
+      '    owner: upstream',
+      '    repo: tool',
+      '    set:',
+      '      - var: VERSION',
+      '        value: tag',
+      '      - var: COMMIT_SHA',
+      '        value: commit',
+      '',
+    ].join('\n')
   );
 }
 
@@ -44,7 +62,9 @@ describe('UpstreamPlanner', () => {
 
   beforeAll(async () => {
     github = await startGithubDouble({ token: TOKEN, owner: 'upstream', repo: 'tool' });
-    fx = startPlannerFixture(redis, prefix, { [FILE]: trackedDefinition(), [SOAKED]: trackedDefinition() }, [{ definitions: 'image/slow/', minReleaseAgeMs: 3_600_000 }]);
+    fx = startPlannerFixture(redis, prefix, { [FILE]: trackedDefinition(), [SOAKED]: trackedDefinition() }, [
+      { definitions: 'image/slow/', minReleaseAgeMs: 3_600_000 },
+    ]);
     ({ origin, producer, planner } = fx);
   }, 60_000);
   afterAll(async () => {
@@ -59,11 +79,30 @@ describe('UpstreamPlanner', () => {
       key: 'github_release:upstream/tool',
       kind: 'github_release',
       ref: 'upstream/tool',
-      config: { type: 'github_release', owner: 'upstream', repo: 'tool', set: [{ var: 'VERSION', value: 'tag' }, { var: 'COMMIT_SHA', value: 'commit' }] },
+      config: {
+        type: 'github_release',
+        owner: 'upstream',
+        repo: 'tool',
+        set: [
+          { var: 'VERSION', value: 'tag' },
+          { var: 'COMMIT_SHA', value: 'commit' },
+        ],
+      },
     });
-    const poller = new WatchPoller(pollWithRegistry({ github: { token: TOKEN, baseUrl: github.url } }), new WatchStateRepository(redis, prefix), requests, producer);
+    const poller = new WatchPoller(
+      pollWithRegistry({ github: { token: TOKEN, baseUrl: github.url } }),
+      new WatchStateRepository(redis, prefix),
+      requests,
+      producer,
+    );
     const report = await poller.pollTarget(target, AbortSignal.timeout(30_000));
-    expect(report.emitted).toEqual([expect.objectContaining({ ref: 'upstream/tool', version: '0.11.6', vars: { VERSION: 'v0.11.6', COMMIT_SHA: NEW_COMMIT } })]);
+    expect(report.emitted).toEqual([
+      expect.objectContaining({
+        ref: 'upstream/tool',
+        version: '0.11.6',
+        vars: { VERSION: 'v0.11.6', COMMIT_SHA: NEW_COMMIT },
+      }),
+    ]);
     github.assertNoViolations();
 
     const outcome = await planner.plan(report.emitted[0]?.id ?? '');
@@ -83,33 +122,68 @@ describe('UpstreamPlanner', () => {
     expect(patched.text).toContain(`  COMMIT_SHA: ${NEW_COMMIT}\n`);
     expect(patched.text).not.toContain(OLD_COMMIT);
     // The soaked definition waits: a plain update.
-    expect(outcome.soaking).toEqual([{ stream: expect.stringContaining('slow') as unknown, until: expect.any(Number) as unknown }]);
+    expect(outcome.soaking).toEqual([
+      { stream: expect.stringContaining('slow') as unknown, until: expect.any(Number) as unknown },
+    ]);
   }, 60_000);
 
   it('holds a plain update back by the soak rules even when it says severity "none"; a real security severity or an advisory passes', async () => {
-    const base = { source: 'github-release', ref: 'upstream/tool', version: '0.11.7', vars: { VERSION: 'v0.11.7', COMMIT_SHA: 'ef'.repeat(20) }, firstSeenAt: Date.now() };
+    const base = {
+      source: 'github-release',
+      ref: 'upstream/tool',
+      version: '0.11.7',
+      vars: { VERSION: 'v0.11.7', COMMIT_SHA: 'ef'.repeat(20) },
+      firstSeenAt: Date.now(),
+    };
     const none: UpstreamEvent = { ...base, id: 'soak-none', severity: 'none' };
     await requests.saveEvent(none);
-    expect((await planner.plan(none.id)).soaking.map((s) => s.stream)).toEqual([expect.stringContaining('slow') as unknown]);
+    expect((await planner.plan(none.id)).soaking.map((s) => s.stream)).toEqual([
+      expect.stringContaining('slow') as unknown,
+    ]);
     // A fix of a stored advisory (from a feed) with severity low: not held back, and the request carries the stored severity.
     await new AdvisoryRepository(redis, prefix).saveDocument(
-      OsvAdvisorySchema.parse({ id: 'CVE-2026-7001', modified: '2026-01-01T00:00:00Z', affected: [], database_specific: { severity: 'low' } }),
+      OsvAdvisorySchema.parse({
+        id: 'CVE-2026-7001',
+        modified: '2026-01-01T00:00:00Z',
+        affected: [],
+        database_specific: { severity: 'low' },
+      }),
       { source: 'osv_feed:test' },
     );
     const low: UpstreamEvent = { ...base, id: 'soak-low', advisory: 'CVE-2026-7001', severity: 'critical' };
     await requests.saveEvent(low);
     const fix = await planner.plan(low.id);
     expect(fix.soaking).toEqual([]);
-    expect(fix.requests.map((r) => r.stream).sort()).toEqual([expect.stringContaining('regctl') as unknown, expect.stringContaining('slow') as unknown]);
+    expect(fix.requests.map((r) => r.stream).sort()).toEqual([
+      expect.stringContaining('regctl') as unknown,
+      expect.stringContaining('slow') as unknown,
+    ]);
     // The severity is the stored advisory's (low), not the one written in the event (critical).
-    for (const r of fix.requests) expect(await requests.get(r.id)).toMatchObject({ severity: 'low', advisory: 'CVE-2026-7001' });
-    expect([isSecurityFix({ severity: 'none' }), isSecurityFix({}), isSecurityFix({ severity: 'critical' }), isSecurityFix({ advisory: 'CVE-2026-1' })]).toEqual([false, false, true, true]);
-    expect(isSecurityFix({ security: { suite: 'bookworm-security', sourcePackage: 'tool', sourceVersion: '1' } })).toBe(true);
+    for (const r of fix.requests)
+      expect(await requests.get(r.id)).toMatchObject({ severity: 'low', advisory: 'CVE-2026-7001' });
+    expect([
+      isSecurityFix({ severity: 'none' }),
+      isSecurityFix({}),
+      isSecurityFix({ severity: 'critical' }),
+      isSecurityFix({ advisory: 'CVE-2026-1' }),
+    ]).toEqual([false, false, true, true]);
+    expect(isSecurityFix({ security: { suite: 'bookworm-security', sourcePackage: 'tool', sourceVersion: '1' } })).toBe(
+      true,
+    );
   }, 60_000);
 
   it('trusts no severity or advisory the store does not back: a stored event claiming critical, or an unknown advisory, soaks and carries no severity', async () => {
-    const base = { source: 'github-release', ref: 'upstream/tool', version: '0.11.9', vars: { VERSION: 'v0.11.9', COMMIT_SHA: '12'.repeat(20) }, firstSeenAt: Date.now() };
-    for (const claim of [{ id: 'claims-critical', severity: 'critical' as const }, { id: 'claims-advisory', advisory: 'CVE-2099-0404', severity: 'critical' as const }]) {
+    const base = {
+      source: 'github-release',
+      ref: 'upstream/tool',
+      version: '0.11.9',
+      vars: { VERSION: 'v0.11.9', COMMIT_SHA: '12'.repeat(20) },
+      firstSeenAt: Date.now(),
+    };
+    for (const claim of [
+      { id: 'claims-critical', severity: 'critical' as const },
+      { id: 'claims-advisory', advisory: 'CVE-2099-0404', severity: 'critical' as const },
+    ]) {
       const forged: UpstreamEvent = { ...base, ...claim };
       await requests.saveEvent(forged);
       const outcome = await planner.plan(forged.id);

@@ -22,7 +22,11 @@ const SECURITY_SEVERITIES: ReadonlySet<string> = new Set(['low', 'medium', 'high
  * its advisory and severity come from the store, never from a caller.
  */
 export function isSecurityFix(event: Pick<UpstreamEvent, 'advisory' | 'severity' | 'security'>): boolean {
-  return event.advisory !== undefined || event.security !== undefined || (event.severity !== undefined && SECURITY_SEVERITIES.has(event.severity));
+  return (
+    event.advisory !== undefined ||
+    event.security !== undefined ||
+    (event.severity !== undefined && SECURITY_SEVERITIES.has(event.severity))
+  );
 }
 
 export interface PlanOutcome {
@@ -63,7 +67,8 @@ export class UpstreamPlanner {
       async (e) => {
         if (!e) return undefined;
         const trusted = await trustedEvent(e, this.advisories);
-        if (trusted.distrusted) this.logger.warn({ eventId, reason: trusted.distrusted }, 'event advisory or severity not trusted');
+        if (trusted.distrusted)
+          this.logger.warn({ eventId, reason: trusted.distrusted }, 'event advisory or severity not trusted');
         return withSecurityUpdateSeverity(trusted.event, this.advisories);
       },
       (error: unknown) => {
@@ -73,16 +78,20 @@ export class UpstreamPlanner {
     );
     if (!event) throw new TerminalError('event-not-found', `upstream event ${eventId} is not in the store`);
     const catalog = await readCatalog(this.access.workspace());
-    for (const e of catalog.errors) this.logger.warn({ file: e.file, err: e.message }, 'definition not readable; left out of planning');
+    for (const e of catalog.errors)
+      this.logger.warn({ file: e.file, err: e.message }, 'definition not readable; left out of planning');
     const plan = planPatchRequests(catalog.index, (f) => catalog.deps.get(f), event);
     // Every change (the version and each value the track's `set:` computed) is checked as a variable change before it is stored.
-    for (const request of plan.requests) for (const f of request.files) f.changes.forEach((c) => checkVarChange(c, `event ${event.id}: ${f.file}`));
+    for (const request of plan.requests)
+      for (const f of request.files) f.changes.forEach((c) => checkVarChange(c, `event ${event.id}: ${f.file}`));
     const outcome: PlanOutcome = { requests: [], skipped: plan.skipped, soaking: [] };
     const now = Date.now();
     for (const request of plan.requests) {
       // The one soak mechanism: a plain update waits for the longest minimum release age among
       // the stream's files; a security fix (an advisory, or a severity of low or more) does not wait.
-      const until = isSecurityFix(event) ? 0 : event.firstSeenAt + Math.max(0, ...request.files.map((f) => soakOf(this.soak, f.file)));
+      const until = isSecurityFix(event)
+        ? 0
+        : event.firstSeenAt + Math.max(0, ...request.files.map((f) => soakOf(this.soak, f.file)));
       if (until > now) {
         outcome.soaking.push({ stream: request.stream, until });
         continue;
@@ -103,9 +112,16 @@ export class UpstreamPlanner {
     if (outcome.soaking.length) {
       // Plan again once the soonest held-back stream has soaked (a new job: this one is running).
       const at = Math.min(...outcome.soaking.map((s) => s.until));
-      await this.producer.enqueue('event.upstream', { v: 1, eventId }, { jobId: `${upstreamEventJobId(eventId)}.soak.${at}`, delayMs: Math.max(1, at - now) });
+      await this.producer.enqueue(
+        'event.upstream',
+        { v: 1, eventId },
+        { jobId: `${upstreamEventJobId(eventId)}.soak.${at}`, delayMs: Math.max(1, at - now) },
+      );
     }
-    this.logger.info({ eventId, requests: outcome.requests.length, skipped: outcome.skipped.length, soaking: outcome.soaking.length }, 'upstream event planned');
+    this.logger.info(
+      { eventId, requests: outcome.requests.length, skipped: outcome.skipped.length, soaking: outcome.soaking.length },
+      'upstream event planned',
+    );
     return outcome;
   }
 }

@@ -8,7 +8,8 @@ describe('the HTTP request guard: which Host names a service answers to', () => 
     expect(hostNameOf('[::1]:8080')).toBe('::1');
     expect(hostNameOf('[::1]')).toBe('::1');
     expect(hostNameOf('factory.example.test.:443')).toBe('factory.example.test');
-    for (const bad of [undefined, '', '::1', 'a b', 'evil.example:port', 'user@host', '[::1', 'host:123456']) expect(hostNameOf(bad)).toBeUndefined();
+    for (const bad of [undefined, '', '::1', 'a b', 'evil.example:port', 'user@host', '[::1', 'host:123456'])
+      expect(hostNameOf(bad)).toBeUndefined();
   });
 
   it('allows loopback, PF_HTTP_HOST unless a wildcard, and PF_HTTP_ALLOWED_HOSTS', () => {

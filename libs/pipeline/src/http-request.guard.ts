@@ -73,7 +73,12 @@ export function httpRequestGuard(allowed: ReadonlySet<string>) {
     const hostHeader = req.headers.host;
     const host = hostNameOf(hostHeader);
     if (!host || !allowed.has(host)) {
-      refuse(res, 421, 'host-not-allowed', `the Host header ${quoteForMessage(hostHeader)} names no host this service answers to (set PF_HTTP_ALLOWED_HOSTS to add one)`);
+      refuse(
+        res,
+        421,
+        'host-not-allowed',
+        `the Host header ${quoteForMessage(hostHeader)} names no host this service answers to (set PF_HTTP_ALLOWED_HOSTS to add one)`,
+      );
       return;
     }
     if (!WRITE_METHODS.has(req.method)) {
@@ -89,7 +94,12 @@ export function httpRequestGuard(allowed: ReadonlySet<string>) {
         originHost = undefined;
       }
       if (!originHost || !allowed.has(originHost)) {
-        refuse(res, 403, 'origin-not-allowed', `a ${req.method} from the origin ${quoteForMessage(origin)} is refused: only the factory's own hosts may write`);
+        refuse(
+          res,
+          403,
+          'origin-not-allowed',
+          `a ${req.method} from the origin ${quoteForMessage(origin)} is refused: only the factory's own hosts may write`,
+        );
         return;
       }
     }
@@ -99,7 +109,12 @@ export function httpRequestGuard(allowed: ReadonlySet<string>) {
     }
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (FORM_MEDIA_TYPES.has(mediaType)) {
-      refuse(res, 415, 'unsupported-media-type', `request body: ${quoteForMessage(mediaType)} is not accepted; send application/json`);
+      refuse(
+        res,
+        415,
+        'unsupported-media-type',
+        `request body: ${quoteForMessage(mediaType)} is not accepted; send application/json`,
+      );
       return;
     }
     next();

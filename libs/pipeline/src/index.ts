@@ -16,5 +16,14 @@ export * from './run-artifacts';
 export * from './superseding-runs';
 
 // Access (tokens, scopes) lives with the store; re-exported here for the services' code.
-export { principalOf, setPrincipal, hasScope, SCOPES, ROLES, type Principal, type Scope, type Role } from '@patch-factory/store';
+export {
+  principalOf,
+  setPrincipal,
+  hasScope,
+  SCOPES,
+  ROLES,
+  type Principal,
+  type Scope,
+  type Role,
+} from '@patch-factory/store';
 export * from './access';

@@ -7,9 +7,11 @@ import type { StageContext, StageExecutor } from './stage-executor';
  */
 export class NotImplementedExecutor implements StageExecutor {
   execute(ctx: StageContext): Promise<never> {
-    return Promise.reject(new TerminalError(
-      ErrorCode.stageNotImplemented,
-      `the ${ctx.stage} stage is not implemented yet in this version of patch-factory; run ${ctx.runId} stops here`,
-    ));
+    return Promise.reject(
+      new TerminalError(
+        ErrorCode.stageNotImplemented,
+        `the ${ctx.stage} stage is not implemented yet in this version of patch-factory; run ${ctx.runId} stops here`,
+      ),
+    );
   }
 }

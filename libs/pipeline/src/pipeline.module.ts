@@ -3,7 +3,14 @@ import type { JobName } from '@patch-factory/contracts';
 import { APP_GUARD } from '@nestjs/core';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { QueueModule, type RedisProfile } from '@patch-factory/queue';
-import { ApiTokenRepository, AuditLog, RequestRateLimiter, STORE_PREFIX, STORE_REDIS, StoreModule } from '@patch-factory/store';
+import {
+  ApiTokenRepository,
+  AuditLog,
+  RequestRateLimiter,
+  STORE_PREFIX,
+  STORE_REDIS,
+  StoreModule,
+} from '@patch-factory/store';
 import type { Redis } from 'ioredis';
 import { AccessGuard } from './access';
 import { JOB_OPTIONS } from './job-options';
@@ -37,7 +44,10 @@ export interface PipelineModuleOptions {
   profile?: RedisProfile;
 }
 
-function executorProvider(stage: RunStage, binding: { [S in RunStage]: ExecutorBinding<S> }[RunStage] | undefined): Provider {
+function executorProvider(
+  stage: RunStage,
+  binding: { [S in RunStage]: ExecutorBinding<S> }[RunStage] | undefined,
+): Provider {
   const token = executorToken(stage);
   if (!binding) return { provide: token, useValue: new NotImplementedExecutor() };
   return typeof binding === 'function' ? { provide: token, useClass: binding } : { provide: token, useValue: binding };
@@ -65,13 +75,23 @@ export class PipelineModule {
       ],
       providers: [
         // Access: bearer tokens with scopes on every route of every service (AccessGuard), the audit log, rates per token.
-        { provide: ApiTokenRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new ApiTokenRepository(redis, prefix) },
+        {
+          provide: ApiTokenRepository,
+          inject: [STORE_REDIS, STORE_PREFIX],
+          useFactory: (redis: Redis, prefix: string) => new ApiTokenRepository(redis, prefix),
+        },
         {
           provide: RequestRateLimiter,
           inject: [STORE_REDIS, STORE_PREFIX, CONFIG],
-          useFactory: (redis: Redis, prefix: string, config: Env) => new RequestRateLimiter(redis, prefix, config.PF_API_RATE_LIMIT_PER_MINUTE),
+          useFactory: (redis: Redis, prefix: string, config: Env) =>
+            new RequestRateLimiter(redis, prefix, config.PF_API_RATE_LIMIT_PER_MINUTE),
         },
-        { provide: AuditLog, inject: [STORE_REDIS, STORE_PREFIX, CONFIG], useFactory: (redis: Redis, prefix: string, config: Env) => new AuditLog(redis, prefix, config.PF_AUDIT_MAX_ENTRIES) },
+        {
+          provide: AuditLog,
+          inject: [STORE_REDIS, STORE_PREFIX, CONFIG],
+          useFactory: (redis: Redis, prefix: string, config: Env) =>
+            new AuditLog(redis, prefix, config.PF_AUDIT_MAX_ENTRIES),
+        },
         { provide: APP_GUARD, useClass: AccessGuard },
         StageRunner,
         RunReconciler,

@@ -23,7 +23,10 @@ describe('progressReporter: progress written to the job at most once a second (r
   /** The progress events BullMQ recorded for the job (one per write). */
   const writes = async (): Promise<string[]> => {
     const entries = await redis.xrange(`${prefix}:progress-test:events`, '-', '+');
-    return entries.map(([, fields]) => fields).filter((f) => f[f.indexOf('event') + 1] === 'progress').map((f) => f[f.indexOf('data') + 1] ?? '');
+    return entries
+      .map(([, fields]) => fields)
+      .filter((f) => f[f.indexOf('event') + 1] === 'progress')
+      .map((f) => f[f.indexOf('data') + 1] ?? '');
   };
   const settle = async (count: number): Promise<string[]> => {
     for (let i = 0; i < 100; i++) {
@@ -37,7 +40,15 @@ describe('progressReporter: progress written to the job at most once a second (r
   it('writes the first step, drops the steps within the interval, writes again once it has passed', async () => {
     let clock = 10_000;
     const report = progressReporter(job, () => clock);
-    for (const [at, done] of [[0, 1], [100, 2], [500, 3], [PROGRESS_WRITE_INTERVAL_MS - 1, 4], [PROGRESS_WRITE_INTERVAL_MS, 5], [1_500, 6], [2_500, 7]] as const) {
+    for (const [at, done] of [
+      [0, 1],
+      [100, 2],
+      [500, 3],
+      [PROGRESS_WRITE_INTERVAL_MS - 1, 4],
+      [PROGRESS_WRITE_INTERVAL_MS, 5],
+      [1_500, 6],
+      [2_500, 7],
+    ] as const) {
       clock = 10_000 + at;
       report({ what: 'package', done, total: 10 });
     }

@@ -15,7 +15,11 @@ export type ReadableStage<R extends RunStage> = [RunStage] extends [R] ? RunStag
  * the key is missing). Typed by StageArtifacts (libs/contracts): `key` must be one that `stage`
  * records, and on a run an executor loaded (StageContext<S>.loadRun) `stage` must come before `S`.
  */
-export function stageArtifact<R extends RunStage, S extends ReadableStage<R>>(run: RunReadBy<R> | undefined, stage: S, key: ArtifactKey<S>): string | undefined {
+export function stageArtifact<R extends RunStage, S extends ReadableStage<R>>(
+  run: RunReadBy<R> | undefined,
+  stage: S,
+  key: ArtifactKey<S>,
+): string | undefined {
   return run?.stages.find((s) => s.stage === stage)?.artifacts[key];
 }
 
@@ -35,7 +39,11 @@ const inside = (dir: string, path: string): boolean => {
  */
 export function runRelativePath(runDir: string, path: string): string {
   const abs = resolve(runDir, path);
-  if (!inside(resolve(runDir), abs)) throw new TerminalError('invalid-artifacts', `a stage recorded a file outside its run directory (${relative(resolve(runDir), abs).slice(0, 200)})`);
+  if (!inside(resolve(runDir), abs))
+    throw new TerminalError(
+      'invalid-artifacts',
+      `a stage recorded a file outside its run directory (${relative(resolve(runDir), abs).slice(0, 200)})`,
+    );
   return relative(resolve(runDir), abs).split(sep).join('/');
 }
 
@@ -46,20 +54,33 @@ export function runRelativePath(runDir: string, path: string): string {
  */
 export function runFilePath(runDir: string, recorded: string, what: string): string {
   const abs = resolve(runDir, recorded);
-  if (!inside(resolve(runDir), abs)) throw new TerminalError('invalid-artifacts', `${what} names a file outside the run directory`);
+  if (!inside(resolve(runDir), abs))
+    throw new TerminalError('invalid-artifacts', `${what} names a file outside the run directory`);
   return abs;
 }
 
 /** stageArtifact() of a file, resolved against the run directory (see runFilePath). */
-export function stageArtifactFile<R extends RunStage, S extends ReadableStage<R>>(run: RunReadBy<R> | undefined, stage: S, key: ArtifactKey<S>, runDir: string): string | undefined {
+export function stageArtifactFile<R extends RunStage, S extends ReadableStage<R>>(
+  run: RunReadBy<R> | undefined,
+  stage: S,
+  key: ArtifactKey<S>,
+  runDir: string,
+): string | undefined {
   const value = stageArtifact<R, S>(run, stage, key);
   return value === undefined ? undefined : runFilePath(runDir, value, `the ${key} of the ${stage} stage`);
 }
 
 /** A comma-separated list of files (`scan.sbom.cyclonedx`), each resolved against the run directory. */
-export function stageArtifactFiles<R extends RunStage, S extends ReadableStage<R>>(run: RunReadBy<R> | undefined, stage: S, key: ArtifactKey<S>, runDir: string): string[] {
+export function stageArtifactFiles<R extends RunStage, S extends ReadableStage<R>>(
+  run: RunReadBy<R> | undefined,
+  stage: S,
+  key: ArtifactKey<S>,
+  runDir: string,
+): string[] {
   const value = stageArtifact<R, S>(run, stage, key);
-  return (value ? value.split(',').filter(Boolean) : []).map((v) => runFilePath(runDir, v, `the ${key} of the ${stage} stage`));
+  return (value ? value.split(',').filter(Boolean) : []).map((v) =>
+    runFilePath(runDir, v, `the ${key} of the ${stage} stage`),
+  );
 }
 
 /**
@@ -68,7 +89,15 @@ export function stageArtifactFiles<R extends RunStage, S extends ReadableStage<R
  */
 export function hideRunPaths(text: string, outRoot: string, runId: string): string {
   const dir = runDirectory(outRoot, runId);
-  return text.split(`${dir}/`).join('').split(dir).join('the run directory').split(`${outRoot}/`).join('').split(outRoot).join('the runs directory');
+  return text
+    .split(`${dir}/`)
+    .join('')
+    .split(dir)
+    .join('the run directory')
+    .split(`${outRoot}/`)
+    .join('')
+    .split(outRoot)
+    .join('the runs directory');
 }
 
 /** Runs a stage's work; the message of an error it throws goes through hideRunPaths (the error itself, its class and code, are kept). */

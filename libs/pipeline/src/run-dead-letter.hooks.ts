@@ -17,7 +17,12 @@ export class RunDeadLetterHooks implements DeadLetterHooks {
     const stage = stageOf(entry.jobName);
     if (!stage || !entry.runId) return;
     const { message } = parseFailure(entry.failedReason);
-    await this.runs.failRun(entry.runId, stage, entry.errorCode, `${message} (after ${entry.attemptsMade} attempt(s); in the dead-letter queue)`);
+    await this.runs.failRun(
+      entry.runId,
+      stage,
+      entry.errorCode,
+      `${message} (after ${entry.attemptsMade} attempt(s); in the dead-letter queue)`,
+    );
   }
 
   async onReplay(entry: DeadLetterPayload): Promise<void> {

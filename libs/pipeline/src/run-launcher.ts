@@ -26,7 +26,10 @@ export class RunLauncher {
   ): Promise<{ runId: string; traceId: string }> {
     const parsed = DefinitionPathSchema.safeParse(definition);
     if (!parsed.success) {
-      throw new TerminalError(ErrorCode.invalidPayload, `definition: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      throw new TerminalError(
+        ErrorCode.invalidPayload,
+        `definition: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      );
     }
     let stages: RunStage[];
     try {
@@ -35,25 +38,36 @@ export class RunLauncher {
       throw new TerminalError(ErrorCode.invalidPayload, (error as Error).message);
     }
     const entry = stages[0] as RunStage;
-    if (!RunIdSchema.safeParse(runId).success) throw new TerminalError(ErrorCode.invalidPayload, `run id ${JSON.stringify(runId.slice(0, 40))} is not a run id`);
-    return inSpan('pipeline.run', otelContext.active(), { 'pf.run_id': runId, 'pf.definition': definition, 'pf.trigger': trigger.kind }, async () => {
-      const traceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
-      const now = Date.now();
-      await this.runs.create({ id: runId, definition: parsed.data, trigger, stages, traceId, now });
-      const carrier = injectTrace();
-      try {
-        await this.producer.enqueue(
-          STAGE_JOB[entry],
-          { v: 1, runId, definition: parsed.data, ...(carrier ? { trace: carrier } : {}) },
-          { jobId: stageJobId(runId, entry) },
-        );
-      } catch (error) {
-        await this.runs
-          .failRun(runId, entry, 'enqueue-failed', `the first stage could not be enqueued: ${(error as Error).message}`)
-          .catch(() => undefined);
-        throw error;
-      }
-      return { runId, traceId };
-    });
+    if (!RunIdSchema.safeParse(runId).success)
+      throw new TerminalError(ErrorCode.invalidPayload, `run id ${JSON.stringify(runId.slice(0, 40))} is not a run id`);
+    return inSpan(
+      'pipeline.run',
+      otelContext.active(),
+      { 'pf.run_id': runId, 'pf.definition': definition, 'pf.trigger': trigger.kind },
+      async () => {
+        const traceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
+        const now = Date.now();
+        await this.runs.create({ id: runId, definition: parsed.data, trigger, stages, traceId, now });
+        const carrier = injectTrace();
+        try {
+          await this.producer.enqueue(
+            STAGE_JOB[entry],
+            { v: 1, runId, definition: parsed.data, ...(carrier ? { trace: carrier } : {}) },
+            { jobId: stageJobId(runId, entry) },
+          );
+        } catch (error) {
+          await this.runs
+            .failRun(
+              runId,
+              entry,
+              'enqueue-failed',
+              `the first stage could not be enqueued: ${(error as Error).message}`,
+            )
+            .catch(() => undefined);
+          throw error;
+        }
+        return { runId, traceId };
+      },
+    );
   }
 }

@@ -6,7 +6,13 @@ import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { STAGE_JOB, isRunStage, stageJobId, type RunStage } from './transitions';
 
 /** BullMQ states in which a job will still run (or runs now). */
-const LIVE_JOB_STATES: ReadonlySet<string> = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+const LIVE_JOB_STATES: ReadonlySet<string> = new Set([
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+]);
 const ENDED_RUN_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'superseded']);
 
 export type ReconcileOutcome =
@@ -51,7 +57,10 @@ export class RunReconciler {
       if (put.kind === 'ok') unstarted.push(rec.stage);
     }
     if (unstarted.length > 0) {
-      this.logger.warn({ runId, stages: unstarted }, 'stages recorded succeeded without a recorded start were put back');
+      this.logger.warn(
+        { runId, stages: unstarted },
+        'stages recorded succeeded without a recorded start were put back',
+      );
       run = await this.runs.get(runId);
       if (!run) return { action: 'none', reason: 'missing', unstarted };
     }
@@ -71,7 +80,10 @@ export class RunReconciler {
     const removedFinished = job !== undefined;
     if (job) await job.remove();
     await this.producer.enqueue(name, { v: 1, runId, definition: run.definition }, { jobId });
-    this.logger.warn({ runId, stage, jobId, jobState: state }, 'run re-derived from its queues: its earliest unfinished stage had no live job and was enqueued again');
+    this.logger.warn(
+      { runId, stage, jobId, jobState: state },
+      'run re-derived from its queues: its earliest unfinished stage had no live job and was enqueued again',
+    );
     return { action: 're-enqueued', stage, removedFinished, unstarted };
   }
 }

@@ -46,7 +46,11 @@ export async function bootstrapService(spec: ServiceSpec): Promise<INestApplicat
     process.stderr.write(`${spec.service}: ${(error as Error).message}\n`);
     process.exit(78);
   }
-  startTracing({ service: spec.service, exporter: config.PF_TRACES_EXPORTER, ...(config.PF_TRACES_FILE ? { file: config.PF_TRACES_FILE } : {}) });
+  startTracing({
+    service: spec.service,
+    exporter: config.PF_TRACES_EXPORTER,
+    ...(config.PF_TRACES_FILE ? { file: config.PF_TRACES_FILE } : {}),
+  });
   let app: NestExpressApplication;
   try {
     app = await NestFactory.create<NestExpressApplication>(serviceModule(spec, config), {
@@ -62,7 +66,10 @@ export async function bootstrapService(spec: ServiceSpec): Promise<INestApplicat
     // The audit log sees every write's answer (refusals of the guards below included).
     app.use(auditMiddleware(app.get(AuditLog), app.get<Logger>(LOGGER)));
     app.use(httpRequestGuard(allowedHostNames(config.PF_HTTP_HOST, config.PF_HTTP_ALLOWED_HOSTS)));
-    app.useBodyParser('raw', { type: (req: { url?: string }) => (req.url ?? '').startsWith('/webhooks/'), limit: '1mb' });
+    app.useBodyParser('raw', {
+      type: (req: { url?: string }) => (req.url ?? '').startsWith('/webhooks/'),
+      limit: '1mb',
+    });
     app.useBodyParser('json', { limit: '32kb' });
     const server = app.getHttpServer();
     server.requestTimeout = HTTP_TIMEOUTS.requestTimeoutMs;

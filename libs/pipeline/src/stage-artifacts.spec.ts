@@ -16,7 +16,8 @@ import { RUN_STAGES, type EarlierStage, type RunStage } from './transitions';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
-const codes = (cell: string | undefined): string[] => [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+const codes = (cell: string | undefined): string[] =>
+  [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
 
 const run: PipelineRun = {
   id: 'r-16',
@@ -27,9 +28,19 @@ const run: PipelineRun = {
   updatedAt: 1,
   stages: [
     { stage: 'patch', status: 'succeeded', attempts: 1, artifacts: { 'patch.branch': 'pf/x' } },
-    { stage: 'build', status: 'succeeded', attempts: 1, artifacts: { 'build.layout': 'image', 'build.digest': 'sha256:01' } },
+    {
+      stage: 'build',
+      status: 'succeeded',
+      attempts: 1,
+      artifacts: { 'build.layout': 'image', 'build.digest': 'sha256:01' },
+    },
     { stage: 'test', status: 'succeeded', attempts: 1, artifacts: { 'test.report': 'test-report.json' } },
-    { stage: 'scan', status: 'succeeded', attempts: 1, artifacts: { 'scan.report': 'scan-report.json', 'scan.sbom.spdx': 'a.spdx.json,b.spdx.json' } },
+    {
+      stage: 'scan',
+      status: 'succeeded',
+      attempts: 1,
+      artifacts: { 'scan.report': 'scan-report.json', 'scan.sbom.spdx': 'a.spdx.json,b.spdx.json' },
+    },
   ],
 };
 
@@ -63,7 +74,10 @@ describe('typed stage artifacts (issue 16)', () => {
     // @ts-expect-error -- pr.number is a review artifact, whatever its prefix
     expect(stageArtifact(run, 'patch', 'pr.number')).toBeUndefined();
     expect(stageArtifactFile(run, 'scan', 'scan.report', '/runs/r-16')).toBe('/runs/r-16/scan-report.json');
-    expect(stageArtifactFiles(run, 'scan', 'scan.sbom.spdx', '/runs/r-16')).toEqual(['/runs/r-16/a.spdx.json', '/runs/r-16/b.spdx.json']);
+    expect(stageArtifactFiles(run, 'scan', 'scan.sbom.spdx', '/runs/r-16')).toEqual([
+      '/runs/r-16/a.spdx.json',
+      '/runs/r-16/b.spdx.json',
+    ]);
     // @ts-expect-error -- scan.report is no test artifact
     expect(stageArtifactFile(run, 'test', 'scan.report', '/runs/r-16')).toBeUndefined();
   });
@@ -79,8 +93,16 @@ describe('typed stage artifacts (issue 16)', () => {
     expect(stageArtifact(atTestOrScan, 'patch', 'patch.branch')).toBe('pf/x');
     // @ts-expect-error -- test comes before scan but not before test
     expect(stageArtifact(atTestOrScan, 'test', 'test.report')).toBe('test-report.json');
-    const ctx = directStageContext({ runId: run.id, stage: 'test', definition: run.definition, logger: createLogger('stage-artifacts-spec', 'silent'), loadRun: () => Promise.resolve(run) });
-    await expect(new TestReadingScan().execute(ctx)).resolves.toEqual({ artifacts: { 'test.report': 'image scan-report.json' } });
+    const ctx = directStageContext({
+      runId: run.id,
+      stage: 'test',
+      definition: run.definition,
+      logger: createLogger('stage-artifacts-spec', 'silent'),
+      loadRun: () => Promise.resolve(run),
+    });
+    await expect(new TestReadingScan().execute(ctx)).resolves.toEqual({
+      artifacts: { 'test.report': 'image scan-report.json' },
+    });
   });
 
   it('a stage returns only its own keys; the StageRunner still checks every key at run time', () => {
@@ -92,7 +114,13 @@ describe('typed stage artifacts (issue 16)', () => {
     const review: StageResult<'review'> = { artifacts: { 'pr.number': '7', 'patch.request': 'none' } };
     // An executor that declares no stage (a test double) returns any keys.
     const untyped: StageResult = { artifacts: { 'build.attempt': '2' } };
-    expect([built, wrongStage, misspelt, review, untyped].map((r) => Object.keys(r.artifacts ?? {}))).toEqual([['build.digest', 'build.layout'], ['scan.report'], ['scan.vex.absant'], ['pr.number', 'patch.request'], ['build.attempt']]);
+    expect([built, wrongStage, misspelt, review, untyped].map((r) => Object.keys(r.artifacts ?? {}))).toEqual([
+      ['build.digest', 'build.layout'],
+      ['scan.report'],
+      ['scan.vex.absant'],
+      ['pr.number', 'patch.request'],
+      ['build.attempt'],
+    ]);
     const bindings: StageExecutorBindings = {
       test: new TestReadingScan(),
       // @ts-expect-error -- an executor of the test stage bound to build
@@ -100,7 +128,8 @@ describe('typed stage artifacts (issue 16)', () => {
     };
     expect(Object.keys(bindings)).toEqual(['test', 'build']);
     // The merge webhook resumes review with review artifacts only.
-    const resumeReview = (runner: StageRunner) => runner.resume('r-16', 'review', { 'pr.number': '7', 'pr.merge-commit': 'abc' });
+    const resumeReview = (runner: StageRunner) =>
+      runner.resume('r-16', 'review', { 'pr.number': '7', 'pr.merge-commit': 'abc' });
     // @ts-expect-error -- build.digest is no review artifact
     const resumeWrong = (runner: StageRunner) => runner.resume('r-16', 'review', { 'build.digest': 'sha256:01' });
     expect([resumeReview, resumeWrong].map((f) => f.length)).toEqual([1, 1]);
@@ -113,12 +142,18 @@ describe('typed stage artifacts (issue 16)', () => {
     const notBeforeSign: EarlierStage<'sign' | 'publish'> = 'sign';
     // @ts-expect-error -- nothing comes before plan
     const beforePlan: EarlierStage<'plan'> = 'plan';
-    expect([beforeTest, beforeSignAndPublish, notBeforeSign, beforePlan]).toEqual([RUN_STAGES.slice(0, 3), RUN_STAGES.slice(0, 5), 'sign', 'plan']);
+    expect([beforeTest, beforeSignAndPublish, notBeforeSign, beforePlan]).toEqual([
+      RUN_STAGES.slice(0, 3),
+      RUN_STAGES.slice(0, 5),
+      'sign',
+      'plan',
+    ]);
   });
 
   it('the map has every stage of a run, in order, and its keys are keys the StageRunner accepts', () => {
     expect(Object.keys(STAGE_ARTIFACTS)).toEqual(RUN_STAGES);
-    for (const keys of Object.values(STAGE_ARTIFACTS)) for (const key of keys) expect(key).toMatch(/^[a-z][a-z0-9._-]{0,63}$/);
+    for (const keys of Object.values(STAGE_ARTIFACTS))
+      for (const key of keys) expect(key).toMatch(/^[a-z][a-z0-9._-]{0,63}$/);
   });
 
   describe('docs/pipeline.md names the same artifacts as the map', () => {
@@ -137,17 +172,29 @@ describe('typed stage artifacts (issue 16)', () => {
       ?.split('|')
       .map((c) => c.trim());
 
-    it.each(RUN_STAGES.map((s) => [s]))('%s: the keys recorded on it are those its row writes (and the webhook and the run store add)', (stage) => {
-      const row = stageRows.get(stage);
-      expect(row).toBeDefined();
-      const extra = [...(stage === 'review' ? codes(webhook?.[5]) : []), ...(stage === 'review' || stage === 'promote' ? ['superseded.reason'] : [])];
-      expect(sorted(STAGE_ARTIFACTS[stage])).toEqual(sorted([...codes(row?.[7]), ...extra]));
-    });
+    it.each(RUN_STAGES.map((s) => [s]))(
+      '%s: the keys recorded on it are those its row writes (and the webhook and the run store add)',
+      (stage) => {
+        const row = stageRows.get(stage);
+        expect(row).toBeDefined();
+        const extra = [
+          ...(stage === 'review' ? codes(webhook?.[5]) : []),
+          ...(stage === 'review' || stage === 'promote' ? ['superseded.reason'] : []),
+        ];
+        expect(sorted(STAGE_ARTIFACTS[stage])).toEqual(sorted([...codes(row?.[7]), ...extra]));
+      },
+    );
 
     it.each(RUN_STAGES.map((s) => [s]))('%s: every artifact its row reads is recorded by an earlier stage', (stage) => {
       for (const label of codes(stageRows.get(stage)?.[6])) {
-        const [from, key] = label.includes(':') ? (label.split(':') as [RunStage, string]) : [label.split('.')[0] as RunStage, label];
-        expect({ label, from: RUN_STAGES.indexOf(from) < RUN_STAGES.indexOf(stage), declared: (STAGE_ARTIFACTS[from] as readonly string[]).includes(key) }).toEqual({ label, from: true, declared: true });
+        const [from, key] = label.includes(':')
+          ? (label.split(':') as [RunStage, string])
+          : [label.split('.')[0] as RunStage, label];
+        expect({
+          label,
+          from: RUN_STAGES.indexOf(from) < RUN_STAGES.indexOf(stage),
+          declared: (STAGE_ARTIFACTS[from] as readonly string[]).includes(key),
+        }).toEqual({ label, from: true, declared: true });
       }
     });
 
@@ -163,10 +210,18 @@ describe('typed stage artifacts (issue 16)', () => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, e.name);
         if (e.isDirectory()) walk(path);
-        else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') && !e.name.endsWith('.test.ts') && e.name !== 'stage-artifacts.ts') sources.push(readFileSync(path, 'utf8'));
+        else if (
+          e.name.endsWith('.ts') &&
+          !e.name.endsWith('.spec.ts') &&
+          !e.name.endsWith('.test.ts') &&
+          e.name !== 'stage-artifacts.ts'
+        )
+          sources.push(readFileSync(path, 'utf8'));
       }
     };
-    for (const lib of readdirSync(join(ROOT, 'libs'), { withFileTypes: true })) if (lib.isDirectory() && lib.name !== 'testing' && existsSync(join(ROOT, 'libs', lib.name, 'src'))) walk(join(ROOT, 'libs', lib.name, 'src'));
+    for (const lib of readdirSync(join(ROOT, 'libs'), { withFileTypes: true }))
+      if (lib.isDirectory() && lib.name !== 'testing' && existsSync(join(ROOT, 'libs', lib.name, 'src')))
+        walk(join(ROOT, 'libs', lib.name, 'src'));
     const all = sources.join('\n');
     const keys: ArtifactKey<RunStage>[] = Object.values(STAGE_ARTIFACTS).flat();
     expect(sorted(keys).filter((k) => !all.includes(`'${k}'`))).toEqual([]);

@@ -18,7 +18,9 @@ export type RunReadBy<S extends RunStage> = PipelineRun & { readonly [readBy]?: 
  * each optional. An executor that declares no stage (`StageExecutor`, a test double bound to any
  * stage) may return any keys; the StageRunner checks every key and value at run time all the same.
  */
-export type WrittenArtifacts<S extends RunStage> = [RunStage] extends [S] ? Readonly<Record<string, string | undefined>> : Partial<StageArtifacts[S]>;
+export type WrittenArtifacts<S extends RunStage> = [RunStage] extends [S]
+  ? Readonly<Record<string, string | undefined>>
+  : Partial<StageArtifacts[S]>;
 
 /** What an executor knows about the stage it runs. */
 export interface StageContext<S extends RunStage = RunStage> {

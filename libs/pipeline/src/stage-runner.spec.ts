@@ -1,7 +1,14 @@
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
-import { RetryableError, TerminalError, queueOfJob, type JobName, type JobPayload, type StageJobPayload } from '@patch-factory/contracts';
+import {
+  RetryableError,
+  TerminalError,
+  queueOfJob,
+  type JobName,
+  type JobPayload,
+  type StageJobPayload,
+} from '@patch-factory/contracts';
 import { JobProducer, toBullError, type JobContext } from '@patch-factory/queue';
 import { RunRepository } from '@patch-factory/store';
 import { FactoryMetrics, createLogger } from '@patch-factory/telemetry';
@@ -17,7 +24,11 @@ import { STAGE_JOB, TRANSITIONS, runStagesBetween, stageJobId, type RunStage } f
 /** A real JobProducer that also records what it was asked to enqueue (job name and id). */
 class RecordingProducer extends JobProducer {
   readonly enqueued: string[] = [];
-  override async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: { jobId: string; delayMs?: number }): Promise<string> {
+  override async enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayload<N>,
+    opts: { jobId: string; delayMs?: number },
+  ): Promise<string> {
     this.enqueued.push(`${name} ${opts.jobId}`);
     return super.enqueue(name, payload, opts);
   }
@@ -25,7 +36,12 @@ class RecordingProducer extends JobProducer {
 
 /** An executor whose executions each wait until the test lets them go (or fail them). */
 class GatedExecutor implements StageExecutor {
-  readonly executions: { token: string | undefined; attempt: number; release: () => void; fail: (error: Error) => void }[] = [];
+  readonly executions: {
+    token: string | undefined;
+    attempt: number;
+    release: () => void;
+    fail: (error: Error) => void;
+  }[] = [];
   execute(ctx: StageContext): Promise<{ artifacts: Record<string, string> }> {
     return new Promise((resolve, reject) =>
       this.executions.push({
@@ -38,7 +54,8 @@ class GatedExecutor implements StageExecutor {
   }
 }
 
-const started = (executor: GatedExecutor, n: number) => () => Promise.resolve(executor.executions.length >= n ? true : undefined);
+const started = (executor: GatedExecutor, n: number) => () =>
+  Promise.resolve(executor.executions.length >= n ? true : undefined);
 
 /**
  * The StageRunner on real Redis and real BullMQ workers, in BullMQ's own test style
@@ -82,7 +99,12 @@ describe('StageRunner (real Redis + BullMQ)', () => {
   });
 
   /** A BullMQ worker of `stage`'s queue whose processor is the runner (as WorkerHost calls it). */
-  const worker = (stage: RunStage, executor: AnyStageExecutor, opts: Omit<WorkerOptions, 'connection' | 'prefix'> = {}, outcomes: string[] = []): Worker => {
+  const worker = (
+    stage: RunStage,
+    executor: AnyStageExecutor,
+    opts: Omit<WorkerOptions, 'connection' | 'prefix'> = {},
+    outcomes: string[] = [],
+  ): Worker => {
     const connection = redis.duplicate();
     connections.push(connection);
     const w = new Worker(
@@ -111,17 +133,35 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     const runId = newRunId();
     const definition = `image/${name}/debian-12/1.yaml`;
     await runs.create({ id: runId, definition, trigger: { kind: 'manual' }, stages, now: Date.now() });
-    await producer.enqueue(STAGE_JOB[stages[0]!], { v: 1, runId, definition }, { jobId: stageJobId(runId, stages[0]!) });
+    await producer.enqueue(
+      STAGE_JOB[stages[0]!],
+      { v: 1, runId, definition },
+      { jobId: stageJobId(runId, stages[0]!) },
+    );
     return { runId, definition };
   };
 
   /** A delivery of a stage job (a real BullMQ job under an id of its own), run by the runner directly. */
-  const deliver = async (stage: RunStage, runId: string, definition: string, executor: StageExecutor, n: number): Promise<string> => {
-    const job = await producer.queue(queueOfJob(STAGE_JOB[stage])).add(STAGE_JOB[stage], { v: 1, runId, definition }, { jobId: `${stageJobId(runId, stage)}.delivery-${n}` });
-    return runner.run(stage, { v: 1, runId, definition }, executor, { job, token: undefined, signal: new AbortController().signal, logger });
+  const deliver = async (
+    stage: RunStage,
+    runId: string,
+    definition: string,
+    executor: StageExecutor,
+    n: number,
+  ): Promise<string> => {
+    const job = await producer
+      .queue(queueOfJob(STAGE_JOB[stage]))
+      .add(STAGE_JOB[stage], { v: 1, runId, definition }, { jobId: `${stageJobId(runId, stage)}.delivery-${n}` });
+    return runner.run(stage, { v: 1, runId, definition }, executor, {
+      job,
+      token: undefined,
+      signal: new AbortController().signal,
+      logger,
+    });
   };
 
-  const stageJob = (runId: string, stage: RunStage) => producer.queue(queueOfJob(STAGE_JOB[stage])).getJob(stageJobId(runId, stage));
+  const stageJob = (runId: string, stage: RunStage) =>
+    producer.queue(queueOfJob(STAGE_JOB[stage])).getJob(stageJobId(runId, stage));
   const stateOf = async (runId: string, stage: RunStage) => (await stageJob(runId, stage))?.getState();
   const settled = (runId: string, stage: RunStage) => async () => {
     const state = await stateOf(runId, stage);
@@ -129,7 +169,9 @@ describe('StageRunner (real Redis + BullMQ)', () => {
   };
   const enqueuedOf = (stage: RunStage) => producer.enqueued.filter((e) => e.startsWith(`${STAGE_JOB[stage]} `));
   const jobsIn = async (stage: RunStage) => {
-    const counts = await producer.queue(queueOfJob(STAGE_JOB[stage])).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+    const counts = await producer
+      .queue(queueOfJob(STAGE_JOB[stage]))
+      .getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
     return Object.values(counts).reduce((a, b) => a + b, 0);
   };
 
@@ -137,7 +179,9 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     const stages = runStagesBetween('build', 'scan');
     const { runId, definition } = await launch(stages, 'advance');
     let calls = 0;
-    const build: StageExecutor<'build'> = { execute: () => Promise.resolve(void calls++).then(() => ({ artifacts: { 'build.digest': 'sha256:01' } })) };
+    const build: StageExecutor<'build'> = {
+      execute: () => Promise.resolve(void calls++).then(() => ({ artifacts: { 'build.digest': 'sha256:01' } })),
+    };
     worker('build', build);
     expect(await waitFor('the build job to settle', settled(runId, 'build'), 20_000)).toBe('completed');
 
@@ -168,7 +212,9 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     const build: StageExecutor = {
       execute: (ctx) => {
         seen.push(ctx.attempt);
-        return ctx.attempt < attempts ? Promise.reject(new RetryableError('registry-unavailable', `attempt ${ctx.attempt}: try later`)) : Promise.resolve({ artifacts: {} });
+        return ctx.attempt < attempts
+          ? Promise.reject(new RetryableError('registry-unavailable', `attempt ${ctx.attempt}: try later`))
+          : Promise.resolve({ artifacts: {} });
       },
     };
     worker('build', build);
@@ -188,7 +234,10 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     const attempts = JOB_OPTIONS[STAGE_JOB.build].attempts;
     const { runId } = await launch(['build', 'test'], 'retry-exhausted');
     let calls = 0;
-    const build: StageExecutor = { execute: () => Promise.reject(new RetryableError('registry-unavailable', `call ${++calls}: the registry is down`)) };
+    const build: StageExecutor = {
+      execute: () =>
+        Promise.reject(new RetryableError('registry-unavailable', `call ${++calls}: the registry is down`)),
+    };
     worker('build', build);
     expect(await waitFor('the build job to settle', settled(runId, 'build'), 30_000)).toBe('failed');
     expect(calls).toBe(attempts);
@@ -205,7 +254,9 @@ describe('StageRunner (real Redis + BullMQ)', () => {
   it('a TerminalError fails the run with its code at once, without a retry', async () => {
     const { runId } = await launch(['build', 'test'], 'terminal');
     let calls = 0;
-    const build: StageExecutor = { execute: () => Promise.reject(new TerminalError('definition-invalid', `call ${++calls}: no such base image`)) };
+    const build: StageExecutor = {
+      execute: () => Promise.reject(new TerminalError('definition-invalid', `call ${++calls}: no such base image`)),
+    };
     worker('build', build);
     expect(await waitFor('the build job to settle', settled(runId, 'build'), 20_000)).toBe('failed');
     expect(calls).toBe(1);
@@ -214,7 +265,11 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     expect(job.failedReason).toContain('definition-invalid');
     const run = (await runs.get(runId))!;
     expect(run.state).toBe('failed');
-    expect(run.error).toMatchObject({ stage: 'build', code: 'definition-invalid', message: 'call 1: no such base image' });
+    expect(run.error).toMatchObject({
+      stage: 'build',
+      code: 'definition-invalid',
+      message: 'call 1: no such base image',
+    });
     expect(run.stages[0]).toMatchObject({ status: 'failed', attempts: 1 });
     expect(enqueuedOf('test')).toEqual([]);
   });
@@ -243,7 +298,12 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     executor.executions[1]!.release();
     expect(await second).toBe('succeeded');
     const done = (await runs.get(runId))!;
-    expect(done.stages[0]).toMatchObject({ status: 'succeeded', attempts: 2, completedToken: executor.executions[1]!.token, artifacts: { 'build.digest': 'sha256:attempt-2' } });
+    expect(done.stages[0]).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      completedToken: executor.executions[1]!.token,
+      artifacts: { 'build.digest': 'sha256:attempt-2' },
+    });
     expect(done.stages[0]!.error).toBeUndefined();
     expect(enqueuedOf('test')).toHaveLength(1);
     expect(await jobsIn('test')).toBe(1);
@@ -290,13 +350,18 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     expect([await a, await b]).toEqual(['stale', 'succeeded']);
     expect(enqueuedOf('test')).toHaveLength(1);
     expect(await jobsIn('test')).toBe(1);
-    expect((await runs.get(runId))!.stages[0]).toMatchObject({ status: 'succeeded', attempts: 2, artifacts: { 'build.digest': 'sha256:attempt-2' } });
+    expect((await runs.get(runId))!.stages[0]).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      artifacts: { 'build.digest': 'sha256:attempt-2' },
+    });
   });
 
   it('the artifacts a stage writes are what the next stage reads, through the queues', async () => {
     const { runId } = await launch(['build', 'test'], 'artifacts');
     const build: StageExecutor<'build'> = {
-      execute: (ctx) => Promise.resolve({ artifacts: { 'build.digest': `sha256:${ctx.runId.slice(-8)}`, 'build.layout': 'image' } }),
+      execute: (ctx) =>
+        Promise.resolve({ artifacts: { 'build.digest': `sha256:${ctx.runId.slice(-8)}`, 'build.layout': 'image' } }),
     };
     const read: (string | undefined)[] = [];
     const test: StageExecutor<'test'> = {
@@ -336,15 +401,26 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     const job = (await stageJob(runId, 'build'))!;
     expect(job.stalledCounter).toBe(1);
     const run = (await runs.get(runId))!;
-    expect(run.stages[0]).toMatchObject({ status: 'succeeded', attempts: 2, completedToken: executor.executions[1]!.token });
+    expect(run.stages[0]).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      completedToken: executor.executions[1]!.token,
+    });
     expect(run.stages[1]).toMatchObject({ status: 'queued' });
     expect(enqueuedOf('test')).toHaveLength(1);
 
     // The crashed execution, should it ever finish, is out of date and changes nothing.
     executor.executions[0]!.release();
-    await waitFor('the crashed execution to end', () => Promise.resolve(firstOutcomes.length > 0 ? true : undefined), 20_000);
+    await waitFor(
+      'the crashed execution to end',
+      () => Promise.resolve(firstOutcomes.length > 0 ? true : undefined),
+      20_000,
+    );
     expect(firstOutcomes).toEqual(['stale']);
-    expect((await runs.get(runId))!.stages[0]).toMatchObject({ completedToken: executor.executions[1]!.token, artifacts: { 'build.digest': 'sha256:attempt-2' } });
+    expect((await runs.get(runId))!.stages[0]).toMatchObject({
+      completedToken: executor.executions[1]!.token,
+      artifacts: { 'build.digest': 'sha256:attempt-2' },
+    });
     expect(enqueuedOf('test')).toHaveLength(1);
   }, 60_000);
 });

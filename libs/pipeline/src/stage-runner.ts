@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { context as otelContext } from '@opentelemetry/api';
-import { ErrorCode, PipelineError, RetryableError, TerminalError, type StageJobPayload } from '@patch-factory/contracts';
+import {
+  ErrorCode,
+  PipelineError,
+  RetryableError,
+  TerminalError,
+  type StageJobPayload,
+} from '@patch-factory/contracts';
 import { JobProducer, type JobContext } from '@patch-factory/queue';
 import { RunRepository, isRefusal, newExecutionToken, type Refusal } from '@patch-factory/store';
 import { FactoryMetrics, LOGGER, extractTrace, inSpan, injectTrace, type Logger } from '@patch-factory/telemetry';
@@ -49,7 +55,8 @@ export class StageRunner {
         case 'no-stage':
           throw new TerminalError('stage-not-in-run', `run ${payload.runId} has no ${stage} stage`);
         case 'ended':
-          if (this.logger.isLevelEnabled('info')) job.logger.info({ runId: payload.runId, state: start.state }, 'run already ended; stage job skipped');
+          if (this.logger.isLevelEnabled('info'))
+            job.logger.info({ runId: payload.runId, state: start.state }, 'run already ended; stage job skipped');
           return 'skipped';
         case 'done':
           await this.enqueueNext(start.next as RunStage | null, payload);
@@ -83,7 +90,13 @@ export class StageRunner {
       }
       const durationMs = Date.now() - startedAt;
       if (result?.await) {
-        const parked = await this.runs.awaitStage(payload.runId, stage, result.await.reason.slice(0, 512), Date.now(), token);
+        const parked = await this.runs.awaitStage(
+          payload.runId,
+          stage,
+          result.await.reason.slice(0, 512),
+          Date.now(),
+          token,
+        );
         if (isRefusal(parked)) return this.refused(stage, 'await', parked, payload, job);
         this.metrics.stageDuration.observe({ stage, outcome: 'awaiting' }, durationMs / 1000);
         return 'awaiting';
@@ -94,7 +107,8 @@ export class StageRunner {
       this.metrics.stageDuration.observe({ stage, outcome: 'succeeded' }, durationMs / 1000);
       if (done.kind === 'ended') return 'run-ended';
       if (done.next) await this.enqueueNext(done.next as RunStage, payload);
-      else if (done.kind === 'ok' && this.logger.isLevelEnabled('info')) job.logger.info({ runId: payload.runId }, 'run succeeded');
+      else if (done.kind === 'ok' && this.logger.isLevelEnabled('info'))
+        job.logger.info({ runId: payload.runId }, 'run succeeded');
       return 'succeeded';
     });
   }
@@ -106,11 +120,20 @@ export class StageRunner {
    * (same deterministic id) and changes nothing else. A stage still running when the event
    * arrives is completed all the same (its own later `await` finds it done).
    */
-  async resume<S extends RunStage>(runId: string, stage: S, artifacts: WrittenArtifacts<S> = {}): Promise<'resumed' | 'already-resumed' | 'not-waiting' | 'missing'> {
+  async resume<S extends RunStage>(
+    runId: string,
+    stage: S,
+    artifacts: WrittenArtifacts<S> = {},
+  ): Promise<'resumed' | 'already-resumed' | 'not-waiting' | 'missing'> {
     const run = await this.runs.get(runId);
     const rec = run?.stages.find((s) => s.stage === stage);
     if (!run || !rec) return 'missing';
-    const payload: StageJobPayload = { v: 1, runId, definition: run.definition, ...(run.traceId ? { trace: traceCarrierOf(run.traceId) } : {}) };
+    const payload: StageJobPayload = {
+      v: 1,
+      runId,
+      definition: run.definition,
+      ...(run.traceId ? { trace: traceCarrierOf(run.traceId) } : {}),
+    };
     if (rec.status === 'succeeded') {
       const order = run.stages.map((s) => s.stage);
       await this.enqueueNext((order[order.indexOf(stage) + 1] as RunStage | undefined) ?? null, payload);
@@ -118,12 +141,18 @@ export class StageRunner {
     }
     if (rec.status !== 'awaiting' && rec.status !== 'running') return 'not-waiting';
     const durationMs = rec.startedAt ? Math.max(0, Date.now() - rec.startedAt) : 0;
-    const done = await this.runs.completeStage(runId, stage, { durationMs, artifacts: checkArtifacts(stage, artifacts) });
+    const done = await this.runs.completeStage(runId, stage, {
+      durationMs,
+      artifacts: checkArtifacts(stage, artifacts),
+    });
     if (done.kind === 'ended' || done.kind === 'missing' || done.kind === 'no-stage') return 'not-waiting';
     if (isRefusal(done.kind)) {
       // An outside event for a run the store no longer has at this stage (its previous stage undone by a rollback).
       this.metrics.refusedTransitions.inc({ stage, transition: 'resume', reason: done.kind });
-      this.logger.warn({ runId, stage, transition: 'resume', reason: done.kind, detail: done.detail }, 'run store refused an out-of-date stage transition');
+      this.logger.warn(
+        { runId, stage, transition: 'resume', reason: done.kind, detail: done.detail },
+        'run store refused an out-of-date stage transition',
+      );
       return 'not-waiting';
     }
     await this.enqueueNext(done.next as RunStage | null, payload);
@@ -137,17 +166,34 @@ export class StageRunner {
    * previous stage's completion, the job is retried (RetryableError) so that it runs again
    * from a fresh start once the run has caught up.
    */
-  private async refused(stage: RunStage, transition: string, reason: Refusal, payload: StageJobPayload, job: JobContext, detail?: string): Promise<string> {
+  private async refused(
+    stage: RunStage,
+    transition: string,
+    reason: Refusal,
+    payload: StageJobPayload,
+    job: JobContext,
+    detail?: string,
+  ): Promise<string> {
     this.metrics.refusedTransitions.inc({ stage, transition, reason });
-    job.logger.warn({ runId: payload.runId, stage, transition, reason, ...(detail ? { detail } : {}) }, 'run store refused an out-of-date stage transition');
+    job.logger.warn(
+      { runId: payload.runId, stage, transition, reason, ...(detail ? { detail } : {}) },
+      'run store refused an out-of-date stage transition',
+    );
     try {
       const outcome = await this.reconciler.reconcile(payload.runId);
-      if (outcome.action !== 'none' || outcome.unstarted.length > 0) job.logger.warn({ runId: payload.runId, stage, reconciled: outcome }, 'run re-derived from its queues');
+      if (outcome.action !== 'none' || outcome.unstarted.length > 0)
+        job.logger.warn({ runId: payload.runId, stage, reconciled: outcome }, 'run re-derived from its queues');
     } catch (error) {
-      this.logger.error({ runId: payload.runId, stage, err: (error as Error).message }, 'could not re-derive a run from its queues');
+      this.logger.error(
+        { runId: payload.runId, stage, err: (error as Error).message },
+        'could not re-derive a run from its queues',
+      );
     }
     if (reason === 'stale') return 'stale';
-    throw new RetryableError(ErrorCode.stageOutOfDate, `run ${payload.runId}: the run store refused ${transition} of stage ${stage} (${reason}${detail ? `: ${detail}` : ''}); the job will run again`);
+    throw new RetryableError(
+      ErrorCode.stageOutOfDate,
+      `run ${payload.runId}: the run store refused ${transition} of stage ${stage} (${reason}${detail ? `: ${detail}` : ''}); the job will run again`,
+    );
   }
 
   /** The one place where a follow-up job is chained: the run's next stage, under its deterministic id. */
@@ -161,7 +207,14 @@ export class StageRunner {
     );
   }
 
-  private async recordFailure(stage: RunStage, payload: StageJobPayload, job: JobContext, error: unknown, startedAt: number, token: string): Promise<void> {
+  private async recordFailure(
+    stage: RunStage,
+    payload: StageJobPayload,
+    job: JobContext,
+    error: unknown,
+    startedAt: number,
+    token: string,
+  ): Promise<void> {
     this.metrics.stageDuration.observe({ stage, outcome: 'failed' }, (Date.now() - startedAt) / 1000);
     const code = error instanceof PipelineError ? error.code : ErrorCode.executorFailed;
     const message = error instanceof Error ? error.message : String(error);
@@ -173,7 +226,10 @@ export class StageRunner {
         : await this.runs.noteAttemptFailure(payload.runId, stage, code, message, Date.now(), token);
       if (isRefusal(recorded)) {
         this.metrics.refusedTransitions.inc({ stage, transition: final ? 'fail' : 'note-failure', reason: recorded });
-        job.logger.warn({ runId: payload.runId, stage, transition: final ? 'fail' : 'note-failure', reason: recorded }, 'run store refused an out-of-date stage transition');
+        job.logger.warn(
+          { runId: payload.runId, stage, transition: final ? 'fail' : 'note-failure', reason: recorded },
+          'run store refused an out-of-date stage transition',
+        );
       } else if (final) {
         await this.reportFailureForReview(payload.runId);
       }
@@ -200,10 +256,16 @@ function traceCarrierOf(traceId: string): { traceparent: string } | undefined {
   return { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` };
 }
 
-function checkArtifacts(stage: RunStage, artifacts: Readonly<Record<string, string | undefined>>): Record<string, string> {
+function checkArtifacts(
+  stage: RunStage,
+  artifacts: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const entries = Object.entries(artifacts);
   if (entries.length > MAX_ARTIFACTS) {
-    throw new TerminalError('invalid-artifacts', `stage ${stage} returned ${entries.length} artifacts; at most ${MAX_ARTIFACTS}`);
+    throw new TerminalError(
+      'invalid-artifacts',
+      `stage ${stage} returned ${entries.length} artifacts; at most ${MAX_ARTIFACTS}`,
+    );
   }
   for (const [k, v] of entries) {
     if (!/^[a-z][a-z0-9._-]{0,63}$/.test(k) || typeof v !== 'string' || v.length > MAX_ARTIFACT_CHARS) {

@@ -8,12 +8,20 @@ const MAX_LINKED_RUNS = 500;
  * True when run `a` was created after run `b` (creation time, then run id: run ids are
  * time-sortable, so two runs created in the same millisecond still have one order).
  */
-export function isNewerRun(a: Pick<PipelineRun, 'id' | 'createdAt'>, b: Pick<PipelineRun, 'id' | 'createdAt'>): boolean {
+export function isNewerRun(
+  a: Pick<PipelineRun, 'id' | 'createdAt'>,
+  b: Pick<PipelineRun, 'id' | 'createdAt'>,
+): boolean {
   return a.createdAt !== b.createdAt ? a.createdAt > b.createdAt : a.id > b.id;
 }
 
 /** The other runs of `run`'s definition that wait on the pull request of `branch` (linked by their review stage). */
-export async function runsOfDefinitionOnBranch(runs: RunRepository, links: PullRequestLinks, run: PipelineRun, branch: string): Promise<PipelineRun[]> {
+export async function runsOfDefinitionOnBranch(
+  runs: RunRepository,
+  links: PullRequestLinks,
+  run: PipelineRun,
+  branch: string,
+): Promise<PipelineRun[]> {
   const ids = (await links.runsOf(branch)).filter((id) => id !== run.id).slice(0, MAX_LINKED_RUNS);
   const found: PipelineRun[] = [];
   for (const id of ids) {
@@ -24,7 +32,11 @@ export async function runsOfDefinitionOnBranch(runs: RunRepository, links: PullR
 }
 
 /** The newest run among `candidates` newer than `run` for which `counts` holds; undefined when none. */
-export function newestNewerRun(run: PipelineRun, candidates: readonly PipelineRun[], counts: (r: PipelineRun) => boolean): PipelineRun | undefined {
+export function newestNewerRun(
+  run: PipelineRun,
+  candidates: readonly PipelineRun[],
+  counts: (r: PipelineRun) => boolean,
+): PipelineRun | undefined {
   let newest: PipelineRun | undefined;
   for (const c of candidates) if (counts(c) && isNewerRun(c, run) && (!newest || isNewerRun(c, newest))) newest = c;
   return newest;
@@ -34,7 +46,8 @@ export function newestNewerRun(run: PipelineRun, candidates: readonly PipelineRu
 export const mayBePromoted = (r: PipelineRun): boolean => r.state !== 'failed' && r.state !== 'superseded';
 
 /** Whether `r` got past `stage` (its status there is succeeded). */
-export const isPast = (r: PipelineRun, stage: StageName): boolean => r.stages.find((s) => s.stage === stage)?.status === 'succeeded';
+export const isPast = (r: PipelineRun, stage: StageName): boolean =>
+  r.stages.find((s) => s.stage === stage)?.status === 'succeeded';
 
 /** Why `older` is superseded by `newer`, for the run's record. */
 export function supersededReason(older: PipelineRun, newer: PipelineRun): string {

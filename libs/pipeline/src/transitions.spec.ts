@@ -5,7 +5,18 @@ import { RUN_STAGES, STAGE_JOB, nextStage, runStagesBetween, stageJobId, stagesO
 
 describe('the stage transition table', () => {
   it('is the pipeline of the design, in order', () => {
-    expect(RUN_STAGES).toEqual(['plan', 'patch', 'build', 'test', 'scan', 'sign', 'publish', 'review', 'promote', 'notify']);
+    expect(RUN_STAGES).toEqual([
+      'plan',
+      'patch',
+      'build',
+      'test',
+      'scan',
+      'sign',
+      'publish',
+      'review',
+      'promote',
+      'notify',
+    ]);
     expect(nextStage('publish')).toBe('review');
     expect(nextStage('notify')).toBeNull();
   });

@@ -35,15 +35,25 @@ export const RUN_STAGES: readonly RunStage[] = (() => {
  * The stages of a run that covers only part of the pipeline, in table order: for example
  * a rebuild of an unchanged definition runs build → publish.
  */
-export function runStagesBetween(from: RunStage = RUN_ENTRY, to: RunStage = RUN_STAGES[RUN_STAGES.length - 1] as RunStage): RunStage[] {
+export function runStagesBetween(
+  from: RunStage = RUN_ENTRY,
+  to: RunStage = RUN_STAGES[RUN_STAGES.length - 1] as RunStage,
+): RunStage[] {
   const a = RUN_STAGES.indexOf(from);
   const b = RUN_STAGES.indexOf(to);
-  if (a < 0 || b < 0 || a > b) throw new RangeError(`no run goes from ${from} to ${to}: ${from} must come before ${to} in ${RUN_STAGES.join(' → ')}`);
+  if (a < 0 || b < 0 || a > b)
+    throw new RangeError(
+      `no run goes from ${from} to ${to}: ${from} must come before ${to} in ${RUN_STAGES.join(' → ')}`,
+    );
   return RUN_STAGES.slice(a, b + 1);
 }
 
 /** The stages that come after `S` in a run, in TRANSITIONS order (`LaterStage<'scan'>` is sign | publish | review | promote | notify). */
-export type LaterStage<S extends StageName> = (typeof TRANSITIONS)[S] extends infer N ? (N extends RunStage ? N | LaterStage<N> : never) : never;
+export type LaterStage<S extends StageName> = (typeof TRANSITIONS)[S] extends infer N
+  ? N extends RunStage
+    ? N | LaterStage<N>
+    : never
+  : never;
 
 /**
  * The stages of a run that come before every stage of `S` (`EarlierStage<'test'>` is plan | patch | build;

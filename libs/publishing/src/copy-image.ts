@@ -1,5 +1,12 @@
 import { existingManifest, parseManifest, type RegistryWriter } from '@patch-factory/oci';
-import { attestationTag, buildCosignManifest, parseCosignManifest, sameLayer, signatureTag, type OciDescriptor } from '@patch-factory/signing';
+import {
+  attestationTag,
+  buildCosignManifest,
+  parseCosignManifest,
+  sameLayer,
+  signatureTag,
+  type OciDescriptor,
+} from '@patch-factory/signing';
 
 /** What copyImage did. */
 export interface CopyImageResult {
@@ -26,13 +33,22 @@ const MAX_DEPTH = 4;
  * with its blobs and children) is not walked again; the target's referrers of the digest are
  * listed once, and only those missing are copied (with their blobs).
  */
-export async function copyImage(client: RegistryWriter, from: string, to: string, digest: string, signal?: AbortSignal): Promise<CopyImageResult> {
+export async function copyImage(
+  client: RegistryWriter,
+  from: string,
+  to: string,
+  digest: string,
+  signal?: AbortSignal,
+): Promise<CopyImageResult> {
   const result: CopyImageResult = { manifests: 0, blobs: 0, evidenceTags: [], referrers: 0, referrersPresent: 0 };
   const copyManifest = async (ref: string, depth: number, tag?: string): Promise<string> => {
     const pulled = await client.getManifest(from, ref, signal);
     const parsed = parseManifest(pulled.bytes, pulled.mediaType, `${from}@${pulled.digest}`);
-    if (depth < MAX_DEPTH) for (const child of parsed.manifests) if (!(await client.hasManifest(to, child.digest, signal))) await copyManifest(child.digest, depth + 1);
-    for (const blob of parsed.blobs) if (await copyBlob(client, from, to, blob.digest, blob.size, signal)) result.blobs++;
+    if (depth < MAX_DEPTH)
+      for (const child of parsed.manifests)
+        if (!(await client.hasManifest(to, child.digest, signal))) await copyManifest(child.digest, depth + 1);
+    for (const blob of parsed.blobs)
+      if (await copyBlob(client, from, to, blob.digest, blob.size, signal)) result.blobs++;
     await client.putManifest(to, tag ?? pulled.digest, pulled.bytes, pulled.mediaType, signal);
     result.manifests++;
     return pulled.digest;
@@ -49,7 +65,18 @@ export async function copyImage(client: RegistryWriter, from: string, to: string
     }
     // The target has signatures of this digest already (an earlier promotion of the same image):
     // keep them and add the staging ones it lacks, never replace.
-    if (await mergeEvidence(client, from, to, tag, parseCosignManifest(source, `${from}:${tag}`), parseCosignManifest(target, `${to}:${tag}`), signal)) result.evidenceTags.push(tag);
+    if (
+      await mergeEvidence(
+        client,
+        from,
+        to,
+        tag,
+        parseCosignManifest(source, `${from}:${tag}`),
+        parseCosignManifest(target, `${to}:${tag}`),
+        signal,
+      )
+    )
+      result.evidenceTags.push(tag);
   }
   const present = new Set((await client.listReferrers(to, digest, undefined, signal)).manifests.map((m) => m.digest));
   for (const referrer of (await client.listReferrers(from, digest, undefined, signal)).manifests) {
@@ -59,7 +86,8 @@ export async function copyImage(client: RegistryWriter, from: string, to: string
     }
     const pulled = await client.getManifest(from, referrer.digest, signal);
     const parsed = parseManifest(pulled.bytes, pulled.mediaType, `${from}@${pulled.digest}`);
-    for (const blob of parsed.blobs) if (await copyBlob(client, from, to, blob.digest, blob.size, signal)) result.blobs++;
+    for (const blob of parsed.blobs)
+      if (await copyBlob(client, from, to, blob.digest, blob.size, signal)) result.blobs++;
     await client.pushReferrer(to, pulled.bytes, pulled.mediaType, signal);
     present.add(referrer.digest);
     result.referrers++;
@@ -68,7 +96,14 @@ export async function copyImage(client: RegistryWriter, from: string, to: string
 }
 
 /** Copies one blob unless the target has it; true when it was copied (mounted or uploaded). */
-async function copyBlob(client: RegistryWriter, from: string, to: string, digest: string, size: number, signal?: AbortSignal): Promise<boolean> {
+async function copyBlob(
+  client: RegistryWriter,
+  from: string,
+  to: string,
+  digest: string,
+  size: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
   if (await client.blobExists(to, digest, signal)) return false;
   if (await client.mountBlob(to, digest, from, signal)) return true;
   const bytes = await client.getBlob(from, digest, { ...(signal ? { signal } : {}), maxBytes: Math.max(size, 1) });
@@ -81,13 +116,31 @@ async function copyBlob(client: RegistryWriter, from: string, to: string, digest
  * copied first); true when the target changed. The layers' bytes are in the registry already,
  * so only the new config and manifest are written.
  */
-async function mergeEvidence(client: RegistryWriter, from: string, to: string, tag: string, source: OciDescriptor[], target: OciDescriptor[], signal?: AbortSignal): Promise<boolean> {
+async function mergeEvidence(
+  client: RegistryWriter,
+  from: string,
+  to: string,
+  tag: string,
+  source: OciDescriptor[],
+  target: OciDescriptor[],
+  signal?: AbortSignal,
+): Promise<boolean> {
   const missing = source.filter((l) => !target.some((t) => sameLayer(t, l)));
   if (missing.length === 0) return false;
   for (const layer of missing) await copyBlob(client, from, to, layer.digest, layer.size, signal);
-  const merged = buildCosignManifest(tag, target, missing.map((l) => ({ ...l, bytes: Buffer.alloc(0) })));
+  const merged = buildCosignManifest(
+    tag,
+    target,
+    missing.map((l) => ({ ...l, bytes: Buffer.alloc(0) })),
+  );
   const config = merged.blobs[0];
-  if (config) await client.pushBlob(to, { bytes: config.bytes }, { digest: config.digest, size: config.size }, signal ? { signal } : {});
+  if (config)
+    await client.pushBlob(
+      to,
+      { bytes: config.bytes },
+      { digest: config.digest, size: config.size },
+      signal ? { signal } : {},
+    );
   await client.putManifest(to, tag, merged.manifest.bytes, merged.manifest.mediaType, signal);
   return true;
 }

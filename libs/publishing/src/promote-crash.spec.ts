@@ -11,7 +11,18 @@ import { Redis } from 'ioredis';
 import { RegistryClient } from '@patch-factory/oci';
 import { newRunId } from '@patch-factory/pipeline';
 import { ReleaseRepository, RunRepository } from '@patch-factory/store';
-import { STATIC_DEFINITION as DEFINITION, createStaticCatalog, dropPrefix, pushImage, repoRoot, sharedRedisUrl, startRegistry, testPrefix, type CatalogOrigin, type RegistryInstance } from '@patch-factory/testing';
+import {
+  STATIC_DEFINITION as DEFINITION,
+  createStaticCatalog,
+  dropPrefix,
+  pushImage,
+  repoRoot,
+  sharedRedisUrl,
+  startRegistry,
+  testPrefix,
+  type CatalogOrigin,
+  type RegistryInstance,
+} from '@patch-factory/testing';
 import type { PromoteStep } from './promote-steps';
 
 const STAGING = 'staging/examples/static';
@@ -67,7 +78,11 @@ describe('promote survives a SIGKILL at every step: one event and one history re
     if (killAt) env['PF_TEST_PROMOTE_KILL_AT'] = killAt;
     if (lockWaitMs !== undefined) env['PF_TEST_PROMOTE_LOCK_WAIT_MS'] = String(lockWaitMs);
     const root = repoRoot();
-    const child = spawn(process.execPath, [join(root, 'libs/publishing/test/ts-child.cjs'), join(root, 'libs/publishing/test/promote-child.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(root, 'libs/publishing/test/ts-child.cjs'), join(root, 'libs/publishing/test/promote-child.ts')],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -78,7 +93,14 @@ describe('promote survives a SIGKILL at every step: one event and one history re
       }, CHILD_TIMEOUT_MS);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        resolve({ exit: code ?? signal ?? -1, steps: output.split('\n').filter((l) => l.startsWith('step ')).map((l) => l.slice(5)), output });
+        resolve({
+          exit: code ?? signal ?? -1,
+          steps: output
+            .split('\n')
+            .filter((l) => l.startsWith('step '))
+            .map((l) => l.slice(5)),
+          output,
+        });
       });
     });
   };
@@ -87,69 +109,112 @@ describe('promote survives a SIGKILL at every step: one event and one history re
   const publishedRun = async (label: string): Promise<{ runId: string; digest: string }> => {
     const runId = newRunId();
     const digest = await pushImage(registry.url, STAGING, runId.toLowerCase(), `the image of ${label}`);
-    await runs.create({ id: runId, definition: DEFINITION, trigger: { kind: 'manual' }, stages: ['publish', 'promote'], now: Date.now() });
+    await runs.create({
+      id: runId,
+      definition: DEFINITION,
+      trigger: { kind: 'manual' },
+      stages: ['publish', 'promote'],
+      now: Date.now(),
+    });
     await runs.startStage(runId, 'publish');
-    await runs.completeStage(runId, 'publish', { durationMs: 1, artifacts: { 'publish.repository': STAGING, 'publish.digest': digest } });
+    await runs.completeStage(runId, 'publish', {
+      durationMs: 1,
+      artifacts: { 'publish.repository': STAGING, 'publish.digest': digest },
+    });
     return { runId, digest };
   };
 
   const client = () => new RegistryClient({ registry: registry.url });
-  const eventsOf = async (runId: string) => (await releases.events(undefined, 1000)).filter((e) => e.event.runId === runId).map((e) => e.event);
+  const eventsOf = async (runId: string) =>
+    (await releases.events(undefined, 1000)).filter((e) => e.event.runId === runId).map((e) => e.event);
   const historyOf = async (runId: string) => (await releases.history(RELEASE, 1000)).filter((h) => h.runId === runId);
 
   const STEPS: PromoteStep[] = ['copied', 'planned', 'tag-moved:12', 'tag-moved:debian12', 'recorded'];
 
-  it.each(STEPS)('killed after %s, then promoted again by a fresh process', async (step) => {
-    const before = await Promise.all(TAGS.map(async (t) => (await releases.tag(RELEASE, t))?.digest));
-    const { runId, digest } = await publishedRun(`a run killed after ${step}`);
+  it.each(STEPS)(
+    'killed after %s, then promoted again by a fresh process',
+    async (step) => {
+      const before = await Promise.all(TAGS.map(async (t) => (await releases.tag(RELEASE, t))?.digest));
+      const { runId, digest } = await publishedRun(`a run killed after ${step}`);
 
-    const killed = await promoteInChild(runId, step);
-    expect({ exit: killed.exit, last: killed.steps.at(-1) }).toEqual({ exit: 'SIGKILL', last: step });
-    // The kill really fell between the effects: what the registry and the store hold now.
-    const registryNow = await Promise.all(TAGS.map((t) => client().resolveTag(RELEASE, t).catch(() => undefined)));
-    const movedBeforeKill = step === 'tag-moved:12' ? [digest, before[1]] : step === 'tag-moved:debian12' || step === 'recorded' ? [digest, digest] : before;
-    expect(registryNow).toEqual(movedBeforeKill);
-    expect(await historyOf(runId)).toHaveLength(step === 'recorded' ? 2 : 0);
-    expect(await eventsOf(runId)).toHaveLength(step === 'recorded' ? 1 : 0);
+      const killed = await promoteInChild(runId, step);
+      expect({ exit: killed.exit, last: killed.steps.at(-1) }).toEqual({ exit: 'SIGKILL', last: step });
+      // The kill really fell between the effects: what the registry and the store hold now.
+      const registryNow = await Promise.all(
+        TAGS.map((t) =>
+          client()
+            .resolveTag(RELEASE, t)
+            .catch(() => undefined),
+        ),
+      );
+      const movedBeforeKill =
+        step === 'tag-moved:12'
+          ? [digest, before[1]]
+          : step === 'tag-moved:debian12' || step === 'recorded'
+            ? [digest, digest]
+            : before;
+      expect(registryNow).toEqual(movedBeforeKill);
+      expect(await historyOf(runId)).toHaveLength(step === 'recorded' ? 2 : 0);
+      expect(await eventsOf(runId)).toHaveLength(step === 'recorded' ? 1 : 0);
 
-    const again = await promoteInChild(runId);
-    expect({ exit: again.exit, out: again.exit === 0 ? '' : again.output.slice(-2000) }).toEqual({ exit: 0, out: '' });
-    // A third run, after success, changes nothing.
-    expect((await promoteInChild(runId)).exit).toBe(0);
+      const again = await promoteInChild(runId);
+      expect({ exit: again.exit, out: again.exit === 0 ? '' : again.output.slice(-2000) }).toEqual({
+        exit: 0,
+        out: '',
+      });
+      // A third run, after success, changes nothing.
+      expect((await promoteInChild(runId)).exit).toBe(0);
 
-    for (const t of TAGS) {
-      expect(await client().resolveTag(RELEASE, t)).toBe(digest);
-      expect((await releases.tag(RELEASE, t))?.digest).toBe(digest);
-    }
-    const history = await historyOf(runId);
-    expect(history.map((h) => [h.tag, h.previous, h.digest]).sort()).toEqual(TAGS.map((t, i) => [t, before[i], digest]));
-    const events = await eventsOf(runId);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: before.every((d) => d === undefined) ? 'image.published' : 'image.updated', digest, tags: TAGS.map((t, i) => ({ tag: t, digest, ...(before[i] ? { previous: before[i] } : {}) })) });
-    expect((await releases.published(DEFINITION))?.digest).toBe(digest);
-    expect(await releases.promotion(runId)).toMatchObject({ recorded: TAGS, done: true });
-    // And the repository is free for the next promotion.
-    const probe = await releases.lockPromotion(RELEASE, 'lock-probe', 1_000);
-    expect(probe).toMatchObject({ acquired: true });
-    if (probe.acquired) await releases.releasePromotion(probe.lease);
-  }, 4 * CHILD_TIMEOUT_MS);
+      for (const t of TAGS) {
+        expect(await client().resolveTag(RELEASE, t)).toBe(digest);
+        expect((await releases.tag(RELEASE, t))?.digest).toBe(digest);
+      }
+      const history = await historyOf(runId);
+      expect(history.map((h) => [h.tag, h.previous, h.digest]).sort()).toEqual(
+        TAGS.map((t, i) => [t, before[i], digest]),
+      );
+      const events = await eventsOf(runId);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        type: before.every((d) => d === undefined) ? 'image.published' : 'image.updated',
+        digest,
+        tags: TAGS.map((t, i) => ({ tag: t, digest, ...(before[i] ? { previous: before[i] } : {}) })),
+      });
+      expect((await releases.published(DEFINITION))?.digest).toBe(digest);
+      expect(await releases.promotion(runId)).toMatchObject({ recorded: TAGS, done: true });
+      // And the repository is free for the next promotion.
+      const probe = await releases.lockPromotion(RELEASE, 'lock-probe', 1_000);
+      expect(probe).toMatchObject({ acquired: true });
+      if (probe.acquired) await releases.releasePromotion(probe.lease);
+    },
+    4 * CHILD_TIMEOUT_MS,
+  );
 
-  it('while a killed promotion holds its lock, another run of the repository waits for it (bounded: then promote-busy) and then moves the tags after it', async () => {
-    const a = await publishedRun('run A, killed after its plan');
-    const b = await publishedRun('run B, newer');
-    const killed = await promoteInChild(a.runId, 'planned');
-    expect({ exit: killed.exit, out: killed.exit === 'SIGKILL' ? '' : killed.output.slice(-2000) }).toEqual({ exit: 'SIGKILL', out: '' });
-    // B waits in the process for its turn, here at most 1.5 s (the killed A's lock lives 2 minutes).
-    const busy = await promoteInChild(b.runId, undefined, 1_500);
-    expect(busy.exit).toBe(1);
-    expect(busy.output).toContain(`run ${a.runId} is moving the release tags of ${RELEASE} now (this promotion waited `);
-    expect(await historyOf(b.runId)).toHaveLength(0);
-    // A's retry finishes its promotion; then B's moves the tags on from A's image.
-    expect((await promoteInChild(a.runId)).exit).toBe(0);
-    expect((await promoteInChild(b.runId)).exit).toBe(0);
-    for (const t of TAGS) expect(await client().resolveTag(RELEASE, t)).toBe(b.digest);
-    expect((await historyOf(b.runId)).map((h) => h.previous)).toEqual([a.digest, a.digest]);
-    expect(await eventsOf(a.runId)).toHaveLength(1);
-    expect(await eventsOf(b.runId)).toHaveLength(1);
-  }, 4 * CHILD_TIMEOUT_MS);
+  it(
+    'while a killed promotion holds its lock, another run of the repository waits for it (bounded: then promote-busy) and then moves the tags after it',
+    async () => {
+      const a = await publishedRun('run A, killed after its plan');
+      const b = await publishedRun('run B, newer');
+      const killed = await promoteInChild(a.runId, 'planned');
+      expect({ exit: killed.exit, out: killed.exit === 'SIGKILL' ? '' : killed.output.slice(-2000) }).toEqual({
+        exit: 'SIGKILL',
+        out: '',
+      });
+      // B waits in the process for its turn, here at most 1.5 s (the killed A's lock lives 2 minutes).
+      const busy = await promoteInChild(b.runId, undefined, 1_500);
+      expect(busy.exit).toBe(1);
+      expect(busy.output).toContain(
+        `run ${a.runId} is moving the release tags of ${RELEASE} now (this promotion waited `,
+      );
+      expect(await historyOf(b.runId)).toHaveLength(0);
+      // A's retry finishes its promotion; then B's moves the tags on from A's image.
+      expect((await promoteInChild(a.runId)).exit).toBe(0);
+      expect((await promoteInChild(b.runId)).exit).toBe(0);
+      for (const t of TAGS) expect(await client().resolveTag(RELEASE, t)).toBe(b.digest);
+      expect((await historyOf(b.runId)).map((h) => h.previous)).toEqual([a.digest, a.digest]);
+      expect(await eventsOf(a.runId)).toHaveLength(1);
+      expect(await eventsOf(b.runId)).toHaveLength(1);
+    },
+    4 * CHILD_TIMEOUT_MS,
+  );
 });

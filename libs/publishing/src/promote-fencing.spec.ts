@@ -12,7 +12,17 @@ import { CatalogAccess } from '@patch-factory/catalog-access';
 import { directStageContext, newRunId, type StageContext } from '@patch-factory/pipeline';
 import { PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
 import { createLogger } from '@patch-factory/telemetry';
-import { STATIC_DEFINITION as DEFINITION, createStaticCatalog, dropPrefix, pushImage, sharedRedisUrl, startRegistry, testPrefix, type CatalogOrigin, type RegistryInstance } from '@patch-factory/testing';
+import {
+  STATIC_DEFINITION as DEFINITION,
+  createStaticCatalog,
+  dropPrefix,
+  pushImage,
+  sharedRedisUrl,
+  startRegistry,
+  testPrefix,
+  type CatalogOrigin,
+  type RegistryInstance,
+} from '@patch-factory/testing';
 import { PromoteExecutor } from './promote.executor';
 import type { PromoteStep } from './promote-steps';
 
@@ -53,17 +63,47 @@ describe('a promotion whose lock lapsed and was taken over writes nothing', () =
   const publishedRun = async (label: string): Promise<{ runId: string; digest: string }> => {
     const runId = newRunId();
     const digest = await pushImage(registry.url, STAGING, runId.toLowerCase(), `the image of ${label}`);
-    await runs.create({ id: runId, definition: DEFINITION, trigger: { kind: 'manual' }, stages: ['publish', 'promote'], now: Date.now() });
+    await runs.create({
+      id: runId,
+      definition: DEFINITION,
+      trigger: { kind: 'manual' },
+      stages: ['publish', 'promote'],
+      now: Date.now(),
+    });
     await runs.startStage(runId, 'publish');
-    await runs.completeStage(runId, 'publish', { durationMs: 1, artifacts: { 'publish.repository': STAGING, 'publish.digest': digest } });
+    await runs.completeStage(runId, 'publish', {
+      durationMs: 1,
+      artifacts: { 'publish.repository': STAGING, 'publish.digest': digest },
+    });
     return { runId, digest };
   };
   const executor = (onStep?: (step: PromoteStep) => void | Promise<void>) => {
-    const config = loadConfig({ ...process.env, PF_PREFIX: prefix, PF_REDIS_URL: sharedRedisUrl(), PF_REGISTRY_URL: registry.url, PF_CATALOG_REMOTE: origin.dir, PF_CATALOG_WORKDIR: join(work, `catalog-${newRunId()}.git`) });
-    return new PromoteExecutor(new CatalogAccess(config), releases, config, runs, new PullRequestLinks(redis, prefix), onStep, { ttlMs: TTL_MS, waitMs: 30_000, pollMs: 50 });
+    const config = loadConfig({
+      ...process.env,
+      PF_PREFIX: prefix,
+      PF_REDIS_URL: sharedRedisUrl(),
+      PF_REGISTRY_URL: registry.url,
+      PF_CATALOG_REMOTE: origin.dir,
+      PF_CATALOG_WORKDIR: join(work, `catalog-${newRunId()}.git`),
+    });
+    return new PromoteExecutor(
+      new CatalogAccess(config),
+      releases,
+      config,
+      runs,
+      new PullRequestLinks(redis, prefix),
+      onStep,
+      { ttlMs: TTL_MS, waitMs: 30_000, pollMs: 50 },
+    );
   };
   const context = (runId: string): StageContext<'promote'> =>
-    directStageContext({ runId, stage: 'promote', definition: DEFINITION, logger: createLogger('promote-fencing', 'error'), loadRun: () => runs.get(runId) });
+    directStageContext({
+      runId,
+      stage: 'promote',
+      definition: DEFINITION,
+      logger: createLogger('promote-fencing', 'error'),
+      loadRun: () => runs.get(runId),
+    });
 
   it('refuses the stalled holder with promote-lock-lost; the run that took the lock over promotes', async () => {
     const a = await publishedRun('run A, stalled after its plan');

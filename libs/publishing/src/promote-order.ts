@@ -24,21 +24,37 @@ export interface PromotionOrder {
  * their ids (time-sortable). With nothing to compare, the candidate is taken as newer: the
  * factory has no record that it is not.
  */
-export async function promotionOrder(candidate: PromotedBy, current: PromotedBy, ancestry: CommitAncestry): Promise<PromotionOrder> {
+export async function promotionOrder(
+  candidate: PromotedBy,
+  current: PromotedBy,
+  ancestry: CommitAncestry,
+): Promise<PromotionOrder> {
   if (candidate.commit && current.commit && candidate.commit !== current.commit) {
     if (await ancestry(candidate.commit, current.commit)) {
-      return { newer: false, reason: `its definition commit ${candidate.commit.slice(0, 12)} is an ancestor of ${current.commit.slice(0, 12)}, which the image of run ${current.runId} was built from` };
+      return {
+        newer: false,
+        reason: `its definition commit ${candidate.commit.slice(0, 12)} is an ancestor of ${current.commit.slice(0, 12)}, which the image of run ${current.runId} was built from`,
+      };
     }
     if (await ancestry(current.commit, candidate.commit)) {
-      return { newer: true, reason: `its definition commit ${candidate.commit.slice(0, 12)} descends from ${current.commit.slice(0, 12)}` };
+      return {
+        newer: true,
+        reason: `its definition commit ${candidate.commit.slice(0, 12)} descends from ${current.commit.slice(0, 12)}`,
+      };
     }
   }
   if (candidate.createdAt !== undefined && current.createdAt !== undefined) {
-    const newer = candidate.createdAt !== current.createdAt ? candidate.createdAt > current.createdAt : candidate.runId > current.runId;
+    const newer =
+      candidate.createdAt !== current.createdAt
+        ? candidate.createdAt > current.createdAt
+        : candidate.runId > current.runId;
     const when = (ms: number) => new Date(ms).toISOString();
     return newer
       ? { newer, reason: `run ${candidate.runId} was created after run ${current.runId}` }
-      : { newer, reason: `run ${candidate.runId} (created ${when(candidate.createdAt)}) is older than run ${current.runId} (created ${when(current.createdAt)}) that built it${candidate.commit && candidate.commit === current.commit ? `, from the same definition commit ${candidate.commit.slice(0, 12)}` : ''}` };
+      : {
+          newer,
+          reason: `run ${candidate.runId} (created ${when(candidate.createdAt)}) is older than run ${current.runId} (created ${when(current.createdAt)}) that built it${candidate.commit && candidate.commit === current.commit ? `, from the same definition commit ${candidate.commit.slice(0, 12)}` : ''}`,
+        };
   }
   return { newer: true, reason: `the factory has no record of the run ${current.runId} to compare with` };
 }

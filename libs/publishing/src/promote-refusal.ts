@@ -24,16 +24,29 @@ export interface OlderImageCheck {
  * tag the factory has no record of (moved by hand, or by a run no longer stored) is not judged.
  */
 export async function refuseOlderImage(check: OlderImageCheck): Promise<void> {
-  const candidate: PromotedBy = { runId: check.run.id, createdAt: check.run.createdAt, ...withCommit(stageArtifact(check.run, 'build', 'build.commit')) };
+  const candidate: PromotedBy = {
+    runId: check.run.id,
+    createdAt: check.run.createdAt,
+    ...withCommit(stageArtifact(check.run, 'build', 'build.commit')),
+  };
   for (const { tag, previous } of check.tags) {
     if (previous === undefined || previous === check.digest) continue;
     const recorded = await check.releases.tag(check.image, tag);
     // The registry is the truth: the record counts only if the tag still points where it says.
     if (!recorded || recorded.digest !== previous || recorded.runId === check.run.id) continue;
-    let current: PromotedBy = { runId: recorded.runId, ...withCommit(recorded.commit), ...(recorded.runCreatedAt !== undefined ? { createdAt: recorded.runCreatedAt } : {}) };
+    let current: PromotedBy = {
+      runId: recorded.runId,
+      ...withCommit(recorded.commit),
+      ...(recorded.runCreatedAt !== undefined ? { createdAt: recorded.runCreatedAt } : {}),
+    };
     if (current.createdAt === undefined || current.commit === undefined) {
       const other = await check.runs.get(recorded.runId);
-      if (other) current = { ...withCommit(stageArtifact(other, 'build', 'build.commit')), ...current, createdAt: current.createdAt ?? other.createdAt };
+      if (other)
+        current = {
+          ...withCommit(stageArtifact(other, 'build', 'build.commit')),
+          ...current,
+          createdAt: current.createdAt ?? other.createdAt,
+        };
     }
     const order = await promotionOrder(candidate, current, check.ancestry);
     if (!order.newer) {

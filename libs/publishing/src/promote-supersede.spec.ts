@@ -5,7 +5,17 @@
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RegistryClient, unlessNotFound } from '@patch-factory/oci';
 import { PATCHING_JOBS, PatchExecutor, PatchingModule, PlanExecutor, ReviewExecutor } from '@patch-factory/patching';
-import { RUN_STAGES, STAGE_JOB, StageRunner, newRunId, stageArtifact, stageJobId, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import {
+  RUN_STAGES,
+  STAGE_JOB,
+  StageRunner,
+  newRunId,
+  stageArtifact,
+  stageJobId,
+  type StageContext,
+  type StageExecutor,
+  type StageResult,
+} from '@patch-factory/pipeline';
 import { JobProducer } from '@patch-factory/queue';
 import { PatchRequestRepository, PullRequestLinks, ReleaseRepository, RunRepository } from '@patch-factory/store';
 import {
@@ -63,14 +73,37 @@ describe('a newer run of a definition supersedes the older one waiting on the sa
       .replace(/\n(\s+)- tzdata\n/, `\n$1- tzdata=${OLD_TZDATA}\n`)
       .replace('variant: runtime\n', `variant: runtime\nvars:\n  TZDATA_VERSION: ${OLD_TZDATA}\n`);
     origin = createStaticCatalog(text);
-    github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
+    github = await startGithubDouble({
+      owner: 'octo',
+      repo: 'catalog',
+      token: TOKEN,
+      resolveBranch: (b) => origin.head(b),
+    });
     pipeline = await startStagePipeline(fx, {
       service: 'test-supersede',
       origin,
-      env: { PF_FORGE: 'github', PF_GITHUB_OWNER: 'octo', PF_GITHUB_REPO: 'catalog', PF_GITHUB_TOKEN: TOKEN, PF_GITHUB_API_URL: github.url, PF_REGISTRY_URL: registry.url },
+      env: {
+        PF_FORGE: 'github',
+        PF_GITHUB_OWNER: 'octo',
+        PF_GITHUB_REPO: 'catalog',
+        PF_GITHUB_TOKEN: TOKEN,
+        PF_GITHUB_API_URL: github.url,
+        PF_REGISTRY_URL: registry.url,
+      },
       stages: RUN_STAGES,
       jobs: [...PATCHING_JOBS],
-      executors: { plan: PlanExecutor, patch: PatchExecutor, review: ReviewExecutor, build: buildDouble, test: passExecutor, scan: passExecutor, sign: passExecutor, publish: publishDouble, promote: PromoteExecutor, notify: passExecutor },
+      executors: {
+        plan: PlanExecutor,
+        patch: PatchExecutor,
+        review: ReviewExecutor,
+        build: buildDouble,
+        test: passExecutor,
+        scan: passExecutor,
+        sign: passExecutor,
+        publish: publishDouble,
+        promote: PromoteExecutor,
+        notify: passExecutor,
+      },
       imports: [PatchingModule],
     });
     runs = pipeline.app.get(RunRepository);
@@ -87,14 +120,29 @@ describe('a newer run of a definition supersedes the older one waiting on the sa
   }, 60_000);
 
   const upstream = async (version: string): Promise<PipelineRun> => {
-    const event = { id: `deb-tzdata-${version.replace(/[^A-Za-z0-9._:-]/g, '_')}`, source: 'debian', ref: 'pkg:deb/debian/tzdata', version, firstSeenAt: Date.now() };
+    const event = {
+      id: `deb-tzdata-${version.replace(/[^A-Za-z0-9._:-]/g, '_')}`,
+      source: 'debian',
+      ref: 'pkg:deb/debian/tzdata',
+      version,
+      firstSeenAt: Date.now(),
+    };
     expect(await pipeline.app.get(PatchRequestRepository).saveEvent(event)).toBe(true);
-    await pipeline.app.get(JobProducer).enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: `event.${event.id}` });
-    return waitFor(`the run of ${version} to wait at review`, async () => {
-      const run = (await runs.list({ definition: DEFINITION })).find((r) => r.trigger.kind === 'upstream' && stageArtifact(r, 'plan', 'patch.changes')?.includes(version));
-      if (run?.state === 'failed') throw new Error(`run ${run.id} failed: ${JSON.stringify(run.error)}`);
-      return run?.state === 'awaiting' || run?.state === 'superseded' ? run : undefined;
-    }, 90_000, 100);
+    await pipeline.app
+      .get(JobProducer)
+      .enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: `event.${event.id}` });
+    return waitFor(
+      `the run of ${version} to wait at review`,
+      async () => {
+        const run = (await runs.list({ definition: DEFINITION })).find(
+          (r) => r.trigger.kind === 'upstream' && stageArtifact(r, 'plan', 'patch.changes')?.includes(version),
+        );
+        if (run?.state === 'failed') throw new Error(`run ${run.id} failed: ${JSON.stringify(run.error)}`);
+        return run?.state === 'awaiting' || run?.state === 'superseded' ? run : undefined;
+      },
+      90_000,
+      100,
+    );
   };
 
   let older: PipelineRun;
@@ -114,7 +162,10 @@ describe('a newer run of a definition supersedes the older one waiting on the sa
     // Superseded as soon as the newer run reached review: visible on the run and its stage.
     const superseded = (await runs.get(older.id)) as PipelineRun;
     expect(superseded).toMatchObject({ state: 'superseded', supersededBy: newer.id });
-    expect(superseded.stages.find((s) => s.stage === 'review')).toMatchObject({ status: 'superseded', supersededBy: newer.id });
+    expect(superseded.stages.find((s) => s.stage === 'review')).toMatchObject({
+      status: 'superseded',
+      supersededBy: newer.id,
+    });
     expect(superseded.stages.find((s) => s.stage === 'promote')?.status).toBe('pending');
     expect((await runs.list({ state: 'superseded' })).map((r) => r.id)).toEqual([older.id]);
     // Both runs are still linked to the pull request's branch: it is the supersede that keeps the older one out.
@@ -124,7 +175,8 @@ describe('a newer run of a definition supersedes the older one waiting on the sa
     origin.git(['update-ref', 'refs/heads/main', origin.head(branch) as string]);
     const runner = pipeline.app.get(StageRunner);
     const resumed: Record<string, string> = {};
-    for (const runId of await pipeline.app.get(PullRequestLinks).runsOf(branch)) resumed[runId] = await runner.resume(runId, 'review', { 'pr.number': '1' });
+    for (const runId of await pipeline.app.get(PullRequestLinks).runsOf(branch))
+      resumed[runId] = await runner.resume(runId, 'review', { 'pr.number': '1' });
     expect(resumed).toEqual({ [older.id]: 'not-waiting', [newer.id]: 'resumed' });
     const [done] = await fx.waitForRuns([newer.id], 60_000);
     expect({ state: done?.state, error: done?.error }).toEqual({ state: 'succeeded', error: undefined });
@@ -144,21 +196,41 @@ describe('a newer run of a definition supersedes the older one waiting on the sa
     const at = older.createdAt + 1;
     expect(at).toBeLessThan(newer.createdAt);
     const late = newRunId(at);
-    await runs.create({ id: late, definition: DEFINITION, trigger: older.trigger, stages: ['patch', 'review', 'promote'], now: at });
+    await runs.create({
+      id: late,
+      definition: DEFINITION,
+      trigger: older.trigger,
+      stages: ['patch', 'review', 'promote'],
+      now: at,
+    });
     const patch = older.stages.find((s) => s.stage === 'patch')?.artifacts ?? {};
     await runs.startStage(late, 'patch', at);
     await runs.completeStage(late, 'patch', { durationMs: 1, artifacts: patch }, at);
-    await pipeline.app.get(JobProducer).enqueue(STAGE_JOB.review, { v: 1, runId: late, definition: DEFINITION }, { jobId: stageJobId(late, 'review') });
+    await pipeline.app
+      .get(JobProducer)
+      .enqueue(STAGE_JOB.review, { v: 1, runId: late, definition: DEFINITION }, { jobId: stageJobId(late, 'review') });
     const [ended] = await fx.waitForRuns([late], 60_000, ['superseded', 'failed', 'succeeded', 'awaiting']);
     expect(ended).toMatchObject({ state: 'superseded', supersededBy: newer.id });
-    expect(ended?.stages.find((s) => s.stage === 'review')).toMatchObject({ status: 'superseded', supersededBy: newer.id });
+    expect(ended?.stages.find((s) => s.stage === 'review')).toMatchObject({
+      status: 'superseded',
+      supersededBy: newer.id,
+    });
     expect(await releases.promotion(late)).toEqual({ recorded: [], done: false });
   }, 120_000);
 
   /** A run of DEFINITION created `at`, finished up to its promote stage (queued) with these artifacts. */
-  const preparedRun = async (at: number, artifacts: { branch?: string; commit?: string; digest: string }): Promise<string> => {
+  const preparedRun = async (
+    at: number,
+    artifacts: { branch?: string; commit?: string; digest: string },
+  ): Promise<string> => {
     const id = newRunId(at);
-    await runs.create({ id, definition: DEFINITION, trigger: { kind: 'manual' }, stages: ['patch', 'build', 'publish', 'review', 'promote'], now: at });
+    await runs.create({
+      id,
+      definition: DEFINITION,
+      trigger: { kind: 'manual' },
+      stages: ['patch', 'build', 'publish', 'review', 'promote'],
+      now: at,
+    });
     const stageArtifacts: Record<string, Record<string, string>> = {
       patch: artifacts.branch ? { 'patch.branch': artifacts.branch } : {},
       build: artifacts.commit ? { 'build.commit': artifacts.commit } : {},
@@ -184,10 +256,17 @@ describe('a newer run of a definition supersedes the older one waiting on the sa
     const before = await Promise.all(['12', 'debian12'].map((t) => client.resolveTag(RELEASE, t)));
 
     const producer = pipeline.app.get(JobProducer);
-    await producer.enqueue(STAGE_JOB.promote, { v: 1, runId: first, definition: DEFINITION }, { jobId: stageJobId(first, 'promote') });
+    await producer.enqueue(
+      STAGE_JOB.promote,
+      { v: 1, runId: first, definition: DEFINITION },
+      { jobId: stageJobId(first, 'promote') },
+    );
     const [ended] = await fx.waitForRuns([first], 60_000, ['superseded', 'failed', 'succeeded']);
     expect(ended).toMatchObject({ state: 'superseded', supersededBy: second });
-    expect(ended?.stages.find((s) => s.stage === 'promote')).toMatchObject({ status: 'superseded', supersededBy: second });
+    expect(ended?.stages.find((s) => s.stage === 'promote')).toMatchObject({
+      status: 'superseded',
+      supersededBy: second,
+    });
     // Nothing moved, nothing recorded for it.
     expect(await Promise.all(['12', 'debian12'].map((t) => client.resolveTag(RELEASE, t)))).toEqual(before);
     expect((await releases.events()).some((e) => e.event.runId === first)).toBe(false);
@@ -199,12 +278,18 @@ describe('a newer run of a definition supersedes the older one waiting on the sa
     const stale = await pushImage(registry.url, STAGING, 'stale', 'an image of the first commit');
     const id = await preparedRun(Date.now(), { commit: firstCommit, digest: stale });
     const before = await Promise.all(['12', 'debian12'].map((t) => client.resolveTag(RELEASE, t)));
-    await pipeline.app.get(JobProducer).enqueue(STAGE_JOB.promote, { v: 1, runId: id, definition: DEFINITION }, { jobId: stageJobId(id, 'promote') });
+    await pipeline.app
+      .get(JobProducer)
+      .enqueue(STAGE_JOB.promote, { v: 1, runId: id, definition: DEFINITION }, { jobId: stageJobId(id, 'promote') });
     const [failed] = await fx.waitForRuns([id], 60_000);
     expect(failed?.state).toBe('failed');
     expect(failed?.error).toMatchObject({ stage: 'promote', code: PublishingErrorCode.olderImage });
-    expect(failed?.error?.message).toContain(`tag 12 of ${RELEASE} points at ${before[0]}, promoted by run ${newer.id}`);
-    expect(failed?.error?.message).toContain(`is an ancestor of ${(stageArtifact(newer, 'build', 'build.commit') as string).slice(0, 12)}`);
+    expect(failed?.error?.message).toContain(
+      `tag 12 of ${RELEASE} points at ${before[0]}, promoted by run ${newer.id}`,
+    );
+    expect(failed?.error?.message).toContain(
+      `is an ancestor of ${(stageArtifact(newer, 'build', 'build.commit') as string).slice(0, 12)}`,
+    );
     expect(await Promise.all(['12', 'debian12'].map((t) => client.resolveTag(RELEASE, t)))).toEqual(before);
     expect(await releases.promotion(id)).toEqual({ recorded: [], done: false });
   }, 120_000);

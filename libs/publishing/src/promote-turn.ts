@@ -35,7 +35,12 @@ export interface PromoteTurn {
  * RetryableError(promote-lock-lost): the registry work stops, and the store writes would be
  * refused by their fencing check anyway. After `waitMs` without the lock: RetryableError(promote-busy).
  */
-export async function takePromoteTurn(releases: ReleaseRepository, image: string, ctx: StageContext, options: PromoteLockOptions): Promise<PromoteTurn> {
+export async function takePromoteTurn(
+  releases: ReleaseRepository,
+  image: string,
+  ctx: StageContext,
+  options: PromoteLockOptions,
+): Promise<PromoteTurn> {
   const started = Date.now();
   let tries = 0;
   for (;;) {
@@ -49,27 +54,51 @@ export async function takePromoteTurn(releases: ReleaseRepository, image: string
         `run ${taken.holder} is moving the release tags of ${image} now (this promotion waited ${(waited / 1000).toFixed(1)} s for its turn, ${tries} tries); the promotion of run ${ctx.runId} is retried after it`,
       );
     }
-    if (tries === 1) ctx.logger.info({ repository: image, holder: taken.holder }, 'waiting for the promotion lock of the release repository');
+    if (tries === 1)
+      ctx.logger.info(
+        { repository: image, holder: taken.holder },
+        'waiting for the promotion lock of the release repository',
+      );
     ctx.progress({ what: `waiting for the promotion lock of ${image} (held by run ${taken.holder})`, done: tries });
     const jittered = options.pollMs * (0.5 + Math.random());
     await abortableSleep(Math.max(1, Math.min(jittered, options.waitMs - waited)), ctx.signal);
   }
 }
 
-function holdTurn(releases: ReleaseRepository, lease: PromotionLease, ctx: StageContext, options: PromoteLockOptions): PromoteTurn {
+function holdTurn(
+  releases: ReleaseRepository,
+  lease: PromotionLease,
+  ctx: StageContext,
+  options: PromoteLockOptions,
+): PromoteTurn {
   const lost = new AbortController();
   const signal = AbortSignal.any([ctx.signal, lost.signal]);
   let renewing: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    renewing = releases.renewPromotion(lease, options.ttlMs).then(
-      (held) => {
-        if (held || lost.signal.aborted) return;
-        ctx.logger.warn({ repository: lease.repository, fence: lease.fence }, 'promotion lock lost: another promotion took the repository; this one stops');
-        lost.abort(new RetryableError(PublishingErrorCode.promoteLockLost, `the promotion lock of ${lease.repository} (fencing number ${lease.fence}) was taken by another promotion while run ${lease.runId} promoted; it stops and is retried`));
-      },
-      (error: unknown) => ctx.logger.warn({ repository: lease.repository, err: error instanceof Error ? error.message : String(error) }, 'promotion lock renewal failed; tried again'),
-    );
-  }, Math.max(10, Math.floor(options.ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      renewing = releases.renewPromotion(lease, options.ttlMs).then(
+        (held) => {
+          if (held || lost.signal.aborted) return;
+          ctx.logger.warn(
+            { repository: lease.repository, fence: lease.fence },
+            'promotion lock lost: another promotion took the repository; this one stops',
+          );
+          lost.abort(
+            new RetryableError(
+              PublishingErrorCode.promoteLockLost,
+              `the promotion lock of ${lease.repository} (fencing number ${lease.fence}) was taken by another promotion while run ${lease.runId} promoted; it stops and is retried`,
+            ),
+          );
+        },
+        (error: unknown) =>
+          ctx.logger.warn(
+            { repository: lease.repository, err: error instanceof Error ? error.message : String(error) },
+            'promotion lock renewal failed; tried again',
+          ),
+      );
+    },
+    Math.max(10, Math.floor(options.ttlMs / 3)),
+  );
   timer.unref();
   return {
     lease,

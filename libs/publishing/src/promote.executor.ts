@@ -96,14 +96,21 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
     const run = await ctx.loadRun();
     const staging = stageArtifact(run, 'publish', 'publish.repository');
     const digest = stageArtifact(run, 'publish', 'publish.digest');
-    if (!run || !staging || !digest) throw publishingTerminal(PublishingErrorCode.inputMissing, `the promote stage of run ${runId} needs the staging image its publish stage pushed (publish.repository, publish.digest)`);
+    if (!run || !staging || !digest)
+      throw publishingTerminal(
+        PublishingErrorCode.inputMissing,
+        `the promote stage of run ${runId} needs the staging image its publish stage pushed (publish.repository, publish.digest)`,
+      );
     const record = await this.releases.promotion(runId);
     // A promotion under way (a plan recorded) is finished whatever happened since: its tags may have moved.
     if (!record.plan) {
       const superseded = await this.supersededBy(run);
       if (superseded) {
         await this.runs.supersede(runId, 'promote', superseded.id, supersededReason(run, superseded));
-        ctx.logger.info({ supersededBy: superseded.id }, 'promotion skipped: a newer run of the definition is promoted instead');
+        ctx.logger.info(
+          { supersededBy: superseded.id },
+          'promotion skipped: a newer run of the definition is promoted instead',
+        );
         return { artifacts: { 'promote.superseded-by': superseded.id } };
       }
     }
@@ -113,12 +120,20 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
     const target = record.plan ? undefined : await this.releaseTarget(ctx.definition, digest);
     const image = record.plan?.repository ?? (target as { image: string }).image;
     const repository = `${settings.host}/${image}`;
-    if (record.done && record.plan) return this.promotedAlready(ctx, image, record.plan, { 'promote.repository': repository, 'promote.digest': digest });
+    if (record.done && record.plan)
+      return this.promotedAlready(ctx, image, record.plan, {
+        'promote.repository': repository,
+        'promote.digest': digest,
+      });
     // One promotion at a time copies into the repository and moves its tags: copies and plans never race each other.
     const turn = await takePromoteTurn(this.releases, image, ctx, this.lock);
     try {
       const now = await this.releases.promotion(runId);
-      if (now.done && now.plan) return this.promotedAlready(ctx, image, now.plan, { 'promote.repository': repository, 'promote.digest': digest });
+      if (now.done && now.plan)
+        return this.promotedAlready(ctx, image, now.plan, {
+          'promote.repository': repository,
+          'promote.digest': digest,
+        });
       const copied = await copyImage(client, staging, image, digest, turn.signal);
       await this.step('copied');
       const artifacts = {
@@ -129,24 +144,59 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
         'promote.copied-referrers': String(copied.referrers),
       };
       // The rest of the promotion stops when the job is cancelled or the lock is lost.
-      const locked: StageContext<'promote'> = Object.assign(Object.create(ctx) as StageContext<'promote'>, { signal: turn.signal });
-      return await this.promoteLocked(locked, { run, digest, image, client, target, plan: now.plan ?? record.plan, fence: turn.lease.fence, artifacts });
+      const locked: StageContext<'promote'> = Object.assign(Object.create(ctx) as StageContext<'promote'>, {
+        signal: turn.signal,
+      });
+      return await this.promoteLocked(locked, {
+        run,
+        digest,
+        image,
+        client,
+        target,
+        plan: now.plan ?? record.plan,
+        fence: turn.lease.fence,
+        artifacts,
+      });
     } finally {
       await turn.end();
     }
   }
 
   /** Promoted by an earlier delivery of this job: nothing is copied, moved or written again. The lock is let go in case that delivery was killed holding it. */
-  private async promotedAlready(ctx: StageContext<'promote'>, image: string, plan: PromotionPlan, artifacts: PromotedTo): Promise<StageResult<'promote'>> {
+  private async promotedAlready(
+    ctx: StageContext<'promote'>,
+    image: string,
+    plan: PromotionPlan,
+    artifacts: PromotedTo,
+  ): Promise<StageResult<'promote'>> {
     await this.releases.unlockPromotion(image, ctx.runId);
-    ctx.logger.info({ repository: artifacts['promote.repository'], digest: artifacts['promote.digest'] }, 'image promoted already by this run');
-    return { artifacts: { ...artifacts, 'promote.copied': 'nothing (this run promoted the image already)', 'promote.tags': plan.tags.map((t) => `${t.tag}: unchanged`).join('; '), 'promote.event': 'none (this run promoted the image already)' } };
+    ctx.logger.info(
+      { repository: artifacts['promote.repository'], digest: artifacts['promote.digest'] },
+      'image promoted already by this run',
+    );
+    return {
+      artifacts: {
+        ...artifacts,
+        'promote.copied': 'nothing (this run promoted the image already)',
+        'promote.tags': plan.tags.map((t) => `${t.tag}: unchanged`).join('; '),
+        'promote.event': 'none (this run promoted the image already)',
+      },
+    };
   }
 
   /** Plans (unless a plan is recorded), moves the tags and writes the store, holding the repository's promotion lock. */
   private async promoteLocked(
     ctx: StageContext<'promote'>,
-    input: { run: RunReadBy<'promote'>; digest: string; image: string; client: RegistryWriter; target: { tags: string[] } | undefined; plan: PromotionPlan | undefined; fence: number; artifacts: PromotedTo & WrittenArtifacts<'promote'> },
+    input: {
+      run: RunReadBy<'promote'>;
+      digest: string;
+      image: string;
+      client: RegistryWriter;
+      target: { tags: string[] } | undefined;
+      plan: PromotionPlan | undefined;
+      fence: number;
+      artifacts: PromotedTo & WrittenArtifacts<'promote'>;
+    },
   ): Promise<StageResult<'promote'>> {
     const { run, digest, image, client, target, fence, artifacts } = input;
     const runId = run.id;
@@ -155,8 +205,17 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
     if (!plan) {
       const tags: PromotionPlan['tags'] = [];
       // Where each tag points now; undefined when the tag (or the repository) does not exist.
-      for (const tag of target?.tags ?? []) tags.push({ tag, ...optional('previous', await unlessNotFound(client.resolveTag(image, tag, ctx.signal))) });
-      await refuseOlderImage({ run, digest, image, tags, releases: this.releases, runs: this.runs, ancestry: this.ancestry });
+      for (const tag of target?.tags ?? [])
+        tags.push({ tag, ...optional('previous', await unlessNotFound(client.resolveTag(image, tag, ctx.signal))) });
+      await refuseOlderImage({
+        run,
+        digest,
+        image,
+        tags,
+        releases: this.releases,
+        runs: this.runs,
+        ancestry: this.ancestry,
+      });
       plan = await this.releases.planPromotion(runId, { repository: image, digest, tags, at: Date.now() }, fence);
       await this.step('planned');
     }
@@ -173,8 +232,26 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
       runId,
       repository: image,
       fence,
-      moves: moved.map((m) => ({ tag: m.tag, current: { digest, runId, at, runCreatedAt: run.createdAt, ...optional('commit', commit) }, ...optional('previous', m.previous) })),
-      ...(moved.length > 0 ? { event: { id: `${runId}:promote`, type, repository, digest, tags: moved, cvesFixed, runId, definition: ctx.definition, at } } : {}),
+      moves: moved.map((m) => ({
+        tag: m.tag,
+        current: { digest, runId, at, runCreatedAt: run.createdAt, ...optional('commit', commit) },
+        ...optional('previous', m.previous),
+      })),
+      ...(moved.length > 0
+        ? {
+            event: {
+              id: `${runId}:promote`,
+              type,
+              repository,
+              digest,
+              tags: moved,
+              cvesFixed,
+              runId,
+              definition: ctx.definition,
+              at,
+            },
+          }
+        : {}),
       published: { definition: ctx.definition, image: { digest, runId, at, ...optional('scanReport', scanReport) } },
     });
     await this.step('recorded');
@@ -188,7 +265,10 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
             return m ? `${t.tag}: ${m.previous ?? 'new'} -> ${digest}` : `${t.tag}: unchanged`;
           })
           .join('; '),
-        'promote.event': moved.length === 0 ? 'none (every tag already pointed at this digest)' : `${type} (${cvesFixed.length} vulnerabilit${cvesFixed.length === 1 ? 'y' : 'ies'} fixed)`,
+        'promote.event':
+          moved.length === 0
+            ? 'none (every tag already pointed at this digest)'
+            : `${type} (${cvesFixed.length} vulnerabilit${cvesFixed.length === 1 ? 'y' : 'ies'} fixed)`,
       },
     };
   }
@@ -198,7 +278,11 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
    * already (moved before a crash) counts as moved; one moved by something else since the plan
    * (by hand: promotions of a repository take turns) is left as it is. Returns the tags this promotion moved, with where they pointed before.
    */
-  private async moveTags(ctx: StageContext<'promote'>, client: RegistryWriter, plan: PromotionPlan): Promise<TagMove[]> {
+  private async moveTags(
+    ctx: StageContext<'promote'>,
+    client: RegistryWriter,
+    plan: PromotionPlan,
+  ): Promise<TagMove[]> {
     const moved: TagMove[] = [];
     let top: { bytes: Buffer; mediaType: string } | undefined;
     for (const t of plan.tags) {
@@ -206,7 +290,10 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
       const current = await unlessNotFound(client.resolveTag(plan.repository, t.tag, ctx.signal));
       if (current !== plan.digest) {
         if (current !== t.previous) {
-          ctx.logger.warn({ tag: t.tag, planned: t.previous ?? 'none', now: current ?? 'none' }, 'release tag moved outside this promotion since it planned; left as it is');
+          ctx.logger.warn(
+            { tag: t.tag, planned: t.previous ?? 'none', now: current ?? 'none' },
+            'release tag moved outside this promotion since it planned; left as it is',
+          );
           continue;
         }
         top ??= await client.getManifest(plan.repository, plan.digest, ctx.signal);
@@ -221,7 +308,11 @@ export class PromoteExecutor implements StageExecutor<'promote'> {
   /** The definition's release repository and tags (a definition with no tags has nothing to promote). */
   private async releaseTarget(definition: string, digest: string): Promise<{ image: string; tags: string[] }> {
     const target = await releaseTargetOf(this.access, definition);
-    if (target.tags.length === 0) throw publishingTerminal(PublishingErrorCode.tagsInvalid, `${definition} lists no tags: nothing to promote ${digest} to`);
+    if (target.tags.length === 0)
+      throw publishingTerminal(
+        PublishingErrorCode.tagsInvalid,
+        `${definition} lists no tags: nothing to promote ${digest} to`,
+      );
     return target;
   }
 

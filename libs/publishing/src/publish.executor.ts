@@ -3,7 +3,14 @@ import { CatalogAccess, runOutRoot } from '@patch-factory/catalog-access';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { RunIdSchema } from '@patch-factory/contracts';
 import { pushLayout } from '@patch-factory/oci';
-import { hidingRunPaths, runDirectory, stageArtifactFile, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import {
+  hidingRunPaths,
+  runDirectory,
+  stageArtifactFile,
+  type StageContext,
+  type StageExecutor,
+  type StageResult,
+} from '@patch-factory/pipeline';
 import { PublishingErrorCode, publishingTerminal } from './publishing-errors';
 import { pushSignedArtifacts } from './push-signed';
 import { registrySettings, registryWriter, stagingRepository, stagingTag } from './registry-settings';
@@ -35,19 +42,45 @@ export class PublishExecutor implements StageExecutor<'publish'> {
     const runDir = runDirectory(runOutRoot(this.config), runId);
     const outputs = runOutputs(run, runId, 'publish', runDir);
     const signedPath = stageArtifactFile(run, 'sign', 'sign.artifacts', runDir);
-    if (!signedPath) throw publishingTerminal(PublishingErrorCode.inputMissing, `the publish stage of run ${runId} needs its signatures: the sign stage recorded no sign.artifacts (an unsigned image is never published)`);
+    if (!signedPath)
+      throw publishingTerminal(
+        PublishingErrorCode.inputMissing,
+        `the publish stage of run ${runId} needs its signatures: the sign stage recorded no sign.artifacts (an unsigned image is never published)`,
+      );
     const signed = await readSignedArtifacts(signedPath);
-    if (signed.image.digest !== outputs.digest) throw publishingTerminal(PublishingErrorCode.inputInvalid, `the signatures of run ${runId} are for ${signed.image.digest}, not for the image built (${outputs.digest})`);
+    if (signed.image.digest !== outputs.digest)
+      throw publishingTerminal(
+        PublishingErrorCode.inputInvalid,
+        `the signatures of run ${runId} are for ${signed.image.digest}, not for the image built (${outputs.digest})`,
+      );
     const target = await releaseTargetOf(this.access, ctx.definition, outputs.branch);
     const settings = registrySettings(this.config, 'publish');
     const client = registryWriter(settings);
     const repo = stagingRepository(settings, target.image);
     const tag = stagingTag(runId);
     // Progress per blob: a long push keeps the worker's liveness check informed.
-    const pushed = await pushLayout(client, outputs.layout, repo, tag, { signal: ctx.signal, onBlob: (b) => ctx.progress({ what: `pushing ${repo}:${tag}: blob ${b.digest} ${b.outcome}`, done: b.done, total: b.total }) });
-    if (pushed.digest !== outputs.digest) throw publishingTerminal(PublishingErrorCode.inputInvalid, `the staging push of run ${runId} gave ${pushed.digest}, not the digest built and signed (${outputs.digest})`);
+    const pushed = await pushLayout(client, outputs.layout, repo, tag, {
+      signal: ctx.signal,
+      onBlob: (b) =>
+        ctx.progress({ what: `pushing ${repo}:${tag}: blob ${b.digest} ${b.outcome}`, done: b.done, total: b.total }),
+    });
+    if (pushed.digest !== outputs.digest)
+      throw publishingTerminal(
+        PublishingErrorCode.inputInvalid,
+        `the staging push of run ${runId} gave ${pushed.digest}, not the digest built and signed (${outputs.digest})`,
+      );
     const evidence = await pushSignedArtifacts(client, repo, signed, ctx.signal);
-    ctx.logger.info({ repository: repo, tag, digest: pushed.digest, pushed: pushed.blobs.pushed, skipped: pushed.blobs.skipped, bytes: pushed.bytesPushed }, 'image published to staging');
+    ctx.logger.info(
+      {
+        repository: repo,
+        tag,
+        digest: pushed.digest,
+        pushed: pushed.blobs.pushed,
+        skipped: pushed.blobs.skipped,
+        bytes: pushed.bytesPushed,
+      },
+      'image published to staging',
+    );
     return {
       artifacts: {
         'publish.repository': repo,

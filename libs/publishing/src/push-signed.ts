@@ -10,8 +10,19 @@ export interface PushSignedResult {
   referrers: { digest: string; via: 'api' | 'tag' }[];
 }
 
-async function pushBlobs(client: RegistryWriter, repo: string, artifact: ManifestArtifact, signal?: AbortSignal): Promise<void> {
-  for (const blob of artifact.blobs) await client.pushBlob(repo, { bytes: blob.bytes }, { digest: blob.digest, size: blob.size }, signal ? { signal } : {});
+async function pushBlobs(
+  client: RegistryWriter,
+  repo: string,
+  artifact: ManifestArtifact,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const blob of artifact.blobs)
+    await client.pushBlob(
+      repo,
+      { bytes: blob.bytes },
+      { digest: blob.digest, size: blob.size },
+      signal ? { signal } : {},
+    );
 }
 
 /**
@@ -19,7 +30,12 @@ async function pushBlobs(client: RegistryWriter, repo: string, artifact: Manifes
  * follow): blobs first, then the `.sig`/`.att` manifests under their tags, then each bundle
  * referrer by digest. Idempotent: present blobs are skipped and manifests are content-addressed.
  */
-export async function pushSignedArtifacts(client: RegistryWriter, repo: string, artifacts: SignedArtifacts, signal?: AbortSignal): Promise<PushSignedResult> {
+export async function pushSignedArtifacts(
+  client: RegistryWriter,
+  repo: string,
+  artifacts: SignedArtifacts,
+  signal?: AbortSignal,
+): Promise<PushSignedResult> {
   const result: PushSignedResult = { tags: [], referrers: [] };
   for (const tag of artifacts.tags) {
     await pushBlobs(client, repo, tag, signal);

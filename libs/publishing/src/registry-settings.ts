@@ -15,16 +15,30 @@ export interface RegistrySettings {
 /** PF_REGISTRY_URL and friends; throws `registry-not-configured` naming the variable when unset. */
 export function registrySettings(config: Env, stage: string): RegistrySettings {
   if (!config.PF_REGISTRY_URL) {
-    throw publishingTerminal(PublishingErrorCode.registryNotConfigured, `the ${stage} stage needs a registry: set PF_REGISTRY_URL (https://host[:port], or http:// to a loopback address)`);
+    throw publishingTerminal(
+      PublishingErrorCode.registryNotConfigured,
+      `the ${stage} stage needs a registry: set PF_REGISTRY_URL (https://host[:port], or http:// to a loopback address)`,
+    );
   }
   const url = parseRegistryUrl(config.PF_REGISTRY_URL);
-  const credentials = config.PF_REGISTRY_USERNAME && config.PF_REGISTRY_PASSWORD ? { username: config.PF_REGISTRY_USERNAME, password: config.PF_REGISTRY_PASSWORD } : undefined;
-  return { url, host: new URL(url).host, stagingPrefix: config.PF_STAGING_PREFIX, ...(credentials ? { credentials } : {}) };
+  const credentials =
+    config.PF_REGISTRY_USERNAME && config.PF_REGISTRY_PASSWORD
+      ? { username: config.PF_REGISTRY_USERNAME, password: config.PF_REGISTRY_PASSWORD }
+      : undefined;
+  return {
+    url,
+    host: new URL(url).host,
+    stagingPrefix: config.PF_STAGING_PREFIX,
+    ...(credentials ? { credentials } : {}),
+  };
 }
 
 /** A Distribution API client for the settings' registry. */
 export function registryWriter(settings: RegistrySettings): RegistryWriter {
-  return new RegistryClient({ registry: settings.url, ...(settings.credentials ? { credentials: settings.credentials } : {}) });
+  return new RegistryClient({
+    registry: settings.url,
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+  });
 }
 
 /** The staging repository of an image (`staging/examples/redis`). */
@@ -34,5 +48,8 @@ export function stagingRepository(settings: RegistrySettings, image: string): st
 
 /** The staging tag of a run: one per run, so that runs never move each other's images. */
 export function stagingTag(runId: string): string {
-  return runId.toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 128);
+  return runId
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, '-')
+    .slice(0, 128);
 }

@@ -1,5 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { PredicateType, buildAttestations, parsePackagesJson, resolvedBuildPackages, resolvedPackages, statementFor, type ImageSubject, type InTotoStatement, type ProvenanceInput } from '@patch-factory/signing';
+import {
+  PredicateType,
+  buildAttestations,
+  parsePackagesJson,
+  resolvedBuildPackages,
+  resolvedPackages,
+  statementFor,
+  type ImageSubject,
+  type InTotoStatement,
+  type ProvenanceInput,
+} from '@patch-factory/signing';
 import { readJsonDocument, type RunOutputs } from './run-outputs';
 
 /** What a run's provenance needs beyond its files. */
@@ -20,12 +30,22 @@ export interface RunProvenanceContext {
  * then for each platform its CycloneDX and SPDX SBOMs, then the OpenVEX document, the CTRF
  * test report and the scan report — each one only when the run made it.
  */
-export async function runAttestations(image: ImageSubject, outputs: RunOutputs, ctx: RunProvenanceContext): Promise<InTotoStatement<object>[]> {
+export async function runAttestations(
+  image: ImageSubject,
+  outputs: RunOutputs,
+  ctx: RunProvenanceContext,
+): Promise<InTotoStatement<object>[]> {
   const packagesJson = parsePackagesJson(await readFile(outputs.packages), outputs.packages, outputs.digest);
-  if (!outputs.commit) throw new Error(`run ${ctx.runId} recorded no build.commit: its provenance cannot name the definition's commit`);
+  if (!outputs.commit)
+    throw new Error(`run ${ctx.runId} recorded no build.commit: its provenance cannot name the definition's commit`);
   const provenance: ProvenanceInput = {
     builderId: ctx.builderId,
-    definition: { path: ctx.definition, repository: ctx.repository, commit: outputs.commit, ...(outputs.branch ? { ref: outputs.branch } : {}) },
+    definition: {
+      path: ctx.definition,
+      repository: ctx.repository,
+      commit: outputs.commit,
+      ...(outputs.branch ? { ref: outputs.branch } : {}),
+    },
     platforms: packagesJson.platforms.map((p) => p.platform),
     ...(ctx.sourceDateEpoch !== undefined ? { sourceDateEpoch: ctx.sourceDateEpoch } : {}),
     internalParameters: { inputKey: packagesJson.inputKey },
@@ -47,7 +67,11 @@ export async function runAttestations(image: ImageSubject, outputs: RunOutputs, 
     ...(outputs.scanReport ? { scanReport: await readJsonDocument(outputs.scanReport, 'the scan report') } : {}),
   });
   // The other platforms' SBOMs: statements of the same types about the same image index.
-  for (const path of moreCdx) statements.push(statementFor(image, PredicateType.cyclonedx, (await readJsonDocument(path, 'the CycloneDX SBOM')) as object));
-  for (const path of moreSpdx) statements.push(statementFor(image, PredicateType.spdx, (await readJsonDocument(path, 'the SPDX SBOM')) as object));
+  for (const path of moreCdx)
+    statements.push(
+      statementFor(image, PredicateType.cyclonedx, (await readJsonDocument(path, 'the CycloneDX SBOM')) as object),
+    );
+  for (const path of moreSpdx)
+    statements.push(statementFor(image, PredicateType.spdx, (await readJsonDocument(path, 'the SPDX SBOM')) as object));
   return statements;
 }

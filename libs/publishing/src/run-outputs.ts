@@ -30,13 +30,23 @@ const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
  * their files relative to the run directory `runDir` (issue 14); the outputs are resolved.
  * Typed as read by the sign and publish stages: it reads only stages before both.
  */
-export function runOutputs(run: RunReadBy<'sign' | 'publish'> | undefined, runId: string, stage: string, runDir: string): RunOutputs {
-  const missing = (why: string) => publishingTerminal(PublishingErrorCode.inputMissing, `the ${stage} stage of run ${runId} needs ${why}; run the build stage first (from: build)`);
+export function runOutputs(
+  run: RunReadBy<'sign' | 'publish'> | undefined,
+  runId: string,
+  stage: string,
+  runDir: string,
+): RunOutputs {
+  const missing = (why: string) =>
+    publishingTerminal(
+      PublishingErrorCode.inputMissing,
+      `the ${stage} stage of run ${runId} needs ${why}; run the build stage first (from: build)`,
+    );
   if (!run) throw missing('the run, which is not stored');
   const layout = stageArtifactFile(run, 'build', 'build.layout', runDir);
   const digest = stageArtifact(run, 'build', 'build.digest');
   const packages = stageArtifactFile(run, 'build', 'build.packages', runDir);
-  if (!layout || !digest || !packages) throw missing('the image its build stage made (build.layout, build.digest, build.packages)');
+  if (!layout || !digest || !packages)
+    throw missing('the image its build stage made (build.layout, build.digest, build.packages)');
   if (!DIGEST.test(digest)) throw missing(`a build.digest of sha256:<64 hex>, not "${digest.slice(0, 80)}"`);
   const commit = stageArtifact(run, 'build', 'build.commit');
   const branch = stageArtifact(run, 'patch', 'patch.branch');
@@ -47,7 +57,10 @@ export function runOutputs(run: RunReadBy<'sign' | 'publish'> | undefined, runId
     layout,
     digest,
     packages,
-    sboms: { cyclonedx: stageArtifactFiles(run, 'scan', 'scan.sbom.cyclonedx', runDir), spdx: stageArtifactFiles(run, 'scan', 'scan.sbom.spdx', runDir) },
+    sboms: {
+      cyclonedx: stageArtifactFiles(run, 'scan', 'scan.sbom.cyclonedx', runDir),
+      spdx: stageArtifactFiles(run, 'scan', 'scan.sbom.spdx', runDir),
+    },
     ...(commit ? { commit } : {}),
     ...(branch ? { branch } : {}),
     ...(vex ? { vex } : {}),
@@ -60,11 +73,18 @@ export function runOutputs(run: RunReadBy<'sign' | 'publish'> | undefined, runId
 export async function readJsonDocument(path: string, what: string): Promise<unknown> {
   const size = (await stat(path).catch(() => undefined))?.size;
   if (size === undefined) throw publishingTerminal(PublishingErrorCode.inputMissing, `${what} ${path} does not exist`);
-  if (size > MAX_DOCUMENT_BYTES) throw publishingTerminal(PublishingErrorCode.inputInvalid, `${what} ${path} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+  if (size > MAX_DOCUMENT_BYTES)
+    throw publishingTerminal(
+      PublishingErrorCode.inputInvalid,
+      `${what} ${path} is larger than ${MAX_DOCUMENT_BYTES} bytes`,
+    );
   const text = await readFile(path, 'utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw publishingTerminal(PublishingErrorCode.inputInvalid, `${what} ${path} is not JSON: ${(error as Error).message.slice(0, 200)}`);
+    throw publishingTerminal(
+      PublishingErrorCode.inputInvalid,
+      `${what} ${path} is not JSON: ${(error as Error).message.slice(0, 200)}`,
+    );
   }
 }

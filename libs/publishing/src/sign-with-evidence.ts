@@ -1,4 +1,10 @@
-import { attestImage, signImage, type ImageDescriptor, type InTotoStatement, type SigningKey } from '@patch-factory/signing';
+import {
+  attestImage,
+  signImage,
+  type ImageDescriptor,
+  type InTotoStatement,
+  type SigningKey,
+} from '@patch-factory/signing';
 import type { SignedArtifacts } from './signed-artifacts';
 
 /** Input of signWithEvidence. */
@@ -20,8 +26,19 @@ export interface SignWithEvidenceInput {
  */
 export async function signWithEvidence(input: SignWithEvidenceInput): Promise<SignedArtifacts> {
   const reuse = input.reuseSignatures === false ? { reuseSignatures: false } : {};
-  const signature = await signImage({ key: input.key, image: input.image, ...reuse, ...(input.existing?.signature !== undefined ? { existingSignatureManifest: input.existing.signature } : {}) });
-  const attested = await attestImage({ key: input.key, image: input.image, statements: input.statements, ...reuse, ...(input.existing?.attestations !== undefined ? { existingAttestationManifest: input.existing.attestations } : {}) });
+  const signature = await signImage({
+    key: input.key,
+    image: input.image,
+    ...reuse,
+    ...(input.existing?.signature !== undefined ? { existingSignatureManifest: input.existing.signature } : {}),
+  });
+  const attested = await attestImage({
+    key: input.key,
+    image: input.image,
+    statements: input.statements,
+    ...reuse,
+    ...(input.existing?.attestations !== undefined ? { existingAttestationManifest: input.existing.attestations } : {}),
+  });
   return {
     image: input.image,
     predicateTypes: attested.attestations.map((a) => a.predicateType),

@@ -3,7 +3,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CatalogAccess, runOutRoot } from '@patch-factory/catalog-access';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { PipelineError, RunIdSchema } from '@patch-factory/contracts';
-import { hidingRunPaths, runDirectory, runRelativePath, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import {
+  hidingRunPaths,
+  runDirectory,
+  runRelativePath,
+  type StageContext,
+  type StageExecutor,
+  type StageResult,
+} from '@patch-factory/pipeline';
 import { loadSigningKey, signatureTag, attestationTag, type SigningKey } from '@patch-factory/signing';
 import { existingManifest } from '@patch-factory/oci';
 import { layoutImageDescriptor } from './image-descriptor';
@@ -74,17 +81,41 @@ export class SignExecutor implements StageExecutor<'sign'> {
     const signed = await signWithEvidence({ key, image, statements, existing });
     const path = join(runDir, 'signing', 'signed.json');
     await writeSignedArtifacts(path, signed);
-    ctx.logger.info({ digest: outputs.digest, keyId: key.keyId, attestations: signed.predicateTypes.length }, 'image signed');
-    return { artifacts: { 'sign.artifacts': runRelativePath(runDir, path), 'sign.key': key.keyId, 'sign.reference': image.name, 'sign.attestations': signed.predicateTypes.join(',') } };
+    ctx.logger.info(
+      { digest: outputs.digest, keyId: key.keyId, attestations: signed.predicateTypes.length },
+      'image signed',
+    );
+    return {
+      artifacts: {
+        'sign.artifacts': runRelativePath(runDir, path),
+        'sign.key': key.keyId,
+        'sign.reference': image.name,
+        'sign.attestations': signed.predicateTypes.join(','),
+      },
+    };
   }
 
   /** The key, loaded once per process; a missing or bad key fails the run (no retry helps). */
   private signingKey(): Promise<SigningKey> {
     const uri = this.config.PF_SIGNING_KEY;
-    if (!uri) return Promise.reject(publishingTerminal(PublishingErrorCode.signingKeyMissing, 'the sign stage has no key: set PF_SIGNING_KEY to file:///path/to/key.pem (an ECDSA P-256 key readable by its owner only)'));
-    this.key ??= loadSigningKey(signingKeyUri(uri), this.config.PF_SIGNING_KEY_PASSPHRASE ? { passphrase: this.config.PF_SIGNING_KEY_PASSPHRASE } : {}).catch((error: unknown) => {
+    if (!uri)
+      return Promise.reject(
+        publishingTerminal(
+          PublishingErrorCode.signingKeyMissing,
+          'the sign stage has no key: set PF_SIGNING_KEY to file:///path/to/key.pem (an ECDSA P-256 key readable by its owner only)',
+        ),
+      );
+    this.key ??= loadSigningKey(
+      signingKeyUri(uri),
+      this.config.PF_SIGNING_KEY_PASSPHRASE ? { passphrase: this.config.PF_SIGNING_KEY_PASSPHRASE } : {},
+    ).catch((error: unknown) => {
       this.key = undefined;
-      throw error instanceof PipelineError ? error : publishingTerminal(PublishingErrorCode.signingKeyMissing, `the signing key cannot be loaded: ${(error as Error).message}`);
+      throw error instanceof PipelineError
+        ? error
+        : publishingTerminal(
+            PublishingErrorCode.signingKeyMissing,
+            `the signing key cannot be loaded: ${(error as Error).message}`,
+          );
     });
     return this.key;
   }

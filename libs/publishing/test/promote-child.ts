@@ -23,16 +23,30 @@ async function main(): Promise<void> {
   if (!run) throw new Error(`run ${runId} is not in the store`);
   const steps: PromoteStep[] = [];
   const lockOptions = {
-    ...(process.env['PF_TEST_PROMOTE_LOCK_WAIT_MS'] ? { waitMs: Number(process.env['PF_TEST_PROMOTE_LOCK_WAIT_MS']) } : {}),
-    ...(process.env['PF_TEST_PROMOTE_LOCK_TTL_MS'] ? { ttlMs: Number(process.env['PF_TEST_PROMOTE_LOCK_TTL_MS']) } : {}),
+    ...(process.env['PF_TEST_PROMOTE_LOCK_WAIT_MS']
+      ? { waitMs: Number(process.env['PF_TEST_PROMOTE_LOCK_WAIT_MS']) }
+      : {}),
+    ...(process.env['PF_TEST_PROMOTE_LOCK_TTL_MS']
+      ? { ttlMs: Number(process.env['PF_TEST_PROMOTE_LOCK_TTL_MS']) }
+      : {}),
   };
-  const executor = new PromoteExecutor(new CatalogAccess(config), new ReleaseRepository(redis, config.PF_PREFIX), config, runs, new PullRequestLinks(redis, config.PF_PREFIX), (step) => {
-    steps.push(step);
-    process.stdout.write(`step ${step}\n`);
-    if (step === killAt) process.kill(process.pid, 'SIGKILL');
-  }, lockOptions);
+  const executor = new PromoteExecutor(
+    new CatalogAccess(config),
+    new ReleaseRepository(redis, config.PF_PREFIX),
+    config,
+    runs,
+    new PullRequestLinks(redis, config.PF_PREFIX),
+    (step) => {
+      steps.push(step);
+      process.stdout.write(`step ${step}\n`);
+      if (step === killAt) process.kill(process.pid, 'SIGKILL');
+    },
+    lockOptions,
+  );
   const logger = createLogger('promote-child', 'warn');
-  const result = await executor.execute(directStageContext({ runId, stage: 'promote', definition: run.definition, logger, loadRun: () => runs.get(runId) }));
+  const result = await executor.execute(
+    directStageContext({ runId, stage: 'promote', definition: run.definition, logger, loadRun: () => runs.get(runId) }),
+  );
   process.stdout.write(`promoted ${JSON.stringify(result.artifacts ?? {})}\n`);
   redis.disconnect();
 }

@@ -16,18 +16,34 @@ async function main(): Promise<void> {
   const runIds = (process.env['PF_TEST_PROMOTE_RUNS'] ?? '').split(',').filter((r) => r.length > 0);
   const redis = new Redis(config.PF_REDIS_URL, { maxRetriesPerRequest: null });
   const runs = new RunRepository(redis, config.PF_PREFIX);
-  const executor = new PromoteExecutor(new CatalogAccess(config), new ReleaseRepository(redis, config.PF_PREFIX), config, runs, new PullRequestLinks(redis, config.PF_PREFIX));
+  const executor = new PromoteExecutor(
+    new CatalogAccess(config),
+    new ReleaseRepository(redis, config.PF_PREFIX),
+    config,
+    runs,
+    new PullRequestLinks(redis, config.PF_PREFIX),
+  );
   const logger = createLogger('promote-many-child', 'warn');
   await Promise.all(
     runIds.map(async (runId) => {
       const run = await runs.get(runId);
       if (!run) throw new Error(`run ${runId} is not in the store`);
       try {
-        const result = await executor.execute(directStageContext({ runId, stage: 'promote', definition: run.definition, logger, loadRun: () => runs.get(runId) }));
+        const result = await executor.execute(
+          directStageContext({
+            runId,
+            stage: 'promote',
+            definition: run.definition,
+            logger,
+            loadRun: () => runs.get(runId),
+          }),
+        );
         process.stdout.write(`result ${runId} ok ${JSON.stringify(result.artifacts ?? {})}\n`);
       } catch (error) {
         const code = error instanceof PipelineError ? error.code : 'unexpected';
-        process.stdout.write(`result ${runId} failed ${code} ${error instanceof Error ? error.message.replace(/\n/g, ' ') : String(error)}\n`);
+        process.stdout.write(
+          `result ${runId} failed ${code} ${error instanceof Error ? error.message.replace(/\n/g, ' ') : String(error)}\n`,
+        );
       }
     }),
   );

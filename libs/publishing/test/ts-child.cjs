@@ -22,7 +22,10 @@ const compilerOptions = {
 };
 
 // Transpiled files are kept by content (a test starts many children over the same sources).
-const cacheDir = path.join(os.tmpdir(), `pf-ts-child-cache-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`);
+const cacheDir = path.join(
+  os.tmpdir(),
+  `pf-ts-child-cache-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`,
+);
 fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
 
 function transpile(filename, source) {

@@ -23,7 +23,13 @@ describe('keys work on Redis Cluster: every multi-key operation stays in one has
       const keys: string[] = [];
       let cursor = '0';
       do {
-        const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:${name.replace(/[{}]/g, '\\$&')}:*`, 'COUNT', 500);
+        const [next, batch] = await redis.scan(
+          cursor,
+          'MATCH',
+          `${prefix}:${name.replace(/[{}]/g, '\\$&')}:*`,
+          'COUNT',
+          500,
+        );
         cursor = next;
         keys.push(...batch);
       } while (cursor !== '0');
@@ -37,7 +43,13 @@ describe('keys work on Redis Cluster: every multi-key operation stays in one has
 
   it('keeps a run and its indexes in one slot, as its Lua transitions require', async () => {
     const runs = new RunRepository(redis, prefix);
-    await runs.create({ id: 'run-slot', definition: 'image/a/debian-12/1.yaml', trigger: { kind: 'manual' }, stages: ['build'], now: 1 });
+    await runs.create({
+      id: 'run-slot',
+      definition: 'image/a/debian-12/1.yaml',
+      trigger: { kind: 'manual' },
+      stages: ['build'],
+      now: 1,
+    });
     // SCAN, not KEYS: the services' Redis user may not run KEYS (issue 14 ACL).
     const keys: string[] = [];
     let cursor = '0';

@@ -28,7 +28,11 @@ const JOB_OPTIONS = Object.fromEntries(JOB_NAMES.map((n) => [n, policy])) as Job
 describe('dead letters are capped by count (real Redis and BullMQ)', () => {
   const prefix = testPrefix();
   const redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: null });
-  const producer = new JobProducer(redis, { PF_PREFIX: prefix } as never, { service: 'test', owns: [], jobOptions: JOB_OPTIONS });
+  const producer = new JobProducer(redis, { PF_PREFIX: prefix } as never, {
+    service: 'test',
+    owns: [],
+    jobOptions: JOB_OPTIONS,
+  });
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -36,7 +40,13 @@ describe('dead letters are capped by count (real Redis and BullMQ)', () => {
       done();
     },
   });
-  const service = new DeadLetterService(producer, new FactoryMetrics('dead-letter-cap-test'), pino({ level: 'warn' }, sink), undefined, { PF_DEAD_LETTER_MAX: 3 });
+  const service = new DeadLetterService(
+    producer,
+    new FactoryMetrics('dead-letter-cap-test'),
+    pino({ level: 'warn' }, sink),
+    undefined,
+    { PF_DEAD_LETTER_MAX: 3 },
+  );
   const plan = new Queue(QueueName.plan, { connection: redis, prefix });
   afterAll(async () => {
     await producer.onApplicationShutdown();
@@ -54,20 +64,33 @@ describe('dead letters are capped by count (real Redis and BullMQ)', () => {
       { connection: redis.duplicate(), prefix, concurrency: 1 },
     );
     try {
-      for (let i = 0; i < 5; i++) await producer.enqueue('event.upstream', { v: 1, eventId: `dl-${i}` }, { jobId: `dl-${i}` });
+      for (let i = 0; i < 5; i++)
+        await producer.enqueue('event.upstream', { v: 1, eventId: `dl-${i}` }, { jobId: `dl-${i}` });
       await waitFor('5 failed jobs', async () => ((await plan.getFailedCount()) === 5 ? true : undefined), 20_000, 50);
     } finally {
       await worker.close();
     }
     // Dead-lettered in failure order, oldest first.
-    const failed = (await plan.getFailed(0, 10)).sort((a, b) => (a.finishedOn ?? 0) - (b.finishedOn ?? 0) || String(a.id).localeCompare(String(b.id)));
+    const failed = (await plan.getFailed(0, 10)).sort(
+      (a, b) => (a.finishedOn ?? 0) - (b.finishedOn ?? 0) || String(a.id).localeCompare(String(b.id)),
+    );
     for (const job of failed) expect(await service.capture(QueueName.plan, job)).toBeDefined();
 
     const kept = await service.list(100);
     expect(kept).toHaveLength(3);
-    expect(kept.map((d) => d.jobId).sort()).toEqual(failed.slice(2).map((j) => j.id).sort());
+    expect(kept.map((d) => d.jobId).sort()).toEqual(
+      failed
+        .slice(2)
+        .map((j) => j.id)
+        .sort(),
+    );
     const drops = lines.filter((l) => l['msg'] === 'dead letter dropped: over PF_DEAD_LETTER_MAX');
-    expect(drops.map((l) => l['jobId']).sort()).toEqual(failed.slice(0, 2).map((j) => j.id).sort());
+    expect(drops.map((l) => l['jobId']).sort()).toEqual(
+      failed
+        .slice(0, 2)
+        .map((j) => j.id)
+        .sort(),
+    );
     expect(drops[0]).toMatchObject({ queue: QueueName.plan, max: 3 });
     // Under the cap: nothing to drop.
     expect(await service.trim()).toBe(0);
@@ -84,11 +107,19 @@ describe('dead letters are capped by count (real Redis and BullMQ)', () => {
       { connection: redis.duplicate(), prefix, concurrency: 1 },
     );
     try {
-      await waitFor('the critical planning job failed', async () => ((await plan.getJob(upstreamEventJobId('dl-critical')))?.failedReason ? true : undefined), 20_000, 50);
+      await waitFor(
+        'the critical planning job failed',
+        async () => ((await plan.getJob(upstreamEventJobId('dl-critical')))?.failedReason ? true : undefined),
+        20_000,
+        50,
+      );
     } finally {
       await worker.close();
     }
-    const entryId = await service.capture(QueueName.plan, (await plan.getJob(upstreamEventJobId('dl-critical'))) as Job);
+    const entryId = await service.capture(
+      QueueName.plan,
+      (await plan.getJob(upstreamEventJobId('dl-critical'))) as Job,
+    );
     expect((await service.get(entryId ?? ''))?.priority).toBe(PLANNING_PRIORITY.critical);
     // A plain update waiting on the lane: the replayed critical job is still taken first.
     await critical.plan({ id: 'dl-plain' });

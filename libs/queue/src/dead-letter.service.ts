@@ -50,7 +50,10 @@ export class DeadLetterService {
     const { code } = parseFailure(job.failedReason);
     const failedAt = job.finishedOn ?? Date.now();
     const data: unknown = job.data;
-    const runId = typeof data === 'object' && data && 'runId' in data ? String((data as { runId: unknown }).runId).slice(0, 64) : undefined;
+    const runId =
+      typeof data === 'object' && data && 'runId' in data
+        ? String((data as { runId: unknown }).runId).slice(0, 64)
+        : undefined;
     const entry: DeadLetterPayload = DeadLetterPayloadSchema.parse({
       v: 1,
       queue,
@@ -94,7 +97,10 @@ export class DeadLetterService {
       await job.remove().catch(() => undefined);
       dropped++;
       const entry = job.data as Partial<DeadLetterPayload>;
-      this.logger.warn({ deadLetterId: job.id, queue: entry.queue, jobId: entry.jobId, code: entry.errorCode, max }, 'dead letter dropped: over PF_DEAD_LETTER_MAX');
+      this.logger.warn(
+        { deadLetterId: job.id, queue: entry.queue, jobId: entry.jobId, code: entry.errorCode, max },
+        'dead letter dropped: over PF_DEAD_LETTER_MAX',
+      );
     }
     return dropped;
   }
@@ -110,7 +116,9 @@ export class DeadLetterService {
   }
 
   async list(limit = 100): Promise<DeadLetter[]> {
-    const jobs = await this.producer.queue(QueueName.deadLetter).getJobs(['waiting', 'paused', 'prioritized'], 0, limit - 1);
+    const jobs = await this.producer
+      .queue(QueueName.deadLetter)
+      .getJobs(['waiting', 'paused', 'prioritized'], 0, limit - 1);
     return jobs.filter((j) => j?.id).map((j) => ({ id: j.id as string, ...(j.data as DeadLetterPayload) }));
   }
 
@@ -127,7 +135,10 @@ export class DeadLetterService {
     const entry = DeadLetterPayloadSchema.parse(held.data);
     const name = checkJobName(entry.jobName, `dead-letter entry ${id}`);
     if (queueOfJob(name) !== entry.queue) {
-      throw new TerminalError('dead-letter-mismatch', `entry ${id}: job ${name} does not travel on queue ${entry.queue}`);
+      throw new TerminalError(
+        'dead-letter-mismatch',
+        `entry ${id}: job ${name} does not travel on queue ${entry.queue}`,
+      );
     }
     const payload = validatePayload(name, entry.data);
     const queue = this.producer.queue(queueOfJob(name));
@@ -135,13 +146,19 @@ export class DeadLetterService {
     if (existing) {
       const state = await existing.getState();
       if (state !== 'failed' && state !== 'completed') {
-        throw new TerminalError('job-id-in-use', `entry ${id}: job ${entry.jobId} is ${state} on ${entry.queue}; not replayed`);
+        throw new TerminalError(
+          'job-id-in-use',
+          `entry ${id}: job ${entry.jobId} is ${state} on ${entry.queue}; not replayed`,
+        );
       }
       await existing.remove();
     }
     await this.hooks?.onReplay(entry);
     // With the priority it had: a critical event's planning job goes back on its lane, not behind plain updates.
-    await this.producer.enqueue(name, payload, { jobId: entry.jobId, ...(entry.priority ? { priority: entry.priority } : {}) });
+    await this.producer.enqueue(name, payload, {
+      jobId: entry.jobId,
+      ...(entry.priority ? { priority: entry.priority } : {}),
+    });
     await held.remove();
     this.logger.info({ deadLetterId: id, queue: entry.queue, jobId: entry.jobId }, 'dead letter replayed');
     return { queue: entry.queue, jobId: entry.jobId, jobName: name };

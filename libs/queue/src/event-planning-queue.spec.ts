@@ -1,6 +1,12 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { JOB_NAMES, QueueName, upstreamEventJobId, type PlanningBatchJob, type UpstreamEvent } from '@patch-factory/contracts';
+import {
+  JOB_NAMES,
+  QueueName,
+  upstreamEventJobId,
+  type PlanningBatchJob,
+  type UpstreamEvent,
+} from '@patch-factory/contracts';
 import { dropPrefix, sharedRedisUrl, testPrefix, waitFor } from '@patch-factory/testing';
 import { EventPlanningQueue } from './event-planning-queue';
 import { PLANNING_PRIORITY, planningPriority } from './event-planning';
@@ -26,8 +32,18 @@ const lanes: Lane[] = [];
 function newLane(batch: number): Lane {
   const prefix = testPrefix();
   const redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: null });
-  const producer = new JobProducer(redis, { PF_PREFIX: prefix, PF_ADVISORY_EVENT_BATCH: batch } as never, { service: 'test', owns: [], jobOptions: JOB_OPTIONS });
-  const lane = { redis, producer, lane: new EventPlanningQueue(producer), queue: new Queue(QueueName.plan, { connection: redis, prefix }), prefix };
+  const producer = new JobProducer(redis, { PF_PREFIX: prefix, PF_ADVISORY_EVENT_BATCH: batch } as never, {
+    service: 'test',
+    owns: [],
+    jobOptions: JOB_OPTIONS,
+  });
+  const lane = {
+    redis,
+    producer,
+    lane: new EventPlanningQueue(producer),
+    queue: new Queue(QueueName.plan, { connection: redis, prefix }),
+    prefix,
+  };
   lanes.push(lane);
   return lane;
 }
@@ -54,16 +70,34 @@ async function drain(l: Lane, expected: number): Promise<string[]> {
     { connection: l.redis.duplicate(), prefix: l.prefix, concurrency: 1 },
   );
   try {
-    await waitFor(`${expected} planning jobs processed`, () => Promise.resolve(order.length >= expected ? true : undefined), 60_000, 50);
+    await waitFor(
+      `${expected} planning jobs processed`,
+      () => Promise.resolve(order.length >= expected ? true : undefined),
+      60_000,
+      50,
+    );
     // Nothing more comes (no duplicate planning job is left behind).
-    await waitFor('the plan queue empty', async () => ((await l.queue.getJobCountByTypes('waiting', 'prioritized', 'active', 'delayed')) === 0 ? true : undefined), 10_000, 50);
+    await waitFor(
+      'the plan queue empty',
+      async () =>
+        (await l.queue.getJobCountByTypes('waiting', 'prioritized', 'active', 'delayed')) === 0 ? true : undefined,
+      10_000,
+      50,
+    );
   } finally {
     await worker.close();
   }
   return order;
 }
 
-const event = (id: string, extra: Partial<UpstreamEvent> = {}): UpstreamEvent => ({ id, source: 'osv', ref: 'pkg:deb/debian/openssl', version: '1.0', firstSeenAt: 0, ...extra });
+const event = (id: string, extra: Partial<UpstreamEvent> = {}): UpstreamEvent => ({
+  id,
+  source: 'osv',
+  ref: 'pkg:deb/debian/openssl',
+  version: '1.0',
+  firstSeenAt: 0,
+  ...extra,
+});
 const mark = { suite: 'bookworm-security', sourcePackage: 'openssl', sourceVersion: '1.0' };
 
 describe('the planning lane (real Redis and BullMQ)', () => {
@@ -92,13 +126,29 @@ describe('the planning lane (real Redis and BullMQ)', () => {
     ];
     for (const e of posted) await l.lane.plan(e);
     // A replay or a soak re-plan: no priority given; BullMQ would take it first were it left unprioritized.
-    await l.producer.enqueue('event.upstream', { v: 1, eventId: 'replayed' }, { jobId: upstreamEventJobId('replayed') });
-    expect(await drain(l, posted.length + 1)).toEqual(['critical', 'high', 'medium', 'low', 'mark', 'advisory-only', 'plain-1', 'plain-2', 'replayed']);
+    await l.producer.enqueue(
+      'event.upstream',
+      { v: 1, eventId: 'replayed' },
+      { jobId: upstreamEventJobId('replayed') },
+    );
+    expect(await drain(l, posted.length + 1)).toEqual([
+      'critical',
+      'high',
+      'medium',
+      'low',
+      'mark',
+      'advisory-only',
+      'plain-1',
+      'plain-2',
+      'replayed',
+    ]);
   });
 
   it("an advisory's events go on the lane a batch at a time: a critical event posted after it waits for one batch at most, and every event is planned once", async () => {
     const l = newLane(10);
-    const advisory = Array.from({ length: 95 }, (_, i) => event(`adv-${String(i).padStart(3, '0')}`, { severity: 'critical', advisory: 'CVE-BIG' }));
+    const advisory = Array.from({ length: 95 }, (_, i) =>
+      event(`adv-${String(i).padStart(3, '0')}`, { severity: 'critical', advisory: 'CVE-BIG' }),
+    );
     const first = await l.lane.planAll(advisory);
     expect(first.jobIds).toHaveLength(10);
     expect(first.next).toBe(`planning-batch.${first.next?.split('.')[1]}.10`);
@@ -117,7 +167,9 @@ describe('the planning lane (real Redis and BullMQ)', () => {
 
   it('holds an advisory of 20,000 events in one batch list, one batch on the lane', async () => {
     const l = newLane(100);
-    const huge = Array.from({ length: 20_000 }, (_, i) => event(`huge-${i}`, { severity: 'high', advisory: 'CVE-HUGE' }));
+    const huge = Array.from({ length: 20_000 }, (_, i) =>
+      event(`huge-${i}`, { severity: 'high', advisory: 'CVE-HUGE' }),
+    );
     const first = await l.lane.planAll(huge);
     expect(first.jobIds).toHaveLength(100);
     expect(await l.queue.getJobCountByTypes('prioritized')).toBe(101);

@@ -44,7 +44,11 @@ export class EventPlanningQueue {
 
   /** Puts one event's planning job on the lane with its priority; returns its job id. */
   async plan(event: Pick<UpstreamEvent, 'id' | 'severity' | 'advisory' | 'security'>): Promise<string> {
-    return this.producer.enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: upstreamEventJobId(event.id), priority: planningPriority(event) });
+    return this.producer.enqueue(
+      'event.upstream',
+      { v: 1, eventId: event.id },
+      { jobId: upstreamEventJobId(event.id), priority: planningPriority(event) },
+    );
   }
 
   /**
@@ -52,7 +56,9 @@ export class EventPlanningQueue {
    * by continuation. Events must already be in the store (payloads carry ids). Returns what
    * this first step enqueued.
    */
-  async planAll(events: readonly Pick<UpstreamEvent, 'id' | 'severity' | 'advisory' | 'security'>[]): Promise<PlanningStep> {
+  async planAll(
+    events: readonly Pick<UpstreamEvent, 'id' | 'severity' | 'advisory' | 'security'>[],
+  ): Promise<PlanningStep> {
     const size = this.batchSize();
     const entries = [...new Map(events.map((e) => [e.id, planningPriority(e)])).entries()]
       .map(([id, priority], i) => ({ id, priority, i }))
@@ -61,7 +67,10 @@ export class EventPlanningQueue {
     if (entries.length <= size) return { jobIds: await this.enqueueEntries(entries) };
     // The same events (in any order) are the same batch; its list is written once and read back,
     // so a replay follows the order first stored.
-    const batch = createHash('sha256').update([...entries].sort().join('\n')).digest('hex').slice(0, 32);
+    const batch = createHash('sha256')
+      .update([...entries].sort().join('\n'))
+      .digest('hex')
+      .slice(0, 32);
     await this.producer.connection.eval(STORE_BATCH, 1, this.batchKey(batch), String(BATCH_TTL_SECONDS), ...entries);
     return this.step(batch, 0, await this.producer.connection.lrange(this.batchKey(batch), 0, size));
   }
@@ -93,7 +102,13 @@ export class EventPlanningQueue {
     const ids: string[] = [];
     for (const entry of entries) {
       const { priority, eventId } = parseEntry(entry);
-      ids.push(await this.producer.enqueue('event.upstream', { v: 1, eventId }, { jobId: upstreamEventJobId(eventId), priority }));
+      ids.push(
+        await this.producer.enqueue(
+          'event.upstream',
+          { v: 1, eventId },
+          { jobId: upstreamEventJobId(eventId), priority },
+        ),
+      );
     }
     return ids;
   }

@@ -74,11 +74,15 @@ describe('boot validation of @OnJob handlers', () => {
 
   it('names every problem at once, including jobs unknown to the contracts', () => {
     expect(() =>
-      validateHandlers('svc', ['stage.plan', 'stage.patch'], [
-        { job: 'stage.plan', owner: 'A.x' },
-        { job: 'stage.plan', owner: 'B.y' },
-        { job: 'stage.nope', owner: 'C.z' },
-      ]),
+      validateHandlers(
+        'svc',
+        ['stage.plan', 'stage.patch'],
+        [
+          { job: 'stage.plan', owner: 'A.x' },
+          { job: 'stage.plan', owner: 'B.y' },
+          { job: 'stage.nope', owner: 'C.z' },
+        ],
+      ),
     ).toThrow(
       'service svc cannot start: job "stage.plan" has 2 handlers (A.x, B.y); job "stage.patch" has no @OnJob handler; C.z handles "stage.nope", which is not a job in libs/contracts',
     );

@@ -24,7 +24,8 @@ export function validateHandlers(service: string, owns: readonly JobName[], foun
   for (const job of owns) {
     const mine = found.filter((h) => h.job === job);
     if (mine.length === 0) problems.push(`job "${job}" has no @OnJob handler`);
-    if (mine.length > 1) problems.push(`job "${job}" has ${mine.length} handlers (${mine.map((h) => h.owner).join(', ')})`);
+    if (mine.length > 1)
+      problems.push(`job "${job}" has ${mine.length} handlers (${mine.map((h) => h.owner).join(', ')})`);
   }
   for (const h of found) {
     if (!isJobName(h.job)) problems.push(`${h.owner} handles "${h.job}", which is not a job in libs/contracts`);
@@ -56,7 +57,11 @@ export class HandlerRegistry implements OnModuleInit {
         if (typeof fn !== 'function') continue;
         const job = this.reflector.get<string | undefined>(ON_JOB_METADATA, fn);
         if (!job) continue;
-        found.push({ job, owner: `${instance.constructor.name}.${method}`, fn: fn.bind(instance) as JobHandler<JobName> });
+        found.push({
+          job,
+          owner: `${instance.constructor.name}.${method}`,
+          fn: fn.bind(instance) as JobHandler<JobName>,
+        });
       }
     }
     validateHandlers(this.options.service, this.options.owns, found);

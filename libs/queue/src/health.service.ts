@@ -38,7 +38,9 @@ export class HealthService implements OnModuleInit {
   async depths(queues: readonly QueueName[]): Promise<{ queue: string; state: string; count: number }[]> {
     const rows: { queue: string; state: string; count: number }[] = [];
     for (const queue of queues) {
-      const counts = await this.producer.queue(queue).getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+      const counts = await this.producer
+        .queue(queue)
+        .getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
       for (const [state, count] of Object.entries(counts)) rows.push({ queue, state, count });
     }
     return rows;
@@ -57,7 +59,9 @@ export class HealthService implements OnModuleInit {
       }
     }
     const stalledForMs = redisUp ? this.progress.observe(pending) : 0;
-    const memory = redisUp ? await readRedisMemory(this.redis, this.config.PF_REDIS_MEMORY_PRESSURE_PERCENT ?? 90).catch(() => undefined) : undefined;
+    const memory = redisUp
+      ? await readRedisMemory(this.redis, this.config.PF_REDIS_MEMORY_PRESSURE_PERCENT ?? 90).catch(() => undefined)
+      : undefined;
     const stalled = stalledForMs > this.config.PF_PROGRESS_TIMEOUT_MS;
     return {
       status: !redisUp ? 'unavailable' : stalled ? 'stalled' : 'ok',

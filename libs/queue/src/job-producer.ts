@@ -40,7 +40,11 @@ export class JobProducer implements OnApplicationShutdown {
    * planning lane (PLANNING_PRIORITY.update), never unprioritized: BullMQ takes a job
    * without priority before every prioritized one (event-planning.ts).
    */
-  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, opts: { jobId: string; delayMs?: number; priority?: number }): Promise<string> {
+  async enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayload<N>,
+    opts: { jobId: string; delayMs?: number; priority?: number },
+  ): Promise<string> {
     const data = validatePayload(name, payload);
     const policy = this.options.jobOptions[name];
     const priority = opts.priority ?? (name === 'event.upstream' ? PLANNING_PRIORITY.update : undefined);
@@ -70,7 +74,8 @@ export class JobProducer implements OnApplicationShutdown {
       q = new Queue(name, { connection: this.redis, prefix: this.config.PF_PREFIX });
       // Without a listener BullMQ prints each connection error; an outage is logged once by the monitor.
       q.on('error', (error) => {
-        if (!this.outage?.report(error, `queue ${name}`)) this.logger?.error({ queue: name, err: error.message }, 'queue error');
+        if (!this.outage?.report(error, `queue ${name}`))
+          this.logger?.error({ queue: name, err: error.message }, 'queue error');
       });
       this.queues.set(name, q);
     }

@@ -12,7 +12,11 @@ describe('payload validation (producers and consumers)', () => {
 
   it.each([
     [{ ...good, runId: 'run_1' }, 'invalid-payload', 'runId: expected a run id'],
-    [{ ...good, definition: 'image/../../etc/passwd.yaml' }, 'invalid-payload', 'definition: the definition path must not contain'],
+    [
+      { ...good, definition: 'image/../../etc/passwd.yaml' },
+      'invalid-payload',
+      'definition: the definition path must not contain',
+    ],
     [{ ...good, extra: true }, 'invalid-payload', 'Unrecognized key'],
     [{ ...good, v: 2 }, 'invalid-payload', 'v: '],
     [{ ...good, trace: { traceparent: 'nope' } }, 'invalid-payload', 'trace.traceparent: expected a W3C traceparent'],
@@ -31,14 +35,22 @@ describe('payload validation (producers and consumers)', () => {
   });
 
   it('refuses unknown job names without echoing control characters raw', () => {
-    expect(() => checkJobName('stage.evil\n\u001b[2J', 'queue {build}')).toThrow(/"stage\.evil\\n\\u001b\[2J" is not a job name/);
+    expect(() => checkJobName('stage.evil\n\u001b[2J', 'queue {build}')).toThrow(
+      /"stage\.evil\\n\\u001b\[2J" is not a job name/,
+    );
     expect(checkJobName('stage.test', 'x')).toBe('stage.test');
   });
 
   it('keeps error codes through BullMQ failure reasons', () => {
-    expect(parseFailure(formatFailure('stage-not-implemented', 'the build stage…'))).toEqual({ code: 'stage-not-implemented', message: 'the build stage…' });
+    expect(parseFailure(formatFailure('stage-not-implemented', 'the build stage…'))).toEqual({
+      code: 'stage-not-implemented',
+      message: 'the build stage…',
+    });
     expect(parseFailure('job stalled more than allowable limit').code).toBe('worker-lost');
-    expect(parseFailure('TypeError: x is undefined')).toEqual({ code: 'executor-failed', message: 'TypeError: x is undefined' });
+    expect(parseFailure('TypeError: x is undefined')).toEqual({
+      code: 'executor-failed',
+      message: 'TypeError: x is undefined',
+    });
     expect(parseFailure(undefined).code).toBe('executor-failed');
   });
 });

@@ -13,7 +13,10 @@ const clip = (s: string, n = 80) => (s.length > n ? `${s.slice(0, n)}…` : s);
 /** The name of a job, checked: an unknown name is a terminal `unknown-job`. */
 export function checkJobName(name: string, where: string): JobName {
   if (!isJobName(name)) {
-    throw new TerminalError(ErrorCode.unknownJob, `${where}: ${clip(JSON.stringify(name))} is not a job name in libs/contracts`);
+    throw new TerminalError(
+      ErrorCode.unknownJob,
+      `${where}: ${clip(JSON.stringify(name))} is not a job name in libs/contracts`,
+    );
   }
   return name;
 }
@@ -28,7 +31,10 @@ export function validatePayload<N extends JobName>(name: N, data: unknown): JobP
   try {
     size = Buffer.byteLength(JSON.stringify(data) ?? '');
   } catch (error) {
-    throw new TerminalError(ErrorCode.invalidPayload, `job ${name}: payload is not serialisable (${(error as Error).message})`);
+    throw new TerminalError(
+      ErrorCode.invalidPayload,
+      `job ${name}: payload is not serialisable (${(error as Error).message})`,
+    );
   }
   if (size > MAX_PAYLOAD_BYTES) {
     throw new TerminalError(

@@ -32,14 +32,18 @@ export class QueueModule {
         {
           provide: REDIS_CONNECTION,
           inject: [CONFIG],
-          useFactory: (config: Env) => createRedis(config.PF_REDIS_URL, options.profile ?? 'worker', `pf:${options.service}`),
+          useFactory: (config: Env) =>
+            createRedis(config.PF_REDIS_URL, options.profile ?? 'worker', `pf:${options.service}`),
         },
         { provide: STORE_REDIS, useExisting: REDIS_CONNECTION },
         { provide: STORE_PREFIX, inject: [CONFIG], useFactory: (config: Env) => config.PF_PREFIX },
         {
           provide: STORE_RETENTION,
           inject: [CONFIG],
-          useFactory: (config: Env): StoreRetention => ({ finishedRunMs: config.PF_RUN_RETENTION_DAYS * 86_400_000, maxAdvisoryDocuments: config.PF_ADVISORY_DOCUMENTS_MAX }),
+          useFactory: (config: Env): StoreRetention => ({
+            finishedRunMs: config.PF_RUN_RETENTION_DAYS * 86_400_000,
+            maxAdvisoryDocuments: config.PF_ADVISORY_DOCUMENTS_MAX,
+          }),
         },
         ...(options.deadLetterHooks ? [{ provide: DEAD_LETTER_HOOKS, useClass: options.deadLetterHooks }] : []),
         RedisOutageMonitor,
@@ -51,7 +55,17 @@ export class QueueModule {
         WorkerHost,
         HealthService,
       ],
-      exports: [RedisOutageMonitor, REDIS_CONNECTION, STORE_REDIS, STORE_PREFIX, STORE_RETENTION, JobProducer, DeadLetterService, HealthService, WorkerHost],
+      exports: [
+        RedisOutageMonitor,
+        REDIS_CONNECTION,
+        STORE_REDIS,
+        STORE_PREFIX,
+        STORE_RETENTION,
+        JobProducer,
+        DeadLetterService,
+        HealthService,
+        WorkerHost,
+      ],
     };
   }
 }

@@ -15,8 +15,13 @@ describe('connecting to Redis with the credentials of PF_REDIS_URL (issue 14)', 
     for (const url of [wrong, `redis://${shared.host}`]) {
       const redis = createRedis(url, 'producer', 'pf:test-auth');
       try {
-        const error = await waitUntilReady(redis, 30_000, url).then(() => undefined, (e: unknown) => e as Error);
-        expect(error?.message).toMatch(/^Redis at redis:\/\/(\*\*\*@)?127\.0\.0\.1:\d+ refused the credentials of PF_REDIS_URL \((WRONGPASS|NOAUTH)\)/);
+        const error = await waitUntilReady(redis, 30_000, url).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(error?.message).toMatch(
+          /^Redis at redis:\/\/(\*\*\*@)?127\.0\.0\.1:\d+ refused the credentials of PF_REDIS_URL \((WRONGPASS|NOAUTH)\)/,
+        );
         expect(error?.message).not.toContain('not-the-password-0123');
       } finally {
         redis.disconnect();

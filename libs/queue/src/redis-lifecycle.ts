@@ -47,7 +47,11 @@ export async function waitUntilReady(redis: Redis, timeoutMs: number, url: strin
     };
     const timer = setTimeout(() => {
       done();
-      reject(new Error(`cannot reach Redis at ${where} within ${timeoutMs} ms (PF_REDIS_URL); is it running? (infra/scripts/redis-start.sh)`));
+      reject(
+        new Error(
+          `cannot reach Redis at ${where} within ${timeoutMs} ms (PF_REDIS_URL); is it running? (infra/scripts/redis-start.sh)`,
+        ),
+      );
     }, timeoutMs);
     const onReady = () => {
       done();
@@ -57,7 +61,11 @@ export async function waitUntilReady(redis: Redis, timeoutMs: number, url: strin
       const refused = AUTH_REFUSED.exec(error.message)?.[1];
       if (!refused) return; // not reachable yet: the reconnects go on until the timeout
       done();
-      reject(new Error(`Redis at ${where} refused the credentials of PF_REDIS_URL (${refused}): give it the user and password of the server (./factory exports them from .data/credentials)`));
+      reject(
+        new Error(
+          `Redis at ${where} refused the credentials of PF_REDIS_URL (${refused}): give it the user and password of the server (./factory exports them from .data/credentials)`,
+        ),
+      );
     };
     redis.once('ready', onReady);
     redis.on('error', onError);

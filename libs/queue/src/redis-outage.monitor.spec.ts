@@ -13,11 +13,14 @@ function capturingLogger(): { logger: pino.Logger; lines: () => { msg: string; o
       done();
     },
   });
-  return { logger: pino({ level: 'info' }, stream), lines: () => out.map((l) => JSON.parse(l) as { msg: string; outageMs?: number }) };
+  return {
+    logger: pino({ level: 'info' }, stream),
+    lines: () => out.map((l) => JSON.parse(l) as { msg: string; outageMs?: number }),
+  };
 }
 
 const until = async (what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> => {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     if (ok()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -28,10 +31,15 @@ describe('RedisOutageMonitor: one line down, one line back', () => {
   it('tells connection errors from others', async () => {
     const port = await freePort();
     const c = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    const refused = await c.connect().then(() => undefined, (e: unknown) => e);
+    const refused = await c.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     c.disconnect();
     expect(isConnectionError(refused)).toBe(true);
-    expect(isConnectionError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(
+      isConnectionError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })),
+    ).toBe(true);
     expect(isConnectionError(new Error('Connection is closed.'))).toBe(true);
     expect(isConnectionError(new Error('LOADING Redis is loading the dataset in memory'))).toBe(true);
     expect(isConnectionError(new Error('Missing lock for job 7. moveToFinished'))).toBe(false);

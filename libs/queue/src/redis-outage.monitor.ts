@@ -4,9 +4,20 @@ import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { REDIS_CONNECTION } from './queue.options';
 
 /** Error codes of a socket that cannot reach the server (or lost it). */
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 /** Messages of the same, as ioredis and BullMQ word them; LOADING: a restarted server still reading its append-only file. */
-const CONNECTION_MESSAGES = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|Socket closed unexpectedly|^LOADING /;
+const CONNECTION_MESSAGES =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|Socket closed unexpectedly|^LOADING /;
 /** How often an outage checks whether the connection is back (besides ioredis' ready event). */
 const RECOVERY_POLL_MS = 250;
 

@@ -47,21 +47,31 @@ describe('startup check of the Redis server', () => {
       /Redis persistence is too weak: the append-only file is off.*appendonly yes \+ appendfsync always.*PF_REDIS_ALLOW_NO_AOF=true/,
     );
     const allowed = capturingLogger();
-    await expect(checkRedisServer(redis, { allowNoAof: true, logger: allowed.logger })).resolves.toMatchObject({ aof: false, policy: 'noeviction' });
+    await expect(checkRedisServer(redis, { allowNoAof: true, logger: allowed.logger })).resolves.toMatchObject({
+      aof: false,
+      policy: 'noeviction',
+    });
     expect(allowed.lines.map((l) => l.level)).toEqual([40]);
     expect(allowed.lines[0]!.msg).toContain('append-only file is off');
   });
 
-  it.each(['everysec', 'no'] as const)('refuses appendfsync %s (a host crash loses acknowledged writes) unless allowed', async (fsync) => {
-    const redis = await connect({ appendfsync: fsync });
-    const { logger } = capturingLogger();
-    const check = checkRedisServer(redis, { allowNoAof: false, logger });
-    await expect(check).rejects.toBeInstanceOf(RedisConfigError);
-    await expect(checkRedisServer(redis, { allowNoAof: false, logger })).rejects.toThrow(`appendfsync is "${fsync}": a host crash or power loss can lose writes Redis already acknowledged`);
-    const allowed = capturingLogger();
-    await expect(checkRedisServer(redis, { allowNoAof: true, logger: allowed.logger })).resolves.toEqual(expect.objectContaining({ aof: true, fsync }));
-    expect(allowed.lines).toEqual([expect.objectContaining({ level: 40, appendfsync: fsync })]);
-  });
+  it.each(['everysec', 'no'] as const)(
+    'refuses appendfsync %s (a host crash loses acknowledged writes) unless allowed',
+    async (fsync) => {
+      const redis = await connect({ appendfsync: fsync });
+      const { logger } = capturingLogger();
+      const check = checkRedisServer(redis, { allowNoAof: false, logger });
+      await expect(check).rejects.toBeInstanceOf(RedisConfigError);
+      await expect(checkRedisServer(redis, { allowNoAof: false, logger })).rejects.toThrow(
+        `appendfsync is "${fsync}": a host crash or power loss can lose writes Redis already acknowledged`,
+      );
+      const allowed = capturingLogger();
+      await expect(checkRedisServer(redis, { allowNoAof: true, logger: allowed.logger })).resolves.toEqual(
+        expect.objectContaining({ aof: true, fsync }),
+      );
+      expect(allowed.lines).toEqual([expect.objectContaining({ level: 40, appendfsync: fsync })]);
+    },
+  );
 
   it('sees a CONFIG SET to a weaker policy at the next check', async () => {
     const redis = await connect({});
@@ -74,7 +84,10 @@ describe('startup check of the Redis server', () => {
   it('says loudly that the fsync policy cannot be checked when CONFIG is disabled, and boots', async () => {
     const redis = await connect({ extraArgs: ['--rename-command', 'CONFIG', ''] });
     const { logger, lines } = capturingLogger();
-    await expect(checkRedisServer(redis, { allowNoAof: false, logger })).resolves.toMatchObject({ aof: true, fsync: undefined });
+    await expect(checkRedisServer(redis, { allowNoAof: false, logger })).resolves.toMatchObject({
+      aof: true,
+      fsync: undefined,
+    });
     expect(lines.map((l) => l.level)).toEqual([50]);
     expect(lines[0]!.msg).toContain('FSYNC POLICY CANNOT BE CHECKED');
   });
@@ -82,7 +95,11 @@ describe('startup check of the Redis server', () => {
   it('accepts the configuration of infra/redis.conf (the fixture default) without a word', async () => {
     const redis = await connect({});
     const { logger, lines } = capturingLogger();
-    await expect(checkRedisServer(redis, { allowNoAof: false, logger })).resolves.toMatchObject({ aof: true, fsync: 'always', policy: 'noeviction' });
+    await expect(checkRedisServer(redis, { allowNoAof: false, logger })).resolves.toMatchObject({
+      aof: true,
+      fsync: 'always',
+      policy: 'noeviction',
+    });
     expect(lines).toEqual([]);
   });
 });

@@ -77,7 +77,10 @@ export async function checkRedisServer(
       : undefined;
   if (weakness !== undefined) {
     if (options.allowNoAof) {
-      options.logger.warn({ redisVersion: version, aof, appendfsync: fsync, required: REQUIRED_PERSISTENCE }, `redis durability below the guarantee, allowed by PF_REDIS_ALLOW_NO_AOF: ${weakness}`);
+      options.logger.warn(
+        { redisVersion: version, aof, appendfsync: fsync, required: REQUIRED_PERSISTENCE },
+        `redis durability below the guarantee, allowed by PF_REDIS_ALLOW_NO_AOF: ${weakness}`,
+      );
       return facts;
     }
     throw new RedisConfigError(

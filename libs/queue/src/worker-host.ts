@@ -1,9 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG, type Env } from '@patch-factory/config';
@@ -113,7 +108,8 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     worker.on('progress', () => this.progress.mark());
     worker.on('error', (error) => {
       // A Redis outage is one line (the monitor's), not one per connection and reconnect attempt.
-      if (!this.outage.report(error, `worker ${queue}`)) this.logger.error({ queue, err: error.message }, 'worker error');
+      if (!this.outage.report(error, `worker ${queue}`))
+        this.logger.error({ queue, err: error.message }, 'worker error');
     });
     this.logger.info({ queue, jobs, lockDuration, concurrency: this.config.PF_WORKER_CONCURRENCY }, 'worker started');
     return worker;
@@ -185,7 +181,8 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
         if (this.deferrals.size > 10_000) this.deferrals.clear();
         this.deferrals.set(key, n);
         const backoff = ISOLATION_DELAY_MS * 2 ** (n - 1);
-        const delay = Math.min(backoff, Math.max(this.isolated.until - now, 0)) + Math.floor(Math.random() * ISOLATION_DELAY_MS);
+        const delay =
+          Math.min(backoff, Math.max(this.isolated.until - now, 0)) + Math.floor(Math.random() * ISOLATION_DELAY_MS);
         await job.moveToDelayed(now + delay, token);
         throw new DelayedError();
       }
@@ -196,7 +193,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     if (!suspect) return;
     const isolation: Isolation = { key, until: now + this.config.PF_SUSPECT_ISOLATION_MS };
     this.isolated = isolation;
-    this.logger.warn({ jobId: job.id, stalledCounter: job.stalledCounter, aloneForMs: this.config.PF_SUSPECT_ISOLATION_MS }, 'job recovered from a stall runs alone');
+    this.logger.warn(
+      { jobId: job.id, stalledCounter: job.stalledCounter, aloneForMs: this.config.PF_SUSPECT_ISOLATION_MS },
+      'job recovered from a stall runs alone',
+    );
     // Wait (bounded by the isolation's end) for the jobs already running beside it.
     while (this.active.size > 0 && Date.now() < isolation.until && !this.closing) {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
@@ -210,7 +210,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     try {
       await this.deadLetters.capture(queue, job);
     } catch (e) {
-      this.logger.error({ queue, jobId: job.id, err: (e as Error).message }, 'dead-letter capture failed; the sweep will retry');
+      this.logger.error(
+        { queue, jobId: job.id, err: (e as Error).message },
+        'dead-letter capture failed; the sweep will retry',
+      );
     }
   }
 
@@ -231,7 +234,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     const closed = Promise.all(this.workers.map((w) => w.close()));
     const timeout = this.config.PF_SHUTDOWN_TIMEOUT_MS;
     if (await finishesWithin(closed, timeout)) return;
-    this.logger.warn({ active: this.active.size, timeoutMs: timeout }, 'active jobs did not finish in time: releasing them');
+    this.logger.warn(
+      { active: this.active.size, timeoutMs: timeout },
+      'active jobs did not finish in time: releasing them',
+    );
     for (const controller of this.active.values()) controller.abort();
     if (await finishesWithin(closed, 5_000)) return;
     await Promise.allSettled(this.workers.map((w) => w.close(true)));

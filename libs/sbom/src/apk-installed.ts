@@ -58,7 +58,11 @@ export function parseApkInstalled(text: string, limits: ApkInstalledLimits = {})
   const maxBytes = limits.maxBytes ?? 64 * 1024 * 1024;
   const maxLine = limits.maxLine ?? 64 * 1024;
   const maxRecords = limits.maxRecords ?? 100_000;
-  const bad = (why: string) => sbomTerminal(SbomErrorCode.apkDbInvalid, `${APK_INSTALLED} of the image ${why}; the image's package database is broken or hostile`);
+  const bad = (why: string) =>
+    sbomTerminal(
+      SbomErrorCode.apkDbInvalid,
+      `${APK_INSTALLED} of the image ${why}; the image's package database is broken or hostile`,
+    );
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) throw bad(`is ${bytes} bytes, over the limit of ${maxBytes}`);
   const packages: InstalledApk[] = [];
@@ -72,10 +76,16 @@ export function parseApkInstalled(text: string, limits: ApkInstalledLimits = {})
     const pkg = toPackage(fields, start);
     if (typeof pkg === 'string') {
       const name = fields.get('P');
-      skipped.push({ stanza: records, line: start, ...(name === undefined ? {} : { package: shown(name, 128) }), reason: pkg });
+      skipped.push({
+        stanza: records,
+        line: start,
+        ...(name === undefined ? {} : { package: shown(name, 128) }),
+        reason: pkg,
+      });
     } else {
       const first = seen.get(pkg.name);
-      if (first !== undefined) throw bad(`lists ${shown(pkg.name, 128)} twice (records starting at lines ${first} and ${start})`);
+      if (first !== undefined)
+        throw bad(`lists ${shown(pkg.name, 128)} twice (records starting at lines ${first} and ${start})`);
       seen.set(pkg.name, start);
       packages.push(pkg);
     }
@@ -134,12 +144,18 @@ function toPackage(fields: Map<string, string>, line: number): InstalledApk | st
  * The installed packages of an image's apk database (`lib/apk/db/installed`, links followed),
  * or undefined when the image has none. Throws `sbom-apk-db-invalid` as `parseApkInstalled`.
  */
-export function apkPackages(fs: ReadonlyMap<string, TarEntry>, limits: ApkInstalledLimits = {}): ApkPackages | undefined {
+export function apkPackages(
+  fs: ReadonlyMap<string, TarEntry>,
+  limits: ApkInstalledLimits = {},
+): ApkPackages | undefined {
   const file = imageFile(fs, APK_INSTALLED);
   if (!file) return undefined;
   const maxBytes = limits.maxBytes ?? 64 * 1024 * 1024;
   if (file.data.length > maxBytes) {
-    throw sbomTerminal(SbomErrorCode.apkDbInvalid, `${APK_INSTALLED} of the image is ${file.data.length} bytes, over the limit of ${maxBytes}; the image's package database is broken or hostile`);
+    throw sbomTerminal(
+      SbomErrorCode.apkDbInvalid,
+      `${APK_INSTALLED} of the image is ${file.data.length} bytes, over the limit of ${maxBytes}; the image's package database is broken or hostile`,
+    );
   }
   return parseApkInstalled(file.data.toString('utf8'), limits);
 }

@@ -6,7 +6,14 @@ import { repoRoot } from '@patch-factory/testing';
 import { applyVex, loadOsvJson, parseOpenVexText, scan, VulnDb } from '@patch-factory/vuln';
 import { APK_INSTALLED, apkPackages, parseApkInstalled } from './apk-installed';
 import { cycloneDxJson } from './cyclonedx';
-import { imageInventory, imagePackages, imageScanPackages, inventoryScanPackages, type ImageInventory, type SbomImage } from './image-inventory';
+import {
+  imageInventory,
+  imagePackages,
+  imageScanPackages,
+  inventoryScanPackages,
+  type ImageInventory,
+  type SbomImage,
+} from './image-inventory';
 import { imageDistro } from './os-release';
 import { spdxJson } from './spdx';
 import { cycloneDx16Validator, spdx23Validator, spdxReferenceErrors } from './sbom-schemas.fixture';
@@ -15,12 +22,26 @@ import { cycloneDx16Validator, spdx23Validator, spdxReferenceErrors } from './sb
 // origins, L: licenses) → CycloneDX and SPDX → the scan, which looks Alpine packages up by
 // origin in apk version order.
 
-const file = (path: string, text: string | Buffer): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.isBuffer(text) ? text : Buffer.from(text) });
+const file = (path: string, text: string | Buffer): TarEntry => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 0,
+  data: Buffer.isBuffer(text) ? text : Buffer.from(text),
+});
 const fsOf = (...entries: TarEntry[]) => new Map(entries.map((e) => [e.path, e]));
 
 /** Records as apk writes them (fields in apk's order, the file list after the package fields). */
 const record = (fields: [string, string][]) => fields.map(([k, v]) => `${k}:${v}`).join('\n');
-const apk = (name: string, version: string, origin: string | undefined, license: string | undefined, files: string[] = []) =>
+const apk = (
+  name: string,
+  version: string,
+  origin: string | undefined,
+  license: string | undefined,
+  files: string[] = [],
+) =>
   record([
     ['C', 'Q1o8GmBydQqrWBPQUzzqPLn4Yq3cU='],
     ['P', name],
@@ -60,10 +81,12 @@ const INSTALLED = `${[
   apk('noorigin', '0.1-r0', undefined, 'ISC'),
 ].join('\n\n')}\n\n`;
 
-const OS_RELEASE = 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\nHOME_URL="https://alpinelinux.org/"\n';
+const OS_RELEASE =
+  'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\nHOME_URL="https://alpinelinux.org/"\n';
 const IMAGE: SbomImage = { name: 'examples/alpine', digest: `sha256:${'ab'.repeat(32)}`, platform: 'linux/amd64' };
 const TIMESTAMP = '2025-01-01T00:00:00Z';
-const alpineFs = (installed = INSTALLED, release = OS_RELEASE) => fsOf(file('etc/os-release', release), file(APK_INSTALLED, installed));
+const alpineFs = (installed = INSTALLED, release = OS_RELEASE) =>
+  fsOf(file('etc/os-release', release), file(APK_INSTALLED, installed));
 
 const error = (f: () => unknown): string | undefined => {
   try {
@@ -80,7 +103,14 @@ describe("apk's installed database", () => {
     expect(skipped).toEqual([]);
     expect(packages.map((p) => p.name)).toEqual([...packages.map((p) => p.name)].sort());
     expect(packages).toHaveLength(13);
-    expect(packages.find((p) => p.name === 'libcrypto3')).toEqual({ name: 'libcrypto3', version: '3.3.2-r0', architecture: 'x86_64', origin: 'openssl', license: 'Apache-2.0', line: 41 });
+    expect(packages.find((p) => p.name === 'libcrypto3')).toEqual({
+      name: 'libcrypto3',
+      version: '3.3.2-r0',
+      architecture: 'x86_64',
+      origin: 'openssl',
+      license: 'Apache-2.0',
+      line: 41,
+    });
     expect(packages.find((p) => p.name === 'noorigin')).toMatchObject({ origin: 'noorigin', license: 'ISC' });
     expect(packages.find((p) => p.name === 'libbar')).not.toHaveProperty('license');
     expect(packages.find((p) => p.name === 'musl')?.line).toBe(1);
@@ -88,12 +118,34 @@ describe("apk's installed database", () => {
 
   it('skips records without a usable P:, V: or A: (or with a bad o:), with the record number, line and reason', () => {
     const text = [
-      record([['P', 'good'], ['V', '1.0-r0'], ['A', 'aarch64']]),
-      record([['V', '1.0-r0'], ['A', 'x86_64']]),
-      record([['P', 'nover'], ['A', 'x86_64']]),
-      record([['P', 'badver'], ['V', '1.0-x1'], ['A', 'x86_64']]),
-      record([['P', 'noarch-field'], ['V', '1.0-r0']]),
-      record([['P', 'badorigin'], ['V', '1.0-r0'], ['A', 'x86_64'], ['o', 'two words']]),
+      record([
+        ['P', 'good'],
+        ['V', '1.0-r0'],
+        ['A', 'aarch64'],
+      ]),
+      record([
+        ['V', '1.0-r0'],
+        ['A', 'x86_64'],
+      ]),
+      record([
+        ['P', 'nover'],
+        ['A', 'x86_64'],
+      ]),
+      record([
+        ['P', 'badver'],
+        ['V', '1.0-x1'],
+        ['A', 'x86_64'],
+      ]),
+      record([
+        ['P', 'noarch-field'],
+        ['V', '1.0-r0'],
+      ]),
+      record([
+        ['P', 'badorigin'],
+        ['V', '1.0-r0'],
+        ['A', 'x86_64'],
+        ['o', 'two words'],
+      ]),
     ].join('\n\n');
     const { packages, skipped } = parseApkInstalled(`${text}\n`);
     expect(packages.map((p) => p.name)).toEqual(['good']);
@@ -107,7 +159,11 @@ describe("apk's installed database", () => {
   });
 
   it('reads CRLF line ends and extra blank lines, and treats the file list fields as repeatable', () => {
-    const text = `\n\n${apk('a', '1-r0', 'a', 'MIT', ['usr/bin/a', 'usr/bin/b'])}\n\n\n${apk('b', '2-r0', 'b', 'MIT')}\n`.replaceAll('\n', '\r\n');
+    const text =
+      `\n\n${apk('a', '1-r0', 'a', 'MIT', ['usr/bin/a', 'usr/bin/b'])}\n\n\n${apk('b', '2-r0', 'b', 'MIT')}\n`.replaceAll(
+        '\n',
+        '\r\n',
+      );
     expect(parseApkInstalled(text).packages.map((p) => [p.name, p.line])).toEqual([
       ['a', 3],
       ['b', 26],
@@ -115,12 +171,32 @@ describe("apk's installed database", () => {
   });
 
   it.each([
-    ['a line that is no field', `P:a\nV:1-r0\nA:x86_64\nthis is not a field\n`, /not an "X:value" field \(line 4: "this is not a field"\)/],
+    [
+      'a line that is no field',
+      `P:a\nV:1-r0\nA:x86_64\nthis is not a field\n`,
+      /not an "X:value" field \(line 4: "this is not a field"\)/,
+    ],
     ['a NUL byte', `P:a\nV:1-r0\nA:x86_64\n\nP:b\0\n`, /has a NUL byte \(line 5\)/],
-    ['a field given twice', `P:a\nV:1-r0\nA:x86_64\n\nP:b\nV:1-r0\nV:2-r0\n`, /gives V: twice in the record starting at line 5 \(line 7\)/],
-    ['a package installed twice', `P:a\nV:1-r0\nA:x86_64\n\nP:b\nV:1-r0\nA:x86_64\n\nP:a\nV:2-r0\nA:x86_64\n`, /lists a twice \(records starting at lines 1 and 9\)/],
-    ['an overlong line', `P:a\nV:1-r0\nA:x86_64\nT:${'x'.repeat(70_000)}\n`, /a line longer than 65536 characters \(line 4\)/],
-    ['too many records', Array.from({ length: 4 }, (_, i) => `P:p${i}\nV:1-r0\nA:x86_64`).join('\n\n'), /more than 3 records \(line 13\)/],
+    [
+      'a field given twice',
+      `P:a\nV:1-r0\nA:x86_64\n\nP:b\nV:1-r0\nV:2-r0\n`,
+      /gives V: twice in the record starting at line 5 \(line 7\)/,
+    ],
+    [
+      'a package installed twice',
+      `P:a\nV:1-r0\nA:x86_64\n\nP:b\nV:1-r0\nA:x86_64\n\nP:a\nV:2-r0\nA:x86_64\n`,
+      /lists a twice \(records starting at lines 1 and 9\)/,
+    ],
+    [
+      'an overlong line',
+      `P:a\nV:1-r0\nA:x86_64\nT:${'x'.repeat(70_000)}\n`,
+      /a line longer than 65536 characters \(line 4\)/,
+    ],
+    [
+      'too many records',
+      Array.from({ length: 4 }, (_, i) => `P:p${i}\nV:1-r0\nA:x86_64`).join('\n\n'),
+      /more than 3 records \(line 13\)/,
+    ],
   ])('refuses %s with a located sbom-apk-db-invalid error', (_what, text, message) => {
     const got = error(() => parseApkInstalled(text, { maxRecords: 3 }));
     expect(got).toMatch(/^sbom-apk-db-invalid: lib\/apk\/db\/installed of the image /);
@@ -128,7 +204,9 @@ describe("apk's installed database", () => {
   });
 
   it('refuses a database over the size limit before reading it', () => {
-    expect(error(() => apkPackages(alpineFs(), { maxBytes: 1000 }))).toMatch(/^sbom-apk-db-invalid: lib\/apk\/db\/installed of the image is \d+ bytes, over the limit of 1000/);
+    expect(error(() => apkPackages(alpineFs(), { maxBytes: 1000 }))).toMatch(
+      /^sbom-apk-db-invalid: lib\/apk\/db\/installed of the image is \d+ bytes, over the limit of 1000/,
+    );
     expect(apkPackages(fsOf(file('etc/os-release', OS_RELEASE)))).toBeUndefined();
   });
 });
@@ -143,7 +221,9 @@ describe('the inventory of an Alpine image', () => {
   it("takes Alpine's major.minor as the distro (VERSION_ID 3.20.3 → alpine-3.20)", () => {
     expect(inv.distro).toBe('alpine-3.20');
     expect(inv.database).toBe('apk');
-    expect(imageDistro(fsOf(file('etc/os-release', 'ID=alpine\nVERSION_ID=3.21.0_alpha20240807\n')))).toBe('alpine-3.21');
+    expect(imageDistro(fsOf(file('etc/os-release', 'ID=alpine\nVERSION_ID=3.21.0_alpha20240807\n')))).toBe(
+      'alpine-3.21',
+    );
     expect(imageDistro(fsOf(file('etc/os-release', 'ID=debian\nVERSION_ID="12"\n')))).toBe('debian-12');
   });
 
@@ -159,9 +239,14 @@ describe('the inventory of an Alpine image', () => {
       licenses: ['Apache-2.0'],
     });
     expect(pkg('ssl_client')?.source).toEqual({ name: 'busybox', version: '1.36.1-r29' });
-    expect(pkg('alpine-baselayout-data')?.sourcePurl).toBe('pkg:apk/alpine/alpine-baselayout@3.6.5-r0?distro=alpine-3.20');
+    expect(pkg('alpine-baselayout-data')?.sourcePurl).toBe(
+      'pkg:apk/alpine/alpine-baselayout@3.6.5-r0?distro=alpine-3.20',
+    );
     expect(pkg('ca-certificates-bundle')?.licenses).toEqual(['MPL-2.0 AND MIT']);
-    expect(pkg('libbar')).toMatchObject({ licenses: undefined, licenseNote: 'no L: (license) field in lib/apk/db/installed' });
+    expect(pkg('libbar')).toMatchObject({
+      licenses: undefined,
+      licenseNote: 'no L: (license) field in lib/apk/db/installed',
+    });
     expect(inv.packages.every((p) => p.type === 'apk' && p.purl.startsWith('pkg:apk/alpine/'))).toBe(true);
   });
 
@@ -172,8 +257,16 @@ describe('the inventory of an Alpine image', () => {
     expect(spdx23Validator()(spdx)).toBeNull();
     expect(spdxReferenceErrors(spdx)).toEqual([]);
 
-    type Component = { name: string; purl: string; licenses?: unknown[]; properties: { name: string; value: string }[] };
-    const bom = JSON.parse(cdx) as { metadata: { component: { properties: { name: string; value: string }[] } }; components: Component[] };
+    type Component = {
+      name: string;
+      purl: string;
+      licenses?: unknown[];
+      properties: { name: string; value: string }[];
+    };
+    const bom = JSON.parse(cdx) as {
+      metadata: { component: { properties: { name: string; value: string }[] } };
+      components: Component[];
+    };
     expect(bom.metadata.component.properties).toContainEqual({ name: 'patch-factory:distro', value: 'alpine-3.20' });
     const c = (name: string) => bom.components.find((x) => x.name === name) as Component;
     expect(bom.components).toHaveLength(13);
@@ -186,17 +279,41 @@ describe('the inventory of an Alpine image', () => {
     expect(c('musl-utils').licenses).toEqual([{ expression: 'MIT AND BSD-2-Clause AND GPL-2.0-or-later' }]);
     expect(c('libfoo').licenses).toEqual([{ license: { name: 'custom' } }]);
     expect(c('libbar').licenses).toBeUndefined();
-    expect(c('libbar').properties).toContainEqual({ name: 'patch-factory:apk:license-note', value: 'no L: (license) field in lib/apk/db/installed' });
+    expect(c('libbar').properties).toContainEqual({
+      name: 'patch-factory:apk:license-note',
+      value: 'no L: (license) field in lib/apk/db/installed',
+    });
 
-    type SpdxPackage = { name: string; SPDXID: string; licenseDeclared: string; sourceInfo?: string; externalRefs: { referenceLocator: string }[] };
-    const doc = JSON.parse(spdx) as { packages: SpdxPackage[]; hasExtractedLicensingInfos?: { licenseId: string; extractedText: string }[] };
+    type SpdxPackage = {
+      name: string;
+      SPDXID: string;
+      licenseDeclared: string;
+      sourceInfo?: string;
+      externalRefs: { referenceLocator: string }[];
+    };
+    const doc = JSON.parse(spdx) as {
+      packages: SpdxPackage[];
+      hasExtractedLicensingInfos?: { licenseId: string; extractedText: string }[];
+    };
     const s = (name: string) => doc.packages.find((p) => p.name === name) as SpdxPackage;
-    expect(s('libssl3')).toMatchObject({ SPDXID: 'SPDXRef-Package-apk-libssl3-x86-64', licenseDeclared: 'Apache-2.0', sourceInfo: 'built from the Alpine origin package openssl 3.3.2-r0' });
-    expect(s('libssl3').externalRefs[0]?.referenceLocator).toBe('pkg:apk/alpine/libssl3@3.3.2-r0?arch=x86_64&distro=alpine-3.20');
+    expect(s('libssl3')).toMatchObject({
+      SPDXID: 'SPDXRef-Package-apk-libssl3-x86-64',
+      licenseDeclared: 'Apache-2.0',
+      sourceInfo: 'built from the Alpine origin package openssl 3.3.2-r0',
+    });
+    expect(s('libssl3').externalRefs[0]?.referenceLocator).toBe(
+      'pkg:apk/alpine/libssl3@3.3.2-r0?arch=x86_64&distro=alpine-3.20',
+    );
     expect(s('ca-certificates-bundle').licenseDeclared).toBe('MPL-2.0 AND MIT');
     expect(s('libfoo').licenseDeclared).toBe('LicenseRef-custom');
     expect(s('libbar').licenseDeclared).toBe('NOASSERTION');
-    expect(doc.hasExtractedLicensingInfos).toEqual([{ licenseId: 'LicenseRef-custom', name: 'custom', extractedText: `The license named "custom" in the L: field of apk's installed database.` }]);
+    expect(doc.hasExtractedLicensingInfos).toEqual([
+      {
+        licenseId: 'LicenseRef-custom',
+        name: 'custom',
+        extractedText: `The license named "custom" in the L: field of apk's installed database.`,
+      },
+    ]);
   });
 
   it('gives the same bytes for the same database read again', () => {
@@ -208,7 +325,8 @@ describe('the inventory of an Alpine image', () => {
 
 describe('an image with both or neither package database', () => {
   const dpkgStatus = 'Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9+deb12u4\n';
-  const both = (status: string, installed: string, release = OS_RELEASE) => fsOf(file('etc/os-release', release), file('var/lib/dpkg/status', status), file(APK_INSTALLED, installed));
+  const both = (status: string, installed: string, release = OS_RELEASE) =>
+    fsOf(file('etc/os-release', release), file('var/lib/dpkg/status', status), file(APK_INSTALLED, installed));
 
   it('refuses two databases that both list packages, naming both', () => {
     expect(error(() => imageInventory(IMAGE, both(dpkgStatus, INSTALLED)))).toBe(
@@ -218,7 +336,10 @@ describe('an image with both or neither package database', () => {
 
   it('takes the one that lists packages when the other is empty', () => {
     expect(imagePackages(both('', INSTALLED)).database).toBe('apk');
-    expect(imagePackages(both(dpkgStatus, '', 'ID=debian\nVERSION_ID=12\n'))).toMatchObject({ database: 'dpkg', packages: [{ name: 'libc6' }] });
+    expect(imagePackages(both(dpkgStatus, '', 'ID=debian\nVERSION_ID=12\n'))).toMatchObject({
+      database: 'dpkg',
+      packages: [{ name: 'libc6' }],
+    });
   });
 
   it('has no database and no package with neither file', () => {
@@ -235,7 +356,12 @@ const alpineOsv = (id: string, origin: string, events: Record<string, string>[],
   aliases: [id],
   modified: '2024-09-10T12:00:00Z',
   published: '2024-09-03T12:00:00Z',
-  affected: [{ package: { ecosystem: `Alpine:${release}`, name: origin, purl: `pkg:apk/alpine/${origin}?arch=source` }, ranges: [{ type: 'ECOSYSTEM', events }] }],
+  affected: [
+    {
+      package: { ecosystem: `Alpine:${release}`, name: origin, purl: `pkg:apk/alpine/${origin}?arch=source` },
+      ranges: [{ type: 'ECOSYSTEM', events }],
+    },
+  ],
 });
 
 describe('scanning an Alpine inventory: advisories keyed by origin, apk version order', () => {
@@ -249,20 +375,37 @@ describe('scanning an Alpine inventory: advisories keyed by origin, apk version 
   const at = (name: string, version: string, origin: string) => `${apk(name, version, origin, 'MIT')}\n`;
 
   it("finds the origin's advisory on each of its binary packages, not on others", () => {
-    const findings = scanOf(INSTALLED, [alpineOsv('CVE-2024-6119', 'openssl', [{ introduced: '0' }, { fixed: '3.3.2-r1' }]), alpineOsv('CVE-2099-0001', 'libcrypto3', [{ introduced: '0' }, { fixed: '9-r0' }])]);
+    const findings = scanOf(INSTALLED, [
+      alpineOsv('CVE-2024-6119', 'openssl', [{ introduced: '0' }, { fixed: '3.3.2-r1' }]),
+      alpineOsv('CVE-2099-0001', 'libcrypto3', [{ introduced: '0' }, { fixed: '9-r0' }]),
+    ]);
     expect(findings.map((f) => [f.id, f.package, f.installed, f.sourcePackage, f.fixedVersion])).toEqual([
       ['CVE-2024-6119', 'libcrypto3', '3.3.2-r0', 'openssl', '3.3.2-r1'],
       ['CVE-2024-6119', 'libssl3', '3.3.2-r0', 'openssl', '3.3.2-r1'],
     ]);
-    expect(findings[0]).toMatchObject({ arch: 'x86_64', aliases: ['ALPINE-CVE-2024-6119'], fixable: true, source: 'osv' });
+    expect(findings[0]).toMatchObject({
+      arch: 'x86_64',
+      aliases: ['ALPINE-CVE-2024-6119'],
+      fixable: true,
+      source: 'osv',
+    });
     // The command line's input (no image description) is the same.
     const inv = imageInventory(IMAGE, alpineFs());
-    expect(imageScanPackages(alpineFs())).toEqual({ distro: 'alpine-3.20', database: 'apk', packages: inventoryScanPackages(inv), skipped: [] });
+    expect(imageScanPackages(alpineFs())).toEqual({
+      distro: 'alpine-3.20',
+      database: 'apk',
+      packages: inventoryScanPackages(inv),
+      skipped: [],
+    });
   });
 
   it('is not affected at the fixed version, nor by an advisory of another Alpine release', () => {
-    expect(scanOf(INSTALLED, [alpineOsv('CVE-2024-5535', 'openssl', [{ introduced: '0' }, { fixed: '3.3.2-r0' }])])).toEqual([]);
-    expect(scanOf(INSTALLED, [alpineOsv('CVE-2024-6119', 'openssl', [{ introduced: '0' }, { fixed: '3.3.2-r1' }], 'v3.19')])).toEqual([]);
+    expect(
+      scanOf(INSTALLED, [alpineOsv('CVE-2024-5535', 'openssl', [{ introduced: '0' }, { fixed: '3.3.2-r0' }])]),
+    ).toEqual([]);
+    expect(
+      scanOf(INSTALLED, [alpineOsv('CVE-2024-6119', 'openssl', [{ introduced: '0' }, { fixed: '3.3.2-r1' }], 'v3.19')]),
+    ).toEqual([]);
   });
 
   it.each([
@@ -274,8 +417,12 @@ describe('scanning an Alpine inventory: advisories keyed by origin, apk version 
     ['_p: 1.2.3_p1-r0 > 1.2.3-r5', '1.2.3_p1-r0', '1.2.3-r5', false],
     ['_p: 1.2.3_p1-r0 < 1.2.3_p2-r0', '1.2.3_p1-r0', '1.2.3_p2-r0', true],
   ])('%s', (_what, installed, fixed, affected) => {
-    const findings = scanOf(at('libfoo1', installed, 'foo'), [alpineOsv('CVE-2099-1234', 'foo', [{ introduced: '0' }, { fixed }])]);
-    expect(findings.map((f) => `${f.package} ${f.installed} < ${f.fixedVersion ?? ''}`)).toEqual(affected ? [`libfoo1 ${installed} < ${fixed}`] : []);
+    const findings = scanOf(at('libfoo1', installed, 'foo'), [
+      alpineOsv('CVE-2099-1234', 'foo', [{ introduced: '0' }, { fixed }]),
+    ]);
+    expect(findings.map((f) => `${f.package} ${f.installed} < ${f.fixedVersion ?? ''}`)).toEqual(
+      affected ? [`libfoo1 ${installed} < ${fixed}`] : [],
+    );
   });
 
   it("the corpus's real OpenVEX statement for Alpine coreutils 9.7-r1 (dhi/node) suppresses the finding on an Alpine 3.22 image", () => {
@@ -283,15 +430,25 @@ describe('scanning an Alpine inventory: advisories keyed by origin, apk version 
     const vex = parseOpenVexText(readFileSync(path, 'utf8'), 'dhi-node.vex.json');
     const db = new VulnDb();
     loadOsvJson(db, [alpineOsv('CVE-2016-2781', 'coreutils', [{ introduced: '0' }], 'v3.22')], 'test-osv');
-    const inv = imageInventory({ ...IMAGE, name: 'dhi/node' }, alpineFs(`${apk('coreutils', '9.7-r1', 'coreutils', 'GPL-3.0-or-later')}\n`, 'ID=alpine\nVERSION_ID=3.22.1\n'));
+    const inv = imageInventory(
+      { ...IMAGE, name: 'dhi/node' },
+      alpineFs(`${apk('coreutils', '9.7-r1', 'coreutils', 'GPL-3.0-or-later')}\n`, 'ID=alpine\nVERSION_ID=3.22.1\n'),
+    );
     expect(inv.packages[0]?.purl).toBe('pkg:apk/alpine/coreutils@9.7-r1?arch=x86_64&distro=alpine-3.22');
     const findings = scan(db, inventoryScanPackages(inv), inv.distro as string);
     expect(findings.map((f) => [f.id, f.package, f.fixable])).toEqual([['CVE-2016-2781', 'coreutils', false]]);
     const vexed = applyVex(findings, [vex], { name: 'dhi/node' });
     expect(vexed.findings).toEqual([]);
-    expect(vexed.suppressed.map((s) => [s.finding.id, s.vex.status, s.vex.justification])).toEqual([['CVE-2016-2781', 'not_affected', 'vulnerable_code_not_present']]);
+    expect(vexed.suppressed.map((s) => [s.finding.id, s.vex.status, s.vex.justification])).toEqual([
+      ['CVE-2016-2781', 'not_affected', 'vulnerable_code_not_present'],
+    ]);
     // Another version of coreutils is not what the statement names.
-    const other = imageInventory({ ...IMAGE, name: 'dhi/node' }, alpineFs(`${apk('coreutils', '9.7-r2', 'coreutils', 'GPL-3.0-or-later')}\n`, 'ID=alpine\nVERSION_ID=3.22.1\n'));
-    expect(applyVex(scan(db, inventoryScanPackages(other), 'alpine-3.22'), [vex], { name: 'dhi/node' }).findings).toHaveLength(1);
+    const other = imageInventory(
+      { ...IMAGE, name: 'dhi/node' },
+      alpineFs(`${apk('coreutils', '9.7-r2', 'coreutils', 'GPL-3.0-or-later')}\n`, 'ID=alpine\nVERSION_ID=3.22.1\n'),
+    );
+    expect(
+      applyVex(scan(db, inventoryScanPackages(other), 'alpine-3.22'), [vex], { name: 'dhi/node' }).findings,
+    ).toHaveLength(1);
   });
 });

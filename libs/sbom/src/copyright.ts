@@ -40,6 +40,7 @@ export function dep5Licenses(text: string): CopyrightLicenses {
 export function packageLicenses(fs: ReadonlyMap<string, TarEntry>, pkg: string): CopyrightLicenses {
   const file = imageFile(fs, `usr/share/doc/${pkg}/copyright`);
   if (!file) return { licenses: undefined, reason: `no usr/share/doc/${pkg}/copyright` };
-  if (file.data.length > MAX_COPYRIGHT) return { licenses: undefined, reason: `usr/share/doc/${pkg}/copyright is over ${MAX_COPYRIGHT} bytes` };
+  if (file.data.length > MAX_COPYRIGHT)
+    return { licenses: undefined, reason: `usr/share/doc/${pkg}/copyright is over ${MAX_COPYRIGHT} bytes` };
   return dep5Licenses(file.data.toString('utf8'));
 }

@@ -4,12 +4,21 @@ import { imageInventory } from './image-inventory';
 
 /** The CycloneDX document as the library's model and serializer write it (issue 15): the information of the hand-written one, nothing more. */
 
-const file = (path: string, text: string): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.from(text) });
+const file = (path: string, text: string): TarEntry => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 0,
+  data: Buffer.from(text),
+});
 const STATUS = [
   'Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.0.11-1~deb12u2\nSource: openssl',
   'Package: zz\nStatus: install ok installed\nArchitecture: all\nVersion: 1:1.0+x',
 ].join('\n\n');
-const DEP5 = 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: Apache-2.0\n\nFiles: a/*\nLicense: Apache-2.0\n\nFiles: b/*\nLicense: Expat\n';
+const DEP5 =
+  'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: Apache-2.0\n\nFiles: a/*\nLicense: Apache-2.0\n\nFiles: b/*\nLicense: Expat\n';
 const DIGEST = `sha256:${'b'.repeat(64)}`;
 const IMAGE_PURL = `pkg:oci/x@sha256%3A${'b'.repeat(64)}?arch=amd64`;
 const LIBSSL = 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12';
@@ -19,7 +28,13 @@ describe('cycloneDxJson', () => {
   it('writes the image, its packages, licenses once each, properties, and the image’s dependencies only', () => {
     const inv = imageInventory(
       { name: 'examples/x', digest: DIGEST, platform: 'linux/amd64', manifestDigest: `sha256:${'c'.repeat(64)}` },
-      new Map([file('etc/os-release', 'ID=debian\nVERSION_ID="12"\n'), file('var/lib/dpkg/status', STATUS), file('usr/share/doc/libssl3/copyright', DEP5)].map((e) => [e.path, e])),
+      new Map(
+        [
+          file('etc/os-release', 'ID=debian\nVERSION_ID="12"\n'),
+          file('var/lib/dpkg/status', STATUS),
+          file('usr/share/doc/libssl3/copyright', DEP5),
+        ].map((e) => [e.path, e]),
+      ),
     );
     const json = cycloneDxJson(inv, { timestamp: '2024-01-02T03:04:05Z', toolVersion: '1.2.3' });
     expect(json.endsWith('}\n')).toBe(true);
@@ -30,7 +45,9 @@ describe('cycloneDxJson', () => {
       bomFormat: 'CycloneDX',
       specVersion: '1.6',
       version: 1,
-      serialNumber: expect.stringMatching(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) as unknown,
+      serialNumber: expect.stringMatching(
+        /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      ) as unknown,
       metadata: {
         // As given, like the SPDX document's `created` (not Date#toISOString's milliseconds).
         timestamp: '2024-01-02T03:04:05Z',

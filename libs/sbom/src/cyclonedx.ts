@@ -88,7 +88,9 @@ export function cycloneDxJson(inv: ImageInventory, opts: SbomOptions): string {
   });
   const components = [...inv.packages].sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)).map(component);
   for (const c of components) root.dependencies.add(c.bomRef);
-  const tool = new Models.Component(Enums.ComponentType.Application, SBOM_TOOL, { version: opts.toolVersion ?? '0.1.0' });
+  const tool = new Models.Component(Enums.ComponentType.Application, SBOM_TOOL, {
+    version: opts.toolVersion ?? '0.1.0',
+  });
   const bom = new Models.Bom({
     serialNumber: `urn:uuid:${hashUuid(`cyclonedx ${image.digest} ${image.platform}`)}`,
     version: 1,
@@ -119,7 +121,8 @@ function component(p: InventoryPackage): Models.Component {
           [SbomProperty.sourceVersion, p.source.version],
           [SbomProperty.sourcePurl, p.sourcePurl],
         ];
-  if (p.licenseNote) props.push([p.type === 'apk' ? SbomProperty.apkLicenseNote : SbomProperty.licenseNote, p.licenseNote]);
+  if (p.licenseNote)
+    props.push([p.type === 'apk' ? SbomProperty.apkLicenseNote : SbomProperty.licenseNote, p.licenseNote]);
   const licenses = p.type === 'apk' ? p.licenses?.slice(0, 1).map(apkLicense) : p.licenses?.map(licenseChoice);
   return new Models.Component(Enums.ComponentType.Library, p.name, {
     bomRef: p.purl,
@@ -140,14 +143,21 @@ function licenseChoice(name: string): Models.License {
 function apkLicense(text: string): Models.License {
   if (spdxLicenseId(text) !== undefined) return licenseChoice(text);
   const { expression, refs } = spdxExpression(text);
-  return refs.size === 0 && / (AND|OR) /.test(expression) ? new Models.LicenseExpression(expression) : new Models.NamedLicense(text);
+  return refs.size === 0 && / (AND|OR) /.test(expression)
+    ? new Models.LicenseExpression(expression)
+    : new Models.NamedLicense(text);
 }
 
 /** The licenses once each (a copyright file may name one in several paragraphs). */
 function dedupe(items: Models.License[]): Models.License[] {
   const seen = new Set<string>();
   return items.filter((l) => {
-    const key = l instanceof Models.LicenseExpression ? `e ${l.expression}` : l instanceof Models.SpdxLicense ? `i ${l.id}` : `n ${l.name}`;
+    const key =
+      l instanceof Models.LicenseExpression
+        ? `e ${l.expression}`
+        : l instanceof Models.SpdxLicense
+          ? `i ${l.id}`
+          : `n ${l.name}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -39,7 +39,8 @@ export function parseDeb822(text: string, limits: Deb822Limits = {}): Deb822Stan
     if (line.startsWith(' ') || line.startsWith('\t')) {
       if (!current || last === undefined) throw new Deb822Error(`line ${i + 1} continues no field`);
       const value = `${current.get(last) ?? ''}\n${line.slice(1)}`;
-      if (value.length > maxField) throw new Deb822Error(`field ${last} (line ${i + 1}) is longer than ${maxField} bytes`);
+      if (value.length > maxField)
+        throw new Deb822Error(`field ${last} (line ${i + 1}) is longer than ${maxField} bytes`);
       current.set(last, value);
       continue;
     }
@@ -47,7 +48,8 @@ export function parseDeb822(text: string, limits: Deb822Limits = {}): Deb822Stan
     if (!m) throw new Deb822Error(`line ${i + 1} is neither a "Field: value" line nor a continuation`);
     const name = (m[1] as string).toLowerCase();
     const value = (m[2] as string).trim();
-    if (value.length > maxField) throw new Deb822Error(`field ${name} (line ${i + 1}) is longer than ${maxField} bytes`);
+    if (value.length > maxField)
+      throw new Deb822Error(`field ${name} (line ${i + 1}) is longer than ${maxField} bytes`);
     if (!current) {
       if (stanzas.length >= maxStanzas) throw new Deb822Error(`it has more than ${maxStanzas} paragraphs`);
       current = new Map();

@@ -53,7 +53,11 @@ export function dpkgPackages(fs: ReadonlyMap<string, TarEntry>, limits: DpkgStat
   const file = imageFile(fs, DPKG_STATUS);
   if (!file) return { packages: [], skipped: [] };
   const maxBytes = limits.maxBytes ?? 64 * 1024 * 1024;
-  const bad = (why: string) => sbomTerminal(SbomErrorCode.statusInvalid, `${DPKG_STATUS} of the image ${why}; the image's package database is broken or hostile`);
+  const bad = (why: string) =>
+    sbomTerminal(
+      SbomErrorCode.statusInvalid,
+      `${DPKG_STATUS} of the image ${why}; the image's package database is broken or hostile`,
+    );
   if (file.data.length > maxBytes) throw bad(`is ${file.data.length} bytes, over the limit of ${maxBytes}`);
   let stanzas;
   try {
@@ -68,7 +72,8 @@ export function dpkgPackages(fs: ReadonlyMap<string, TarEntry>, limits: DpkgStat
   for (const [i, s] of stanzas.entries()) {
     const stanza = i + 1;
     const name = s.get('package');
-    const skip = (reason: string) => skipped.push({ stanza, ...(name === undefined ? {} : { package: shown(name, 128) }), reason });
+    const skip = (reason: string) =>
+      skipped.push({ stanza, ...(name === undefined ? {} : { package: shown(name, 128) }), reason });
     if (name === undefined || !NAME.test(name)) {
       skip(name === undefined ? 'no Package field' : `Package "${shown(name, 64)}" is not a Debian package name`);
       continue;
@@ -85,7 +90,11 @@ export function dpkgPackages(fs: ReadonlyMap<string, TarEntry>, limits: DpkgStat
     }
     const architecture = s.get('architecture');
     if (architecture === undefined || !ARCH.test(architecture)) {
-      skip(architecture === undefined ? 'no Architecture field' : `Architecture "${shown(architecture, 64)}" is not a Debian architecture`);
+      skip(
+        architecture === undefined
+          ? 'no Architecture field'
+          : `Architecture "${shown(architecture, 64)}" is not a Debian architecture`,
+      );
       continue;
     }
     const source = sourceOf(s.get('source'), name, version);
@@ -104,12 +113,17 @@ export function dpkgPackages(fs: ReadonlyMap<string, TarEntry>, limits: DpkgStat
 }
 
 /** `Source: openssl` or `Source: openssl (3.0.11-1)`; absent means the binary's own name and version. */
-function sourceOf(field: string | undefined, name: string, version: string): { name: string; version: string } | string {
+function sourceOf(
+  field: string | undefined,
+  name: string,
+  version: string,
+): { name: string; version: string } | string {
   if (field === undefined || field === '') return { name, version };
   const m = SOURCE.exec(field);
   const sourceName = m?.[1];
   const sourceVersion = m?.[2] ?? version;
-  if (sourceName === undefined || !NAME.test(sourceName) || !VERSION.test(sourceVersion)) return `Source "${shown(field, 64)}" is not "name" or "name (version)"`;
+  if (sourceName === undefined || !NAME.test(sourceName) || !VERSION.test(sourceVersion))
+    return `Source "${shown(field, 64)}" is not "name" or "name (version)"`;
   return { name: sourceName, version: sourceVersion };
 }
 

@@ -3,7 +3,14 @@ import type { TarEntry } from '@patch-factory/oci';
 import { imageReferenceProblem, parseImageReference, referenceName } from '@patch-factory/oci';
 import { apkPackages, APK_INSTALLED, type ApkInstalledLimits, type ApkPackages } from './apk-installed';
 import { packageLicenses } from './copyright';
-import { DPKG_STATUS, dpkgPackages, type DpkgPackages, type DpkgStatusLimits, type InstalledDeb, type SkippedStanza } from './dpkg-packages';
+import {
+  DPKG_STATUS,
+  dpkgPackages,
+  type DpkgPackages,
+  type DpkgStatusLimits,
+  type InstalledDeb,
+  type SkippedStanza,
+} from './dpkg-packages';
 import { imageFile } from './image-files';
 import { imageOs } from './os-release';
 import { apkPurl, debPurl, ociPurl } from './purl';
@@ -107,12 +114,23 @@ const PLATFORM = /^[a-z0-9][a-z0-9._-]{0,63}\/([a-z0-9][a-z0-9._-]{0,63})(\/[a-z
  * `sbom-input-invalid` for a bad image name, digest or platform, and the errors of
  * `imagePackages` for a broken or ambiguous package database.
  */
-export function imageInventory(image: SbomImage, fs: ReadonlyMap<string, TarEntry>, limits: PackageDbLimits = {}): ImageInventory {
-  const bad = (field: string, value: string, want: string) => sbomTerminal(SbomErrorCode.inputInvalid, `SBOM image ${field} "${shown(value, 80)}" is not ${want}`);
+export function imageInventory(
+  image: SbomImage,
+  fs: ReadonlyMap<string, TarEntry>,
+  limits: PackageDbLimits = {},
+): ImageInventory {
+  const bad = (field: string, value: string, want: string) =>
+    sbomTerminal(SbomErrorCode.inputInvalid, `SBOM image ${field} "${shown(value, 80)}" is not ${want}`);
   const reference = parseImageReference(image.name);
-  if (reference === undefined) throw sbomTerminal(SbomErrorCode.inputInvalid, `SBOM image name: ${imageReferenceProblem(image.name) ?? 'is not an image reference'} (expected [host[:port]/]repository[:tag] like registry.example.org:5000/examples/redis:7.0)`);
-  if (typeof image.digest !== 'string' || !DIGEST.test(image.digest)) throw bad('digest', String(image.digest), 'sha256:<64 hex>');
-  if (image.manifestDigest !== undefined && !DIGEST.test(image.manifestDigest)) throw bad('manifest digest', String(image.manifestDigest), 'sha256:<64 hex>');
+  if (reference === undefined)
+    throw sbomTerminal(
+      SbomErrorCode.inputInvalid,
+      `SBOM image name: ${imageReferenceProblem(image.name) ?? 'is not an image reference'} (expected [host[:port]/]repository[:tag] like registry.example.org:5000/examples/redis:7.0)`,
+    );
+  if (typeof image.digest !== 'string' || !DIGEST.test(image.digest))
+    throw bad('digest', String(image.digest), 'sha256:<64 hex>');
+  if (image.manifestDigest !== undefined && !DIGEST.test(image.manifestDigest))
+    throw bad('manifest digest', String(image.manifestDigest), 'sha256:<64 hex>');
   const platform = typeof image.platform === 'string' ? PLATFORM.exec(image.platform) : null;
   if (!platform) throw bad('platform', String(image.platform), 'os/arch[/variant] like linux/amd64');
   const os = imageOs(fs);
@@ -146,7 +164,11 @@ export function imageInventory(image: SbomImage, fs: ReadonlyMap<string, TarEntr
       };
     });
   }
-  const purl = ociPurl(reference.path, image.digest, { arch: platform[1], repository_url: reference.domain === undefined ? undefined : referenceName(reference), tag: reference.tag });
+  const purl = ociPurl(reference.path, image.digest, {
+    arch: platform[1],
+    repository_url: reference.domain === undefined ? undefined : referenceName(reference),
+    tag: reference.tag,
+  });
   return { image, purl, distro, database: found.database, packages: inventory, skipped: found.skipped };
 }
 
@@ -161,18 +183,44 @@ export interface InventoryScanPackage {
 
 /** The scan input of an inventory: each package with its source package (Debian) or origin (Alpine) and version. */
 export function inventoryScanPackages(inv: ImageInventory): InventoryScanPackage[] {
-  return inv.packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture, source: p.source.name, sourceVersion: p.source.version }));
+  return inv.packages.map((p) => ({
+    name: p.name,
+    version: p.version,
+    arch: p.architecture,
+    source: p.source.name,
+    sourceVersion: p.source.version,
+  }));
 }
 
 /**
  * The scan input of an image's flattened file system without the SBOM's image description
  * (for the command line): its distro and packages from the database `imagePackages` picks.
  */
-export function imageScanPackages(fs: ReadonlyMap<string, TarEntry>, limits: PackageDbLimits = {}): { distro: string | undefined; database: PackageDatabase | undefined; packages: InventoryScanPackage[]; skipped: SkippedStanza[] } {
+export function imageScanPackages(
+  fs: ReadonlyMap<string, TarEntry>,
+  limits: PackageDbLimits = {},
+): {
+  distro: string | undefined;
+  database: PackageDatabase | undefined;
+  packages: InventoryScanPackage[];
+  skipped: SkippedStanza[];
+} {
   const found = imagePackages(fs, limits);
   const packages =
     found.database === 'apk'
-      ? found.packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture, source: p.origin, sourceVersion: p.version }))
-      : found.packages.map((p) => ({ name: p.name, version: p.version, arch: p.architecture, source: p.source.name, sourceVersion: p.source.version }));
+      ? found.packages.map((p) => ({
+          name: p.name,
+          version: p.version,
+          arch: p.architecture,
+          source: p.origin,
+          sourceVersion: p.version,
+        }))
+      : found.packages.map((p) => ({
+          name: p.name,
+          version: p.version,
+          arch: p.architecture,
+          source: p.source.name,
+          sourceVersion: p.source.version,
+        }));
   return { distro: imageOs(fs).distro, database: found.database, packages, skipped: found.skipped };
 }

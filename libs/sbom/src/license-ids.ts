@@ -30,7 +30,8 @@ export function spdxLicenseId(name: string): string | undefined {
   const mapped = Object.prototype.hasOwnProperty.call(DEBIAN_TO_SPDX, name) ? DEBIAN_TO_SPDX[name] : undefined;
   // The deprecated SPDX forms (GPL-2.0, GPL-2.0+) to the current ones.
   const deprecated = /^(GPL|LGPL|AGPL|GFDL)-(\d\.\d)(\+?)$/i.exec(name);
-  if (mapped === undefined && deprecated) return SPDX.fixupSpdxId(`${deprecated[1]}-${deprecated[2]}-${deprecated[3] === '+' ? 'or-later' : 'only'}`);
+  if (mapped === undefined && deprecated)
+    return SPDX.fixupSpdxId(`${deprecated[1]}-${deprecated[2]}-${deprecated[3] === '+' ? 'or-later' : 'only'}`);
   return SPDX.fixupSpdxId(mapped ?? name);
 }
 

@@ -20,7 +20,11 @@ export function apkPurl(vendor: string, name: string, version: string, q: { arch
 }
 
 /** `pkg:oci/<name>@<digest>?arch=<arch>&repository_url=<host/path>&tag=<tag>`: name is the last segment of the repository path, lowercased. */
-export function ociPurl(repository: string, digest: string, q: { arch?: string; repository_url?: string | undefined; tag?: string | undefined }): string {
+export function ociPurl(
+  repository: string,
+  digest: string,
+  q: { arch?: string; repository_url?: string | undefined; tag?: string | undefined },
+): string {
   const name = (repository.split('/').pop() ?? repository).toLowerCase();
   return `pkg:oci/${purlEncode(name)}@${purlEncode(digest)}${qualifiers(q)}`;
 }

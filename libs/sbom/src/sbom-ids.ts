@@ -13,8 +13,15 @@ export function hashUuid(name: string): string {
 
 /** Checks an RFC 3339 UTC timestamp without fractions (`2024-01-02T03:04:05Z`), as both formats take it. */
 export function checkTimestamp(value: string, field: string): string {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw sbomTerminal(SbomErrorCode.inputInvalid, `SBOM ${field} "${shown(String(value), 40)}" is not an RFC 3339 UTC time like 2024-01-02T03:04:05Z`);
+  if (
+    typeof value !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value) ||
+    Number.isNaN(Date.parse(value))
+  ) {
+    throw sbomTerminal(
+      SbomErrorCode.inputInvalid,
+      `SBOM ${field} "${shown(String(value), 40)}" is not an RFC 3339 UTC time like 2024-01-02T03:04:05Z`,
+    );
   }
   return value;
 }

@@ -43,7 +43,8 @@ const spdxCompiled = new Map<string, ValidateFunction>();
  */
 function cycloneDxValidator(): ValidateFunction {
   if (cycloneDxCompiled) return cycloneDxCompiled;
-  const load = (file: string): Record<string, unknown> => JSON.parse(readFileSync(join(CDX_SCHEMAS, file), 'utf8')) as Record<string, unknown>;
+  const load = (file: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(join(CDX_SCHEMAS, file), 'utf8')) as Record<string, unknown>;
   const ajv = new Ajv({
     useDefaults: false,
     strict: false,
@@ -52,7 +53,9 @@ function cycloneDxValidator(): ValidateFunction {
     schemas: {
       'http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json': load('spdx.SNAPSHOT.schema.json'),
       'http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json': load('jsf-0.82.SNAPSHOT.schema.json'),
-      'http://cyclonedx.org/schema/cryptography-defs.SNAPSHOT.schema.json': load('cryptography-defs.SNAPSHOT.schema.json'),
+      'http://cyclonedx.org/schema/cryptography-defs.SNAPSHOT.schema.json': load(
+        'cryptography-defs.SNAPSHOT.schema.json',
+      ),
     },
     loadSchema: (uri) => Promise.reject(new Error(`remote schemas are disabled: ${uri}`)),
   });
@@ -77,16 +80,32 @@ function spdxValidator(path: string, label = path): ValidateFunction {
   try {
     schema = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    const why = error instanceof SyntaxError ? `not JSON: ${shown(error.message, 120)}` : ((error as NodeJS.ErrnoException).code ?? 'unreadable');
-    throw sbomTerminal(SbomErrorCode.schemaMissing, `the official SPDX 2.3 JSON schema ${label} cannot be read (${why}); ${fix}`);
+    const why =
+      error instanceof SyntaxError
+        ? `not JSON: ${shown(error.message, 120)}`
+        : ((error as NodeJS.ErrnoException).code ?? 'unreadable');
+    throw sbomTerminal(
+      SbomErrorCode.schemaMissing,
+      `the official SPDX 2.3 JSON schema ${label} cannot be read (${why}); ${fix}`,
+    );
   }
-  const isSpdx = typeof schema === 'object' && schema !== null && (schema as { $id?: unknown }).$id === 'http://spdx.org/rdf/terms/2.3';
-  if (!isSpdx) throw sbomTerminal(SbomErrorCode.schemaMissing, `${label} is not the official SPDX 2.3 JSON schema (its $id is not http://spdx.org/rdf/terms/2.3); ${fix}`);
+  const isSpdx =
+    typeof schema === 'object' &&
+    schema !== null &&
+    (schema as { $id?: unknown }).$id === 'http://spdx.org/rdf/terms/2.3';
+  if (!isSpdx)
+    throw sbomTerminal(
+      SbomErrorCode.schemaMissing,
+      `${label} is not the official SPDX 2.3 JSON schema (its $id is not http://spdx.org/rdf/terms/2.3); ${fix}`,
+    );
   let compiled: ValidateFunction;
   try {
     compiled = new Ajv({ strict: true, allErrors: true }).compile(schema as Record<string, unknown>);
   } catch (error) {
-    throw sbomTerminal(SbomErrorCode.schemaMissing, `the SPDX 2.3 JSON schema ${label} does not compile: ${shown((error as Error).message, 200)}; ${fix}`);
+    throw sbomTerminal(
+      SbomErrorCode.schemaMissing,
+      `the SPDX 2.3 JSON schema ${label} does not compile: ${shown((error as Error).message, 200)}; ${fix}`,
+    );
   }
   spdxCompiled.set(path, compiled);
   return compiled;
@@ -97,7 +116,11 @@ function problemOf(document: SbomFormat, e: ErrorObject): SbomSchemaProblem {
   const params = Object.entries(e.params as Record<string, unknown>)
     .map(([k, v]) => `${k}: ${Array.isArray(v) && v.length > 10 ? `one of ${v.length} values` : JSON.stringify(v)}`)
     .join(', ');
-  return { document, path: e.instancePath || '/', rule: `${e.message ?? e.keyword}${params ? ` (${shown(params, 200)})` : ''} [${e.keyword} at ${e.schemaPath}]` };
+  return {
+    document,
+    path: e.instancePath || '/',
+    rule: `${e.message ?? e.keyword}${params ? ` (${shown(params, 200)})` : ''} [${e.keyword} at ${e.schemaPath}]`,
+  };
 }
 
 function parsed(document: SbomFormat, json: string): { doc: unknown } | { problem: SbomSchemaProblem } {
@@ -128,7 +151,9 @@ export function spdxProblems(json: string, schemaPath: string): SbomSchemaProble
   if ('problem' in p) return [p.problem];
   const problems = schemaProblems('spdx', validate, p.doc);
   if (problems.length > 0) return problems;
-  return spdxRuleProblems(p.doc).slice(0, MAX_PROBLEMS).map((r) => ({ document: 'spdx' as const, ...r }));
+  return spdxRuleProblems(p.doc)
+    .slice(0, MAX_PROBLEMS)
+    .map((r) => ({ document: 'spdx' as const, ...r }));
 }
 
 /**

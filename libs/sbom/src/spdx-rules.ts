@@ -36,16 +36,20 @@ export function spdxRuleProblems(doc: unknown): { path: string; rule: string }[]
   const add = (path: string, rule: string) => out.push({ path, rule });
   if (d.spdxVersion !== 'SPDX-2.3') add('/spdxVersion', `spdxVersion ${text(d.spdxVersion)} is not SPDX-2.3`);
   if (d.dataLicense !== 'CC0-1.0') add('/dataLicense', `dataLicense ${text(d.dataLicense)} is not CC0-1.0`);
-  if (!isNamespace(d.documentNamespace)) add('/documentNamespace', `documentNamespace ${text(d.documentNamespace)} is not an absolute URI without #`);
+  if (!isNamespace(d.documentNamespace))
+    add('/documentNamespace', `documentNamespace ${text(d.documentNamespace)} is not an absolute URI without #`);
   if (d.SPDXID !== 'SPDXRef-DOCUMENT') add('/SPDXID', `document SPDXID ${text(d.SPDXID)} is not SPDXRef-DOCUMENT`);
   const created = d.creationInfo?.created;
-  if (typeof created !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(created)) add('/creationInfo/created', `created ${text(created)} is not YYYY-MM-DDThh:mm:ssZ`);
+  if (typeof created !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(created))
+    add('/creationInfo/created', `created ${text(created)} is not YYYY-MM-DDThh:mm:ssZ`);
   for (const [i, c] of (d.creationInfo?.creators ?? []).entries()) {
-    if (typeof c !== 'string' || !/^(Tool|Organization|Person): \S/.test(c)) add(`/creationInfo/creators/${i}`, `creator ${text(c)} has no Tool:, Organization: or Person: prefix`);
+    if (typeof c !== 'string' || !/^(Tool|Organization|Person): \S/.test(c))
+      add(`/creationInfo/creators/${i}`, `creator ${text(c)} has no Tool:, Organization: or Person: prefix`);
   }
   const packages = d.packages ?? [];
   for (const [i, p] of packages.entries()) {
-    if (typeof p.SPDXID !== 'string' || !SPDX_ID.test(p.SPDXID)) add(`/packages/${i}/SPDXID`, `SPDXID ${text(p.SPDXID)} is not SPDXRef- with letters, digits, . and -`);
+    if (typeof p.SPDXID !== 'string' || !SPDX_ID.test(p.SPDXID))
+      add(`/packages/${i}/SPDXID`, `SPDXID ${text(p.SPDXID)} is not SPDXRef- with letters, digits, . and -`);
   }
   const ids = new Set<unknown>(['SPDXRef-DOCUMENT']);
   for (const [i, p] of packages.entries()) {
@@ -53,13 +57,15 @@ export function spdxRuleProblems(doc: unknown): { path: string; rule: string }[]
     ids.add(p.SPDXID);
   }
   for (const [i, r] of (d.relationships ?? []).entries()) {
-    for (const id of [r.spdxElementId, r.relatedSpdxElement]) if (!ids.has(id)) add(`/relationships/${i}`, `relationship to unknown ${text(id)}`);
+    for (const id of [r.spdxElementId, r.relatedSpdxElement])
+      if (!ids.has(id)) add(`/relationships/${i}`, `relationship to unknown ${text(id)}`);
   }
   const refs = new Set((d.hasExtractedLicensingInfos ?? []).map((e) => e.licenseId));
   for (const [i, p] of packages.entries()) {
     const declared = typeof p.licenseDeclared === 'string' ? p.licenseDeclared : '';
     for (const ref of declared.match(/LicenseRef-[A-Za-z0-9.-]+/g) ?? []) {
-      if (!refs.has(ref)) add(`/packages/${i}/licenseDeclared`, `${text(p.SPDXID)}: ${ref} is not in hasExtractedLicensingInfos`);
+      if (!refs.has(ref))
+        add(`/packages/${i}/licenseDeclared`, `${text(p.SPDXID)}: ${ref} is not in hasExtractedLicensingInfos`);
     }
   }
   return out;

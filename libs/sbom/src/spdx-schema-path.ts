@@ -21,5 +21,8 @@ export function spdxSchemaPath(configured: string | undefined, from: string = __
     if (up === dir) break;
     dir = up;
   }
-  throw sbomTerminal(SbomErrorCode.schemaMissing, `no official SPDX 2.3 JSON schema: ${SPDX_SCHEMA_VARIABLE} is not set and the factory does not run from a patch-factory repository (with ../shared/schemas/spdx-2.3/spdx-schema.json beside it); set ${SPDX_SCHEMA_VARIABLE}`);
+  throw sbomTerminal(
+    SbomErrorCode.schemaMissing,
+    `no official SPDX 2.3 JSON schema: ${SPDX_SCHEMA_VARIABLE} is not set and the factory does not run from a patch-factory repository (with ../shared/schemas/spdx-2.3/spdx-schema.json beside it); set ${SPDX_SCHEMA_VARIABLE}`,
+  );
 }

@@ -62,13 +62,20 @@ export function spdxJson(inv: ImageInventory, opts: SpdxOptions): string {
             .map(([licenseId, { name, from }]) => ({
               licenseId,
               name,
-              extractedText: from === 'apk' ? `The license named "${name}" in the L: field of apk's installed database.` : `The license named "${name}" in a Debian machine-readable copyright file.`,
+              extractedText:
+                from === 'apk'
+                  ? `The license named "${name}" in the L: field of apk's installed database.`
+                  : `The license named "${name}" in a Debian machine-readable copyright file.`,
             })),
         }
       : {}),
     relationships: [
       { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-Image' },
-      ...packages.map((p) => ({ spdxElementId: 'SPDXRef-Image', relationshipType: 'CONTAINS', relatedSpdxElement: p.id })),
+      ...packages.map((p) => ({
+        spdxElementId: 'SPDXRef-Image',
+        relationshipType: 'CONTAINS',
+        relatedSpdxElement: p.id,
+      })),
     ],
   });
 }
@@ -82,7 +89,10 @@ function spdxPackage(p: InventoryPackage, id: string, extracted: Map<string, { n
       return expression;
     });
     const unique = [...new Set(parts)];
-    declared = unique.length === 1 ? (unique[0] as string) : unique.map((e) => (/ (AND|OR) /.test(e) ? `(${e})` : e)).join(' AND ');
+    declared =
+      unique.length === 1
+        ? (unique[0] as string)
+        : unique.map((e) => (/ (AND|OR) /.test(e) ? `(${e})` : e)).join(' AND ');
   }
   return {
     name: p.name,
@@ -90,7 +100,10 @@ function spdxPackage(p: InventoryPackage, id: string, extracted: Map<string, { n
     versionInfo: p.version,
     downloadLocation: NOASSERTION,
     filesAnalyzed: false,
-    sourceInfo: p.type === 'apk' ? `built from the Alpine origin package ${p.source.name} ${p.source.version}` : `built from the Debian source package ${p.source.name} ${p.source.version}`,
+    sourceInfo:
+      p.type === 'apk'
+        ? `built from the Alpine origin package ${p.source.name} ${p.source.version}`
+        : `built from the Debian source package ${p.source.name} ${p.source.version}`,
     licenseConcluded: NOASSERTION,
     licenseDeclared: declared,
     copyrightText: NOASSERTION,

@@ -10,7 +10,8 @@ const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
 export function stringifyWithBase64(value: unknown, base64: string): string {
   const text = JSON.stringify(value);
   const at = text.indexOf(PLACEHOLDER_JSON);
-  if (at < 0 || text.indexOf(PLACEHOLDER_JSON, at + 1) >= 0) throw new Error('stringifyWithBase64: the value must hold the placeholder exactly once');
+  if (at < 0 || text.indexOf(PLACEHOLDER_JSON, at + 1) >= 0)
+    throw new Error('stringifyWithBase64: the value must hold the placeholder exactly once');
   return `${text.slice(0, at)}"${base64}"${text.slice(at + PLACEHOLDER_JSON.length)}`;
 }
 

@@ -14,7 +14,11 @@ export function sha256Digest(bytes: Buffer | string): string {
 /** The image digest, checked: `sha256:<64 lowercase hex>`. */
 export function checkImageDigest(digest: unknown, where: string): string {
   if (typeof digest !== 'string' || !DIGEST_RE.test(digest)) {
-    throw signingError(SigningErrorCode.inputInvalid, where, `image digest ${shownValue(digest)} is not sha256:<64 lowercase hex>`);
+    throw signingError(
+      SigningErrorCode.inputInvalid,
+      where,
+      `image digest ${shownValue(digest)} is not sha256:<64 lowercase hex>`,
+    );
   }
   return digest;
 }

@@ -50,14 +50,25 @@ export async function signImage(input: SignImageInput): Promise<ImageSignature> 
   const digest = checkImageDigest(input.image.digest, `sign ${input.image.name}`);
   const payload = simpleSigningPayload(input.image.name, digest);
   // The same payload signed before with this key (its layer is in the .sig manifest): the same signature, so nothing new is made.
-  const existing = input.existingSignatureManifest === undefined ? [] : parseCosignManifest(input.existingSignatureManifest, signatureTag(digest));
-  const bundle = await messageSignatureBundle(input.reuseSignatures === false ? input.key : reusingKey(input.key, knownSimpleSignatures(existing)), payload);
+  const existing =
+    input.existingSignatureManifest === undefined
+      ? []
+      : parseCosignManifest(input.existingSignatureManifest, signatureTag(digest));
+  const bundle = await messageSignatureBundle(
+    input.reuseSignatures === false ? input.key : reusingKey(input.key, knownSimpleSignatures(existing)),
+    payload,
+  );
   const signature = bundle.signature.toString('base64');
   const sigManifest = signatureManifest(digest, [signatureLayer(payload, signature)], {
     ...(input.existingSignatureManifest !== undefined ? { existing: input.existingSignatureManifest } : {}),
     samePayloadKey: loadPublicKey(input.key.publicKeyPem, `key ${input.key.keyId}`),
   });
-  const referrer = bundleReferrer({ bundleBytes: bundle.bytes, subject: input.image, content: 'message-signature', ...(input.createdAt !== undefined ? { createdAt: input.createdAt } : {}) });
+  const referrer = bundleReferrer({
+    bundleBytes: bundle.bytes,
+    subject: input.image,
+    content: 'message-signature',
+    ...(input.createdAt !== undefined ? { createdAt: input.createdAt } : {}),
+  });
   return { payload, signature, bundle: { bundle: bundle.bundle, bytes: bundle.bytes }, sigManifest, referrer };
 }
 
@@ -101,11 +112,18 @@ export async function attestImage(input: AttestImageInput): Promise<ImageAttesta
   const digest = checkImageDigest(input.image.digest, `attest ${input.image.name}`);
   for (const s of input.statements) {
     if (s.subject.length === 0 || s.subject.some((sub) => sub.digest.sha256 !== digestHex(digest))) {
-      throw signingError(SigningErrorCode.inputInvalid, `attest ${input.image.name}`, `the ${s.predicateType} statement is not about ${digest}`);
+      throw signingError(
+        SigningErrorCode.inputInvalid,
+        `attest ${input.image.name}`,
+        `the ${s.predicateType} statement is not about ${digest}`,
+      );
     }
   }
   // A statement signed before with this key (its layer is in the .att manifest): the same envelope, layer, bundle and referrer.
-  const existing = input.existingAttestationManifest === undefined ? [] : parseCosignManifest(input.existingAttestationManifest, attestationTag(digest));
+  const existing =
+    input.existingAttestationManifest === undefined
+      ? []
+      : parseCosignManifest(input.existingAttestationManifest, attestationTag(digest));
   const key = input.reuseSignatures === false ? input.key : reusingKey(input.key, knownAttestationSignatures(existing));
   const attestations = await Promise.all(
     input.statements.map(async (statement): Promise<ImageAttestation> => {
@@ -117,7 +135,14 @@ export async function attestImage(input: AttestImageInput): Promise<ImageAttesta
         predicateType: statement.predicateType,
         ...(input.createdAt !== undefined ? { createdAt: input.createdAt } : {}),
       });
-      return { predicateType: statement.predicateType, statement, envelope: signed.envelope, envelopeBytes: signed.envelopeBytes, bundle: { bundle: signed.bundle, bytes: signed.bytes }, referrer };
+      return {
+        predicateType: statement.predicateType,
+        statement,
+        envelope: signed.envelope,
+        envelopeBytes: signed.envelopeBytes,
+        bundle: { bundle: signed.bundle, bytes: signed.bytes },
+        referrer,
+      };
     }),
   );
   const attManifest = attestationManifest(

@@ -30,6 +30,11 @@ export function signingError(code: SigningErrorCode, where: string, message: str
 }
 
 /** A RetryableError (a key backend that may answer next time). */
-export function signingRetryable(code: SigningErrorCode, where: string, message: string, cause?: unknown): RetryableError {
+export function signingRetryable(
+  code: SigningErrorCode,
+  where: string,
+  message: string,
+  cause?: unknown,
+): RetryableError {
   return new RetryableError(code, `${shown(where, 200)}: ${message}`, { cause });
 }

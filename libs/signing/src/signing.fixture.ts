@@ -23,7 +23,10 @@ export function writeKey(dir: string, name: string, pem: string, mode = 0o600): 
 /** A fresh P-256 key pair as PEM: PKCS#8 private, SPKI public. */
 export function p256Pem(): { privatePem: string; publicPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return { privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }
 
 /** `openssl` writes a key the way an operator would. */
@@ -33,8 +36,15 @@ export function openssl(args: string[]): string {
 
 /** A fake image index descriptor. */
 export function fakeImage(seed = 'image', name = 'registry.example:5000/patch-factory/redis'): ImageDescriptor {
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [], seed }));
-  return { name, digest: sha256Digest(bytes), mediaType: 'application/vnd.oci.image.index.v1+json', size: bytes.length };
+  const bytes = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [], seed }),
+  );
+  return {
+    name,
+    digest: sha256Digest(bytes),
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    size: bytes.length,
+  };
 }
 
 /** packages.json like the build stage writes, with `count` packages per platform (arch:all ones shared). */
@@ -85,7 +95,12 @@ export function spdx(n: number): Record<string, unknown> {
     spdxVersion: 'SPDX-2.3',
     SPDXID: 'SPDXRef-DOCUMENT',
     name: 'image',
-    packages: Array.from({ length: n }, (_, i) => ({ SPDXID: `SPDXRef-Package-${i}`, name: `pkg${i}`, versionInfo: `1.${i}.0`, downloadLocation: 'NOASSERTION' })),
+    packages: Array.from({ length: n }, (_, i) => ({
+      SPDXID: `SPDXRef-Package-${i}`,
+      name: `pkg${i}`,
+      versionInfo: `1.${i}.0`,
+      downloadLocation: 'NOASSERTION',
+    })),
   };
 }
 
@@ -96,14 +111,28 @@ export function openvex(n: number): Record<string, unknown> {
     author: 'patch-factory',
     timestamp: '2026-01-01T00:00:00Z',
     version: 1,
-    statements: Array.from({ length: n }, (_, i) => ({ vulnerability: { name: `CVE-2026-${1000 + i}` }, products: [{ '@id': 'pkg:oci/redis' }], status: 'not_affected', justification: 'vulnerable_code_not_present' })),
+    statements: Array.from({ length: n }, (_, i) => ({
+      vulnerability: { name: `CVE-2026-${1000 + i}` },
+      products: [{ '@id': 'pkg:oci/redis' }],
+      status: 'not_affected',
+      justification: 'vulnerable_code_not_present',
+    })),
   };
 }
 
 export function ctrf(n: number): Record<string, unknown> {
-  return { results: { tool: { name: 'patch-factory-imagetest' }, summary: { tests: n, passed: n, failed: 0 }, tests: Array.from({ length: n }, (_, i) => ({ name: `test ${i}`, status: 'passed', duration: i })) } };
+  return {
+    results: {
+      tool: { name: 'patch-factory-imagetest' },
+      summary: { tests: n, passed: n, failed: 0 },
+      tests: Array.from({ length: n }, (_, i) => ({ name: `test ${i}`, status: 'passed', duration: i })),
+    },
+  };
 }
 
 export function scanReport(n: number): Record<string, unknown> {
-  return { scanner: 'patch-factory', matches: Array.from({ length: n }, (_, i) => ({ id: `CVE-2026-${i}`, package: `pkg${i}`, severity: 'LOW' })) };
+  return {
+    scanner: 'patch-factory',
+    matches: Array.from({ length: n }, (_, i) => ({ id: `CVE-2026-${i}`, package: `pkg${i}`, severity: 'LOW' })),
+  };
 }

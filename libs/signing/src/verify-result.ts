@@ -14,4 +14,7 @@ export type VerifyFailure =
 /** ok with the verified value, or a reason with a message a person can act on. */
 export type VerifyResult<T> = { ok: true; value: T } | { ok: false; reason: VerifyFailure; message: string };
 
-export const failed = (reason: VerifyFailure, message: string): { ok: false; reason: VerifyFailure; message: string } => ({ ok: false, reason, message });
+export const failed = (
+  reason: VerifyFailure,
+  message: string,
+): { ok: false; reason: VerifyFailure; message: string } => ({ ok: false, reason, message });

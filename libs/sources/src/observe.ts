@@ -41,7 +41,8 @@ export function observe(ref: string, track: CompiledTrack, c: Candidate, use: 't
   const commit = isCommit(c.commit) ? c.commit : undefined;
   const vars: Record<string, string> = {};
   for (const rule of track.set) {
-    const from = rule.value === 'version' ? version : rule.value === 'tag' ? tag.ok : rule.value === 'name' ? name : commit;
+    const from =
+      rule.value === 'version' ? version : rule.value === 'tag' ? tag.ok : rule.value === 'name' ? name : commit;
     if (from === undefined) return { rejection: reject(subject, 'commit-unknown') };
     const value = rule.match ? rule.match.extract(from) : from;
     if (value === undefined || value === '') return { rejection: reject(subject, 'set-match-failed') };

@@ -20,7 +20,10 @@ export interface SafeMatch {
 }
 
 function refuse(pattern: string, why: string): never {
-  throw new TerminalError(SourceErrorCode.invalidConfig, `the match pattern ${JSON.stringify(pattern.slice(0, 60))} is refused: ${why}`);
+  throw new TerminalError(
+    SourceErrorCode.invalidConfig,
+    `the match pattern ${JSON.stringify(pattern.slice(0, 60))} is refused: ${why}`,
+  );
 }
 
 /**
@@ -29,7 +32,8 @@ function refuse(pattern: string, why: string): never {
  * digits cannot match, so there is one way to split the input and no backtracking blow-up.
  */
 function isSeparatedRepeat(body: string): boolean {
-  const m = /^(?:\?:|\?<[A-Za-z_][A-Za-z0-9_]*>)?(\\[.\-_+~/]|[-_~/])(\\d|\[([^\]\\]*)\])(?:[+*]|\{\d+(?:,\d*)?\})$/.exec(body);
+  const m =
+    /^(?:\?:|\?<[A-Za-z_][A-Za-z0-9_]*>)?(\\[.\-_+~/]|[-_~/])(\\d|\[([^\]\\]*)\])(?:[+*]|\{\d+(?:,\d*)?\})$/.exec(body);
   if (!m?.[1] || !m[2]) return false;
   // The class holds only letters, digits and their ranges: never the (punctuation) separator.
   return m[3] === undefined || /^(?:[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9]|[A-Za-z0-9])+$/.test(m[3]);

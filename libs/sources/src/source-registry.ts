@@ -30,7 +30,10 @@ export function isSourceKind(kind: unknown): kind is SourceKind {
 /** The source serving track type `kind`; throws TerminalError(source-unknown-kind) for any other. */
 export function createSource(kind: string, deps: SourceDeps = {}): Source<unknown> {
   if (!isSourceKind(kind)) {
-    throw new TerminalError(SourceErrorCode.unknownKind, `no source serves the track type ${JSON.stringify(String(kind).slice(0, 40))}: expected one of ${Object.keys(SOURCES).join(', ')}`);
+    throw new TerminalError(
+      SourceErrorCode.unknownKind,
+      `no source serves the track type ${JSON.stringify(String(kind).slice(0, 40))}: expected one of ${Object.keys(SOURCES).join(', ')}`,
+    );
   }
   return SOURCES[kind](deps) as Source<unknown>;
 }

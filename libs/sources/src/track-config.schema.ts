@@ -19,7 +19,9 @@ export const SetSchema = z.union([
 ]);
 
 /** A GitHub owner and repository name. */
-export const OwnerSchema = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'expected a GitHub user or organisation name');
+export const OwnerSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'expected a GitHub user or organisation name');
 export const RepoSchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository name')
@@ -45,7 +47,11 @@ export function compileTrack(match: string | undefined, set: z.infer<typeof SetS
     set:
       typeof set === 'string'
         ? [{ var: set, value: 'version' }]
-        : set.map((s) => ({ var: s.var, value: s.value, ...(s.match === undefined ? {} : { match: compileMatch(s.match) }) })),
+        : set.map((s) => ({
+            var: s.var,
+            value: s.value,
+            ...(s.match === undefined ? {} : { match: compileMatch(s.match) }),
+          })),
   };
 }
 
@@ -55,5 +61,8 @@ export function parseTrack<T>(kind: string, schema: z.ZodType<T>, raw: unknown):
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : '(entry)';
-  throw new TerminalError(SourceErrorCode.invalidConfig, `the ${kind} track entry is invalid at ${where}: ${issue?.message ?? 'invalid'}`);
+  throw new TerminalError(
+    SourceErrorCode.invalidConfig,
+    `the ${kind} track entry is invalid at ${where}: ${issue?.message ?? 'invalid'}`,
+  );
 }

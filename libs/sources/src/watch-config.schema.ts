@@ -16,13 +16,26 @@ export const WatchTargetSchema = z
     config: z.record(z.string(), z.unknown()),
     intervalMs: z.number().int().min(1_000).max(86_400_000).default(3_600_000),
     /** Refused with a pointer: one soak mechanism, the `soak` rules (security fixes bypass them). */
-    minReleaseAgeMs: z.undefined({ error: 'a target has no minReleaseAgeMs: hold plain updates back with "soak": [{"definitions": "image/…", "minReleaseAgeMs": …}]' }).optional(),
+    minReleaseAgeMs: z
+      .undefined({
+        error:
+          'a target has no minReleaseAgeMs: hold plain updates back with "soak": [{"definitions": "image/…", "minReleaseAgeMs": …}]',
+      })
+      .optional(),
   })
   .strict();
 export type WatchTarget = z.output<typeof WatchTargetSchema>;
 
 /** The track types the watcher polls (libs/sources' registry); other types (var_increment, file…) are not watched. */
-const TRACK_KINDS = ['github_release', 'github_tag', 'github_repository', 'git_tags', 'oci_artifact', 'alpine_package', 'debian_package'] as const;
+const TRACK_KINDS = [
+  'github_release',
+  'github_tag',
+  'github_repository',
+  'git_tags',
+  'oci_artifact',
+  'alpine_package',
+  'debian_package',
+] as const;
 
 /**
  * Where to look for the definitions' `track:` entries of one type: what a definition cannot
@@ -34,9 +47,17 @@ const TRACK_KINDS = ['github_release', 'github_tag', 'github_repository', 'git_t
 export const TrackLocationSchema = z
   .object({
     type: z.enum(TRACK_KINDS),
-    definitions: z.string().regex(/^image\/[A-Za-z0-9._/+@-]{0,500}$/, 'expected a catalog path prefix such as image/ or image/redis/').default('image/'),
-    name: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'expected a short name of letters, digits, ".", "_" or "-"').optional(),
-    with: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'expected a track field name'), z.unknown()).default({}),
+    definitions: z
+      .string()
+      .regex(/^image\/[A-Za-z0-9._/+@-]{0,500}$/, 'expected a catalog path prefix such as image/ or image/redis/')
+      .default('image/'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,40}$/, 'expected a short name of letters, digits, ".", "_" or "-"')
+      .optional(),
+    with: z
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'expected a track field name'), z.unknown())
+      .default({}),
     intervalMs: z.number().int().min(1_000).max(86_400_000).default(3_600_000),
   })
   .strict();
@@ -49,8 +70,14 @@ export type TrackLocation = z.output<typeof TrackLocationSchema>;
  */
 export const SoakRuleSchema = z
   .object({
-    definitions: z.string().regex(/^image\/[A-Za-z0-9._/+@-]{0,500}$/, 'expected a catalog path prefix such as image/node/'),
-    minReleaseAgeMs: z.number().int().min(0).max(90 * 86_400_000),
+    definitions: z
+      .string()
+      .regex(/^image\/[A-Za-z0-9._/+@-]{0,500}$/, 'expected a catalog path prefix such as image/node/'),
+    minReleaseAgeMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(90 * 86_400_000),
   })
   .strict();
 export type SoakRule = z.infer<typeof SoakRuleSchema>;
@@ -69,7 +96,8 @@ export type WatchConfig = z.output<typeof WatchConfigSchema>;
 /** The minimum release age of a definition under the soak rules (0: none). */
 export function soakOf(rules: readonly SoakRule[], file: string): number {
   let best: SoakRule | undefined;
-  for (const r of rules) if (file.startsWith(r.definitions) && (!best || r.definitions.length > best.definitions.length)) best = r;
+  for (const r of rules)
+    if (file.startsWith(r.definitions) && (!best || r.definitions.length > best.definitions.length)) best = r;
   return best?.minReleaseAgeMs ?? 0;
 }
 

@@ -9,7 +9,12 @@ import { AdvisoryRepository } from './advisory.repository';
 const osv = (id: string, modified: string): OsvAdvisory => ({
   id,
   modified,
-  affected: [{ package: { ecosystem: 'Debian:12', name: 'tzdata' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2099a-1' }] }] }],
+  affected: [
+    {
+      package: { ecosystem: 'Debian:12', name: 'tzdata' },
+      ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2099a-1' }] }],
+    },
+  ],
 });
 const FEED = { source: 'osv_feed:debian' };
 const day = (n: number): string => new Date(Date.UTC(2026, 0, 1 + n)).toISOString();

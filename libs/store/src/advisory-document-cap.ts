@@ -27,6 +27,22 @@ return dropped
 `;
 
 /** After a document was stored: index it and drop the oldest-modified beyond `max` (PF_ADVISORY_DOCUMENTS_MAX). Returns the ids dropped. */
-export async function capAdvisoryDocuments(redis: Redis, documentsKey: string, indexKey: string, id: string, modifiedMs: number, max: number): Promise<string[]> {
-  return (await redis.eval(INDEX_AND_CAP, 2, documentsKey, indexKey, id, String(modifiedMs), String(max), String(DROP_BATCH))) as string[];
+export async function capAdvisoryDocuments(
+  redis: Redis,
+  documentsKey: string,
+  indexKey: string,
+  id: string,
+  modifiedMs: number,
+  max: number,
+): Promise<string[]> {
+  return (await redis.eval(
+    INDEX_AND_CAP,
+    2,
+    documentsKey,
+    indexKey,
+    id,
+    String(modifiedMs),
+    String(max),
+    String(DROP_BATCH),
+  )) as string[];
 }

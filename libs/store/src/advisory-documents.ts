@@ -24,7 +24,10 @@ export class AdvisoryDocumentTooLargeError extends AdvisoryDocumentRefusedError 
     id: string,
     readonly bytes: number,
   ) {
-    super(id, `advisory ${id}: its OSV document is ${bytes} bytes, more than ${MAX_ADVISORY_DOCUMENT_BYTES}: not stored`);
+    super(
+      id,
+      `advisory ${id}: its OSV document is ${bytes} bytes, more than ${MAX_ADVISORY_DOCUMENT_BYTES}: not stored`,
+    );
     this.name = 'AdvisoryDocumentTooLargeError';
   }
 }
@@ -36,7 +39,10 @@ export class AdvisoryDocumentTooLargeError extends AdvisoryDocumentRefusedError 
  */
 export class AdvisoryFromTheFutureError extends AdvisoryDocumentRefusedError {
   constructor(id: string, modified: string) {
-    super(id, `advisory ${id}: modified ${JSON.stringify(modified.slice(0, 64))} is in the future (more than ${MAX_ADVISORY_CLOCK_SKEW_MS / 60_000} minutes ahead of this clock): not stored`);
+    super(
+      id,
+      `advisory ${id}: modified ${JSON.stringify(modified.slice(0, 64))} is in the future (more than ${MAX_ADVISORY_CLOCK_SKEW_MS / 60_000} minutes ahead of this clock): not stored`,
+    );
     this.name = 'AdvisoryFromTheFutureError';
   }
 }
@@ -64,7 +70,10 @@ export class AdvisoryOwnedByFeedError extends AdvisoryDocumentRefusedError {
     id: string,
     readonly feed: string,
   ) {
-    super(id, `advisory ${id}: its stored document comes from the feed ${JSON.stringify(feed.slice(0, 200))}; only that feed (or a caller with the admin scope) may replace it: not stored`);
+    super(
+      id,
+      `advisory ${id}: its stored document comes from the feed ${JSON.stringify(feed.slice(0, 200))}; only that feed (or a caller with the admin scope) may replace it: not stored`,
+    );
     this.name = 'AdvisoryOwnedByFeedError';
   }
 }
@@ -113,9 +122,18 @@ interface StoredEntry {
  * Throws AdvisoryDocumentRefusedError (nothing written) for a document too large, modified in the
  * future, or (AdvisoryOwnedByFeedError) owned by a feed.
  */
-export async function saveAdvisoryDocument(redis: Redis, key: string, osv: OsvAdvisory, origin: AdvisoryDocumentOrigin, now = Date.now()): Promise<boolean> {
+export async function saveAdvisoryDocument(
+  redis: Redis,
+  key: string,
+  osv: OsvAdvisory,
+  origin: AdvisoryDocumentOrigin,
+  now = Date.now(),
+): Promise<boolean> {
   const modifiedMs = Date.parse(osv.modified);
-  if (!Number.isFinite(modifiedMs)) throw new Error(`advisory ${osv.id}: modified ${JSON.stringify(osv.modified.slice(0, 64))} is not a date: not stored`);
+  if (!Number.isFinite(modifiedMs))
+    throw new Error(
+      `advisory ${osv.id}: modified ${JSON.stringify(osv.modified.slice(0, 64))} is not a date: not stored`,
+    );
   if (modifiedMs > now + MAX_ADVISORY_CLOCK_SKEW_MS) throw new AdvisoryFromTheFutureError(osv.id, osv.modified);
   if (!origin.source) throw new Error(`advisory ${osv.id}: no source given: not stored`);
   const admin = origin.source === API_ADVISORY_SOURCE && origin.admin === true;
@@ -123,13 +141,26 @@ export async function saveAdvisoryDocument(redis: Redis, key: string, osv: OsvAd
   const json = JSON.stringify(entry);
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > MAX_ADVISORY_DOCUMENT_BYTES) throw new AdvisoryDocumentTooLargeError(osv.id, bytes);
-  const [outcome, owner] = (await redis.eval(SAVE_IF_NEWER, 1, key, osv.id, String(modifiedMs), json, origin.source, admin ? '1' : '0')) as [string, string?];
+  const [outcome, owner] = (await redis.eval(
+    SAVE_IF_NEWER,
+    1,
+    key,
+    osv.id,
+    String(modifiedMs),
+    json,
+    origin.source,
+    admin ? '1' : '0',
+  )) as [string, string?];
   if (outcome === 'owned') throw new AdvisoryOwnedByFeedError(osv.id, owner ?? 'unknown');
   return outcome === 'stored';
 }
 
 /** The stored document of one advisory and where it came from, if any. */
-export async function readAdvisoryDocument(redis: Redis, key: string, id: string): Promise<{ osv: OsvAdvisory; source?: string } | undefined> {
+export async function readAdvisoryDocument(
+  redis: Redis,
+  key: string,
+  id: string,
+): Promise<{ osv: OsvAdvisory; source?: string } | undefined> {
   const raw = await redis.hget(key, id);
   if (!raw) return undefined;
   const entry = JSON.parse(raw) as StoredEntry;

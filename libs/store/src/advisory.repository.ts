@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { OsvAdvisory } from '@patch-factory/contracts';
-import { readAdvisoryDocument, saveAdvisoryDocument, scanAdvisoryDocuments, type AdvisoryDocumentOrigin } from './advisory-documents';
+import {
+  readAdvisoryDocument,
+  saveAdvisoryDocument,
+  scanAdvisoryDocuments,
+  type AdvisoryDocumentOrigin,
+} from './advisory-documents';
 import { capAdvisoryDocuments } from './advisory-document-cap';
 import { StoreKeys } from './store-keys';
 
@@ -42,7 +47,8 @@ export class AdvisoryRepository {
    */
   async record(osv: OsvAdvisory, fixAvailableAt: number, origin: AdvisoryDocumentOrigin): Promise<AdvisoryRecord> {
     await this.saveDocument(osv, origin);
-    const severity = osv.database_specific?.severity ?? osv.affected.map((a) => a.database_specific?.severity).find((s) => !!s);
+    const severity =
+      osv.database_specific?.severity ?? osv.affected.map((a) => a.database_specific?.severity).find((s) => !!s);
     const rec: AdvisoryRecord = {
       id: osv.id,
       aliases: osv.aliases ?? [],
@@ -64,7 +70,15 @@ export class AdvisoryRepository {
   async saveDocument(osv: OsvAdvisory, origin: AdvisoryDocumentOrigin): Promise<boolean> {
     const stored = await saveAdvisoryDocument(this.redis, this.keys.advisoryDocuments(), osv, origin);
     // Bounded (issue 14): indexed by `modified`, the store keeps at most maxDocuments documents.
-    if (stored) await capAdvisoryDocuments(this.redis, this.keys.advisoryDocuments(), this.keys.advisoryDocumentsByModified(), osv.id, Date.parse(osv.modified), this.maxDocuments);
+    if (stored)
+      await capAdvisoryDocuments(
+        this.redis,
+        this.keys.advisoryDocuments(),
+        this.keys.advisoryDocumentsByModified(),
+        osv.id,
+        Date.parse(osv.modified),
+        this.maxDocuments,
+      );
     return stored;
   }
 

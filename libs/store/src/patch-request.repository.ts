@@ -13,7 +13,12 @@ export const StoredPatchRequestSchema = z.object({
   severity: z.enum(['critical', 'high', 'medium', 'low', 'none']).optional(),
   advisory: z.string().max(128).optional(),
   files: z
-    .array(z.object({ file: z.string().max(1024), changes: z.array(z.object({ name: z.string(), old: z.string(), new: z.string() })).max(256) }))
+    .array(
+      z.object({
+        file: z.string().max(1024),
+        changes: z.array(z.object({ name: z.string(), old: z.string(), new: z.string() })).max(256),
+      }),
+    )
     .min(1)
     .max(64),
   createdAt: z.number().int(),
@@ -39,7 +44,13 @@ export class PatchRequestRepository {
 
   /** Stores an event (idempotent: an event id is stored once). Returns false if it was already there. */
   async saveEvent(event: UpstreamEvent): Promise<boolean> {
-    const ok = await this.redis.set(this.keys.event(event.id), JSON.stringify(UpstreamEventSchema.parse(event)), 'EX', TTL_SECONDS, 'NX');
+    const ok = await this.redis.set(
+      this.keys.event(event.id),
+      JSON.stringify(UpstreamEventSchema.parse(event)),
+      'EX',
+      TTL_SECONDS,
+      'NX',
+    );
     return ok === 'OK';
   }
 
@@ -66,7 +77,12 @@ export class PatchRequestRepository {
    */
   async claimRun(id: string, file: string, runId: string): Promise<string> {
     const key = this.keys.patchRequestRuns(id);
-    const [[, set], [, current]] = (await this.redis.multi().hsetnx(key, file, runId).hget(key, file).expire(key, TTL_SECONDS).exec()) as [[unknown, number], [unknown, string]];
+    const [[, set], [, current]] = (await this.redis
+      .multi()
+      .hsetnx(key, file, runId)
+      .hget(key, file)
+      .expire(key, TTL_SECONDS)
+      .exec()) as [[unknown, number], [unknown, string]];
     return set ? runId : current;
   }
 

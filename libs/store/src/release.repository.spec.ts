@@ -43,7 +43,9 @@ describe('ReleaseRepository (real Redis)', () => {
   it('appends an image event once per id and lists them after a stream id', async () => {
     expect(await repo.appendEvent(event('run-1:promote'))).toBe(true);
     expect(await repo.appendEvent(event('run-1:promote'))).toBe(false);
-    expect(await repo.appendEvent(event('run-2:promote', { type: 'image.published', tags: [{ tag: '8.0', digest: D2 }] }))).toBe(true);
+    expect(
+      await repo.appendEvent(event('run-2:promote', { type: 'image.published', tags: [{ tag: '8.0', digest: D2 }] })),
+    ).toBe(true);
     const all = await repo.events();
     expect(all.map((e) => e.event.id)).toEqual(['run-1:promote', 'run-2:promote']);
     const after = await repo.events(all[0]?.streamId);
@@ -56,8 +58,18 @@ describe('ReleaseRepository (real Redis)', () => {
   });
 
   it('keeps the last published image of a definition', async () => {
-    await repo.recordPublished('image/redis/debian-12/7.0.yaml', { digest: D2, runId: 'run-1', scanReport: '/out/run-1/scan-report.json', at: 5 });
-    expect(await repo.published('image/redis/debian-12/7.0.yaml')).toEqual({ digest: D2, runId: 'run-1', scanReport: '/out/run-1/scan-report.json', at: 5 });
+    await repo.recordPublished('image/redis/debian-12/7.0.yaml', {
+      digest: D2,
+      runId: 'run-1',
+      scanReport: '/out/run-1/scan-report.json',
+      at: 5,
+    });
+    expect(await repo.published('image/redis/debian-12/7.0.yaml')).toEqual({
+      digest: D2,
+      runId: 'run-1',
+      scanReport: '/out/run-1/scan-report.json',
+      at: 5,
+    });
     expect(await repo.published('image/other.yaml')).toBeUndefined();
   });
 });

@@ -1,6 +1,16 @@
 import type { Redis } from 'ioredis';
 import { ImageEventSchema, RetryableError, type ImageEvent } from '@patch-factory/contracts';
-import { PROMOTION_COMMIT, PROMOTION_LOCK, PROMOTION_PLAN, PROMOTION_RELEASE, PROMOTION_RENEW, PROMOTION_UNLOCK, type FencedReply, type PromotionCommitReply, type PromotionPlanReply } from './release-scripts.lua';
+import {
+  PROMOTION_COMMIT,
+  PROMOTION_LOCK,
+  PROMOTION_PLAN,
+  PROMOTION_RELEASE,
+  PROMOTION_RENEW,
+  PROMOTION_UNLOCK,
+  type FencedReply,
+  type PromotionCommitReply,
+  type PromotionPlanReply,
+} from './release-scripts.lua';
 import { StoreKeys } from './store-keys';
 
 const HISTORY_LENGTH = 1000;
@@ -40,7 +50,8 @@ export interface PromotionLease {
 }
 
 /** The answer of lockPromotion: the lease, or who holds the lock. */
-export type PromotionLockResult = { acquired: true; lease: PromotionLease } | { acquired: false; holder: string; fence: number };
+export type PromotionLockResult =
+  { acquired: true; lease: PromotionLease } | { acquired: false; holder: string; fence: number };
 
 /** Where a release tag points, as the promote stage last recorded it. */
 export interface ReleaseTag {
@@ -128,8 +139,15 @@ export class ReleaseRepository {
   /** The plan and progress of a run's promotion (empty when it never started). */
   async promotion(runId: string): Promise<PromotionRecord> {
     const h = await this.redis.hgetall(this.keys.promotion(runId));
-    const recorded = Object.keys(h).filter((k) => k.startsWith('moved:')).map((k) => k.slice('moved:'.length)).sort();
-    return { ...(h['plan'] ? { plan: JSON.parse(h['plan']) as PromotionPlan } : {}), recorded, done: h['done'] === '1' };
+    const recorded = Object.keys(h)
+      .filter((k) => k.startsWith('moved:'))
+      .map((k) => k.slice('moved:'.length))
+      .sort();
+    return {
+      ...(h['plan'] ? { plan: JSON.parse(h['plan']) as PromotionPlan } : {}),
+      recorded,
+      done: h['done'] === '1',
+    };
   }
 
   /**
@@ -148,7 +166,8 @@ export class ReleaseRepository {
       PROMOTION_TTL_SECONDS,
       fence,
     )) as PromotionPlanReply;
-    if (reply[0] === 'fenced') throw this.fenced(plan.repository, fence, reply, `recording the promotion plan of run ${runId}`);
+    if (reply[0] === 'fenced')
+      throw this.fenced(plan.repository, fence, reply, `recording the promotion plan of run ${runId}`);
     return JSON.parse(reply[1]) as PromotionPlan;
   }
 
@@ -165,10 +184,18 @@ export class ReleaseRepository {
     const moves = commit.moves.map((m) => ({
       tag: m.tag,
       current: JSON.stringify(m.current),
-      history: JSON.stringify({ tag: m.tag, digest: m.current.digest, runId: m.current.runId, at: m.current.at, ...(m.previous ? { previous: m.previous } : {}) }),
+      history: JSON.stringify({
+        tag: m.tag,
+        digest: m.current.digest,
+        runId: m.current.runId,
+        at: m.current.at,
+        ...(m.previous ? { previous: m.previous } : {}),
+      }),
     }));
     if (!(SCRIPT_NAME in this.redis)) this.redis.defineCommand(SCRIPT_NAME, { numberOfKeys: 8, lua: PROMOTION_COMMIT });
-    const run = (this.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<PromotionCommitReply>>)[SCRIPT_NAME] as (...args: (string | number)[]) => Promise<PromotionCommitReply>;
+    const run = (
+      this.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<PromotionCommitReply>>
+    )[SCRIPT_NAME] as (...args: (string | number)[]) => Promise<PromotionCommitReply>;
     const reply = await run.call(
       this.redis,
       this.keys.releaseTags(commit.repository),
@@ -189,7 +216,8 @@ export class ReleaseRepository {
       PROMOTION_TTL_SECONDS,
       commit.fence,
     );
-    if (reply[0] === 'fenced') throw this.fenced(commit.repository, commit.fence, reply, `recording the promotion of run ${commit.runId}`);
+    if (reply[0] === 'fenced')
+      throw this.fenced(commit.repository, commit.fence, reply, `recording the promotion of run ${commit.runId}`);
     const [, recorded, appended] = reply;
     return { recorded: recorded.map(String), eventAppended: Number(appended) === 1 };
   }
@@ -200,18 +228,41 @@ export class ReleaseRepository {
    * it is taken, and a promotion that held it before can no longer write. Else: who holds it.
    */
   async lockPromotion(repository: string, runId: string, ttlMs: number): Promise<PromotionLockResult> {
-    const [taken, fence, holder] = (await this.redis.eval(PROMOTION_LOCK, 2, this.keys.promotionLock(repository), this.fenceKey(repository), runId, ttl(ttlMs))) as [number, number, string];
-    return Number(taken) === 1 ? { acquired: true, lease: { repository, runId, fence: Number(fence) } } : { acquired: false, holder: String(holder), fence: Number(fence) };
+    const [taken, fence, holder] = (await this.redis.eval(
+      PROMOTION_LOCK,
+      2,
+      this.keys.promotionLock(repository),
+      this.fenceKey(repository),
+      runId,
+      ttl(ttlMs),
+    )) as [number, number, string];
+    return Number(taken) === 1
+      ? { acquired: true, lease: { repository, runId, fence: Number(fence) } }
+      : { acquired: false, holder: String(holder), fence: Number(fence) };
   }
 
   /** Extends the lease by `ttlMs` (a lapsed lock nobody took since is taken again); false when another promotion holds the lock now. */
   async renewPromotion(lease: PromotionLease, ttlMs: number): Promise<boolean> {
-    return Number(await this.redis.eval(PROMOTION_RENEW, 2, this.keys.promotionLock(lease.repository), this.fenceKey(lease.repository), lease.fence, lease.runId, ttl(ttlMs))) === 1;
+    return (
+      Number(
+        await this.redis.eval(
+          PROMOTION_RENEW,
+          2,
+          this.keys.promotionLock(lease.repository),
+          this.fenceKey(lease.repository),
+          lease.fence,
+          lease.runId,
+          ttl(ttlMs),
+        ),
+      ) === 1
+    );
   }
 
   /** Lets go of the lock if this lease still holds it (never another promotion's). */
   async releasePromotion(lease: PromotionLease): Promise<boolean> {
-    return Number(await this.redis.eval(PROMOTION_RELEASE, 1, this.keys.promotionLock(lease.repository), lease.fence)) === 1;
+    return (
+      Number(await this.redis.eval(PROMOTION_RELEASE, 1, this.keys.promotionLock(lease.repository), lease.fence)) === 1
+    );
   }
 
   /** Releases the promotion lock of `repository` if run `runId` holds it, whatever the lease (one a killed delivery of the run left). */
@@ -231,7 +282,11 @@ export class ReleaseRepository {
 
   /** The tag moves of `repository`, newest first. */
   async history(repository: string, limit = 100): Promise<(ReleaseTag & { tag: string; previous?: string })[]> {
-    const raw = await this.redis.lrange(this.keys.releaseHistory(repository), 0, Math.max(0, Math.min(limit, HISTORY_LENGTH) - 1));
+    const raw = await this.redis.lrange(
+      this.keys.releaseHistory(repository),
+      0,
+      Math.max(0, Math.min(limit, HISTORY_LENGTH) - 1),
+    );
     return raw.map((r) => JSON.parse(r) as ReleaseTag & { tag: string; previous?: string });
   }
 
@@ -249,15 +304,32 @@ export class ReleaseRepository {
     const checked = ImageEventSchema.parse(event);
     const fresh = await this.redis.set(this.keys.imageEventSeen(checked.id), '1', 'EX', EVENT_SEEN_TTL_SECONDS, 'NX');
     if (fresh !== 'OK') return false;
-    await this.redis.xadd(this.keys.imageEvents(), 'MAXLEN', '~', String(EVENT_STREAM_LENGTH), '*', 'event', JSON.stringify(checked));
+    await this.redis.xadd(
+      this.keys.imageEvents(),
+      'MAXLEN',
+      '~',
+      String(EVENT_STREAM_LENGTH),
+      '*',
+      'event',
+      JSON.stringify(checked),
+    );
     return true;
   }
 
   /** The image events after stream id `after` (default: from the start), oldest first. */
   async events(after = '-', count = 100): Promise<{ streamId: string; event: ImageEvent }[]> {
     const start = after === '-' ? '-' : `(${after}`;
-    const entries = await this.redis.xrange(this.keys.imageEvents(), start, '+', 'COUNT', Math.max(1, Math.min(count, 1000)));
-    return entries.map(([streamId, fields]) => ({ streamId, event: ImageEventSchema.parse(JSON.parse(fields[1] ?? 'null')) }));
+    const entries = await this.redis.xrange(
+      this.keys.imageEvents(),
+      start,
+      '+',
+      'COUNT',
+      Math.max(1, Math.min(count, 1000)),
+    );
+    return entries.map(([streamId, fields]) => ({
+      streamId,
+      event: ImageEventSchema.parse(JSON.parse(fields[1] ?? 'null')),
+    }));
   }
 }
 

@@ -27,7 +27,13 @@ describe('RunRepository retention (real Redis)', () => {
     await create(repo, id, at - 10, ['plan']);
     const start = await repo.startStage(id, 'plan', at - 5);
     expect(start.kind).toBe('started');
-    await repo.completeStage(id, 'plan', { durationMs: 1, artifacts: {} }, at, start.kind === 'started' ? start.token : undefined);
+    await repo.completeStage(
+      id,
+      'plan',
+      { durationMs: 1, artifacts: {} },
+      at,
+      start.kind === 'started' ? start.token : undefined,
+    );
     expect((await repo.get(id))?.state).toBe('succeeded');
   }
   async function failed(repo: RunRepository, id: string, at: number): Promise<void> {
@@ -37,7 +43,8 @@ describe('RunRepository retention (real Redis)', () => {
   }
   const indexed = async (id: string): Promise<string[]> => {
     const found: string[] = [];
-    for (const key of [keys.allRuns(), keys.runsOfDefinition(DEF), ...keys.stateIndexKeys()]) if ((await redis.zscore(key, id)) !== null) found.push(key.slice(prefix.length));
+    for (const key of [keys.allRuns(), keys.runsOfDefinition(DEF), ...keys.stateIndexKeys()])
+      if ((await redis.zscore(key, id)) !== null) found.push(key.slice(prefix.length));
     return found;
   };
 
@@ -61,15 +68,25 @@ describe('RunRepository retention (real Redis)', () => {
       expect(await runs.get(id)).toBeUndefined();
       expect(await indexed(id)).toEqual([]);
     }
-    expect((await runs.list({ limit: 100 })).map((r) => r.id).sort()).toEqual(['old-awaiting', 'old-running', 'recent-failed']);
-    expect((await runs.list({ definition: DEF, limit: 100 })).map((r) => r.id).sort()).toEqual(['old-awaiting', 'old-running', 'recent-failed']);
+    expect((await runs.list({ limit: 100 })).map((r) => r.id).sort()).toEqual([
+      'old-awaiting',
+      'old-running',
+      'recent-failed',
+    ]);
+    expect((await runs.list({ definition: DEF, limit: 100 })).map((r) => r.id).sort()).toEqual([
+      'old-awaiting',
+      'old-running',
+      'recent-failed',
+    ]);
     expect((await runs.list({ state: 'succeeded' })).map((r) => r.id)).toEqual([]);
     // Again: nothing more is old enough.
     expect(await runs.pruneFinished(T0 + 31 * DAY)).toBe(0);
 
     // Fencing is unchanged: a late transition of a deleted run is refused as missing, and revives nothing.
     expect(await runs.startStage('old-failed', 'review', T0 + 32 * DAY)).toEqual({ kind: 'missing' });
-    expect((await runs.completeStage('old-ok', 'plan', { durationMs: 1, artifacts: {} }, T0 + 32 * DAY)).kind).toBe('missing');
+    expect((await runs.completeStage('old-ok', 'plan', { durationMs: 1, artifacts: {} }, T0 + 32 * DAY)).kind).toBe(
+      'missing',
+    );
     expect(await runs.failRun('old-failed', 'plan', 'x', 'y', T0 + 32 * DAY)).toBe('missing');
     expect(await runs.get('old-failed')).toBeUndefined();
     expect(await runs.get('old-ok')).toBeUndefined();

@@ -18,7 +18,8 @@ export const OP_ARITY = 7;
 export const FIXED_KEYS = 1 + RUN_STATES.length;
 
 /** Names of the operations the script knows. */
-export type TransitionOp = 'create' | 'start' | 'complete' | 'await' | 'note-failure' | 'fail' | 'reopen' | 'supersede' | 'unstart';
+export type TransitionOp =
+  'create' | 'start' | 'complete' | 'await' | 'note-failure' | 'fail' | 'reopen' | 'supersede' | 'unstart';
 
 /**
  * Preamble of an operation on an existing stage of an existing run: one HMGET reads what
@@ -287,10 +288,7 @@ return {'ok', rec.status}
 };
 
 const opFunctions = (Object.entries(BODIES) as [TransitionOp, string][])
-  .map(
-    ([name, body]) =>
-      `OPS['${name}'] = function(runKey, auxKey, id, stage, now, a4, a5, a6)\n${body}\nend`,
-  )
+  .map(([name, body]) => `OPS['${name}'] = function(runKey, auxKey, id, stage, now, a4, a5, a6)\n${body}\nend`)
   .join('\n');
 
 /** The one transition script: applies ARGV[1] operations in order and returns their results. */

@@ -20,16 +20,30 @@ describe('RunRepository (real Redis)', () => {
     expect(await runs.startStage('run-a', 'build', 1_010, 't1')).toEqual({ kind: 'started', attempts: 1, token: 't1' });
     expect(await runs.noteAttemptFailure('run-a', 'build', 'flaky', 'try again', 1_020, 't1')).toBe('ok');
     expect(await runs.startStage('run-a', 'build', 1_030, 't2')).toEqual({ kind: 'started', attempts: 2, token: 't2' });
-    expect(await runs.completeStage('run-a', 'build', { durationMs: 5, artifacts: { digest: 'sha256:ab' } }, 1_040, 't2')).toEqual({ kind: 'ok', next: 'test' });
+    expect(
+      await runs.completeStage('run-a', 'build', { durationMs: 5, artifacts: { digest: 'sha256:ab' } }, 1_040, 't2'),
+    ).toEqual({ kind: 'ok', next: 'test' });
     let run = (await runs.get('run-a'))!;
     expect(run.state).toBe('running');
-    expect(run.stages[0]).toMatchObject({ status: 'succeeded', attempts: 2, startedAt: 1_010, finishedAt: 1_040, durationMs: 5, artifacts: { digest: 'sha256:ab' }, token: 't2', completedToken: 't2' });
+    expect(run.stages[0]).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      startedAt: 1_010,
+      finishedAt: 1_040,
+      durationMs: 5,
+      artifacts: { digest: 'sha256:ab' },
+      token: 't2',
+      completedToken: 't2',
+    });
     expect(run.stages[0]!.error).toBeUndefined();
     expect(run.stages[1]).toMatchObject({ status: 'queued', queuedAt: 1_040 });
 
     // A duplicate delivery of a finished stage changes nothing and names the next stage again.
     expect(await runs.startStage('run-a', 'build', 1_050)).toEqual({ kind: 'done', next: 'test' });
-    expect(await runs.completeStage('run-a', 'build', { durationMs: 9, artifacts: {} }, 1_060)).toEqual({ kind: 'dup', next: 'test' });
+    expect(await runs.completeStage('run-a', 'build', { durationMs: 9, artifacts: {} }, 1_060)).toEqual({
+      kind: 'dup',
+      next: 'test',
+    });
 
     for (const s of ['test', 'scan'] as const) {
       await runs.startStage('run-a', s, 1_100);

@@ -12,17 +12,30 @@ describe('RunRepository: a run superseded by a newer one (real Redis)', () => {
   });
 
   const create = async (id: string, now: number) => {
-    await runs.create({ id, definition: 'image/a/debian-12/1.yaml', trigger: { kind: 'manual' }, stages: ['review', 'promote', 'notify'], now });
+    await runs.create({
+      id,
+      definition: 'image/a/debian-12/1.yaml',
+      trigger: { kind: 'manual' },
+      stages: ['review', 'promote', 'notify'],
+      now,
+    });
     await runs.startStage(id, 'review', now + 1);
   };
 
   it('ends a waiting run superseded at its stage, naming the newer run; it never starts or completes again', async () => {
     await create('run-old', 1_000);
     expect(await runs.awaitStage('run-old', 'review', 'waits for a merge', 1_010)).toBe('ok');
-    expect(await runs.supersede('run-old', 'review', 'run-new', 'run run-new of the same definition is newer', 1_020)).toBe('ok');
+    expect(
+      await runs.supersede('run-old', 'review', 'run-new', 'run run-new of the same definition is newer', 1_020),
+    ).toBe('ok');
     const run = (await runs.get('run-old'))!;
     expect(run).toMatchObject({ state: 'superseded', supersededBy: 'run-new', finishedAt: 1_020 });
-    expect(run.stages[0]).toMatchObject({ status: 'superseded', supersededBy: 'run-new', finishedAt: 1_020, artifacts: { 'superseded.reason': 'run run-new of the same definition is newer' } });
+    expect(run.stages[0]).toMatchObject({
+      status: 'superseded',
+      supersededBy: 'run-new',
+      finishedAt: 1_020,
+      artifacts: { 'superseded.reason': 'run run-new of the same definition is newer' },
+    });
     expect(run.stages[0]!.awaiting).toBeUndefined();
     expect(run.stages[1]).toMatchObject({ status: 'pending' });
     // Listed under its state, and in no other state index.
@@ -45,6 +58,6 @@ describe('RunRepository: a run superseded by a newer one (real Redis)', () => {
     await create('run-failed', 3_000);
     await runs.failRun('run-failed', 'review', 'boom', 'broke', 3_010);
     expect(await runs.supersede('run-failed', 'review', 'run-x', 'newer', 3_020)).toBe('ended');
-    expect((await runs.get('run-failed'))).toMatchObject({ state: 'failed', supersededBy: undefined });
+    expect(await runs.get('run-failed')).toMatchObject({ state: 'failed', supersededBy: undefined });
   });
 });

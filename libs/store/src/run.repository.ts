@@ -167,7 +167,12 @@ export class RunRepository {
    * token of the delivery; a fresh one when absent), which replaces any earlier execution's.
    * Every start counts an attempt. Refused (`out-of-order`) when the previous stage has not succeeded.
    */
-  async startStage(id: string, stage: StageName, now = Date.now(), token: string = newExecutionToken()): Promise<StartResult> {
+  async startStage(
+    id: string,
+    stage: StageName,
+    now = Date.now(),
+    token: string = newExecutionToken(),
+  ): Promise<StartResult> {
     const [kind, extra] = await this.transition('start', id, stage, now, undefined, undefined, token);
     if (kind === 'started') return { kind, attempts: Number(extra), token };
     if (kind === 'done') return { kind, next: (extra || null) as StageName | null };
@@ -190,25 +195,53 @@ export class RunRepository {
     now = Date.now(),
     token?: string,
   ): Promise<{ kind: TransitionResult; next: StageName | null; detail?: string }> {
-    const [kind, extra] = await this.transition('complete', id, stage, now, Math.round(result.durationMs), JSON.stringify(result.artifacts), token);
+    const [kind, extra] = await this.transition(
+      'complete',
+      id,
+      stage,
+      now,
+      Math.round(result.durationMs),
+      JSON.stringify(result.artifacts),
+      token,
+    );
     if (isRefusal(kind ?? '')) return { kind: kind as Refusal, next: null, detail: extra ?? '' };
     return { kind: kind as TransitionResult, next: (extra || null) as StageName | null };
   }
 
   /** Parks the stage until an outside event (fenced like completeStage when a token is given). */
-  async awaitStage(id: string, stage: StageName, reason: string, now = Date.now(), token?: string): Promise<TransitionResult> {
+  async awaitStage(
+    id: string,
+    stage: StageName,
+    reason: string,
+    now = Date.now(),
+    token?: string,
+  ): Promise<TransitionResult> {
     const [kind] = await this.transition('await', id, stage, now, reason, undefined, token);
     return kind as TransitionResult;
   }
 
   /** One attempt failed and will be retried (refused when out of date, with a token). */
-  async noteAttemptFailure(id: string, stage: StageName, code: string, message: string, now = Date.now(), token?: string): Promise<TransitionResult> {
+  async noteAttemptFailure(
+    id: string,
+    stage: StageName,
+    code: string,
+    message: string,
+    now = Date.now(),
+    token?: string,
+  ): Promise<TransitionResult> {
     const [kind] = await this.transition('note-failure', id, stage, now, code, message, token);
     return kind as TransitionResult;
   }
 
   /** Fails the run at this stage; with a token (a stage job) refused when out of date, without (dead-letter) always applied. */
-  async failRun(id: string, stage: StageName, code: string, message: string, now = Date.now(), token?: string): Promise<TransitionResult> {
+  async failRun(
+    id: string,
+    stage: StageName,
+    code: string,
+    message: string,
+    now = Date.now(),
+    token?: string,
+  ): Promise<TransitionResult> {
     const [kind] = await this.transition('fail', id, stage, now, code, message, token);
     return kind as TransitionResult;
   }
@@ -218,7 +251,11 @@ export class RunRepository {
    * applied to a store that had rolled back): 'ok' and its new status (queued, or pending
    * when its previous stage has not succeeded); 'dup' when it did start; 'ended' for an ended run.
    */
-  async unstartStage(id: string, stage: StageName, now = Date.now()): Promise<{ kind: TransitionResult; status?: string }> {
+  async unstartStage(
+    id: string,
+    stage: StageName,
+    now = Date.now(),
+  ): Promise<{ kind: TransitionResult; status?: string }> {
     const [kind, status] = await this.transition('unstart', id, stage, now);
     return { kind: kind as TransitionResult, ...(status ? { status } : {}) };
   }
@@ -227,7 +264,13 @@ export class RunRepository {
    * Ends a run `superseded` at `stage` by the newer run `by` (it will never be promoted);
    * 'dup' when it was already, 'ended' when the run ended otherwise or is past that stage.
    */
-  async supersede(id: string, stage: StageName, by: string, reason: string, now = Date.now()): Promise<TransitionResult> {
+  async supersede(
+    id: string,
+    stage: StageName,
+    by: string,
+    reason: string,
+    now = Date.now(),
+  ): Promise<TransitionResult> {
     const [kind] = await this.transition('supersede', id, stage, now, by, reason.slice(0, 512));
     return kind as TransitionResult;
   }
@@ -237,7 +280,15 @@ export class RunRepository {
     return kind as TransitionResult;
   }
 
-  private transition(op: Transition['op'], id: string, stage: StageName, now: number, a4?: string | number, a5?: string | number, token?: string): Promise<string[]> {
+  private transition(
+    op: Transition['op'],
+    id: string,
+    stage: StageName,
+    now: number,
+    a4?: string | number,
+    a5?: string | number,
+    token?: string,
+  ): Promise<string[]> {
     return this.batcher.apply({ op, runKey: this.keys.run(id), id, stage, now, a4, a5, ...(token ? { token } : {}) });
   }
 }

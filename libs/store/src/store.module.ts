@@ -28,20 +28,50 @@ export class StoreModule {
         {
           provide: RunRepository,
           inject: [STORE_REDIS, STORE_PREFIX, { token: STORE_RETENTION, optional: true }],
-          useFactory: (redis: Redis, prefix: string, retention?: StoreRetention) => new RunRepository(redis, prefix, retention),
+          useFactory: (redis: Redis, prefix: string, retention?: StoreRetention) =>
+            new RunRepository(redis, prefix, retention),
         },
-        { provide: PullRequestLinks, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PullRequestLinks(redis, prefix) },
-        { provide: DeliveryLog, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new DeliveryLog(redis, prefix) },
+        {
+          provide: PullRequestLinks,
+          inject: [STORE_REDIS, STORE_PREFIX],
+          useFactory: (redis: Redis, prefix: string) => new PullRequestLinks(redis, prefix),
+        },
+        {
+          provide: DeliveryLog,
+          inject: [STORE_REDIS, STORE_PREFIX],
+          useFactory: (redis: Redis, prefix: string) => new DeliveryLog(redis, prefix),
+        },
         {
           provide: AdvisoryRepository,
           inject: [STORE_REDIS, STORE_PREFIX, { token: STORE_RETENTION, optional: true }],
-          useFactory: (redis: Redis, prefix: string, retention?: StoreRetention) => new AdvisoryRepository(redis, prefix, retention?.maxAdvisoryDocuments),
+          useFactory: (redis: Redis, prefix: string, retention?: StoreRetention) =>
+            new AdvisoryRepository(redis, prefix, retention?.maxAdvisoryDocuments),
         },
-        { provide: WatchStateRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new WatchStateRepository(redis, prefix) },
-        { provide: ReleaseRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new ReleaseRepository(redis, prefix) },
-        { provide: PatchRequestRepository, inject: [STORE_REDIS, STORE_PREFIX], useFactory: (redis: Redis, prefix: string) => new PatchRequestRepository(redis, prefix) },
+        {
+          provide: WatchStateRepository,
+          inject: [STORE_REDIS, STORE_PREFIX],
+          useFactory: (redis: Redis, prefix: string) => new WatchStateRepository(redis, prefix),
+        },
+        {
+          provide: ReleaseRepository,
+          inject: [STORE_REDIS, STORE_PREFIX],
+          useFactory: (redis: Redis, prefix: string) => new ReleaseRepository(redis, prefix),
+        },
+        {
+          provide: PatchRequestRepository,
+          inject: [STORE_REDIS, STORE_PREFIX],
+          useFactory: (redis: Redis, prefix: string) => new PatchRequestRepository(redis, prefix),
+        },
       ],
-      exports: [RunRepository, PullRequestLinks, DeliveryLog, PatchRequestRepository, WatchStateRepository, AdvisoryRepository, ReleaseRepository],
+      exports: [
+        RunRepository,
+        PullRequestLinks,
+        DeliveryLog,
+        PatchRequestRepository,
+        WatchStateRepository,
+        AdvisoryRepository,
+        ReleaseRepository,
+      ],
     };
   }
 }

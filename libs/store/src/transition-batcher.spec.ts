@@ -23,7 +23,14 @@ describe('TransitionBatcher (real Redis)', () => {
     redis.disconnect();
   });
 
-  const create = (id: string) => runs.create({ id, definition: `image/${id}/debian-12/1.yaml`, trigger: { kind: 'manual' }, stages: ['build', 'test'], now: 1_000 });
+  const create = (id: string) =>
+    runs.create({
+      id,
+      definition: `image/${id}/debian-12/1.yaml`,
+      trigger: { kind: 'manual' },
+      stages: ['build', 'test'],
+      now: 1_000,
+    });
 
   it('sends the transitions of one event-loop turn as one script call, each answered on its own', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `batch-${i}`);
@@ -56,7 +63,9 @@ describe('TransitionBatcher (real Redis)', () => {
     await Promise.all(ids.map(create));
     expect(scriptCalls).toBe(3);
     const listed = await runs.list({ limit: 1000 });
-    expect(new Set(listed.map((r) => r.id))).toEqual(new Set([...ids, ...Array.from({ length: 40 }, (_, i) => `batch-${i}`)]));
+    expect(new Set(listed.map((r) => r.id))).toEqual(
+      new Set([...ids, ...Array.from({ length: 40 }, (_, i) => `batch-${i}`)]),
+    );
   });
 
   it('isolates an operation that fails inside Redis: the rest of its batch still applies', async () => {
@@ -64,10 +73,15 @@ describe('TransitionBatcher (real Redis)', () => {
     await create('iso-bad');
     // A corrupt stage record makes cjson.decode raise inside the script for that run only.
     await redis.hset(keys.run('iso-bad'), 'stage:build', '{not json');
-    const [good, bad] = await Promise.allSettled([runs.startStage('iso-ok', 'build', 2_000, 'tok-ok'), runs.startStage('iso-bad', 'build', 2_000)]);
+    const [good, bad] = await Promise.allSettled([
+      runs.startStage('iso-ok', 'build', 2_000, 'tok-ok'),
+      runs.startStage('iso-bad', 'build', 2_000),
+    ]);
     expect(good).toEqual({ status: 'fulfilled', value: { kind: 'started', attempts: 1, token: 'tok-ok' } });
     expect(bad.status).toBe('rejected');
-    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/run transition start of run iso-bad failed in Redis/);
+    expect(String((bad as PromiseRejectedResult).reason)).toMatch(
+      /run transition start of run iso-bad failed in Redis/,
+    );
   });
 
   it('refuses a key list of the wrong shape', () => {

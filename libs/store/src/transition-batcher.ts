@@ -44,7 +44,8 @@ export class TransitionBatcher {
     /** KEYS[1..FIXED_KEYS]: the index of all runs, then the state indexes. */
     private readonly fixedKeys: readonly string[],
   ) {
-    if (fixedKeys.length !== FIXED_KEYS) throw new Error(`TransitionBatcher: ${FIXED_KEYS} fixed keys expected, got ${fixedKeys.length}`);
+    if (fixedKeys.length !== FIXED_KEYS)
+      throw new Error(`TransitionBatcher: ${FIXED_KEYS} fixed keys expected, got ${fixedKeys.length}`);
     if (!(SCRIPT_NAME in redis)) redis.defineCommand(SCRIPT_NAME, { lua: RUN_TRANSITIONS });
   }
 
@@ -82,7 +83,9 @@ export class TransitionBatcher {
       return;
     }
     if (!Array.isArray(replies) || replies.length !== batch.length) {
-      const err = new Error(`run transition script answered ${Array.isArray(replies) ? replies.length : typeof replies} replies for ${batch.length} operations`);
+      const err = new Error(
+        `run transition script answered ${Array.isArray(replies) ? replies.length : typeof replies} replies for ${batch.length} operations`,
+      );
       for (const p of batch) p.reject(err);
       return;
     }
@@ -90,7 +93,11 @@ export class TransitionBatcher {
       const reply = (replies as unknown[])[i];
       const words = Array.isArray(reply) ? reply.map((w) => String(w)) : [];
       if (words[0] === 'error' || words[0] === 'unknown-op' || words.length === 0) {
-        p.reject(new Error(`run transition ${p.t.op} of run ${p.t.id} failed in Redis: ${words[1] ?? words[0] ?? 'empty reply'}`));
+        p.reject(
+          new Error(
+            `run transition ${p.t.op} of run ${p.t.id} failed in Redis: ${words[1] ?? words[0] ?? 'empty reply'}`,
+          ),
+        );
       } else {
         p.resolve(words);
       }

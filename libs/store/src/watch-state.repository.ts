@@ -21,7 +21,9 @@ export class WatchStateRepository {
     if (!raw) return {};
     try {
       const parsed: unknown = JSON.parse(raw);
-      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+        ? (parsed as Record<string, string>)
+        : {};
     } catch {
       return {};
     }
@@ -34,7 +36,11 @@ export class WatchStateRepository {
   /** When `version` of `target` was first seen (now, if this is the first time) and whether it is new. */
   async firstSeen(target: string, version: string, now: number): Promise<{ at: number; fresh: boolean }> {
     const key = this.keys.seenVersions(target);
-    const [[, set], [, at]] = (await this.redis.multi().hsetnx(key, version, String(now)).hget(key, version).exec()) as [[unknown, number], [unknown, string]];
+    const [[, set], [, at]] = (await this.redis
+      .multi()
+      .hsetnx(key, version, String(now))
+      .hget(key, version)
+      .exec()) as [[unknown, number], [unknown, string]];
     return { at: Number(at), fresh: set === 1 };
   }
 }

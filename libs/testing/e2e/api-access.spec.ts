@@ -16,9 +16,15 @@ type ErrorReply = { error?: { code?: string; message?: string } };
 const concrete = (path: string) => path.replace('{id}', path.startsWith('/tokens') ? '0123456789abcdef' : 'no-such-id');
 
 describe('every route needs a token with its scope (OpenAPI-driven), tokens and the audit log', () => {
-  const fx = new BackboneFixture(undefined, { PF_LOG_LEVEL: 'warn', PF_GITHUB_WEBHOOK_SECRET: 'access-test-webhook-secret-0123' });
+  const fx = new BackboneFixture(undefined, {
+    PF_LOG_LEVEL: 'warn',
+    PF_GITHUB_WEBHOOK_SECRET: 'access-test-webhook-secret-0123',
+  });
   let api: ApiClient;
-  let doc: { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, { type: string; scheme: string }> } };
+  let doc: {
+    paths: Record<string, Record<string, Operation>>;
+    components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+  };
 
   beforeAll(async () => {
     api = await fx.startApi();
@@ -29,16 +35,28 @@ describe('every route needs a token with its scope (OpenAPI-driven), tokens and 
   afterAll(() => fx.close(), 60_000);
 
   const operations = () =>
-    Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
+    );
 
   it('declares a bearer scheme, and only health and the signed webhook as public', () => {
     expect(doc.components.securitySchemes['bearerToken']).toMatchObject({ type: 'http', scheme: 'bearer' });
-    const pub = operations().filter(({ op }) => Array.isArray(op.security) && op.security.length === 0).map(({ op }) => op.operationId);
+    const pub = operations()
+      .filter(({ op }) => Array.isArray(op.security) && op.security.length === 0)
+      .map(({ op }) => op.operationId);
     expect(pub.sort()).toEqual(['githubWebhook', 'live', 'ready']);
     for (const { op } of operations()) {
       if (pub.includes(op.operationId)) continue;
-      expect({ op: op.operationId, scope: SCOPES.includes(op['x-required-scope'] as Scope) }).toEqual({ op: op.operationId, scope: true });
-      for (const status of ['401', '403', '429', '421']) expect({ op: op.operationId, status, declared: status in op.responses }).toEqual({ op: op.operationId, status, declared: true });
+      expect({ op: op.operationId, scope: SCOPES.includes(op['x-required-scope'] as Scope) }).toEqual({
+        op: op.operationId,
+        scope: true,
+      });
+      for (const status of ['401', '403', '429', '421'])
+        expect({ op: op.operationId, status, declared: status in op.responses }).toEqual({
+          op: op.operationId,
+          status,
+          declared: true,
+        });
     }
   });
 
@@ -50,17 +68,36 @@ describe('every route needs a token with its scope (OpenAPI-driven), tokens and 
       if (!scope) continue;
       const body = method === 'GET' || method === 'DELETE' ? undefined : {};
       const none = await api.withToken(undefined).request<ErrorReply>(method, concrete(path), body);
-      expect({ op: op.operationId, status: none.status, code: none.body.error?.code }).toEqual({ op: op.operationId, status: 401, code: 'unauthenticated' });
+      expect({ op: op.operationId, status: none.status, code: none.body.error?.code }).toEqual({
+        op: op.operationId,
+        status: 401,
+        code: 'unauthenticated',
+      });
       const bad = await api.withToken(forged).request<ErrorReply>(method, concrete(path), body);
-      expect({ op: op.operationId, status: bad.status, code: bad.body.error?.code }).toEqual({ op: op.operationId, status: 401, code: 'invalid-token' });
+      expect({ op: op.operationId, status: bad.status, code: bad.body.error?.code }).toEqual({
+        op: op.operationId,
+        status: 401,
+        code: 'invalid-token',
+      });
       // Every scope except the one needed (and except admin, which holds them all).
       const others = SCOPES.filter((s) => s !== scope && s !== 'admin');
-      const weak = await api.withToken(await fx.mintToken(others, `without-${scope}`)).request<ErrorReply>(method, concrete(path), body);
-      expect({ op: op.operationId, status: weak.status, code: weak.body.error?.code }).toEqual({ op: op.operationId, status: 403, code: 'insufficient-scope' });
+      const weak = await api
+        .withToken(await fx.mintToken(others, `without-${scope}`))
+        .request<ErrorReply>(method, concrete(path), body);
+      expect({ op: op.operationId, status: weak.status, code: weak.body.error?.code }).toEqual({
+        op: op.operationId,
+        status: 403,
+        code: 'insufficient-scope',
+      });
       expect(weak.body.error?.message).toContain(`"${scope}"`);
       // The scope itself gets past the guard (the route may still refuse the empty body or missing id).
-      const right = await api.withToken(await fx.mintToken([scope], `with-${scope}`)).request<ErrorReply>(method, concrete(path), body);
-      expect({ op: op.operationId, passes: ![401, 403].includes(right.status) }).toEqual({ op: op.operationId, passes: true });
+      const right = await api
+        .withToken(await fx.mintToken([scope], `with-${scope}`))
+        .request<ErrorReply>(method, concrete(path), body);
+      expect({ op: op.operationId, passes: ![401, 403].includes(right.status) }).toEqual({
+        op: op.operationId,
+        passes: true,
+      });
       checked.push(op.operationId);
     }
     expect(checked.length).toBeGreaterThanOrEqual(13);
@@ -68,16 +105,23 @@ describe('every route needs a token with its scope (OpenAPI-driven), tokens and 
 
   it('an unauthenticated trigger starts nothing; a revoked token is refused at once', async () => {
     const before = (await fx.runs.list({ limit: 1000 })).length;
-    const res = await api.withToken(undefined).request<ErrorReply>('POST', '/runs', { definition: 'image/x/debian-12/1.yaml' });
+    const res = await api
+      .withToken(undefined)
+      .request<ErrorReply>('POST', '/runs', { definition: 'image/x/debian-12/1.yaml' });
     expect(res.status).toBe(401);
     expect((await fx.runs.list({ limit: 1000 })).length).toBe(before);
 
-    const made = await api.request<{ id: string; token: string; scopes: string[] }>('POST', '/tokens', { name: 'ci-pipeline', role: 'operator' });
+    const made = await api.request<{ id: string; token: string; scopes: string[] }>('POST', '/tokens', {
+      name: 'ci-pipeline',
+      role: 'operator',
+    });
     expect(made.status).toBe(201);
     expect(made.body.scopes).toEqual(ROLES.operator);
     const operator = api.withToken(made.body.token);
     expect((await operator.request('GET', '/runs')).status).toBe(200);
-    expect((await operator.request<ErrorReply>('POST', '/tokens', { name: 'escalate', role: 'admin' })).status).toBe(403);
+    expect((await operator.request<ErrorReply>('POST', '/tokens', { name: 'escalate', role: 'admin' })).status).toBe(
+      403,
+    );
     // Listed without its secret; the secret is nowhere in Redis (only its hash).
     const list = await api.request<{ tokens: { id: string }[] }>('GET', '/tokens');
     expect(list.body.tokens.map((t) => t.id)).toContain(made.body.id);
@@ -95,27 +139,50 @@ describe('every route needs a token with its scope (OpenAPI-driven), tokens and 
   });
 
   it('records who did what, when, and how it ended in the audit log (writes and refusals, not reads)', async () => {
-    const made = await api.request<{ id: string; token: string }>('POST', '/tokens', { name: 'release-bot', role: 'operator' });
+    const made = await api.request<{ id: string; token: string }>('POST', '/tokens', {
+      name: 'release-bot',
+      role: 'operator',
+    });
     const bot = api.withToken(made.body.token);
-    const triggered = await bot.request<{ runId: string }>('POST', '/runs', { definition: 'image/audited/debian-12/1.yaml' });
+    const triggered = await bot.request<{ runId: string }>('POST', '/runs', {
+      definition: 'image/audited/debian-12/1.yaml',
+    });
     expect(triggered.status).toBe(202);
     await bot.request('GET', '/runs');
     await api.withToken(undefined).request('POST', '/dead-letters/x/replay');
     await bot.request('POST', '/events/upstream', {});
 
-    const log = await api.request<{ entries: { actor: string; actorName?: string; method: string; path: string; status: number; outcome: string; at: number }[] }>(
-      'GET',
-      `/audit?actor=${made.body.id}`,
-    );
+    const log = await api.request<{
+      entries: {
+        actor: string;
+        actorName?: string;
+        method: string;
+        path: string;
+        status: number;
+        outcome: string;
+        at: number;
+      }[];
+    }>('GET', `/audit?actor=${made.body.id}`);
     expect(log.status).toBe(200);
-    const mine = log.body.entries.map(({ actorName, method, path, status, outcome }) => ({ actorName, method, path, status, outcome }));
+    const mine = log.body.entries.map(({ actorName, method, path, status, outcome }) => ({
+      actorName,
+      method,
+      path,
+      status,
+      outcome,
+    }));
     // Newest first: the refused event post, then the trigger; the read is not recorded.
     expect(mine).toEqual([
       { actorName: 'release-bot', method: 'POST', path: '/events/upstream', status: 403, outcome: 'refused' },
       { actorName: 'release-bot', method: 'POST', path: '/runs', status: 202, outcome: 'ok' },
     ]);
-    const all = await api.request<{ entries: { actor: string; path: string; status: number }[] }>('GET', '/audit?limit=50');
-    expect(all.body.entries).toContainEqual(expect.objectContaining({ actor: 'anonymous', path: '/dead-letters/x/replay', status: 401 }));
+    const all = await api.request<{ entries: { actor: string; path: string; status: number }[] }>(
+      'GET',
+      '/audit?limit=50',
+    );
+    expect(all.body.entries).toContainEqual(
+      expect.objectContaining({ actor: 'anonymous', path: '/dead-letters/x/replay', status: 401 }),
+    );
     // Token administration is itself audited (the admin that made the bot's token).
     expect(all.body.entries.some((e) => e.path === '/tokens' && e.status === 201)).toBe(true);
   });
@@ -137,7 +204,9 @@ describe('bootstrap admin token and rate limits', () => {
     const files = [join(dir, 'admin-token'), join(dir, 'other-token')];
     // Files left by an earlier installation (its tokens died with its store).
     for (const f of files) writeFileSync(f, 'stale\n', { mode: 0o644 });
-    const [a, b] = await Promise.all(files.map((f) => fx.startService('dist/services/api/src/main.js', { PF_BOOTSTRAP_TOKEN_FILE: f })));
+    const [a, b] = await Promise.all(
+      files.map((f) => fx.startService('dist/services/api/src/main.js', { PF_BOOTSTRAP_TOKEN_FILE: f })),
+    );
     const printed = [a, b].flatMap((p) => p!.output().match(/pf_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/g) ?? []);
     expect(printed).toHaveLength(1);
     const token = printed[0] as string;
@@ -151,7 +220,9 @@ describe('bootstrap admin token and rate limits', () => {
     const made = await admin.request<{ token: string }>('POST', '/tokens', { name: 'second', role: 'reader' });
     expect(made.status).toBe(201);
     // A later start on the same installation makes none.
-    const c = await fx.startService('dist/services/api/src/main.js', { PF_BOOTSTRAP_TOKEN_FILE: join(dir, 'third-token') });
+    const c = await fx.startService('dist/services/api/src/main.js', {
+      PF_BOOTSTRAP_TOKEN_FILE: join(dir, 'third-token'),
+    });
     expect(c.output()).not.toMatch(/pf_[0-9a-f]{16}_/);
     expect(() => statSync(join(dir, 'third-token'))).toThrow();
   }, 120_000);
@@ -190,6 +261,8 @@ describe('bootstrap admin token and rate limits', () => {
     expect((await anonymous.request('GET', '/metrics')).status).toBe(401);
     const reader = anonymous.withToken(await fx.mintToken(['read'], 'prometheus'));
     expect((await reader.request('GET', '/metrics')).status).toBe(200);
-    expect((await anonymous.withToken(await fx.mintToken(['events'], 'ingest')).request('GET', '/metrics')).status).toBe(403);
+    expect(
+      (await anonymous.withToken(await fx.mintToken(['events'], 'ingest')).request('GET', '/metrics')).status,
+    ).toBe(403);
   }, 120_000);
 });

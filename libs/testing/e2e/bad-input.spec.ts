@@ -22,7 +22,11 @@ describe('bad input is rejected with a clear error and nothing is lost', () => {
 
   it('a worker dead-letters malformed, unknown and oversized jobs (put there by hand) with their reasons and data', async () => {
     const runId = 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9';
-    await build.add('stage.build', { v: 1, runId: 'not-a-run-id', definition: '../../etc/passwd' }, { jobId: 'malformed' });
+    await build.add(
+      'stage.build',
+      { v: 1, runId: 'not-a-run-id', definition: '../../etc/passwd' },
+      { jobId: 'malformed' },
+    );
     await build.add('stage.bogus', { v: 1, runId, definition: 'a/b.yaml' }, { jobId: 'unknown' });
     await build.add('stage.test', { v: 1, runId, definition: 'a/b.yaml' }, { jobId: 'wrong-queue' });
     const huge = { v: 1, runId, definition: 'a/b.yaml', pad: 'x'.repeat(MAX_PAYLOAD_BYTES + 1) };
@@ -47,7 +51,10 @@ describe('bad input is rejected with a clear error and nothing is lost', () => {
     expect(byJob.get('huge')!.data).toEqual(huge);
     expect(byJob.get('string')!.data).toBe('just a string');
     // A replay of a payload that is still invalid is refused and the entry stays.
-    const replay = await api.request<{ error: { code: string; message: string } }>('POST', `/dead-letters/${byJob.get('malformed')!.id}/replay`);
+    const replay = await api.request<{ error: { code: string; message: string } }>(
+      'POST',
+      `/dead-letters/${byJob.get('malformed')!.id}/replay`,
+    );
     expect(replay.status).toBe(400);
     expect(replay.body.error.code).toBe('invalid-payload');
     expect((await api.request<{ entries: Entry[] }>('GET', '/dead-letters')).body.entries).toHaveLength(5);
@@ -78,7 +85,12 @@ describe('bad input is rejected with a clear error and nothing is lost', () => {
     const notJson = await api.request<{ error: { code: string } }>('POST', '/runs', undefined, '{"definition": ');
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBe('invalid-request');
-    const big = await api.request<{ error: { code: string } }>('POST', '/runs', undefined, JSON.stringify({ definition: 'a/b.yaml', pad: 'x'.repeat(100_000) }));
+    const big = await api.request<{ error: { code: string } }>(
+      'POST',
+      '/runs',
+      undefined,
+      JSON.stringify({ definition: 'a/b.yaml', pad: 'x'.repeat(100_000) }),
+    );
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('payload-too-large');
     expect((await api.request('GET', '/runs/..%2F..%2Fetc')).status).toBe(400);

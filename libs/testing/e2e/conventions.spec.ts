@@ -38,24 +38,22 @@ describe('file-name conventions (docs/architecture.md, "Conventions")', () => {
   });
 
   it('only tests import a fixture (shipped code never depends on a test helper)', () => {
-    const offenders = FILES.filter((f) => !isTestFile(f)).filter((f) =>
-      /from '[^']*\.fixture'/.test(read(f)),
-    );
+    const offenders = FILES.filter((f) => !isTestFile(f)).filter((f) => /from '[^']*\.fixture'/.test(read(f)));
     // libs/testing is itself test-only (lint: scope:testing only from tests and tools).
     expect(offenders.filter((f) => projectOf(f) !== 'libs/testing')).toEqual([]);
   });
 
   it('error codes are declared only in errors modules named <library>-errors.ts or <area>-errors.ts', () => {
-    const declaring = FILES.filter((f) => !isTestFile(f)).filter((f) =>
-      /^export const \w*ErrorCode\b/m.test(read(f)),
-    );
+    const declaring = FILES.filter((f) => !isTestFile(f)).filter((f) => /^export const \w*ErrorCode\b/m.test(read(f)));
     expect(declaring.length).toBeGreaterThan(20);
     const misnamed = declaring.filter((f) => {
       if (f === 'libs/contracts/src/errors.ts') return false;
       const name = basename(f, '.ts');
       const library = f.split('/')[1] as string;
       const atRoot = dirname(f) === `${projectOf(f)}/src`;
-      return atRoot ? name !== `${library}-errors` : !name.endsWith('-errors') || name !== `${basename(dirname(f))}-errors`;
+      return atRoot
+        ? name !== `${library}-errors`
+        : !name.endsWith('-errors') || name !== `${basename(dirname(f))}-errors`;
     });
     expect(misnamed).toEqual([]);
   });

@@ -13,7 +13,13 @@ import type { ScanReport } from '@patch-factory/checking';
 import { RegistryClient, readImageRootFs } from '@patch-factory/oci';
 import { RunLauncher } from '@patch-factory/pipeline';
 import { readSignedArtifacts } from '@patch-factory/publishing';
-import { BUILD_ROOT_DEPENDENCY, PredicateType, loadPublicKey, verifyImage, type SlsaProvenance } from '@patch-factory/signing';
+import {
+  BUILD_ROOT_DEPENDENCY,
+  PredicateType,
+  loadPublicKey,
+  verifyImage,
+  type SlsaProvenance,
+} from '@patch-factory/signing';
 import {
   BackboneFixture,
   createCatalogOrigin,
@@ -50,16 +56,36 @@ function writeAdvisories(dir: string, installed: string): void {
     affected: [{ package: { ecosystem: 'Debian:12', name: 'busybox' }, ranges: [{ type: 'ECOSYSTEM', events }] }],
   });
   writeFileSync(join(dir, 'osv-busybox-unfixed.json'), JSON.stringify(record(UNFIXED, [{ introduced: '0' }])));
-  writeFileSync(join(dir, 'osv-busybox-fixed.json'), JSON.stringify(record(NOT_PRESENT, [{ introduced: '0' }, { fixed: `${installed}+pf1` }])));
+  writeFileSync(
+    join(dir, 'osv-busybox-fixed.json'),
+    JSON.stringify(record(NOT_PRESENT, [{ introduced: '0' }, { fixed: `${installed}+pf1` }])),
+  );
 }
 
 /** The verdicts of a report, and of the report's raw findings with the emitted VEX applied by the project's reader. */
 function vexVerdicts(report: ScanReport, vexDoc: unknown): { report: string[]; applied: string[] } {
-  const raw = [...report.findings.map(({ vex: _vex, platform: _p, ...f }) => f), ...report.suppressed.map((s) => { const { platform: _p, ...f } = s.finding; return f; })];
+  const raw = [
+    ...report.findings.map(({ vex: _vex, platform: _p, ...f }) => f),
+    ...report.suppressed.map((s) => {
+      const { platform: _p, ...f } = s.finding;
+      return f;
+    }),
+  ];
   const verdicts = (o: { findings: VexedFinding[]; suppressed: { finding: Finding; vex: VexVerdict }[] }) =>
-    [...o.findings.map((f) => `${f.id} ${f.package} ${f.arch} ${f.vex?.status ?? 'affected'} ${f.vex?.justification ?? '-'}`), ...o.suppressed.map((s) => `${s.finding.id} ${s.finding.package} ${s.finding.arch} ${s.vex.status} ${s.vex.justification ?? '-'}`)].sort();
+    [
+      ...o.findings.map(
+        (f) => `${f.id} ${f.package} ${f.arch} ${f.vex?.status ?? 'affected'} ${f.vex?.justification ?? '-'}`,
+      ),
+      ...o.suppressed.map(
+        (s) => `${s.finding.id} ${s.finding.package} ${s.finding.arch} ${s.vex.status} ${s.vex.justification ?? '-'}`,
+      ),
+    ].sort();
   const distro = report.platforms[0]?.distro;
-  const applied = applyVex(raw, [parseOpenVex(vexDoc, 'vex.json')], { name: 'localhost:5000/examples/busybox', digest: report.digest, ...(distro ? { distro } : {}) });
+  const applied = applyVex(raw, [parseOpenVex(vexDoc, 'vex.json')], {
+    name: 'localhost:5000/examples/busybox',
+    digest: report.digest,
+    ...(distro ? { distro } : {}),
+  });
   return { report: verdicts({ findings: report.findings, suppressed: report.suppressed }), applied: verdicts(applied) };
 }
 
@@ -92,11 +118,24 @@ describe('the busybox example (http repository, host:port image name, builds[]) 
       '    impact_statement: the flawed applet is not built into Debian’s busybox',
       '',
     ].join('\n');
-    origin = createCatalogOrigin({ [DEFINITION]: text, [INFO]: exampleText(INFO), '.patch-factory/vex/image/busybox/debian-12/1.35-dev.vex.yaml': vex });
+    origin = createCatalogOrigin({
+      [DEFINITION]: text,
+      [INFO]: exampleText(INFO),
+      '.patch-factory/vex/image/busybox/debian-12/1.35-dev.vex.yaml': vex,
+    });
     signer = createSignerKey();
-    pipeline = await startFullPipeline(fx, { service: 'test-example-busybox', origin, signer, env: { ...mirror.env, PF_REGISTRY_URL: registry.url } });
-    const mirrored = await (await fetch(`${mirror.fixture.baseUrl}/dists/${mirror.fixture.suite}/main/binary-amd64/Packages`)).text();
-    const busybox = /\nVersion: (\S+)/.exec(mirrored.split('\n\n').find((s) => s.startsWith('Package: busybox\n')) ?? '')?.[1];
+    pipeline = await startFullPipeline(fx, {
+      service: 'test-example-busybox',
+      origin,
+      signer,
+      env: { ...mirror.env, PF_REGISTRY_URL: registry.url },
+    });
+    const mirrored = await (
+      await fetch(`${mirror.fixture.baseUrl}/dists/${mirror.fixture.suite}/main/binary-amd64/Packages`)
+    ).text();
+    const busybox = /\nVersion: (\S+)/.exec(
+      mirrored.split('\n\n').find((s) => s.startsWith('Package: busybox\n')) ?? '',
+    )?.[1];
     if (!busybox) throw new Error('the mirror has no busybox for amd64');
     writeAdvisories(pipeline.advisoryDir, busybox);
   }, 600_000);
@@ -111,7 +150,9 @@ describe('the busybox example (http repository, host:port image name, builds[]) 
   }, 60_000);
 
   it('builds reproducibly, and publishes an image whose SBOMs, VEX and provenance are true and which verifies with the public key', async () => {
-    const { runId } = await pipeline.app.get(RunLauncher).launch(DEFINITION, { kind: 'manual' }, { from: 'build', to: 'promote' });
+    const { runId } = await pipeline.app
+      .get(RunLauncher)
+      .launch(DEFINITION, { kind: 'manual' }, { from: 'build', to: 'promote' });
     const [run] = await fx.waitForRuns([runId], 540_000);
     expect({ state: run?.state, error: run?.error }).toEqual({ state: 'succeeded', error: undefined });
     const art = (stage: string, key: string) => run?.stages.find((s) => s.stage === stage)?.artifacts[key];
@@ -120,21 +161,38 @@ describe('the busybox example (http repository, host:port image name, builds[]) 
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
     // The builds[] step's output is in the image: the applets, links to busybox, owned by root.
-    const rootFs = await readImageRootFs(join(runDir, art('build', 'build.layout') ?? 'image'), { platform: 'linux/amd64' });
+    const rootFs = await readImageRootFs(join(runDir, art('build', 'build.layout') ?? 'image'), {
+      platform: 'linux/amd64',
+    });
     const busybox = rootFs.get('usr/local/bin/sh')?.linkTarget ?? 'no link';
     expect(rootFs.get('usr/bin/busybox')?.type ?? rootFs.get('bin/busybox')?.type).toBe('file');
     expect(rootFs.get(busybox.replace(/^\//, ''))?.type).toBe('file');
     for (const applet of ['sh', 'ls', 'wget']) {
-      expect(rootFs.get(`usr/local/bin/${applet}`)).toMatchObject({ type: 'symlink', linkTarget: busybox, uid: 0, gid: 0 });
+      expect(rootFs.get(`usr/local/bin/${applet}`)).toMatchObject({
+        type: 'symlink',
+        linkTarget: busybox,
+        uid: 0,
+        gid: 0,
+      });
     }
     // Asynchronous: the mirror answers from this process.
     const cli = async (args: string[], env: NodeJS.ProcessEnv) =>
-      (await promisify(execFile)(process.execPath, [join(repoRoot(), 'tools/node/run.cjs'), 'dist/tools/cli/src/main.js', ...args], { cwd: repoRoot(), encoding: 'utf8', env })).stdout;
+      (
+        await promisify(execFile)(
+          process.execPath,
+          [join(repoRoot(), 'tools/node/run.cjs'), 'dist/tools/cli/src/main.js', ...args],
+          { cwd: repoRoot(), encoding: 'utf8', env },
+        )
+      ).stdout;
 
     // Reproducible: the command line builds the example file again from scratch (its own empty
     // package cache, nothing reused) to the digest the run built.
     const again = join(pipeline.work, 'again');
-    const rebuilt = await cli(['build', join(repoRoot(), 'examples', 'catalog', DEFINITION), '--out', again], { ...process.env, ...mirror.env, PF_BUILD_CACHE_DIR: join(pipeline.work, 'again-cache') });
+    const rebuilt = await cli(['build', join(repoRoot(), 'examples', 'catalog', DEFINITION), '--out', again], {
+      ...process.env,
+      ...mirror.env,
+      PF_BUILD_CACHE_DIR: join(pipeline.work, 'again-cache'),
+    });
     expect(rebuilt.trim().split('\n').pop()).toBe(digest);
 
     // The tests ran (policy checks on linux/amd64), the scan found the two advisories.
@@ -142,7 +200,9 @@ describe('the busybox example (http repository, host:port image name, builds[]) 
     expect(art('test', 'test.failed')).toBe('0');
     const report = readJson<ScanReport>(join(runDir, 'scan-report.json'));
     expect(report.findings.map((f) => [f.id, f.package])).toEqual([[UNFIXED, 'busybox']]);
-    expect(report.suppressed.map((s) => [s.finding.id, s.vex.status, s.vex.justification])).toEqual([[NOT_PRESENT, 'not_affected', 'vulnerable_code_not_present']]);
+    expect(report.suppressed.map((s) => [s.finding.id, s.vex.status, s.vex.justification])).toEqual([
+      [NOT_PRESENT, 'not_affected', 'vulnerable_code_not_present'],
+    ]);
 
     // Both SBOMs of the platform are valid by the official schemas (CycloneDX 1.6, SPDX 2.3).
     const sboms = (key: string) => (art('scan', key) ?? '').split(',').filter(Boolean);
@@ -152,42 +212,78 @@ describe('the busybox example (http repository, host:port image name, builds[]) 
     expect(cycloneDx16Validator()(readFileSync(join(runDir, 'sbom/linux-amd64.cdx.json'), 'utf8'))).toBeNull();
     expect(spdx23Validator()(readFileSync(join(runDir, 'sbom/linux-amd64.spdx.json'), 'utf8'))).toBeNull();
     const cdx = readJson<{ components?: { name: string }[] }>(join(runDir, 'sbom/linux-amd64.cdx.json'));
-    expect((cdx.components ?? []).map((c) => c.name)).toEqual(expect.arrayContaining(['busybox', 'base-files', 'libc6']));
+    expect((cdx.components ?? []).map((c) => c.name)).toEqual(
+      expect.arrayContaining(['busybox', 'base-files', 'libc6']),
+    );
 
     // The VEX: valid OpenVEX, both statements, and applied to the raw findings it gives the report again.
-    const vexDoc = readJson<{ statements: { vulnerability: { name: string }; status: string; justification?: string; impact_statement?: string }[] }>(join(runDir, art('scan', 'scan.vex') ?? 'no-vex'));
+    const vexDoc = readJson<{
+      statements: {
+        vulnerability: { name: string };
+        status: string;
+        justification?: string;
+        impact_statement?: string;
+      }[];
+    }>(join(runDir, art('scan', 'scan.vex') ?? 'no-vex'));
     expect(openVexValidator()(vexDoc)).toEqual([]);
-    expect(vexDoc.statements.map((s) => [s.vulnerability.name, s.status]).sort()).toEqual([[UNFIXED, 'affected'], [NOT_PRESENT, 'not_affected']].sort());
+    expect(vexDoc.statements.map((s) => [s.vulnerability.name, s.status]).sort()).toEqual(
+      [
+        [UNFIXED, 'affected'],
+        [NOT_PRESENT, 'not_affected'],
+      ].sort(),
+    );
     expect(vexDoc.statements.find((s) => s.status === 'not_affected')?.impact_statement).toContain('not built into');
     const { report: fromReport, applied } = vexVerdicts(report, vexDoc);
     expect(applied).toEqual(fromReport);
 
     // The signed provenance lists every .deb that went in (image and build root), each with its digest.
     const statements = signedStatements(await readSignedArtifacts(join(runDir, 'signing', 'signed.json')));
-    const provenance = statements.find((s) => s.predicateType === PredicateType.slsaProvenance)?.predicate as SlsaProvenance | undefined;
+    const provenance = statements.find((s) => s.predicateType === PredicateType.slsaProvenance)?.predicate as
+      SlsaProvenance | undefined;
     const deps = provenance?.buildDefinition.resolvedDependencies ?? [];
     const cache = join(pipeline.work, 'cache', 'packages', 'sha256');
     const fetched = readdirSync(cache).filter((n) => !n.startsWith('.'));
     expect(fetched.length).toBeGreaterThan(4);
     for (const hex of fetched) {
-      expect(createHash('sha256').update(readFileSync(join(cache, hex))).digest('hex')).toBe(hex);
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(cache, hex)))
+          .digest('hex'),
+      ).toBe(hex);
       // Once per role: a package both in the image and in the build root is listed as each.
       const listed = deps.filter((d) => d.digest?.['sha256'] === hex);
-      const roles = listed.map((d) => (d.annotations?.['dependencyType'] === BUILD_ROOT_DEPENDENCY ? 'build-root' : 'image')).sort();
-      expect({ hex, notDebs: listed.filter((d) => !/^http:\/\/.*\.deb$/.test(d.uri ?? '')) }).toEqual({ hex, notDebs: [] });
-      expect({ hex, roles: [['build-root'], ['image'], ['build-root', 'image']].some((r) => r.join() === roles.join()) }).toEqual({ hex, roles: true });
+      const roles = listed
+        .map((d) => (d.annotations?.['dependencyType'] === BUILD_ROOT_DEPENDENCY ? 'build-root' : 'image'))
+        .sort();
+      expect({ hex, notDebs: listed.filter((d) => !/^http:\/\/.*\.deb$/.test(d.uri ?? '')) }).toEqual({
+        hex,
+        notDebs: [],
+      });
+      expect({
+        hex,
+        roles: [['build-root'], ['image'], ['build-root', 'image']].some((r) => r.join() === roles.join()),
+      }).toEqual({ hex, roles: true });
     }
-    const buildRoot = deps.filter((d) => d.annotations?.['dependencyType'] === BUILD_ROOT_DEPENDENCY).map((d) => (d.name ?? '').split('_')[0]);
+    const buildRoot = deps
+      .filter((d) => d.annotations?.['dependencyType'] === BUILD_ROOT_DEPENDENCY)
+      .map((d) => (d.name ?? '').split('_')[0]);
     expect(buildRoot).toEqual(expect.arrayContaining(['busybox', 'libc6']));
 
     // Published under the definition's path (the host and port of `image:` are the catalog's, not this factory's registry), promoted, and verified with the public key alone.
     const client = new RegistryClient({ registry: registry.url });
     for (const tag of ['1.35', '1.35-debian12']) expect(await client.resolveTag('examples/busybox', tag)).toBe(digest);
-    const verified = await verifyImage(client, 'examples/busybox', digest, loadPublicKey(readFileSync((signer as SignerKey).pub)));
+    const verified = await verifyImage(
+      client,
+      'examples/busybox',
+      digest,
+      loadPublicKey(readFileSync((signer as SignerKey).pub)),
+    );
     expect(verified.checks.filter((c) => c.outcome !== 'verified')).toEqual([]);
     expect(verified.ok).toBe(true);
     // Six attestations (provenance, both SBOMs, test and scan reports, OpenVEX), a bundle for each and for the signature.
-    expect(verified.checks.map((c) => c.kind).sort()).toEqual([...Array<string>(6).fill('attestation'), ...Array<string>(7).fill('bundle'), 'signature'].sort());
+    expect(verified.checks.map((c) => c.kind).sort()).toEqual(
+      [...Array<string>(6).fill('attestation'), ...Array<string>(7).fill('bundle'), 'signature'].sort(),
+    );
     expect(statements.map((s) => s.predicateType)).toContain(PredicateType.openvex);
   }, 600_000);
 });

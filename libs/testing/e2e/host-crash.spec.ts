@@ -49,7 +49,10 @@ describe('host crash: the AOF tail lost, Redis and the services restarted', () =
     // grown past the last acknowledged size (stage transitions, job moves of the workers).
     await waitFor(
       'runs under way and AOF writes after the last acknowledgement',
-      async () => ((await fx.runs.list({ state: 'running', limit: 1 })).length > 0 && redis.incrAofSize() > ackedBytes + 4096 ? true : undefined),
+      async () =>
+        (await fx.runs.list({ state: 'running', limit: 1 })).length > 0 && redis.incrAofSize() > ackedBytes + 4096
+          ? true
+          : undefined,
       60_000,
       10,
     );
@@ -61,31 +64,48 @@ describe('host crash: the AOF tail lost, Redis and the services restarted', () =
     const sizeAtCrash = redis.incrAofSize();
     const cut = Math.min(ackedBytes + PARTIAL_COMMAND_BYTES, sizeAtCrash);
     redis.truncateIncrAof(cut);
-    process.stderr.write(`host-crash: AOF cut from ${sizeAtCrash} to ${cut} bytes (last acknowledged trigger at ${ackedBytes})\n`);
+    process.stderr.write(
+      `host-crash: AOF cut from ${sizeAtCrash} to ${cut} bytes (last acknowledged trigger at ${ackedBytes})\n`,
+    );
 
     // The host comes back: Redis on the cut AOF, then the services.
     await redis.start();
-    const rolledBack = (await Promise.all(acknowledged.map((id) => fx.runs.get(id)))).filter((r) => r && r.state !== 'succeeded').length;
+    const rolledBack = (await Promise.all(acknowledged.map((id) => fx.runs.get(id)))).filter(
+      (r) => r && r.state !== 'succeeded',
+    ).length;
     api = await fx.startApi();
     await Promise.all([1, 2].map(() => fx.startWorker(RUN_STAGES)));
 
     // Every trigger answered 2xx survived the crash...
-    for (const id of acknowledged) expect({ id, found: (await fx.runs.get(id)) !== undefined }).toEqual({ id, found: true });
+    for (const id of acknowledged)
+      expect({ id, found: (await fx.runs.get(id)) !== undefined }).toEqual({ id, found: true });
     // ...and completes, exactly once.
     let runs: PipelineRun[];
     try {
       runs = await fx.waitForRuns(acknowledged, 150_000);
     } catch (error) {
-      const open = (await Promise.all(acknowledged.map((id) => fx.runs.get(id)))).filter((r) => r && r.state !== 'succeeded');
-      throw new Error(`${(error as Error).message}; unfinished: ${JSON.stringify(open.map((r) => ({ id: r?.id, state: r?.state, stages: r?.stages.map((s) => `${s.stage}:${s.status}:${s.attempts}`) })))}`);
+      const open = (await Promise.all(acknowledged.map((id) => fx.runs.get(id)))).filter(
+        (r) => r && r.state !== 'succeeded',
+      );
+      throw new Error(
+        `${(error as Error).message}; unfinished: ${JSON.stringify(open.map((r) => ({ id: r?.id, state: r?.state, stages: r?.stages.map((s) => `${s.stage}:${s.status}:${s.attempts}`) })))}`,
+      );
     }
     for (const run of runs) {
-      expect({ id: run.id, state: run.state, error: run.error }).toEqual({ id: run.id, state: 'succeeded', error: undefined });
+      expect({ id: run.id, state: run.state, error: run.error }).toEqual({
+        id: run.id,
+        state: 'succeeded',
+        error: undefined,
+      });
       expect(await fx.runs.completions(run.id)).toBe(1);
       expect(await fx.effects.effects(run.id)).toBe(RUN_STAGES.length);
       // No stage is recorded succeeded without having run.
       for (const stage of run.stages.filter((s) => s.status === 'succeeded')) {
-        expect({ run: run.id, stage: stage.stage, ran: stage.attempts >= 1 }).toEqual({ run: run.id, stage: stage.stage, ran: true });
+        expect({ run: run.id, stage: stage.stage, ran: stage.attempts >= 1 }).toEqual({
+          run: run.id,
+          stage: stage.stage,
+          ran: true,
+        });
       }
     }
     // No run is left running or queued.

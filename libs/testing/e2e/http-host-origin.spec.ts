@@ -16,23 +16,43 @@ interface Reply {
 let bearer = '';
 
 /** One raw HTTP request to 127.0.0.1 with exactly the given headers and the token (fetch cannot set Host). */
-function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { authorization: `Bearer ${bearer}`, ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, setHost: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Reply['json'] = {};
-        try {
-          json = JSON.parse(text) as Reply['json'];
-        } catch {
-          /* not JSON */
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...headers,
+          ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+        },
+        setHost: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: Reply['json'] = {};
+          try {
+            json = JSON.parse(text) as Reply['json'];
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();
@@ -48,7 +68,10 @@ describe('HTTP layer: only allowed Host names, no cross-site writes, no internal
   let api: ServiceProcess;
 
   beforeAll(async () => {
-    api = await fx.startService('dist/services/api/src/main.js', { PF_HTTP_ALLOWED_HOSTS: `${PUBLIC_NAME}, 10.9.8.7`, PF_GITHUB_WEBHOOK_SECRET: SECRET });
+    api = await fx.startService('dist/services/api/src/main.js', {
+      PF_HTTP_ALLOWED_HOSTS: `${PUBLIC_NAME}, 10.9.8.7`,
+      PF_GITHUB_WEBHOOK_SECRET: SECRET,
+    });
     port = api.port;
     bearer = await fx.mintToken();
   }, 120_000);
@@ -61,8 +84,19 @@ describe('HTTP layer: only allowed Host names, no cross-site writes, no internal
       ['POST', '/runs', trigger],
       ['POST', '/events/upstream', '{}'],
     ] as const) {
-      const res = await send(port, method, path, { host: `evil.example:${port}`, 'content-type': 'application/json' }, body);
-      expect({ method, path, status: res.status, code: res.json.error?.code }).toEqual({ method, path, status: 421, code: 'host-not-allowed' });
+      const res = await send(
+        port,
+        method,
+        path,
+        { host: `evil.example:${port}`, 'content-type': 'application/json' },
+        body,
+      );
+      expect({ method, path, status: res.status, code: res.json.error?.code }).toEqual({
+        method,
+        path,
+        status: 421,
+        code: 'host-not-allowed',
+      });
       expect(res.json.error?.message).toContain(`"evil.example:${port}"`);
     }
     // A missing or malformed Host, and control characters or a huge value quoted safely.
@@ -75,11 +109,25 @@ describe('HTTP layer: only allowed Host names, no cross-site writes, no internal
   });
 
   it('answers loopback Host names, the configured extra names, with and without ports', async () => {
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'LOCALHOST', PUBLIC_NAME, `${PUBLIC_NAME}:443`, '10.9.8.7']) {
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `[::1]:${port}`,
+      'LOCALHOST',
+      PUBLIC_NAME,
+      `${PUBLIC_NAME}:443`,
+      '10.9.8.7',
+    ]) {
       const res = await send(port, 'GET', '/runs', { host });
       expect({ host, status: res.status }).toEqual({ host, status: 200 });
     }
-    const written = await send(port, 'POST', '/runs', { host: `localhost:${port}`, 'content-type': 'application/json', origin: `http://localhost:${port}` }, trigger);
+    const written = await send(
+      port,
+      'POST',
+      '/runs',
+      { host: `localhost:${port}`, 'content-type': 'application/json', origin: `http://localhost:${port}` },
+      trigger,
+    );
     expect(written.status).not.toBe(421);
     expect(written.status).not.toBe(403);
   });
@@ -88,13 +136,31 @@ describe('HTTP layer: only allowed Host names, no cross-site writes, no internal
     const host = `127.0.0.1:${port}`;
     for (const origin of ['http://evil.example', 'null', `http://127.0.0.1.evil.example:${port}`]) {
       const res = await send(port, 'POST', '/runs', { host, origin, 'content-type': 'application/json' }, trigger);
-      expect({ origin, status: res.status, code: res.json.error?.code }).toEqual({ origin, status: 403, code: 'origin-not-allowed' });
+      expect({ origin, status: res.status, code: res.json.error?.code }).toEqual({
+        origin,
+        status: 403,
+        code: 'origin-not-allowed',
+      });
     }
-    const fetchMeta = await send(port, 'POST', '/events/upstream', { host, 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }, '{}');
+    const fetchMeta = await send(
+      port,
+      'POST',
+      '/events/upstream',
+      { host, 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' },
+      '{}',
+    );
     expect(fetchMeta).toMatchObject({ status: 403, json: { error: { code: 'origin-not-allowed' } } });
-    for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain;charset=UTF-8']) {
+    for (const type of [
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'text/plain;charset=UTF-8',
+    ]) {
       const res = await send(port, 'POST', '/runs', { host, 'content-type': type }, 'definition=apps%2Fx.yaml');
-      expect({ type, status: res.status, code: res.json.error?.code }).toEqual({ type, status: 415, code: 'unsupported-media-type' });
+      expect({ type, status: res.status, code: res.json.error?.code }).toEqual({
+        type,
+        status: 415,
+        code: 'unsupported-media-type',
+      });
     }
     // Reads from another origin are not writes: answered (the browser's same-origin policy hides them).
     expect((await send(port, 'GET', '/runs', { host, origin: 'http://evil.example' })).status).toBe(200);
@@ -103,10 +169,22 @@ describe('HTTP layer: only allowed Host names, no cross-site writes, no internal
   it('takes a signed GitHub webhook (no Origin) through the configured public name, and refuses it on a foreign Host', async () => {
     const body = JSON.stringify({ zen: 'Keep it logically awesome.' });
     const headers = { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-hub-signature-256': sign(body) };
-    const ok = await send(port, 'POST', '/webhooks/github', { ...headers, host: PUBLIC_NAME, 'x-github-delivery': randomUUID() }, body);
+    const ok = await send(
+      port,
+      'POST',
+      '/webhooks/github',
+      { ...headers, host: PUBLIC_NAME, 'x-github-delivery': randomUUID() },
+      body,
+    );
     expect(ok.status).toBe(202);
     expect(ok.json).toMatchObject({ outcome: 'ignored' });
-    const foreign = await send(port, 'POST', '/webhooks/github', { ...headers, host: 'evil.example', 'x-github-delivery': randomUUID() }, body);
+    const foreign = await send(
+      port,
+      'POST',
+      '/webhooks/github',
+      { ...headers, host: 'evil.example', 'x-github-delivery': randomUUID() },
+      body,
+    );
     expect(foreign).toMatchObject({ status: 421, json: { error: { code: 'host-not-allowed' } } });
   });
 
@@ -133,7 +211,20 @@ describe('HTTP layer: only allowed Host names, no cross-site writes, no internal
         expect(res.json.error?.requestId).toBe(requestId);
         expect(res.json.error?.message).toContain(requestId);
         // The real cause stays in the server's log, under that request id.
-        await waitFor('the error logged', () => Promise.resolve(api.output().split('\n').some((l) => l.includes(requestId) && /call stack/.test(l)) ? true : undefined), 10_000, 50);
+        await waitFor(
+          'the error logged',
+          () =>
+            Promise.resolve(
+              api
+                .output()
+                .split('\n')
+                .some((l) => l.includes(requestId) && /call stack/.test(l))
+                ? true
+                : undefined,
+            ),
+          10_000,
+          50,
+        );
       }
     }
     replies.push(await send(port, 'GET', '/runs', { host }));
@@ -155,7 +246,13 @@ describe('HTTP layer: only allowed Host names, no cross-site writes, no internal
     expect(refused).toMatchObject({ status: 421, json: { error: { code: 'host-not-allowed' } } });
     const live = await send(other, 'GET', '/health/live', { host: `localhost:${other}` });
     expect(live.status).toBe(200);
-    const crossSite = await send(other, 'POST', '/metrics', { host: `127.0.0.1:${other}`, origin: 'http://evil.example' }, '');
+    const crossSite = await send(
+      other,
+      'POST',
+      '/metrics',
+      { host: `127.0.0.1:${other}`, origin: 'http://evil.example' },
+      '',
+    );
     expect(crossSite.status).toBe(403);
     for (const res of [refused, live, crossSite]) expect(res.headers['x-powered-by']).toBeUndefined();
   });

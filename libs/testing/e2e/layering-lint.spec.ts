@@ -27,14 +27,37 @@ interface LintMessage {
   message: string;
 }
 
-const probe = (project: string, name: string, text: string): Probe => ({ path: `${project}/src/tmp/layering-${name}-${tag}.ts`, text });
+const probe = (project: string, name: string, text: string): Probe => ({
+  path: `${project}/src/tmp/layering-${name}-${tag}.ts`,
+  text,
+});
 
 const PROBES = {
-  stageImportsStage: probe('libs/patching', 'stage-imports-stage', "import { TestExecutor } from '@patch-factory/checking';\n\nexport const probe = TestExecutor;\n"),
-  capabilityImportsNest: probe('libs/forge', 'capability-imports-nest', "import { Injectable } from '@nestjs/common';\n\nexport const probe = Injectable;\n"),
-  capabilityImportsBullmq: probe('libs/sources', 'capability-imports-bullmq', "import { Queue } from 'bullmq';\n\nexport const probe = Queue;\n"),
-  capabilityImportsRuns: probe('libs/oci', 'capability-imports-runs', "import { RUN_STAGES } from '@patch-factory/pipeline';\n\nexport const probe = RUN_STAGES;\n"),
-  serviceImportsStage: probe('services/builder', 'service-imports-stage', "import { BuildExecutor } from '@patch-factory/build-stage';\n\nexport const probe = BuildExecutor;\n"),
+  stageImportsStage: probe(
+    'libs/patching',
+    'stage-imports-stage',
+    "import { TestExecutor } from '@patch-factory/checking';\n\nexport const probe = TestExecutor;\n",
+  ),
+  capabilityImportsNest: probe(
+    'libs/forge',
+    'capability-imports-nest',
+    "import { Injectable } from '@nestjs/common';\n\nexport const probe = Injectable;\n",
+  ),
+  capabilityImportsBullmq: probe(
+    'libs/sources',
+    'capability-imports-bullmq',
+    "import { Queue } from 'bullmq';\n\nexport const probe = Queue;\n",
+  ),
+  capabilityImportsRuns: probe(
+    'libs/oci',
+    'capability-imports-runs',
+    "import { RUN_STAGES } from '@patch-factory/pipeline';\n\nexport const probe = RUN_STAGES;\n",
+  ),
+  serviceImportsStage: probe(
+    'services/builder',
+    'service-imports-stage',
+    "import { BuildExecutor } from '@patch-factory/build-stage';\n\nexport const probe = BuildExecutor;\n",
+  ),
   // What the layering allows: a stage over capabilities, the stage base, the core and Nest; the
   // assembly over stages; a stage library's test composing another stage's real executors.
   stageOverCapabilities: probe(
@@ -42,8 +65,15 @@ const PROBES = {
     'stage-over-capabilities',
     "import { Injectable } from '@nestjs/common';\nimport { CatalogAccess } from '@patch-factory/catalog-access';\nimport { verifyImage } from '@patch-factory/signing';\nimport { RUN_STAGES } from '@patch-factory/pipeline';\n\nexport const probe = [Injectable, CatalogAccess, verifyImage, RUN_STAGES];\n",
   ),
-  assemblyOverStages: probe('libs/factory', 'assembly-over-stages', "import { TestExecutor } from '@patch-factory/checking';\n\nexport const probe = TestExecutor;\n"),
-  stageTestComposesStages: { path: `libs/checking/src/tmp/layering-stage-test-${tag}.test.ts`, text: "import { BuildExecutor } from '@patch-factory/build-stage';\n\nexport const probe = BuildExecutor;\n" },
+  assemblyOverStages: probe(
+    'libs/factory',
+    'assembly-over-stages',
+    "import { TestExecutor } from '@patch-factory/checking';\n\nexport const probe = TestExecutor;\n",
+  ),
+  stageTestComposesStages: {
+    path: `libs/checking/src/tmp/layering-stage-test-${tag}.test.ts`,
+    text: "import { BuildExecutor } from '@patch-factory/build-stage';\n\nexport const probe = BuildExecutor;\n",
+  },
 } satisfies Record<string, Probe>;
 
 /** Lints `files` with the repository's configuration (ESLint class, ignore patterns off), by file. */
@@ -57,17 +87,23 @@ function lint(files: string[]): Promise<Map<string, LintMessage[]>> {
       .catch((error) => { process.stderr.write(String((error && error.stack) || error)); process.exit(2); });
   `;
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, ['-e', script, JSON.stringify(files)], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 280_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`eslint failed: ${error.message}\n${stderr.slice(0, 4000)}`));
-      const results = JSON.parse(stdout) as { file: string; messages: LintMessage[] }[];
-      resolvePromise(new Map(results.map((r) => [r.file.slice(ROOT.length + 1), r.messages])));
-    });
+    execFile(
+      process.execPath,
+      ['-e', script, JSON.stringify(files)],
+      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 280_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`eslint failed: ${error.message}\n${stderr.slice(0, 4000)}`));
+        const results = JSON.parse(stdout) as { file: string; messages: LintMessage[] }[];
+        resolvePromise(new Map(results.map((r) => [r.file.slice(ROOT.length + 1), r.messages])));
+      },
+    );
   });
 }
 
 describe('lint enforces the layering of the libraries (role:* tags, eslint.config.mjs)', () => {
   let found: Map<string, LintMessage[]>;
-  const boundaryErrors = (p: Probe): string[] => (found.get(p.path) ?? []).filter((m) => m.ruleId === RULE).map((m) => m.message);
+  const boundaryErrors = (p: Probe): string[] =>
+    (found.get(p.path) ?? []).filter((m) => m.ruleId === RULE).map((m) => m.message);
 
   beforeAll(async () => {
     const written: string[] = [];
@@ -92,24 +128,39 @@ describe('lint enforces the layering of the libraries (role:* tags, eslint.confi
   }, 300_000);
 
   it('linted every probe', () => {
-    for (const p of Object.values(PROBES)) expect({ probe: p.path, linted: found.has(p.path) }).toEqual({ probe: p.path, linted: true });
+    for (const p of Object.values(PROBES))
+      expect({ probe: p.path, linted: found.has(p.path) }).toEqual({ probe: p.path, linted: true });
   });
 
   it('fails a stage library that imports another stage library', () => {
-    expect(boundaryErrors(PROBES.stageImportsStage)).toEqual([expect.stringMatching(/A project tagged with "role:stage" can only depend on libs tagged with "role:core", "role:capability", "role:stage-base"/)]);
+    expect(boundaryErrors(PROBES.stageImportsStage)).toEqual([
+      expect.stringMatching(
+        /A project tagged with "role:stage" can only depend on libs tagged with "role:core", "role:capability", "role:stage-base"/,
+      ),
+    ]);
   });
 
   it('fails a capability library that imports Nest or BullMQ', () => {
-    expect(boundaryErrors(PROBES.capabilityImportsNest)).toEqual([expect.stringMatching(/A project tagged with "role:capability" is not allowed to import "@nestjs\/common"/)]);
-    expect(boundaryErrors(PROBES.capabilityImportsBullmq)).toEqual([expect.stringMatching(/A project tagged with "role:capability" is not allowed to import "bullmq"/)]);
+    expect(boundaryErrors(PROBES.capabilityImportsNest)).toEqual([
+      expect.stringMatching(/A project tagged with "role:capability" is not allowed to import "@nestjs\/common"/),
+    ]);
+    expect(boundaryErrors(PROBES.capabilityImportsBullmq)).toEqual([
+      expect.stringMatching(/A project tagged with "role:capability" is not allowed to import "bullmq"/),
+    ]);
   });
 
   it('fails a capability library that imports the run machinery (libs/pipeline), although it is core', () => {
-    expect(boundaryErrors(PROBES.capabilityImportsRuns)).toEqual([expect.stringMatching(/A project tagged with "role:capability" can only depend on libs tagged with .*scope:\(\?!pipeline\$\|queue\$\)/)]);
+    expect(boundaryErrors(PROBES.capabilityImportsRuns)).toEqual([
+      expect.stringMatching(
+        /A project tagged with "role:capability" can only depend on libs tagged with .*scope:\(\?!pipeline\$\|queue\$\)/,
+      ),
+    ]);
   });
 
   it('fails a service that imports anything but the assembly (libs/factory)', () => {
-    expect(boundaryErrors(PROBES.serviceImportsStage)).toEqual([expect.stringMatching(/A project tagged with "type:service" can only depend on libs tagged with "role:assembly"/)]);
+    expect(boundaryErrors(PROBES.serviceImportsStage)).toEqual([
+      expect.stringMatching(/A project tagged with "type:service" can only depend on libs tagged with "role:assembly"/),
+    ]);
   });
 
   it('accepts what the layering allows: a stage over the core, capabilities, the stage base and Nest; the assembly over stages; a stage test composing stages', () => {

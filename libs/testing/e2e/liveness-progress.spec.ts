@@ -29,19 +29,29 @@ describe('liveness from progress', () => {
 
     // Watch liveness for as long as the first stage runs with the second one waiting behind it.
     const samples: { status: number; pending: number; stalledForMs: number }[] = [];
-    await waitFor('the first long stage to finish', async () => {
-      const res = await health.request<{ status: string; pending: number; stalledForMs: number }>('GET', '/health/live');
-      samples.push({ status: res.status, pending: res.body.pending, stalledForMs: res.body.stalledForMs });
-      const run = await fx.runs.get(first);
-      return run?.state === 'succeeded' ? true : undefined;
-    }, 60_000, 200);
+    await waitFor(
+      'the first long stage to finish',
+      async () => {
+        const res = await health.request<{ status: string; pending: number; stalledForMs: number }>(
+          'GET',
+          '/health/live',
+        );
+        samples.push({ status: res.status, pending: res.body.pending, stalledForMs: res.body.stalledForMs });
+        const run = await fx.runs.get(first);
+        return run?.state === 'succeeded' ? true : undefined;
+      },
+      60_000,
+      200,
+    );
 
     // Work was pending behind the busy stage over many samples (200 ms apart: longer than the progress timeout)…
     expect(samples.filter((s) => s.pending > 0).length).toBeGreaterThanOrEqual(10);
     // …and liveness never failed.
     expect(samples.filter((s) => s.status !== 200)).toEqual([]);
     // The executor's progress reached the job's record in BullMQ.
-    const progress = JSON.parse((await fx.redis.hget(`${fx.prefix}:{test}:${stageJobId(first, 'test')}`, 'progress')) ?? '{}') as { what?: string; total?: number };
+    const progress = JSON.parse(
+      (await fx.redis.hget(`${fx.prefix}:{test}:${stageJobId(first, 'test')}`, 'progress')) ?? '{}',
+    ) as { what?: string; total?: number };
     expect(progress).toMatchObject({ what: 'test test', total: 40 });
     const runs = await fx.waitForRuns([first, second], 60_000);
     expect(runs.map((r) => r.state)).toEqual(['succeeded', 'succeeded']);

@@ -55,7 +55,12 @@ describe('a pipeline run of a definition with contents.builds[]', () => {
     expect(text).toContain('    - tzdata\n  builds:\n');
     origin = createStaticCatalog(text);
     signer = createSignerKey();
-    pipeline = await startFullPipeline(fx, { service: 'test-build-roots', origin, signer, env: { ...mirror.env, PF_REGISTRY_URL: registry.url } });
+    pipeline = await startFullPipeline(fx, {
+      service: 'test-build-roots',
+      origin,
+      signer,
+      env: { ...mirror.env, PF_REGISTRY_URL: registry.url },
+    });
   }, 600_000);
 
   afterAll(async () => {
@@ -68,12 +73,16 @@ describe('a pipeline run of a definition with contents.builds[]', () => {
   }, 60_000);
 
   it('signs provenance listing every .deb fetched, with its digest; the build root’s are build-time and not in the SBOM', async () => {
-    const { runId } = await pipeline.app.get(RunLauncher).launch(DEFINITION, { kind: 'manual' }, { from: 'build', to: 'sign' });
+    const { runId } = await pipeline.app
+      .get(RunLauncher)
+      .launch(DEFINITION, { kind: 'manual' }, { from: 'build', to: 'sign' });
     const [run] = await fx.waitForRuns([runId], 540_000);
     expect({ state: run?.state, error: run?.error }).toEqual({ state: 'succeeded', error: undefined });
     const runDir = join(pipeline.outRoot, runId);
 
-    const provenance = signedStatements(await readSignedArtifacts(join(runDir, 'signing', 'signed.json'))).find((s) => s.predicateType === PredicateType.slsaProvenance)?.predicate as SlsaProvenance | undefined;
+    const provenance = signedStatements(await readSignedArtifacts(join(runDir, 'signing', 'signed.json'))).find(
+      (s) => s.predicateType === PredicateType.slsaProvenance,
+    )?.predicate as SlsaProvenance | undefined;
     expect(provenance).toBeDefined();
     const deps = provenance?.buildDefinition.resolvedDependencies ?? [];
 
@@ -82,8 +91,14 @@ describe('a pipeline run of a definition with contents.builds[]', () => {
     const fetched = readdirSync(cache).filter((n) => !n.startsWith('.'));
     expect(fetched.length).toBeGreaterThan(4);
     for (const hex of fetched) {
-      expect(createHash('sha256').update(readFileSync(join(cache, hex))).digest('hex')).toBe(hex);
-      expect(deps.filter((d) => d.digest?.['sha256'] === hex).map((d) => d.uri)).toEqual([expect.stringMatching(/\.deb$/)]);
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(cache, hex)))
+          .digest('hex'),
+      ).toBe(hex);
+      expect(deps.filter((d) => d.digest?.['sha256'] === hex).map((d) => d.uri)).toEqual([
+        expect.stringMatching(/\.deb$/),
+      ]);
     }
 
     const buildTime = deps.filter((d) => d.annotations?.['dependencyType'] === BUILD_ROOT_DEPENDENCY);
@@ -95,11 +110,17 @@ describe('a pipeline run of a definition with contents.builds[]', () => {
     expect(names(runtime)).not.toContain('dash');
 
     // packages.json says the same.
-    const packages = JSON.parse(readFileSync(join(runDir, 'packages.json'), 'utf8')) as { platforms: { buildRoots: { build: string; packages: { name: string; sha256: string }[] }[] }[] };
-    expect(packages.platforms[0]?.buildRoots[0]?.packages.map((p) => p.sha256).sort()).toEqual(buildTime.map((d) => d.digest?.['sha256']).sort());
+    const packages = JSON.parse(readFileSync(join(runDir, 'packages.json'), 'utf8')) as {
+      platforms: { buildRoots: { build: string; packages: { name: string; sha256: string }[] }[] }[];
+    };
+    expect(packages.platforms[0]?.buildRoots[0]?.packages.map((p) => p.sha256).sort()).toEqual(
+      buildTime.map((d) => d.digest?.['sha256']).sort(),
+    );
 
     // The SBOM describes the image: none of the build root's own packages.
-    const sbom = JSON.parse(readFileSync(join(runDir, 'sbom', 'linux-amd64.cdx.json'), 'utf8')) as { components?: { name: string }[] };
+    const sbom = JSON.parse(readFileSync(join(runDir, 'sbom', 'linux-amd64.cdx.json'), 'utf8')) as {
+      components?: { name: string }[];
+    };
     const inSbom = (sbom.components ?? []).map((c) => c.name);
     expect(inSbom).toContain('tzdata');
     for (const name of ['dash', 'coreutils']) expect(inSbom).not.toContain(name);

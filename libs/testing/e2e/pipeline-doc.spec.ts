@@ -1,8 +1,25 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { JOBS, JOB_NAMES, SERVICE_NAMES, type JobName, type ServiceName } from '@patch-factory/contracts';
-import { FACTORY_SERVICES, NOT_YET_IMPLEMENTED_STAGES, STAGE_EXECUTORS, jobsRunBy, serviceSpecOf, stagesRunBy, type FactoryServiceName } from '@patch-factory/factory';
-import { JOB_OPTIONS, NotImplementedExecutor, RUN_ENTRY, RUN_STAGES, STAGE_JOB, STAGE_OWNER, TRANSITIONS, type RunStage } from '@patch-factory/pipeline';
+import {
+  FACTORY_SERVICES,
+  NOT_YET_IMPLEMENTED_STAGES,
+  STAGE_EXECUTORS,
+  jobsRunBy,
+  serviceSpecOf,
+  stagesRunBy,
+  type FactoryServiceName,
+} from '@patch-factory/factory';
+import {
+  JOB_OPTIONS,
+  NotImplementedExecutor,
+  RUN_ENTRY,
+  RUN_STAGES,
+  STAGE_JOB,
+  STAGE_OWNER,
+  TRANSITIONS,
+  type RunStage,
+} from '@patch-factory/pipeline';
 
 /**
  * docs/pipeline.md is checked against the code, so that it cannot drift: the stage table
@@ -16,7 +33,6 @@ import { JOB_OPTIONS, NotImplementedExecutor, RUN_ENTRY, RUN_STAGES, STAGE_JOB, 
 const ROOT = resolve(__dirname, '../../..');
 const DOC = join(ROOT, 'docs/pipeline.md');
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
-
 
 // ---------------------------------------------------------------------------------------------
 // The document
@@ -43,7 +59,11 @@ function tableUnder(markdown: string, heading: string): string[][] {
 
 /** The cells of a table row; a `|` inside backticks (none is expected) is not supported. */
 function splitRow(line: string): string[] {
-  return line.replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+  return line
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split('|')
+    .map((c) => c.trim());
 }
 
 /** The `code` spans of a cell, in order. */
@@ -70,7 +90,8 @@ function libSources(lib: string): SourceFile[] {
     for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
       const rel = `${dir}/${e.name}`;
       if (e.isDirectory()) walk(rel);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') && !e.name.endsWith('.test.ts')) out.push({ lib, path: rel, text: read(rel) });
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') && !e.name.endsWith('.test.ts'))
+        out.push({ lib, path: rel, text: read(rel) });
     }
   };
   walk(`libs/${lib}/src`);
@@ -82,7 +103,8 @@ const SOURCES: SourceFile[] = LIBS.flatMap(libSources);
 /** The file that declares `export class <name>`. */
 function classFile(name: string): SourceFile {
   const found = SOURCES.filter((f) => new RegExp(`export class ${name}\\b`).test(f.text));
-  if (found.length !== 1) throw new Error(`class ${name} is declared in ${found.length} files: ${found.map((f) => f.path).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`class ${name} is declared in ${found.length} files: ${found.map((f) => f.path).join(', ')}`);
   return found[0] as SourceFile;
 }
 
@@ -94,8 +116,9 @@ function declarations(file: SourceFile): Map<string, string> {
     const m = /^(?:export )?(?:async )?(?:function|class|const|let) (\w+)/.exec(line);
     if (!m) return;
     let end = i;
-    // Prettier's layout: a declaration ends on its own line with `;`, or at the first line that closes at column 0.
-    if (!/;\s*$/.test(line)) while (end + 1 < lines.length && !/^[}\])]/.test(lines[end] ?? '')) end++;
+    // Prettier's layout: a declaration ends on its own line with `;`, or at the first line that closes at
+    // column 0: `}…`, or a lone `]`/`)` (`): Promise<T> {`, a signature's last line, does not close it).
+    if (!/;\s*$/.test(line)) while (end + 1 < lines.length && !/^(\}|[\])];?\s*$)/.test(lines[end] ?? '')) end++;
     out.set(m[1] as string, lines.slice(i, end + 1).join('\n'));
   });
   return out;
@@ -108,7 +131,17 @@ function localImports(file: SourceFile): Map<string, SourceFile> {
     const base = join(dirname(file.path), m[2] as string);
     const from = SOURCES.find((s) => s.path === `${base}.ts` || s.path === `${base}/index.ts`);
     if (!from) continue;
-    for (const n of (m[1] as string).split(',').map((x) => x.trim().replace(/^type /, '').split(/\s+as\s+/)[0] as string).filter(Boolean)) out.set(n, from);
+    for (const n of (m[1] as string)
+      .split(',')
+      .map(
+        (x) =>
+          x
+            .trim()
+            .replace(/^type /, '')
+            .split(/\s+as\s+/)[0] as string,
+      )
+      .filter(Boolean))
+      out.set(n, from);
   }
   return out;
 }
@@ -137,7 +170,9 @@ const Q = `['"]`;
 /** Keys of object literals (`'k':`, no space before the colon, so no ternary) and of `artifacts['k'] =` assignments. */
 function writtenKeys(text: string): string[] {
   const keys = [...text.matchAll(new RegExp(`${Q}(${KEY})${Q}:`, 'g'))].map((m) => m[1] as string);
-  const assigned = [...text.matchAll(new RegExp(`artifacts\\[${Q}(${KEY})${Q}\\]\\s*=(?!=)`, 'g'))].map((m) => m[1] as string);
+  const assigned = [...text.matchAll(new RegExp(`artifacts\\[${Q}(${KEY})${Q}\\]\\s*=(?!=)`, 'g'))].map(
+    (m) => m[1] as string,
+  );
   return [...keys, ...assigned];
 }
 
@@ -166,7 +201,9 @@ function keysWithSpreads(lib: string, text: string): string[] {
 /** What a stage's executor reads from earlier stages: the stageArtifact*(run, '<stage>', '<key>') calls of the code its class reaches in its library. */
 function artifactsRead(file: SourceFile, className: string): string[] {
   const reads = reachableTexts(file, className).flatMap((text) =>
-    [...text.matchAll(/stageArtifact(?:File|Files)?\(\s*[\w.]+\s*,\s*'([a-z]+)'\s*,\s*'([^']+)'/g)].map((m) => artifactLabel(m[1] as string, m[2] as string)),
+    [...text.matchAll(/stageArtifact(?:File|Files)?\(\s*[\w.]+\s*,\s*'([a-z]+)'\s*,\s*'([^']+)'/g)].map((m) =>
+      artifactLabel(m[1] as string, m[2] as string),
+    ),
   );
   return sorted(reads);
 }
@@ -187,12 +224,22 @@ interface ServiceWiring {
 function serviceWiring(service: string): ServiceWiring {
   const text = read(`services/${service}/src/main.ts`);
   // A service's main is its name and nothing else: the wiring is the registry's.
-  const code = text.replace(/\/\*\*[\s\S]*?\*\//g, '').replace(/\n{2,}/g, '\n\n').trim();
-  expect({ service, main: code }).toEqual({ service, main: `import { bootService } from '@patch-factory/factory';\n\nvoid bootService('${service}');` });
+  const code = text
+    .replace(/\/\*\*[\s\S]*?\*\//g, '')
+    .replace(/\n{2,}/g, '\n\n')
+    .trim();
+  expect({ service, main: code }).toEqual({
+    service,
+    main: `import { bootService } from '@patch-factory/factory';\n\nvoid bootService('${service}');`,
+  });
   const spec = serviceSpecOf(service);
-  expect({ service, stages: spec.pipeline.stages }).toEqual({ service, stages: stagesRunBy(service as FactoryServiceName) });
+  expect({ service, stages: spec.pipeline.stages }).toEqual({
+    service,
+    stages: stagesRunBy(service as FactoryServiceName),
+  });
   const executors: Partial<Record<RunStage, string>> = {};
-  for (const [stage, binding] of Object.entries(spec.pipeline.executors ?? {})) executors[stage as RunStage] = (binding as { name: string }).name;
+  for (const [stage, binding] of Object.entries(spec.pipeline.executors ?? {}))
+    executors[stage as RunStage] = (binding as { name: string }).name;
   return { stages: [...spec.pipeline.stages], jobs: [...jobsRunBy(service as FactoryServiceName)], executors };
 }
 
@@ -251,17 +298,21 @@ describe('docs/pipeline.md and docs/architecture.md are the factory of the code'
     expect(exec.name === NotImplementedExecutor.name).toBe(NOT_YET_IMPLEMENTED_STAGES.includes(stage));
   });
 
-  it.each(RUN_STAGES.map((s) => [s]))('%s: the artifacts read and written are those its executor reads and records', (stage) => {
-    const row = stageRows.find((r) => codes(r[0])[0] === stage) as string[];
-    const exec = executorOf(stage);
-    const file = classFile(exec.name);
-    expect({ stage, read: sorted(codes(row[5])) }).toEqual({ stage, read: artifactsRead(file, exec.name) });
-    expect({ stage, written: sorted(codes(row[6])) }).toEqual({ stage, written: artifactsWritten(file, exec.name) });
-  });
+  it.each(RUN_STAGES.map((s) => [s]))(
+    '%s: the artifacts read and written are those its executor reads and records',
+    (stage) => {
+      const row = stageRows.find((r) => codes(r[0])[0] === stage) as string[];
+      const exec = executorOf(stage);
+      const file = classFile(exec.name);
+      expect({ stage, read: sorted(codes(row[5])) }).toEqual({ stage, read: artifactsRead(file, exec.name) });
+      expect({ stage, written: sorted(codes(row[6])) }).toEqual({ stage, written: artifactsWritten(file, exec.name) });
+    },
+  );
 
   it('each stage runs in its owner (and the all-in-one) and in no other service', () => {
     for (const service of SERVICES_WITH_MAIN) {
-      const expected = service === 'all-in-one' ? [...RUN_STAGES] : RUN_STAGES.filter((s) => STAGE_OWNER[s] === service);
+      const expected =
+        service === 'all-in-one' ? [...RUN_STAGES] : RUN_STAGES.filter((s) => STAGE_OWNER[s] === service);
       expect({ service, stages: serviceWiring(service).stages }).toEqual({ service, stages: expected });
     }
   });
@@ -276,30 +327,42 @@ describe('docs/pipeline.md and docs/architecture.md are the factory of the code'
       const policy = JOB_OPTIONS[job];
       const isStage = (Object.values(STAGE_JOB) as string[]).includes(job);
       expect({ job, queue: codes(queue) }).toEqual({ job, queue: [JOBS[job].queue] });
-      expect({ job, handler: codes(handler) }).toEqual({ job, handler: isStage ? ['StageRunner'] : handlerOf(job) ? [handlerOf(job)] : [] });
+      expect({ job, handler: codes(handler) }).toEqual({
+        job,
+        handler: isStage ? ['StageRunner'] : handlerOf(job) ? [handlerOf(job)] : [],
+      });
       const runBy = SERVICES_WITH_MAIN.filter((s) => {
         const w = serviceWiring(s);
         return w.jobs.includes(job) || w.stages.some((st) => STAGE_JOB[st] === job);
       });
       expect({ job, services: sorted(codes(services)) }).toEqual({ job, services: sorted(runBy) });
       expect({ job, attempts: attempts?.trim() }).toEqual({ job, attempts: String(policy.attempts) });
-      expect({ job, backoff: backoff?.trim() }).toEqual({ job, backoff: `${policy.backoff.type} from ${duration(policy.backoff.delayMs)}` });
+      expect({ job, backoff: backoff?.trim() }).toEqual({
+        job,
+        backoff: `${policy.backoff.type} from ${duration(policy.backoff.delayMs)}`,
+      });
       expect({ job, lock: lock?.trim() }).toEqual({ job, lock: duration(policy.lockDurationMs) });
     }
   });
 
   it('names in its flows only jobs of the catalog, each on its own queue, and every job outside the stage table', () => {
     const rows = tableUnder(doc, 'Flows outside the stage table');
-    const pairs = rows.flatMap((r) => [...r.join(' ').matchAll(/`([a-z][a-z.-]+)` on `(\{[a-z-]+\})`/g)].map((m) => [m[1] as string, m[2] as string]));
+    const pairs = rows.flatMap((r) =>
+      [...r.join(' ').matchAll(/`([a-z][a-z.-]+)` on `(\{[a-z-]+\})`/g)].map((m) => [m[1] as string, m[2] as string]),
+    );
     for (const [job, queue] of pairs) expect({ job, queue }).toEqual({ job, queue: JOBS[job as JobName]?.queue });
     const stageJobs = Object.values(STAGE_JOB) as string[];
-    expect(sorted(pairs.map(([j]) => j as string).filter((j) => !stageJobs.includes(j)))).toEqual(sorted(JOB_NAMES.filter((j) => !stageJobs.includes(j))));
+    expect(sorted(pairs.map(([j]) => j as string).filter((j) => !stageJobs.includes(j)))).toEqual(
+      sorted(JOB_NAMES.filter((j) => !stageJobs.includes(j))),
+    );
     // The merge webhook records on the review stage the artifacts the controller passes to resume().
     const webhook = rows.find((r) => /merge webhook/i.test(r[0] ?? ''));
     if (!webhook) throw new Error('no "merge webhook" row in the flows');
     const controller = read('libs/api/src/github/github-webhook.controller.ts');
     expect(controller).toMatch(/this\.runner\.resume\(runId, 'review', artifacts\)/);
-    expect(sorted(codes(webhook[4]))).toEqual(artifactsWritten(classFile('GithubWebhookController'), 'GithubWebhookController'));
+    expect(sorted(codes(webhook[4]))).toEqual(
+      artifactsWritten(classFile('GithubWebhookController'), 'GithubWebhookController'),
+    );
   });
 
   it('docs/architecture.md names every library, and every service with the stages and jobs its main.ts runs', () => {
@@ -312,8 +375,14 @@ describe('docs/pipeline.md and docs/architecture.md are the factory of the code'
       if (service === 'all-in-one') continue;
       const named = codes(row[1]);
       const wiring = serviceWiring(service);
-      expect({ service, stages: named.filter((c) => (RUN_STAGES as readonly string[]).includes(c)) }).toEqual({ service, stages: wiring.stages });
-      expect({ service, jobs: sorted(named.filter((c) => (JOB_NAMES as string[]).includes(c))) }).toEqual({ service, jobs: sorted(wiring.jobs) });
+      expect({ service, stages: named.filter((c) => (RUN_STAGES as readonly string[]).includes(c)) }).toEqual({
+        service,
+        stages: wiring.stages,
+      });
+      expect({ service, jobs: sorted(named.filter((c) => (JOB_NAMES as string[]).includes(c))) }).toEqual({
+        service,
+        jobs: sorted(wiring.jobs),
+      });
     }
   });
 
@@ -322,17 +391,25 @@ describe('docs/pipeline.md and docs/architecture.md are the factory of the code'
     const documented = new Map<string, string>();
     for (const row of tableUnder(arch, 'The libraries')) {
       const role = codes(row[0])[0] as string;
-      for (const lib of (row[1] ?? '').split(',').map((l) => l.trim()).filter(Boolean)) documented.set(lib, role);
+      for (const lib of (row[1] ?? '')
+        .split(',')
+        .map((l) => l.trim())
+        .filter(Boolean))
+        documented.set(lib, role);
     }
     for (const lib of LIBS) {
-      const tags = (JSON.parse(read(`libs/${lib}/project.json`)) as { tags: string[] }).tags.filter((t) => t.startsWith('role:'));
+      const tags = (JSON.parse(read(`libs/${lib}/project.json`)) as { tags: string[] }).tags.filter((t) =>
+        t.startsWith('role:'),
+      );
       expect({ lib, roles: tags }).toEqual({ lib, roles: [documented.get(lib)] });
     }
     expect(sorted(documented.keys())).toEqual(sorted(LIBS));
   });
 
   it('has one executor registry (no stage library exports an executor map of its own) and a recipe for every service', () => {
-    const maps = SOURCES.flatMap((f) => [...f.text.matchAll(/export const ([A-Z_]*EXECUTORS)\b/g)].map((m) => `${f.path}#${m[1] as string}`));
+    const maps = SOURCES.flatMap((f) =>
+      [...f.text.matchAll(/export const ([A-Z_]*EXECUTORS)\b/g)].map((m) => `${f.path}#${m[1] as string}`),
+    );
     expect(maps).toEqual(['libs/factory/src/stage-executors.registry.ts#STAGE_EXECUTORS']);
     expect(sorted(Object.keys(FACTORY_SERVICES))).toEqual(sorted(SERVICES_WITH_MAIN));
     const owners = new Set<ServiceName>(Object.values(STAGE_OWNER));

@@ -37,7 +37,9 @@ const OLD_TZDATA = '2020a-0+deb10u1';
 
 /** The version of `name` in the mirror's Packages index for `arch`. */
 async function mirrorVersion(mirror: StaticMirror, arch: string, name: string): Promise<string> {
-  const text = await (await fetch(`${mirror.fixture.baseUrl}/dists/${mirror.fixture.suite}/main/binary-${arch}/Packages`)).text();
+  const text = await (
+    await fetch(`${mirror.fixture.baseUrl}/dists/${mirror.fixture.suite}/main/binary-${arch}/Packages`)
+  ).text();
   const stanza = text.split('\n\n').find((s) => s.startsWith(`Package: ${name}\n`));
   const version = /\nVersion: (\S+)/.exec(stanza ?? '')?.[1];
   if (!version) throw new Error(`the mirror has no ${name} for ${arch}`);
@@ -85,36 +87,58 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
 
   it('patches, builds, checks, signs, publishes, merges and promotes; the image verifies; a second promotion moves nothing', async () => {
     const version = await mirrorVersion(mirror, 'amd64', 'tzdata');
-    const event = { id: `deb-tzdata-${version.replace(/[^A-Za-z0-9._:-]/g, "_")}`, source: 'debian', ref: 'pkg:deb/debian/tzdata', version, firstSeenAt: Date.now() };
+    const event = {
+      id: `deb-tzdata-${version.replace(/[^A-Za-z0-9._:-]/g, '_')}`,
+      source: 'debian',
+      ref: 'pkg:deb/debian/tzdata',
+      version,
+      firstSeenAt: Date.now(),
+    };
     expect(await pipeline.app.get(PatchRequestRepository).saveEvent(event)).toBe(true);
-    await pipeline.app.get(JobProducer).enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: `event.${event.id}` });
+    await pipeline.app
+      .get(JobProducer)
+      .enqueue('event.upstream', { v: 1, eventId: event.id }, { jobId: `event.${event.id}` });
 
     const runs = pipeline.app.get(RunRepository);
-    const run: PipelineRun = await waitFor('the run to finish', async () => {
-      const [r] = await runs.list({ definition: DEFINITION });
-      return r && (r.state === 'succeeded' || r.state === 'failed') ? r : undefined;
-    }, 540_000, 500);
+    const run: PipelineRun = await waitFor(
+      'the run to finish',
+      async () => {
+        const [r] = await runs.list({ definition: DEFINITION });
+        return r && (r.state === 'succeeded' || r.state === 'failed') ? r : undefined;
+      },
+      540_000,
+      500,
+    );
     expect({ state: run.state, error: run.error }).toEqual({ state: 'succeeded', error: undefined });
     const art = (stage: string, key: string) => run.stages.find((s) => s.stage === stage)?.artifacts[key];
 
     // The run as the API shows it (GET /runs/:id): its files relative to the run directory, no
     // server path anywhere (issue 14); the later stages found them (the run succeeded).
     const api = await fx.startApi();
-    const shown = await api.request<{ stages: { stage: string; artifacts: Record<string, string> }[] }>('GET', `/runs/${run.id}`);
+    const shown = await api.request<{ stages: { stage: string; artifacts: Record<string, string> }[] }>(
+      'GET',
+      `/runs/${run.id}`,
+    );
     expect(shown.status).toBe(200);
-    const paths = shown.body.stages.flatMap((s) => Object.entries(s.artifacts).filter(([, v]) => v.includes('/')).map(([k, v]) => `${s.stage} ${k}: ${v}`));
+    const paths = shown.body.stages.flatMap((s) =>
+      Object.entries(s.artifacts)
+        .filter(([, v]) => v.includes('/'))
+        .map(([k, v]) => `${s.stage} ${k}: ${v}`),
+    );
     expect(paths.filter((p) => /: \/|,\//.test(p))).toEqual([]);
     expect(JSON.stringify(shown.body)).not.toContain(pipeline.work);
     expect(JSON.stringify(shown.body)).not.toContain(tmpdir());
-    expect(Object.fromEntries(['build.layout', 'build.packages', 'build.log'].map((k) => [k, art('build', k)]))).toEqual({ 'build.layout': 'image', 'build.packages': 'packages.json', 'build.log': 'build.log' });
+    expect(
+      Object.fromEntries(['build.layout', 'build.packages', 'build.log'].map((k) => [k, art('build', k)])),
+    ).toEqual({ 'build.layout': 'image', 'build.packages': 'packages.json', 'build.log': 'build.log' });
     // No advisory, no finding: nothing to state, so no VEX document nor OpenVEX attestation (issue 15).
-    expect([art('test', 'test.report'), art('scan', 'scan.report'), art('scan', 'scan.vex') ?? 'no VEX', art('scan', 'scan.sbom.cyclonedx'), art('sign', 'sign.artifacts')]).toEqual([
-      'test-report.json',
-      'scan-report.json',
-      'no VEX',
-      'sbom/linux-amd64.cdx.json',
-      'signing/signed.json',
-    ]);
+    expect([
+      art('test', 'test.report'),
+      art('scan', 'scan.report'),
+      art('scan', 'scan.vex') ?? 'no VEX',
+      art('scan', 'scan.sbom.cyclonedx'),
+      art('sign', 'sign.artifacts'),
+    ]).toEqual(['test-report.json', 'scan-report.json', 'no VEX', 'sbom/linux-amd64.cdx.json', 'signing/signed.json']);
 
     // The catalog: one commit on the patch branch, merged into main, pinning the new tzdata.
     expect(origin.show('main', DEFINITION)).toContain(`tzdata=${version}`);
@@ -141,7 +165,9 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect(verified.checks.filter((c) => c.outcome !== 'verified')).toEqual([]);
     expect(verified.ok).toBe(true);
     // Five attestations (no OpenVEX: nothing to state), a bundle for each and for the signature.
-    expect(verified.checks.map((c) => c.kind).sort()).toEqual([...Array<string>(5).fill('attestation'), ...Array<string>(6).fill('bundle'), 'signature'].sort());
+    expect(verified.checks.map((c) => c.kind).sort()).toEqual(
+      [...Array<string>(5).fill('attestation'), ...Array<string>(6).fill('bundle'), 'signature'].sort(),
+    );
     // Pulled back, it is the image that was built.
     const pulled = await pullLayout(client, 'examples/static', '12', join(pipeline.work, 'pulled'));
     expect(pulled.digest).toBe(digest);
@@ -149,23 +175,73 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     // The command line does what the stages did, from the run's directory: a copy of the image in
     // another repository, signed with every attestation the run would attach, verifies.
     const host = new URL(registry.url).host;
-    const cli = (...args: string[]) => execFileSync(process.execPath, [join(repoRoot(), 'tools/node/run.cjs'), 'dist/tools/cli/src/main.js', ...args], { cwd: repoRoot(), encoding: 'utf8' });
-    expect(cli('publish', join(pipeline.work, 'pulled'), `${host}/cli/static:12`).trim().split('\n').pop()).toBe(digest);
-    const signedByCli = cli('sign', `${host}/cli/static:12`, '--key', signer.key, '--run-dir', join(pipeline.outRoot, run.id));
-    expect(signedByCli.split('\n').filter((l) => l.startsWith('attested ')).map((l) => l.slice('attested '.length))).toEqual(art('sign', 'sign.attestations')?.split(','));
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, [join(repoRoot(), 'tools/node/run.cjs'), 'dist/tools/cli/src/main.js', ...args], {
+        cwd: repoRoot(),
+        encoding: 'utf8',
+      });
+    expect(cli('publish', join(pipeline.work, 'pulled'), `${host}/cli/static:12`).trim().split('\n').pop()).toBe(
+      digest,
+    );
+    const signedByCli = cli(
+      'sign',
+      `${host}/cli/static:12`,
+      '--key',
+      signer.key,
+      '--run-dir',
+      join(pipeline.outRoot, run.id),
+    );
+    expect(
+      signedByCli
+        .split('\n')
+        .filter((l) => l.startsWith('attested '))
+        .map((l) => l.slice('attested '.length)),
+    ).toEqual(art('sign', 'sign.attestations')?.split(','));
     // 12: no OpenVEX attestation nor its bundle (nothing to state, issue 15).
-    expect(cli('verify', `${host}/cli/static@${digest}`, '--key', signer.pub)).toContain(`verified ${host}/cli/static@${digest}: 12 verified, 0 not by this key, 0 failed`);
+    expect(cli('verify', `${host}/cli/static@${digest}`, '--key', signer.pub)).toContain(
+      `verified ${host}/cli/static@${digest}: 12 verified, 0 not by this key, 0 failed`,
+    );
 
     // The record: both tags new, one image.published event.
     const releases = pipeline.app.get(ReleaseRepository);
     expect((await releases.tag('examples/static', '12'))?.digest).toBe(digest);
     const events = (await releases.events()).map((e) => e.event);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'image.published', digest, runId: run.id, tags: [{ tag: '12', digest }, { tag: 'debian12', digest }] });
+    expect(events[0]).toMatchObject({
+      type: 'image.published',
+      digest,
+      runId: run.id,
+      tags: [
+        { tag: '12', digest },
+        { tag: 'debian12', digest },
+      ],
+    });
     expect((await releases.published(DEFINITION))?.digest).toBe(digest);
 
     // The promotion again (a redelivered job): the tags already point at the digest, nothing moves, no second event.
-    const again = await new PromoteExecutor(pipeline.app.get(CatalogAccess), releases, loadConfig({ ...process.env, PF_REGISTRY_URL: registry.url, PF_PREFIX: fx.prefix }), runs, pipeline.app.get(PullRequestLinks)).execute(directStageContext({ runId: run.id, stage: 'promote', definition: DEFINITION, logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined, child: () => undefined, isLevelEnabled: () => false } as never, loadRun: () => runs.get(run.id), attempt: 2 }));
+    const again = await new PromoteExecutor(
+      pipeline.app.get(CatalogAccess),
+      releases,
+      loadConfig({ ...process.env, PF_REGISTRY_URL: registry.url, PF_PREFIX: fx.prefix }),
+      runs,
+      pipeline.app.get(PullRequestLinks),
+    ).execute(
+      directStageContext({
+        runId: run.id,
+        stage: 'promote',
+        definition: DEFINITION,
+        logger: {
+          info: () => undefined,
+          debug: () => undefined,
+          warn: () => undefined,
+          error: () => undefined,
+          child: () => undefined,
+          isLevelEnabled: () => false,
+        } as never,
+        loadRun: () => runs.get(run.id),
+        attempt: 2,
+      }),
+    );
     expect(again.artifacts?.['promote.tags']).toBe('12: unchanged; debian12: unchanged');
     expect(await releases.events()).toHaveLength(1);
     expect((await releases.history('examples/static')).length).toBe(2);
@@ -173,7 +249,9 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
 
   it('with the registry down, the run retries and then fails with a reason that names the registry', async () => {
     await registry.stop();
-    const { runId } = await pipeline.app.get(RunLauncher).launch(DEFINITION, { kind: 'manual' }, { from: 'build', to: 'promote' });
+    const { runId } = await pipeline.app
+      .get(RunLauncher)
+      .launch(DEFINITION, { kind: 'manual' }, { from: 'build', to: 'promote' });
     const [run] = await fx.waitForRuns([runId], 240_000);
     expect(run?.state).toBe('failed');
     // The signer is the first to reach for the registry (the signatures already there for this digest).

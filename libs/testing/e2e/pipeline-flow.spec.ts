@@ -33,7 +33,10 @@ describe('a run triggered through the API flows through every stage in separate 
     const run = runs[0]!;
     const readSpans = () =>
       existsSync(spans)
-        ? readFileSync(spans, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SpanLine)
+        ? readFileSync(spans, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as SpanLine)
         : [];
     const deadline = Date.now() + 10_000;
     let mine = readSpans().filter((s) => s.traceId === run.traceId);
@@ -57,14 +60,18 @@ describe('a run triggered through the API flows through every stage in separate 
     const [run] = await fx.waitForRuns([id]);
     expect(run!.state).toBe('succeeded');
     expect(run!.stages.map((s) => s.stage)).toEqual(['build', 'test', 'scan', 'sign', 'publish']);
-    const res = await api.request<{ stages: { stage: string; startedAt: number; finishedAt: number }[] }>('GET', `/runs/${id}`);
+    const res = await api.request<{ stages: { stage: string; startedAt: number; finishedAt: number }[] }>(
+      'GET',
+      `/runs/${id}`,
+    );
     expect(res.status).toBe(200);
     const t = res.body.stages;
     // The stages' fencing tokens (BullMQ lock tokens) stay inside: the store has them, the API does not show them.
     expect((await fx.runs.get(id))!.stages.every((s) => typeof s.completedToken === 'string')).toBe(true);
     for (const s of res.body.stages) expect(Object.keys(s).filter((k) => /token/i.test(k))).toEqual([]);
     const listed = await api.request<{ runs: { id: string; stages: object[] }[] }>('GET', '/runs?limit=5');
-    for (const s of listed.body.runs.flatMap((r) => r.stages)) expect(Object.keys(s).filter((k) => /token/i.test(k))).toEqual([]);
+    for (const s of listed.body.runs.flatMap((r) => r.stages))
+      expect(Object.keys(s).filter((k) => /token/i.test(k))).toEqual([]);
     for (let i = 1; i < t.length; i++) expect(t[i]!.startedAt).toBeGreaterThanOrEqual(t[i - 1]!.finishedAt);
   });
 });

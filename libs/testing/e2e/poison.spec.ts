@@ -93,16 +93,28 @@ describe('poison jobs end in the dead-letter queue and other runs keep flowing',
     const killed = await killedBy(`${crashing}:scan`);
     expect(killed).toBeGreaterThanOrEqual(1);
     expect(killed).toBeLessThanOrEqual(JOB_OPTIONS['stage.scan'].maxStalledCount + 1);
-    await waitFor(`${killed} worker death(s) seen by the supervisor`, () => Promise.resolve(deaths >= killed ? true : undefined), 30_000, 50);
+    await waitFor(
+      `${killed} worker death(s) seen by the supervisor`,
+      () => Promise.resolve(deaths >= killed ? true : undefined),
+      30_000,
+      50,
+    );
 
     // Bounded, but generous: on a loaded machine the sweep that moves the lost job may come late.
-    const entries = await waitFor('three dead letters', async () => {
-      const e = await deadLetters();
-      return e.length >= 3 ? e : undefined;
-    }, 90_000, 100).catch(async (error: Error) => {
+    const entries = await waitFor(
+      'three dead letters',
+      async () => {
+        const e = await deadLetters();
+        return e.length >= 3 ? e : undefined;
+      },
+      90_000,
+      100,
+    ).catch(async (error: Error) => {
       // Say which one is missing.
       const e = await deadLetters();
-      throw new Error(`${error.message}; dead letters: ${JSON.stringify(e.map((x) => ({ runId: x.runId, jobId: x.jobId, code: x.errorCode })))} (throwing ${throwing}, terminal ${terminal}, crashing ${crashing})`);
+      throw new Error(
+        `${error.message}; dead letters: ${JSON.stringify(e.map((x) => ({ runId: x.runId, jobId: x.jobId, code: x.errorCode })))} (throwing ${throwing}, terminal ${terminal}, crashing ${crashing})`,
+      );
     });
     expect(entries).toHaveLength(3);
     const byRun = new Map(entries.map((e) => [e.runId, e]));
@@ -114,7 +126,11 @@ describe('poison jobs end in the dead-letter queue and other runs keep flowing',
       attemptsMade: 3,
     });
     expect(byRun.get(throwing)!.failedReason).toContain('poison definition fails stage build');
-    expect(byRun.get(terminal)).toMatchObject({ errorCode: 'test-poison', attemptsMade: 1, jobId: stageJobId(terminal, 'test') });
+    expect(byRun.get(terminal)).toMatchObject({
+      errorCode: 'test-poison',
+      attemptsMade: 1,
+      jobId: stageJobId(terminal, 'test'),
+    });
     expect(byRun.get(crashing)).toMatchObject({ errorCode: 'worker-lost', jobId: stageJobId(crashing, 'scan') });
     expect(byRun.get(crashing)!.failedReason).toMatch(/stalled more than allowable limit/);
     // No other process died: every death the supervisor saw was the poison's.
@@ -125,7 +141,9 @@ describe('poison jobs end in the dead-letter queue and other runs keep flowing',
 
   it('replays a dead letter with its original ids; a cured run completes, an uncured one comes back', async () => {
     const entries = await deadLetters();
-    const throwing = entries.find((e) => e.data && (e.data as { definition: string }).definition === 'poison/throw-build.yaml')!;
+    const throwing = entries.find(
+      (e) => e.data && (e.data as { definition: string }).definition === 'poison/throw-build.yaml',
+    )!;
     const terminal = entries.find((e) => e.errorCode === 'test-poison')!;
 
     await fx.effects.cure('poison/throw-build.yaml');
@@ -151,6 +169,8 @@ describe('poison jobs end in the dead-letter queue and other runs keep flowing',
     const missing = await api.request<{ error: { code: string } }>('POST', `/dead-letters/${terminal.id}/replay`);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('dead-letter-not-found');
-    expect((await deadLetters()).map((e) => e.runId).sort()).toEqual([next.runId, entries.find((e) => e.errorCode === 'worker-lost')!.runId].sort());
+    expect((await deadLetters()).map((e) => e.runId).sort()).toEqual(
+      [next.runId, entries.find((e) => e.errorCode === 'worker-lost')!.runId].sort(),
+    );
   }, 120_000);
 });

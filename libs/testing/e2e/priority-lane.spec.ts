@@ -69,15 +69,30 @@ describe('the planning lane: a critical event is not held up by a big advisory o
     // The backlog, with no planner running yet: plain updates, then a 1,500-event critical advisory.
     const plain: string[] = [];
     for (let i = 0; i < PLAIN_UPDATES; i++) {
-      const res = await api.request<{ eventId: string }>('POST', '/events/upstream', { source: 'alpine', ref: `pkg:apk/alpine/pf-lane-plain-${i}`, version: '1.0-r0' });
+      const res = await api.request<{ eventId: string }>('POST', '/events/upstream', {
+        source: 'alpine',
+        ref: `pkg:apk/alpine/pf-lane-plain-${i}`,
+        version: '1.0-r0',
+      });
       expect(res.status).toBe(202);
       plain.push(res.body.eventId);
     }
-    const big = await api.request<AdvisoryAnswer>('POST', '/events/advisory', bigAdvisory('ALPINE-CVE-2026-9001', ADVISORY_EVENTS));
-    expect({ status: big.status, error: big.status === 202 ? undefined : big.body }).toEqual({ status: 202, error: undefined });
+    const big = await api.request<AdvisoryAnswer>(
+      'POST',
+      '/events/advisory',
+      bigAdvisory('ALPINE-CVE-2026-9001', ADVISORY_EVENTS),
+    );
+    expect({ status: big.status, error: big.status === 202 ? undefined : big.body }).toEqual({
+      status: 202,
+      error: undefined,
+    });
     // The answer still lists every event of the advisory.
     expect(big.body.events).toHaveLength(ADVISORY_EVENTS);
-    const critical = await api.request<AdvisoryAnswer>('POST', '/events/advisory', bigAdvisory('ALPINE-CVE-2026-9002', 1));
+    const critical = await api.request<AdvisoryAnswer>(
+      'POST',
+      '/events/advisory',
+      bigAdvisory('ALPINE-CVE-2026-9002', 1),
+    );
     expect(critical.status).toBe(202);
     const criticalEvent = critical.body.events[0]?.eventId ?? '';
 
@@ -102,7 +117,8 @@ describe('the planning lane: a critical event is not held up by a big advisory o
       180_000,
       250,
     );
-    const started = async (eventId: string): Promise<number> => (await plan.getJob(upstreamEventJobId(eventId)))?.processedOn ?? Infinity;
+    const started = async (eventId: string): Promise<number> =>
+      (await plan.getJob(upstreamEventJobId(eventId)))?.processedOn ?? Infinity;
     const criticalStart = criticalJob?.processedOn ?? Infinity;
     expect(criticalJob?.finishedOn).toBeDefined();
     expect(criticalJob?.failedReason).toBeUndefined();
@@ -114,7 +130,8 @@ describe('the planning lane: a critical event is not held up by a big advisory o
 
     // Nothing is lost: every event of the advisory is stored, and is on the lane or held in its batch for the continuation.
     const held = new Set<string>();
-    for (const key of await batchKeys(fx)) for (const entry of await fx.redis.lrange(key, 0, -1)) held.add(entry.slice(entry.indexOf('|') + 1));
+    for (const key of await batchKeys(fx))
+      for (const entry of await fx.redis.lrange(key, 0, -1)) held.add(entry.slice(entry.indexOf('|') + 1));
     const missing: string[] = [];
     for (const { eventId } of big.body.events) {
       if (held.has(eventId)) continue;

@@ -57,7 +57,11 @@ describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
     };
     const trickle = (async () => {
       for (let i = 0; triggering && i < 400; i++) {
-        const t: RetriedTrigger = { definition: `image/kill-late-${i}/debian-12/1.yaml`, key: `${fx.prefix}-late-${i}`, tries: 0 };
+        const t: RetriedTrigger = {
+          definition: `image/kill-late-${i}/debian-12/1.yaml`,
+          key: `${fx.prefix}-late-${i}`,
+          tries: 0,
+        };
         late.push(t);
         await attempt(t);
         await new Promise((r) => setTimeout(r, 50));
@@ -65,7 +69,12 @@ describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
     })();
 
     // Kill while the pipeline is mid-way: some runs under way, not all finished.
-    await waitFor('some runs to be under way', async () => ((await fx.runs.list({ state: 'running', limit: 5 })).length > 0 ? true : undefined), 30_000, 10);
+    await waitFor(
+      'some runs to be under way',
+      async () => ((await fx.runs.list({ state: 'running', limit: 5 })).length > 0 ? true : undefined),
+      30_000,
+      10,
+    );
     const finishedBefore = (await fx.runs.list({ state: 'succeeded', limit: 1000 })).length;
     expect(finishedBefore).toBeLessThan(RUNS);
     const pidBefore = redis.pid;
@@ -75,7 +84,12 @@ describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
     expect(redis.pid).not.toBe(pidBefore);
     // Let triggers reach the recovered API for a moment, then stop them.
     const ackedAtRestart = acknowledged.length;
-    await waitFor('a trigger acknowledged after the restart', () => Promise.resolve(acknowledged.length > ackedAtRestart ? true : undefined), 30_000, 50);
+    await waitFor(
+      'a trigger acknowledged after the restart',
+      () => Promise.resolve(acknowledged.length > ackedAtRestart ? true : undefined),
+      30_000,
+      50,
+    );
     triggering = false;
     await trickle;
     const unansweredAtFirst = late.filter((t) => !t.runId).length;
@@ -95,10 +109,19 @@ describe('Redis killed with SIGKILL mid-run, restarted on its AOF', () => {
 
     const runs = await fx.waitForRuns(acknowledged, 150_000);
     for (const run of runs) {
-      expect({ id: run.id, state: run.state, error: run.error }).toEqual({ id: run.id, state: 'succeeded', error: undefined });
+      expect({ id: run.id, state: run.state, error: run.error }).toEqual({
+        id: run.id,
+        state: 'succeeded',
+        error: undefined,
+      });
       expect(await fx.runs.completions(run.id)).toBe(1);
       expect(await fx.effects.effects(run.id)).toBe(RUN_STAGES.length);
-      for (const stage of run.stages) expect({ run: run.id, stage: stage.stage, ran: stage.attempts >= 1 }).toEqual({ run: run.id, stage: stage.stage, ran: true });
+      for (const stage of run.stages)
+        expect({ run: run.id, stage: stage.stage, ran: stage.attempts >= 1 }).toEqual({
+          run: run.id,
+          stage: stage.stage,
+          ran: true,
+        });
     }
     // A retried trigger made exactly one run, the one its 2xx named.
     for (const t of late) {

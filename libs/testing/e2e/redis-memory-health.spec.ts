@@ -6,7 +6,10 @@ import { BackboneFixture, startRedisServer, type ApiClient, type RedisServerHand
 // health reports memory pressure before Redis starts refusing writes. A redis-server of the
 // test's own (infra/redis.conf), its maxmemory lowered with CONFIG SET; a real API process.
 
-type Health = { status: string; memory?: { state: string; usedBytes: number; maxBytes: number; percent?: number; policy: string } };
+type Health = {
+  status: string;
+  memory?: { state: string; usedBytes: number; maxBytes: number; percent?: number; policy: string };
+};
 
 describe('health reports Redis memory pressure', () => {
   let server: RedisServerHandle;
@@ -47,6 +50,9 @@ describe('health reports Redis memory pressure', () => {
     await admin.config('SET', 'maxmemory', String(used * 4));
     expect((await api.request<Health>('GET', '/health/ready')).body.memory?.state).toBe('ok');
     await admin.config('SET', 'maxmemory', '0');
-    expect((await api.request<Health>('GET', '/health/ready')).body.memory).toMatchObject({ state: 'unbounded', maxBytes: 0 });
+    expect((await api.request<Health>('GET', '/health/ready')).body.memory).toMatchObject({
+      state: 'unbounded',
+      maxBytes: 0,
+    });
   });
 });

@@ -1,9 +1,20 @@
 import { Redis } from 'ioredis';
 import { RUN_STAGES } from '@patch-factory/pipeline';
-import { BackboneFixture, startRedisServer, waitFor, type ApiClient, type RedisServerHandle, type ServiceProcess } from '../src';
+import {
+  BackboneFixture,
+  startRedisServer,
+  waitFor,
+  type ApiClient,
+  type RedisServerHandle,
+  type ServiceProcess,
+} from '../src';
 
 /** The process's log lines with this message. */
-const lines = (p: ServiceProcess, msg: string) => p.output().split('\n').filter((l) => l.includes(`"msg":"${msg}"`));
+const lines = (p: ServiceProcess, msg: string) =>
+  p
+    .output()
+    .split('\n')
+    .filter((l) => l.includes(`"msg":"${msg}"`));
 
 /**
  * A Redis outage is two log lines per process: one when Redis becomes unreachable, one when
@@ -38,12 +49,27 @@ describe('one log line per Redis outage', () => {
     await admin.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
     admin.disconnect();
     // Down for a few seconds: every connection of both processes retries many times meanwhile.
-    await waitFor('both processes to notice the outage', () => Promise.resolve(lines(worker, 'redis unreachable').length > 0 && lines(fx.processes[0]!, 'redis unreachable').length > 0 ? true : undefined), 20_000, 50);
+    await waitFor(
+      'both processes to notice the outage',
+      () =>
+        Promise.resolve(
+          lines(worker, 'redis unreachable').length > 0 && lines(fx.processes[0]!, 'redis unreachable').length > 0
+            ? true
+            : undefined,
+        ),
+      20_000,
+      50,
+    );
     await new Promise((r) => setTimeout(r, 4_000));
     await redis.restart();
 
     for (const p of [worker, fx.processes[0]!]) {
-      await waitFor('the process to see Redis back', () => Promise.resolve(lines(p, 'redis reachable again').length > 0 ? true : undefined), 30_000, 50);
+      await waitFor(
+        'the process to see Redis back',
+        () => Promise.resolve(lines(p, 'redis reachable again').length > 0 ? true : undefined),
+        30_000,
+        50,
+      );
     }
     const after = await api.trigger('image/outage-after/debian-12/1.yaml');
     const [run] = await fx.waitForRuns([after], 60_000);
@@ -56,7 +82,14 @@ describe('one log line per Redis outage', () => {
       const outageMs = Number(/"outageMs":(\d+)/.exec(up[0]!)?.[1]);
       expect(outageMs).toBeGreaterThan(0);
       // Nothing else about the lost connection: no per-worker, per-queue or ioredis error lines.
-      const noise = p.output().split('\n').filter((l) => /ECONNREFUSED|Connection is closed|worker error|queue error|Unhandled error event/.test(l) && !l.includes('"msg":"redis unreachable"'));
+      const noise = p
+        .output()
+        .split('\n')
+        .filter(
+          (l) =>
+            /ECONNREFUSED|Connection is closed|worker error|queue error|Unhandled error event/.test(l) &&
+            !l.includes('"msg":"redis unreachable"'),
+        );
       expect(noise).toEqual([]);
     }
   }, 180_000);

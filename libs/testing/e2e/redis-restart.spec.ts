@@ -31,14 +31,23 @@ describe('Redis restarted under load (AOF on)', () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push(await api.trigger(`image/restart-${i}/debian-12/1.yaml`));
     // Restart while runs are mid-pipeline: some finished, most not.
-    await waitFor('some runs to be under way', async () => ((await fx.runs.list({ state: 'running', limit: 5 })).length > 0 ? true : undefined), 20_000, 10);
+    await waitFor(
+      'some runs to be under way',
+      async () => ((await fx.runs.list({ state: 'running', limit: 5 })).length > 0 ? true : undefined),
+      20_000,
+      10,
+    );
     const before = await fx.runs.list({ state: 'succeeded', limit: 1000 });
     expect(before.length).toBeLessThan(ids.length);
     await redis.restart();
 
     const runs = await fx.waitForRuns(ids, 120_000);
     for (const run of runs) {
-      expect({ id: run.id, state: run.state, error: run.error }).toEqual({ id: run.id, state: 'succeeded', error: undefined });
+      expect({ id: run.id, state: run.state, error: run.error }).toEqual({
+        id: run.id,
+        state: 'succeeded',
+        error: undefined,
+      });
       expect(await fx.runs.completions(run.id)).toBe(1);
       expect(await fx.effects.effects(run.id)).toBe(RUN_STAGES.length);
     }

@@ -22,23 +22,42 @@ describe('bounded recovery of a stalled job', () => {
     const lost = await fx.startWorker(['build'], { ...FAST_LOCKS, PF_TEST_STAGE_DELAY_MS: '60000' });
     const suspect = await api.trigger('image/stalled-long/debian-12/1.yaml', { from: 'build', to: 'build' });
     const suspectKey = `${suspect}:build`;
-    await waitFor('the build to run in the first worker', async () => ((await fx.effects.holding(lost.pid)).includes(suspectKey) ? true : undefined), 30_000, 50);
+    await waitFor(
+      'the build to run in the first worker',
+      async () => ((await fx.effects.holding(lost.pid)).includes(suspectKey) ? true : undefined),
+      30_000,
+      50,
+    );
     lost.kill('SIGKILL');
     await lost.exited;
 
     // The next worker takes build and test; every stage of it takes 12 s, the suspect runs alone for 3 s at most.
-    const next = await fx.startWorker(['build', 'test'], { ...FAST_LOCKS, PF_TEST_STAGE_DELAY_MS: '12000', PF_SUSPECT_ISOLATION_MS: '3000' });
-    await waitFor('the recovered build to run in the next worker', async () => ((await fx.effects.holding(next.pid)).includes(suspectKey) ? true : undefined), 30_000, 50);
+    const next = await fx.startWorker(['build', 'test'], {
+      ...FAST_LOCKS,
+      PF_TEST_STAGE_DELAY_MS: '12000',
+      PF_SUSPECT_ISOLATION_MS: '3000',
+    });
+    await waitFor(
+      'the recovered build to run in the next worker',
+      async () => ((await fx.effects.holding(next.pid)).includes(suspectKey) ? true : undefined),
+      30_000,
+      50,
+    );
     const others = [
       await api.trigger('image/beside-1/debian-12/1.yaml', { from: 'test', to: 'test' }),
       await api.trigger('image/beside-2/debian-12/1.yaml', { from: 'test', to: 'test' }),
     ];
 
     // While the recovered build still runs, a test job of another queue runs beside it.
-    const beside = await waitFor('a test job to run beside the recovered build', async () => {
-      const holding = await fx.effects.holding(next.pid);
-      return holding.includes(suspectKey) && holding.some((k) => k.endsWith(':test')) ? holding : undefined;
-    }, 30_000, 50);
+    const beside = await waitFor(
+      'a test job to run beside the recovered build',
+      async () => {
+        const holding = await fx.effects.holding(next.pid);
+        return holding.includes(suspectKey) && holding.some((k) => k.endsWith(':test')) ? holding : undefined;
+      },
+      30_000,
+      50,
+    );
     expect(beside.filter((k) => k.endsWith(':test')).length).toBeGreaterThan(0);
     expect(next.output()).toContain('job recovered from a stall runs alone');
 
@@ -50,7 +69,11 @@ describe('bounded recovery of a stalled job', () => {
     const starts: number[] = [];
     for (const id of others) {
       const job = await fx.redis.hmget(`${fx.prefix}:{test}:${stageJobId(id, 'test')}`, 'atm', 'stc', 'ats');
-      expect({ id, attemptsMade: Number(job[0] ?? 0), stalls: Number(job[1] ?? 0) }).toEqual({ id, attemptsMade: 1, stalls: 0 });
+      expect({ id, attemptsMade: Number(job[0] ?? 0), stalls: Number(job[1] ?? 0) }).toEqual({
+        id,
+        attemptsMade: 1,
+        stalls: 0,
+      });
       starts.push(Number(job[2] ?? 0));
     }
     // They were put back (while the recovered build ran alone) a bounded number of times.

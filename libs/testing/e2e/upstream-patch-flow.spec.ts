@@ -3,19 +3,37 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { upstreamEventId, type PipelineRun } from '@patch-factory/contracts';
-import { BackboneFixture, createCatalogOrigin, repoRoot, startGithubDouble, waitFor, type ApiClient, type CatalogOrigin, type GithubDouble } from '../src';
+import {
+  BackboneFixture,
+  createCatalogOrigin,
+  repoRoot,
+  startGithubDouble,
+  waitFor,
+  type ApiClient,
+  type CatalogOrigin,
+  type GithubDouble,
+} from '../src';
 
 const SECRET = 'webhook-secret-of-the-e2e-test';
 const TOKEN = 'ghp_e2e_token_0123456789';
 const CORPUS = join(repoRoot(), '..', 'shared', 'corpus', 'dhi-catalog');
-const STREAM_FILES = ['image/php/alpine-3.23/8.3.yaml', 'image/php/alpine-3.23/8.3-dev.yaml', 'image/php/alpine-3.23/8.3-fpm.yaml'];
+const STREAM_FILES = [
+  'image/php/alpine-3.23/8.3.yaml',
+  'image/php/alpine-3.23/8.3-dev.yaml',
+  'image/php/alpine-3.23/8.3-fpm.yaml',
+];
 const OTHER = 'image/php/alpine-3.23/8.2.yaml';
 const BRANCH = 'pf/php/alpine-3.23/8.3';
 // No id: the factory derives it from the event (issue 14).
 const EVENT = { source: 'alpine', ref: 'pkg:apk/alpine/php-8.3', version: '8.3.34-r0' };
 
 /** The patching worker process (real plan, patch and review) on the catalog `origin`, with GitHub at the double. */
-async function startGithubWorker(fx: BackboneFixture, origin: CatalogOrigin, github: GithubDouble, env: Record<string, string>): Promise<void> {
+async function startGithubWorker(
+  fx: BackboneFixture,
+  origin: CatalogOrigin,
+  github: GithubDouble,
+  env: Record<string, string>,
+): Promise<void> {
   await fx.startService('dist/libs/testing/src/patching-worker-main.js', {
     PF_CATALOG_REMOTE: origin.dir,
     PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-e2e-ws-')), 'catalog.git'),
@@ -43,7 +61,12 @@ describe('an upstream event becomes one pull request per image stream, and its m
   beforeAll(async () => {
     const files = Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')]));
     origin = createCatalogOrigin(files);
-    github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
+    github = await startGithubDouble({
+      owner: 'octo',
+      repo: 'catalog',
+      token: TOKEN,
+      resolveBranch: (b) => origin.head(b),
+    });
     // The API knows the catalog repository: only its merges promote (issue 14).
     api = await fx.startApi({ PF_GITHUB_WEBHOOK_SECRET: SECRET, PF_GITHUB_OWNER: 'octo', PF_GITHUB_REPO: 'catalog' });
     await startGithubWorker(fx, origin, github, { PF_WORKER_CONCURRENCY: '2' });
@@ -54,19 +77,32 @@ describe('an upstream event becomes one pull request per image stream, and its m
     origin?.cleanup();
   }, 60_000);
 
-  const runsOfEvent = async (): Promise<PipelineRun[]> => (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs.filter((r) => r.trigger.kind === 'upstream');
+  const runsOfEvent = async (): Promise<PipelineRun[]> =>
+    (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs.filter(
+      (r) => r.trigger.kind === 'upstream',
+    );
 
   it('plans, patches, opens one pull request and waits; a merge promotes every run once', async () => {
     const posted = await api.request<{ eventId: string; duplicate: boolean }>('POST', '/events/upstream', EVENT);
-    expect(posted).toMatchObject({ status: 202, body: { eventId: upstreamEventId({ kind: 'api' }, EVENT), duplicate: false } });
+    expect(posted).toMatchObject({
+      status: 202,
+      body: { eventId: upstreamEventId({ kind: 'api' }, EVENT), duplicate: false },
+    });
 
-    const waiting = await waitFor('three runs waiting at review', async () => {
-      const runs = await runsOfEvent();
-      return runs.length === 3 && runs.every((r) => r.state === 'awaiting') ? runs : undefined;
-    }, 90_000, 200);
+    const waiting = await waitFor(
+      'three runs waiting at review',
+      async () => {
+        const runs = await runsOfEvent();
+        return runs.length === 3 && runs.every((r) => r.state === 'awaiting') ? runs : undefined;
+      },
+      90_000,
+      200,
+    );
     expect(waiting.map((r) => r.definition).sort()).toEqual([...STREAM_FILES].sort());
     for (const run of waiting) {
-      expect(run.stages.find((s) => s.stage === 'plan')?.artifacts['patch.changes']).toBe('VERSION: 8.3.33-r0 -> 8.3.34-r0');
+      expect(run.stages.find((s) => s.stage === 'plan')?.artifacts['patch.changes']).toBe(
+        'VERSION: 8.3.33-r0 -> 8.3.34-r0',
+      );
       expect(run.stages.find((s) => s.stage === 'review')?.status).toBe('awaiting');
     }
 
@@ -101,7 +137,13 @@ describe('an upstream event becomes one pull request per image stream, and its m
     origin.git(['update-ref', 'refs/heads/main', origin.head(BRANCH) as string]);
     const body = JSON.stringify({
       action: 'closed',
-      pull_request: { number: open[0]?.number, merged: true, merge_commit_sha: origin.head('main'), head: { ref: BRANCH }, base: { ref: 'main' } },
+      pull_request: {
+        number: open[0]?.number,
+        merged: true,
+        merge_commit_sha: origin.head('main'),
+        head: { ref: BRANCH },
+        base: { ref: 'main' },
+      },
       // GitHub names the repository in every pull_request event: only the catalog's own merges promote (issue 14).
       repository: { full_name: 'octo/catalog', default_branch: 'main' },
     });
@@ -116,7 +158,10 @@ describe('an upstream event becomes one pull request per image stream, and its m
       body,
     });
     expect(res.status).toBe(202);
-    const done = await fx.waitForRuns(waiting.map((r) => r.id), 60_000);
+    const done = await fx.waitForRuns(
+      waiting.map((r) => r.id),
+      60_000,
+    );
     for (const run of done) {
       expect(run.state).toBe('succeeded');
       expect(await fx.runs.completions(run.id)).toBe(1);
@@ -132,7 +177,9 @@ describe('in branch mode (no forge) an upstream event is merged into the default
   let api: ApiClient;
 
   beforeAll(async () => {
-    origin = createCatalogOrigin(Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')])));
+    origin = createCatalogOrigin(
+      Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')])),
+    );
     api = await fx.startApi();
     await fx.startService('dist/libs/testing/src/patching-worker-main.js', {
       PF_CATALOG_REMOTE: origin.dir,
@@ -148,11 +195,18 @@ describe('in branch mode (no forge) an upstream event is merged into the default
   it('patches, merges and promotes without a person; a second event for the same version changes nothing', async () => {
     const before = origin.head('main');
     await api.request('POST', '/events/upstream', EVENT);
-    const runs = await waitFor('three runs to finish', async () => {
-      const all = (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs;
-      return all.length === 3 && all.every((r) => r.state === 'succeeded' || r.state === 'failed') ? all : undefined;
-    }, 90_000, 200);
-    expect(runs.map((r) => [r.definition, r.state]).sort()).toEqual([...STREAM_FILES].sort().map((f) => [f, 'succeeded']));
+    const runs = await waitFor(
+      'three runs to finish',
+      async () => {
+        const all = (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs;
+        return all.length === 3 && all.every((r) => r.state === 'succeeded' || r.state === 'failed') ? all : undefined;
+      },
+      90_000,
+      200,
+    );
+    expect(runs.map((r) => [r.definition, r.state]).sort()).toEqual(
+      [...STREAM_FILES].sort().map((f) => [f, 'succeeded']),
+    );
     expect(origin.head('main')).not.toBe(before);
     for (const f of STREAM_FILES) expect(origin.show('main', f)).toContain('VERSION: 8.3.34-r0');
     expect(origin.show('main', OTHER)).toContain('VERSION: 8.2.');
@@ -169,15 +223,25 @@ describe('in branch mode (no forge) an upstream event is merged into the default
       id: 'CVE-2026-4242',
       modified: '2026-11-20T00:00:00Z',
       database_specific: { severity: 'critical' },
-      affected: [{ package: { ecosystem: 'Alpine:v3.23', name: 'php-8.3' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '8.3.35-r0' }] }] }],
+      affected: [
+        {
+          package: { ecosystem: 'Alpine:v3.23', name: 'php-8.3' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '8.3.35-r0' }] }],
+        },
+      ],
     };
     const answer = await api.request<{ events: { eventId: string }[] }>('POST', '/events/advisory', osv);
     expect(answer.status).toBe(202);
     expect(answer.body.events).toHaveLength(1);
-    await waitFor('six runs, all finished', async () => {
-      const all = (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs;
-      return all.length === 6 && all.every((r) => r.state === 'succeeded') ? all : undefined;
-    }, 90_000, 200);
+    await waitFor(
+      'six runs, all finished',
+      async () => {
+        const all = (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs;
+        return all.length === 6 && all.every((r) => r.state === 'succeeded') ? all : undefined;
+      },
+      90_000,
+      200,
+    );
     for (const f of STREAM_FILES) expect(origin.show('main', f)).toContain('VERSION: 8.3.35-r0');
   }, 180_000);
 });
@@ -188,9 +252,14 @@ describe('a minimum release age holds a plain update back; a security fix is not
   let api: ApiClient;
 
   beforeAll(async () => {
-    origin = createCatalogOrigin(Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')])));
+    origin = createCatalogOrigin(
+      Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')])),
+    );
     const config = join(mkdtempSync(join(tmpdir(), 'pf-soak-')), 'watch.json');
-    writeFileSync(config, JSON.stringify({ targets: [], soak: [{ definitions: 'image/php/', minReleaseAgeMs: 3_000 }] }));
+    writeFileSync(
+      config,
+      JSON.stringify({ targets: [], soak: [{ definitions: 'image/php/', minReleaseAgeMs: 3_000 }] }),
+    );
     api = await fx.startApi();
     await fx.startService('dist/libs/testing/src/patching-worker-main.js', {
       PF_CATALOG_REMOTE: origin.dir,
@@ -212,10 +281,15 @@ describe('a minimum release age holds a plain update back; a security fix is not
     await api.request('POST', '/events/upstream', EVENT);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await runs()).toEqual([]);
-    const planned = await waitFor('three runs once the version has soaked', async () => {
-      const all = await runs();
-      return all.length === 3 ? all : undefined;
-    }, 30_000, 100);
+    const planned = await waitFor(
+      'three runs once the version has soaked',
+      async () => {
+        const all = await runs();
+        return all.length === 3 ? all : undefined;
+      },
+      30_000,
+      100,
+    );
     expect(Math.min(...planned.map((r) => r.createdAt))).toBeGreaterThanOrEqual(postedAt + 3_000);
   }, 60_000);
 
@@ -223,16 +297,32 @@ describe('a minimum release age holds a plain update back; a security fix is not
     const osv = {
       id: 'CVE-2026-5555',
       modified: '2026-11-24T00:00:00Z',
-      affected: [{ package: { ecosystem: 'Alpine:v3.23', name: 'php-8.3' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '8.3.36-r0' }] }], database_specific: { severity: 'high' } }],
+      affected: [
+        {
+          package: { ecosystem: 'Alpine:v3.23', name: 'php-8.3' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '8.3.36-r0' }] }],
+          database_specific: { severity: 'high' },
+        },
+      ],
     };
-    await waitFor('the first update to land', async () => ((await runs()).every((r) => r.state === 'succeeded') ? true : undefined), 60_000, 100);
+    await waitFor(
+      'the first update to land',
+      async () => ((await runs()).every((r) => r.state === 'succeeded') ? true : undefined),
+      60_000,
+      100,
+    );
     const before = (await runs()).length;
     const postedAt = Date.now();
     await api.request('POST', '/events/advisory', osv);
-    const planned = await waitFor('three more runs', async () => {
-      const all = await runs();
-      return all.length === before + 3 ? all : undefined;
-    }, 30_000, 100);
+    const planned = await waitFor(
+      'three more runs',
+      async () => {
+        const all = await runs();
+        return all.length === before + 3 ? all : undefined;
+      },
+      30_000,
+      100,
+    );
     expect(Math.max(...planned.map((r) => r.createdAt))).toBeLessThan(postedAt + 3_000);
   }, 90_000);
 });
@@ -244,8 +334,15 @@ describe('a run that fails a gate before review puts the reason in its pull requ
   let api: ApiClient;
 
   beforeAll(async () => {
-    origin = createCatalogOrigin(Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')])));
-    github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => origin.head(b) });
+    origin = createCatalogOrigin(
+      Object.fromEntries([...STREAM_FILES, OTHER].map((f) => [f, readFileSync(join(CORPUS, f), 'utf8')])),
+    );
+    github = await startGithubDouble({
+      owner: 'octo',
+      repo: 'catalog',
+      token: TOKEN,
+      resolveBranch: (b) => origin.head(b),
+    });
     api = await fx.startApi();
     await startGithubWorker(fx, origin, github, { PF_TEST_GATE_FAIL_STAGE: 'scan' });
   }, 120_000);
@@ -257,19 +354,35 @@ describe('a run that fails a gate before review puts the reason in its pull requ
 
   it('no run reaches review, yet the pull request opens with every failure, code and reason, and nothing merges', async () => {
     await api.request('POST', '/events/upstream', EVENT);
-    const failed = await waitFor('three runs failed at scan', async () => {
-      const runs = (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs;
-      return runs.length === 3 && runs.every((r) => r.state === 'failed') ? runs : undefined;
-    }, 90_000, 200);
+    const failed = await waitFor(
+      'three runs failed at scan',
+      async () => {
+        const runs = (await api.request<{ runs: PipelineRun[] }>('GET', '/runs?limit=100')).body.runs;
+        return runs.length === 3 && runs.every((r) => r.state === 'failed') ? runs : undefined;
+      },
+      90_000,
+      200,
+    );
     for (const run of failed) {
       expect(run.error).toMatchObject({ stage: 'scan', code: 'gate-new-fixable-vulnerability' });
       expect(run.stages.find((s) => s.stage === 'review')?.status).toBe('pending');
     }
-    const pull = await waitFor('a pull request naming the three failures', () => {
-      const open = github.pulls.filter((p) => p.state === 'open');
-      const body = open[0]?.body ?? '';
-      return Promise.resolve(open.length === 1 && failed.every((r) => body.includes(r.id)) && (body.match(/failed at scan/g) ?? []).length === 3 ? open[0] : undefined);
-    }, 30_000, 200);
+    const pull = await waitFor(
+      'a pull request naming the three failures',
+      () => {
+        const open = github.pulls.filter((p) => p.state === 'open');
+        const body = open[0]?.body ?? '';
+        return Promise.resolve(
+          open.length === 1 &&
+            failed.every((r) => body.includes(r.id)) &&
+            (body.match(/failed at scan/g) ?? []).length === 3
+            ? open[0]
+            : undefined,
+        );
+      },
+      30_000,
+      200,
+    );
     expect(pull.head).toBe(BRANCH);
     expect(pull.body).toContain('**failed at scan** (gate-new-fixable-vulnerability)');
     expect(pull.body).toContain('CVE-2099-4242 in test-pkg 1.0 (fixed in 1.1)');

@@ -45,7 +45,15 @@ describe('the watcher turns a new upstream tag into a patched definition', () =>
     writeFileSync(
       config,
       JSON.stringify({
-        targets: [{ key: 'git_tags:example/tool', kind: 'git_tags', ref: 'example/tool', intervalMs: 1000, config: { type: 'git_tags', url: upstream.dir, match: '^(v1\\.\\d+\\.\\d+)$', set: 'TOOL_VERSION' } }],
+        targets: [
+          {
+            key: 'git_tags:example/tool',
+            kind: 'git_tags',
+            ref: 'example/tool',
+            intervalMs: 1000,
+            config: { type: 'git_tags', url: upstream.dir, match: '^(v1\\.\\d+\\.\\d+)$', set: 'TOOL_VERSION' },
+          },
+        ],
       }),
     );
     api = await fx.startApi();
@@ -66,15 +74,26 @@ describe('the watcher turns a new upstream tag into a patched definition', () =>
 
   it('plans nothing for the version the catalog has, then patches the new tag once', async () => {
     // The first poll sees v1.0.0, which the definition has: an event, but nothing to plan.
-    await waitFor('the first poll', async () => ((await fx.redis.exists(`${fx.prefix}:{store}:watch:git_tags:example/tool:state`)) ? true : undefined), 30_000, 100);
+    await waitFor(
+      'the first poll',
+      async () =>
+        (await fx.redis.exists(`${fx.prefix}:{store}:watch:git_tags:example/tool:state`)) ? true : undefined,
+      30_000,
+      100,
+    );
     expect(await runs()).toEqual([]);
 
     upstream.git(['tag', 'v1.1.0', upstream.head('main') as string]);
     upstream.git(['tag', 'v2.0.0', upstream.head('main') as string]); // not on the v1 line the target matches
-    const done = await waitFor('one run for v1.1.0 to succeed', async () => {
-      const all = await runs();
-      return all.length === 1 && all[0]?.state === 'succeeded' ? all : undefined;
-    }, 60_000, 100);
+    const done = await waitFor(
+      'one run for v1.1.0 to succeed',
+      async () => {
+        const all = await runs();
+        return all.length === 1 && all[0]?.state === 'succeeded' ? all : undefined;
+      },
+      60_000,
+      100,
+    );
     expect(done[0]?.trigger.kind).toBe('upstream');
     const text = catalog.show('main', DEFINITION) as string;
     expect(text).toContain('TOOL_VERSION: v1.1.0');

@@ -97,7 +97,11 @@ describe('kill -9 of stage workers while they hold jobs', () => {
     let repeated = 0;
     let unrecordedAttempts = 0;
     for (const run of runs) {
-      expect({ id: run.id, state: run.state, error: run.error }).toEqual({ id: run.id, state: 'succeeded', error: undefined });
+      expect({ id: run.id, state: run.state, error: run.error }).toEqual({
+        id: run.id,
+        state: 'succeeded',
+        error: undefined,
+      });
       expect(await fx.runs.completions(run.id)).toBe(1);
       expect(await fx.effects.effects(run.id)).toBe(RUN_STAGES.length);
       calls += await fx.effects.calls(run.id);
@@ -109,32 +113,53 @@ describe('kill -9 of stage workers while they hold jobs', () => {
         const executions = await fx.effects.executions(key);
         const where = { run: run.id, stage: rec.stage };
         const accepted = executions.filter((e) => e.token === rec.completedToken);
-        expect({ ...where, accepted: accepted.length, effect: accepted[0]?.effect }).toEqual({ ...where, accepted: 1, effect: true });
-        expect({ ...where, attempt: rec.artifacts[`${rec.stage}.attempt`] }).toEqual({ ...where, attempt: String(accepted[0]!.attempt) });
+        expect({ ...where, accepted: accepted.length, effect: accepted[0]?.effect }).toEqual({
+          ...where,
+          accepted: 1,
+          effect: true,
+        });
+        expect({ ...where, attempt: rec.artifacts[`${rec.stage}.attempt`] }).toEqual({
+          ...where,
+          attempt: String(accepted[0]!.attempt),
+        });
         // The store counts every execution: its attempts are the executions the executor saw,
         // plus at most the starts of workers killed before their executor recorded anything
         // (a job held at a kill whose token no execution carries; it may also have died
         // before its start, or found the stage done, and then counts no attempt).
         const seen = new Set(executions.map((e) => e.token));
-        const diedBeforeExecutor = new Set(heldAtKills.filter((h) => h.key === key && !seen.has(h.token)).map((h) => h.token)).size;
+        const diedBeforeExecutor = new Set(
+          heldAtKills.filter((h) => h.key === key && !seen.has(h.token)).map((h) => h.token),
+        ).size;
         const attemptsWithoutExecution = rec.attempts - executions.length;
-        expect({ ...where, attemptsWithoutExecution: Math.min(Math.max(attemptsWithoutExecution, 0), diedBeforeExecutor) }).toEqual({ ...where, attemptsWithoutExecution });
+        expect({
+          ...where,
+          attemptsWithoutExecution: Math.min(Math.max(attemptsWithoutExecution, 0), diedBeforeExecutor),
+        }).toEqual({ ...where, attemptsWithoutExecution });
         unrecordedAttempts += attemptsWithoutExecution;
         if (executions.length > 1) repeated++;
         // Every other execution that had its effect was either killed or refused by the store,
         // never applied: its worker died, or the stage counts its refusal.
         const others = executions.filter((e) => e.token !== rec.completedToken && e.effect);
         const survivors = others.filter((e) => !killedPids.has(e.pid));
-        expect({ ...where, refused: Math.min(survivors.length, rec.refusals ?? 0) }).toEqual({ ...where, refused: survivors.length });
+        expect({ ...where, refused: Math.min(survivors.length, rec.refusals ?? 0) }).toEqual({
+          ...where,
+          refused: survivors.length,
+        });
       }
     }
     // The kills did interrupt executors: some stages ran more than once, each counted as an attempt.
     expect(calls).toBeGreaterThan(runs.length * RUN_STAGES.length);
     expect(repeated).toBeGreaterThan(0);
-    process.stderr.write(`worker-crash: ${runs.length} runs, ${kills} kills, ${repeated} stages executed more than once, ${unrecordedAttempts} attempts started by a worker killed before its executor ran\n`);
+    process.stderr.write(
+      `worker-crash: ${runs.length} runs, ${kills} kills, ${repeated} stages executed more than once, ${unrecordedAttempts} attempts started by a worker killed before its executor ran\n`,
+    );
     // Nothing was dead-lettered along the way.
     const dlq = await api.request<{ entries: unknown[] }>('GET', '/dead-letters');
     expect(dlq.body.entries).toEqual([]);
-    await waitFor('no job left in any queue', async () => ((await fx.runs.list({ state: 'running' })).length === 0 ? true : undefined), 10_000);
+    await waitFor(
+      'no job left in any queue',
+      async () => ((await fx.runs.list({ state: 'running' })).length === 0 ? true : undefined),
+      10_000,
+    );
   }, 300_000);
 });

@@ -19,7 +19,12 @@ export class ApiClient {
     return this.token ? { authorization: `Bearer ${this.token}` } : {};
   }
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: T }> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: string,
+  ): Promise<{ status: number; body: T }> {
     const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...this.authHeaders() } };
     if (raw !== undefined) init.body = raw;
     else if (body !== undefined) init.body = JSON.stringify(body);

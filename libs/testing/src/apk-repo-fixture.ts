@@ -9,7 +9,10 @@ import { rawTar } from './raw-tar-fixture';
 
 /** A tar of `files`; `cut` leaves off the two end blocks (as apk does for the signature tar). */
 export function apkTarOf(files: Record<string, string | Buffer>, cut = false): Buffer {
-  return rawTar(Object.entries(files).map(([name, data]) => ({ name, data, mtime: 0 })), cut);
+  return rawTar(
+    Object.entries(files).map(([name, data]) => ({ name, data, mtime: 0 })),
+    cut,
+  );
 }
 
 export interface ApkTestKey {
@@ -37,7 +40,9 @@ export function buildApkIndex(apkindex: string, opts: ApkIndexOptions = {}): Buf
   const control = gzipSync(apkTarOf({ DESCRIPTION: 'v3.22.0-test\n', APKINDEX: apkindex }));
   if (!opts.key) return control;
   const sha256 = opts.algorithm === 'sha256';
-  const signature = createSign(sha256 ? 'RSA-SHA256' : 'RSA-SHA1').update(control).sign(opts.key.privateKey);
+  const signature = createSign(sha256 ? 'RSA-SHA256' : 'RSA-SHA1')
+    .update(control)
+    .sign(opts.key.privateKey);
   const sig = gzipSync(apkTarOf({ [`.SIGN.${sha256 ? 'RSA256' : 'RSA'}.${opts.key.name}`]: signature }, true));
   return Buffer.concat([sig, opts.tamper ? opts.tamper(control) : control]);
 }
@@ -79,7 +84,13 @@ export async function startApkIndexServer(): Promise<ApkIndexServer> {
       res.writeHead(304, { etag: entry.etag }).end();
       return;
     }
-    res.writeHead(200, { etag: entry.etag, 'last-modified': 'Tue, 25 Nov 2025 10:00:00 GMT', 'content-type': 'application/octet-stream' }).end(entry.body);
+    res
+      .writeHead(200, {
+        etag: entry.etag,
+        'last-modified': 'Tue, 25 Nov 2025 10:00:00 GMT',
+        'content-type': 'application/octet-stream',
+      })
+      .end(entry.body);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;

@@ -23,7 +23,10 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
  * Serves exactly the files of `files` (URL path → file, or a function giving the file of a URL
  * path), read at each request; each requested path is pushed to `requests` when given.
  */
-export function serveAptFiles(files: ReadonlyMap<string, string> | ((path: string) => string | undefined), requests?: string[]): Server {
+export function serveAptFiles(
+  files: ReadonlyMap<string, string> | ((path: string) => string | undefined),
+  requests?: string[],
+): Server {
   return createServer((req, res) => {
     let path: string;
     try {
@@ -55,7 +58,11 @@ export function makeAptSigner(root: string, userId: { name: string; email: strin
   chmodSync(gnupg, 0o700);
   const env = { ...process.env, GNUPGHOME: gnupg };
   const gpg = (...args: string[]) =>
-    execFileSync('gpg', ['--batch', '--quiet', '--passphrase', '', '--pinentry-mode', 'loopback', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    execFileSync('gpg', ['--batch', '--quiet', '--passphrase', '', '--pinentry-mode', 'loopback', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
   gpg('--quick-gen-key', `${userId.name} <${userId.email}>`, 'ed25519', 'sign', '1d');
   const keyringDir = join(root, 'keys');
   mkdirSync(keyringDir);
@@ -80,8 +87,17 @@ export function makeAptSigner(root: string, userId: { name: string; email: strin
  * Writes `main/binary-<arch>/Packages` and `Packages.xz` (from `plain`) under `dists` (the suite's directory), adds them to
  * `files` under `/dists/<suite>/…`, and returns their SHA256 lines for the Release file.
  */
-export function writePackagesIndexes(dists: string, suite: string, arch: string, plain: Buffer, files: Map<string, string>): string[] {
-  const bodies = { [`main/binary-${arch}/Packages`]: plain, [`main/binary-${arch}/Packages.xz`]: execFileSync('xz', ['-c'], { input: plain, maxBuffer: 256 * 1024 * 1024 }) };
+export function writePackagesIndexes(
+  dists: string,
+  suite: string,
+  arch: string,
+  plain: Buffer,
+  files: Map<string, string>,
+): string[] {
+  const bodies = {
+    [`main/binary-${arch}/Packages`]: plain,
+    [`main/binary-${arch}/Packages.xz`]: execFileSync('xz', ['-c'], { input: plain, maxBuffer: 256 * 1024 * 1024 }),
+  };
   const listed: string[] = [];
   for (const [path, body] of Object.entries(bodies)) {
     const file = join(dists, path);
@@ -94,7 +110,13 @@ export function writePackagesIndexes(dists: string, suite: string, arch: string,
 }
 
 /** The text of a suite's Release file (one `main` component, valid for a week unless `validUntil`) listing the `listed` SHA256 lines. */
-export function releaseText(label: string, suite: string, architectures: readonly string[], listed: readonly string[], validUntil?: Date): string {
+export function releaseText(
+  label: string,
+  suite: string,
+  architectures: readonly string[],
+  listed: readonly string[],
+  validUntil?: Date,
+): string {
   const now = new Date();
   const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', 'UTC');
   return [
@@ -144,14 +166,27 @@ const DEBS = [
 ];
 
 function run(cmd: string, args: string[], input?: Buffer): Buffer {
-  return execFileSync(cmd, args, { input, stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync(cmd, args, {
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 export async function startTestAptRepo(): Promise<TestAptRepo> {
   const root = mkdtempSync(join(tmpdir(), 'pf-apt-'));
   const signers = {
-    repo: makeAptSigner(join(root, 'repo-signer'), { name: 'PF Test Repo', email: 'repo@example.test' }, 'repo-keyring.gpg'),
-    other: makeAptSigner(join(root, 'other-signer'), { name: 'PF Other', email: 'other@example.test' }, 'other-keyring.gpg'),
+    repo: makeAptSigner(
+      join(root, 'repo-signer'),
+      { name: 'PF Test Repo', email: 'repo@example.test' },
+      'repo-keyring.gpg',
+    ),
+    other: makeAptSigner(
+      join(root, 'other-signer'),
+      { name: 'PF Other', email: 'other@example.test' },
+      'other-keyring.gpg',
+    ),
   };
   // The keyrings beside the repository (keyringDir: root, as the build's signed-by= names them).
   const keyring = join(root, 'repo-keyring.gpg');
@@ -188,7 +223,12 @@ export async function startTestAptRepo(): Promise<TestAptRepo> {
   const writeSuite = (suite: string, o: SuiteOptions = {}) => {
     const dir = join(www, 'dists', suite);
     const plain = Buffer.from(packagesText);
-    const bodies: Record<string, Buffer> = { none: plain, gz: gzipSync(plain), xz: run('xz', ['-c'], plain), lz4: run('lz4', ['-c', '-q'], plain) };
+    const bodies: Record<string, Buffer> = {
+      none: plain,
+      gz: gzipSync(plain),
+      xz: run('xz', ['-c'], plain),
+      lz4: run('lz4', ['-c', '-q'], plain),
+    };
     const suffix: Record<string, string> = { none: '', gz: '.gz', xz: '.xz', lz4: '.lz4' };
     const lines: string[] = [];
     for (const form of o.forms ?? ['none', 'gz', 'xz']) {
@@ -202,7 +242,11 @@ export async function startTestAptRepo(): Promise<TestAptRepo> {
     if (signer !== 'none') {
       const inRelease = o.inRelease ?? true;
       const detached = o.detached ?? true;
-      signers[signer].sign(join(dir, 'Release'), inRelease ? join(dir, 'InRelease') : undefined, detached ? join(dir, 'Release.gpg') : undefined);
+      signers[signer].sign(
+        join(dir, 'Release'),
+        inRelease ? join(dir, 'InRelease') : undefined,
+        detached ? join(dir, 'Release.gpg') : undefined,
+      );
     }
     return dir;
   };
@@ -278,12 +322,23 @@ export async function startCustomAptRepo(opts: CustomAptRepoOptions): Promise<Cu
       files.set(`/${filename}`, join(www, filename));
       for (const key of [name, `${name}=${version}`]) pool.set(key, [...(pool.get(key) ?? []), join(www, filename)]);
       const fields = Object.entries(p.stanza).filter(([k]) => k !== 'Package' && !COMPUTED.has(k));
-      const lines = [`Package: ${name}`, ...fields.map(([k, v]) => `${k}: ${v}`), `Filename: ${filename}`, `Size: ${p.deb.length}`, `SHA256: ${sha256(p.deb)}`];
+      const lines = [
+        `Package: ${name}`,
+        ...fields.map(([k, v]) => `${k}: ${v}`),
+        `Filename: ${filename}`,
+        `Size: ${p.deb.length}`,
+        `SHA256: ${sha256(p.deb)}`,
+      ];
       stanzas.push({ arch, text: lines.join('\n') });
     }
     const listed: string[] = [];
     for (const arch of archs) {
-      const plain = Buffer.from(`${stanzas.filter((s) => s.arch === arch || s.arch === 'all').map((s) => `${s.text}\n`).join('\n')}`);
+      const plain = Buffer.from(
+        `${stanzas
+          .filter((s) => s.arch === arch || s.arch === 'all')
+          .map((s) => `${s.text}\n`)
+          .join('\n')}`,
+      );
       listed.push(...writePackagesIndexes(join(www, 'dists', suite), suite, arch, plain, files));
     }
     const release = releaseText('PF Custom Test Repo', suite, archs, listed);
@@ -302,7 +357,10 @@ export async function startCustomAptRepo(opts: CustomAptRepoOptions): Promise<Cu
       suite,
       poolPath: (name) => {
         const found = pool.get(name) ?? [];
-        if (found.length !== 1) throw new Error(`custom apt repo: ${found.length === 0 ? 'no package' : 'several packages'} named ${name}; give name=version`);
+        if (found.length !== 1)
+          throw new Error(
+            `custom apt repo: ${found.length === 0 ? 'no package' : 'several packages'} named ${name}; give name=version`,
+          );
         return found[0] as string;
       },
       close: async () => {
@@ -321,7 +379,8 @@ export async function startCustomAptRepo(opts: CustomAptRepoOptions): Promise<Cu
 function architecturesOf(opts: CustomAptRepoOptions): string[] {
   const own = opts.packages.map((p) => p.stanza['Architecture'] ?? '').filter((a) => a !== 'all' && a !== '');
   const archs = [...new Set(opts.architectures ?? (own.length > 0 ? own : ['amd64']))];
-  if (archs.length === 0 || !archs.every((a) => ARCH.test(a))) throw new Error(`custom apt repo: architectures ${JSON.stringify(archs)}: give plain names like amd64`);
+  if (archs.length === 0 || !archs.every((a) => ARCH.test(a)))
+    throw new Error(`custom apt repo: architectures ${JSON.stringify(archs)}: give plain names like amd64`);
   return archs;
 }
 
@@ -330,9 +389,13 @@ function identity(stanza: Record<string, string>, i: number): { name: string; ve
   const name = stanza['Package'] ?? '';
   const version = stanza['Version'] ?? '';
   const arch = stanza['Architecture'] ?? '';
-  if (!NAME.test(name) || !VERSION.test(version) || !ARCH.test(arch)) throw new Error(`custom apt repo: packages[${i}] needs a Package, Version and Architecture (got ${JSON.stringify([name, version, arch])})`);
+  if (!NAME.test(name) || !VERSION.test(version) || !ARCH.test(arch))
+    throw new Error(
+      `custom apt repo: packages[${i}] needs a Package, Version and Architecture (got ${JSON.stringify([name, version, arch])})`,
+    );
   for (const [k, v] of Object.entries(stanza)) {
-    if (!FIELD.test(k) || v.includes('\n\n') || v.startsWith('\n')) throw new Error(`custom apt repo: packages[${i}] field ${JSON.stringify(k)} cannot be written into a stanza`);
+    if (!FIELD.test(k) || v.includes('\n\n') || v.startsWith('\n'))
+      throw new Error(`custom apt repo: packages[${i}] field ${JSON.stringify(k)} cannot be written into a stanza`);
   }
   return { name, version, arch };
 }

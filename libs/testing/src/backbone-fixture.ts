@@ -32,7 +32,13 @@ export class BackboneFixture {
    * per-token rate limit is raised unless a test sets it (api-access.spec.ts tests the limit).
    */
   private processEnv(extra: Record<string, string>): Record<string, string> {
-    return { PF_PREFIX: this.prefix, PF_REDIS_URL: this.redisUrl, PF_API_RATE_LIMIT_PER_MINUTE: '1000000', ...this.env, ...extra };
+    return {
+      PF_PREFIX: this.prefix,
+      PF_REDIS_URL: this.redisUrl,
+      PF_API_RATE_LIMIT_PER_MINUTE: '1000000',
+      ...this.env,
+      ...extra,
+    };
   }
 
   /** Makes a token on this fixture's prefix (an admin token unless scopes say otherwise). */
@@ -70,7 +76,11 @@ export class BackboneFixture {
    * Waits until every run is in one of `states` (default: finished) and returns them. On a
    * timeout, the error names the runs that are not there yet, with their state and stages.
    */
-  async waitForRuns(ids: readonly string[], timeoutMs = 60_000, states: readonly RunState[] = ['succeeded', 'failed']): Promise<PipelineRun[]> {
+  async waitForRuns(
+    ids: readonly string[],
+    timeoutMs = 60_000,
+    states: readonly RunState[] = ['succeeded', 'failed'],
+  ): Promise<PipelineRun[]> {
     try {
       return await waitFor(
         `${ids.length} run(s) to reach ${states.join('/')}`,
@@ -84,7 +94,9 @@ export class BackboneFixture {
     } catch (error) {
       const runs = await Promise.all(ids.map(async (id) => ({ id, run: await this.runs.get(id) })));
       const pending = runs.filter(({ run }) => !run || !states.includes(run.state));
-      const lines = pending.slice(0, 10).map(({ id, run }) => (run ? `${id} ${run.state}: ${describeStages(run)}` : `${id} missing`));
+      const lines = pending
+        .slice(0, 10)
+        .map(({ id, run }) => (run ? `${id} ${run.state}: ${describeStages(run)}` : `${id} missing`));
       throw new Error(`${(error as Error).message}; ${pending.length} not there:\n${lines.join('\n')}`);
     }
   }
@@ -94,7 +106,10 @@ export class BackboneFixture {
     await Promise.all(
       this.processes.map(async (p) => {
         p.kill('SIGTERM');
-        const done = await Promise.race([p.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+        const done = await Promise.race([
+          p.exited.then(() => true),
+          new Promise((r) => setTimeout(() => r(false), 10_000)),
+        ]);
         if (!done) p.kill('SIGKILL');
       }),
     );

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { resolvePackages } from '@patch-factory/builder';
-import { buildPackageIndex, fetchPackages, fetchRelease, httpGet, newestPackage, type AptRepositoryOptions } from '@patch-factory/debian';
+import {
+  buildPackageIndex,
+  fetchPackages,
+  fetchRelease,
+  httpGet,
+  newestPackage,
+  type AptRepositoryOptions,
+} from '@patch-factory/debian';
 import { startDebianMirrorFixture, type DebianMirrorFixture } from './debian-mirror-fixture';
 
 const PACKAGES = ['base-files', 'tzdata', 'ca-certificates', 'netbase', 'redis-server'];
@@ -13,13 +20,20 @@ beforeAll(async () => {
   const started = Date.now();
   mirror = await startDebianMirrorFixture({ packages: PACKAGES, architectures: ARCHITECTURES });
   const { releases, indexes, debs, bytes } = mirror.upstream;
-  console.info(`debian mirror fixture: started in ${Date.now() - started} ms; upstream: ${releases} Release, ${indexes} indexes, ${debs} .debs, ${(bytes / 1e6).toFixed(1)} MB`);
+  console.info(
+    `debian mirror fixture: started in ${Date.now() - started} ms; upstream: ${releases} Release, ${indexes} indexes, ${debs} .debs, ${(bytes / 1e6).toFixed(1)} MB`,
+  );
 }, 900_000);
 afterAll(async () => {
   await mirror?.close();
 });
 
-const repo = (): AptRepositoryOptions => ({ baseUrl: mirror.baseUrl, suite: mirror.suite, keyringPath: join(mirror.keyringDir, mirror.keyringName), timeoutMs: 10_000 });
+const repo = (): AptRepositoryOptions => ({
+  baseUrl: mirror.baseUrl,
+  suite: mirror.suite,
+  keyringPath: join(mirror.keyringDir, mirror.keyringName),
+  timeoutMs: 10_000,
+});
 
 describe('startDebianMirrorFixture', () => {
   it('serves a signed repository that the APT client verifies and reads, for every architecture', async () => {
@@ -44,7 +58,20 @@ describe('startDebianMirrorFixture', () => {
   it('keeps the real stanzas (Description, Section, Maintainer…) and points Filename at its own pool', async () => {
     const text = (await httpGet(`${mirror.baseUrl}/dists/bookworm/main/binary-arm64/Packages`))?.toString('utf8') ?? '';
     const stanza = text.split('\n\n').find((s) => s.startsWith('Package: redis-server\n')) ?? '';
-    for (const field of ['Version', 'Installed-Size', 'Maintainer', 'Architecture: arm64', 'Depends', 'Description', 'Section', 'Priority', 'Homepage', 'Description-md5', 'Size', 'SHA256']) {
+    for (const field of [
+      'Version',
+      'Installed-Size',
+      'Maintainer',
+      'Architecture: arm64',
+      'Depends',
+      'Description',
+      'Section',
+      'Priority',
+      'Homepage',
+      'Description-md5',
+      'Size',
+      'SHA256',
+    ]) {
       expect(stanza).toMatch(new RegExp(`^${field}`, 'm'));
     }
     expect(stanza).toMatch(/^Filename: pool\/main\/redis-server\/redis-server_[^/]+_arm64\.deb$/m);
@@ -56,7 +83,11 @@ describe('startDebianMirrorFixture', () => {
     const pkg = newestPackage(index, 'netbase');
     const data = await httpGet(`${mirror.baseUrl}/${pkg?.Filename ?? ''}`, { maxBytes: pkg?.Size ?? 0 });
     expect(data?.length).toBe(pkg?.Size);
-    expect(createHash('sha256').update(data ?? Buffer.alloc(0)).digest('hex')).toBe(pkg?.SHA256);
+    expect(
+      createHash('sha256')
+        .update(data ?? Buffer.alloc(0))
+        .digest('hex'),
+    ).toBe(pkg?.SHA256);
     expect(await httpGet(`${mirror.baseUrl}/pool/main/netbase/nothing.deb`)).toBeUndefined();
     expect(await httpGet(`${mirror.baseUrl}/dists/bookworm/../../../etc/passwd`)).toBeUndefined();
   });
@@ -73,8 +104,14 @@ describe('startDebianMirrorFixture', () => {
   }, 120_000);
 
   it('refuses bad options by name', async () => {
-    await expect(startDebianMirrorFixture({ packages: [], architectures: ['amd64'] })).rejects.toThrow('packages is empty');
-    await expect(startDebianMirrorFixture({ packages: ['netbase'], architectures: ['../amd64'] })).rejects.toThrow('give plain names');
-    expect(() => mirror.packageNames('riscv64')).toThrow('the mirror has no architecture riscv64 (it has amd64, arm64)');
+    await expect(startDebianMirrorFixture({ packages: [], architectures: ['amd64'] })).rejects.toThrow(
+      'packages is empty',
+    );
+    await expect(startDebianMirrorFixture({ packages: ['netbase'], architectures: ['../amd64'] })).rejects.toThrow(
+      'give plain names',
+    );
+    expect(() => mirror.packageNames('riscv64')).toThrow(
+      'the mirror has no architecture riscv64 (it has amd64, arm64)',
+    );
   });
 });

@@ -8,7 +8,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError, RetryableError, TerminalError } from '@patch-factory/contracts';
-import { buildPackageIndex, decompress, fetchRelease, httpGet, parsePackages, type AptRepositoryOptions, type SignedRelease } from '@patch-factory/debian';
+import {
+  buildPackageIndex,
+  decompress,
+  fetchRelease,
+  httpGet,
+  parsePackages,
+  type AptRepositoryOptions,
+  type SignedRelease,
+} from '@patch-factory/debian';
 import { resolvePackages } from '@patch-factory/builder';
 import { makeAptSigner, releaseText, serveAptFiles, writePackagesIndexes } from './apt-repo-fixture';
 import { repoRoot } from './repo-root';
@@ -80,8 +88,13 @@ type Upstream = DebianMirrorFixture['upstream'];
  */
 export async function startDebianMirrorFixture(opts: DebianMirrorFixtureOptions): Promise<DebianMirrorFixture> {
   const suite = opts.suite ?? 'bookworm';
-  if (opts.architectures.length === 0 || !opts.architectures.every((a) => ARCH.test(a))) throw new TerminalError('test-mirror-options', `architectures ${JSON.stringify(opts.architectures)}: give plain names like amd64`);
-  if (opts.packages.length === 0) throw new TerminalError('test-mirror-options', 'packages is empty: name at least one package');
+  if (opts.architectures.length === 0 || !opts.architectures.every((a) => ARCH.test(a)))
+    throw new TerminalError(
+      'test-mirror-options',
+      `architectures ${JSON.stringify(opts.architectures)}: give plain names like amd64`,
+    );
+  if (opts.packages.length === 0)
+    throw new TerminalError('test-mirror-options', 'packages is empty: name at least one package');
   const cacheDir = process.env['PF_TEST_DEB_CACHE'] || join(repoRoot(), '.cache', 'test-debs');
   const upstream: Upstream = { releases: 0, indexes: 0, debs: 0, bytes: 0 };
   const release = lazyRelease(suite, upstream);
@@ -92,7 +105,11 @@ export async function startDebianMirrorFixture(opts: DebianMirrorFixtureOptions)
 
   const root = mkdtempSync(join(tmpdir(), 'pf-debian-mirror-'));
   try {
-    const { keyringDir, sign, stopAgent } = makeAptSigner(root, { name: 'PF Test Mirror', email: 'mirror@example.test' }, KEYRING_NAME);
+    const { keyringDir, sign, stopAgent } = makeAptSigner(
+      root,
+      { name: 'PF Test Mirror', email: 'mirror@example.test' },
+      KEYRING_NAME,
+    );
     const files = new Map<string, string>();
     const www = join(root, 'www');
     const dists = join(www, 'dists', suite);
@@ -122,7 +139,11 @@ export async function startDebianMirrorFixture(opts: DebianMirrorFixtureOptions)
       suite,
       packageNames: (arch) => {
         const sel = selections.get(arch);
-        if (!sel) throw new TerminalError('test-mirror-options', `the mirror has no architecture ${arch} (it has ${[...selections.keys()].join(', ')})`);
+        if (!sel)
+          throw new TerminalError(
+            'test-mirror-options',
+            `the mirror has no architecture ${arch} (it has ${[...selections.keys()].join(', ')})`,
+          );
         return sel.chosen.map((c) => c.name);
       },
       upstream,
@@ -170,7 +191,10 @@ interface SelectionInput {
  */
 async function selectionFor(input: SelectionInput): Promise<Selection> {
   const day = new Date().toISOString().slice(0, 10);
-  const key = createHash('sha256').update(JSON.stringify([FORMAT, input.suite, input.arch, input.packages])).digest('hex').slice(0, 24);
+  const key = createHash('sha256')
+    .update(JSON.stringify([FORMAT, input.suite, input.arch, input.packages]))
+    .digest('hex')
+    .slice(0, 24);
   const dir = join(input.cacheDir, 'selections');
   const file = join(dir, `${input.suite}-${input.arch}-${key}-${day}.json`);
   const cached = await readSelection(file, input.cacheDir);
@@ -183,18 +207,25 @@ async function selectionFor(input: SelectionInput): Promise<Selection> {
       selection = await makeSelection(input, day);
     } catch (error) {
       if (!(error instanceof RetryableError)) throw error;
-      const earlier = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.startsWith(`${input.suite}-${input.arch}-${key}-`)).sort().reverse();
+      const earlier = (await readdir(dir).catch(() => [] as string[]))
+        .filter((f) => f.startsWith(`${input.suite}-${input.arch}-${key}-`))
+        .sort()
+        .reverse();
       for (const name of earlier) {
         const old = await readSelection(join(dir, name), input.cacheDir);
         if (!old) continue;
-        console.warn(`${error.message}\ndebian mirror fixture: serving the ${input.arch} selection of ${old.day} from the cache instead`);
+        console.warn(
+          `${error.message}\ndebian mirror fixture: serving the ${input.arch} selection of ${old.day} from the cache instead`,
+        );
         return old;
       }
       throw error;
     }
     await writeAtomic(file, Buffer.from(JSON.stringify(selection)));
     // Earlier days of the same selection are kept no longer (their .debs stay, content-addressed).
-    for (const name of await readdir(dir)) if (name.startsWith(`${input.suite}-${input.arch}-${key}-`) && join(dir, name) !== file) await rm(join(dir, name), { force: true });
+    for (const name of await readdir(dir))
+      if (name.startsWith(`${input.suite}-${input.arch}-${key}-`) && join(dir, name) !== file)
+        await rm(join(dir, name), { force: true });
     return selection;
   });
 }
@@ -203,13 +234,20 @@ async function makeSelection(input: SelectionInput, day: string): Promise<Select
   const signed = await input.release();
   const path = `main/binary-${input.arch}/Packages.xz`;
   const entry = signed.release.sha256.get(path);
-  if (!entry) throw new TerminalError('test-mirror-upstream', `${signed.url} lists no ${path}: is ${input.arch} a Debian architecture?`);
+  if (!entry)
+    throw new TerminalError(
+      'test-mirror-upstream',
+      `${signed.url} lists no ${path}: is ${input.arch} a Debian architecture?`,
+    );
   const url = `${DEBIAN}/dists/${input.suite}/${path}`;
   const body = await upstreamCall(() => httpGet(url, { maxBytes: entry.size, timeoutMs: 180_000 }), url);
   input.upstream.indexes++;
   input.upstream.bytes += body?.length ?? 0;
   if (!body || body.length !== entry.size || sha256(body) !== entry.sha256) {
-    throw new TerminalError('test-mirror-upstream', `${url} is not the file the signed Release lists (size or SHA256 differ); retry later`);
+    throw new TerminalError(
+      'test-mirror-upstream',
+      `${url} is not the file the signed Release lists (size or SHA256 differ); retry later`,
+    );
   }
   const text = (await decompress(body, 'xz', url)).toString('utf8');
   const parsed = parsePackages(text);
@@ -218,12 +256,23 @@ async function makeSelection(input: SelectionInput, day: string): Promise<Select
   const chosen: Chosen[] = resolved.packages.map((p) => {
     const stanza = stanzas.get(p.line);
     if (!p.SHA256 || p.Size === undefined || !p.Filename || !stanza?.startsWith('Package: ')) {
-      throw new TerminalError('test-mirror-upstream', `${p.Package} ${p.Version} (line ${p.line} of ${url}) has no SHA256, Size, Filename or stanza`);
+      throw new TerminalError(
+        'test-mirror-upstream',
+        `${p.Package} ${p.Version} (line ${p.line} of ${url}) has no SHA256, Size, Filename or stanza`,
+      );
     }
     return { name: p.Package, sha256: p.SHA256, size: p.Size, filename: p.Filename, stanza };
   });
   await downloadDebs(input.cacheDir, chosen, input.upstream);
-  return { format: FORMAT, suite: input.suite, arch: input.arch, packages: input.packages, day, packagesSha256: entry.sha256, chosen };
+  return {
+    format: FORMAT,
+    suite: input.suite,
+    arch: input.arch,
+    packages: input.packages,
+    day,
+    packagesSha256: entry.sha256,
+    chosen,
+  };
 }
 
 /** Downloads the .debs the cache lacks, six at a time, each checked against its index entry. */
@@ -234,7 +283,11 @@ async function downloadDebs(cacheDir: string, chosen: readonly Chosen[], upstrea
       if (await debIsWhole(cacheDir, c)) continue;
       const url = `${DEBIAN}/${c.filename}`;
       const data = await upstreamCall(() => httpGet(url, { maxBytes: c.size, timeoutMs: 300_000 }), url);
-      if (!data || data.length !== c.size || sha256(data) !== c.sha256) throw new TerminalError('test-mirror-upstream', `${url} is not the .deb the index lists (missing, or size or SHA256 differ); retry later`);
+      if (!data || data.length !== c.size || sha256(data) !== c.sha256)
+        throw new TerminalError(
+          'test-mirror-upstream',
+          `${url} is not the .deb the index lists (missing, or size or SHA256 differ); retry later`,
+        );
       upstream.debs++;
       upstream.bytes += data.length;
       await writeAtomic(debPath(cacheDir, c.sha256), data);
@@ -253,7 +306,14 @@ async function readSelection(file: string, cacheDir: string): Promise<Selection 
   const sane =
     selection.format === FORMAT &&
     Array.isArray(selection.chosen) &&
-    selection.chosen.every((c) => NAME.test(c.name) && HEX.test(c.sha256) && Number.isInteger(c.size) && typeof c.stanza === 'string' && c.stanza.startsWith('Package: '));
+    selection.chosen.every(
+      (c) =>
+        NAME.test(c.name) &&
+        HEX.test(c.sha256) &&
+        Number.isInteger(c.size) &&
+        typeof c.stanza === 'string' &&
+        c.stanza.startsWith('Package: '),
+    );
   if (!sane) return undefined;
   for (const c of selection.chosen) if (!(await debIsWhole(cacheDir, c))) return undefined;
   return selection;
@@ -298,7 +358,11 @@ async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
         () => 0,
       );
       if (age > LOCK_WAIT_MS) await rm(path, { force: true });
-      else if (Date.now() > deadline) throw new TerminalError('test-mirror-lock', `${path} is held for more than ${LOCK_WAIT_MS / 60_000} minutes; delete it if no test runs`);
+      else if (Date.now() > deadline)
+        throw new TerminalError(
+          'test-mirror-lock',
+          `${path} is held for more than ${LOCK_WAIT_MS / 60_000} minutes; delete it if no test runs`,
+        );
       else await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -317,7 +381,9 @@ async function upstreamCall<T>(call: () => Promise<T>, url: string): Promise<T> 
     const reason = error instanceof Error ? error.message : String(error);
     const message = `debian mirror fixture: ${url} failed (${reason}); the first start of a day needs the Debian archive (later starts reuse PF_TEST_DEB_CACHE)`;
     const code = error instanceof PipelineError ? error.code : 'test-mirror-upstream';
-    throw error instanceof PipelineError && !error.retryable ? new TerminalError(code, message, { cause: error }) : new RetryableError(code, message, { cause: error });
+    throw error instanceof PipelineError && !error.retryable
+      ? new TerminalError(code, message, { cause: error })
+      : new RetryableError(code, message, { cause: error });
   }
 }
 

@@ -9,7 +9,16 @@ import type { INestApplicationContext, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@patch-factory/config';
 import type { JobName } from '@patch-factory/contracts';
-import { RunLauncher, newRunId, serviceModule, type StageExecutorBindings, type RunStage, type StageContext, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import {
+  RunLauncher,
+  newRunId,
+  serviceModule,
+  type StageExecutorBindings,
+  type RunStage,
+  type StageContext,
+  type StageExecutor,
+  type StageResult,
+} from '@patch-factory/pipeline';
 import type { BackboneFixture } from './backbone-fixture';
 import { createCatalogOrigin, type CatalogOrigin } from './github-double/catalog-origin';
 import { startDebianMirrorFixture, type DebianMirrorFixture } from './debian-mirror-fixture';
@@ -119,7 +128,15 @@ export async function startStagePipeline(fx: BackboneFixture, opts: StagePipelin
   });
   mkdirSync(advisoryDir);
   const app = await NestFactory.createApplicationContext(
-    serviceModule({ service: opts.service, defaultPort: 0, pipeline: { stages: opts.stages, executors: opts.executors, ...(opts.jobs ? { jobs: opts.jobs } : {}) }, imports: opts.imports }, config),
+    serviceModule(
+      {
+        service: opts.service,
+        defaultPort: 0,
+        pipeline: { stages: opts.stages, executors: opts.executors, ...(opts.jobs ? { jobs: opts.jobs } : {}) },
+        imports: opts.imports,
+      },
+      config,
+    ),
     { logger: ['error', 'warn'] },
   ).catch((error: unknown) => {
     rmSync(work, { recursive: true, force: true });

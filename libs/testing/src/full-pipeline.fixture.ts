@@ -32,10 +32,16 @@ export function createSignerKey(): SignerKey {
   return { dir, key, pub };
 }
 
-const notifyDouble: StageExecutor = { execute: (): Promise<StageResult> => Promise.resolve({ artifacts: { 'notify.double': 'test executor: notify lands with the webhooks issue' } }) };
+const notifyDouble: StageExecutor = {
+  execute: (): Promise<StageResult> =>
+    Promise.resolve({ artifacts: { 'notify.double': 'test executor: notify lands with the webhooks issue' } }),
+};
 
 /** Every stage of a run on the real executors (notify a test executor), in branch mode, signing with `signer`. */
-export function startFullPipeline(fx: BackboneFixture, opts: { service: string; origin: CatalogOrigin; signer: SignerKey; env: Record<string, string> }): Promise<StagePipeline> {
+export function startFullPipeline(
+  fx: BackboneFixture,
+  opts: { service: string; origin: CatalogOrigin; signer: SignerKey; env: Record<string, string> },
+): Promise<StagePipeline> {
   return startStagePipeline(fx, {
     service: opts.service,
     origin: opts.origin,
@@ -48,7 +54,9 @@ export function startFullPipeline(fx: BackboneFixture, opts: { service: string; 
 }
 
 /** The in-toto statements the sign stage made (the DSSE payloads of its attestation layers). */
-export function signedStatements(artifacts: Awaited<ReturnType<typeof readSignedArtifacts>>): { predicateType: string; predicate: unknown }[] {
+export function signedStatements(
+  artifacts: Awaited<ReturnType<typeof readSignedArtifacts>>,
+): { predicateType: string; predicate: unknown }[] {
   const out: { predicateType: string; predicate: unknown }[] = [];
   for (const m of [...artifacts.tags, ...artifacts.referrers]) {
     for (const blob of m.blobs) {
@@ -59,7 +67,12 @@ export function signedStatements(artifacts: Awaited<ReturnType<typeof readSigned
         continue;
       }
       if (doc.payloadType !== 'application/vnd.in-toto+json' || typeof doc.payload !== 'string') continue;
-      out.push(JSON.parse(Buffer.from(doc.payload, 'base64').toString('utf8')) as { predicateType: string; predicate: unknown });
+      out.push(
+        JSON.parse(Buffer.from(doc.payload, 'base64').toString('utf8')) as {
+          predicateType: string;
+          predicate: unknown;
+        },
+      );
     }
   }
   return out;

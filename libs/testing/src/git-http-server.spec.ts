@@ -15,7 +15,14 @@ describe('git smart-HTTP server fixture (git-http-backend behind Basic auth)', (
   const auth = `Authorization: Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   // Asynchronous: the server answers from this same process.
   const git = async (args: string[], cwd: string, header = auth): Promise<string> =>
-    (await promisify(execFile)('git', ['-c', `http.extraHeader=${header}`, ...args], { cwd, env: isolatedGitEnv(), encoding: 'utf8', timeout: 60_000 })).stdout;
+    (
+      await promisify(execFile)('git', ['-c', `http.extraHeader=${header}`, ...args], {
+        cwd,
+        env: isolatedGitEnv(),
+        encoding: 'utf8',
+        timeout: 60_000,
+      })
+    ).stdout;
 
   beforeEach(async () => {
     origin = createCatalogOrigin({ 'image/a/debian-13/1.yaml': 'vars: {}\n' });
@@ -31,19 +38,27 @@ describe('git smart-HTTP server fixture (git-http-backend behind Basic auth)', (
     await git(['clone', '--quiet', `${server.url}/origin.git`, 'clone'], origin.root);
     const clone = join(origin.root, 'clone');
     expect((await git(['branch', '-r'], clone)).split('\n').filter((l) => l.includes('origin/topic/')).length).toBe(60);
-    expect(server.requests.some((r) => r.path === '/origin.git/git-upload-pack' && r.encoding === 'gzip' && r.status === 200)).toBe(true);
+    expect(
+      server.requests.some(
+        (r) => r.path === '/origin.git/git-upload-pack' && r.encoding === 'gzip' && r.status === 200,
+      ),
+    ).toBe(true);
 
     writeFileSync(join(clone, 'big.bin'), randomBytes(3 * 1024 * 1024));
     await git(['add', 'big.bin'], clone);
     await git(['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '--quiet', '-m', 'big'], clone);
     await git(['push', '--quiet', 'origin', 'HEAD:refs/heads/big'], clone);
     expect(origin.head('big')).toBe((await git(['rev-parse', 'HEAD'], clone)).trim());
-    expect(server.requests.some((r) => r.path === '/origin.git/git-receive-pack' && r.chunked && r.status === 200)).toBe(true);
+    expect(
+      server.requests.some((r) => r.path === '/origin.git/git-receive-pack' && r.chunked && r.status === 200),
+    ).toBe(true);
   });
 
   it('answers 401 without the right credentials and injected failures first', async () => {
     const wrong = `Authorization: Basic ${Buffer.from(`${USER}:nope`).toString('base64')}`;
-    await expect(git(['ls-remote', `${server.url}/origin.git`], origin.root, wrong)).rejects.toThrow(/could not read Username/);
+    await expect(git(['ls-remote', `${server.url}/origin.git`], origin.root, wrong)).rejects.toThrow(
+      /could not read Username/,
+    );
     server.failNext(503);
     await expect(git(['ls-remote', `${server.url}/origin.git`], origin.root)).rejects.toThrow(/503/);
     expect(await git(['ls-remote', `${server.url}/origin.git`], origin.root)).toContain('refs/heads/main');

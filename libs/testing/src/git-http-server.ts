@@ -53,7 +53,14 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const record = (status: number, user: string | undefined) =>
-      requests.push({ method, path: url.pathname, status, user, encoding: req.headers['content-encoding'], chunked: /chunked/i.test(req.headers['transfer-encoding'] ?? '') });
+      requests.push({
+        method,
+        path: url.pathname,
+        status,
+        user,
+        encoding: req.headers['content-encoding'],
+        chunked: /chunked/i.test(req.headers['transfer-encoding'] ?? ''),
+      });
     const fault = faults.shift();
     if (fault !== undefined) {
       record(fault, undefined);
@@ -64,7 +71,9 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     if (req.headers.authorization !== expected) {
       record(401, undefined);
       req.resume();
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="git"', 'content-type': 'text/plain' }).end('authentication required\n');
+      res
+        .writeHead(401, { 'www-authenticate': 'Basic realm="git"', 'content-type': 'text/plain' })
+        .end('authentication required\n');
       return;
     }
     options.onAuthenticated?.({ method, path: url.pathname });
@@ -129,7 +138,9 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     cgi.on('close', (code) => {
       if (!started) {
         record(500, options.username);
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(`git-http-backend exited ${String(code)}: ${stderr}\n`);
+        res
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`git-http-backend exited ${String(code)}: ${stderr}\n`);
         return;
       }
       res.end();

@@ -17,17 +17,36 @@ const mode = (path: string) => statSync(path).mode & 0o777;
  * Runs pf_local_registry; returns the variables it exported for the factory. Asynchronously, so that
  * this process sees a restarted registry close its kept-alive connections.
  */
-async function localRegistry(dir: string, port: number, env: Record<string, string> = {}): Promise<{ url: string; username: string; passwordLength: string }> {
+async function localRegistry(
+  dir: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<{ url: string; username: string; passwordLength: string }> {
   const { stdout: out } = await promisify(execFile)(
     'bash',
-    ['-c', 'source "$1/infra/scripts/local-publishing.sh" && pf_local_registry "$1" && printf "%s\\n" "$PF_REGISTRY_URL" "$PF_REGISTRY_USERNAME" "${#PF_REGISTRY_PASSWORD}"', 'sh', ROOT],
-    { env: { PATH: process.env['PATH'] ?? '', PF_LOCAL_REGISTRY_PORT: String(port), PF_LOCAL_REGISTRY_DIR: dir, ...env }, encoding: 'utf8' },
+    [
+      '-c',
+      'source "$1/infra/scripts/local-publishing.sh" && pf_local_registry "$1" && printf "%s\\n" "$PF_REGISTRY_URL" "$PF_REGISTRY_USERNAME" "${#PF_REGISTRY_PASSWORD}"',
+      'sh',
+      ROOT,
+    ],
+    {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        PF_LOCAL_REGISTRY_PORT: String(port),
+        PF_LOCAL_REGISTRY_DIR: dir,
+        ...env,
+      },
+      encoding: 'utf8',
+    },
   );
   const [url = '', username = '', passwordLength = ''] = out.trim().split('\n');
   return { url, username, passwordLength };
 }
 
-const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+const basic = (user: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
 
 describe('the local registry of ./factory start refuses anonymous writes (issue 14)', () => {
   const dirs: string[] = [];
@@ -53,7 +72,11 @@ describe('the local registry of ./factory start refuses anonymous writes (issue 
     const port = await freePort();
     const exported = await localRegistry(dir, port);
     const password = readFileSync(join(dir, 'auth', 'password'), 'utf8');
-    expect(exported).toEqual({ url: `http://127.0.0.1:${port}`, username: 'pf', passwordLength: String(password.length) });
+    expect(exported).toEqual({
+      url: `http://127.0.0.1:${port}`,
+      username: 'pf',
+      passwordLength: String(password.length),
+    });
     expect(password).toMatch(/^[0-9a-f]{64}$/);
     expect(mode(join(dir, 'auth'))).toBe(0o700);
     expect(mode(join(dir, 'auth', 'password'))).toBe(0o600);
@@ -74,17 +97,27 @@ describe('the local registry of ./factory start refuses anonymous writes (issue 
     await expect(pushImage(url, 'factory/app', 'v1', 'wrong password', basic('pf', 'nope'))).rejects.toThrow(/: 401/);
     const digest = await pushImage(url, 'factory/app', 'v1', 'the real one', auth);
 
-    const manifest = await fetch(`${url}/v2/factory/app/manifests/v1`, { headers: { ...auth, accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const manifest = await fetch(`${url}/v2/factory/app/manifests/v1`, {
+      headers: { ...auth, accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     expect(manifest.status).toBe(200);
     const body = Buffer.from(await manifest.arrayBuffer());
-    const rewrite = await fetch(`${url}/v2/factory/app/manifests/latest`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body });
+    const rewrite = await fetch(`${url}/v2/factory/app/manifests/latest`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body,
+    });
     expect(rewrite.status).toBe(401);
     const remove = await fetch(`${url}/v2/factory/app/manifests/${digest}`, { method: 'DELETE' });
     expect(remove.status).toBe(401);
     const read = await fetch(`${url}/v2/factory/app/manifests/v1`, { method: 'HEAD' });
     expect(read.status).toBe(401);
 
-    const retag = await fetch(`${url}/v2/factory/app/manifests/latest`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body });
+    const retag = await fetch(`${url}/v2/factory/app/manifests/latest`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body,
+    });
     expect(retag.status).toBe(201);
     expect(retag.headers.get('docker-content-digest')).toBe(digest);
   });
@@ -101,7 +134,10 @@ describe('the local registry of ./factory start refuses anonymous writes (issue 
     const auth = basic('pf', readFileSync(join(dir, 'auth', 'password'), 'utf8'));
     expect((await fetch(`${url}/v2/`)).status).toBe(401);
     await expect(pushImage(url, 'factory/old', 'v2', 'anonymous')).rejects.toThrow(/: 401/);
-    const kept = await fetch(`${url}/v2/factory/old/manifests/v1`, { method: 'HEAD', headers: { ...auth, accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const kept = await fetch(`${url}/v2/factory/old/manifests/v1`, {
+      method: 'HEAD',
+      headers: { ...auth, accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     expect(kept.status).toBe(200);
     expect(kept.headers.get('docker-content-digest')).toBe(digest);
   });

@@ -25,7 +25,12 @@ export async function startRegistry(options: { config?: string; dataDir?: string
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pf-registry-'));
   const port = await freePort();
   const env = { ...process.env, ...(options.config ? { PF_REGISTRY_CONFIG: options.config } : {}) };
-  const pid = Number(execFileSync(join(ROOT, 'infra/scripts/registry-start.sh'), [dataDir, String(port)], { env, encoding: 'utf8' }).trim());
+  const pid = Number(
+    execFileSync(join(ROOT, 'infra/scripts/registry-start.sh'), [dataDir, String(port)], {
+      env,
+      encoding: 'utf8',
+    }).trim(),
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,
@@ -57,16 +62,28 @@ async function pushBlob(base: string, name: string, blob: Buffer, headers: Recor
   if (start.status !== 202 || !location) throw new Error(`blob upload start: ${start.status}`);
   const url = new URL(location, base);
   url.searchParams.set('digest', digest);
-  const put = await fetch(url, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: blob });
+  const put = await fetch(url, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': 'application/octet-stream' },
+    body: blob,
+  });
   if (put.status !== 201) throw new Error(`blob upload: ${put.status} ${await put.text()}`);
   return digest;
 }
 
 /** Push a tiny OCI image (config + one layer holding `content`) as `name:tag`; returns the manifest's sha256 digest. */
-export async function pushImage(base: string, name: string, tag: string, content: string, headers: Record<string, string> = {}): Promise<string> {
+export async function pushImage(
+  base: string,
+  name: string,
+  tag: string,
+  content: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
   const layer = Buffer.from(content);
   const layerDigest = await pushBlob(base, name, layer, headers);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layerDigest] } }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layerDigest] } }),
+  );
   const configDigest = await pushBlob(base, name, config, headers);
   const manifest = Buffer.from(
     JSON.stringify({
@@ -104,13 +121,33 @@ export async function startTokenServer(credentials?: { username: string; passwor
   const dir = mkdtempSync(join(tmpdir(), 'pf-token-'));
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=pf-test-token'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=pf-test-token',
+    ],
+    { stdio: 'ignore' },
+  );
   const key = createPrivateKey(readFileSync(keyPath));
   const certDer = Buffer.from(readFileSync(certPath, 'utf8').replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
   const service = 'pf-test-registry';
   const issuer = 'pf-test-issuer';
   const requests: TokenServer['requests'] = [];
-  const expected = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+  const expected = credentials
+    ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+    : undefined;
   const server: Server = createServer((req: IncomingMessage, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const scope = url.searchParams.get('scope');
@@ -126,9 +163,22 @@ export async function startTokenServer(credentials?: { username: string; passwor
       .map((m) => ({ type: 'repository', name: m[1], actions: (m[2] ?? '').split(',') }));
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [certDer.toString('base64')] }));
-    const claims = b64url(JSON.stringify({ iss: issuer, sub: 'tester', aud: service, exp: now + 600, nbf: now - 60, iat: now, jti: randomUUID(), access }));
+    const claims = b64url(
+      JSON.stringify({
+        iss: issuer,
+        sub: 'tester',
+        aud: service,
+        exp: now + 600,
+        nbf: now - 60,
+        iat: now,
+        jti: randomUUID(),
+        access,
+      }),
+    );
     const signature = b64url(sign('sha256', Buffer.from(`${header}.${claims}`), key));
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 600 }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 600 }));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const addr = server.address();
@@ -213,7 +263,12 @@ export function writeTestLayout(dir: string, options: TestLayoutOptions = {}): T
     return digest;
   };
   const blobs: TestLayout['blobs'] = [];
-  const manifests: { mediaType: string; digest: string; size: number; platform: { os: string; architecture: string } }[] = [];
+  const manifests: {
+    mediaType: string;
+    digest: string;
+    size: number;
+    platform: { os: string; architecture: string };
+  }[] = [];
   for (const platform of options.platforms ?? ['linux/amd64', 'linux/arm64']) {
     const [os = 'linux', architecture = 'amd64'] = platform.split('/');
     const layers = Array.from({ length: options.layers ?? 2 }, () => {
@@ -222,24 +277,51 @@ export function writeTestLayout(dir: string, options: TestLayoutOptions = {}): T
       blobs.push({ digest, size: bytes.length });
       return { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size: bytes.length };
     });
-    const config = Buffer.from(JSON.stringify({ architecture, os, created: '2026-01-01T00:00:00Z', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }));
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture,
+        os,
+        created: '2026-01-01T00:00:00Z',
+        config: {},
+        rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+      }),
+    );
     const configDigest = put(config);
     blobs.push({ digest: configDigest, size: config.length });
     const manifest = Buffer.from(
-      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length }, layers }),
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+        layers,
+      }),
     );
-    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: put(manifest), size: manifest.length, platform: { os, architecture } });
+    manifests.push({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: put(manifest),
+      size: manifest.length,
+      platform: { os, architecture },
+    });
   }
   const single = options.single === true && manifests.length === 1 ? manifests[0] : undefined;
   let top: { mediaType: string; digest: string; size: number };
   if (single) {
     top = { mediaType: single.mediaType, digest: single.digest, size: single.size };
   } else {
-    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+    const index = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+    );
     top = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: put(index), size: index.length };
   }
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': options.refName ?? 'test' } }] }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': options.refName ?? 'test' } }],
+    }),
+  );
   return { dir, digest: top.digest, mediaType: top.mediaType, manifests: manifests.map((m) => m.digest), blobs };
 }
 
@@ -250,7 +332,23 @@ export function basicAuthConfig(dir: string, credentials: { username: string; pa
   const path = join(dir, 'registry-basic.yml');
   writeFileSync(
     path,
-    ['version: 0.1', 'log:', '  level: warn', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', '    rootdirectory: /tmp/pf-registry', 'http:', '  addr: 127.0.0.1:5000', 'auth:', '  htpasswd:', '    realm: pf-test-basic', `    path: ${htpasswd}`, ''].join('\n'),
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      '    rootdirectory: /tmp/pf-registry',
+      'http:',
+      '  addr: 127.0.0.1:5000',
+      'auth:',
+      '  htpasswd:',
+      '    realm: pf-test-basic',
+      `    path: ${htpasswd}`,
+      '',
+    ].join('\n'),
   );
   return path;
 }

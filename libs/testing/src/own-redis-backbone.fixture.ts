@@ -15,7 +15,11 @@ export interface OwnRedisBackbone {
  * own (infra/redis.conf, its own port and folder), an API and `workers` stage-worker processes
  * on it; everything stopped afterwards. Read the fields inside the tests.
  */
-export function useOwnRedisBackbone(env: Record<string, string>, workers = 2, stages: readonly string[] = RUN_STAGES): OwnRedisBackbone {
+export function useOwnRedisBackbone(
+  env: Record<string, string>,
+  workers = 2,
+  stages: readonly string[] = RUN_STAGES,
+): OwnRedisBackbone {
   const backbone = {} as OwnRedisBackbone;
   beforeAll(async () => {
     backbone.redis = await startRedisServer();

@@ -8,10 +8,17 @@ import { CountingExecutor } from './test-executors';
  * test CountingExecutor for the stages that have not landed yet (build … publish, promote,
  * notify), so that runs can go all the way through.
  */
-const executors = Object.fromEntries(RUN_STAGES.map((s) => [s, CountingExecutor])) as Record<RunStage, typeof CountingExecutor>;
+const executors = Object.fromEntries(RUN_STAGES.map((s) => [s, CountingExecutor])) as Record<
+  RunStage,
+  typeof CountingExecutor
+>;
 void bootstrapService({
   service: process.env['PF_TEST_SERVICE'] ?? 'test-patching-worker',
   defaultPort: 0,
-  pipeline: { stages: RUN_STAGES, jobs: [...PATCHING_JOBS], executors: { ...executors, plan: PlanExecutor, patch: PatchExecutor, review: ReviewExecutor } },
+  pipeline: {
+    stages: RUN_STAGES,
+    jobs: [...PATCHING_JOBS],
+    executors: { ...executors, plan: PlanExecutor, patch: PatchExecutor, review: ReviewExecutor },
+  },
   imports: [PatchingModule],
 });

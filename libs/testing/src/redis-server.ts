@@ -63,10 +63,21 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const config = options.config ?? join(repoRoot(), 'infra/redis.conf');
   const args = [
     config,
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', options.aof === false ? 'no' : 'yes',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.aof === false ? 'no' : 'yes',
     ...(options.appendfsync ? ['--appendfsync', options.appendfsync] : []),
-    '--daemonize', 'no', '--logfile', join(dir, 'redis.log'),
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dir, 'redis.log'),
     ...(options.extraArgs ?? []),
   ];
   let child: ChildProcess | undefined;
@@ -94,7 +105,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     if (!proc || !running()) return;
     proc.kill('SIGCONT'); // a frozen server cannot shut down
     const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await c.connect().then(() => c.call('SHUTDOWN', 'NOSAVE')).catch(() => undefined);
+    await c
+      .connect()
+      .then(() => c.call('SHUTDOWN', 'NOSAVE'))
+      .catch(() => undefined);
     c.disconnect();
     await gone(proc, 5_000);
     if (running()) {
@@ -104,9 +118,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
   const incrAofPath = () => {
     const aofDir = join(dir, 'appendonlydir');
-    const manifest = readFileSync(join(aofDir, readdirSync(aofDir).find((f) => f.endsWith('.manifest')) ?? 'missing.manifest'), 'utf8');
+    const manifest = readFileSync(
+      join(aofDir, readdirSync(aofDir).find((f) => f.endsWith('.manifest')) ?? 'missing.manifest'),
+      'utf8',
+    );
     // Lines like: "file appendonly.aof.3.incr.aof seq 3 type i"; the last incremental one is the newest.
-    const incr = manifest.split('\n').map((l) => /^file (\S+) seq \d+ type i\s*$/.exec(l.trim())?.[1]).filter((f): f is string => f !== undefined);
+    const incr = manifest
+      .split('\n')
+      .map((l) => /^file (\S+) seq \d+ type i\s*$/.exec(l.trim())?.[1])
+      .filter((f): f is string => f !== undefined);
     const last = incr.at(-1);
     if (!last) throw new Error(`no incremental AOF file in ${aofDir}'s manifest:\n${manifest}`);
     return join(aofDir, last);
@@ -156,7 +176,13 @@ async function waitForPing(url: string, timeoutMs: number): Promise<void> {
   while (Date.now() < deadline) {
     const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     c.on('error', () => undefined); // refused while the server starts: answered by the ping below
-    const ok = await c.connect().then(() => c.ping()).then((r) => r === 'PONG', () => false);
+    const ok = await c
+      .connect()
+      .then(() => c.ping())
+      .then(
+        (r) => r === 'PONG',
+        () => false,
+      );
     c.disconnect();
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));

@@ -14,19 +14,30 @@ const ROOT = repoRoot();
 const script = (name: string) => join(ROOT, 'infra/scripts', name);
 
 function run(name: string, port: number): string {
-  return execFileSync('bash', [script(name)], { env: { ...process.env, PF_REDIS_PORT: String(port) }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('bash', [script(name)], {
+    env: { ...process.env, PF_REDIS_PORT: String(port) },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** What redis-credentials.sh says (the data folder, the password file). */
 function credentialsSh(fn: string, ...args: string[]): string {
-  return execFileSync('bash', ['-c', `source "${script('redis-credentials.sh')}" && ${fn} "$@"`, 'sh', ...args], { encoding: 'utf8' }).trim();
+  return execFileSync('bash', ['-c', `source "${script('redis-credentials.sh')}" && ${fn} "$@"`, 'sh', ...args], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 /** The reply of one command, or the error message Redis answered with (to AUTH or to the command). */
 async function answer(url: string, ...command: [string, ...(string | number)[]]): Promise<string> {
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableReadyCheck: false });
+  const c = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableReadyCheck: false,
+  });
   const errors: string[] = [];
   c.on('error', (error: Error) => errors.push(error.message));
   try {
@@ -41,7 +52,10 @@ async function answer(url: string, ...command: [string, ...(string | number)[]])
 
 /** Every uid (real, effective, saved, filesystem) of a process. */
 function uids(pid: number): number[] {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:')) ?? '';
+  const line =
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Uid:')) ?? '';
   return line.split(/\s+/).slice(1).filter(Boolean).map(Number);
 }
 
@@ -67,9 +81,13 @@ describe('infra/scripts/redis-start.sh: the checkout Redis needs a password and 
 
   afterAll(() => {
     for (const port of started) {
-      spawnSync('bash', [script('redis-stop.sh')], { env: { ...process.env, PF_REDIS_PORT: String(port) }, stdio: 'ignore' });
+      spawnSync('bash', [script('redis-stop.sh')], {
+        env: { ...process.env, PF_REDIS_PORT: String(port) },
+        stdio: 'ignore',
+      });
       rmSync(credentialsSh('pf_redis_data_dir', ROOT, String(port)), { recursive: true, force: true });
-      for (const who of ['', 'admin']) rmSync(credentialsSh('pf_redis_password_file', ROOT, String(port), who), { force: true });
+      for (const who of ['', 'admin'])
+        rmSync(credentialsSh('pf_redis_password_file', ROOT, String(port), who), { force: true });
     }
   });
 
@@ -95,7 +113,16 @@ describe('infra/scripts/redis-start.sh: the checkout Redis needs a password and 
     expect(await answer(url, 'INFO', 'persistence')).toContain('aof_enabled:1');
     expect(await answer(url, 'CLIENT', 'SETNAME', 'pf:test')).toBe('OK');
     expect(await answer(url, 'EVAL', "return redis.call('SET', KEYS[1], ARGV[1])", 1, 'k', 'v')).toBe('OK');
-    for (const command of [['FLUSHALL'], ['FLUSHDB'], ['SHUTDOWN', 'NOSAVE'], ['CONFIG', 'SET', 'appendfsync', 'no'], ['KEYS', '*'], ['ACL', 'SETUSER', 'x', 'on'], ['MONITOR'], ['FUNCTION', 'FLUSH']] as [string, ...string[]][]) {
+    for (const command of [
+      ['FLUSHALL'],
+      ['FLUSHDB'],
+      ['SHUTDOWN', 'NOSAVE'],
+      ['CONFIG', 'SET', 'appendfsync', 'no'],
+      ['KEYS', '*'],
+      ['ACL', 'SETUSER', 'x', 'on'],
+      ['MONITOR'],
+      ['FUNCTION', 'FLUSH'],
+    ] as [string, ...string[]][]) {
       expect(`${command.join(' ')}: ${await answer(url, ...command)}`).toMatch(/: NOPERM/);
     }
     expect(await answer(url, 'GET', 'k')).toBe('v');
@@ -104,7 +131,9 @@ describe('infra/scripts/redis-start.sh: the checkout Redis needs a password and 
     const connection = { url, maxRetriesPerRequest: null };
     const queue = new Queue<{ n: number }>('acl-check', { connection });
     const events = new QueueEvents('acl-check', { connection });
-    const worker = new Worker<{ n: number }>('acl-check', (job) => Promise.resolve(`done ${job.data.n}`), { connection });
+    const worker = new Worker<{ n: number }>('acl-check', (job) => Promise.resolve(`done ${job.data.n}`), {
+      connection,
+    });
     try {
       await events.waitUntilReady();
       const job = await queue.add('j', { n: 7 });
@@ -134,10 +163,18 @@ describe('infra/scripts/redis-start.sh: the checkout Redis needs a password and 
     const port = await freePort();
     const dir = credentialsSh('pf_redis_data_dir', ROOT, String(port));
     // What the script did before: redis-server as the caller (root here), umask 022, no ACL.
-    execFileSync('bash', ['-c', `umask 022 && mkdir -p "$1" && redis-server "$2" --port "$3" --dir "$1" --pidfile "$1/redis-$3.pid" --logfile "$1/redis-$3.log"`, 'sh', dir, join(ROOT, 'infra/redis.conf'), String(port)]);
+    execFileSync('bash', [
+      '-c',
+      `umask 022 && mkdir -p "$1" && redis-server "$2" --port "$3" --dir "$1" --pidfile "$1/redis-$3.pid" --logfile "$1/redis-$3.log"`,
+      'sh',
+      dir,
+      join(ROOT, 'infra/redis.conf'),
+      String(port),
+    ]);
     started.push(port);
     const anonymous = `redis://127.0.0.1:${port}`;
-    for (let i = 0; i < 100 && (await answer(anonymous, 'PING')) !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await answer(anonymous, 'PING')) !== 'PONG'; i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await answer(anonymous, 'SET', 'from-before', 'kept')).toBe('OK');
 
     const { url, pid } = await start(port);
@@ -152,11 +189,19 @@ describe('infra/scripts/redis-start.sh: the checkout Redis needs a password and 
     const other = mkdtempSync(join(tmpdir(), 'pf-other-checkout-'));
     const otherDir = join(other, '.data', `redis-${port}`);
     const launch = (dir: string, p: number) =>
-      execFileSync('bash', ['-c', `mkdir -p "$1" && cd / && redis-server - --port "$2" --dir "$1" --requirepass other-secret --logfile "$1/redis.log" <"$3" >/dev/null`, 'sh', dir, String(p), join(ROOT, 'infra/redis.conf')]);
+      execFileSync('bash', [
+        '-c',
+        `mkdir -p "$1" && cd / && redis-server - --port "$2" --dir "$1" --requirepass other-secret --logfile "$1/redis.log" <"$3" >/dev/null`,
+        'sh',
+        dir,
+        String(p),
+        join(ROOT, 'infra/redis.conf'),
+      ]);
     try {
       launch(otherDir, port);
       started.push(port);
-      for (let i = 0; i < 100 && !/NOAUTH/.test(await answer(`redis://127.0.0.1:${port}`, 'PING')); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && !/NOAUTH/.test(await answer(`redis://127.0.0.1:${port}`, 'PING')); i++)
+        await new Promise((r) => setTimeout(r, 100));
       const { url } = await start(port);
       expect(await answer(url, 'PING')).toBe('PONG');
       expect(await answer(`redis://:other-secret@127.0.0.1:${port}`, 'PING')).toMatch(/WRONGPASS/);
@@ -165,9 +210,14 @@ describe('infra/scripts/redis-start.sh: the checkout Redis needs a password and 
       const foreignPort = await freePort();
       launch(join(other, 'elsewhere'), foreignPort);
       started.push(foreignPort); // the script makes credentials for it before it refuses
-      const refused = spawnSync('bash', [script('redis-start.sh')], { env: { ...process.env, PF_REDIS_PORT: String(foreignPort) }, encoding: 'utf8' });
+      const refused = spawnSync('bash', [script('redis-start.sh')], {
+        env: { ...process.env, PF_REDIS_PORT: String(foreignPort) },
+        encoding: 'utf8',
+      });
       expect(refused.status).toBe(1);
-      expect(refused.stderr).toContain(`a Redis that this checkout has no password for answers on 127.0.0.1:${foreignPort}; stop it or set PF_REDIS_PORT`);
+      expect(refused.stderr).toContain(
+        `a Redis that this checkout has no password for answers on 127.0.0.1:${foreignPort}; stop it or set PF_REDIS_PORT`,
+      );
       expect(await answer(`redis://:other-secret@127.0.0.1:${foreignPort}`, 'PING')).toBe('PONG');
       await answer(`redis://:other-secret@127.0.0.1:${foreignPort}`, 'SHUTDOWN', 'NOSAVE');
     } finally {

@@ -1,7 +1,13 @@
 // A real HTTP proxy on 127.0.0.1 in front of a real registry that injects faults: the Nth
 // request of a method fails with a chosen status (before the registry sees it, or after it
 // handled it), and blob downloads can be answered with corrupted bytes.
-import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 
 /** One injected failure. */
 export interface ProxyFault {
@@ -69,23 +75,34 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     const body = await readAll(req);
     if (fault && !fault.afterForward) {
       requests.push({ method, path, status: fault.status, injected: true });
-      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(fault.body ?? '{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}');
+      res
+        .writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers })
+        .end(fault.body ?? '{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}');
       return;
     }
-    const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-      const out = httpRequest({ host: upstream.hostname, port: upstream.port, method, path, headers: req.headers }, (up) => {
-        readAll(up).then((b) => resolve({ status: up.statusCode ?? 502, headers: up.headers, body: b }), reject);
-      });
-      out.on('error', reject);
-      out.end(body);
-    });
+    const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>(
+      (resolve, reject) => {
+        const out = httpRequest(
+          { host: upstream.hostname, port: upstream.port, method, path, headers: req.headers },
+          (up) => {
+            readAll(up).then((b) => resolve({ status: up.statusCode ?? 502, headers: up.headers, body: b }), reject);
+          },
+        );
+        out.on('error', reject);
+        out.end(body);
+      },
+    );
     if (fault) {
       requests.push({ method, path, status: fault.status, injected: true });
-      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(fault.body ?? '{"errors":[{"code":"UNAVAILABLE","message":"injected after forwarding"}]}');
+      res
+        .writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers })
+        .end(fault.body ?? '{"errors":[{"code":"UNAVAILABLE","message":"injected after forwarding"}]}');
       return;
     }
     let out = answer.body;
-    const target = (options.corruptBlobs === true && /\/blobs\/sha256:[a-f0-9]{64}$/.test(path)) || (options.corruptManifests === true && /\/manifests\/[^/]+$/.test(path));
+    const target =
+      (options.corruptBlobs === true && /\/blobs\/sha256:[a-f0-9]{64}$/.test(path)) ||
+      (options.corruptManifests === true && /\/manifests\/[^/]+$/.test(path));
     const corrupt = target && method === 'GET' && answer.status === 200 && out.length > 0;
     if (corrupt) {
       out = Buffer.from(out);
@@ -110,9 +127,10 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   return {
     url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
     requests,
-    stop: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    stop: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }

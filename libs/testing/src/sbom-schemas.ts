@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { repoRoot } from './repo-root';
 
 const CDX = join(dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')), 'res', 'schema');
-const load = (file: string): Record<string, unknown> => JSON.parse(readFileSync(join(CDX, file), 'utf8')) as Record<string, unknown>;
+const load = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(CDX, file), 'utf8')) as Record<string, unknown>;
 
 export type Validate = (json: string) => ErrorObject[] | null;
 
@@ -26,7 +27,9 @@ export function cycloneDx16Validator(): Validate {
     schemas: {
       'http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json': load('spdx.SNAPSHOT.schema.json'),
       'http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json': load('jsf-0.82.SNAPSHOT.schema.json'),
-      'http://cyclonedx.org/schema/cryptography-defs.SNAPSHOT.schema.json': load('cryptography-defs.SNAPSHOT.schema.json'),
+      'http://cyclonedx.org/schema/cryptography-defs.SNAPSHOT.schema.json': load(
+        'cryptography-defs.SNAPSHOT.schema.json',
+      ),
     },
     loadSchema: (uri) => Promise.reject(new Error(`no remote schemas: ${uri}`)),
   });

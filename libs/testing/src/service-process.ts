@@ -17,7 +17,11 @@ export interface ServiceProcess {
  * Starts a compiled entry point (dist/…) in its own Node process with the given
  * environment and waits for its "service started" log line (bounded by timeoutMs).
  */
-export async function startProcess(entry: string, env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> {
+export async function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<ServiceProcess> {
   const root = repoRoot();
   const child = spawn(process.execPath, [join(root, 'tools/node/run.cjs'), entry], {
     cwd: root,
@@ -26,9 +30,14 @@ export async function startProcess(entry: string, env: Record<string, string>, t
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const started = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start within ${timeoutMs} ms:\n${out.slice(-4000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${entry} did not start within ${timeoutMs} ms:\n${out.slice(-4000)}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /"port":(\d+)[^\n]*"msg":"service started"/.exec(out);

@@ -12,7 +12,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
     if (process.env['PF_TEST_IGNORE_ABORT'] === '1') return;
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /**
@@ -80,11 +87,15 @@ export class CountingExecutor implements StageExecutor {
     const cured = poison ? await this.redis.exists(this.effects.key(`cured:${ctx.definition}`)) : 1;
     if (poison && poison[2] === ctx.stage && !cured) {
       if (poison[1] === 'crash') process.kill(process.pid, 'SIGKILL');
-      if (poison[1] === 'terminal') throw new TerminalError('test-poison', `poison definition refuses stage ${ctx.stage}`);
+      if (poison[1] === 'terminal')
+        throw new TerminalError('test-poison', `poison definition refuses stage ${ctx.stage}`);
       throw new Error(`poison definition fails stage ${ctx.stage} (attempt ${ctx.attempt})`);
     }
     if (this.gateFailStage === ctx.stage) {
-      throw new TerminalError('gate-new-fixable-vulnerability', `${ctx.definition}: 1 new fixable vulnerability at a failing severity (critical, high): CVE-2099-4242 in test-pkg 1.0 (fixed in 1.1)`);
+      throw new TerminalError(
+        'gate-new-fixable-vulnerability',
+        `${ctx.definition}: 1 new fixable vulnerability at a failing severity (critical, high): CVE-2099-4242 in test-pkg 1.0 (fixed in 1.1)`,
+      );
     }
     if (this.delayMs > 0) await this.sleepReporting(ctx);
     // The effect of this execution and its record, in one atomic step (no deduplication here:
@@ -96,7 +107,8 @@ export class CountingExecutor implements StageExecutor {
       .exec();
     const artifacts = { [`${ctx.stage}.attempt`]: String(ctx.attempt) };
     // PF_TEST_AWAIT_STAGES: stages that park the run until an outside event resumes it.
-    if (this.awaitStages.includes(ctx.stage)) return { artifacts, await: { reason: `test: ${ctx.stage} waits for an outside event` } };
+    if (this.awaitStages.includes(ctx.stage))
+      return { artifacts, await: { reason: `test: ${ctx.stage} waits for an outside event` } };
     return { artifacts };
   }
 }

@@ -11,7 +11,9 @@ const ADVISORIES = join(repoRoot(), '..', 'shared', 'corpus', 'dhi-advisories');
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.json') ? [join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.json') ? [join(dir, e.name)] : [],
+    )
     .sort();
 }
 
@@ -32,16 +34,25 @@ describe('the real advisories corpus (dhi-advisories)', () => {
   });
 
   it('every OpenVEX file parses: 107 documents, 6,705 statements, none invalid', () => {
-    const docs: VexDocument[] = filesUnder(join(ADVISORIES, 'vex')).map((file) => parseOpenVexText(readFileSync(file, 'utf8'), relative(ADVISORIES, file)));
+    const docs: VexDocument[] = filesUnder(join(ADVISORIES, 'vex')).map((file) =>
+      parseOpenVexText(readFileSync(file, 'utf8'), relative(ADVISORIES, file)),
+    );
     const statements = docs.flatMap((d) => d.statements);
-    expect({ documents: docs.length, statements: statements.length, invalid: docs.flatMap((d) => d.invalid).map((e) => e.message) }).toEqual({ documents: 107, statements: 6705, invalid: [] });
+    expect({
+      documents: docs.length,
+      statements: statements.length,
+      invalid: docs.flatMap((d) => d.invalid).map((e) => e.message),
+    }).toEqual({ documents: 107, statements: 6705, invalid: [] });
     const byStatus: Record<string, number> = {};
     for (const s of statements) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
     expect(byStatus).toEqual({ not_affected: 6525, under_investigation: 170, affected: 10 });
   });
 
   it('a real statement suppresses a finding of its image (minio, lz4 CVE-2025-62813) and not of another image', () => {
-    const doc = parseOpenVexText(readFileSync(join(ADVISORIES, 'vex', 'minio', 'dhi-minio.vex.json'), 'utf8'), 'dhi-minio.vex.json');
+    const doc = parseOpenVexText(
+      readFileSync(join(ADVISORIES, 'vex', 'minio', 'dhi-minio.vex.json'), 'utf8'),
+      'dhi-minio.vex.json',
+    );
     const finding: Finding = {
       id: 'CVE-2025-62813',
       aliases: [],
@@ -57,9 +68,16 @@ describe('the real advisories corpus (dhi-advisories)', () => {
       sources: ['debian-tracker'],
     };
     const mine = applyVex([finding], [doc], { name: 'dhi/minio' });
-    expect(mine.suppressed.map((s) => [s.vex.status, s.vex.justification])).toEqual([['not_affected', 'vulnerable_code_cannot_be_controlled_by_adversary']]);
+    expect(mine.suppressed.map((s) => [s.vex.status, s.vex.justification])).toEqual([
+      ['not_affected', 'vulnerable_code_cannot_be_controlled_by_adversary'],
+    ]);
     // the statement also names the package without an image: a package product applies to any image
-    expect(applyVex([{ ...finding, installed: '1.9.4-1', sourceVersion: '1.9.4-1' }], [doc], { name: 'dhi/nginx' }).suppressed).toHaveLength(1);
-    expect(applyVex([{ ...finding, package: 'zstd', sourcePackage: 'zstd' }], [doc], { name: 'dhi/minio' }).findings).toHaveLength(1);
+    expect(
+      applyVex([{ ...finding, installed: '1.9.4-1', sourceVersion: '1.9.4-1' }], [doc], { name: 'dhi/nginx' })
+        .suppressed,
+    ).toHaveLength(1);
+    expect(
+      applyVex([{ ...finding, package: 'zstd', sourcePackage: 'zstd' }], [doc], { name: 'dhi/minio' }).findings,
+    ).toHaveLength(1);
   });
 });

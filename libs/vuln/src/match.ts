@@ -50,8 +50,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9+._-]{0,127}$/;
  */
 export function scan(db: VulnDb, packages: readonly unknown[], distro: string): Finding[] {
   const { family, keys } = parseDistro(distro);
-  if (!Array.isArray(packages)) throw vulnError(VulnErrorCode.invalidInput, 'packages', `expected an array, got ${shownValue(packages)}`);
-  if (packages.length > MAX_PACKAGES) throw vulnError(VulnErrorCode.tooLarge, 'packages', `${packages.length} packages, more than ${MAX_PACKAGES}`);
+  if (!Array.isArray(packages))
+    throw vulnError(VulnErrorCode.invalidInput, 'packages', `expected an array, got ${shownValue(packages)}`);
+  if (packages.length > MAX_PACKAGES)
+    throw vulnError(VulnErrorCode.tooLarge, 'packages', `${packages.length} packages, more than ${MAX_PACKAGES}`);
   const cmp = COMPARE[family];
   const out: Finding[] = [];
   packages.forEach((raw, i) => {
@@ -59,7 +61,9 @@ export function scan(db: VulnDb, packages: readonly unknown[], distro: string): 
     const hits = db.hits(keys, p.sourcePackage, p.sourceVersion);
     for (const group of mergeByAlias(hits)) out.push(findingOf(p, group, cmp));
   });
-  return out.sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out.sort((a, b) =>
+    a.package < b.package ? -1 : a.package > b.package ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
 }
 
 interface CheckedPackage {
@@ -71,17 +75,32 @@ interface CheckedPackage {
 }
 
 function checkPackage(raw: unknown, where: string, family: 'debian' | 'alpine'): CheckedPackage {
-  if (!isRecord(raw)) throw vulnError(VulnErrorCode.invalidInput, where, `expected a package object, got ${shownValue(raw)}`);
+  if (!isRecord(raw))
+    throw vulnError(VulnErrorCode.invalidInput, where, `expected a package object, got ${shownValue(raw)}`);
   const { name, version, arch, source, sourceVersion } = raw;
-  if (typeof name !== 'string' || !NAME.test(name)) throw vulnError(VulnErrorCode.invalidInput, `${where}.name`, `expected a package name, got ${shownValue(name)}`);
+  if (typeof name !== 'string' || !NAME.test(name))
+    throw vulnError(VulnErrorCode.invalidInput, `${where}.name`, `expected a package name, got ${shownValue(name)}`);
   const at = `${where} (${name})`;
-  if (typeof arch !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(arch)) throw vulnError(VulnErrorCode.invalidInput, `${at}.arch`, `expected an architecture such as amd64, got ${shownValue(arch)}`);
+  if (typeof arch !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(arch))
+    throw vulnError(
+      VulnErrorCode.invalidInput,
+      `${at}.arch`,
+      `expected an architecture such as amd64, got ${shownValue(arch)}`,
+    );
   checkVersion(family, version, `${at}.version`);
   let sourcePackage = name;
   let sourceFromField: string | undefined;
   if (source !== undefined) {
-    const m = typeof source === 'string' ? /^([A-Za-z0-9][A-Za-z0-9+._-]{0,127})(?: \(([^()\s]{1,128})\))?$/.exec(source) : null;
-    if (!m) throw vulnError(VulnErrorCode.invalidInput, `${at}.source`, `expected a source package name (or "name (version)"), got ${shownValue(source)}`);
+    const m =
+      typeof source === 'string'
+        ? /^([A-Za-z0-9][A-Za-z0-9+._-]{0,127})(?: \(([^()\s]{1,128})\))?$/.exec(source)
+        : null;
+    if (!m)
+      throw vulnError(
+        VulnErrorCode.invalidInput,
+        `${at}.source`,
+        `expected a source package name (or "name (version)"), got ${shownValue(source)}`,
+      );
     sourcePackage = m[1] as string;
     sourceFromField = m[2];
   }
@@ -113,7 +132,9 @@ function mergeByAlias(hits: readonly AdvisoryHit[]): AdvisoryHit[][] {
 }
 
 function findingOf(p: CheckedPackage, group: AdvisoryHit[], cmp: (a: string, b: string) => number): Finding {
-  const ordered = [...group].sort((a, b) => (a.source === b.source ? (a.id < b.id ? -1 : 1) : a.source === 'osv' ? -1 : 1));
+  const ordered = [...group].sort((a, b) =>
+    a.source === b.source ? (a.id < b.id ? -1 : 1) : a.source === 'osv' ? -1 : 1,
+  );
   const names = new Set<string>();
   for (const h of ordered) for (const n of [h.id, ...h.aliases]) names.add(n);
   const first = ordered[0] as AdvisoryHit;
@@ -125,7 +146,8 @@ function findingOf(p: CheckedPackage, group: AdvisoryHit[], cmp: (a: string, b: 
   for (const h of ordered) {
     if (severityRank(h.severity) > severityRank(severity)) severity = h.severity;
     if (h.score !== undefined && (score === undefined || h.score > score)) score = h.score;
-    if (h.fixedVersion !== undefined && (fixedVersion === undefined || cmp(h.fixedVersion, fixedVersion) > 0)) fixedVersion = h.fixedVersion;
+    if (h.fixedVersion !== undefined && (fixedVersion === undefined || cmp(h.fixedVersion, fixedVersion) > 0))
+      fixedVersion = h.fixedVersion;
   }
   const finding: Finding = {
     id,
@@ -145,4 +167,3 @@ function findingOf(p: CheckedPackage, group: AdvisoryHit[], cmp: (a: string, b: 
   if (score !== undefined) finding.score = score;
   return finding;
 }
-

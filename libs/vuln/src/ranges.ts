@@ -34,7 +34,12 @@ export function intervalsOfEvents(family: Family, events: readonly OsvEvent[], w
   const flat: { kind: 'introduced' | 'fixed' | 'last_affected' | 'limit'; v: string; at: number }[] = [];
   events.forEach((e, i) => {
     const kinds = (['introduced', 'fixed', 'last_affected', 'limit'] as const).filter((k) => e[k] !== undefined);
-    if (kinds.length !== 1) throw vulnError(VulnErrorCode.invalidFeed, `${where}.events[${i}]`, `an event has exactly one of introduced, fixed, last_affected, limit (has ${kinds.length})`);
+    if (kinds.length !== 1)
+      throw vulnError(
+        VulnErrorCode.invalidFeed,
+        `${where}.events[${i}]`,
+        `an event has exactly one of introduced, fixed, last_affected, limit (has ${kinds.length})`,
+      );
     const kind = kinds[0] as (typeof kinds)[number];
     const v = e[kind] as string;
     if (!(kind === 'introduced' && v === '0')) checkVersion(family, v, `${where}.events[${i}].${kind}`);
@@ -53,7 +58,11 @@ export function intervalsOfEvents(family: Family, events: readonly OsvEvent[], w
     if (e.kind === 'introduced') {
       lo ??= e.v === '0' ? '' : e.v;
     } else if (lo !== undefined) {
-      out.push({ lo, hi: e.v, end: e.kind === 'fixed' ? End.Fixed : e.kind === 'limit' ? End.Limit : End.LastAffected });
+      out.push({
+        lo,
+        hi: e.v,
+        end: e.kind === 'fixed' ? End.Fixed : e.kind === 'limit' ? End.Limit : End.LastAffected,
+      });
       lo = undefined;
     }
   }
@@ -62,7 +71,13 @@ export function intervalsOfEvents(family: Family, events: readonly OsvEvent[], w
 }
 
 /** Whether `v` lies in the interval (dpkg / apk order by `cmp`). */
-export function inInterval(cmp: (a: string, b: string) => number, v: string, lo: string, hi: string, end: End): boolean {
+export function inInterval(
+  cmp: (a: string, b: string) => number,
+  v: string,
+  lo: string,
+  hi: string,
+  end: End,
+): boolean {
   if (end === End.Exact) return cmp(v, lo) === 0;
   if (lo !== '' && cmp(v, lo) < 0) return false;
   switch (end) {

@@ -2,7 +2,12 @@ import type { UpstreamEvent } from '@patch-factory/contracts';
 import { advisoryEvents } from '@patch-factory/definitions';
 import { EventPlanningQueue, type JobProducer } from '@patch-factory/queue';
 import { keepUnfixedAdvisory, type FeedResult, type WatchTarget } from '@patch-factory/sources';
-import { AdvisoryDocumentRefusedError, type AdvisoryRepository, type PatchRequestRepository, type WatchStateRepository } from '@patch-factory/store';
+import {
+  AdvisoryDocumentRefusedError,
+  type AdvisoryRepository,
+  type PatchRequestRepository,
+  type WatchStateRepository,
+} from '@patch-factory/store';
 import type { PollReport } from './watch-poller';
 
 /** Reads an advisory feed: (target, state, signal) → advisories and the next state. */
@@ -28,7 +33,13 @@ export class AdvisoryPoller {
   async pollTarget(target: WatchTarget, signal: AbortSignal): Promise<PollReport> {
     const state = await this.watchState.state(target.key);
     const result = await this.read(target, state, signal);
-    const report: PollReport = { target: target.key, emitted: [], known: 0, rejected: [...result.rejected], notModified: result.notModified };
+    const report: PollReport = {
+      target: target.key,
+      emitted: [],
+      known: 0,
+      rejected: [...result.rejected],
+      notModified: result.notModified,
+    };
     for (const osv of result.advisories) {
       // The feed is the document's source (its namespace in the store, and in its events' ids).
       const origin = { source: target.key };

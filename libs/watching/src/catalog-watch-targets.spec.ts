@@ -8,7 +8,15 @@ import { QueueName } from '@patch-factory/contracts';
 import { JOB_OPTIONS } from '@patch-factory/pipeline';
 import { JobProducer, bullJobOptions } from '@patch-factory/queue';
 import { PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
-import { createCatalogOrigin, dropPrefix, sharedRedisUrl, startTestAptRepo, testPrefix, type CatalogOrigin, type TestAptRepo } from '@patch-factory/testing';
+import {
+  createCatalogOrigin,
+  dropPrefix,
+  sharedRedisUrl,
+  startTestAptRepo,
+  testPrefix,
+  type CatalogOrigin,
+  type TestAptRepo,
+} from '@patch-factory/testing';
 import { deriveWatchTargets } from './catalog-watch-targets';
 import { WatchPoller } from './watch-poller';
 import { schedulerIdOf, WatchSchedules } from './watch-schedules';
@@ -44,7 +52,11 @@ function definition(pkg: string, version: string): string {
 describe('watch targets derived from the catalog', () => {
   const prefix = testPrefix();
   const redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: null });
-  const producer = new JobProducer(redis, { PF_PREFIX: prefix } as never, { service: 'test', owns: [], jobOptions: JOB_OPTIONS } as never);
+  const producer = new JobProducer(
+    redis,
+    { PF_PREFIX: prefix } as never,
+    { service: 'test', owns: [], jobOptions: JOB_OPTIONS } as never,
+  );
   const queue = new Queue(QueueName.watch, { connection: redis, prefix });
   let repo: TestAptRepo;
   let origin: CatalogOrigin;
@@ -56,7 +68,16 @@ describe('watch targets derived from the catalog', () => {
     watchConfig = join(origin.root, 'watch.json');
     writeFileSync(
       watchConfig,
-      JSON.stringify({ tracks: [{ type: 'debian_package', definitions: 'image/', with: { repository: repo.baseUrl, suite: 'stable', keyring: repo.keyring }, intervalMs: 600_000 }] }),
+      JSON.stringify({
+        tracks: [
+          {
+            type: 'debian_package',
+            definitions: 'image/',
+            with: { repository: repo.baseUrl, suite: 'stable', keyring: repo.keyring },
+            intervalMs: 600_000,
+          },
+        ],
+      }),
     );
   }, 120_000);
   afterAll(async () => {
@@ -68,7 +89,7 @@ describe('watch targets derived from the catalog', () => {
     redis.disconnect();
   });
 
-  it('polls a definition\'s `track: - type: debian_package, package: pkg:deb/debian/<name>` at the configured repository, and follows the catalog as it changes', async () => {
+  it("polls a definition's `track: - type: debian_package, package: pkg:deb/debian/<name>` at the configured repository, and follows the catalog as it changes", async () => {
     const config = {
       PF_CATALOG_REMOTE: origin.dir,
       PF_CATALOG_WORKDIR: join(mkdtempSync(join(tmpdir(), 'pf-watch-catalog-')), 'catalog.git'),
@@ -78,7 +99,13 @@ describe('watch targets derived from the catalog', () => {
     const problems: { file: string; message: string }[] = [];
     let now = 1_000_000;
     const watch = loadWatchConfig(watchConfig);
-    const set = new WatchTargetSet(watch.targets, watch.tracks, catalogReaderOf(config), (p) => problems.push(...p), () => now);
+    const set = new WatchTargetSet(
+      watch.targets,
+      watch.tracks,
+      catalogReaderOf(config),
+      (p) => problems.push(...p),
+      () => now,
+    );
     const first = await set.current();
     expect(first.changed).toBe(true);
     expect(first.targets).toEqual([
@@ -86,16 +113,35 @@ describe('watch targets derived from the catalog', () => {
         key: 'debian_package:pkg:deb/debian/hello-pf',
         kind: 'debian_package',
         ref: 'pkg:deb/debian/hello-pf',
-        config: { type: 'debian_package', package: 'pkg:deb/debian/hello-pf', set: 'VERSION', repository: repo.baseUrl, suite: 'stable', keyring: repo.keyring },
+        config: {
+          type: 'debian_package',
+          package: 'pkg:deb/debian/hello-pf',
+          set: 'VERSION',
+          repository: repo.baseUrl,
+          suite: 'stable',
+          keyring: repo.keyring,
+        },
         intervalMs: 600_000,
       },
     ]);
     expect(problems).toEqual([]);
 
     // The source reads the signed repository and the event carries the purl the planner asks the catalog index about.
-    const poller = new WatchPoller(pollWithRegistry({}), new WatchStateRepository(redis, prefix), new PatchRequestRepository(redis, prefix), producer);
+    const poller = new WatchPoller(
+      pollWithRegistry({}),
+      new WatchStateRepository(redis, prefix),
+      new PatchRequestRepository(redis, prefix),
+      producer,
+    );
     const report = await poller.pollTarget(first.targets[0] ?? (undefined as never), AbortSignal.timeout(30_000));
-    expect(report.emitted).toEqual([expect.objectContaining({ source: 'debian-package', ref: 'pkg:deb/debian/hello-pf', version: '1.0-2', vars: { VERSION: '1.0-2' } })]);
+    expect(report.emitted).toEqual([
+      expect.objectContaining({
+        source: 'debian-package',
+        ref: 'pkg:deb/debian/hello-pf',
+        version: '1.0-2',
+        vars: { VERSION: '1.0-2' },
+      }),
+    ]);
     const schedules = new WatchSchedules(producer, bullJobOptions(JOB_OPTIONS['watch.poll'], 1000));
     await schedules.sync(first.targets);
 
@@ -104,14 +150,28 @@ describe('watch targets derived from the catalog', () => {
     expect((await set.current()).changed).toBe(false);
 
     // Definitions change: hello-pf's track: entry goes, tool-pf's comes (and one names its package wrongly).
-    origin.commit('main', { [HELLO]: definition('hello-pf', '1.0-1').replace(/track:[^]*$/, ''), [TOOL]: definition('tool-pf', '0.1-1'), 'image/bad/debian-13/1.yaml': definition('Bad%20Name', '1') });
+    origin.commit('main', {
+      [HELLO]: definition('hello-pf', '1.0-1').replace(/track:[^]*$/, ''),
+      [TOOL]: definition('tool-pf', '0.1-1'),
+      'image/bad/debian-13/1.yaml': definition('Bad%20Name', '1'),
+    });
     expect((await set.current()).changed).toBe(false); // not looked at before CATALOG_CHECK_MS
     now += CATALOG_CHECK_MS;
     const next = await set.current();
     expect(next.changed).toBe(true);
     expect(next.targets.map((t) => t.key)).toEqual(['debian_package:pkg:deb/debian/tool-pf']);
-    expect(problems).toEqual([{ file: 'image/bad/debian-13/1.yaml', message: expect.stringMatching(/^track\[0\] \(debian_package\): the debian_package track entry is invalid at package: expected a purl/) as unknown }]);
-    expect(await schedules.sync(next.targets)).toEqual({ added: ['debian_package:pkg:deb/debian/tool-pf'], removed: [schedulerIdOf('debian_package:pkg:deb/debian/hello-pf')] });
+    expect(problems).toEqual([
+      {
+        file: 'image/bad/debian-13/1.yaml',
+        message: expect.stringMatching(
+          /^track\[0\] \(debian_package\): the debian_package track entry is invalid at package: expected a purl/,
+        ) as unknown,
+      },
+    ]);
+    expect(await schedules.sync(next.targets)).toEqual({
+      added: ['debian_package:pkg:deb/debian/tool-pf'],
+      removed: [schedulerIdOf('debian_package:pkg:deb/debian/hello-pf')],
+    });
     const tool = await poller.pollTarget(next.targets[0] ?? (undefined as never), AbortSignal.timeout(30_000));
     expect(tool.emitted.map((e) => [e.ref, e.version])).toEqual([['pkg:deb/debian/tool-pf', '2:0.9~rc1-1']]);
   }, 120_000);
@@ -119,14 +179,22 @@ describe('watch targets derived from the catalog', () => {
   it('names what a track entry lacks: a package source with no location, an unreadable file; other track types are not watched', () => {
     const files = new Map([
       ['image/a/debian-13/1.yaml', definition('hello-pf', '1')],
-      ['image/b/alpine-3.23/1.yaml', 'vars: {VERSION: "1"}\ntrack:\n  - type: var_increment\n  - type: github_release\n    owner: upstream\n    repo: tool\n    set: VERSION\n'],
+      [
+        'image/b/alpine-3.23/1.yaml',
+        'vars: {VERSION: "1"}\ntrack:\n  - type: var_increment\n  - type: github_release\n    owner: upstream\n    repo: tool\n    set: VERSION\n',
+      ],
       ['image/c/debian-13/1.yaml', 'track: [unclosed'],
       ['README.md', 'track: []'],
     ]);
     const derived = deriveWatchTargets(files, []);
-    expect(derived.targets.map((t) => [t.key, t.ref, t.intervalMs])).toEqual([['github_release:upstream/tool', 'upstream/tool', 3_600_000]]);
+    expect(derived.targets.map((t) => [t.key, t.ref, t.intervalMs])).toEqual([
+      ['github_release:upstream/tool', 'upstream/tool', 3_600_000],
+    ]);
     expect(derived.problems).toEqual([
-      { file: 'image/a/debian-13/1.yaml', message: expect.stringContaining('track[0] (debian_package): no "tracks" location') as unknown },
+      {
+        file: 'image/a/debian-13/1.yaml',
+        message: expect.stringContaining('track[0] (debian_package): no "tracks" location') as unknown,
+      },
       { file: 'image/c/debian-13/1.yaml', message: expect.stringMatching(/^not readable/) as unknown },
     ]);
   });

@@ -1,7 +1,15 @@
 import { isRecord } from '@patch-factory/contracts';
 import { createHash } from 'node:crypto';
 import { catalogFileKind, loadYamlData } from '@patch-factory/definitions';
-import { WatchTargetSchema, createSource, debianPackageOf, isSourceKind, type SourceKind, type TrackLocation, type WatchTarget } from '@patch-factory/sources';
+import {
+  WatchTargetSchema,
+  createSource,
+  debianPackageOf,
+  isSourceKind,
+  type SourceKind,
+  type TrackLocation,
+  type WatchTarget,
+} from '@patch-factory/sources';
 
 /** The watch targets the catalog's `track:` entries make, and what could not become one (named by file and entry). */
 export interface DerivedTargets {
@@ -12,7 +20,12 @@ export interface DerivedTargets {
 /** Most `track:` entries read from one definition. */
 const MAX_TRACK_ENTRIES = 64;
 /** Track types whose entry says where to look by itself (GitHub is reached through PF_GITHUB_*). */
-const SELF_LOCATED: ReadonlySet<SourceKind> = new Set(['github_release', 'github_tag', 'github_repository', 'git_tags']);
+const SELF_LOCATED: ReadonlySet<SourceKind> = new Set([
+  'github_release',
+  'github_tag',
+  'github_repository',
+  'git_tags',
+]);
 /** The interval of a track no location names. */
 const DEFAULT_INTERVAL_MS = 3_600_000;
 
@@ -27,7 +40,10 @@ const DEFAULT_INTERVAL_MS = 3_600_000;
  * the file and the entry. Definitions tracking the same thing the same way share one target.
  * Never throws.
  */
-export function deriveWatchTargets(files: ReadonlyMap<string, string>, locations: readonly TrackLocation[]): DerivedTargets {
+export function deriveWatchTargets(
+  files: ReadonlyMap<string, string>,
+  locations: readonly TrackLocation[],
+): DerivedTargets {
   const problems: DerivedTargets['problems'] = [];
   const byKey = new Map<string, Map<string, WatchTarget>>();
   for (const file of [...files.keys()].sort()) {
@@ -47,7 +63,10 @@ export function deriveWatchTargets(files: ReadonlyMap<string, string>, locations
       const where = locations.filter((l) => l.type === kind && file.startsWith(l.definitions));
       if (where.length === 0) {
         if (!SELF_LOCATED.has(kind)) {
-          problems.push({ file, message: `track[${i}] (${kind}): no "tracks" location of PF_WATCH_CONFIG covers it (where to look: repository, keys, registry)` });
+          problems.push({
+            file,
+            message: `track[${i}] (${kind}): no "tracks" location of PF_WATCH_CONFIG covers it (where to look: repository, keys, registry)`,
+          });
           return;
         }
         where.push({ type: kind, definitions: 'image/', with: {}, intervalMs: DEFAULT_INTERVAL_MS });
@@ -57,12 +76,21 @@ export function deriveWatchTargets(files: ReadonlyMap<string, string>, locations
         try {
           createSource(kind).parseConfig(config);
           const base = sanitizeKey(`${kind}:${refOf(kind, config)}${location.name ? `@${location.name}` : ''}`);
-          const target = WatchTargetSchema.parse({ key: base, kind, ref: refOf(kind, config), config, intervalMs: location.intervalMs });
+          const target = WatchTargetSchema.parse({
+            key: base,
+            kind,
+            ref: refOf(kind, config),
+            config,
+            intervalMs: location.intervalMs,
+          });
           const same = byKey.get(base) ?? new Map<string, WatchTarget>();
           same.set(canonicalJson(config), target);
           byKey.set(base, same);
         } catch (error) {
-          problems.push({ file, message: `track[${i}] (${kind})${location.name ? ` at ${location.name}` : ''}: ${firstLine(error)}` });
+          problems.push({
+            file,
+            message: `track[${i}] (${kind})${location.name ? ` at ${location.name}` : ''}: ${firstLine(error)}`,
+          });
         }
       }
     });
@@ -70,7 +98,12 @@ export function deriveWatchTargets(files: ReadonlyMap<string, string>, locations
   const targets: WatchTarget[] = [];
   for (const [key, variants] of byKey) {
     // Definitions that track the same thing differently (another `set:` or `match:`) get one target each.
-    for (const [json, t] of variants) targets.push(variants.size === 1 ? t : { ...t, key: `${key.slice(0, 190)}@${createHash('sha256').update(json).digest('hex').slice(0, 8)}` });
+    for (const [json, t] of variants)
+      targets.push(
+        variants.size === 1
+          ? t
+          : { ...t, key: `${key.slice(0, 190)}@${createHash('sha256').update(json).digest('hex').slice(0, 8)}` },
+      );
   }
   return { targets, problems };
 }
@@ -99,7 +132,9 @@ function sanitizeKey(key: string): string {
 }
 
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (isRecord(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+  return JSON.stringify(value, (_k, v: unknown) =>
+    isRecord(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 function firstLine(error: unknown): string {

@@ -31,7 +31,11 @@ const TAG: VersionOrder = { name: 'tag', compare: compareTagVersions, problem: (
  * A branch head (its commit id) has no order: a head other than the last one seen is newer.
  * Sound because a github_repository source reports one head a poll.
  */
-const HEAD: VersionOrder = { name: 'branch head', compare: (a, b) => (a === b ? 0 : 1), problem: (v) => (isCommit(v) ? undefined : 'not a commit id') };
+const HEAD: VersionOrder = {
+  name: 'branch head',
+  compare: (a, b) => (a === b ? 0 : 1),
+  problem: (v) => (isCommit(v) ? undefined : 'not a commit id'),
+};
 
 /**
  * The order newest-seen is decided in, by the source's kind: dpkg's for Debian packages

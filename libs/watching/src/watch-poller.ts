@@ -12,7 +12,11 @@ const NEWEST = 'pf:newest';
 const MAX_VARS = 32;
 
 /** What is newer than `newest` (on a first poll: the newest alone), in the source's own order. */
-function newerThan(observations: readonly Observation[], newest: string | undefined, order: VersionOrder): Observation[] {
+function newerThan(
+  observations: readonly Observation[],
+  newest: string | undefined,
+  order: VersionOrder,
+): Observation[] {
   if (newest === undefined) {
     const top = [...observations].sort((a, b) => order.compare(b.version, a.version))[0];
     return top ? [top] : [];
@@ -64,7 +68,13 @@ export class WatchPoller {
   async pollTarget(target: WatchTarget, signal: AbortSignal): Promise<PollReport> {
     const state = await this.watchState.state(target.key);
     const result = await this.poll(target, state, signal);
-    const report: PollReport = { target: target.key, emitted: [], known: 0, rejected: [...result.rejected], notModified: result.notModified };
+    const report: PollReport = {
+      target: target.key,
+      emitted: [],
+      known: 0,
+      rejected: [...result.rejected],
+      notModified: result.notModified,
+    };
     const order = versionOrderOf(target.kind);
     // Screened first: a value the screen rejects is neither an event nor ever newest-seen.
     const screened = result.observations.filter((o) => this.screen(target, o, order, report));
@@ -113,7 +123,10 @@ export class WatchPoller {
     };
     const parsed = UpstreamEventSchema.safeParse(candidate);
     if (!parsed.success) {
-      report.rejected.push({ value: o.version.slice(0, 200), reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      report.rejected.push({
+        value: o.version.slice(0, 200),
+        reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
       return undefined;
     }
     return parsed.data;

@@ -49,7 +49,11 @@ export class WatchSchedules {
     const added: string[] = [];
     for (const [id, t] of wanted) {
       if (existing.has(id) && existing.get(id) === t.intervalMs) continue;
-      await this.queue.upsertJobScheduler(id, { every: t.intervalMs }, { name: 'watch.poll', data: { v: 1, target: t.key }, opts: this.template });
+      await this.queue.upsertJobScheduler(
+        id,
+        { every: t.intervalMs },
+        { name: 'watch.poll', data: { v: 1, target: t.key }, opts: this.template },
+      );
       added.push(t.key);
     }
     const removed: string[] = [];
@@ -66,8 +70,15 @@ export class WatchSchedules {
   /** Removes the ticks a removed scheduler left waiting (BullMQ removes only its delayed one). */
   private async dropTicks(schedulers: ReadonlySet<string>): Promise<void> {
     for (let page = 0; page < MAX_PAGES; page++) {
-      const jobs = await this.queue.getJobs(['waiting', 'delayed', 'prioritized'], page * PAGE, (page + 1) * PAGE - 1, true);
-      for (const job of jobs) if (job.repeatJobKey !== undefined && schedulers.has(job.repeatJobKey)) await job.remove().catch(() => undefined);
+      const jobs = await this.queue.getJobs(
+        ['waiting', 'delayed', 'prioritized'],
+        page * PAGE,
+        (page + 1) * PAGE - 1,
+        true,
+      );
+      for (const job of jobs)
+        if (job.repeatJobKey !== undefined && schedulers.has(job.repeatJobKey))
+          await job.remove().catch(() => undefined);
       if (jobs.length < PAGE) break;
     }
   }
@@ -75,7 +86,11 @@ export class WatchSchedules {
   /** Turns a scheduler's tick (job `tickId`) into one poll of `target`, delayed by a fresh random jitter; returns the delay. */
   async jitter(tickId: string, target: WatchTarget): Promise<number> {
     const delayMs = Math.floor(this.random() * maxJitterMs(target.intervalMs));
-    await this.producer.enqueue('watch.poll', { v: 1, target: target.key }, { jobId: `${tickId.replace(/[^A-Za-z0-9._-]/g, '.').slice(0, 200)}.poll`, delayMs });
+    await this.producer.enqueue(
+      'watch.poll',
+      { v: 1, target: target.key },
+      { jobId: `${tickId.replace(/[^A-Za-z0-9._-]/g, '.').slice(0, 200)}.poll`, delayMs },
+    );
     return delayMs;
   }
 }

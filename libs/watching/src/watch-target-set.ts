@@ -43,7 +43,8 @@ export class WatchTargetSet {
 
   /** The targets now (the catalog looked at when due, or when `force`). */
   current(force = false): Promise<TargetsNow> {
-    if (!this.catalog || (!force && this.now() - this.checkedAt < CATALOG_CHECK_MS)) return Promise.resolve({ targets: this.targets, changed: false });
+    if (!this.catalog || (!force && this.now() - this.checkedAt < CATALOG_CHECK_MS))
+      return Promise.resolve({ targets: this.targets, changed: false });
     this.inFlight ??= this.refresh(this.catalog).finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }
@@ -57,7 +58,12 @@ export class WatchTargetSet {
       if (head !== undefined && head === this.head) return { targets: this.targets, changed: false };
       files = await catalog.definitions();
     } catch (error) {
-      this.report([{ file: '(catalog)', message: `not readable, the targets of the last good read are kept: ${(error as Error).message.split('\n')[0] ?? ''}` }]);
+      this.report([
+        {
+          file: '(catalog)',
+          message: `not readable, the targets of the last good read are kept: ${(error as Error).message.split('\n')[0] ?? ''}`,
+        },
+      ]);
       return { targets: this.targets, changed: false };
     }
     const derived = deriveWatchTargets(files, this.locations);
@@ -65,7 +71,11 @@ export class WatchTargetSet {
     const problems = [...derived.problems];
     const targets = [...this.explicit];
     for (const t of derived.targets) {
-      if (keys.has(t.key)) problems.push({ file: '(watch list)', message: `the explicit target ${t.key} is also a definition's track: entry; the explicit one is kept` });
+      if (keys.has(t.key))
+        problems.push({
+          file: '(watch list)',
+          message: `the explicit target ${t.key} is also a definition's track: entry; the explicit one is kept`,
+        });
       else targets.push(t);
     }
     this.report(problems);
@@ -79,5 +89,9 @@ export class WatchTargetSet {
 }
 
 function fingerprintOf(targets: readonly WatchTarget[]): string {
-  return JSON.stringify([...targets].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((t) => [t.key, t.intervalMs, t.config]));
+  return JSON.stringify(
+    [...targets]
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((t) => [t.key, t.intervalMs, t.config]),
+  );
 }

@@ -6,7 +6,15 @@ import { TerminalError, type WatchPollJob } from '@patch-factory/contracts';
 import { CatalogWorkspace } from '@patch-factory/forge';
 import { JOB_OPTIONS } from '@patch-factory/pipeline';
 import { JobProducer, OnJob, bullJobOptions, type JobContext } from '@patch-factory/queue';
-import { createAdvisoryFeed, createSource, isAdvisoryFeedKind, loadWatchConfig, loadWatchTargets, type SourceDeps, type WatchTarget } from '@patch-factory/sources';
+import {
+  createAdvisoryFeed,
+  createSource,
+  isAdvisoryFeedKind,
+  loadWatchConfig,
+  loadWatchTargets,
+  type SourceDeps,
+  type WatchTarget,
+} from '@patch-factory/sources';
 import { AdvisoryRepository, PatchRequestRepository, WatchStateRepository } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { AdvisoryPoller, type FeedFn } from './advisory-poller';
@@ -18,7 +26,9 @@ export const WATCH_TARGETS = Symbol('patch-factory.watch-targets');
 
 /** What sources get from the configuration (a GitHub token and API root). */
 export function sourceDepsOf(config: Env): SourceDeps {
-  return { github: { baseUrl: config.PF_GITHUB_API_URL, ...(config.PF_GITHUB_TOKEN ? { token: config.PF_GITHUB_TOKEN } : {}) } };
+  return {
+    github: { baseUrl: config.PF_GITHUB_API_URL, ...(config.PF_GITHUB_TOKEN ? { token: config.PF_GITHUB_TOKEN } : {}) },
+  };
 }
 
 /** Polls a target with the source its kind names (libs/sources registry). */
@@ -40,11 +50,15 @@ export function catalogReaderOf(config: Env): CatalogReader | undefined {
   if (!config.PF_CATALOG_REMOTE) return undefined;
   const ws = new CatalogWorkspace({
     remoteUrl: config.PF_CATALOG_REMOTE,
-    workDir: config.PF_CATALOG_WORKDIR ? `${config.PF_CATALOG_WORKDIR}-watcher` : join(tmpdir(), `patch-factory-watcher-catalog-${process.pid}`),
+    workDir: config.PF_CATALOG_WORKDIR
+      ? `${config.PF_CATALOG_WORKDIR}-watcher`
+      : join(tmpdir(), `patch-factory-watcher-catalog-${process.pid}`),
     author: { name: config.PF_GIT_AUTHOR_NAME, email: config.PF_GIT_AUTHOR_EMAIL },
     ...(config.PF_CATALOG_BRANCH ? { baseBranch: config.PF_CATALOG_BRANCH } : {}),
     // A private https catalog is read with the same token as the planner's clone, through git's credential protocol only.
-    ...(config.PF_GITHUB_TOKEN && config.PF_CATALOG_REMOTE.startsWith('https://') ? { httpAuth: { token: config.PF_GITHUB_TOKEN } } : {}),
+    ...(config.PF_GITHUB_TOKEN && config.PF_CATALOG_REMOTE.startsWith('https://')
+      ? { httpAuth: { token: config.PF_GITHUB_TOKEN } }
+      : {}),
   });
   return { head: async () => ws.branchHead(await ws.baseBranch()), definitions: () => ws.readTree('image') };
 }
@@ -76,22 +90,40 @@ export class WatchPollProcessor {
     if (now.changed) await syncSchedules(this.schedules, now.targets, this.logger);
     const target = now.targets.find((t) => t.key === payload.target);
     // A tick of a scheduler whose target has just left (another replica removes the scheduler): nothing to poll.
-    if (!target && ctx.job.repeatJobKey !== undefined) return `no watch target ${payload.target} any more: tick dropped`;
-    if (!target) throw new TerminalError('watch-target-unknown', `no watch target ${payload.target} in PF_WATCH_CONFIG or the catalog's track: entries`);
+    if (!target && ctx.job.repeatJobKey !== undefined)
+      return `no watch target ${payload.target} any more: tick dropped`;
+    if (!target)
+      throw new TerminalError(
+        'watch-target-unknown',
+        `no watch target ${payload.target} in PF_WATCH_CONFIG or the catalog's track: entries`,
+      );
     if (ctx.job.repeatJobKey !== undefined && ctx.job.id !== undefined) {
       const delay = await this.schedules.jitter(ctx.job.id, target);
       return `poll of ${target.key} in ${delay} ms`;
     }
-    const report: PollReport = await (isAdvisoryFeedKind(target.kind) ? this.feeds : this.poller).pollTarget(target, ctx.signal);
-    for (const r of report.rejected) this.logger.warn({ target: target.key, value: r.value.slice(0, 120), reason: r.reason }, 'upstream value quarantined');
-    if (report.emitted.length) this.logger.info({ target: target.key, versions: report.emitted.map((e) => e.version) }, 'new upstream versions');
+    const report: PollReport = await (isAdvisoryFeedKind(target.kind) ? this.feeds : this.poller).pollTarget(
+      target,
+      ctx.signal,
+    );
+    for (const r of report.rejected)
+      this.logger.warn(
+        { target: target.key, value: r.value.slice(0, 120), reason: r.reason },
+        'upstream value quarantined',
+      );
+    if (report.emitted.length)
+      this.logger.info({ target: target.key, versions: report.emitted.map((e) => e.version) }, 'new upstream versions');
     return `${report.emitted.length} new, ${report.known} known, ${report.rejected.length} rejected, ${report.notModified} not modified`;
   }
 }
 
-async function syncSchedules(schedules: WatchSchedules, targets: readonly WatchTarget[], logger: Logger): Promise<void> {
+async function syncSchedules(
+  schedules: WatchSchedules,
+  targets: readonly WatchTarget[],
+  logger: Logger,
+): Promise<void> {
   const { added, removed } = await schedules.sync(targets);
-  if (added.length || removed.length) logger.info({ added: added.length, removed: removed.length, targets: targets.length }, 'watch schedules updated');
+  if (added.length || removed.length)
+    logger.info({ added: added.length, removed: removed.length, targets: targets.length }, 'watch schedules updated');
 }
 
 /**
@@ -136,14 +168,16 @@ export class WatchScheduler implements OnApplicationBootstrap, OnApplicationShut
       useFactory: (config: Env, logger: Logger) => {
         const watch = loadWatchConfig(config.PF_WATCH_CONFIG);
         return new WatchTargetSet(watch.targets, watch.tracks, catalogReaderOf(config), (problems) => {
-          for (const p of problems.slice(0, 100)) logger.warn({ file: p.file, problem: p.message }, 'track entry not watched');
+          for (const p of problems.slice(0, 100))
+            logger.warn({ file: p.file, problem: p.message }, 'track entry not watched');
         });
       },
     },
     {
       provide: WatchSchedules,
       inject: [JobProducer, CONFIG],
-      useFactory: (producer: JobProducer, config: Env) => new WatchSchedules(producer, bullJobOptions(JOB_OPTIONS['watch.poll'], config.PF_BACKOFF_DELAY_MS)),
+      useFactory: (producer: JobProducer, config: Env) =>
+        new WatchSchedules(producer, bullJobOptions(JOB_OPTIONS['watch.poll'], config.PF_BACKOFF_DELAY_MS)),
     },
     WatchPollProcessor,
     WatchScheduler,

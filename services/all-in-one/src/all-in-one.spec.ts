@@ -19,16 +19,29 @@ describe('the all-in-one service with the production executors', () => {
       // It needs the definitions repository to read the definition from: loud without it.
       build: { code: 'catalog-not-configured', message: /PF_CATALOG_REMOTE/ },
       // A run from test or scan has no image to check; the stage's own input is checked before the catalog is reached.
-      test: { code: 'build-artifact-missing', message: /the test stage of run \S+ needs the image its build stage made/ },
-      scan: { code: 'build-artifact-missing', message: /the scan stage of run \S+ needs the image its build stage made/ },
+      test: {
+        code: 'build-artifact-missing',
+        message: /the test stage of run \S+ needs the image its build stage made/,
+      },
+      scan: {
+        code: 'build-artifact-missing',
+        message: /the scan stage of run \S+ needs the image its build stage made/,
+      },
       // The signer checks its key first: none is configured here.
       sign: { code: 'signing-key-missing', message: /set PF_SIGNING_KEY/ },
-      publish: { code: 'publish-input-missing', message: /the publish stage of run \S+ needs the image its build stage made/ },
-      promote: { code: 'publish-input-missing', message: /the promote stage of run \S+ needs the staging image its publish stage pushed/ },
+      publish: {
+        code: 'publish-input-missing',
+        message: /the publish stage of run \S+ needs the image its build stage made/,
+      },
+      promote: {
+        code: 'publish-input-missing',
+        message: /the promote stage of run \S+ needs the staging image its publish stage pushed/,
+      },
       notify: { code: 'stage-not-implemented', message: /the notify stage is not implemented yet/ },
     };
     const ids: string[] = [];
-    for (const stage of RUN_STAGES) ids.push(await api.trigger(`image/${stage}/debian-12/1.yaml`, { from: stage, to: stage }));
+    for (const stage of RUN_STAGES)
+      ids.push(await api.trigger(`image/${stage}/debian-12/1.yaml`, { from: stage, to: stage }));
     const runs = await fx.waitForRuns(ids);
     runs.forEach((run, i) => {
       const stage = RUN_STAGES[i] as string;
@@ -78,7 +91,11 @@ describe('the all-in-one service with the production executors', () => {
 describe('a service refuses to start on bad configuration', () => {
   it('exits naming the variable', async () => {
     await expect(
-      startProcess('dist/services/builder/src/main.js', { PF_PREFIX: testPrefix(), PF_WORKER_CONCURRENCY: 'many' }, 20_000),
+      startProcess(
+        'dist/services/builder/src/main.js',
+        { PF_PREFIX: testPrefix(), PF_WORKER_CONCURRENCY: 'many' },
+        20_000,
+      ),
     ).rejects.toThrow(/exited \(78\)[\s\S]*PF_WORKER_CONCURRENCY/);
   });
 });

@@ -74,10 +74,24 @@ async function main(): Promise<void> {
       without.push(await timed(open.url, {}));
     }
     const row = (name: string, xs: number[]) => [name, percentile(xs, 50).toFixed(3), percentile(xs, 99).toFixed(3)];
-    console.log(`bench:auth: ${REQUESTS} GET requests per side, alternating, one at a time, loopback, Redis ${new URL(REDIS_URL).host}`);
-    console.log(table(['side', 'p50 ms', 'p99 ms'], [row('with auth (AccessGuard)', withAuth), row('without (no guard)', without)]));
-    const [p50a, p50b, p99a, p99b] = [percentile(withAuth, 50), percentile(without, 50), percentile(withAuth, 99), percentile(without, 99)];
-    console.log(`auth adds p50 ${(p50a - p50b).toFixed(3)} ms (${(p50a / p50b).toFixed(2)}×), p99 ${(p99a - p99b).toFixed(3)} ms (${(p99a / p99b).toFixed(2)}×)`);
+    console.log(
+      `bench:auth: ${REQUESTS} GET requests per side, alternating, one at a time, loopback, Redis ${new URL(REDIS_URL).host}`,
+    );
+    console.log(
+      table(
+        ['side', 'p50 ms', 'p99 ms'],
+        [row('with auth (AccessGuard)', withAuth), row('without (no guard)', without)],
+      ),
+    );
+    const [p50a, p50b, p99a, p99b] = [
+      percentile(withAuth, 50),
+      percentile(without, 50),
+      percentile(withAuth, 99),
+      percentile(without, 99),
+    ];
+    console.log(
+      `auth adds p50 ${(p50a - p50b).toFixed(3)} ms (${(p50a / p50b).toFixed(2)}×), p99 ${(p99a - p99b).toFixed(3)} ms (${(p99a / p99b).toFixed(2)}×)`,
+    );
   } finally {
     await auth.app.close();
     await open.app.close();

@@ -125,7 +125,10 @@ export class ProjectSide implements BenchSide {
       ...(this.settings.allowWeakDurability ? { PF_REDIS_ALLOW_NO_AOF: 'true' } : {}),
     });
     this.app = await NestFactory.createApplicationContext(
-      serviceModule({ service: 'bench-launcher', defaultPort: 0, pipeline: { stages: [], profile: 'producer' } }, config),
+      serviceModule(
+        { service: 'bench-launcher', defaultPort: 0, pipeline: { stages: [], profile: 'producer' } },
+        config,
+      ),
       { logger: ['error', 'warn'] },
     );
     this.launcher = this.app.get(RunLauncher);
@@ -133,7 +136,11 @@ export class ProjectSide implements BenchSide {
 
   async launch(): Promise<string> {
     if (!this.launcher) throw new Error('project side not started');
-    const { runId } = await this.launcher.launch(BENCH_DEFINITION, { kind: 'manual' }, { from: 'build', to: 'publish' });
+    const { runId } = await this.launcher.launch(
+      BENCH_DEFINITION,
+      { kind: 'manual' },
+      { from: 'build', to: 'publish' },
+    );
     return runId;
   }
 
@@ -148,7 +155,9 @@ export class ProjectSide implements BenchSide {
     return rows.map(([err, value], i) => {
       const [state, finishedAt, completions] = (value ?? []) as (string | null)[];
       if (err || state !== 'succeeded' || completions !== '1' || !finishedAt) {
-        throw new Error(`run ${ids[i]} did not finish cleanly: state=${state} completions=${completions} ${err?.message ?? ''}`);
+        throw new Error(
+          `run ${ids[i]} did not finish cleanly: state=${state} completions=${completions} ${err?.message ?? ''}`,
+        );
       }
       return Number(finishedAt);
     });
@@ -164,7 +173,9 @@ export class ProjectSide implements BenchSide {
     const deadLetters = await this.observer.zcard(`${this.prefix}:${QueueName.deadLetter}:completed`);
     const deadWaiting = await this.observer.llen(`${this.prefix}:${QueueName.deadLetter}:wait`);
     if (failedRuns + failedJobs + deadLetters + deadWaiting > 0) {
-      throw new Error(`${this.name} side: ${failedRuns} failed runs, ${failedJobs} failed jobs, ${deadLetters + deadWaiting} dead letters`);
+      throw new Error(
+        `${this.name} side: ${failedRuns} failed runs, ${failedJobs} failed jobs, ${deadLetters + deadWaiting} dead letters`,
+      );
     }
   }
 
@@ -214,7 +225,10 @@ export class RawSide implements BenchSide {
         }),
       );
     });
-    this.producerRedis = new Redis(this.settings.redisUrl, { maxRetriesPerRequest: 1, connectionName: 'bench:raw-producer' });
+    this.producerRedis = new Redis(this.settings.redisUrl, {
+      maxRetriesPerRequest: 1,
+      connectionName: 'bench:raw-producer',
+    });
     this.first = new Queue(QueueName.build, { connection: this.producerRedis, prefix: this.prefix });
     await this.first.waitUntilReady();
   }
@@ -222,7 +236,11 @@ export class RawSide implements BenchSide {
   async launch(tag: string, i: number): Promise<string> {
     if (!this.first) throw new Error('raw side not started');
     const id = `${tag}${i}`;
-    await this.first.add(STAGE_JOB.build, { v: 1, runId: id, definition: BENCH_DEFINITION }, { ...this.firstJobOpts, jobId: stageJobId(id, 'build') });
+    await this.first.add(
+      STAGE_JOB.build,
+      { v: 1, runId: id, definition: BENCH_DEFINITION },
+      { ...this.firstJobOpts, jobId: stageJobId(id, 'build') },
+    );
     return id;
   }
 
@@ -235,7 +253,8 @@ export class RawSide implements BenchSide {
     for (const id of ids) pipe.hget(`${this.prefix}:${QueueName.publish}:${stageJobId(id, 'publish')}`, 'finishedOn');
     const rows = (await pipe.exec()) ?? [];
     return rows.map(([err, value], i) => {
-      if (err || typeof value !== 'string') throw new Error(`chain ${ids[i]} did not finish: ${err?.message ?? 'no finishedOn'}`);
+      if (err || typeof value !== 'string')
+        throw new Error(`chain ${ids[i]} did not finish: ${err?.message ?? 'no finishedOn'}`);
       return Number(value);
     });
   }

@@ -8,7 +8,15 @@ import { startRedisServer, type RedisServerHandle } from '@patch-factory/testing
 import { persistence, readJobTimes, setAppendFsync, type BenchFsync } from './bench-redis';
 import { percentile, runPool, sleep, table, waitForCount } from './bench-util';
 import { cpuSnapshot, type CpuSnapshot } from './cpu-usage';
-import { BENCH_STAGES, ProjectSide, RawSide, workersRegistered, type BenchSettings, type BenchSide, type SideName } from './backbone-sides';
+import {
+  BENCH_STAGES,
+  ProjectSide,
+  RawSide,
+  workersRegistered,
+  type BenchSettings,
+  type BenchSide,
+  type SideName,
+} from './backbone-sides';
 
 /**
  * `npm run bench:backbone` (issue 2): 2,000 five-stage no-op pipelines through the
@@ -51,7 +59,8 @@ function intEnv(name: string, def: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${name} must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
   return n;
 }
 
@@ -71,14 +80,17 @@ interface Options extends Omit<BenchSettings, 'allowWeakDurability'> {
 function options(): Options {
   const sides = (process.env['BENCH_SIDES'] ?? 'project,project-noop,raw').split(',').map((s) => s.trim());
   for (const s of sides) {
-    if (s !== 'project' && s !== 'project-noop' && s !== 'raw') throw new Error(`BENCH_SIDES: unknown side "${s}" (project, project-noop, raw)`);
+    if (s !== 'project' && s !== 'project-noop' && s !== 'raw')
+      throw new Error(`BENCH_SIDES: unknown side "${s}" (project, project-noop, raw)`);
   }
   const fsyncs = (process.env['BENCH_FSYNC'] ?? 'everysec,always').split(',').map((s) => s.trim());
   for (const f of fsyncs) {
-    if (f !== 'everysec' && f !== 'always') throw new Error(`BENCH_FSYNC: unknown appendfsync policy "${f}" (everysec, always)`);
+    if (f !== 'everysec' && f !== 'always')
+      throw new Error(`BENCH_FSYNC: unknown appendfsync policy "${f}" (everysec, always)`);
   }
   const redisMode = process.env['BENCH_REDIS'] ?? 'own';
-  if (redisMode !== 'own' && redisMode !== 'shared') throw new Error(`BENCH_REDIS must be "own" or "shared" (got ${JSON.stringify(redisMode)})`);
+  if (redisMode !== 'own' && redisMode !== 'shared')
+    throw new Error(`BENCH_REDIS must be "own" or "shared" (got ${JSON.stringify(redisMode)})`);
   return {
     fsyncs: fsyncs as BenchFsync[],
     ownRedis: redisMode === 'own',
@@ -133,7 +145,13 @@ async function handoffs(observer: Redis, side: BenchSide, ids: readonly string[]
   const byStage = [];
   const all: number[] = [];
   for (const stage of BENCH_STAGES.slice(1)) {
-    const times = await readJobTimes(observer, side.prefix, ids.map((id) => side.job(id, stage)), 1000, false);
+    const times = await readJobTimes(
+      observer,
+      side.prefix,
+      ids.map((id) => side.job(id, stage)),
+      1000,
+      false,
+    );
     const values = times.map((j) => j.processedOn - j.timestamp);
     all.push(...values);
     byStage.push({ stage, p50: percentile(values, 50), p99: percentile(values, 99) });
@@ -161,12 +179,17 @@ async function runSide(side: BenchSide, opts: Options, observer: Redis): Promise
     await side.start();
     died = anyExit(side.workers);
     const abort = died.promise;
-    await waitForCount(`${side.name} workers on all five queues`, BENCH_STAGES.length, () => workersRegistered(observer, side.prefix), {
-      timeoutMs: 60_000,
-      stallMs: 60_000,
-      everyMs: 100,
-      abort,
-    });
+    await waitForCount(
+      `${side.name} workers on all five queues`,
+      BENCH_STAGES.length,
+      () => workersRegistered(observer, side.prefix),
+      {
+        timeoutMs: 60_000,
+        stallMs: 60_000,
+        everyMs: 100,
+        abort,
+      },
+    );
     log(`${side.name}: 5 workers ready in ${Date.now() - t} ms (prefix ${side.prefix})`);
     let done = 0;
     const awaitFinished = async (what: string, count: number) => {
@@ -247,12 +270,21 @@ function report(results: readonly SideResult[], opts: Options): void {
   console.log(
     table(
       ['side', 'pipelines', 'seconds', 'pipelines/s', 'hand-off p50 ms', 'hand-off p99 ms', 'max ms'],
-      results.map((r) => [r.label, String(r.pipelines), fmt(r.seconds, 2), fmt(r.perSecond), String(r.burst.p50), String(r.burst.p99), String(r.burst.max)]),
+      results.map((r) => [
+        r.label,
+        String(r.pipelines),
+        fmt(r.seconds, 2),
+        fmt(r.perSecond),
+        String(r.burst.p50),
+        String(r.burst.p99),
+        String(r.burst.max),
+      ]),
     ),
   );
   console.log('');
   console.log('burst hand-off p50/p99 ms by stage (BullMQ processedOn - timestamp):');
-  for (const r of results) console.log(`  ${r.label.padEnd(21)} ${r.burst.byStage.map((s) => `${s.stage} ${s.p50}/${s.p99}`).join('  ')}`);
+  for (const r of results)
+    console.log(`  ${r.label.padEnd(21)} ${r.burst.byStage.map((s) => `${s.stage} ${s.p50}/${s.p99}`).join('  ')}`);
   const paced = results.filter((r) => r.paced);
   if (paced.length > 0) {
     console.log('');
@@ -265,13 +297,22 @@ function report(results: readonly SideResult[], opts: Options): void {
     );
   }
   console.log('');
-  console.log('CPU ms per pipeline during the burst (/proc; redis: INFO cpu), Redis commands per pipeline (INFO; all clients, commands inside scripts included):');
+  console.log(
+    'CPU ms per pipeline during the burst (/proc; redis: INFO cpu), Redis commands per pipeline (INFO; all clients, commands inside scripts included):',
+  );
   console.log(
     table(
       ['side', 'workers', 'launcher', 'redis', 'other processes', 'redis cmds'],
       results.map((r) => {
         const c = r.perPipeline;
-        return [r.label, fmt(c.workersMs, 2), fmt(c.launcherMs, 2), fmt(c.redisMs, 2), fmt(c.otherMs, 2), fmt(c.redisCommands, 0)];
+        return [
+          r.label,
+          fmt(c.workersMs, 2),
+          fmt(c.launcherMs, 2),
+          fmt(c.redisMs, 2),
+          fmt(c.otherMs, 2),
+          fmt(c.redisCommands, 0),
+        ];
       }),
     ),
   );
@@ -281,14 +322,23 @@ function report(results: readonly SideResult[], opts: Options): void {
     const raw = rawOf(results, project.fsync);
     if (raw) {
       const ratio = project.perSecond / raw.perSecond;
-      console.log(`throughput ratio ${project.label}/${raw.label}: ${fmt(ratio, 2)}x  (target >= ${TARGET_RATIO}x): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`);
+      console.log(
+        `throughput ratio ${project.label}/${raw.label}: ${fmt(ratio, 2)}x  (target >= ${TARGET_RATIO}x): ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`,
+      );
     }
-    if (before && before !== raw) console.log(`throughput ratio ${project.label}/${before.label} (against the baseline before the durability choice): ${fmt(project.perSecond / before.perSecond, 2)}x`);
+    if (before && before !== raw)
+      console.log(
+        `throughput ratio ${project.label}/${before.label} (against the baseline before the durability choice): ${fmt(project.perSecond / before.perSecond, 2)}x`,
+      );
     const p99 = project.burst.p99;
-    console.log(`${project.label} hand-off p99 (burst): ${p99} ms  (target < ${TARGET_P99_MS} ms): ${p99 < TARGET_P99_MS ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `${project.label} hand-off p99 (burst): ${p99} ms  (target < ${TARGET_P99_MS} ms): ${p99 < TARGET_P99_MS ? 'PASS' : 'FAIL'}`,
+    );
     if (project.paced) {
       const pp = project.paced.p99;
-      console.log(`${project.label} hand-off p99 (paced): ${pp} ms  (target < ${TARGET_P99_MS} ms): ${pp < TARGET_P99_MS ? 'PASS' : 'FAIL'}`);
+      console.log(
+        `${project.label} hand-off p99 (paced): ${pp} ms  (target < ${TARGET_P99_MS} ms): ${pp < TARGET_P99_MS ? 'PASS' : 'FAIL'}`,
+      );
     }
   }
 }
@@ -302,34 +352,53 @@ function summary(rounds: readonly SideResult[][]): void {
   if (rounds.length === 0) return;
   const first = rounds[0]!;
   const labels = first.map((r) => r.label);
-  const find = (round: readonly SideResult[], side: SideName, fsync: BenchFsync) => round.find((r) => r.side === side && r.fsync === fsync);
+  const find = (round: readonly SideResult[], side: SideName, fsync: BenchFsync) =>
+    round.find((r) => r.side === side && r.fsync === fsync);
   /** `like`: a project side over raw under the same policy (issue 2's target applies). */
   const ratios: { name: string; like?: boolean; of: (round: readonly SideResult[]) => number }[] = [];
   for (const p of first.filter((r) => r.side !== 'raw')) {
     if (find(first, 'raw', p.fsync)) {
-      ratios.push({ name: `${p.label}/raw@${p.fsync}`, like: true, of: (round) => (find(round, p.side, p.fsync)?.perSecond ?? NaN) / (find(round, 'raw', p.fsync)?.perSecond ?? NaN) });
+      ratios.push({
+        name: `${p.label}/raw@${p.fsync}`,
+        like: true,
+        of: (round) =>
+          (find(round, p.side, p.fsync)?.perSecond ?? NaN) / (find(round, 'raw', p.fsync)?.perSecond ?? NaN),
+      });
     }
     if (p.fsync !== 'everysec' && find(first, 'raw', 'everysec')) {
-      ratios.push({ name: `${p.label}/raw@everysec`, of: (round) => (find(round, p.side, p.fsync)?.perSecond ?? NaN) / (find(round, 'raw', 'everysec')?.perSecond ?? NaN) });
+      ratios.push({
+        name: `${p.label}/raw@everysec`,
+        of: (round) =>
+          (find(round, p.side, p.fsync)?.perSecond ?? NaN) / (find(round, 'raw', 'everysec')?.perSecond ?? NaN),
+      });
     }
   }
   for (const r of first.filter((x) => x.fsync === 'always')) {
     if (find(first, r.side, 'everysec')) {
-      ratios.push({ name: `${r.side} always/everysec`, of: (round) => (find(round, r.side, 'always')?.perSecond ?? NaN) / (find(round, r.side, 'everysec')?.perSecond ?? NaN) });
+      ratios.push({
+        name: `${r.side} always/everysec`,
+        of: (round) =>
+          (find(round, r.side, 'always')?.perSecond ?? NaN) / (find(round, r.side, 'everysec')?.perSecond ?? NaN),
+      });
     }
   }
   console.log(`\n=== summary of ${rounds.length} round(s): pipelines/s (burst) by side@appendfsync`);
   console.log(
     table(
       ['round', ...labels],
-      rounds.map((round, i) => [String(i + 1), ...labels.map((l) => fmt(round.find((r) => r.label === l)?.perSecond ?? NaN))]),
+      rounds.map((round, i) => [
+        String(i + 1),
+        ...labels.map((l) => fmt(round.find((r) => r.label === l)?.perSecond ?? NaN)),
+      ]),
     ),
   );
   for (const ratio of ratios) {
     const values = rounds.map((round) => ratio.of(round));
     const median = percentile(values, 50);
     const target = ratio.like ? `  (target >= ${TARGET_RATIO}x): ${median >= TARGET_RATIO ? 'PASS' : 'FAIL'}` : '';
-    console.log(`median ratio ${ratio.name} over ${values.length} round(s): ${fmt(median, 2)}x  [${values.map((v) => fmt(v, 2)).join(', ')}]${target}`);
+    console.log(
+      `median ratio ${ratio.name} over ${values.length} round(s): ${fmt(median, 2)}x  [${values.map((v) => fmt(v, 2)).join(', ')}]${target}`,
+    );
   }
 }
 
@@ -342,19 +411,32 @@ async function main(): Promise<void> {
     opts.redisUrl = own.url;
     log(`dedicated redis-server (infra/redis.conf) on ${own.url}, AOF in ${own.dir}`);
   }
-  const observer = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, connectionName: 'bench:observer', lazyConnect: true });
+  const observer = new Redis(opts.redisUrl, {
+    maxRetriesPerRequest: 1,
+    connectionName: 'bench:observer',
+    lazyConnect: true,
+  });
   try {
     await observer.connect().catch((error: Error) => {
-      throw new Error(`cannot reach Redis at ${opts.redisUrl} (${error.message}); start it with infra/scripts/redis-start.sh`);
+      throw new Error(
+        `cannot reach Redis at ${opts.redisUrl} (${error.message}); start it with infra/scripts/redis-start.sh`,
+      );
     });
     const info = await observer.info('server');
     const redisVersion = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
     // The launcher runs in this process: trace ids are made and recorded as in the API service (not exported).
     startTracing({ service: 'bench-launcher', exporter: 'none' });
     const id = randomBytes(3).toString('hex');
-    const prefixOf: Record<SideName, string> = { project: `bench-p-${id}`, 'project-noop': `bench-n-${id}`, raw: `bench-r-${id}` };
+    const prefixOf: Record<SideName, string> = {
+      project: `bench-p-${id}`,
+      'project-noop': `bench-n-${id}`,
+      raw: `bench-r-${id}`,
+    };
     const original = await persistence(observer);
-    if (original.appendonly !== 'yes') throw new Error(`the bench Redis at ${opts.redisUrl} runs without its append-only file; start it with infra/redis.conf`);
+    if (original.appendonly !== 'yes')
+      throw new Error(
+        `the bench Redis at ${opts.redisUrl} runs without its append-only file; start it with infra/redis.conf`,
+      );
     restoreFsync = original.appendfsync as BenchFsync;
     const settingsFor = (fsync: BenchFsync): BenchSettings => ({
       redisUrl: opts.redisUrl,
@@ -383,7 +465,10 @@ async function main(): Promise<void> {
           await setAppendFsync(observer, fsync);
           const settings = settingsFor(fsync);
           const prefix = `${prefixOf[name]}-${fsync[0]}${round}`;
-          const side = name === 'raw' ? new RawSide(prefix, settings, observer) : new ProjectSide(name, prefix, settings, observer);
+          const side =
+            name === 'raw'
+              ? new RawSide(prefix, settings, observer)
+              : new ProjectSide(name, prefix, settings, observer);
           const label = opts.fsyncs.length > 1 ? `${name}@${fsync}` : name;
           results.push({ ...(await runSide(side, opts, observer)), fsync, label });
         }
@@ -420,7 +505,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`bench:backbone failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench:backbone failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -85,7 +85,8 @@ export function anyExit(procs: readonly BenchProcess[]): { promise: Promise<neve
   const promise = new Promise<never>((_, reject) => {
     for (const p of procs) {
       void p.exited.then((code) => {
-        if (!cancelled) reject(new Error(`${p.name} (pid ${p.pid}) exited (${code}) during the benchmark:\n${p.tail()}`));
+        if (!cancelled)
+          reject(new Error(`${p.name} (pid ${p.pid}) exited (${code}) during the benchmark:\n${p.tail()}`));
       });
     }
   });

@@ -42,11 +42,17 @@ export async function readJobTimes(
     rows.forEach(([err, value], k) => {
       const job = slice[k] as { queue: string; id: string };
       if (err) throw new Error(`cannot read job ${job.queue} ${job.id}: ${err.message}`);
-      const [timestamp, processedOn, finishedOn] = (value as (string | null)[]).map((v) => (v === null ? NaN : Number(v)));
+      const [timestamp, processedOn, finishedOn] = (value as (string | null)[]).map((v) =>
+        v === null ? NaN : Number(v),
+      );
       if (![timestamp, processedOn, ...(requireFinished ? [finishedOn] : [])].every((v) => Number.isFinite(v))) {
         throw new Error(`job ${job.queue} ${job.id} is missing or unfinished (was it removed on completion?)`);
       }
-      out.push({ timestamp: timestamp as number, processedOn: processedOn as number, finishedOn: finishedOn as number });
+      out.push({
+        timestamp: timestamp as number,
+        processedOn: processedOn as number,
+        finishedOn: finishedOn as number,
+      });
     });
   }
   return out;

@@ -35,14 +35,20 @@ const SCRIPT = [
 const SUFFIXES = ['.xz', '.zst', '.gz'] as const;
 
 /** Writes the distinct data.tar members of the build's packages into `dir`; returns their count and size. */
-function extractMembers(result: BuildImageResult, cache: PackageCache, dir: string): { members: number; bytes: number } {
+function extractMembers(
+  result: BuildImageResult,
+  cache: PackageCache,
+  dir: string,
+): { members: number; bytes: number } {
   const seen = new Set<string>();
   let bytes = 0;
   for (const p of result.platforms) {
     for (const pkg of p.packages) {
       if (seen.has(pkg.sha256)) continue;
       seen.add(pkg.sha256);
-      const member = readAr(readFileSync(cache.pathOf(pkg.sha256)), pkg.name).find((m) => m.name.startsWith('data.tar'));
+      const member = readAr(readFileSync(cache.pathOf(pkg.sha256)), pkg.name).find((m) =>
+        m.name.startsWith('data.tar'),
+      );
       if (!member) throw new Error(`${pkg.name} has no data.tar member`);
       const suffix = SUFFIXES.find((s) => member.name.endsWith(s)) ?? '';
       writeFileSync(join(dir, `${String(seen.size).padStart(4, '0')}.tar${suffix}`), member.data);
@@ -58,7 +64,11 @@ function runShell(dir: string): Promise<string> {
     const out: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString('utf8')) : reject(new Error(`the floor's shell pipeline exited ${String(code)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(Buffer.concat(out).toString('utf8'))
+        : reject(new Error(`the floor's shell pipeline exited ${String(code)}`)),
+    );
   });
 }
 

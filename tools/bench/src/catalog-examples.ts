@@ -30,7 +30,10 @@ export interface ExampleBuilder {
 
 /** Starts the loopback mirror (amd64 and arm64 packages of the examples) and a work directory. */
 export async function startExampleBuilder(prefix: string): Promise<ExampleBuilder> {
-  const fixture = await startDebianMirrorFixture({ packages: [...EXAMPLE_MIRROR_PACKAGES], architectures: ['amd64', 'arm64'] });
+  const fixture = await startDebianMirrorFixture({
+    packages: [...EXAMPLE_MIRROR_PACKAGES],
+    architectures: ['amd64', 'arm64'],
+  });
   const keyringDir = mkdtempSync(join(tmpdir(), 'pf-bench-keys-'));
   copyFileSync(join(fixture.keyringDir, fixture.keyringName), join(keyringDir, 'debian-archive-keyring.gpg'));
   const work = mkdtempSync(join(tmpdir(), prefix));
@@ -38,7 +41,12 @@ export async function startExampleBuilder(prefix: string): Promise<ExampleBuilde
   return {
     async build(example) {
       const outDir = join(work, example.file.replace(/\W+/g, '-'));
-      const result = await buildDefinitionText(example.text, { where: example.file, outDir, cacheDir: join(work, 'cache'), sources });
+      const result = await buildDefinitionText(example.text, {
+        where: example.file,
+        outDir,
+        cacheDir: join(work, 'cache'),
+        sources,
+      });
       return { outDir, result };
     },
     async close() {

@@ -31,7 +31,8 @@ function intEnv(name: string, def: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${name} must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
   return n;
 }
 
@@ -61,9 +62,15 @@ function ajvValidators(dir: string): Record<CatalogFileKind, ValidateFunction> {
 /** One pass over every file; returns the verdict per file. */
 type Side = (files: readonly CorpusFile[]) => boolean[];
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const median = (values: readonly number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
-function timeRounds(sides: Record<string, Side>, files: readonly CorpusFile[], rounds: number, warmup: number): Record<string, number[]> {
+function timeRounds(
+  sides: Record<string, Side>,
+  files: readonly CorpusFile[],
+  rounds: number,
+  warmup: number,
+): Record<string, number[]> {
   const names = Object.keys(sides);
   const ms: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let round = 0; round < warmup + rounds; round++) {
@@ -85,14 +92,17 @@ function main(): void {
   const files = loadCorpus(dir);
   const ajv = ajvValidators(dir);
   const definitions = files.filter((f) => f.kind === 'definition').length;
-  process.stderr.write(`[bench] ${files.length} files (${definitions} definitions, ${files.length - definitions} info files), ${rounds} rounds after ${warmup} warm-up\n`);
+  process.stderr.write(
+    `[bench] ${files.length} files (${definitions} definitions, ${files.length - definitions} info files), ${rounds} rounds after ${warmup} warm-up\n`,
+  );
 
   const project: Side = (all) => all.map((f) => parseCatalogFile(f.kind, f.bytes, f.path).ok);
   const baseline: Side = (all) => all.map((f) => ajv[f.kind](parse(f.bytes.toString('utf8'))));
   const projectVerdicts = project(files);
   const baselineVerdicts = baseline(files);
   const differ = files.filter((_, i) => projectVerdicts[i] !== baselineVerdicts[i]).map((f) => f.path);
-  if (differ.length) throw new Error(`the sides disagree on ${differ.length} files, e.g. ${differ.slice(0, 3).join(', ')}`);
+  if (differ.length)
+    throw new Error(`the sides disagree on ${differ.length} files, e.g. ${differ.slice(0, 3).join(', ')}`);
   const valid = projectVerdicts.filter(Boolean).length;
 
   // Validation alone, on values parsed once.
@@ -103,7 +113,12 @@ function main(): void {
   const full = timeRounds({ project, baseline }, files, rounds, warmup);
   const validation = timeRounds({ zod: zodOnly, ajv: ajvOnly }, files, rounds, warmup);
   const perSecond = (ms: readonly number[]) => files.length / (median(ms) / 1000);
-  const row = (side: string, ms: readonly number[]) => [side, median(ms).toFixed(1), Math.min(...ms).toFixed(1), Math.round(perSecond(ms)).toLocaleString('en-US')];
+  const row = (side: string, ms: readonly number[]) => [
+    side,
+    median(ms).toFixed(1),
+    Math.min(...ms).toFixed(1),
+    Math.round(perSecond(ms)).toLocaleString('en-US'),
+  ];
   console.log(
     table(
       ['side', 'median ms', 'best ms', 'files/s'],
@@ -118,7 +133,9 @@ function main(): void {
   const ratio = perSecond(full['project'] as number[]) / perSecond(full['baseline'] as number[]);
   const validationRatio = perSecond(validation['zod'] as number[]) / perSecond(validation['ajv'] as number[]);
   console.log(`\n${files.length} files, ${valid} valid on both sides; ${rounds} rounds (median)`);
-  console.log(`ratio project/baseline: ${ratio.toFixed(2)}x files/s (validation alone, zod/ajv: ${validationRatio.toFixed(2)}x)`);
+  console.log(
+    `ratio project/baseline: ${ratio.toFixed(2)}x files/s (validation alone, zod/ajv: ${validationRatio.toFixed(2)}x)`,
+  );
 }
 
 main();

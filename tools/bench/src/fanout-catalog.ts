@@ -56,8 +56,14 @@ export function fanoutAdvisory(): Record<string, unknown> {
     published: '2026-12-01T00:00:00Z',
     database_specific: { severity: 'critical' },
     affected: [
-      { package: { ecosystem: 'Debian:12', name: FANOUT_PINS.deb.name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: FANOUT_PINS.deb.fixed }] }] },
-      { package: { ecosystem: 'Alpine:v3.23', name: FANOUT_PINS.apk.name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: FANOUT_PINS.apk.fixed }] }] },
+      {
+        package: { ecosystem: 'Debian:12', name: FANOUT_PINS.deb.name },
+        ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: FANOUT_PINS.deb.fixed }] }],
+      },
+      {
+        package: { ecosystem: 'Alpine:v3.23', name: FANOUT_PINS.apk.name },
+        ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: FANOUT_PINS.apk.fixed }] }],
+      },
     ],
   };
 }

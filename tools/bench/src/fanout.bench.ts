@@ -4,8 +4,21 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { Redis } from 'ioredis';
 import { QueueName, type OsvAdvisory, type PipelineRun } from '@patch-factory/contracts';
-import { advisoryEvents, CatalogIndex, definitionDeps, patchDefinition, planPatchRequests, type DefinitionDeps } from '@patch-factory/definitions';
-import { BackboneFixture, createCatalogOrigin, startGithubDouble, startRedisServer, waitFor } from '@patch-factory/testing';
+import {
+  advisoryEvents,
+  CatalogIndex,
+  definitionDeps,
+  patchDefinition,
+  planPatchRequests,
+  type DefinitionDeps,
+} from '@patch-factory/definitions';
+import {
+  BackboneFixture,
+  createCatalogOrigin,
+  startGithubDouble,
+  startRedisServer,
+  waitFor,
+} from '@patch-factory/testing';
 import { percentile, table } from './bench-util';
 import { readJobTimes } from './bench-redis';
 import { corpusPath } from './corpus-path';
@@ -102,7 +115,16 @@ function stageTable(runs: readonly PipelineRun[], t0: number): string {
   const p = (xs: number[], q: number) => (xs.length ? String(Math.round(percentile(xs, q))) : '');
   return table(
     ['stage', 'runs', 'queue wait p50', 'p99', 'run p50', 'p99', 'done by p50 (from POST)', 'p99'],
-    [...rows].map(([stage, r]) => [stage, String(r.work.length), p(r.wait, 50), p(r.wait, 99), p(r.work, 50), p(r.work, 99), p(r.end, 50), p(r.end, 99)]),
+    [...rows].map(([stage, r]) => [
+      stage,
+      String(r.work.length),
+      p(r.wait, 50),
+      p(r.wait, 99),
+      p(r.work, 50),
+      p(r.work, 99),
+      p(r.end, 50),
+      p(r.end, 99),
+    ]),
   );
 }
 
@@ -112,7 +134,13 @@ async function jobTable(url: string, prefix: string): Promise<string> {
   const rows: string[][] = [];
   for (const queue of [QueueName.plan, QueueName.patch, QueueName.review]) {
     const ids = await c.zrange(`${prefix}:${queue}:completed`, 0, -1);
-    const times = ids.length ? await readJobTimes(c, prefix, ids.map((id) => ({ queue, id }))) : [];
+    const times = ids.length
+      ? await readJobTimes(
+          c,
+          prefix,
+          ids.map((id) => ({ queue, id })),
+        )
+      : [];
     const run = times.map((t) => t.finishedOn - t.processedOn);
     const p = (q: number) => (run.length ? String(Math.round(percentile(run, q))) : '');
     rows.push([queue, String(run.length), p(50), p(99)]);
@@ -124,8 +152,15 @@ async function jobTable(url: string, prefix: string): Promise<string> {
 /** The GitHub API calls the factory made, by operation. */
 function githubTable(requests: readonly { operationId: string | undefined; status: number }[]): string {
   const byOperation = new Map<string, number>();
-  for (const r of requests) byOperation.set(`${r.operationId ?? '?'} ${r.status}`, (byOperation.get(`${r.operationId ?? '?'} ${r.status}`) ?? 0) + 1);
-  return table(['GitHub operation and status', 'calls'], [...byOperation].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, String(n)]));
+  for (const r of requests)
+    byOperation.set(
+      `${r.operationId ?? '?'} ${r.status}`,
+      (byOperation.get(`${r.operationId ?? '?'} ${r.status}`) ?? 0) + 1,
+    );
+  return table(
+    ['GitHub operation and status', 'calls'],
+    [...byOperation].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, String(n)]),
+  );
 }
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -135,11 +170,18 @@ async function main(): Promise<void> {
   const files = Object.fromEntries(Object.entries(catalog.files).slice(0, LIMIT));
   const osv = fanoutAdvisory() as unknown as OsvAdvisory;
   const base = baseline(files, osv);
-  console.log(`catalog: ${Object.keys(files).length} definitions (${catalog.pinned} pin the C library, ${catalog.untouched} have no package list); plan: ${base.files} files in ${base.streams.size} image streams`);
+  console.log(
+    `catalog: ${Object.keys(files).length} definitions (${catalog.pinned} pin the C library, ${catalog.untouched} have no package list); plan: ${base.files} files in ${base.streams.size} image streams`,
+  );
 
   const redis = await startRedisServer();
   const origin = createCatalogOrigin(files);
-  const github = await startGithubDouble({ owner: 'octo', repo: 'catalog', token: TOKEN, resolveBranch: (b) => branchHead(origin.dir, b) });
+  const github = await startGithubDouble({
+    owner: 'octo',
+    repo: 'catalog',
+    token: TOKEN,
+    resolveBranch: (b) => branchHead(origin.dir, b),
+  });
   const fx = new BackboneFixture(redis.url, { PF_LOG_LEVEL: 'warn', PF_TRACES_EXPORTER: 'none' });
   const before = await redisMemory(redis.url);
   const workdirs: string[] = [];
@@ -162,12 +204,15 @@ async function main(): Promise<void> {
     }
     t0 = Date.now();
     const posted = await api.request('POST', '/events/advisory', osv);
-    if (posted.status !== 202) throw new Error(`POST /events/advisory: HTTP ${posted.status} ${JSON.stringify(posted.body)}`);
+    if (posted.status !== 202)
+      throw new Error(`POST /events/advisory: HTTP ${posted.status} ${JSON.stringify(posted.body)}`);
     const progress = setInterval(() => {
       void fx.runs.list({ limit: 10_000 }).then((runs) => {
         const states = new Map<string, number>();
         for (const r of runs) states.set(r.state, (states.get(r.state) ?? 0) + 1);
-        console.log(`${((Date.now() - t0) / 1000).toFixed(0)} s: ${github.pulls.filter((p) => p.state === 'open').length} pull requests open; runs ${JSON.stringify(Object.fromEntries(states))}`);
+        console.log(
+          `${((Date.now() - t0) / 1000).toFixed(0)} s: ${github.pulls.filter((p) => p.state === 'open').length} pull requests open; runs ${JSON.stringify(Object.fromEntries(states))}`,
+        );
       });
     }, 10_000);
     const opened = await waitFor(
@@ -183,13 +228,26 @@ async function main(): Promise<void> {
     const peak = await redisMemory(redis.url);
     const heads = new Set(opened.map((p) => p.head));
     const missing = [...base.streams].filter((s) => !heads.has(`pf/${s.slice('image/'.length)}`));
-    if (missing.length) throw new Error(`${missing.length} streams have no pull request, e.g. ${missing.slice(0, 3).join(', ')}`);
-    const created = github.requests.filter((r) => r.method === 'POST' && /\/pulls$/.test(r.path) && r.status === 201).map((r) => r.at - t0);
+    if (missing.length)
+      throw new Error(`${missing.length} streams have no pull request, e.g. ${missing.slice(0, 3).join(', ')}`);
+    const created = github.requests
+      .filter((r) => r.method === 'POST' && /\/pulls$/.test(r.path) && r.status === 201)
+      .map((r) => r.at - t0);
     const writes = github.writes().length;
     github.assertNoViolations();
     console.log(
       table(
-        ['side', 'seconds', 'PR p50 s', 'PR p99 s', 'PRs', 'GitHub calls/PR', 'writes/PR', 'Redis used MiB', 'Redis peak MiB'],
+        [
+          'side',
+          'seconds',
+          'PR p50 s',
+          'PR p99 s',
+          'PRs',
+          'GitHub calls/PR',
+          'writes/PR',
+          'Redis used MiB',
+          'Redis peak MiB',
+        ],
         [
           [
             'project (queues, git, GitHub double)',
@@ -202,15 +260,29 @@ async function main(): Promise<void> {
             mib(peak.used - before.used),
             mib(peak.peak),
           ],
-          ['baseline (one process, no queues)', (base.ms / 1000).toFixed(2), '', '', String(base.streams.size), '', '', '', ''],
+          [
+            'baseline (one process, no queues)',
+            (base.ms / 1000).toFixed(2),
+            '',
+            '',
+            String(base.streams.size),
+            '',
+            '',
+            '',
+            '',
+          ],
         ],
       ),
     );
     console.log(stageTable(await fx.runs.list({ limit: 1000 }), t0));
     console.log(githubTable(github.requests));
     console.log(await jobTable(redis.url, fx.prefix));
-    console.log(`ratio project/baseline: ${(total / (base.ms / 1000)).toFixed(1)}x; target: the whole fan-out under 120 s: ${total < 120 ? 'PASS' : 'FAIL'}`);
-    console.log(`at github.com's secondary limit of 80 writes per minute, ${writes} writes would take at least ${(writes / 80).toFixed(1)} min`);
+    console.log(
+      `ratio project/baseline: ${(total / (base.ms / 1000)).toFixed(1)}x; target: the whole fan-out under 120 s: ${total < 120 ? 'PASS' : 'FAIL'}`,
+    );
+    console.log(
+      `at github.com's secondary limit of 80 writes per minute, ${writes} writes would take at least ${(writes / 80).toFixed(1)} min`,
+    );
   } catch (error) {
     console.error(stageTable(await fx.runs.list({ limit: 1000 }), t0));
     console.error(githubTable(github.requests));

@@ -1,4 +1,10 @@
-import { bootstrapService, isRunStage, type RunStage, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import {
+  bootstrapService,
+  isRunStage,
+  type RunStage,
+  type StageExecutor,
+  type StageResult,
+} from '@patch-factory/pipeline';
 
 /**
  * A stage worker for the benchmark whose executor does nothing at all (no Redis

@@ -36,7 +36,11 @@ interface Row {
 }
 
 /** Unpacking one platform's root and its checks, timed apart (the building blocks of testImagePlatforms). */
-async function parts(layout: string, platform: string, definition: Definition): Promise<{ unpackMs: number; checksMs: number; failed: string[] }> {
+async function parts(
+  layout: string,
+  platform: string,
+  definition: Definition,
+): Promise<{ unpackMs: number; checksMs: number; failed: string[] }> {
   const work = await mkdtemp(join(tmpdir(), 'pf-bench-policy-'));
   try {
     await chmod(work, 0o755);
@@ -47,7 +51,11 @@ async function parts(layout: string, platform: string, definition: Definition): 
     });
     let failed: string[] = [];
     const checksMs = await ms(async () => {
-      const checks = await runPolicyChecks(root, { ...(definition.variant ? { variant: definition.variant } : {}), ...(definition.accounts ? { accounts: definition.accounts } : {}), user });
+      const checks = await runPolicyChecks(root, {
+        ...(definition.variant ? { variant: definition.variant } : {}),
+        ...(definition.accounts ? { accounts: definition.accounts } : {}),
+        user,
+      });
       failed = checks.filter((c) => c.status === 'failed').map((c) => `${c.id} ${platform.replace(/^linux\//, '')}`);
     });
     return { unpackMs, checksMs, failed };
@@ -56,7 +64,13 @@ async function parts(layout: string, platform: string, definition: Definition): 
   }
 }
 
-async function measure(layout: string, file: string, definition: Definition, platforms: string[], host: string | undefined): Promise<Row> {
+async function measure(
+  layout: string,
+  file: string,
+  definition: Definition,
+  platforms: string[],
+  host: string | undefined,
+): Promise<Row> {
   const hostOnly = platforms.filter((p) => p === host);
   // host undefined: no image test runs, only what every platform gets (unpack, checks, cleanup).
   const opts = { host: undefined };
@@ -84,25 +98,38 @@ async function measure(layout: string, file: string, definition: Definition, pla
     unpack.push(u);
     checks.push(c);
   }
-  return { example: file.replace(/\.yaml$/, ''), platforms, hostMs: hostOnly.length > 0 ? median(hostSamples) : 0, allMs: median(allSamples), unpackMs: median(unpack), checksMs: median(checks), checks: `${checkCount}${failed.length > 0 ? `, failed: ${failed.join(', ')}` : ', all passed'}` };
+  return {
+    example: file.replace(/\.yaml$/, ''),
+    platforms,
+    hostMs: hostOnly.length > 0 ? median(hostSamples) : 0,
+    allMs: median(allSamples),
+    unpackMs: median(unpack),
+    checksMs: median(checks),
+    checks: `${checkCount}${failed.length > 0 ? `, failed: ${failed.join(', ')}` : ', all passed'}`,
+  };
 }
 
 async function main(): Promise<void> {
   const host = hostPlatform();
   const loadBefore = loadavg();
-  console.log(`bench:policy-platforms — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, host ${host ?? 'none'}, median of ${RUNS}`);
+  console.log(
+    `bench:policy-platforms — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, host ${host ?? 'none'}, median of ${RUNS}`,
+  );
   const rows: Row[] = [];
   const notBuilt: string[] = [];
   const builder = await startExampleBuilder('pf-bench-policy-platforms-');
   try {
     for (const example of catalogExamples()) {
       const parsed = parseDefinition(example.text, example.file);
-      if (!parsed.ok) throw new Error(`${example.file} is not a valid definition: ${JSON.stringify(parsed.errors.slice(0, 3))}`);
+      if (!parsed.ok)
+        throw new Error(`${example.file} is not a valid definition: ${JSON.stringify(parsed.errors.slice(0, 3))}`);
       let built;
       try {
         built = await builder.build(example);
       } catch (error) {
-        notBuilt.push(`${example.file}: not built here (${(error as Error).message.split('\n')[0]?.slice(0, 160) ?? ''})`);
+        notBuilt.push(
+          `${example.file}: not built here (${(error as Error).message.split('\n')[0]?.slice(0, 160) ?? ''})`,
+        );
         continue;
       }
       const platforms = built.result.platforms.map((p) => p.platform);
@@ -113,7 +140,17 @@ async function main(): Promise<void> {
   }
   const loadAfter = loadavg();
   const table = [
-    ['example', 'platforms', 'host-only ms', 'all-platforms ms', 'added ms', 'ratio', 'unpack ms', 'checks ms', 'check results'],
+    [
+      'example',
+      'platforms',
+      'host-only ms',
+      'all-platforms ms',
+      'added ms',
+      'ratio',
+      'unpack ms',
+      'checks ms',
+      'check results',
+    ],
     ...rows.map((r) => [
       r.example,
       r.platforms.map((p) => p.replace(/^linux\//, '')).join(','),
@@ -127,8 +164,11 @@ async function main(): Promise<void> {
     ]),
   ];
   const widths = (table[0] as string[]).map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-  for (const r of table) console.log(r.map((c, i) => (i <= 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '));
-  console.log('unpack ms, checks ms: all the platforms, the two parts timed apart (the rest of all-platforms ms: temporary directories and their removal)');
+  for (const r of table)
+    console.log(r.map((c, i) => (i <= 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '));
+  console.log(
+    'unpack ms, checks ms: all the platforms, the two parts timed apart (the rest of all-platforms ms: temporary directories and their removal)',
+  );
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`load average (1, 5, 15 min): before ${load(loadBefore)}, after ${load(loadAfter)}`);
   for (const line of notBuilt) console.log(line);

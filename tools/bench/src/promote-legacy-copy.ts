@@ -2,12 +2,24 @@
 // kept for bench:promote's baseline only: it walks the whole image, checks every blob, puts every
 // manifest again and pushes every referrer of the digest, whether the target has it or not.
 import { existingManifest, parseManifest, type RegistryWriter } from '@patch-factory/oci';
-import { attestationTag, buildCosignManifest, parseCosignManifest, sameLayer, signatureTag, type OciDescriptor } from '@patch-factory/signing';
+import {
+  attestationTag,
+  buildCosignManifest,
+  parseCosignManifest,
+  sameLayer,
+  signatureTag,
+  type OciDescriptor,
+} from '@patch-factory/signing';
 
 const MAX_DEPTH = 4;
 
 /** Copies image `digest` with its `.sig`/`.att` and every referrer from `from` to `to`, the old way; returns how many referrers it pushed. */
-export async function legacyCopyImage(client: RegistryWriter, from: string, to: string, digest: string): Promise<number> {
+export async function legacyCopyImage(
+  client: RegistryWriter,
+  from: string,
+  to: string,
+  digest: string,
+): Promise<number> {
   const copyManifest = async (ref: string, depth: number, tag?: string): Promise<void> => {
     const pulled = await client.getManifest(from, ref);
     const parsed = parseManifest(pulled.bytes, pulled.mediaType, `${from}@${pulled.digest}`);
@@ -24,7 +36,14 @@ export async function legacyCopyImage(client: RegistryWriter, from: string, to: 
       await copyManifest(tag, 1, tag);
       continue;
     }
-    await mergeEvidence(client, from, to, tag, parseCosignManifest(source, `${from}:${tag}`), parseCosignManifest(target, `${to}:${tag}`));
+    await mergeEvidence(
+      client,
+      from,
+      to,
+      tag,
+      parseCosignManifest(source, `${from}:${tag}`),
+      parseCosignManifest(target, `${to}:${tag}`),
+    );
   }
   let referrers = 0;
   for (const referrer of (await client.listReferrers(from, digest)).manifests) {
@@ -44,11 +63,22 @@ async function copyBlob(client: RegistryWriter, from: string, to: string, digest
   await client.pushBlob(to, { bytes }, { digest, size });
 }
 
-async function mergeEvidence(client: RegistryWriter, from: string, to: string, tag: string, source: OciDescriptor[], target: OciDescriptor[]): Promise<void> {
+async function mergeEvidence(
+  client: RegistryWriter,
+  from: string,
+  to: string,
+  tag: string,
+  source: OciDescriptor[],
+  target: OciDescriptor[],
+): Promise<void> {
   const missing = source.filter((l) => !target.some((t) => sameLayer(t, l)));
   if (missing.length === 0) return;
   for (const layer of missing) await copyBlob(client, from, to, layer.digest, layer.size);
-  const merged = buildCosignManifest(tag, target, missing.map((l) => ({ ...l, bytes: Buffer.alloc(0) })));
+  const merged = buildCosignManifest(
+    tag,
+    target,
+    missing.map((l) => ({ ...l, bytes: Buffer.alloc(0) })),
+  );
   const config = merged.blobs[0];
   if (config) await client.pushBlob(to, { bytes: config.bytes }, { digest: config.digest, size: config.size });
   await client.putManifest(to, tag, merged.manifest.bytes, merged.manifest.mediaType);

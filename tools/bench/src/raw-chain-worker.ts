@@ -29,7 +29,11 @@ const queueName = env('RAW_QUEUE');
 const nextQueueName = process.env['RAW_NEXT_QUEUE'] ?? '';
 const nextJob = process.env['RAW_NEXT_JOB'] ?? '';
 const nextStage = process.env['RAW_NEXT_STAGE'] ?? '';
-const workerOpts = JSON.parse(env('RAW_WORKER_OPTS')) as { lockDuration: number; stalledInterval: number; maxStalledCount: number };
+const workerOpts = JSON.parse(env('RAW_WORKER_OPTS')) as {
+  lockDuration: number;
+  stalledInterval: number;
+  maxStalledCount: number;
+};
 const jobOpts = JSON.parse(env('RAW_JOB_OPTS')) as JobsOptions;
 
 // One connection shared by the worker and the producer, as the project's services do.

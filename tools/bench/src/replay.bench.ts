@@ -14,7 +14,9 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 
 function baseline(c: BotCase): boolean {
   const changes = c.updates.flatMap((u) => u.vars).filter((v) => v.old !== v.new);
-  return Object.values(c.files).every(({ before, after }) => changes.reduce((text, v) => text.split(v.old).join(v.new), before) === after);
+  return Object.values(c.files).every(
+    ({ before, after }) => changes.reduce((text, v) => text.split(v.old).join(v.new), before) === after,
+  );
 }
 
 function main(): void {
@@ -40,14 +42,25 @@ function main(): void {
     .sort((a, b) => b[1].total - a[1].total)
     .map(([category, r]) => [category, String(r.total), String(r.identical), String(baseHits.get(category) ?? 0)]);
   const baseTotal = [...baseHits.values()].reduce((a, b) => a + b, 0);
-  console.log(`replay benchmark: ${path} (${summary.total} cases, ${summary.invalid.length} invalid lines), node ${process.version}`);
-  console.log(table(['category', 'cases', 'project identical', 'baseline identical'], [...rows, ['total', String(summary.total), String(summary.identical), String(baseTotal)]]));
+  console.log(
+    `replay benchmark: ${path} (${summary.total} cases, ${summary.invalid.length} invalid lines), node ${process.version}`,
+  );
+  console.log(
+    table(
+      ['category', 'cases', 'project identical', 'baseline identical'],
+      [...rows, ['total', String(summary.total), String(summary.identical), String(baseTotal)]],
+    ),
+  );
   const target = ['pkg:deb', 'pkg:apk', 'image'];
   const inTarget = [...summary.byCategory].filter(([c]) => c.split('+').every((k) => target.includes(k)));
   const hit = inTarget.reduce((a, [, r]) => a + r.identical, 0);
   const all = inTarget.reduce((a, [, r]) => a + r.total, 0);
-  console.log(`cases/s: project ${(summary.total / best.project).toFixed(0)}, baseline ${(summary.total / best.baseline).toFixed(0)}, ratio ${(best.baseline / best.project).toFixed(2)}x (best of ${ROUNDS})`);
-  console.log(`package and image-reference cases: ${hit}/${all} byte-identical (${((100 * hit) / all).toFixed(1)}%, target >= 95%): ${hit / all >= 0.95 ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `cases/s: project ${(summary.total / best.project).toFixed(0)}, baseline ${(summary.total / best.baseline).toFixed(0)}, ratio ${(best.baseline / best.project).toFixed(2)}x (best of ${ROUNDS})`,
+  );
+  console.log(
+    `package and image-reference cases: ${hit}/${all} byte-identical (${((100 * hit) / all).toFixed(1)}%, target >= 95%): ${hit / all >= 0.95 ? 'PASS' : 'FAIL'}`,
+  );
   console.log(`${summary.identical}/${summary.total} byte-identical`);
 }
 

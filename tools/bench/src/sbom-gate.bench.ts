@@ -2,7 +2,21 @@ import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { readImageLayout, readLayerEntries, type TarEntry } from '@patch-factory/oci';
-import { cycloneDxJson, cycloneDxProblems, hashUuid, imageInventory, sbomValidators, spdxExpression, spdxJson, spdxLicenseId, spdxSchemaPath, SBOM_TOOL, SbomProperty, type ImageInventory, type InventoryPackage } from '@patch-factory/sbom';
+import {
+  cycloneDxJson,
+  cycloneDxProblems,
+  hashUuid,
+  imageInventory,
+  sbomValidators,
+  spdxExpression,
+  spdxJson,
+  spdxLicenseId,
+  spdxSchemaPath,
+  SBOM_TOOL,
+  SbomProperty,
+  type ImageInventory,
+  type InventoryPackage,
+} from '@patch-factory/sbom';
 import { catalogExamples, startExampleBuilder } from './catalog-examples';
 
 /**
@@ -57,9 +71,21 @@ function handWrittenCycloneDx(inv: ImageInventory): string {
             { name: SbomProperty.sourceVersion, value: p.source.version },
             { name: SbomProperty.sourcePurl, value: p.sourcePurl },
           ];
-    if (p.licenseNote) properties.push({ name: p.type === 'apk' ? SbomProperty.apkLicenseNote : SbomProperty.licenseNote, value: p.licenseNote });
+    if (p.licenseNote)
+      properties.push({
+        name: p.type === 'apk' ? SbomProperty.apkLicenseNote : SbomProperty.licenseNote,
+        value: p.licenseNote,
+      });
     const licenses = p.type === 'apk' ? p.licenses?.slice(0, 1).map(apkLicense) : p.licenses?.map(license);
-    return { type: 'library', 'bom-ref': p.purl, name: p.name, version: p.version, ...(licenses ? { licenses: dedupe<object>(licenses) } : {}), purl: p.purl, properties };
+    return {
+      type: 'library',
+      'bom-ref': p.purl,
+      name: p.name,
+      version: p.version,
+      ...(licenses ? { licenses: dedupe<object>(licenses) } : {}),
+      purl: p.purl,
+      properties,
+    };
   };
   const image = inv.image;
   const imageProps: Property[] = [{ name: SbomProperty.platform, value: image.platform }];
@@ -75,7 +101,14 @@ function handWrittenCycloneDx(inv: ImageInventory): string {
     metadata: {
       timestamp: TIMESTAMP,
       tools: { components: [{ type: 'application', name: SBOM_TOOL, version: '0.1.0' }] },
-      component: { type: 'container', 'bom-ref': inv.purl, name: image.name, version: image.digest, purl: inv.purl, properties: imageProps },
+      component: {
+        type: 'container',
+        'bom-ref': inv.purl,
+        name: image.name,
+        version: image.digest,
+        purl: inv.purl,
+        properties: imageProps,
+      },
     },
     components,
     dependencies: [{ ref: inv.purl, dependsOn: components.map((c) => c.purl) }],
@@ -86,7 +119,15 @@ function handWrittenCycloneDx(inv: ImageInventory): string {
 /** The host's dpkg database, os-release and copyright files as an image file system. */
 function hostFileSystem(): Map<string, TarEntry> | undefined {
   if (!existsSync('/var/lib/dpkg/status') || !existsSync('/etc/os-release')) return undefined;
-  const entry = (path: string, from: string): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: readFileSync(realpathSync(from)) });
+  const entry = (path: string, from: string): TarEntry => ({
+    path,
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    mtime: 0,
+    data: readFileSync(realpathSync(from)),
+  });
   const fs = new Map<string, TarEntry>([
     ['var/lib/dpkg/status', entry('var/lib/dpkg/status', '/var/lib/dpkg/status')],
     ['etc/os-release', entry('etc/os-release', '/etc/os-release')],
@@ -131,11 +172,16 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:sbom-gate — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, median of ${RUNS}`);
+  console.log(
+    `bench:sbom-gate — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, median of ${RUNS}`,
+  );
   const t0 = performance.now();
   cycloneDxProblems('{}');
   const t1 = performance.now();
@@ -144,7 +190,14 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const perRun: string[] = [];
   const host = hostFileSystem();
-  if (host) rows.push(measure('host dpkg database', imageInventory({ name: 'examples/host', digest: `sha256:${'0'.repeat(64)}`, platform: 'linux/amd64' }, host), validators));
+  if (host)
+    rows.push(
+      measure(
+        'host dpkg database',
+        imageInventory({ name: 'examples/host', digest: `sha256:${'0'.repeat(64)}`, platform: 'linux/amd64' }, host),
+        validators,
+      ),
+    );
 
   const builder = await startExampleBuilder('pf-bench-sbom-');
   try {
@@ -155,12 +208,22 @@ async function main(): Promise<void> {
         for (const p of result.platforms) {
           const layout = await readImageLayout(outDir, { platform: p.platform });
           const fs = await readLayerEntries(outDir, layout);
-          const inv = imageInventory({ name: 'examples/bench', digest: layout.indexDigest, manifestDigest: layout.manifestDigest, platform: layout.platform }, fs);
+          const inv = imageInventory(
+            {
+              name: 'examples/bench',
+              digest: layout.indexDigest,
+              manifestDigest: layout.manifestDigest,
+              platform: layout.platform,
+            },
+            fs,
+          );
           const row = measure(`${example} ${p.platform}`, inv, validators);
           checkMs += row.cdxCheckMs + row.spdxCheckMs;
           rows.push(row);
         }
-        perRun.push(`${example}: ${result.platforms.length} platform(s), validation adds ${checkMs.toFixed(2)} ms per run`);
+        perRun.push(
+          `${example}: ${result.platforms.length} platform(s), validation adds ${checkMs.toFixed(2)} ms per run`,
+        );
       } catch (error) {
         perRun.push(`${example}: not built here (${(error as Error).message.split('\n')[0]?.slice(0, 160) ?? ''})`);
       }
@@ -169,12 +232,35 @@ async function main(): Promise<void> {
     await builder.close();
   }
   const table = [
-    ['inventory', 'packages', 'CycloneDX library ms', 'hand-written ms', 'library/hand', 'SPDX ms', 'validate CycloneDX ms', 'validate SPDX ms', 'same JSON'],
-    ...rows.map((r) => [r.what, String(r.packages), r.libMs.toFixed(2), r.oldMs.toFixed(2), (r.libMs / r.oldMs).toFixed(2), r.spdxMs.toFixed(2), r.cdxCheckMs.toFixed(2), r.spdxCheckMs.toFixed(2), r.same ? 'yes' : 'NO']),
+    [
+      'inventory',
+      'packages',
+      'CycloneDX library ms',
+      'hand-written ms',
+      'library/hand',
+      'SPDX ms',
+      'validate CycloneDX ms',
+      'validate SPDX ms',
+      'same JSON',
+    ],
+    ...rows.map((r) => [
+      r.what,
+      String(r.packages),
+      r.libMs.toFixed(2),
+      r.oldMs.toFixed(2),
+      (r.libMs / r.oldMs).toFixed(2),
+      r.spdxMs.toFixed(2),
+      r.cdxCheckMs.toFixed(2),
+      r.spdxCheckMs.toFixed(2),
+      r.same ? 'yes' : 'NO',
+    ]),
   ];
   const widths = (table[0] as string[]).map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-  for (const r of table) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '));
-  console.log(`compiling the schemas, once per process: CycloneDX 1.6 ${compileMs.cyclonedx.toFixed(0)} ms, SPDX 2.3 ${compileMs.spdx.toFixed(0)} ms`);
+  for (const r of table)
+    console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '));
+  console.log(
+    `compiling the schemas, once per process: CycloneDX 1.6 ${compileMs.cyclonedx.toFixed(0)} ms, SPDX 2.3 ${compileMs.spdx.toFixed(0)} ms`,
+  );
   for (const line of perRun) console.log(line);
 }
 

@@ -9,7 +9,8 @@ const NAME = 'definitions affected';
 export const definitionsAffectedCommand: Command = {
   name: NAME,
   synopsis: '<catalog-dir> <ref> [--below <version>]',
-  summary: 'list the definitions of a catalog that depend on a package, an image or a GitHub repository, locally (no API)',
+  summary:
+    'list the definitions of a catalog that depend on a package, an image or a GitHub repository, locally (no API)',
   help: [
     '<ref> is one of:',
     '  pkg:deb/debian/<name> or pkg:apk/alpine/<name>  a package (contents.packages at any depth;',
@@ -37,10 +38,16 @@ export const definitionsAffectedCommand: Command = {
     try {
       catalog = loadCatalog(dir);
     } catch (error) {
-      throw new CommandError('unreadable', `cannot read the catalog in ${safeText(dir)}: ${safeText((error as Error).message)}`);
+      throw new CommandError(
+        'unreadable',
+        `cannot read the catalog in ${safeText(dir)}: ${safeText((error as Error).message)}`,
+      );
     }
     if (catalog.index.definitions === 0 && catalog.errors.length === 0) {
-      throw new CommandError('no-catalog-files', `no definition in ${safeText(dir)} (expected image/<name>/<os>/<stream>.yaml)`);
+      throw new CommandError(
+        'no-catalog-files',
+        `no definition in ${safeText(dir)} (expected image/<name>/<os>/<stream>.yaml)`,
+      );
     }
     const found = catalog.index.affected(query);
     for (const a of found) ctx.print(`${safeText(a.file)}  ${safeText(a.reason)}`);

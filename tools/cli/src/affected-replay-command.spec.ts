@@ -7,7 +7,11 @@ import { runCli } from './cli';
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(args, { env: { PF_API_URL: 'not a url' }, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await runCli(args, {
+    env: { PF_API_URL: 'not a url' },
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
   return { code, stdout, stderr };
 }
 
@@ -29,7 +33,11 @@ describe('patch-factory definitions affected', () => {
     put('image/b/debian-13/1.yaml', 'contents:\n  packages:\n    - openssl=3.9.0-1\n');
     put('image/c/debian-13/1.yaml', 'contents:\n  packages:\n    - curl\n');
     const r = await cli('definitions', 'affected', dir, 'pkg:deb/debian/openssl', '--below', '3.5.0-1');
-    expect(r).toEqual({ code: 0, stdout: 'image/a/debian-13/1.yaml  pins openssl=3.0.1-1 < 3.5.0-1\n1 affected of 3 definitions\n', stderr: '' });
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'image/a/debian-13/1.yaml  pins openssl=3.0.1-1 < 3.5.0-1\n1 affected of 3 definitions\n',
+      stderr: '',
+    });
   });
 
   it('refuses a hostile or unknown ref as a usage error, before reading anything', async () => {

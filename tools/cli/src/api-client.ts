@@ -25,14 +25,18 @@ export class ConfigError extends Error {
 /** The API base URL from PF_API_URL: an http(s) URL without credentials, query or fragment. */
 export function apiBaseUrl(env: NodeJS.ProcessEnv): URL {
   const raw = env['PF_API_URL'] === undefined || env['PF_API_URL'] === '' ? DEFAULT_API_URL : env['PF_API_URL'];
-  const bad = (why: string) => new ConfigError(`PF_API_URL must be an http:// or https:// URL of the patch-factory API (${why}), not "${safeText(raw, 200)}"`);
+  const bad = (why: string) =>
+    new ConfigError(
+      `PF_API_URL must be an http:// or https:// URL of the patch-factory API (${why}), not "${safeText(raw, 200)}"`,
+    );
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw bad('it does not parse as a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`${safeText(url.protocol, 20)} is not http: or https:`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw bad(`${safeText(url.protocol, 20)} is not http: or https:`);
   if (url.username || url.password) throw bad('it must not carry credentials');
   if (url.search || url.hash) throw bad('it must not have a query or fragment');
   if (!url.pathname.endsWith('/')) url.pathname += '/';
@@ -64,7 +68,13 @@ export class ApiClient {
   }
 
   /** `path` is relative to the base and made only of fixed words and encoded ids. */
-  private async call(method: string, path: string, params?: URLSearchParams, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
+  private async call(
+    method: string,
+    path: string,
+    params?: URLSearchParams,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<unknown> {
     const url = new URL(path, this.base);
     if (params?.size) url.search = params.toString();
     const where = this.base.href;
@@ -84,7 +94,10 @@ export class ApiClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      throw new ApiError('api-unreachable', `cannot reach the patch-factory API at ${safeText(where)} (PF_API_URL): ${reason(error, this.timeoutMs)}`);
+      throw new ApiError(
+        'api-unreachable',
+        `cannot reach the patch-factory API at ${safeText(where)} (PF_API_URL): ${reason(error, this.timeoutMs)}`,
+      );
     }
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel().catch(() => undefined);
@@ -100,7 +113,10 @@ export class ApiClient {
       text = await readCapped(res, MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof ApiError) throw error;
-      throw new ApiError('api-unreachable', `the patch-factory API at ${safeText(where)} (PF_API_URL) broke off its answer: ${reason(error, this.timeoutMs)}`);
+      throw new ApiError(
+        'api-unreachable',
+        `the patch-factory API at ${safeText(where)} (PF_API_URL) broke off its answer: ${reason(error, this.timeoutMs)}`,
+      );
     }
     if (res.status === 204) return undefined;
     let json: unknown;
@@ -113,7 +129,12 @@ export class ApiClient {
         res.status,
       );
     }
-    if (res.status === 401 && !this.token) throw new ApiError('unauthenticated', 'the API needs a token: set PF_TOKEN, or PF_TOKEN_FILE to a file (mode 0600) holding one', 401);
+    if (res.status === 401 && !this.token)
+      throw new ApiError(
+        'unauthenticated',
+        'the API needs a token: set PF_TOKEN, or PF_TOKEN_FILE to a file (mode 0600) holding one',
+        401,
+      );
     if (!res.ok) throw errorFromBody(json, res.status);
     return json;
   }

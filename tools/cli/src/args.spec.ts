@@ -6,7 +6,10 @@ describe('parseArgs', () => {
   it('reads positionals, boolean flags and both value forms', () => {
     const a = parseArgs(['x', '--limit', '5', '--json', 'y'], spec, 'cmd');
     expect(a.positionals).toEqual(['x', 'y']);
-    expect([...a.flags]).toEqual([['limit', '5'], ['json', true]]);
+    expect([...a.flags]).toEqual([
+      ['limit', '5'],
+      ['json', true],
+    ]);
     expect([...parseArgs(['--limit=7'], spec, 'cmd').flags]).toEqual([['limit', '7']]);
   });
 
@@ -38,6 +41,8 @@ describe('parseArgs', () => {
       expect(() => intFlag(parseArgs([`--limit=${bad}`], spec, 'cmd'), 'limit', 1, 1000, 'cmd')).toThrow(UsageError);
     }
     expect(choiceFlag(parseArgs(['--limit=b'], spec, 'cmd'), 'limit', ['a', 'b'], 'cmd')).toBe('b');
-    expect(() => choiceFlag(parseArgs(['--limit=c'], spec, 'cmd'), 'limit', ['a', 'b'], 'cmd')).toThrow('--limit must be one of a, b, not "c"');
+    expect(() => choiceFlag(parseArgs(['--limit=c'], spec, 'cmd'), 'limit', ['a', 'b'], 'cmd')).toThrow(
+      '--limit must be one of a, b, not "c"',
+    );
   });
 });

@@ -98,7 +98,12 @@ export function intFlag(args: ParsedArgs, name: string, min: number, max: number
 }
 
 /** A string flag that must be one of `choices`. */
-export function choiceFlag<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], command: string): T | undefined {
+export function choiceFlag<T extends string>(
+  args: ParsedArgs,
+  name: string,
+  choices: readonly T[],
+  command: string,
+): T | undefined {
   const raw = stringFlag(args, name);
   if (raw === undefined) return undefined;
   if (!(choices as readonly string[]).includes(raw)) {

@@ -28,7 +28,14 @@ const ALL_STAGES = ['plan', 'patch', 'build', 'test', 'scan', 'sign', 'publish',
 function controlCharacters(text: string): number[] {
   return [...text]
     .map((ch) => ch.codePointAt(0) as number)
-    .filter((c) => (c < 0x20 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x2028);
+    .filter(
+      (c) =>
+        (c < 0x20 && c !== 0x0a) ||
+        (c >= 0x7f && c <= 0x9f) ||
+        (c >= 0x202a && c <= 0x202e) ||
+        (c >= 0x2066 && c <= 0x2069) ||
+        c === 0x2028,
+    );
 }
 
 interface CliResult {
@@ -124,10 +131,15 @@ async function startFactory(): Promise<Factory> {
 
 /** The run as the CLI reports it, once `done(run)` holds. */
 function waitForRun(url: string, id: string, done: (run: RunJson) => boolean): Promise<RunJson> {
-  return waitFor(`run ${id}`, async () => {
-    const run = await cliJson<RunJson>(url, 'run', id);
-    return done(run) ? run : undefined;
-  }, 30_000, 200);
+  return waitFor(
+    `run ${id}`,
+    async () => {
+      const run = await cliJson<RunJson>(url, 'run', id);
+      return done(run) ? run : undefined;
+    },
+    30_000,
+    200,
+  );
 }
 
 describe('patch-factory against a running factory', () => {
@@ -157,11 +169,17 @@ describe('patch-factory against a running factory', () => {
     const [head, ...rows] = runs.stdout.trimEnd().split('\n');
     expect(head).toMatch(/^ID\s+STATE\s+STAGE\s+DEFINITION\s+AGE\s+DURATION$/);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatch(new RegExp(`^${runId}\\s+succeeded\\s+-\\s+image/node/debian/22\\.yaml\\s+\\S+ ago\\s+\\d`));
+    expect(rows[0]).toMatch(
+      new RegExp(`^${runId}\\s+succeeded\\s+-\\s+image/node/debian/22\\.yaml\\s+\\S+ ago\\s+\\d`),
+    );
 
     const filtered = await cli(factory.url, 'runs', '--state', 'failed', '--limit', '5');
     expect(filtered).toEqual({ code: 0, stdout: 'no runs\n', stderr: '' });
-    const byDefinition = await cliJson<{ runs: RunJson[] }>(factory.url, 'runs', '--definition=image/node/debian/22.yaml');
+    const byDefinition = await cliJson<{ runs: RunJson[] }>(
+      factory.url,
+      'runs',
+      '--definition=image/node/debian/22.yaml',
+    );
     expect(byDefinition.runs.map((r) => r.id)).toEqual([runId]);
 
     const shown = await cli(factory.url, 'run', runId as string);
@@ -177,14 +195,39 @@ describe('patch-factory against a running factory', () => {
   });
 
   it('runs only the stages between --from and --to', async () => {
-    const started = await cliJson<{ runId: string; traceId: string }>(factory.url, 'trigger', 'image/node/debian/22.yaml', '--from', 'build', '--to=sign');
+    const started = await cliJson<{ runId: string; traceId: string }>(
+      factory.url,
+      'trigger',
+      'image/node/debian/22.yaml',
+      '--from',
+      'build',
+      '--to=sign',
+    );
     const run = await waitForRun(factory.url, started.runId, (r) => r.state === 'succeeded' || r.state === 'failed');
     expect(run.state).toBe('succeeded');
     expect(run.stages.map((s) => s.stage)).toEqual(['build', 'test', 'scan', 'sign']);
 
     // The same --idempotency-key again (a script re-running after a lost answer): the first run, not a second one.
-    const again = await cliJson<{ runId: string }>(factory.url, 'trigger', 'image/node/debian/22.yaml', '--from', 'build', '--to=sign', '--idempotency-key', 'cli-key-1');
-    const repeat = await cliJson<{ runId: string }>(factory.url, 'trigger', 'image/node/debian/22.yaml', '--from', 'build', '--to=sign', '--idempotency-key', 'cli-key-1');
+    const again = await cliJson<{ runId: string }>(
+      factory.url,
+      'trigger',
+      'image/node/debian/22.yaml',
+      '--from',
+      'build',
+      '--to=sign',
+      '--idempotency-key',
+      'cli-key-1',
+    );
+    const repeat = await cliJson<{ runId: string }>(
+      factory.url,
+      'trigger',
+      'image/node/debian/22.yaml',
+      '--from',
+      'build',
+      '--to=sign',
+      '--idempotency-key',
+      'cli-key-1',
+    );
     expect(repeat.runId).toBe(again.runId);
     expect(again.runId).not.toBe(started.runId);
     // The same key for another request is refused, naming the key.
@@ -217,7 +260,11 @@ describe('patch-factory against a running factory', () => {
     expect(listed.code).toBe(0);
     const [head, row] = listed.stdout.split('\n');
     expect(head).toMatch(/^ID\s+JOB\s+ERROR\s+ATTEMPTS\s+FAILED\s+RUN\s+REASON$/);
-    expect(row).toMatch(new RegExp(`^${first.id.replace(/\./g, '\\.')}\\s+stage\\.build\\s+test-poison\\s+1\\s+.+ ago\\s+${runId}\\s+poison definition refuses stage build$`));
+    expect(row).toMatch(
+      new RegExp(
+        `^${first.id.replace(/\./g, '\\.')}\\s+stage\\.build\\s+test-poison\\s+1\\s+.+ ago\\s+${runId}\\s+poison definition refuses stage build$`,
+      ),
+    );
 
     const replayed = await cli(factory.url, 'dlq', 'replay', first.id);
     expect(replayed).toEqual({
@@ -232,7 +279,11 @@ describe('patch-factory against a running factory', () => {
       return now.length === 1 && now[0]?.id !== first.id ? now : undefined;
     });
     expect(again[0]).toMatchObject({ runId, errorCode: 'test-poison' });
-    const rerun = await waitForRun(factory.url, runId, (r) => r.state === 'failed' && r.stages.some((s) => s.stage === 'build' && s.attempts === 2));
+    const rerun = await waitForRun(
+      factory.url,
+      runId,
+      (r) => r.state === 'failed' && r.stages.some((s) => s.stage === 'build' && s.attempts === 2),
+    );
     expect(rerun.stages.find((s) => s.stage === 'build')?.status).toBe('failed');
 
     // The old entry is gone: replaying it again is an API error.
@@ -244,7 +295,11 @@ describe('patch-factory against a running factory', () => {
 
   it('prints API errors as "error <code>: <message>" with exit code 1', async () => {
     const missing = await cli(factory.url, 'run', 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9');
-    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'error run-not-found: no run with id "run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9"\n' });
+    expect(missing).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error run-not-found: no run with id "run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9"\n',
+    });
 
     const dlqEmpty = await cli(factory.url, 'dlq', 'list');
     expect(dlqEmpty).toEqual({ code: 0, stdout: 'the dead-letter queue is empty\n', stderr: '' });
@@ -265,8 +320,14 @@ describe('patch-factory usage errors', () => {
     [['runs', '--limit', 'ten'], /^patch-factory: --limit must be a whole number from 1 to 1000, not "ten"$/m],
     [['dlq', 'list', '--limit=1001'], /^patch-factory: --limit must be a whole number from 1 to 1000, not "1001"$/m],
     [['runs', '--limit'], /^patch-factory: --limit needs a value$/m],
-    [['runs', '--state', 'done'], /^patch-factory: --state must be one of queued, running, awaiting, succeeded, failed, superseded, not "done"$/m],
-    [['runs', '--definition', '../etc/passwd'], /^patch-factory: --definition "\.\.\/etc\/passwd" is not a definition path/m],
+    [
+      ['runs', '--state', 'done'],
+      /^patch-factory: --state must be one of queued, running, awaiting, succeeded, failed, superseded, not "done"$/m,
+    ],
+    [
+      ['runs', '--definition', '../etc/passwd'],
+      /^patch-factory: --definition "\.\.\/etc\/passwd" is not a definition path/m,
+    ],
     [['runs', '--json', '--json'], /^patch-factory: --json is given more than once$/m],
     [['run'], /^patch-factory: run needs <id>$/m],
     [['run', 'a', 'b'], /^patch-factory: unexpected argument "b" for run$/m],
@@ -283,7 +344,10 @@ describe('patch-factory usage errors', () => {
     [[], /^patch-factory: missing command$/m],
     [['definitions'], /^patch-factory: definitions needs a subcommand$/m],
     [['definitions', 'validate'], /^patch-factory: definitions validate needs <dir-or-file>$/m],
-    [['definitions', 'validate', 'a', '--strict'], /^patch-factory: unknown flag "--strict" for definitions validate$/m],
+    [
+      ['definitions', 'validate', 'a', '--strict'],
+      /^patch-factory: unknown flag "--strict" for definitions validate$/m,
+    ],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const res = await cli(api, ...args);
     expect(res.code).toBe(2);
@@ -294,7 +358,12 @@ describe('patch-factory usage errors', () => {
   });
 
   it('refuses a PF_API_URL that is not an http(s) URL (exit 2)', async () => {
-    for (const bad of ['ftp://127.0.0.1/', 'not a url', 'http://user:pw@127.0.0.1:8080', 'http://127.0.0.1:8080/?x=1']) {
+    for (const bad of [
+      'ftp://127.0.0.1/',
+      'not a url',
+      'http://user:pw@127.0.0.1:8080',
+      'http://127.0.0.1:8080/?x=1',
+    ]) {
       const res = await cli(bad, 'runs');
       expect(res.code).toBe(2);
       expect(res.stderr).toMatch(/^patch-factory: PF_API_URL must be an http:\/\/ or https:\/\/ URL/);
@@ -306,13 +375,23 @@ describe('patch-factory usage errors', () => {
     const res = await cli(url, 'runs');
     expect(res.code).toBe(1);
     expect(res.stdout).toBe('');
-    expect(res.stderr).toBe(`error api-unreachable: cannot reach the patch-factory API at ${url}/ (PF_API_URL): connect ECONNREFUSED 127.0.0.1:${url.split(':')[2]}\n`);
+    expect(res.stderr).toBe(
+      `error api-unreachable: cannot reach the patch-factory API at ${url}/ (PF_API_URL): connect ECONNREFUSED 127.0.0.1:${url.split(':')[2]}\n`,
+    );
   });
 
   it('prints help for everything, a command and a group (exit 0)', async () => {
     const general = await cli(undefined, '--help');
     expect(general.code).toBe(0);
-    for (const cmd of ['runs ', 'run <id>', 'trigger <definition>', 'dlq list', 'dlq replay <id>', 'definitions validate <dir-or-file>', 'PF_API_URL']) {
+    for (const cmd of [
+      'runs ',
+      'run <id>',
+      'trigger <definition>',
+      'dlq list',
+      'dlq replay <id>',
+      'definitions validate <dir-or-file>',
+      'PF_API_URL',
+    ]) {
       expect(general.stdout).toContain(cmd);
     }
     expect((await cli(undefined, 'help')).stdout).toBe(general.stdout);
@@ -342,7 +421,8 @@ describe('patch-factory definitions validate (no API needed)', () => {
     const res = await cli('not a url', 'definitions', 'validate', join(root, '..', 'shared', 'corpus', 'dhi-catalog'));
     expect(res).toEqual({
       code: 0,
-      stdout: 'definitions: 2582 valid, 0 invalid; info files: 554 valid, 0 invalid; 4 other YAML files skipped\n3136 valid, 0 invalid\n',
+      stdout:
+        'definitions: 2582 valid, 0 invalid; info files: 554 valid, 0 invalid; 4 other YAML files skipped\n3136 valid, 0 invalid\n',
       stderr: '',
     });
   });
@@ -445,7 +525,10 @@ describe('patch-factory against a hostile server', () => {
 
   it('retries a trigger the API could not take (503) with the same Idempotency-Key; a 400 is not retried', async () => {
     keys.length = 0;
-    const unavailable = { status: 503, body: JSON.stringify({ error: { code: 'redis-unavailable', message: 'Redis is restarting' } }) };
+    const unavailable = {
+      status: 503,
+      body: JSON.stringify({ error: { code: 'redis-unavailable', message: 'Redis is restarting' } }),
+    };
     queue = [unavailable, unavailable];
     answer = { status: 202, body: JSON.stringify({ runId: run.id, traceId: 'a'.repeat(32) }) };
     const ok = await cli(url, 'trigger', 'image/node/debian/22.yaml');
@@ -485,7 +568,9 @@ describe('patch-factory against a hostile server', () => {
     answer = { status: 200, body: '<html>hello</html>' };
     const html = await cli(url, 'runs');
     expect(html.code).toBe(1);
-    expect(html.stderr).toMatch(/^error bad-response: the API at .* answered 200 with a body that is not JSON; is PF_API_URL the patch-factory API\?$/m);
+    expect(html.stderr).toMatch(
+      /^error bad-response: the API at .* answered 200 with a body that is not JSON; is PF_API_URL the patch-factory API\?$/m,
+    );
 
     answer = { status: 200, body: JSON.stringify({ runs: [{ id: 1 }] }) };
     const shape = await cli(url, 'runs');
@@ -494,11 +579,16 @@ describe('patch-factory against a hostile server', () => {
 
     answer = { status: 500, body: JSON.stringify({ oops: true }) };
     const bare = await cli(url, 'dlq', 'list');
-    expect(bare).toMatchObject({ code: 1, stderr: 'error http-500: the API answered 500 without an error description\n' });
+    expect(bare).toMatchObject({
+      code: 1,
+      stderr: 'error http-500: the API answered 500 without an error description\n',
+    });
 
     answer = { status: 307, body: '', headers: { location: 'http://elsewhere.invalid/runs' } };
     const moved = await cli(url, 'trigger', 'image/a/b/c.yaml');
     expect(moved.code).toBe(1);
-    expect(moved.stderr).toMatch(/^error bad-response: .* answered 307 redirecting to http:\/\/elsewhere\.invalid\/runs; set PF_API_URL to the API itself$/m);
+    expect(moved.stderr).toMatch(
+      /^error bad-response: .* answered 307 redirecting to http:\/\/elsewhere\.invalid\/runs; set PF_API_URL to the API itself$/m,
+    );
   });
 });

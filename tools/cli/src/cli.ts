@@ -115,7 +115,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 function report(error: unknown, io: CliIo): number {
   if (error instanceof UsageError) {
     const named = error.command ? commandsNamed(error.command) : [];
-    const usage = named.length ? named.map((c) => `usage: patch-factory ${c.name} ${c.synopsis}`) : ['usage: patch-factory <command> [arguments] [flags]'];
+    const usage = named.length
+      ? named.map((c) => `usage: patch-factory ${c.name} ${c.synopsis}`)
+      : ['usage: patch-factory <command> [arguments] [flags]'];
     io.stderr(`patch-factory: ${error.message}\n${usage.join('\n')}\n(see "patch-factory --help")\n`);
     return EXIT_USAGE;
   }

@@ -16,5 +16,8 @@ export class CommandError extends Error {
 /** A library error as a CommandError: its own stable code when it has one, else `fallback`; the message made safe for a terminal. */
 export function commandFailure(error: unknown, fallback: string, safe: (text: string) => string): CommandError {
   const code = (error as { code?: unknown }).code;
-  return new CommandError(typeof code === 'string' ? code : fallback, safe(error instanceof Error ? error.message : String(error)));
+  return new CommandError(
+    typeof code === 'string' ? code : fallback,
+    safe(error instanceof Error ? error.message : String(error)),
+  );
 }

@@ -38,7 +38,10 @@ const ID = /^[A-Za-z0-9._-]{1,300}$/;
  */
 export function checkId(raw: string, what: string, command: string): string {
   if (!ID.test(raw) || /^\.+$/.test(raw)) {
-    throw new UsageError(`${quote(raw)} is not a valid ${what}: expected 1 to 300 letters, digits, ".", "_" or "-"`, command);
+    throw new UsageError(
+      `${quote(raw)} is not a valid ${what}: expected 1 to 300 letters, digits, ".", "_" or "-"`,
+      command,
+    );
   }
   return raw;
 }
@@ -47,7 +50,10 @@ export function checkId(raw: string, what: string, command: string): string {
 export function checkDefinition(raw: string, where: string, command: string): string {
   const parsed = DefinitionPathSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new UsageError(`${where} ${quote(raw)} is not a definition path: ${parsed.error.issues[0]?.message ?? 'invalid'}`, command);
+    throw new UsageError(
+      `${where} ${quote(raw)} is not a definition path: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      command,
+    );
   }
   return parsed.data;
 }

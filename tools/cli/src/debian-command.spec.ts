@@ -7,7 +7,12 @@ import { runCli } from './cli';
 async function compare(input: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(['debian', 'compare-versions'], { env: {}, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stdin: () => Promise.resolve(input) });
+  const code = await runCli(['debian', 'compare-versions'], {
+    env: {},
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    stdin: () => Promise.resolve(input),
+  });
   return { code, stdout, stderr };
 }
 
@@ -29,7 +34,14 @@ const PAIRS = [
 describe('patch-factory debian compare-versions', () => {
   it('prints <, = or > for each pair exactly as dpkg --compare-versions orders them', async () => {
     const input = PAIRS.map(([a, b]) => `${a} ${b}`).join('\n') + '\n';
-    const dpkg = execFileSync('bash', ['-c', `while read -r a b; do if dpkg --compare-versions "$a" lt "$b"; then echo '<'; elif dpkg --compare-versions "$a" eq "$b"; then echo '='; else echo '>'; fi; done`], { input }).toString('utf8');
+    const dpkg = execFileSync(
+      'bash',
+      [
+        '-c',
+        `while read -r a b; do if dpkg --compare-versions "$a" lt "$b"; then echo '<'; elif dpkg --compare-versions "$a" eq "$b"; then echo '='; else echo '>'; fi; done`,
+      ],
+      { input },
+    ).toString('utf8');
     const result = await compare(input);
     expect(result).toEqual({ code: 0, stdout: dpkg, stderr: '' });
     expect(dpkg.split('\n')).toContain('=');
@@ -54,7 +66,11 @@ describe('patch-factory debian compare-versions', () => {
   it('prints nothing for empty input and refuses arguments', async () => {
     expect(await compare('')).toEqual({ code: 0, stdout: '', stderr: '' });
     let stderr = '';
-    const code = await runCli(['debian', 'compare-versions', 'x'], { env: {}, stdout: () => undefined, stderr: (t) => (stderr += t) });
+    const code = await runCli(['debian', 'compare-versions', 'x'], {
+      env: {},
+      stdout: () => undefined,
+      stderr: (t) => (stderr += t),
+    });
     expect(code).toBe(2);
     expect(stderr).toContain('unexpected argument');
   });
@@ -62,7 +78,14 @@ describe('patch-factory debian compare-versions', () => {
   it('reads standard input in the built command (dist/tools/cli/src/main.js)', () => {
     const main = join(repoRoot(), 'dist/tools/cli/src/main.js');
     expect(existsSync(main)).toBe(true);
-    const run = spawnSync(process.execPath, [join(repoRoot(), 'tools/node/run.cjs'), main, 'debian', 'compare-versions'], { input: '1.0 1.0-0\n1:1 2\nbad\n', encoding: 'utf8', timeout: 30_000 });
-    expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 1, stdout: '=\n>\nerror line 3: expected two versions "A B", got 1 word\n' });
+    const run = spawnSync(
+      process.execPath,
+      [join(repoRoot(), 'tools/node/run.cjs'), main, 'debian', 'compare-versions'],
+      { input: '1.0 1.0-0\n1:1 2\nbad\n', encoding: 'utf8', timeout: 30_000 },
+    );
+    expect({ status: run.status, stdout: run.stdout }).toEqual({
+      status: 1,
+      stdout: '=\n>\nerror line 3: expected two versions "A B", got 1 word\n',
+    });
   });
 });

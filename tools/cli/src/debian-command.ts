@@ -27,7 +27,10 @@ export const debianCompareVersionsCommand: Command = {
       const line = (lines[i] as string).replace(/\r$/, '');
       if (line.trim() === '') continue;
       const words = line.trim().split(/\s+/);
-      const error = words.length !== 2 ? `expected two versions "A B", got ${words.length} word${words.length === 1 ? '' : 's'}` : invalidVersion(words);
+      const error =
+        words.length !== 2
+          ? `expected two versions "A B", got ${words.length} word${words.length === 1 ? '' : 's'}`
+          : invalidVersion(words);
       if (error) {
         bad++;
         out.push(`error line ${i + 1}: ${safeText(error)}`);
@@ -37,7 +40,11 @@ export const debianCompareVersionsCommand: Command = {
       }
     }
     if (out.length) ctx.print(...out);
-    if (bad) throw new CommandError('bad-lines', `${bad} line${bad === 1 ? ' is' : 's are'} not two Debian versions (see "error line" above)`);
+    if (bad)
+      throw new CommandError(
+        'bad-lines',
+        `${bad} line${bad === 1 ? ' is' : 's are'} not two Debian versions (see "error line" above)`,
+      );
   },
 };
 

@@ -28,7 +28,8 @@ async function validate(...args: string[]): Promise<Result> {
 }
 
 const VALID = 'name: App\nimage: dhi.io/app\nvariant: runtime\ncontents:\n  packages:\n    - base-files\n';
-const INFO = 'metadata:\n  display-name: App\n  short-description: an app\n  featured: false\n  home-url: https://example.invalid/\n  categories: [developer-tools]\n';
+const INFO =
+  'metadata:\n  display-name: App\n  short-description: an app\n  featured: false\n  home-url: https://example.invalid/\n  categories: [developer-tools]\n';
 
 describe('patch-factory definitions validate', () => {
   let dir: string;
@@ -50,7 +51,10 @@ describe('patch-factory definitions validate', () => {
 
   it('prints every problem of the invalid files, the counts, and exits 1', async () => {
     put('image/app/debian-13/1.yaml', VALID);
-    put('image/app/debian-13/2-dev.yaml', 'name: App\nvariant: devel\ncontents:\n  packages:\n    - bash\n    - {name: curl}\nentrypont: [app]\n');
+    put(
+      'image/app/debian-13/2-dev.yaml',
+      'name: App\nvariant: devel\ncontents:\n  packages:\n    - bash\n    - {name: curl}\nentrypont: [app]\n',
+    );
     put('image/app/alpine-3.22/1.yaml', 'name: [unclosed\n');
     put('image/app/info.yaml', INFO);
     put('image/other/info.yaml', 'metadata:\n  display-name: Other\n');
@@ -82,7 +86,11 @@ describe('patch-factory definitions validate', () => {
     put('image/app/debian-13/1.yaml', VALID);
     put('image/app/info.yaml', INFO);
     const res = await validate(join(dir, 'image', '.'));
-    expect(res).toEqual({ code: 0, stdout: 'definitions: 1 valid, 0 invalid; info files: 1 valid, 0 invalid\n2 valid, 0 invalid\n', stderr: '' });
+    expect(res).toEqual({
+      code: 0,
+      stdout: 'definitions: 1 valid, 0 invalid; info files: 1 valid, 0 invalid\n2 valid, 0 invalid\n',
+      stderr: '',
+    });
   });
 
   it('validates one named file, as a definition unless it is called info.yaml', async () => {
@@ -93,7 +101,9 @@ describe('patch-factory definitions validate', () => {
       `${join(dir, 'draft.yaml')}:2:9: ports[0]: expected a string, got a number (8080)\ndefinitions: 0 valid, 1 invalid; info files: 0 valid, 0 invalid\n0 valid, 1 invalid\n`,
     );
     put('info.yaml', INFO);
-    expect((await validate(join(dir, 'info.yaml'))).stdout).toBe('definitions: 0 valid, 0 invalid; info files: 1 valid, 0 invalid\n1 valid, 0 invalid\n');
+    expect((await validate(join(dir, 'info.yaml'))).stdout).toBe(
+      'definitions: 0 valid, 0 invalid; info files: 1 valid, 0 invalid\n1 valid, 0 invalid\n',
+    );
   });
 
   it('escapes what the files say before it reaches the terminal', async () => {
@@ -102,12 +112,18 @@ describe('patch-factory definitions validate', () => {
     expect(res.code).toBe(1);
     expect([...res.stdout].filter((c) => c.charCodeAt(0) < 0x20 && c !== '\n')).toEqual([]);
     expect(res.stdout).not.toContain('\u202e');
-    expect(res.stdout).toContain(':2:1: ["evil\\u001b]0;pwned\\u0007\\u{202e}"]: unknown key "evil\\u001b]0;pwned\\u0007\\u{202e}"\n');
+    expect(res.stdout).toContain(
+      ':2:1: ["evil\\u001b]0;pwned\\u0007\\u{202e}"]: unknown key "evil\\u001b]0;pwned\\u0007\\u{202e}"\n',
+    );
     expect(res.stdout).toContain(':3:19: labels["\\u001b[2J"]: expected a string, got a number (3)\n');
   });
 
   it('says what is wrong with the path, and exits 1', async () => {
-    expect(await validate(join(dir, 'nope'))).toEqual({ code: 1, stdout: '', stderr: `error unreadable: cannot read ${join(dir, 'nope')}: no such file or directory\n` });
+    expect(await validate(join(dir, 'nope'))).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error unreadable: cannot read ${join(dir, 'nope')}: no such file or directory\n`,
+    });
     put('notes/readme.yaml', VALID);
     expect(await validate(dir)).toEqual({
       code: 1,
@@ -119,8 +135,12 @@ describe('patch-factory definitions validate', () => {
   it('needs exactly one path (exit 2)', async () => {
     const none = await validate();
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/^patch-factory: definitions validate needs <dir-or-file>\nusage: patch-factory definitions validate <dir-or-file>\n/);
-    expect((await validate('a', 'b')).stderr).toMatch(/^patch-factory: unexpected argument "b" for definitions validate$/m);
+    expect(none.stderr).toMatch(
+      /^patch-factory: definitions validate needs <dir-or-file>\nusage: patch-factory definitions validate <dir-or-file>\n/,
+    );
+    expect((await validate('a', 'b')).stderr).toMatch(
+      /^patch-factory: unexpected argument "b" for definitions validate$/m,
+    );
   });
 
   it('finds the real catalog valid: 2,582 definitions and 554 info files', async () => {
@@ -128,7 +148,8 @@ describe('patch-factory definitions validate', () => {
     const res = await validate(catalog);
     expect(res).toEqual({
       code: 0,
-      stdout: 'definitions: 2582 valid, 0 invalid; info files: 554 valid, 0 invalid; 4 other YAML files skipped\n3136 valid, 0 invalid\n',
+      stdout:
+        'definitions: 2582 valid, 0 invalid; info files: 554 valid, 0 invalid; 4 other YAML files skipped\n3136 valid, 0 invalid\n',
       stderr: '',
     });
   });

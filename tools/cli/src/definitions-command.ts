@@ -55,11 +55,16 @@ export const definitionsValidateCommand: Command = {
       else ctx.print(`${safeText(skipped.path)}: skipped: ${SKIP_REASONS[skipped.reason]}`);
     }
     if (listing.files.length === 0) {
-      throw new CommandError('no-catalog-files', `no definition or info file in ${safeText(target)} (expected image/<name>/<os>/<stream>.yaml or image/<name>/info.yaml)`);
+      throw new CommandError(
+        'no-catalog-files',
+        `no definition or info file in ${safeText(target)} (expected image/<name>/<os>/<stream>.yaml or image/<name>/info.yaml)`,
+      );
     }
     const { definition: d, info: i } = tally;
     const others = otherYaml ? `; ${otherYaml} other YAML file${otherYaml === 1 ? '' : 's'} skipped` : '';
-    ctx.print(`definitions: ${d.valid} valid, ${d.invalid} invalid; info files: ${i.valid} valid, ${i.invalid} invalid${others}`);
+    ctx.print(
+      `definitions: ${d.valid} valid, ${d.invalid} invalid; info files: ${i.valid} valid, ${i.invalid} invalid${others}`,
+    );
     ctx.print(`${d.valid + i.valid} valid, ${d.invalid + i.invalid} invalid`);
     return Promise.resolve(d.invalid + i.invalid > 0 ? EXIT_INVALID : undefined);
   },
@@ -70,7 +75,12 @@ function list(target: string): CatalogListing {
     return listCatalogFiles(target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (code ?? String(error));
+    const why =
+      code === 'ENOENT'
+        ? 'no such file or directory'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : (code ?? String(error));
     throw new CommandError('unreadable', `cannot read ${safeText(target)}: ${safeText(why)}`);
   }
 }

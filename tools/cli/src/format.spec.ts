@@ -2,9 +2,9 @@ import { ago, duration, isoTime, table } from './format';
 
 describe('format', () => {
   it('writes durations for people', () => {
-    expect([0, 999, 1000, 4250, 59_999, 60_000, 187_000, 3_600_000, 7_500_000, 86_400_000 * 3 + 3_600_000 * 4].map(duration)).toEqual([
-      '0ms', '999ms', '1.0s', '4.2s', '59.9s', '1m00s', '3m07s', '1h00m', '2h05m', '3d04h',
-    ]);
+    expect(
+      [0, 999, 1000, 4250, 59_999, 60_000, 187_000, 3_600_000, 7_500_000, 86_400_000 * 3 + 3_600_000 * 4].map(duration),
+    ).toEqual(['0ms', '999ms', '1.0s', '4.2s', '59.9s', '1m00s', '3m07s', '1h00m', '2h05m', '3d04h']);
     expect(duration(-5)).toBe('0ms');
     expect(duration(Number.NaN)).toBe('-');
   });
@@ -18,6 +18,14 @@ describe('format', () => {
   });
 
   it('aligns table columns', () => {
-    expect(table(['A', 'BB', 'C'], [['long', 'x', 'y'], ['s', 'yyy', '']])).toEqual(['A     BB   C', 'long  x    y', 's     yyy']);
+    expect(
+      table(
+        ['A', 'BB', 'C'],
+        [
+          ['long', 'x', 'y'],
+          ['s', 'yyy', ''],
+        ],
+      ),
+    ).toEqual(['A     BB   C', 'long  x    y', 's     yyy']);
   });
 });

@@ -17,8 +17,24 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout, stderr };
 }
 
-const file = (path: string, text: string): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.from(text) });
-const dir = (path: string): TarEntry => ({ path, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, data: Buffer.alloc(0) });
+const file = (path: string, text: string): TarEntry => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 0,
+  data: Buffer.from(text),
+});
+const dir = (path: string): TarEntry => ({
+  path,
+  type: 'dir',
+  mode: 0o755,
+  uid: 0,
+  gid: 0,
+  mtime: 0,
+  data: Buffer.alloc(0),
+});
 const HEX = 'e'.repeat(64);
 
 /** A one-platform image whose index carries `name` as the image-name annotation (as patch-factory build writes it). */
@@ -30,9 +46,17 @@ async function layoutNamed(work: string, name: string): Promise<string> {
     dir('var'),
     dir('var/lib'),
     dir('var/lib/dpkg'),
-    file('var/lib/dpkg/status', 'Package: zz\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\nSource: zz-src\n'),
+    file(
+      'var/lib/dpkg/status',
+      'Package: zz\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\nSource: zz-src\n',
+    ),
   ];
-  await writeImageLayout(out, { platforms: [{ os: 'linux', architecture: 'amd64', layers: [layer], config: {} }], annotations: { [IMAGE_NAME_ANNOTATION]: name }, sourceDateEpoch: 1_700_000_000, refName: '7.0' });
+  await writeImageLayout(out, {
+    platforms: [{ os: 'linux', architecture: 'amd64', layers: [layer], config: {} }],
+    annotations: { [IMAGE_NAME_ANNOTATION]: name },
+    sourceDateEpoch: 1_700_000_000,
+    refName: '7.0',
+  });
   return out;
 }
 
@@ -49,15 +73,26 @@ describe('image names with a registry host and port', () => {
     const layout = await layoutNamed(work, '127.0.0.1:5000/examples/redis:7.0');
     const cdx = await cli('sbom', layout, '--format', 'cyclonedx');
     expect({ code: cdx.code, stderr: cdx.stderr }).toEqual({ code: 0, stderr: '' });
-    const bom = JSON.parse(cdx.stdout) as { metadata: { component: { name: string; purl: string } }; components: { name: string }[] };
+    const bom = JSON.parse(cdx.stdout) as {
+      metadata: { component: { name: string; purl: string } };
+      components: { name: string }[];
+    };
     expect(bom.metadata.component.name).toBe('127.0.0.1:5000/examples/redis:7.0');
-    expect(bom.metadata.component.purl).toMatch(/^pkg:oci\/redis@sha256%3A[0-9a-f]{64}\?arch=amd64&repository_url=127\.0\.0\.1%3A5000%2Fexamples%2Fredis&tag=7\.0$/);
+    expect(bom.metadata.component.purl).toMatch(
+      /^pkg:oci\/redis@sha256%3A[0-9a-f]{64}\?arch=amd64&repository_url=127\.0\.0\.1%3A5000%2Fexamples%2Fredis&tag=7\.0$/,
+    );
     expect(bom.components.map((c) => c.name)).toEqual(['zz']);
     const spdx = await cli('sbom', layout, '--format', 'spdx');
     expect({ code: spdx.code, stderr: spdx.stderr }).toEqual({ code: 0, stderr: '' });
-    expect((JSON.parse(spdx.stdout) as { packages: { name: string }[] }).packages[0]?.name).toBe('127.0.0.1:5000/examples/redis:7.0');
+    expect((JSON.parse(spdx.stdout) as { packages: { name: string }[] }).packages[0]?.name).toBe(
+      '127.0.0.1:5000/examples/redis:7.0',
+    );
     // Valid by the official SPDX 2.3 JSON schema (spdx/spdx-spec v2.3), read in place.
-    const official = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(join(repoRoot(), '..', 'shared', 'schemas', 'spdx-2.3', 'spdx-schema.json'), 'utf8')) as object);
+    const official = new Ajv({ strict: true, allErrors: true }).compile(
+      JSON.parse(
+        readFileSync(join(repoRoot(), '..', 'shared', 'schemas', 'spdx-2.3', 'spdx-schema.json'), 'utf8'),
+      ) as object,
+    );
     expect(official(JSON.parse(spdx.stdout)) ? null : official.errors).toBeNull();
     const named = await cli('sbom', layout, '--format', 'cyclonedx', '--name', '[::1]:5000/x/y:1');
     expect(named.code).toBe(0);
@@ -67,7 +102,19 @@ describe('image names with a registry host and port', () => {
   it('patch-factory scan reads the same layout and reports its name', async () => {
     const layout = await layoutNamed(work, '127.0.0.1:5000/examples/redis:7.0');
     const advisories = join(work, 'advisories.json');
-    writeFileSync(advisories, JSON.stringify({ id: 'DEBIAN-CVE-2024-0001', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'Debian:12', name: 'zz-src' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2.0' }] }] }] }));
+    writeFileSync(
+      advisories,
+      JSON.stringify({
+        id: 'DEBIAN-CVE-2024-0001',
+        modified: '2024-01-01T00:00:00Z',
+        affected: [
+          {
+            package: { ecosystem: 'Debian:12', name: 'zz-src' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2.0' }] }],
+          },
+        ],
+      }),
+    );
     const res = await cli('scan', layout, '--advisories', advisories, '--json');
     expect({ code: res.code, stderr: res.stderr }).toEqual({ code: 0, stderr: '' });
     expect(res.stdout).toContain('"name": "127.0.0.1:5000/examples/redis:7.0"');
@@ -86,10 +133,24 @@ describe('image names with a registry host and port', () => {
   });
 
   it.each([
-    ['127.0.0.1:5000/examples/redis:7.0', { registry: 'http://127.0.0.1:5000', host: '127.0.0.1:5000', repository: 'examples/redis', tag: '7.0' }],
+    [
+      '127.0.0.1:5000/examples/redis:7.0',
+      { registry: 'http://127.0.0.1:5000', host: '127.0.0.1:5000', repository: 'examples/redis', tag: '7.0' },
+    ],
     ['[::1]:5000/x/y:1', { registry: 'http://[::1]:5000', host: '[::1]:5000', repository: 'x/y', tag: '1' }],
-    [`localhost:5000/a/b@sha256:${HEX}`, { registry: 'http://localhost:5000', host: 'localhost:5000', repository: 'a/b', digest: `sha256:${HEX}` }],
-    ['registry.example.org:5000/team/app:1', { registry: 'https://registry.example.org:5000', host: 'registry.example.org:5000', repository: 'team/app', tag: '1' }],
+    [
+      `localhost:5000/a/b@sha256:${HEX}`,
+      { registry: 'http://localhost:5000', host: 'localhost:5000', repository: 'a/b', digest: `sha256:${HEX}` },
+    ],
+    [
+      'registry.example.org:5000/team/app:1',
+      {
+        registry: 'https://registry.example.org:5000',
+        host: 'registry.example.org:5000',
+        repository: 'team/app',
+        tag: '1',
+      },
+    ],
     ['myregistry/team/app:1', { registry: 'https://myregistry', host: 'myregistry', repository: 'team/app', tag: '1' }],
   ])('the command line reads %s', (text, parts) => {
     expect(parseImageRef(text, 'publish')).toEqual(parts);

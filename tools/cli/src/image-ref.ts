@@ -21,24 +21,41 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d{1,5})?
  * IPv4 address or an [IPv6] address (`127.0.0.1:5000/team/app:1`, `[::1]:5000/x/y:1`).
  */
 export function parseImageRef(ref: string, command: string): ImageRef {
-  if (!ref.includes('/') || ref.startsWith('/')) throw new UsageError(`image reference "${safeText(ref.slice(0, 100))}" must be host[:port]/repository[:tag][@sha256:<hex>]`, command);
+  if (!ref.includes('/') || ref.startsWith('/'))
+    throw new UsageError(
+      `image reference "${safeText(ref.slice(0, 100))}" must be host[:port]/repository[:tag][@sha256:<hex>]`,
+      command,
+    );
   let parsed: ReturnType<typeof assertImageReference>;
   try {
     parsed = assertImageReference(ref, 'the command line', { domainRequired: true, hostFirst: true });
   } catch (error) {
-    throw new UsageError(`${safeText((error as Error).message)}; expected host[:port]/repository[:tag][@sha256:<hex>]`, command);
+    throw new UsageError(
+      `${safeText((error as Error).message)}; expected host[:port]/repository[:tag][@sha256:<hex>]`,
+      command,
+    );
   }
-  if (parsed.digest !== undefined && !isSha256Digest(parsed.digest)) throw new UsageError(`the digest of "${safeText(ref.slice(0, 100))}" is not sha256:<64 hex>`, command);
+  if (parsed.digest !== undefined && !isSha256Digest(parsed.digest))
+    throw new UsageError(`the digest of "${safeText(ref.slice(0, 100))}" is not sha256:<64 hex>`, command);
   const host = parsed.domain as string;
   const registry = `${LOOPBACK.test(host) ? 'http' : 'https'}://${host}`;
-  return { registry, host, repository: parsed.path, ...(parsed.tag !== undefined ? { tag: parsed.tag } : {}), ...(parsed.digest !== undefined ? { digest: parsed.digest } : {}) };
+  return {
+    registry,
+    host,
+    repository: parsed.path,
+    ...(parsed.tag !== undefined ? { tag: parsed.tag } : {}),
+    ...(parsed.digest !== undefined ? { digest: parsed.digest } : {}),
+  };
 }
 
 /** A registry client for `ref`, with PF_REGISTRY_USERNAME / PF_REGISTRY_PASSWORD when both are set. */
 export function registryClientFor(ref: ImageRef, env: NodeJS.ProcessEnv): RegistryWriter {
   const username = env['PF_REGISTRY_USERNAME'];
   const password = env['PF_REGISTRY_PASSWORD'];
-  return new RegistryClient({ registry: ref.registry, ...(username && password ? { credentials: { username, password } } : {}) });
+  return new RegistryClient({
+    registry: ref.registry,
+    ...(username && password ? { credentials: { username, password } } : {}),
+  });
 }
 
 /** The digest `ref` names: its @digest, else what its tag points at. */

@@ -12,6 +12,10 @@ export function layoutImageName(dir: string, layout: Pick<ImageLayout, 'indexAnn
   const name = layout.indexAnnotations[IMAGE_NAME_ANNOTATION];
   if (name === undefined) return undefined;
   const problem = imageReferenceProblem(name);
-  if (problem !== undefined) throw new CommandError('image-name-invalid', `${safeText(dir)}: the ${IMAGE_NAME_ANNOTATION} annotation of the image index: ${safeText(problem)}`);
+  if (problem !== undefined)
+    throw new CommandError(
+      'image-name-invalid',
+      `${safeText(dir)}: the ${IMAGE_NAME_ANNOTATION} annotation of the image index: ${safeText(problem)}`,
+    );
   return name;
 }

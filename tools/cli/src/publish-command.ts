@@ -26,8 +26,14 @@ export const publishCommand: Command = {
     const mountFrom = stringFlag(args, 'mount-from');
     try {
       const client = registryClientFor(ref, process.env);
-      const pushed = await pushLayout(client, dir as string, ref.repository, ref.tag, { ...(refName ? { refName } : {}), ...(mountFrom ? { mountFrom } : {}) });
-      ctx.print(`${ref.host}/${ref.repository}:${ref.tag}: ${pushed.manifests} manifest(s); blobs ${pushed.blobs.pushed} pushed (${pushed.bytesPushed} bytes), ${pushed.blobs.skipped} present, ${pushed.blobs.mounted} mounted`, pushed.digest);
+      const pushed = await pushLayout(client, dir as string, ref.repository, ref.tag, {
+        ...(refName ? { refName } : {}),
+        ...(mountFrom ? { mountFrom } : {}),
+      });
+      ctx.print(
+        `${ref.host}/${ref.repository}:${ref.tag}: ${pushed.manifests} manifest(s); blobs ${pushed.blobs.pushed} pushed (${pushed.bytesPushed} bytes), ${pushed.blobs.skipped} present, ${pushed.blobs.mounted} mounted`,
+        pushed.digest,
+      );
     } catch (error) {
       throw commandFailure(error, 'publish-failed', safeText);
     }

@@ -29,14 +29,20 @@ export const patchReplayCommand: Command = {
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new CommandError('unreadable', `cannot read ${safeText(path)}: ${safeText((error as NodeJS.ErrnoException).code ?? String(error))}`);
+      throw new CommandError(
+        'unreadable',
+        `cannot read ${safeText(path)}: ${safeText((error as NodeJS.ErrnoException).code ?? String(error))}`,
+      );
     }
-    if (text.length > MAX_BYTES) throw new CommandError('too-large', `${safeText(path)} is larger than ${MAX_BYTES} bytes`);
+    if (text.length > MAX_BYTES)
+      throw new CommandError('too-large', `${safeText(path)} is larger than ${MAX_BYTES} bytes`);
     const summary = replayLines(text.split('\n'));
     for (const bad of summary.invalid) ctx.print(`line ${bad.line}: not a case: ${safeText(bad.reason)}`);
     if (args.flags.get('show-mismatches') === true) {
       for (const r of summary.results.filter((x) => !x.identical)) {
-        ctx.print(`mismatch ${safeText(r.id)} [${r.category}]: ${r.error ? safeText(r.error) : r.mismatched.map((f) => safeText(f)).join(', ')}`);
+        ctx.print(
+          `mismatch ${safeText(r.id)} [${r.category}]: ${r.error ? safeText(r.error) : r.mismatched.map((f) => safeText(f)).join(', ')}`,
+        );
       }
     }
     const rows = [...summary.byCategory].sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : 1));

@@ -53,7 +53,8 @@ function timeline(run: PipelineRun, now: number): string[] {
     let took = '-';
     if (s.durationMs !== undefined) took = duration(s.durationMs);
     else if (s.status === 'running' && s.startedAt !== undefined) took = `${duration(now - s.startedAt)}…`;
-    else if (s.finishedAt !== undefined && s.startedAt !== undefined && s.finishedAt >= s.startedAt) took = duration(s.finishedAt - s.startedAt);
+    else if (s.finishedAt !== undefined && s.startedAt !== undefined && s.finishedAt >= s.startedAt)
+      took = duration(s.finishedAt - s.startedAt);
     return [safeText(s.stage), safeText(s.status), String(s.attempts), start, took];
   });
   const [head, ...lines] = table(['STAGE', 'STATUS', 'ATTEMPTS', 'START', 'DURATION'], rows);

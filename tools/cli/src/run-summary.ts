@@ -5,7 +5,8 @@ export function currentStage(run: PipelineRun): string | undefined {
   if (run.state === 'succeeded') return undefined;
   if (run.state === 'failed') return run.error?.stage ?? run.stages.find((s) => s.status === 'failed')?.stage;
   const active = run.stages.find((s) => s.status === 'running' || s.status === 'awaiting' || s.status === 'failed');
-  return (active ?? run.stages.find((s) => s.status === 'queued') ?? run.stages.find((s) => s.status === 'pending'))?.stage;
+  return (active ?? run.stages.find((s) => s.status === 'queued') ?? run.stages.find((s) => s.status === 'pending'))
+    ?.stage;
 }
 
 /** How long the run took, or has been going (marked with …) if it has not finished. */

@@ -21,7 +21,8 @@ export const runsCommand: Command = {
     expectPositionals(args, [], 'runs');
     const state = choiceFlag(args, 'state', RUN_STATES, 'runs');
     const definitionFlag = stringFlag(args, 'definition');
-    const definition = definitionFlag === undefined ? undefined : checkDefinition(definitionFlag, '--definition', 'runs');
+    const definition =
+      definitionFlag === undefined ? undefined : checkDefinition(definitionFlag, '--definition', 'runs');
     const limit = intFlag(args, 'limit', 1, 1000, 'runs');
     const body = await ctx.api.get('runs', { state, definition, limit });
     const { runs } = decode(RunListSchema, body, 'run list');

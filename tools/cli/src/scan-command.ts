@@ -13,8 +13,10 @@ const MAX_WARNINGS = 200;
 
 export const scanCommand: Command = {
   name: NAME,
-  synopsis: '<oci-layout> --advisories <file-or-dir> [--vex <file-or-dir>] [--platform linux/amd64] [--tag <tag>] [--json]',
-  summary: 'list the known vulnerabilities of a built image\'s packages from local advisory files, with VEX applied (no API)',
+  synopsis:
+    '<oci-layout> --advisories <file-or-dir> [--vex <file-or-dir>] [--platform linux/amd64] [--tag <tag>] [--json]',
+  summary:
+    "list the known vulnerabilities of a built image's packages from local advisory files, with VEX applied (no API)",
   help: [
     'Reads the image of the layout (blobs checked), its installed packages from var/lib/dpkg/status and',
     'its distribution from os-release (debian-12). --advisories is a JSON file or a directory read',
@@ -30,7 +32,11 @@ export const scanCommand: Command = {
   async run(args, ctx) {
     const [dir] = expectPositionals(args, ['oci-layout'], NAME) as [string];
     const advisories = stringFlag(args, 'advisories');
-    if (advisories === undefined) throw new UsageError('--advisories <file-or-dir> is required: the OSV or Debian tracker JSON to match against', NAME);
+    if (advisories === undefined)
+      throw new UsageError(
+        '--advisories <file-or-dir> is required: the OSV or Debian tracker JSON to match against',
+        NAME,
+      );
     const vex = stringFlag(args, 'vex');
     const platform = stringFlag(args, 'platform');
     const tag = stringFlag(args, 'tag');
@@ -43,14 +49,33 @@ export const scanCommand: Command = {
       for (const s of image.skipped) warn(`${dir}: var/lib/dpkg/status paragraph ${s.stanza}: ${s.reason}`);
       const load = await loadAdvisories(advisories, warn);
       for (const p of load.db.problems) warn(`${p.message} (${p.code})`);
-      if (load.db.problemCount > load.db.problems.length) warn(`${load.db.problemCount - load.db.problems.length} more advisory problems not shown`);
+      if (load.db.problemCount > load.db.problems.length)
+        warn(`${load.db.problemCount - load.db.problems.length} more advisory problems not shown`);
       const documents: VexDocument[] = vex === undefined ? [] : await loadVex(vex, warn);
       const findings = scan(load.db, image.packages, image.distro);
-      const outcome = applyVex(findings, documents, image.name === undefined ? undefined : { name: image.name, digest: image.digest, distro: image.distro });
-      const report = scanReport({ digest: image.digest, platform: image.platform, manifestDigest: image.manifestDigest, distro: image.distro, ...(image.name === undefined ? {} : { name: image.name }) }, outcome);
-      if (warnings > MAX_WARNINGS) process.stderr.write(`warning: ${warnings - MAX_WARNINGS} more warnings not shown\n`);
+      const outcome = applyVex(
+        findings,
+        documents,
+        image.name === undefined ? undefined : { name: image.name, digest: image.digest, distro: image.distro },
+      );
+      const report = scanReport(
+        {
+          digest: image.digest,
+          platform: image.platform,
+          manifestDigest: image.manifestDigest,
+          distro: image.distro,
+          ...(image.name === undefined ? {} : { name: image.name }),
+        },
+        outcome,
+      );
+      if (warnings > MAX_WARNINGS)
+        process.stderr.write(`warning: ${warnings - MAX_WARNINGS} more warnings not shown\n`);
       if (boolFlag(args, 'json')) ctx.print(safeJson(report));
-      else ctx.print(...scanLines(report), `advisories: ${load.files} files (${load.osvFiles} OSV, ${load.trackerFiles} tracker), ${load.db.advisoryCount} advisories; ${image.packages.length} packages; ${documents.length} VEX documents`);
+      else
+        ctx.print(
+          ...scanLines(report),
+          `advisories: ${load.files} files (${load.osvFiles} OSV, ${load.trackerFiles} tracker), ${load.db.advisoryCount} advisories; ${image.packages.length} packages; ${documents.length} VEX documents`,
+        );
     } catch (error) {
       if (error instanceof CommandError || error instanceof UsageError) throw error;
       const code = (error as { code?: unknown }).code;

@@ -23,7 +23,11 @@ export async function scanImage(dir: string, opts: ImageLayoutReadOptions): Prom
   const layout = await readImageLayout(dir, opts);
   const fs = await readLayerEntries(dir, layout);
   const { distro, packages, skipped } = imageScanPackages(fs);
-  if (distro === undefined) throw new CommandError('image-distro-unknown', `${safeText(dir)}: the image has no os-release naming its distribution (etc/os-release, usr/lib/os-release)`);
+  if (distro === undefined)
+    throw new CommandError(
+      'image-distro-unknown',
+      `${safeText(dir)}: the image has no os-release naming its distribution (etc/os-release, usr/lib/os-release)`,
+    );
   const name = layoutImageName(dir, layout);
   return {
     digest: layout.indexDigest,
@@ -31,7 +35,13 @@ export async function scanImage(dir: string, opts: ImageLayoutReadOptions): Prom
     platform: layout.platform,
     ...(name === undefined ? {} : { name }),
     distro,
-    packages: packages.map((p) => ({ name: p.name, version: p.version, arch: p.arch, source: p.source, sourceVersion: p.sourceVersion })),
+    packages: packages.map((p) => ({
+      name: p.name,
+      version: p.version,
+      arch: p.arch,
+      source: p.source,
+      sourceVersion: p.sourceVersion,
+    })),
     skipped: skipped.map((s) => ({ stanza: s.stanza, reason: s.reason })),
   };
 }

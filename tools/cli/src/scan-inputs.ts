@@ -21,10 +21,14 @@ export type Warn = (message: string) => void;
  */
 export async function jsonFiles(target: string, flag: string, warn: Warn): Promise<string[]> {
   const info = await stat(target).catch((error: NodeJS.ErrnoException) => {
-    throw new CommandError('input-unreadable', `${flag} ${quote(target)}: ${error.code === 'ENOENT' ? 'no such file or directory' : safeText(error.message)}`);
+    throw new CommandError(
+      'input-unreadable',
+      `${flag} ${quote(target)}: ${error.code === 'ENOENT' ? 'no such file or directory' : safeText(error.message)}`,
+    );
   });
   if (info.isFile()) return [target];
-  if (!info.isDirectory()) throw new CommandError('input-unreadable', `${flag} ${quote(target)} is neither a file nor a directory`);
+  if (!info.isDirectory())
+    throw new CommandError('input-unreadable', `${flag} ${quote(target)} is neither a file nor a directory`);
   const out: string[] = [];
   const walk = async (dir: string, depth: number): Promise<void> => {
     if (depth > MAX_DEPTH) return warn(`${safeText(dir)}: more than ${MAX_DEPTH} directory levels, not read further`);
@@ -36,7 +40,8 @@ export async function jsonFiles(target: string, flag: string, warn: Warn): Promi
       else if (!name.endsWith('.json')) continue;
       else if (s.isSymbolicLink()) warn(`${safeText(path)}: a symbolic link, not followed`);
       else if (s.isFile()) {
-        if (out.length >= MAX_FILES) return warn(`${safeText(target)}: more than ${MAX_FILES} files, the rest not read`);
+        if (out.length >= MAX_FILES)
+          return warn(`${safeText(target)}: more than ${MAX_FILES} files, the rest not read`);
         out.push(path);
       }
     }
@@ -56,7 +61,9 @@ async function readJson(path: string, warn: Warn): Promise<unknown> {
     const text = await readFile(path, 'utf8');
     return JSON.parse(text) as unknown;
   } catch (error) {
-    warn(`${safeText(path)}: ${error instanceof SyntaxError ? 'not JSON' : 'unreadable'} (${safeText((error as Error).message, 160)}); skipped`);
+    warn(
+      `${safeText(path)}: ${error instanceof SyntaxError ? 'not JSON' : 'unreadable'} (${safeText((error as Error).message, 160)}); skipped`,
+    );
     return undefined;
   }
 }

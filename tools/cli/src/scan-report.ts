@@ -22,7 +22,9 @@ export interface ScanReport {
 
 /** The findings that stand, most severe first, then by package and id. */
 export function scanReport(image: ScanReport['image'], outcome: VexOutcome): ScanReport {
-  const findings = [...outcome.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || cmp(a.package, b.package) || cmp(a.id, b.id));
+  const findings = [...outcome.findings].sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || cmp(a.package, b.package) || cmp(a.id, b.id),
+  );
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of findings) bySeverity[f.severity]++;
   return {
@@ -42,11 +44,17 @@ export function scanReport(image: ScanReport['image'], outcome: VexOutcome): Sca
 /** The human report: a table of the findings after VEX, then the counts. */
 export function scanLines(report: ScanReport): string[] {
   const head = ['ID', 'PACKAGE', 'INSTALLED', 'FIXED', 'SEVERITY'];
-  const rows = report.findings.map((f) => [f.id, f.package, f.installed, f.fixedVersion ?? '-', f.severity].map((c) => safeText(c, 120)));
+  const rows = report.findings.map((f) =>
+    [f.id, f.package, f.installed, f.fixedVersion ?? '-', f.severity].map((c) => safeText(c, 120)),
+  );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   const c = report.counts;
-  const severities = [...SEVERITIES].reverse().filter((s) => c.bySeverity[s] > 0).map((s) => `${s} ${c.bySeverity[s]}`);
+  const severities = [...SEVERITIES]
+    .reverse()
+    .filter((s) => c.bySeverity[s] > 0)
+    .map((s) => `${s} ${c.bySeverity[s]}`);
   return [
     `image ${report.image.digest} ${safeText(report.image.platform, 80)} (${safeText(report.image.distro, 40)})`,
     ...(rows.length ? [line(head), ...rows.map(line)] : ['no findings']),

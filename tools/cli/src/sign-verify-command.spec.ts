@@ -56,7 +56,9 @@ describe('patch-factory publish, sign and verify (a real registry)', () => {
     const verified = await cli('verify', `${host}/examples/cli@${source}`, '--key', pub);
     expect(verified.stdout).toMatch(/^ok {3}signature cosign simple signing/m);
     expect(verified.stdout).toMatch(/^ok {3}bundle /m);
-    expect(verified.stdout).toContain(`verified ${host}/examples/cli@${source}: 2 verified, 0 not by this key, 0 failed`);
+    expect(verified.stdout).toContain(
+      `verified ${host}/examples/cli@${source}: 2 verified, 0 not by this key, 0 failed`,
+    );
     expect(verified.code).toBe(0);
   }, 60_000);
 
@@ -69,7 +71,9 @@ describe('patch-factory publish, sign and verify (a real registry)', () => {
 
     const unsigned = await cli('verify', `${host}/fixtures/source:v1`, '--key', other.pub);
     expect(unsigned.code).toBe(1);
-    expect(unsigned.stdout).toContain(`FAIL signature cosign simple signing: no signature: fixtures/source has no sha256-${source.slice(7)}.sig`);
+    expect(unsigned.stdout).toContain(
+      `FAIL signature cosign simple signing: no signature: fixtures/source has no sha256-${source.slice(7)}.sig`,
+    );
   }, 60_000);
 
   it('refuses a key file others can read, naming the fix, and a bad reference', async () => {

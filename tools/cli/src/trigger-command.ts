@@ -26,10 +26,17 @@ export const triggerCommand: Command = {
     const from = choiceFlag(args, 'from', RUN_STAGE_NAMES, 'trigger');
     const to = choiceFlag(args, 'to', RUN_STAGE_NAMES, 'trigger');
     if (from && to && RUN_STAGE_NAMES.indexOf(from) > RUN_STAGE_NAMES.indexOf(to)) {
-      throw new UsageError(`--from ${from} comes after --to ${to} (stages run ${RUN_STAGE_NAMES.join(' → ')})`, 'trigger');
+      throw new UsageError(
+        `--from ${from} comes after --to ${to} (stages run ${RUN_STAGE_NAMES.join(' → ')})`,
+        'trigger',
+      );
     }
     const key = stringFlag(args, 'idempotency-key') ?? randomUUID();
-    if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw new UsageError('--idempotency-key must be 1 to 255 visible ASCII characters (a UUID, for example)', 'trigger');
+    if (!/^[\x21-\x7e]{1,255}$/.test(key))
+      throw new UsageError(
+        '--idempotency-key must be 1 to 255 visible ASCII characters (a UUID, for example)',
+        'trigger',
+      );
     const body = await postWithRetries(ctx.api, { definition, ...(from ? { from } : {}), ...(to ? { to } : {}) }, key);
     const started = decode(TriggeredRunSchema, body, 'trigger answer');
     if (boolFlag(args, 'json')) return ctx.print(safeJson(body));
@@ -50,7 +57,9 @@ async function postWithRetries(api: ApiClient, body: object, key: string): Promi
     try {
       return await api.post('runs', body, { 'idempotency-key': key });
     } catch (error) {
-      const transient = error instanceof ApiError && (error.code === 'api-unreachable' || (error.status !== undefined && [502, 503, 504].includes(error.status)));
+      const transient =
+        error instanceof ApiError &&
+        (error.code === 'api-unreachable' || (error.status !== undefined && [502, 503, 504].includes(error.status)));
       if (!transient || attempt >= TRIES) throw error;
       await new Promise((r) => setTimeout(r, 1_000 * 2 ** (attempt - 1)));
     }

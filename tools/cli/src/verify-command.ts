@@ -11,7 +11,8 @@ const NAME = 'verify';
 export const verifyCommand: Command = {
   name: NAME,
   synopsis: '<host[:port]/repository:tag|@sha256:…> --key <pub.pem>',
-  summary: 'verify an image\'s signature, every attestation and every Sigstore bundle with a public key; exit 1 unless all pass',
+  summary:
+    "verify an image's signature, every attestation and every Sigstore bundle with a public key; exit 1 unless all pass",
   help: [
     'Checks with nothing but the public key: each cosign signature (sha256-<hex>.sig) verifies and names',
     'this digest; each attestation (sha256-<hex>.att) verifies and every subject is this digest; each',
@@ -40,7 +41,11 @@ export const verifyCommand: Command = {
     for (const c of result.checks) ctx.print(safeText(`${label[c.outcome]} ${c.kind} ${c.what}: ${c.message}`));
     const count = (o: string) => result.checks.filter((c) => c.outcome === o).length;
     const tally = `${count('verified')} verified, ${count('other-key')} not by this key, ${count('failed')} failed`;
-    ctx.print(result.ok ? `verified ${ref.host}/${ref.repository}@${result.digest}: ${tally}` : `NOT verified ${ref.host}/${ref.repository}@${result.digest}: ${tally} (needs a signature by this key, nothing failed, and a verified attestation of every type)`);
+    ctx.print(
+      result.ok
+        ? `verified ${ref.host}/${ref.repository}@${result.digest}: ${tally}`
+        : `NOT verified ${ref.host}/${ref.repository}@${result.digest}: ${tally} (needs a signature by this key, nothing failed, and a verified attestation of every type)`,
+    );
     return result.ok ? 0 : 1;
   },
 };

@@ -12,9 +12,25 @@ describe('patch-factory watch once', () => {
     upstream = createCatalogOrigin({ 'README.md': 'tool\n' });
     for (const tag of ['v1.0.0', 'v1.2.0', 'v2.0.0']) upstream.git(['tag', tag, upstream.head('main') as string]);
     dir = mkdtempSync(join(tmpdir(), 'pf-cli-watch-'));
-    const target = (key: string, match: string) => ({ key, kind: 'git_tags', ref: 'example/tool', config: { type: 'git_tags', url: upstream.dir, match, set: 'V' } });
-    writeFileSync(join(dir, 'watch.json'), JSON.stringify({ targets: [target('git_tags:tool-v1', '^(v1\\.\\d+\\.\\d+)$'), target('git_tags:tool-all', '^(v\\d+\\.\\d+\\.\\d+)$')] }));
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ targets: [{ key: 'x y', kind: 'git_tags', ref: 'r', config: {} }] }));
+    const target = (key: string, match: string) => ({
+      key,
+      kind: 'git_tags',
+      ref: 'example/tool',
+      config: { type: 'git_tags', url: upstream.dir, match, set: 'V' },
+    });
+    writeFileSync(
+      join(dir, 'watch.json'),
+      JSON.stringify({
+        targets: [
+          target('git_tags:tool-v1', '^(v1\\.\\d+\\.\\d+)$'),
+          target('git_tags:tool-all', '^(v\\d+\\.\\d+\\.\\d+)$'),
+        ],
+      }),
+    );
+    writeFileSync(
+      join(dir, 'bad.json'),
+      JSON.stringify({ targets: [{ key: 'x y', kind: 'git_tags', ref: 'r', config: {} }] }),
+    );
   });
   afterAll(() => {
     if (saved === undefined) delete process.env['PF_WATCH_CONFIG'];
@@ -34,7 +50,11 @@ describe('patch-factory watch once', () => {
     process.env['PF_WATCH_CONFIG'] = join(dir, 'watch.json');
     const one = await cli('watch', 'once', '--source', 'git_tags:tool-v1');
     expect(one.code).toBe(0);
-    expect(one.stdout.trim().split('\n').sort()).toEqual(['2 versions from 1 of 1 sources', 'git_tags:tool-v1  v1.0.0', 'git_tags:tool-v1  v1.2.0']);
+    expect(one.stdout.trim().split('\n').sort()).toEqual([
+      '2 versions from 1 of 1 sources',
+      'git_tags:tool-v1  v1.0.0',
+      'git_tags:tool-v1  v1.2.0',
+    ]);
     const all = await cli('watch', 'once');
     expect(all.stdout.trim().split('\n').at(-1)).toBe('5 versions from 2 of 2 sources');
     const none = await cli('watch', 'once', '--source', 'nothing');

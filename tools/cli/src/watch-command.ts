@@ -11,7 +11,8 @@ const NAME = 'watch once';
 export const watchOnceCommand: Command = {
   name: NAME,
   synopsis: '[--source <key-or-kind>]',
-  summary: 'poll the configured sources (PF_WATCH_CONFIG) now and print the versions found, locally (no API, nothing recorded)',
+  summary:
+    'poll the configured sources (PF_WATCH_CONFIG) now and print the versions found, locally (no API, nothing recorded)',
   help: [
     'Reads the explicit targets of PF_WATCH_CONFIG ({"targets": [{key, kind, ref, config, intervalMs}]}),',
     'polls every target (or those whose key or kind is --source) once, without saved state, and prints',
@@ -33,13 +34,18 @@ export const watchOnceCommand: Command = {
       throw new CommandError('watch-config', safeText((error as Error).message));
     }
     const chosen = targets.filter((t) => only === undefined || t.key === only || t.kind === only);
-    if (chosen.length === 0) throw new CommandError('no-watch-targets', only === undefined ? 'PF_WATCH_CONFIG names no target' : `no target has the key or kind ${quote(only)}`);
+    if (chosen.length === 0)
+      throw new CommandError(
+        'no-watch-targets',
+        only === undefined ? 'PF_WATCH_CONFIG names no target' : `no target has the key or kind ${quote(only)}`,
+      );
     let versions = 0;
     let failed = 0;
     for (const t of chosen) {
       try {
         const result = await poll(t, {}, AbortSignal.timeout(120_000));
-        for (const o of result.observations) ctx.print(`${safeText(t.key)}  ${safeText(o.version)}${o.digest ? `  ${safeText(o.digest)}` : ''}`);
+        for (const o of result.observations)
+          ctx.print(`${safeText(t.key)}  ${safeText(o.version)}${o.digest ? `  ${safeText(o.digest)}` : ''}`);
         for (const r of result.rejected) ctx.print(`${safeText(t.key)}  rejected  ${safeText(r.value)}: ${r.reason}`);
         versions += result.observations.length;
       } catch (error) {

@@ -19,7 +19,8 @@ export interface ApkFetchOptions {
 }
 
 /** A changed body with its new validators, or "not modified" (304). */
-export type ApkFetchResult = { notModified: true } | { notModified: false; body: Buffer; validators: ConditionalHeaders };
+export type ApkFetchResult =
+  { notModified: true } | { notModified: false; body: Buffer; validators: ConditionalHeaders };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -50,14 +51,21 @@ function validatorsOf(etag: unknown, lastModified: unknown): ConditionalHeaders 
  * followed (at most 3, each target checked like the mirror URL). 404/410 throw
  * TerminalError(apk-index-not-found); 5xx/429/408 and network failures RetryableError.
  */
-export async function fetchConditional(raw: string, since: ConditionalHeaders, opts: ApkFetchOptions = {}): Promise<ApkFetchResult> {
+export async function fetchConditional(
+  raw: string,
+  since: ConditionalHeaders,
+  opts: ApkFetchOptions = {},
+): Promise<ApkFetchResult> {
   const sent = validatorsOf(since.etag, since.lastModified);
   const result = await boundedGet(raw, {
     checkUrl: checkMirrorUrl,
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
     ...(opts.signal ? { signal: opts.signal } : {}),
-    headers: { ...(sent.etag ? { 'if-none-match': sent.etag } : {}), ...(sent.lastModified ? { 'if-modified-since': sent.lastModified } : {}) },
+    headers: {
+      ...(sent.etag ? { 'if-none-match': sent.etag } : {}),
+      ...(sent.lastModified ? { 'if-modified-since': sent.lastModified } : {}),
+    },
     notModified: true,
     show: shown,
     noAnswer: (href, timedOut, why) => `${href}: no answer (${timedOut ? 'timeout' : why}); is the mirror up?`,
@@ -66,7 +74,14 @@ export async function fetchConditional(raw: string, since: ConditionalHeaders, o
   });
   if (result.kind === 'not-modified') return { notModified: true };
   if (result.kind === 'gone') {
-    throw apkTerminal(ApkErrorCode.indexNotFound, `${shown(result.finalUrl.href)}: the server answered HTTP ${result.status}; check the branch, repo and arch`);
+    throw apkTerminal(
+      ApkErrorCode.indexNotFound,
+      `${shown(result.finalUrl.href)}: the server answered HTTP ${result.status}; check the branch, repo and arch`,
+    );
   }
-  return { notModified: false, body: result.body, validators: validatorsOf(result.headers.get('etag'), result.headers.get('last-modified')) };
+  return {
+    notModified: false,
+    body: result.body,
+    validators: validatorsOf(result.headers.get('etag'), result.headers.get('last-modified')),
+  };
 }

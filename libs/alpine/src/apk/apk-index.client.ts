@@ -29,7 +29,8 @@ export interface ApkIndex extends ApkIndexParse {
 export async function readApkIndex(data: Buffer, keysDir: string, what = 'the APKINDEX'): Promise<ApkIndex> {
   const first = splitFirstGzipMember(data, what, MAX_SIGNATURE_TAR);
   const signatures = signatureEntries(readApkTar(first.content, `the signature part of ${what}`));
-  if (signatures.length > 0 && first.rest.length === 0) throw apkTerminal(ApkErrorCode.indexInvalid, `${what} holds a signature but no index`);
+  if (signatures.length > 0 && first.rest.length === 0)
+    throw apkTerminal(ApkErrorCode.indexInvalid, `${what} holds a signature but no index`);
   const signedBy = await verifyApkSignature(signatures, first.rest, keysDir, what);
   const control = readApkTar(gunzipBounded(first.rest, what, MAX_CONTROL_TAR), `the index part of ${what}`);
   const index = control.find((e) => e.name === 'APKINDEX');
@@ -38,12 +39,16 @@ export async function readApkIndex(data: Buffer, keysDir: string, what = 'the AP
   return {
     ...parseApkIndex(index.data.toString('utf8')),
     signedBy,
-    ...(description ? { description: description.data.toString('utf8', 0, Math.min(description.data.length, 200)).trim() } : {}),
+    ...(description
+      ? { description: description.data.toString('utf8', 0, Math.min(description.data.length, 200)).trim() }
+      : {}),
   };
 }
 
 /** The outcome of a conditional index read: unchanged, or the verified index and its validators. */
-export type ApkIndexFetch = { notModified: true; url: string } | { notModified: false; url: string; index: ApkIndex; validators: ConditionalHeaders };
+export type ApkIndexFetch =
+  | { notModified: true; url: string }
+  | { notModified: false; url: string; index: ApkIndex; validators: ConditionalHeaders };
 
 /**
  * Reads the signed APKINDEX of one Alpine repository (`<url>/<branch>/<repo>/<arch>/APKINDEX.tar.gz`)

@@ -28,8 +28,10 @@ export function checkMirrorUrl(raw: string): URL {
   } catch {
     throw apkTerminal(ApkErrorCode.urlRefused, `"${shown(raw)}" is not a URL: give the mirror as https://host/path`);
   }
-  if (url.username || url.password) throw apkTerminal(ApkErrorCode.urlRefused, `${shown(url.host)}: credentials in a mirror URL are refused`);
-  if (url.search || url.hash) throw apkTerminal(ApkErrorCode.urlRefused, `${shown(raw)}: a mirror URL takes no query or fragment`);
+  if (url.username || url.password)
+    throw apkTerminal(ApkErrorCode.urlRefused, `${shown(url.host)}: credentials in a mirror URL are refused`);
+  if (url.search || url.hash)
+    throw apkTerminal(ApkErrorCode.urlRefused, `${shown(raw)}: a mirror URL takes no query or fragment`);
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
   throw apkTerminal(ApkErrorCode.urlRefused, `${shown(raw)}: only https (or http to a loopback host) is allowed`);
@@ -38,8 +40,16 @@ export function checkMirrorUrl(raw: string): URL {
 /** The URL of the repository's APKINDEX.tar.gz; throws TerminalError(apk-url-refused) for a bad URL or segment. */
 export function apkIndexUrl(repo: ApkRepository): string {
   const base = checkMirrorUrl(repo.url);
-  for (const [name, value] of [['branch', repo.branch], ['repo', repo.repo], ['arch', repo.arch]] as const) {
-    if (!SEGMENT.test(value)) throw apkTerminal(ApkErrorCode.urlRefused, `the ${name} "${shown(value, 64)}" is refused: expected letters, digits, ".", "_" or "-"`);
+  for (const [name, value] of [
+    ['branch', repo.branch],
+    ['repo', repo.repo],
+    ['arch', repo.arch],
+  ] as const) {
+    if (!SEGMENT.test(value))
+      throw apkTerminal(
+        ApkErrorCode.urlRefused,
+        `the ${name} "${shown(value, 64)}" is refused: expected letters, digits, ".", "_" or "-"`,
+      );
   }
   const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
   return `${root}${repo.branch}/${repo.repo}/${repo.arch}/APKINDEX.tar.gz`;

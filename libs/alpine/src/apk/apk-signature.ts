@@ -39,7 +39,11 @@ async function readKey(keysDir: string, keyName: string): Promise<string | undef
     return pem.length <= MAX_KEY_BYTES ? pem.toString('latin1') : undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw apkTerminal(ApkErrorCode.keysDirMissing, `cannot read the key ${shown(keyName, 80)} in ${shown(keysDir)}: ${shown((error as Error).message)}`, error);
+    throw apkTerminal(
+      ApkErrorCode.keysDirMissing,
+      `cannot read the key ${shown(keyName, 80)} in ${shown(keysDir)}: ${shown((error as Error).message)}`,
+      error,
+    );
   }
 }
 
@@ -50,8 +54,14 @@ async function readKey(keysDir: string, keyName: string): Promise<string | undef
  * apk-index-unsigned (no signature), apk-signature-unknown-key (no named key is in
  * `keysDir`), apk-signature-bad (a known key's signature does not verify).
  */
-export async function verifyApkSignature(signatures: ApkSignature[], signed: Buffer, keysDir: string, what: string): Promise<string> {
-  if (signatures.length === 0) throw apkTerminal(ApkErrorCode.indexUnsigned, `${what} carries no .SIGN.RSA signature: refused`);
+export async function verifyApkSignature(
+  signatures: ApkSignature[],
+  signed: Buffer,
+  keysDir: string,
+  what: string,
+): Promise<string> {
+  if (signatures.length === 0)
+    throw apkTerminal(ApkErrorCode.indexUnsigned, `${what} carries no .SIGN.RSA signature: refused`);
   let known = 0;
   for (const sig of signatures) {
     const pem = await readKey(keysDir, sig.keyName);
@@ -61,13 +71,24 @@ export async function verifyApkSignature(signatures: ApkSignature[], signed: Buf
     let ok = false;
     try {
       const key = createPublicKey(pem);
-      ok = key.asymmetricKeyType === 'rsa' && createVerify(sig.algorithm === 'sha256' ? 'RSA-SHA256' : 'RSA-SHA1').update(signed).verify(key, sig.signature);
+      ok =
+        key.asymmetricKeyType === 'rsa' &&
+        createVerify(sig.algorithm === 'sha256' ? 'RSA-SHA256' : 'RSA-SHA1')
+          .update(signed)
+          .verify(key, sig.signature);
     } catch {
       ok = false;
     }
     if (ok) return sig.keyName;
   }
   const names = signatures.map((s) => shown(s.keyName, 80)).join(', ');
-  if (known === 0) throw apkTerminal(ApkErrorCode.signatureUnknownKey, `${what} is signed by ${names}, which is not in the keys directory ${shown(keysDir)}: add the key if you trust it`);
-  throw apkTerminal(ApkErrorCode.signatureBad, `${what}: the signature by ${names} does not verify; the index was altered or is corrupt`);
+  if (known === 0)
+    throw apkTerminal(
+      ApkErrorCode.signatureUnknownKey,
+      `${what} is signed by ${names}, which is not in the keys directory ${shown(keysDir)}: add the key if you trust it`,
+    );
+  throw apkTerminal(
+    ApkErrorCode.signatureBad,
+    `${what}: the signature by ${names} does not verify; the index was altered or is corrupt`,
+  );
 }

@@ -12,7 +12,11 @@ export interface ApkTarFile {
 export const MAX_TAR_ENTRIES = 10_000;
 
 /** Every failure of an index's tar is apk-index-invalid. */
-const APK_TAR_CODES = { invalid: ApkErrorCode.indexInvalid, unsafe: ApkErrorCode.indexInvalid, unsupported: ApkErrorCode.indexInvalid };
+const APK_TAR_CODES = {
+  invalid: ApkErrorCode.indexInvalid,
+  unsafe: ApkErrorCode.indexInvalid,
+  unsupported: ApkErrorCode.indexInvalid,
+};
 
 /**
  * The regular files of a tar of an APK index (its signature part, its index part), in order,

@@ -100,7 +100,8 @@ export function parseApkIndex(text: string): ApkIndexParse {
   let broken: ApkIndexProblem['reason'] | undefined;
   const problem = (line: number, reason: ApkIndexProblem['reason'], name?: string) => {
     out.problemCount++;
-    if (out.problems.length < MAX_PROBLEMS) out.problems.push({ line, reason, ...(name !== undefined && NAME.test(name) ? { name } : {}) });
+    if (out.problems.length < MAX_PROBLEMS)
+      out.problems.push({ line, reason, ...(name !== undefined && NAME.test(name) ? { name } : {}) });
   };
   const flush = () => {
     if (start > 0 && out.records.length < MAX_RECORDS) {

@@ -48,15 +48,24 @@ export function splitFirstGzipMember(data: Buffer, what: string, maxOutput: numb
   const start = headerLength(data, what);
   let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    inflated = inflateRawSync(data.subarray(start), { info: true, maxOutputLength: maxOutput }) as unknown as typeof inflated;
+    inflated = inflateRawSync(data.subarray(start), {
+      info: true,
+      maxOutputLength: maxOutput,
+    }) as unknown as typeof inflated;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw apkTerminal(ApkErrorCode.tooLarge, `${what} decompresses to more than ${maxOutput} bytes; refused`, error);
-    throw apkTerminal(ApkErrorCode.indexInvalid, `${what} is not valid gzip data (${shown((error as Error).message)})`, error);
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw apkTerminal(ApkErrorCode.tooLarge, `${what} decompresses to more than ${maxOutput} bytes; refused`, error);
+    throw apkTerminal(
+      ApkErrorCode.indexInvalid,
+      `${what} is not valid gzip data (${shown((error as Error).message)})`,
+      error,
+    );
   }
   const trailer = start + inflated.engine.bytesWritten;
   if (trailer + 8 > data.length) invalid(what, 'the first member is truncated');
   const content = inflated.buffer;
-  if (data.readUInt32LE(trailer) !== crc32(content) || data.readUInt32LE(trailer + 4) !== content.length % 2 ** 32) invalid(what, 'the first member fails its CRC-32 or length check');
+  if (data.readUInt32LE(trailer) !== crc32(content) || data.readUInt32LE(trailer + 4) !== content.length % 2 ** 32)
+    invalid(what, 'the first member fails its CRC-32 or length check');
   return { content, rest: data.subarray(trailer + 8) };
 }
 
@@ -66,7 +75,12 @@ export function gunzipBounded(data: Buffer, what: string, maxOutput: number): Bu
   try {
     return gunzipSync(data, { maxOutputLength: maxOutput });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw apkTerminal(ApkErrorCode.tooLarge, `${what} decompresses to more than ${maxOutput} bytes; refused`, error);
-    throw apkTerminal(ApkErrorCode.indexInvalid, `${what} is not valid gzip data (${shown((error as Error).message)})`, error);
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw apkTerminal(ApkErrorCode.tooLarge, `${what} decompresses to more than ${maxOutput} bytes; refused`, error);
+    throw apkTerminal(
+      ApkErrorCode.indexInvalid,
+      `${what} is not valid gzip data (${shown((error as Error).message)})`,
+      error,
+    );
   }
 }

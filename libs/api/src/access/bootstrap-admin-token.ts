@@ -25,7 +25,9 @@ export class BootstrapAdminToken implements OnApplicationBootstrap {
     const file = this.config.PF_BOOTSTRAP_TOKEN_FILE;
     if (file) writeSecretFile(file, `${token}\n`);
     // The secret goes to stderr only, not through the structured log (which may be shipped elsewhere).
-    process.stderr.write(`patch-factory: bootstrap admin token (shown once; make others with POST /tokens): ${token}\n`);
+    process.stderr.write(
+      `patch-factory: bootstrap admin token (shown once; make others with POST /tokens): ${token}\n`,
+    );
     this.logger.warn({ file: file ?? null }, 'bootstrap admin token created (printed once on stderr)');
   }
 }

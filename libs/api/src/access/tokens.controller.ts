@@ -32,6 +32,7 @@ export class TokensController {
   @ApiRoute(API_ROUTES.revokeToken)
   async revoke(@Param('id') id: string): Promise<void> {
     const tokenId = parseRequest(TokenIdSchema, id, 'id');
-    if (!(await this.tokens.revoke(tokenId))) throw new TerminalError('token-not-found', `no token with id "${tokenId}"`);
+    if (!(await this.tokens.revoke(tokenId)))
+      throw new TerminalError('token-not-found', `no token with id "${tokenId}"`);
   }
 }

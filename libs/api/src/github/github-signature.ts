@@ -12,5 +12,7 @@ export function githubSignatureProblem(secret: string, body: Buffer, header: str
   if (!m) return 'the X-Hub-Signature-256 header is not sha256=<64 hex digits>';
   const expected = createHmac('sha256', secret).update(body).digest();
   const given = Buffer.from(m[1] as string, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'the X-Hub-Signature-256 signature does not match the body';
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? undefined
+    : 'the X-Hub-Signature-256 signature does not match the body';
 }

@@ -47,7 +47,11 @@ export class GithubWebhookController {
   @ApiRoute(API_ROUTES.githubWebhook)
   async receive(@Body() body: unknown, @Headers() headers: Record<string, string | undefined>): Promise<WebhookAnswer> {
     const secret = this.config.PF_GITHUB_WEBHOOK_SECRET;
-    if (!secret) throw new TerminalError('webhooks-not-configured', 'GitHub webhooks are refused: PF_GITHUB_WEBHOOK_SECRET is not set');
+    if (!secret)
+      throw new TerminalError(
+        'webhooks-not-configured',
+        'GitHub webhooks are refused: PF_GITHUB_WEBHOOK_SECRET is not set',
+      );
     const raw = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     const problem = githubSignatureProblem(secret, raw, headers['x-hub-signature-256']);
     if (problem) throw new TerminalError('invalid-signature', problem);
@@ -64,10 +68,16 @@ export class GithubWebhookController {
     let answer: WebhookAnswer = { delivery, outcome: 'ignored', runs: [] };
     if (event === 'pull_request') {
       const pr = parseRequest(PullRequestEventSchema, json, 'pull_request event');
-      const scope = pr.action === 'closed' && pr.pull_request.merged === true ? pullRequestScopeProblem(this.config, pr) : undefined;
+      const scope =
+        pr.action === 'closed' && pr.pull_request.merged === true
+          ? pullRequestScopeProblem(this.config, pr)
+          : undefined;
       if (scope) {
         // Answered 2xx (GitHub retries anything else) and changes nothing.
-        this.logger.warn({ delivery, event, reason: scope, pr: pr.pull_request.number }, 'merged pull request outside the catalog repository or branch ignored');
+        this.logger.warn(
+          { delivery, event, reason: scope, pr: pr.pull_request.number },
+          'merged pull request outside the catalog repository or branch ignored',
+        );
         answer = { delivery, outcome: 'ignored', runs: [], reason: scope };
       } else if (pr.action === 'closed' && pr.pull_request.merged === true) {
         const runs = [];
@@ -92,13 +102,22 @@ export class GithubWebhookController {
    */
   private async releasePublished(delivery: string, json: unknown): Promise<WebhookAnswer> {
     const release = parseRequest(ReleaseEventSchema, json, 'release event');
-    if (!['published', 'released', 'created'].includes(release.action)) return { delivery, outcome: 'ignored', runs: [] };
+    if (!['published', 'released', 'created'].includes(release.action))
+      return { delivery, outcome: 'ignored', runs: [] };
     const repository = release.repository.full_name.toLowerCase();
-    const matching = this.targets.filter((t) => (t.kind === 'github_release' || t.kind === 'github_tag') && `${String(t.config['owner'])}/${String(t.config['repo'])}`.toLowerCase() === repository);
+    const matching = this.targets.filter(
+      (t) =>
+        (t.kind === 'github_release' || t.kind === 'github_tag') &&
+        `${String(t.config['owner'])}/${String(t.config['repo'])}`.toLowerCase() === repository,
+    );
     for (const t of matching) {
       const jobId = `watch-hook.${createHash('sha256').update(`${delivery}\n${t.key}`).digest('hex').slice(0, 32)}`;
       await this.producer.enqueue('watch.poll', { v: 1, target: t.key }, { jobId });
     }
-    return { delivery, outcome: matching.length ? 'poll-enqueued' : 'ignored', runs: matching.map((t) => ({ runId: t.key, result: 'poll-enqueued' })) };
+    return {
+      delivery,
+      outcome: matching.length ? 'poll-enqueued' : 'ignored',
+      runs: matching.map((t) => ({ runId: t.key, result: 'poll-enqueued' })),
+    };
   }
 }

@@ -11,12 +11,18 @@ export const PullRequestEventSchema = z.object({
   pull_request: z.object({
     number: z.number().int().positive(),
     merged: z.boolean().nullable().optional(),
-    merge_commit_sha: z.string().regex(/^[0-9a-f]{40}$/).nullable().optional(),
+    merge_commit_sha: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/)
+      .nullable()
+      .optional(),
     head: z.object({ ref: z.string().min(1).max(255) }),
     base: z.object({ ref: z.string().min(1).max(255) }),
   }),
   /** Where the pull request lives: only the catalog repository's merges promote. */
-  repository: z.object({ full_name: z.string().max(256), default_branch: z.string().min(1).max(255).optional() }).optional(),
+  repository: z
+    .object({ full_name: z.string().max(256), default_branch: z.string().min(1).max(255).optional() })
+    .optional(),
 });
 export type PullRequestEvent = z.infer<typeof PullRequestEventSchema>;
 
@@ -24,5 +30,7 @@ export type PullRequestEvent = z.infer<typeof PullRequestEventSchema>;
 export const ReleaseEventSchema = z.object({
   action: z.string().max(64),
   release: z.object({ tag_name: z.string().max(256) }).loose(),
-  repository: z.object({ full_name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, 'expected owner/repo') }),
+  repository: z.object({
+    full_name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, 'expected owner/repo'),
+  }),
 });

@@ -9,7 +9,11 @@ import { RootFs } from '../rootfs/rootfs';
  * is read at once, so their xz members are decompressed in a few shared xz processes (see
  * XzBatcher) instead of one process each.
  */
-export async function assembleRoot(packages: readonly DebianPackage[], debs: ReadonlyMap<string, Buffer>, signal?: AbortSignal): Promise<RootFs> {
+export async function assembleRoot(
+  packages: readonly DebianPackage[],
+  debs: ReadonlyMap<string, Buffer>,
+  signal?: AbortSignal,
+): Promise<RootFs> {
   const sorted = [...packages].sort((a, b) => (a.Package < b.Package ? -1 : a.Package > b.Package ? 1 : 0));
   const contents = await mapLimited(sorted, 256, async (pkg) => {
     signal?.throwIfAborted();

@@ -6,7 +6,12 @@ import type { DebianPackage } from '@patch-factory/debian';
 import { isTag } from '@patch-factory/oci';
 import { shown } from '../builder-errors';
 import { writeCaBundle } from '../rootfs/ca-bundle';
-import { debianArchitecture, definitionAnnotations, definitionRunConfig, splitPlatform } from '../oci/definition-config';
+import {
+  debianArchitecture,
+  definitionAnnotations,
+  definitionRunConfig,
+  splitPlatform,
+} from '../oci/definition-config';
 import { planLayers } from '../oci/layer-plan';
 import { canonicalJson } from '../oci/canonical-json';
 import type { ImageRunConfig } from '../oci/image-config';
@@ -125,7 +130,10 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   const repositories = def.contents?.repositories ?? [];
   const wanted = def.contents?.packages ?? [];
   if (wanted.length > 0 && repositories.length === 0) {
-    throw buildTerminal(BuildErrorCode.noRepositories, `${opts.where}: contents.packages lists ${wanted.length} packages but contents.repositories is empty; name the repositories they come from`);
+    throw buildTerminal(
+      BuildErrorCode.noRepositories,
+      `${opts.where}: contents.packages lists ${wanted.length} packages but contents.repositories is empty; name the repositories they come from`,
+    );
   }
 
   // Platforms are prepared and unpacked side by side: their index fetches, signature checks and
@@ -133,7 +141,15 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   opts.signal?.throwIfAborted();
   const prepared = await Promise.all(platforms.map((platform) => prepare(def, platform, repositories, opts, log)));
   const inputKey = createHash('sha256')
-    .update(canonicalJson({ format: BUILDER_FORMAT, definition: def, platforms, epoch, indexes: prepared.map((p) => [p.index.key, ...p.builds.map((b) => b.index.key)]) }))
+    .update(
+      canonicalJson({
+        format: BUILDER_FORMAT,
+        definition: def,
+        platforms,
+        epoch,
+        indexes: prepared.map((p) => [p.index.key, ...p.builds.map((b) => b.index.key)]),
+      }),
+    )
     .digest('hex');
   const records = prepared.map((p) => platformRecord(p));
   if (opts.reuse !== false) {
@@ -148,15 +164,26 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   const counts = { hits: 0, misses: 0 };
   const layoutPlatforms: ImageLayoutPlatform[] = [];
   const progress = opts.progress ?? (() => undefined);
-  const onPackage = (platform: string) => (name: string, done: number, total: number) => progress({ what: `${platform}: package ${name}`, done, total });
-  const images = await Promise.all(prepared.map((p) => withinAsync(`${opts.where} (${p.platform})`, () => installRoot(p.packages, p.index, cache, counts, onPackage(p.platform), opts.signal))));
+  const onPackage = (platform: string) => (name: string, done: number, total: number) =>
+    progress({ what: `${platform}: package ${name}`, done, total });
+  const images = await Promise.all(
+    prepared.map((p) =>
+      withinAsync(`${opts.where} (${p.platform})`, () =>
+        installRoot(p.packages, p.index, cache, counts, onPackage(p.platform), opts.signal),
+      ),
+    ),
+  );
   for (const [i, p] of prepared.entries()) {
     const image = images[i] as RootFs;
     within(`${opts.where} (${p.platform})`, () => finishRoot(image, def, p.platform));
     for (const [j, b] of p.builds.entries()) {
       const where = `${opts.where}: contents.builds[${j}]`;
-      log(`${p.platform}: build ${where}${b.build.name ? ` (${shown(b.build.name, 60)})` : ''}: ${b.packages.length} packages in its root`);
-      const buildRoot = await withinAsync(where, () => installRoot(b.packages, b.index, cache, counts, onPackage(`${p.platform} build root`), opts.signal));
+      log(
+        `${p.platform}: build ${where}${b.build.name ? ` (${shown(b.build.name, 60)})` : ''}: ${b.packages.length} packages in its root`,
+      );
+      const buildRoot = await withinAsync(where, () =>
+        installRoot(b.packages, b.index, cache, counts, onPackage(`${p.platform} build root`), opts.signal),
+      );
       writeDpkgDatabase(buildRoot);
       await runBuild(b.build, buildRoot, image, {
         ...(opts.sandbox ? { kind: opts.sandbox } : {}),
@@ -168,7 +195,10 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
       });
     }
     const extras = runtimeExtras(image, def);
-    if (extras.length > 0) log(`${p.platform}: warning: runtime variant ships ${extras.join(', ')}; a runtime image usually has no shell or package manager (use a dev variant, or exclude the package)`);
+    if (extras.length > 0)
+      log(
+        `${p.platform}: warning: runtime variant ships ${extras.join(', ')}; a runtime image usually has no shell or package manager (use a dev variant, or exclude the package)`,
+      );
     const config: ImageRunConfig = definitionRunConfig(def, opts.where);
     const layers = planLayers(image, { output: def.output ?? 'layered' });
     (records[i] as PlatformBuildRecord).layers = layers.map((l) => l.name);
@@ -180,8 +210,15 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   const tmp = join(dirname(outDir), `.${basename(outDir)}.tmp-${randomBytes(6).toString('hex')}`);
   try {
     const refName = def.tags?.find((t) => isTag(t)) ?? 'latest';
-    const onLayer = (platform: string, layer: number, layers: number) => progress({ what: `${platform}: layer ${layer} of ${layers} written`, done: layer, total: layers });
-    const digest = await writeImageLayout(tmp, { platforms: layoutPlatforms, annotations, sourceDateEpoch: epoch, refName, onLayer });
+    const onLayer = (platform: string, layer: number, layers: number) =>
+      progress({ what: `${platform}: layer ${layer} of ${layers} written`, done: layer, total: layers });
+    const digest = await writeImageLayout(tmp, {
+      platforms: layoutPlatforms,
+      annotations,
+      sourceDateEpoch: epoch,
+      refName,
+      onLayer,
+    });
     opts.signal?.throwIfAborted();
     await replaceDir(tmp, outDir);
     await writeBuildRecord(opts.cacheDir, { key: inputKey, digest });
@@ -192,10 +229,18 @@ export async function buildImage(def: Definition, opts: BuildImageOptions): Prom
   }
 }
 
-async function prepare(def: Definition, platform: string, repositories: readonly string[], opts: BuildImageOptions, log: (line: string) => void): Promise<Prepared> {
+async function prepare(
+  def: Definition,
+  platform: string,
+  repositories: readonly string[],
+  opts: BuildImageOptions,
+  log: (line: string) => void,
+): Promise<Prepared> {
   const arch = debianArchitecture(platform);
   const index = await loadRepositoryIndex(repositories, arch, opts.sources, `${opts.where}: contents.repositories`);
-  const resolved = within(`${opts.where}: contents.packages (${platform})`, () => resolvePackages(def.contents?.packages ?? [], index.index, { architecture: arch }));
+  const resolved = within(`${opts.where}: contents.packages (${platform})`, () =>
+    resolvePackages(def.contents?.packages ?? [], index.index, { architecture: arch }),
+  );
   const dropped = resolved.dropped.map((d) => `${d.chain}: ${d.relation} (every alternative excluded)`);
   for (const d of dropped) log(`${platform}: dropped ${d}`);
   const builds: Prepared['builds'] = [];
@@ -208,8 +253,15 @@ async function prepare(def: Definition, platform: string, repositories: readonly
       );
     }
     const lines = [...(build.contents?.repositories ?? []), ...repositories];
-    const buildIndex = await loadRepositoryIndex(lines, arch, opts.sources, `${opts.where}: contents.builds[${j}].contents.repositories`);
-    const buildResolved = within(`${opts.where}: contents.builds[${j}].contents.packages`, () => resolvePackages(build.contents?.packages ?? [], buildIndex.index, { architecture: arch }));
+    const buildIndex = await loadRepositoryIndex(
+      lines,
+      arch,
+      opts.sources,
+      `${opts.where}: contents.builds[${j}].contents.repositories`,
+    );
+    const buildResolved = within(`${opts.where}: contents.builds[${j}].contents.packages`, () =>
+      resolvePackages(build.contents?.packages ?? [], buildIndex.index, { architecture: arch }),
+    );
     builds.push({ build, index: buildIndex, packages: buildResolved.packages, neededBy: buildResolved.neededBy });
   }
   return { platform, arch, index, packages: resolved.packages, neededBy: resolved.neededBy, dropped, builds };
@@ -261,7 +313,16 @@ export function runtimeExtras(image: RootFs, def: Definition): string[] {
   return RUNTIME_EXTRAS.filter((path) => image.get(path) !== undefined).map((path) => `/${path}`);
 }
 
-const RUNTIME_EXTRAS = ['usr/bin/sh', 'usr/bin/dash', 'usr/bin/bash', 'usr/bin/busybox', 'usr/bin/dpkg', 'usr/bin/apt', 'usr/bin/apt-get', 'usr/sbin/apk'];
+const RUNTIME_EXTRAS = [
+  'usr/bin/sh',
+  'usr/bin/dash',
+  'usr/bin/bash',
+  'usr/bin/busybox',
+  'usr/bin/dpkg',
+  'usr/bin/apt',
+  'usr/bin/apt-get',
+  'usr/sbin/apk',
+];
 
 function accountsOf(a: Definition['accounts']) {
   return {
@@ -275,14 +336,21 @@ function platformRecord(p: Prepared): PlatformBuildRecord {
   return {
     platform: p.platform,
     packages: packageRecords(p.packages, p.index, p.neededBy),
-    buildRoots: p.builds.map((b, j) => ({ build: `contents.builds[${j}]`, packages: packageRecords(b.packages, b.index, b.neededBy) })),
+    buildRoots: p.builds.map((b, j) => ({
+      build: `contents.builds[${j}]`,
+      packages: packageRecords(b.packages, b.index, b.neededBy),
+    })),
     dropped: p.dropped,
     layers: [],
   };
 }
 
 /** Each package as fetched: from where, with the sha256 the signed index gives (what the download is checked against). */
-function packageRecords(packages: readonly DebianPackage[], index: RepositoryIndex, neededBy: ReadonlyMap<string, string>): ResolvedPackageRecord[] {
+function packageRecords(
+  packages: readonly DebianPackage[],
+  index: RepositoryIndex,
+  neededBy: ReadonlyMap<string, string>,
+): ResolvedPackageRecord[] {
   return packages.map((pkg) => ({
     name: pkg.Package,
     version: pkg.Version,
@@ -297,9 +365,14 @@ function packageRecords(packages: readonly DebianPackage[], index: RepositoryInd
 function choosePlatforms(def: Definition, opts: BuildImageOptions): string[] {
   const declared: readonly string[] = def.platforms ?? ['linux/amd64'];
   const chosen = opts.platforms ?? declared;
-  if (chosen.length === 0) throw buildTerminal(BuildErrorCode.platformUnsupported, `${opts.where}: no platform to build`);
+  if (chosen.length === 0)
+    throw buildTerminal(BuildErrorCode.platformUnsupported, `${opts.where}: no platform to build`);
   for (const p of chosen) {
-    if (!declared.includes(p)) throw buildTerminal(BuildErrorCode.platformUnsupported, `${opts.where}: platform ${shown(p, 40)} is not in the definition's platforms (${declared.join(', ')})`);
+    if (!declared.includes(p))
+      throw buildTerminal(
+        BuildErrorCode.platformUnsupported,
+        `${opts.where}: platform ${shown(p, 40)} is not in the definition's platforms (${declared.join(', ')})`,
+      );
     debianArchitecture(p);
   }
   return [...new Set(chosen)];
@@ -308,18 +381,31 @@ function choosePlatforms(def: Definition, opts: BuildImageOptions): string[] {
 /** The output is replaced whole: it must be new, empty, or an OCI layout (never a directory with other contents). */
 export async function checkOutDir(raw: string): Promise<string> {
   const dir = resolve(raw);
-  const refuse = (why: string) => buildTerminal(BuildErrorCode.outputUnsafe, `output ${shown(raw, 80)}: ${why}; the output is replaced whole, so give a directory of its own`);
+  const refuse = (why: string) =>
+    buildTerminal(
+      BuildErrorCode.outputUnsafe,
+      `output ${shown(raw, 80)}: ${why}; the output is replaced whole, so give a directory of its own`,
+    );
   if (dirname(dir) === dir) throw refuse('is the file system root');
   const st = await lstat(dir).catch(() => undefined);
   if (st === undefined) return dir;
   if (!st.isDirectory()) throw refuse('exists and is not a directory');
   const names = await readdir(dir);
-  if (names.length > 0 && !names.includes('oci-layout')) throw refuse('is a directory with other contents (no oci-layout file)');
+  if (names.length > 0 && !names.includes('oci-layout'))
+    throw refuse('is a directory with other contents (no oci-layout file)');
   return dir;
 }
 
 /** Debian's name for this machine's architecture. */
 export function hostArchitecture(): string {
-  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'armhf', ia32: 'i386', ppc64: 'ppc64el', s390x: 's390x', riscv64: 'riscv64' };
+  const map: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'armhf',
+    ia32: 'i386',
+    ppc64: 'ppc64el',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+  };
   return map[process.arch] ?? process.arch;
 }

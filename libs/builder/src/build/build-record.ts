@@ -17,7 +17,9 @@ export async function readBuildRecord(cacheDir: string, key: string): Promise<Bu
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as Partial<BuildRecord>;
-    return value.key === key && typeof value.digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(value.digest) ? { key, digest: value.digest } : undefined;
+    return value.key === key && typeof value.digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(value.digest)
+      ? { key, digest: value.digest }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -50,7 +52,12 @@ export async function layoutHolds(dir: string, digest: string): Promise<boolean>
       if (st.size > 4 * 1024 * 1024) continue; // a layer: present is enough
       const text = await readFile(path, 'utf8');
       if (!text.startsWith('{')) continue;
-      const doc = JSON.parse(text) as { mediaType?: string; manifests?: { digest: string }[]; config?: { digest?: unknown }; layers?: { digest: string; size: number }[] };
+      const doc = JSON.parse(text) as {
+        mediaType?: string;
+        manifests?: { digest: string }[];
+        config?: { digest?: unknown };
+        layers?: { digest: string; size: number }[];
+      };
       if (doc.mediaType === undefined) continue; // an image config: a leaf
       for (const m of doc.manifests ?? []) pending.push(m.digest);
       if (typeof doc.config?.digest === 'string') pending.push(doc.config.digest);
@@ -74,7 +81,10 @@ function blobPath(dir: string, digest: string): string | undefined {
 /** Moves a finished layout from `tmp` to `dir`, replacing what was there; the old one is removed after. */
 export async function replaceDir(tmp: string, dir: string): Promise<void> {
   const old = `${dir}.old-${randomBytes(4).toString('hex')}`;
-  const had = await stat(dir).then(() => true, () => false);
+  const had = await stat(dir).then(
+    () => true,
+    () => false,
+  );
   if (had) await rename(dir, old);
   await rename(tmp, dir);
   if (had) await rm(old, { recursive: true, force: true });

@@ -14,7 +14,15 @@ export interface BuildSettings {
   sourceDateEpoch: number;
 }
 
-type BuildEnv = Pick<Env, 'PF_BUILD_CACHE_DIR' | 'PF_BUILD_OUT_DIR' | 'PF_BUILD_KEYRING_DIR' | 'PF_BUILD_MIRRORS' | 'PF_BUILD_SANDBOX' | 'SOURCE_DATE_EPOCH'>;
+type BuildEnv = Pick<
+  Env,
+  | 'PF_BUILD_CACHE_DIR'
+  | 'PF_BUILD_OUT_DIR'
+  | 'PF_BUILD_KEYRING_DIR'
+  | 'PF_BUILD_MIRRORS'
+  | 'PF_BUILD_SANDBOX'
+  | 'SOURCE_DATE_EPOCH'
+>;
 
 /** Reads PF_BUILD_* (and SOURCE_DATE_EPOCH); a malformed PF_BUILD_MIRRORS is refused naming the entry. */
 export function buildSettings(env: BuildEnv): BuildSettings {
@@ -30,7 +38,11 @@ export function buildSettings(env: BuildEnv): BuildSettings {
 /** PF_BUILD_MIRRORS: a JSON object of absolute http(s) URL prefixes to their replacements. */
 export function parseMirrors(raw: string | undefined): Record<string, string> {
   if (raw === undefined || raw.trim() === '') return {};
-  const bad = (why: string) => buildTerminal(BuildErrorCode.definitionInvalid, `PF_BUILD_MIRRORS: ${why}; expected {"https://archive/debian": "https://mirror/debian"}`);
+  const bad = (why: string) =>
+    buildTerminal(
+      BuildErrorCode.definitionInvalid,
+      `PF_BUILD_MIRRORS: ${why}; expected {"https://archive/debian": "https://mirror/debian"}`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -41,7 +53,8 @@ export function parseMirrors(raw: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [from, to] of Object.entries(value)) {
     if (!/^https?:\/\/[^\s]+$/.test(from)) throw bad(`key "${shown(from, 80)}" is not an http(s) URL`);
-    if (typeof to !== 'string' || !/^https?:\/\/[^\s]+$/.test(to)) throw bad(`the mirror of ${shown(from, 80)} is not an http(s) URL`);
+    if (typeof to !== 'string' || !/^https?:\/\/[^\s]+$/.test(to))
+      throw bad(`the mirror of ${shown(from, 80)} is not an http(s) URL`);
     Object.defineProperty(out, from, { value: to, enumerable: true });
   }
   return out;

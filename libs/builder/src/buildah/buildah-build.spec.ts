@@ -42,7 +42,14 @@ function build(over: Partial<BuildahBuildOptions> & { contextDir: string }) {
   mkdirSync(tempDir);
   const outDir = over.outDir ?? fresh('out');
   const logs: string[] = [];
-  const opts: BuildahBuildOptions = { dockerfile: HELLO, outDir, sourceDateEpoch: EPOCH, tempDir, log: (line) => logs.push(line), ...over };
+  const opts: BuildahBuildOptions = {
+    dockerfile: HELLO,
+    outDir,
+    sourceDateEpoch: EPOCH,
+    tempDir,
+    log: (line) => logs.push(line),
+    ...over,
+  };
   return { opts, tempDir, outDir, logs, result: () => buildWithBuildah(opts) };
 }
 
@@ -53,7 +60,10 @@ function readLayout(dir: string) {
   const blob = (digest: string) => readFileSync(join(dir, 'blobs', 'sha256', digest.replace(/^sha256:/, '')));
   const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
   const digest = index.manifests[0]?.digest ?? '';
-  const manifest = JSON.parse(blob(digest).toString('utf8')) as { config: { digest: string }; layers: { digest: string; mediaType: string }[] };
+  const manifest = JSON.parse(blob(digest).toString('utf8')) as {
+    config: { digest: string };
+    layers: { digest: string; mediaType: string }[];
+  };
   const layers = manifest.layers.map((layer) => readTar(gunzipSync(blob(layer.digest)), { what: layer.digest }));
   return { digest, manifest, layers };
 }
@@ -88,9 +98,20 @@ describe('buildWithBuildah (real buildah)', () => {
     expect(layout.digest).toBe(digest);
     expect(JSON.parse(readFileSync(join(b.outDir, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
 
-    const inspected = JSON.parse((await run('skopeo', ['inspect', `oci:${b.outDir}`])).stdout) as Record<string, unknown>;
-    expect(inspected).toMatchObject({ Digest: digest, Architecture: 'amd64', Os: 'linux', Created: '2023-11-14T22:13:20Z' });
-    const config = JSON.parse((await run('skopeo', ['inspect', '--config', `oci:${b.outDir}`])).stdout) as Record<string, unknown>;
+    const inspected = JSON.parse((await run('skopeo', ['inspect', `oci:${b.outDir}`])).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(inspected).toMatchObject({
+      Digest: digest,
+      Architecture: 'amd64',
+      Os: 'linux',
+      Created: '2023-11-14T22:13:20Z',
+    });
+    const config = JSON.parse((await run('skopeo', ['inspect', '--config', `oci:${b.outDir}`])).stdout) as Record<
+      string,
+      unknown
+    >;
     expect(config).toMatchObject({
       created: '2023-11-14T22:13:20Z',
       architecture: 'amd64',
@@ -105,10 +126,20 @@ describe('buildWithBuildah (real buildah)', () => {
     expect(config.history).toBeUndefined();
     expect(JSON.stringify(config)).not.toContain('io.buildah');
 
-    expect(layout.manifest.layers.map((layer) => layer.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+gzip']);
-    expect(layout.layers[0]?.map((entry) => [entry.path, entry.type, entry.mode, entry.uid, entry.gid, entry.mtime, entry.data.toString()])).toEqual([
-      ['hello.txt', 'file', 0o644, 0, 0, EPOCH, 'hello\n'],
+    expect(layout.manifest.layers.map((layer) => layer.mediaType)).toEqual([
+      'application/vnd.oci.image.layer.v1.tar+gzip',
     ]);
+    expect(
+      layout.layers[0]?.map((entry) => [
+        entry.path,
+        entry.type,
+        entry.mode,
+        entry.uid,
+        entry.gid,
+        entry.mtime,
+        entry.data.toString(),
+      ]),
+    ).toEqual([['hello.txt', 'file', 0o644, 0, 0, EPOCH, 'hello\n']]);
     expect(b.logs.join('\n')).toMatch(/buildah version 1\.\d+/);
     expect(b.logs).toContain('STEP 3/6: COPY hello.txt /hello.txt');
     // Our storage.conf and containers.conf are complete: buildah complains about nothing.
@@ -135,7 +166,11 @@ describe('buildWithBuildah (real buildah)', () => {
 
   it('reports a broken Dockerfile as build-buildah-failed with the tail of buildah output, and removes everything', async () => {
     const b = build({ contextDir: helloContext(), dockerfile: '# syntax=docker/dockerfile:1\nFROMM scratch\n' });
-    await expectRejection(b.result(), 'build-buildah-failed', `buildah build of ${b.opts.contextDir} failed (exit code 125): `);
+    await expectRejection(
+      b.result(),
+      'build-buildah-failed',
+      `buildah build of ${b.opts.contextDir} failed (exit code 125): `,
+    );
     await expectRejection(buildWithBuildah(b.opts), 'build-buildah-failed', 'Error: no FROM statement found');
     expect(readdirSync(work)).not.toContain(b.outDir.slice(work.length + 1));
     await expectCleanedUp(b.tempDir);
@@ -144,7 +179,11 @@ describe('buildWithBuildah (real buildah)', () => {
   it('fails a RUN in a FROM scratch image cleanly, leaving the given output directory empty', async () => {
     const outDir = fresh('out');
     mkdirSync(outDir);
-    const b = build({ contextDir: helloContext(), outDir, dockerfile: '# syntax=docker/dockerfile:1\nFROM scratch\nRUN echo hi\n' });
+    const b = build({
+      contextDir: helloContext(),
+      outDir,
+      dockerfile: '# syntax=docker/dockerfile:1\nFROM scratch\nRUN echo hi\n',
+    });
     const error = await b.result().then(
       () => undefined,
       (caught: unknown) => caught,
@@ -159,14 +198,30 @@ describe('buildWithBuildah (real buildah)', () => {
 
   it('refuses a non-empty output directory, a missing context and a non-Dockerfile before running buildah', async () => {
     const full = writeTree(fresh('out'), { 'index.json': '{}' });
-    await expectRejection(build({ contextDir: helloContext(), outDir: full }).result(), 'build-dockerfile-invalid', `output directory ${full} already exists and is not empty`);
+    await expectRejection(
+      build({ contextDir: helloContext(), outDir: full }).result(),
+      'build-dockerfile-invalid',
+      `output directory ${full} already exists and is not empty`,
+    );
     const missing = join(work, 'no-such-context');
-    await expectRejection(build({ contextDir: missing }).result(), 'build-dockerfile-invalid', `build context ${missing} is not an existing directory`);
-    await expectRejection(build({ contextDir: helloContext(), dockerfile: 'FROM scratch\n' }).result(), 'build-dockerfile-invalid', 'does not start with "# syntax=docker/dockerfile');
+    await expectRejection(
+      build({ contextDir: missing }).result(),
+      'build-dockerfile-invalid',
+      `build context ${missing} is not an existing directory`,
+    );
+    await expectRejection(
+      build({ contextDir: helloContext(), dockerfile: 'FROM scratch\n' }).result(),
+      'build-dockerfile-invalid',
+      'does not start with "# syntax=docker/dockerfile',
+    );
     expect(readFileSync(join(full, 'index.json'), 'utf8')).toBe('{}');
     const noTemp = build({ contextDir: helloContext() });
     noTemp.opts.tempDir = join(work, 'no-such-temp');
-    await expectRejection(noTemp.result(), 'build-buildah-unavailable', `cannot make buildah's temporary storage under ${noTemp.opts.tempDir}: Error: ENOENT`);
+    await expectRejection(
+      noTemp.result(),
+      'build-buildah-unavailable',
+      `cannot make buildah's temporary storage under ${noTemp.opts.tempDir}: Error: ENOENT`,
+    );
     expect(readdirSync(work)).not.toContain(noTemp.outDir.slice(work.length + 1));
   });
 
@@ -178,7 +233,11 @@ describe('buildWithBuildah (real buildah)', () => {
       // buildah names an `oci:<dir>` base after the path, which must then be lowercase.
       base = join(tmpdir(), `pf-buildah-base-${process.pid}`);
       rmSync(base, { recursive: true, force: true });
-      const b = build({ contextDir: bashBaseContext(fresh('base-ctx')), outDir: base, dockerfile: '# syntax=docker/dockerfile:1\nFROM scratch\nCOPY rootfs/ /\n' });
+      const b = build({
+        contextDir: bashBaseContext(fresh('base-ctx')),
+        outDir: base,
+        dockerfile: '# syntax=docker/dockerfile:1\nFROM scratch\nCOPY rootfs/ /\n',
+      });
       await b.result();
       server = createServer((socket) => {
         connections++;
@@ -191,7 +250,8 @@ describe('buildWithBuildah (real buildah)', () => {
       await new Promise<void>((done) => server.close(() => done()));
     });
 
-    const runDockerfile = (script: string) => `# syntax=docker/dockerfile:1\nFROM oci:${base}\nRUN ["/bin/bash", "-c", ${JSON.stringify(script)}]\n`;
+    const runDockerfile = (script: string) =>
+      `# syntax=docker/dockerfile:1\nFROM oci:${base}\nRUN ["/bin/bash", "-c", ${JSON.stringify(script)}]\n`;
 
     it('runs them without network (only a down loopback), reproducibly', async () => {
       const address = server.address();
@@ -213,7 +273,11 @@ describe('buildWithBuildah (real buildah)', () => {
 
     it('kills a build that runs over its timeout (RUN processes included) and removes its storage', async () => {
       const marker = `pf-loop-${process.pid}-${++n}`;
-      const b = build({ contextDir: helloContext(), dockerfile: runDockerfile(`: ${marker}; while :; do :; done`), timeoutMs: 4000 });
+      const b = build({
+        contextDir: helloContext(),
+        dockerfile: runDockerfile(`: ${marker}; while :; do :; done`),
+        timeoutMs: 4000,
+      });
       const started = Date.now();
       const error = await b.result().then(
         () => undefined,
@@ -222,7 +286,9 @@ describe('buildWithBuildah (real buildah)', () => {
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(error).toBeInstanceOf(RetryableError);
       expect((error as PipelineError).code).toBe('build-buildah-failed');
-      expect((error as PipelineError).message).toContain(`buildah build of ${b.opts.contextDir} did not finish within 4000 ms and was killed; last output: `);
+      expect((error as PipelineError).message).toContain(
+        `buildah build of ${b.opts.contextDir} did not finish within 4000 ms and was killed; last output: `,
+      );
       expect((error as PipelineError).message).toContain(`STEP 2/2: RUN ["/bin/bash", "-c", ": ${marker}`);
       await expectCleanedUp(b.tempDir, marker);
     });
@@ -231,7 +297,11 @@ describe('buildWithBuildah (real buildah)', () => {
       const marker = `pf-loop-${process.pid}-${++n}`;
       const controller = new AbortController();
       const reason = new Error('worker shutting down');
-      const b = build({ contextDir: helloContext(), dockerfile: runDockerfile(`: ${marker}; while :; do :; done`), signal: controller.signal });
+      const b = build({
+        contextDir: helloContext(),
+        dockerfile: runDockerfile(`: ${marker}; while :; do :; done`),
+        signal: controller.signal,
+      });
       let runningAtAbort = 0;
       b.opts.log = (line) => {
         if (!line.startsWith('STEP 2/2')) return;

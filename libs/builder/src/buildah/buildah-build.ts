@@ -45,7 +45,10 @@ export async function buildWithBuildah(opts: BuildahBuildOptions): Promise<Build
   const build = checkBuildOptions(opts);
   const tools = await findTools();
   if ('missing' in tools) {
-    throw buildahTerminal(BuildahErrorCode.unavailable, `cannot build ${shownPath(build.contextDir)}: ${tools.missing.join(' and ')} not found on PATH; install buildah (Debian: apt-get install buildah)`);
+    throw buildahTerminal(
+      BuildahErrorCode.unavailable,
+      `cannot build ${shownPath(build.contextDir)}: ${tools.missing.join(' and ')} not found on PATH; install buildah (Debian: apt-get install buildah)`,
+    );
   }
   const madeOut = await prepareDirectories(build);
   const ctx: RunContext = { build, tools, log: opts.log, signal: opts.signal, deadline: Date.now() + build.timeoutMs };
@@ -57,7 +60,9 @@ export async function buildWithBuildah(opts: BuildahBuildOptions): Promise<Build
     return { digest };
   } catch (error) {
     if (storage) {
-      await removeStorage(storage.dir).catch((leak: unknown) => safeLog(opts.log, `could not remove buildah storage ${storage?.dir ?? ''}: ${String(leak)}`));
+      await removeStorage(storage.dir).catch((leak: unknown) =>
+        safeLog(opts.log, `could not remove buildah storage ${storage?.dir ?? ''}: ${String(leak)}`),
+      );
     }
     await clearOutput(build.outDir, madeOut);
     throw error;
@@ -76,12 +81,19 @@ async function buildAndPush(ctx: RunContext, storage: BuildahStorage): Promise<s
   const where = shownPath(ctx.build.contextDir);
   const probe = await step(ctx, storage, [...storage.globalArgs, '--version']);
   if (!probe.stopped && !probe.spawnError && probe.exitCode !== 0) {
-    throw buildahTerminal(BuildahErrorCode.unavailable, `buildah ${shownPath(ctx.tools.buildah)} cannot run in private network, mount and PID namespaces (unshare needs root) to build ${where}: ${outputTail(probe.tail)}`);
+    throw buildahTerminal(
+      BuildahErrorCode.unavailable,
+      `buildah ${shownPath(ctx.tools.buildah)} cannot run in private network, mount and PID namespaces (unshare needs root) to build ${where}: ${outputTail(probe.tail)}`,
+    );
   }
   check(ctx, probe, 'start', where);
   check(ctx, await step(ctx, storage, buildArgs(ctx.build, storage)), 'build', where);
   const imageId = (await readFile(storage.imageIdFile, 'utf8').catch(() => '')).trim();
-  if (!/^sha256:[0-9a-f]{64}$/.test(imageId)) throw buildahTerminal(BuildahErrorCode.failed, `buildah build of ${where} succeeded but wrote no image id to its --iidfile`);
+  if (!/^sha256:[0-9a-f]{64}$/.test(imageId))
+    throw buildahTerminal(
+      BuildahErrorCode.failed,
+      `buildah build of ${where} succeeded but wrote no image id to its --iidfile`,
+    );
   check(ctx, await step(ctx, storage, pushArgs(ctx.build, storage, imageId)), 'push', where);
   const reported = await readFile(storage.digestFile, 'utf8').catch(() => '');
   return readPushedDigest(ctx.build.outDir, reported);
@@ -89,20 +101,35 @@ async function buildAndPush(ctx: RunContext, storage: BuildahStorage): Promise<s
 
 function step(ctx: RunContext, storage: BuildahStorage, args: string[]): Promise<ProcessOutcome> {
   safeLog(ctx.log, `buildah ${args.join(' ')}`);
-  return runProcess(ctx.tools.unshare, namespaced(ctx.tools, args), { env: storage.env, log: ctx.log, deadline: ctx.deadline, signal: ctx.signal });
+  return runProcess(ctx.tools.unshare, namespaced(ctx.tools, args), {
+    env: storage.env,
+    log: ctx.log,
+    deadline: ctx.deadline,
+    signal: ctx.signal,
+  });
 }
 
 /** Turns a finished step into its error, if it failed. */
 function check(ctx: RunContext, outcome: ProcessOutcome, what: string, where: string): void {
   if (outcome.stopped === 'abort') throw ctx.signal?.reason ?? new Error('aborted');
   if (outcome.spawnError) {
-    throw buildahTerminal(BuildahErrorCode.unavailable, `cannot run ${shownPath(ctx.tools.unshare)} for buildah ${what} of ${where}: ${outcome.spawnError.message}`, outcome.spawnError);
+    throw buildahTerminal(
+      BuildahErrorCode.unavailable,
+      `cannot run ${shownPath(ctx.tools.unshare)} for buildah ${what} of ${where}: ${outcome.spawnError.message}`,
+      outcome.spawnError,
+    );
   }
   if (outcome.stopped === 'timeout') {
-    throw buildahRetryable(BuildahErrorCode.failed, `buildah ${what} of ${where} did not finish within ${ctx.build.timeoutMs} ms and was killed; last output: ${outputTail(outcome.tail)}`);
+    throw buildahRetryable(
+      BuildahErrorCode.failed,
+      `buildah ${what} of ${where} did not finish within ${ctx.build.timeoutMs} ms and was killed; last output: ${outputTail(outcome.tail)}`,
+    );
   }
   if (outcome.exitCode !== 0) {
-    throw buildahTerminal(BuildahErrorCode.failed, `buildah ${what} of ${where} failed (exit code ${String(outcome.exitCode)}): ${outputTail(outcome.tail)}`);
+    throw buildahTerminal(
+      BuildahErrorCode.failed,
+      `buildah ${what} of ${where} failed (exit code ${String(outcome.exitCode)}): ${outputTail(outcome.tail)}`,
+    );
   }
 }
 
@@ -113,14 +140,21 @@ function check(ctx: RunContext, outcome: ProcessOutcome, what: string, where: st
 async function prepareDirectories(build: CheckedBuild): Promise<boolean> {
   const invalid = (message: string) => buildahTerminal(BuildahErrorCode.dockerfileInvalid, message);
   const context = await stat(build.contextDir).catch(() => undefined);
-  if (!context?.isDirectory()) throw invalid(`build context ${shownPath(build.contextDir)} is not an existing directory`);
+  if (!context?.isDirectory())
+    throw invalid(`build context ${shownPath(build.contextDir)} is not an existing directory`);
   const out = await stat(build.outDir).catch(() => undefined);
   if (out && (!out.isDirectory() || (await readdir(build.outDir)).length > 0)) {
-    throw invalid(`output directory ${shownPath(build.outDir)} already exists and is not empty; give a new or empty directory`);
+    throw invalid(
+      `output directory ${shownPath(build.outDir)} already exists and is not empty; give a new or empty directory`,
+    );
   }
   if (!out) {
     await mkdir(build.outDir, { recursive: true }).catch((error: unknown) => {
-      throw buildahTerminal(BuildahErrorCode.dockerfileInvalid, `cannot make output directory ${shownPath(build.outDir)}: ${String(error)}`, error);
+      throw buildahTerminal(
+        BuildahErrorCode.dockerfileInvalid,
+        `cannot make output directory ${shownPath(build.outDir)}: ${String(error)}`,
+        error,
+      );
     });
   }
   return !out;
@@ -133,7 +167,9 @@ async function clearOutput(outDir: string, made: boolean): Promise<void> {
     return;
   }
   const names = await readdir(outDir).catch(() => []);
-  await Promise.all(names.map((name) => rm(join(outDir, name), { recursive: true, force: true }).catch(() => undefined)));
+  await Promise.all(
+    names.map((name) => rm(join(outDir, name), { recursive: true, force: true }).catch(() => undefined)),
+  );
 }
 
 function safeLog(log: (line: string) => void, line: string): void {

@@ -16,7 +16,9 @@ const base = (over: Partial<BuildahBuildOptions> = {}): BuildahBuildOptions => (
 
 describe('checkBuildOptions', () => {
   it('makes paths absolute, puts SOURCE_DATE_EPOCH first and sorts the build args', () => {
-    const checked = checkBuildOptions(base({ contextDir: 'ctx', buildArgs: { Z: '1', A_b: 'x=y\nz', _u: '' }, platform: 'linux/arm64/v8' }));
+    const checked = checkBuildOptions(
+      base({ contextDir: 'ctx', buildArgs: { Z: '1', A_b: 'x=y\nz', _u: '' }, platform: 'linux/arm64/v8' }),
+    );
     expect(checked.contextDir).toBe(resolve('ctx'));
     expect(checked.buildArgs).toEqual([
       ['SOURCE_DATE_EPOCH', '1700000000'],
@@ -29,24 +31,58 @@ describe('checkBuildOptions', () => {
   });
 
   it('accepts SOURCE_DATE_EPOCH as a build arg only when it is sourceDateEpoch', () => {
-    expect(checkBuildOptions(base({ buildArgs: { SOURCE_DATE_EPOCH: '1700000000' } })).buildArgs).toEqual([['SOURCE_DATE_EPOCH', '1700000000']]);
-    expectFailure(() => checkBuildOptions(base({ buildArgs: { SOURCE_DATE_EPOCH: '1' } })), INVALID, 'differs from sourceDateEpoch 1700000000');
+    expect(checkBuildOptions(base({ buildArgs: { SOURCE_DATE_EPOCH: '1700000000' } })).buildArgs).toEqual([
+      ['SOURCE_DATE_EPOCH', '1700000000'],
+    ]);
+    expectFailure(
+      () => checkBuildOptions(base({ buildArgs: { SOURCE_DATE_EPOCH: '1' } })),
+      INVALID,
+      'differs from sourceDateEpoch 1700000000',
+    );
   });
 
   it.each<[string, Partial<BuildahBuildOptions>, string]>([
-    ['a definition that is not a Dockerfile', { dockerfile: 'FROM scratch\n' }, 'does not start with "# syntax=docker/dockerfile[:version]" (its first line is "FROM scratch")'],
-    ['a NUL byte in the Dockerfile', { dockerfile: '# syntax=docker/dockerfile:1\nFROM scratch\0\n' }, 'without NUL bytes'],
-    ['a huge Dockerfile', { dockerfile: `# syntax=docker/dockerfile:1\n${'#'.repeat(1024 * 1024)}` }, 'at most 1048576 characters'],
-    ['a bad build arg name', { buildArgs: { '1A': 'x' } }, 'build arg name "1A" for Dockerfile definition for /ctx is not [A-Za-z_][A-Za-z0-9_]*'],
+    [
+      'a definition that is not a Dockerfile',
+      { dockerfile: 'FROM scratch\n' },
+      'does not start with "# syntax=docker/dockerfile[:version]" (its first line is "FROM scratch")',
+    ],
+    [
+      'a NUL byte in the Dockerfile',
+      { dockerfile: '# syntax=docker/dockerfile:1\nFROM scratch\0\n' },
+      'without NUL bytes',
+    ],
+    [
+      'a huge Dockerfile',
+      { dockerfile: `# syntax=docker/dockerfile:1\n${'#'.repeat(1024 * 1024)}` },
+      'at most 1048576 characters',
+    ],
+    [
+      'a bad build arg name',
+      { buildArgs: { '1A': 'x' } },
+      'build arg name "1A" for Dockerfile definition for /ctx is not [A-Za-z_][A-Za-z0-9_]*',
+    ],
     ['a build arg name with a dash', { buildArgs: { 'A-B': 'x' } }, 'build arg name "A-B"'],
     ['a build arg name with =', { buildArgs: { 'A=B': 'x' } }, 'build arg name "A=B"'],
     ['an empty build arg name', { buildArgs: { '': 'x' } }, 'build arg name ""'],
-    ['a NUL in a build arg value', { buildArgs: { A: 'x\0y' } }, 'build arg A for Dockerfile definition for /ctx is not a text'],
+    [
+      'a NUL in a build arg value',
+      { buildArgs: { A: 'x\0y' } },
+      'build arg A for Dockerfile definition for /ctx is not a text',
+    ],
     ['a build arg value that is no string', { buildArgs: { A: 1 as unknown as string } }, 'build arg A'],
-    ['a platform without arch', { platform: 'linux' }, 'platform "linux" for Dockerfile definition for /ctx is not os/arch[/variant]'],
+    [
+      'a platform without arch',
+      { platform: 'linux' },
+      'platform "linux" for Dockerfile definition for /ctx is not os/arch[/variant]',
+    ],
     ['an upper-case platform', { platform: 'Linux/AMD64' }, 'platform "Linux/AMD64"'],
     ['a platform with a flag', { platform: '--all/x' }, 'platform "--all/x"'],
-    ['a negative epoch', { sourceDateEpoch: -1 }, 'SOURCE_DATE_EPOCH -1 for Dockerfile definition for /ctx is not a whole number of seconds'],
+    [
+      'a negative epoch',
+      { sourceDateEpoch: -1 },
+      'SOURCE_DATE_EPOCH -1 for Dockerfile definition for /ctx is not a whole number of seconds',
+    ],
     ['a fractional epoch', { sourceDateEpoch: 1.5 }, 'SOURCE_DATE_EPOCH 1.5'],
     ['a zero timeout', { timeoutMs: 0 }, 'timeout 0 ms'],
     ['an empty context path', { contextDir: '' }, 'context directory "" is not a non-empty path'],

@@ -60,45 +60,75 @@ export function checkBuildOptions(opts: BuildahBuildOptions): CheckedBuild {
     throw invalid(`${where} is not a text of at most ${MAX_DOCKERFILE} characters without NUL bytes`);
   }
   if (!isDockerfileDefinition(text)) {
-    throw invalid(`${where} does not start with "# syntax=docker/dockerfile[:version]" (its first line is "${shown(text.split('\n', 1)[0] ?? '', 80)}")`);
+    throw invalid(
+      `${where} does not start with "# syntax=docker/dockerfile[:version]" (its first line is "${shown(text.split('\n', 1)[0] ?? '', 80)}")`,
+    );
   }
   const outDir = checkPath(opts.outDir, 'output directory');
   // containers/image splits `oci:<path>:<reference>` at the first colon.
-  if (outDir.includes(':')) throw invalid(`output directory ${shownPath(outDir)} contains ":", which buildah's oci: destination cannot express; choose another path`);
+  if (outDir.includes(':'))
+    throw invalid(
+      `output directory ${shownPath(outDir)} contains ":", which buildah's oci: destination cannot express; choose another path`,
+    );
   const platform = opts.platform;
   if (platform !== undefined && (typeof platform !== 'string' || !PLATFORM.test(platform))) {
-    throw invalid(`platform "${shown(String(platform), 64)}" for ${where} is not os/arch[/variant] in lowercase, like "linux/amd64" or "linux/arm64/v8"`);
+    throw invalid(
+      `platform "${shown(String(platform), 64)}" for ${where} is not os/arch[/variant] in lowercase, like "linux/amd64" or "linux/arm64/v8"`,
+    );
   }
   const epoch = opts.sourceDateEpoch;
   if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH) {
-    throw invalid(`SOURCE_DATE_EPOCH ${shown(String(epoch), 32)} for ${where} is not a whole number of seconds from 0 to ${MAX_EPOCH}`);
+    throw invalid(
+      `SOURCE_DATE_EPOCH ${shown(String(epoch), 32)} for ${where} is not a whole number of seconds from 0 to ${MAX_EPOCH}`,
+    );
   }
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
-    throw invalid(`timeout ${shown(String(timeoutMs), 32)} ms for ${where} is not a whole number from 1 to ${MAX_TIMEOUT_MS}`);
+    throw invalid(
+      `timeout ${shown(String(timeoutMs), 32)} ms for ${where} is not a whole number from 1 to ${MAX_TIMEOUT_MS}`,
+    );
   }
   const tempDir = opts.tempDir === undefined ? undefined : checkPath(opts.tempDir, 'temporary directory');
-  return { dockerfile: text, contextDir, outDir, platform, sourceDateEpoch: epoch, buildArgs: checkBuildArgs(opts.buildArgs ?? {}, epoch, where), timeoutMs, tempDir };
+  return {
+    dockerfile: text,
+    contextDir,
+    outDir,
+    platform,
+    sourceDateEpoch: epoch,
+    buildArgs: checkBuildArgs(opts.buildArgs ?? {}, epoch, where),
+    timeoutMs,
+    tempDir,
+  };
 }
 
 function checkPath(path: unknown, what: string): string {
-  if (typeof path !== 'string' || path === '' || path.includes('\0')) throw invalid(`${what} "${shown(String(path), 64)}" is not a non-empty path without NUL bytes`);
+  if (typeof path !== 'string' || path === '' || path.includes('\0'))
+    throw invalid(`${what} "${shown(String(path), 64)}" is not a non-empty path without NUL bytes`);
   // Absolute: a relative context like `github.com/x` would be fetched by buildah as a git URL.
   return resolve(path);
 }
 
 /** The build args as `[name, value]`, SOURCE_DATE_EPOCH added (BuildKit sets it too). */
 function checkBuildArgs(args: Record<string, string>, epoch: number, where: string): [string, string][] {
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) throw invalid(`build args for ${where} are not a name → value object`);
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    throw invalid(`build args for ${where} are not a name → value object`);
   const entries = Object.entries(args);
-  if (entries.length > MAX_BUILD_ARGS) throw invalid(`${where} has ${entries.length} build args; at most ${MAX_BUILD_ARGS} are allowed`);
+  if (entries.length > MAX_BUILD_ARGS)
+    throw invalid(`${where} has ${entries.length} build args; at most ${MAX_BUILD_ARGS} are allowed`);
   for (const [name, value] of entries) {
-    if (!ARG_NAME.test(name)) throw invalid(`build arg name "${shown(name, 64)}" for ${where} is not [A-Za-z_][A-Za-z0-9_]* (at most 256 characters)`);
+    if (!ARG_NAME.test(name))
+      throw invalid(
+        `build arg name "${shown(name, 64)}" for ${where} is not [A-Za-z_][A-Za-z0-9_]* (at most 256 characters)`,
+      );
     if (typeof value !== 'string' || value.includes('\0') || value.length > MAX_ARG_VALUE) {
-      throw invalid(`build arg ${name} for ${where} is not a text of at most ${MAX_ARG_VALUE} characters without NUL bytes`);
+      throw invalid(
+        `build arg ${name} for ${where} is not a text of at most ${MAX_ARG_VALUE} characters without NUL bytes`,
+      );
     }
     if (name === 'SOURCE_DATE_EPOCH' && value !== String(epoch)) {
-      throw invalid(`build arg SOURCE_DATE_EPOCH "${shown(value, 32)}" for ${where} differs from sourceDateEpoch ${epoch}; set only sourceDateEpoch`);
+      throw invalid(
+        `build arg SOURCE_DATE_EPOCH "${shown(value, 32)}" for ${where} differs from sourceDateEpoch ${epoch}; set only sourceDateEpoch`,
+      );
     }
   }
   const rest = entries.filter(([name]) => name !== 'SOURCE_DATE_EPOCH');

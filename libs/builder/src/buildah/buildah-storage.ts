@@ -30,13 +30,23 @@ export interface BuildahStorage {
 export async function createStorage(parent: string | undefined, dockerfile: string): Promise<BuildahStorage> {
   const where = parent ?? tmpdir();
   const dir = await mkdtemp(join(where, 'pf-buildah-')).catch((error: unknown) => {
-    throw buildahTerminal(BuildahErrorCode.unavailable, `cannot make buildah's temporary storage under ${shownPath(where)}: ${String(error)}; give a writable temporary directory`, error);
+    throw buildahTerminal(
+      BuildahErrorCode.unavailable,
+      `cannot make buildah's temporary storage under ${shownPath(where)}: ${String(error)}; give a writable temporary directory`,
+      error,
+    );
   });
   try {
     await mkdir(join(dir, 'tmp'));
     await writeFile(join(dir, 'containers.conf'), '');
     // TOML basic strings take JSON's escapes; JSON.stringify never writes TOML's missing `\/`.
-    const storageConf = ['[storage]', 'driver = "vfs"', `graphroot = ${JSON.stringify(join(dir, 'root'))}`, `runroot = ${JSON.stringify(join(dir, 'runroot'))}`, ''];
+    const storageConf = [
+      '[storage]',
+      'driver = "vfs"',
+      `graphroot = ${JSON.stringify(join(dir, 'root'))}`,
+      `runroot = ${JSON.stringify(join(dir, 'runroot'))}`,
+      '',
+    ];
     await writeFile(join(dir, 'storage.conf'), storageConf.join('\n'));
     await writeFile(join(dir, 'Dockerfile'), dockerfile);
   } catch (error) {
@@ -71,7 +81,10 @@ export async function removeStorage(dir: string): Promise<void> {
   }
   const left = await mountsUnder(dir);
   if (left.length) {
-    throw buildahTerminal(BuildahErrorCode.failed, `buildah storage ${shownPath(dir)} still has ${left.length} mount(s) (${shownPath(left[0] ?? '')}); unmount them and remove the directory by hand`);
+    throw buildahTerminal(
+      BuildahErrorCode.failed,
+      `buildah storage ${shownPath(dir)} still has ${left.length} mount(s) (${shownPath(left[0] ?? '')}); unmount them and remove the directory by hand`,
+    );
   }
   await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }

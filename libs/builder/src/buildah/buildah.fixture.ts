@@ -9,7 +9,11 @@ import { dirname, join } from 'node:path';
  * infra/scripts/ensure-tools.sh (run by ./factory test) installs it.
  */
 export function buildahProblem(): string | undefined {
-  const probe = spawnSync('unshare', ['--net', '--mount', '--pid', '--fork', '--kill-child', '--', 'buildah', '--version'], { encoding: 'utf8' });
+  const probe = spawnSync(
+    'unshare',
+    ['--net', '--mount', '--pid', '--fork', '--kill-child', '--', 'buildah', '--version'],
+    { encoding: 'utf8' },
+  );
   if (probe.status === 0) return undefined;
   const why = (probe.error?.message ?? probe.stderr).trim() || `exit code ${String(probe.status ?? probe.signal)}`;
   return `buildah cannot run here inside unshare --net --mount --pid (${why}); infra/scripts/ensure-tools.sh installs buildah (apt-get install buildah), and unshare needs root or user namespaces`;

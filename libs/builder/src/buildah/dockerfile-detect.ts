@@ -5,7 +5,8 @@ const SYNTAX_DIRECTIVE = /^#[ \t]*syntax[ \t]*=[ \t]*(.*?)[ \t]*$/i;
  * The official frontend, with an optional version (`:1`, `:1.7`, `:1.7.0`, `:1-labs`) and
  * digest. Case-sensitive: image references are lowercase.
  */
-const DOCKERFILE_FRONTEND = /^(?:docker\.io\/)?docker\/dockerfile(?::[0-9]+(?:\.[0-9]+){0,2}(?:-labs)?)?(?:@sha256:[0-9a-f]{64})?$/;
+const DOCKERFILE_FRONTEND =
+  /^(?:docker\.io\/)?docker\/dockerfile(?::[0-9]+(?:\.[0-9]+){0,2}(?:-labs)?)?(?:@sha256:[0-9a-f]{64})?$/;
 
 /**
  * Whether a definition is written in Dockerfile syntax: its first line is

@@ -17,7 +17,8 @@ const MAX_MEMBERS = 16;
  * name twice. Throws `build-deb-invalid` naming `what` and the problem.
  */
 export function readAr(buf: Buffer, what: string): ArMember[] {
-  const bad = (why: string) => builderTerminal(BuilderErrorCode.debInvalid, `${what} is not a valid .deb (ar archive): ${why}; download it again`);
+  const bad = (why: string) =>
+    builderTerminal(BuilderErrorCode.debInvalid, `${what} is not a valid .deb (ar archive): ${why}; download it again`);
   if (buf.length < MAGIC.length || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw bad('no "!<arch>" magic');
   const members: ArMember[] = [];
   const seen = new Set<string>();
@@ -36,7 +37,8 @@ export function readAr(buf: Buffer, what: string): ArMember[] {
     if (!/^\d{1,10}$/.test(sizeText)) throw bad(`member ${name} has size "${shown(sizeText, 12)}"`);
     const size = Number(sizeText);
     const start = pos + HEADER;
-    if (size > buf.length - start) throw bad(`member ${name} claims ${size} bytes but only ${buf.length - start} remain`);
+    if (size > buf.length - start)
+      throw bad(`member ${name} claims ${size} bytes but only ${buf.length - start} remain`);
     members.push({ name, data: buf.subarray(start, start + size) });
     if (members.length > MAX_MEMBERS) throw bad(`more than ${MAX_MEMBERS} members`);
     pos = start + size + (size % 2);

@@ -8,7 +8,8 @@ const FIELD = /^([A-Za-z0-9][A-Za-z0-9_-]*):(.*)$/;
  * field given twice, or a missing Package/Version/Architecture.
  */
 export function parseControl(text: string, what: string): Record<string, string> {
-  const bad = (why: string) => builderTerminal(BuilderErrorCode.debInvalid, `${what}: the control file ${why}; the package is broken`);
+  const bad = (why: string) =>
+    builderTerminal(BuilderErrorCode.debInvalid, `${what}: the control file ${why}; the package is broken`);
   const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   let last: string | undefined;
   let lineNo = 0;

@@ -29,7 +29,16 @@ function buildDeb(compression: string): Buffer {
   mkdirSync(join(root, 'DEBIAN'), { recursive: true });
   writeFileSync(
     join(root, 'DEBIAN', 'control'),
-    ['Package: hello-test', 'Version: 1:2.3-4', 'Architecture: amd64', 'Maintainer: Test <test@example.org>', 'Depends: libc6 (>= 2.36)', 'Description: a test package', ' with a second line', ''].join('\n'),
+    [
+      'Package: hello-test',
+      'Version: 1:2.3-4',
+      'Architecture: amd64',
+      'Maintainer: Test <test@example.org>',
+      'Depends: libc6 (>= 2.36)',
+      'Description: a test package',
+      ' with a second line',
+      '',
+    ].join('\n'),
   );
   mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
   mkdirSync(join(root, 'usr', 'lib', 'hello'), { recursive: true });
@@ -48,22 +57,39 @@ function buildDeb(compression: string): Buffer {
 
 const compressions = ['xz', 'gzip', ...(dpkgSupports('zstd') ? ['zstd'] : [])];
 
-
-
 describe('readDeb on packages built by dpkg-deb', () => {
   it.each(compressions)('reads control fields and files of a -Z%s package', async (compression) => {
     const deb = buildDeb(compression);
     const suffixes: Record<string, string> = { xz: '.xz', gzip: '.gz', zstd: '.zst' };
     const suffix = suffixes[compression] ?? '?';
-    expect(readAr(deb, 'hello.deb').map((m) => m.name)).toEqual(['debian-binary', `control.tar${suffix}`, `data.tar${suffix}`]);
+    expect(readAr(deb, 'hello.deb').map((m) => m.name)).toEqual([
+      'debian-binary',
+      `control.tar${suffix}`,
+      `data.tar${suffix}`,
+    ]);
     const contents = await readDeb(deb, { what: `hello-${compression}.deb` });
-    expect(contents.control).toMatchObject({ Package: 'hello-test', Version: '1:2.3-4', Architecture: 'amd64', Depends: 'libc6 (>= 2.36)' });
+    expect(contents.control).toMatchObject({
+      Package: 'hello-test',
+      Version: '1:2.3-4',
+      Architecture: 'amd64',
+      Depends: 'libc6 (>= 2.36)',
+    });
     expect(contents.control.Description).toBe('a test package\nwith a second line');
     expect(contents.controlEntries.map((e) => e.path)).toContain('control');
 
     const byPath = new Map(contents.dataEntries.map((e) => [e.path, e]));
     expect([...byPath.keys()].sort()).toEqual(
-      ['.', 'usr', 'usr/bin', 'usr/bin/data-link', 'usr/bin/hello', 'usr/lib', 'usr/lib/hello', 'usr/lib/hello/abs-link', 'usr/lib/hello/data.txt'].sort(),
+      [
+        '.',
+        'usr',
+        'usr/bin',
+        'usr/bin/data-link',
+        'usr/bin/hello',
+        'usr/lib',
+        'usr/lib/hello',
+        'usr/lib/hello/abs-link',
+        'usr/lib/hello/data.txt',
+      ].sort(),
     );
     const hello = byPath.get('usr/bin/hello');
     expect(hello).toMatchObject({ type: 'file', mode: 0o755, uid: 0, gid: 0 });
@@ -78,12 +104,26 @@ describe('readDeb on packages built by dpkg-deb', () => {
   it('verifies a package against its index SHA256 and size', () => {
     const deb = buildDeb('gzip');
     const sha = createHash('sha256').update(deb).digest('hex');
-    expect(() => verifyDebChecksum(deb, { Package: 'hello-test', Version: '1', SHA256: sha, Size: deb.length })).not.toThrow();
+    expect(() =>
+      verifyDebChecksum(deb, { Package: 'hello-test', Version: '1', SHA256: sha, Size: deb.length }),
+    ).not.toThrow();
     const tampered = Buffer.from(deb);
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
-    expectFailure(() => verifyDebChecksum(tampered, { Package: 'hello-test', Version: '1', SHA256: sha }), 'build-checksum-mismatch', 'hello-test 1 has SHA256');
-    expectFailure(() => verifyDebChecksum(deb, { Package: 'hello-test', Version: '1', SHA256: sha, Size: deb.length + 1 }), 'build-checksum-mismatch', 'the index says');
-    expectFailure(() => verifyDebChecksum(deb, { Package: 'hello-test', Version: '1' }), 'build-checksum-missing', 'no SHA256 for hello-test 1');
+    expectFailure(
+      () => verifyDebChecksum(tampered, { Package: 'hello-test', Version: '1', SHA256: sha }),
+      'build-checksum-mismatch',
+      'hello-test 1 has SHA256',
+    );
+    expectFailure(
+      () => verifyDebChecksum(deb, { Package: 'hello-test', Version: '1', SHA256: sha, Size: deb.length + 1 }),
+      'build-checksum-mismatch',
+      'the index says',
+    );
+    expectFailure(
+      () => verifyDebChecksum(deb, { Package: 'hello-test', Version: '1' }),
+      'build-checksum-missing',
+      'no SHA256 for hello-test 1',
+    );
   });
 
   it('refuses a truncated package and a non-package', async () => {

@@ -5,7 +5,11 @@ import { parseControl } from './control-parse';
 import { decompressMember, type MemberCompression } from './member-decompress';
 
 /** A package's tars fail with the builder's codes: broken is build-deb-invalid, escaping the root build-unsafe-archive, a device build-unsupported-entry. */
-export const DEB_TAR_CODES: TarErrorCodes = { invalid: BuilderErrorCode.debInvalid, unsafe: BuilderErrorCode.unsafeArchive, unsupported: BuilderErrorCode.unsupportedEntry };
+export const DEB_TAR_CODES: TarErrorCodes = {
+  invalid: BuilderErrorCode.debInvalid,
+  unsafe: BuilderErrorCode.unsafeArchive,
+  unsupported: BuilderErrorCode.unsupportedEntry,
+};
 const DEB_TAR = { codes: DEB_TAR_CODES, hint: 'download the package again' };
 
 /** A tar of a package (control.tar, data.tar) read by libs/oci's tar reader with the builder's codes. */
@@ -43,11 +47,13 @@ const SUFFIX: Record<string, MemberCompression> = { '': 'none', '.gz': 'gz', '.x
  */
 export async function readDeb(buf: Buffer, opts: DebReadOptions): Promise<DebContents> {
   const { what } = opts;
-  const bad = (why: string) => builderTerminal(BuilderErrorCode.debInvalid, `${what} is not a valid .deb: ${why}; download it again`);
+  const bad = (why: string) =>
+    builderTerminal(BuilderErrorCode.debInvalid, `${what} is not a valid .deb: ${why}; download it again`);
   const members = readAr(buf, what);
   const [first, second, third] = members;
   if (first?.name !== 'debian-binary') throw bad('its first member is not debian-binary');
-  if (!/^2\.\d+\n/.test(first.data.toString('latin1'))) throw bad(`format "${shown(first.data.toString('latin1', 0, 16).trim(), 16)}" is not 2.x`);
+  if (!/^2\.\d+\n/.test(first.data.toString('latin1')))
+    throw bad(`format "${shown(first.data.toString('latin1', 0, 16).trim(), 16)}" is not 2.x`);
   const control = tarMember(second, 'control.tar', bad);
   const data = tarMember(third, 'data.tar', bad);
   for (const extra of members.slice(3)) if (!extra.name.startsWith('_')) throw bad(`unexpected member ${extra.name}`);
@@ -59,15 +65,27 @@ export async function readDeb(buf: Buffer, opts: DebReadOptions): Promise<DebCon
     decompressMember(control.member.data, control.compression, controlWhat, opts.maxControlSize ?? 16 * 1024 * 1024),
     decompressMember(data.member.data, data.compression, dataWhat, opts.maxDataSize ?? 2 * 1024 * 1024 * 1024),
   ]);
-  const controlEntries = readTar(controlTar, { what: controlWhat, ...DEB_TAR, ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
+  const controlEntries = readTar(controlTar, {
+    what: controlWhat,
+    ...DEB_TAR,
+    ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}),
+  });
   const controlFile = controlEntries.find((e) => e.path === 'control' && e.type === 'file');
   if (!controlFile) throw bad(`${control.member.name} has no control file`);
 
-  const dataEntries = readTar(dataTar, { what: dataWhat, ...DEB_TAR, ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) });
+  const dataEntries = readTar(dataTar, {
+    what: dataWhat,
+    ...DEB_TAR,
+    ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}),
+  });
   return { control: parseControl(controlFile.data.toString('utf8'), what), controlEntries, dataEntries };
 }
 
-function tarMember(member: ArMember | undefined, base: string, bad: (why: string) => Error): { member: ArMember; compression: MemberCompression } {
+function tarMember(
+  member: ArMember | undefined,
+  base: string,
+  bad: (why: string) => Error,
+): { member: ArMember; compression: MemberCompression } {
   if (member === undefined || !member.name.startsWith(base)) throw bad(`member ${base}.* is missing or out of order`);
   const compression = SUFFIX[member.name.slice(base.length)];
   if (compression === undefined) throw bad(`member ${member.name} has an unsupported compression`);

@@ -12,7 +12,12 @@ export type MemberCompression = 'gz' | 'xz' | 'zst' | 'none';
  * zst with fzstd), refusing more than `maxOutput` bytes out (`build-deb-too-large`). Bad data
  * is `build-decompress-failed`.
  */
-export async function decompressMember(data: Buffer, compression: MemberCompression, what: string, maxOutput: number): Promise<Buffer> {
+export async function decompressMember(
+  data: Buffer,
+  compression: MemberCompression,
+  what: string,
+  maxOutput: number,
+): Promise<Buffer> {
   if (compression === 'none') {
     if (data.length > maxOutput) throw tooLarge(what, maxOutput);
     return data;
@@ -32,18 +37,26 @@ export async function decompressMember(data: Buffer, compression: MemberCompress
 const xzBatcher = new XzBatcher(2);
 
 function tooLarge(what: string, max: number) {
-  return builderTerminal(BuilderErrorCode.debTooLarge, `${what} unpacks to more than ${max} bytes; refused (raise the limit if the package is genuine)`);
+  return builderTerminal(
+    BuilderErrorCode.debTooLarge,
+    `${what} unpacks to more than ${max} bytes; refused (raise the limit if the package is genuine)`,
+  );
 }
 
 function failed(what: string, kind: string, detail: string, cause?: unknown) {
-  return builderTerminal(BuilderErrorCode.decompressFailed, `${what} is not valid ${kind} data (${shown(detail)}); download the package again`, cause);
+  return builderTerminal(
+    BuilderErrorCode.decompressFailed,
+    `${what} is not valid ${kind} data (${shown(detail)}); download the package again`,
+    cause,
+  );
 }
 
 function gunzipBounded(data: Buffer, what: string, maxOutput: number): Promise<Buffer> {
   return new Promise((done, fail) => {
     gunzip(data, { maxOutputLength: maxOutput }, (error, out) => {
       if (!error) return done(out);
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) return fail(tooLarge(what, maxOutput));
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
+        return fail(tooLarge(what, maxOutput));
       fail(failed(what, 'gzip', error.message, error));
     });
   });
@@ -78,7 +91,12 @@ function unzstdBounded(data: Buffer, what: string, maxOutput: number): Promise<B
 function xzBounded(input: Buffer, what: string, maxOutput: number): Promise<Buffer> {
   return pipeBounded('xz', ['-dc', '--single-stream'], input, maxOutput, {
     tooLarge: () => tooLarge(what, maxOutput),
-    cannotRun: (error) => builderTerminal(BuilderErrorCode.decompressFailed, `cannot run xz to unpack ${what}: ${shown(error.message)}; install xz-utils`, error),
+    cannotRun: (error) =>
+      builderTerminal(
+        BuilderErrorCode.decompressFailed,
+        `cannot run xz to unpack ${what}: ${shown(error.message)}; install xz-utils`,
+        error,
+      ),
     invalid: (detail) => failed(what, 'xz', detail),
   });
 }

@@ -24,21 +24,38 @@ describe('xz batches', () => {
 
   it('gives up on a batch whose index lies or whose data is corrupt, so each member is tried alone', async () => {
     const good = xz(Buffer.from('good'));
-    expect(await xzBatch([{ data: good, size: 4 }, { data: xz(Buffer.from('other')), size: 99 }])).toBeUndefined();
+    expect(
+      await xzBatch([
+        { data: good, size: 4 },
+        { data: xz(Buffer.from('other')), size: 99 },
+      ]),
+    ).toBeUndefined();
     const corrupt = xz(randomBytes(10_000));
-    corrupt.writeUInt8((corrupt.readUInt8(corrupt.length >> 1) ^ 0xff), corrupt.length >> 1);
-    expect(await xzBatch([{ data: good, size: 4 }, { data: corrupt, size: 10_000 }])).toBeUndefined();
+    corrupt.writeUInt8(corrupt.readUInt8(corrupt.length >> 1) ^ 0xff, corrupt.length >> 1);
+    expect(
+      await xzBatch([
+        { data: good, size: 4 },
+        { data: corrupt, size: 10_000 },
+      ]),
+    ).toBeUndefined();
     const batcher = new XzBatcher(2);
-    expect(await Promise.all([batcher.decompress(good, 4), batcher.decompress(xz(Buffer.from('x')), 1)])).toEqual([Buffer.from('good'), Buffer.from('x')]);
+    expect(await Promise.all([batcher.decompress(good, 4), batcher.decompress(xz(Buffer.from('x')), 1)])).toEqual([
+      Buffer.from('good'),
+      Buffer.from('x'),
+    ]);
   });
 
   it('through decompressMember: good members come out whole, a corrupt one is named', async () => {
     const corrupt = xz(randomBytes(10_000));
-    corrupt.writeUInt8((corrupt.readUInt8(corrupt.length >> 1) ^ 0xff), corrupt.length >> 1);
+    corrupt.writeUInt8(corrupt.readUInt8(corrupt.length >> 1) ^ 0xff, corrupt.length >> 1);
     const a = decompressMember(xz(Buffer.from('fine')), 'xz', 'a.deb data.tar.xz', 1e6);
     const b = decompressMember(corrupt, 'xz', 'b.deb data.tar.xz', 1e6); // asked in the same turn: one batch
     await expectRejection(b, 'build-decompress-failed', 'b.deb data.tar.xz');
     expect(await a).toEqual(Buffer.from('fine'));
-    await expectRejection(decompressMember(xz(Buffer.alloc(5000)), 'xz', 'c.deb data.tar.xz', 100), 'build-deb-too-large', 'c.deb');
+    await expectRejection(
+      decompressMember(xz(Buffer.alloc(5000)), 'xz', 'c.deb data.tar.xz', 100),
+      'build-deb-too-large',
+      'c.deb',
+    );
   });
 });

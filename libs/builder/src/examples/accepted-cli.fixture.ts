@@ -20,7 +20,8 @@ export function checkCliBuilt(): void {
   ] as const;
   for (const [built, source] of pairs) {
     if (!existsSync(join(root, built))) throw new Error(`${built} is missing: run npm run build first`);
-    if (statSync(join(root, built)).mtimeMs < statSync(join(root, source)).mtimeMs) throw new Error(`${built} is older than ${source}: run npm run build first`);
+    if (statSync(join(root, built)).mtimeMs < statSync(join(root, source)).mtimeMs)
+      throw new Error(`${built} is older than ${source}: run npm run build first`);
   }
 }
 
@@ -32,9 +33,16 @@ export function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** `patch-factory args…` from the repository root; resolves when it exits, with its time. */
-export async function patchFactory(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ToolResult & { ms: number }> {
+export async function patchFactory(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<ToolResult & { ms: number }> {
   const start = Date.now();
-  const res = await tool(process.execPath, [join(repoRoot(), 'tools', 'node', 'run.cjs'), MAIN, ...args], { env, cwd: repoRoot(), timeoutMs: 240_000 });
+  const res = await tool(process.execPath, [join(repoRoot(), 'tools', 'node', 'run.cjs'), MAIN, ...args], {
+    env,
+    cwd: repoRoot(),
+    timeoutMs: 240_000,
+  });
   return { ...res, ms: Date.now() - start };
 }
 

@@ -11,8 +11,16 @@ export interface ToolResult {
 }
 
 /** Runs `cmd args…` to its end (never throws on a non-zero exit); killed after `timeoutMs`. */
-export function tool(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<ToolResult> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+export function tool(
+  cmd: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<ToolResult> {
+  const child = spawn(cmd, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -56,9 +64,20 @@ export async function skopeoInspect(layout: string, tag: string, arch?: string):
 }
 
 /** `skopeo copy` between two OCI layouts (`--all`: every platform, else the one chosen by `arch`, default the host's). */
-export async function skopeoCopy(from: string, fromTag: string, to: string, toTag: string, opts: { all?: boolean; arch?: string } = {}): Promise<void> {
+export async function skopeoCopy(
+  from: string,
+  fromTag: string,
+  to: string,
+  toTag: string,
+  opts: { all?: boolean; arch?: string } = {},
+): Promise<void> {
   mkdirSync(dirname(to), { recursive: true }); // skopeo creates the layout, not its parent
-  const flags = [...(opts.arch ? ['--override-arch', opts.arch] : []), 'copy', '--quiet', ...(opts.all ? ['--all'] : [])];
+  const flags = [
+    ...(opts.arch ? ['--override-arch', opts.arch] : []),
+    'copy',
+    '--quiet',
+    ...(opts.all ? ['--all'] : []),
+  ];
   await ok('skopeo', [...flags, `oci:${from}:${fromTag}`, `oci:${to}:${toTag}`]);
 }
 
@@ -69,7 +88,18 @@ export function umociUnpack(layout: string, tag: string, bundle: string): Promis
 
 /** `argv` in the root under bubblewrap: every namespace unshared, the root bound as `/`. */
 export function inBwrap(rootfs: string, argv: readonly string[]): Promise<ToolResult> {
-  return tool('bwrap', ['--bind', rootfs, '/', '--proc', '/proc', '--dev', '/dev', '--unshare-all', '--die-with-parent', ...argv]);
+  return tool('bwrap', [
+    '--bind',
+    rootfs,
+    '/',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--unshare-all',
+    '--die-with-parent',
+    ...argv,
+  ]);
 }
 
 /** `argv` in the root under `unshare --net --pid --fork --mount chroot`. */
@@ -80,5 +110,8 @@ export function inChroot(rootfs: string, argv: readonly string[]): Promise<ToolR
 /** `name version` of every package in the root's dpkg database, read by the host's dpkg-query. */
 export async function dpkgQuery(rootfs: string, format = '${Package} ${Version}\n'): Promise<string[]> {
   const out = await ok('dpkg-query', [`--admindir=${rootfs}/var/lib/dpkg`, '-W', '-f', format]);
-  return out.split('\n').filter((l) => l !== '').sort();
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 }

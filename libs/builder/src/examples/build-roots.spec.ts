@@ -24,7 +24,12 @@ const platform = hostArchitecture() === 'arm64' ? 'linux/arm64' : 'linux/amd64';
 const STAMP: Build = {
   name: 'stamp',
   contents: { packages: ['dash', 'coreutils'] },
-  pipeline: [{ name: 'stamp', runs: 'mkdir -p /out && date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s.%N)}" "+built %Y-%m-%dT%H:%M:%S.%NZ" > /out/stamp' }],
+  pipeline: [
+    {
+      name: 'stamp',
+      runs: 'mkdir -p /out && date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s.%N)}" "+built %Y-%m-%dT%H:%M:%S.%NZ" > /out/stamp',
+    },
+  ],
   outputs: [{ source: '/out/stamp', target: '/usr/share/pf/stamp', mode: '0644' }],
 };
 
@@ -40,7 +45,9 @@ function cachedDebs(cacheDir: string): string[] {
   return readdirSync(dir)
     .filter((n) => !n.startsWith('.'))
     .map((n) => {
-      const hex = createHash('sha256').update(readFileSync(join(dir, n))).digest('hex');
+      const hex = createHash('sha256')
+        .update(readFileSync(join(dir, n)))
+        .digest('hex');
       expect(hex).toBe(n);
       return hex;
     })
@@ -56,7 +63,15 @@ describe('contents.builds[] build roots: recorded and reproducible', () => {
   beforeAll(async () => {
     mirror = await startExampleMirror([hostArchitecture()]);
     work = tempDir('pf-build-roots-');
-    const build = (n: string) => buildImage(stamped(), { where: WHERE, outDir: join(work, `image-${n}`), cacheDir: join(work, `cache-${n}`), sources: mirror.sources, sourceDateEpoch: EPOCH, reuse: false });
+    const build = (n: string) =>
+      buildImage(stamped(), {
+        where: WHERE,
+        outDir: join(work, `image-${n}`),
+        cacheDir: join(work, `cache-${n}`),
+        sources: mirror.sources,
+        sourceDateEpoch: EPOCH,
+        reuse: false,
+      });
     a = await build('a');
     b = await build('b');
   });

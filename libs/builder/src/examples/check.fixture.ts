@@ -46,11 +46,21 @@ function osvRecord(id: string, pkg: string, fixed: string): Record<string, unkno
     modified: '2026-01-01T00:00:00Z',
     summary: `fixture advisory for ${pkg}`,
     severity: [{ type: 'CVSS_V3', score: CRITICAL_VECTOR }],
-    affected: [{ package: { ecosystem: 'Debian:12', name: pkg }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+    affected: [
+      {
+        package: { ecosystem: 'Debian:12', name: pkg },
+        ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
+      },
+    ],
   };
 }
 
-export const FIXTURE_IDS = { openssl: 'CVE-2099-0001', opensslFixedEqual: 'CVE-2099-0002', redisOpen: 'CVE-2099-0003', redisVex: 'CVE-2099-0004' } as const;
+export const FIXTURE_IDS = {
+  openssl: 'CVE-2099-0001',
+  opensslFixedEqual: 'CVE-2099-0002',
+  redisOpen: 'CVE-2099-0003',
+  redisVex: 'CVE-2099-0004',
+} as const;
 
 /**
  * An advisory directory: OSV records for the openssl source package (one fixed above the
@@ -59,12 +69,24 @@ export const FIXTURE_IDS = { openssl: 'CVE-2099-0001', opensslFixedEqual: 'CVE-2
  */
 export function writeAdvisories(dir: string, opensslVersion: string): { broken: string } {
   mkdirSync(join(dir, 'osv', 'nested'), { recursive: true });
-  writeFileSync(join(dir, 'osv', `${FIXTURE_IDS.openssl}.json`), JSON.stringify(osvRecord(FIXTURE_IDS.openssl, 'openssl', `${opensslVersion}+pf1`)));
-  writeFileSync(join(dir, 'osv', 'nested', 'batch.json'), JSON.stringify([osvRecord(FIXTURE_IDS.opensslFixedEqual, 'openssl', opensslVersion)]));
+  writeFileSync(
+    join(dir, 'osv', `${FIXTURE_IDS.openssl}.json`),
+    JSON.stringify(osvRecord(FIXTURE_IDS.openssl, 'openssl', `${opensslVersion}+pf1`)),
+  );
+  writeFileSync(
+    join(dir, 'osv', 'nested', 'batch.json'),
+    JSON.stringify([osvRecord(FIXTURE_IDS.opensslFixedEqual, 'openssl', opensslVersion)]),
+  );
   const tracker = {
     redis: {
-      [FIXTURE_IDS.redisOpen]: { description: 'fixture', releases: { bookworm: { status: 'open', urgency: 'medium', repositories: {} } } },
-      [FIXTURE_IDS.redisVex]: { description: 'fixture', releases: { bookworm: { status: 'open', urgency: 'high', repositories: {} } } },
+      [FIXTURE_IDS.redisOpen]: {
+        description: 'fixture',
+        releases: { bookworm: { status: 'open', urgency: 'medium', repositories: {} } },
+      },
+      [FIXTURE_IDS.redisVex]: {
+        description: 'fixture',
+        releases: { bookworm: { status: 'open', urgency: 'high', repositories: {} } },
+      },
     },
   };
   writeFileSync(join(dir, 'tracker.json'), JSON.stringify(tracker));

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseDefinition, type Definition } from '@patch-factory/definitions';
-import { EXAMPLE_MIRROR_PACKAGES, exampleMirrors, repoRoot, startDebianMirrorFixture, type DebianMirrorFixture } from '@patch-factory/testing';
+import {
+  EXAMPLE_MIRROR_PACKAGES,
+  exampleMirrors,
+  repoRoot,
+  startDebianMirrorFixture,
+  type DebianMirrorFixture,
+} from '@patch-factory/testing';
 import type { BuildSourcesOptions } from '../source/build-sources';
 
 export const run = promisify(execFile);
@@ -20,7 +26,6 @@ export const EXAMPLES = {
   'busybox-dev': 'busybox/debian-12/1.35-dev.yaml',
 } as const;
 export type ExampleName = keyof typeof EXAMPLES;
-
 
 export function exampleFile(name: ExampleName): string {
   return join(repoRoot(), 'examples', 'catalog', 'image', EXAMPLES[name]);

@@ -1,7 +1,24 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCEPTED_NAMES, UnpackedRoots, buildAccepted, firstTag, layoutIndex, type AcceptedName, type BuiltExample } from './accepted-images.fixture';
-import { dpkgQuery, inBwrap, inChroot, ok, skopeoCopy, skopeoInspect, tool, umociUnpack } from './accepted-tools.fixture';
+import {
+  ACCEPTED_NAMES,
+  UnpackedRoots,
+  buildAccepted,
+  firstTag,
+  layoutIndex,
+  type AcceptedName,
+  type BuiltExample,
+} from './accepted-images.fixture';
+import {
+  dpkgQuery,
+  inBwrap,
+  inChroot,
+  ok,
+  skopeoCopy,
+  skopeoInspect,
+  tool,
+  umociUnpack,
+} from './accepted-tools.fixture';
 import { startExampleMirror, tempDir, type ExampleMirror } from './example.fixture';
 
 /**
@@ -34,35 +51,50 @@ const image = (name: AcceptedName): BuiltExample => {
   if (!b) throw new Error(`${name} was not built`);
   return b;
 };
-const resolved = (name: AcceptedName, i = 0) => (image(name).result.platforms[i]?.packages ?? []).map((p) => `${p.name} ${p.version}`).sort();
+const resolved = (name: AcceptedName, i = 0) =>
+  (image(name).result.platforms[i]?.packages ?? []).map((p) => `${p.name} ${p.version}`).sort();
 const SINGLE: AcceptedName[] = ['redis', 'static-dev'];
 
 describe('skopeo reads the built layouts', () => {
-  it.each(ACCEPTED_NAMES)('%s: tagged with the definition\'s first tag; skopeo inspect names the image by its digest', async (name) => {
-    const b = image(name);
-    expect(layoutIndex(b.layout).top.annotations?.['org.opencontainers.image.ref.name']).toBe(firstTag(name));
-    const seen = await skopeoInspect(b.layout, b.tag);
-    expect({ digest: seen.Digest, arch: seen.Architecture, os: seen.Os }).toEqual({ digest: b.result.digest, arch: 'amd64', os: 'linux' });
-    expect(seen.Layers).toHaveLength(b.result.platforms[0]?.layers.length ?? -1);
-  });
+  it.each(ACCEPTED_NAMES)(
+    "%s: tagged with the definition's first tag; skopeo inspect names the image by its digest",
+    async (name) => {
+      const b = image(name);
+      expect(layoutIndex(b.layout).top.annotations?.['org.opencontainers.image.ref.name']).toBe(firstTag(name));
+      const seen = await skopeoInspect(b.layout, b.tag);
+      expect({ digest: seen.Digest, arch: seen.Architecture, os: seen.Os }).toEqual({
+        digest: b.result.digest,
+        arch: 'amd64',
+        os: 'linux',
+      });
+      expect(seen.Layers).toHaveLength(b.result.platforms[0]?.layers.length ?? -1);
+    },
+  );
 
   it('static: --override-arch arm64 picks the arm64 image of the two-platform index', async () => {
     const b = image('static');
     const [amd64, arm64] = [await skopeoInspect(b.layout, b.tag), await skopeoInspect(b.layout, b.tag, 'arm64')];
-    expect({ digest: arm64.Digest, arch: arm64.Architecture, os: arm64.Os }).toEqual({ digest: b.result.digest, arch: 'arm64', os: 'linux' });
+    expect({ digest: arm64.Digest, arch: arm64.Architecture, os: arm64.Os }).toEqual({
+      digest: b.result.digest,
+      arch: 'arm64',
+      os: 'linux',
+    });
     expect(layoutIndex(b.layout).manifests.map((m) => m.platform?.architecture)).toEqual(['amd64', 'arm64']);
     expect(arm64.Layers).toHaveLength(b.result.platforms[1]?.layers.length ?? -1);
     expect(arm64.Layers).not.toEqual(amd64.Layers); // base-files is built per architecture
   });
 
-  it.each(SINGLE)('%s: skopeo copy re-reads every blob into another layout, the platform manifest unchanged', async (name) => {
-    const b = image(name);
-    const copy = join(work, 'copies', name);
-    await skopeoCopy(b.layout, b.tag, copy, 'x');
-    const [src, dst] = [await skopeoInspect(b.layout, b.tag), await skopeoInspect(copy, 'x')];
-    expect(dst.Digest).toBe(layoutIndex(b.layout).manifests[0]?.digest); // one image, out of its index
-    expect(dst.Layers).toEqual(src.Layers);
-  });
+  it.each(SINGLE)(
+    '%s: skopeo copy re-reads every blob into another layout, the platform manifest unchanged',
+    async (name) => {
+      const b = image(name);
+      const copy = join(work, 'copies', name);
+      await skopeoCopy(b.layout, b.tag, copy, 'x');
+      const [src, dst] = [await skopeoInspect(b.layout, b.tag), await skopeoInspect(copy, 'x')];
+      expect(dst.Digest).toBe(layoutIndex(b.layout).manifests[0]?.digest); // one image, out of its index
+      expect(dst.Layers).toEqual(src.Layers);
+    },
+  );
 
   it('static: skopeo copy --all copies both platforms blob for blob and keeps the index digest', async () => {
     const b = image('static');
@@ -78,7 +110,12 @@ describe('umoci unpacks them into runtime bundles', () => {
   it.each(SINGLE)('%s: unpacked from its one-platform index, the manifest it chose in the mtree name', async (name) => {
     const bundle = await roots.bundle(name);
     const manifest = layoutIndex(image(name).layout).manifests[0]?.digest ?? '';
-    expect(readdirSync(bundle).sort()).toEqual(['config.json', 'rootfs', `${manifest.replace(':', '_')}.mtree`, 'umoci.json']);
+    expect(readdirSync(bundle).sort()).toEqual([
+      'config.json',
+      'rootfs',
+      `${manifest.replace(':', '_')}.mtree`,
+      'umoci.json',
+    ]);
     expect(existsSync(join(bundle, 'rootfs', 'usr', 'lib', 'os-release'))).toBe(true);
   });
 
@@ -88,13 +125,16 @@ describe('umoci unpacks them into runtime bundles', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(`tag is ambiguous: ${b.tag}`);
     expect(existsSync(join(work, 'bundles', 'static-both', 'rootfs'))).toBe(false);
-    const arches = async (arch: string) => new Set(await dpkgQuery(await roots.rootfs('static', arch), '${Architecture}\n'));
+    const arches = async (arch: string) =>
+      new Set(await dpkgQuery(await roots.rootfs('static', arch), '${Architecture}\n'));
     expect(await arches('amd64')).toEqual(new Set(['all', 'amd64']));
     expect(await arches('arm64')).toEqual(new Set(['all', 'arm64']));
   });
 
   it('redis: the runtime config runs /usr/bin/redis-server as 65532:65532 in /data', async () => {
-    const config = JSON.parse(readFileSync(join(await roots.bundle('redis'), 'config.json'), 'utf8')) as { process: { user: { uid: number; gid: number }; args: string[]; cwd: string } };
+    const config = JSON.parse(readFileSync(join(await roots.bundle('redis'), 'config.json'), 'utf8')) as {
+      process: { user: { uid: number; gid: number }; args: string[]; cwd: string };
+    };
     expect(config.process.user).toEqual({ uid: 65532, gid: 65532 });
     expect(config.process.args).toEqual(['/usr/bin/redis-server', '--protected-mode', 'no']);
     expect(config.process.cwd).toBe('/data');
@@ -123,24 +163,41 @@ describe('the unpacked roots run', () => {
     expect(Number(count)).toBeGreaterThan(50);
     const dpkg = await inBwrap(rootfs, ['/usr/bin/dpkg', '--admindir=/var/lib/dpkg', '-l']);
     expect(dpkg).toMatchObject({ code: 0, stderr: '' });
-    const listed = dpkg.stdout.split('\n').filter((l) => l.startsWith('ii ')).map((l) => l.split(/\s+/).slice(1, 3).join(' ').replace(/:amd64 /, ' '));
+    const listed = dpkg.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('ii '))
+      .map((l) =>
+        l
+          .split(/\s+/)
+          .slice(1, 3)
+          .join(' ')
+          .replace(/:amd64 /, ' '),
+      );
     expect(listed.sort()).toEqual(resolved('static-dev'));
   });
 });
 
 describe('what scanners and programs read in the roots', () => {
-  it.each(ACCEPTED_NAMES)('%s: the host\'s dpkg-query lists exactly the packages the build resolved', async (name) => {
+  it.each(ACCEPTED_NAMES)("%s: the host's dpkg-query lists exactly the packages the build resolved", async (name) => {
     expect(await dpkgQuery(await roots.rootfs(name))).toEqual(resolved(name));
     if (name === 'static') expect(await dpkgQuery(await roots.rootfs(name, 'arm64'))).toEqual(resolved(name, 1));
   });
 
-  it.each(ACCEPTED_NAMES)('%s: the certificates bundle holds the Mozilla roots, and openssl verifies a shipped one against it', async (name) => {
-    const rootfs = await roots.rootfs(name);
-    const bundle = join(rootfs, 'etc', 'ssl', 'certs', 'ca-certificates.crt');
-    expect(readFileSync(bundle, 'utf8').match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0).toBeGreaterThan(100);
-    const out = await ok('openssl', ['verify', '-CAfile', bundle, join(rootfs, 'usr', 'share', 'ca-certificates', 'mozilla', 'ISRG_Root_X1.crt')]);
-    expect(out.trim()).toMatch(/ISRG_Root_X1\.crt: OK$/);
-  });
+  it.each(ACCEPTED_NAMES)(
+    '%s: the certificates bundle holds the Mozilla roots, and openssl verifies a shipped one against it',
+    async (name) => {
+      const rootfs = await roots.rootfs(name);
+      const bundle = join(rootfs, 'etc', 'ssl', 'certs', 'ca-certificates.crt');
+      expect(readFileSync(bundle, 'utf8').match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0).toBeGreaterThan(100);
+      const out = await ok('openssl', [
+        'verify',
+        '-CAfile',
+        bundle,
+        join(rootfs, 'usr', 'share', 'ca-certificates', 'mozilla', 'ISRG_Root_X1.crt'),
+      ]);
+      expect(out.trim()).toMatch(/ISRG_Root_X1\.crt: OK$/);
+    },
+  );
 
   it.each(ACCEPTED_NAMES)('%s: /etc/passwd has nonroot 65532, os-release says bookworm, /tmp is 1777', async (name) => {
     const rootfs = await roots.rootfs(name);
@@ -151,7 +208,8 @@ describe('what scanners and programs read in the roots', () => {
 
   it('redis runtime: no shell, no dpkg or apt; /data belongs to 65532', async () => {
     const rootfs = await roots.rootfs('redis');
-    for (const p of ['bin/sh', 'usr/bin/sh', 'usr/bin/dash', 'usr/bin/bash', 'usr/bin/dpkg']) expect([p, existsSync(join(rootfs, p))]).toEqual([p, false]);
+    for (const p of ['bin/sh', 'usr/bin/sh', 'usr/bin/dash', 'usr/bin/bash', 'usr/bin/dpkg'])
+      expect([p, existsSync(join(rootfs, p))]).toEqual([p, false]);
     expect(readdirSync(join(rootfs, 'usr', 'bin')).filter((f) => f.startsWith('apt'))).toEqual([]);
     const data = lstatSync(join(rootfs, 'data'));
     expect({ dir: data.isDirectory(), uid: data.uid, gid: data.gid }).toEqual({ dir: true, uid: 65532, gid: 65532 });
@@ -163,8 +221,11 @@ describe('what scanners and programs read in the roots', () => {
     const audit = await inBwrap(await roots.rootfs('static-dev'), ['/usr/bin/dpkg', '--audit']);
     expect(audit).toEqual({ code: 0, stdout: '', stderr: '' });
     // What scanners mapping files to packages ask.
-    const owner = await tool('dpkg-query', [`--admindir=${await roots.rootfs('static-dev')}/var/lib/dpkg`, '-S', '/lib/x86_64-linux-gnu/libc.so.6']);
+    const owner = await tool('dpkg-query', [
+      `--admindir=${await roots.rootfs('static-dev')}/var/lib/dpkg`,
+      '-S',
+      '/lib/x86_64-linux-gnu/libc.so.6',
+    ]);
     expect(owner.stdout).toBe('libc6:amd64: /lib/x86_64-linux-gnu/libc.so.6\n');
   });
 });
-

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { repoRoot } from '@patch-factory/testing';
 import { checkCliBuilt, cliEnv, patchFactory } from './accepted-cli.fixture';
 import { layoutIndex } from './accepted-images.fixture';
-import { FIXTURE_IDS, installedPackages, withTests, writeAdvisories, writeVex, type StatusPackage } from './check.fixture';
+import {
+  FIXTURE_IDS,
+  installedPackages,
+  withTests,
+  writeAdvisories,
+  writeVex,
+  type StatusPackage,
+} from './check.fixture';
 import { exampleFile, startExampleMirror, tempDir, type ExampleMirror } from './example.fixture';
 
 /**
@@ -25,7 +32,11 @@ beforeAll(async () => {
   checkCliBuilt();
   for (const name of ['test-command', 'scan-command']) {
     const built = join(repoRoot(), 'dist', 'tools', 'cli', 'src', `${name}.js`);
-    if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(repoRoot(), 'tools', 'cli', 'src', `${name}.ts`)).mtimeMs) throw new Error(`${built} is missing or stale: run npm run build first`);
+    if (
+      !existsSync(built) ||
+      statSync(built).mtimeMs < statSync(join(repoRoot(), 'tools', 'cli', 'src', `${name}.ts`)).mtimeMs
+    )
+      throw new Error(`${built} is missing or stale: run npm run build first`);
   }
   mirror = await startExampleMirror(['amd64']);
   work = tempDir('pf-cli-check-');
@@ -35,7 +46,10 @@ beforeAll(async () => {
   env = { ...buildEnv, TMPDIR: tmp };
   for (const name of ['static-dev', 'redis'] as const) {
     layouts[name] = join(work, name);
-    const res = await patchFactory(['build', exampleFile(name), '--out', layouts[name], '--platform', 'linux/amd64'], buildEnv);
+    const res = await patchFactory(
+      ['build', exampleFile(name), '--out', layouts[name], '--platform', 'linux/amd64'],
+      buildEnv,
+    );
     if (res.code !== 0) throw new Error(`building ${name} failed: ${res.stderr}`);
   }
 });
@@ -56,7 +70,12 @@ describe('patch-factory test', () => {
     ]);
     const ctrf = join(work, 'ctrf.json');
     const res = await patchFactory(['test', file, layouts.redis, '--ctrf', ctrf], env);
-    expect({ code: res.code, stderr: res.stderr }).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error image-tests-failed: 1 of 2 tests and 0 of 6 policy checks failed: "wrong flag"$/m) as unknown });
+    expect({ code: res.code, stderr: res.stderr }).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /^error image-tests-failed: 1 of 2 tests and 0 of 6 policy checks failed: "wrong flag"$/m,
+      ) as unknown,
+    });
     const lines = res.stdout.trimEnd().split('\n');
     expect(lines.map((l) => l.split('  ').slice(0, 2).join('  '))).toEqual([
       'PASS  version',
@@ -71,16 +90,31 @@ describe('patch-factory test', () => {
     ]);
     expect(lines[0]).toContain('printed "v=7.0"');
     expect(lines[1]).toContain('tests[1] "wrong flag" exited with 1, expected 0');
-    const report = JSON.parse(readFileSync(ctrf, 'utf8')) as { reportFormat: string; results: { summary: Record<string, number>; tests: { name: string; status: string }[]; environment: Record<string, string> } };
+    const report = JSON.parse(readFileSync(ctrf, 'utf8')) as {
+      reportFormat: string;
+      results: {
+        summary: Record<string, number>;
+        tests: { name: string; status: string }[];
+        environment: Record<string, string>;
+      };
+    };
     expect(report.reportFormat).toBe('CTRF');
     expect(report.results.summary).toMatchObject({ tests: 8, passed: 7, failed: 1, skipped: 0, pending: 0, other: 0 });
-    expect(report.results.tests.slice(0, 2)).toMatchObject([{ name: 'version', status: 'passed' }, { name: 'wrong flag', status: 'failed' }]);
-    expect(report.results.environment).toEqual({ appName: 'examples/redis', imageDigest: layoutIndex(layouts.redis).top.digest });
+    expect(report.results.tests.slice(0, 2)).toMatchObject([
+      { name: 'version', status: 'passed' },
+      { name: 'wrong flag', status: 'failed' },
+    ]);
+    expect(report.results.environment).toEqual({
+      appName: 'examples/redis',
+      imageDigest: layoutIndex(layouts.redis).top.digest,
+    });
     expect(leftInTmp()).toEqual([]);
   });
 
   it('redis with one passing test: exit 0, every policy check passes; --ctrf - prints the report alone on stdout', async () => {
-    const file = withTests(exampleFile('redis'), join(work, 'redis-pass.yaml'), [{ name: 'version', commands: ['redis-server --version'], 'exit-code': 0, output: 'v=7.0' }]);
+    const file = withTests(exampleFile('redis'), join(work, 'redis-pass.yaml'), [
+      { name: 'version', commands: ['redis-server --version'], 'exit-code': 0, output: 'v=7.0' },
+    ]);
     const res = await patchFactory(['test', file, layouts.redis, '--platform', 'linux/amd64', '--ctrf', '-'], env);
     expect({ code: res.code }).toEqual({ code: 0 });
     const report = JSON.parse(res.stdout) as { results: { summary: Record<string, number> } };
@@ -90,7 +124,9 @@ describe('patch-factory test', () => {
   });
 
   it('static-dev (dev variant): its shell test passes, the real setuid and secret findings fail the run', async () => {
-    const file = withTests(exampleFile('static-dev'), join(work, 'static-dev-tests.yaml'), [{ name: 'shell', commands: ['sleep 2', 'echo "$(id -u) $(pwd)"'], 'exit-code': 0, output: '0 /' }]);
+    const file = withTests(exampleFile('static-dev'), join(work, 'static-dev-tests.yaml'), [
+      { name: 'shell', commands: ['sleep 2', 'echo "$(id -u) $(pwd)"'], 'exit-code': 0, output: '0 /' },
+    ]);
     // While the test sleeps, the unpacked root's directory is reachable by the image's group only.
     const seen = new Set<string>();
     const poll = setInterval(() => {
@@ -109,8 +145,12 @@ describe('patch-factory test', () => {
     expect(res.stdout).toMatch(/^PASS {2}shell {2}/m);
     expect(res.stdout).toMatch(/^SKIP {2}policy: no-shell {2}/m);
     expect(res.stdout).toMatch(/^FAIL {2}policy: no-secrets {2}.*libgnutls/m);
-    expect(res.stdout).toMatch(/^FAIL {2}policy: no-setuid-setgid {2}\d+ setuid\/setgid files: .*\/usr\/bin\/chfn \(setuid\)/m);
-    expect(res.stderr).toMatch(/^error image-tests-failed: 0 of 1 tests and 2 of 6 policy checks failed: policy: no-setuid-setgid, policy: no-secrets$/m);
+    expect(res.stdout).toMatch(
+      /^FAIL {2}policy: no-setuid-setgid {2}\d+ setuid\/setgid files: .*\/usr\/bin\/chfn \(setuid\)/m,
+    );
+    expect(res.stderr).toMatch(
+      /^error image-tests-failed: 0 of 1 tests and 2 of 6 policy checks failed: policy: no-setuid-setgid, policy: no-secrets$/m,
+    );
     expect(leftInTmp()).toEqual([]);
   });
 
@@ -131,13 +171,17 @@ describe('patch-factory test', () => {
   });
 
   it('an image root its user cannot reach (TMPDIR mode 0700, redis runs as 65532): image-test-root-unusable, nothing left behind', async () => {
-    const file = withTests(exampleFile('redis'), join(work, 'redis-unreachable.yaml'), [{ name: 'version', commands: ['redis-server --version'], 'exit-code': 0 }]);
+    const file = withTests(exampleFile('redis'), join(work, 'redis-unreachable.yaml'), [
+      { name: 'version', commands: ['redis-server --version'], 'exit-code': 0 },
+    ]);
     const closed = tempDir('pf-cli-check-closed-');
     try {
       chmodSync(closed, 0o700);
       const res = await patchFactory(['test', file, layouts.redis], { ...env, TMPDIR: closed });
       expect(res.code).toBe(1);
-      expect(res.stderr).toMatch(/^error image-test-root-unusable: the image runs as 65532:65532, who cannot reach its root/m);
+      expect(res.stderr).toMatch(
+        /^error image-test-root-unusable: the image runs as 65532:65532, who cannot reach its root/m,
+      );
       expect(readdirSync(closed)).toEqual([]);
     } finally {
       rmSync(closed, { recursive: true, force: true });
@@ -147,8 +191,20 @@ describe('patch-factory test', () => {
 
 interface ScanJson {
   image: { digest: string; platform: string; distro: string; name?: string };
-  findings: { id: string; package: string; installed: string; sourcePackage: string; fixedVersion?: string; fixable: boolean; severity: string; source: string }[];
-  suppressed: { finding: { id: string; package: string }; vex: { status: string; justification?: string; where: string } }[];
+  findings: {
+    id: string;
+    package: string;
+    installed: string;
+    sourcePackage: string;
+    fixedVersion?: string;
+    fixable: boolean;
+    severity: string;
+    source: string;
+  }[];
+  suppressed: {
+    finding: { id: string; package: string };
+    vex: { status: string; justification?: string; where: string };
+  }[];
   counts: { total: number; afterVex: number; suppressed: number; fixable: number; bySeverity: Record<string, number> };
 }
 
@@ -179,17 +235,48 @@ describe('patch-factory scan', () => {
     const res = await patchFactory(['scan', layouts.redis, '--advisories', advisories, '--vex', vex, '--json'], env);
     expect(res.code).toBe(0);
     const report = JSON.parse(res.stdout) as ScanJson;
-    expect(report.image).toEqual({ digest: layoutIndex(layouts.redis).top.digest, platform: 'linux/amd64', manifestDigest: expect.stringMatching(/^sha256:/) as unknown, distro: 'debian-12', name: 'examples/redis' });
+    expect(report.image).toEqual({
+      digest: layoutIndex(layouts.redis).top.digest,
+      platform: 'linux/amd64',
+      manifestDigest: expect.stringMatching(/^sha256:/) as unknown,
+      distro: 'debian-12',
+      name: 'examples/redis',
+    });
     const expected = [
-      { id: FIXTURE_IDS.openssl, package: 'libssl3', installed: libssl3.version, sourcePackage: 'openssl', fixedVersion: `${libssl3.sourceVersion}+pf1`, fixable: true, severity: 'critical', source: 'osv' },
-      ...redisBinaries.map((p) => ({ id: FIXTURE_IDS.redisOpen, package: p.name, installed: p.version, sourcePackage: 'redis', fixable: false, severity: 'medium', source: 'debian-tracker' })),
+      {
+        id: FIXTURE_IDS.openssl,
+        package: 'libssl3',
+        installed: libssl3.version,
+        sourcePackage: 'openssl',
+        fixedVersion: `${libssl3.sourceVersion}+pf1`,
+        fixable: true,
+        severity: 'critical',
+        source: 'osv',
+      },
+      ...redisBinaries.map((p) => ({
+        id: FIXTURE_IDS.redisOpen,
+        package: p.name,
+        installed: p.version,
+        sourcePackage: 'redis',
+        fixable: false,
+        severity: 'medium',
+        source: 'debian-tracker',
+      })),
     ];
     expect(report.findings).toEqual(expected.map((f) => expect.objectContaining(f) as unknown));
     expect(report.findings.find((f) => f.id === FIXTURE_IDS.redisOpen)?.fixedVersion).toBeUndefined();
     expect(report.findings.some((f) => f.id === FIXTURE_IDS.opensslFixedEqual)).toBe(false);
-    expect(report.suppressed.map((s) => [s.finding.id, s.finding.package, s.vex.status, s.vex.justification])).toEqual(redisBinaries.map((p) => [FIXTURE_IDS.redisVex, p.name, 'not_affected', 'vulnerable_code_not_in_execute_path']));
+    expect(report.suppressed.map((s) => [s.finding.id, s.finding.package, s.vex.status, s.vex.justification])).toEqual(
+      redisBinaries.map((p) => [FIXTURE_IDS.redisVex, p.name, 'not_affected', 'vulnerable_code_not_in_execute_path']),
+    );
     const n = redisBinaries.length;
-    expect(report.counts).toEqual({ total: 1 + 2 * n, afterVex: 1 + n, suppressed: n, fixable: 1, bySeverity: { unknown: 0, none: 0, low: 0, medium: n, high: 0, critical: 1 } });
+    expect(report.counts).toEqual({
+      total: 1 + 2 * n,
+      afterVex: 1 + n,
+      suppressed: n,
+      fixable: 1,
+      bySeverity: { unknown: 0, none: 0, low: 0, medium: n, high: 0, critical: 1 },
+    });
     // The file that is not JSON is a warning naming it; the rest loaded.
     expect(res.stderr).toContain(`warning: ${broken}: not JSON`);
     expect(res.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -201,13 +288,25 @@ describe('patch-factory scan', () => {
     const lines = res.stdout.trimEnd().split('\n');
     const n = redisBinaries.length;
     expect(lines[1]?.split(/ {2,}/)).toEqual(['ID', 'PACKAGE', 'INSTALLED', 'FIXED', 'SEVERITY']);
-    expect(lines[2]?.split(/ {2,}/)).toEqual([FIXTURE_IDS.openssl, 'libssl3', libssl3.version, `${libssl3.sourceVersion}+pf1`, 'critical']);
-    expect(lines.slice(3, 3 + n).map((l) => l.split(/ {2,}/))).toEqual(redisBinaries.map((p) => [FIXTURE_IDS.redisOpen, p.name, p.version, '-', 'medium']));
+    expect(lines[2]?.split(/ {2,}/)).toEqual([
+      FIXTURE_IDS.openssl,
+      'libssl3',
+      libssl3.version,
+      `${libssl3.sourceVersion}+pf1`,
+      'critical',
+    ]);
+    expect(lines.slice(3, 3 + n).map((l) => l.split(/ {2,}/))).toEqual(
+      redisBinaries.map((p) => [FIXTURE_IDS.redisOpen, p.name, p.version, '-', 'medium']),
+    );
     expect(lines).toContain(`findings: ${1 + 2 * n} before VEX, ${1 + n} after VEX (${n} suppressed); 1 fixable`);
     expect(lines).toContain(`by severity: critical 1, medium ${n}`);
     // Without VEX the suppressed issue stands.
     const noVex = await patchFactory(['scan', layouts.redis, '--advisories', advisories, '--json'], env);
-    expect((JSON.parse(noVex.stdout) as ScanJson).counts).toMatchObject({ total: 1 + 2 * n, afterVex: 1 + 2 * n, suppressed: 0 });
+    expect((JSON.parse(noVex.stdout) as ScanJson).counts).toMatchObject({
+      total: 1 + 2 * n,
+      afterVex: 1 + 2 * n,
+      suppressed: 0,
+    });
   });
 
   it('bad inputs: no --advisories (usage), a missing advisory path, a directory that is no layout', async () => {

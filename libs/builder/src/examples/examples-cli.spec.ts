@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { buildImage } from '../build/build-image';
 import { checkCliBuilt, cliEnv, lastLine, patchFactory } from './accepted-cli.fixture';
 import { layoutIndex } from './accepted-images.fixture';
-import { EXAMPLES, exampleDefinition, exampleFile, startExampleMirror, tempDir, type ExampleMirror } from './example.fixture';
+import {
+  EXAMPLES,
+  exampleDefinition,
+  exampleFile,
+  startExampleMirror,
+  tempDir,
+  type ExampleMirror,
+} from './example.fixture';
 
 /**
  * `patch-factory build` as people run it (dist/tools/cli/src/main.js in its own process; run
@@ -37,7 +44,7 @@ const build = (...args: string[]) => patchFactory(['build', ...args], env);
 const nothingWritten = (dir: string) => [existsSync(dir), readdirSync(work).filter((f) => f.includes('.tmp-'))];
 
 describe('patch-factory build', () => {
-  it('builds the static example for linux/amd64 and prints the layout\'s digest last', async () => {
+  it("builds the static example for linux/amd64 and prints the layout's digest last", async () => {
     const res = await build(STATIC, '--out', out, '--platform', 'linux/amd64');
     expect({ code: res.code, stderr: res.stderr }).toMatchObject({ code: 0 });
     const digest = lastLine(res.stdout);
@@ -46,7 +53,13 @@ describe('patch-factory build', () => {
     expect(layoutIndex(out).manifests.map((m) => m.platform?.architecture)).toEqual(['amd64']);
     expect(res.stdout).toMatch(/^linux\/amd64 {2}4 packages {2}5 layers$/m);
     // The library, built in this process with the same inputs, agrees.
-    const lib = await buildImage(exampleDefinition('static'), { where: EXAMPLES.static, outDir: join(work, 'lib'), cacheDir: join(work, 'lib-cache'), sources: mirror.sources, platforms: ['linux/amd64'] });
+    const lib = await buildImage(exampleDefinition('static'), {
+      where: EXAMPLES.static,
+      outDir: join(work, 'lib'),
+      cacheDir: join(work, 'lib-cache'),
+      sources: mirror.sources,
+      platforms: ['linux/amd64'],
+    });
     expect(lib.digest).toBe(digest);
   });
 
@@ -73,7 +86,9 @@ describe('patch-factory build', () => {
     const dir = join(work, 'windows');
     const res = await build(STATIC, '--out', dir, '--platform', 'windows/amd64');
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/^error build-platform-unsupported: .*windows\/amd64 is not in the definition's platforms/m);
+    expect(res.stderr).toMatch(
+      /^error build-platform-unsupported: .*windows\/amd64 is not in the definition's platforms/m,
+    );
     expect(nothingWritten(dir)).toEqual([false, []]);
   });
 
@@ -87,7 +102,10 @@ describe('patch-factory build', () => {
 
   it('a package the archive does not have: build-unresolvable, no layout, and a previous layout untouched', async () => {
     const file = join(work, 'unknown.yaml');
-    writeFileSync(file, readFileSync(exampleFile('static'), 'utf8').replace('    - tzdata\n', '    - tzdata\n    - pf-no-such-package\n'));
+    writeFileSync(
+      file,
+      readFileSync(exampleFile('static'), 'utf8').replace('    - tzdata\n', '    - tzdata\n    - pf-no-such-package\n'),
+    );
     expect(readFileSync(file, 'utf8')).toContain('pf-no-such-package');
     const dir = join(work, 'unknown');
     const res = await build(file, '--out', dir, '--platform', 'linux/amd64');
@@ -114,11 +132,17 @@ describe('patch-factory sbom', () => {
   it('writes a CycloneDX 1.6 SBOM of the built image: every package with its purl, the same bytes twice', async () => {
     const first = await patchFactory(['sbom', layout, '--format', 'cyclonedx'], env);
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
-    const bom = JSON.parse(first.stdout) as { specVersion: string; metadata: { component: { name: string; purl: string } }; components: { name: string; purl: string }[] };
+    const bom = JSON.parse(first.stdout) as {
+      specVersion: string;
+      metadata: { component: { name: string; purl: string } };
+      components: { name: string; purl: string }[];
+    };
     expect(bom.specVersion).toBe('1.6');
     expect(bom.metadata.component.purl).toContain(`@${encodeURIComponent(layoutIndex(layout).top.digest)}`);
     expect(bom.components.map((c) => c.name).sort()).toEqual(['base-files', 'ca-certificates', 'netbase', 'tzdata']);
-    expect(bom.components.find((c) => c.name === 'tzdata')?.purl).toMatch(/^pkg:deb\/debian\/tzdata@[^?]+\?arch=all&distro=debian-12$/);
+    expect(bom.components.find((c) => c.name === 'tzdata')?.purl).toMatch(
+      /^pkg:deb\/debian\/tzdata@[^?]+\?arch=all&distro=debian-12$/,
+    );
     const second = await patchFactory(['sbom', layout, '--format', 'cyclonedx'], env);
     expect(second.stdout).toBe(first.stdout);
   });
@@ -128,7 +152,9 @@ describe('patch-factory sbom', () => {
     expect(spdx.code).toBe(0);
     const doc = JSON.parse(spdx.stdout) as { spdxVersion: string; packages: { name: string }[] };
     expect(doc.spdxVersion).toBe('SPDX-2.3');
-    expect(doc.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['base-files', 'ca-certificates', 'netbase', 'tzdata']));
+    expect(doc.packages.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['base-files', 'ca-certificates', 'netbase', 'tzdata']),
+    );
     const noFormat = await patchFactory(['sbom', layout], env);
     expect(noFormat.code).toBe(2);
     expect(noFormat.stderr).toContain('--format must be cyclonedx or spdx');

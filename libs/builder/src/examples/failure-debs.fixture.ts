@@ -38,7 +38,15 @@ export function handDeb(p: HandDeb): CustomAptPackage {
   const deb = Buffer.concat([
     Buffer.from('!<arch>\n', 'latin1'),
     arMember('debian-binary', Buffer.from('2.0\n')),
-    arMember('control.tar.gz', gzipSync(rawTar([{ name: './', flag: '5' }, { name: './control', data: control }]))),
+    arMember(
+      'control.tar.gz',
+      gzipSync(
+        rawTar([
+          { name: './', flag: '5' },
+          { name: './control', data: control },
+        ]),
+      ),
+    ),
     arMember('data.tar.gz', gzipSync(rawTar(p.entries))),
   ]);
   return { deb, stanza };
@@ -52,5 +60,8 @@ export function withDirs(files: Record<string, string>): RawEntry[] {
     for (let i = 1; i < parts.length; i++) dirs.add(`./${parts.slice(0, i).join('/')}/`);
   }
   const sorted = [...dirs].sort();
-  return [...sorted.map((name): RawEntry => ({ name, flag: '5' })), ...Object.entries(files).map(([path, data]): RawEntry => ({ name: `./${path}`, data }))];
+  return [
+    ...sorted.map((name): RawEntry => ({ name, flag: '5' })),
+    ...Object.entries(files).map(([path, data]): RawEntry => ({ name: `./${path}`, data })),
+  ];
 }

@@ -11,7 +11,13 @@ export function snapshotDir(dir: string): Record<string, string> {
   const walk = (rel: string) => {
     const path = rel === '' ? dir : join(dir, rel);
     const st = lstatSync(path);
-    const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? `link:${readlinkSync(path)}` : st.isFile() ? `file:${createHash('sha256').update(readFileSync(path)).digest('hex')}` : 'other';
+    const kind = st.isDirectory()
+      ? 'dir'
+      : st.isSymbolicLink()
+        ? `link:${readlinkSync(path)}`
+        : st.isFile()
+          ? `file:${createHash('sha256').update(readFileSync(path)).digest('hex')}`
+          : 'other';
     out[rel === '' ? '.' : rel] = [kind, st.mode.toString(8), st.uid, st.gid, st.size, st.ino, st.mtimeMs].join(' ');
     if (st.isDirectory()) for (const name of readdirSync(path).sort()) walk(rel === '' ? name : `${rel}/${name}`);
   };
@@ -20,7 +26,11 @@ export function snapshotDir(dir: string): Record<string, string> {
 }
 
 /** What `promise` rejected with, checked to be a PipelineError of `code` whose message holds every fragment. */
-export async function rejection(promise: Promise<unknown>, code: string, fragments: readonly string[]): Promise<PipelineError> {
+export async function rejection(
+  promise: Promise<unknown>,
+  code: string,
+  fragments: readonly string[],
+): Promise<PipelineError> {
   const caught = await promise.then(
     () => new Error('the build succeeded; it should have failed'),
     (error: unknown) => error,
@@ -44,7 +54,12 @@ export interface CleanFailureContext {
  * entry for entry). Both must fail with `code` and every fragment, and leave nothing else in the
  * parent (no `.<name>.tmp-*`, no `<name>.old-*`). Returns the first error.
  */
-export async function expectCleanFailure(ctx: CleanFailureContext, build: (outDir: string) => Promise<unknown>, code: string, fragments: readonly string[]): Promise<PipelineError> {
+export async function expectCleanFailure(
+  ctx: CleanFailureContext,
+  build: (outDir: string) => Promise<unknown>,
+  code: string,
+  fragments: readonly string[],
+): Promise<PipelineError> {
   const fresh = mkdtempSync(join(ctx.work, 'case-'));
   const error = await rejection(build(join(fresh, 'image')), code, fragments);
   expect(existsSync(join(fresh, 'image'))).toBe(false);

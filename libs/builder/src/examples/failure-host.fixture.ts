@@ -5,7 +5,11 @@ import { resolve } from 'node:path';
 
 /** Paths below `roots` (searched with find, unreadable parts skipped) whose name contains `token`. */
 export function pathsNamed(token: string, roots: readonly string[]): string[] {
-  const found = spawnSync('find', [...roots.filter((r) => existsSync(r)), '-name', `*${token}*`], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 60_000 });
+  const found = spawnSync('find', [...roots.filter((r) => existsSync(r)), '-name', `*${token}*`], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 60_000,
+  });
   if (found.error) throw found.error;
   return found.stdout.split('\n').filter((l) => l !== '');
 }

@@ -33,19 +33,22 @@ export function definitionRunConfig(def: Definition, where: string): ImageRunCon
   if (def.entrypoint !== undefined) config.Entrypoint = [...def.entrypoint];
   if (def.cmd !== undefined) config.Cmd = [...def.cmd];
   if (def['work-dir'] !== undefined) {
-    if (!def['work-dir'].startsWith('/')) throw bad('work-dir', `"${shown(def['work-dir'], 80)}" is not an absolute path`);
+    if (!def['work-dir'].startsWith('/'))
+      throw bad('work-dir', `"${shown(def['work-dir'], 80)}" is not an absolute path`);
     config.WorkingDir = def['work-dir'];
   }
   if (def.ports !== undefined) {
     config.ExposedPorts = {};
     for (const port of def.ports) {
       const m = PORT.exec(port);
-      if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) throw bad('ports', `"${shown(port, 32)}" is not <1-65535>[/tcp|udp|sctp]`);
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535)
+        throw bad('ports', `"${shown(port, 32)}" is not <1-65535>[/tcp|udp|sctp]`);
       config.ExposedPorts[`${Number(m[1])}/${m[3] ?? 'tcp'}`] = {};
     }
   }
   if (def['stop-signal'] !== undefined) {
-    if (!SIGNAL.test(def['stop-signal'])) throw bad('stop-signal', `"${shown(def['stop-signal'], 32)}" is not a signal like SIGTERM`);
+    if (!SIGNAL.test(def['stop-signal']))
+      throw bad('stop-signal', `"${shown(def['stop-signal'], 32)}" is not a signal like SIGTERM`);
     config.StopSignal = def['stop-signal'];
   }
   if (def.labels !== undefined) config.Labels = { ...def.labels };
@@ -86,7 +89,11 @@ export function definitionAnnotations(def: Definition, where = 'the definition')
 /** Debian's architecture name of an OCI platform (`linux/arm64` → `arm64`). */
 export function debianArchitecture(platform: string): string {
   const arch = Object.hasOwn(PLATFORM_ARCH, platform) ? PLATFORM_ARCH[platform] : undefined;
-  if (arch === undefined) throw ociTerminal(OciWriteErrorCode.imageInvalid, `platform "${shown(platform, 40)}" is not one the builder knows (${Object.keys(PLATFORM_ARCH).join(', ')})`);
+  if (arch === undefined)
+    throw ociTerminal(
+      OciWriteErrorCode.imageInvalid,
+      `platform "${shown(platform, 40)}" is not one the builder knows (${Object.keys(PLATFORM_ARCH).join(', ')})`,
+    );
   return arch;
 }
 

@@ -26,13 +26,22 @@ const MAX_TEXT = 64 * 1024;
 
 /** Checks a platform's os/architecture/variant: short lowercase words. */
 export function checkPlatform(p: ImagePlatform): ImagePlatform {
-  for (const [field, value] of [['os', p.os], ['architecture', p.architecture], ['variant', p.variant]] as const) {
+  for (const [field, value] of [
+    ['os', p.os],
+    ['architecture', p.architecture],
+    ['variant', p.variant],
+  ] as const) {
     if (value === undefined && field === 'variant') continue;
     if (typeof value !== 'string' || !PLATFORM_WORD.test(value)) {
-      throw ociTerminal(OciWriteErrorCode.imageInvalid, `platform ${field} "${shown(String(value), 64)}" is not a lowercase word like "linux", "arm64" or "v8"`);
+      throw ociTerminal(
+        OciWriteErrorCode.imageInvalid,
+        `platform ${field} "${shown(String(value), 64)}" is not a lowercase word like "linux", "arm64" or "v8"`,
+      );
     }
   }
-  return p.variant === undefined ? { os: p.os, architecture: p.architecture } : { os: p.os, architecture: p.architecture, variant: p.variant };
+  return p.variant === undefined
+    ? { os: p.os, architecture: p.architecture }
+    : { os: p.os, architecture: p.architecture, variant: p.variant };
 }
 
 /**
@@ -43,7 +52,8 @@ export function checkPlatform(p: ImagePlatform): ImagePlatform {
 export function checkRunConfig(c: ImageRunConfig, what: string): ImageRunConfig {
   const bad = (why: string) => ociTerminal(OciWriteErrorCode.imageInvalid, `${what} config: ${why}`);
   const text = (field: string, v: unknown): string => {
-    if (typeof v !== 'string' || v.includes('\0') || v.length > MAX_TEXT) throw bad(`${field} is not a string without NUL bytes`);
+    if (typeof v !== 'string' || v.includes('\0') || v.length > MAX_TEXT)
+      throw bad(`${field} is not a string without NUL bytes`);
     return v;
   };
   const list = (field: string, v: unknown): string[] => {
@@ -62,12 +72,15 @@ export function checkRunConfig(c: ImageRunConfig, what: string): ImageRunConfig 
   if (c.StopSignal !== undefined) out.StopSignal = text('StopSignal', c.StopSignal);
   if (c.ExposedPorts !== undefined) {
     const ports = Object.keys(c.ExposedPorts);
-    for (const port of ports) if (!PORT.test(port)) throw bad(`exposed port "${shown(port, 32)}" is not <number>[/tcp|udp|sctp]`);
+    for (const port of ports)
+      if (!PORT.test(port)) throw bad(`exposed port "${shown(port, 32)}" is not <number>[/tcp|udp|sctp]`);
     out.ExposedPorts = Object.fromEntries(ports.map((port) => [port, {}]));
   }
   if (c.Labels !== undefined) {
     // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-    out.Labels = Object.fromEntries(Object.entries(c.Labels).map(([k, v]) => [text('label name', k), text(`label ${shown(k, 64)}`, v)]));
+    out.Labels = Object.fromEntries(
+      Object.entries(c.Labels).map(([k, v]) => [text('label name', k), text(`label ${shown(k, 64)}`, v)]),
+    );
   }
   return out;
 }

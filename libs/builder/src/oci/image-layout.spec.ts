@@ -23,9 +23,34 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 let n = 0;
 const newDir = () => join(work, `d${++n}`);
 
-const file = (path: string, text: string, mode = 0o644, uid = 0, gid = 0): TarEntry => ({ path, type: 'file', mode, uid, gid, mtime: 123, data: Buffer.from(text) });
-const dir = (path: string, mode = 0o755): TarEntry => ({ path, type: 'dir', mode, uid: 0, gid: 0, mtime: 456, data: Buffer.alloc(0) });
-const symlink = (path: string, target: string): TarEntry => ({ path, type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 1, linkTarget: target, data: Buffer.alloc(0) });
+const file = (path: string, text: string, mode = 0o644, uid = 0, gid = 0): TarEntry => ({
+  path,
+  type: 'file',
+  mode,
+  uid,
+  gid,
+  mtime: 123,
+  data: Buffer.from(text),
+});
+const dir = (path: string, mode = 0o755): TarEntry => ({
+  path,
+  type: 'dir',
+  mode,
+  uid: 0,
+  gid: 0,
+  mtime: 456,
+  data: Buffer.alloc(0),
+});
+const symlink = (path: string, target: string): TarEntry => ({
+  path,
+  type: 'symlink',
+  mode: 0o777,
+  uid: 0,
+  gid: 0,
+  mtime: 1,
+  linkTarget: target,
+  data: Buffer.alloc(0),
+});
 
 const longDir = `usr/share/${'a'.repeat(90)}/${'b'.repeat(90)}`;
 const longName = `${'c'.repeat(120)}.txt`;
@@ -49,7 +74,16 @@ const appLayer = (text = 'v1'): TarEntry[] => [
   dir('usr'),
   file(`${longDir}/${longName}`, 'long path'),
   symlink('opt/app/long-link', `/${longDir}/${longName}`),
-  { path: 'opt/app/data-hard', type: 'hardlink', mode: 0o640, uid: 1000, gid: 1000, mtime: 0, linkTarget: 'opt/app/data', data: Buffer.alloc(0) },
+  {
+    path: 'opt/app/data-hard',
+    type: 'hardlink',
+    mode: 0o640,
+    uid: 1000,
+    gid: 1000,
+    mtime: 0,
+    linkTarget: 'opt/app/data',
+    data: Buffer.alloc(0),
+  },
 ];
 
 const spec = (app = appLayer()): ImageLayoutSpec => ({
@@ -60,7 +94,16 @@ const spec = (app = appLayer()): ImageLayoutSpec => ({
     architecture,
     ...(architecture === 'arm64' ? { variant: 'v8' } : {}),
     layers: [baseLayer(), app],
-    config: { User: '1000:1000', Env: ['PATH=/usr/bin'], Entrypoint: ['/usr/bin/hello'], Cmd: ['--x'], WorkingDir: '/opt/app', ExposedPorts: { '8080/tcp': {} }, StopSignal: 'SIGTERM', Labels: { a: 'b' } },
+    config: {
+      User: '1000:1000',
+      Env: ['PATH=/usr/bin'],
+      Entrypoint: ['/usr/bin/hello'],
+      Cmd: ['--x'],
+      WorkingDir: '/opt/app',
+      ExposedPorts: { '8080/tcp': {} },
+      StopSignal: 'SIGTERM',
+      Labels: { a: 'b' },
+    },
   })),
 });
 
@@ -69,7 +112,8 @@ interface Desc {
   size: number;
   mediaType: string;
 }
-const readJson = <T>(layout: string, digest: string): T => JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)), 'utf8')) as T;
+const readJson = <T>(layout: string, digest: string): T =>
+  JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)), 'utf8')) as T;
 
 interface Layout {
   index: string;
@@ -82,7 +126,12 @@ function walk(layout: string, indexDigest: string): Layout {
   expect(top.manifests.map((m) => m.digest)).toEqual([indexDigest]);
   const index = readJson<{ manifests: Desc[] }>(layout, indexDigest);
   const manifests = index.manifests.map((m) => readJson<{ config: Desc; layers: Desc[] }>(layout, m.digest));
-  return { index: indexDigest, manifests: index.manifests.map((m) => m.digest), configs: manifests.map((m) => m.config.digest), layers: manifests.map((m) => m.layers.map((l) => l.digest)) };
+  return {
+    index: indexDigest,
+    manifests: index.manifests.map((m) => m.digest),
+    configs: manifests.map((m) => m.config.digest),
+    layers: manifests.map((m) => m.layers.map((l) => l.digest)),
+  };
 }
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -94,10 +143,17 @@ describe('writeImageLayout', () => {
     await new Promise((r) => setTimeout(r, 1100)); // another wall-clock second
     const b = newDir();
     const layersWritten: string[] = [];
-    const digestB = await writeImageLayout(b, { ...spec(), onLayer: (platform, layer, layers) => layersWritten.push(`${platform} ${layer}/${layers}`) });
+    const digestB = await writeImageLayout(b, {
+      ...spec(),
+      onLayer: (platform, layer, layers) => layersWritten.push(`${platform} ${layer}/${layers}`),
+    });
     expect(digestB).toBe(digestA);
     // Progress after each layer blob of each platform.
-    expect(layersWritten).toEqual(spec().platforms.flatMap((p) => [1, 2].map((i) => `${[p.os, p.architecture, p.variant].filter(Boolean).join('/')} ${i}/2`)));
+    expect(layersWritten).toEqual(
+      spec().platforms.flatMap((p) =>
+        [1, 2].map((i) => `${[p.os, p.architecture, p.variant].filter(Boolean).join('/')} ${i}/2`),
+      ),
+    );
     expect(readFileSync(join(b, 'index.json'))).toEqual(readFileSync(join(a, 'index.json')));
     expect(readFileSync(join(a, 'oci-layout'), 'utf8')).toBe('{"imageLayoutVersion":"1.0.0"}');
 
@@ -113,9 +169,15 @@ describe('writeImageLayout', () => {
       expect(lc.manifests[p]).not.toBe(la.manifests[p]);
     }
     // Each blob's name is its digest.
-    for (const d of [...la.manifests, ...la.configs, ...la.layers.flat()]) expect(sha(readFileSync(join(a, 'blobs', 'sha256', d.slice(7))))).toBe(d);
+    for (const d of [...la.manifests, ...la.configs, ...la.layers.flat()])
+      expect(sha(readFileSync(join(a, 'blobs', 'sha256', d.slice(7))))).toBe(d);
 
-    const config = readJson<{ created: string; rootfs: { diff_ids: string[] }; history: { created: string }[]; config: Record<string, unknown> }>(a, la.configs[0] ?? '');
+    const config = readJson<{
+      created: string;
+      rootfs: { diff_ids: string[] };
+      history: { created: string }[];
+      config: Record<string, unknown>;
+    }>(a, la.configs[0] ?? '');
     expect(config.created).toBe('2023-11-14T22:13:20Z');
     expect(config.history.map((h) => h.created)).toEqual([config.created, config.created]);
     expect(config.rootfs.diff_ids).toHaveLength(2);
@@ -125,14 +187,28 @@ describe('writeImageLayout', () => {
   it('is accepted by skopeo, and copies round-trip the layers', async () => {
     const layout = newDir();
     const digest = await writeImageLayout(layout, spec());
-    const raw = JSON.parse((await run('skopeo', ['inspect', '--raw', `oci:${layout}`])).stdout) as { mediaType: string; manifests: (Desc & { platform: { architecture: string } })[] };
+    const raw = JSON.parse((await run('skopeo', ['inspect', '--raw', `oci:${layout}`])).stdout) as {
+      mediaType: string;
+      manifests: (Desc & { platform: { architecture: string } })[];
+    };
     expect(raw.mediaType).toBe('application/vnd.oci.image.index.v1+json');
     expect(raw.manifests.map((m) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
 
     const ours = walk(layout, digest);
     for (const [i, arch] of ['amd64', 'arm64'].entries()) {
-      const os = ['--override-os', 'linux', '--override-arch', arch, ...(arch === 'arm64' ? ['--override-variant', 'v8'] : [])];
-      const inspected = JSON.parse((await run('skopeo', [...os, 'inspect', `oci:${layout}`])).stdout) as { Architecture: string; Os: string; Layers: string[]; Digest: string };
+      const os = [
+        '--override-os',
+        'linux',
+        '--override-arch',
+        arch,
+        ...(arch === 'arm64' ? ['--override-variant', 'v8'] : []),
+      ];
+      const inspected = JSON.parse((await run('skopeo', [...os, 'inspect', `oci:${layout}`])).stdout) as {
+        Architecture: string;
+        Os: string;
+        Layers: string[];
+        Digest: string;
+      };
       expect(inspected.Architecture).toBe(arch);
       expect(inspected.Os).toBe('linux');
       expect(inspected.Digest).toBe(digest); // skopeo names the image by its index
@@ -145,8 +221,11 @@ describe('writeImageLayout', () => {
       expect(manifest.layers.map((l) => l.digest)).toEqual(ours.layers[i]);
       for (const l of manifest.layers) expect(sha(readFileSync(join(out, l.digest.slice(7))))).toBe(l.digest);
 
-      const [base, app] = manifest.layers.map((l) => readTar(gunzipSync(readFileSync(join(out, l.digest.slice(7)))), { what: l.digest }));
-      const meta = (es: TarEntry[] | undefined) => (es ?? []).map((e) => [e.path, e.type, e.mode, e.uid, e.gid, e.mtime, e.linkTarget, e.data.toString()]);
+      const [base, app] = manifest.layers.map((l) =>
+        readTar(gunzipSync(readFileSync(join(out, l.digest.slice(7)))), { what: l.digest }),
+      );
+      const meta = (es: TarEntry[] | undefined) =>
+        (es ?? []).map((e) => [e.path, e.type, e.mode, e.uid, e.gid, e.mtime, e.linkTarget, e.data.toString()]);
       expect(meta(base)).toEqual([
         ['etc', 'dir', 0o755, 0, 0, EPOCH, undefined, ''],
         ['etc/passwd', 'file', 0o644, 0, 0, EPOCH, undefined, 'root:x:0:0::/root:/bin/sh\n'],
@@ -182,29 +261,48 @@ describe('writeTar', () => {
   };
 
   it('refuses ".." segments, escaping symlinks and entries below a symlink', () => {
-    for (const path of ['../etc/passwd', 'usr/../../x', '/a/..', 'a/\0b']) expect(code(() => writeTar([file(path, 'x')], { sourceDateEpoch: EPOCH }))).toBe('build-unsafe-path');
+    for (const path of ['../etc/passwd', 'usr/../../x', '/a/..', 'a/\0b'])
+      expect(code(() => writeTar([file(path, 'x')], { sourceDateEpoch: EPOCH }))).toBe('build-unsafe-path');
     expect(code(() => writeTar([symlink('usr/x', '../../etc')], { sourceDateEpoch: EPOCH }))).toBe('build-unsafe-path');
-    expect(code(() => writeTar([{ ...file('x', ''), type: 'hardlink', linkTarget: '../y' }], { sourceDateEpoch: EPOCH }))).toBe('build-unsafe-path');
-    expect(code(() => writeTar([symlink('lib', '/usr/lib'), file('lib/x', '')], { sourceDateEpoch: EPOCH }))).toBe('build-unsafe-path');
+    expect(
+      code(() => writeTar([{ ...file('x', ''), type: 'hardlink', linkTarget: '../y' }], { sourceDateEpoch: EPOCH })),
+    ).toBe('build-unsafe-path');
+    expect(code(() => writeTar([symlink('lib', '/usr/lib'), file('lib/x', '')], { sourceDateEpoch: EPOCH }))).toBe(
+      'build-unsafe-path',
+    );
   });
 
   it('refuses duplicate paths, dangling hard links and a bad SOURCE_DATE_EPOCH', () => {
-    expect(code(() => writeTar([file('a', '1'), file('./a', '2')], { sourceDateEpoch: EPOCH }))).toBe('build-layer-invalid');
-    expect(code(() => writeTar([{ ...file('b', ''), type: 'hardlink', linkTarget: 'a' }], { sourceDateEpoch: EPOCH }))).toBe('build-layer-invalid');
+    expect(code(() => writeTar([file('a', '1'), file('./a', '2')], { sourceDateEpoch: EPOCH }))).toBe(
+      'build-layer-invalid',
+    );
+    expect(
+      code(() => writeTar([{ ...file('b', ''), type: 'hardlink', linkTarget: 'a' }], { sourceDateEpoch: EPOCH })),
+    ).toBe('build-layer-invalid');
     expect(code(() => writeTar([], { sourceDateEpoch: -1 }))).toBe('build-image-invalid');
     expect(code(() => writeTar([], { sourceDateEpoch: 1.5 }))).toBe('build-image-invalid');
   });
 
   it('writes pax headers only when needed, and the same bytes for the same entries in any order', () => {
-    const entries = [file('z', 'z'), dir('a'), file('a/b', 'b', 0o600, 5_000_000, 7), file(`a/${'x'.repeat(300)}`, 'long')];
+    const entries = [
+      file('z', 'z'),
+      dir('a'),
+      file('a/b', 'b', 0o600, 5_000_000, 7),
+      file(`a/${'x'.repeat(300)}`, 'long'),
+    ];
     const tar = writeTar(entries, { sourceDateEpoch: EPOCH });
     expect(writeTar([...entries].reverse(), { sourceDateEpoch: EPOCH })).toEqual(tar);
     expect(tar.length % 512).toBe(0);
     expect(tar.subarray(tar.length - 1024).every((b) => b === 0)).toBe(true);
     const back = readTar(tar, { what: 'test' });
-    expect(back.map((e) => [e.path, e.uid, e.gid])).toEqual([['a', 0, 0], ['a/b', 5_000_000, 7], [`a/${'x'.repeat(300)}`, 0, 0], ['z', 0, 0]]);
+    expect(back.map((e) => [e.path, e.uid, e.gid])).toEqual([
+      ['a', 0, 0],
+      ['a/b', 5_000_000, 7],
+      [`a/${'x'.repeat(300)}`, 0, 0],
+      ['z', 0, 0],
+    ]);
     const flags = [];
-    for (let pos = 0; pos + 512 <= tar.length; ) {
+    for (let pos = 0; pos + 512 <= tar.length;) {
       const h = tar.subarray(pos, pos + 512);
       if (h.every((b) => b === 0)) break;
       flags.push(String.fromCharCode(h[156] ?? 0));
@@ -216,12 +314,21 @@ describe('writeTar', () => {
   });
 
   it('is read by GNU tar, long paths and hard links included', async () => {
-    const entries = [dir('a'), file(`a/${'x'.repeat(300)}`, 'long'), file('a/b', 'b'), { ...file('a/0', ''), type: 'hardlink' as const, linkTarget: 'a/b' }];
+    const entries = [
+      dir('a'),
+      file(`a/${'x'.repeat(300)}`, 'long'),
+      file('a/b', 'b'),
+      { ...file('a/0', ''), type: 'hardlink' as const, linkTarget: 'a/b' },
+    ];
     const path = join(work, 'gnu.tar');
     writeFileSync(path, writeTar(entries, { sourceDateEpoch: EPOCH }));
     const listed = (await run('tar', ['--list', '--file', path])).stdout.split('\n').filter((l) => l !== '');
     expect(listed).toEqual(['a/', 'a/0', 'a/b', `a/${'x'.repeat(300)}`]);
-    const verbose = (await run('tar', ['--list', '--verbose', '--numeric-owner', '--file', path], { env: { ...process.env, TZ: 'UTC' } })).stdout;
+    const verbose = (
+      await run('tar', ['--list', '--verbose', '--numeric-owner', '--file', path], {
+        env: { ...process.env, TZ: 'UTC' },
+      })
+    ).stdout;
     expect(verbose).toMatch(/a\/b link to a\/0/);
     expect(verbose).toContain('2023-11-14 22:13');
   });

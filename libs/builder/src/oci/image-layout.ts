@@ -48,7 +48,8 @@ interface Descriptor {
  */
 export async function writeImageLayout(dir: string, spec: ImageLayoutSpec): Promise<string> {
   const epoch = checkSourceDateEpoch(spec.sourceDateEpoch);
-  if (!Array.isArray(spec.platforms) || spec.platforms.length === 0) throw ociTerminal(OciWriteErrorCode.imageInvalid, 'an image needs at least one platform');
+  if (!Array.isArray(spec.platforms) || spec.platforms.length === 0)
+    throw ociTerminal(OciWriteErrorCode.imageInvalid, 'an image needs at least one platform');
   const annotations = checkAnnotations(spec.annotations);
   const created = rfc3339(epoch);
   const blobs = join(dir, 'blobs', 'sha256');
@@ -60,7 +61,8 @@ export async function writeImageLayout(dir: string, spec: ImageLayoutSpec): Prom
   for (const p of spec.platforms) {
     const platform = checkPlatform(p);
     const name = [platform.os, platform.architecture, platform.variant].filter((s) => s !== undefined).join('/');
-    if (seen.has(name)) throw ociTerminal(OciWriteErrorCode.imageInvalid, `platform ${name} appears twice; give each platform once`);
+    if (seen.has(name))
+      throw ociTerminal(OciWriteErrorCode.imageInvalid, `platform ${name} appears twice; give each platform once`);
     seen.add(name);
     if (!Array.isArray(p.layers)) throw ociTerminal(OciWriteErrorCode.imageInvalid, `${name}: layers is not a list`);
     const layers: Descriptor[] = [];
@@ -88,16 +90,30 @@ export async function writeImageLayout(dir: string, spec: ImageLayoutSpec): Prom
       history: diffIds.map((_, i) => ({ created, created_by: `patch-factory layer ${i + 1} of ${diffIds.length}` })),
     });
     const configDesc = await putJson(blobs, OCI_CONFIG_MEDIA_TYPE, config);
-    const manifest = canonicalJson({ schemaVersion: 2, mediaType: OCI_MANIFEST_MEDIA_TYPE, config: configDesc, layers });
+    const manifest = canonicalJson({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST_MEDIA_TYPE,
+      config: configDesc,
+      layers,
+    });
     manifests.push({ ...(await putJson(blobs, OCI_MANIFEST_MEDIA_TYPE, manifest)), platform });
   }
-  const index = canonicalJson({ schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests, ...(annotations ? { annotations } : {}) });
+  const index = canonicalJson({
+    schemaVersion: 2,
+    mediaType: OCI_INDEX_MEDIA_TYPE,
+    manifests,
+    ...(annotations ? { annotations } : {}),
+  });
   const indexDesc = await putJson(blobs, OCI_INDEX_MEDIA_TYPE, index);
   await writeAtomic(join(dir, 'oci-layout'), canonicalJson({ imageLayoutVersion: '1.0.0' }));
   const refName = spec.refName ?? 'latest';
-  if (!isTag(refName)) throw ociTerminal(OciWriteErrorCode.imageInvalid, `tag "${shown(refName, 64)}" is not a tag like 1.2 or latest`);
+  if (!isTag(refName))
+    throw ociTerminal(OciWriteErrorCode.imageInvalid, `tag "${shown(refName, 64)}" is not a tag like 1.2 or latest`);
   const top = { ...indexDesc, annotations: { 'org.opencontainers.image.ref.name': refName } };
-  await writeAtomic(join(dir, 'index.json'), canonicalJson({ schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests: [top] }));
+  await writeAtomic(
+    join(dir, 'index.json'),
+    canonicalJson({ schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests: [top] }),
+  );
   return indexDesc.digest;
 }
 
@@ -105,7 +121,11 @@ function checkAnnotations(a: Record<string, string> | undefined): Record<string,
   if (a === undefined) return undefined;
   const entries = Object.entries(a);
   for (const [k, v] of entries) {
-    if (typeof v !== 'string' || k.includes('\0') || v.includes('\0')) throw ociTerminal(OciWriteErrorCode.imageInvalid, `annotation "${shown(k, 64)}" is not a string without NUL bytes`);
+    if (typeof v !== 'string' || k.includes('\0') || v.includes('\0'))
+      throw ociTerminal(
+        OciWriteErrorCode.imageInvalid,
+        `annotation "${shown(k, 64)}" is not a string without NUL bytes`,
+      );
   }
   return entries.length === 0 ? undefined : Object.fromEntries(entries);
 }

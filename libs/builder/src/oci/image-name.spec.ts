@@ -20,7 +20,13 @@ function refusal(f: () => unknown): string {
 }
 
 describe('the image-name build annotation', () => {
-  it.each(['127.0.0.1:5000/examples/redis:7.0', '[::1]:5000/x/y:1', `localhost:5000/a/b@sha256:${'a'.repeat(64)}`, 'registry.example.org:5000/team/app', 'examples/redis'])('holds %s as written', (image) => {
+  it.each([
+    '127.0.0.1:5000/examples/redis:7.0',
+    '[::1]:5000/x/y:1',
+    `localhost:5000/a/b@sha256:${'a'.repeat(64)}`,
+    'registry.example.org:5000/team/app',
+    'examples/redis',
+  ])('holds %s as written', (image) => {
     expect(definitionAnnotations({ image } as Definition, 'image/redis.yaml')[IMAGE_NAME_ANNOTATION]).toBe(image);
   });
 
@@ -45,7 +51,13 @@ describe('the image-name build annotation', () => {
     afterAll(() => {
       if (work) rmSync(work, { recursive: true, force: true });
     });
-    const opts = (out: string) => ({ where: 'image/redis.yaml', outDir: join(work, out), cacheDir: join(work, 'cache'), sources: { keyringDir: join(work, 'keyrings') }, sourceDateEpoch: 1_700_000_000 });
+    const opts = (out: string) => ({
+      where: 'image/redis.yaml',
+      outDir: join(work, out),
+      cacheDir: join(work, 'cache'),
+      sources: { keyringDir: join(work, 'keyrings') },
+      sourceDateEpoch: 1_700_000_000,
+    });
 
     it('builds the static example named 127.0.0.1:5000/examples/static:1 and writes that name into its index', async () => {
       const mirror = await startExampleMirror(['amd64']);
@@ -54,7 +66,9 @@ describe('the image-name build annotation', () => {
         const result = await buildImage(def, { ...opts('ok'), sources: mirror.sources, platforms: ['linux/amd64'] });
         const layout = await readImageLayout(result.outDir, {});
         const hex = layout.indexDigest.slice('sha256:'.length);
-        const index = JSON.parse(readFileSync(join(result.outDir, 'blobs', 'sha256', hex), 'utf8')) as { annotations: Record<string, string> };
+        const index = JSON.parse(readFileSync(join(result.outDir, 'blobs', 'sha256', hex), 'utf8')) as {
+          annotations: Record<string, string>;
+        };
         expect(index.annotations[IMAGE_NAME_ANNOTATION]).toBe('127.0.0.1:5000/examples/static:1');
       } finally {
         await mirror.fixture.close();
@@ -62,7 +76,15 @@ describe('the image-name build annotation', () => {
     }, 300_000);
 
     it('refuses a hostile image name before fetching anything, and writes nothing', async () => {
-      await expect(buildImage({ image: 'registry.example.org/../etc', contents: { repositories: ['deb http://deb.mirror.invalid/debian bookworm main'], packages: ['x'] } } as Definition, opts('bad'))).rejects.toThrow(
+      await expect(
+        buildImage(
+          {
+            image: 'registry.example.org/../etc',
+            contents: { repositories: ['deb http://deb.mirror.invalid/debian bookworm main'], packages: ['x'] },
+          } as Definition,
+          opts('bad'),
+        ),
+      ).rejects.toThrow(
         /^image\/redis\.yaml: image: image reference "registry\.example\.org\/\.\.\/etc" contains "\.\."/,
       );
     });

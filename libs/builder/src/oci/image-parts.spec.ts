@@ -8,9 +8,20 @@ import { writeCaBundle } from '../rootfs/ca-bundle';
 import { DEFAULT_PATH, debianArchitecture, definitionRunConfig } from './definition-config';
 import { planLayers } from './layer-plan';
 
-const entry = (path: string, type: TarEntry['type'], extra: Partial<TarEntry> = {}): TarEntry => ({ path, type, mode: type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.alloc(0), ...extra });
+const entry = (path: string, type: TarEntry['type'], extra: Partial<TarEntry> = {}): TarEntry => ({
+  path,
+  type,
+  mode: type === 'dir' ? 0o755 : 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 0,
+  data: Buffer.alloc(0),
+  ...extra,
+});
 const file = (path: string, text: string) => entry(path, 'file', { data: Buffer.from(text) });
-const control = (name: string, version = '1.0-1') => [file('control', `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\nDescription: ${name}\n`)];
+const control = (name: string, version = '1.0-1') => [
+  file('control', `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\nDescription: ${name}\n`),
+];
 
 function install(rootfs: RootFs, name: string, files: TarEntry[], version = '1.0-1'): void {
   const dirs = new Set<string>();
@@ -18,7 +29,13 @@ function install(rootfs: RootFs, name: string, files: TarEntry[], version = '1.0
     const parts = f.path.split('/');
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
   }
-  rootfs.addPackage(name, version, 'amd64', [entry('.', 'dir'), ...[...dirs].sort().map((d) => entry(d, 'dir')), ...files], control(name, version));
+  rootfs.addPackage(
+    name,
+    version,
+    'amd64',
+    [entry('.', 'dir'), ...[...dirs].sort().map((d) => entry(d, 'dir')), ...files],
+    control(name, version),
+  );
 }
 
 const PEM = (n: number) => `-----BEGIN CERTIFICATE-----\nMIIB${n}\n-----END CERTIFICATE-----`;
@@ -33,10 +50,18 @@ describe('writeCaBundle', () => {
       file('usr/share/ca-certificates/mozilla/Junk.crt', 'garbage'),
     ]);
     const result = writeCaBundle(rootfs);
-    expect(result).toEqual({ certificates: ['mozilla/A_Root.crt', 'mozilla/B_Root.crt'], skipped: ['mozilla/Junk.crt'] });
+    expect(result).toEqual({
+      certificates: ['mozilla/A_Root.crt', 'mozilla/B_Root.crt'],
+      skipped: ['mozilla/Junk.crt'],
+    });
     expect(rootfs.get('etc/ssl/certs/ca-certificates.crt')?.data.toString()).toBe(`${PEM(1)}\n${PEM(2)}\n`);
-    expect(rootfs.get('etc/ssl/certs/A_Root.pem')).toMatchObject({ type: 'symlink', linkTarget: '/usr/share/ca-certificates/mozilla/A_Root.crt' });
-    expect(rootfs.get('etc/ca-certificates.conf')?.data.toString()).toContain('\nmozilla/A_Root.crt\nmozilla/B_Root.crt\n');
+    expect(rootfs.get('etc/ssl/certs/A_Root.pem')).toMatchObject({
+      type: 'symlink',
+      linkTarget: '/usr/share/ca-certificates/mozilla/A_Root.crt',
+    });
+    expect(rootfs.get('etc/ca-certificates.conf')?.data.toString()).toContain(
+      '\nmozilla/A_Root.crt\nmozilla/B_Root.crt\n',
+    );
   });
 
   it('does nothing without certificates', () => {
@@ -72,7 +97,9 @@ describe('definitionRunConfig', () => {
   });
 
   it('keeps a PATH the definition sets, and takes root and numeric users as they are', () => {
-    expect(definitionRunConfig({ environment: { PATH: '/opt/bin' }, accounts: { 'run-as': 'root' } }, 'x').Env).toEqual(['PATH=/opt/bin']);
+    expect(definitionRunConfig({ environment: { PATH: '/opt/bin' }, accounts: { 'run-as': 'root' } }, 'x').Env).toEqual(
+      ['PATH=/opt/bin'],
+    );
     expect(definitionRunConfig({ accounts: { 'run-as': 'root' } }, 'x').User).toBe('0:0');
     expect(definitionRunConfig({ accounts: { 'run-as': '1000' } }, 'x').User).toBe('1000:1000');
   });
@@ -99,14 +126,18 @@ describe('definitionRunConfig', () => {
 describe('planLayers', () => {
   function image(libVersion: string): RootFs {
     const rootfs = new RootFs();
-    install(rootfs, 'app', [file('usr/bin/app', 'app'), entry('usr/bin/app-link', 'hardlink', { linkTarget: 'usr/lib/liba.so' })]);
+    install(rootfs, 'app', [
+      file('usr/bin/app', 'app'),
+      entry('usr/bin/app-link', 'hardlink', { linkTarget: 'usr/lib/liba.so' }),
+    ]);
     install(rootfs, 'liba', [file('usr/lib/liba.so', `liba ${libVersion}`)], libVersion);
     install(rootfs, 'base', [file('etc/hostname', 'x')]);
     writeDpkgDatabase(rootfs);
     rootfs.put(file('etc/motd', 'hello'), 'test');
     return rootfs;
   }
-  const digests = (rootfs: RootFs) => Object.fromEntries(planLayers(rootfs).map((l) => [l.name, buildLayer(l.entries, 0).digest]));
+  const digests = (rootfs: RootFs) =>
+    Object.fromEntries(planLayers(rootfs).map((l) => [l.name, buildLayer(l.entries, 0).digest]));
 
   it('puts each package (with its dpkg info files and parent directories) in a layer of its own, the rest last', () => {
     const layers = planLayers(image('1'));

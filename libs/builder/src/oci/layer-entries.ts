@@ -10,10 +10,17 @@ const MAX_ID = Number.MAX_SAFE_INTEGER;
  * segment or a NUL byte.
  */
 export function normaliseLayerPath(raw: string, what: string): string {
-  if (raw.includes('\0')) throw ociTerminal(OciWriteErrorCode.unsafePath, `${what}: path "${shownPath(raw)}" has a NUL byte; fix the entry list`);
+  if (raw.includes('\0'))
+    throw ociTerminal(
+      OciWriteErrorCode.unsafePath,
+      `${what}: path "${shownPath(raw)}" has a NUL byte; fix the entry list`,
+    );
   const segments = raw.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) {
-    throw ociTerminal(OciWriteErrorCode.unsafePath, `${what}: path "${shownPath(raw)}" has a ".." segment (it would escape the image root); fix the entry list`);
+    throw ociTerminal(
+      OciWriteErrorCode.unsafePath,
+      `${what}: path "${shownPath(raw)}" has a ".." segment (it would escape the image root); fix the entry list`,
+    );
   }
   return segments.length === 0 ? '.' : segments.join('/');
 }
@@ -36,16 +43,42 @@ export function prepareLayerEntries(entries: readonly TarEntry[], what: string):
   for (const e of entries) {
     const path = normaliseLayerPath(e.path, what);
     if (path === '.') {
-      if (e.type !== 'dir') throw ociTerminal(OciWriteErrorCode.unsafePath, `${what}: a ${e.type} entry replaces the image root; fix the entry list`);
+      if (e.type !== 'dir')
+        throw ociTerminal(
+          OciWriteErrorCode.unsafePath,
+          `${what}: a ${e.type} entry replaces the image root; fix the entry list`,
+        );
       continue;
     }
-    if (byPath.has(path)) throw ociTerminal(OciWriteErrorCode.layerInvalid, `${what}: path "${shownPath(path)}" appears twice; keep one entry per path`);
-    const bad = (why: string) => ociTerminal(OciWriteErrorCode.layerInvalid, `${what}: entry "${shownPath(path)}" ${why}; fix the entry list`);
+    if (byPath.has(path))
+      throw ociTerminal(
+        OciWriteErrorCode.layerInvalid,
+        `${what}: path "${shownPath(path)}" appears twice; keep one entry per path`,
+      );
+    const bad = (why: string) =>
+      ociTerminal(OciWriteErrorCode.layerInvalid, `${what}: entry "${shownPath(path)}" ${why}; fix the entry list`);
     if (!Number.isInteger(e.mode) || e.mode < 0) throw bad('has no valid mode');
-    if (!Number.isInteger(e.uid) || e.uid < 0 || e.uid > MAX_ID || !Number.isInteger(e.gid) || e.gid < 0 || e.gid > MAX_ID) throw bad('has no valid uid/gid');
-    if (e.type !== 'file' && e.type !== 'dir' && e.type !== 'symlink' && e.type !== 'hardlink') throw bad('has an unknown type');
+    if (
+      !Number.isInteger(e.uid) ||
+      e.uid < 0 ||
+      e.uid > MAX_ID ||
+      !Number.isInteger(e.gid) ||
+      e.gid < 0 ||
+      e.gid > MAX_ID
+    )
+      throw bad('has no valid uid/gid');
+    if (e.type !== 'file' && e.type !== 'dir' && e.type !== 'symlink' && e.type !== 'hardlink')
+      throw bad('has an unknown type');
     if (e.type === 'file' && !Buffer.isBuffer(e.data)) throw bad('has no data buffer');
-    const entry: TarEntry = { path, type: e.type, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: e.mtime, data: e.type === 'file' ? e.data : Buffer.alloc(0) };
+    const entry: TarEntry = {
+      path,
+      type: e.type,
+      mode: e.mode & 0o7777,
+      uid: e.uid,
+      gid: e.gid,
+      mtime: e.mtime,
+      data: e.type === 'file' ? e.data : Buffer.alloc(0),
+    };
     if (e.type === 'symlink') entry.linkTarget = checkSymlink(path, e.linkTarget, what);
     if (e.type === 'hardlink') entry.linkTarget = normaliseLayerPath(e.linkTarget ?? '', what);
     byPath.set(path, entry);
@@ -56,13 +89,15 @@ export function prepareLayerEntries(entries: readonly TarEntry[], what: string):
 }
 
 function checkSymlink(path: string, target: string | undefined, what: string): string {
-  const unsafe = (why: string) => ociTerminal(OciWriteErrorCode.unsafePath, `${what}: symlink "${shownPath(path)}" ${why}; fix the entry list`);
+  const unsafe = (why: string) =>
+    ociTerminal(OciWriteErrorCode.unsafePath, `${what}: symlink "${shownPath(path)}" ${why}; fix the entry list`);
   if (target === undefined || target === '' || target.includes('\0')) throw unsafe('has an empty or NUL target');
   const stack = target.startsWith('/') ? [] : path.split('/').slice(0, -1);
   for (const segment of target.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment !== '..') stack.push(segment);
-    else if (stack.pop() === undefined) throw unsafe(`points to "${shownPath(target)}", which resolves outside the image root`);
+    else if (stack.pop() === undefined)
+      throw unsafe(`points to "${shownPath(target)}", which resolves outside the image root`);
   }
   return target;
 }
@@ -74,7 +109,11 @@ function checkNotBelowSymlink(sorted: readonly TarEntry[], what: string): void {
     const segments = e.path.split('/');
     for (let i = 1; i < segments.length; i++) {
       const parent = segments.slice(0, i).join('/');
-      if (symlinks.has(parent)) throw ociTerminal(OciWriteErrorCode.unsafePath, `${what}: entry "${shownPath(e.path)}" lies below the symlink "${shownPath(parent)}"; fix the entry list`);
+      if (symlinks.has(parent))
+        throw ociTerminal(
+          OciWriteErrorCode.unsafePath,
+          `${what}: entry "${shownPath(e.path)}" lies below the symlink "${shownPath(parent)}"; fix the entry list`,
+        );
     }
   }
 }
@@ -85,7 +124,10 @@ function reorderHardlinks(sorted: TarEntry[], byPath: ReadonlyMap<string, TarEnt
     if (e.type !== 'hardlink') continue;
     const target = byPath.get(e.linkTarget ?? '');
     if (target?.type !== 'file') {
-      throw ociTerminal(OciWriteErrorCode.layerInvalid, `${what}: hard link "${shownPath(e.path)}" points to "${shownPath(e.linkTarget ?? '')}", which is no file of the layer; fix the entry list`);
+      throw ociTerminal(
+        OciWriteErrorCode.layerInvalid,
+        `${what}: hard link "${shownPath(e.path)}" points to "${shownPath(e.linkTarget ?? '')}", which is no file of the layer; fix the entry list`,
+      );
     }
     const group = groups.get(target.path) ?? [];
     group.push(e.path);
@@ -102,7 +144,16 @@ function reorderHardlinks(sorted: TarEntry[], byPath: ReadonlyMap<string, TarEnt
         member,
         member === first
           ? { ...file, path: first }
-          : { path: member, type: 'hardlink', mode: file.mode, uid: file.uid, gid: file.gid, mtime: file.mtime, linkTarget: first, data: Buffer.alloc(0) },
+          : {
+              path: member,
+              type: 'hardlink',
+              mode: file.mode,
+              uid: file.uid,
+              gid: file.gid,
+              mtime: file.mtime,
+              linkTarget: first,
+              data: Buffer.alloc(0),
+            },
       );
     }
   }

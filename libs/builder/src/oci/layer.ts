@@ -45,10 +45,18 @@ const gzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gzip);
 
 function fixedGzip(tar: Buffer, blob: Buffer): LayerBlob {
   if (blob.length < 18 || !blob.subarray(0, FIXED_HEADER.length).equals(FIXED_HEADER)) {
-    throw new Error(`zlib wrote an unexpected gzip header ${blob.subarray(0, 10).toString('hex')}; layer digests would not be reproducible`);
+    throw new Error(
+      `zlib wrote an unexpected gzip header ${blob.subarray(0, 10).toString('hex')}; layer digests would not be reproducible`,
+    );
   }
   blob[9] = OS_UNIX;
-  return { blob, digest: sha256Digest(blob), size: blob.length, diffId: sha256Digest(tar), uncompressedSize: tar.length };
+  return {
+    blob,
+    digest: sha256Digest(blob),
+    size: blob.length,
+    diffId: sha256Digest(tar),
+    uncompressedSize: tar.length,
+  };
 }
 
 /** `writeTar` + `compressLayer`: one layer blob from entries. */

@@ -19,13 +19,50 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 let n = 0;
 const newDir = () => join(work, `d${++n}`);
 
-const file = (path: string, text: string): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 1, data: Buffer.from(text) });
-const dir = (path: string): TarEntry => ({ path, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 1, data: Buffer.alloc(0) });
+const file = (path: string, text: string): TarEntry => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 1,
+  data: Buffer.from(text),
+});
+const dir = (path: string): TarEntry => ({
+  path,
+  type: 'dir',
+  mode: 0o755,
+  uid: 0,
+  gid: 0,
+  mtime: 1,
+  data: Buffer.alloc(0),
+});
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-const base = (): TarEntry[] => [dir('etc'), file('etc/passwd', 'root'), file('etc/hosts', 'v1'), dir('opt'), dir('opt/app'), file('opt/app/old', 'old'), dir('opt/app/sub'), file('opt/app/sub/x', 'x'), dir('var'), dir('var/cache'), file('var/cache/a', 'a')];
+const base = (): TarEntry[] => [
+  dir('etc'),
+  file('etc/passwd', 'root'),
+  file('etc/hosts', 'v1'),
+  dir('opt'),
+  dir('opt/app'),
+  file('opt/app/old', 'old'),
+  dir('opt/app/sub'),
+  file('opt/app/sub/x', 'x'),
+  dir('var'),
+  dir('var/cache'),
+  file('var/cache/a', 'a'),
+];
 /** Whiteouts of the layer below, a replaced file, an emptied directory with a new file in it, a directory replaced by a file. */
-const changes = (): TarEntry[] => [dir('etc'), file('etc/.wh.passwd', ''), file('etc/hosts', 'v2'), dir('opt'), dir('opt/app'), file('opt/app/.wh..wh..opq', ''), file('opt/app/new', 'new'), file('var/cache', 'now a file')];
+const changes = (): TarEntry[] => [
+  dir('etc'),
+  file('etc/.wh.passwd', ''),
+  file('etc/hosts', 'v2'),
+  dir('opt'),
+  dir('opt/app'),
+  file('opt/app/.wh..wh..opq', ''),
+  file('opt/app/new', 'new'),
+  file('var/cache', 'now a file'),
+];
 
 const spec = (layers = [base(), changes()]): ImageLayoutSpec => ({
   sourceDateEpoch: EPOCH,
@@ -64,8 +101,18 @@ function rawLayout(tars: Buffer[]): string {
     return { mediaType, digest: sha(data), size: data.length };
   };
   const layers = tars.map((t) => put(gzipSync(t), 'application/vnd.oci.image.layer.v1.tar+gzip'));
-  const config = put(Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: tars.map(sha) } })), 'application/vnd.oci.image.config.v1+json');
-  const manifest = put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers })), 'application/vnd.oci.image.manifest.v1+json');
+  const config = put(
+    Buffer.from(
+      JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: tars.map(sha) } }),
+    ),
+    'application/vnd.oci.image.config.v1+json',
+  );
+  const manifest = put(
+    Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers }),
+    ),
+    'application/vnd.oci.image.manifest.v1+json',
+  );
   writeFileSync(join(out, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   writeFileSync(join(out, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [manifest] }));
   return out;
@@ -94,7 +141,9 @@ describe('readImageLayout', () => {
     expect(amd.layers).toHaveLength(2);
     expect((amd.config['config'] as { User: string }).User).toBe('1000');
     expect((amd.config['rootfs'] as { diff_ids: string[] }).diff_ids).toEqual(amd.layers.map((l) => l.diffId));
-    const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', amd.manifestDigest.slice(7)), 'utf8')) as { layers: { digest: string }[] };
+    const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', amd.manifestDigest.slice(7)), 'utf8')) as {
+      layers: { digest: string }[];
+    };
     expect(amd.layers.map((l) => l.digest)).toEqual(manifest.layers.map((l) => l.digest));
 
     const arm = await readImageLayout(out, { platform: 'linux/arm64/v8', tag: '1.0' });
@@ -106,7 +155,9 @@ describe('readImageLayout', () => {
   it('asks for a platform or tag it cannot choose, and refuses one it does not hold', async () => {
     const out = newDir();
     await writeImageLayout(out, spec());
-    expect(await message(readImageLayout(out))).toMatch(/holds 2 platforms \(linux\/amd64, linux\/arm64\/v8\); give the platform/);
+    expect(await message(readImageLayout(out))).toMatch(
+      /holds 2 platforms \(linux\/amd64, linux\/arm64\/v8\); give the platform/,
+    );
     expect(await code(readImageLayout(out, { platform: 'linux/s390x' }))).toBe('image-not-found');
     expect(await code(readImageLayout(out, { platform: 'linux/amd64', tag: 'latest' }))).toBe('image-not-found');
     expect(await code(readImageLayout(out, { platform: '../../x' }))).toBe('image-not-found');
@@ -135,12 +186,16 @@ describe('readImageLayout', () => {
     expect(await code(readImageRootFs(out, { platform: 'linux/amd64' }))).toBe('image-blob-mismatch');
     unlinkSync(layer);
     symlinkSync('/etc/hostname', layer);
-    expect(await message(readImageRootFs(out, { platform: 'linux/amd64' }))).toMatch(/is missing or not a regular file/);
+    expect(await message(readImageRootFs(out, { platform: 'linux/amd64' }))).toMatch(
+      /is missing or not a regular file/,
+    );
     unlinkSync(layer);
     writeFileSync(layer, original);
     await readImageRootFs(out, { platform: 'linux/amd64' });
 
-    const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', image.manifestDigest.slice(7)), 'utf8')) as { config: { digest: string } };
+    const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', image.manifestDigest.slice(7)), 'utf8')) as {
+      config: { digest: string };
+    };
     const config = join(out, 'blobs', 'sha256', manifest.config.digest.slice(7));
     writeFileSync(config, readFileSync(config, 'utf8').replace('"amd64"', '"arm64"'));
     expect(await code(readImageLayout(out, { platform: 'linux/amd64' }))).toBe('image-blob-mismatch');
@@ -169,7 +224,9 @@ describe('readImageRootFs', () => {
 
   it('refuses a layer larger than the limits, a path escaping the root and a whiteout naming nothing', async () => {
     const big = rawLayout([writeTar([file('zeros', '\0'.repeat(1 << 20))], { sourceDateEpoch: EPOCH })]);
-    expect(await message(readImageRootFs(big, { maxUncompressedBytes: 64 * 1024 }))).toMatch(/layer 1 \(sha256:[0-9a-f]{64}\) decompresses to more than 65536 bytes/);
+    expect(await message(readImageRootFs(big, { maxUncompressedBytes: 64 * 1024 }))).toMatch(
+      /layer 1 \(sha256:[0-9a-f]{64}\) decompresses to more than 65536 bytes/,
+    );
     expect(await code(readImageRootFs(big, { maxUncompressedBytes: 64 * 1024 }))).toBe('image-layout-too-large');
     expect(await code(readImageRootFs(big, { maxLayerBytes: 100 }))).toBe('image-layout-too-large');
 

@@ -18,7 +18,10 @@ const maxOctal = (length: number) => 8 ** (length - 1) - 1;
 /** Checks a SOURCE_DATE_EPOCH value: a whole number of seconds a ustar header can hold. */
 export function checkSourceDateEpoch(value: number): number {
   if (!Number.isSafeInteger(value) || value < 0 || value > maxOctal(12)) {
-    throw ociTerminal(OciWriteErrorCode.imageInvalid, `SOURCE_DATE_EPOCH ${String(value)} is not a whole number of seconds between 0 and ${maxOctal(12)}`);
+    throw ociTerminal(
+      OciWriteErrorCode.imageInvalid,
+      `SOURCE_DATE_EPOCH ${String(value)} is not a whole number of seconds between 0 and ${maxOctal(12)}`,
+    );
   }
   return value;
 }
@@ -48,7 +51,20 @@ export function writeTar(entries: readonly TarEntry[], opts: TarWriteOptions): B
     if (size > maxOctal(12)) pax.push(['size', String(size)]);
     if (pax.length > 0) {
       const body = paxBody(pax);
-      chunks.push(header({ name: paxName(e.path), prefix: '', mode: 0o644, uid: 0, gid: 0, size: body.length, mtime, flag: 'x', link: '' }), padded(body));
+      chunks.push(
+        header({
+          name: paxName(e.path),
+          prefix: '',
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          size: body.length,
+          mtime,
+          flag: 'x',
+          link: '',
+        }),
+        padded(body),
+      );
     }
     chunks.push(
       header({

@@ -54,15 +54,21 @@ export class ConflictIndex {
       const r = clash.relation;
       const real = this.selected.get(r.name);
       if (real && real.Package !== candidate.Package && this.view.matches(real, r)) return { clash, target: real };
-      const via = this.view.providersOf(r.name).find((v) => v.pkg.Package !== candidate.Package && this.selected.get(v.pkg.Package) === v.pkg && provides(v, r));
+      const via = this.view
+        .providersOf(r.name)
+        .find(
+          (v) => v.pkg.Package !== candidate.Package && this.selected.get(v.pkg.Package) === v.pkg && provides(v, r),
+        );
       if (via) return { clash, target: via.pkg, via };
     }
     for (const clash of this.byName.get(candidate.Package) ?? []) {
-      if (clash.owner.Package !== candidate.Package && this.view.matches(candidate, clash.relation)) return { clash, target: candidate };
+      if (clash.owner.Package !== candidate.Package && this.view.matches(candidate, clash.relation))
+        return { clash, target: candidate };
     }
     for (const { name, provider } of this.relations.providedBy(candidate)) {
       for (const clash of this.byName.get(name) ?? []) {
-        if (clash.owner.Package !== candidate.Package && provides(provider, clash.relation)) return { clash, target: candidate, via: provider };
+        if (clash.owner.Package !== candidate.Package && provides(provider, clash.relation))
+          return { clash, target: candidate, via: provider };
       }
     }
     return undefined;
@@ -77,6 +83,8 @@ export class ConflictIndex {
 export function collisionText(hit: Collision, who: (p: DebianPackage) => string): string {
   const { clash, target, via } = hit;
   const verb = clash.field === 'Conflicts' ? 'conflicts with' : 'breaks';
-  const detail = via ? `which ${target.Package} ${target.Version} provides${via.version === undefined ? '' : ` as ${via.version}`}` : `${target.Package} is ${target.Version}`;
+  const detail = via
+    ? `which ${target.Package} ${target.Version} provides${via.version === undefined ? '' : ` as ${via.version}`}`
+    : `${target.Package} is ${target.Version}`;
   return `${who(clash.owner)} ${verb} ${who(target)}: ${clash.owner.Package} ${clash.owner.Version} has "${clash.field}: ${relationText(clash.relation)}", ${detail}`;
 }

@@ -42,7 +42,13 @@ const names = (specs: string[]) => resolvePackages(specs, index).packages.map((p
 describe('resolvePackages: Conflicts and Breaks', () => {
   it('passes over an alternative that conflicts with a chosen package, either way round', () => {
     // original-awk conflicts with mawk (chosen for base-x): gawk is taken instead.
-    expect(names(['base-x', 'wants-awk'])).toEqual(['base-x=1', 'gawk=5.2.1', 'libc6=2.36-9', 'mawk=1.3.4', 'wants-awk=1']);
+    expect(names(['base-x', 'wants-awk'])).toEqual([
+      'base-x=1',
+      'gawk=5.2.1',
+      'libc6=2.36-9',
+      'mawk=1.3.4',
+      'wants-awk=1',
+    ]);
     expect(names(['wants-awk'])).toEqual(['original-awk=2012-12-20', 'wants-awk=1']);
   });
 
@@ -63,12 +69,20 @@ describe('resolvePackages: Conflicts and Breaks', () => {
       'mawk (needed by base-x -> mawk) breaks gawk (needed by wants-old-gawk -> gawk): mawk 1.3.4 has "Breaks: gawk (<< 5)", gawk is 4.1.4',
     );
     // 1.0~beta1 sorts before 1.0~rc1 (tilde first), and a versioned Provides counts as that version.
-    expectFailure(() => resolvePackages(['libfoo', 'rc-user'], index), 'build-unresolvable', 'rc-user (requested) conflicts with libfoo (requested)');
+    expectFailure(
+      () => resolvePackages(['libfoo', 'rc-user'], index),
+      'build-unresolvable',
+      'rc-user (requested) conflicts with libfoo (requested)',
+    );
     expect(names(['libfoo-new', 'rc-user'])).toEqual(['libfoo-new=1', 'rc-user=1']);
   });
 
   it('matches a versioned clash on a virtual name only through a versioned Provides', () => {
-    expectFailure(() => resolvePackages(['cc-user', 'gcc-11'], index), 'build-unresolvable', 'cc-user (requested) breaks gcc-11 (requested): cc-user 1 has "Breaks: c-compiler (<< 12)", which gcc-11 11.3 provides as 11');
+    expectFailure(
+      () => resolvePackages(['cc-user', 'gcc-11'], index),
+      'build-unresolvable',
+      'cc-user (requested) breaks gcc-11 (requested): cc-user 1 has "Breaks: c-compiler (<< 12)", which gcc-11 11.3 provides as 11',
+    );
     expect(names(['cc-user', 'clang'])).toEqual(['cc-user=1', 'clang=15']);
   });
 
@@ -97,11 +111,19 @@ describe('resolvePackages: Conflicts and Breaks', () => {
       'build-unresolvable',
       'original-awk=2012-12-20: original-awk (pinned =2012-12-20) conflicts with mawk (pinned =1.3.4)',
     );
-    expectFailure(() => resolvePackages(['gawk=4.1.4', 'base-x'], index), 'build-unresolvable', 'mawk (needed by base-x -> mawk) breaks gawk (pinned =4.1.4)');
+    expectFailure(
+      () => resolvePackages(['gawk=4.1.4', 'base-x'], index),
+      'build-unresolvable',
+      'mawk (needed by base-x -> mawk) breaks gawk (pinned =4.1.4)',
+    );
   });
 
   it('does not install a package whose Conflicts cannot be read', () => {
     expect(names(['wants-bad'])).toEqual(['a2=1', 'wants-bad=1']);
-    expectFailure(() => resolvePackages(['bad-conflicts'], index), 'build-unresolvable', 'package bad-conflicts has an unreadable relation "foo (>> )"');
+    expectFailure(
+      () => resolvePackages(['bad-conflicts'], index),
+      'build-unresolvable',
+      'package bad-conflicts has an unreadable relation "foo (>> )"',
+    );
   });
 });

@@ -47,12 +47,25 @@ describe('resolvePackages', () => {
   });
 
   it('names the chain when no version satisfies', () => {
-    expectFailure(() => resolvePackages(['redis-server'], index), 'build-unresolvable', 'redis-server -> libssl3 (>= 3.0.9): no version satisfies (the index has 3.0.8-1)');
-    expectFailure(() => resolvePackages(['alt-backtrack', '!mawk'], index), 'build-unresolvable', 'alt-backtrack -> broken-dep -> does-not-exist: no package or provider named does-not-exist');
+    expectFailure(
+      () => resolvePackages(['redis-server'], index),
+      'build-unresolvable',
+      'redis-server -> libssl3 (>= 3.0.9): no version satisfies (the index has 3.0.8-1)',
+    );
+    expectFailure(
+      () => resolvePackages(['alt-backtrack', '!mawk'], index),
+      'build-unresolvable',
+      'alt-backtrack -> broken-dep -> does-not-exist: no package or provider named does-not-exist',
+    );
   });
 
   it('takes the first installable alternative, backtracking from one that cannot be installed', () => {
-    expect(names(['uses-gawk-or-mawk'])).toEqual(['gawk=5.2.1-2', 'libc6=2.36-9', 'libmpfr6=4.2.0-1', 'uses-gawk-or-mawk=1']);
+    expect(names(['uses-gawk-or-mawk'])).toEqual([
+      'gawk=5.2.1-2',
+      'libc6=2.36-9',
+      'libmpfr6=4.2.0-1',
+      'uses-gawk-or-mawk=1',
+    ]);
     expect(names(['uses-missing-or-mawk'])).toEqual(['libc6=2.36-9', 'mawk=1.3.4-1', 'uses-missing-or-mawk=1']);
     expect(names(['alt-backtrack'])).toEqual(['alt-backtrack=1', 'libc6=2.36-9', 'mawk=1.3.4-1']);
   });
@@ -66,16 +79,26 @@ describe('resolvePackages', () => {
 
   it('satisfies a versioned relation only with a versioned Provides that matches', () => {
     expect(names(['virtual-versioned'])).toEqual(['gcc-12=12.2', 'virtual-versioned=1']);
-    expectFailure(() => resolvePackages(['virtual-too-new'], index), 'build-unresolvable', 'virtual-too-new -> c-compiler (>= 13): no version satisfies');
+    expectFailure(
+      () => resolvePackages(['virtual-too-new'], index),
+      'build-unresolvable',
+      'virtual-too-new -> c-compiler (>= 13): no version satisfies',
+    );
     // gcc-12 is the only provider that would do: excluding it cuts the dependency.
     const cut = resolvePackages(['virtual-versioned', '!gcc-12'], index);
     expect(cut.packages.map((p) => p.Package)).toEqual(['virtual-versioned']);
-    expect(cut.dropped).toEqual([{ package: 'virtual-versioned', relation: 'c-compiler (>= 12)', chain: 'virtual-versioned' }]);
+    expect(cut.dropped).toEqual([
+      { package: 'virtual-versioned', relation: 'c-compiler (>= 12)', chain: 'virtual-versioned' },
+    ]);
   });
 
   it('honours pins, and names a pinned version that a dependency cannot use', () => {
     expect(names(['needs-old', 'libc6=2.31-13'])).toEqual(['libc6=2.31-13', 'needs-old=1']);
-    expectFailure(() => resolvePackages(['openssl', 'libc6=2.31-13'], index), 'build-unresolvable', 'openssl -> libssl3 -> libc6 (>= 2.34): libc6 2.31-13 is already chosen');
+    expectFailure(
+      () => resolvePackages(['openssl', 'libc6=2.31-13'], index),
+      'build-unresolvable',
+      'openssl -> libssl3 -> libc6 (>= 2.34): libc6 2.31-13 is already chosen',
+    );
     expectFailure(() => resolvePackages(['libc6=9.9'], index), 'build-unresolvable', 'libc6=9.9');
   });
 
@@ -90,8 +113,16 @@ describe('resolvePackages', () => {
   });
 
   it('still refuses a requested package that is excluded, or that only excluded packages provide', () => {
-    expectFailure(() => resolvePackages(['mawk', '!mawk'], index), 'build-spec-invalid', 'mawk is both requested and excluded (!mawk)');
-    expectFailure(() => resolvePackages(['awk', '!gawk', '!mawk'], index), 'build-unresolvable', 'awk: only excluded packages satisfy it (!gawk, !mawk)');
+    expectFailure(
+      () => resolvePackages(['mawk', '!mawk'], index),
+      'build-spec-invalid',
+      'mawk is both requested and excluded (!mawk)',
+    );
+    expectFailure(
+      () => resolvePackages(['awk', '!gawk', '!mawk'], index),
+      'build-unresolvable',
+      'awk: only excluded packages satisfy it (!gawk, !mawk)',
+    );
   });
 
   it('terminates on cycles and self-dependencies, with architecture qualifiers', () => {
@@ -103,9 +134,19 @@ describe('resolvePackages', () => {
   });
 
   it('installs nothing of a foreign architecture', () => {
-    expectFailure(() => resolvePackages(['needs-arm'], index), 'build-unresolvable', 'needs-arm -> armonly: no package or provider named armonly in the index for amd64');
-    expectFailure(() => resolvePackages(['armonly'], index), 'build-unresolvable', 'armonly: no package or provider named armonly');
-    expect(resolvePackages(['armonly'], index, { architecture: 'arm64' }).packages.map((p) => p.Package)).toEqual(['armonly']);
+    expectFailure(
+      () => resolvePackages(['needs-arm'], index),
+      'build-unresolvable',
+      'needs-arm -> armonly: no package or provider named armonly in the index for amd64',
+    );
+    expectFailure(
+      () => resolvePackages(['armonly'], index),
+      'build-unresolvable',
+      'armonly: no package or provider named armonly',
+    );
+    expect(resolvePackages(['armonly'], index, { architecture: 'arm64' }).packages.map((p) => p.Package)).toEqual([
+      'armonly',
+    ]);
   });
 
   it('gives the same answer whatever the order of the entries', () => {
@@ -118,8 +159,12 @@ describe('resolvePackages', () => {
   });
 
   it('stops after its step bound on an index built to explode', () => {
-    const wide = Array.from({ length: 12 }, (_, i) => pkg(`w${i}`, '1', { Depends: i < 11 ? `w${i + 1}a | w${i + 1}` : 'nothing' }));
-    const alts = Array.from({ length: 12 }, (_, i) => pkg(`w${i}a`, '1', { Depends: i < 11 ? `w${i + 1}a | w${i + 1}` : 'nothing' }));
+    const wide = Array.from({ length: 12 }, (_, i) =>
+      pkg(`w${i}`, '1', { Depends: i < 11 ? `w${i + 1}a | w${i + 1}` : 'nothing' }),
+    );
+    const alts = Array.from({ length: 12 }, (_, i) =>
+      pkg(`w${i}a`, '1', { Depends: i < 11 ? `w${i + 1}a | w${i + 1}` : 'nothing' }),
+    );
     const hard = buildPackageIndex([...wide, ...alts]);
     expectFailure(() => resolvePackages(['w0'], hard, { maxSteps: 500 }), 'build-resolve-too-complex');
   });

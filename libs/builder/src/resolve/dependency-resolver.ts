@@ -32,7 +32,11 @@ const MAX_RETRIES = 16;
  * both packages and the chains that needed them), `build-spec-invalid` for a bad entry and
  * `build-resolve-too-complex` past the step bound (counted over the retries).
  */
-export function resolvePackages(specs: readonly (string | PackageSpec)[], index: PackageIndex, opts: ResolveOptions = {}): ResolvedPackages {
+export function resolvePackages(
+  specs: readonly (string | PackageSpec)[],
+  index: PackageIndex,
+  opts: ResolveOptions = {},
+): ResolvedPackages {
   const parsed = specs.map((s) => (typeof s === 'string' ? parsePackageSpec(s) : s));
   const avoid = new Map<string, string>();
   const run: ResolveRun = {
@@ -50,7 +54,8 @@ export function resolvePackages(specs: readonly (string | PackageSpec)[], index:
     } catch (error) {
       if (!(error instanceof Unresolved)) throw error;
       const next = [...resolver.blockers].find(([name]) => !avoid.has(name));
-      if (next === undefined || avoid.size >= MAX_RETRIES) throw builderTerminal(BuilderErrorCode.unresolvable, shown(error.message, 4000));
+      if (next === undefined || avoid.size >= MAX_RETRIES)
+        throw builderTerminal(BuilderErrorCode.unresolvable, shown(error.message, 4000));
       avoid.set(...next);
     }
   }

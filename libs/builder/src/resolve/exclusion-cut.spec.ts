@@ -15,7 +15,10 @@ const index = buildPackageIndex([
   pkg('cdebconf', '0.270', { Provides: 'debconf-2.0', Depends: 'libc6 (>= 2.34), debconf' }),
   pkg('tzdata', '2024a-0', { Architecture: 'all', Depends: 'debconf (>= 0.5) | debconf-2.0' }),
   pkg('openssl', '3.0.11-1', { Depends: 'libc6 (>= 2.34)' }),
-  pkg('ca-certificates', '20230311', { Architecture: 'all', Depends: 'openssl (>= 1.1.1), debconf (>= 0.5) | debconf-2.0' }),
+  pkg('ca-certificates', '20230311', {
+    Architecture: 'all',
+    Depends: 'openssl (>= 1.1.1), debconf (>= 0.5) | debconf-2.0',
+  }),
   pkg('mawk', '1.3.4', { Provides: 'awk', Depends: 'libc6' }),
   pkg('gawk', '5.2.1', { Provides: 'awk', Depends: 'libc6' }),
   pkg('base-files', '12.4', { Architecture: 'all', 'Pre-Depends': 'awk' }),
@@ -74,7 +77,11 @@ describe('resolvePackages: exclusions cut dependencies', () => {
       'build-unresolvable',
       'too-new -> mawk (>= 9) | libc6: no alternative can be installed (too-new -> mawk (>= 9): no version satisfies (the index has 1.3.4); too-new -> libc6: only excluded packages satisfy it (!libc6)',
     );
-    expectFailure(() => resolvePackages(['only-missing', '!libc6'], index), 'build-unresolvable', 'only-missing -> no-such-package: no package or provider named no-such-package');
+    expectFailure(
+      () => resolvePackages(['only-missing', '!libc6'], index),
+      'build-unresolvable',
+      'only-missing -> no-such-package: no package or provider named no-such-package',
+    );
   });
 
   it('forgets the cuts of an alternative it backtracked from', () => {

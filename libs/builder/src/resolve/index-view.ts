@@ -14,7 +14,14 @@ export class IndexView {
 
   /** Whether a real package meets a relation (version in dpkg's order, architecture qualifier). */
   matches(p: DebianPackage, r: Relation): boolean {
-    if (r.arch !== undefined && r.arch !== 'any' && r.arch !== 'native' && r.arch !== p.Architecture && !(r.arch === this.arch && p.Architecture === 'all')) return false;
+    if (
+      r.arch !== undefined &&
+      r.arch !== 'any' &&
+      r.arch !== 'native' &&
+      r.arch !== p.Architecture &&
+      !(r.arch === this.arch && p.Architecture === 'all')
+    )
+      return false;
     return r.op === undefined || r.version === undefined || versionSatisfies(p.Version, r.op, r.version);
   }
 
@@ -36,7 +43,12 @@ export class IndexView {
   /** Every installable package that meets `r`: real ones first, then providers. */
   couldSatisfy(r: Relation): DebianPackage[] {
     const real = this.candidates(r.name).filter((p) => this.matches(p, r));
-    return [...real, ...this.providersOf(r.name).filter((v) => provides(v, r)).map((v) => v.pkg)];
+    return [
+      ...real,
+      ...this.providersOf(r.name)
+        .filter((v) => provides(v, r))
+        .map((v) => v.pkg),
+    ];
   }
 
   /** Whether nothing in the index (for this architecture) carries the name, in any version. */

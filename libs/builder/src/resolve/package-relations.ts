@@ -32,7 +32,8 @@ export class PackageRelations {
   clashesOf(pkg: DebianPackage): Clash[] {
     let list = this.clashes.get(pkg);
     if (list === undefined) {
-      const of = (field: Clash['field']) => read(pkg[field], pkg).flatMap((group) => group.map((relation) => ({ owner: pkg, field, relation })));
+      const of = (field: Clash['field']) =>
+        read(pkg[field], pkg).flatMap((group) => group.map((relation) => ({ owner: pkg, field, relation })));
       list = [...of('Conflicts'), ...of('Breaks')];
       this.clashes.set(pkg, list);
     }
@@ -44,7 +45,10 @@ export class PackageRelations {
     let list = this.provided.get(pkg);
     if (list === undefined) {
       list = read(pkg.Provides, pkg).flatMap((group) =>
-        group.map((r) => ({ name: r.name, provider: { pkg, ...(r.op === '=' && r.version !== undefined ? { version: r.version } : {}) } })),
+        group.map((r) => ({
+          name: r.name,
+          provider: { pkg, ...(r.op === '=' && r.version !== undefined ? { version: r.version } : {}) },
+        })),
       );
       this.provided.set(pkg, list);
     }

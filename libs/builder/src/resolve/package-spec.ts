@@ -24,7 +24,10 @@ export function parsePackageSpec(text: string): PackageSpec {
   const [, bang, name = '', arch, version] = m;
   if (bang) {
     if (arch !== undefined || version !== undefined) {
-      throw builderTerminal(BuilderErrorCode.specInvalid, `exclusion "${shown(text, 80)}" must be a bare name (!${name})`);
+      throw builderTerminal(
+        BuilderErrorCode.specInvalid,
+        `exclusion "${shown(text, 80)}" must be a bare name (!${name})`,
+      );
     }
     return { kind: 'exclude', name };
   }

@@ -13,7 +13,10 @@ export interface Provider {
  * provider name, newest version first. A package whose Provides cannot be read provides
  * nothing (one bad stanza must not stop every build).
  */
-export function buildProviderIndex(index: PackageIndex, installable: (p: DebianPackage) => boolean): Map<string, Provider[]> {
+export function buildProviderIndex(
+  index: PackageIndex,
+  installable: (p: DebianPackage) => boolean,
+): Map<string, Provider[]> {
   const out = new Map<string, Provider[]>();
   for (const list of index.byName.values()) {
     for (const pkg of list) {
@@ -35,7 +38,8 @@ export function buildProviderIndex(index: PackageIndex, installable: (p: DebianP
     }
   }
   // byName lists are newest first already; a stable sort by name keeps that order.
-  for (const list of out.values()) list.sort((a, b) => (a.pkg.Package < b.pkg.Package ? -1 : a.pkg.Package > b.pkg.Package ? 1 : 0));
+  for (const list of out.values())
+    list.sort((a, b) => (a.pkg.Package < b.pkg.Package ? -1 : a.pkg.Package > b.pkg.Package ? 1 : 0));
   return out;
 }
 

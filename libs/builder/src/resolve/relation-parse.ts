@@ -15,7 +15,8 @@ export interface Relation {
 /** A dependency: its alternatives, in the order given (`a | b`). */
 export type RelationGroup = readonly Relation[];
 
-const RELATION = /^([a-z0-9][a-z0-9+.-]*)(?::([a-z0-9][a-z0-9-]*))?\s*(?:\(\s*(<<|<=|=|>=|>>|<|>)\s*((?:\d+:)?[0-9][A-Za-z0-9.+~:-]*)\s*\))?$/;
+const RELATION =
+  /^([a-z0-9][a-z0-9+.-]*)(?::([a-z0-9][a-z0-9-]*))?\s*(?:\(\s*(<<|<=|=|>=|>>|<|>)\s*((?:\d+:)?[0-9][A-Za-z0-9.+~:-]*)\s*\))?$/;
 const MAX_FIELD = 64 * 1024;
 
 /**

@@ -50,7 +50,10 @@ export class Resolver {
     const wanted = specs.filter((s): s is Exclude<PackageSpec, { kind: 'exclude' }> => s.kind !== 'exclude');
     for (const s of wanted) {
       if (this.excluded.has(s.name)) {
-        throw builderTerminal(BuilderErrorCode.specInvalid, `${s.name} is both requested and excluded (!${s.name}) in contents.packages: keep one`);
+        throw builderTerminal(
+          BuilderErrorCode.specInvalid,
+          `${s.name} is both requested and excluded (!${s.name}) in contents.packages: keep one`,
+        );
       }
       this.requested.add(s.name);
     }
@@ -76,18 +79,25 @@ export class Resolver {
       throw error;
     }
     if (!this.view.installable(pkg)) {
-      throw builderTerminal(BuilderErrorCode.unresolvable, `${pin.text}: the index has it only for ${pkg.Architecture}, not ${this.view.arch}`);
+      throw builderTerminal(
+        BuilderErrorCode.unresolvable,
+        `${pin.text}: the index has it only for ${pkg.Architecture}, not ${this.view.arch}`,
+      );
     }
     const other = this.selected.get(pkg.Package);
     if (other && other !== pkg) {
-      throw builderTerminal(BuilderErrorCode.specInvalid, `${pkg.Package} is pinned twice (${other.Version} and ${pkg.Version}) in contents.packages: keep one`);
+      throw builderTerminal(
+        BuilderErrorCode.specInvalid,
+        `${pkg.Package} is pinned twice (${other.Version} and ${pkg.Version}) in contents.packages: keep one`,
+      );
     }
     this.pinned.add(pkg.Package);
     try {
       const hit = this.clashes.collision(pkg);
       if (hit) throw new Unresolved(collisionText(hit, (p) => this.who(p, pkg, [pkg.Package])));
     } catch (error) {
-      if (error instanceof Unresolved) throw builderTerminal(BuilderErrorCode.unresolvable, `${shown(pin.text, 80)}: ${shown(error.message, 4000)}`);
+      if (error instanceof Unresolved)
+        throw builderTerminal(BuilderErrorCode.unresolvable, `${shown(pin.text, 80)}: ${shown(error.message, 4000)}`);
       throw error;
     }
     this.select(pkg, [pkg.Package]);
@@ -114,7 +124,8 @@ export class Resolver {
   /** Installs a candidate for `r`; the reason it cannot, or undefined when done. */
   private tryRelation(r: Relation, chain: readonly string[], depth: number): string | undefined {
     const chosen = this.selected.get(r.name);
-    const real = this.excluded.has(r.name) || chosen ? [] : this.view.candidates(r.name).filter((p) => this.view.matches(p, r));
+    const real =
+      this.excluded.has(r.name) || chosen ? [] : this.view.candidates(r.name).filter((p) => this.view.matches(p, r));
     const virtual = this.view
       .providersOf(r.name)
       .filter((v) => !this.excluded.has(v.pkg.Package) && !this.selected.has(v.pkg.Package) && provides(v, r))
@@ -143,7 +154,8 @@ export class Resolver {
 
   private whyNone(r: Relation, chosen: DebianPackage | undefined): string {
     if (exclusionOf(r, this.view, this.excluded) === 'cut') return excludedText(r, this.view);
-    if (chosen) return `${chosen.Package} ${chosen.Version} is already chosen (for ${this.why.get(chosen.Package) ?? chosen.Package}) and does not satisfy it`;
+    if (chosen)
+      return `${chosen.Package} ${chosen.Version} is already chosen (for ${this.why.get(chosen.Package) ?? chosen.Package}) and does not satisfy it`;
     if (this.view.absent(r.name)) return `no package or provider named ${r.name} in the index for ${this.view.arch}`;
     const all = this.view.candidates(r.name);
     const versions = all.slice(0, 5).map((p) => p.Version);
@@ -157,12 +169,14 @@ export class Resolver {
         `resolving stopped after ${this.ctx.maxSteps} candidates at ${chain.join(' -> ')}: pin or exclude packages to narrow the choice`,
       );
     }
-    if (depth > this.ctx.maxDepth) throw new Unresolved(`${chain.slice(0, 8).join(' -> ')} -> …: dependency chain deeper than ${this.ctx.maxDepth}`);
+    if (depth > this.ctx.maxDepth)
+      throw new Unresolved(`${chain.slice(0, 8).join(' -> ')} -> …: dependency chain deeper than ${this.ctx.maxDepth}`);
     const hit = this.clashes.collision(pkg);
     if (hit) {
       const text = collisionText(hit, (p) => this.who(p, pkg, chain));
       const other = hit.clash.owner === pkg ? hit.target : hit.clash.owner;
-      if (!this.requested.has(other.Package) && !this.blockers.has(other.Package)) this.blockers.set(other.Package, text);
+      if (!this.requested.has(other.Package) && !this.blockers.has(other.Package))
+        this.blockers.set(other.Package, text);
       throw new Unresolved(text);
     }
     this.select(pkg, chain);

@@ -43,12 +43,14 @@ const BASE_GROUPS: AccountGroup[] = [
 const invalid = (why: string) => rootfsTerminal(RootFsErrorCode.rootfsInvalid, `accounts: ${why}; fix the definition`);
 
 function checkId(id: unknown, what: string): number {
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_ID) throw invalid(`${what} is not an id between 0 and ${MAX_ID}`);
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_ID)
+    throw invalid(`${what} is not an id between 0 and ${MAX_ID}`);
   return id;
 }
 
 function checkName(name: unknown, what: string): string {
-  if (typeof name !== 'string' || !NAME.test(name)) throw invalid(`${what} "${shown(String(name), 40)}" is not a valid account name`);
+  if (typeof name !== 'string' || !NAME.test(name))
+    throw invalid(`${what} "${shown(String(name), 40)}" is not a valid account name`);
   return name;
 }
 
@@ -66,7 +68,15 @@ function merge<T extends { name: string }>(base: readonly T[], extra: readonly T
   return out;
 }
 
-const text = (path: string, body: string, mode: number, gid = 0): TarEntry => ({ path, type: 'file', mode, uid: 0, gid, mtime: 0, data: Buffer.from(body, 'utf8') });
+const text = (path: string, body: string, mode: number, gid = 0): TarEntry => ({
+  path,
+  type: 'file',
+  mode,
+  uid: 0,
+  gid,
+  mtime: 0,
+  data: Buffer.from(body, 'utf8'),
+});
 
 /**
  * Writes `etc/passwd`, `etc/group` (0644) and `etc/shadow` (0640, group `shadow` if defined,
@@ -83,7 +93,13 @@ export function writeAccounts(rootfs: RootFs, accounts: AccountsInput = {}): voi
       const shell = u.shell ?? NOLOGIN;
       if (!FIELD_PATH.test(home)) throw invalid(`home of user ${name} is not an absolute path without ":" or spaces`);
       if (!FIELD_PATH.test(shell)) throw invalid(`shell of user ${name} is not an absolute path without ":" or spaces`);
-      return { name, uid: checkId(u.uid, `uid of user ${name}`), gid: checkId(u.gid, `gid of user ${name}`), home, shell };
+      return {
+        name,
+        uid: checkId(u.uid, `uid of user ${name}`),
+        gid: checkId(u.gid, `gid of user ${name}`),
+        home,
+        shell,
+      };
     }),
     'user',
   );
@@ -100,7 +116,9 @@ export function writeAccounts(rootfs: RootFs, accounts: AccountsInput = {}): voi
   if (runAs !== undefined && !/^\d+(:\d+)?$/.test(runAs) && !users.some((u) => u.name === runAs.split(':')[0])) {
     throw invalid(`run-as "${shown(runAs, 40)}" names no user`);
   }
-  const passwd = users.map((u) => `${u.name}:x:${u.uid}:${u.gid}:${u.name}:${u.home ?? '/'}:${u.shell ?? NOLOGIN}\n`).join('');
+  const passwd = users
+    .map((u) => `${u.name}:x:${u.uid}:${u.gid}:${u.name}:${u.home ?? '/'}:${u.shell ?? NOLOGIN}\n`)
+    .join('');
   const group = groups.map((g) => `${g.name}:x:${g.gid}:${(g.members ?? []).join(',')}\n`).join('');
   const shadow = users.map((u) => `${u.name}:*::0:99999:7:::\n`).join('');
   const shadowGid = groups.find((g) => g.name === 'shadow')?.gid ?? 0;

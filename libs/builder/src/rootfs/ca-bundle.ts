@@ -12,7 +12,15 @@ export interface CaBundleResult {
   skipped: string[];
 }
 
-const file = (path: string, data: Buffer): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data });
+const file = (path: string, data: Buffer): TarEntry => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 0,
+  data,
+});
 
 /**
  * Does what ca-certificates' postinst (`update-ca-certificates`) does that an image needs,
@@ -49,7 +57,19 @@ export function writeCaBundle(rootfs: RootFs): CaBundleResult | undefined {
   rootfs.put(file('etc/ca-certificates.conf', Buffer.from(conf, 'utf8')), 'ca-certificates');
   for (const name of certificates) {
     const base = name.slice(name.lastIndexOf('/') + 1).replace(/\.crt$/, '.pem');
-    rootfs.put({ path: `etc/ssl/certs/${base}`, type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, linkTarget: `/${CERT_DIR}/${name}`, data: Buffer.alloc(0) }, 'ca-certificates');
+    rootfs.put(
+      {
+        path: `etc/ssl/certs/${base}`,
+        type: 'symlink',
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        mtime: 0,
+        linkTarget: `/${CERT_DIR}/${name}`,
+        data: Buffer.alloc(0),
+      },
+      'ca-certificates',
+    );
   }
   rootfs.put(file(BUNDLE, Buffer.concat(parts)), 'ca-certificates');
   return { certificates, skipped };

@@ -25,7 +25,15 @@ const STATUS_FIELDS = [
 
 const DPKG_DIR = 'var/lib/dpkg';
 
-const file = (path: string, data: Buffer): TarEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data });
+const file = (path: string, data: Buffer): TarEntry => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 0,
+  data,
+});
 
 /** One field as deb822: continuation lines indented, empty ones written as ` .`. */
 function field(name: string, value: string): string {
@@ -63,10 +71,16 @@ export function dpkgFileList(pkg: InstalledPackage): string {
  */
 export function writeDpkgDatabase(rootfs: RootFs): void {
   const packages = rootfs.packages();
-  rootfs.put({ path: `${DPKG_DIR}/info`, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, data: Buffer.alloc(0) }, 'dpkg database');
+  rootfs.put(
+    { path: `${DPKG_DIR}/info`, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, data: Buffer.alloc(0) },
+    'dpkg database',
+  );
   // The database format: 1 is multiarch (info files named <name>:<arch> for Multi-Arch: same). Without it dpkg reads the old format and misses those files.
   rootfs.put(file(`${DPKG_DIR}/info/format`, Buffer.from('1\n')), 'dpkg database');
-  rootfs.put(file(`${DPKG_DIR}/status`, Buffer.from(packages.map(dpkgStatusStanza).join('\n'), 'utf8')), 'dpkg database');
+  rootfs.put(
+    file(`${DPKG_DIR}/status`, Buffer.from(packages.map(dpkgStatusStanza).join('\n'), 'utf8')),
+    'dpkg database',
+  );
   for (const pkg of packages) {
     const base = `${DPKG_DIR}/info/${dpkgInfoName(pkg)}`;
     rootfs.put(file(`${base}.list`, Buffer.from(dpkgFileList(pkg), 'utf8')), 'dpkg database');

@@ -32,7 +32,11 @@ export function osReleaseText(input: OsReleaseInput): string {
   for (const [key, name, pattern] of KEYS) {
     const value = input[key];
     if (value === undefined) continue;
-    const bad = (why: string) => rootfsTerminal(RootFsErrorCode.rootfsInvalid, `os-release: ${key} "${shown(String(value), 60)}" ${why}; fix the definition`);
+    const bad = (why: string) =>
+      rootfsTerminal(
+        RootFsErrorCode.rootfsInvalid,
+        `os-release: ${key} "${shown(String(value), 60)}" ${why}; fix the definition`,
+      );
     if (typeof value !== 'string' || value.length > 512) throw bad('is not a string of at most 512 characters');
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(value)) throw bad('has a control character');

@@ -13,10 +13,17 @@ const MERGED = new Set<string>(MERGED_USR_DIRS);
 export function rootfsPath(raw: string, what: string): string {
   // eslint-disable-next-line no-control-regex
   if (typeof raw !== 'string' || /[\u0000-\u001f\u007f]/.test(raw)) {
-    throw rootfsTerminal(RootFsErrorCode.unsafePath, `${what}: path "${shownPath(String(raw))}" has a NUL or control character; fix it`);
+    throw rootfsTerminal(
+      RootFsErrorCode.unsafePath,
+      `${what}: path "${shownPath(String(raw))}" has a NUL or control character; fix it`,
+    );
   }
   const segments = raw.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.includes('..')) throw rootfsTerminal(RootFsErrorCode.unsafePath, `${what}: path "${shownPath(raw)}" has a ".." segment (it would escape the image root); fix it`);
+  if (segments.includes('..'))
+    throw rootfsTerminal(
+      RootFsErrorCode.unsafePath,
+      `${what}: path "${shownPath(raw)}" has a ".." segment (it would escape the image root); fix it`,
+    );
   return segments.length === 0 ? '.' : segments.join('/');
 }
 
@@ -37,7 +44,11 @@ export function movedLinkTarget(from: string, to: string, target: string, what: 
   for (const segment of target.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment !== '..') stack.push(segment);
-    else if (stack.pop() === undefined) throw rootfsTerminal(RootFsErrorCode.unsafePath, `${what}: symlink "${shownPath(from)}" points above the image root; the package is refused`);
+    else if (stack.pop() === undefined)
+      throw rootfsTerminal(
+        RootFsErrorCode.unsafePath,
+        `${what}: symlink "${shownPath(from)}" points above the image root; the package is refused`,
+      );
   }
   const resolved = mergedUsrPath(stack.join('/')).split('/');
   const base = to.split('/').slice(0, -1);

@@ -31,7 +31,18 @@ interface PkgSpec {
 function buildDeb(spec: PkgSpec): Buffer {
   const root = join(work, spec.name);
   mkdirSync(join(root, 'DEBIAN'), { recursive: true });
-  const control = [`Package: ${spec.name}`, 'Version: 1.0-1', 'Architecture: amd64', 'Maintainer: Test <test@example.org>', ...(spec.extra ?? []), `Description: ${spec.name} for tests`, ' second line', ' .', ' third line', ''];
+  const control = [
+    `Package: ${spec.name}`,
+    'Version: 1.0-1',
+    'Architecture: amd64',
+    'Maintainer: Test <test@example.org>',
+    ...(spec.extra ?? []),
+    `Description: ${spec.name} for tests`,
+    ' second line',
+    ' .',
+    ' third line',
+    '',
+  ];
   writeFileSync(join(root, 'DEBIAN', 'control'), control.join('\n'));
   if (spec.md5sums !== undefined) writeFileSync(join(root, 'DEBIAN', 'md5sums'), spec.md5sums);
   for (const [path, text] of Object.entries(spec.files)) {
@@ -68,11 +79,20 @@ beforeAll(async () => {
     }),
     { what: 'libfoo1.deb' },
   );
-  clash = await readDeb(buildDeb({ name: 'clash', files: { 'usr/bin/hello': 'something else\n' } }), { what: 'clash.deb' });
+  clash = await readDeb(buildDeb({ name: 'clash', files: { 'usr/bin/hello': 'something else\n' } }), {
+    what: 'clash.deb',
+  });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const add = (fs: RootFs, deb: DebContents) => fs.addPackage(deb.control['Package'] ?? '', deb.control['Version'] ?? '', deb.control['Architecture'] ?? '', deb.dataEntries, deb.controlEntries);
+const add = (fs: RootFs, deb: DebContents) =>
+  fs.addPackage(
+    deb.control['Package'] ?? '',
+    deb.control['Version'] ?? '',
+    deb.control['Architecture'] ?? '',
+    deb.dataEntries,
+    deb.controlEntries,
+  );
 
 function assembled(): RootFs {
   const fs = new RootFs();
@@ -80,7 +100,6 @@ function assembled(): RootFs {
   add(fs, libfoo);
   return fs;
 }
-
 
 const text = (fs: RootFs, path: string): string => {
   const e = fs.get(path);
@@ -142,11 +161,27 @@ describe('RootFs', () => {
   it('refuses a package twice, a mismatching control file and entries below a symlink', () => {
     const fs = assembled();
     expectFailure(() => add(fs, hello), 'build-rootfs-invalid', 'installed twice');
-    expectFailure(() => fs.addPackage('other', '1.0-1', 'amd64', [], hello.controlEntries), 'build-rootfs-invalid', 'control file says');
+    expectFailure(
+      () => fs.addPackage('other', '1.0-1', 'amd64', [], hello.controlEntries),
+      'build-rootfs-invalid',
+      'control file says',
+    );
     expectFailure(() => fs.addPackage('bad name!', '1', 'amd64', [], []), 'build-rootfs-invalid');
-    const below: TarEntry = { path: 'usr/lib/x/libfoo.so.1/evil', type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, data: Buffer.from('x') };
+    const below: TarEntry = {
+      path: 'usr/lib/x/libfoo.so.1/evil',
+      type: 'file',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: 0,
+      data: Buffer.from('x'),
+    };
     const control = Buffer.from('Package: evil\nVersion: 1\nArchitecture: all\n');
-    expectFailure(() => fs.addPackage('evil', '1', 'all', [below], [{ ...below, path: 'control', data: control }]), 'build-unsafe-path', 'below the symlink');
+    expectFailure(
+      () => fs.addPackage('evil', '1', 'all', [below], [{ ...below, path: 'control', data: control }]),
+      'build-unsafe-path',
+      'below the symlink',
+    );
   });
 });
 
@@ -157,7 +192,14 @@ describe('dpkg database', () => {
     const stanzas = parseStanzas(text(fs, 'var/lib/dpkg/status'));
     expect(stanzas.map((s) => s['Package'])).toEqual(['hello', 'libfoo1']);
     for (const s of stanzas) expect(s['Status']).toBe('install ok installed');
-    expect(stanzas[0]).toMatchObject({ Section: 'utils', Priority: 'optional', 'Installed-Size': '12', Version: '1.0-1', Architecture: 'amd64', Depends: 'libfoo1 (>= 1.0)' });
+    expect(stanzas[0]).toMatchObject({
+      Section: 'utils',
+      Priority: 'optional',
+      'Installed-Size': '12',
+      Version: '1.0-1',
+      Architecture: 'amd64',
+      Depends: 'libfoo1 (>= 1.0)',
+    });
     expect(stanzas[0]?.['Description']).toBe('hello for tests\nsecond line\n.\nthird line');
     expect(stanzas[1]).toMatchObject({ 'Multi-Arch': 'same', Source: 'foo' });
     expect(Object.keys(stanzas[0] ?? {}).slice(0, 2)).toEqual(['Package', 'Status']);
@@ -187,7 +229,9 @@ describe('accounts, os-release and paths', () => {
         { name: 'shadow', gid: 42 },
       ],
     });
-    expect(text(fs, 'etc/passwd')).toBe('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\napp:x:1000:1000:app:/app:/usr/sbin/nologin\n');
+    expect(text(fs, 'etc/passwd')).toBe(
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\napp:x:1000:1000:app:/app:/usr/sbin/nologin\n',
+    );
     expect(text(fs, 'etc/group')).toBe('root:x:0:\nnogroup:x:65534:\napp:x:1000:app\nshadow:x:42:\n');
     expect(fs.get('etc/shadow')).toMatchObject({ mode: 0o640, uid: 0, gid: 42 });
     expect(text(fs, 'etc/shadow').split('\n')[2]).toBe('app:*::0:99999:7:::');
@@ -195,12 +239,21 @@ describe('accounts, os-release and paths', () => {
     expect(fs.get('etc/shadow')).toMatchObject({ mode: 0o640, gid: 0 });
     expectFailure(() => writeAccounts(fs, { 'run-as': 'ghost' }), 'build-rootfs-invalid', 'names no user');
     expectFailure(() => writeAccounts(fs, { users: [{ name: 'x:y', uid: 1, gid: 1 }] }), 'build-rootfs-invalid');
-    expectFailure(() => writeAccounts(fs, { users: [{ name: 'a', uid: 1, gid: 1, shell: '/bin/sh\nroot::0:0' }] }), 'build-rootfs-invalid');
+    expectFailure(
+      () => writeAccounts(fs, { users: [{ name: 'a', uid: 1, gid: 1, shell: '/bin/sh\nroot::0:0' }] }),
+      'build-rootfs-invalid',
+    );
   });
 
   it('writes os-release in two places and refuses control characters', () => {
     const fs = assembled();
-    writeOsRelease(fs, { name: 'Debian GNU/Linux', id: 'debian', 'version-id': '12', 'version-codename': 'bookworm', 'pretty-name': 'Hardened "Debian" $12' });
+    writeOsRelease(fs, {
+      name: 'Debian GNU/Linux',
+      id: 'debian',
+      'version-id': '12',
+      'version-codename': 'bookworm',
+      'pretty-name': 'Hardened "Debian" $12',
+    });
     const body = text(fs, 'etc/os-release');
     expect(body).toContain('ID="debian"\n');
     expect(body).toContain('PRETTY_NAME="Hardened \\"Debian\\" \\$12"\n');
@@ -211,15 +264,19 @@ describe('accounts, os-release and paths', () => {
 
   it('applies paths with owners and modes', () => {
     const fs = assembled();
-    applyPaths(fs, [
-      { type: 'directory', path: '/app/data', uid: 1000, gid: 1000, mode: '0750' },
-      { type: 'file', path: '/app/config.ini', content: 'a=1\n', uid: 1000, gid: 1000, mode: '0600' },
-      { type: 'emptyfile', path: '/var/log/app.log', mode: '0640' },
-      { type: 'symlink', path: '/bin/hi', source: 'hello' },
-      { type: 'delete', path: '/usr/share/doc' },
-      { type: 'file', path: '/only-arm', content: 'x', platforms: ['linux/arm64'] },
-      { type: 'directory', path: '/app', uid: 1000, gid: 1000, recursive: true },
-    ], { platform: 'linux/amd64' });
+    applyPaths(
+      fs,
+      [
+        { type: 'directory', path: '/app/data', uid: 1000, gid: 1000, mode: '0750' },
+        { type: 'file', path: '/app/config.ini', content: 'a=1\n', uid: 1000, gid: 1000, mode: '0600' },
+        { type: 'emptyfile', path: '/var/log/app.log', mode: '0640' },
+        { type: 'symlink', path: '/bin/hi', source: 'hello' },
+        { type: 'delete', path: '/usr/share/doc' },
+        { type: 'file', path: '/only-arm', content: 'x', platforms: ['linux/arm64'] },
+        { type: 'directory', path: '/app', uid: 1000, gid: 1000, recursive: true },
+      ],
+      { platform: 'linux/amd64' },
+    );
     expect(fs.get('app/data')).toMatchObject({ type: 'dir', mode: 0o750, uid: 1000, gid: 1000 });
     expect(fs.get('app/config.ini')).toMatchObject({ type: 'file', mode: 0o600, uid: 1000, gid: 1000 });
     expect(text(fs, 'app/config.ini')).toBe('a=1\n');
@@ -233,12 +290,31 @@ describe('accounts, os-release and paths', () => {
 
   it('refuses .., paths through symlinks, bad modes and symlinks out of the root', () => {
     const fs = assembled();
-    expectFailure(() => applyPaths(fs, [{ type: 'file', path: '/etc/../../evil', content: 'x' }]), 'build-unsafe-path', '".."');
+    expectFailure(
+      () => applyPaths(fs, [{ type: 'file', path: '/etc/../../evil', content: 'x' }]),
+      'build-unsafe-path',
+      '".."',
+    );
     expectFailure(() => applyPaths(fs, [{ type: 'delete', path: '../etc' }]), 'build-unsafe-path');
-    expectFailure(() => applyPaths(fs, [{ type: 'file', path: '/usr/lib/x/libfoo.so.1/x', content: 'x' }]), 'build-unsafe-path', 'below the symlink');
-    expectFailure(() => applyPaths(fs, [{ type: 'symlink', path: '/etc/x', source: '../../../etc/shadow' }]), 'build-unsafe-path');
-    expectFailure(() => applyPaths(fs, [{ type: 'file', path: '/etc/x', mode: '9999' }]), 'build-rootfs-invalid', 'octal');
-    expectFailure(() => applyPaths(fs, [{ type: 'file', path: '/etc/x', if: 'x' }]), 'build-rootfs-invalid', 'evaluator');
+    expectFailure(
+      () => applyPaths(fs, [{ type: 'file', path: '/usr/lib/x/libfoo.so.1/x', content: 'x' }]),
+      'build-unsafe-path',
+      'below the symlink',
+    );
+    expectFailure(
+      () => applyPaths(fs, [{ type: 'symlink', path: '/etc/x', source: '../../../etc/shadow' }]),
+      'build-unsafe-path',
+    );
+    expectFailure(
+      () => applyPaths(fs, [{ type: 'file', path: '/etc/x', mode: '9999' }]),
+      'build-rootfs-invalid',
+      'octal',
+    );
+    expectFailure(
+      () => applyPaths(fs, [{ type: 'file', path: '/etc/x', if: 'x' }]),
+      'build-rootfs-invalid',
+      'evaluator',
+    );
     expect(fs.get('etc/x')).toBeUndefined();
   });
 });
@@ -253,8 +329,20 @@ describe('as an image layer', () => {
       writeOsRelease(fs, { id: 'debian', 'version-id': '12' });
       applyPaths(fs, [{ type: 'directory', path: '/app', uid: 1000, gid: 1000, mode: '0750' }]);
       const dir = join(work, `layout-${n}`);
-      digests.push(await writeImageLayout(dir, { sourceDateEpoch: 1_700_000_000, platforms: [{ os: 'linux', architecture: 'amd64', layers: [fs.entries()], config: { User: '1000:1000' } }] }));
-      const { stdout } = await run('/usr/bin/skopeo', ['inspect', '--override-os', 'linux', '--override-arch', 'amd64', `oci:${dir}`]);
+      digests.push(
+        await writeImageLayout(dir, {
+          sourceDateEpoch: 1_700_000_000,
+          platforms: [{ os: 'linux', architecture: 'amd64', layers: [fs.entries()], config: { User: '1000:1000' } }],
+        }),
+      );
+      const { stdout } = await run('/usr/bin/skopeo', [
+        'inspect',
+        '--override-os',
+        'linux',
+        '--override-arch',
+        'amd64',
+        `oci:${dir}`,
+      ]);
       const inspected = JSON.parse(stdout) as { Layers: string[]; Os: string };
       expect(inspected.Os).toBe('linux');
       expect(inspected.Layers).toHaveLength(1);

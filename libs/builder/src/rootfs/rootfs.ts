@@ -21,7 +21,15 @@ const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]{0,127}$/;
 const ARCH = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const VERSION = /^[A-Za-z0-9.+~:-]{1,128}$/;
 
-const dirEntry = (path: string, mode = 0o755, uid = 0, gid = 0): TarEntry => ({ path, type: 'dir', mode, uid, gid, mtime: 0, data: Buffer.alloc(0) });
+const dirEntry = (path: string, mode = 0o755, uid = 0, gid = 0): TarEntry => ({
+  path,
+  type: 'dir',
+  mode,
+  uid,
+  gid,
+  mtime: 0,
+  data: Buffer.alloc(0),
+});
 
 /**
  * An image root file system held in memory: root-relative path → entry, in Debian 12's merged
@@ -37,7 +45,16 @@ export class RootFs {
     this.byPath.set('usr', dirEntry('usr'));
     for (const name of MERGED_USR_DIRS) {
       this.byPath.set(`usr/${name}`, dirEntry(`usr/${name}`));
-      this.byPath.set(name, { path: name, type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, linkTarget: `usr/${name}`, data: Buffer.alloc(0) });
+      this.byPath.set(name, {
+        path: name,
+        type: 'symlink',
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        mtime: 0,
+        linkTarget: `usr/${name}`,
+        data: Buffer.alloc(0),
+      });
     }
   }
 
@@ -48,9 +65,16 @@ export class RootFs {
    * `build-rootfs-invalid` for a malformed or repeated package and `build-unsafe-path` for an
    * entry below a symlink.
    */
-  addPackage(name: string, version: string, arch: string, dataEntries: readonly TarEntry[], controlEntries: readonly TarEntry[]): InstalledPackage {
+  addPackage(
+    name: string,
+    version: string,
+    arch: string,
+    dataEntries: readonly TarEntry[],
+    controlEntries: readonly TarEntry[],
+  ): InstalledPackage {
     const what = `package ${shown(String(name), 64)}`;
-    const invalid = (why: string) => rootfsTerminal(RootFsErrorCode.rootfsInvalid, `${what}: ${why}; check the package`);
+    const invalid = (why: string) =>
+      rootfsTerminal(RootFsErrorCode.rootfsInvalid, `${what}: ${why}; check the package`);
     if (!PACKAGE_NAME.test(name)) throw invalid('the name is not a Debian package name');
     if (!VERSION.test(version)) throw invalid(`version "${shown(version, 64)}" is not a Debian version`);
     if (!ARCH.test(arch)) throw invalid(`architecture "${shown(arch, 32)}" is not a Debian architecture`);
@@ -59,7 +83,9 @@ export class RootFs {
     if (!controlFile) throw invalid('its control.tar has no control file');
     const control = parseControl(controlFile.data.toString('utf8'), what);
     if (control['Package'] !== name || control['Version'] !== version || control['Architecture'] !== arch) {
-      throw invalid(`its control file says ${shown(`${control['Package']} ${control['Version']} ${control['Architecture']}`, 200)}, not ${name} ${version} ${arch}`);
+      throw invalid(
+        `its control file says ${shown(`${control['Package']} ${control['Version']} ${control['Architecture']}`, 200)}, not ${name} ${version} ${arch}`,
+      );
     }
 
     const staged = new Map<string, TarEntry>();
@@ -68,7 +94,11 @@ export class RootFs {
       const original = rootfsPath(e.path, what);
       files.push(original);
       if (original === '.') {
-        if (e.type !== 'dir') throw rootfsTerminal(RootFsErrorCode.unsafePath, `${what}: a ${e.type} entry replaces the image root; the package is refused`);
+        if (e.type !== 'dir')
+          throw rootfsTerminal(
+            RootFsErrorCode.unsafePath,
+            `${what}: a ${e.type} entry replaces the image root; the package is refused`,
+          );
         continue;
       }
       const path = mergedUsrPath(original);
@@ -94,7 +124,14 @@ export class RootFs {
       if (entry.type !== 'dir' && !this.owners.has(path)) this.owners.set(path, name);
     }
     if (!files.includes('.')) files.push('.');
-    const pkg: InstalledPackage = { name, version, arch, control, controlEntries: [...controlEntries], files: [...new Set(files)].sort() };
+    const pkg: InstalledPackage = {
+      name,
+      version,
+      arch,
+      control,
+      controlEntries: [...controlEntries],
+      files: [...new Set(files)].sort(),
+    };
     this.installed.set(name, pkg);
     return pkg;
   }
@@ -102,10 +139,14 @@ export class RootFs {
   /** Sets (or replaces) the entry at its path, creating missing parent directories (0755 root). The path is normalised and merged-/usr rewritten. Throws `build-unsafe-path` below a symlink and `build-file-conflict` for a non-directory over a directory. */
   put(entry: TarEntry, what: string): TarEntry {
     const path = mergedUsrPath(rootfsPath(entry.path, what));
-    if (path === '.') throw rootfsTerminal(RootFsErrorCode.unsafePath, `${what}: an entry may not replace the image root`);
+    if (path === '.')
+      throw rootfsTerminal(RootFsErrorCode.unsafePath, `${what}: an entry may not replace the image root`);
     const prior = this.byPath.get(path);
     if (prior?.type === 'dir' && entry.type !== 'dir' && this.hasChildren(path)) {
-      throw rootfsTerminal(RootFsErrorCode.fileConflict, `${what}: "/${shownPath(path)}" is a directory with contents; delete it first`);
+      throw rootfsTerminal(
+        RootFsErrorCode.fileConflict,
+        `${what}: "/${shownPath(path)}" is a directory with contents; delete it first`,
+      );
     }
     this.checkParents(path, new Map(), what);
     for (const parent of parentsOf(path)) if (!this.byPath.has(parent)) this.byPath.set(parent, dirEntry(parent));
@@ -152,7 +193,9 @@ export class RootFs {
 
   /** Every entry, sorted by path: one layer's entry list for `writeImageLayout`. */
   entries(): TarEntry[] {
-    return [...this.byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((e) => ({ ...e }));
+    return [...this.byPath.values()]
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .map((e) => ({ ...e }));
   }
 
   private hasChildren(path: string): boolean {
@@ -165,7 +208,10 @@ export class RootFs {
       const e = staged.get(parent) ?? this.byPath.get(parent);
       if (e === undefined || e.type === 'dir') continue;
       const code = e.type === 'symlink' ? RootFsErrorCode.unsafePath : RootFsErrorCode.fileConflict;
-      throw rootfsTerminal(code, `${what}: "/${shownPath(path)}" lies below the ${e.type} "/${shownPath(parent)}"; the entry is refused`);
+      throw rootfsTerminal(
+        code,
+        `${what}: "/${shownPath(path)}" lies below the ${e.type} "/${shownPath(parent)}"; the entry is refused`,
+      );
     }
   }
 }

@@ -28,7 +28,8 @@ afterEach(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const collect = (outputs: Parameters<typeof collectOutputs>[1]) => collectOutputs(root, outputs, image, 'contents.builds[0]');
+const collect = (outputs: Parameters<typeof collectOutputs>[1]) =>
+  collectOutputs(root, outputs, image, 'contents.builds[0]');
 
 describe('collectOutputs', () => {
   it('copies a file to its target with the owner and mode given', async () => {
@@ -40,7 +41,13 @@ describe('collectOutputs', () => {
 
   it('copies a directory recursively, keeping symlinks as symlinks and owners as on disk', async () => {
     await collect([{ source: '/out/app', target: '/opt/app' }]);
-    expect(image.subtree('opt/app')).toEqual(['opt/app', 'opt/app/current', 'opt/app/lib', 'opt/app/lib/data.txt', 'opt/app/run']);
+    expect(image.subtree('opt/app')).toEqual([
+      'opt/app',
+      'opt/app/current',
+      'opt/app/lib',
+      'opt/app/lib/data.txt',
+      'opt/app/run',
+    ]);
     expect(image.get('opt/app/current')).toMatchObject({ type: 'symlink', linkTarget: 'lib/data.txt' });
     expect(image.get('opt/app/run')?.mode).toBe(0o700);
     if (AS_ROOT) expect(image.get('opt/app/lib/data.txt')).toMatchObject({ uid: 1234, gid: 1234 });
@@ -61,14 +68,30 @@ describe('collectOutputs', () => {
   });
 
   it('names a missing source', async () => {
-    await expectRejection(collect([{ source: '/out/nothing' }]), 'build-output-missing', 'contents.builds[0].outputs[0]: source "/out/nothing" is not in the build root');
-    await expectRejection(collect([{ source: '/out/app/run/below' }]), 'build-output-missing', '"/out/app/run" is no directory');
+    await expectRejection(
+      collect([{ source: '/out/nothing' }]),
+      'build-output-missing',
+      'contents.builds[0].outputs[0]: source "/out/nothing" is not in the build root',
+    );
+    await expectRejection(
+      collect([{ source: '/out/app/run/below' }]),
+      'build-output-missing',
+      '"/out/app/run" is no directory',
+    );
     await expectRejection(collect([{ target: '/x' }]), 'build-output-missing', 'names no source');
   });
 
   it('refuses ".." in a source or target', async () => {
-    await expectRejection(collect([{ source: '/out/../../host-secret' }]), 'build-output-unsafe', 'source "/out/../../host-secret" has a ".." segment');
-    await expectRejection(collect([{ source: '/out/app/run', target: '/usr/../../etc/x' }]), 'build-output-unsafe', 'target');
+    await expectRejection(
+      collect([{ source: '/out/../../host-secret' }]),
+      'build-output-unsafe',
+      'source "/out/../../host-secret" has a ".." segment',
+    );
+    await expectRejection(
+      collect([{ source: '/out/app/run', target: '/usr/../../etc/x' }]),
+      'build-output-unsafe',
+      'target',
+    );
   });
 
   it('refuses a source that resolves through a symlink out of the root, and never reads the host', async () => {
@@ -82,12 +105,32 @@ describe('collectOutputs', () => {
 
   it('refuses a copied symlink that points above the image root', async () => {
     symlinkSync('../../../etc/shadow', join(root, 'out/app/evil'));
-    await expectRejection(collect([{ source: '/out/app', target: '/opt/app' }]), 'build-output-unsafe', 'symlink "/opt/app/evil" points to "../../../etc/shadow", above the image root');
+    await expectRejection(
+      collect([{ source: '/out/app', target: '/opt/app' }]),
+      'build-output-unsafe',
+      'symlink "/opt/app/evil" points to "../../../etc/shadow", above the image root',
+    );
   });
 
   it('refuses a target below a symlink of the image', async () => {
-    image.put({ path: 'opt', type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, linkTarget: '/etc', data: Buffer.alloc(0) }, 't');
-    await expectRejection(collect([{ source: '/out/app/run', target: '/opt/run' }]), 'build-output-unsafe', 'lies below the symlink "/opt"');
+    image.put(
+      {
+        path: 'opt',
+        type: 'symlink',
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        mtime: 0,
+        linkTarget: '/etc',
+        data: Buffer.alloc(0),
+      },
+      't',
+    );
+    await expectRejection(
+      collect([{ source: '/out/app/run', target: '/opt/run' }]),
+      'build-output-unsafe',
+      'lies below the symlink "/opt"',
+    );
   });
 
   it('refuses a fifo', async () => {

@@ -37,34 +37,57 @@ const MERGED = new Set<string>(MERGED_USR_DIRS);
  * `build-spec-invalid` for a bad uid, gid or mode. `where` names the build
  * (`contents.builds[0]`).
  */
-export async function collectOutputs(root: string, outputs: readonly BuildOutputSpec[], into: RootFs, where: string): Promise<void> {
+export async function collectOutputs(
+  root: string,
+  outputs: readonly BuildOutputSpec[],
+  into: RootFs,
+  where: string,
+): Promise<void> {
   for (const [i, output] of outputs.entries()) await collectOne(root, output, into, `${where}.outputs[${i}]`);
 }
 
 async function collectOne(root: string, o: BuildOutputSpec, into: RootFs, what: string): Promise<void> {
-  const unsafe = (why: string) => sandboxTerminal(SandboxErrorCode.outputUnsafe, `${what}: ${why}; the output is refused`);
+  const unsafe = (why: string) =>
+    sandboxTerminal(SandboxErrorCode.outputUnsafe, `${what}: ${why}; the output is refused`);
   const invalid = (why: string) => builderTerminal(BuilderErrorCode.specInvalid, `${what}: ${why}; fix the definition`);
-  if (typeof o.source !== 'string' || o.source === '') throw sandboxTerminal(SandboxErrorCode.outputMissing, `${what} names no source; give the path of the build root to copy`);
+  if (typeof o.source !== 'string' || o.source === '')
+    throw sandboxTerminal(
+      SandboxErrorCode.outputMissing,
+      `${what} names no source; give the path of the build root to copy`,
+    );
   checkedPath(o.source, 'source', unsafe);
   const target = checkedPath(o.target ?? o.source, 'target', unsafe);
   const uid = checkId(o.uid, 'uid', invalid);
   const gid = checkId(o.gid, 'gid', invalid);
-  if (o.mode !== undefined && (typeof o.mode !== 'string' || !/^0?[0-7]{3,4}$/.test(o.mode))) throw invalid(`mode "${shown(String(o.mode), 12)}" is not an octal mode like 0755`);
+  if (o.mode !== undefined && (typeof o.mode !== 'string' || !/^0?[0-7]{3,4}$/.test(o.mode)))
+    throw invalid(`mode "${shown(String(o.mode), 12)}" is not an octal mode like 0755`);
   const mode = o.mode === undefined ? undefined : parseInt(o.mode, 8) & 0o7777;
 
   const found = await resolveInRoot(root, o.source, { followFinal: false, unsafe: (why) => unsafe(`source ${why}`) });
   if (found.kind !== 'found') {
-    const why = found.kind === 'missing' ? `"/${shownPath(found.path)}" does not exist` : `"/${shownPath(found.path)}" is no directory`;
-    throw sandboxTerminal(SandboxErrorCode.outputMissing, `${what}: source "${shownPath(o.source)}" is not in the build root after the build (${why}); check the build steps and the path`);
+    const why =
+      found.kind === 'missing'
+        ? `"/${shownPath(found.path)}" does not exist`
+        : `"/${shownPath(found.path)}" is no directory`;
+    throw sandboxTerminal(
+      SandboxErrorCode.outputMissing,
+      `${what}: source "${shownPath(o.source)}" is not in the build root after the build (${why}); check the build steps and the path`,
+    );
   }
-  if (target === '.' && !found.stat.isDirectory()) throw unsafe(`a ${kindOf(found.stat)} cannot replace the image root`);
+  if (target === '.' && !found.stat.isDirectory())
+    throw unsafe(`a ${kindOf(found.stat)} cannot replace the image root`);
   if (target === '.' && mode !== undefined) throw invalid('a mode cannot apply to the image root (target "/")');
   checkTargetParents(into, target, unsafe);
 
   const entries: TarEntry[] = [];
   await readTree(root, found.path, target, found.stat, entries, unsafe);
   for (const [i, e] of entries.entries()) {
-    const entry: TarEntry = { ...e, uid: uid ?? e.uid, gid: gid ?? e.gid, mode: i === 0 && target !== '.' && mode !== undefined && e.type !== 'symlink' ? mode : e.mode };
+    const entry: TarEntry = {
+      ...e,
+      uid: uid ?? e.uid,
+      gid: gid ?? e.gid,
+      mode: i === 0 && target !== '.' && mode !== undefined && e.type !== 'symlink' ? mode : e.mode,
+    };
     try {
       into.put(entry, what);
     } catch (error) {
@@ -86,7 +109,8 @@ function checkedPath(raw: string, name: string, unsafe: (why: string) => Error):
 
 function checkId(id: unknown, name: string, invalid: (why: string) => Error): number | undefined {
   if (id === undefined) return undefined;
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_ID) throw invalid(`${name} is not an id between 0 and ${MAX_ID}`);
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_ID)
+    throw invalid(`${name} is not an id between 0 and ${MAX_ID}`);
   return id;
 }
 
@@ -96,13 +120,22 @@ function checkTargetParents(into: RootFs, target: string, unsafe: (why: string) 
   for (let i = 1; i < segments.length; i++) {
     const parent = segments.slice(0, i).join('/');
     const e = into.get(parent);
-    if (e?.type === 'symlink') throw unsafe(`target "/${shownPath(target)}" lies below the symlink "/${shownPath(parent)}" of the image`);
-    if (e !== undefined && e.type !== 'dir') throw unsafe(`target "/${shownPath(target)}" lies below the ${e.type} "/${shownPath(parent)}" of the image`);
+    if (e?.type === 'symlink')
+      throw unsafe(`target "/${shownPath(target)}" lies below the symlink "/${shownPath(parent)}" of the image`);
+    if (e !== undefined && e.type !== 'dir')
+      throw unsafe(`target "/${shownPath(target)}" lies below the ${e.type} "/${shownPath(parent)}" of the image`);
   }
 }
 
 /** Reads `src` (root-relative, lstat `stat`) and everything below it as image entries at `dst`, sorted by path. */
-async function readTree(root: string, src: string, dst: string, stat: Stats, out: TarEntry[], unsafe: (why: string) => Error): Promise<void> {
+async function readTree(
+  root: string,
+  src: string,
+  dst: string,
+  stat: Stats,
+  out: TarEntry[],
+  unsafe: (why: string) => Error,
+): Promise<void> {
   const base = { path: dst, uid: stat.uid, gid: stat.gid, mode: stat.mode & 0o7777, mtime: 0, data: Buffer.alloc(0) };
   if (stat.isDirectory()) {
     if (dst !== '.') out.push({ ...base, type: 'dir' });
@@ -118,7 +151,13 @@ async function readTree(root: string, src: string, dst: string, stat: Stats, out
     if (MERGED.has(dst) && (linkTarget === `usr/${dst}` || linkTarget === `/usr/${dst}`)) return;
     const merged = mergedUsrPath(dst);
     checkLinkTarget(dst, linkTarget, unsafe);
-    out.push({ ...base, path: merged, type: 'symlink', mode: 0o777, linkTarget: movedLinkTarget(dst, merged, linkTarget, 'output') });
+    out.push({
+      ...base,
+      path: merged,
+      type: 'symlink',
+      mode: 0o777,
+      linkTarget: movedLinkTarget(dst, merged, linkTarget, 'output'),
+    });
   } else {
     throw unsafe(`"/${shownPath(src)}" of the build root is a ${kindOf(stat)}, which an image may not hold`);
   }
@@ -137,12 +176,14 @@ async function readRegularFile(path: string, unsafe: (why: string) => Error): Pr
 /** A symlink placed at `path` may not point above the image root. */
 function checkLinkTarget(path: string, target: string, unsafe: (why: string) => Error): void {
   // eslint-disable-next-line no-control-regex
-  if (target === '' || /[\u0000-\u001f\u007f]/.test(target)) throw unsafe(`symlink "/${shownPath(path)}" has an empty target or a control character in it`);
+  if (target === '' || /[\u0000-\u001f\u007f]/.test(target))
+    throw unsafe(`symlink "/${shownPath(path)}" has an empty target or a control character in it`);
   const stack = target.startsWith('/') ? [] : path.split('/').slice(0, -1);
   for (const segment of target.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment !== '..') stack.push(segment);
-    else if (stack.pop() === undefined) throw unsafe(`symlink "/${shownPath(path)}" points to "${shownPath(target)}", above the image root`);
+    else if (stack.pop() === undefined)
+      throw unsafe(`symlink "/${shownPath(path)}" points to "${shownPath(target)}", above the image root`);
   }
 }
 

@@ -36,9 +36,13 @@ export interface BuildPlan {
  */
 export function planBuild(build: Build, vars: Readonly<Record<string, string>>, where: string): BuildPlan {
   const unsupported = (what: string, why: string) =>
-    sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what}: ${why}, which the build sandbox does not support; remove it or write the work as shell commands in "runs"`);
+    sandboxTerminal(
+      SandboxErrorCode.stepUnsupported,
+      `${what}: ${why}, which the build sandbox does not support; remove it or write the work as shell commands in "runs"`,
+    );
   if (build.uses !== undefined) throw unsupported(where, `"uses: ${shown(build.uses, 80)}" (a reusable build)`);
-  if (build.if !== undefined) throw unsupported(where, `"if: ${shown(build.if, 80)}" (the caller decides whether a build runs)`);
+  if (build.if !== undefined)
+    throw unsupported(where, `"if: ${shown(build.if, 80)}" (the caller decides whether a build runs)`);
   if ((build.matrix?.length ?? 0) > 0) throw unsupported(where, '"matrix"');
   if ((build.caches?.length ?? 0) > 0) throw unsupported(where, '"caches"');
   if (build.privileged === true) throw unsupported(where, '"privileged: true"');
@@ -46,7 +50,9 @@ export function planBuild(build: Build, vars: Readonly<Record<string, string>>, 
 
   const buildDir = absoluteDir(substituteVars(build['work-dir'] ?? '/', vars, `${where}.work-dir`), '/');
   const buildEnv = substituteEnv(build.environment ?? {}, vars, `${where}.environment`);
-  const steps = (build.pipeline ?? []).map((step, i) => planStep(step, i, build, buildDir, buildEnv, vars, where, unsupported));
+  const steps = (build.pipeline ?? []).map((step, i) =>
+    planStep(step, i, build, buildDir, buildEnv, vars, where, unsupported),
+  );
   const outputs = (build.outputs ?? []).map((o, i): BuildOutputSpec => {
     const what = `${where}.outputs[${i}]`;
     if (o.if !== undefined) throw unsupported(what, `"if: ${shown(o.if, 80)}"`);
@@ -80,7 +86,8 @@ function planStep(
   if ((step.caches?.length ?? 0) > 0) throw unsupported(what, '"caches"');
   if (step.privileged === true) throw unsupported(what, '"privileged: true"');
   if (step.with !== undefined) throw unsupported(what, '"with" (it belongs to "uses")');
-  if (step.runs === undefined) throw sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what} has no "runs"; give the shell commands to run`);
+  if (step.runs === undefined)
+    throw sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what} has no "runs"; give the shell commands to run`);
   const runAs = step['run-as'] ?? build.accounts?.['run-as'];
   return {
     what,
@@ -88,12 +95,19 @@ function planStep(
     script: substituteVars(step.runs, vars, `${at}.runs`),
     shell: step.shell ?? build.shell ?? '/bin/sh',
     env: { ...buildEnv, ...substituteEnv(step.environment ?? {}, vars, `${at}.environment`) },
-    workDir: step['work-dir'] === undefined ? buildDir : absoluteDir(substituteVars(step['work-dir'], vars, `${at}.work-dir`), buildDir),
+    workDir:
+      step['work-dir'] === undefined
+        ? buildDir
+        : absoluteDir(substituteVars(step['work-dir'], vars, `${at}.work-dir`), buildDir),
     ...(runAs === undefined ? {} : { runAs }),
   };
 }
 
-function substituteEnv(env: Readonly<Record<string, string>>, vars: Readonly<Record<string, string>>, what: string): Record<string, string> {
+function substituteEnv(
+  env: Readonly<Record<string, string>>,
+  vars: Readonly<Record<string, string>>,
+  what: string,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, substituteVars(v, vars, `${what}.${k}`)]));
 }
 

@@ -16,8 +16,16 @@ export function substituteVars(text: string, vars: Readonly<Record<string, strin
   return text.replace(VARIABLE, (whole, name: string) => {
     if (Object.hasOwn(vars, name)) return vars[name] ?? '';
     if (!name.includes('.')) return whole;
-    const known = Object.keys(vars).filter((k) => k.includes('.')).sort();
-    const hint = known.length === 0 ? 'no dotted variables are defined here' : `known: ${shown(known.slice(0, 20).join(', '), 400)}${known.length > 20 ? ', …' : ''}`;
-    throw sandboxTerminal(SandboxErrorCode.varUnknown, `${what}: variable "\${${shown(name, 80)}}" is unknown (${hint}); fix the name or define it`);
+    const known = Object.keys(vars)
+      .filter((k) => k.includes('.'))
+      .sort();
+    const hint =
+      known.length === 0
+        ? 'no dotted variables are defined here'
+        : `known: ${shown(known.slice(0, 20).join(', '), 400)}${known.length > 20 ? ', …' : ''}`;
+    throw sandboxTerminal(
+      SandboxErrorCode.varUnknown,
+      `${what}: variable "\${${shown(name, 80)}}" is unknown (${hint}); fix the name or define it`,
+    );
   });
 }

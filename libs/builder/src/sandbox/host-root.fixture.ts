@@ -5,7 +5,18 @@ import { RootFs } from '../rootfs/rootfs';
 import type { SandboxKind } from './sandbox';
 
 /** Host programs a test root holds (with the libraries `ldd` lists). */
-export const HOST_PROGRAMS = ['/usr/bin/dash', '/usr/bin/bash', '/usr/bin/cat', '/usr/bin/mkdir', '/usr/bin/id', '/usr/bin/sleep', '/usr/bin/ln', '/usr/bin/chown', '/usr/bin/chmod', '/usr/bin/ls'];
+export const HOST_PROGRAMS = [
+  '/usr/bin/dash',
+  '/usr/bin/bash',
+  '/usr/bin/cat',
+  '/usr/bin/mkdir',
+  '/usr/bin/id',
+  '/usr/bin/sleep',
+  '/usr/bin/ln',
+  '/usr/bin/chown',
+  '/usr/bin/chmod',
+  '/usr/bin/ls',
+];
 
 export const AS_ROOT = process.getuid?.() === 0;
 
@@ -21,9 +32,24 @@ export function hostRootFs(programs: readonly string[] = HOST_PROGRAMS): RootFs 
     for (const lib of sharedLibraries(program)) files.add(lib);
   }
   for (const path of files) {
-    root.put({ path, type: 'file', mode: 0o755, uid: 0, gid: 0, mtime: 0, data: readFileSync(realpathSync(path)) }, 'host root');
+    root.put(
+      { path, type: 'file', mode: 0o755, uid: 0, gid: 0, mtime: 0, data: readFileSync(realpathSync(path)) },
+      'host root',
+    );
   }
-  root.put({ path: 'usr/bin/sh', type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, linkTarget: 'dash', data: Buffer.alloc(0) }, 'host root');
+  root.put(
+    {
+      path: 'usr/bin/sh',
+      type: 'symlink',
+      mode: 0o777,
+      uid: 0,
+      gid: 0,
+      mtime: 0,
+      linkTarget: 'dash',
+      data: Buffer.alloc(0),
+    },
+    'host root',
+  );
   return root;
 }
 

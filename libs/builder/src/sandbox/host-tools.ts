@@ -7,7 +7,10 @@ const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin
 
 /** The absolute path of the executable `name` on the host (`$PATH`, then the system directories), or undefined. */
 export async function findHostTool(name: string): Promise<string | undefined> {
-  return firstExecutable([...(process.env['PATH'] ?? '').split(delimiter), ...SYSTEM_DIRS].filter((d) => d !== '' && isAbsolute(d)), name);
+  return firstExecutable(
+    [...(process.env['PATH'] ?? '').split(delimiter), ...SYSTEM_DIRS].filter((d) => d !== '' && isAbsolute(d)),
+    name,
+  );
 }
 
 /** `dir/name` of the first of `dirs` that holds an executable file `name`. */
@@ -50,7 +53,17 @@ export interface ChrootTools {
 }
 
 /** Which Debian package holds each chroot tool, for the message when one is missing. */
-const CHROOT_TOOL_PACKAGES = { unshare: 'util-linux', mount: 'mount', umount: 'mount', pivot_root: 'util-linux', mkdir: 'coreutils', ln: 'coreutils', env: 'coreutils', capsh: 'libcap2-bin', sh: 'dash' } as const;
+const CHROOT_TOOL_PACKAGES = {
+  unshare: 'util-linux',
+  mount: 'mount',
+  umount: 'mount',
+  pivot_root: 'util-linux',
+  mkdir: 'coreutils',
+  ln: 'coreutils',
+  env: 'coreutils',
+  capsh: 'libcap2-bin',
+  sh: 'dash',
+} as const;
 
 /**
  * Finds every tool the chroot fallback needs in the system directories; the missing ones in
@@ -61,7 +74,17 @@ export async function findChrootTools(): Promise<{ tools?: ChrootTools; missing:
   const found = await Promise.all(names.map((n) => findSystemTool(n)));
   const missing = names.filter((_, i) => found[i] === undefined).map((n) => `${n} (${CHROOT_TOOL_PACKAGES[n]})`);
   const [unshare, mount, umount, pivotRoot, mkdir, ln, env, capsh, sh] = found;
-  if (unshare === undefined || mount === undefined || umount === undefined || pivotRoot === undefined || mkdir === undefined || ln === undefined || env === undefined || capsh === undefined || sh === undefined) {
+  if (
+    unshare === undefined ||
+    mount === undefined ||
+    umount === undefined ||
+    pivotRoot === undefined ||
+    mkdir === undefined ||
+    ln === undefined ||
+    env === undefined ||
+    capsh === undefined ||
+    sh === undefined
+  ) {
     return { missing };
   }
   return { tools: { unshare, mount, umount, pivotRoot, mkdir, ln, env, capsh, sh }, missing };

@@ -1,4 +1,14 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TarEntry } from '@patch-factory/oci';
@@ -15,7 +25,16 @@ afterEach(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const entry = (path: string, type: TarEntry['type'], extra: Partial<TarEntry> = {}): TarEntry => ({ path, type, mode: 0o644, uid: 0, gid: 0, mtime: 1_700_000_000, data: Buffer.alloc(0), ...extra });
+const entry = (path: string, type: TarEntry['type'], extra: Partial<TarEntry> = {}): TarEntry => ({
+  path,
+  type,
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 1_700_000_000,
+  data: Buffer.alloc(0),
+  ...extra,
+});
 
 describe('materializeRootFs', () => {
   it('writes directories, files, modes with setuid bits, owners, symlinks and hard links', async () => {

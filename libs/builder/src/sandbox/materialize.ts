@@ -44,7 +44,10 @@ export async function materializeRootFs(rootfs: RootFs, dir: string): Promise<vo
     const target = e.linkTarget ?? '';
     const targetEntry = rootfs.get(target);
     if (targetEntry?.type !== 'file') {
-      throw rootfsTerminal(RootFsErrorCode.rootfsInvalid, `materialize: hard link "/${shownPath(e.path)}" points to "/${shownPath(target)}", which is no file of the root`);
+      throw rootfsTerminal(
+        RootFsErrorCode.rootfsInvalid,
+        `materialize: hard link "/${shownPath(e.path)}" points to "/${shownPath(target)}", which is no file of the root`,
+      );
     }
     await onDisk(e.path, () => link(join(dir, targetEntry.path), join(dir, e.path)));
   }
@@ -78,9 +81,15 @@ async function makeDir(dir: string, path: string, dirs: Set<string>): Promise<vo
     await mkdir(full);
     await chmod(full, 0o755);
   } else if (existing.isSymbolicLink()) {
-    throw rootfsTerminal(RootFsErrorCode.unsafePath, `materialize: "/${shownPath(path)}" is a symlink on disk; nothing is written through it`);
+    throw rootfsTerminal(
+      RootFsErrorCode.unsafePath,
+      `materialize: "/${shownPath(path)}" is a symlink on disk; nothing is written through it`,
+    );
   } else if (!existing.isDirectory()) {
-    throw rootfsTerminal(RootFsErrorCode.fileConflict, `materialize: "/${shownPath(path)}" is already a file on disk, not a directory`);
+    throw rootfsTerminal(
+      RootFsErrorCode.fileConflict,
+      `materialize: "/${shownPath(path)}" is already a file on disk, not a directory`,
+    );
   }
   dirs.add(path);
 }
@@ -110,7 +119,10 @@ async function onDisk<T>(path: string, create: () => Promise<T>): Promise<T> {
     return await create();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST' || (error as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw rootfsTerminal(RootFsErrorCode.fileConflict, `materialize: "/${shownPath(path)}" already exists on disk; materialize into an empty directory`);
+      throw rootfsTerminal(
+        RootFsErrorCode.fileConflict,
+        `materialize: "/${shownPath(path)}" already exists on disk; materialize into an empty directory`,
+      );
     }
     throw error;
   }

@@ -63,7 +63,12 @@ export async function resolveInRoot(root: string, raw: string, opts: ResolveOpti
  * root-relative location. Throws `fail(why)` when a component is no directory or the path
  * leads out of the root.
  */
-export async function ensureDirInRoot(root: string, raw: string, owner: { uid: number; gid: number }, fail: (why: string) => Error): Promise<string> {
+export async function ensureDirInRoot(
+  root: string,
+  raw: string,
+  owner: { uid: number; gid: number },
+  fail: (why: string) => Error,
+): Promise<string> {
   for (let created = 0; created < 256; created++) {
     const res = await resolveInRoot(root, raw, { followFinal: true, unsafe: fail });
     if (res.kind === 'found') {
@@ -83,7 +88,12 @@ export async function ensureDirInRoot(root: string, raw: string, owner: { uid: n
  * mounts over), creating it with `mode`. Throws `fail(why)` for a symlink or a file there:
  * mounting over those would follow them on the host.
  */
-export async function ensureMountPoint(root: string, name: string, mode: number, fail: (why: string) => Error): Promise<void> {
+export async function ensureMountPoint(
+  root: string,
+  name: string,
+  mode: number,
+  fail: (why: string) => Error,
+): Promise<void> {
   const path = join(root, name);
   const stat = await lstatOrUndefined(path);
   if (stat === undefined) {
@@ -91,7 +101,10 @@ export async function ensureMountPoint(root: string, name: string, mode: number,
     await chmod(path, mode);
     return;
   }
-  if (!stat.isDirectory()) throw fail(`"/${name}" is a ${stat.isSymbolicLink() ? 'symlink' : 'file'} in the build root, where the sandbox mounts its own /${name}; remove it`);
+  if (!stat.isDirectory())
+    throw fail(
+      `"/${name}" is a ${stat.isSymbolicLink() ? 'symlink' : 'file'} in the build root, where the sandbox mounts its own /${name}; remove it`,
+    );
 }
 
 /** `lstat`, or undefined when nothing is there. */

@@ -27,10 +27,17 @@ export async function resolveRunAs(root: string, runAs: string, what: string): P
   const parts = runAs.split(':');
   const [user, group] = parts;
   const malformed = () =>
-    sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what}: run-as "${shown(runAs, 80)}" is not "user" or "user:group" (names or ids up to ${MAX_ID}); fix the definition`);
-  if (parts.length > 2 || user === undefined || !validPart(user) || (group !== undefined && !validPart(group))) throw malformed();
+    sandboxTerminal(
+      SandboxErrorCode.stepUnsupported,
+      `${what}: run-as "${shown(runAs, 80)}" is not "user" or "user:group" (names or ids up to ${MAX_ID}); fix the definition`,
+    );
+  if (parts.length > 2 || user === undefined || !validPart(user) || (group !== undefined && !validPart(group)))
+    throw malformed();
   const unknown = (kind: string, name: string, file: string) =>
-    sandboxTerminal(SandboxErrorCode.stepFailed, `${what} cannot run as "${shown(runAs, 80)}": ${kind} "${shown(name, 40)}" is not in the build root's ${file}; add it (accounts) or use a number`);
+    sandboxTerminal(
+      SandboxErrorCode.stepFailed,
+      `${what} cannot run as "${shown(runAs, 80)}": ${kind} "${shown(name, 40)}" is not in the build root's ${file}; add it (accounts) or use a number`,
+    );
 
   let uid: number;
   let primary: string | undefined;
@@ -75,7 +82,10 @@ async function readAccounts(root: string, path: string): Promise<string[][]> {
   const handle = await open(join(root, found.path), constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const text = await handle.readFile('utf8');
-    return text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(':'));
+    return text
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((l) => l.split(':'));
   } finally {
     await handle.close();
   }

@@ -37,7 +37,11 @@ describe.each(SANDBOX_KINDS)('runBuild (%s)', (kind) => {
       'work-dir': '/src',
       environment: { GREETING: 'hello', MODE: 'build' },
       pipeline: [
-        { name: 'prepare', runs: 'mkdir -p /out/bin && echo "$GREETING ${package.version} $MODE" > /out/bin/app && pwd', environment: { MODE: 'step' } },
+        {
+          name: 'prepare',
+          runs: 'mkdir -p /out/bin && echo "$GREETING ${package.version} $MODE" > /out/bin/app && pwd',
+          environment: { MODE: 'step' },
+        },
         { name: 'subdir', 'work-dir': 'sub', runs: 'pwd; echo "${PATH}" > /out/path' },
       ],
       outputs: [
@@ -49,16 +53,26 @@ describe.each(SANDBOX_KINDS)('runBuild (%s)', (kind) => {
     await runBuild(build, buildRoot, image, options({ kind }));
     expect(image.get('usr/bin/app-1.2.3')).toMatchObject({ type: 'file', uid: 65532, gid: 65533, mode: 0o755 });
     expect(image.get('usr/bin/app-1.2.3')?.data.toString()).toBe('hello 1.2.3 step\n');
-    expect(image.get('etc/build-path')?.data.toString()).toBe('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n');
+    expect(image.get('etc/build-path')?.data.toString()).toBe(
+      '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n',
+    );
     expect(lines).toContain('/src');
     expect(lines).toContain('/src/sub');
-    expect(lines.some((l) => l.startsWith('contents.builds[0].pipeline[0] "prepare": running as 0:0 in /src'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('contents.builds[0].pipeline[0] "prepare": running as 0:0 in /src'))).toBe(
+      true,
+    );
     expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('fails on a failing step with its exit code and output, and removes the build directory', async () => {
-    const build: Build = { pipeline: [{ name: 'compile', runs: 'echo compiling; echo "error: boom" >&2; exit 3' }, { runs: 'echo never' }] };
-    await expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind })), 'build-step-failed', 'contents.builds[0].pipeline[0] "compile" failed with exit code 3; last output:\ncompiling\nerror: boom');
+    const build: Build = {
+      pipeline: [{ name: 'compile', runs: 'echo compiling; echo "error: boom" >&2; exit 3' }, { runs: 'echo never' }],
+    };
+    await expectRejection(
+      runBuild(build, buildRoot, new RootFs(), options({ kind })),
+      'build-step-failed',
+      'contents.builds[0].pipeline[0] "compile" failed with exit code 3; last output:\ncompiling\nerror: boom',
+    );
     expect(lines).not.toContain('never');
     expect(readdirSync(tmp)).toEqual([]);
   });
@@ -102,13 +116,21 @@ describe('runBuild', () => {
   it('says when a step user cannot reach the build directory', async () => {
     chmodSync(tmp, 0o700);
     const build: Build = { pipeline: [{ 'run-as': '1500', runs: 'true' }] };
-    await expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap' })), 'build-step-failed', `cannot run as 1500:1500: the build root lies below "${tmp}" (mode 0700)`);
+    await expectRejection(
+      runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap' })),
+      'build-step-failed',
+      `cannot run as 1500:1500: the build root lies below "${tmp}" (mode 0700)`,
+    );
     expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('names a run-as user the root does not know', async () => {
     const build: Build = { pipeline: [{ 'run-as': 'ghost', runs: 'true' }] };
-    await expectRejection(runBuild(build, buildRoot, new RootFs(), options()), 'build-step-failed', 'cannot run as "ghost": user "ghost" is not in the build root\'s /etc/passwd');
+    await expectRejection(
+      runBuild(build, buildRoot, new RootFs(), options()),
+      'build-step-failed',
+      'cannot run as "ghost": user "ghost" is not in the build root\'s /etc/passwd',
+    );
     expect(readdirSync(tmp)).toEqual([]);
   });
 
@@ -118,7 +140,11 @@ describe('runBuild', () => {
       outputs: [{ source: '/out/up/etc/passwd' }],
     };
     const image = new RootFs();
-    await expectRejection(runBuild(build, buildRoot, image, options()), 'build-output-unsafe', 'contents.builds[0].outputs[0]: source "/out/up/etc/passwd" leads above the root');
+    await expectRejection(
+      runBuild(build, buildRoot, image, options()),
+      'build-output-unsafe',
+      'contents.builds[0].outputs[0]: source "/out/up/etc/passwd" leads above the root',
+    );
     expect(image.get('out/up/etc/passwd')).toBeUndefined();
     expect(readdirSync(tmp)).toEqual([]);
   });
@@ -136,12 +162,23 @@ describe('runBuild', () => {
     await runBuild(build, buildRoot, image, options({ sourceDateEpoch: 1_700_000_000 }));
     expect(image.get('etc/epoch')?.data.toString()).toBe('a=1700000000\nb=1700000000\n');
     const byDefault = new RootFs();
-    await runBuild({ pipeline: [{ runs: 'mkdir -p /out && echo "$SOURCE_DATE_EPOCH" > /out/epoch' }], outputs: [{ source: '/out/epoch', target: '/etc/epoch' }] }, buildRoot, byDefault, options());
+    await runBuild(
+      {
+        pipeline: [{ runs: 'mkdir -p /out && echo "$SOURCE_DATE_EPOCH" > /out/epoch' }],
+        outputs: [{ source: '/out/epoch', target: '/etc/epoch' }],
+      },
+      buildRoot,
+      byDefault,
+      options(),
+    );
     expect(byDefault.get('etc/epoch')?.data.toString()).toBe('0\n');
   });
 
   it('runs every step with umask 022, whatever the factory’s own umask: what it writes has the same modes on every host', async () => {
-    const build: Build = { pipeline: [{ runs: 'mkdir -p /out/dir && echo x > /out/dir/file && echo "$(umask)" > /out/dir/umask' }], outputs: [{ source: '/out/dir', target: '/opt/dir' }] };
+    const build: Build = {
+      pipeline: [{ runs: 'mkdir -p /out/dir && echo x > /out/dir/file && echo "$(umask)" > /out/dir/umask' }],
+      outputs: [{ source: '/out/dir', target: '/opt/dir' }],
+    };
     for (const kind of SANDBOX_KINDS) {
       const image = new RootFs();
       const before = process.umask(0o077);
@@ -156,7 +193,10 @@ describe('runBuild', () => {
   });
 
   it('runs every step on the host name pf-build, never the host’s own', async () => {
-    const build: Build = { pipeline: [{ runs: 'mkdir -p /out && cat /proc/sys/kernel/hostname > /out/name' }], outputs: [{ source: '/out/name', target: '/etc/built-on' }] };
+    const build: Build = {
+      pipeline: [{ runs: 'mkdir -p /out && cat /proc/sys/kernel/hostname > /out/name' }],
+      outputs: [{ source: '/out/name', target: '/etc/built-on' }],
+    };
     for (const kind of SANDBOX_KINDS) {
       const image = new RootFs();
       await runBuild(build, buildRoot, image, options({ kind }));
@@ -166,21 +206,39 @@ describe('runBuild', () => {
 
   it('refuses a SOURCE_DATE_EPOCH that is not a count of seconds, before doing anything', async () => {
     const build: Build = { pipeline: [{ runs: 'true' }] };
-    await expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap', sourceDateEpoch: -1 })), 'build-step-unsupported', 'contents.builds[0]: SOURCE_DATE_EPOCH -1 is not a count of seconds');
+    await expectRejection(
+      runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap', sourceDateEpoch: -1 })),
+      'build-step-unsupported',
+      'contents.builds[0]: SOURCE_DATE_EPOCH -1 is not a count of seconds',
+    );
     expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('refuses an unknown dotted variable before doing anything', async () => {
     const build: Build = { pipeline: [{ runs: 'echo ${package.epoch}' }] };
-    await expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap' })), 'build-var-unknown', 'contents.builds[0].pipeline[0].runs: variable "${package.epoch}" is unknown (known: package.version)');
+    await expectRejection(
+      runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap' })),
+      'build-var-unknown',
+      'contents.builds[0].pipeline[0].runs: variable "${package.epoch}" is unknown (known: package.version)',
+    );
     expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('refuses reusable steps, conditions and what else the sandbox cannot do', async () => {
     const refused = async (build: Build, fragment: string) =>
-      expectRejection(runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap' })), 'build-step-unsupported', fragment);
-    await refused({ pipeline: [{ runs: 'true' }, { name: 'fetch', uses: 'git/checkout@v1', with: { repository: 'x' } }] }, 'contents.builds[0].pipeline[1] "fetch": "uses: git/checkout@v1" (a reusable step)');
-    await refused({ pipeline: [{ if: '${{targets.arch}} == "amd64"', runs: 'true' }] }, 'contents.builds[0].pipeline[0]: "if: ${{targets.arch}} == "amd64""');
+      expectRejection(
+        runBuild(build, buildRoot, new RootFs(), options({ kind: 'bwrap' })),
+        'build-step-unsupported',
+        fragment,
+      );
+    await refused(
+      { pipeline: [{ runs: 'true' }, { name: 'fetch', uses: 'git/checkout@v1', with: { repository: 'x' } }] },
+      'contents.builds[0].pipeline[1] "fetch": "uses: git/checkout@v1" (a reusable step)',
+    );
+    await refused(
+      { pipeline: [{ if: '${{targets.arch}} == "amd64"', runs: 'true' }] },
+      'contents.builds[0].pipeline[0]: "if: ${{targets.arch}} == "amd64""',
+    );
     await refused({ pipeline: [{ name: 'empty' }] }, '"empty" has no "runs"');
     await refused({ pipeline: [{ runs: 'true', secrets: [{ id: 'token', env: 'TOKEN' }] }] }, '"secrets"');
     await refused({ uses: 'deb/build@v1' }, 'contents.builds[0]: "uses: deb/build@v1" (a reusable build)');

@@ -58,13 +58,21 @@ export async function runBuild(build: Build, buildRoot: RootFs, image: RootFs, o
   try {
     await materializeRootFs(root, buildDir.root);
     for (const step of plan.steps) {
-      const ids = step.runAs === undefined ? { uid: 0, gid: 0 } : await resolveRunAs(buildDir.root, step.runAs, step.what);
+      const ids =
+        step.runAs === undefined ? { uid: 0, gid: 0 } : await resolveRunAs(buildDir.root, step.runAs, step.what);
       log(`${step.what}: running as ${ids.uid}:${ids.gid} in ${step.workDir} (${kind})`);
       const lines = lineWriter(log);
       try {
         await runSandboxStep(
           buildDir.root,
-          { name: step.what, script: step.script, shell: step.shell, env: { ...step.env, SOURCE_DATE_EPOCH: epoch }, workDir: step.workDir, ...ids },
+          {
+            name: step.what,
+            script: step.script,
+            shell: step.shell,
+            env: { ...step.env, SOURCE_DATE_EPOCH: epoch },
+            workDir: step.workDir,
+            ...ids,
+          },
           {
             kind,
             onOutput: lines.write,
@@ -85,7 +93,11 @@ export async function runBuild(build: Build, buildRoot: RootFs, image: RootFs, o
 
 function sourceDateEpochOf(value: number | undefined, where: string): number {
   if (value === undefined) return 0;
-  if (!Number.isSafeInteger(value) || value < 0) throw sandboxTerminal(SandboxErrorCode.stepUnsupported, `${where}: SOURCE_DATE_EPOCH ${String(value)} is not a count of seconds`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw sandboxTerminal(
+      SandboxErrorCode.stepUnsupported,
+      `${where}: SOURCE_DATE_EPOCH ${String(value)} is not a count of seconds`,
+    );
   return value;
 }
 
@@ -100,7 +112,11 @@ function prepareRoot(build: Build, buildRoot: RootFs, opts: RunBuildOptions): Ro
     writeAccounts(root, {
       ...(accounts?.['run-as'] === undefined ? {} : { 'run-as': accounts['run-as'] }),
       users: (accounts?.users ?? []).map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })),
-      groups: (accounts?.groups ?? []).map((g) => ({ name: g.name, gid: g.gid, ...(g.members === undefined ? {} : { members: g.members }) })),
+      groups: (accounts?.groups ?? []).map((g) => ({
+        name: g.name,
+        gid: g.gid,
+        ...(g.members === undefined ? {} : { members: g.members }),
+      })),
     });
   }
   applyPaths(root, paths, opts.platform === undefined ? {} : { platform: opts.platform });

@@ -58,7 +58,14 @@ function shellWords(inv: SandboxInvocation): string[] {
 
 function argvInvocation(inv: SandboxInvocation): SandboxArgvInvocation {
   const words = shellWords(inv);
-  return { root: inv.root, argv: [...words, '-c', STEP_START, inv.shell, ...words, '-c', inv.script], env: inv.env, workDir: inv.workDir, uid: inv.uid, gid: inv.gid };
+  return {
+    root: inv.root,
+    argv: [...words, '-c', STEP_START, inv.shell, ...words, '-c', inv.script],
+    env: inv.env,
+    workDir: inv.workDir,
+    uid: inv.uid,
+    gid: inv.gid,
+  };
 }
 
 /**
@@ -66,12 +73,28 @@ function argvInvocation(inv: SandboxInvocation): SandboxArgvInvocation {
  * package build does (chown, chmod of others' files, setuid bits, file capabilities) and
  * switching users. Not kept: mounting, devices (mknod), raw network, ptrace, modules, chroot…
  */
-export const ROOT_STEP_CAPABILITIES = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP'] as const;
+export const ROOT_STEP_CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+] as const;
 
 /** What of /proc changes the host (sysctls, sysrq…): read-only for steps (as in Docker's defaults). */
 export const PROC_READ_ONLY = ['sys', 'sysrq-trigger', 'fs', 'irq', 'bus'] as const;
 /** Files of /proc that show kernel internals: /dev/null over them. */
-export const PROC_MASKED_FILES = ['kcore', 'keys', 'timer_list', 'sched_debug', 'latency_stats', 'timer_stats'] as const;
+export const PROC_MASKED_FILES = [
+  'kcore',
+  'keys',
+  'timer_list',
+  'sched_debug',
+  'latency_stats',
+  'timer_stats',
+] as const;
 /** Directories of /proc that show hardware: an empty read-only tmpfs over them. */
 export const PROC_MASKED_DIRS = ['acpi', 'scsi', 'asound'] as const;
 
@@ -85,17 +108,26 @@ function bwrapTail(inv: SandboxArgvInvocation): string[] {
   return [
     '--die-with-parent',
     '--new-session',
-    inv.readOnlyRoot === true ? '--ro-bind' : '--bind', inv.root, '/',
-    '--proc', '/proc',
+    inv.readOnlyRoot === true ? '--ro-bind' : '--bind',
+    inv.root,
+    '/',
+    '--proc',
+    '/proc',
     ...inProc(PROC_READ_ONLY).flatMap((n) => ['--ro-bind', `/proc/${n}`, `/proc/${n}`]),
     ...inProc(PROC_MASKED_FILES).flatMap((n) => ['--ro-bind', '/dev/null', `/proc/${n}`]),
     ...inProc(PROC_MASKED_DIRS).flatMap((n) => ['--tmpfs', `/proc/${n}`, '--remount-ro', `/proc/${n}`]),
-    '--dev', '/dev',
-    '--perms', '1777', '--tmpfs', '/tmp',
-    '--hostname', STEP_HOSTNAME,
+    '--dev',
+    '/dev',
+    '--perms',
+    '1777',
+    '--tmpfs',
+    '/tmp',
+    '--hostname',
+    STEP_HOSTNAME,
     '--clearenv',
     ...Object.entries(inv.env).flatMap(([k, v]) => ['--setenv', k, v]),
-    '--chdir', inv.workDir,
+    '--chdir',
+    inv.workDir,
     '--',
     ...inv.argv,
   ];
@@ -125,11 +157,29 @@ export function bwrapCommand(bwrap: string, inv: SandboxInvocation, asRoot: bool
 export function bwrapArgvCommand(bwrap: string, inv: SandboxArgvInvocation, asRoot: boolean): StepCommand {
   if (asRoot && inv.uid === 0 && inv.gid === 0) {
     const caps = ROOT_STEP_CAPABILITIES.flatMap((c) => ['--cap-add', c]);
-    return { file: bwrap, args: ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try', '--cap-drop', 'ALL', ...caps, ...bwrapTail(inv)], env: {} };
+    return {
+      file: bwrap,
+      args: [
+        '--unshare-ipc',
+        '--unshare-pid',
+        '--unshare-net',
+        '--unshare-uts',
+        '--unshare-cgroup-try',
+        '--cap-drop',
+        'ALL',
+        ...caps,
+        ...bwrapTail(inv),
+      ],
+      env: {},
+    };
   }
   const userns = ['--unshare-all', '--unshare-user', '--disable-userns'];
   if (asRoot) return { file: bwrap, args: [...userns, ...bwrapTail(inv)], env: {}, uid: inv.uid, gid: inv.gid };
-  return { file: bwrap, args: [...userns, '--uid', String(inv.uid), '--gid', String(inv.gid), ...bwrapTail(inv)], env: {} };
+  return {
+    file: bwrap,
+    args: [...userns, '--uid', String(inv.uid), '--gid', String(inv.gid), ...bwrapTail(inv)],
+    env: {},
+  };
 }
 
 /** The host's system directories the chroot fallback keeps, read-only, in the tree it pivots into: its last tool (capsh) runs from there. */
@@ -194,7 +244,8 @@ function chrootSetup(readOnlyRoot: boolean): string {
  * environment), then execs the rest (for a step: its shell's words, `-c`, the step's start and
  * script, see argvInvocation). Needs a POSIX shell.
  */
-const CHROOT_ENV_ARGV = 'cd "$1" || exit 127; shift; while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; exec "$@"';
+const CHROOT_ENV_ARGV =
+  'cd "$1" || exit 127; shift; while [ "$1" != -- ]; do export "$1" || exit 127; shift; done; shift; exec "$@"';
 
 /** The numbers of {@link ROOT_STEP_CAPABILITIES} (linux/capability.h). */
 const ROOT_STEP_CAPABILITY_NUMBERS: Record<(typeof ROOT_STEP_CAPABILITIES)[number], number> = {
@@ -257,18 +308,56 @@ export function chrootArgvCommand(tools: ChrootTools, inv: SandboxArgvInvocation
   return chrootRun(tools, inv, shell, ['-c', CHROOT_ENV_ARGV, shell], inv.argv);
 }
 
-function chrootRun(tools: ChrootTools, inv: SandboxArgvInvocation, shell: string, envStart: string[], command: string[]): StepCommand {
+function chrootRun(
+  tools: ChrootTools,
+  inv: SandboxArgvInvocation,
+  shell: string,
+  envStart: string[],
+  command: string[],
+): StepCommand {
   const envPairs = Object.entries(inv.env).map(([k, v]) => `${k}=${v}`);
   const rootStep = inv.uid === 0 && inv.gid === 0;
   return {
     file: tools.unshare,
     args: [
-      '--net', '--pid', '--fork', '--kill-child', '--mount', '--ipc', '--uts', '--propagation', 'private', '--',
-      tools.sh, '-c', chrootSetup(inv.readOnlyRoot === true), 'pf-sandbox', tools.mount, tools.umount, tools.mkdir, tools.ln, tools.pivotRoot, inv.root,
-      tools.env, '-i',
-      tools.capsh, `--chroot=${JAIL_ROOT}`, `--drop=${droppedCapabilities(rootStep)}`, '--inh=', '--noamb',
-      `--gid=${inv.gid}`, '--groups=', `--uid=${inv.uid}`, '--no-new-privs', `--shell=${shell}`, '--',
-      ...envStart, inv.workDir, ...envPairs, '--', ...command,
+      '--net',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount',
+      '--ipc',
+      '--uts',
+      '--propagation',
+      'private',
+      '--',
+      tools.sh,
+      '-c',
+      chrootSetup(inv.readOnlyRoot === true),
+      'pf-sandbox',
+      tools.mount,
+      tools.umount,
+      tools.mkdir,
+      tools.ln,
+      tools.pivotRoot,
+      inv.root,
+      tools.env,
+      '-i',
+      tools.capsh,
+      `--chroot=${JAIL_ROOT}`,
+      `--drop=${droppedCapabilities(rootStep)}`,
+      '--inh=',
+      '--noamb',
+      `--gid=${inv.gid}`,
+      '--groups=',
+      `--uid=${inv.uid}`,
+      '--no-new-privs',
+      `--shell=${shell}`,
+      '--',
+      ...envStart,
+      inv.workDir,
+      ...envPairs,
+      '--',
+      ...command,
     ],
     env: {},
   };

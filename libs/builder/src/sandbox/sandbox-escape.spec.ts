@@ -82,7 +82,11 @@ describe.each(KINDS)('a build step cannot escape the %s sandbox', (kind) => {
 
   /** Runs `script` as root (or `uid`), expecting the step itself to finish (every attempt is allowed to fail inside). */
   const attempt = async (script: string, uid = 0) => {
-    await runSandboxStep(dir.root, { name: `escape attempt (${kind})`, script: `${script}\necho DONE`, env: {}, uid, gid: uid }, { kind, onOutput: (c) => (output += c) });
+    await runSandboxStep(
+      dir.root,
+      { name: `escape attempt (${kind})`, script: `${script}\necho DONE`, env: {}, uid, gid: uid },
+      { kind, onOutput: (c) => (output += c) },
+    );
     expect(output).toContain('DONE');
   };
   /** The host is as it was: the secret never came out, the host file holds what it held, nothing new beside it. */
@@ -112,22 +116,29 @@ describe.each(KINDS)('a build step cannot escape the %s sandbox', (kind) => {
     hostUntouched();
   });
 
-  it.each([0, 1000])('finds nothing of the host from a user namespace of its own, where chroot is allowed (uid %i)', async (uid) => {
-    const nr = UNSHARE_SYSCALL[process.arch];
-    if (nr === undefined) throw new Error(`no unshare(2) number for ${process.arch}: add it to UNSHARE_SYSCALL`);
-    await attempt(`perl -e '${BREAK_OUT_IN_OWN_USERNS}' '${keyPath}' '${targetPath}' ${nr}`, uid);
-    // Whether the step may make one (bubblewrap forbids it to other users; the kernel may too), it gets no further.
-    expect(output).toMatch(/USERNS-(OK|DENIED)/);
-    expect(output).toContain('NO-SECRET');
-    expect(output).not.toContain('WROTE');
-    seesNoHostDirectory('TOP:');
-    hostUntouched();
-  });
+  it.each([0, 1000])(
+    'finds nothing of the host from a user namespace of its own, where chroot is allowed (uid %i)',
+    async (uid) => {
+      const nr = UNSHARE_SYSCALL[process.arch];
+      if (nr === undefined) throw new Error(`no unshare(2) number for ${process.arch}: add it to UNSHARE_SYSCALL`);
+      await attempt(`perl -e '${BREAK_OUT_IN_OWN_USERNS}' '${keyPath}' '${targetPath}' ${nr}`, uid);
+      // Whether the step may make one (bubblewrap forbids it to other users; the kernel may too), it gets no further.
+      expect(output).toMatch(/USERNS-(OK|DENIED)/);
+      expect(output).toContain('NO-SECRET');
+      expect(output).not.toContain('WROTE');
+      seesNoHostDirectory('TOP:');
+      hostUntouched();
+    },
+  );
 
   it('leaves nothing of the host’s mounts in the step’s mount namespace', async () => {
     const duration = `300.${process.pid}${randomBytes(2).readUInt16BE(0)}`;
     const controller = new AbortController();
-    const step = runSandboxStep(dir.root, { name: 'mount tree', script: `sleep ${duration}`, env: {} }, { kind, signal: controller.signal }).then(
+    const step = runSandboxStep(
+      dir.root,
+      { name: 'mount tree', script: `sleep ${duration}`, env: {} },
+      { kind, signal: controller.signal },
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -135,7 +146,9 @@ describe.each(KINDS)('a build step cannot escape the %s sandbox', (kind) => {
       const pid = await waitForProcess(`sleep\0${duration}`);
       // Every process in the step's mount namespace, the sandbox's own among them (whose root is the namespace's root), shows the mounts below its root.
       const ns = readlinkSync(`/proc/${pid}/ns/mnt`);
-      const tables = processes().filter((p) => readlinkOr(`/proc/${p}/ns/mnt`) === ns).map((p) => readFileSync(`/proc/${p}/mountinfo`, 'utf8'));
+      const tables = processes()
+        .filter((p) => readlinkOr(`/proc/${p}/ns/mnt`) === ns)
+        .map((p) => readFileSync(`/proc/${p}/mountinfo`, 'utf8'));
       // Under the chroot fallback the step itself sees only what is below its chroot; the sandbox's own process sees the whole tree.
       const whole = kind === 'chroot' ? tables.filter((t) => t.includes(' - tmpfs pf-jail ')) : tables;
       expect(whole.length).toBeGreaterThan(0);
@@ -147,7 +160,8 @@ describe.each(KINDS)('a build step cannot escape the %s sandbox', (kind) => {
         .map((f) => ({ point: f[4] ?? '', options: f[5] ?? '', type: f[f.indexOf('-') + 1] ?? '' }));
       expect(mounts.length).toBeGreaterThan(3);
       // The chroot fallback's tree: an empty tmpfs, the host's system directories read-only (its tools), the build root at /r.
-      const step = (point: string) => (kind === 'chroot' ? (point === '/r' ? '/' : point.startsWith('/r/') ? point.slice(2) : undefined) : point);
+      const step = (point: string) =>
+        kind === 'chroot' ? (point === '/r' ? '/' : point.startsWith('/r/') ? point.slice(2) : undefined) : point;
       const system = new Set<string>(CHROOT_SYSTEM_DIRS.map((d) => `/${d}`));
       for (const m of mounts) {
         const inStep = step(m.point);

@@ -1,5 +1,14 @@
 import { PipelineError } from '@patch-factory/contracts';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,13 +44,24 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
     output = '';
   });
 
-  const run = (script: string, extra: Partial<SandboxStep> = {}, opts: { timeoutMs?: number; signal?: AbortSignal; maxLogBytes?: number } = {}) =>
-    runSandboxStep(dir.root, { name: 'build step "test step"', script, env: {}, ...extra }, { kind, onOutput: (c) => (output += c), ...opts });
+  const run = (
+    script: string,
+    extra: Partial<SandboxStep> = {},
+    opts: { timeoutMs?: number; signal?: AbortSignal; maxLogBytes?: number } = {},
+  ) =>
+    runSandboxStep(
+      dir.root,
+      { name: 'build step "test step"', script, env: {}, ...extra },
+      { kind, onOutput: (c) => (output += c), ...opts },
+    );
 
   it('runs a script that writes into the root, with only the step environment and a clean /tmp', async () => {
     process.env['PF_SANDBOX_SECRET'] = 'host-secret';
     try {
-      await run('echo "[$GREETING] [$PF_SANDBOX_SECRET] [$PATH]"; echo made > /made.txt; echo scratch > /tmp/x; cat /tmp/x; pwd', { env: { GREETING: 'hi there' }, workDir: '/work/dir' });
+      await run(
+        'echo "[$GREETING] [$PF_SANDBOX_SECRET] [$PATH]"; echo made > /made.txt; echo scratch > /tmp/x; cat /tmp/x; pwd',
+        { env: { GREETING: 'hi there' }, workDir: '/work/dir' },
+      );
     } finally {
       delete process.env['PF_SANDBOX_SECRET'];
     }
@@ -58,7 +78,11 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
     writeFileSync(keyPath, '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
     process.env['PF_SIGNING_KEY'] = `file://${keyPath}`;
     try {
-      await expectRejection(run(`echo "[$PF_SIGNING_KEY]"; cat ${keyPath}`), 'build-step-failed', 'failed with exit code 1');
+      await expectRejection(
+        run(`echo "[$PF_SIGNING_KEY]"; cat ${keyPath}`),
+        'build-step-failed',
+        'failed with exit code 1',
+      );
       expect(output).toContain('[]');
       expect(output).toMatch(/No such file or directory/);
       expect(output).not.toContain('not-a-real-key');
@@ -78,7 +102,10 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
 
   it('fails with the exit code and the end of the output', async () => {
     const script = 'i=1; while [ $i -le 30 ]; do echo "line $i"; i=$((i+1)); done; echo "to stderr" >&2; exit 3';
-    const caught = await run(script).then(() => undefined, (e: unknown) => e);
+    const caught = await run(script).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(caught).toBeInstanceOf(PipelineError);
     const error = caught as PipelineError;
     expect(error.code).toBe('build-step-failed');
@@ -105,7 +132,10 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     try {
-      await run(`cat /proc/net/dev; if exec 3<>/dev/tcp/127.0.0.1/${port}; then echo CONNECTED; else echo REFUSED; fi`, { shell: '/usr/bin/bash' });
+      await run(
+        `cat /proc/net/dev; if exec 3<>/dev/tcp/127.0.0.1/${port}; then echo CONNECTED; else echo REFUSED; fi`,
+        { shell: '/usr/bin/bash' },
+      );
     } finally {
       server.close();
     }
@@ -120,7 +150,9 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
     const marker = join(tmpdir(), `pf-sandbox-marker-${process.pid}`);
     writeFileSync(marker, 'host only');
     try {
-      await run(`cat ${marker} || echo NO-TMP-MARKER; cat ${join(process.cwd(), 'package.json')} || echo NO-REPO; ls /`);
+      await run(
+        `cat ${marker} || echo NO-TMP-MARKER; cat ${join(process.cwd(), 'package.json')} || echo NO-REPO; ls /`,
+      );
     } finally {
       unlinkSync(marker);
     }
@@ -136,7 +168,11 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
   });
 
   it('runs as a uid/gid, and the files it makes are really theirs', async () => {
-    await run('id -u; id -g; echo mine > /work/owned/file; echo denied > /usr/nope || echo NOT-ROOT', { uid: 4321, gid: 5432, workDir: '/work/owned' });
+    await run('id -u; id -g; echo mine > /work/owned/file; echo denied > /usr/nope || echo NOT-ROOT', {
+      uid: 4321,
+      gid: 5432,
+      workDir: '/work/owned',
+    });
     expect(output).toContain('4321\n5432\n');
     expect(output).toContain('NOT-ROOT');
     const file = lstatSync(join(dir.root, 'work/owned/file'));
@@ -156,7 +192,8 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
   });
 
   it('gives a root step only the file-ownership capabilities, and a step as another user none at all', async () => {
-    const status = (): Record<string, string> => Object.fromEntries([...output.matchAll(/^([A-Za-z]+):\s*([0-9a-f]+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
+    const status = (): Record<string, string> =>
+      Object.fromEntries([...output.matchAll(/^([A-Za-z]+):\s*([0-9a-f]+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
     const none = '0000000000000000';
     // CAP_CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID (bits 0-7 but 2) and SETFCAP (31): no SYS_CHROOT, SYS_ADMIN…
     const rootSet = '00000000800000fb';
@@ -172,7 +209,9 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
 
   it('keeps the kernel settings in /proc read-only', async () => {
     // hostname is per UTS namespace (the sandbox has its own), so even a write could not reach the host.
-    await run('echo sandboxed > /proc/sys/kernel/hostname && echo WROTE || echo READ-ONLY; echo h > /proc/sysrq-trigger || echo NO-SYSRQ; if [ -s /proc/kcore ]; then echo KCORE-SHOWN; else echo KCORE-MASKED; fi; cat /proc/self/mountinfo');
+    await run(
+      'echo sandboxed > /proc/sys/kernel/hostname && echo WROTE || echo READ-ONLY; echo h > /proc/sysrq-trigger || echo NO-SYSRQ; if [ -s /proc/kcore ]; then echo KCORE-SHOWN; else echo KCORE-MASKED; fi; cat /proc/self/mountinfo',
+    );
     expect(output).toContain('READ-ONLY');
     expect(output).toContain('NO-SYSRQ');
     expect(output).not.toContain('WROTE');
@@ -183,7 +222,11 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
   it('kills a step that runs too long, its children too', async () => {
     const duration = `61.${process.pid}${Date.now() % 1000}`;
     const start = Date.now();
-    await expectRejection(run(`sleep ${duration} & sleep ${duration}`, {}, { timeoutMs: 1500 }), 'build-step-timeout', 'ran longer than 1500 ms');
+    await expectRejection(
+      run(`sleep ${duration} & sleep ${duration}`, {}, { timeoutMs: 1500 }),
+      'build-step-timeout',
+      'ran longer than 1500 ms',
+    );
     expect(Date.now() - start).toBeLessThan(10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(processesWith(`sleep\0${duration}`)).toEqual([]);
@@ -192,16 +235,39 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
   it('stops a step when the build is cancelled (retryable)', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    const caught = (await run('sleep 60', {}, { signal: controller.signal }).then(() => undefined, (e: unknown) => e)) as PipelineError;
+    const caught = (await run('sleep 60', {}, { signal: controller.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as PipelineError;
     expect(caught.code).toBe('shutdown');
     expect(caught.retryable).toBe(true);
   });
 
   it('names a shell the root does not have, and refuses one that is not a program and plain words', async () => {
-    await expectRejection(run('true', { shell: '/bin/zsh' }), 'build-step-failed', 'its shell "/bin/zsh" is not in the build root');
-    await expectRejection(run('true', { shell: 'zsh' }), 'build-step-failed', 'its shell "zsh" is not in the build root (looked in PATH');
-    await expectRejection(run('true', { shell: 'zsh', env: { PATH: '/nowhere' } }), 'build-step-failed', 'looked in PATH: /nowhere');
-    for (const bad of ['bin/sh', '../usr/bin/sh', '/usr/../usr/bin/sh', '/bin/sh; touch /injected', '/bin/sh $(touch /injected)', '-c', '/bin/sh "-e"']) {
+    await expectRejection(
+      run('true', { shell: '/bin/zsh' }),
+      'build-step-failed',
+      'its shell "/bin/zsh" is not in the build root',
+    );
+    await expectRejection(
+      run('true', { shell: 'zsh' }),
+      'build-step-failed',
+      'its shell "zsh" is not in the build root (looked in PATH',
+    );
+    await expectRejection(
+      run('true', { shell: 'zsh', env: { PATH: '/nowhere' } }),
+      'build-step-failed',
+      'looked in PATH: /nowhere',
+    );
+    for (const bad of [
+      'bin/sh',
+      '../usr/bin/sh',
+      '/usr/../usr/bin/sh',
+      '/bin/sh; touch /injected',
+      '/bin/sh $(touch /injected)',
+      '-c',
+      '/bin/sh "-e"',
+    ]) {
       await expectRejection(run('true', { shell: bad }), 'build-step-unsupported', `shell "${bad}"`);
     }
     expect(() => lstatSync(join(dir.root, 'injected'))).toThrow();
@@ -213,7 +279,11 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
     expect(output).toContain('[/usr/bin/bash]');
     output = '';
     // `/usr/bin/bash -e`: the words go to the shell that runs the script (errexit stops it).
-    await expectRejection(run('false; echo not-reached', { shell: '/usr/bin/bash -e' }), 'build-step-failed', 'exit code 1');
+    await expectRejection(
+      run('false; echo not-reached', { shell: '/usr/bin/bash -e' }),
+      'build-step-failed',
+      'exit code 1',
+    );
     expect(output).not.toContain('not-reached');
     output = '';
     // The same script without the word runs on, so it is the word that stopped it.
@@ -226,7 +296,11 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s)', (kind) => {
   });
 
   it('refuses a malformed step before starting anything', async () => {
-    await expectRejection(run('true', { env: { 'BAD NAME': 'x' } }), 'build-step-unsupported', 'environment name "BAD NAME"');
+    await expectRejection(
+      run('true', { env: { 'BAD NAME': 'x' } }),
+      'build-step-unsupported',
+      'environment name "BAD NAME"',
+    );
     await expectRejection(run('true', { workDir: '/a/../b' }), 'build-step-unsupported', 'work-dir "/a/../b"');
     await expectRejection(run('true', { uid: -1 }), 'build-step-unsupported', 'uid -1');
   });
@@ -250,9 +324,25 @@ describe.each(SANDBOX_KINDS)('runSandboxStep (%s) on a root with traps', (kind) 
     const dir = await makeBuildDir();
     try {
       const root = hostRootFs(['/usr/bin/dash']);
-      root.put({ path: 'proc', type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, linkTarget: '/etc', data: Buffer.alloc(0) }, 'test');
+      root.put(
+        {
+          path: 'proc',
+          type: 'symlink',
+          mode: 0o777,
+          uid: 0,
+          gid: 0,
+          mtime: 0,
+          linkTarget: '/etc',
+          data: Buffer.alloc(0),
+        },
+        'test',
+      );
       await materializeRootFs(root, dir.root);
-      await expectRejection(runSandboxStep(dir.root, { name: 'x', script: 'true', env: {} }, { kind }), 'build-unsafe-path', '"/proc" is a symlink');
+      await expectRejection(
+        runSandboxStep(dir.root, { name: 'x', script: 'true', env: {} }, { kind }),
+        'build-unsafe-path',
+        '"/proc" is a symlink',
+      );
     } finally {
       rmSync(dir.dir, { recursive: true, force: true });
     }

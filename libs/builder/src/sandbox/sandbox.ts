@@ -72,13 +72,15 @@ export function detectSandbox(): Promise<SandboxKind> {
 async function detect(): Promise<SandboxKind> {
   const asRoot = process.getuid?.() === 0;
   const bwrap = await findHostTool('bwrap');
-  const bwrapProblem = bwrap === undefined ? 'bwrap is not on the PATH' : await probeSandbox({ kind: 'bwrap', bwrap, asRoot });
+  const bwrapProblem =
+    bwrap === undefined ? 'bwrap is not on the PATH' : await probeSandbox({ kind: 'bwrap', bwrap, asRoot });
   if (bwrapProblem === undefined) return 'bwrap';
   let chrootProblem: string | undefined;
   if (!asRoot) chrootProblem = 'the chroot fallback needs root';
   else {
     const { tools, missing } = await findChrootTools();
-    chrootProblem = tools === undefined ? `${missing.join(', ')} not found` : await probeSandbox({ kind: 'chroot', tools, asRoot });
+    chrootProblem =
+      tools === undefined ? `${missing.join(', ')} not found` : await probeSandbox({ kind: 'chroot', tools, asRoot });
     if (chrootProblem === undefined) return 'chroot';
   }
   throw sandboxTerminal(
@@ -98,7 +100,11 @@ async function detect(): Promise<SandboxKind> {
 export async function runSandboxStep(root: string, step: SandboxStep, opts: SandboxRunOptions): Promise<void> {
   const what = shown(step.name, 200);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what}: the time limit ${String(timeoutMs)} ms is not a positive whole number`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+    throw sandboxTerminal(
+      SandboxErrorCode.stepUnsupported,
+      `${what}: the time limit ${String(timeoutMs)} ms is not a positive whole number`,
+    );
   const inv = await prepareInvocation(root, step, what);
   const asRoot = process.getuid?.() === 0;
   if (opts.kind === 'bwrap' && asRoot && (inv.uid !== 0 || inv.gid !== 0)) await checkReachable(root, inv, what);
@@ -112,7 +118,11 @@ export async function runSandboxStep(root: string, step: SandboxStep, opts: Sand
       ...(opts.onOutput === undefined ? {} : { onOutput: opts.onOutput }),
     });
   } catch (error) {
-    throw sandboxTerminal(SandboxErrorCode.sandboxUnavailable, `${what}: the sandbox (${opts.kind}) could not be started: ${shown((error as Error).message, 200)}`, error);
+    throw sandboxTerminal(
+      SandboxErrorCode.sandboxUnavailable,
+      `${what}: the sandbox (${opts.kind}) could not be started: ${shown((error as Error).message, 200)}`,
+      error,
+    );
   }
   const { outcome } = result;
   const output = outputTail(result.tail);
@@ -123,7 +133,10 @@ export async function runSandboxStep(root: string, step: SandboxStep, opts: Sand
     case 'signaled':
       throw sandboxTerminal(SandboxErrorCode.stepFailed, `${what} was killed by ${outcome.signal}${output}`);
     case 'timeout':
-      throw sandboxTerminal(SandboxErrorCode.stepTimeout, `${what} ran longer than ${formatDuration(timeoutMs)} and was killed; make it faster or raise the limit${output}`);
+      throw sandboxTerminal(
+        SandboxErrorCode.stepTimeout,
+        `${what} ran longer than ${formatDuration(timeoutMs)} and was killed; make it faster or raise the limit${output}`,
+      );
     case 'aborted':
       throw new RetryableError(ErrorCode.shutdown, `${what} was stopped: the build was cancelled`);
   }
@@ -131,17 +144,24 @@ export async function runSandboxStep(root: string, step: SandboxStep, opts: Sand
 
 /** Checks the step and prepares the root: mount points, shell, working directory. */
 async function prepareInvocation(root: string, step: SandboxStep, what: string): Promise<SandboxInvocation> {
-  const unsupported = (why: string) => sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what}: ${why}; fix the definition`);
+  const unsupported = (why: string) =>
+    sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what}: ${why}; fix the definition`);
   const uid = step.uid ?? 0;
   const gid = step.gid ?? uid;
-  for (const [name, id] of [['uid', uid], ['gid', gid]] as const) {
-    if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw unsupported(`${name} ${String(id)} is not an id between 0 and ${MAX_ID}`);
+  for (const [name, id] of [
+    ['uid', uid],
+    ['gid', gid],
+  ] as const) {
+    if (!Number.isInteger(id) || id < 0 || id > MAX_ID)
+      throw unsupported(`${name} ${String(id)} is not an id between 0 and ${MAX_ID}`);
   }
-  if (typeof step.script !== 'string' || step.script.includes('\u0000')) throw unsupported('the script is not a text without NUL characters');
+  if (typeof step.script !== 'string' || step.script.includes('\u0000'))
+    throw unsupported('the script is not a text without NUL characters');
   const env: Record<string, string> = { PATH: DEFAULT_STEP_PATH };
   for (const [name, value] of Object.entries(step.env)) {
     if (!ENV_NAME.test(name)) throw unsupported(`environment name "${shown(name, 60)}" is not a variable name`);
-    if (typeof value !== 'string' || value.includes('\u0000')) throw unsupported(`environment variable ${name} is not a text without NUL characters`);
+    if (typeof value !== 'string' || value.includes('\u0000'))
+      throw unsupported(`environment variable ${name} is not a text without NUL characters`);
     env[name] = value;
   }
   const unsafe = (why: string) => rootfsTerminal(RootFsErrorCode.unsafePath, `${what}: ${why}`);
@@ -152,11 +172,21 @@ async function prepareInvocation(root: string, step: SandboxStep, what: string):
   const { shell, shellArgs } = await findShell(root, step.shell ?? '/bin/sh', env['PATH'] ?? DEFAULT_STEP_PATH, what);
 
   const workDir = step.workDir ?? '/';
-  if (!isAbsolute(workDir) || workDir.split('/').includes('..')) throw unsupported(`work-dir "${shownPath(workDir)}" is not an absolute path without ".."`);
+  if (!isAbsolute(workDir) || workDir.split('/').includes('..'))
+    throw unsupported(`work-dir "${shownPath(workDir)}" is not an absolute path without ".."`);
   const dir = await ensureDirInRoot(root, workDir, { uid, gid }, (why) =>
     rootfsTerminal(RootFsErrorCode.unsafePath, `${what}: work-dir "${shownPath(workDir)}" cannot be used: ${why}`),
   );
-  return { root, shell, ...(shellArgs.length > 0 ? { shellArgs } : {}), script: step.script, env, workDir: `/${dir === '.' ? '' : dir}`, uid, gid };
+  return {
+    root,
+    shell,
+    ...(shellArgs.length > 0 ? { shellArgs } : {}),
+    script: step.script,
+    env,
+    workDir: `/${dir === '.' ? '' : dir}`,
+    uid,
+    gid,
+  };
 }
 
 /** A word of a step's `shell`: a program path or name, or one of its options (no quoting, no shell syntax). */
@@ -169,20 +199,42 @@ const SHELL_WORD = /^[A-Za-z0-9_./+=:,@%-]+$/;
  * which stay inside it). Throws `build-step-unsupported` for a malformed shell and
  * `build-step-failed` for one the root does not have.
  */
-async function findShell(root: string, raw: string, path: string, what: string): Promise<{ shell: string; shellArgs: string[] }> {
+async function findShell(
+  root: string,
+  raw: string,
+  path: string,
+  what: string,
+): Promise<{ shell: string; shellArgs: string[] }> {
   const words = raw.trim().split(/[ \t]+/);
   const [program = '', ...shellArgs] = words;
   const noShell = (why: string) =>
-    sandboxTerminal(SandboxErrorCode.stepFailed, `${what} cannot run: its shell "${shownPath(raw)}" ${why}; install a package that provides it or set "shell"`);
+    sandboxTerminal(
+      SandboxErrorCode.stepFailed,
+      `${what} cannot run: its shell "${shownPath(raw)}" ${why}; install a package that provides it or set "shell"`,
+    );
   if (program === '' || !words.every((w) => SHELL_WORD.test(w)) || program.startsWith('-')) {
-    throw sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what}: shell "${shownPath(raw)}" is not a program and its plain words (letters, digits and _ . / + = : , @ % -); fix the definition`);
+    throw sandboxTerminal(
+      SandboxErrorCode.stepUnsupported,
+      `${what}: shell "${shownPath(raw)}" is not a program and its plain words (letters, digits and _ . / + = : , @ % -); fix the definition`,
+    );
   }
   if (program.includes('/') && (!isAbsolute(program) || program.split('/').includes('..'))) {
-    throw sandboxTerminal(SandboxErrorCode.stepUnsupported, `${what}: shell "${shownPath(raw)}" names its program neither by an absolute path without ".." nor by a bare name; fix the definition`);
+    throw sandboxTerminal(
+      SandboxErrorCode.stepUnsupported,
+      `${what}: shell "${shownPath(raw)}" names its program neither by an absolute path without ".." nor by a bare name; fix the definition`,
+    );
   }
-  const candidates = program.includes('/') ? [program] : path.split(':').filter((d) => isAbsolute(d) && !d.split('/').includes('..')).map((d) => `${d.replace(/\/+$/, '')}/${program}`);
+  const candidates = program.includes('/')
+    ? [program]
+    : path
+        .split(':')
+        .filter((d) => isAbsolute(d) && !d.split('/').includes('..'))
+        .map((d) => `${d.replace(/\/+$/, '')}/${program}`);
   for (const candidate of candidates) {
-    const found = await resolveInRoot(root, candidate, { followFinal: true, unsafe: (why) => noShell(`is unusable (${why})`) });
+    const found = await resolveInRoot(root, candidate, {
+      followFinal: true,
+      unsafe: (why) => noShell(`is unusable (${why})`),
+    });
     if (found.kind !== 'found') continue;
     if (!found.stat.isFile() || (found.stat.mode & 0o111) === 0) {
       if (program.includes('/')) throw noShell('is not an executable file in the build root');
@@ -190,7 +242,11 @@ async function findShell(root: string, raw: string, path: string, what: string):
     }
     return { shell: candidate, shellArgs };
   }
-  throw noShell(program.includes('/') ? 'is not in the build root' : `is not in the build root (looked in PATH: ${shown(path, 200)})`);
+  throw noShell(
+    program.includes('/')
+      ? 'is not in the build root'
+      : `is not in the build root (looked in PATH: ${shown(path, 200)})`,
+  );
 }
 
 /**
@@ -212,7 +268,8 @@ async function checkReachable(root: string, inv: SandboxInvocation, what: string
 }
 
 async function sandboxCommand(kind: SandboxKind, inv: SandboxInvocation, asRoot: boolean): Promise<StepCommand> {
-  const unavailable = (why: string) => sandboxTerminal(SandboxErrorCode.sandboxUnavailable, `the ${kind} sandbox is not usable: ${why}`);
+  const unavailable = (why: string) =>
+    sandboxTerminal(SandboxErrorCode.sandboxUnavailable, `the ${kind} sandbox is not usable: ${why}`);
   if (kind === 'bwrap') {
     const bwrap = await findHostTool('bwrap');
     if (bwrap === undefined) throw unavailable('bwrap is not on the PATH; install bubblewrap');

@@ -24,7 +24,8 @@ export interface StepProcessOptions {
 }
 
 /** How the process ended. */
-export type StepOutcome = { kind: 'exited'; code: number } | { kind: 'signaled'; signal: string } | { kind: 'timeout' } | { kind: 'aborted' };
+export type StepOutcome =
+  { kind: 'exited'; code: number } | { kind: 'signaled'; signal: string } | { kind: 'timeout' } | { kind: 'aborted' };
 
 export interface StepProcessResult {
   outcome: StepOutcome;

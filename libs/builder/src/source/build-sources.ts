@@ -62,14 +62,24 @@ export async function loadRepositoryIndex(
   where = 'contents.repositories',
 ): Promise<RepositoryIndex> {
   if (!ARCH.test(architecture) || architecture.length > 40) {
-    throw sourceTerminal(BuildSourceErrorCode.repositoryInvalid, `architecture "${shown(architecture, 40)}" (for ${where}) is not an architecture name (e.g. amd64)`);
+    throw sourceTerminal(
+      BuildSourceErrorCode.repositoryInvalid,
+      `architecture "${shown(architecture, 40)}" (for ${where}) is not an architecture name (e.g. amd64)`,
+    );
   }
-  const parsed = lines.map((line, i) => ({ line: parseRepositoryLine(line, `${where}[${i}]`), where: `${where}[${i}]` }));
-  const used = parsed.filter(({ line }) => line.architectures === undefined || line.architectures.includes(architecture));
+  const parsed = lines.map((line, i) => ({
+    line: parseRepositoryLine(line, `${where}[${i}]`),
+    where: `${where}[${i}]`,
+  }));
+  const used = parsed.filter(
+    ({ line }) => line.architectures === undefined || line.architectures.includes(architecture),
+  );
   if (used.length === 0) {
     throw sourceTerminal(
       BuildSourceErrorCode.repositoryInvalid,
-      lines.length === 0 ? `${where} is empty: give at least one "deb" repository line` : `no line of ${where} serves ${architecture} (every one has an arch= without it)`,
+      lines.length === 0
+        ? `${where} is empty: give at least one "deb" repository line`
+        : `no line of ${where} serves ${architecture} (every one has an arch= without it)`,
     );
   }
   const origin = new Map<DebianPackage, string>();
@@ -94,7 +104,9 @@ export async function loadRepositoryIndex(
       }
     }
   }
-  const key = createHash('sha256').update(`${KEY_VERSION}\n${keyParts.join('\n')}\n`).digest('hex');
+  const key = createHash('sha256')
+    .update(`${KEY_VERSION}\n${keyParts.join('\n')}\n`)
+    .digest('hex');
   return {
     index: buildPackageIndex(packages),
     urlOf: (pkg) => urlOf(pkg, origin),
@@ -109,12 +121,23 @@ interface LoadedLine {
   parts: { component: string; sha256: string; packages: readonly DebianPackage[] }[];
 }
 
-async function loadLine(line: RepositoryLine, architecture: string, opts: BuildSourcesOptions, where: string): Promise<LoadedLine> {
+async function loadLine(
+  line: RepositoryLine,
+  architecture: string,
+  opts: BuildSourcesOptions,
+  where: string,
+): Promise<LoadedLine> {
   const keyringPath = resolveKeyring(line.signedBy, opts, where);
   const base = applyMirror(line.url, opts.mirrors);
   const what = `${where} (${shown(line.url, 100)}${base === line.url ? '' : ` via mirror ${shown(base, 100)}`} ${line.suite})`;
   try {
-    const repo: AptRepositoryOptions = { ...opts.fetch, baseUrl: base, suite: line.suite, keyringPath, ...(opts.now ? { now: opts.now } : {}) };
+    const repo: AptRepositoryOptions = {
+      ...opts.fetch,
+      baseUrl: base,
+      suite: line.suite,
+      keyringPath,
+      ...(opts.now ? { now: opts.now } : {}),
+    };
     const signed = await fetchRelease(repo);
     const parts: LoadedLine['parts'] = [];
     for (const component of line.components) {
@@ -126,7 +149,10 @@ async function loadLine(line: RepositoryLine, architecture: string, opts: BuildS
         await fetchPackages(repo, signed, component, architecture);
         throw sourceTerminal(BuildSourceErrorCode.repositoryInvalid, `${stem} is not listed in ${shown(signed.url)}`);
       }
-      const { packages } = await parsedIndexCache.getOrLoad(entry.sha256, async () => (await fetchPackages(repo, signed, component, architecture)).packages);
+      const { packages } = await parsedIndexCache.getOrLoad(
+        entry.sha256,
+        async () => (await fetchPackages(repo, signed, component, architecture)).packages,
+      );
       parts.push({ component, sha256: entry.sha256, packages });
     }
     return { base, signed, parts };
@@ -138,7 +164,15 @@ async function loadLine(line: RepositoryLine, architecture: string, opts: BuildS
 function urlOf(pkg: DebianPackage, origin: ReadonlyMap<DebianPackage, string>): string {
   const base = origin.get(pkg);
   const name = `${shown(pkg.Package, 80)} ${shown(pkg.Version, 80)}`;
-  if (base === undefined) throw sourceTerminal(BuildSourceErrorCode.repositoryInvalid, `${name} is not a package of this repository index: take packages from its index`);
-  if (pkg.Filename === undefined) throw sourceTerminal(BuildSourceErrorCode.repositoryInvalid, `${name} has no Filename in the index of ${shown(base)}: the repository is broken`);
+  if (base === undefined)
+    throw sourceTerminal(
+      BuildSourceErrorCode.repositoryInvalid,
+      `${name} is not a package of this repository index: take packages from its index`,
+    );
+  if (pkg.Filename === undefined)
+    throw sourceTerminal(
+      BuildSourceErrorCode.repositoryInvalid,
+      `${name} has no Filename in the index of ${shown(base)}: the repository is broken`,
+    );
   return `${base}/${pkg.Filename.split('/').map(encodeURIComponent).join('/')}`;
 }

@@ -24,7 +24,8 @@ function debLines(): { definitions: number; lines: DebLine[] } {
     if (!parsed.ok) throw new Error(`${file} does not parse: ${parsed.errors.map((e) => e.message).join('; ')}`);
     const contents = parsed.value.contents;
     const groups: [string, readonly string[] | undefined][] = [['contents.repositories', contents?.repositories]];
-    for (const [j, build] of (contents?.builds ?? []).entries()) groups.push([`contents.builds[${j}].contents.repositories`, build.contents?.repositories]);
+    for (const [j, build] of (contents?.builds ?? []).entries())
+      groups.push([`contents.builds[${j}].contents.repositories`, build.contents?.repositories]);
     for (const [where, repositories] of groups) {
       for (const [i, line] of (repositories ?? []).entries()) {
         if (/^\s*deb\s/.test(line)) lines.push({ file, where: `${file}: ${where}[${i}]`, line });
@@ -62,7 +63,10 @@ describe('plain http APT repositories of the real catalog', () => {
     const unsigned = http.filter(({ line }) => parseRepositoryLine(line, '').signedBy === undefined);
     expect(http.length - unsigned.length).toBe(1720);
     expect(new Set(unsigned.map(({ line }) => line.replace(/\s+/g, ' ').trim()))).toEqual(
-      new Set(['deb http://deb.mirror.invalid/debian trixie-backports main', 'deb http://deb.mirror.invalid/debian trixie contrib']),
+      new Set([
+        'deb http://deb.mirror.invalid/debian trixie-backports main',
+        'deb http://deb.mirror.invalid/debian trixie contrib',
+      ]),
     );
   });
 

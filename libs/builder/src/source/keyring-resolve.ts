@@ -22,11 +22,18 @@ export function resolveKeyring(signedBy: string | undefined, choice: KeyringChoi
   let name: string;
   if (signedBy !== undefined) {
     name = signedBy.slice(signedBy.lastIndexOf('/') + 1);
-    if (!KEYRING_NAME.test(name)) throw sourceTerminal(BuildSourceErrorCode.repositoryInvalid, `${where}: signed-by=${shown(signedBy, 80)} is not a keyring file name`);
+    if (!KEYRING_NAME.test(name))
+      throw sourceTerminal(
+        BuildSourceErrorCode.repositoryInvalid,
+        `${where}: signed-by=${shown(signedBy, 80)} is not a keyring file name`,
+      );
   } else if (choice.defaultKeyring !== undefined) {
     name = choice.defaultKeyring;
     if (!KEYRING_NAME.test(name)) {
-      throw sourceTerminal(BuildSourceErrorCode.repositoryInvalid, `default keyring "${shown(name, 80)}" (for ${where}) is not a plain file name in the keyring directory ${shown(dir)}`);
+      throw sourceTerminal(
+        BuildSourceErrorCode.repositoryInvalid,
+        `default keyring "${shown(name, 80)}" (for ${where}) is not a plain file name in the keyring directory ${shown(dir)}`,
+      );
     }
   } else {
     throw sourceTerminal(

@@ -28,8 +28,14 @@ describe('applyMirror', () => {
 
   it.each([
     [{ 'not a url': 'https://x.test' }, 'mirrors: prefix "not a url" is not an http(s) URL'],
-    [{ 'https://deb.debian.org/debian': 'file:///srv/mirror' }, 'mirrors: replacement for https://deb.debian.org/debian "file:///srv/mirror" is not an http(s) URL'],
-    [{ 'https://deb.debian.org/debian': 'https://u:p@mirror.test/' }, 'is not an http(s) URL without query, fragment or credentials'],
+    [
+      { 'https://deb.debian.org/debian': 'file:///srv/mirror' },
+      'mirrors: replacement for https://deb.debian.org/debian "file:///srv/mirror" is not an http(s) URL',
+    ],
+    [
+      { 'https://deb.debian.org/debian': 'https://u:p@mirror.test/' },
+      'is not an http(s) URL without query, fragment or credentials',
+    ],
     [{ 'https://deb.debian.org/debian?x': 'https://mirror.test/' }, 'is not an http(s) URL'],
   ])('refuses the mapping %j', (map, fragment) => {
     expectFailure(() => applyMirror('https://deb.debian.org/debian', map), 'build-repository-invalid', fragment);

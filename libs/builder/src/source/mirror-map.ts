@@ -26,8 +26,18 @@ function normalize(raw: string, what: string): string {
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
-    throw sourceTerminal(BuildSourceErrorCode.repositoryInvalid, `mirrors: ${what} "${shown(raw, 80)}" is not an http(s) URL without query, fragment or credentials`);
+  if (
+    url === undefined ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    url.password
+  ) {
+    throw sourceTerminal(
+      BuildSourceErrorCode.repositoryInvalid,
+      `mirrors: ${what} "${shown(raw, 80)}" is not an http(s) URL without query, fragment or credentials`,
+    );
   }
   return url.href.replace(/\/+$/, '');
 }

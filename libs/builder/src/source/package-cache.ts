@@ -106,7 +106,11 @@ export class PackageCache {
 
   private ioError(error: unknown, what: string): Error {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    return sourceTerminal(BuildSourceErrorCode.cacheFailed, `package cache ${shown(this.dir)}: ${shown(what, 300)} (${shown(reason, 80)}); check the cache directory's space and permissions`, error);
+    return sourceTerminal(
+      BuildSourceErrorCode.cacheFailed,
+      `package cache ${shown(this.dir)}: ${shown(what, 300)} (${shown(reason, 80)}); check the cache directory's space and permissions`,
+      error,
+    );
   }
 }
 
@@ -117,7 +121,11 @@ function expectedSha256(pkg: DebianPackage): string {
       `the index gives no SHA256 for ${shown(pkg.Package, 80)} ${shown(pkg.Version, 80)}; refusing an unverifiable package: use a repository whose Packages index has SHA256`,
     );
   }
-  if (!SHA256.test(pkg.SHA256)) throw builderTerminal(BuilderErrorCode.checksumMissing, `the index's SHA256 for ${shown(pkg.Package, 80)} ${shown(pkg.Version, 80)} is not 64 hex digits`);
+  if (!SHA256.test(pkg.SHA256))
+    throw builderTerminal(
+      BuilderErrorCode.checksumMissing,
+      `the index's SHA256 for ${shown(pkg.Package, 80)} ${shown(pkg.Version, 80)} is not 64 hex digits`,
+    );
   return pkg.SHA256.toLowerCase();
 }
 
@@ -132,7 +140,10 @@ async function download(pkg: DebianPackage, url: string, fetch: HttpFetchOptions
     throw downloadError(error, where, pkg);
   }
   if (data === undefined) {
-    throw sourceTerminal(BuildSourceErrorCode.packageUnavailable, `${where}: the mirror does not have it (HTTP 404) though its signed index lists it; the mirror is incomplete or mid-sync`);
+    throw sourceTerminal(
+      BuildSourceErrorCode.packageUnavailable,
+      `${where}: the mirror does not have it (HTTP 404) though its signed index lists it; the mirror is incomplete or mid-sync`,
+    );
   }
   try {
     verifyDebChecksum(data, pkg);
@@ -152,7 +163,8 @@ function downloadError(error: unknown, where: string, pkg: DebianPackage): unkno
     );
   }
   if (error.retryable) return sourceRetryable(BuildSourceErrorCode.downloadFailed, `${where}: ${error.message}`, error);
-  if (error.code === AptErrorCode.httpStatus) return sourceTerminal(BuildSourceErrorCode.packageUnavailable, `${where}: ${error.message}`, error);
+  if (error.code === AptErrorCode.httpStatus)
+    return sourceTerminal(BuildSourceErrorCode.packageUnavailable, `${where}: ${error.message}`, error);
   return located(error, where);
 }
 
@@ -186,13 +198,19 @@ export async function fetchAll(
 ): Promise<FetchedDebs> {
   const concurrency = opts.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
-    throw sourceTerminal(BuildSourceErrorCode.repositoryInvalid, `fetchAll: concurrency ${concurrency} is not a whole number from 1 to 32`);
+    throw sourceTerminal(
+      BuildSourceErrorCode.repositoryInvalid,
+      `fetchAll: concurrency ${concurrency} is not a whole number from 1 to 32`,
+    );
   }
   const unique = new Map<string, DebianPackage>();
   for (const pkg of packages) {
     const other = unique.get(pkg.Package);
     if (other && other.SHA256 !== pkg.SHA256) {
-      throw sourceTerminal(BuildSourceErrorCode.packageDuplicate, `${shown(pkg.Package, 80)} is in the download list twice (${shown(other.Version, 80)} and ${shown(pkg.Version, 80)}): one version per package`);
+      throw sourceTerminal(
+        BuildSourceErrorCode.packageDuplicate,
+        `${shown(pkg.Package, 80)} is in the download list twice (${shown(other.Version, 80)} and ${shown(pkg.Version, 80)}): one version per package`,
+      );
     }
     unique.set(pkg.Package, pkg);
   }

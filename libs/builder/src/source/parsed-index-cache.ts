@@ -11,7 +11,10 @@ export class ParsedIndexCache {
   constructor(private readonly maxEntries = 4) {}
 
   /** The cached packages for `sha256`, or those `load` gives (then cached); `hit` says which. */
-  async getOrLoad(sha256: string, load: () => Promise<readonly DebianPackage[]>): Promise<{ packages: readonly DebianPackage[]; hit: boolean }> {
+  async getOrLoad(
+    sha256: string,
+    load: () => Promise<readonly DebianPackage[]>,
+  ): Promise<{ packages: readonly DebianPackage[]; hit: boolean }> {
     const cached = this.entries.get(sha256);
     if (cached !== undefined) {
       this.entries.delete(sha256);

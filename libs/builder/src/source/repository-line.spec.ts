@@ -2,12 +2,16 @@ import { expectFailure } from '../expect-pipeline-error.fixture';
 import { parseRepositoryLine } from './repository-line';
 
 const WHERE = 'contents.repositories[3]';
-const invalid = (line: string, fragment: string) => expectFailure(() => parseRepositoryLine(line, WHERE), 'build-repository-invalid', fragment);
+const invalid = (line: string, fragment: string) =>
+  expectFailure(() => parseRepositoryLine(line, WHERE), 'build-repository-invalid', fragment);
 
 describe('parseRepositoryLine', () => {
   it('parses a full line with signed-by= and arch=', () => {
     expect(
-      parseRepositoryLine('deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg arch=amd64,arm64] https://deb.debian.org/debian bookworm main contrib', WHERE),
+      parseRepositoryLine(
+        'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg arch=amd64,arm64] https://deb.debian.org/debian bookworm main contrib',
+        WHERE,
+      ),
     ).toEqual({
       url: 'https://deb.debian.org/debian',
       suite: 'bookworm',
@@ -18,17 +22,40 @@ describe('parseRepositoryLine', () => {
   });
 
   it.each([
-    ['deb https://deb.debian.org/debian/ bookworm main', { url: 'https://deb.debian.org/debian', suite: 'bookworm', components: ['main'] }],
-    ['  deb\thttps://DEB.debian.org/debian-security  bookworm-security   main  ', { url: 'https://deb.debian.org/debian-security', suite: 'bookworm-security', components: ['main'] }],
-    ['deb [ arch=arm64 ] https://deb.debian.org/debian bookworm main', { url: 'https://deb.debian.org/debian', suite: 'bookworm', components: ['main'], architectures: ['arm64'] }],
-    ['deb [signed-by=pf.gpg]https://example.test/apt stable/updates non-free-firmware', { url: 'https://example.test/apt', suite: 'stable/updates', components: ['non-free-firmware'], signedBy: 'pf.gpg' }],
-    ['deb http://127.0.0.1:8080 bookworm main', { url: 'http://127.0.0.1:8080', suite: 'bookworm', components: ['main'] }],
+    [
+      'deb https://deb.debian.org/debian/ bookworm main',
+      { url: 'https://deb.debian.org/debian', suite: 'bookworm', components: ['main'] },
+    ],
+    [
+      '  deb\thttps://DEB.debian.org/debian-security  bookworm-security   main  ',
+      { url: 'https://deb.debian.org/debian-security', suite: 'bookworm-security', components: ['main'] },
+    ],
+    [
+      'deb [ arch=arm64 ] https://deb.debian.org/debian bookworm main',
+      { url: 'https://deb.debian.org/debian', suite: 'bookworm', components: ['main'], architectures: ['arm64'] },
+    ],
+    [
+      'deb [signed-by=pf.gpg]https://example.test/apt stable/updates non-free-firmware',
+      {
+        url: 'https://example.test/apt',
+        suite: 'stable/updates',
+        components: ['non-free-firmware'],
+        signedBy: 'pf.gpg',
+      },
+    ],
+    [
+      'deb http://127.0.0.1:8080 bookworm main',
+      { url: 'http://127.0.0.1:8080', suite: 'bookworm', components: ['main'] },
+    ],
   ])('parses %j', (line, expected) => {
     expect(parseRepositoryLine(line, WHERE)).toEqual(expected);
   });
 
   it.each([
-    ['deb-src https://deb.debian.org/debian bookworm main', 'contents.repositories[3]: deb-src lines are not supported'],
+    [
+      'deb-src https://deb.debian.org/debian bookworm main',
+      'contents.repositories[3]: deb-src lines are not supported',
+    ],
     ['rpm https://example.test/ x main', 'starts with "rpm"'],
     ['', 'is empty'],
     ['deb', 'has no repository URL'],
@@ -41,7 +68,10 @@ describe('parseRepositoryLine', () => {
     ['deb [trusted=yes] https://evil.test/ bookworm main', 'option trusted= would weaken the signature checks'],
     ['deb [allow-insecure=yes] https://evil.test/ bookworm main', 'option allow-insecure= would weaken'],
     ['deb [check-valid-until=no] https://evil.test/ bookworm main', 'option check-valid-until= would weaken'],
-    ['deb [lang=de] https://deb.debian.org/debian bookworm main', 'unknown option "lang=de": only signed-by= and arch= are supported'],
+    [
+      'deb [lang=de] https://deb.debian.org/debian bookworm main',
+      'unknown option "lang=de": only signed-by= and arch= are supported',
+    ],
     ['deb [arch+=i386] https://deb.debian.org/debian bookworm main', 'the += and -= forms are not supported'],
     ['deb [arch=amd64 arch=arm64] https://deb.debian.org/debian bookworm main', 'option arch= is given twice'],
     ['deb [arch=] https://deb.debian.org/debian bookworm main', 'option arch= has no value'],
@@ -49,7 +79,10 @@ describe('parseRepositoryLine', () => {
     ['deb [arch=amd64 https://deb.debian.org/debian bookworm main', 'the option list "[" is never closed'],
     ['deb [arch=[amd64]] https://deb.debian.org/debian bookworm main', '"[" inside the option list'],
     ['deb [signed-by=../../etc/evil.gpg] https://deb.debian.org/debian bookworm main', 'not a relative path'],
-    ['deb [signed-by=/usr/share/keyrings/../../../etc/evil.gpg] https://deb.debian.org/debian bookworm main', 'is not a keyring file name'],
+    [
+      'deb [signed-by=/usr/share/keyrings/../../../etc/evil.gpg] https://deb.debian.org/debian bookworm main',
+      'is not a keyring file name',
+    ],
     ['deb [signed-by=..] https://deb.debian.org/debian bookworm main', 'is not a keyring file name'],
     ['deb [signed-by=.hidden.gpg] https://deb.debian.org/debian bookworm main', 'is not a keyring file name'],
     ['deb [signed-by=a.gpg,b.gpg] https://deb.debian.org/debian bookworm main', 'give one keyring file, not a list'],
@@ -79,7 +112,9 @@ describe('parseRepositoryLine', () => {
     } catch (error) {
       caught = error;
     }
-    expect((caught as Error).message).toBe('contents.repositories[3]: is 5039 characters long; a repository line has at most 2048');
+    expect((caught as Error).message).toBe(
+      'contents.repositories[3]: is 5039 characters long; a repository line has at most 2048',
+    );
   });
 
   it('shows hostile text shortened', () => {
@@ -94,6 +129,10 @@ describe('parseRepositoryLine', () => {
   });
 
   it('names the line in every message', () => {
-    expectFailure(() => parseRepositoryLine('deb x', 'contents.repositories[0]'), 'build-repository-invalid', 'contents.repositories[0]: ');
+    expectFailure(
+      () => parseRepositoryLine('deb x', 'contents.repositories[0]'),
+      'build-repository-invalid',
+      'contents.repositories[0]: ',
+    );
   });
 });

@@ -23,7 +23,14 @@ export const KEYRING_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,254}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 /** Options apt knows that would weaken verification: refused by name. */
-const WEAKENING = new Set(['trusted', 'allow-insecure', 'allow-weak', 'allow-downgrade-to-insecure', 'check-valid-until', 'check-date']);
+const WEAKENING = new Set([
+  'trusted',
+  'allow-insecure',
+  'allow-weak',
+  'allow-downgrade-to-insecure',
+  'check-valid-until',
+  'check-date',
+]);
 
 /**
  * Parses one repository in APT's one-line format (sources.list(5)):
@@ -36,15 +43,21 @@ const WEAKENING = new Set(['trusted', 'allow-insecure', 'allow-weak', 'allow-dow
 export function parseRepositoryLine(line: string, where: string): RepositoryLine {
   const fail = (why: string) => sourceTerminal(BuildSourceErrorCode.repositoryInvalid, `${where}: ${why}`);
   if (typeof line !== 'string') throw fail('is not a string');
-  if (line.length > MAX_REPOSITORY_LINE) throw fail(`is ${line.length} characters long; a repository line has at most ${MAX_REPOSITORY_LINE}`);
+  if (line.length > MAX_REPOSITORY_LINE)
+    throw fail(`is ${line.length} characters long; a repository line has at most ${MAX_REPOSITORY_LINE}`);
   const control = CONTROL.exec(line);
-  if (control) throw fail(`control character U+${(control[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')} at column ${control.index + 1}: a repository is one plain line`);
+  if (control)
+    throw fail(
+      `control character U+${(control[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')} at column ${control.index + 1}: a repository is one plain line`,
+    );
   const text = line.trim();
   if (text === '') throw fail('is empty: expected "deb [signed-by=<keyring>] <url> <suite> <component>…"');
   const typeEnd = text.search(/[ \t]/);
   const type = typeEnd < 0 ? text : text.slice(0, typeEnd);
-  if (type === 'deb-src') throw fail('deb-src lines are not supported: an image is built from binary packages only; use "deb"');
-  if (type !== 'deb') throw fail(`starts with "${shown(type, 40)}": only "deb [options] <url> <suite> <component>…" lines are supported`);
+  if (type === 'deb-src')
+    throw fail('deb-src lines are not supported: an image is built from binary packages only; use "deb"');
+  if (type !== 'deb')
+    throw fail(`starts with "${shown(type, 40)}": only "deb [options] <url> <suite> <component>…" lines are supported`);
   let rest = typeEnd < 0 ? '' : text.slice(typeEnd).trimStart();
   let optionText: string | undefined;
   if (rest.startsWith('[')) {
@@ -57,8 +70,13 @@ export function parseRepositoryLine(line: string, where: string): RepositoryLine
   const words = rest.split(/[ \t]+/).filter(Boolean);
   const [rawUrl, suite, ...components] = words;
   if (rawUrl === undefined) throw fail('has no repository URL: expected "deb [options] <url> <suite> <component>…"');
-  if (suite === undefined) throw fail(`has no suite after ${shown(rawUrl, 80)}: expected "<url> <suite> <component>…" (e.g. bookworm main)`);
-  const result: RepositoryLine = { url: checkUrl(rawUrl, fail), suite: checkSuite(suite, fail), components: checkComponents(components, fail) };
+  if (suite === undefined)
+    throw fail(`has no suite after ${shown(rawUrl, 80)}: expected "<url> <suite> <component>…" (e.g. bookworm main)`);
+  const result: RepositoryLine = {
+    url: checkUrl(rawUrl, fail),
+    suite: checkSuite(suite, fail),
+    components: checkComponents(components, fail),
+  };
   if (optionText !== undefined) Object.assign(result, parseOptions(optionText, fail));
   return result;
 }
@@ -72,14 +90,19 @@ function checkUrl(raw: string, fail: Fail): string {
   } catch {
     throw fail(`"${shown(raw, 80)}" is not a URL: give the repository as https://host/path`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail(`"${shown(url.protocol, 20)}" URLs are refused: use https`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw fail(`"${shown(url.protocol, 20)}" URLs are refused: use https`);
   if (url.username || url.password) throw fail(`${shown(url.host, 80)}: credentials in a repository URL are refused`);
-  if (url.search || url.hash || raw.includes('?') || raw.includes('#')) throw fail(`${shown(raw, 80)}: a repository URL has no query or fragment`);
+  if (url.search || url.hash || raw.includes('?') || raw.includes('#'))
+    throw fail(`${shown(raw, 80)}: a repository URL has no query or fragment`);
   return url.href.replace(/\/+$/, '');
 }
 
 function checkSuite(suite: string, fail: Fail): string {
-  if (suite.endsWith('/')) throw fail(`suite "${shown(suite, 60)}" ends with "/": flat repositories are not supported; give a suite (e.g. bookworm) and components`);
+  if (suite.endsWith('/'))
+    throw fail(
+      `suite "${shown(suite, 60)}" ends with "/": flat repositories are not supported; give a suite (e.g. bookworm) and components`,
+    );
   if (suite.length > 100 || !suite.split('/').every((s) => SEGMENT.test(s))) {
     throw fail(`suite "${shown(suite, 60)}" is not a suite name (e.g. bookworm, bookworm-security)`);
   }
@@ -91,7 +114,8 @@ function checkComponents(components: string[], fail: Fail): string[] {
   if (components.length > MAX_COMPONENTS) throw fail(`has ${components.length} components; at most ${MAX_COMPONENTS}`);
   const seen = new Set<string>();
   for (const c of components) {
-    if (!SEGMENT.test(c) || c.length > 100) throw fail(`component "${shown(c, 60)}" is not a component name (e.g. main, contrib, non-free-firmware)`);
+    if (!SEGMENT.test(c) || c.length > 100)
+      throw fail(`component "${shown(c, 60)}" is not a component name (e.g. main, contrib, non-free-firmware)`);
     if (seen.has(c)) throw fail(`component ${c} is given twice`);
     seen.add(c);
   }
@@ -104,9 +128,16 @@ function parseOptions(text: string, fail: Fail): Pick<RepositoryLine, 'signedBy'
     const eq = option.indexOf('=');
     const name = eq < 0 ? option : option.slice(0, eq);
     const value = eq < 0 ? '' : option.slice(eq + 1);
-    if (WEAKENING.has(name)) throw fail(`option ${shown(name, 40)}= would weaken the signature checks; it is refused: every repository must be signed by a trusted keyring`);
-    if (name.endsWith('+') || name.endsWith('-')) throw fail(`option "${shown(option, 60)}": the += and -= forms are not supported; use ${shown(name.slice(0, -1), 40)}=`);
-    if (name !== 'arch' && name !== 'signed-by') throw fail(`unknown option "${shown(option, 60)}": only signed-by= and arch= are supported`);
+    if (WEAKENING.has(name))
+      throw fail(
+        `option ${shown(name, 40)}= would weaken the signature checks; it is refused: every repository must be signed by a trusted keyring`,
+      );
+    if (name.endsWith('+') || name.endsWith('-'))
+      throw fail(
+        `option "${shown(option, 60)}": the += and -= forms are not supported; use ${shown(name.slice(0, -1), 40)}=`,
+      );
+    if (name !== 'arch' && name !== 'signed-by')
+      throw fail(`unknown option "${shown(option, 60)}": only signed-by= and arch= are supported`);
     if (eq < 0 || value === '') throw fail(`option ${name}= has no value`);
     if (name === 'arch') {
       if (out.architectures) throw fail('option arch= is given twice');
@@ -122,7 +153,8 @@ function parseOptions(text: string, fail: Fail): Pick<RepositoryLine, 'signedBy'
 function parseArchitectures(value: string, fail: Fail): string[] {
   const list = value.split(',');
   for (const a of list) {
-    if (!ARCH.test(a) || a.length > 40) throw fail(`arch=${shown(value, 60)}: "${shown(a, 40)}" is not an architecture name (e.g. amd64, arm64)`);
+    if (!ARCH.test(a) || a.length > 40)
+      throw fail(`arch=${shown(value, 60)}: "${shown(a, 40)}" is not an architecture name (e.g. amd64, arm64)`);
   }
   return [...new Set(list)];
 }
@@ -139,9 +171,12 @@ function checkSignedBy(value: string, fail: Fail): string {
   const base = segments[segments.length - 1] ?? '';
   const absolute = value.startsWith('/');
   const dirs = absolute ? segments.slice(1, -1) : segments.slice(0, -1);
-  if (!absolute && dirs.length > 0) throw fail(`signed-by=${shown(value, 80)}: give a keyring file name (or an absolute path), not a relative path`);
+  if (!absolute && dirs.length > 0)
+    throw fail(`signed-by=${shown(value, 80)}: give a keyring file name (or an absolute path), not a relative path`);
   if (dirs.some((d) => d === '..' || d === '.' || d === '') || !KEYRING_NAME.test(base)) {
-    throw fail(`signed-by=${shown(value, 80)} is not a keyring file name: a plain name like debian-archive-keyring.gpg (no "..", no hidden files)`);
+    throw fail(
+      `signed-by=${shown(value, 80)} is not a keyring file name: a plain name like debian-archive-keyring.gpg (no "..", no hidden files)`,
+    );
   }
   return value;
 }

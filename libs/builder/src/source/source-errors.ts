@@ -41,5 +41,7 @@ export function sourceRetryable(code: BuildSourceErrorCode, message: string, cau
 export function located(error: unknown, where: string): unknown {
   if (!(error instanceof PipelineError)) return error;
   const message = `${where}: ${error.message}`;
-  return error.retryable ? new RetryableError(error.code, message, { cause: error }) : new TerminalError(error.code, message, { cause: error });
+  return error.retryable
+    ? new RetryableError(error.code, message, { cause: error })
+    : new TerminalError(error.code, message, { cause: error });
 }

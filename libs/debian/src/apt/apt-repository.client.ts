@@ -50,7 +50,10 @@ export async function fetchRelease(opts: AptRepositoryOptions): Promise<SignedRe
   const base = suiteUrl(opts);
   // No unsigned path: without a keyring nothing is fetched (http or https alike).
   if (typeof opts.keyringPath !== 'string' || opts.keyringPath === '') {
-    throw aptTerminal(AptErrorCode.keyringMissing, `${shown(base)}: no keyring given; every repository is verified with its signing key, there is no unsigned mode`);
+    throw aptTerminal(
+      AptErrorCode.keyringMissing,
+      `${shown(base)}: no keyring given; every repository is verified with its signing key, there is no unsigned mode`,
+    );
   }
   const inReleaseUrl = `${base}InRelease`;
   const inRelease = await httpGet(inReleaseUrl, { ...opts, maxBytes: opts.maxBytes ?? 16 * 1024 * 1024 });
@@ -65,10 +68,17 @@ export async function fetchRelease(opts: AptRepositoryOptions): Promise<SignedRe
     url = `${base}Release`;
     const release = await httpGet(url, { ...opts, maxBytes: opts.maxBytes ?? 16 * 1024 * 1024 });
     if (release === undefined) {
-      throw aptTerminal(AptErrorCode.releaseMissing, `${shown(base)} has neither InRelease nor Release: check the repository URL and the suite "${shown(opts.suite)}"`);
+      throw aptTerminal(
+        AptErrorCode.releaseMissing,
+        `${shown(base)} has neither InRelease nor Release: check the repository URL and the suite "${shown(opts.suite)}"`,
+      );
     }
     const signature = await httpGet(`${url}.gpg`, { ...opts, maxBytes: 1024 * 1024 });
-    if (signature === undefined) throw aptTerminal(AptErrorCode.releaseUnsigned, `${shown(url)} has no Release.gpg (and there is no InRelease): an unsigned repository is refused`);
+    if (signature === undefined)
+      throw aptTerminal(
+        AptErrorCode.releaseUnsigned,
+        `${shown(url)} has no Release.gpg (and there is no InRelease): an unsigned repository is refused`,
+      );
     verified = await verifyDetached(release, signature, url, opts);
     via = 'Release.gpg';
   }
@@ -91,20 +101,36 @@ export async function fetchRelease(opts: AptRepositoryOptions): Promise<SignedRe
  * `apt-index-not-listed`, `apt-index-size-mismatch`, `apt-index-checksum-mismatch`,
  * `apt-decompress-failed`, `apt-too-large`.
  */
-export async function fetchPackages(opts: AptRepositoryOptions, signed: SignedRelease, component = 'main', architecture = 'amd64'): Promise<FetchedPackages> {
-  for (const [what, value] of [['component', component], ['architecture', architecture]] as const) {
-    if (!SEGMENT.test(value)) throw aptTerminal(AptErrorCode.urlRefused, `${what} "${shown(value, 60)}" is not a plain name`);
+export async function fetchPackages(
+  opts: AptRepositoryOptions,
+  signed: SignedRelease,
+  component = 'main',
+  architecture = 'amd64',
+): Promise<FetchedPackages> {
+  for (const [what, value] of [
+    ['component', component],
+    ['architecture', architecture],
+  ] as const) {
+    if (!SEGMENT.test(value))
+      throw aptTerminal(AptErrorCode.urlRefused, `${what} "${shown(value, 60)}" is not a plain name`);
   }
   const stem = `${component}/binary-${architecture}/Packages`;
   const compression = FORMS.find((c) => signed.release.sha256.has(stem + COMPRESSION_SUFFIX[c]));
   if (compression === undefined) {
-    throw aptTerminal(AptErrorCode.indexNotListed, `${shown(signed.url)} lists no ${stem} (in any form) with a SHA256: check the component and architecture`);
+    throw aptTerminal(
+      AptErrorCode.indexNotListed,
+      `${shown(signed.url)} lists no ${stem} (in any form) with a SHA256: check the component and architecture`,
+    );
   }
   const path = stem + COMPRESSION_SUFFIX[compression];
   const entry = signed.release.sha256.get(path) as ReleaseFile;
   const url = `${suiteUrl(opts)}${path}`;
   const body = await httpGet(url, { ...opts, maxBytes: entry.size });
-  if (body === undefined) throw aptTerminal(AptErrorCode.indexNotListed, `${shown(url)} is listed in the Release but not on the server (HTTP 404): the mirror is incomplete`);
+  if (body === undefined)
+    throw aptTerminal(
+      AptErrorCode.indexNotListed,
+      `${shown(url)} is listed in the Release but not on the server (HTTP 404): the mirror is incomplete`,
+    );
   checkFile(body, entry, url);
   const data = await decompress(body, compression, url, opts.maxIndexBytes);
   const plain = signed.release.sha256.get(stem);
@@ -131,18 +157,29 @@ function checkSuite(release: Release, suite: string, url: string): void {
 
 function checkFile(data: Buffer, entry: ReleaseFile, what: string): void {
   if (data.length !== entry.size) {
-    throw aptTerminal(AptErrorCode.indexSizeMismatch, `${shown(what)} is ${data.length} bytes but the signed Release says ${entry.size}: the mirror is corrupt or mid-update; retry later or use another mirror`);
+    throw aptTerminal(
+      AptErrorCode.indexSizeMismatch,
+      `${shown(what)} is ${data.length} bytes but the signed Release says ${entry.size}: the mirror is corrupt or mid-update; retry later or use another mirror`,
+    );
   }
   const sha256 = createHash('sha256').update(data).digest('hex');
   if (sha256 !== entry.sha256) {
-    throw aptTerminal(AptErrorCode.indexChecksumMismatch, `${shown(what)} has SHA256 ${sha256} but the signed Release says ${entry.sha256}: the file was changed; do not use this mirror`);
+    throw aptTerminal(
+      AptErrorCode.indexChecksumMismatch,
+      `${shown(what)} has SHA256 ${sha256} but the signed Release says ${entry.sha256}: the file was changed; do not use this mirror`,
+    );
   }
 }
 
 function suiteUrl(opts: AptRepositoryOptions): string {
   const segments = opts.suite.split('/');
-  if (!segments.every((s) => SEGMENT.test(s))) throw aptTerminal(AptErrorCode.urlRefused, `suite "${shown(opts.suite, 60)}" is not a plain suite name (e.g. bookworm-security)`);
+  if (!segments.every((s) => SEGMENT.test(s)))
+    throw aptTerminal(
+      AptErrorCode.urlRefused,
+      `suite "${shown(opts.suite, 60)}" is not a plain suite name (e.g. bookworm-security)`,
+    );
   const base = checkRepositoryUrl(opts.baseUrl);
-  if (base.search || base.hash) throw aptTerminal(AptErrorCode.urlRefused, `${shown(base.href)}: a repository URL has no query or fragment`);
+  if (base.search || base.hash)
+    throw aptTerminal(AptErrorCode.urlRefused, `${shown(base.href)}: a repository URL has no query or fragment`);
   return `${base.href.replace(/\/+$/, '')}/dists/${segments.join('/')}/`;
 }

@@ -14,14 +14,21 @@ const DEFAULT_MAX_OUTPUT = 1024 * 1024 * 1024;
  * Decompresses `data` (gz with zlib, xz and lz4 with the `xz` and `lz4` binaries, no shell),
  * refusing more than `maxOutput` bytes out. Throws `apt-decompress-failed` / `apt-too-large`.
  */
-export async function decompress(data: Buffer, compression: Compression, what: string, maxOutput = DEFAULT_MAX_OUTPUT): Promise<Buffer> {
+export async function decompress(
+  data: Buffer,
+  compression: Compression,
+  what: string,
+  maxOutput = DEFAULT_MAX_OUTPUT,
+): Promise<Buffer> {
   if (compression === 'none') return data;
   if (compression === 'gz') {
     return new Promise((done, fail) => {
       gunzip(data, { maxOutputLength: maxOutput }, (error, out) => {
         if (!error) return done(out);
         if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return fail(tooLarge(what, maxOutput));
-        fail(aptTerminal(AptErrorCode.decompressFailed, `${what} is not valid gzip data (${shown(error.message)})`, error));
+        fail(
+          aptTerminal(AptErrorCode.decompressFailed, `${what} is not valid gzip data (${shown(error.message)})`, error),
+        );
       });
     });
   }
@@ -44,7 +51,13 @@ export interface PipeFailures {
  * bytes of its output (the tool is killed past it). The one bounded decompressor pipe: APT
  * indexes here (xz, lz4), .deb members in libs/builder (xz).
  */
-export function pipeBounded(binary: string, args: string[], input: Buffer, maxOutput: number, failures: PipeFailures): Promise<Buffer> {
+export function pipeBounded(
+  binary: string,
+  args: string[],
+  input: Buffer,
+  maxOutput: number,
+  failures: PipeFailures,
+): Promise<Buffer> {
   return new Promise((done, fail) => {
     const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -78,7 +91,13 @@ export function pipeBounded(binary: string, args: string[], input: Buffer, maxOu
 function pipeThrough(binary: string, args: string[], input: Buffer, what: string, maxOutput: number): Promise<Buffer> {
   return pipeBounded(binary, args, input, maxOutput, {
     tooLarge: () => tooLarge(what, maxOutput),
-    cannotRun: (error) => aptTerminal(AptErrorCode.decompressFailed, `cannot run ${binary} to decompress ${what}: ${shown(error.message)}; install it`, error),
-    invalid: (detail) => aptTerminal(AptErrorCode.decompressFailed, `${what} is not valid ${binary} data (${shown(detail)})`),
+    cannotRun: (error) =>
+      aptTerminal(
+        AptErrorCode.decompressFailed,
+        `cannot run ${binary} to decompress ${what}: ${shown(error.message)}; install it`,
+        error,
+      ),
+    invalid: (detail) =>
+      aptTerminal(AptErrorCode.decompressFailed, `${what} is not valid ${binary} data (${shown(detail)})`),
   });
 }

@@ -61,11 +61,15 @@ export interface VerifiedText {
  */
 export async function verifyClearsigned(signed: Buffer, what: string, opts: GpgvOptions): Promise<VerifiedText> {
   if (!signed.subarray(0, 64).toString('latin1').startsWith('-----BEGIN PGP SIGNED MESSAGE-----')) {
-    throw aptTerminal(AptErrorCode.releaseUnsigned, `${what} is not a clear-signed document; the repository must sign its Release`);
+    throw aptTerminal(
+      AptErrorCode.releaseUnsigned,
+      `${what} is not a clear-signed document; the repository must sign its Release`,
+    );
   }
   const key = await verificationKey(signed, opts);
   const known = verified.get(key);
-  if (known && known.at + VERIFIED_TTL_MS > Date.now()) return { text: known.text, fingerprints: [...known.fingerprints] };
+  if (known && known.at + VERIFIED_TTL_MS > Date.now())
+    return { text: known.text, fingerprints: [...known.fingerprints] };
   const result = await withTempDir(async (dir) => {
     await writeFile(join(dir, 'InRelease'), signed);
     const status = await runGpgv(opts, dir, ['--output', join(dir, 'Release'), join(dir, 'InRelease')]);
@@ -95,7 +99,12 @@ async function verificationKey(signed: Buffer, opts: GpgvOptions): Promise<strin
 }
 
 /** Verifies `Release` against its detached `Release.gpg`; same errors as verifyClearsigned. */
-export async function verifyDetached(data: Buffer, signature: Buffer, what: string, opts: GpgvOptions): Promise<VerifiedText> {
+export async function verifyDetached(
+  data: Buffer,
+  signature: Buffer,
+  what: string,
+  opts: GpgvOptions,
+): Promise<VerifiedText> {
   return withTempDir(async (dir) => {
     await writeFile(join(dir, 'Release'), data);
     await writeFile(join(dir, 'Release.gpg'), signature);
@@ -111,32 +120,59 @@ export async function verifyDetached(data: Buffer, signature: Buffer, what: stri
  */
 function judge(status: GpgvStatus, what: string, keyring: string): string[] {
   if (status.bad.length) {
-    throw aptTerminal(AptErrorCode.signatureBad, `${what}: BAD signature by key ${shown(status.bad[0] ?? '')}: the file was changed after signing (or the mirror is corrupt); do not use it`);
+    throw aptTerminal(
+      AptErrorCode.signatureBad,
+      `${what}: BAD signature by key ${shown(status.bad[0] ?? '')}: the file was changed after signing (or the mirror is corrupt); do not use it`,
+    );
   }
   const valid = status.valid.filter((fpr) => /^[0-9A-F]{40,64}$/.test(fpr));
   if (valid.length && status.good.length) return valid;
   if (status.expiredKey.length) {
-    throw aptTerminal(AptErrorCode.signatureKeyExpired, `${what} is signed by key ${shown(status.expiredKey[0] ?? '')}, which has expired; get the repository's current key into ${shown(keyring)}`);
+    throw aptTerminal(
+      AptErrorCode.signatureKeyExpired,
+      `${what} is signed by key ${shown(status.expiredKey[0] ?? '')}, which has expired; get the repository's current key into ${shown(keyring)}`,
+    );
   }
   if (status.errors.length) {
-    throw aptTerminal(AptErrorCode.signatureUnknownKey, `${what} is signed by key ${shown(status.errors.join(', '))}, which is not in the keyring ${shown(keyring)}; add the repository's key if you trust it`);
+    throw aptTerminal(
+      AptErrorCode.signatureUnknownKey,
+      `${what} is signed by key ${shown(status.errors.join(', '))}, which is not in the keyring ${shown(keyring)}; add the repository's key if you trust it`,
+    );
   }
-  throw aptTerminal(AptErrorCode.releaseUnsigned, `${what} carries no valid signature; the repository must sign its Release`);
+  throw aptTerminal(
+    AptErrorCode.releaseUnsigned,
+    `${what} carries no valid signature; the repository must sign its Release`,
+  );
 }
 
 async function runGpgv(opts: GpgvOptions, dir: string, args: string[]): Promise<GpgvStatus> {
   const keyring = isAbsolute(opts.keyringPath) ? opts.keyringPath : resolve(opts.keyringPath);
-  if (!existsSync(keyring)) throw aptTerminal(AptErrorCode.keyringMissing, `keyring ${shown(keyring)} does not exist; configure the repository's public key file`);
+  if (!existsSync(keyring))
+    throw aptTerminal(
+      AptErrorCode.keyringMissing,
+      `keyring ${shown(keyring)} does not exist; configure the repository's public key file`,
+    );
   const gpgv = opts.gpgvPath ?? '/usr/bin/gpgv';
   // An empty home: only the given keyring is trusted, never ~/.gnupg/trustedkeys.kbx.
   const fullArgs = ['--homedir', dir, '--status-fd', '1', '--keyring', keyring, ...args];
   const stdout = await new Promise<string>((done, fail) => {
-    execFile(gpgv, fullArgs, { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (error, out) => {
-      // A non-zero exit is normal for a bad or unknown signature: the status lines tell which.
-      if (error && (typeof error.code !== 'number' || error.killed)) {
-        fail(aptTerminal(AptErrorCode.gpgvFailed, `cannot run ${shown(gpgv)}: ${shown(error.message)}; install gnupg's gpgv`, error));
-      } else done(out);
-    });
+    execFile(
+      gpgv,
+      fullArgs,
+      { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      (error, out) => {
+        // A non-zero exit is normal for a bad or unknown signature: the status lines tell which.
+        if (error && (typeof error.code !== 'number' || error.killed)) {
+          fail(
+            aptTerminal(
+              AptErrorCode.gpgvFailed,
+              `cannot run ${shown(gpgv)}: ${shown(error.message)}; install gnupg's gpgv`,
+              error,
+            ),
+          );
+        } else done(out);
+      },
+    );
   });
   return parseGpgvStatus(stdout);
 }

@@ -33,12 +33,19 @@ export function checkRepositoryUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw aptTerminal(AptErrorCode.urlRefused, `"${shown(raw)}" is not a URL: give the repository as http(s)://host/path`);
+    throw aptTerminal(
+      AptErrorCode.urlRefused,
+      `"${shown(raw)}" is not a URL: give the repository as http(s)://host/path`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw aptTerminal(AptErrorCode.urlRefused, `"${shown(url.protocol)}" URLs are refused: give the repository as http(s)://host/path`);
+    throw aptTerminal(
+      AptErrorCode.urlRefused,
+      `"${shown(url.protocol)}" URLs are refused: give the repository as http(s)://host/path`,
+    );
   }
-  if (url.username || url.password) throw aptTerminal(AptErrorCode.urlRefused, `${shown(url.host)}: credentials in a repository URL are refused`);
+  if (url.username || url.password)
+    throw aptTerminal(AptErrorCode.urlRefused, `${shown(url.host)}: credentials in a repository URL are refused`);
   return url;
 }
 
@@ -54,7 +61,10 @@ export async function httpGet(raw: string, opts: HttpFetchOptions = {}): Promise
     timeoutMs,
     maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
     show: shown,
-    noAnswer: (href, timedOut, why) => (timedOut ? `${href}: no complete answer within ${timeoutMs} ms; is the mirror up?` : `${href}: cannot connect (${why}); is the mirror up?`),
+    noAnswer: (href, timedOut, why) =>
+      timedOut
+        ? `${href}: no complete answer within ${timeoutMs} ms; is the mirror up?`
+        : `${href}: cannot connect (${why}); is the mirror up?`,
     statusHint: '; check the repository URL and suite',
     errors: APT_ERRORS,
   });

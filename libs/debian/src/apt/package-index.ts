@@ -19,7 +19,8 @@ export function buildPackageIndex(packages: Iterable<DebianPackage>): PackageInd
     else byName.set(p.Package, [p]);
     size++;
   }
-  for (const list of byName.values()) if (list.length > 1) list.sort((a, b) => compareDebianVersions(b.Version, a.Version));
+  for (const list of byName.values())
+    if (list.length > 1) list.sort((a, b) => compareDebianVersions(b.Version, a.Version));
   return { byName, size };
 }
 
@@ -38,7 +39,11 @@ const PIN = /^([a-z0-9][a-z0-9+.-]+)(?::([a-z0-9][a-z0-9-]*))?=((?:\d+:)?[0-9][A
  */
 export function resolvePin(index: PackageIndex, pin: string): DebianPackage {
   const m = PIN.exec(pin.trim());
-  if (!m) throw aptTerminal(AptErrorCode.pinInvalid, `"${shown(pin, 80)}" is not a pin: expected name=version (e.g. curl=7.88.1-10+deb12u5)`);
+  if (!m)
+    throw aptTerminal(
+      AptErrorCode.pinInvalid,
+      `"${shown(pin, 80)}" is not a pin: expected name=version (e.g. curl=7.88.1-10+deb12u5)`,
+    );
   const [, name = '', arch, version = ''] = m;
   const list = (index.byName.get(name) ?? []).filter((p) => arch === undefined || p.Architecture === arch);
   const hit = list.find((p) => compareDebianVersions(p.Version, version) === 0);

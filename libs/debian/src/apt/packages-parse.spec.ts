@@ -1,17 +1,24 @@
 import { parsePackages } from './packages-parse';
 
-const good = (name: string, version = '1.0-1') => `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\nDepends: libc6 (>= 2.34),\n libssl3\nSHA256: ${'a'.repeat(64)}\nSize: 12\nFilename: pool/main/${name}.deb\n`;
+const good = (name: string, version = '1.0-1') =>
+  `Package: ${name}\nVersion: ${version}\nArchitecture: amd64\nDepends: libc6 (>= 2.34),\n libssl3\nSHA256: ${'a'.repeat(64)}\nSize: 12\nFilename: pool/main/${name}.deb\n`;
 
 describe('parsePackages', () => {
   it('parses stanzas, folded fields and CRLF', () => {
-    const parsed = parsePackages(`${good('aa')}\n${good('bb', '2:1.0~rc1')}\r\n\r\n\n${good('cc').replace(/\n/g, '\r\n')}`);
+    const parsed = parsePackages(
+      `${good('aa')}\n${good('bb', '2:1.0~rc1')}\r\n\r\n\n${good('cc').replace(/\n/g, '\r\n')}`,
+    );
     expect(parsed.problems).toEqual([]);
     expect(parsed.packages.map((p) => [p.Package, p.Version, p.line])).toEqual([
       ['aa', '1.0-1', 1],
       ['bb', '2:1.0~rc1', 10],
       ['cc', '1.0-1', 21],
     ]);
-    expect(parsed.packages[0]).toMatchObject({ Depends: 'libc6 (>= 2.34),\nlibssl3', Size: 12, Filename: 'pool/main/aa.deb' });
+    expect(parsed.packages[0]).toMatchObject({
+      Depends: 'libc6 (>= 2.34),\nlibssl3',
+      Size: 12,
+      Filename: 'pool/main/aa.deb',
+    });
   });
 
   it('keeps Conflicts, Breaks, Essential and Priority, and only when given', () => {
@@ -67,9 +74,20 @@ describe('parsePackages', () => {
   });
 
   it('never throws on hostile input', () => {
-    for (const text of ['', '\n\n\n', ':', ' ', '\u0000\u0001:\u0002', 'Package:\n', 'a'.repeat(100_000), 'Package: a\n'.repeat(1000)]) {
+    for (const text of [
+      '',
+      '\n\n\n',
+      ':',
+      ' ',
+      '\u0000\u0001:\u0002',
+      'Package:\n',
+      'a'.repeat(100_000),
+      'Package: a\n'.repeat(1000),
+    ]) {
       expect(() => parsePackages(text)).not.toThrow();
     }
-    expect(parsePackages('Package: \u001b[31mred\nVersion: 1\nArchitecture: all\n').problems[0]?.reason).not.toContain('\u001b');
+    expect(parsePackages('Package: \u001b[31mred\nVersion: 1\nArchitecture: all\n').problems[0]?.reason).not.toContain(
+      '\u001b',
+    );
   });
 });

@@ -1,4 +1,3 @@
-
 /** One binary package of a Packages index (deb822 field names). */
 export interface DebianPackage {
   Package: string;
@@ -42,7 +41,19 @@ export interface ParsedPackages {
 }
 
 /** Optional fields copied as they are (trimmed, folded lines joined with `\n`). */
-const TEXT_FIELDS = ['Source', 'Filename', 'SHA256', 'Depends', 'Pre-Depends', 'Provides', 'Multi-Arch', 'Conflicts', 'Breaks', 'Essential', 'Priority'] as const;
+const TEXT_FIELDS = [
+  'Source',
+  'Filename',
+  'SHA256',
+  'Depends',
+  'Pre-Depends',
+  'Provides',
+  'Multi-Arch',
+  'Conflicts',
+  'Breaks',
+  'Essential',
+  'Priority',
+] as const;
 type Kept = 'Package' | 'Version' | 'Architecture' | 'Size' | (typeof TEXT_FIELDS)[number];
 const KEPT = new Set<string>(['Package', 'Version', 'Architecture', 'Size', ...TEXT_FIELDS]);
 
@@ -82,7 +93,12 @@ export function parsePackages(text: string, opts: { maxProblems?: number } = {})
       if (problems.length < maxProblems) problems.push({ line: problem.line, stanzaLine, reason: problem.reason });
     } else {
       const pkg = fields as Record<Kept, string | undefined>;
-      const out: DebianPackage = { Package: pkg.Package as string, Version: pkg.Version as string, Architecture: pkg.Architecture as string, line: stanzaLine };
+      const out: DebianPackage = {
+        Package: pkg.Package as string,
+        Version: pkg.Version as string,
+        Architecture: pkg.Architecture as string,
+        line: stanzaLine,
+      };
       for (const name of TEXT_FIELDS) {
         const value = pkg[name];
         if (value !== undefined) out[name] = value;
@@ -150,12 +166,16 @@ function check(f: Partial<Record<Kept, string>>, line: number): { line: number; 
   if (f.Package === undefined) return at('stanza has no Package field');
   if (!NAME.test(f.Package)) return at(`Package "${shown(f.Package, 60)}" is not a Debian package name`);
   if (f.Version === undefined) return at(`package ${f.Package} has no Version field`);
-  if (!VERSION.test(f.Version) || f.Version.length > 256) return at(`package ${f.Package}: Version "${shown(f.Version, 60)}" is not a Debian version`);
+  if (!VERSION.test(f.Version) || f.Version.length > 256)
+    return at(`package ${f.Package}: Version "${shown(f.Version, 60)}" is not a Debian version`);
   if (f.Architecture === undefined) return at(`package ${f.Package} has no Architecture field`);
-  if (!ARCH.test(f.Architecture)) return at(`package ${f.Package}: Architecture "${shown(f.Architecture, 40)}" is not an architecture name`);
-  if (f.Size !== undefined && !SIZE.test(f.Size)) return at(`package ${f.Package}: Size "${shown(f.Size, 40)}" is not a byte count`);
+  if (!ARCH.test(f.Architecture))
+    return at(`package ${f.Package}: Architecture "${shown(f.Architecture, 40)}" is not an architecture name`);
+  if (f.Size !== undefined && !SIZE.test(f.Size))
+    return at(`package ${f.Package}: Size "${shown(f.Size, 40)}" is not a byte count`);
   if (f.SHA256 !== undefined && !SHA256.test(f.SHA256)) return at(`package ${f.Package}: SHA256 is not 64 hex digits`);
-  if (f.Filename !== undefined && !FILENAME.test(f.Filename)) return at(`package ${f.Package}: Filename "${shown(f.Filename, 80)}" is not a relative pool path`);
+  if (f.Filename !== undefined && !FILENAME.test(f.Filename))
+    return at(`package ${f.Package}: Filename "${shown(f.Filename, 80)}" is not a relative pool path`);
   return undefined;
-}import { shown } from '@patch-factory/contracts';
-
+}
+import { shown } from '@patch-factory/contracts';

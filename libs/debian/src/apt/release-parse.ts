@@ -25,14 +25,24 @@ export interface Release {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const DATE = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (UTC|GMT|Z|[+-]\d{4})$/;
+const DATE =
+  /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (UTC|GMT|Z|[+-]\d{4})$/;
 const FILE_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._+~@-]+(?:\/[A-Za-z0-9._+~@-]+)*$/;
 
 /** An RFC 2822 date as Release files write it (`Sat, 11 Jul 2026 10:16:00 UTC`), in epoch ms. */
 export function parseReleaseDate(text: string): number | undefined {
   const m = DATE.exec(text.trim());
   if (!m) return undefined;
-  const [, day, mon, year, hh, mm, ss, zone] = m as unknown as [string, string, string, string, string, string, string, string];
+  const [, day, mon, year, hh, mm, ss, zone] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const month = MONTHS.indexOf(mon);
   if (month < 0) return undefined;
   let offset = 0;
@@ -48,7 +58,8 @@ export function parseRelease(text: string, what = 'Release'): Release {
   const fields = new Map<string, string>();
   const lines = text.split('\n');
   let current: string | undefined;
-  const invalid = (n: number, why: string) => aptTerminal(AptErrorCode.releaseInvalid, `${what} line ${n}: ${why}; the repository publishes a broken Release`);
+  const invalid = (n: number, why: string) =>
+    aptTerminal(AptErrorCode.releaseInvalid, `${what} line ${n}: ${why}; the repository publishes a broken Release`);
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] as string).replace(/\r$/, '');
     if (line === '') {
@@ -69,11 +80,15 @@ export function parseRelease(text: string, what = 'Release'): Release {
   const dateText = fields.get('Date');
   if (dateText === undefined) throw aptTerminal(AptErrorCode.releaseInvalid, `${what} has no Date field`);
   const date = parseReleaseDate(dateText);
-  if (date === undefined) throw aptTerminal(AptErrorCode.releaseInvalid, `${what}: Date "${shown(dateText, 60)}" is not an RFC 2822 date`);
+  if (date === undefined)
+    throw aptTerminal(AptErrorCode.releaseInvalid, `${what}: Date "${shown(dateText, 60)}" is not an RFC 2822 date`);
   const validText = fields.get('Valid-Until');
   const validUntil = validText === undefined ? undefined : parseReleaseDate(validText);
   if (validText !== undefined && validUntil === undefined) {
-    throw aptTerminal(AptErrorCode.releaseInvalid, `${what}: Valid-Until "${shown(validText, 60)}" is not an RFC 2822 date`);
+    throw aptTerminal(
+      AptErrorCode.releaseInvalid,
+      `${what}: Valid-Until "${shown(validText, 60)}" is not an RFC 2822 date`,
+    );
   }
   const release: Release = {
     date,
@@ -82,11 +97,20 @@ export function parseRelease(text: string, what = 'Release'): Release {
     sha256: parseSha256List(fields.get('SHA256') ?? '', what),
   };
   if (validUntil !== undefined) release.validUntil = validUntil;
-  for (const [key, field] of [['origin', 'Origin'], ['label', 'Label'], ['suite', 'Suite'], ['codename', 'Codename']] as const) {
+  for (const [key, field] of [
+    ['origin', 'Origin'],
+    ['label', 'Label'],
+    ['suite', 'Suite'],
+    ['codename', 'Codename'],
+  ] as const) {
     const value = fields.get(field);
     if (value !== undefined) release[key] = value;
   }
-  if (release.sha256.size === 0) throw aptTerminal(AptErrorCode.releaseInvalid, `${what} lists no file with a SHA256 checksum; it cannot be trusted`);
+  if (release.sha256.size === 0)
+    throw aptTerminal(
+      AptErrorCode.releaseInvalid,
+      `${what} lists no file with a SHA256 checksum; it cannot be trusted`,
+    );
   return release;
 }
 
@@ -101,7 +125,10 @@ function parseSha256List(text: string, what: string): Map<string, ReleaseFile> {
     const parts = line.trim().split(/\s+/);
     const [sha256 = '', size = '', path = ''] = parts;
     if (parts.length !== 3 || !/^[0-9a-f]{64}$/.test(sha256) || !/^\d{1,15}$/.test(size) || !FILE_PATH.test(path)) {
-      throw aptTerminal(AptErrorCode.releaseInvalid, `${what}: SHA256 line "${shown(line.trim(), 100)}" is not "<sha256> <size> <path>"`);
+      throw aptTerminal(
+        AptErrorCode.releaseInvalid,
+        `${what}: SHA256 line "${shown(line.trim(), 100)}" is not "<sha256> <size> <path>"`,
+      );
     }
     files.set(path, { path, size: Number(size), sha256 });
   }

@@ -13,17 +13,55 @@ describe('advisoryEvents', () => {
       modified: '2026-11-01T00:00:00Z',
       database_specific: { severity: 'High' },
       affected: [
-        { package: { ecosystem: 'Debian:13', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.5.1-1' }] }] },
-        { package: { ecosystem: 'Alpine:v3.22', name: 'busybox', purl: 'pkg:apk/alpine/busybox' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.37.0-r19' }] }], database_specific: { severity: 'moderate' } },
-        { package: { ecosystem: 'DHI', name: 'node', purl: 'pkg:dhi/node' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '20.0.0' }, { fixed: '20.15.1' }] }] },
-        { package: { ecosystem: 'Debian:13', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] },
-        { package: { ecosystem: 'Debian:13', name: 'evil' }, ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: '1.0;rm -rf /' }] }] },
+        {
+          package: { ecosystem: 'Debian:13', name: 'openssl' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.5.1-1' }] }],
+        },
+        {
+          package: { ecosystem: 'Alpine:v3.22', name: 'busybox', purl: 'pkg:apk/alpine/busybox' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.37.0-r19' }] }],
+          database_specific: { severity: 'moderate' },
+        },
+        {
+          package: { ecosystem: 'DHI', name: 'node', purl: 'pkg:dhi/node' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '20.0.0' }, { fixed: '20.15.1' }] }],
+        },
+        {
+          package: { ecosystem: 'Debian:13', name: 'curl' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }],
+        },
+        {
+          package: { ecosystem: 'Debian:13', name: 'evil' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: '1.0;rm -rf /' }] }],
+        },
       ],
     });
     const plan = advisoryEvents(osv, 42);
     expect(plan.events).toEqual([
-      { id: upstreamEventId({ kind: 'advisory', advisory: 'CVE-2026-0001', from: 'api' }, { source: 'osv', ref: 'pkg:deb/debian/openssl', version: '3.5.1-1' }), source: 'osv', ref: 'pkg:deb/debian/openssl', version: '3.5.1-1', advisory: 'CVE-2026-0001', severity: 'high', firstSeenAt: 42 },
-      { id: upstreamEventId({ kind: 'advisory', advisory: 'CVE-2026-0001', from: 'api' }, { source: 'osv', ref: 'pkg:apk/alpine/busybox', version: '1.37.0-r19' }), source: 'osv', ref: 'pkg:apk/alpine/busybox', version: '1.37.0-r19', advisory: 'CVE-2026-0001', severity: 'medium', firstSeenAt: 42 },
+      {
+        id: upstreamEventId(
+          { kind: 'advisory', advisory: 'CVE-2026-0001', from: 'api' },
+          { source: 'osv', ref: 'pkg:deb/debian/openssl', version: '3.5.1-1' },
+        ),
+        source: 'osv',
+        ref: 'pkg:deb/debian/openssl',
+        version: '3.5.1-1',
+        advisory: 'CVE-2026-0001',
+        severity: 'high',
+        firstSeenAt: 42,
+      },
+      {
+        id: upstreamEventId(
+          { kind: 'advisory', advisory: 'CVE-2026-0001', from: 'api' },
+          { source: 'osv', ref: 'pkg:apk/alpine/busybox', version: '1.37.0-r19' },
+        ),
+        source: 'osv',
+        ref: 'pkg:apk/alpine/busybox',
+        version: '1.37.0-r19',
+        advisory: 'CVE-2026-0001',
+        severity: 'medium',
+        firstSeenAt: 42,
+      },
     ]);
     expect(plan.unpatchable.map((u) => [u.package, u.reason])).toEqual([
       ['pkg:dhi/node', 'ecosystem DHI has no package the catalog pins'],
@@ -36,7 +74,12 @@ describe('advisoryEvents', () => {
     const osv = OsvAdvisorySchema.parse({
       id: 'DSA-9999-1',
       modified: '2026-11-01T00:00:00Z',
-      affected: [{ package: { ecosystem: 'Debian:12', name: 'openssl', purl: 'pkg:deb/debian/openssl?arch=source' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.0.15-1~deb12u1' }] }] }],
+      affected: [
+        {
+          package: { ecosystem: 'Debian:12', name: 'openssl', purl: 'pkg:deb/debian/openssl?arch=source' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.0.15-1~deb12u1' }] }],
+        },
+      ],
     });
     const [fromFeed] = advisoryEvents(osv, 0, 'osv_feed:debian').events;
     const [fromApi] = advisoryEvents(osv, 0, 'api').events;

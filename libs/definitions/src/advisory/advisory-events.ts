@@ -1,4 +1,10 @@
-import { parsePurlStrict, purlDecode, upstreamEventId, type OsvAdvisory, type UpstreamEvent } from '@patch-factory/contracts';
+import {
+  parsePurlStrict,
+  purlDecode,
+  upstreamEventId,
+  type OsvAdvisory,
+  type UpstreamEvent,
+} from '@patch-factory/contracts';
 
 type Severity = NonNullable<UpstreamEvent['severity']>;
 const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
@@ -27,10 +33,15 @@ export function advisoryEvents(osv: OsvAdvisory, now: number, from = 'api'): Adv
     const purl = purlOf(a.package);
     const label = a.package.purl ?? `${a.package.ecosystem}/${a.package.name}`;
     if (!purl) {
-      plan.unpatchable.push({ package: label, reason: `ecosystem ${a.package.ecosystem} has no package the catalog pins` });
+      plan.unpatchable.push({
+        package: label,
+        reason: `ecosystem ${a.package.ecosystem} has no package the catalog pins`,
+      });
       continue;
     }
-    const fixed = (a.ranges ?? []).filter((r) => r.type === 'ECOSYSTEM' || r.type === 'SEMVER').flatMap((r) => r.events.map((e) => e.fixed).filter((v): v is string => !!v));
+    const fixed = (a.ranges ?? [])
+      .filter((r) => r.type === 'ECOSYSTEM' || r.type === 'SEMVER')
+      .flatMap((r) => r.events.map((e) => e.fixed).filter((v): v is string => !!v));
     if (fixed.length === 0) {
       plan.unpatchable.push({ package: label, reason: 'no fixed version yet' });
       continue;
@@ -39,7 +50,10 @@ export function advisoryEvents(osv: OsvAdvisory, now: number, from = 'api'): Adv
     const origin = { kind: 'advisory' as const, advisory: osv.id, from };
     for (const version of [...new Set(fixed)]) {
       if (!/^[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/.test(version)) {
-        plan.unpatchable.push({ package: label, reason: `fixed version ${JSON.stringify(version.slice(0, 40))} is not a version` });
+        plan.unpatchable.push({
+          package: label,
+          reason: `fixed version ${JSON.stringify(version.slice(0, 40))} is not a version`,
+        });
         continue;
       }
       plan.events.push({
@@ -75,7 +89,13 @@ function purlOf(p: { ecosystem: string; name: string; purl?: string | undefined 
   const parts = p.purl === undefined ? undefined : parsePurlStrict(p.purl);
   const type = parts?.type.toLowerCase();
   const vendor = parts?.namespace[0]?.toLowerCase();
-  if (parts && (type === 'deb' || type === 'apk') && vendor && /^[a-z0-9.-]+$/.test(vendor) && /^[a-z0-9][a-z0-9+._-]*$/.test(purlDecode(parts.name))) {
+  if (
+    parts &&
+    (type === 'deb' || type === 'apk') &&
+    vendor &&
+    /^[a-z0-9.-]+$/.test(vendor) &&
+    /^[a-z0-9][a-z0-9+._-]*$/.test(purlDecode(parts.name))
+  ) {
     return `pkg:${type}/${vendor}/${purlDecode(parts.name)}`;
   }
   if (/^Debian(:|$)/.test(p.ecosystem) && /^[a-z0-9][a-z0-9+._-]*$/.test(p.name)) return `pkg:deb/debian/${p.name}`;

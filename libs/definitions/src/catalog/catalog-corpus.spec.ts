@@ -11,7 +11,11 @@ describe('the catalog index over the real catalog (../shared/corpus/dhi-catalog)
   const text = new Map(listDefinitionFiles(ROOT).map((p) => [p.slice(ROOT.length + 1), readFileSync(p, 'utf8')]));
   const files = (ref: string, below?: string) => catalog.index.affected(parseQuery(ref, below)).map((a) => a.file);
   /** The definitions whose raw text matches, found without the index: the independent answer. */
-  const grep = (re: RegExp) => [...text].filter(([, t]) => re.test(t)).map(([f]) => f).sort();
+  const grep = (re: RegExp) =>
+    [...text]
+      .filter(([, t]) => re.test(t))
+      .map(([f]) => f)
+      .sort();
 
   it('indexes every definition file (image/<name>/<os>/<stream>.yaml) without an error', () => {
     expect(catalog.errors).toEqual([]);

@@ -19,14 +19,24 @@ describe('CatalogIndex', () => {
     definitionDeps('image/f/alpine-3.22/1.yaml', { contents: { packages: ['openssl=3.5.1-r0'] } }),
     definitionDeps('image/g/debian-13/1.yaml', {
       vars: { GO_REFERENCE: 'dhi/golang:1.26.5-debian13-dev@sha256:' + 'a'.repeat(64) },
-      contents: { builds: [{ uses: 'dhi.example.org/golang:1.25.0-debian13-dev', contents: { packages: ['gcc'] } }, { uses: 'go/build@v1' }] },
+      contents: {
+        builds: [
+          { uses: 'dhi.example.org/golang:1.25.0-debian13-dev', contents: { packages: ['gcc'] } },
+          { uses: 'go/build@v1' },
+        ],
+      },
       track: [{ type: 'github_release', owner: 'Owner', repo: 'Tool', set: 'VERSION' }],
     }),
   ]);
   const q = (ref: string, below?: string) => index.affected(parseQuery(ref, below));
 
   it('answers a package query by ecosystem, honouring exclusions', () => {
-    expect(q('pkg:deb/debian/openssl').map((a) => a.file)).toEqual(['image/a/debian-13/1.yaml', 'image/b/debian-13/1.yaml', 'image/c/debian-13/1.yaml', 'image/e/debian-13/1.yaml']);
+    expect(q('pkg:deb/debian/openssl').map((a) => a.file)).toEqual([
+      'image/a/debian-13/1.yaml',
+      'image/b/debian-13/1.yaml',
+      'image/c/debian-13/1.yaml',
+      'image/e/debian-13/1.yaml',
+    ]);
     expect(q('pkg:apk/alpine/openssl').map((a) => a.file)).toEqual(['image/f/alpine-3.22/1.yaml']);
     expect(q('pkg:deb/debian/gcc').map((a) => a.file)).toEqual(['image/g/debian-13/1.yaml']);
   });
@@ -44,9 +54,15 @@ describe('CatalogIndex', () => {
   });
 
   it('answers image queries by moving tag, release line and registry-qualified rendering', () => {
-    expect(q('dhi/golang:1-debian13-dev').map((a) => a.reason)).toEqual([`uses dhi/golang:1.26.5-debian13-dev@sha256:${'a'.repeat(64)}`]);
-    expect(q('dhi/golang:1.25-debian13-dev').map((a) => a.reason)).toEqual(['uses dhi.example.org/golang:1.25.0-debian13-dev']);
-    expect(q('dhi/golang:1.26.9-debian13-dev').map((a) => a.reason)[0]).toMatch(/on the release line of 1\.26\.9-debian13-dev$/);
+    expect(q('dhi/golang:1-debian13-dev').map((a) => a.reason)).toEqual([
+      `uses dhi/golang:1.26.5-debian13-dev@sha256:${'a'.repeat(64)}`,
+    ]);
+    expect(q('dhi/golang:1.25-debian13-dev').map((a) => a.reason)).toEqual([
+      'uses dhi.example.org/golang:1.25.0-debian13-dev',
+    ]);
+    expect(q('dhi/golang:1.26.9-debian13-dev').map((a) => a.reason)[0]).toMatch(
+      /on the release line of 1\.26\.9-debian13-dev$/,
+    );
     expect(q('dhi/golang:1-debian12-dev')).toEqual([]);
   });
 
@@ -54,7 +70,15 @@ describe('CatalogIndex', () => {
     expect(q('owner/tool').map((a) => a.file)).toEqual(['image/g/debian-13/1.yaml']);
   });
 
-  it.each(['pkg:npm/left-pad', 'pkg:deb/debian/../../x', '../x', 'a;rm -rf /', '$(x)', 'x'.repeat(300), 'dhi/golang:1\n2'])('refuses the query %j with a message', (ref) => {
+  it.each([
+    'pkg:npm/left-pad',
+    'pkg:deb/debian/../../x',
+    '../x',
+    'a;rm -rf /',
+    '$(x)',
+    'x'.repeat(300),
+    'dhi/golang:1\n2',
+  ])('refuses the query %j with a message', (ref) => {
     expect(() => parseQuery(ref)).toThrow(/is n(ot|either)/);
   });
 
@@ -80,7 +104,9 @@ describe('loadCatalog', () => {
       const loaded = loadCatalog(root);
       expect(loaded.deps.map((d) => d.file)).toEqual(['image/x/debian-13/1.yaml']);
       expect(loaded.errors.map((e) => e.file)).toEqual(['image/x/debian-13/broken.yaml']);
-      expect(loaded.index.affected(parseQuery('pkg:deb/debian/curl')).map((a) => a.file)).toEqual(['image/x/debian-13/1.yaml']);
+      expect(loaded.index.affected(parseQuery('pkg:deb/debian/curl')).map((a) => a.file)).toEqual([
+        'image/x/debian-13/1.yaml',
+      ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
       rmSync(outside, { recursive: true, force: true });

@@ -26,7 +26,12 @@ const PURL = /^pkg:(deb|apk)\/([a-z0-9.-]{1,64})\/([a-z0-9][a-z0-9+._-]{0,127})(
 export function parseQuery(ref: string, below?: string): CatalogQuery {
   const purl = PURL.exec(ref);
   if (purl) {
-    const q: CatalogQuery = { kind: 'package', ecosystem: purl[1] as Ecosystem, namespace: purl[2] as string, name: purl[3] as string };
+    const q: CatalogQuery = {
+      kind: 'package',
+      ecosystem: purl[1] as Ecosystem,
+      namespace: purl[2] as string,
+      name: purl[3] as string,
+    };
     const bound = below ?? purl[4];
     if (bound !== undefined) {
       compare(q.ecosystem, bound, bound); // throws on a version that is not one
@@ -34,14 +39,26 @@ export function parseQuery(ref: string, below?: string): CatalogQuery {
     }
     return q;
   }
-  if (ref.startsWith('pkg:')) throw new Error(`"${ref.slice(0, 80)}" is not a package purl this catalog knows (pkg:deb/<distro>/<name> or pkg:apk/<distro>/<name>)`);
+  if (ref.startsWith('pkg:'))
+    throw new Error(
+      `"${ref.slice(0, 80)}" is not a package purl this catalog knows (pkg:deb/<distro>/<name> or pkg:apk/<distro>/<name>)`,
+    );
   if (below !== undefined) throw new Error('--below goes with a package purl only');
   const image = parseImageRef(ref);
   if (image && (image.tag || image.digest) && (image.host || image.path.includes('/'))) {
-    return { kind: 'image', path: image.path, ...(image.host ? { host: image.host } : {}), ...(image.tag ? { tag: image.tag } : {}), ...(image.digest ? { digest: image.digest } : {}) };
+    return {
+      kind: 'image',
+      path: image.path,
+      ...(image.host ? { host: image.host } : {}),
+      ...(image.tag ? { tag: image.tag } : {}),
+      ...(image.digest ? { digest: image.digest } : {}),
+    };
   }
-  if (/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/.test(ref) && !ref.includes('..')) return { kind: 'repository', repository: ref.toLowerCase() };
-  throw new Error(`"${ref.slice(0, 80)}" is neither a package purl, an image reference (ns/repo:tag) nor a GitHub owner/repo`);
+  if (/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/.test(ref) && !ref.includes('..'))
+    return { kind: 'repository', repository: ref.toLowerCase() };
+  throw new Error(
+    `"${ref.slice(0, 80)}" is neither a package purl, an image reference (ns/repo:tag) nor a GitHub owner/repo`,
+  );
 }
 
 function compare(ecosystem: Ecosystem, a: string, b: string): number {
@@ -91,11 +108,21 @@ export class CatalogIndex {
       let names = this.packageNames.get(stem);
       if (!names) this.packageNames.set(stem, (names = new Set()));
       names.add(p.name);
-      push(this.packages, `${p.ecosystem}/${p.name}`, { file: deps.file, ecosystem: p.ecosystem, excluded: p.excluded, ...(p.version ? { version: p.version } : {}) });
+      push(this.packages, `${p.ecosystem}/${p.name}`, {
+        file: deps.file,
+        ecosystem: p.ecosystem,
+        excluded: p.excluded,
+        ...(p.version ? { version: p.version } : {}),
+      });
     }
     for (const i of deps.images) {
       for (const key of repositoryKeys(i.ref)) {
-        push(this.images, key, { file: deps.file, raw: i.raw, ...(i.ref.tag ? { tag: i.ref.tag } : {}), ...(i.ref.digest ? { digest: i.ref.digest } : {}) });
+        push(this.images, key, {
+          file: deps.file,
+          raw: i.raw,
+          ...(i.ref.tag ? { tag: i.ref.tag } : {}),
+          ...(i.ref.digest ? { digest: i.ref.digest } : {}),
+        });
       }
     }
     for (const r of deps.repositories) {
@@ -114,13 +141,18 @@ export class CatalogIndex {
     if (query.kind === 'package') {
       // A family query also finds the binary packages built from the same source (`<name>-dev`, …).
       const names = query.family
-        ? [...(this.packageNames.get(`${query.ecosystem}/${query.name.split('-')[0] as string}`) ?? [])].filter((n) => n === query.name || n.startsWith(`${query.name}-`))
+        ? [...(this.packageNames.get(`${query.ecosystem}/${query.name.split('-')[0] as string}`) ?? [])].filter(
+            (n) => n === query.name || n.startsWith(`${query.name}-`),
+          )
         : [query.name];
-      const entries = names.flatMap((n) => (this.packages.get(`${query.ecosystem}/${n}`) ?? []).map((e) => ({ ...e, name: n })));
+      const entries = names.flatMap((n) =>
+        (this.packages.get(`${query.ecosystem}/${n}`) ?? []).map((e) => ({ ...e, name: n })),
+      );
       const excluded = new Set(entries.filter((e) => e.excluded).map((e) => e.file));
       for (const e of entries) {
         if (e.excluded || excluded.has(e.file)) continue;
-        if (query.below === undefined) note(e.file, e.version ? `installs ${e.name}=${e.version}` : `installs ${e.name}`);
+        if (query.below === undefined)
+          note(e.file, e.version ? `installs ${e.name}=${e.version}` : `installs ${e.name}`);
         else if (e.version === undefined) note(e.file, `installs ${e.name} unpinned (the build resolves a version)`);
         else {
           let c: number;
@@ -137,17 +169,29 @@ export class CatalogIndex {
       const keys = query.host ? repositoryKeys({ host: query.host, path: query.path }) : [query.path];
       for (const key of keys) {
         for (const e of this.images.get(key) ?? []) {
-          if (query.digest ? e.digest === query.digest : query.tag === undefined || (e.tag !== undefined && tagCovers(query.tag, e.tag))) {
+          if (
+            query.digest
+              ? e.digest === query.digest
+              : query.tag === undefined || (e.tag !== undefined && tagCovers(query.tag, e.tag))
+          ) {
             note(e.file, `uses ${e.raw}`);
-          } else if (!query.digest && query.tag !== undefined && e.tag !== undefined && sameReleaseLine(query.tag, e.tag)) {
+          } else if (
+            !query.digest &&
+            query.tag !== undefined &&
+            e.tag !== undefined &&
+            sameReleaseLine(query.tag, e.tag)
+          ) {
             note(e.file, `uses ${e.raw}, on the release line of ${query.tag}`);
           }
         }
       }
     } else {
-      for (const file of this.repositories.get(query.repository) ?? []) note(file, `fetches from github.com/${query.repository}`);
+      for (const file of this.repositories.get(query.repository) ?? [])
+        note(file, `fetches from github.com/${query.repository}`);
     }
-    return [...found].map(([file, reason]) => ({ file, reason })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    return [...found]
+      .map(([file, reason]) => ({ file, reason }))
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   }
 }
 

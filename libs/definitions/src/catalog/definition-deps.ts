@@ -59,12 +59,22 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** The variable names a `set:` names (string, list of {var}, or record), and whether they are computed. */
 function setVars(set: unknown): { names: string[]; computed: boolean } {
   if (typeof set === 'string') return { names: [set], computed: false };
-  const names = Array.isArray(set) ? set.map((s: unknown) => (isRecord(s) ? s['var'] : undefined)) : isRecord(set) ? Object.keys(set) : [];
-  return { names: [...new Set(names.slice(0, MAX_SET_VARS).filter((n): n is string => typeof n === 'string' && VAR_NAME.test(n)))], computed: true };
+  const names = Array.isArray(set)
+    ? set.map((s: unknown) => (isRecord(s) ? s['var'] : undefined))
+    : isRecord(set)
+      ? Object.keys(set)
+      : [];
+  return {
+    names: [
+      ...new Set(names.slice(0, MAX_SET_VARS).filter((n): n is string => typeof n === 'string' && VAR_NAME.test(n))),
+    ],
+    computed: true,
+  };
 }
 
 const MAX_DEPTH = 64;
-const GITHUB_URL = /(?:https?:\/\/|git\+https:\/\/|git@)(?:www\.)?(?:github\.com|raw\.githubusercontent\.com|codeload\.github\.com)[/:]([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})/g;
+const GITHUB_URL =
+  /(?:https?:\/\/|git\+https:\/\/|git@)(?:www\.)?(?:github\.com|raw\.githubusercontent\.com|codeload\.github\.com)[/:]([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})/g;
 const GITHUB_PURL = /pkg:github\/([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})/g;
 const REF_VAR = /_(REF|REFERENCE|IMAGE)$/;
 
@@ -87,7 +97,15 @@ export function definitionDeps(file: string, doc: unknown): DefinitionDeps {
     for (const [k, v] of Object.entries(root['vars'])) if (isScalar(v)) vars.set(k, String(v));
   }
   const ecosystem = ecosystemOf(file);
-  const deps: DefinitionDeps = { file, vars, packages: [], images: [], repositories: new Set(), tracks: [], trackVars: [] };
+  const deps: DefinitionDeps = {
+    file,
+    vars,
+    packages: [],
+    images: [],
+    repositories: new Set(),
+    tracks: [],
+    trackVars: [],
+  };
   if (ecosystem) deps.ecosystem = ecosystem;
 
   for (const [name, value] of vars) {
@@ -110,7 +128,10 @@ export function definitionDeps(file: string, doc: unknown): DefinitionDeps {
   if (Array.isArray(root['track'])) {
     for (const t of root['track']) {
       if (!isRecord(t) || typeof t['type'] !== 'string') continue;
-      const what = typeof t['owner'] === 'string' && typeof t['repo'] === 'string' ? `${t['owner']}/${t['repo']}` : (t['package'] ?? t['name'] ?? t['url']);
+      const what =
+        typeof t['owner'] === 'string' && typeof t['repo'] === 'string'
+          ? `${t['owner']}/${t['repo']}`
+          : (t['package'] ?? t['name'] ?? t['url']);
       if (typeof what === 'string') deps.tracks.push(`${t['type']}:${what}`);
       if (typeof t['owner'] === 'string' && typeof t['repo'] === 'string') {
         const repository = `${t['owner']}/${t['repo']}`.toLowerCase();
@@ -159,7 +180,15 @@ type Visitor = (path: string, key: string, value: unknown, parentKey: string) =>
  * Visits every node once: an object reached again (a YAML alias is a shared reference) is
  * not walked again, so an alias bomb costs its size, not its expansion.
  */
-function walk(node: unknown, path: string, depth: number, visit: Visitor, key = '', parentKey = '', seen = new WeakSet<object>()): void {
+function walk(
+  node: unknown,
+  path: string,
+  depth: number,
+  visit: Visitor,
+  key = '',
+  parentKey = '',
+  seen = new WeakSet<object>(),
+): void {
   if (depth > MAX_DEPTH) return;
   if (typeof node === 'object' && node !== null) {
     if (seen.has(node)) return;

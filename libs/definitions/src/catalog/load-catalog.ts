@@ -27,7 +27,8 @@ export function listDefinitionFiles(root: string): string[] {
     for (const os of safeDir(join(imageDir, name))) {
       const dir = join(imageDir, name, os);
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (!entry.isFile() || entry.name.startsWith('.') || catalogFileKind(join(dir, entry.name)) !== 'definition') continue;
+        if (!entry.isFile() || entry.name.startsWith('.') || catalogFileKind(join(dir, entry.name)) !== 'definition')
+          continue;
         out.push(join(dir, entry.name));
         if (out.length > MAX_FILES) throw new Error(`${root}: more than ${MAX_FILES} definition files`);
       }

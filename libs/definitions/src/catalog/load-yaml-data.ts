@@ -27,7 +27,8 @@ export function loadYamlData(text: string): unknown {
   try {
     return load(text, { schema: CORE_SCHEMA, json: false });
   } catch (error) {
-    if (error instanceof YAMLException) throw new YamlDataError(error.mark.line + 1, error.mark.column + 1, error.reason);
+    if (error instanceof YAMLException)
+      throw new YamlDataError(error.mark.line + 1, error.mark.column + 1, error.reason);
     throw error;
   }
 }

@@ -43,7 +43,9 @@ describe('replay of the real update bot (../shared/corpus/dhi-bot-updates.jsonl)
   });
 
   it('counts a case whose result differs from the bot as not identical, naming the file', () => {
-    const c = JSON.parse(readFileSync(CASES, 'utf8').split('\n')[0] as string) as { files: Record<string, { before: string; after: string }> };
+    const c = JSON.parse(readFileSync(CASES, 'utf8').split('\n')[0] as string) as {
+      files: Record<string, { before: string; after: string }>;
+    };
     const [file] = Object.keys(c.files);
     c.files[file as string]!.after += '# the bot wrote something else\n';
     const s = replayLines([JSON.stringify(c)]);

@@ -27,7 +27,12 @@ export function replayCase(c: BotCase): CaseResult {
       if (patchDefinition(before, changes, file).text !== after) mismatched.push(file);
     }
   } catch (error) {
-    const message = error instanceof PipelineError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof PipelineError
+        ? `${error.code}: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return { id: c.id, category, identical: false, mismatched, error: message };
   }
   return { id: c.id, category, identical: mismatched.length === 0, mismatched };

@@ -61,7 +61,8 @@ function nearCollisions(old: string): string[] {
 }
 
 function holdsToken(text: string, value: string): boolean {
-  for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) if (isWholeTokenAt(text, at, value)) return true;
+  for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1))
+    if (isWholeTokenAt(text, at, value)) return true;
   return false;
 }
 
@@ -84,34 +85,49 @@ describe('patching real catalog definitions (property, issue 12)', () => {
   it('changes only lines holding the old value as a whole token, keeps the others, and the result validates', () => {
     let checked = 0;
     fc.assert(
-      fc.property(fc.nat({ max: files.length - 1 }), fc.nat(), fc.nat(), fc.integer({ min: 1, max: 40 }), (f, pick, which, by) => {
-        const file = files[f] as string;
-        const { text, versions } = definition(file);
-        if (versions.length === 0) return true;
-        const [name, old] = versions[pick % versions.length] as [string, string];
-        const next = bump(old, which, by);
-        const froms = [old, ...versionDerivations(old).values()];
-        // A pin that still holds a derivation as a whole token (`0.132-r21` holds the core
-        // 0.132 of 0.132-r2) renders that derived version: only true near-collisions are kept.
-        const pins = /^[0-9]/.test(old) ? nearCollisions(old).filter((p) => !froms.some((v) => holdsToken(p, v))) : [];
-        const before = pins.length ? (inject(text, pins) ?? text) : text;
-        const out = patchDefinition(before, [{ name, old, new: next }], file);
-        const a = before.split('\n');
-        const b = out.text.split('\n');
-        expect(b.length).toBe(a.length);
-        for (let i = 0; i < a.length; i++) {
-          if (a[i] === b[i]) continue;
-          const line = a[i] as string;
-          const held = froms.some((v) => holdsToken(line, v));
-          if (!held) throw new Error(`${file}:${i + 1}: ${name} ${old} → ${next} changed a line without the old value as a whole token: ${line.trim()} → ${(b[i] as string).trim()}`);
-        }
-        for (const pin of pins) if (before.includes(`- ${pin}\n`)) expect(out.text).toContain(`- ${pin}\n`);
-        if (before.includes(`${name}: ${old}`) || before.includes(`${name}: "${old}"`)) expect(readVars(out.text, file).get(name)).toBe(next);
-        const valid = parseDefinition(out.text, file);
-        if (!valid.ok) throw new Error(`${file}: ${name} ${old} → ${next} gives an invalid definition: ${valid.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`);
-        checked++;
-        return true;
-      }),
+      fc.property(
+        fc.nat({ max: files.length - 1 }),
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: 1, max: 40 }),
+        (f, pick, which, by) => {
+          const file = files[f] as string;
+          const { text, versions } = definition(file);
+          if (versions.length === 0) return true;
+          const [name, old] = versions[pick % versions.length] as [string, string];
+          const next = bump(old, which, by);
+          const froms = [old, ...versionDerivations(old).values()];
+          // A pin that still holds a derivation as a whole token (`0.132-r21` holds the core
+          // 0.132 of 0.132-r2) renders that derived version: only true near-collisions are kept.
+          const pins = /^[0-9]/.test(old)
+            ? nearCollisions(old).filter((p) => !froms.some((v) => holdsToken(p, v)))
+            : [];
+          const before = pins.length ? (inject(text, pins) ?? text) : text;
+          const out = patchDefinition(before, [{ name, old, new: next }], file);
+          const a = before.split('\n');
+          const b = out.text.split('\n');
+          expect(b.length).toBe(a.length);
+          for (let i = 0; i < a.length; i++) {
+            if (a[i] === b[i]) continue;
+            const line = a[i] as string;
+            const held = froms.some((v) => holdsToken(line, v));
+            if (!held)
+              throw new Error(
+                `${file}:${i + 1}: ${name} ${old} → ${next} changed a line without the old value as a whole token: ${line.trim()} → ${(b[i] as string).trim()}`,
+              );
+          }
+          for (const pin of pins) if (before.includes(`- ${pin}\n`)) expect(out.text).toContain(`- ${pin}\n`);
+          if (before.includes(`${name}: ${old}`) || before.includes(`${name}: "${old}"`))
+            expect(readVars(out.text, file).get(name)).toBe(next);
+          const valid = parseDefinition(out.text, file);
+          if (!valid.ok)
+            throw new Error(
+              `${file}: ${name} ${old} → ${next} gives an invalid definition: ${valid.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`,
+            );
+          checked++;
+          return true;
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
     expect(checked).toBeGreaterThan(RUNS / 4);

@@ -56,12 +56,16 @@ describe('patchDefinition touches only what the change means (issue 12)', () => 
   const out = patchDefinition(DEFINITION, bump, 'image/demo/debian-13/2.yaml').text;
   const lines = out.split('\n');
 
-  it.each(['libother=12.36.12', 'tool=2.36.121', 'x=1.2.36.12', 'y=2.36.12.1', 'z=v2.36.120', '--with-libother=12.36.12'])(
-    'leaves the near-collision %s untouched (another version that holds the old value)',
-    (pin) => {
-      expect(lines.some((l) => l.trimStart().endsWith(pin))).toBe(true);
-    },
-  );
+  it.each([
+    'libother=12.36.12',
+    'tool=2.36.121',
+    'x=1.2.36.12',
+    'y=2.36.12.1',
+    'z=v2.36.120',
+    '--with-libother=12.36.12',
+  ])('leaves the near-collision %s untouched (another version that holds the old value)', (pin) => {
+    expect(lines.some((l) => l.trimStart().endsWith(pin))).toBe(true);
+  });
 
   it('changes the whole tokens in every rendering site', () => {
     for (const want of [
@@ -87,7 +91,11 @@ describe('patchDefinition touches only what the change means (issue 12)', () => 
   it('leaves a version inside a digest-pinned reference alone unless its digest moves too', () => {
     expect(out).toContain(`  OTHER_REFERENCE: dhi/other:2.36.12-debian13@sha256:${DIGEST}`);
     expect(out).toContain(`      uses: dhi.io/other:2.36.12-debian13@sha256:${DIGEST}`);
-    const moved = patchDefinition(DEFINITION, [...bump, change('OTHER_DIGEST', `sha256:${DIGEST}`, `sha256:${'b'.repeat(64)}`)], 'x.yaml').text;
+    const moved = patchDefinition(
+      DEFINITION,
+      [...bump, change('OTHER_DIGEST', `sha256:${DIGEST}`, `sha256:${'b'.repeat(64)}`)],
+      'x.yaml',
+    ).text;
     expect(moved).toContain(`      uses: dhi.io/other:2.36.13-debian13@sha256:${'b'.repeat(64)}`);
   });
 
@@ -112,14 +120,37 @@ describe('patchDefinition touches only what the change means (issue 12)', () => 
   });
 
   it('writes a string that would load as a number double-quoted (the variable stays a string)', () => {
-    const text = patchDefinition('vars:\n  VERSION: 26.1.2\n  SEMVER: 26.1.2 # same\n', [change('VERSION', '26.1.2', '26.2')], 'x.yaml').text;
+    const text = patchDefinition(
+      'vars:\n  VERSION: 26.1.2\n  SEMVER: 26.1.2 # same\n',
+      [change('VERSION', '26.1.2', '26.2')],
+      'x.yaml',
+    ).text;
     expect(text).toBe('vars:\n  VERSION: "26.2"\n  SEMVER: "26.2" # same\n');
   });
 
   it('takes a value with a leading v, an epoch or Debian metadata as one token', () => {
-    const text = ['vars:', '  TAG: v2.36.12', '  DEB: 1:2.36.12-1+deb12u1', 'contents:', '  packages:', '    - a=1:2.36.12-1+deb12u1', '    - b=1:2.36.12-1+deb12u10', '    - c=xv2.36.12', ''].join('\n');
-    const out2 = patchDefinition(text, [change('TAG', 'v2.36.12', 'v2.36.13'), change('DEB', '1:2.36.12-1+deb12u1', '1:2.36.12-1+deb12u2')], 'x.yaml').text;
-    expect(out2).toBe(text.replace('TAG: v2.36.12', 'TAG: v2.36.13').replace(/\+deb12u1$/m, '+deb12u2').replace('a=1:2.36.12-1+deb12u1', 'a=1:2.36.12-1+deb12u2'));
+    const text = [
+      'vars:',
+      '  TAG: v2.36.12',
+      '  DEB: 1:2.36.12-1+deb12u1',
+      'contents:',
+      '  packages:',
+      '    - a=1:2.36.12-1+deb12u1',
+      '    - b=1:2.36.12-1+deb12u10',
+      '    - c=xv2.36.12',
+      '',
+    ].join('\n');
+    const out2 = patchDefinition(
+      text,
+      [change('TAG', 'v2.36.12', 'v2.36.13'), change('DEB', '1:2.36.12-1+deb12u1', '1:2.36.12-1+deb12u2')],
+      'x.yaml',
+    ).text;
+    expect(out2).toBe(
+      text
+        .replace('TAG: v2.36.12', 'TAG: v2.36.13')
+        .replace(/\+deb12u1$/m, '+deb12u2')
+        .replace('a=1:2.36.12-1+deb12u1', 'a=1:2.36.12-1+deb12u2'),
+    );
     expect(out2).toContain('b=1:2.36.12-1+deb12u10');
     expect(out2).toContain('c=xv2.36.12');
   });

@@ -29,7 +29,11 @@ const change = (name: string, old: string, next: string): VarChange => ({ name, 
 
 describe('patchDefinition', () => {
   it('changes a variable and every place rendered from it, and nothing else', () => {
-    const out = patchDefinition(DEFINITION, [change('VERSION', '2.15.1-1+deb13u1', '2.16.0-1+deb13u1')], 'image/demo/debian-13/2.yaml');
+    const out = patchDefinition(
+      DEFINITION,
+      [change('VERSION', '2.15.1-1+deb13u1', '2.16.0-1+deb13u1')],
+      'image/demo/debian-13/2.yaml',
+    );
     const want = DEFINITION.replace('  VERSION: 2.15.1-1+deb13u1', '  VERSION: 2.16.0-1+deb13u1')
       .replace('demo-data=2.15.1-1+deb13u1', 'demo-data=2.16.0-1+deb13u1')
       .replace('  - 2.15-debian13   #', '  - 2.16-debian13   #')
@@ -59,7 +63,10 @@ describe('patchDefinition', () => {
     const crlf = 'vars:\r\n  V: 1.2.3\r\n  REF: dhi/x:1.2.3@sha256:' + 'c'.repeat(64) + '\r\n';
     const out = patchDefinition(
       crlf,
-      [change('V', '1.2.3', '1.2.4'), change('REF', `dhi/x:1.2.3@sha256:${'c'.repeat(64)}`, `dhi/x:1.2.4@sha256:${'d'.repeat(64)}`)],
+      [
+        change('V', '1.2.3', '1.2.4'),
+        change('REF', `dhi/x:1.2.3@sha256:${'c'.repeat(64)}`, `dhi/x:1.2.4@sha256:${'d'.repeat(64)}`),
+      ],
       'crlf.yaml',
     );
     expect(out.text).toBe('vars:\r\n  V: 1.2.4\r\n  REF: dhi/x:1.2.4@sha256:' + 'd'.repeat(64) + '\r\n');
@@ -96,11 +103,17 @@ describe('patchDefinition', () => {
   });
 
   it('refuses a hostile variable name', () => {
-    expect(() => patchDefinition(DEFINITION, [change('version; rm', '1', '2')], 'x.yaml')).toThrow(/variable name "version; rm" is not UPPER_SNAKE_CASE/);
+    expect(() => patchDefinition(DEFINITION, [change('version; rm', '1', '2')], 'x.yaml')).toThrow(
+      /variable name "version; rm" is not UPPER_SNAKE_CASE/,
+    );
   });
 
   it('refuses YAML that does not parse, naming the file, line and column', () => {
-    expect(() => patchDefinition('vars:\n  A: 1\n  A: 2\n', [change('A', '1', '2')], 'dup.yaml')).toThrow(/^dup\.yaml:3:3: /);
-    expect(() => patchDefinition('vars: [unclosed\n', [change('A', '1', '2')], 'bad.yaml')).toThrow(/^bad\.yaml:\d+:\d+: /);
+    expect(() => patchDefinition('vars:\n  A: 1\n  A: 2\n', [change('A', '1', '2')], 'dup.yaml')).toThrow(
+      /^dup\.yaml:3:3: /,
+    );
+    expect(() => patchDefinition('vars: [unclosed\n', [change('A', '1', '2')], 'bad.yaml')).toThrow(
+      /^bad\.yaml:\d+:\d+: /,
+    );
   });
 });

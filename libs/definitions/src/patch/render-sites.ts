@@ -18,7 +18,8 @@ import { isAlias, isMap, isScalar, isSeq, parseDocument, type Scalar } from 'yam
  * Nothing else is a rendering: keys, comments, `dates`, `os-release`, `accounts`, `platforms`,
  * `ports`, package `repositories` and `keyring`s, and `uid`/`gid`/`mode` fields keep their text.
  */
-export type SiteKind = 'var' | 'tag' | 'name' | 'environment' | 'package' | 'file' | 'artifact' | 'uses' | 'step' | 'output';
+export type SiteKind =
+  'var' | 'tag' | 'name' | 'environment' | 'package' | 'file' | 'artifact' | 'uses' | 'step' | 'output';
 
 /** One scalar of a definition where variables are rendered, as a range of the file's text. */
 export interface RenderSite {
@@ -82,7 +83,8 @@ function contentsKind(keys: readonly string[], last: string | undefined): SiteKi
   // rest is within one build: name, uses, pipeline, outputs, environment, work-dir, …
   if (head === 'uses') return 'uses';
   if (head === 'name') return 'name';
-  if (head === 'pipeline') return last === 'uses' && rest.length === 2 ? 'uses' : last === 'name' && rest.length === 2 ? 'name' : 'step';
+  if (head === 'pipeline')
+    return last === 'uses' && rest.length === 2 ? 'uses' : last === 'name' && rest.length === 2 ? 'name' : 'step';
   if (head === 'outputs' || head === 'work-dir') return 'output';
   if (head === 'environment') return 'environment';
   return undefined;
@@ -108,7 +110,8 @@ export function renderSites(text: string): RenderSite[] | undefined {
       node.items.forEach((item, i) => visit(item, [...path, i], undefined, depth + 1));
     } else if (isScalar(node) && node.range) {
       const kind = siteKind(path);
-      if (kind) sites.push({ kind, start: node.range[0], end: node.range[1], key, style: node.type, value: node.value });
+      if (kind)
+        sites.push({ kind, start: node.range[0], end: node.range[1], key, style: node.type, value: node.value });
     }
   };
   visit(doc.contents, [], undefined, 0);

@@ -46,18 +46,35 @@ const BARE_NUMBER = /^[0-9]+$/;
  *   version (if it changes too) with the new revision.
  * `vars` are the file's variables (name → value) as they stand before the change.
  */
-export function planReplacements(text: string, vars: ReadonlyMap<string, string>, changes: readonly VarChange[]): Replacement[] {
+export function planReplacements(
+  text: string,
+  vars: ReadonlyMap<string, string>,
+  changes: readonly VarChange[],
+): Replacement[] {
   const plan = new Map<string, Replacement>();
   const add = (r: Omit<Replacement, 'bounded'>) => {
     if (r.from !== r.to && !plan.has(r.from)) plan.set(r.from, { ...r, bounded: true });
   };
-  for (const c of changes) add({ from: c.old, to: c.new, reason: 'value', variable: c.name, reach: BARE_NUMBER.test(c.old) ? 'named' : 'token' });
+  for (const c of changes)
+    add({
+      from: c.old,
+      to: c.new,
+      reason: 'value',
+      variable: c.name,
+      reach: BARE_NUMBER.test(c.old) ? 'named' : 'token',
+    });
   for (const c of changes) {
     const o = NAMESPACED_REF.exec(c.old);
     const n = NAMESPACED_REF.exec(c.new);
     if (!o || !n || c.old === c.new) continue;
     for (const host of hostsBefore(text, o[2] as string)) {
-      add({ from: `${host}/${o[2]}`, to: `${host}/${n[2]}`, reason: 'registry-reference', variable: c.name, reach: 'token' });
+      add({
+        from: `${host}/${o[2]}`,
+        to: `${host}/${n[2]}`,
+        reason: 'registry-reference',
+        variable: c.name,
+        reach: 'token',
+      });
     }
   }
   for (const c of changes) {
@@ -68,7 +85,14 @@ export function planReplacements(text: string, vars: ReadonlyMap<string, string>
       if (name === c.name) continue;
       for (const [kind, derived] of before) {
         const next = after.get(kind);
-        if (value === derived && next !== undefined) add({ from: derived, to: next, reason: 'derived-version', variable: name, reach: BARE_NUMBER.test(derived) ? 'tag-or-named' : 'token' });
+        if (value === derived && next !== undefined)
+          add({
+            from: derived,
+            to: next,
+            reason: 'derived-version',
+            variable: name,
+            reach: BARE_NUMBER.test(derived) ? 'tag-or-named' : 'token',
+          });
       }
     }
   }
@@ -77,7 +101,14 @@ export function planReplacements(text: string, vars: ReadonlyMap<string, string>
     for (const [name, value] of vars) {
       if (name === c.name || versionDerivations(value).size === 0) continue;
       const next = changes.find((x) => x.old === value)?.new ?? value;
-      for (const sep of ['-r', '-']) add({ from: `${value}${sep}${c.old}`, to: `${next}${sep}${c.new}`, reason: 'package-revision', variable: c.name, reach: 'token' });
+      for (const sep of ['-r', '-'])
+        add({
+          from: `${value}${sep}${c.old}`,
+          to: `${next}${sep}${c.new}`,
+          reason: 'package-revision',
+          variable: c.name,
+          reach: 'token',
+        });
     }
   }
   return [...plan.values()];
@@ -106,8 +137,14 @@ export function applyReplacements(text: string, plan: readonly Replacement[]): s
   if (plan.length === 0 || !plan.some((r) => text.includes(r.from))) return text;
   const sites = renderSites(text);
   if (!sites) return text;
-  const tokens = matcher(plan.filter((r) => r.reach === 'token'), plan);
-  const tagTokens = matcher(plan.filter((r) => r.reach !== 'named'), plan);
+  const tokens = matcher(
+    plan.filter((r) => r.reach === 'token'),
+    plan,
+  );
+  const tagTokens = matcher(
+    plan.filter((r) => r.reach !== 'named'),
+    plan,
+  );
   const named = plan.filter((r) => r.reach !== 'token');
   let out = '';
   let at = 0;
@@ -161,7 +198,8 @@ function replaceWhole(site: RenderSite, source: string, to: string): string {
   return quoted ? `${source[0]}${to}${source[source.length - 1]}` : to;
 }
 
-const NOT_A_STRING = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$/;
+const NOT_A_STRING =
+  /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$/;
 
 /** A plain string scalar whose edited text would load as another type is double-quoted. */
 function keepType(site: RenderSite, edited: string): string {

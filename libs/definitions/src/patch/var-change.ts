@@ -16,12 +16,19 @@ const VALUE = /^[A-Za-z0-9][A-Za-z0-9._+~:@/=%-]{0,255}$/;
  */
 export function checkVarChange(change: VarChange, where: string): VarChange {
   if (!NAME.test(change.name)) {
-    throw new TerminalError(PatchErrorCode.invalidVarName, `${where}: variable name ${describe(change.name)} is not UPPER_SNAKE_CASE ASCII of at most 128 characters`);
+    throw new TerminalError(
+      PatchErrorCode.invalidVarName,
+      `${where}: variable name ${describe(change.name)} is not UPPER_SNAKE_CASE ASCII of at most 128 characters`,
+    );
   }
   for (const side of ['old', 'new'] as const) {
     const value = change[side];
     const problem = valueProblem(value);
-    if (problem) throw new TerminalError(PatchErrorCode.invalidVarValue, `${where}: ${change.name} ${side} value ${describe(value)} ${problem}`);
+    if (problem)
+      throw new TerminalError(
+        PatchErrorCode.invalidVarValue,
+        `${where}: ${change.name} ${side} value ${describe(value)} ${problem}`,
+      );
   }
   return change;
 }
@@ -31,7 +38,8 @@ function valueProblem(value: string): string | undefined {
   if (value.length > 256) return `is ${value.length} characters long; at most 256`;
   if (/[^\x20-\x7e]/.test(value)) return 'holds a control or non-ASCII character';
   if (/(^|\/)\.\.(\/|$)/.test(value)) return 'holds a ".." path segment';
-  if (!VALUE.test(value)) return 'holds a character outside letters, digits and . _ + ~ : @ / = % - (or starts with one)';
+  if (!VALUE.test(value))
+    return 'holds a character outside letters, digits and . _ + ~ : @ / = % - (or starts with one)';
   return undefined;
 }
 

@@ -22,7 +22,9 @@
  */
 export function wholeTokenSource(value: string): string {
   const free = '(?<![A-Za-z0-9])';
-  const before = /^[0-9]/.test(value) ? `(?<![0-9]\\.)(?:${free}|(?<=(?:^|[^A-Za-z0-9.])[vV]))` : `(?<![0-9]\\.)${free}`;
+  const before = /^[0-9]/.test(value)
+    ? `(?<![0-9]\\.)(?:${free}|(?<=(?:^|[^A-Za-z0-9.])[vV]))`
+    : `(?<![0-9]\\.)${free}`;
   return `${before}${escapeRegExp(value)}(?![0-9]|\\.[0-9])`;
 }
 

@@ -1,6 +1,13 @@
 import type { UpstreamEvent } from '@patch-factory/contracts';
 import type { DefinitionDeps } from '../catalog/definition-deps';
-import { parseImageRef, repositoryKeys, sameReleaseLine, splitTag, tagCovers, type ImageRef } from '../catalog/image-ref';
+import {
+  parseImageRef,
+  repositoryKeys,
+  sameReleaseLine,
+  splitTag,
+  tagCovers,
+  type ImageRef,
+} from '../catalog/image-ref';
 import type { VarChange } from '@patch-factory/contracts';
 
 /** The variable changes an upstream event means for one definition, or why there are none. */
@@ -23,19 +30,24 @@ export function changesForEvent(deps: DefinitionDeps, event: UpstreamEvent): Eve
   const image = parseImageRef(event.ref);
   if (image?.tag && (image.host || image.path.includes('/'))) return imageChanges(deps, image.path, image.tag, event);
   if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(event.ref)) return trackChanges(deps, event.ref.toLowerCase(), event);
-  return { skipped: `the ref ${JSON.stringify(event.ref.slice(0, 80))} is neither a package purl, an image reference nor owner/repo` };
+  return {
+    skipped: `the ref ${JSON.stringify(event.ref.slice(0, 80))} is neither a package purl, an image reference nor owner/repo`,
+  };
 }
 
 function packageChanges(deps: DefinitionDeps, ecosystem: 'deb' | 'apk', name: string, version: string): EventChanges {
   // The package itself and the binaries built from the same source (`<name>-dev`, …).
-  const pins = deps.packages.filter((p) => p.ecosystem === ecosystem && (p.name === name || p.name.startsWith(`${name}-`)) && !p.excluded);
+  const pins = deps.packages.filter(
+    (p) => p.ecosystem === ecosystem && (p.name === name || p.name.startsWith(`${name}-`)) && !p.excluded,
+  );
   if (pins.length === 0) return { skipped: `does not install ${name}` };
   const pinned = [...new Set(pins.map((p) => p.version).filter((v): v is string => v !== undefined))];
   if (pinned.length === 0) {
     // The image's own package (its name in the image's): its VERSION variable follows it.
     const image = deps.file.split('/')[1] ?? '';
     const current = deps.vars.get('VERSION');
-    if (current !== undefined && (image.includes(name) || name.includes(image))) return { changes: [{ name: 'VERSION', old: current, new: version }] };
+    if (current !== undefined && (image.includes(name) || name.includes(image)))
+      return { changes: [{ name: 'VERSION', old: current, new: version }] };
     return { skipped: `installs ${name} unpinned: a rebuild picks up ${version}, nothing to edit` };
   }
   const changes: VarChange[] = [];
@@ -49,12 +61,16 @@ function packageChanges(deps: DefinitionDeps, ecosystem: 'deb' | 'apk', name: st
 
 function imageChanges(deps: DefinitionDeps, path: string, movingTag: string, event: UpstreamEvent): EventChanges {
   const changes = new Map<string, VarChange>();
-  const onLine = (tag: string | undefined) => tag !== undefined && (tagCovers(movingTag, tag) || sameReleaseLine(movingTag, tag));
+  const onLine = (tag: string | undefined) =>
+    tag !== undefined && (tagCovers(movingTag, tag) || sameReleaseLine(movingTag, tag));
   const next = splitTag(event.version);
   // References in the definition (variables, uses:, artifacts) to the repository on the tag's line.
   const refs = [...deps.vars.values(), ...deps.images.map((i) => i.raw)]
     .map((raw) => ({ raw, ref: parseImageRef(raw) }))
-    .filter((r): r is { raw: string; ref: ImageRef } => !!r.ref?.tag && repositoryKeys(r.ref).includes(path) && onLine(r.ref.tag));
+    .filter(
+      (r): r is { raw: string; ref: ImageRef } =>
+        !!r.ref?.tag && repositoryKeys(r.ref).includes(path) && onLine(r.ref.tag),
+    );
   for (const { ref } of refs) {
     const tag = ref.tag as string;
     const parts = splitTag(tag);
@@ -62,9 +78,14 @@ function imageChanges(deps: DefinitionDeps, path: string, movingTag: string, eve
       if (changes.has(name)) continue;
       const held = parseImageRef(value);
       if (held?.tag === tag && held.path === ref.path) {
-        if (held.digest && !event.digest) return { skipped: `${name} pins a digest and the event for ${event.ref} carries none` };
+        if (held.digest && !event.digest)
+          return { skipped: `${name} pins a digest and the event for ${event.ref} carries none` };
         const host = held.host ? `${held.host}/` : '';
-        changes.set(name, { name, old: value, new: `${host}${held.path}:${event.version}${held.digest && event.digest ? `@${event.digest}` : ''}` });
+        changes.set(name, {
+          name,
+          old: value,
+          new: `${host}${held.path}:${event.version}${held.digest && event.digest ? `@${event.digest}` : ''}`,
+        });
       } else if (ref.digest && value === ref.digest && event.digest) {
         changes.set(name, { name, old: value, new: event.digest });
       } else if (value === tag) {
@@ -96,7 +117,11 @@ function trackChanges(deps: DefinitionDeps, repository: string, event: UpstreamE
     const next = t.computed ? event.vars?.[t.set] : (event.vars?.[t.set] ?? event.version);
     if (old !== undefined && next !== undefined) changes.push({ name: t.set, old, new: next });
   }
-  return changes.length ? { changes: unique(changes) } : { skipped: `no track: entry of ${repository}${fromType ? ` of type ${fromType}` : ''} sets a variable this event carries` };
+  return changes.length
+    ? { changes: unique(changes) }
+    : {
+        skipped: `no track: entry of ${repository}${fromType ? ` of type ${fromType}` : ''} sets a variable this event carries`,
+      };
 }
 
 function unique(changes: VarChange[]): VarChange[] {

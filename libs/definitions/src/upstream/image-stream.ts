@@ -5,7 +5,10 @@
  * one pull request. Undefined for a path outside the catalog layout.
  */
 export function imageStreamOf(file: string): string | undefined {
-  const m = /^image\/([a-z0-9][a-z0-9._-]{0,127})\/([a-z0-9][a-z0-9._-]{0,63})\/([A-Za-z0-9][A-Za-z0-9._+-]{0,127})\.ya?ml$/.exec(file);
+  const m =
+    /^image\/([a-z0-9][a-z0-9._-]{0,127})\/([a-z0-9][a-z0-9._-]{0,63})\/([A-Za-z0-9][A-Za-z0-9._+-]{0,127})\.ya?ml$/.exec(
+      file,
+    );
   if (!m) return undefined;
   const stream = (m[3] as string).split('-')[0] as string;
   return `image/${m[1]}/${m[2]}/${stream}`;

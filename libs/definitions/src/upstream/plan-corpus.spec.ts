@@ -12,7 +12,10 @@ import { planPatchRequests } from './plan-patch-requests';
 const CASES = join(repoRoot(), '..', 'shared', 'corpus', 'dhi-bot-updates.jsonl');
 
 /** The upstream event a bot update answered: its ref, and the new version (and digest) it announced. */
-function eventOf(caseId: string, u: BotCase['updates'][number]): { ref: string; version: string; digest?: string } | undefined {
+function eventOf(
+  caseId: string,
+  u: BotCase['updates'][number],
+): { ref: string; version: string; digest?: string } | undefined {
   const changed = u.vars.filter((v) => v.old !== v.new);
   if (changed.length === 0) return undefined;
   if (refKind(u.ref) !== 'image') return { ref: u.ref, version: (changed[0] as { new: string }).new };
@@ -42,8 +45,15 @@ describe('planning upstream events over the bot corpus', () => {
       const e = eventOf(c.id, u);
       if (!e) continue;
       const deps = new Map<string, DefinitionDeps>([...texts].map(([f, t]) => [f, definitionDeps(f, parse(t))]));
-      const plan = planPatchRequests(CatalogIndex.build(deps.values()), (f) => deps.get(f), { id: `${c.id}:${u.ref}`, source: 'bot', firstSeenAt: 0, ...e });
-      for (const request of plan.requests) for (const f of request.files) texts.set(f.file, patchDefinition(texts.get(f.file) as string, f.changes, f.file).text);
+      const plan = planPatchRequests(CatalogIndex.build(deps.values()), (f) => deps.get(f), {
+        id: `${c.id}:${u.ref}`,
+        source: 'bot',
+        firstSeenAt: 0,
+        ...e,
+      });
+      for (const request of plan.requests)
+        for (const f of request.files)
+          texts.set(f.file, patchDefinition(texts.get(f.file) as string, f.changes, f.file).text);
     }
     const row = stats.get(kinds[0] as string) ?? { identical: 0, total: 0 };
     row.total++;

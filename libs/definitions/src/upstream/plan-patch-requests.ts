@@ -72,7 +72,11 @@ export function patchRequestId(eventId: string, stream: string): string {
  * Definitions already at the new version, or with nothing that renders the ref, are
  * reported in `skipped`.
  */
-export function planPatchRequests(index: CatalogIndex, depsOf: (file: string) => DefinitionDeps | undefined, event: UpstreamEvent): PatchPlan {
+export function planPatchRequests(
+  index: CatalogIndex,
+  depsOf: (file: string) => DefinitionDeps | undefined,
+  event: UpstreamEvent,
+): PatchPlan {
   const plan: PatchPlan = { requests: [], skipped: [] };
   const byStream = new Map<string, PatchRequestFile[]>();
   const query = parseQuery(event.ref);
@@ -95,9 +99,13 @@ export function planPatchRequests(index: CatalogIndex, depsOf: (file: string) =>
       continue;
     }
     // A branch head has no order (the watcher takes any other head as newer): nothing it sets is a downgrade.
-    const older = event.source === 'github-repository' ? undefined : changes.find((c) => !isUpgrade(event.ref, c.old, c.new));
+    const older =
+      event.source === 'github-repository' ? undefined : changes.find((c) => !isUpgrade(event.ref, c.old, c.new));
     if (older) {
-      plan.skipped.push({ file, reason: `${older.name} is at ${older.old}, newer than ${older.new}: never a downgrade` });
+      plan.skipped.push({
+        file,
+        reason: `${older.name} is at ${older.old}, newer than ${older.new}: never a downgrade`,
+      });
       continue;
     }
     const files = byStream.get(stream) ?? [];

@@ -36,19 +36,36 @@ describe('branch forge (no pull requests: merge into the default branch)', () =>
 
   it('merges a green high-severity branch by fast-forward, once', async () => {
     const pushed = await workspace.commitPatch(change('1.0.1'));
-    expect(await forge.ensurePullRequest({ branch: BRANCH, base: 'main', title: 't', body: 'b', labels: [], imageStream: STREAM, severity: 'high' })).toMatchObject({
+    expect(
+      await forge.ensurePullRequest({
+        branch: BRANCH,
+        base: 'main',
+        title: 't',
+        body: 'b',
+        labels: [],
+        imageStream: STREAM,
+        severity: 'high',
+      }),
+    ).toMatchObject({
       provider: 'branch',
       state: 'open',
       headSha: pushed.headSha,
     });
     expect(await forge.isMerged(BRANCH)).toBe(false);
-    const outcome = await forge.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true, headSha: pushed.headSha });
+    const outcome = await forge.mergeWhenGreen({
+      branch: BRANCH,
+      severity: 'high',
+      gatesPassed: true,
+      headSha: pushed.headSha,
+    });
     expect(outcome).toMatchObject({ status: 'merged', detail: 'fast-forward', sha: pushed.headSha });
     expect(origin.head('main')).toBe(pushed.headSha);
     expect(origin.show('main', FILE)).toBe('vars:\n  VERSION: 1.0.1\n');
     expect(await forge.isMerged(BRANCH)).toBe(true);
     const refs = origin.refs();
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true })).toEqual({ status: 'already-merged' });
+    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true })).toEqual({
+      status: 'already-merged',
+    });
     expect(origin.refs()).toEqual(refs);
     // A re-run of the patch now finds nothing to do.
     expect((await workspace.commitPatch(change('1.0.1'))).status).toBe('no-change');
@@ -70,18 +87,28 @@ describe('branch forge (no pull requests: merge into the default branch)', () =>
   it('does not merge when the gates failed, the policy wants a person, the head moved, or it conflicts', async () => {
     const pushed = await workspace.commitPatch(change('1.0.1'));
     const main = origin.head('main');
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: false })).toMatchObject({ status: 'gates-failed' });
+    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: false })).toMatchObject({
+      status: 'gates-failed',
+    });
     for (const severity of ['medium', 'low', 'none'] as const) {
-      expect(await forge.mergeWhenGreen({ branch: BRANCH, severity, gatesPassed: true })).toMatchObject({ status: 'manual' });
+      expect(await forge.mergeWhenGreen({ branch: BRANCH, severity, gatesPassed: true })).toMatchObject({
+        status: 'manual',
+      });
     }
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true, headSha: 'b'.repeat(40) })).toMatchObject({ status: 'head-moved' });
+    expect(
+      await forge.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true, headSha: 'b'.repeat(40) }),
+    ).toMatchObject({ status: 'head-moved' });
     expect(origin.head('main')).toBe(main);
     origin.commit('main', { [FILE]: 'vars:\n  VERSION: 9.9.9\n' });
     const conflicted = origin.head('main');
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true, headSha: pushed.headSha })).toMatchObject({ status: 'blocked' });
+    expect(
+      await forge.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true, headSha: pushed.headSha }),
+    ).toMatchObject({ status: 'blocked' });
     expect(origin.head('main')).toBe(conflicted);
     expect(await forge.isMerged(BRANCH)).toBe(false);
-    expect(await forge.mergeWhenGreen({ branch: 'pf/nothing/debian-13/1', severity: 'high', gatesPassed: true })).toEqual({ status: 'no-change-request' });
+    expect(
+      await forge.mergeWhenGreen({ branch: 'pf/nothing/debian-13/1', severity: 'high', gatesPassed: true }),
+    ).toEqual({ status: 'no-change-request' });
   });
 
   it('a medium change merges when the configured policy says so', async () => {
@@ -94,7 +121,9 @@ describe('branch forge (no pull requests: merge into the default branch)', () =>
     };
     const f = createForge({ provider: 'branch', autoMergePolicy: policy }, { workspace });
     await workspace.commitPatch(change('1.0.1'));
-    expect(await f.mergeWhenGreen({ branch: BRANCH, severity: 'medium', gatesPassed: true })).toMatchObject({ status: 'merged' });
+    expect(await f.mergeWhenGreen({ branch: BRANCH, severity: 'medium', gatesPassed: true })).toMatchObject({
+      status: 'merged',
+    });
   });
 
   it('deletes superseded branches of the same stream only, and obsolete ones, once', async () => {
@@ -109,14 +138,25 @@ describe('branch forge (no pull requests: merge into the default branch)', () =>
     expect(origin.head('feature/mine')).toBeDefined();
     expect(await forge.closeSuperseded(STREAM, BRANCH)).toEqual([]);
 
-    expect(await forge.closeObsolete(other.branch, 'the advisory was withdrawn')).toMatchObject({ state: 'closed', branch: other.branch });
+    expect(await forge.closeObsolete(other.branch, 'the advisory was withdrawn')).toMatchObject({
+      state: 'closed',
+      branch: other.branch,
+    });
     expect(origin.head(other.branch)).toBeUndefined();
     expect(await forge.closeObsolete(other.branch, 'again')).toBeUndefined();
   });
 
   it('asks for the branch to be pushed before its change request', async () => {
     await expect(
-      forge.ensurePullRequest({ branch: BRANCH, base: 'main', title: 't', body: 'b', labels: [], imageStream: STREAM, severity: 'high' }),
+      forge.ensurePullRequest({
+        branch: BRANCH,
+        base: 'main',
+        title: 't',
+        body: 'b',
+        labels: [],
+        imageStream: STREAM,
+        severity: 'high',
+      }),
     ).rejects.toMatchObject({ code: ForgeErrorCode.branchMissing });
   });
 });

@@ -1,6 +1,18 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { assertSeverity, autoMergeRuleFor, DEFAULT_AUTO_MERGE_POLICY, type AutoMergePolicy } from '../auto-merge-policy';
-import type { ChangeRequest, EnsuredChangeRequest, Forge, MergeOutcome, MergeRequest, PullRequestRequest } from '../forge';
+import {
+  assertSeverity,
+  autoMergeRuleFor,
+  DEFAULT_AUTO_MERGE_POLICY,
+  type AutoMergePolicy,
+} from '../auto-merge-policy';
+import type {
+  ChangeRequest,
+  EnsuredChangeRequest,
+  Forge,
+  MergeOutcome,
+  MergeRequest,
+  PullRequestRequest,
+} from '../forge';
 import { ForgeErrorCode, parseConfig } from '../forge-errors';
 import { silentLogger, type ForgeLogger } from '../forge-logger';
 import type { ForgeProvider } from '../forge-provider';
@@ -36,7 +48,10 @@ export class BranchForge implements Forge {
     (request.labels ?? []).forEach(assertSafeLabel);
     const head = await this.workspace.branchHead(branch);
     if (head === undefined) {
-      throw new TerminalError(ForgeErrorCode.branchMissing, `the branch ${branch} is not on the remote: push it (CatalogWorkspace.commitPatch) before asking for its change request`);
+      throw new TerminalError(
+        ForgeErrorCode.branchMissing,
+        `the branch ${branch} is not on the remote: push it (CatalogWorkspace.commitPatch) before asking for its change request`,
+      );
     }
     const merged = await this.workspace.isMerged(branch);
     return { provider: this.provider, branch, state: merged ? 'merged' : 'open', headSha: head, action: 'unchanged' };
@@ -73,14 +88,23 @@ export class BranchForge implements Forge {
     const head = await this.workspace.branchHead(branch);
     if (head === undefined) return { status: 'no-change-request' };
     if (await this.workspace.isMerged(branch)) return { status: 'already-merged' };
-    if (!rule.autoMerge) return { status: 'manual', detail: `the policy leaves ${request.severity} changes to a person` };
+    if (!rule.autoMerge)
+      return { status: 'manual', detail: `the policy leaves ${request.severity} changes to a person` };
     if (!request.gatesPassed) return { status: 'gates-failed' };
-    const result = await this.workspace.mergeIntoBase(branch, request.headSha === undefined ? {} : { expectedHead: request.headSha });
+    const result = await this.workspace.mergeIntoBase(
+      branch,
+      request.headSha === undefined ? {} : { expectedHead: request.headSha },
+    );
     switch (result.status) {
       case 'fast-forward':
       case 'merge-commit':
         this.logger.info({ branch, how: result.status }, 'branch merged into the default branch');
-        return { status: 'merged', method: 'merge', ...(result.baseSha ? { sha: result.baseSha } : {}), detail: result.status };
+        return {
+          status: 'merged',
+          method: 'merge',
+          ...(result.baseSha ? { sha: result.baseSha } : {}),
+          detail: result.status,
+        };
       case 'already-merged':
         return { status: 'already-merged' };
       case 'head-moved':

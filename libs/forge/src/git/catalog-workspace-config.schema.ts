@@ -17,7 +17,10 @@ export const RemoteUrlSchema = z
   .string()
   .min(1)
   .max(1000)
-  .refine((u) => !/\s/.test(u) && !hasControlCharacter(u) && !u.startsWith('-'), 'the remote URL has whitespace, control characters or a leading "-"')
+  .refine(
+    (u) => !/\s/.test(u) && !hasControlCharacter(u) && !u.startsWith('-'),
+    'the remote URL has whitespace, control characters or a leading "-"',
+  )
   .refine(
     (u) =>
       isAbsolute(u) ||
@@ -45,7 +48,10 @@ export const CatalogWorkspaceConfigSchema = z
     /** First segment of every patch branch (default `pf`). */
     branchPrefix: z.string().default('pf'),
     /** The git executable (default `git`). */
-    gitBinary: z.string().regex(/^[A-Za-z0-9/._~-]+$/, 'expected a plain path to git').default('git'),
+    gitBinary: z
+      .string()
+      .regex(/^[A-Za-z0-9/._~-]+$/, 'expected a plain path to git')
+      .default('git'),
     /**
      * Credentials for an https remote (a GitHub token: username `x-access-token`). Handed to git
      * through its credential protocol, only on commands that reach the remote; never in the URL,
@@ -53,8 +59,15 @@ export const CatalogWorkspaceConfigSchema = z
      */
     httpAuth: z
       .object({
-        username: z.string().regex(/^[A-Za-z0-9._@-]{1,100}$/, 'expected a plain user name').default('x-access-token'),
-        token: z.string().min(1, 'the token is empty').max(1000).regex(/^[\x21-\x7e]+$/, 'the token has characters a token cannot have'),
+        username: z
+          .string()
+          .regex(/^[A-Za-z0-9._@-]{1,100}$/, 'expected a plain user name')
+          .default('x-access-token'),
+        token: z
+          .string()
+          .min(1, 'the token is empty')
+          .max(1000)
+          .regex(/^[\x21-\x7e]+$/, 'the token has characters a token cannot have'),
       })
       .strict()
       .optional(),

@@ -12,7 +12,15 @@ function gitSpy(origin: CatalogOrigin): { binary: string; fetches: () => string[
   const log = join(origin.root, 'git-spy.log');
   writeFileSync(binary, `#!/bin/sh\necho "$*" >> '${log}'\nexec git "$@"\n`);
   chmodSync(binary, 0o755);
-  return { binary, fetches: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => /(^| )fetch /.test(l)) : []) };
+  return {
+    binary,
+    fetches: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((l) => /(^| )fetch /.test(l))
+        : [],
+  };
 }
 
 /**
@@ -29,7 +37,12 @@ describe('CatalogWorkspace fetches', () => {
     for (let i = 0; i < 5; i++) files[`image/app${i}/debian-13/1.yaml`] = `vars:\n  VERSION: ${i}.0\n`;
     origin = createCatalogOrigin(files);
     spy = gitSpy(origin);
-    ws = new CatalogWorkspace({ remoteUrl: origin.dir, workDir: join(origin.root, 'work'), author: BOT, gitBinary: spy.binary });
+    ws = new CatalogWorkspace({
+      remoteUrl: origin.dir,
+      workDir: join(origin.root, 'work'),
+      author: BOT,
+      gitBinary: spy.binary,
+    });
     await ws.baseBranch();
   });
   afterEach(() => origin.cleanup());
@@ -56,7 +69,8 @@ describe('CatalogWorkspace fetches', () => {
   });
 
   it('fetches a branch by name, sees it appear and sees it go (pruned), whatever other branches exist', async () => {
-    for (let i = 0; i < 30; i++) origin.commit(`pf/other/debian-13/${i}`, { [FILE]: `vars:\n  VERSION: 9.${i}\n` }, { from: 'main' });
+    for (let i = 0; i < 30; i++)
+      origin.commit(`pf/other/debian-13/${i}`, { [FILE]: `vars:\n  VERSION: 9.${i}\n` }, { from: 'main' });
     const branch = 'pf/nginx/debian-13/1.27';
     expect(await ws.branchHead(branch)).toBeUndefined();
     const sha = origin.commit(branch, { [FILE]: 'vars:\n  VERSION: 1.0.1\n' }, { from: 'main' });

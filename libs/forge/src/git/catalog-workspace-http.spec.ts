@@ -1,5 +1,10 @@
 import { TerminalError } from '@patch-factory/contracts';
-import { createCatalogOrigin, startGitHttpServer, type CatalogOrigin, type GitHttpServer } from '@patch-factory/testing';
+import {
+  createCatalogOrigin,
+  startGitHttpServer,
+  type CatalogOrigin,
+  type GitHttpServer,
+} from '@patch-factory/testing';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ForgeErrorCode } from '../forge-errors';
@@ -16,7 +21,9 @@ const BRANCH = 'pf/nginx/debian-13/1.27';
 const change: PatchChange = {
   runId: 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9',
   stream: { image: 'nginx', os: 'debian-13', stream: '1.27' },
-  updates: [{ ref: 'pkg:deb/debian/nginx', file: FILE, vars: [{ name: 'NGINX_VERSION', old: '1.27.0', new: '1.27.1' }] }],
+  updates: [
+    { ref: 'pkg:deb/debian/nginx', file: FILE, vars: [{ name: 'NGINX_VERSION', old: '1.27.0', new: '1.27.1' }] },
+  ],
   files: [{ path: FILE, content: 'vars:\n  NGINX_VERSION: 1.27.1\n' }],
 };
 
@@ -38,7 +45,10 @@ describe('CatalogWorkspace over smart HTTP with a token (git-http-backend behind
   let server: GitHttpServer;
   let seen: string[];
   let logs: Array<{ fields: Record<string, unknown>; msg: string }>;
-  const logger: ForgeLogger = { info: (fields, msg) => logs.push({ fields, msg }), warn: (fields, msg) => logs.push({ fields, msg }) };
+  const logger: ForgeLogger = {
+    info: (fields, msg) => logs.push({ fields, msg }),
+    warn: (fields, msg) => logs.push({ fields, msg }),
+  };
 
   /** A git wrapper that records its arguments, to show what git was given. */
   function gitSpy(): { binary: string; calls: () => string } {
@@ -51,7 +61,10 @@ describe('CatalogWorkspace over smart HTTP with a token (git-http-backend behind
 
   function workspace(token: string, binary = 'git'): { ws: CatalogWorkspace; workDir: string } {
     const workDir = join(origin.root, `work-${token.slice(4, 8)}`);
-    const ws = new CatalogWorkspace({ remoteUrl: `${server.url}/origin.git`, workDir, author: BOT, gitBinary: binary, httpAuth: { token } }, { logger });
+    const ws = new CatalogWorkspace(
+      { remoteUrl: `${server.url}/origin.git`, workDir, author: BOT, gitBinary: binary, httpAuth: { token } },
+      { logger },
+    );
     return { ws, workDir };
   }
 
@@ -64,7 +77,10 @@ describe('CatalogWorkspace over smart HTTP with a token (git-http-backend behind
       projectRoot: origin.root,
       username: 'x-access-token',
       password: TOKEN,
-      onAuthenticated: () => seen.push(...commandLines().filter((l) => l.includes('origin.git') || l.includes(TOKEN) || l.includes('credential'))),
+      onAuthenticated: () =>
+        seen.push(
+          ...commandLines().filter((l) => l.includes('origin.git') || l.includes(TOKEN) || l.includes('credential')),
+        ),
     });
   });
   afterEach(async () => {
@@ -78,7 +94,15 @@ describe('CatalogWorkspace over smart HTTP with a token (git-http-backend behind
     const result = await ws.commitPatch(change);
     expect(result).toMatchObject({ status: 'created', branch: BRANCH });
     expect(origin.head(BRANCH)).toBe(result.headSha);
-    expect(server.requests.some((r) => r.method === 'POST' && r.path === '/origin.git/git-receive-pack' && r.status === 200 && r.user === 'x-access-token')).toBe(true);
+    expect(
+      server.requests.some(
+        (r) =>
+          r.method === 'POST' &&
+          r.path === '/origin.git/git-receive-pack' &&
+          r.status === 200 &&
+          r.user === 'x-access-token',
+      ),
+    ).toBe(true);
     // The scan ran while git was talking to the server (it saw git's remote helper)…
     expect(seen.some((l) => l.includes(`${server.url}/origin.git`))).toBe(true);
     // …and no process had the token on its command line.
@@ -106,19 +130,47 @@ describe('CatalogWorkspace over smart HTTP with a token (git-http-backend behind
       expect(JSON.stringify(logs)).not.toContain(secret);
       expect(readFileSync(join(workDir, 'config'), 'utf8')).not.toContain(secret);
     }
-    expect(logs).toContainEqual({ fields: expect.objectContaining({ command: 'fetch', code: ForgeErrorCode.gitAuth, retryable: false }) as unknown, msg: 'git command failed' });
+    expect(logs).toContainEqual({
+      fields: expect.objectContaining({ command: 'fetch', code: ForgeErrorCode.gitAuth, retryable: false }) as unknown,
+      msg: 'git command failed',
+    });
     expect(server.requests.filter((r) => r.status === 200)).toEqual([]);
     expect(origin.head(BRANCH)).toBeUndefined();
   });
 
   it('without credentials the remote answers 401 and git does not prompt: a permanent authentication error', async () => {
-    const ws = new CatalogWorkspace({ remoteUrl: `${server.url}/origin.git`, workDir: join(origin.root, 'anon'), author: BOT }, { logger });
+    const ws = new CatalogWorkspace(
+      { remoteUrl: `${server.url}/origin.git`, workDir: join(origin.root, 'anon'), author: BOT },
+      { logger },
+    );
     await expect(ws.commitPatch(change)).rejects.toMatchObject({ code: ForgeErrorCode.gitAuth, retryable: false });
   });
 
   it('refuses credentials in the URL and httpAuth for a remote that is not https', () => {
-    expect(() => new CatalogWorkspace({ remoteUrl: `http://x-access-token:${TOKEN}@127.0.0.1:1/origin.git`, workDir: join(origin.root, 'w'), author: BOT })).toThrow(/remoteUrl/);
-    expect(() => new CatalogWorkspace({ remoteUrl: origin.dir, workDir: join(origin.root, 'w'), author: BOT, httpAuth: { token: TOKEN } })).toThrow(/httpAuth/);
-    expect(() => new CatalogWorkspace({ remoteUrl: 'http://example.com/origin.git', workDir: join(origin.root, 'w'), author: BOT })).toThrow(/remoteUrl/);
+    expect(
+      () =>
+        new CatalogWorkspace({
+          remoteUrl: `http://x-access-token:${TOKEN}@127.0.0.1:1/origin.git`,
+          workDir: join(origin.root, 'w'),
+          author: BOT,
+        }),
+    ).toThrow(/remoteUrl/);
+    expect(
+      () =>
+        new CatalogWorkspace({
+          remoteUrl: origin.dir,
+          workDir: join(origin.root, 'w'),
+          author: BOT,
+          httpAuth: { token: TOKEN },
+        }),
+    ).toThrow(/httpAuth/);
+    expect(
+      () =>
+        new CatalogWorkspace({
+          remoteUrl: 'http://example.com/origin.git',
+          workDir: join(origin.root, 'w'),
+          author: BOT,
+        }),
+    ).toThrow(/remoteUrl/);
   });
 });

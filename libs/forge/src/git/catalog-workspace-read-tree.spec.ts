@@ -30,12 +30,19 @@ describe('CatalogWorkspace.readTree', () => {
 
   it('reads every regular file under a folder of the default branch in one go, text intact', async () => {
     const files = await ws.readTree('image');
-    expect([...files.keys()].sort()).toEqual(['image/a/debian-13/1.yaml', 'image/a/debian-13/2.yaml', 'image/a/info.yaml']);
+    expect([...files.keys()].sort()).toEqual([
+      'image/a/debian-13/1.yaml',
+      'image/a/debian-13/2.yaml',
+      'image/a/info.yaml',
+    ]);
     expect(files.get('image/a/debian-13/2.yaml')).toBe('name: "ünïcode ✓"\n');
     expect(files.get('image/a/debian-13/1.yaml')).toBe(origin.show('main', 'image/a/debian-13/1.yaml'));
   });
 
-  it.each(['../etc', '/image', 'image/../..', 'image;rm', '-rf'])('refuses the folder %j before running git', async (dir) => {
-    await expect(ws.readTree(dir)).rejects.toThrow(/is refused/);
-  });
+  it.each(['../etc', '/image', 'image/../..', 'image;rm', '-rf'])(
+    'refuses the folder %j before running git',
+    async (dir) => {
+      await expect(ws.readTree(dir)).rejects.toThrow(/is refused/);
+    },
+  );
 });

@@ -15,7 +15,9 @@ function change(version: string): PatchChange {
   return {
     runId: 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9',
     stream: { image: 'nginx', os: 'debian-13', stream: '1.27' },
-    updates: [{ ref: 'pkg:deb/debian/nginx', file: FILE, vars: [{ name: 'NGINX_VERSION', old: '1.27.0', new: version }] }],
+    updates: [
+      { ref: 'pkg:deb/debian/nginx', file: FILE, vars: [{ name: 'NGINX_VERSION', old: '1.27.0', new: version }] },
+    ],
     files: [{ path: FILE, content: `vars:\n  NGINX_VERSION: ${version}\n` }],
   };
 }
@@ -23,9 +25,11 @@ function change(version: string): PatchChange {
 describe('CatalogWorkspace with a catalog remote that has a working tree (a normal, non-bare clone)', () => {
   let origin: CatalogOrigin;
   let checkout: string;
-  const git = (args: string[]) => execFileSync('git', ['-C', checkout, ...args], { env: isolatedGitEnv(), encoding: 'utf8' });
+  const git = (args: string[]) =>
+    execFileSync('git', ['-C', checkout, ...args], { env: isolatedGitEnv(), encoding: 'utf8' });
   const head = (branch: string) => git(['rev-parse', `refs/heads/${branch}`]).trim();
-  const workspace = (opts: { baseBranch?: string } = {}) => new CatalogWorkspace({ remoteUrl: checkout, workDir: join(origin.root, 'work'), author: BOT, ...opts });
+  const workspace = (opts: { baseBranch?: string } = {}) =>
+    new CatalogWorkspace({ remoteUrl: checkout, workDir: join(origin.root, 'work'), author: BOT, ...opts });
 
   beforeEach(() => {
     origin = createCatalogOrigin({ [FILE]: 'vars:\n  NGINX_VERSION: 1.27.0\n' });
@@ -42,13 +46,18 @@ describe('CatalogWorkspace with a catalog remote that has a working tree (a norm
     expect(error).toBeInstanceOf(TerminalError);
     expect(error).toMatchObject({ code: ForgeErrorCode.remoteNotBare });
     const message = (error as Error).message;
-    expect(message).toContain(`the catalog remote ${checkout} is a repository with a working tree and its branch main checked out`);
+    expect(message).toContain(
+      `the catalog remote ${checkout} is a repository with a working tree and its branch main checked out`,
+    );
     expect(message).toContain(`git clone --bare ${checkout} ${checkout}.git`);
     expect(message).toContain(`git -C ${checkout} config receive.denyCurrentBranch updateInstead`);
 
     expect(await ws.readFile(FILE)).toBe('vars:\n  NGINX_VERSION: 1.27.0\n');
     const refs = git(['for-each-ref']);
-    await expect(ws.commitPatch(change('1.27.1'))).rejects.toMatchObject({ code: ForgeErrorCode.remoteNotBare, retryable: false });
+    await expect(ws.commitPatch(change('1.27.1'))).rejects.toMatchObject({
+      code: ForgeErrorCode.remoteNotBare,
+      retryable: false,
+    });
     expect(git(['for-each-ref'])).toBe(refs); // nothing pushed
   });
 
@@ -83,7 +92,15 @@ describe('CatalogWorkspace with a catalog remote that has a working tree (a norm
   });
 
   it('a bare remote passes the check', async () => {
-    await new CatalogWorkspace({ remoteUrl: origin.dir, workDir: join(origin.root, 'w2'), author: BOT }).assertRemoteUsable();
-    await new CatalogWorkspace({ remoteUrl: `file://${origin.dir}`, workDir: join(origin.root, 'w3'), author: BOT }).assertRemoteUsable();
+    await new CatalogWorkspace({
+      remoteUrl: origin.dir,
+      workDir: join(origin.root, 'w2'),
+      author: BOT,
+    }).assertRemoteUsable();
+    await new CatalogWorkspace({
+      remoteUrl: `file://${origin.dir}`,
+      workDir: join(origin.root, 'w3'),
+      author: BOT,
+    }).assertRemoteUsable();
   });
 });

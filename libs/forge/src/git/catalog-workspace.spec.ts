@@ -17,7 +17,9 @@ function change(version: string, runId = RUN_A, extra: Partial<PatchChange> = {}
   return {
     runId,
     stream: { image: 'nginx', os: 'debian-13', stream: '1.27' },
-    updates: [{ ref: 'pkg:deb/debian/nginx', file: FILE, vars: [{ name: 'NGINX_VERSION', old: '1.27.0', new: version }] }],
+    updates: [
+      { ref: 'pkg:deb/debian/nginx', file: FILE, vars: [{ name: 'NGINX_VERSION', old: '1.27.0', new: version }] },
+    ],
     files: [{ path: FILE, content: `vars:\n  NGINX_VERSION: ${version}\n` }],
     ...extra,
   };
@@ -38,7 +40,10 @@ describe('CatalogWorkspace', () => {
   let ws: CatalogWorkspace;
 
   beforeEach(() => {
-    origin = createCatalogOrigin({ [FILE]: 'vars:\n  NGINX_VERSION: 1.27.0\n', 'image/nginx/info.yaml': 'name: nginx\n' });
+    origin = createCatalogOrigin({
+      [FILE]: 'vars:\n  NGINX_VERSION: 1.27.0\n',
+      'image/nginx/info.yaml': 'name: nginx\n',
+    });
     workDir = join(origin.root, 'work');
     ws = new CatalogWorkspace({ remoteUrl: origin.dir, workDir, author: BOT });
   });
@@ -58,8 +63,15 @@ describe('CatalogWorkspace', () => {
         `Patch-Factory-Run: ${RUN_A}\nPatch-Factory-Stream: nginx/debian-13/1.27\n`,
     );
     // git itself reads the trailer.
-    expect(origin.git(['log', '-1', '--format=%(trailers:key=Patch-Factory-Run,valueonly)', BRANCH]).trim()).toBe(RUN_A);
-    expect([c?.authorName, c?.authorEmail, c?.committerName, c?.committerEmail]).toEqual([BOT.name, BOT.email, BOT.name, BOT.email]);
+    expect(origin.git(['log', '-1', '--format=%(trailers:key=Patch-Factory-Run,valueonly)', BRANCH]).trim()).toBe(
+      RUN_A,
+    );
+    expect([c?.authorName, c?.authorEmail, c?.committerName, c?.committerEmail]).toEqual([
+      BOT.name,
+      BOT.email,
+      BOT.name,
+      BOT.email,
+    ]);
     expect(origin.show(BRANCH, FILE)).toBe('vars:\n  NGINX_VERSION: 1.27.1\n');
     expect(origin.show(BRANCH, 'image/nginx/info.yaml')).toBe('name: nginx\n');
     expect(origin.head('main')).toBe(result.baseSha);
@@ -74,7 +86,10 @@ describe('CatalogWorkspace', () => {
     expect(origin.log(`main..${BRANCH}`)).toHaveLength(1);
     // A second clone (another worker) sees the same thing.
     const other = new CatalogWorkspace({ remoteUrl: origin.dir, workDir: join(origin.root, 'work-2'), author: BOT });
-    expect(await other.commitPatch(change('1.27.1', RUN_B))).toMatchObject({ status: 'unchanged', headSha: first.headSha });
+    expect(await other.commitPatch(change('1.27.1', RUN_B))).toMatchObject({
+      status: 'unchanged',
+      headSha: first.headSha,
+    });
     expect(origin.refs()).toEqual(refs);
   });
 
@@ -101,7 +116,11 @@ describe('CatalogWorkspace', () => {
 
   it('does not overwrite commits someone else pushed to the branch', async () => {
     await ws.commitPatch(change('1.27.1'));
-    origin.commit(BRANCH, { [FILE]: 'vars:\n  NGINX_VERSION: 1.27.1 # reviewed\n' }, { email: 'person@example.invalid' });
+    origin.commit(
+      BRANCH,
+      { [FILE]: 'vars:\n  NGINX_VERSION: 1.27.1 # reviewed\n' },
+      { email: 'person@example.invalid' },
+    );
     const refs = origin.refs();
     await expect(ws.commitPatch(change('1.27.2'))).rejects.toMatchObject({ code: ForgeErrorCode.branchEdited });
     expect(origin.refs()).toEqual(refs);
@@ -127,10 +146,17 @@ describe('CatalogWorkspace', () => {
 
   it('takes a racing push of the very same content as its own (runs of one stream patch together)', async () => {
     // Another worker makes the same change; its push lands between our fetch and our push.
-    const theirs = await new CatalogWorkspace({ remoteUrl: origin.dir, workDir: join(origin.root, 'twin'), author: BOT }).commitPatch(change('1.27.1', RUN_B));
+    const theirs = await new CatalogWorkspace({
+      remoteUrl: origin.dir,
+      workDir: join(origin.root, 'twin'),
+      author: BOT,
+    }).commitPatch(change('1.27.1', RUN_B));
     origin.git(['update-ref', '-d', `refs/heads/${BRANCH}`]);
     const binary = join(origin.root, 'git-twin');
-    writeFileSync(binary, `#!/bin/sh\ncase "$*" in *" push "*) GIT_DIR='${origin.dir}' git update-ref refs/heads/${BRANCH} ${theirs.headSha} ;; esac\nexec git "$@"\n`);
+    writeFileSync(
+      binary,
+      `#!/bin/sh\ncase "$*" in *" push "*) GIT_DIR='${origin.dir}' git update-ref refs/heads/${BRANCH} ${theirs.headSha} ;; esac\nexec git "$@"\n`,
+    );
     chmodSync(binary, 0o755);
     const racing = new CatalogWorkspace({ remoteUrl: origin.dir, workDir, author: BOT, gitBinary: binary });
     const ours = await racing.commitPatch(change('1.27.1'));
@@ -143,14 +169,24 @@ describe('CatalogWorkspace', () => {
     const marker = join(origin.root, 'hook-ran');
     const hooks = join(origin.root, 'evil-hooks');
     mkdirSync(hooks);
-    for (const h of ['pre-commit', 'post-commit', 'pre-push', 'reference-transaction', 'post-checkout', 'pre-auto-gc']) {
+    for (const h of [
+      'pre-commit',
+      'post-commit',
+      'pre-push',
+      'reference-transaction',
+      'post-checkout',
+      'pre-auto-gc',
+    ]) {
       writeFileSync(join(hooks, h), `#!/bin/sh\necho ${h} >> '${marker}'\n`);
       chmodSync(join(hooks, h), 0o755);
     }
     // A "global" config that would set another identity and a hooks path, and the clone's own hooks.
     const home = join(origin.root, 'home');
     mkdirSync(home);
-    writeFileSync(join(home, '.gitconfig'), `[user]\n  name = Wrong Person\n  email = wrong@example.invalid\n[core]\n  hooksPath = ${hooks}\n`);
+    writeFileSync(
+      join(home, '.gitconfig'),
+      `[user]\n  name = Wrong Person\n  email = wrong@example.invalid\n[core]\n  hooksPath = ${hooks}\n`,
+    );
     await ws.commitPatch(change('1.27.1')); // makes the clone
     execFileSync('git', ['config', 'core.hooksPath', hooks], { env: { PATH: process.env['PATH'], GIT_DIR: workDir } });
     execFileSync('cp', ['-r', `${hooks}/.`, join(workDir, 'hooks')]);
@@ -170,12 +206,26 @@ describe('CatalogWorkspace', () => {
   it('refuses to write through a symlink or over a submodule-like entry in the catalog', async () => {
     const blob = origin.git(['hash-object', '-w', '--stdin'], '/etc').trim();
     const index = join(origin.root, 'idx');
-    const env = { PATH: process.env['PATH'], GIT_DIR: origin.dir, GIT_INDEX_FILE: index, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'x', GIT_AUTHOR_EMAIL: 'x@x', GIT_COMMITTER_NAME: 'x', GIT_COMMITTER_EMAIL: 'x@x' };
+    const env = {
+      PATH: process.env['PATH'],
+      GIT_DIR: origin.dir,
+      GIT_INDEX_FILE: index,
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_AUTHOR_NAME: 'x',
+      GIT_AUTHOR_EMAIL: 'x@x',
+      GIT_COMMITTER_NAME: 'x',
+      GIT_COMMITTER_EMAIL: 'x@x',
+    };
     execFileSync('git', ['read-tree', 'main'], { env });
     execFileSync('git', ['update-index', '--add', '--cacheinfo', `120000,${blob},image/evil`], { env });
-    execFileSync('git', ['update-index', '--add', '--cacheinfo', `120000,${blob},image/nginx/debian-13/link.yaml`], { env });
+    execFileSync('git', ['update-index', '--add', '--cacheinfo', `120000,${blob},image/nginx/debian-13/link.yaml`], {
+      env,
+    });
     const tree = execFileSync('git', ['write-tree'], { env, encoding: 'utf8' }).trim();
-    const sha = execFileSync('git', ['commit-tree', tree, '-p', 'main', '-m', 'links'], { env, encoding: 'utf8' }).trim();
+    const sha = execFileSync('git', ['commit-tree', tree, '-p', 'main', '-m', 'links'], {
+      env,
+      encoding: 'utf8',
+    }).trim();
     origin.git(['update-ref', 'refs/heads/main', sha]);
     const through = change('1.27.1', RUN_A, { files: [{ path: 'image/evil/debian-13/1.yaml', content: 'x\n' }] });
     await expect(ws.commitPatch(through)).rejects.toMatchObject({ code: ForgeErrorCode.unsafeWorkDir });
@@ -206,8 +256,16 @@ describe('CatalogWorkspace', () => {
     ['a stream with $(', { ...change('1'), stream: { image: 'nginx', os: 'debian-13', stream: '$(id)' } }, {}],
     ['a stream with a newline', { ...change('1'), stream: { image: 'nginx', os: 'debian-13', stream: '1.27\nx' } }, {}],
     ['an os with a leading -', { ...change('1'), stream: { image: 'nginx', os: '-c', stream: '1.27' } }, {}],
-    ['an image of 201 characters', { ...change('1'), stream: { image: 'a'.repeat(201), os: 'debian-13', stream: '1.27' } }, {}],
-    ['a look-alike image name', { ...change('1'), stream: { image: 'ngin\u0445', os: 'debian-13', stream: '1.27' } }, {}],
+    [
+      'an image of 201 characters',
+      { ...change('1'), stream: { image: 'a'.repeat(201), os: 'debian-13', stream: '1.27' } },
+      {},
+    ],
+    [
+      'a look-alike image name',
+      { ...change('1'), stream: { image: 'ngin\u0445', os: 'debian-13', stream: '1.27' } },
+      {},
+    ],
     ['a file path with ../', change('1', RUN_A, { files: [{ path: '../../etc/x.yaml', content: 'x' }] }), {}],
     ['a file path into .git', change('1', RUN_A, { files: [{ path: '.git/hooks/x.yaml', content: 'x' }] }), {}],
     ['a file path with $(', change('1', RUN_A, { files: [{ path: 'image/$(id).yaml', content: 'x' }] }), {}],
@@ -234,14 +292,22 @@ describe('CatalogWorkspace', () => {
 
   it('the spy does see git when the input is fine (so the test above can fail)', async () => {
     const spy = gitSpy(origin);
-    await new CatalogWorkspace({ remoteUrl: origin.dir, workDir, author: BOT, gitBinary: spy.binary }).commitPatch(change('1.27.1'));
+    await new CatalogWorkspace({ remoteUrl: origin.dir, workDir, author: BOT, gitBinary: spy.binary }).commitPatch(
+      change('1.27.1'),
+    );
     expect(spy.calls().some((c) => c.startsWith('-c core.hooksPath=/dev/null') && c.includes(' push '))).toBe(true);
   });
 
   it('refuses bad configuration with a message naming the field', () => {
-    expect(() => new CatalogWorkspace({ remoteUrl: '--upload-pack=touch /tmp/x', workDir, author: BOT })).toThrow(/remoteUrl/);
-    expect(() => new CatalogWorkspace({ remoteUrl: 'https://user:secret@example.com/x.git', workDir, author: BOT })).toThrow(/remoteUrl/);
+    expect(() => new CatalogWorkspace({ remoteUrl: '--upload-pack=touch /tmp/x', workDir, author: BOT })).toThrow(
+      /remoteUrl/,
+    );
+    expect(
+      () => new CatalogWorkspace({ remoteUrl: 'https://user:secret@example.com/x.git', workDir, author: BOT }),
+    ).toThrow(/remoteUrl/);
     expect(() => new CatalogWorkspace({ remoteUrl: origin.dir, workDir: 'relative', author: BOT })).toThrow(/workDir/);
-    expect(() => new CatalogWorkspace({ remoteUrl: origin.dir, workDir, author: { name: 'x\nEvil: y', email: 'a@b' } })).toThrow(TerminalError);
+    expect(
+      () => new CatalogWorkspace({ remoteUrl: origin.dir, workDir, author: { name: 'x\nEvil: y', email: 'a@b' } }),
+    ).toThrow(TerminalError);
   });
 });

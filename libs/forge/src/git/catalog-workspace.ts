@@ -7,7 +7,13 @@ import { ForgeErrorCode, parseConfig } from '../forge-errors';
 import type { ForgeLogger } from '../forge-logger';
 import { branchNameFor } from '../image-stream';
 import { assertPatchChange, MAX_PATCH_FILE_BYTES, type PatchChange } from '../patch-change';
-import { assertSafeBaseBranch, assertSafeBranch, assertSafeCatalogPath, assertSafeSegment, quoteInput } from '../safe-input';
+import {
+  assertSafeBaseBranch,
+  assertSafeBranch,
+  assertSafeCatalogPath,
+  assertSafeSegment,
+  quoteInput,
+} from '../safe-input';
 import { CatalogWorkspaceConfigSchema, type CatalogWorkspaceConfig } from './catalog-workspace-config.schema';
 import { assertGitIdentity, type GitIdentity } from './git-identity';
 import { GitRunner } from './git-runner';
@@ -36,7 +42,8 @@ export interface PatchCommitResult {
   message: CommitMessage;
 }
 
-export type MergeIntoBaseStatus = 'fast-forward' | 'merge-commit' | 'already-merged' | 'conflict' | 'missing' | 'head-moved';
+export type MergeIntoBaseStatus =
+  'fast-forward' | 'merge-commit' | 'already-merged' | 'conflict' | 'missing' | 'head-moved';
 
 export interface MergeIntoBaseResult {
   status: MergeIntoBaseStatus;
@@ -93,7 +100,9 @@ export class CatalogWorkspace {
     this.configuredBase = c.baseBranch === undefined ? undefined : assertSafeBaseBranch(c.baseBranch);
     this.remoteUrl = c.remoteUrl;
     this.workDir = c.workDir;
-    const http = c.httpAuth ? { origin: new URL(c.remoteUrl).origin, username: c.httpAuth.username, token: c.httpAuth.token } : undefined;
+    const http = c.httpAuth
+      ? { origin: new URL(c.remoteUrl).origin, username: c.httpAuth.username, token: c.httpAuth.token }
+      : undefined;
     this.git = new GitRunner({
       dir: c.workDir,
       binary: c.gitBinary,
@@ -119,9 +128,13 @@ export class CatalogWorkspace {
     const inRemote = { cwd: path, env: { GIT_CEILING_DIRECTORIES: dirname(path) } };
     const bare = await this.git.run(['rev-parse', '--is-bare-repository'], inRemote).catch(() => 'true');
     if (bare.trim() !== 'false') return;
-    const checkedOut = (await this.git.run(['symbolic-ref', '--quiet', '--short', 'HEAD'], inRemote).catch(() => '')).trim();
+    const checkedOut = (
+      await this.git.run(['symbolic-ref', '--quiet', '--short', 'HEAD'], inRemote).catch(() => '')
+    ).trim();
     if (!checkedOut || (this.configuredBase !== undefined && this.configuredBase !== checkedOut)) return;
-    const allowed = (await this.git.run(['config', '--get', 'receive.denyCurrentBranch'], inRemote).catch(() => '')).trim().toLowerCase();
+    const allowed = (await this.git.run(['config', '--get', 'receive.denyCurrentBranch'], inRemote).catch(() => ''))
+      .trim()
+      .toLowerCase();
     if (['updateinstead', 'ignore', 'warn', 'false'].includes(allowed)) return;
     throw new TerminalError(
       ForgeErrorCode.remoteNotBare,
@@ -139,7 +152,8 @@ export class CatalogWorkspace {
    */
   async commitPatch(input: PatchChange, opts: { branch?: string } = {}): Promise<PatchCommitResult> {
     const change = assertPatchChange(input);
-    const branch = opts.branch !== undefined ? assertSafeBranch(opts.branch) : branchNameFor(change.stream, this.branchPrefix);
+    const branch =
+      opts.branch !== undefined ? assertSafeBranch(opts.branch) : branchNameFor(change.stream, this.branchPrefix);
     const message = buildCommitMessage(change);
     const asked = this.ticket();
     return this.queue.run(async () => {
@@ -152,10 +166,13 @@ export class CatalogWorkspace {
         return { ...result, status: 'no-change' as const, headSha: remoteSha };
       }
       if (remoteSha !== undefined) {
-        if (tree === (await this.revParse(`${remoteSha}^{tree}`))) return { ...result, status: 'unchanged' as const, headSha: remoteSha };
+        if (tree === (await this.revParse(`${remoteSha}^{tree}`)))
+          return { ...result, status: 'unchanged' as const, headSha: remoteSha };
         await this.refuseForeignCommits(branch, baseSha, remoteSha);
       }
-      const commit = (await this.git.run(['commit-tree', tree, '-p', baseSha, '-F', '-'], { input: message.text, env: this.gitDir() })).trim();
+      const commit = (
+        await this.git.run(['commit-tree', tree, '-p', baseSha, '-F', '-'], { input: message.text, env: this.gitDir() })
+      ).trim();
       try {
         await this.pushWithLease(commit, branch, remoteSha);
       } catch (error) {
@@ -164,7 +181,11 @@ export class CatalogWorkspace {
         if (pushed === undefined) throw error;
         return { ...result, status: 'unchanged' as const, headSha: pushed };
       }
-      return { ...result, status: remoteSha === undefined ? ('created' as const) : ('updated' as const), headSha: commit };
+      return {
+        ...result,
+        status: remoteSha === undefined ? ('created' as const) : ('updated' as const),
+        headSha: commit,
+      };
     });
   }
 
@@ -177,7 +198,9 @@ export class CatalogWorkspace {
       const base = await this.sync(asked, b === undefined ? [] : [b]);
       const sha = await this.revParse(`refs/remotes/origin/${b ?? base}`);
       if (sha === undefined) return undefined;
-      const kind = (await this.git.run(['cat-file', '--batch-check'], { input: `${sha}:${p}\n`, env: this.gitDir() })).trim();
+      const kind = (
+        await this.git.run(['cat-file', '--batch-check'], { input: `${sha}:${p}\n`, env: this.gitDir() })
+      ).trim();
       if (!/ blob \d+$/.test(kind)) return undefined;
       return this.git.run(['cat-file', 'blob', `${sha}:${p}`], { env: this.gitDir() });
     });
@@ -191,30 +214,48 @@ export class CatalogWorkspace {
    */
   async readTree(dir: string): Promise<Map<string, string>> {
     const d = dir.replace(/\/+$/, '');
-    if (!/^[a-z0-9][a-z0-9._-]{0,99}(\/[a-z0-9][a-z0-9._-]{0,99}){0,7}$/.test(d) || d.split('/').some((seg) => /^\.+$/.test(seg))) {
-      throw new TerminalError(ForgeErrorCode.unsafeInput, `the catalog folder ${quoteInput(dir)} is refused: expected a relative path of [a-z0-9._-] segments`);
+    if (
+      !/^[a-z0-9][a-z0-9._-]{0,99}(\/[a-z0-9][a-z0-9._-]{0,99}){0,7}$/.test(d) ||
+      d.split('/').some((seg) => /^\.+$/.test(seg))
+    ) {
+      throw new TerminalError(
+        ForgeErrorCode.unsafeInput,
+        `the catalog folder ${quoteInput(dir)} is refused: expected a relative path of [a-z0-9._-] segments`,
+      );
     }
     const asked = this.ticket();
     return this.queue.run(async () => {
       const base = await this.sync(asked, []);
       const baseSha = await this.requireBase(base);
-      const listing = await this.git.run(['ls-tree', '-r', '-z', '--full-tree', baseSha, '--', d], { env: this.gitDir() });
+      const listing = await this.git.run(['ls-tree', '-r', '-z', '--full-tree', baseSha, '--', d], {
+        env: this.gitDir(),
+      });
       const blobs: { oid: string; path: string }[] = [];
       for (const entry of listing.split('\u0000')) {
         const tab = entry.indexOf('\t');
         if (tab < 0) continue;
         const [mode, type, oid] = entry.slice(0, tab).split(' ');
-        if (type === 'blob' && (mode === '100644' || mode === '100755') && oid && SHA.test(oid)) blobs.push({ oid, path: entry.slice(tab + 1) });
+        if (type === 'blob' && (mode === '100644' || mode === '100755') && oid && SHA.test(oid))
+          blobs.push({ oid, path: entry.slice(tab + 1) });
       }
       const files = new Map<string, string>();
       if (blobs.length === 0) return files;
-      const out = Buffer.from(await this.git.run(['cat-file', '--batch'], { input: `${blobs.map((b) => b.oid).join('\n')}\n`, env: this.gitDir() }), 'utf8');
+      const out = Buffer.from(
+        await this.git.run(['cat-file', '--batch'], {
+          input: `${blobs.map((b) => b.oid).join('\n')}\n`,
+          env: this.gitDir(),
+        }),
+        'utf8',
+      );
       let at = 0;
       for (const blob of blobs) {
         const eol = out.indexOf(0x0a, at);
         const header = /^([0-9a-f]{40}) blob (\d+)$/.exec(out.subarray(at, eol).toString('utf8'));
         if (eol < 0 || !header || header[1] !== blob.oid) {
-          throw new RetryableError(ForgeErrorCode.gitFailed, `reading ${quoteInput(blob.path)} from the catalog failed: unexpected cat-file output (a file that is not UTF-8 text?)`);
+          throw new RetryableError(
+            ForgeErrorCode.gitFailed,
+            `reading ${quoteInput(blob.path)} from the catalog failed: unexpected cat-file output (a file that is not UTF-8 text?)`,
+          );
         }
         const size = Number(header[2]);
         if (size <= MAX_PATCH_FILE_BYTES) files.set(blob.path, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
@@ -261,7 +302,10 @@ export class CatalogWorkspace {
   async mergeIntoBase(branch: string, opts: { expectedHead?: string } = {}): Promise<MergeIntoBaseResult> {
     const b = assertSafeBranch(branch);
     if (opts.expectedHead !== undefined && !SHA.test(opts.expectedHead)) {
-      throw new TerminalError(ForgeErrorCode.unsafeInput, `the expected head ${quoteInput(opts.expectedHead)} is refused: expected a 40-hex commit id`);
+      throw new TerminalError(
+        ForgeErrorCode.unsafeInput,
+        `the expected head ${quoteInput(opts.expectedHead)} is refused: expected a 40-hex commit id`,
+      );
     }
     const asked = this.ticket();
     return this.queue.run(async () => {
@@ -275,12 +319,19 @@ export class CatalogWorkspace {
         await this.pushWithLease(head, base, baseSha);
         return { status: 'fast-forward', baseSha: head };
       }
-      const out = await this.git.run(['merge-tree', '--write-tree', '--name-only', '--no-messages', baseSha, head], { env: this.gitDir() });
+      const out = await this.git.run(['merge-tree', '--write-tree', '--name-only', '--no-messages', baseSha, head], {
+        env: this.gitDir(),
+      });
       const lines = out.split('\n').filter(Boolean);
       const tree = lines[0] ?? '';
       if (lines.length !== 1 || !SHA.test(tree)) return { status: 'conflict', baseSha };
       const text = `Merge branch '${b}' into ${base}\n`;
-      const commit = (await this.git.run(['commit-tree', tree, '-p', baseSha, '-p', head, '-F', '-'], { input: text, env: this.gitDir() })).trim();
+      const commit = (
+        await this.git.run(['commit-tree', tree, '-p', baseSha, '-p', head, '-F', '-'], {
+          input: text,
+          env: this.gitDir(),
+        })
+      ).trim();
       await this.pushWithLease(commit, base, baseSha);
       return { status: 'merge-commit', baseSha: commit };
     });
@@ -309,7 +360,11 @@ export class CatalogWorkspace {
     return this.queue.run(async () => {
       await this.sync(asked, ALL_BRANCHES);
       const out = await this.git.run(
-        ['for-each-ref', `--format=%(refname)%00%(objectname)%00%(trailers:key=${STREAM_TRAILER},valueonly,separator=%x2C)%00`, `refs/remotes/origin/${this.branchPrefix}/`],
+        [
+          'for-each-ref',
+          `--format=%(refname)%00%(objectname)%00%(trailers:key=${STREAM_TRAILER},valueonly,separator=%x2C)%00`,
+          `refs/remotes/origin/${this.branchPrefix}/`,
+        ],
         { env: this.gitDir() },
       );
       const branches: RemoteBranch[] = [];
@@ -351,9 +406,15 @@ export class CatalogWorkspace {
       const refspecs =
         base === undefined || branches === ALL_BRANCHES
           ? ['+refs/heads/*:refs/remotes/origin/*']
-          : [`+refs/heads/${base}:refs/remotes/origin/${base}`, ...branches.filter((b) => b !== base).map((b) => `+refs/heads/${b}*:refs/remotes/origin/${b}*`)];
+          : [
+              `+refs/heads/${base}:refs/remotes/origin/${base}`,
+              ...branches.filter((b) => b !== base).map((b) => `+refs/heads/${b}*:refs/remotes/origin/${b}*`),
+            ];
       // --verbose, not --quiet: git always says something, so the runner never waits out a silent process's grace period.
-      await this.git.run(['fetch', '--prune', '--no-tags', '--verbose', 'origin', ...refspecs], { env: this.gitDir(), remote: true });
+      await this.git.run(['fetch', '--prune', '--no-tags', '--verbose', 'origin', ...refspecs], {
+        env: this.gitDir(),
+        remote: true,
+      });
       for (const ref of wanted) this.fetchedAt.set(ref, fetch);
     }
     if (this.resolvedBase === undefined) this.resolvedBase = base ?? (await this.remoteHead());
@@ -380,7 +441,8 @@ export class CatalogWorkspace {
         );
       }
       const url = (await this.git.run(['config', '--get', 'remote.origin.url'], { env: this.gitDir() })).trim();
-      if (url !== this.remoteUrl) await this.git.run(['remote', 'set-url', 'origin', this.remoteUrl], { env: this.gitDir() });
+      if (url !== this.remoteUrl)
+        await this.git.run(['remote', 'set-url', 'origin', this.remoteUrl], { env: this.gitDir() });
     }
     this.cloneReady = true;
   }
@@ -389,7 +451,10 @@ export class CatalogWorkspace {
     const out = await this.git.run(['ls-remote', '--symref', 'origin', 'HEAD'], { env: this.gitDir(), remote: true });
     const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
     if (!m?.[1]) {
-      throw new TerminalError(ForgeErrorCode.baseMissing, 'the remote has no HEAD branch: set baseBranch in the catalog workspace config');
+      throw new TerminalError(
+        ForgeErrorCode.baseMissing,
+        'the remote has no HEAD branch: set baseBranch in the catalog workspace config',
+      );
     }
     return assertSafeBaseBranch(m[1]);
   }
@@ -397,13 +462,18 @@ export class CatalogWorkspace {
   private async requireBase(base: string): Promise<string> {
     const sha = await this.revParse(`refs/remotes/origin/${base}`);
     if (sha === undefined) {
-      throw new TerminalError(ForgeErrorCode.baseMissing, `the default branch ${base} does not exist on the remote: check baseBranch`);
+      throw new TerminalError(
+        ForgeErrorCode.baseMissing,
+        `the default branch ${base} does not exist on the remote: check baseBranch`,
+      );
     }
     return sha;
   }
 
   private async revParse(rev: string): Promise<string | undefined> {
-    const out = (await this.git.run(['rev-parse', '--verify', '--quiet', `${rev}^{object}`], { env: this.gitDir() })).trim();
+    const out = (
+      await this.git.run(['rev-parse', '--verify', '--quiet', `${rev}^{object}`], { env: this.gitDir() })
+    ).trim();
     return SHA.test(out) ? out : undefined;
   }
 
@@ -416,7 +486,11 @@ export class CatalogWorkspace {
   async commitAncestry(ancestor: string, of: string): Promise<boolean | undefined> {
     if (!SHA.test(ancestor) || !SHA.test(of)) return undefined;
     try {
-      if ((await this.revParse(`${ancestor}^{commit}`)) === undefined || (await this.revParse(`${of}^{commit}`)) === undefined) return undefined;
+      if (
+        (await this.revParse(`${ancestor}^{commit}`)) === undefined ||
+        (await this.revParse(`${of}^{commit}`)) === undefined
+      )
+        return undefined;
       return await this.isAncestor(ancestor, of);
     } catch {
       return undefined;
@@ -449,9 +523,13 @@ export class CatalogWorkspace {
 
   /** Push `sha` to `refs/heads/<branch>` only if the remote still has `expected` there (absent: must not exist). */
   private async pushWithLease(sha: string, branch: string, expected: string | undefined): Promise<void> {
-    await this.push([`--force-with-lease=refs/heads/${branch}:${expected ?? ''}`, 'origin', `${sha}:refs/heads/${branch}`], branch);
+    await this.push(
+      [`--force-with-lease=refs/heads/${branch}:${expected ?? ''}`, 'origin', `${sha}:refs/heads/${branch}`],
+      branch,
+    );
     // git updates the tracking ref itself after a push (remote.origin.fetch); set it only where it did not.
-    if ((await this.revParse(`refs/remotes/origin/${branch}`)) !== sha) await this.git.run(['update-ref', `refs/remotes/origin/${branch}`, sha], { env: this.gitDir() });
+    if ((await this.revParse(`refs/remotes/origin/${branch}`)) !== sha)
+      await this.git.run(['update-ref', `refs/remotes/origin/${branch}`, sha], { env: this.gitDir() });
   }
 
   private async push(args: string[], branch: string): Promise<void> {
@@ -468,7 +546,10 @@ export class CatalogWorkspace {
         throw new TerminalError(error.code, `the remote refused the push to ${branch}: ${error.message}`);
       }
       if (error.retryable && /stale info|\[rejected\]|non-fast-forward|fetch first/i.test(error.message)) {
-        throw new RetryableError(ForgeErrorCode.branchMoved, `the remote branch ${branch} moved while pushing; the next attempt re-reads it (${error.message})`);
+        throw new RetryableError(
+          ForgeErrorCode.branchMoved,
+          `the remote branch ${branch} moved while pushing; the next attempt re-reads it (${error.message})`,
+        );
       }
       throw error;
     }

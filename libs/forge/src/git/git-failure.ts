@@ -35,7 +35,8 @@ const RULES: Rule[] = [
     hint: 'the remote is a repository with a working tree and that branch checked out: use a bare repository as the catalog remote (git clone --bare)',
   },
   {
-    pattern: /certificate|host key verification failed|protocol .* is not supported|transport .* not allowed|unsupported url/i,
+    pattern:
+      /certificate|host key verification failed|protocol .* is not supported|transport .* not allowed|unsupported url/i,
     retryable: false,
     code: ForgeErrorCode.gitRefused,
     hint: 'check the remote URL and the machine’s TLS/SSH setup',
@@ -48,7 +49,8 @@ const RULES: Rule[] = [
     hint: 'a network, server or lock failure that may pass: the job is retried',
   },
   {
-    pattern: /repository .* not found|does not appear to be a git repository|returned error: 404|HTTP 404|not a git repository|could not read from remote repository|no such remote/i,
+    pattern:
+      /repository .* not found|does not appear to be a git repository|returned error: 404|HTTP 404|not a git repository|could not read from remote repository|no such remote/i,
     retryable: false,
     code: ForgeErrorCode.gitRemoteMissing,
     hint: 'check the catalog remote: the repository does not exist there, or the credentials cannot see it',

@@ -19,7 +19,10 @@ export function assertGitIdentity(what: string, value: GitIdentity | undefined):
     );
   }
   if (typeof email !== 'string' || !/^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}$/.test(email)) {
-    throw new TerminalError(ForgeErrorCode.invalidConfig, `the ${what} email ${quoteInput(email)} is refused: expected local@domain`);
+    throw new TerminalError(
+      ForgeErrorCode.invalidConfig,
+      `the ${what} email ${quoteInput(email)} is refused: expected local@domain`,
+    );
   }
   return { name, email };
 }

@@ -1,5 +1,11 @@
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
-import { createCatalogOrigin, isolatedGitEnv, startGitHttpServer, type CatalogOrigin, type GitHttpServer } from '@patch-factory/testing';
+import {
+  createCatalogOrigin,
+  isolatedGitEnv,
+  startGitHttpServer,
+  type CatalogOrigin,
+  type GitHttpServer,
+} from '@patch-factory/testing';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -24,7 +30,10 @@ describe('GitRunner: git failures that will not pass fail at once; the others ar
   let origin: CatalogOrigin;
   let git: GitRunner;
   let logs: Array<{ fields: Record<string, unknown>; msg: string }>;
-  const logger: ForgeLogger = { info: (fields, msg) => logs.push({ fields, msg }), warn: (fields, msg) => logs.push({ fields, msg }) };
+  const logger: ForgeLogger = {
+    info: (fields, msg) => logs.push({ fields, msg }),
+    warn: (fields, msg) => logs.push({ fields, msg }),
+  };
 
   beforeEach(() => {
     origin = createCatalogOrigin({ 'image/a/debian-13/1.yaml': 'vars: {}\n' });
@@ -43,17 +52,45 @@ describe('GitRunner: git failures that will not pass fail at once; the others ar
   }
 
   it.each([
-    ['a bad object', ['cat-file', '-p', '1234567890123456789012345678901234567890'], ForgeErrorCode.gitRefused, 'Not a valid object name'],
-    ['an invalid ref name', ['update-ref', 'refs/heads/a..b', 'main'], ForgeErrorCode.gitRefused, 'refusing to update ref with bad name'],
-    ['an unknown revision', ['rev-parse', '--verify', 'no-such-branch'], ForgeErrorCode.gitRefused, 'Needed a single revision'],
+    [
+      'a bad object',
+      ['cat-file', '-p', '1234567890123456789012345678901234567890'],
+      ForgeErrorCode.gitRefused,
+      'Not a valid object name',
+    ],
+    [
+      'an invalid ref name',
+      ['update-ref', 'refs/heads/a..b', 'main'],
+      ForgeErrorCode.gitRefused,
+      'refusing to update ref with bad name',
+    ],
+    [
+      'an unknown revision',
+      ['rev-parse', '--verify', 'no-such-branch'],
+      ForgeErrorCode.gitRefused,
+      'Needed a single revision',
+    ],
     ['an invalid refspec', ['push', '.', 'main:refs/heads/x..y'], ForgeErrorCode.gitRefused, 'invalid refspec'],
-    ['a repository that does not exist', ['ls-remote', '/nonexistent/catalog.git'], ForgeErrorCode.gitRemoteMissing, 'does not appear to be a git repository'],
+    [
+      'a repository that does not exist',
+      ['ls-remote', '/nonexistent/catalog.git'],
+      ForgeErrorCode.gitRemoteMissing,
+      'does not appear to be a git repository',
+    ],
   ])('%s is a TerminalError with git’s own message, logged', async (_what, args, code, said) => {
     const error = await failure(args);
     expect(error).toBeInstanceOf(TerminalError);
     expect(error).toMatchObject({ code });
     expect(error.message).toContain(said);
-    expect(logs).toContainEqual({ fields: expect.objectContaining({ command: args[0], code, retryable: false, git: expect.stringContaining(said) as unknown }) as unknown, msg: 'git command failed' });
+    expect(logs).toContainEqual({
+      fields: expect.objectContaining({
+        command: args[0],
+        code,
+        retryable: false,
+        git: expect.stringContaining(said) as unknown,
+      }) as unknown,
+      msg: 'git command failed',
+    });
   });
 
   it('a push to the checked-out branch of a repository with a working tree is a TerminalError naming the cause', async () => {
@@ -87,24 +124,53 @@ describe('GitRunner: git failures that will not pass fail at once; the others ar
   describe('over smart HTTP', () => {
     let server: GitHttpServer;
     beforeEach(async () => {
-      server = await startGitHttpServer({ projectRoot: origin.root, username: 'x-access-token', password: 'good-token' });
+      server = await startGitHttpServer({
+        projectRoot: origin.root,
+        username: 'x-access-token',
+        password: 'good-token',
+      });
     });
     afterEach(() => server.close());
 
     it('a 5xx answer from the remote is a RetryableError, and the same command passes once the remote is back', async () => {
       const http = { origin: server.url, username: 'x-access-token', token: 'good-token' };
-      const remote = new GitRunner({ dir: origin.dir, binary: 'git', timeoutMs: 30_000, author: BOT, committer: BOT, http, logger });
+      const remote = new GitRunner({
+        dir: origin.dir,
+        binary: 'git',
+        timeoutMs: 30_000,
+        author: BOT,
+        committer: BOT,
+        http,
+        logger,
+      });
       server.failNext(503);
-      const error = await remote.run(['ls-remote', `${server.url}/origin.git`], { remote: true }).catch((e: unknown) => e);
+      const error = await remote
+        .run(['ls-remote', `${server.url}/origin.git`], { remote: true })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetryableError);
-      expect(error).toMatchObject({ code: ForgeErrorCode.gitFailed, message: expect.stringContaining('503') as unknown });
-      expect(await remote.run(['ls-remote', `${server.url}/origin.git`], { remote: true })).toContain('refs/heads/main');
+      expect(error).toMatchObject({
+        code: ForgeErrorCode.gitFailed,
+        message: expect.stringContaining('503') as unknown,
+      });
+      expect(await remote.run(['ls-remote', `${server.url}/origin.git`], { remote: true })).toContain(
+        'refs/heads/main',
+      );
     });
 
     it('a repository the server does not have is a TerminalError', async () => {
       const http = { origin: server.url, username: 'x-access-token', token: 'good-token' };
-      const remote = new GitRunner({ dir: origin.dir, binary: 'git', timeoutMs: 30_000, author: BOT, committer: BOT, http, logger });
-      const error = await remote.run(['ls-remote', `${server.url}/missing.git`], { remote: true }).catch((e: unknown) => e);
+      const remote = new GitRunner({
+        dir: origin.dir,
+        binary: 'git',
+        timeoutMs: 30_000,
+        author: BOT,
+        committer: BOT,
+        http,
+        logger,
+      });
+      const error = await remote
+        .run(['ls-remote', `${server.url}/missing.git`], { remote: true })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TerminalError);
       expect(error).toMatchObject({ code: ForgeErrorCode.gitRemoteMissing });
     });
@@ -113,20 +179,53 @@ describe('GitRunner: git failures that will not pass fail at once; the others ar
   it('classifies git’s messages: authentication, network and server failures, and unknown ones', () => {
     const cases: Array<[string, boolean, string]> = [
       ["fatal: Authentication failed for 'https://github.com/o/r.git/'", false, ForgeErrorCode.gitAuth],
-      ["fatal: could not read Username for 'https://github.com': terminal prompts disabled", false, ForgeErrorCode.gitAuth],
+      [
+        "fatal: could not read Username for 'https://github.com': terminal prompts disabled",
+        false,
+        ForgeErrorCode.gitAuth,
+      ],
       ['error: RPC failed; HTTP 401 curl 22 The requested URL returned error: 401', false, ForgeErrorCode.gitAuth],
-      ["remote: Permission to o/r.git denied to bot.\nfatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 403", false, ForgeErrorCode.gitAuth],
-      ['git@github.com: Permission denied (publickey).\nfatal: Could not read from remote repository.', false, ForgeErrorCode.gitAuth],
-      ["remote: Repository not found.\nfatal: repository 'https://github.com/o/r.git/' not found", false, ForgeErrorCode.gitRemoteMissing],
+      [
+        "remote: Permission to o/r.git denied to bot.\nfatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 403",
+        false,
+        ForgeErrorCode.gitAuth,
+      ],
+      [
+        'git@github.com: Permission denied (publickey).\nfatal: Could not read from remote repository.',
+        false,
+        ForgeErrorCode.gitAuth,
+      ],
+      [
+        "remote: Repository not found.\nfatal: repository 'https://github.com/o/r.git/' not found",
+        false,
+        ForgeErrorCode.gitRemoteMissing,
+      ],
       [' ! [remote rejected] main -> main (protected branch hook declined)', false, ForgeErrorCode.pushRefused],
-      ["fatal: unable to access 'https://github.com/o/r.git/': Could not resolve host: github.com", true, ForgeErrorCode.gitFailed],
-      ['ssh: connect to host github.com port 22: Connection refused\nfatal: Could not read from remote repository.', true, ForgeErrorCode.gitFailed],
-      ['error: RPC failed; curl 56 GnuTLS recv error (-9): Error decoding the received TLS packet.', true, ForgeErrorCode.gitFailed],
-      ["fatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 502", true, ForgeErrorCode.gitFailed],
+      [
+        "fatal: unable to access 'https://github.com/o/r.git/': Could not resolve host: github.com",
+        true,
+        ForgeErrorCode.gitFailed,
+      ],
+      [
+        'ssh: connect to host github.com port 22: Connection refused\nfatal: Could not read from remote repository.',
+        true,
+        ForgeErrorCode.gitFailed,
+      ],
+      [
+        'error: RPC failed; curl 56 GnuTLS recv error (-9): Error decoding the received TLS packet.',
+        true,
+        ForgeErrorCode.gitFailed,
+      ],
+      [
+        "fatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 502",
+        true,
+        ForgeErrorCode.gitFailed,
+      ],
       ['fatal: the remote end hung up unexpectedly', true, ForgeErrorCode.gitFailed],
       ['block timeout reached', true, ForgeErrorCode.gitFailed],
       ['something git never said before', true, ForgeErrorCode.gitFailed],
     ];
-    for (const [said, retryable, code] of cases) expect([said, classifyGitFailure(said)]).toMatchObject([said, { retryable, code }]);
+    for (const [said, retryable, code] of cases)
+      expect([said, classifyGitFailure(said)]).toMatchObject([said, { retryable, code }]);
   });
 });

@@ -91,11 +91,20 @@ export class GitRunner {
     };
   }
 
-  private client(baseDir: string, input: string | undefined, extraEnv: Record<string, string>, remote: boolean): SimpleGit {
+  private client(
+    baseDir: string,
+    input: string | undefined,
+    extraEnv: Record<string, string>,
+    remote: boolean,
+  ): SimpleGit {
     const http = remote ? this.options.http : undefined;
     const env = this.env(http ? { ...extraEnv, [USERNAME_VAR]: http.username, [TOKEN_VAR]: http.token } : extraEnv);
     // No credential helper but ours: an empty value clears any configured one.
-    const config = [...SAFE_CONFIG, 'credential.helper=', ...(http ? [`credential.${http.origin}.helper=${CREDENTIAL_HELPER}`] : [])];
+    const config = [
+      ...SAFE_CONFIG,
+      'credential.helper=',
+      ...(http ? [`credential.${http.origin}.helper=${CREDENTIAL_HELPER}`] : []),
+    ];
     return simpleGit({
       baseDir,
       binary: this.options.binary,
@@ -103,7 +112,12 @@ export class GitRunner {
       timeout: { block: this.options.timeoutMs },
       maxConcurrentProcesses: 1,
       // Deliberate, fixed values: hooks off, fsmonitor off, global/system config off, our own credential helper.
-      unsafe: { allowUnsafeHooksPath: true, allowUnsafeConfigPaths: true, allowUnsafeFsMonitor: true, allowUnsafeCredentialHelper: true },
+      unsafe: {
+        allowUnsafeHooksPath: true,
+        allowUnsafeConfigPaths: true,
+        allowUnsafeFsMonitor: true,
+        allowUnsafeCredentialHelper: true,
+      },
       allowEnvironment: Object.keys(env).filter((k) => k.startsWith('GIT_')),
       ...(input === undefined ? {} : { input: () => input }),
     }).env(env);
@@ -116,9 +130,14 @@ export class GitRunner {
    * may pass (network, 5xx, locks), TerminalError for what will not (authentication, missing
    * repository, refused push, invalid ref); the message names the subcommand and git's words.
    */
-  async run(args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string; remote?: boolean } = {}): Promise<string> {
+  async run(
+    args: string[],
+    opts: { input?: string; env?: Record<string, string>; cwd?: string; remote?: boolean } = {},
+  ): Promise<string> {
     try {
-      return await this.client(opts.cwd ?? this.options.dir, opts.input, opts.env ?? {}, opts.remote === true).raw(args);
+      return await this.client(opts.cwd ?? this.options.dir, opts.input, opts.env ?? {}, opts.remote === true).raw(
+        args,
+      );
     } catch (error) {
       const secrets = this.options.http ? [this.options.http.token] : [];
       const raw = redact(error instanceof Error ? error.message : String(error), secrets);

@@ -13,7 +13,12 @@ import type { GitRunner } from './git-runner';
  * Refuses (TerminalError forge-unsafe-work-dir) to write below a file or link, or over a link,
  * submodule or folder.
  */
-export async function writeTreeWith(git: GitRunner, gitDir: string, baseSha: string, files: PatchFile[]): Promise<string> {
+export async function writeTreeWith(
+  git: GitRunner,
+  gitDir: string,
+  baseSha: string,
+  files: PatchFile[],
+): Promise<string> {
   const modes = await existingModes(git, gitDir, baseSha, files);
   const index = join(gitDir, `pf-index-${randomUUID()}`);
   const env = { GIT_DIR: gitDir, GIT_INDEX_FILE: index };
@@ -22,7 +27,10 @@ export async function writeTreeWith(git: GitRunner, gitDir: string, baseSha: str
     for (const f of files) {
       const blob = (await git.run(['hash-object', '-w', '--no-filters', '--stdin'], { input: f.content, env })).trim();
       // --verbose: git reports the entry, so the runner never waits out a silent process's grace period.
-      await git.run(['update-index', '--verbose', '--add', '--cacheinfo', `${modes.get(f.path) ?? '100644'},${blob},${f.path}`], { env });
+      await git.run(
+        ['update-index', '--verbose', '--add', '--cacheinfo', `${modes.get(f.path) ?? '100644'},${blob},${f.path}`],
+        { env },
+      );
     }
     return (await git.run(['write-tree'], { env })).trim();
   } finally {
@@ -34,7 +42,12 @@ export async function writeTreeWith(git: GitRunner, gitDir: string, baseSha: str
  * The mode of each target that exists (kept, so an executable stays executable). Every parent
  * of a target must be a folder (or absent) and every target a regular file (or absent).
  */
-async function existingModes(git: GitRunner, gitDir: string, baseSha: string, files: PatchFile[]): Promise<Map<string, string>> {
+async function existingModes(
+  git: GitRunner,
+  gitDir: string,
+  baseSha: string,
+  files: PatchFile[],
+): Promise<Map<string, string>> {
   const modes = new Map<string, string>();
   const env = { GIT_DIR: gitDir };
   const parents = new Set<string>();
@@ -44,7 +57,10 @@ async function existingModes(git: GitRunner, gitDir: string, baseSha: string, fi
   }
   const paths = [...parents];
   if (paths.length > 0) {
-    const out = await git.run(['cat-file', '--batch-check'], { input: paths.map((p) => `${baseSha}:${p}\n`).join(''), env });
+    const out = await git.run(['cat-file', '--batch-check'], {
+      input: paths.map((p) => `${baseSha}:${p}\n`).join(''),
+      env,
+    });
     out
       .split('\n')
       .filter(Boolean)

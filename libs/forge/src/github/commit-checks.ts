@@ -62,23 +62,35 @@ function matches(check: ReportedCheck, required: RequiredCheck): boolean {
  * reported (or is still running) and any running check keep it pending; no check at all is
  * `none` unless `allowUnchecked`; otherwise green.
  */
-export function judgeChecks(reported: ReportedCheck[], required: RequiredCheck[], allowUnchecked: boolean): ChecksVerdict {
+export function judgeChecks(
+  reported: ReportedCheck[],
+  required: RequiredCheck[],
+  allowUnchecked: boolean,
+): ChecksVerdict {
   const red = reported.filter((c) => c.state === 'red');
-  if (red.length > 0) return { state: 'failed', detail: `failed: ${names(red.map((c) => `${c.kind} ${c.name} (${c.said})`))}` };
+  if (red.length > 0)
+    return { state: 'failed', detail: `failed: ${names(red.map((c) => `${c.kind} ${c.name} (${c.said})`))}` };
   const missing: string[] = [];
   for (const r of required) {
     const found = reported.filter((c) => matches(c, r));
-    if (!found.some((c) => c.state === 'green')) missing.push(found.length === 0 ? `${r.context} (required, not reported)` : `${r.context} (required, ${found[0]?.said ?? 'pending'})`);
+    if (!found.some((c) => c.state === 'green'))
+      missing.push(
+        found.length === 0
+          ? `${r.context} (required, not reported)`
+          : `${r.context} (required, ${found[0]?.said ?? 'pending'})`,
+      );
   }
   if (missing.length > 0) return { state: 'pending', detail: `waiting for ${names(missing)}` };
   const running = reported.filter((c) => c.state === 'pending');
-  if (running.length > 0) return { state: 'pending', detail: `waiting for ${names(running.map((c) => `${c.kind} ${c.name} (${c.said})`))}` };
+  if (running.length > 0)
+    return { state: 'pending', detail: `waiting for ${names(running.map((c) => `${c.kind} ${c.name} (${c.said})`))}` };
   if (reported.length === 0) {
     return allowUnchecked
       ? { state: 'green', detail: 'no checks reported; the policy allows merging unchecked changes' }
       : {
           state: 'none',
-          detail: 'the head commit reports no commit status and no check run (no CI ran): set up CI on the repository, or set allowUnchecked in the auto-merge policy',
+          detail:
+            'the head commit reports no commit status and no check run (no CI ran): set up CI on the repository, or set allowUnchecked in the auto-merge policy',
         };
   }
   return { state: 'green', detail: `${reported.length} check(s) passed` };

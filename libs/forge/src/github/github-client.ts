@@ -25,7 +25,8 @@ export function createGithubClient(config: ParsedGithubForgeConfig, clock: Clock
     userAgent: 'patch-factory',
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     request: {
-      fetch: (url: string | URL, init?: RequestInit) => fetch(url, { ...init, signal: AbortSignal.timeout(config.requestTimeoutMs) }),
+      fetch: (url: string | URL, init?: RequestInit) =>
+        fetch(url, { ...init, signal: AbortSignal.timeout(config.requestTimeoutMs) }),
     },
   });
   const limiter = new WriteRateLimiter(config.writesPerMinute, clock);
@@ -41,7 +42,10 @@ export function createGithubClient(config: ParsedGithubForgeConfig, clock: Clock
       const blocked = blockedUntil - clock.now();
       if (blocked > 0) {
         if (blocked > config.maxWaitMs) {
-          throw new RetryableError(ForgeErrorCode.githubRateLimited, `GitHub rate limit exhausted until ${new Date(blockedUntil).toISOString()} (${operation})`);
+          throw new RetryableError(
+            ForgeErrorCode.githubRateLimited,
+            `GitHub rate limit exhausted until ${new Date(blockedUntil).toISOString()} (${operation})`,
+          );
         }
         await clock.sleep(blocked);
       }
@@ -68,24 +72,36 @@ export function createGithubClient(config: ParsedGithubForgeConfig, clock: Clock
           }
           rateRetries++;
           if (limit.rule === 'blind') blindWaits++;
-          logger.warn({ operation, status: failure.status, waitMs: wait, rule: limit.rule, attempt: rateRetries }, 'github rate limited; waiting');
+          logger.warn(
+            { operation, status: failure.status, waitMs: wait, rule: limit.rule, attempt: rateRetries },
+            'github rate limited; waiting',
+          );
           await clock.sleep(wait);
           continue;
         }
         if (failure.status >= 500) {
           if (serverRetries >= config.maxRetries) {
-            throw new RetryableError(ForgeErrorCode.githubUnavailable, `GitHub answered ${failure.status} to ${operation} ${serverRetries + 1} times: ${failure.message || 'no message'}`);
+            throw new RetryableError(
+              ForgeErrorCode.githubUnavailable,
+              `GitHub answered ${failure.status} to ${operation} ${serverRetries + 1} times: ${failure.message || 'no message'}`,
+            );
           }
           const backoff = Math.min(60_000, config.backoffBaseMs * 2 ** serverRetries);
           serverRetries++;
-          logger.warn({ operation, status: failure.status, waitMs: backoff, attempt: serverRetries }, 'github unavailable; retrying');
+          logger.warn(
+            { operation, status: failure.status, waitMs: backoff, attempt: serverRetries },
+            'github unavailable; retrying',
+          );
           await clock.sleep(backoff);
           continue;
         }
         throw error;
       }
     }
-    throw new RetryableError(ForgeErrorCode.githubUnavailable, `GitHub did not answer ${operation} within the retry budget`);
+    throw new RetryableError(
+      ForgeErrorCode.githubUnavailable,
+      `GitHub did not answer ${operation} within the retry budget`,
+    );
   });
   return octokit;
 }

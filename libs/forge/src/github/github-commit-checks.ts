@@ -22,14 +22,19 @@ export interface CommitChecksTarget {
  * and the latest check run of each name (the Checks API; GitHub Actions reports only these),
  * each list read page by page up to 1,000 entries.
  */
-export async function readReportedChecks(octokit: Octokit, call: GithubCall, t: CommitChecksTarget): Promise<ReportedCheck[]> {
+export async function readReportedChecks(
+  octokit: Octokit,
+  call: GithubCall,
+  t: CommitChecksTarget,
+): Promise<ReportedCheck[]> {
   const repo = { owner: t.owner, repo: t.repo };
   const checks: ReportedCheck[] = [];
   for (let page = 1, seen = 0; page <= MAX_PAGES; page++) {
     const combined = await call(`read the commit statuses of ${t.sha}`, () =>
       octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref: t.sha, per_page: 100, page }),
     );
-    for (const s of combined.statuses) checks.push({ kind: 'status', name: s.context, state: statusState(s.state), said: s.state });
+    for (const s of combined.statuses)
+      checks.push({ kind: 'status', name: s.context, state: statusState(s.state), said: s.state });
     seen += combined.statuses.length;
     if (combined.statuses.length < 100 || seen >= combined.total_count) break;
   }
@@ -39,7 +44,13 @@ export async function readReportedChecks(octokit: Octokit, call: GithubCall, t: 
     );
     for (const r of runs.check_runs) {
       const said = r.status === 'completed' ? (r.conclusion ?? 'no conclusion') : r.status;
-      checks.push({ kind: 'check run', name: r.name, state: checkRunState(r.status, r.conclusion), said, ...(r.app?.id !== undefined ? { appId: r.app.id } : {}) });
+      checks.push({
+        kind: 'check run',
+        name: r.name,
+        state: checkRunState(r.status, r.conclusion),
+        said,
+        ...(r.app?.id !== undefined ? { appId: r.app.id } : {}),
+      });
     }
     seen += runs.check_runs.length;
     if (runs.check_runs.length < 100 || seen >= runs.total_count) break;
@@ -61,11 +72,18 @@ export async function readRequiredChecks(
 ): Promise<RequiredCheck[]> {
   const what = `read the required checks of ${t.branch}`;
   try {
-    const { data } = await octokit.rest.repos.getStatusChecksProtection({ owner: t.owner, repo: t.repo, branch: t.branch });
+    const { data } = await octokit.rest.repos.getStatusChecksProtection({
+      owner: t.owner,
+      repo: t.repo,
+      branch: t.branch,
+    });
     const required = new Map<string, RequiredCheck>();
     for (const c of data.checks) {
       const appId = c.app_id === null || c.app_id === -1 ? undefined : c.app_id;
-      required.set(`${c.context}\u0000${appId ?? ''}`, { context: c.context, ...(appId !== undefined ? { appId } : {}) });
+      required.set(`${c.context}\u0000${appId ?? ''}`, {
+        context: c.context,
+        ...(appId !== undefined ? { appId } : {}),
+      });
     }
     for (const context of data.contexts ?? []) {
       if (![...required.values()].some((r) => r.context === context)) required.set(`${context}\u0000`, { context });
@@ -75,7 +93,10 @@ export async function readRequiredChecks(
     const status = httpFailure(error)?.status;
     if (status === 404) return [];
     if (status === 403) {
-      logger.warn({ branch: t.branch, status }, 'github: the token cannot read branch protection; judging by the reported checks');
+      logger.warn(
+        { branch: t.branch, status },
+        'github: the token cannot read branch protection; judging by the reported checks',
+      );
       return [];
     }
     throw fail(error, what);

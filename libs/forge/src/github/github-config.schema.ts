@@ -5,9 +5,14 @@ import { AutoMergePolicySchema } from '../auto-merge-policy.schema';
 const apiUrl = z
   .string()
   .max(500)
-  .refine((u) => /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~/-]*)?$/.test(u) || /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(:\d+)?(\/[A-Za-z0-9._~/-]*)?$/.test(u), {
-    message: 'expected https://host[/path] (http:// only to a loopback address)',
-  })
+  .refine(
+    (u) =>
+      /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~/-]*)?$/.test(u) ||
+      /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(:\d+)?(\/[A-Za-z0-9._~/-]*)?$/.test(u),
+    {
+      message: 'expected https://host[/path] (http:// only to a loopback address)',
+    },
+  )
   .transform((u) => u.replace(/\/+$/, ''));
 
 /** Configuration of the `github` forge provider. */
@@ -22,7 +27,11 @@ export const GithubForgeConfigSchema = z
       .regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository name')
       .refine((r) => r !== '.' && r !== '..', 'expected a GitHub repository name'),
     /** A token with Pull requests + Contents write access. Never logged. */
-    token: z.string().min(1, 'the token is empty').max(1000).regex(/^[\x21-\x7e]+$/, 'the token has characters a token cannot have'),
+    token: z
+      .string()
+      .min(1, 'the token is empty')
+      .max(1000)
+      .regex(/^[\x21-\x7e]+$/, 'the token has characters a token cannot have'),
     /** REST API root (default https://api.github.com; GitHub Enterprise: https://host/api/v3). */
     baseUrl: apiUrl.default('https://api.github.com'),
     /** First segment of the factory's branches (default `pf`). */
@@ -36,7 +45,12 @@ export const GithubForgeConfigSchema = z
     /** Retries of one request after a rate limit, and separately after a 5xx. */
     maxRetries: z.number().int().min(0).max(10).default(4),
     /** A rate-limit wait longer than this is not slept: the job is retried later instead. */
-    maxWaitMs: z.number().int().min(0).max(3_600_000).default(15 * 60_000),
+    maxWaitMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(15 * 60_000),
     /** First backoff after a 5xx (doubles each time, at most 60 s). */
     backoffBaseMs: z.number().int().min(0).max(60_000).default(1_000),
     /** One HTTP request may take this long. */

@@ -21,16 +21,23 @@ export function httpFailure(error: unknown): HttpFailure | undefined {
   const response = asRecord(e['response']);
   const rawHeaders = asRecord(response?.['headers']) ?? {};
   const headers: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(rawHeaders)) headers[k.toLowerCase()] = typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  for (const [k, v] of Object.entries(rawHeaders))
+    headers[k.toLowerCase()] = typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
   const data = asRecord(response?.['data']);
-  const message = typeof data?.['message'] === 'string' ? data['message'] : typeof e['message'] === 'string' ? e['message'] : '';
+  const message =
+    typeof data?.['message'] === 'string' ? data['message'] : typeof e['message'] === 'string' ? e['message'] : '';
   const details = Array.isArray(data?.['errors'])
     ? data['errors'].map((x) => {
         const r = asRecord(x);
         return typeof r?.['message'] === 'string' ? r['message'] : typeof x === 'string' ? x : '';
       })
     : [];
-  return { status: e['status'], headers, message: message.slice(0, 300), details: details.filter(Boolean).map((d) => d.slice(0, 200)) };
+  return {
+    status: e['status'],
+    headers,
+    message: message.slice(0, 300),
+    details: details.filter(Boolean).map((d) => d.slice(0, 200)),
+  };
 }
 
 /** GitHub's answer to creating a second pull request for the same head and base. */
@@ -65,7 +72,8 @@ export function rateLimitWait(failure: HttpFailure, now: number, blindWaits: num
   if (failure.headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)) {
     return { ms: Math.max(0, reset * 1000 - now) + 1000, rule: 'reset' };
   }
-  if (failure.status === 429 || /secondary rate limit|abuse/i.test(failure.message)) return { ms: 60_000 * 2 ** blindWaits, rule: 'blind' };
+  if (failure.status === 429 || /secondary rate limit|abuse/i.test(failure.message))
+    return { ms: 60_000 * 2 ** blindWaits, rule: 'blind' };
   return undefined;
 }
 
@@ -75,19 +83,31 @@ export function githubError(failure: HttpFailure | undefined, what: string): Pip
   const said = [failure.message, ...failure.details].filter(Boolean).join('; ') || 'no message';
   switch (true) {
     case failure.status === 401:
-      return new TerminalError(ForgeErrorCode.githubAuth, `GitHub refused the token (401) to ${what}: check that the token is valid and not expired`);
+      return new TerminalError(
+        ForgeErrorCode.githubAuth,
+        `GitHub refused the token (401) to ${what}: check that the token is valid and not expired`,
+      );
     case failure.status === 403:
       return new TerminalError(
         ForgeErrorCode.githubAuth,
         `GitHub denied the request (403) to ${what}: the token needs Pull requests and Contents write access on the repository (${said})`,
       );
     case failure.status === 404:
-      return new TerminalError(ForgeErrorCode.githubNotFound, `GitHub found nothing (404) to ${what}: check owner, repo and that the token can see the repository`);
+      return new TerminalError(
+        ForgeErrorCode.githubNotFound,
+        `GitHub found nothing (404) to ${what}: check owner, repo and that the token can see the repository`,
+      );
     case failure.status === 429:
       return new RetryableError(ForgeErrorCode.githubRateLimited, `GitHub rate limit to ${what}: ${said}`);
     case failure.status >= 500:
-      return new RetryableError(ForgeErrorCode.githubUnavailable, `GitHub answered ${failure.status} to ${what}: ${said}`);
+      return new RetryableError(
+        ForgeErrorCode.githubUnavailable,
+        `GitHub answered ${failure.status} to ${what}: ${said}`,
+      );
     default:
-      return new TerminalError(ForgeErrorCode.githubRejected, `GitHub rejected the request (${failure.status}) to ${what}: ${said}`);
+      return new TerminalError(
+        ForgeErrorCode.githubRejected,
+        `GitHub rejected the request (${failure.status}) to ${what}: ${said}`,
+      );
   }
 }

@@ -1,5 +1,12 @@
 import { RetryableError, TerminalError } from '@patch-factory/contracts';
-import { createCatalogOrigin, createManualClock, startGithubDouble, type CatalogOrigin, type GithubDouble, type ManualClock } from '@patch-factory/testing';
+import {
+  createCatalogOrigin,
+  createManualClock,
+  startGithubDouble,
+  type CatalogOrigin,
+  type GithubDouble,
+  type ManualClock,
+} from '@patch-factory/testing';
 import { join } from 'node:path';
 import { DEFAULT_AUTO_MERGE_POLICY, SEVERITIES, type Severity } from '../auto-merge-policy';
 import type { Forge } from '../forge';
@@ -82,7 +89,14 @@ describe('github forge (against the GitHub double over HTTP)', () => {
 
   it('opens one pull request with title, body, marker and labels', async () => {
     const { pushed, pr } = await patchAndReview(change('1.0.1'));
-    expect(pr).toMatchObject({ provider: 'github', action: 'created', number: 1, state: 'open', branch: BRANCH, headSha: pushed.headSha });
+    expect(pr).toMatchObject({
+      provider: 'github',
+      action: 'created',
+      number: 1,
+      state: 'open',
+      branch: BRANCH,
+      headSha: pushed.headSha,
+    });
     const [p] = double.pulls;
     expect(p?.title).toBe('nginx: update pkg:deb/debian/nginx in debian-13/1.27.yaml');
     expect(p?.body).toContain('| `VERSION` | `1.0.0` | `1.0.1` |');
@@ -140,13 +154,21 @@ describe('github forge (against the GitHub double over HTTP)', () => {
     const legacy = double.addPull({ head: 'pf/legacy/nginx-1.27', body: `older\n\n${marker}` });
     const person = double.addPull({ head: 'feature/mine', body: marker });
     const fork = double.addPull({ head: 'pf/nginx/debian-13/1.27-fork', headRepo: 'evil/catalog', body: marker });
-    const other = double.addPull({ head: 'pf/nginx/debian-13/1.26', body: '<!-- patch-factory:image-stream=nginx/debian-13/1.26 -->' });
+    const other = double.addPull({
+      head: 'pf/nginx/debian-13/1.26',
+      body: '<!-- patch-factory:image-stream=nginx/debian-13/1.26 -->',
+    });
     await patchAndReview(change('1.0.1'));
     const closed = await forge.closeSuperseded(STREAM, BRANCH);
     expect(closed.map((c) => c.number)).toEqual([legacy.number]);
     expect(legacy.state).toBe('closed');
     expect(legacy.body).toContain(`superseded by the pull request of branch \`${BRANCH}\``);
-    expect([person.state, fork.state, other.state, double.pulls.find((p) => p.head === BRANCH)?.state]).toEqual(['open', 'open', 'open', 'open']);
+    expect([person.state, fork.state, other.state, double.pulls.find((p) => p.head === BRANCH)?.state]).toEqual([
+      'open',
+      'open',
+      'open',
+      'open',
+    ]);
     const writes = double.writes().length;
     expect(await forge.closeSuperseded(STREAM, BRANCH)).toEqual([]);
     expect(double.writes()).toHaveLength(writes);
@@ -160,19 +182,28 @@ describe('github forge (against the GitHub double over HTTP)', () => {
     const writes = double.writes().length;
     expect(await forge.closeObsolete(BRANCH, 'again')).toBeUndefined();
     expect(double.writes()).toHaveLength(writes);
-    await expect(forge.closeObsolete(BRANCH, 'line\nbreak')).rejects.toMatchObject({ code: ForgeErrorCode.unsafeInput });
+    await expect(forge.closeObsolete(BRANCH, 'line\nbreak')).rejects.toMatchObject({
+      code: ForgeErrorCode.unsafeInput,
+    });
   });
 
   it.each(SEVERITIES.map((s) => [s]))('applies the auto-merge policy to %s', async (severity) => {
     const { pushed } = await patchAndReview(change('1.0.1'), severity);
     double.setCheckRun(pushed.headSha ?? '', { name: 'build' });
-    const outcome = await forge.mergeWhenGreen({ branch: BRANCH, severity, gatesPassed: true, headSha: pushed.headSha });
+    const outcome = await forge.mergeWhenGreen({
+      branch: BRANCH,
+      severity,
+      gatesPassed: true,
+      headSha: pushed.headSha,
+    });
     const merges = double.requests.filter((r) => r.operationId === 'pulls/merge');
     if (severity === 'critical' || severity === 'high') {
       expect(outcome).toMatchObject({ status: 'merged', method: 'squash' });
       expect(merges.map((m) => m.body)).toEqual([{ sha: pushed.headSha, merge_method: 'squash' }]);
       expect(await forge.isMerged(BRANCH)).toBe(true);
-      expect(await forge.mergeWhenGreen({ branch: BRANCH, severity, gatesPassed: true })).toEqual({ status: 'already-merged' });
+      expect(await forge.mergeWhenGreen({ branch: BRANCH, severity, gatesPassed: true })).toEqual({
+        status: 'already-merged',
+      });
       expect(double.requests.filter((r) => r.operationId === 'pulls/merge')).toHaveLength(1);
     } else {
       expect(outcome.status).toBe('manual');
@@ -192,26 +223,45 @@ describe('github forge (against the GitHub double over HTTP)', () => {
     const f = makeForge({ autoMergePolicy: policy });
     const { pushed } = await patchAndReview(change('1.0.1'), 'medium', f);
     double.setCommitStatus(pushed.headSha ?? '', 'success');
-    expect(await f.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true })).toMatchObject({ status: 'manual' });
-    expect(await f.mergeWhenGreen({ branch: BRANCH, severity: 'medium', gatesPassed: true })).toMatchObject({ status: 'merged', method: 'rebase' });
+    expect(await f.mergeWhenGreen({ branch: BRANCH, severity: 'high', gatesPassed: true })).toMatchObject({
+      status: 'manual',
+    });
+    expect(await f.mergeWhenGreen({ branch: BRANCH, severity: 'medium', gatesPassed: true })).toMatchObject({
+      status: 'merged',
+      method: 'rebase',
+    });
   });
 
   it('does not merge when gates failed, checks are pending or failing, the head moved, or GitHub refuses', async () => {
     const { pushed } = await patchAndReview(change('1.0.1'), 'critical');
     const head = pushed.headSha ?? '';
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: false, headSha: head })).toMatchObject({ status: 'gates-failed' });
+    expect(
+      await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: false, headSha: head }),
+    ).toMatchObject({ status: 'gates-failed' });
     double.setCommitStatus(head, 'pending');
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head })).toMatchObject({ status: 'checks-pending' });
+    expect(
+      await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head }),
+    ).toMatchObject({ status: 'checks-pending' });
     double.setCommitStatus(head, 'failure');
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head })).toMatchObject({ status: 'checks-failed' });
+    expect(
+      await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head }),
+    ).toMatchObject({ status: 'checks-failed' });
     double.setCommitStatus(head, 'success');
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: 'a'.repeat(40) })).toMatchObject({ status: 'head-moved' });
+    expect(
+      await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: 'a'.repeat(40) }),
+    ).toMatchObject({ status: 'head-moved' });
     double.setMergeable(1, false);
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head })).toMatchObject({ status: 'blocked' });
+    expect(
+      await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head }),
+    ).toMatchObject({ status: 'blocked' });
     expect(double.pulls[0]?.merged).toBe(false);
     double.setMergeable(1, true);
-    expect(await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head })).toMatchObject({ status: 'merged' });
-    expect(await forge.mergeWhenGreen({ branch: 'pf/none/debian-13/1', severity: 'critical', gatesPassed: true })).toEqual({ status: 'no-change-request' });
+    expect(
+      await forge.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head }),
+    ).toMatchObject({ status: 'merged' });
+    expect(
+      await forge.mergeWhenGreen({ branch: 'pf/none/debian-13/1', severity: 'critical', gatesPassed: true }),
+    ).toEqual({ status: 'no-change-request' });
   });
 
   describe('merges only what is really green', () => {
@@ -219,7 +269,8 @@ describe('github forge (against the GitHub double over HTTP)', () => {
       const { pushed } = await patchAndReview(change('1.0.1'), 'critical', f);
       return pushed.headSha ?? '';
     }
-    const merge = (head: string, f = forge) => f.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head });
+    const merge = (head: string, f = forge) =>
+      f.mergeWhenGreen({ branch: BRANCH, severity: 'critical', gatesPassed: true, headSha: head });
 
     it('does not merge a commit that reports no statuses and no check runs (a repository whose CI never ran)', async () => {
       const head = await reviewed();
@@ -228,7 +279,13 @@ describe('github forge (against the GitHub double over HTTP)', () => {
       expect(outcome.detail).toMatch(/no commit status and no check run.*allowUnchecked/);
       expect(double.pulls[0]?.merged).toBe(false);
       expect(double.requests.filter((r) => r.operationId === 'pulls/merge')).toEqual([]);
-      expect(double.requests.map((r) => r.operationId)).toEqual(expect.arrayContaining(['repos/get-combined-status-for-ref', 'checks/list-for-ref', 'repos/get-status-checks-protection']));
+      expect(double.requests.map((r) => r.operationId)).toEqual(
+        expect.arrayContaining([
+          'repos/get-combined-status-for-ref',
+          'checks/list-for-ref',
+          'repos/get-status-checks-protection',
+        ]),
+      );
     });
 
     it('merges a commit without checks when the policy says allowUnchecked', async () => {
@@ -248,10 +305,16 @@ describe('github forge (against the GitHub double over HTTP)', () => {
       expect(outcome.detail).toContain('check run test (failure)');
       for (const conclusion of ['cancelled', 'timed_out', 'action_required'] as const) {
         double.setCheckRun(head, { name: 'test', conclusion });
-        expect(await merge(head)).toMatchObject({ status: 'checks-failed', detail: expect.stringContaining(conclusion) as unknown });
+        expect(await merge(head)).toMatchObject({
+          status: 'checks-failed',
+          detail: expect.stringContaining(conclusion) as unknown,
+        });
       }
       double.setCheckRun(head, { name: 'test', status: 'in_progress' });
-      expect(await merge(head)).toMatchObject({ status: 'checks-pending', detail: expect.stringContaining('check run test (in_progress)') as unknown });
+      expect(await merge(head)).toMatchObject({
+        status: 'checks-pending',
+        detail: expect.stringContaining('check run test (in_progress)') as unknown,
+      });
       expect(double.pulls[0]?.merged).toBe(false);
       double.setCheckRun(head, { name: 'test', conclusion: 'skipped' });
       double.setCheckRun(head, { name: 'docs', conclusion: 'neutral' });
@@ -269,7 +332,10 @@ describe('github forge (against the GitHub double over HTTP)', () => {
       double.setCommitStatus(head, 'success', 'ci/required');
       // A check bound to GitHub Actions is not satisfied by another app's run of the same name.
       double.setCheckRun(head, { name: 'e2e', appId: 999 });
-      expect(await merge(head)).toMatchObject({ status: 'checks-pending', detail: expect.stringContaining('e2e') as unknown });
+      expect(await merge(head)).toMatchObject({
+        status: 'checks-pending',
+        detail: expect.stringContaining('e2e') as unknown,
+      });
       expect(double.pulls[0]?.merged).toBe(false);
       double.setCheckRun(head, { name: 'e2e' });
       expect(await merge(head)).toMatchObject({ status: 'merged' });
@@ -290,13 +356,19 @@ describe('github forge (against the GitHub double over HTTP)', () => {
       double.setCheckRun(head, { name: 'build' });
       double.failNext({ kind: 'forbidden', operationId: 'repos/get-status-checks-protection' });
       expect(await merge(head)).toMatchObject({ status: 'merged' });
-      expect(logs.map((l) => l.msg)).toContain('github: the token cannot read branch protection; judging by the reported checks');
+      expect(logs.map((l) => l.msg)).toContain(
+        'github: the token cannot read branch protection; judging by the reported checks',
+      );
     });
 
     it('a failing check on page 2 is still seen', async () => {
       const head = await reviewed();
-      for (let i = 0; i < 120; i++) double.setCheckRun(head, { name: `job-${i}`, conclusion: i === 110 ? 'failure' : 'success' });
-      expect(await merge(head)).toMatchObject({ status: 'checks-failed', detail: expect.stringContaining('job-110') as unknown });
+      for (let i = 0; i < 120; i++)
+        double.setCheckRun(head, { name: `job-${i}`, conclusion: i === 110 ? 'failure' : 'success' });
+      expect(await merge(head)).toMatchObject({
+        status: 'checks-failed',
+        detail: expect.stringContaining('job-110') as unknown,
+      });
     });
   });
 
@@ -360,7 +432,9 @@ describe('github forge (against the GitHub double over HTTP)', () => {
   it('retries 5xx with backoff and then succeeds', async () => {
     double.failNext({ kind: 'server-error', status: 502, count: 2, operationId: 'pulls/create' });
     await patchAndReview(change('1.0.1'));
-    expect(double.requests.filter((r) => r.operationId === 'pulls/create').map((r) => r.status)).toEqual([502, 502, 201]);
+    expect(double.requests.filter((r) => r.operationId === 'pulls/create').map((r) => r.status)).toEqual([
+      502, 502, 201,
+    ]);
     expect(clock.sleeps).toEqual([1_000, 2_000]);
     expect(double.pulls).toHaveLength(1);
   });
@@ -406,7 +480,9 @@ describe('github forge (against the GitHub double over HTTP)', () => {
     ]) {
       await expect(forge.ensurePullRequest(bad)).rejects.toMatchObject({ code: ForgeErrorCode.unsafeInput });
     }
-    await expect(forge.mergeWhenGreen({ branch: 'pf/$(x)', severity: 'high', gatesPassed: true })).rejects.toMatchObject({ code: ForgeErrorCode.unsafeInput });
+    await expect(
+      forge.mergeWhenGreen({ branch: 'pf/$(x)', severity: 'high', gatesPassed: true }),
+    ).rejects.toMatchObject({ code: ForgeErrorCode.unsafeInput });
     expect(double.requests).toEqual([]);
   });
 });

@@ -1,14 +1,33 @@
 import type { Octokit } from '@octokit/rest';
 import { PipelineError, RetryableError, TerminalError } from '@patch-factory/contracts';
-import { assertSeverity, autoMergeRuleFor, DEFAULT_AUTO_MERGE_POLICY, severityLabel, type AutoMergePolicy } from '../auto-merge-policy';
+import {
+  assertSeverity,
+  autoMergeRuleFor,
+  DEFAULT_AUTO_MERGE_POLICY,
+  severityLabel,
+  type AutoMergePolicy,
+} from '../auto-merge-policy';
 import { systemClock } from '../clock';
-import type { ChangeRequest, EnsuredChangeRequest, Forge, MergeOutcome, MergeRequest, PullRequestRequest } from '../forge';
+import type {
+  ChangeRequest,
+  EnsuredChangeRequest,
+  Forge,
+  MergeOutcome,
+  MergeRequest,
+  PullRequestRequest,
+} from '../forge';
 import { ForgeErrorCode, parseConfig } from '../forge-errors';
 import { silentLogger, type ForgeLogger } from '../forge-logger';
 import type { ForgeProvider } from '../forge-provider';
 import { assertImageStream, branchNameFor, imageStreamKey, type ImageStream } from '../image-stream';
 import { readStreamMarker, streamMarker } from '../pull-request-text';
-import { assertSafeBaseBranch, assertSafeBranch, assertSafeLabel, assertSafeLine, assertSafeSegment } from '../safe-input';
+import {
+  assertSafeBaseBranch,
+  assertSafeBranch,
+  assertSafeLabel,
+  assertSafeLine,
+  assertSafeSegment,
+} from '../safe-input';
 import { judgeChecks, type ChecksVerdict } from './commit-checks';
 import { createGithubClient } from './github-client';
 import { readReportedChecks, readRequiredChecks, type GithubCall } from './github-commit-checks';
@@ -71,7 +90,11 @@ export class GithubForge implements Forge {
         if (!isPullRequestAlreadyExists(failure)) throw this.fail(error, `create the pull request for ${branch}`);
         // Made by a concurrent or earlier attempt: the idempotency key (the branch) already has its PR.
         pr = await this.findOpen(branch);
-        if (!pr) throw new RetryableError(ForgeErrorCode.githubUnavailable, `GitHub says a pull request for ${branch} exists but does not list it yet`);
+        if (!pr)
+          throw new RetryableError(
+            ForgeErrorCode.githubUnavailable,
+            `GitHub says a pull request for ${branch} exists but does not list it yet`,
+          );
       }
     }
     if (action !== 'created' && (pr.title !== title || (pr.body ?? '') !== body || pr.base.ref !== base)) {
@@ -80,7 +103,14 @@ export class GithubForge implements Forge {
       );
       action = 'updated';
     }
-    if (await this.syncLabels(pr.number, pr.labels.map((l) => l.name ?? ''), wanted, severityLabel(severity))) {
+    if (
+      await this.syncLabels(
+        pr.number,
+        pr.labels.map((l) => l.name ?? ''),
+        wanted,
+        severityLabel(severity),
+      )
+    ) {
       if (action === 'unchanged') action = 'updated';
     }
     return { ...this.toChangeRequest(pr), action };
@@ -114,18 +144,30 @@ export class GithubForge implements Forge {
     if (prs.some((p) => p.merged_at !== null)) return { status: 'already-merged' };
     const pr = prs.find((p) => p.state === 'open');
     if (!pr) return { status: 'no-change-request' };
-    if (!rule.autoMerge) return { status: 'manual', detail: `the policy leaves ${request.severity} changes to a person` };
+    if (!rule.autoMerge)
+      return { status: 'manual', detail: `the policy leaves ${request.severity} changes to a person` };
     if (!request.gatesPassed) return { status: 'gates-failed' };
-    if (request.headSha !== undefined && pr.head.sha !== request.headSha) return { status: 'head-moved', detail: `the branch is at ${pr.head.sha}` };
+    if (request.headSha !== undefined && pr.head.sha !== request.headSha)
+      return { status: 'head-moved', detail: `the branch is at ${pr.head.sha}` };
     const verdict = await this.judgeChecks(pr.head.sha, pr.base.ref);
     if (verdict.state === 'failed') return { status: 'checks-failed', detail: verdict.detail };
     if (verdict.state === 'pending') return { status: 'checks-pending', detail: verdict.detail };
     if (verdict.state === 'none') {
-      this.logger.info({ branch, number: pr.number, sha: pr.head.sha }, 'pull request not merged: its head commit reports no checks');
+      this.logger.info(
+        { branch, number: pr.number, sha: pr.head.sha },
+        'pull request not merged: its head commit reports no checks',
+      );
       return { status: 'no-checks', detail: verdict.detail };
     }
     try {
-      const merged = (await this.octokit.rest.pulls.merge({ ...this.repo, pull_number: pr.number, sha: pr.head.sha, merge_method: rule.method })).data;
+      const merged = (
+        await this.octokit.rest.pulls.merge({
+          ...this.repo,
+          pull_number: pr.number,
+          sha: pr.head.sha,
+          merge_method: rule.method,
+        })
+      ).data;
       this.logger.info({ branch, number: pr.number, method: rule.method }, 'pull request merged');
       return { status: 'merged', method: rule.method, sha: merged.sha };
     } catch (error) {
@@ -147,12 +189,18 @@ export class GithubForge implements Forge {
   private async judgeChecks(sha: string, base: string): Promise<ChecksVerdict> {
     const call: GithubCall = (what, fn) => this.call(what, fn);
     const reported = await readReportedChecks(this.octokit, call, { ...this.repo, sha });
-    const required = await readRequiredChecks(this.octokit, (e, what) => this.fail(e, what), this.logger, { ...this.repo, branch: base });
+    const required = await readRequiredChecks(this.octokit, (e, what) => this.fail(e, what), this.logger, {
+      ...this.repo,
+      branch: base,
+    });
     return judgeChecks(reported, required, this.policy.allowUnchecked === true);
   }
 
   private isOurBranch(pr: Pull): boolean {
-    return pr.head.ref.startsWith(`${this.prefix}/`) && pr.head.repo?.full_name === `${this.config.owner}/${this.config.repo}`;
+    return (
+      pr.head.ref.startsWith(`${this.prefix}/`) &&
+      pr.head.repo?.full_name === `${this.config.owner}/${this.config.repo}`
+    );
   }
 
   private async findOpen(branch: string): Promise<PullSummary | undefined> {
@@ -170,7 +218,14 @@ export class GithubForge implements Forge {
     const all: PullSummary[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
       const batch = await this.call('list the open pull requests', () =>
-        this.octokit.rest.pulls.list({ ...this.repo, state: 'open', per_page: 100, page, sort: 'created', direction: 'asc' }),
+        this.octokit.rest.pulls.list({
+          ...this.repo,
+          state: 'open',
+          per_page: 100,
+          page,
+          sort: 'created',
+          direction: 'asc',
+        }),
       );
       all.push(...batch);
       if (batch.length < 100) break;
@@ -183,7 +238,12 @@ export class GithubForge implements Forge {
     const note = `> Closed by patch-factory: ${why}.`;
     const body = (pr.body ?? '').includes(note) ? (pr.body ?? '') : `${pr.body ?? ''}\n\n${note}`;
     const updated = await this.call(`close the pull request #${pr.number}`, () =>
-      this.octokit.rest.pulls.update({ ...this.repo, pull_number: pr.number, state: 'closed', body: body.slice(0, 65_000) }),
+      this.octokit.rest.pulls.update({
+        ...this.repo,
+        pull_number: pr.number,
+        state: 'closed',
+        body: body.slice(0, 65_000),
+      }),
     );
     this.logger.info({ branch: pr.head.ref, number: pr.number }, 'pull request closed');
     return this.toChangeRequest(updated);
@@ -194,7 +254,9 @@ export class GithubForge implements Forge {
     const missing = wanted.filter((l) => !current.includes(l));
     const stale = current.filter((l) => l.startsWith('severity:') && l !== severity);
     if (missing.length > 0) {
-      await this.call(`label the pull request #${number}`, () => this.octokit.rest.issues.addLabels({ ...this.repo, issue_number: number, labels: missing }));
+      await this.call(`label the pull request #${number}`, () =>
+        this.octokit.rest.issues.addLabels({ ...this.repo, issue_number: number, labels: missing }),
+      );
     }
     for (const name of stale) {
       try {
@@ -233,7 +295,12 @@ export class GithubForge implements Forge {
 
 /** A body: text of at most 60,000 characters, no NUL, and no marker of its own (the adapter adds it). */
 function checkBody(body: unknown): string {
-  if (typeof body !== 'string' || body.length > MAX_BODY || body.includes('\u0000') || body.includes('<!-- patch-factory:')) {
+  if (
+    typeof body !== 'string' ||
+    body.length > MAX_BODY ||
+    body.includes('\u0000') ||
+    body.includes('<!-- patch-factory:')
+  ) {
     throw new TerminalError(
       ForgeErrorCode.unsafeInput,
       `the pull request body is refused: expected text of at most ${MAX_BODY} characters without NUL or a patch-factory marker`,
@@ -250,7 +317,12 @@ function unique(values: string[]): string[] {
 export const githubForgeProvider: ForgeProvider<ParsedGithubForgeConfig> = {
   name: 'github',
   parseConfig: (raw) => parseConfig(GithubForgeConfigSchema, raw, 'github forge'),
-  create: (config, deps) => new GithubForge(config, createGithubClient(config, deps.clock ?? systemClock, deps.logger ?? silentLogger), deps.logger),
+  create: (config, deps) =>
+    new GithubForge(
+      config,
+      createGithubClient(config, deps.clock ?? systemClock, deps.logger ?? silentLogger),
+      deps.logger,
+    ),
 };
 
 export type { GithubForgeConfig };

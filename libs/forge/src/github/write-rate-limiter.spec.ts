@@ -6,7 +6,9 @@ describe('WriteRateLimiter', () => {
     const clock = createManualClock(0);
     const limiter = new WriteRateLimiter(3, clock);
     const started: Array<[number, number]> = [];
-    await Promise.all(Array.from({ length: 7 }, (_, i) => limiter.acquire().then(() => started.push([i, clock.now()]))));
+    await Promise.all(
+      Array.from({ length: 7 }, (_, i) => limiter.acquire().then(() => started.push([i, clock.now()]))),
+    );
     expect(started.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(started.map(([, t]) => t)).toEqual([0, 0, 0, 60_000, 60_000, 60_000, 120_000]);
   });

@@ -1,7 +1,15 @@
 import { HttpException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { ApiTokenRepository, PUBLIC_ROUTE, REQUIRED_SCOPE, RequestRateLimiter, hasScope, setPrincipal, type Scope } from '@patch-factory/store';
+import {
+  ApiTokenRepository,
+  PUBLIC_ROUTE,
+  REQUIRED_SCOPE,
+  RequestRateLimiter,
+  hasScope,
+  setPrincipal,
+  type Scope,
+} from '@patch-factory/store';
 
 /** `Authorization: Bearer <token>`, the token printable ASCII of bounded length. */
 const BEARER = /^Bearer +([\x21-\x7e]{1,256})$/i;
@@ -36,13 +44,21 @@ export class AccessGuard implements CanActivate {
     const header = req.headers.authorization;
     if (header === undefined) {
       res.setHeader('WWW-Authenticate', `Bearer realm="patch-factory", scope="${scope}"`);
-      throw refuse(401, 'unauthenticated', `this route needs a bearer token with scope "${scope}" (Authorization: Bearer pf_…)`);
+      throw refuse(
+        401,
+        'unauthenticated',
+        `this route needs a bearer token with scope "${scope}" (Authorization: Bearer pf_…)`,
+      );
     }
     const presented = BEARER.exec(header)?.[1];
     const principal = presented === undefined ? undefined : await this.tokens.verify(presented);
     if (!principal) {
       res.setHeader('WWW-Authenticate', `Bearer realm="patch-factory", error="invalid_token"`);
-      throw refuse(401, 'invalid-token', 'the Authorization header holds no valid bearer token (malformed, unknown or revoked)');
+      throw refuse(
+        401,
+        'invalid-token',
+        'the Authorization header holds no valid bearer token (malformed, unknown or revoked)',
+      );
     }
     setPrincipal(req, principal);
 
@@ -50,11 +66,19 @@ export class AccessGuard implements CanActivate {
     res.setHeader('RateLimit-Remaining', String(rate.remaining));
     if (!rate.allowed) {
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(rate.resetMs / 1000))));
-      throw refuse(429, 'rate-limited', `token "${principal.name}" made more requests this minute than PF_API_RATE_LIMIT_PER_MINUTE allows; retry after the Retry-After seconds`);
+      throw refuse(
+        429,
+        'rate-limited',
+        `token "${principal.name}" made more requests this minute than PF_API_RATE_LIMIT_PER_MINUTE allows; retry after the Retry-After seconds`,
+      );
     }
     if (!hasScope(principal, scope)) {
       res.setHeader('WWW-Authenticate', `Bearer realm="patch-factory", error="insufficient_scope", scope="${scope}"`);
-      throw refuse(403, 'insufficient-scope', `token "${principal.name}" lacks scope "${scope}" (it holds: ${principal.scopes.join(', ') || 'none'})`);
+      throw refuse(
+        403,
+        'insufficient-scope',
+        `token "${principal.name}" lacks scope "${scope}" (it holds: ${principal.scopes.join(', ') || 'none'})`,
+      );
     }
     return true;
   }

@@ -20,7 +20,8 @@ export function auditMiddleware(audit: AuditLog, logger: Logger) {
       if (READS.has(req.method) && !AUDITED_READ_STATUSES.has(res.statusCode)) return;
       const path = (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
       const principal = principalOf(req);
-      const actor = principal?.tokenId ?? (path.startsWith('/webhooks/') && res.statusCode < 400 ? 'github-webhook' : 'anonymous');
+      const actor =
+        principal?.tokenId ?? (path.startsWith('/webhooks/') && res.statusCode < 400 ? 'github-webhook' : 'anonymous');
       const requestId = typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : undefined;
       audit
         .append({
@@ -33,7 +34,9 @@ export function auditMiddleware(audit: AuditLog, logger: Logger) {
           ...(requestId ? { requestId } : {}),
           ...(req.socket.remoteAddress ? { remote: req.socket.remoteAddress } : {}),
         })
-        .catch((error: unknown) => logger.warn({ err: (error as Error).message, method: req.method, path }, 'audit entry not recorded'));
+        .catch((error: unknown) =>
+          logger.warn({ err: (error as Error).message, method: req.method, path }, 'audit entry not recorded'),
+        );
     });
     next();
   };

@@ -18,8 +18,14 @@ export const DSSE_SIGNATURE_ANNOTATION = 'dev.patch-factory.dsse/signature';
  * predicate type (and cosign's empty signature annotation), and with what its signature signs
  * and the signature (so that signing the same statement again reuses it: see reusingKey).
  */
-export function attestationLayer(envelope: DsseEnvelope, predicateType: string, bytes: Buffer = envelopeBytes(envelope)): OciBlob {
-  const pae = createHash('sha256').update(preAuthEncoding(envelope.payloadType, Buffer.from(envelope.payload, 'base64'))).digest('hex');
+export function attestationLayer(
+  envelope: DsseEnvelope,
+  predicateType: string,
+  bytes: Buffer = envelopeBytes(envelope),
+): OciBlob {
+  const pae = createHash('sha256')
+    .update(preAuthEncoding(envelope.payloadType, Buffer.from(envelope.payload, 'base64')))
+    .digest('hex');
   const signature = envelope.signatures[0]?.sig;
   return blobOf(DSSE_ENVELOPE_MEDIA_TYPE, bytes, {
     [COSIGN_SIGNATURE_ANNOTATION]: '',
@@ -41,7 +47,11 @@ export function knownAttestationSignatures(layers: readonly OciDescriptor[]): Kn
 }
 
 /** The `.att` manifest for an image: the existing layers plus the envelopes not already there (same bytes and annotations). */
-export function attestationManifest(imageDigest: string, layers: readonly OciBlob[], existing?: unknown): CosignManifestArtifact {
+export function attestationManifest(
+  imageDigest: string,
+  layers: readonly OciBlob[],
+  existing?: unknown,
+): CosignManifestArtifact {
   const tag = attestationTag(imageDigest);
   return buildCosignManifest(tag, existing === undefined ? [] : parseCosignManifest(existing, tag), layers);
 }

@@ -21,12 +21,21 @@ const other = fakeImage('other');
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 
 function inputs(pkgCount = 3): AttestationInputs {
-  const packages = parsePackagesJson(JSON.stringify(packagesJson(image.digest, pkgCount)), 'run-1/packages.json', image.digest);
+  const packages = parsePackagesJson(
+    JSON.stringify(packagesJson(image.digest, pkgCount)),
+    'run-1/packages.json',
+    image.digest,
+  );
   return {
     image,
     provenance: {
       builderId: 'https://patch-factory.example/builder',
-      definition: { path: 'image/redis/debian-12/7.0.yaml', repository: 'https://git.example/catalog.git', ref: 'refs/heads/patch/redis', commit: COMMIT },
+      definition: {
+        path: 'image/redis/debian-12/7.0.yaml',
+        repository: 'https://git.example/catalog.git',
+        ref: 'refs/heads/patch/redis',
+        commit: COMMIT,
+      },
       platforms: ['linux/amd64', 'linux/arm64'],
       sourceDateEpoch: 1_700_000_000,
       internalParameters: { inputKey: packages.inputKey },
@@ -46,7 +55,9 @@ function inputs(pkgCount = 3): AttestationInputs {
 describe('DSSE', () => {
   it('pre-authentication encoding is the spec example byte for byte', () => {
     // https://github.com/secure-systems-lab/dsse/blob/master/protocol.md#test-vectors
-    expect(preAuthEncoding('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe('DSSEv1 29 http://example.com/HelloWorld 11 hello world');
+    expect(preAuthEncoding('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe(
+      'DSSEv1 29 http://example.com/HelloWorld 11 hello world',
+    );
     expect(preAuthEncoding('t', Buffer.from('é')).toString('latin1')).toBe('DSSEv1 1 t 2 Ã©');
   });
 
@@ -54,7 +65,14 @@ describe('DSSE', () => {
     const env = await signDsse(signerA, 'application/vnd.in-toto+json', Buffer.from('{}'));
     const sig = Buffer.from(env.signatures[0]?.sig ?? '', 'base64');
     expect(env.signatures[0]?.keyid).toBe(signerA.keyId);
-    expect(verify('sha256', preAuthEncoding('application/vnd.in-toto+json', Buffer.from('{}')), { key: keyA.publicPem, dsaEncoding: 'der' }, sig)).toBe(true);
+    expect(
+      verify(
+        'sha256',
+        preAuthEncoding('application/vnd.in-toto+json', Buffer.from('{}')),
+        { key: keyA.publicPem, dsaEncoding: 'der' },
+        sig,
+      ),
+    ).toBe(true);
     expect(verify('sha256', Buffer.from('{}'), { key: keyA.publicPem, dsaEncoding: 'der' }, sig)).toBe(false);
   });
 });
@@ -66,7 +84,9 @@ describe('packages.json', () => {
     const all = resolvedPackages(parsed);
     // 10 per platform; every 5th is arch:all with the same url and sha256 on both platforms.
     expect(all).toHaveLength(18);
-    expect(all.filter((p) => p.architecture === 'all').every((p) => p.platforms.join() === 'linux/amd64,linux/arm64')).toBe(true);
+    expect(
+      all.filter((p) => p.architecture === 'all').every((p) => p.platforms.join() === 'linux/amd64,linux/arm64'),
+    ).toBe(true);
   });
 
   it('refuses hostile files, naming the file and the entry', () => {
@@ -79,12 +99,22 @@ describe('packages.json', () => {
     };
     const pkg = (v: Loose, p: number, i: number) => v.platforms[p]?.packages[i] as Record<string, unknown>;
     expect(() => parsePackagesJson('{', 'run/packages.json')).toThrow('run/packages.json: is not JSON');
-    expect(() => parsePackagesJson(JSON.stringify(good), 'run/packages.json', other.digest)).toThrow(`records image ${image.digest}, not ${other.digest}`);
-    expect(bad((v) => (pkg(v, 0, 1)['sha256'] = 'F'.repeat(64)))).toThrow('run/packages.json: platforms[0].packages[1]: pkg1-lib: sha256 "FFFF');
-    expect(bad((v) => (pkg(v, 1, 0)['url'] = 'file:///etc/passwd'))).toThrow('platforms[1].packages[0]: pkg0-lib: url "file:///etc/passwd" is not an http(s) URL');
+    expect(() => parsePackagesJson(JSON.stringify(good), 'run/packages.json', other.digest)).toThrow(
+      `records image ${image.digest}, not ${other.digest}`,
+    );
+    expect(bad((v) => (pkg(v, 0, 1)['sha256'] = 'F'.repeat(64)))).toThrow(
+      'run/packages.json: platforms[0].packages[1]: pkg1-lib: sha256 "FFFF',
+    );
+    expect(bad((v) => (pkg(v, 1, 0)['url'] = 'file:///etc/passwd'))).toThrow(
+      'platforms[1].packages[0]: pkg0-lib: url "file:///etc/passwd" is not an http(s) URL',
+    );
     expect(bad((v) => (pkg(v, 0, 0)['name'] = '../x'))).toThrow('name "../x" is not a Debian package name');
-    expect(bad((v) => ((v.platforms[0] as Loose['platforms'][number]).platform = 'linux'))).toThrow('platform "linux" is not os/arch');
-    expect(bad((v) => v.platforms.push(v.platforms[0] as Loose['platforms'][number]))).toThrow('platform linux/amd64 is listed twice');
+    expect(bad((v) => ((v.platforms[0] as Loose['platforms'][number]).platform = 'linux'))).toThrow(
+      'platform "linux" is not os/arch',
+    );
+    expect(bad((v) => v.platforms.push(v.platforms[0] as Loose['platforms'][number]))).toThrow(
+      'platform linux/amd64 is listed twice',
+    );
     expect(bad((v) => ((v as unknown as Record<string, unknown>)['platforms'] = {}))).toThrow('platforms is object');
     expect(() => parsePackagesJson('x'.repeat(33 * 1024 * 1024), 'big.json')).toThrow('big.json: is 34603008 bytes');
   });
@@ -109,25 +139,59 @@ describe('attestations', () => {
     const slsa = statements[0]?.predicate as SlsaProvenance;
     expect(slsa.buildDefinition.buildType).toBe('https://patch-factory.dev/build/debian-rootfs/v1');
     expect(slsa.buildDefinition.externalParameters).toEqual({
-      definition: { path: 'image/redis/debian-12/7.0.yaml', repository: 'https://git.example/catalog.git', ref: 'refs/heads/patch/redis', commit: COMMIT },
+      definition: {
+        path: 'image/redis/debian-12/7.0.yaml',
+        repository: 'https://git.example/catalog.git',
+        ref: 'refs/heads/patch/redis',
+        commit: COMMIT,
+      },
       platforms: ['linux/amd64', 'linux/arm64'],
     });
-    expect(slsa.buildDefinition.internalParameters).toEqual({ SOURCE_DATE_EPOCH: 1_700_000_000, inputKey: 'a'.repeat(64) });
+    expect(slsa.buildDefinition.internalParameters).toEqual({
+      SOURCE_DATE_EPOCH: 1_700_000_000,
+      inputKey: 'a'.repeat(64),
+    });
     const [def, ...deps] = slsa.buildDefinition.resolvedDependencies;
-    expect(def).toEqual({ uri: 'git+https://git.example/catalog.git@refs/heads/patch/redis', name: 'image/redis/debian-12/7.0.yaml', digest: { gitCommit: COMMIT } });
+    expect(def).toEqual({
+      uri: 'git+https://git.example/catalog.git@refs/heads/patch/redis',
+      name: 'image/redis/debian-12/7.0.yaml',
+      digest: { gitCommit: COMMIT },
+    });
     const pkgs = packagesJson(image.digest, 20).platforms.flatMap((p) => p.packages);
     for (const p of pkgs) {
-      expect(deps).toContainEqual(expect.objectContaining({ uri: p.url, name: `${p.name}_${p.version}_${p.architecture}`, digest: { sha256: p.sha256 } }));
+      expect(deps).toContainEqual(
+        expect.objectContaining({
+          uri: p.url,
+          name: `${p.name}_${p.version}_${p.architecture}`,
+          digest: { sha256: p.sha256 },
+        }),
+      );
     }
     expect(deps).toHaveLength(new Set(pkgs.map((p) => p.url)).size);
-    expect(slsa.runDetails).toEqual({ builder: { id: 'https://patch-factory.example/builder' }, metadata: { invocationId: 'run-1', startedOn: '2026-11-25T10:00:00.000Z', finishedOn: '2026-11-25T10:05:00.000Z' } });
+    expect(slsa.runDetails).toEqual({
+      builder: { id: 'https://patch-factory.example/builder' },
+      metadata: {
+        invocationId: 'run-1',
+        startedOn: '2026-11-25T10:00:00.000Z',
+        finishedOn: '2026-11-25T10:05:00.000Z',
+      },
+    });
   });
 
   it('refuses documents that are not what their predicate type says and a provenance without a full commit', () => {
-    expect(() => buildAttestations({ ...inputs(), cyclonedx: { spdxVersion: 'SPDX-2.3' } })).toThrow('attestation CycloneDX: the document is an object that is not a CycloneDX BOM');
-    expect(() => buildAttestations({ ...inputs(), openvex: [] })).toThrow('attestation OpenVEX: the document is an array of 0');
+    expect(() => buildAttestations({ ...inputs(), cyclonedx: { spdxVersion: 'SPDX-2.3' } })).toThrow(
+      'attestation CycloneDX: the document is an object that is not a CycloneDX BOM',
+    );
+    expect(() => buildAttestations({ ...inputs(), openvex: [] })).toThrow(
+      'attestation OpenVEX: the document is an array of 0',
+    );
     const i = inputs();
-    expect(() => buildAttestations({ ...i, provenance: { ...i.provenance, definition: { ...i.provenance.definition, commit: 'main' } } })).toThrow('definition commit "main" is not a full git commit id');
+    expect(() =>
+      buildAttestations({
+        ...i,
+        provenance: { ...i.provenance, definition: { ...i.provenance.definition, commit: 'main' } },
+      }),
+    ).toThrow('definition commit "main" is not a full git commit id');
   });
 
   it('signs statements into .att layers (DSSE envelopes annotated with predicateType) under sha256-<hex>.att; each verifies', async () => {
@@ -149,12 +213,31 @@ describe('attestations', () => {
   it('fails verification for a tampered statement, a wrong key, a statement about another digest, and a bad envelope', async () => {
     const [statement] = buildAttestations(inputs());
     const env = await signDsse(signerA, 'application/vnd.in-toto+json', statementBytes(statement as never));
-    const tampered = JSON.parse(Buffer.from(env.payload, 'base64').toString()) as { predicate: { runDetails: { builder: { id: string } } } };
+    const tampered = JSON.parse(Buffer.from(env.payload, 'base64').toString()) as {
+      predicate: { runDetails: { builder: { id: string } } };
+    };
     tampered.predicate.runDetails.builder.id = 'https://evil.example';
-    expect(verifyAttestation({ ...env, payload: Buffer.from(JSON.stringify(tampered)).toString('base64') }, pubA, image.digest)).toMatchObject({ ok: false, reason: 'bad-signature' });
-    expect(verifyAttestation(env, loadPublicKey(keyB.publicPem), image.digest)).toMatchObject({ ok: false, reason: 'bad-signature' });
-    const forOther = await signDsse(signerA, 'application/vnd.in-toto+json', statementBytes(statementFor(other, PredicateType.scanReport, {})));
-    expect(verifyAttestation(forOther, pubA, image.digest)).toEqual({ ok: false, reason: 'digest-mismatch', message: `the statement is about ${other.digest}, not ${image.digest}` });
+    expect(
+      verifyAttestation(
+        { ...env, payload: Buffer.from(JSON.stringify(tampered)).toString('base64') },
+        pubA,
+        image.digest,
+      ),
+    ).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(verifyAttestation(env, loadPublicKey(keyB.publicPem), image.digest)).toMatchObject({
+      ok: false,
+      reason: 'bad-signature',
+    });
+    const forOther = await signDsse(
+      signerA,
+      'application/vnd.in-toto+json',
+      statementBytes(statementFor(other, PredicateType.scanReport, {})),
+    );
+    expect(verifyAttestation(forOther, pubA, image.digest)).toEqual({
+      ok: false,
+      reason: 'digest-mismatch',
+      message: `the statement is about ${other.digest}, not ${image.digest}`,
+    });
     expect(verifyAttestation(Buffer.from('{'), pubA, image.digest)).toMatchObject({ ok: false, reason: 'malformed' });
     // Signed, but not a statement.
     const notStatement = await signDsse(signerA, 'application/vnd.in-toto+json', Buffer.from('{"_type":"x"}'));
@@ -162,7 +245,10 @@ describe('attestations', () => {
     // A signature over the bare payload (not the PAE) is refused.
     const payload = Buffer.from(env.payload, 'base64');
     const bare = cryptoSign('sha256', payload, { key: keyA.privatePem, dsaEncoding: 'der' }).toString('base64');
-    expect(verifyAttestation({ ...env, signatures: [{ keyid: '', sig: bare }] }, pubA, image.digest)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(verifyAttestation({ ...env, signatures: [{ keyid: '', sig: bare }] }, pubA, image.digest)).toMatchObject({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('merges .att idempotently: the same envelopes are not added twice; a new one is appended after the existing ones', async () => {
@@ -173,12 +259,22 @@ describe('attestations', () => {
     expect(again.added).toBe(0);
     expect(again.manifest.digest).toBe(first.attManifest.manifest.digest);
     expect(again.blobs.map((b) => b.digest)).toEqual([first.attManifest.blobs[0]?.digest]); // config only
-    const more = await attestImage({ key: signerA, image, statements: statements.slice(2, 3), existingAttestationManifest: first.attManifest.manifest.bytes });
+    const more = await attestImage({
+      key: signerA,
+      image,
+      statements: statements.slice(2, 3),
+      existingAttestationManifest: first.attManifest.manifest.bytes,
+    });
     expect(more.attManifest.added).toBe(1);
-    expect(more.attManifest.layers.map((l) => l.digest)).toEqual([...first.attManifest.layers.map((l) => l.digest), sha256Digest(envelopeBytes(more.attestations[0]?.envelope as DsseEnvelope))]);
+    expect(more.attManifest.layers.map((l) => l.digest)).toEqual([
+      ...first.attManifest.layers.map((l) => l.digest),
+      sha256Digest(envelopeBytes(more.attestations[0]?.envelope as DsseEnvelope)),
+    ]);
   });
 
   it('refuses to attest a statement about another image', async () => {
-    await expect(attestImage({ key: signerA, image, statements: [statementFor(other, PredicateType.scanReport, {})] })).rejects.toThrow(`the ${PredicateType.scanReport} statement is not about ${image.digest}`);
+    await expect(
+      attestImage({ key: signerA, image, statements: [statementFor(other, PredicateType.scanReport, {})] }),
+    ).rejects.toThrow(`the ${PredicateType.scanReport} statement is not about ${image.digest}`);
   });
 });

@@ -20,31 +20,91 @@ export interface AttestationInputs {
   scanReport?: unknown;
 }
 
-function checked(what: string, doc: unknown, ok: (d: Record<string, unknown>) => boolean, expected: string): Record<string, unknown> {
-  if (!isRecord(doc) || !ok(doc)) throw signingError(SigningErrorCode.inputInvalid, `attestation ${what}`, `the document is ${isRecord(doc) ? 'an object' : shownValue(doc)} that is not ${expected}`);
+function checked(
+  what: string,
+  doc: unknown,
+  ok: (d: Record<string, unknown>) => boolean,
+  expected: string,
+): Record<string, unknown> {
+  if (!isRecord(doc) || !ok(doc))
+    throw signingError(
+      SigningErrorCode.inputInvalid,
+      `attestation ${what}`,
+      `the document is ${isRecord(doc) ? 'an object' : shownValue(doc)} that is not ${expected}`,
+    );
   return doc;
 }
 
 /** The in-toto statements for an image, in a fixed order: provenance, CycloneDX, SPDX, OpenVEX, test report, scan report. */
 export function buildAttestations(inputs: AttestationInputs): InTotoStatement<object>[] {
   const { image } = inputs;
-  const out: InTotoStatement<object>[] = [statementFor(image, PredicateType.slsaProvenance, slsaProvenance(inputs.provenance))];
+  const out: InTotoStatement<object>[] = [
+    statementFor(image, PredicateType.slsaProvenance, slsaProvenance(inputs.provenance)),
+  ];
   if (inputs.cyclonedx !== undefined) {
-    out.push(statementFor(image, PredicateType.cyclonedx, checked('CycloneDX', inputs.cyclonedx, (d) => d['bomFormat'] === 'CycloneDX' && typeof d['specVersion'] === 'string', 'a CycloneDX BOM (bomFormat, specVersion)')));
+    out.push(
+      statementFor(
+        image,
+        PredicateType.cyclonedx,
+        checked(
+          'CycloneDX',
+          inputs.cyclonedx,
+          (d) => d['bomFormat'] === 'CycloneDX' && typeof d['specVersion'] === 'string',
+          'a CycloneDX BOM (bomFormat, specVersion)',
+        ),
+      ),
+    );
   }
   if (inputs.spdx !== undefined) {
-    out.push(statementFor(image, PredicateType.spdx, checked('SPDX', inputs.spdx, (d) => typeof d['spdxVersion'] === 'string' && d['spdxVersion'].startsWith('SPDX-2.'), 'an SPDX 2.x document (spdxVersion)')));
+    out.push(
+      statementFor(
+        image,
+        PredicateType.spdx,
+        checked(
+          'SPDX',
+          inputs.spdx,
+          (d) => typeof d['spdxVersion'] === 'string' && d['spdxVersion'].startsWith('SPDX-2.'),
+          'an SPDX 2.x document (spdxVersion)',
+        ),
+      ),
+    );
   }
   if (inputs.openvex !== undefined) {
     out.push(
-      statementFor(image, PredicateType.openvex, checked('OpenVEX', inputs.openvex, (d) => d['@context'] === OPENVEX_CONTEXT && Array.isArray(d['statements']), `an OpenVEX document (@context ${OPENVEX_CONTEXT}, statements)`)),
+      statementFor(
+        image,
+        PredicateType.openvex,
+        checked(
+          'OpenVEX',
+          inputs.openvex,
+          (d) => d['@context'] === OPENVEX_CONTEXT && Array.isArray(d['statements']),
+          `an OpenVEX document (@context ${OPENVEX_CONTEXT}, statements)`,
+        ),
+      ),
     );
   }
   if (inputs.testReport !== undefined) {
-    out.push(statementFor(image, PredicateType.testReport, checked('test report', inputs.testReport, (d) => isRecord(d['results']) && isRecord(d['results']['tool']), 'a CTRF report (results.tool)')));
+    out.push(
+      statementFor(
+        image,
+        PredicateType.testReport,
+        checked(
+          'test report',
+          inputs.testReport,
+          (d) => isRecord(d['results']) && isRecord(d['results']['tool']),
+          'a CTRF report (results.tool)',
+        ),
+      ),
+    );
   }
   if (inputs.scanReport !== undefined) {
-    out.push(statementFor(image, PredicateType.scanReport, checked('scan report', inputs.scanReport, () => true, 'an object')));
+    out.push(
+      statementFor(
+        image,
+        PredicateType.scanReport,
+        checked('scan report', inputs.scanReport, () => true, 'an object'),
+      ),
+    );
   }
   return out;
 }

@@ -23,7 +23,10 @@ function withBuildRoots(): PackagesJson {
     return {
       ...p,
       buildRoots: [
-        { build: 'contents.builds[0]', packages: [deb('gcc', arch, arch === 'amd64' ? 'a' : 'b'), deb('make', arch, arch === 'amd64' ? 'c' : 'd')] },
+        {
+          build: 'contents.builds[0]',
+          packages: [deb('gcc', arch, arch === 'amd64' ? 'a' : 'b'), deb('make', arch, arch === 'amd64' ? 'c' : 'd')],
+        },
         { build: 'contents.builds[1]', packages: [deb('gcc', arch, arch === 'amd64' ? 'a' : 'b')] },
       ],
     };
@@ -59,7 +62,12 @@ describe('build-root packages in packages.json and the provenance', () => {
     expect(deps).toHaveLength(1 + runtime.length + build.length);
     const buildDeps = deps.filter((d) => d.annotations?.['dependencyType'] === BUILD_ROOT_DEPENDENCY);
     expect(buildDeps).toEqual(
-      build.map((p) => ({ uri: p.url, name: `${p.name}_${p.version}_${p.architecture}`, digest: { sha256: p.sha256 }, annotations: { platforms: p.platforms, dependencyType: 'build-root', buildRoots: p.buildRoots } })),
+      build.map((p) => ({
+        uri: p.url,
+        name: `${p.name}_${p.version}_${p.architecture}`,
+        digest: { sha256: p.sha256 },
+        annotations: { platforms: p.platforms, dependencyType: 'build-root', buildRoots: p.buildRoots },
+      })),
     );
     for (const d of deps.slice(1, 1 + runtime.length)) expect(d.annotations?.['dependencyType']).toBeUndefined();
   });
@@ -78,12 +86,22 @@ describe('build-root packages in packages.json and the provenance', () => {
       mutate(doc.platforms[1]?.buildRoots[0] as unknown as Record<string, unknown>);
       return () => parsePackagesJson(JSON.stringify(doc), 'run/packages.json');
     };
-    expect(bad((r) => (r['build'] = '../etc'))).toThrow('run/packages.json: platforms[1].buildRoots[0]: build "../etc" is not contents.builds[<n>]');
-    expect(bad((r) => (r['packages'] = 'gcc'))).toThrow('run/packages.json: platforms[1].buildRoots[0]: packages is');
-    expect(bad((r) => ((r['packages'] as Record<string, unknown>[])[1] = { ...deb('make', 'arm64', 'd'), sha256: 'nope' }))).toThrow(
-      'run/packages.json: platforms[1].buildRoots[0].packages[1]: make: sha256 "nope" is not 64 lowercase hex',
+    expect(bad((r) => (r['build'] = '../etc'))).toThrow(
+      'run/packages.json: platforms[1].buildRoots[0]: build "../etc" is not contents.builds[<n>]',
     );
-    expect(bad((r) => ((r['packages'] as Record<string, unknown>[])[0] = { ...deb('gcc', 'arm64', 'b'), url: 'http://user:pw@127.0.0.1/gcc.deb' }))).toThrow('gcc: url');
+    expect(bad((r) => (r['packages'] = 'gcc'))).toThrow('run/packages.json: platforms[1].buildRoots[0]: packages is');
+    expect(
+      bad((r) => ((r['packages'] as Record<string, unknown>[])[1] = { ...deb('make', 'arm64', 'd'), sha256: 'nope' })),
+    ).toThrow('run/packages.json: platforms[1].buildRoots[0].packages[1]: make: sha256 "nope" is not 64 lowercase hex');
+    expect(
+      bad(
+        (r) =>
+          ((r['packages'] as Record<string, unknown>[])[0] = {
+            ...deb('gcc', 'arm64', 'b'),
+            url: 'http://user:pw@127.0.0.1/gcc.deb',
+          }),
+      ),
+    ).toThrow('gcc: url');
     const many = withBuildRoots();
     (many.platforms[0] as { buildRoots: unknown }).buildRoots = 'x';
     expect(() => parsePackagesJson(JSON.stringify(many), 'run/packages.json')).toThrow('platforms[0]: buildRoots is');

@@ -20,19 +20,32 @@ export interface DsseEnvelope {
 /** DSSE pre-authentication encoding: `DSSEv1 <len(type)> <type> <len(body)> <body>` (lengths in ASCII decimal bytes). */
 export function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
-  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `, 'utf8'), type, Buffer.from(` ${payload.length} `, 'utf8'), payload]);
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `, 'utf8'),
+    type,
+    Buffer.from(` ${payload.length} `, 'utf8'),
+    payload,
+  ]);
 }
 
 /** Signs `payload` as DSSE with one key. */
 export async function signDsse(key: SigningKey, payloadType: string, payload: Buffer): Promise<DsseEnvelope> {
   const sig = await signWith(key, preAuthEncoding(payloadType, payload));
-  return { payloadType, payload: payload.toString('base64'), signatures: [{ keyid: key.keyId, sig: sig.toString('base64') }] };
+  return {
+    payloadType,
+    payload: payload.toString('base64'),
+    signatures: [{ keyid: key.keyId, sig: sig.toString('base64') }],
+  };
 }
 
 /** The envelope's JSON bytes, byte-stable (payloadType, payload, signatures[keyid, sig]). */
 export function envelopeBytes(envelope: DsseEnvelope): Buffer {
   return Buffer.from(
-    JSON.stringify({ payloadType: envelope.payloadType, payload: envelope.payload, signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })) }),
+    JSON.stringify({
+      payloadType: envelope.payloadType,
+      payload: envelope.payload,
+      signatures: envelope.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })),
+    }),
     'utf8',
   );
 }
@@ -48,7 +61,13 @@ export function parseEnvelope(input: unknown): DsseEnvelope | undefined {
       return undefined;
     }
   }
-  if (!isRecord(value) || typeof value['payloadType'] !== 'string' || typeof value['payload'] !== 'string' || !Array.isArray(value['signatures'])) return undefined;
+  if (
+    !isRecord(value) ||
+    typeof value['payloadType'] !== 'string' ||
+    typeof value['payload'] !== 'string' ||
+    !Array.isArray(value['signatures'])
+  )
+    return undefined;
   const signatures: { keyid: string; sig: string }[] = [];
   for (const s of value['signatures'].slice(0, 16) as unknown[]) {
     if (!isRecord(s) || typeof s['sig'] !== 'string') return undefined;

@@ -31,7 +31,11 @@ export interface PackagesJson {
    * One entry per platform, in the build's order: the packages installed in the image, and
    * those of each `contents.builds[]` build root (absent in files of older builds: none).
    */
-  platforms: { platform: string; packages: Omit<ResolvedPackage, 'platforms'>[]; buildRoots: { build: string; packages: Omit<ResolvedPackage, 'platforms'>[] }[] }[];
+  platforms: {
+    platform: string;
+    packages: Omit<ResolvedPackage, 'platforms'>[];
+    buildRoots: { build: string; packages: Omit<ResolvedPackage, 'platforms'>[] }[];
+  }[];
 }
 
 const MAX_BYTES = 32 * 1024 * 1024;
@@ -59,48 +63,72 @@ export function parsePackagesJson(text: string | Buffer, where: string, expected
   }
   if (!isRecord(value)) throw fail(where, `is ${shownValue(value)}, not an object`);
   const { digest, inputKey, platforms } = value;
-  if (typeof digest !== 'string' || !DIGEST_RE.test(digest)) throw fail(where, `digest ${shownValue(digest)} is not sha256:<hex>`);
-  if (expectedDigest !== undefined && digest !== expectedDigest) throw fail(where, `records image ${digest}, not ${expectedDigest}`);
-  if (typeof inputKey !== 'string' || !HEX64_RE.test(inputKey)) throw fail(where, `inputKey ${shownValue(inputKey)} is not 64 hex`);
-  if (!Array.isArray(platforms) || platforms.length === 0 || platforms.length > MAX_PLATFORMS) throw fail(where, `platforms is ${shownValue(platforms)}, not 1..${MAX_PLATFORMS} entries`);
+  if (typeof digest !== 'string' || !DIGEST_RE.test(digest))
+    throw fail(where, `digest ${shownValue(digest)} is not sha256:<hex>`);
+  if (expectedDigest !== undefined && digest !== expectedDigest)
+    throw fail(where, `records image ${digest}, not ${expectedDigest}`);
+  if (typeof inputKey !== 'string' || !HEX64_RE.test(inputKey))
+    throw fail(where, `inputKey ${shownValue(inputKey)} is not 64 hex`);
+  if (!Array.isArray(platforms) || platforms.length === 0 || platforms.length > MAX_PLATFORMS)
+    throw fail(where, `platforms is ${shownValue(platforms)}, not 1..${MAX_PLATFORMS} entries`);
   let total = 0;
   const out: PackagesJson['platforms'] = [];
   for (const [i, p] of (platforms as unknown[]).entries()) {
     const at = `${where}: platforms[${i}]`;
     if (!isRecord(p)) throw fail(at, `is ${shownValue(p)}, not an object`);
-    if (typeof p['platform'] !== 'string' || !PLATFORM_RE.test(p['platform'])) throw fail(at, `platform ${shownValue(p['platform'])} is not os/arch[/variant]`);
+    if (typeof p['platform'] !== 'string' || !PLATFORM_RE.test(p['platform']))
+      throw fail(at, `platform ${shownValue(p['platform'])} is not os/arch[/variant]`);
     if (out.some((o) => o.platform === p['platform'])) throw fail(at, `platform ${p['platform']} is listed twice`);
     const pkgs = p['packages'];
     if (!Array.isArray(pkgs)) throw fail(at, `packages is ${shownValue(pkgs)}, not an array`);
     total += pkgs.length;
     if (total > MAX_PACKAGES) throw fail(where, `lists more than ${MAX_PACKAGES} packages`);
     const roots = p['buildRoots'] ?? [];
-    if (!Array.isArray(roots) || roots.length > MAX_BUILD_ROOTS) throw fail(at, `buildRoots is ${shownValue(roots)}, not 0..${MAX_BUILD_ROOTS} entries`);
+    if (!Array.isArray(roots) || roots.length > MAX_BUILD_ROOTS)
+      throw fail(at, `buildRoots is ${shownValue(roots)}, not 0..${MAX_BUILD_ROOTS} entries`);
     const buildRoots: PackagesJson['platforms'][number]['buildRoots'] = [];
     for (const [k, r] of (roots as unknown[]).entries()) {
       const rat = `${at}.buildRoots[${k}]`;
       if (!isRecord(r)) throw fail(rat, `is ${shownValue(r)}, not an object`);
-      if (typeof r['build'] !== 'string' || !BUILD_RE.test(r['build'])) throw fail(rat, `build ${shownValue(r['build'])} is not contents.builds[<n>]`);
+      if (typeof r['build'] !== 'string' || !BUILD_RE.test(r['build']))
+        throw fail(rat, `build ${shownValue(r['build'])} is not contents.builds[<n>]`);
       const rpkgs = r['packages'];
       if (!Array.isArray(rpkgs)) throw fail(rat, `packages is ${shownValue(rpkgs)}, not an array`);
       total += rpkgs.length;
       if (total > MAX_PACKAGES) throw fail(where, `lists more than ${MAX_PACKAGES} packages`);
-      buildRoots.push({ build: r['build'], packages: (rpkgs as unknown[]).map((pkg, j) => parsePackage(pkg, `${rat}.packages[${j}]`, fail)) });
+      buildRoots.push({
+        build: r['build'],
+        packages: (rpkgs as unknown[]).map((pkg, j) => parsePackage(pkg, `${rat}.packages[${j}]`, fail)),
+      });
     }
-    out.push({ platform: p['platform'], packages: (pkgs as unknown[]).map((pkg, j) => parsePackage(pkg, `${at}.packages[${j}]`, fail)), buildRoots });
+    out.push({
+      platform: p['platform'],
+      packages: (pkgs as unknown[]).map((pkg, j) => parsePackage(pkg, `${at}.packages[${j}]`, fail)),
+      buildRoots,
+    });
   }
   return { digest, inputKey, platforms: out };
 }
 
-function parsePackage(pkg: unknown, at: string, fail: (at: string, message: string) => Error): Omit<ResolvedPackage, 'platforms'> {
+function parsePackage(
+  pkg: unknown,
+  at: string,
+  fail: (at: string, message: string) => Error,
+): Omit<ResolvedPackage, 'platforms'> {
   if (!isRecord(pkg)) throw fail(at, `is ${shownValue(pkg)}, not an object`);
   const { name, version, architecture, sha256, size, url } = pkg;
-  if (typeof name !== 'string' || !NAME_RE.test(name)) throw fail(at, `name ${shownValue(name)} is not a Debian package name`);
-  if (typeof version !== 'string' || !VERSION_RE.test(version)) throw fail(at, `${name}: version ${shownValue(version)} is not a Debian version`);
-  if (typeof architecture !== 'string' || !ARCH_RE.test(architecture)) throw fail(at, `${name}: architecture ${shownValue(architecture)} is not an architecture`);
-  if (typeof sha256 !== 'string' || !HEX64_RE.test(sha256)) throw fail(at, `${name}: sha256 ${shownValue(sha256)} is not 64 lowercase hex`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw fail(at, `${name}: size ${shownValue(size)} is not a byte count`);
-  if (typeof url !== 'string' || url.length > 2048 || !isHttpUrl(url)) throw fail(at, `${name}: url ${shownValue(url)} is not an http(s) URL`);
+  if (typeof name !== 'string' || !NAME_RE.test(name))
+    throw fail(at, `name ${shownValue(name)} is not a Debian package name`);
+  if (typeof version !== 'string' || !VERSION_RE.test(version))
+    throw fail(at, `${name}: version ${shownValue(version)} is not a Debian version`);
+  if (typeof architecture !== 'string' || !ARCH_RE.test(architecture))
+    throw fail(at, `${name}: architecture ${shownValue(architecture)} is not an architecture`);
+  if (typeof sha256 !== 'string' || !HEX64_RE.test(sha256))
+    throw fail(at, `${name}: sha256 ${shownValue(sha256)} is not 64 lowercase hex`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw fail(at, `${name}: size ${shownValue(size)} is not a byte count`);
+  if (typeof url !== 'string' || url.length > 2048 || !isHttpUrl(url))
+    throw fail(at, `${name}: url ${shownValue(url)} is not an http(s) URL`);
   return { name, version, architecture, sha256, size, url };
 }
 
@@ -114,7 +142,8 @@ function isHttpUrl(text: string): boolean {
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byPackage = (a: ResolvedPackage, b: ResolvedPackage) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.architecture, b.architecture) || cmp(a.url, b.url);
+const byPackage = (a: ResolvedPackage, b: ResolvedPackage) =>
+  cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.architecture, b.architecture) || cmp(a.url, b.url);
 
 /** Every distinct package installed in the image (by url + sha256) over all platforms, with the platforms holding it, sorted by name, version, architecture. */
 export function resolvedPackages(packages: PackagesJson): ResolvedPackage[] {

@@ -64,7 +64,8 @@ const COMMIT_RE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 function isoTime(value: Date | string, what: string): string {
   const d = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(d.getTime())) throw signingError(SigningErrorCode.inputInvalid, 'provenance', `${what} ${shownValue(value)} is not a time`);
+  if (Number.isNaN(d.getTime()))
+    throw signingError(SigningErrorCode.inputInvalid, 'provenance', `${what} ${shownValue(value)} is not a time`);
   return d.toISOString();
 }
 
@@ -72,11 +73,24 @@ function isoTime(value: Date | string, what: string): string {
 export function slsaProvenance(input: ProvenanceInput): SlsaProvenance {
   const where = 'provenance';
   const { definition } = input;
-  if (!COMMIT_RE.test(definition.commit)) throw signingError(SigningErrorCode.inputInvalid, where, `definition commit ${shownValue(definition.commit)} is not a full git commit id`);
-  if (!definition.path || !definition.repository) throw signingError(SigningErrorCode.inputInvalid, where, 'the definition path and repository are required');
+  if (!COMMIT_RE.test(definition.commit))
+    throw signingError(
+      SigningErrorCode.inputInvalid,
+      where,
+      `definition commit ${shownValue(definition.commit)} is not a full git commit id`,
+    );
+  if (!definition.path || !definition.repository)
+    throw signingError(SigningErrorCode.inputInvalid, where, 'the definition path and repository are required');
   if (!input.builderId) throw signingError(SigningErrorCode.inputInvalid, where, 'builderId is required');
-  if (input.sourceDateEpoch !== undefined && (!Number.isSafeInteger(input.sourceDateEpoch) || input.sourceDateEpoch < 0)) {
-    throw signingError(SigningErrorCode.inputInvalid, where, `sourceDateEpoch ${shownValue(input.sourceDateEpoch)} is not a count of seconds`);
+  if (
+    input.sourceDateEpoch !== undefined &&
+    (!Number.isSafeInteger(input.sourceDateEpoch) || input.sourceDateEpoch < 0)
+  ) {
+    throw signingError(
+      SigningErrorCode.inputInvalid,
+      where,
+      `sourceDateEpoch ${shownValue(input.sourceDateEpoch)} is not a count of seconds`,
+    );
   }
   const repoUri = definition.repository.startsWith('git+') ? definition.repository : `git+${definition.repository}`;
   const definitionDep: ResourceDescriptor = {
@@ -101,7 +115,12 @@ export function slsaProvenance(input: ProvenanceInput): SlsaProvenance {
     buildDefinition: {
       buildType: input.buildType ?? DEBIAN_ROOTFS_BUILD_TYPE,
       externalParameters: {
-        definition: { path: definition.path, repository: definition.repository, ...(definition.ref ? { ref: definition.ref } : {}), commit: definition.commit },
+        definition: {
+          path: definition.path,
+          repository: definition.repository,
+          ...(definition.ref ? { ref: definition.ref } : {}),
+          commit: definition.commit,
+        },
         platforms: [...input.platforms],
       },
       internalParameters: {
@@ -112,7 +131,11 @@ export function slsaProvenance(input: ProvenanceInput): SlsaProvenance {
     },
     runDetails: {
       builder: { id: input.builderId, ...(input.builderVersion ? { version: input.builderVersion } : {}) },
-      metadata: { invocationId: input.runId, startedOn: isoTime(input.startedOn, 'startedOn'), finishedOn: isoTime(input.finishedOn, 'finishedOn') },
+      metadata: {
+        invocationId: input.runId,
+        startedOn: isoTime(input.startedOn, 'startedOn'),
+        finishedOn: isoTime(input.finishedOn, 'finishedOn'),
+      },
     },
   };
 }

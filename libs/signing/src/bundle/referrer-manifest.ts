@@ -1,5 +1,12 @@
 import { shownValue } from '@patch-factory/contracts';
-import { blobOf, descriptorOf, OCI_MANIFEST_MEDIA_TYPE, type ManifestArtifact, type OciBlob, type OciDescriptor } from '../oci-blob';
+import {
+  blobOf,
+  descriptorOf,
+  OCI_MANIFEST_MEDIA_TYPE,
+  type ManifestArtifact,
+  type OciBlob,
+  type OciDescriptor,
+} from '../oci-blob';
 import { signingError, SigningErrorCode } from '../signing-errors';
 import { checkImageDigest } from '../digest';
 import { SIGSTORE_BUNDLE_MEDIA_TYPE } from './sigstore-bundles';
@@ -41,14 +48,24 @@ export interface BundleReferrerInput {
 /** The OCI 1.1 referrer manifest of a Sigstore bundle: empty config, one layer with the bundle JSON, subject = the image. */
 export function bundleReferrer(input: BundleReferrerInput): ReferrerArtifact {
   const digest = checkImageDigest(input.subject.digest, 'bundle referrer');
-  if (!Number.isSafeInteger(input.subject.size) || input.subject.size <= 0) throw signingError(SigningErrorCode.inputInvalid, 'bundle referrer', `subject size ${shownValue(input.subject.size)} is not a byte count`);
+  if (!Number.isSafeInteger(input.subject.size) || input.subject.size <= 0)
+    throw signingError(
+      SigningErrorCode.inputInvalid,
+      'bundle referrer',
+      `subject size ${shownValue(input.subject.size)} is not a byte count`,
+    );
   const subject: OciDescriptor = { mediaType: input.subject.mediaType, digest, size: input.subject.size };
   const layer = blobOf(SIGSTORE_BUNDLE_MEDIA_TYPE, input.bundleBytes);
   const annotations: Record<string, string> = { 'dev.sigstore.bundle.content': input.content };
   if (input.predicateType !== undefined) annotations['dev.sigstore.bundle.predicateType'] = input.predicateType;
   if (input.createdAt !== undefined) {
     const d = input.createdAt instanceof Date ? input.createdAt : new Date(input.createdAt);
-    if (Number.isNaN(d.getTime())) throw signingError(SigningErrorCode.inputInvalid, 'bundle referrer', `createdAt ${shownValue(input.createdAt)} is not a time`);
+    if (Number.isNaN(d.getTime()))
+      throw signingError(
+        SigningErrorCode.inputInvalid,
+        'bundle referrer',
+        `createdAt ${shownValue(input.createdAt)} is not a time`,
+      );
     annotations['org.opencontainers.image.created'] = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
   const manifest = blobOf(

@@ -1,4 +1,10 @@
-import { BUNDLE_V03_MEDIA_TYPE, bundleToJSON, type BundleWithDsseEnvelope, type BundleWithMessageSignature, type SerializedEnvelope } from '@sigstore/bundle';
+import {
+  BUNDLE_V03_MEDIA_TYPE,
+  bundleToJSON,
+  type BundleWithDsseEnvelope,
+  type BundleWithMessageSignature,
+  type SerializedEnvelope,
+} from '@sigstore/bundle';
 // The bundlers only, not the package index: @sigstore/sign's index also loads its Fulcio/Rekor
 // HTTP clients (make-fetch-happen → ESM-only proxy agents), which we never use (no Fulcio, no
 // Rekor/TSA witnesses) and which jest cannot require. The path is pinned with the exact version.
@@ -35,17 +41,27 @@ export async function attestationBundle(
   };
   // The statement is most of both documents: its base64 (made once, by bundleToJSON) is put in
   // without being scanned again, in the same bytes JSON.stringify would write.
-  const bundleText = stringifyWithBase64({ ...json, dsseEnvelope: { ...serialized, payload: base64Placeholder } }, serialized.payload);
+  const bundleText = stringifyWithBase64(
+    { ...json, dsseEnvelope: { ...serialized, payload: base64Placeholder } },
+    serialized.payload,
+  );
   const envelopeText = stringifyWithBase64({ ...envelope, payload: base64Placeholder }, envelope.payload);
   return { bundle, bytes: Buffer.from(bundleText, 'utf8'), envelope, envelopeBytes: Buffer.from(envelopeText, 'utf8') };
 }
 
 /** The message-signature bundle over `payload` (the cosign simple-signing payload): sha256 digest + signature, public key hint. */
-export async function messageSignatureBundle(key: SigningKey, payload: Buffer): Promise<BundleArtifact<BundleWithMessageSignature> & { signature: Buffer }> {
+export async function messageSignatureBundle(
+  key: SigningKey,
+  payload: Buffer,
+): Promise<BundleArtifact<BundleWithMessageSignature> & { signature: Buffer }> {
   const builder = new MessageSignatureBundleBuilder({ signer: keySigner(key), witnesses: [] });
   const bundle = await builder.create({ data: payload });
   // @sigstore/sign labels message-signature bundles v0.2 (it assumes a certificate chain); with a
   // public key the content is the same in v0.3, which is what we publish.
   bundle.mediaType = SIGSTORE_BUNDLE_MEDIA_TYPE;
-  return { bundle, bytes: Buffer.from(JSON.stringify(bundleToJSON(bundle)), 'utf8'), signature: bundle.content.messageSignature.signature };
+  return {
+    bundle,
+    bytes: Buffer.from(JSON.stringify(bundleToJSON(bundle)), 'utf8'),
+    signature: bundle.content.messageSignature.signature,
+  };
 }

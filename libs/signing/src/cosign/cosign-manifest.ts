@@ -1,6 +1,13 @@
 import { isRecord, shownValue } from '@patch-factory/contracts';
 import { DIGEST_RE } from '../digest';
-import { blobOf, OCI_CONFIG_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE, type ManifestArtifact, type OciBlob, type OciDescriptor } from '../oci-blob';
+import {
+  blobOf,
+  OCI_CONFIG_MEDIA_TYPE,
+  OCI_MANIFEST_MEDIA_TYPE,
+  type ManifestArtifact,
+  type OciBlob,
+  type OciDescriptor,
+} from '../oci-blob';
 import { signingError, SigningErrorCode } from '../signing-errors';
 
 /** A `.sig` or `.att` manifest to push under its tag, as data. */
@@ -33,7 +40,12 @@ export function cosignConfig(layerDigests: readonly string[]): Buffer {
 
 /** A descriptor in the key order go-containerregistry (cosign) writes: mediaType, size, digest, annotations. */
 function ggcrDescriptor(d: OciDescriptor): Record<string, unknown> {
-  return { mediaType: d.mediaType, size: d.size, digest: d.digest, ...(d.annotations ? { annotations: d.annotations } : {}) };
+  return {
+    mediaType: d.mediaType,
+    size: d.size,
+    digest: d.digest,
+    ...(d.annotations ? { annotations: d.annotations } : {}),
+  };
 }
 
 /**
@@ -43,30 +55,47 @@ function ggcrDescriptor(d: OciDescriptor): Record<string, unknown> {
 export function parseCosignManifest(existing: unknown, where: string): OciDescriptor[] {
   let value: unknown = existing;
   if (Buffer.isBuffer(existing)) {
-    if (existing.length > MAX_MANIFEST_BYTES) throw signingError(SigningErrorCode.manifestInvalid, where, `is ${existing.length} bytes, more than ${MAX_MANIFEST_BYTES}`);
+    if (existing.length > MAX_MANIFEST_BYTES)
+      throw signingError(
+        SigningErrorCode.manifestInvalid,
+        where,
+        `is ${existing.length} bytes, more than ${MAX_MANIFEST_BYTES}`,
+      );
     try {
       value = JSON.parse(existing.toString('utf8'));
     } catch {
       throw signingError(SigningErrorCode.manifestInvalid, where, 'is not JSON');
     }
   }
-  if (!isRecord(value) || value['schemaVersion'] !== 2) throw signingError(SigningErrorCode.manifestInvalid, where, 'is not an image manifest (schemaVersion 2)');
+  if (!isRecord(value) || value['schemaVersion'] !== 2)
+    throw signingError(SigningErrorCode.manifestInvalid, where, 'is not an image manifest (schemaVersion 2)');
   const layers = value['layers'];
-  if (!Array.isArray(layers)) throw signingError(SigningErrorCode.manifestInvalid, where, `layers is ${shownValue(layers)}, not an array`);
-  if (layers.length > MAX_LAYERS) throw signingError(SigningErrorCode.manifestInvalid, where, `has ${layers.length} layers, more than ${MAX_LAYERS}`);
+  if (!Array.isArray(layers))
+    throw signingError(SigningErrorCode.manifestInvalid, where, `layers is ${shownValue(layers)}, not an array`);
+  if (layers.length > MAX_LAYERS)
+    throw signingError(SigningErrorCode.manifestInvalid, where, `has ${layers.length} layers, more than ${MAX_LAYERS}`);
   return layers.map((l: unknown, i) => {
     const at = `${where}: layers[${i}]`;
     if (!isRecord(l)) throw signingError(SigningErrorCode.manifestInvalid, at, `is ${shownValue(l)}, not a descriptor`);
     const { mediaType, digest, size, annotations } = l;
-    if (typeof mediaType !== 'string' || mediaType.length > 255) throw signingError(SigningErrorCode.manifestInvalid, at, `mediaType is ${shownValue(mediaType)}`);
-    if (typeof digest !== 'string' || !DIGEST_RE.test(digest)) throw signingError(SigningErrorCode.manifestInvalid, at, `digest ${shownValue(digest)} is not sha256:<hex>`);
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw signingError(SigningErrorCode.manifestInvalid, at, `size is ${shownValue(size)}`);
+    if (typeof mediaType !== 'string' || mediaType.length > 255)
+      throw signingError(SigningErrorCode.manifestInvalid, at, `mediaType is ${shownValue(mediaType)}`);
+    if (typeof digest !== 'string' || !DIGEST_RE.test(digest))
+      throw signingError(SigningErrorCode.manifestInvalid, at, `digest ${shownValue(digest)} is not sha256:<hex>`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+      throw signingError(SigningErrorCode.manifestInvalid, at, `size is ${shownValue(size)}`);
     let ann: Record<string, string> | undefined;
     if (annotations !== undefined) {
-      if (!isRecord(annotations)) throw signingError(SigningErrorCode.manifestInvalid, at, `annotations is ${shownValue(annotations)}`);
+      if (!isRecord(annotations))
+        throw signingError(SigningErrorCode.manifestInvalid, at, `annotations is ${shownValue(annotations)}`);
       ann = {};
       for (const [k, v] of Object.entries(annotations)) {
-        if (typeof v !== 'string') throw signingError(SigningErrorCode.manifestInvalid, at, `annotation ${shownValue(k)} is ${shownValue(v)}, not a string`);
+        if (typeof v !== 'string')
+          throw signingError(
+            SigningErrorCode.manifestInvalid,
+            at,
+            `annotation ${shownValue(k)} is ${shownValue(v)}, not a string`,
+          );
         ann[k] = v;
       }
     }
@@ -91,16 +120,27 @@ export function buildCosignManifest(
   tag: string,
   existing: readonly OciDescriptor[],
   added: readonly OciBlob[],
-  isPresent: (layer: OciBlob, existing: readonly OciDescriptor[]) => boolean = (layer, ex) => ex.some((e) => sameLayer(e, layer)),
+  isPresent: (layer: OciBlob, existing: readonly OciDescriptor[]) => boolean = (layer, ex) =>
+    ex.some((e) => sameLayer(e, layer)),
 ): CosignManifestArtifact {
   const layers: OciDescriptor[] = existing.map((l) => ({ ...l }));
   const newBlobs: OciBlob[] = [];
   for (const blob of added) {
     if (isPresent(blob, layers)) continue;
-    layers.push({ mediaType: blob.mediaType, digest: blob.digest, size: blob.size, ...(blob.annotations ? { annotations: blob.annotations } : {}) });
+    layers.push({
+      mediaType: blob.mediaType,
+      digest: blob.digest,
+      size: blob.size,
+      ...(blob.annotations ? { annotations: blob.annotations } : {}),
+    });
     if (!newBlobs.some((b) => b.digest === blob.digest)) newBlobs.push(blob);
   }
-  if (layers.length > MAX_LAYERS) throw signingError(SigningErrorCode.manifestInvalid, tag, `would have ${layers.length} layers, more than ${MAX_LAYERS}`);
+  if (layers.length > MAX_LAYERS)
+    throw signingError(
+      SigningErrorCode.manifestInvalid,
+      tag,
+      `would have ${layers.length} layers, more than ${MAX_LAYERS}`,
+    );
   const config = blobOf(OCI_CONFIG_MEDIA_TYPE, cosignConfig(layers.map((l) => l.digest)));
   const manifest = blobOf(
     OCI_MANIFEST_MEDIA_TYPE,

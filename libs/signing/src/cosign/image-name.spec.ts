@@ -13,11 +13,24 @@ const signer = signingKeyFromPem(key.privatePem, 'key');
 const publicKey = loadPublicKey(key.publicPem);
 
 describe('signing images named by the OCI reference grammar', () => {
-  it.each(['127.0.0.1:5000/examples/redis', '[::1]:5000/x/y', 'localhost:5000/a/b', 'registry.example.org:5000/team/app'])('signs %s and the signature verifies against that name', async (name) => {
+  it.each([
+    '127.0.0.1:5000/examples/redis',
+    '[::1]:5000/x/y',
+    'localhost:5000/a/b',
+    'registry.example.org:5000/team/app',
+  ])('signs %s and the signature verifies against that name', async (name) => {
     const image = fakeImage('port', name);
     const s = await signImage({ key: signer, image });
     expect(parseSimpleSigningPayload(s.payload)?.critical.identity['docker-reference']).toBe(name);
-    expect(verifySimpleSigning({ payload: s.payload, signature: s.signature, publicKey, imageDigest: image.digest, reference: name })).toMatchObject({ ok: true });
+    expect(
+      verifySimpleSigning({
+        payload: s.payload,
+        signature: s.signature,
+        publicKey,
+        imageDigest: image.digest,
+        reference: name,
+      }),
+    ).toMatchObject({ ok: true });
     expect(statementFor(image, PredicateType.cyclonedx, {}).subject[0]?.name).toBe(name);
   });
 
@@ -35,7 +48,12 @@ describe('signing images named by the OCI reference grammar', () => {
   });
 
   it('an attestation subject is an image name by the grammar too', () => {
-    expect(() => statementFor(fakeImage('x', 'registry.example.org/app with space'), PredicateType.cyclonedx, {})).toThrow('whitespace');
-    expect(statementFor(fakeImage('x', 'registry.example.org:5000/team/app:1'), PredicateType.cyclonedx, {}).subject[0]?.name).toBe('registry.example.org:5000/team/app:1');
+    expect(() =>
+      statementFor(fakeImage('x', 'registry.example.org/app with space'), PredicateType.cyclonedx, {}),
+    ).toThrow('whitespace');
+    expect(
+      statementFor(fakeImage('x', 'registry.example.org:5000/team/app:1'), PredicateType.cyclonedx, {}).subject[0]
+        ?.name,
+    ).toBe('registry.example.org:5000/team/app:1');
   });
 });

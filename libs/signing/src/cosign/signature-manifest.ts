@@ -26,7 +26,11 @@ export interface SignatureManifestOptions {
 }
 
 /** The `.sig` manifest for an image: the existing layers plus new signature layers not already there. */
-export function signatureManifest(imageDigest: string, layers: readonly OciBlob[], options: SignatureManifestOptions = {}): CosignManifestArtifact {
+export function signatureManifest(
+  imageDigest: string,
+  layers: readonly OciBlob[],
+  options: SignatureManifestOptions = {},
+): CosignManifestArtifact {
   const tag = signatureTag(imageDigest);
   const existing = options.existing === undefined ? [] : parseCosignManifest(options.existing, tag);
   const key = options.samePayloadKey;
@@ -48,13 +52,13 @@ function verifiesWith(key: PublicKeyInfo, payload: Buffer, signatureB64: string)
   }
 }
 
-
 /** The signatures the layers of a `.sig` manifest carry, by what they sign (a simple-signing layer's blob is the signed payload). */
 export function knownSimpleSignatures(layers: readonly OciDescriptor[]): KnownSignature[] {
   const known: KnownSignature[] = [];
   for (const l of layers) {
     const signature = l.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
-    if (signature && l.mediaType === SIMPLE_SIGNING_MEDIA_TYPE && /^sha256:[0-9a-f]{64}$/.test(l.digest)) known.push({ dataSha256: l.digest.slice('sha256:'.length), signature });
+    if (signature && l.mediaType === SIMPLE_SIGNING_MEDIA_TYPE && /^sha256:[0-9a-f]{64}$/.test(l.digest))
+      known.push({ dataSha256: l.digest.slice('sha256:'.length), signature });
   }
   return known;
 }

@@ -24,7 +24,11 @@ export interface SimpleSigningPayload {
 export function checkReference(reference: unknown, where: string): string {
   const problem = imageReferenceProblem(reference, { noTag: true, noDigest: true });
   if (problem !== undefined) {
-    throw signingError(SigningErrorCode.inputInvalid, where, `image reference ${shownValue(reference)} is not a repository name (registry[:port]/path, lowercase, no tag or digest): ${problem}`);
+    throw signingError(
+      SigningErrorCode.inputInvalid,
+      where,
+      `image reference ${shownValue(reference)} is not a repository name (registry[:port]/path, lowercase, no tag or digest): ${problem}`,
+    );
   }
   return reference as string;
 }
@@ -64,5 +68,12 @@ export function parseSimpleSigningPayload(bytes: Buffer): SimpleSigningPayload |
   if (typeof ref !== 'string' || typeof digest !== 'string') return undefined;
   const optional = value['optional'];
   if (optional !== null && optional !== undefined && !isRecord(optional)) return undefined;
-  return { critical: { identity: { 'docker-reference': ref }, image: { 'docker-manifest-digest': digest }, type: SIMPLE_SIGNING_TYPE }, optional: optional ?? null };
+  return {
+    critical: {
+      identity: { 'docker-reference': ref },
+      image: { 'docker-manifest-digest': digest },
+      type: SIMPLE_SIGNING_TYPE,
+    },
+    optional: optional ?? null,
+  };
 }

@@ -59,8 +59,12 @@ describe('file: key provider', () => {
     openssl(['ec', '-in', sec1, '-out', legacy, '-aes256', '-passout', 'pass:s3cret']);
     const legacyText = readFileSync(legacy, 'utf8');
     expect(legacyText).toContain('Proc-Type: 4,ENCRYPTED');
-    expect((await loadKeyFile(writeKey(dir, 'legacy-600.pem', legacyText), { passphrase: Buffer.from('s3cret') })).keyId).toBe(a.keyId);
-    expect((await refusal(loadKeyFile(join(dir, 'legacy-600.pem')))).message).toContain('is encrypted and no passphrase was given');
+    expect(
+      (await loadKeyFile(writeKey(dir, 'legacy-600.pem', legacyText), { passphrase: Buffer.from('s3cret') })).keyId,
+    ).toBe(a.keyId);
+    expect((await refusal(loadKeyFile(join(dir, 'legacy-600.pem')))).message).toContain(
+      'is encrypted and no passphrase was given',
+    );
     const wrong = await refusal(loadKeyFile(encPath, { passphrase: 'nope' }));
     expect(wrong.code).toBe('signing-key-invalid');
     expect(wrong.message).toContain('wrong passphrase');
@@ -81,8 +85,18 @@ describe('file: key provider', () => {
     const cases: [string, string, string][] = [
       ['rsa-pkcs8.pem', rsa.export({ type: 'pkcs8', format: 'pem' }).toString(), 'holds an RSA key (2048 bits)'],
       ['rsa-pkcs1.pem', rsa.export({ type: 'pkcs1', format: 'pem' }).toString(), 'holds an RSA key (PKCS#1)'],
-      ['p384.pem', generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'holds an EC key on curve secp384r1'],
-      ['ed25519.pem', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'holds an Ed25519 key'],
+      [
+        'p384.pem',
+        generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+        'holds an EC key on curve secp384r1',
+      ],
+      [
+        'ed25519.pem',
+        generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        'holds an Ed25519 key',
+      ],
     ];
     for (const [name, pem, what] of cases) {
       const path = writeKey(dir, name, pem);
@@ -107,11 +121,17 @@ describe('file: key provider', () => {
     expect(kms.message).toContain('no key provider for scheme "awskms:" (known: file:)');
     const pasted = await refusal(loadSigningKey(privatePem));
     expect(pasted.message).not.toContain((privatePem.split('\n')[1] as string).slice(0, 16));
-    expect(() => signingKeyFromPem('garbage', 'secret store "x"')).toThrow('secret store "x": is not a PEM private key');
+    expect(() => signingKeyFromPem('garbage', 'secret store "x"')).toThrow(
+      'secret store "x": is not a PEM private key',
+    );
   });
 
   it('a key backend that fails to sign gives a RetryableError naming the key, not its message', async () => {
-    const failing: SigningKey = { keyId: 'kms-key-1', publicKeyPem: p256Pem().publicPem, sign: () => Promise.reject(new Error('upstream said: secret-ish detail')) };
+    const failing: SigningKey = {
+      keyId: 'kms-key-1',
+      publicKeyPem: p256Pem().publicPem,
+      sign: () => Promise.reject(new Error('upstream said: secret-ish detail')),
+    };
     const error = (await signWith(failing, Buffer.from('x')).catch((e: unknown) => e)) as RetryableError;
     expect(error).toBeInstanceOf(RetryableError);
     expect(error.code).toBe('signing-sign-failed');
@@ -121,8 +141,12 @@ describe('file: key provider', () => {
   it('loadPublicKey takes P-256 SPKI PEM only', () => {
     const { publicPem } = p256Pem();
     expect(loadPublicKey(publicPem).keyId).toBe(keyIdOf(createPublicKey(publicPem)));
-    const rsaPub = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    expect(() => loadPublicKey(rsaPub, 'cosign.pub')).toThrow('cosign.pub: holds an RSA key (2048 bits); only ECDSA P-256');
+    const rsaPub = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
+    expect(() => loadPublicKey(rsaPub, 'cosign.pub')).toThrow(
+      'cosign.pub: holds an RSA key (2048 bits); only ECDSA P-256',
+    );
     expect(() => loadPublicKey('nope', 'cosign.pub')).toThrow('cosign.pub: is not a PEM public key');
   });
 });

@@ -14,7 +14,8 @@ export function keyKind(key: KeyObject): string {
   const type = key.asymmetricKeyType;
   const details = key.asymmetricKeyDetails;
   if (type === 'ec') return `an EC key on curve ${details?.namedCurve ?? 'unknown'}`;
-  if (type === 'rsa' || type === 'rsa-pss') return `an ${type.toUpperCase()} key${details?.modulusLength ? ` (${details.modulusLength} bits)` : ''}`;
+  if (type === 'rsa' || type === 'rsa-pss')
+    return `an ${type.toUpperCase()} key${details?.modulusLength ? ` (${details.modulusLength} bits)` : ''}`;
   if (type === 'ed25519' || type === 'ed448') return `an ${type === 'ed25519' ? 'Ed25519' : 'Ed448'} key`;
   return `a ${type ?? 'symmetric'} key`;
 }
@@ -22,13 +23,19 @@ export function keyKind(key: KeyObject): string {
 /** Throws unless the key is ECDSA P-256. */
 export function assertP256(key: KeyObject, where: string): void {
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw signingError(SigningErrorCode.keyUnsupported, where, `holds ${keyKind(key)}; only ECDSA P-256 (prime256v1) keys are supported`);
+    throw signingError(
+      SigningErrorCode.keyUnsupported,
+      where,
+      `holds ${keyKind(key)}; only ECDSA P-256 (prime256v1) keys are supported`,
+    );
   }
 }
 
 /** hex sha256 of the SPKI DER of a public key. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** Parses a PEM public key (SPKI) for verification; ECDSA P-256 only. */
@@ -37,7 +44,11 @@ export function loadPublicKey(pem: string | Buffer, where = 'public key'): Publi
   try {
     key = createPublicKey({ key: pem, format: 'pem' });
   } catch {
-    throw signingError(SigningErrorCode.keyInvalid, where, 'is not a PEM public key (expected -----BEGIN PUBLIC KEY-----)');
+    throw signingError(
+      SigningErrorCode.keyInvalid,
+      where,
+      'is not a PEM public key (expected -----BEGIN PUBLIC KEY-----)',
+    );
   }
   assertP256(key, where);
   return { keyId: keyIdOf(key), publicKeyPem: key.export({ type: 'spki', format: 'pem' }).toString(), key };
@@ -50,11 +61,19 @@ export function loadPublicKey(pem: string | Buffer, where = 'public key'): Publi
 export function signingKeyFromPem(pem: string | Buffer, where: string, passphrase?: string | Buffer): SigningKey {
   const text = pem.toString('latin1');
   if (/-----BEGIN RSA PRIVATE KEY-----/.test(text)) {
-    throw signingError(SigningErrorCode.keyUnsupported, where, 'holds an RSA key (PKCS#1); only ECDSA P-256 (prime256v1) keys are supported');
+    throw signingError(
+      SigningErrorCode.keyUnsupported,
+      where,
+      'holds an RSA key (PKCS#1); only ECDSA P-256 (prime256v1) keys are supported',
+    );
   }
   if (!/-----BEGIN (EC |ENCRYPTED )?PRIVATE KEY-----/.test(text)) {
     const what = /-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(text)?.[1];
-    throw signingError(SigningErrorCode.keyInvalid, where, `is not a PEM private key (expected PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY"${what ? `, found "${what}"` : ''})`);
+    throw signingError(
+      SigningErrorCode.keyInvalid,
+      where,
+      `is not a PEM private key (expected PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY"${what ? `, found "${what}"` : ''})`,
+    );
   }
   const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(text) || /Proc-Type:\s*4,ENCRYPTED/.test(text);
   if (encrypted && (passphrase === undefined || passphrase.length === 0)) {
@@ -64,14 +83,19 @@ export function signingKeyFromPem(pem: string | Buffer, where: string, passphras
   try {
     key = createPrivateKey({ key: text, format: 'pem', ...(encrypted ? { passphrase } : {}) });
   } catch {
-    throw signingError(SigningErrorCode.keyInvalid, where, encrypted ? 'cannot be decrypted: wrong passphrase or damaged key' : 'cannot be parsed as a PEM private key');
+    throw signingError(
+      SigningErrorCode.keyInvalid,
+      where,
+      encrypted ? 'cannot be decrypted: wrong passphrase or damaged key' : 'cannot be parsed as a PEM private key',
+    );
   }
   return signingKeyFromKeyObject(key, where);
 }
 
 /** A SigningKey from a private KeyObject (P-256 only). */
 export function signingKeyFromKeyObject(privateKey: KeyObject, where: string): SigningKey {
-  if (privateKey.type !== 'private') throw signingError(SigningErrorCode.keyInvalid, where, `is a ${privateKey.type} key, not a private key`);
+  if (privateKey.type !== 'private')
+    throw signingError(SigningErrorCode.keyInvalid, where, `is a ${privateKey.type} key, not a private key`);
   assertP256(privateKey, where);
   const publicKey = createPublicKey(privateKey);
   return {
@@ -79,7 +103,9 @@ export function signingKeyFromKeyObject(privateKey: KeyObject, where: string): S
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     sign: (data: Buffer) =>
       new Promise<Buffer>((resolve, reject) => {
-        cryptoSign('sha256', data, { key: privateKey, dsaEncoding: 'der' }, (error, signature) => (error ? reject(error) : resolve(signature)));
+        cryptoSign('sha256', data, { key: privateKey, dsaEncoding: 'der' }, (error, signature) =>
+          error ? reject(error) : resolve(signature),
+        );
       }),
   };
 }

@@ -12,6 +12,11 @@ export async function signWith(key: SigningKey, data: Buffer): Promise<Buffer> {
   } catch (error) {
     if (error instanceof PipelineError) throw error;
     const code = (error as { code?: unknown }).code;
-    throw signingRetryable(SigningErrorCode.signFailed, `key ${key.keyId}`, `signing failed (${error instanceof Error ? error.name : typeof error}${typeof code === 'string' ? ` ${code.slice(0, 60)}` : ''})`, error);
+    throw signingRetryable(
+      SigningErrorCode.signFailed,
+      `key ${key.keyId}`,
+      `signing failed (${error instanceof Error ? error.name : typeof error}${typeof code === 'string' ? ` ${code.slice(0, 60)}` : ''})`,
+      error,
+    );
   }
 }

@@ -15,6 +15,10 @@ export function isAdvisoryFeedKind(kind: unknown): kind is keyof typeof ADVISORY
 }
 
 export function createAdvisoryFeed(kind: string): AdvisoryFeed<unknown> {
-  if (!isAdvisoryFeedKind(kind)) throw new TerminalError(SourceErrorCode.unknownKind, `no advisory feed of kind ${JSON.stringify(kind.slice(0, 40))}: expected one of ${Object.keys(ADVISORY_FEEDS).join(', ')}`);
+  if (!isAdvisoryFeedKind(kind))
+    throw new TerminalError(
+      SourceErrorCode.unknownKind,
+      `no advisory feed of kind ${JSON.stringify(kind.slice(0, 40))}: expected one of ${Object.keys(ADVISORY_FEEDS).join(', ')}`,
+    );
   return ADVISORY_FEEDS[kind]() as AdvisoryFeed<unknown>;
 }

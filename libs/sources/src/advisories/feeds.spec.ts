@@ -58,7 +58,9 @@ describe('advisory feeds', () => {
     const record = JSON.parse(readFileSync(join(OSV_NODE, readdirSync(OSV_NODE)[0] as string), 'utf8')) as unknown;
     writeFileSync(join(dir, 'query.json'), JSON.stringify({ vulns: [record, record] }));
     const feed = createAdvisoryFeed('osv');
-    expect((await feed.read(feed.parseConfig({ type: 'osv', location: join(dir, 'query.json') }), {}, signal)).advisories).toHaveLength(2);
+    expect(
+      (await feed.read(feed.parseConfig({ type: 'osv', location: join(dir, 'query.json') }), {}, signal)).advisories,
+    ).toHaveLength(2);
   });
 
   it('turns the Debian security tracker JSON into OSV advisories for one release, open issues as ranges with no fix', async () => {
@@ -67,17 +69,35 @@ describe('advisory feeds', () => {
         'CVE-2026-1000': {
           description: 'fixed in a point release',
           releases: {
-            bookworm: { status: 'resolved', fixed_version: '3.0.17-1~deb12u3', urgency: 'high', repositories: { bookworm: '3.0.16-1~deb12u1', 'bookworm-security': '3.0.17-1~deb12u3' } },
+            bookworm: {
+              status: 'resolved',
+              fixed_version: '3.0.17-1~deb12u3',
+              urgency: 'high',
+              repositories: { bookworm: '3.0.16-1~deb12u1', 'bookworm-security': '3.0.17-1~deb12u3' },
+            },
             trixie: { status: 'open', urgency: 'high', repositories: { trixie: '3.5.1-1' } },
           },
           scope: 'remote',
         },
-        'CVE-2026-1001': { description: 'no fix yet', releases: { bookworm: { status: 'open', urgency: 'low', repositories: { bookworm: '3.0.16-1~deb12u1' } } } },
+        'CVE-2026-1001': {
+          description: 'no fix yet',
+          releases: { bookworm: { status: 'open', urgency: 'low', repositories: { bookworm: '3.0.16-1~deb12u1' } } },
+        },
       },
       'bad name!': { 'CVE-2026-1002': {} },
       curl: {
-        'CVE-2026-1003': { releases: { bookworm: { status: 'resolved', fixed_version: '7.88.1-10+deb12u9; rm -rf /' } } },
-        'CVE-2026-1004': { releases: { bookworm: { status: 'undetermined', urgency: 'not yet assigned', repositories: { bookworm: '7.88.1-10+deb12u8' } } } },
+        'CVE-2026-1003': {
+          releases: { bookworm: { status: 'resolved', fixed_version: '7.88.1-10+deb12u9; rm -rf /' } },
+        },
+        'CVE-2026-1004': {
+          releases: {
+            bookworm: {
+              status: 'undetermined',
+              urgency: 'not yet assigned',
+              repositories: { bookworm: '7.88.1-10+deb12u8' },
+            },
+          },
+        },
         'CVE-2026-1005': { releases: { bookworm: { status: 'resolved', fixed_version: '0', urgency: 'unimportant' } } },
         'CVE-2026-1006': { releases: { bookworm: { status: 'not-affected', urgency: 'high' } } },
         'CVE-2026-1007': { releases: { bookworm: { status: 'open', urgency: 'medium**' } } },
@@ -85,7 +105,16 @@ describe('advisory feeds', () => {
     };
     writeFileSync(join(dir, 'tracker.json'), JSON.stringify(tracker));
     const feed = createAdvisoryFeed('debian_tracker');
-    const result = await feed.read(feed.parseConfig({ type: 'debian_tracker', location: join(dir, 'tracker.json'), release: 'bookworm', version: '12' }), {}, signal);
+    const result = await feed.read(
+      feed.parseConfig({
+        type: 'debian_tracker',
+        location: join(dir, 'tracker.json'),
+        release: 'bookworm',
+        version: '12',
+      }),
+      {},
+      signal,
+    );
     const epoch = new Date(0).toISOString();
     const entry = (name: string, events: unknown[], severity?: string) => ({
       package: { ecosystem: 'Debian:12', name },
@@ -93,7 +122,11 @@ describe('advisory feeds', () => {
       ...(severity ? { database_specific: { severity } } : {}),
     });
     expect(result.advisories).toEqual([
-      { id: 'CVE-2026-1000', modified: epoch, affected: [entry('openssl', [{ introduced: '0' }, { fixed: '3.0.17-1~deb12u3' }], 'high')] },
+      {
+        id: 'CVE-2026-1000',
+        modified: epoch,
+        affected: [entry('openssl', [{ introduced: '0' }, { fixed: '3.0.17-1~deb12u3' }], 'high')],
+      },
       { id: 'CVE-2026-1001', modified: epoch, affected: [entry('openssl', [{ introduced: '0' }], 'low')] },
       // an urgency not yet assigned: no severity (libs/vuln's severityOfUrgency: unknown)
       { id: 'CVE-2026-1004', modified: epoch, affected: [entry('curl', [{ introduced: '0' }])] },
@@ -105,11 +138,31 @@ describe('advisory feeds', () => {
 
   it('gives the same severity as the scan (libs/vuln severityOfUrgency) for every urgency the tracker writes', async () => {
     const urgencies = ['unimportant', 'low', 'medium', 'high', 'not yet assigned', 'end-of-life', 'low*', 'high**', ''];
-    const tracker = { zlib: Object.fromEntries(urgencies.map((urgency, i) => [`CVE-2026-${2000 + i}`, { releases: { bookworm: { status: 'open', urgency } } }])) };
+    const tracker = {
+      zlib: Object.fromEntries(
+        urgencies.map((urgency, i) => [
+          `CVE-2026-${2000 + i}`,
+          { releases: { bookworm: { status: 'open', urgency } } },
+        ]),
+      ),
+    };
     writeFileSync(join(dir, 'urgencies.json'), JSON.stringify(tracker));
     const feed = createAdvisoryFeed('debian_tracker');
-    const result = await feed.read(feed.parseConfig({ type: 'debian_tracker', location: join(dir, 'urgencies.json'), release: 'bookworm', version: '12' }), {}, signal);
-    const fromFeed = urgencies.map((_, i) => result.advisories.find((a) => a.id === `CVE-2026-${2000 + i}`)?.affected[0]?.database_specific?.severity ?? 'unknown');
+    const result = await feed.read(
+      feed.parseConfig({
+        type: 'debian_tracker',
+        location: join(dir, 'urgencies.json'),
+        release: 'bookworm',
+        version: '12',
+      }),
+      {},
+      signal,
+    );
+    const fromFeed = urgencies.map(
+      (_, i) =>
+        result.advisories.find((a) => a.id === `CVE-2026-${2000 + i}`)?.affected[0]?.database_specific?.severity ??
+        'unknown',
+    );
     expect(fromFeed).toEqual(urgencies.map((u) => severityOfUrgency(u)));
     expect(fromFeed).toEqual(['low', 'low', 'medium', 'high', 'unknown', 'unknown', 'low', 'high', 'unknown']);
   });

@@ -37,7 +37,10 @@ export class OsvFeed implements AdvisoryFeed<OsvFeedConfig> {
   async read(config: OsvFeedConfig, state: SourceState, signal: AbortSignal): Promise<FeedResult> {
     const out: FeedResult = { advisories: [], rejected: [], state, notModified: 0 };
     if (isFolder(config.location)) {
-      for (const name of readdirSync(config.location).filter((n) => n.endsWith('.json')).sort().slice(0, MAX_RECORDS)) {
+      for (const name of readdirSync(config.location)
+        .filter((n) => n.endsWith('.json'))
+        .sort()
+        .slice(0, MAX_RECORDS)) {
         const path = join(config.location, name);
         if (!lstatSync(path).isFile() || lstatSync(path).size > MAX_RECORD_BYTES) {
           out.rejected.push(reject(name, 'too-long'));
@@ -53,9 +56,14 @@ export class OsvFeed implements AdvisoryFeed<OsvFeedConfig> {
       let count = 0;
       let total = 0;
       const files = unzipSync(fetched.bytes, {
-        filter: (f) => f.name.endsWith('.json') && f.originalSize <= MAX_RECORD_BYTES && (total += f.originalSize) <= MAX_FEED_BYTES && ++count <= MAX_RECORDS,
+        filter: (f) =>
+          f.name.endsWith('.json') &&
+          f.originalSize <= MAX_RECORD_BYTES &&
+          (total += f.originalSize) <= MAX_FEED_BYTES &&
+          ++count <= MAX_RECORDS,
       });
-      for (const [name, data] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) addRecords(out, name, Buffer.from(data).toString('utf8'));
+      for (const [name, data] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)))
+        addRecords(out, name, Buffer.from(data).toString('utf8'));
     } else {
       addRecords(out, config.location, fetched.bytes.toString('utf8'));
     }
@@ -80,11 +88,21 @@ function addRecords(out: { advisories: OsvAdvisory[]; rejected: Rejection[] }, n
     out.rejected.push(reject(name, 'not-a-string'));
     return;
   }
-  const records = Array.isArray(json) ? json : isRecord(json) && Array.isArray(json['vulns']) ? (json['vulns'] as unknown[]) : [json];
+  const records = Array.isArray(json)
+    ? json
+    : isRecord(json) && Array.isArray(json['vulns'])
+      ? (json['vulns'] as unknown[])
+      : [json];
   for (const r of records.slice(0, MAX_RECORDS)) {
     const parsed = OsvAdvisorySchema.safeParse(r);
     if (parsed.success) out.advisories.push(parsed.data);
-    else out.rejected.push(reject(`${name}: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`, 'unsafe-characters'));
+    else
+      out.rejected.push(
+        reject(
+          `${name}: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`,
+          'unsafe-characters',
+        ),
+      );
   }
 }
 

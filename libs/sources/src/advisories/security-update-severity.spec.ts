@@ -9,7 +9,11 @@ import { dropPrefix, sharedRedisUrl, startCustomAptRepo, testPrefix, type Custom
 import { createSource } from '../source-registry';
 import type { Observation } from '../source';
 import { createAdvisoryFeed } from './feed-registry';
-import { securitySuiteMarkOf, UNASSESSED_SECURITY_SEVERITY, withSecurityUpdateSeverity } from './security-update-severity';
+import {
+  securitySuiteMarkOf,
+  UNASSESSED_SECURITY_SEVERITY,
+  withSecurityUpdateSeverity,
+} from './security-update-severity';
 import { keepUnfixedAdvisory } from './unfixed-advisory';
 
 /**
@@ -25,7 +29,17 @@ describe('security suite updates', () => {
   let repo: CustomAptRepo;
   let dir: string;
 
-  const stanza = (Package: string, Version: string, extra: Record<string, string> = {}) => ({ deb: Buffer.from(`${Package} ${Version}`), stanza: { Package, Version, Architecture: 'amd64', Maintainer: 'PF <pf@example.test>', Description: 'test', ...extra } });
+  const stanza = (Package: string, Version: string, extra: Record<string, string> = {}) => ({
+    deb: Buffer.from(`${Package} ${Version}`),
+    stanza: {
+      Package,
+      Version,
+      Architecture: 'amd64',
+      Maintainer: 'PF <pf@example.test>',
+      Description: 'test',
+      ...extra,
+    },
+  });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pf-security-'));
@@ -43,28 +57,84 @@ describe('security suite updates', () => {
     // The tracker's JSON export, as it is: issues per source package, releases per code name.
     const tracker = {
       openssl: {
-        'CVE-2026-3001': { description: 'a fix in the security suite', releases: { bookworm: { status: 'resolved', fixed_version: '3.0.17-1~deb12u3', urgency: 'high', repositories: { bookworm: '3.0.16-1~deb12u1', 'bookworm-security': '3.0.17-1~deb12u3' } } } },
-        'CVE-2026-3002': { description: 'fixed by the same update, lower', releases: { bookworm: { status: 'resolved', fixed_version: '3.0.17-1~deb12u3', urgency: 'low', repositories: {} } } },
-        'CVE-2026-3003': { description: 'fixed earlier', releases: { bookworm: { status: 'resolved', fixed_version: '3.0.15-1~deb12u1', urgency: 'high', repositories: {} } } },
-        'CVE-2026-3004': { description: 'still open', releases: { bookworm: { status: 'open', urgency: 'medium', repositories: { bookworm: '3.0.16-1~deb12u1' } } } },
+        'CVE-2026-3001': {
+          description: 'a fix in the security suite',
+          releases: {
+            bookworm: {
+              status: 'resolved',
+              fixed_version: '3.0.17-1~deb12u3',
+              urgency: 'high',
+              repositories: { bookworm: '3.0.16-1~deb12u1', 'bookworm-security': '3.0.17-1~deb12u3' },
+            },
+          },
+        },
+        'CVE-2026-3002': {
+          description: 'fixed by the same update, lower',
+          releases: {
+            bookworm: { status: 'resolved', fixed_version: '3.0.17-1~deb12u3', urgency: 'low', repositories: {} },
+          },
+        },
+        'CVE-2026-3003': {
+          description: 'fixed earlier',
+          releases: {
+            bookworm: { status: 'resolved', fixed_version: '3.0.15-1~deb12u1', urgency: 'high', repositories: {} },
+          },
+        },
+        'CVE-2026-3004': {
+          description: 'still open',
+          releases: { bookworm: { status: 'open', urgency: 'medium', repositories: { bookworm: '3.0.16-1~deb12u1' } } },
+        },
       },
       libxml2: {
-        'CVE-2026-3010': { description: 'fixed by the binNMU\'s source', releases: { bookworm: { status: 'resolved', fixed_version: '2.9.14+dfsg-1.3~deb12u2', urgency: 'medium', repositories: {} } } },
+        'CVE-2026-3010': {
+          description: "fixed by the binNMU's source",
+          releases: {
+            bookworm: {
+              status: 'resolved',
+              fixed_version: '2.9.14+dfsg-1.3~deb12u2',
+              urgency: 'medium',
+              repositories: {},
+            },
+          },
+        },
       },
       zlib: {
         // fixed at this version, but in another release (trixie): not this update
-        'CVE-2026-3020': { description: 'elsewhere', releases: { trixie: { status: 'resolved', fixed_version: '1:1.2.13.dfsg-1+deb12u1', urgency: 'high', repositories: {} } } },
+        'CVE-2026-3020': {
+          description: 'elsewhere',
+          releases: {
+            trixie: { status: 'resolved', fixed_version: '1:1.2.13.dfsg-1+deb12u1', urgency: 'high', repositories: {} },
+          },
+        },
         // fixed at this version, the urgency not yet assigned
-        'CVE-2026-3021': { description: 'unassessed', releases: { bookworm: { status: 'resolved', fixed_version: '1:1.2.13.dfsg-1+deb12u1', urgency: 'not yet assigned', repositories: {} } } },
+        'CVE-2026-3021': {
+          description: 'unassessed',
+          releases: {
+            bookworm: {
+              status: 'resolved',
+              fixed_version: '1:1.2.13.dfsg-1+deb12u1',
+              urgency: 'not yet assigned',
+              repositories: {},
+            },
+          },
+        },
       },
     };
     writeFileSync(join(dir, 'tracker.json'), JSON.stringify(tracker));
     const feed = createAdvisoryFeed('debian_tracker');
-    for (const release of [{ release: 'bookworm', version: '12' }, { release: 'trixie', version: '13' }]) {
-      const read = await feed.read(feed.parseConfig({ type: 'debian_tracker', location: join(dir, 'tracker.json'), ...release }), {}, signal);
+    for (const release of [
+      { release: 'bookworm', version: '12' },
+      { release: 'trixie', version: '13' },
+    ]) {
+      const read = await feed.read(
+        feed.parseConfig({ type: 'debian_tracker', location: join(dir, 'tracker.json'), ...release }),
+        {},
+        signal,
+      );
       for (const osv of read.advisories) {
         // as the advisory poller keeps them: a fixed one recorded, an open one as a document only
-        if (osv.affected.some((a) => a.ranges?.some((r) => r.events.some((e) => e.fixed)))) await advisories.record(osv, 1_000, { source: 'test-feed' });
+        if (osv.affected.some((a) => a.ranges?.some((r) => r.events.some((e) => e.fixed))))
+          await advisories.record(osv, 1_000, { source: 'test-feed' });
         else expect(await keepUnfixedAdvisory(advisories, osv, { source: 'test-feed' })).toEqual([]);
       }
     }
@@ -79,7 +149,14 @@ describe('security suite updates', () => {
   /** What the debian_package source reports for one package of the security suite. */
   async function observed(pkg: string): Promise<Observation> {
     const source = createSource('debian_package');
-    const config = source.parseConfig({ type: 'debian_package', package: `pkg:deb/debian/${pkg}`, set: 'VERSION', repository: `${repo.baseUrl}/`, suite: 'bookworm-security', keyring: join(repo.keyringDir, repo.keyringName) });
+    const config = source.parseConfig({
+      type: 'debian_package',
+      package: `pkg:deb/debian/${pkg}`,
+      set: 'VERSION',
+      repository: `${repo.baseUrl}/`,
+      suite: 'bookworm-security',
+      keyring: join(repo.keyringDir, repo.keyringName),
+    });
     const result = await source.poll(config, {}, signal);
     expect(result.rejected).toEqual([]);
     expect(result.observations).toHaveLength(1);
@@ -88,23 +165,52 @@ describe('security suite updates', () => {
 
   /** The event the watch poller makes of it (its fields, checked by the contract). */
   const eventOf = (o: Observation): UpstreamEvent =>
-    UpstreamEventSchema.parse({ id: `debian_package:${o.ref}@${o.version}`.replace(/[^A-Za-z0-9._:-]/g, '.'), source: 'debian-package', ref: o.ref, version: o.version, ...(o.security ? { security: o.security } : {}), firstSeenAt: 1_000 });
+    UpstreamEventSchema.parse({
+      id: `debian_package:${o.ref}@${o.version}`.replace(/[^A-Za-z0-9._:-]/g, '.'),
+      source: 'debian-package',
+      ref: o.ref,
+      version: o.version,
+      ...(o.security ? { security: o.security } : {}),
+      firstSeenAt: 1_000,
+    });
 
   it('marks what the security suite publishes with its source package and source version', async () => {
-    expect((await observed('libssl3')).security).toEqual({ suite: 'bookworm-security', sourcePackage: 'openssl', sourceVersion: '3.0.17-1~deb12u3' });
-    expect((await observed('libxml2')).security).toEqual({ suite: 'bookworm-security', sourcePackage: 'libxml2', sourceVersion: '2.9.14+dfsg-1.3~deb12u2' });
-    expect((await observed('tzdata')).security).toEqual({ suite: 'bookworm-security', sourcePackage: 'tzdata', sourceVersion: '2026a-0+deb12u1' });
+    expect((await observed('libssl3')).security).toEqual({
+      suite: 'bookworm-security',
+      sourcePackage: 'openssl',
+      sourceVersion: '3.0.17-1~deb12u3',
+    });
+    expect((await observed('libxml2')).security).toEqual({
+      suite: 'bookworm-security',
+      sourcePackage: 'libxml2',
+      sourceVersion: '2.9.14+dfsg-1.3~deb12u2',
+    });
+    expect((await observed('tzdata')).security).toEqual({
+      suite: 'bookworm-security',
+      sourcePackage: 'tzdata',
+      sourceVersion: '2026a-0+deb12u1',
+    });
     // another suite: no mark; a Source: field that does not check: the binary's own name and version
     expect(securitySuiteMarkOf('bookworm-updates', { Package: 'tzdata', Version: '2026a-0+deb12u1' })).toBeUndefined();
-    expect(securitySuiteMarkOf('bookworm-security', { Package: 'x', Version: '1.0-1', Source: 'Bad Name; rm -rf /' })).toEqual({ suite: 'bookworm-security', sourcePackage: 'x', sourceVersion: '1.0-1' });
+    expect(
+      securitySuiteMarkOf('bookworm-security', { Package: 'x', Version: '1.0-1', Source: 'Bad Name; rm -rf /' }),
+    ).toEqual({ suite: 'bookworm-security', sourcePackage: 'x', sourceVersion: '1.0-1' });
   });
 
   it('an update with a matching tracker record takes its severity (the highest of the records it fixes) and its advisory', async () => {
     const event = await withSecurityUpdateSeverity(eventOf(await observed('libssl3')), advisories);
-    expect(event).toMatchObject({ severity: 'high', advisory: 'CVE-2026-3001', ref: 'pkg:deb/debian/libssl3', version: '3.0.17-1~deb12u3' });
+    expect(event).toMatchObject({
+      severity: 'high',
+      advisory: 'CVE-2026-3001',
+      ref: 'pkg:deb/debian/libssl3',
+      version: '3.0.17-1~deb12u3',
+    });
     expect(UpstreamEventSchema.parse(event)).toEqual(event);
     // a binNMU is matched by its source version
-    expect(await withSecurityUpdateSeverity(eventOf(await observed('libxml2')), advisories)).toMatchObject({ severity: 'medium', advisory: 'CVE-2026-3010' });
+    expect(await withSecurityUpdateSeverity(eventOf(await observed('libxml2')), advisories)).toMatchObject({
+      severity: 'medium',
+      advisory: 'CVE-2026-3010',
+    });
   });
 
   it('an update no record assesses is a security update: not none, so neither soaked nor merged as a plain update', async () => {
@@ -124,11 +230,25 @@ describe('security suite updates', () => {
   });
 
   it('leaves plain updates and events that have a severity as they are; an advisory fix with none is security', async () => {
-    const base = { id: 'e1', source: 'debian-package', ref: 'pkg:deb/debian/tzdata', version: '2026a-0+deb12u1', firstSeenAt: 1 };
+    const base = {
+      id: 'e1',
+      source: 'debian-package',
+      ref: 'pkg:deb/debian/tzdata',
+      version: '2026a-0+deb12u1',
+      firstSeenAt: 1,
+    };
     expect(await withSecurityUpdateSeverity(base, advisories)).toEqual(base);
-    const rated = { ...base, severity: 'low' as const, security: { suite: 'bookworm-security', sourcePackage: 'openssl', sourceVersion: '3.0.17-1~deb12u3' } };
+    const rated = {
+      ...base,
+      severity: 'low' as const,
+      security: { suite: 'bookworm-security', sourcePackage: 'openssl', sourceVersion: '3.0.17-1~deb12u3' },
+    };
     expect(await withSecurityUpdateSeverity(rated, advisories)).toEqual(rated);
-    expect(await withSecurityUpdateSeverity({ ...base, advisory: 'DSA-9999-1' }, advisories)).toEqual({ ...base, advisory: 'DSA-9999-1', severity: UNASSESSED_SECURITY_SEVERITY });
+    expect(await withSecurityUpdateSeverity({ ...base, advisory: 'DSA-9999-1' }, advisories)).toEqual({
+      ...base,
+      advisory: 'DSA-9999-1',
+      severity: UNASSESSED_SECURITY_SEVERITY,
+    });
   });
 
   it('keeps the open tracker issue for the scan, and no record that would start its fix clock', async () => {

@@ -1,4 +1,9 @@
-import { SecuritySuiteMarkSchema, type OsvAdvisory, type SecuritySuiteMark, type UpstreamEvent } from '@patch-factory/contracts';
+import {
+  SecuritySuiteMarkSchema,
+  type OsvAdvisory,
+  type SecuritySuiteMark,
+  type UpstreamEvent,
+} from '@patch-factory/contracts';
 import { compareDebianVersions } from '@patch-factory/debian';
 import { DEBIAN_RELEASES, osvSeverity, severityRank, type Severity } from '@patch-factory/vuln';
 import type { Outcome } from '../observe';
@@ -25,19 +30,28 @@ const SOURCE_FIELD = /^([a-z0-9][a-z0-9+.-]{0,127})(?: \(([^()\s]{1,128})\))?$/;
  * absent: the binary's own name and version). A `Source:` field that does not check gives the
  * binary's name and version.
  */
-export function securitySuiteMarkOf(suite: string, stanza: { Package: string; Version: string; Source?: string | undefined }): SecuritySuiteMark | undefined {
+export function securitySuiteMarkOf(
+  suite: string,
+  stanza: { Package: string; Version: string; Source?: string | undefined },
+): SecuritySuiteMark | undefined {
   if (!SECURITY_SUITE.test(suite)) return undefined;
   const source = SOURCE_FIELD.exec(stanza.Source ?? '');
   const mark = { suite, sourcePackage: source?.[1] ?? stanza.Package, sourceVersion: source?.[2] ?? stanza.Version };
   const checked = SecuritySuiteMarkSchema.safeParse(mark);
   if (checked.success) return checked.data;
-  const plain = SecuritySuiteMarkSchema.safeParse({ suite, sourcePackage: stanza.Package, sourceVersion: stanza.Version });
+  const plain = SecuritySuiteMarkSchema.safeParse({
+    suite,
+    sourcePackage: stanza.Package,
+    sourceVersion: stanza.Version,
+  });
   return plain.success ? plain.data : undefined;
 }
 
 /** An observation's outcome with the security suite's mark, when there is one (else unchanged). */
 export function withSecuritySuiteMark(outcome: Outcome, mark: SecuritySuiteMark | undefined): Outcome {
-  return outcome && mark && 'observation' in outcome ? { observation: { ...outcome.observation, security: mark } } : outcome;
+  return outcome && mark && 'observation' in outcome
+    ? { observation: { ...outcome.observation, security: mark } }
+    : outcome;
 }
 
 /** A stored advisory that fixes the marked source package at the marked version. */
@@ -54,19 +68,31 @@ export interface SecurityFix {
  * `Debian:12` for bookworm-security) or a `pkg:deb/debian/` purl, named as the source package,
  * with an ECOSYSTEM range fixed at that version. Sorted by severity (highest first), then id.
  */
-export async function securityFixesOf(mark: SecuritySuiteMark, documents: AsyncIterable<OsvAdvisory>): Promise<SecurityFix[]> {
+export async function securityFixesOf(
+  mark: SecuritySuiteMark,
+  documents: AsyncIterable<OsvAdvisory>,
+): Promise<SecurityFix[]> {
   const release = DEBIAN_RELEASES[SECURITY_SUITE.exec(mark.suite)?.[1] ?? ''];
   const fixes: SecurityFix[] = [];
   for await (const osv of documents) {
     for (const affected of osv.affected) {
       if (!namesPackage(affected.package, mark.sourcePackage, release)) continue;
-      const fixed = (affected.ranges ?? []).filter((r) => r.type === 'ECOSYSTEM').flatMap((r) => r.events.map((e) => e.fixed));
+      const fixed = (affected.ranges ?? [])
+        .filter((r) => r.type === 'ECOSYSTEM')
+        .flatMap((r) => r.events.map((e) => e.fixed));
       if (!fixed.some((v) => v !== undefined && sameVersion(v, mark.sourceVersion))) continue;
-      fixes.push({ advisory: osv.id, severity: osvSeverity(osv as unknown as Record<string, unknown>, affected, osv.id, () => undefined).severity });
+      fixes.push({
+        advisory: osv.id,
+        severity: osvSeverity(osv as unknown as Record<string, unknown>, affected, osv.id, () => undefined).severity,
+      });
       break;
     }
   }
-  return fixes.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.advisory < b.advisory ? -1 : a.advisory > b.advisory ? 1 : 0));
+  return fixes.sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      (a.advisory < b.advisory ? -1 : a.advisory > b.advisory ? 1 : 0),
+  );
 }
 
 /**
@@ -78,7 +104,10 @@ export async function securityFixesOf(mark: SecuritySuiteMark, documents: AsyncI
  * with no severity, an advisory's fix whose advisory gives none: the tracker's "not yet
  * assigned") is of UNASSESSED_SECURITY_SEVERITY: never a plain update (`none`), never soaked.
  */
-export async function withSecurityUpdateSeverity(event: UpstreamEvent, advisories: { documents(): AsyncIterable<OsvAdvisory> }): Promise<UpstreamEvent> {
+export async function withSecurityUpdateSeverity(
+  event: UpstreamEvent,
+  advisories: { documents(): AsyncIterable<OsvAdvisory> },
+): Promise<UpstreamEvent> {
   if (event.severity || (!event.security && !event.advisory)) return event;
   if (!event.security) return { ...event, severity: UNASSESSED_SECURITY_SEVERITY };
   const fixes = await securityFixesOf(event.security, advisories.documents());
@@ -96,7 +125,11 @@ function eventSeverityOf(severity: Severity): EventSeverity | undefined {
   return severity === 'unknown' ? undefined : severity;
 }
 
-function namesPackage(p: { ecosystem: string; name: string; purl?: string | undefined }, sourcePackage: string, release: string | undefined): boolean {
+function namesPackage(
+  p: { ecosystem: string; name: string; purl?: string | undefined },
+  sourcePackage: string,
+  release: string | undefined,
+): boolean {
   const purl = /^pkg:deb\/debian\/([^@?#/]+)/.exec(p.purl ?? '');
   if (purl) return purl[1] === sourcePackage;
   const eco = /^Debian(?::(\d{1,3}))?$/.exec(p.ecosystem);

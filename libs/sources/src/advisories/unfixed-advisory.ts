@@ -1,5 +1,9 @@
 import type { OsvAdvisory } from '@patch-factory/contracts';
-import { AdvisoryDocumentRefusedError, type AdvisoryDocumentOrigin, type AdvisoryRepository } from '@patch-factory/store';
+import {
+  AdvisoryDocumentRefusedError,
+  type AdvisoryDocumentOrigin,
+  type AdvisoryRepository,
+} from '@patch-factory/store';
 
 /** A package of the distributions the factory builds from (the ecosystem with or without release, or its purl). */
 const DISTRO_ECOSYSTEM = /^(Debian|Alpine)(:|$)/;
@@ -14,7 +18,9 @@ export function hasUnfixedDistroEntry(osv: OsvAdvisory): boolean {
   return osv.affected.some(
     (a) =>
       (DISTRO_ECOSYSTEM.test(a.package.ecosystem) || DISTRO_PURL.test(a.package.purl ?? '')) &&
-      (a.ranges ?? []).some((r) => r.type !== 'GIT' && r.events.length > 0 && r.events.at(-1)?.introduced !== undefined),
+      (a.ranges ?? []).some(
+        (r) => r.type !== 'GIT' && r.events.length > 0 && r.events.at(-1)?.introduced !== undefined,
+      ),
   );
 }
 
@@ -25,7 +31,11 @@ export function hasUnfixedDistroEntry(osv: OsvAdvisory): boolean {
  * and there is none yet (it is written when the fix arrives). Returns the rejection of a
  * document too large to keep; nothing otherwise. `origin`: the feed it came from (the store keeps documents per source).
  */
-export async function keepUnfixedAdvisory(advisories: Pick<AdvisoryRepository, 'saveDocument'>, osv: OsvAdvisory, origin: AdvisoryDocumentOrigin): Promise<{ value: string; reason: string }[]> {
+export async function keepUnfixedAdvisory(
+  advisories: Pick<AdvisoryRepository, 'saveDocument'>,
+  osv: OsvAdvisory,
+  origin: AdvisoryDocumentOrigin,
+): Promise<{ value: string; reason: string }[]> {
   if (!hasUnfixedDistroEntry(osv)) return [];
   try {
     await advisories.saveDocument(osv, origin);

@@ -13,13 +13,20 @@ const SEGMENT = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/, 'expected
 export const AlpinePackageTrackSchema = z.object({
   type: z.literal('alpine_package'),
   /** The package as a purl: `pkg:apk/alpine/<name>`. */
-  package: z.string().max(300).regex(/^pkg:apk\//, 'expected a purl starting with pkg:apk/'),
+  package: z
+    .string()
+    .max(300)
+    .regex(/^pkg:apk\//, 'expected a purl starting with pkg:apk/'),
   /** The variable the newest version sets. */
   set: VarNameSchema,
   /** The repository: mirror root URL (https, or http to loopback), branch (v3.22), repo (main), arch (x86_64). */
   repository: z.object({ url: z.string().min(1).max(500), branch: SEGMENT, repo: SEGMENT, arch: SEGMENT }),
   /** The directory of trusted PEM public keys, named as the index signatures name them. */
-  keysDir: z.string().min(1).max(500).refine((p) => isAbsolute(p), 'expected an absolute path'),
+  keysDir: z
+    .string()
+    .min(1)
+    .max(500)
+    .refine((p) => isAbsolute(p), 'expected an absolute path'),
 });
 
 /** An alpine_package entry, validated. */

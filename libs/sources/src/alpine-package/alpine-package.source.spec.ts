@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSource } from '../source-registry';
-import { buildApkIndex, apkRecord, startApkIndexServer, apkTestKey, type ApkIndexServer, type ApkTestKey } from '@patch-factory/testing';
+import {
+  buildApkIndex,
+  apkRecord,
+  startApkIndexServer,
+  apkTestKey,
+  type ApkIndexServer,
+  type ApkTestKey,
+} from '@patch-factory/testing';
 import { AlpinePackageSource } from './alpine-package.source';
 
 const PATH = 'v3.22/main/x86_64/APKINDEX.tar.gz';
@@ -14,7 +21,14 @@ describe('alpine_package source', () => {
   const source = new AlpinePackageSource({});
   const signal = () => AbortSignal.timeout(30_000);
   const config = (over: Record<string, unknown> = {}) =>
-    source.parseConfig({ type: 'alpine_package', package: 'pkg:apk/alpine/zlib', set: 'ZLIB_VERSION', repository: { url: server.url, branch: 'v3.22', repo: 'main', arch: 'x86_64' }, keysDir, ...over });
+    source.parseConfig({
+      type: 'alpine_package',
+      package: 'pkg:apk/alpine/zlib',
+      set: 'ZLIB_VERSION',
+      repository: { url: server.url, branch: 'v3.22', repo: 'main', arch: 'x86_64' },
+      keysDir,
+      ...over,
+    });
 
   beforeAll(async () => {
     keysDir = mkdtempSync(join(tmpdir(), 'apk-keys-'));
@@ -32,11 +46,20 @@ describe('alpine_package source', () => {
   });
 
   it('observes the newest version in apk order and answers 304 (no observations) while the index is unchanged', async () => {
-    const index = [apkRecord('zlib', '1.2.9-r5'), apkRecord('zlib', '1.2.10-r0'), apkRecord('zlib', '1.2.10_rc3-r9'), apkRecord('zlibx', '9.9-r0'), 'P:zlib\nV:not a version\n', ''].join('\n');
+    const index = [
+      apkRecord('zlib', '1.2.9-r5'),
+      apkRecord('zlib', '1.2.10-r0'),
+      apkRecord('zlib', '1.2.10_rc3-r9'),
+      apkRecord('zlibx', '9.9-r0'),
+      'P:zlib\nV:not a version\n',
+      '',
+    ].join('\n');
     server.set(PATH, buildApkIndex(index, { key }));
     const url = `${server.url}/${PATH}`;
     const first = await source.poll(config(), {}, signal());
-    expect(first.observations).toEqual([{ ref: url, version: '1.2.10-r0', publishedAt: 1_700_000_000_000, vars: { ZLIB_VERSION: '1.2.10-r0' } }]);
+    expect(first.observations).toEqual([
+      { ref: url, version: '1.2.10-r0', publishedAt: 1_700_000_000_000, vars: { ZLIB_VERSION: '1.2.10-r0' } },
+    ]);
     // Four records of 14 lines (13 fields and a blank line, see apkRecord) before it: the bad one starts at line 57.
     expect(first.rejected).toEqual([{ value: '"zlib (APKINDEX line 57)"', reason: 'not-a-version' }]);
     expect(first.notModified).toBe(0);
@@ -54,8 +77,17 @@ describe('alpine_package source', () => {
 
   it('refuses a tampered, foreign-signed or unsigned index with its own code', async () => {
     const good = apkRecord('zlib', '1.3.1-r2');
-    server.set(PATH, buildApkIndex(good, { key, tamper: (c) => Buffer.concat([c.subarray(0, c.length - 20), Buffer.from(c.subarray(c.length - 20)).reverse()]) }));
-    await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({ code: 'apk-signature-bad', retryable: false });
+    server.set(
+      PATH,
+      buildApkIndex(good, {
+        key,
+        tamper: (c) => Buffer.concat([c.subarray(0, c.length - 20), Buffer.from(c.subarray(c.length - 20)).reverse()]),
+      }),
+    );
+    await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({
+      code: 'apk-signature-bad',
+      retryable: false,
+    });
     server.set(PATH, buildApkIndex(good, { key: apkTestKey('other@example.org-0002.rsa.pub') }));
     await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({ code: 'apk-signature-unknown-key' });
     server.set(PATH, buildApkIndex(good));
@@ -64,8 +96,17 @@ describe('alpine_package source', () => {
 
   it('fails terminally when the package or the index is missing', async () => {
     server.set(PATH, buildApkIndex(apkRecord('busybox', '1.37.0-r18'), { key }));
-    await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({ code: 'source-not-found', retryable: false });
-    await expect(source.poll(config({ repository: { url: server.url, branch: 'edge', repo: 'main', arch: 'x86_64' } }), {}, signal())).rejects.toMatchObject({ code: 'apk-index-not-found' });
+    await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({
+      code: 'source-not-found',
+      retryable: false,
+    });
+    await expect(
+      source.poll(
+        config({ repository: { url: server.url, branch: 'edge', repo: 'main', arch: 'x86_64' } }),
+        {},
+        signal(),
+      ),
+    ).rejects.toMatchObject({ code: 'apk-index-not-found' });
   });
 
   it('validates the track entry', () => {
@@ -73,7 +114,9 @@ describe('alpine_package source', () => {
     expect(() => config({ package: 'pkg:deb/debian/zlib' })).toThrow(/package/);
     expect(() => config({ package: 'pkg:apk/alpine/bad%20name' })).toThrow(/package/);
     expect(() => config({ keysDir: 'relative/keys' })).toThrow(/keysDir/);
-    expect(() => config({ repository: { url: server.url, branch: '../x', repo: 'main', arch: 'x86_64' } })).toThrow(/repository.branch/);
+    expect(() => config({ repository: { url: server.url, branch: '../x', repo: 'main', arch: 'x86_64' } })).toThrow(
+      /repository.branch/,
+    );
     expect(() => config({ set: 'not a var' })).toThrow(/set/);
   });
 });

@@ -41,15 +41,24 @@ export class AlpinePackageSource implements Source<AlpinePackageConfig> {
     if (res.validators.lastModified !== undefined) next[lastModifiedKey] = res.validators.lastModified;
     const out = new OutcomeCollector();
     for (const p of res.index.problems) {
-      if (p.name === config.name) out.add({ rejection: reject(`${config.name} (APKINDEX line ${p.line})`, 'not-a-version') });
+      if (p.name === config.name)
+        out.add({ rejection: reject(`${config.name} (APKINDEX line ${p.line})`, 'not-a-version') });
     }
     const newest = newestRecord(res.index.records, config.name, config.repository.arch);
     if (!newest) {
       if (out.rejected.length > 0) return { observations: [], rejected: out.rejected, state: next, notModified: 0 };
-      throw new TerminalError(SourceErrorCode.notFound, `the package ${config.name} is not in ${url}: check the purl, branch, repo and arch`);
+      throw new TerminalError(
+        SourceErrorCode.notFound,
+        `the package ${config.name} is not in ${url}: check the purl, branch, repo and arch`,
+      );
     }
     const publishedAt = newest.buildTime === undefined ? undefined : newest.buildTime * 1000;
-    out.add(observe(url, compileTrack(undefined, config.set), { tag: newest.version, ...(publishedAt === undefined ? {} : { publishedAt }) }));
+    out.add(
+      observe(url, compileTrack(undefined, config.set), {
+        tag: newest.version,
+        ...(publishedAt === undefined ? {} : { publishedAt }),
+      }),
+    );
     return { observations: out.observations, rejected: out.rejected, state: next, notModified: 0 };
   }
 }

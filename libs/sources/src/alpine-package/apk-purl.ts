@@ -18,7 +18,10 @@ export function apkPackageName(purl: string): string {
     name = undefined;
   }
   if (name === undefined || !APK_NAME.test(name)) {
-    throw new TerminalError(SourceErrorCode.invalidConfig, `the alpine_package track entry is invalid at package: expected a purl like pkg:apk/alpine/<name>, got ${JSON.stringify(purl.slice(0, 80))}`);
+    throw new TerminalError(
+      SourceErrorCode.invalidConfig,
+      `the alpine_package track entry is invalid at package: expected a purl like pkg:apk/alpine/<name>, got ${JSON.stringify(purl.slice(0, 80))}`,
+    );
   }
   return name;
 }

@@ -13,14 +13,23 @@ const DEB_PURL = /^pkg:deb\/([a-z0-9][a-z0-9.-]{0,63})\/([^/?#@]+)(?:@[^?#]*)?(?
 export const DebianPackageTrackSchema = z.object({
   type: z.literal('debian_package'),
   /** The package as the catalog format writes it, a purl (`pkg:deb/debian/openssl`), or its bare binary name (`openssl`). */
-  package: z.string().max(300).regex(/^(?:pkg:deb\/|[a-z0-9])/, 'expected a purl such as pkg:deb/debian/openssl (or a Debian package name)'),
+  package: z
+    .string()
+    .max(300)
+    .regex(/^(?:pkg:deb\/|[a-z0-9])/, 'expected a purl such as pkg:deb/debian/openssl (or a Debian package name)'),
   match: MatchSchema.optional(),
   set: SetSchema,
   /** The repository root, e.g. http://archive.example.org/debian (http or https: the Release is verified with `keyring`). */
   repository: z.string().min(1).max(500),
   suite: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a suite such as bookworm-security'),
-  component: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/).default('main'),
-  architecture: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).default('amd64'),
+  component: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/)
+    .default('main'),
+  architecture: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/)
+    .default('amd64'),
   /** An absolute path to the OpenPGP keyring whose keys may sign the repository. */
   keyring: z.string().refine((p) => isAbsolute(p), 'expected an absolute path'),
 });

@@ -26,7 +26,12 @@ export class DebianPackageSource implements Source<DebianPackageConfig> {
 
   async poll(config: DebianPackageConfig, state: SourceState, signal: AbortSignal): Promise<PollResult> {
     signal.throwIfAborted();
-    const opts = { baseUrl: config.repository, suite: config.suite, keyringPath: config.keyring, ...(this.deps.git?.timeoutMs ? { timeoutMs: this.deps.git.timeoutMs } : {}) };
+    const opts = {
+      baseUrl: config.repository,
+      suite: config.suite,
+      keyringPath: config.keyring,
+      ...(this.deps.git?.timeoutMs ? { timeoutMs: this.deps.git.timeoutMs } : {}),
+    };
     const signed = await fetchRelease(opts);
     const date = String(signed.release.date);
     if (state[RELEASE_DATE] === date) return { observations: [], rejected: [], state, notModified: 1 };
@@ -34,7 +39,13 @@ export class DebianPackageSource implements Source<DebianPackageConfig> {
     const packages = await fetchPackages(opts, signed, config.component, config.architecture);
     const newest = newestPackage(buildPackageIndex(packages.packages), config.package, config.architecture);
     const out = new OutcomeCollector();
-    if (newest) out.add(withSecuritySuiteMark(observe(config.purl, config.track, { tag: newest.Version }), securitySuiteMarkOf(config.suite, newest)));
+    if (newest)
+      out.add(
+        withSecuritySuiteMark(
+          observe(config.purl, config.track, { tag: newest.Version }),
+          securitySuiteMarkOf(config.suite, newest),
+        ),
+      );
     return { observations: out.observations, rejected: out.rejected, state: { [RELEASE_DATE]: date }, notModified: 0 };
   }
 }

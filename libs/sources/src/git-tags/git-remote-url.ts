@@ -4,7 +4,10 @@ import { hasControlCharacter } from '../screen-value';
 import { SourceErrorCode } from '../sources-errors';
 
 function refuse(url: string, why: string): never {
-  throw new TerminalError(SourceErrorCode.invalidConfig, `the git remote ${JSON.stringify(url.slice(0, 80))} is refused: ${why}`);
+  throw new TerminalError(
+    SourceErrorCode.invalidConfig,
+    `the git remote ${JSON.stringify(url.slice(0, 80))} is refused: ${why}`,
+  );
 }
 
 /**
@@ -22,7 +25,8 @@ export function assertSafeRemoteUrl(url: string): string {
     return url;
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (scheme !== 'file' && scheme !== 'https' && scheme !== 'ssh') refuse(url, 'only an absolute path, file://, https:// or ssh:// is allowed');
+  if (scheme !== 'file' && scheme !== 'https' && scheme !== 'ssh')
+    refuse(url, 'only an absolute path, file://, https:// or ssh:// is allowed');
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -17,7 +17,7 @@ describe('git_tags source', () => {
 
   it('lists lightweight and annotated tags of a real bare repository, peeling annotated tags to their commit', async () => {
     const first = origin.head('main') ?? '';
-    const second = origin.commit('main', { 'VERSION': '1.1.0\n' });
+    const second = origin.commit('main', { VERSION: '1.1.0\n' });
     origin.git(['update-ref', 'refs/tags/v1.0.0', first]);
     origin.git(['tag', '-a', 'v1.1.0', '-m', 'release 1.1.0', second]);
     origin.git(['update-ref', 'refs/tags/nightly', second]);
@@ -25,7 +25,15 @@ describe('git_tags source', () => {
     const tagObject = origin.refs()['refs/tags/v1.1.0'];
     expect(tagObject).not.toBe(second);
 
-    const cfg = source.parseConfig({ type: 'git_tags', url: origin.dir, match: '^v(\\d+\\.\\d+\\.\\d+)$', set: [{ var: 'V', value: 'tag' }, { var: 'C', value: 'commit' }] });
+    const cfg = source.parseConfig({
+      type: 'git_tags',
+      url: origin.dir,
+      match: '^v(\\d+\\.\\d+\\.\\d+)$',
+      set: [
+        { var: 'V', value: 'tag' },
+        { var: 'C', value: 'commit' },
+      ],
+    });
     const result = await source.poll(cfg, {}, signal());
     expect(result.observations).toEqual([
       { ref: origin.dir, version: '1.0.0', commit: first, vars: { V: 'v1.0.0', C: first } },
@@ -33,7 +41,11 @@ describe('git_tags source', () => {
     ]);
     expect(result).toMatchObject({ rejected: [], notModified: 0, state: {} });
 
-    const all = await source.poll(source.parseConfig({ type: 'git_tags', url: `file://${origin.dir}`, set: 'VERSION' }), {}, signal());
+    const all = await source.poll(
+      source.parseConfig({ type: 'git_tags', url: `file://${origin.dir}`, set: 'VERSION' }),
+      {},
+      signal(),
+    );
     expect(all.observations.map((o) => o.version)).toEqual(['1.0.0', '1.1.0', '2.0.0-rc1']);
     expect(all.rejected).toEqual([{ value: '"nightly"', reason: 'not-a-version' }]);
   });
@@ -44,8 +56,25 @@ describe('git_tags source', () => {
   });
 
   it('accepts only absolute paths, file://, https:// and ssh:// remotes', () => {
-    for (const ok of ['/srv/git/x.git', 'file:///srv/git/x.git', 'https://github.com/o/r.git', 'ssh://git@example.com/o/r.git']) expect(assertSafeRemoteUrl(ok)).toBe(ok);
-    for (const bad of ['-uoops', '--upload-pack=touch /tmp/x', 'ext::sh -c touch% /tmp/x', 'git@github.com:o/r.git', 'http://example.com/r.git', 'relative/path', 'ssh://-oProxyCommand=x/r', 'ssh://-x@host/r', 'https://host/r\n', 'file://host/r']) {
+    for (const ok of [
+      '/srv/git/x.git',
+      'file:///srv/git/x.git',
+      'https://github.com/o/r.git',
+      'ssh://git@example.com/o/r.git',
+    ])
+      expect(assertSafeRemoteUrl(ok)).toBe(ok);
+    for (const bad of [
+      '-uoops',
+      '--upload-pack=touch /tmp/x',
+      'ext::sh -c touch% /tmp/x',
+      'git@github.com:o/r.git',
+      'http://example.com/r.git',
+      'relative/path',
+      'ssh://-oProxyCommand=x/r',
+      'ssh://-x@host/r',
+      'https://host/r\n',
+      'file://host/r',
+    ]) {
       expect(() => assertSafeRemoteUrl(bad)).toThrow(TerminalError);
     }
     expect(() => source.parseConfig({ type: 'git_tags', url: '-x', set: 'V' })).toThrow(/refused/);
@@ -54,7 +83,11 @@ describe('git_tags source', () => {
   it('parses ls-remote output defensively', () => {
     const a = 'a'.repeat(40);
     const b = 'b'.repeat(40);
-    const tags = parseLsRemoteTags([`${a}\trefs/tags/v1`, `${b}\trefs/tags/v1^{}`, `${a}\trefs/heads/main`, 'garbage', `${a}\trefs/tags/v2`].join('\n'));
+    const tags = parseLsRemoteTags(
+      [`${a}\trefs/tags/v1`, `${b}\trefs/tags/v1^{}`, `${a}\trefs/heads/main`, 'garbage', `${a}\trefs/tags/v2`].join(
+        '\n',
+      ),
+    );
     expect([...tags]).toEqual([
       ['v1', b],
       ['v2', a],

@@ -63,7 +63,11 @@ export class GitTagsSource implements Source<GitTagsConfig> {
       output = await git.listRemote(['--tags', url]);
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new RetryableError(SourceErrorCode.unavailable, `git could not list the tags of ${shown}: check the URL and that the remote is reachable`, { cause: error });
+      throw new RetryableError(
+        SourceErrorCode.unavailable,
+        `git could not list the tags of ${shown}: check the URL and that the remote is reachable`,
+        { cause: error },
+      );
     }
     const out = new OutcomeCollector();
     for (const [tag, commit] of parseLsRemoteTags(output)) out.add(observe(shown, config.track, { tag, commit }));

@@ -11,7 +11,12 @@ export function createGithubReader(deps: SourceDeps['github'] = {}): Octokit {
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     request: {
       fetch: (url: string | URL, init?: RequestInit) =>
-        fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }),
+        fetch(url, {
+          ...init,
+          signal: init?.signal
+            ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
+            : AbortSignal.timeout(timeoutMs),
+        }),
     },
   });
 }

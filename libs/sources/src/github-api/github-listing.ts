@@ -27,7 +27,13 @@ export interface ListingResult {
 
 /** An ETag we are willing to store and send back (bounded, printable). */
 function safeEtag(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 && value.length <= 200 && !hasControlCharacter(value) && /^[\x20-\x7e]+$/.test(value) ? value : undefined;
+  return typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= 200 &&
+    !hasControlCharacter(value) &&
+    /^[\x20-\x7e]+$/.test(value)
+    ? value
+    : undefined;
 }
 
 /**
@@ -38,7 +44,12 @@ function safeEtag(value: unknown): string | undefined {
  * cannot send the token elsewhere. `x-ratelimit-remaining: 0` before the last page throws
  * RetryableError(source-rate-limited) naming the reset time.
  */
-export async function readListing(octokit: Octokit, req: ListingRequest, state: SourceState, signal: AbortSignal): Promise<ListingResult> {
+export async function readListing(
+  octokit: Octokit,
+  req: ListingRequest,
+  state: SourceState,
+  signal: AbortSignal,
+): Promise<ListingResult> {
   const what = `${req.listing} of ${req.owner}/${req.repo}`;
   const key = `${req.listing}:${req.owner}/${req.repo}`;
   const pagesKey = `pages:${key}`;
@@ -62,7 +73,11 @@ export async function readListing(octokit: Octokit, req: ListingRequest, state: 
       });
       headers = res.headers as Record<string, string | undefined>;
       const data: unknown = res.data;
-      if (!Array.isArray(data)) throw new RetryableError(SourceErrorCode.unavailable, `GitHub answered something that is not a list to list ${what}`);
+      if (!Array.isArray(data))
+        throw new RetryableError(
+          SourceErrorCode.unavailable,
+          `GitHub answered something that is not a list to list ${what}`,
+        );
       for (const item of data as unknown[]) items.push(item);
       const kept = safeEtag(headers['etag']);
       if (kept) next[etagKey] = kept;

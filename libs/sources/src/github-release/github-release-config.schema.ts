@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { compileTrack, MatchSchema, OwnerSchema, parseTrack, RepoSchema, SetSchema, type CompiledTrack } from '../track-config.schema';
+import {
+  compileTrack,
+  MatchSchema,
+  OwnerSchema,
+  parseTrack,
+  RepoSchema,
+  SetSchema,
+  type CompiledTrack,
+} from '../track-config.schema';
 
 /** A DHI `track:` entry of type github_release. */
 export const GithubReleaseTrackSchema = z.object({

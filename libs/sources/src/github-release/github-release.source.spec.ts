@@ -20,7 +20,8 @@ describe('github_release source', () => {
     await double.close();
   });
 
-  const config = (extra: Record<string, unknown> = {}) => source.parseConfig({ type: 'github_release', owner: 'upstream', repo: 'tool', set: 'VERSION', ...extra });
+  const config = (extra: Record<string, unknown> = {}) =>
+    source.parseConfig({ type: 'github_release', owner: 'upstream', repo: 'tool', set: 'VERSION', ...extra });
 
   it('lists published releases on the first poll, skipping drafts and prereleases', async () => {
     double.addRelease({ tag: 'v1.0.0', target: COMMIT, publishedAt: Date.UTC(2026, 0, 2) });
@@ -30,7 +31,13 @@ describe('github_release source', () => {
     const result = await source.poll(config(), {}, signal());
     expect(result.observations).toEqual([
       { ref: 'upstream/tool', version: '1.1.0', vars: { VERSION: '1.1.0' }, publishedAt: expect.any(Number) as number },
-      { ref: 'upstream/tool', version: '1.0.0', commit: COMMIT, publishedAt: Date.UTC(2026, 0, 2), vars: { VERSION: '1.0.0' } },
+      {
+        ref: 'upstream/tool',
+        version: '1.0.0',
+        commit: COMMIT,
+        publishedAt: Date.UTC(2026, 0, 2),
+        vars: { VERSION: '1.0.0' },
+      },
     ]);
     expect(result.rejected).toEqual([]);
     expect(result.notModified).toBe(0);
@@ -66,9 +73,15 @@ describe('github_release source', () => {
     double.announceRateLimitExhausted(reset);
     const failure = source.poll(config(), {}, signal());
     await expect(failure).rejects.toBeInstanceOf(RetryableError);
-    await expect(failure).rejects.toMatchObject({ code: 'source-rate-limited', message: expect.stringContaining(new Date(reset * 1000).toISOString()) as string });
+    await expect(failure).rejects.toMatchObject({
+      code: 'source-rate-limited',
+      message: expect.stringContaining(new Date(reset * 1000).toISOString()) as string,
+    });
     double.failNext({ kind: 'primary-rate-limit', resetInSeconds: 120 });
-    await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({ code: 'source-rate-limited', retryable: true });
+    await expect(source.poll(config(), {}, signal())).rejects.toMatchObject({
+      code: 'source-rate-limited',
+      retryable: true,
+    });
   });
 
   it('drops hostile release tags with a reason, never throwing', async () => {
@@ -80,7 +93,13 @@ describe('github_release source', () => {
     double.addRelease({ tag: 'v3.0.0' });
     const result = await source.poll(config(), {}, signal());
     expect(result.observations.map((o) => o.version)).toEqual(['3.0.0']);
-    expect(result.rejected.map((r) => r.reason)).toEqual(['unsafe-characters', 'not-a-version', 'control-character', 'control-character', 'too-long']);
+    expect(result.rejected.map((r) => r.reason)).toEqual([
+      'unsafe-characters',
+      'not-a-version',
+      'control-character',
+      'control-character',
+      'too-long',
+    ]);
     for (const r of result.rejected) expect(r.value.length).toBeLessThanOrEqual(70);
   });
 
@@ -98,7 +117,13 @@ describe('github_release source', () => {
     });
     const result = await source.poll(cfg, {}, signal());
     expect(result.observations).toEqual([
-      { ref: 'upstream/tool', version: '7.1.2', commit: COMMIT, publishedAt: expect.any(Number) as number, vars: { TAG: 'rel-7', MAJOR: '7', GIT_COMMIT: COMMIT } },
+      {
+        ref: 'upstream/tool',
+        version: '7.1.2',
+        commit: COMMIT,
+        publishedAt: expect.any(Number) as number,
+        vars: { TAG: 'rel-7', MAJOR: '7', GIT_COMMIT: COMMIT },
+      },
     ]);
     expect(result.rejected).toEqual([{ value: '"Tool 8.0.0"', reason: 'commit-unknown' }]);
   });
@@ -108,6 +133,9 @@ describe('github_release source', () => {
     expect(() => config({ match: '(a+)+$' })).toThrow(/catastrophic/);
     expect(() => config({ set: [{ var: 'X', value: 'digest' }] })).toThrow(/set/);
     const other = source.parseConfig({ type: 'github_release', owner: 'upstream', repo: 'missing', set: 'V' });
-    await expect(source.poll(other, {} as SourceState, signal())).rejects.toMatchObject({ code: 'source-not-found', retryable: false });
+    await expect(source.poll(other, {} as SourceState, signal())).rejects.toMatchObject({
+      code: 'source-not-found',
+      retryable: false,
+    });
   });
 });

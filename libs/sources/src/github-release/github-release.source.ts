@@ -27,7 +27,12 @@ export class GithubReleaseSource implements Source<GithubReleaseConfig> {
   }
 
   async poll(config: GithubReleaseConfig, state: SourceState, signal: AbortSignal): Promise<PollResult> {
-    const listing = await readListing(this.octokit, { owner: config.owner, repo: config.repo, listing: 'releases' }, state, signal);
+    const listing = await readListing(
+      this.octokit,
+      { owner: config.owner, repo: config.repo, listing: 'releases' },
+      state,
+      signal,
+    );
     const out = new OutcomeCollector();
     const ref = `${config.owner}/${config.repo}`;
     for (const item of listing.items) {
@@ -38,12 +43,22 @@ export class GithubReleaseSource implements Source<GithubReleaseConfig> {
         observe(
           ref,
           config.track,
-          { tag: field(item, 'tag_name'), name: field(item, 'name'), commit: field(item, 'target_commitish'), ...(publishedAt === undefined ? {} : { publishedAt }) },
+          {
+            tag: field(item, 'tag_name'),
+            name: field(item, 'name'),
+            commit: field(item, 'target_commitish'),
+            ...(publishedAt === undefined ? {} : { publishedAt }),
+          },
           config.use === 'release' ? 'name' : 'tag',
         ),
       );
     }
-    return { observations: out.observations, rejected: out.rejected, state: listing.state, notModified: listing.notModified };
+    return {
+      observations: out.observations,
+      rejected: out.rejected,
+      state: listing.state,
+      notModified: listing.notModified,
+    };
   }
 }
 

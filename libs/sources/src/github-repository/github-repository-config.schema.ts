@@ -14,8 +14,14 @@ const MAX_SET = 32;
 const BranchSchema = z
   .string()
   .max(255)
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/, 'expected a branch name (letters, digits, . _ - and / between parts)')
-  .refine((b) => !b.includes('..') && !b.endsWith('.lock') && !b.endsWith('.'), 'expected a branch name git allows (no "..", no trailing "." or ".lock")');
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/,
+    'expected a branch name (letters, digits, . _ - and / between parts)',
+  )
+  .refine(
+    (b) => !b.includes('..') && !b.endsWith('.lock') && !b.endsWith('.'),
+    'expected a branch name git allows (no "..", no trailing "." or ".lock")',
+  );
 
 /**
  * A DHI `track:` entry of type github_repository: the head commit of a branch of a GitHub
@@ -35,7 +41,9 @@ export const GithubRepositoryTrackSchema = z.object({
   owner: OwnerSchema,
   repo: RepoSchema,
   branch: BranchSchema.optional(),
-  set: z.record(z.string(), z.unknown(), { error: 'expected a mapping of variable names to commit, short-commit or date' }),
+  set: z.record(z.string(), z.unknown(), {
+    error: 'expected a mapping of variable names to commit, short-commit or date',
+  }),
 });
 
 /** A github_repository entry, validated. */
@@ -51,13 +59,18 @@ export interface GithubRepositoryConfig {
 /** Validate a github_repository entry (TerminalError(source-invalid-config) naming the field or the `set` key). */
 export function parseGithubRepositoryConfig(raw: unknown): GithubRepositoryConfig {
   const t = parseTrack('github_repository', GithubRepositoryTrackSchema, raw);
-  const invalid = (where: string, message: string) => new TerminalError(SourceErrorCode.invalidConfig, `the github_repository track entry is invalid at ${where}: ${message}`);
+  const invalid = (where: string, message: string) =>
+    new TerminalError(
+      SourceErrorCode.invalidConfig,
+      `the github_repository track entry is invalid at ${where}: ${message}`,
+    );
   const entries = Object.entries(t.set);
   if (entries.length === 0) throw invalid('set', 'expected at least one variable');
   if (entries.length > MAX_SET) throw invalid('set', `expected at most ${MAX_SET} variables, got ${entries.length}`);
   const set = entries.map(([name, value]) => {
     const key = `set.${JSON.stringify(name.slice(0, 60))}`;
-    if (!VarNameSchema.safeParse(name).success) throw invalid(key, 'expected a variable name (a letter or _, then letters, digits or _, at most 128)');
+    if (!VarNameSchema.safeParse(name).success)
+      throw invalid(key, 'expected a variable name (a letter or _, then letters, digits or _, at most 128)');
     if (typeof value !== 'string' || !(BRANCH_HEAD_VALUES as readonly string[]).includes(value)) {
       const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value;
       throw invalid(key, `expected ${BRANCH_HEAD_VALUES.join(', ')}, got ${shown}`);

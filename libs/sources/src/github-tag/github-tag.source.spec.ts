@@ -46,7 +46,13 @@ describe('github_tag source', () => {
     double.addTag('x'.repeat(10_000));
     double.addTag('v2.0.0\u0000');
     double.addTag('v2.0.0 ; rm -rf /');
-    const cfg = source.parseConfig({ type: 'github_tag', owner: 'upstream', repo: 'lib', match: '^v(.+)$', set: 'VERSION' });
+    const cfg = source.parseConfig({
+      type: 'github_tag',
+      owner: 'upstream',
+      repo: 'lib',
+      match: '^v(.+)$',
+      set: 'VERSION',
+    });
     const first = await source.poll(cfg, {}, signal());
     expect(first.observations.map((o) => o.vars)).toEqual([{ VERSION: '1.0.0' }]);
     expect(first.rejected.map((r) => r.reason)).toEqual(['unsafe-characters', 'control-character', 'too-long']);
@@ -56,7 +62,13 @@ describe('github_tag source', () => {
 
   it('does not send a tampered ETag from the state', async () => {
     double.addTag('v1.0.0');
-    const cfg = source.parseConfig({ type: 'github_tag', owner: 'upstream', repo: 'lib', match: '^v(.+)$', set: 'VERSION' });
+    const cfg = source.parseConfig({
+      type: 'github_tag',
+      owner: 'upstream',
+      repo: 'lib',
+      match: '^v(.+)$',
+      set: 'VERSION',
+    });
     const result = await source.poll(cfg, { 'etag:tags:upstream/lib:1': 'W/"x"\r\nX-Evil: 1' }, signal());
     expect(result.observations).toHaveLength(1);
   });

@@ -23,13 +23,23 @@ export class GithubTagSource implements Source<GithubTagConfig> {
   }
 
   async poll(config: GithubTagConfig, state: SourceState, signal: AbortSignal): Promise<PollResult> {
-    const listing = await readListing(this.octokit, { owner: config.owner, repo: config.repo, listing: 'tags' }, state, signal);
+    const listing = await readListing(
+      this.octokit,
+      { owner: config.owner, repo: config.repo, listing: 'tags' },
+      state,
+      signal,
+    );
     const out = new OutcomeCollector();
     const ref = `${config.owner}/${config.repo}`;
     for (const item of listing.items) {
       out.add(observe(ref, config.track, { tag: field(item, 'name'), commit: field(field(item, 'commit'), 'sha') }));
     }
-    return { observations: out.observations, rejected: out.rejected, state: listing.state, notModified: listing.notModified };
+    return {
+      observations: out.observations,
+      rejected: out.rejected,
+      state: listing.state,
+      notModified: listing.notModified,
+    };
   }
 }
 

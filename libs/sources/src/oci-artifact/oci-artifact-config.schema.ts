@@ -52,13 +52,19 @@ export interface OciArtifactConfig {
 export function parseOciArtifactConfig(raw: unknown): OciArtifactConfig {
   const t = parseTrack('oci_artifact', OciArtifactTrackSchema, raw);
   if (!isRepositoryName(t.name)) {
-    throw new TerminalError(SourceErrorCode.invalidConfig, 'the oci_artifact track entry is invalid at name: expected a repository name such as "library/redis" (lower-case path components)');
+    throw new TerminalError(
+      SourceErrorCode.invalidConfig,
+      'the oci_artifact track entry is invalid at name: expected a repository name such as "library/redis" (lower-case path components)',
+    );
   }
   let registry: string;
   try {
     registry = parseRegistryUrl(t.registry);
   } catch (error) {
-    throw new TerminalError(SourceErrorCode.invalidConfig, `the oci_artifact track entry is invalid at registry: ${error instanceof Error ? error.message : 'invalid'}`);
+    throw new TerminalError(
+      SourceErrorCode.invalidConfig,
+      `the oci_artifact track entry is invalid at registry: ${error instanceof Error ? error.message : 'invalid'}`,
+    );
   }
   const set: OciSetRule[] =
     typeof t.set === 'string'

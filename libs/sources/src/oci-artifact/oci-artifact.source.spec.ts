@@ -26,14 +26,26 @@ describe('oci_artifact source against a real docker-registry', () => {
   });
 
   const config = (extra: Record<string, unknown>): ReturnType<typeof source.parseConfig> =>
-    source.parseConfig({ type: 'oci_artifact', name: 'pf/app', registry: registry.url, match: '^(\\d+\\.\\d+\\.\\d+)$', set: 'VERSION', ...extra });
+    source.parseConfig({
+      type: 'oci_artifact',
+      name: 'pf/app',
+      registry: registry.url,
+      match: '^(\\d+\\.\\d+\\.\\d+)$',
+      set: 'VERSION',
+      ...extra,
+    });
 
   it('observes the tags `match` selects, the newest few with their manifest digest', async () => {
     const result = await source.poll(config({}), {}, signal());
     expect(result.observations.map((o) => o.version)).toEqual(['3.0.0', '2.0.0', '1.2.0', '1.1.0', '1.0.0', '0.9.0']);
     expect(OCI_RESOLVE_LIMIT).toBe(5);
     for (const o of result.observations.slice(0, 5)) {
-      expect(o).toEqual({ ref: `${host}/pf/app`, version: o.version, digest: digests.get(o.version), vars: { VERSION: o.version } });
+      expect(o).toEqual({
+        ref: `${host}/pf/app`,
+        version: o.version,
+        digest: digests.get(o.version),
+        vars: { VERSION: o.version },
+      });
     }
     expect(result.observations[5]).toEqual({ ref: `${host}/pf/app`, version: '0.9.0', vars: { VERSION: '0.9.0' } });
     expect(result).toMatchObject({ rejected: [], state: {}, notModified: 0 });
@@ -62,24 +74,49 @@ describe('oci_artifact source against a real docker-registry', () => {
   });
 
   it('reports a missing repository as source-not-found', async () => {
-    await expect(source.poll(config({ name: 'pf/missing' }), {}, signal())).rejects.toMatchObject({ code: 'source-not-found', retryable: false });
+    await expect(source.poll(config({ name: 'pf/missing' }), {}, signal())).rejects.toMatchObject({
+      code: 'source-not-found',
+      retryable: false,
+    });
   });
 
   it('validates the entry', () => {
-    const base = { type: 'oci_artifact', name: 'pf/app', registry: 'https://registry.example', match: '^(.+)$', set: 'V' };
+    const base = {
+      type: 'oci_artifact',
+      name: 'pf/app',
+      registry: 'https://registry.example',
+      match: '^(.+)$',
+      set: 'V',
+    };
     expect(source.parseConfig(base)).toMatchObject({ registry: 'https://registry.example', name: 'pf/app' });
-    for (const bad of [{ name: 'PF/App' }, { name: '../x' }, { registry: 'http://registry.example' }, { registry: 'https://registry.example/path' }, { match: undefined }, { match: '(a+)+$' }, { set: [{ var: 'X', value: 'commit' }] }]) {
-      expect(() => source.parseConfig({ ...base, ...bad })).toThrow(expect.objectContaining({ code: 'source-invalid-config' }) as unknown as Error);
+    for (const bad of [
+      { name: 'PF/App' },
+      { name: '../x' },
+      { registry: 'http://registry.example' },
+      { registry: 'https://registry.example/path' },
+      { match: undefined },
+      { match: '(a+)+$' },
+      { set: [{ var: 'X', value: 'commit' }] },
+    ]) {
+      expect(() => source.parseConfig({ ...base, ...bad })).toThrow(
+        expect.objectContaining({ code: 'source-invalid-config' }) as unknown as Error,
+      );
     }
   });
 });
 
 /** A registry that lists hostile tags and answers manifests with `digest`. */
-async function hostileRegistry(tags: unknown[], digest: string): Promise<{ url: string; server: Server; heads: string[] }> {
+async function hostileRegistry(
+  tags: unknown[],
+  digest: string,
+): Promise<{ url: string; server: Server; heads: string[] }> {
   const heads: string[] = [];
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
-    if (path.startsWith('/v2/pf/app/tags/list')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'pf/app', tags }));
+    if (path.startsWith('/v2/pf/app/tags/list'))
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ name: 'pf/app', tags }));
     if (req.method === 'HEAD' && path.startsWith('/v2/pf/app/manifests/')) {
       heads.push(decodeURIComponent(path.slice('/v2/pf/app/manifests/'.length)));
       return void res.writeHead(200, { 'docker-content-digest': digest }).end();
@@ -99,24 +136,61 @@ describe('oci_artifact source against a hostile registry', () => {
 
   it('quarantines hostile tags and never requests them', async () => {
     const good = `sha256:${'a'.repeat(64)}`;
-    const hostile = ['1.0.0', '1.0.1\u0000', '$(reboot)', 42, null, 'x'.repeat(300), '1.0;rm', '1.0.2\u202e', '.1.0.3', '1.0.4/../x', 'v1.0.5'];
+    const hostile = [
+      '1.0.0',
+      '1.0.1\u0000',
+      '$(reboot)',
+      42,
+      null,
+      'x'.repeat(300),
+      '1.0;rm',
+      '1.0.2\u202e',
+      '.1.0.3',
+      '1.0.4/../x',
+      'v1.0.5',
+    ];
     const r = await hostileRegistry(hostile, good);
     servers.push(r.server);
-    const cfg = source.parseConfig({ type: 'oci_artifact', name: 'pf/app', registry: r.url, match: '^v?(\\d.*)$', set: 'V' });
+    const cfg = source.parseConfig({
+      type: 'oci_artifact',
+      name: 'pf/app',
+      registry: r.url,
+      match: '^v?(\\d.*)$',
+      set: 'V',
+    });
     const result = await source.poll(cfg, {}, signal());
     expect(result.observations.map((o) => [o.version, o.digest])).toEqual([
       ['1.0.5', good],
       ['1.0.0', good],
     ]);
     expect(r.heads.sort()).toEqual(['1.0.0', 'v1.0.5']);
-    expect(result.rejected.map((x) => x.reason)).toEqual(['control-character', 'unsafe-characters', 'not-a-string', 'not-a-string', 'too-long', 'unsafe-characters', 'control-character', 'unsafe-characters', 'unsafe-characters']);
+    expect(result.rejected.map((x) => x.reason)).toEqual([
+      'control-character',
+      'unsafe-characters',
+      'not-a-string',
+      'not-a-string',
+      'too-long',
+      'unsafe-characters',
+      'control-character',
+      'unsafe-characters',
+      'unsafe-characters',
+    ]);
     for (const x of result.rejected) expect(x.value).toMatch(/^[\x20-\x7e]{1,70}$/);
   });
 
   it('refuses a digest header that is not sha256:<64 hex>', async () => {
     const r = await hostileRegistry(['1.0.0'], 'sha256:../../etc');
     servers.push(r.server);
-    const cfg = source.parseConfig({ type: 'oci_artifact', name: 'pf/app', registry: r.url, match: '^(.+)$', set: 'V' });
-    await expect(source.poll(cfg, {}, signal())).rejects.toMatchObject({ code: 'oci-invalid-response', retryable: false });
+    const cfg = source.parseConfig({
+      type: 'oci_artifact',
+      name: 'pf/app',
+      registry: r.url,
+      match: '^(.+)$',
+      set: 'V',
+    });
+    await expect(source.poll(cfg, {}, signal())).rejects.toMatchObject({
+      code: 'oci-invalid-response',
+      retryable: false,
+    });
   });
 });

@@ -77,7 +77,12 @@ export class OciArtifactSource implements Source<OciArtifactConfig> {
 }
 
 /** The digest of `tag`, or undefined when it vanished since the listing (404). */
-async function resolveOrSkip(client: DistributionClient, name: string, tag: string, signal: AbortSignal): Promise<string | undefined> {
+async function resolveOrSkip(
+  client: DistributionClient,
+  name: string,
+  tag: string,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   try {
     return await client.resolveTag(name, tag, signal);
   } catch (error) {
@@ -113,4 +118,5 @@ function observeTag(ref: string, config: OciArtifactConfig, c: Candidate, all: C
 }
 
 /** The registry entry. */
-export const ociArtifactSource = (_deps: SourceDeps): OciArtifactSource => new OciArtifactSource((registry) => new RegistryClient({ registry }));
+export const ociArtifactSource = (_deps: SourceDeps): OciArtifactSource =>
+  new OciArtifactSource((registry) => new RegistryClient({ registry }));

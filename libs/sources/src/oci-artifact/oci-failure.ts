@@ -18,5 +18,7 @@ export function asSourceFailure(error: unknown): unknown {
               ? SourceErrorCode.invalidConfig
               : undefined;
   if (code === undefined) return error;
-  return error.retryable ? new RetryableError(code, error.message, { cause: error }) : new TerminalError(code, error.message, { cause: error });
+  return error.retryable
+    ? new RetryableError(code, error.message, { cause: error })
+    : new TerminalError(code, error.message, { cause: error });
 }

@@ -19,11 +19,23 @@ describe('ApiTokenRepository on real Redis', () => {
 
   it('verifies only the exact token: another secret under a real id, a cut or padded token, or a revoked one is refused', async () => {
     const { token, info } = await tokens.create('ops', ROLES.operator, 'test');
-    expect(await tokens.verify(token)).toEqual({ tokenId: info.id, name: 'ops', scopes: ['read', 'trigger', 'replay'] });
+    expect(await tokens.verify(token)).toEqual({
+      tokenId: info.id,
+      name: 'ops',
+      scopes: ['read', 'trigger', 'replay'],
+    });
     const [, id, secret] = API_TOKEN_FORMAT.exec(token) as unknown as [string, string, string];
     expect(secret).toHaveLength(43);
     const flipped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
-    for (const wrong of [`pf_${id}_${flipped}`, token.slice(0, -1), `${token}A`, ` ${token}`, token.toUpperCase(), `pf_${id}_`, '']) {
+    for (const wrong of [
+      `pf_${id}_${flipped}`,
+      token.slice(0, -1),
+      `${token}A`,
+      ` ${token}`,
+      token.toUpperCase(),
+      `pf_${id}_`,
+      '',
+    ]) {
       expect({ wrong, principal: await tokens.verify(wrong) }).toEqual({ wrong, principal: undefined });
     }
     expect(await tokens.revoke(info.id)).toBe(true);
@@ -33,7 +45,9 @@ describe('ApiTokenRepository on real Redis', () => {
 
   it('makes one bootstrap admin token however many replicas ask at once, and none once tokens exist', async () => {
     const fresh = new ApiTokenRepository(redis, `${prefix}-boot`);
-    const made = (await Promise.all(Array.from({ length: 8 }, () => fresh.createBootstrapAdmin(ROLES.admin)))).filter(Boolean);
+    const made = (await Promise.all(Array.from({ length: 8 }, () => fresh.createBootstrapAdmin(ROLES.admin)))).filter(
+      Boolean,
+    );
     expect(made).toHaveLength(1);
     expect((await fresh.verify(made[0] as string))?.scopes).toEqual(ROLES.admin);
     expect(await fresh.createBootstrapAdmin(ROLES.admin)).toBeUndefined();

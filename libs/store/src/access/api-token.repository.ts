@@ -38,13 +38,29 @@ export class ApiTokenRepository {
   }
 
   /** Makes a token; answers its secret form (shown once) and what is stored. */
-  async create(name: string, scopes: readonly Scope[], createdBy: string): Promise<{ token: string; info: ApiTokenInfo }> {
+  async create(
+    name: string,
+    scopes: readonly Scope[],
+    createdBy: string,
+  ): Promise<{ token: string; info: ApiTokenInfo }> {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
-    const info: ApiTokenInfo = { id, name, scopes: [...new Set(scopes)].sort((a, b) => SCOPES.indexOf(a) - SCOPES.indexOf(b)), createdAt: Date.now(), createdBy };
+    const info: ApiTokenInfo = {
+      id,
+      name,
+      scopes: [...new Set(scopes)].sort((a, b) => SCOPES.indexOf(a) - SCOPES.indexOf(b)),
+      createdAt: Date.now(),
+      createdBy,
+    };
     await this.redis
       .multi()
-      .hset(this.key(id), { hash: hashOf(secret).toString('hex'), name, scopes: info.scopes.join(','), createdAt: String(info.createdAt), createdBy })
+      .hset(this.key(id), {
+        hash: hashOf(secret).toString('hex'),
+        name,
+        scopes: info.scopes.join(','),
+        createdAt: String(info.createdAt),
+        createdBy,
+      })
       .sadd(this.index(), id)
       .exec();
     return { token: `pf_${id}_${secret}`, info };
@@ -81,7 +97,13 @@ export class ApiTokenRepository {
 
   async get(id: string): Promise<ApiTokenInfo | undefined> {
     if (!ID_FORMAT.test(id)) return undefined;
-    const [name = null, scopes = null, createdAt = null, createdBy = null] = await this.redis.hmget(this.key(id), 'name', 'scopes', 'createdAt', 'createdBy');
+    const [name = null, scopes = null, createdAt = null, createdBy = null] = await this.redis.hmget(
+      this.key(id),
+      'name',
+      'scopes',
+      'createdAt',
+      'createdBy',
+    );
     if (name === null || scopes === null) return undefined;
     return { id, name, scopes: parseScopes(scopes), createdAt: Number(createdAt ?? 0), createdBy: createdBy ?? '' };
   }
@@ -89,7 +111,10 @@ export class ApiTokenRepository {
   /** Revokes a token at once (its next request is refused); false when there was none. */
   async revoke(id: string): Promise<boolean> {
     if (!ID_FORMAT.test(id)) return false;
-    const [[, deleted]] = (await this.redis.multi().del(this.key(id)).srem(this.index(), id).exec()) as [[unknown, number], [unknown, number]];
+    const [[, deleted]] = (await this.redis.multi().del(this.key(id)).srem(this.index(), id).exec()) as [
+      [unknown, number],
+      [unknown, number],
+    ];
     return deleted === 1;
   }
 }

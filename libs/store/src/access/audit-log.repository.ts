@@ -20,7 +20,8 @@ export interface AuditEntry {
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'outcome'>;
 
-const outcomeOf = (status: number): AuditEntry['outcome'] => (status < 400 ? 'ok' : status < 500 ? 'refused' : 'failed');
+const outcomeOf = (status: number): AuditEntry['outcome'] =>
+  status < 400 ? 'ok' : status < 500 ? 'refused' : 'failed';
 
 /**
  * The audit log: a Redis stream capped at `maxEntries` (approximately: Redis trims whole
@@ -38,7 +39,18 @@ export class AuditLog {
   }
 
   async append(entry: NewAuditEntry): Promise<void> {
-    const fields: string[] = ['at', String(entry.at), 'actor', entry.actor, 'method', entry.method, 'path', entry.path.slice(0, 512), 'status', String(entry.status)];
+    const fields: string[] = [
+      'at',
+      String(entry.at),
+      'actor',
+      entry.actor,
+      'method',
+      entry.method,
+      'path',
+      entry.path.slice(0, 512),
+      'status',
+      String(entry.status),
+    ];
     if (entry.actorName) fields.push('actorName', entry.actorName);
     if (entry.requestId) fields.push('requestId', entry.requestId.slice(0, 128));
     if (entry.remote) fields.push('remote', entry.remote.slice(0, 64));

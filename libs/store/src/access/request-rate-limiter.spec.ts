@@ -34,7 +34,11 @@ describe('RequestRateLimiter on real Redis', () => {
     await a.flush();
     expect(b.take('shared', t).allowed).toBe(true);
     await b.flush(); // b now knows of a's 5: 6 used
-    expect([b.take('shared', t).allowed, b.take('shared', t).allowed, b.take('shared', t).allowed]).toEqual([true, true, false]);
+    expect([b.take('shared', t).allowed, b.take('shared', t).allowed, b.take('shared', t).allowed]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     await b.flush();
     // a has not flushed since: it still sees its own 5 and admits one more (the documented
     // overrun: what a replica admits before its next flush), then knows the budget is spent.

@@ -29,7 +29,11 @@ export interface CatalogOrigin {
   /** Run git in the bare repository; returns stdout. */
   git(args: string[], input?: string): string;
   /** Commit files (path → text, null deletes) on `branch` (created from `from` or empty). */
-  commit(branch: string, files: Record<string, string | null>, opts?: { message?: string; from?: string; email?: string }): string;
+  commit(
+    branch: string,
+    files: Record<string, string | null>,
+    opts?: { message?: string; from?: string; email?: string },
+  ): string;
   /** The head of a branch, undefined when absent. */
   head(branch: string): string | undefined;
   /** Every ref and what it points at. */
@@ -60,7 +64,10 @@ export function isolatedGitEnv(extra: Record<string, string> = {}): NodeJS.Proce
 }
 
 /** A new bare origin with a `main` branch (HEAD) holding `files`. */
-export function createCatalogOrigin(files: Record<string, string>, opts: { defaultBranch?: string } = {}): CatalogOrigin {
+export function createCatalogOrigin(
+  files: Record<string, string>,
+  opts: { defaultBranch?: string } = {},
+): CatalogOrigin {
   const root = mkdtempSync(join(tmpdir(), 'pf-origin-'));
   const dir = join(root, 'origin.git');
   const main = opts.defaultBranch ?? 'main';
@@ -73,7 +80,10 @@ export function createCatalogOrigin(files: Record<string, string>, opts: { defau
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: 30_000,
     });
-  execFileSync('git', ['init', '--bare', '--quiet', `--initial-branch=${main}`, dir], { env: isolatedGitEnv(), timeout: 30_000 });
+  execFileSync('git', ['init', '--bare', '--quiet', `--initial-branch=${main}`, dir], {
+    env: isolatedGitEnv(),
+    timeout: 30_000,
+  });
   const head = (branch: string): string | undefined => {
     try {
       return run(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).trim() || undefined;
@@ -84,7 +94,10 @@ export function createCatalogOrigin(files: Record<string, string>, opts: { defau
   let n = 0;
   const commit: CatalogOrigin['commit'] = (branch, changes, o = {}) => {
     const index = join(root, `index-${n++}`);
-    const env = { GIT_INDEX_FILE: index, ...(o.email ? { GIT_AUTHOR_EMAIL: o.email, GIT_COMMITTER_EMAIL: o.email } : {}) };
+    const env = {
+      GIT_INDEX_FILE: index,
+      ...(o.email ? { GIT_AUTHOR_EMAIL: o.email, GIT_COMMITTER_EMAIL: o.email } : {}),
+    };
     const parent = head(o.from ?? branch);
     if (parent) run(['read-tree', parent], undefined, env);
     else run(['read-tree', '--empty'], undefined, env);
@@ -97,7 +110,11 @@ export function createCatalogOrigin(files: Record<string, string>, opts: { defau
       run(['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], undefined, env);
     }
     const tree = run(['write-tree'], undefined, env).trim();
-    const sha = run(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], o.message ?? `edit ${branch}\n`, env).trim();
+    const sha = run(
+      ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'],
+      o.message ?? `edit ${branch}\n`,
+      env,
+    ).trim();
     run(['update-ref', `refs/heads/${branch}`, sha]);
     rmSync(index, { force: true });
     return sha;
@@ -125,8 +142,18 @@ export function createCatalogOrigin(files: Record<string, string>, opts: { defau
         .map((r) => r.replace(/^\n/, ''))
         .filter(Boolean)
         .map((r) => {
-          const [sha = '', parents = '', an = '', ae = '', cn = '', ce = '', subject = '', message = ''] = r.split('\u0000');
-          return { sha, parents: parents.split(' ').filter(Boolean), authorName: an, authorEmail: ae, committerName: cn, committerEmail: ce, subject, message };
+          const [sha = '', parents = '', an = '', ae = '', cn = '', ce = '', subject = '', message = ''] =
+            r.split('\u0000');
+          return {
+            sha,
+            parents: parents.split(' ').filter(Boolean),
+            authorName: an,
+            authorEmail: ae,
+            committerName: cn,
+            committerEmail: ce,
+            subject,
+            message,
+          };
         });
     },
     show: (branch, path) => {

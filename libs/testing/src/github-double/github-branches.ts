@@ -17,14 +17,20 @@ export interface DoubleBranchHead {
  * A branch a test moved (`setHead`) has that head; any other branch is resolved by
  * `resolveBranch` (the double's option), committed when the double started; undefined: 404.
  */
-export function createGithubBranches(o: { owner: string; repo: string; now: () => number; resolveBranch: (branch: string) => string | undefined }) {
+export function createGithubBranches(o: {
+  owner: string;
+  repo: string;
+  now: () => number;
+  resolveBranch: (branch: string) => string | undefined;
+}) {
   const { owner, repo, resolveBranch } = o;
   const heads = new Map<string, DoubleBranchHead>();
   const startedAt = o.now();
   let defaultBranch = 'main';
   const samples = new Map<string, unknown>();
   const sample = (op: DescribedOperation): unknown => {
-    if (!samples.has(op.operationId)) samples.set(op.operationId, sampleFor(op.operation.responses['200']?.content?.['application/json']?.schema));
+    if (!samples.has(op.operationId))
+      samples.set(op.operationId, sampleFor(op.operation.responses['200']?.content?.['application/json']?.schema));
     return structuredClone(samples.get(op.operationId));
   };
   const api = (path: string) => `https://api.github.example.invalid/repos/${owner}/${repo}${path}`;
@@ -59,7 +65,8 @@ export function createGithubBranches(o: { owner: string; repo: string; now: () =
     'repos/get-branch': (op) => {
       const name = op.pathParams['branch'] ?? '';
       const head = headOf(name);
-      if (!head) return { status: 404, body: { message: 'Branch not found', documentation_url: DOCS } } satisfies Answer;
+      if (!head)
+        return { status: 404, body: { message: 'Branch not found', documentation_url: DOCS } } satisfies Answer;
       const sha = encodeURIComponent(head.sha);
       const person = { name: 'Upstream Maintainer', email: 'maintainer@example.invalid', date: iso(head.committedAt) };
       return {
@@ -68,14 +75,23 @@ export function createGithubBranches(o: { owner: string; repo: string; now: () =
           name,
           protected: false,
           protection_url: api(`/branches/${encodeURIComponent(name)}/protection`),
-          _links: { self: api(`/branches/${encodeURIComponent(name)}`), html: html(`/tree/${encodeURIComponent(name)}`) },
+          _links: {
+            self: api(`/branches/${encodeURIComponent(name)}`),
+            html: html(`/tree/${encodeURIComponent(name)}`),
+          },
           commit: {
             sha: head.sha,
             node_id: `C_${head.sha.slice(0, 12)}`,
             url: api(`/commits/${sha}`),
             html_url: html(`/commit/${sha}`),
             comments_url: api(`/commits/${sha}/comments`),
-            commit: { author: person, committer: person, message: `head of ${name}`, url: api(`/git/commits/${sha}`), comment_count: 0 },
+            commit: {
+              author: person,
+              committer: person,
+              message: `head of ${name}`,
+              url: api(`/git/commits/${sha}`),
+              comment_count: 0,
+            },
             parents: [],
           },
         }),

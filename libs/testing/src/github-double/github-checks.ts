@@ -49,9 +49,11 @@ export function createGithubChecks(o: { owner: string; repo: string; baseUrl: ()
     if (!samples.has(key)) samples.set(key, sampleFor(schema));
     return structuredClone(samples.get(key));
   };
-  const schemaOf = (op: DescribedOperation): JsonSchema | undefined => op.operation.responses['200']?.content?.['application/json']?.schema;
+  const schemaOf = (op: DescribedOperation): JsonSchema | undefined =>
+    op.operation.responses['200']?.content?.['application/json']?.schema;
   const itemsOf = (op: DescribedOperation, field: string): JsonSchema | undefined =>
-    (schemaOf(op)?.['properties'] as Record<string, JsonSchema> | undefined)?.[field]?.['items'] as JsonSchema | undefined;
+    (schemaOf(op)?.['properties'] as Record<string, JsonSchema> | undefined)?.[field]?.['items'] as
+      JsonSchema | undefined;
   const api = (path: string) => `https://api.github.example.invalid/repos/${owner}/${repo}/${path}`;
 
   /** One page of `all`, and the Link header when more pages follow. */
@@ -87,7 +89,12 @@ export function createGithubChecks(o: { owner: string; repo: string; baseUrl: ()
           sha: ref,
           total_count: all.length,
           statuses: items.map(([context, state], i) =>
-            deepMerge(sample(`${op.operationId} status`, itemSchema), { state, context, id: i + 1, node_id: `SC_${i + 1}` }),
+            deepMerge(sample(`${op.operationId} status`, itemSchema), {
+              state,
+              context,
+              id: i + 1,
+              node_id: `SC_${i + 1}`,
+            }),
           ),
           commit_url: api(`commits/${ref}`),
           url: api(`commits/${ref}/status`),
@@ -128,7 +135,8 @@ export function createGithubChecks(o: { owner: string; repo: string; baseUrl: ()
     'repos/get-status-checks-protection': (op) => {
       const branch = op.pathParams['branch'] ?? '';
       const p = protection.get(branch);
-      if (!p) return { status: 404, body: { message: 'Branch not protected', documentation_url: DOCS } } satisfies Answer;
+      if (!p)
+        return { status: 404, body: { message: 'Branch not protected', documentation_url: DOCS } } satisfies Answer;
       const path = `branches/${branch}/protection/required_status_checks`;
       return {
         status: 200,
@@ -137,7 +145,10 @@ export function createGithubChecks(o: { owner: string; repo: string; baseUrl: ()
           contexts_url: api(`${path}/contexts`),
           strict: p.strict ?? false,
           contexts: [...(p.contexts ?? []), ...(p.checks ?? []).map((c) => c.context)],
-          checks: [...(p.contexts ?? []).map((context) => ({ context, app_id: null })), ...(p.checks ?? []).map((c) => ({ context: c.context, app_id: c.appId ?? null }))],
+          checks: [
+            ...(p.contexts ?? []).map((context) => ({ context, app_id: null })),
+            ...(p.checks ?? []).map((c) => ({ context: c.context, app_id: c.appId ?? null })),
+          ],
         },
       };
     },

@@ -4,11 +4,22 @@ import type { AddressInfo } from 'node:net';
 import { findOperation, type DescribedOperation } from './openapi-description';
 import { validateRequest, validateResponse } from './openapi-validator';
 import { createGithubBranches, type DoubleBranchHead } from './github-branches';
-import { createGithubChecks, type CheckRunSeed, type DoubleStatusState, type RequiredChecksSeed } from './github-checks';
+import {
+  createGithubChecks,
+  type CheckRunSeed,
+  type DoubleStatusState,
+  type RequiredChecksSeed,
+} from './github-checks';
 import { faultAnswer, type GithubFault, type GithubFaultKind } from './github-faults';
 import { fakeSha, type DoublePull } from './github-pulls';
 import { createGithubRepoState, DOCS, notFound, text, type Answer, type PullSeed } from './github-repo-state';
-import { conditional, createGithubVersions, type DoubleRelease, type DoubleTag, type ReleaseSeed } from './github-versions';
+import {
+  conditional,
+  createGithubVersions,
+  type DoubleRelease,
+  type DoubleTag,
+  type ReleaseSeed,
+} from './github-versions';
 
 export interface GithubDoubleOptions {
   owner?: string;
@@ -101,7 +112,12 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
   const repo = options.repo ?? 'catalog';
   const token = options.token ?? 'ghp_double_token';
   const now = options.now ?? (() => Date.now());
-  const branches = createGithubBranches({ owner, repo, now, resolveBranch: options.resolveBranch ?? ((b: string) => fakeSha(`branch:${b}`)) });
+  const branches = createGithubBranches({
+    owner,
+    repo,
+    now,
+    resolveBranch: options.resolveBranch ?? ((b: string) => fakeSha(`branch:${b}`)),
+  });
   const resolveBranch = (b: string) => branches.headOf(b)?.sha;
   const requests: RecordedRequest[] = [];
   const violations: ContractViolation[] = [];
@@ -115,7 +131,12 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
   const handlers = { ...state.handlers, ...versions.handlers, ...checks.handlers, ...branches.handlers };
 
   const takeFault = (method: string, op: DescribedOperation): GithubFault | undefined => {
-    const i = faults.findIndex((f) => f.left > 0 && (!f.method || f.method.toUpperCase() === method) && (!f.operationId || f.operationId === op.operationId));
+    const i = faults.findIndex(
+      (f) =>
+        f.left > 0 &&
+        (!f.method || f.method.toUpperCase() === method) &&
+        (!f.operationId || f.operationId === op.operationId),
+    );
     const f = faults[i];
     if (!f) return undefined;
     f.left--;
@@ -131,7 +152,16 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
     let body: unknown;
     let hasBody = false;
     const record = (status: number, operationId: string | undefined, fault?: GithubFaultKind) =>
-      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), operationId, status, at, body, fault });
+      requests.push({
+        method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        operationId,
+        status,
+        at,
+        body,
+        fault,
+      });
     const send = (a: Answer) => {
       res.writeHead(a.status, {
         'content-type': 'application/json; charset=utf-8',
@@ -183,7 +213,13 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
     if (requestErrors.length > 0) {
       violation('request', op.operationId, requestErrors);
       record(400, op.operationId);
-      return send({ status: 400, body: { message: `github-double: request does not match the OpenAPI description: ${requestErrors.join('; ')}`, documentation_url: DOCS } });
+      return send({
+        status: 400,
+        body: {
+          message: `github-double: request does not match the OpenAPI description: ${requestErrors.join('; ')}`,
+          documentation_url: DOCS,
+        },
+      });
     }
     const fault = takeFault(method, op);
     const injected = fault ? faultAnswer(fault, now()) : undefined;
@@ -200,15 +236,27 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
     if (!handler) {
       violation('route', op.operationId, [`${op.operationId} is not implemented by the GitHub double`]);
       record(501, op.operationId);
-      return send({ status: 501, body: { message: `github-double: ${op.operationId} not implemented`, documentation_url: DOCS } });
+      return send({
+        status: 501,
+        body: { message: `github-double: ${op.operationId} not implemented`, documentation_url: DOCS },
+      });
     }
-    const handled = op.pathParams['owner'] !== owner || op.pathParams['repo'] !== repo ? notFound() : handler(op, url.searchParams, isRecord(body) ? body : {});
+    const handled =
+      op.pathParams['owner'] !== owner || op.pathParams['repo'] !== repo
+        ? notFound()
+        : handler(op, url.searchParams, isRecord(body) ? body : {});
     // GitHub answers 404 on any repository path (missing, or hidden from the token): allowed undocumented.
     const responseErrors = validateResponse(op, handled.status, handled.body, handled.status === 404);
     if (responseErrors.length > 0) {
       violation('response', op.operationId, responseErrors);
       record(500, op.operationId);
-      return send({ status: 500, body: { message: `github-double: response does not match the OpenAPI description: ${responseErrors.join('; ')}`, documentation_url: DOCS } });
+      return send({
+        status: 500,
+        body: {
+          message: `github-double: response does not match the OpenAPI description: ${responseErrors.join('; ')}`,
+          documentation_url: DOCS,
+        },
+      });
     }
     const ifNoneMatch = req.headers['if-none-match'];
     const answer = conditional(handled, method, Array.isArray(ifNoneMatch) ? ifNoneMatch.join(', ') : ifNoneMatch);
@@ -222,7 +270,13 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      violations.push({ phase: 'response', method: req.method ?? '?', path: req.url ?? '?', operationId: undefined, errors: [`double crashed: ${String(error)}`] });
+      violations.push({
+        phase: 'response',
+        method: req.method ?? '?',
+        path: req.url ?? '?',
+        operationId: undefined,
+        errors: [`double crashed: ${String(error)}`],
+      });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'github-double crashed' }));
     });
@@ -263,7 +317,9 @@ export async function startGithubDouble(options: GithubDoubleOptions = {}): Prom
     writes: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
     assertNoViolations: () => {
       if (violations.length > 0) {
-        throw new Error(`GitHub double saw ${violations.length} OpenAPI violation(s):\n${violations.map((v) => `${v.phase} ${v.method} ${v.path} (${v.operationId ?? '?'}): ${v.errors.join('; ')}`).join('\n')}`);
+        throw new Error(
+          `GitHub double saw ${violations.length} OpenAPI violation(s):\n${violations.map((v) => `${v.phase} ${v.method} ${v.path} (${v.operationId ?? '?'}): ${v.errors.join('; ')}`).join('\n')}`,
+        );
       }
     },
     close: () =>

@@ -64,7 +64,10 @@ export function faultAnswer(fault: GithubFault, now: number): FaultAnswer | unde
           'x-ratelimit-resource': 'core',
           'x-ratelimit-reset': String(seconds + (fault.resetInSeconds ?? 60)),
         },
-        body: { message: 'API rate limit exceeded for user ID 1.', documentation_url: `${RATE_LIMIT_DOCS}#about-primary-rate-limits` },
+        body: {
+          message: 'API rate limit exceeded for user ID 1.',
+          documentation_url: `${RATE_LIMIT_DOCS}#about-primary-rate-limits`,
+        },
       };
     case 'too-many-requests':
       return {
@@ -73,15 +76,27 @@ export function faultAnswer(fault: GithubFault, now: number): FaultAnswer | unde
         body: { message: 'Too Many Requests', documentation_url: `${RATE_LIMIT_DOCS}#about-secondary-rate-limits` },
       };
     case 'server-error':
-      return { status: fault.status ?? 502, headers: {}, body: { message: 'Server Error', documentation_url: 'https://docs.github.com/rest' } };
+      return {
+        status: fault.status ?? 502,
+        headers: {},
+        body: { message: 'Server Error', documentation_url: 'https://docs.github.com/rest' },
+      };
     case 'unprocessable':
       return {
         status: 422,
         headers: {},
-        body: { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'custom', message: 'injected refusal' }], documentation_url: 'https://docs.github.com/rest' },
+        body: {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Issue', code: 'custom', message: 'injected refusal' }],
+          documentation_url: 'https://docs.github.com/rest',
+        },
       };
     case 'forbidden':
-      return { status: 403, headers: {}, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' } };
+      return {
+        status: 403,
+        headers: {},
+        body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' },
+      };
     case 'concurrent-create':
       return undefined;
   }

@@ -54,8 +54,20 @@ export function pullFields(p: DoublePull, owner: string, repo: string, baseSha: 
     merge_commit_sha: p.mergeCommitSha,
     draft: false,
     user: { login: 'patch-factory[bot]' },
-    head: { label: `${headOwner}:${p.head}`, ref: p.head, sha: p.headSha, repo: repoObject(headOwner, headName), user: { login: headOwner } },
-    base: { label: `${owner}:${p.base}`, ref: p.base, sha: baseSha, repo: repoObject(owner, repo), user: { login: owner } },
+    head: {
+      label: `${headOwner}:${p.head}`,
+      ref: p.head,
+      sha: p.headSha,
+      repo: repoObject(headOwner, headName),
+      user: { login: headOwner },
+    },
+    base: {
+      label: `${owner}:${p.base}`,
+      ref: p.base,
+      sha: baseSha,
+      repo: repoObject(owner, repo),
+      user: { login: owner },
+    },
   };
 }
 

@@ -35,7 +35,12 @@ export type RouteHandler = (op: DescribedOperation, query: URLSearchParams, body
  * The in-memory repository behind the GitHub double: pull requests, labels, and one handler
  * per implemented operation (by operationId). Responses start from a minimal sample of the documented schema and carry the modelled fields; the double validates them.
  */
-export function createGithubRepoState(o: { owner: string; repo: string; now: () => number; resolveBranch: (branch: string) => string | undefined }) {
+export function createGithubRepoState(o: {
+  owner: string;
+  repo: string;
+  now: () => number;
+  resolveBranch: (branch: string) => string | undefined;
+}) {
   const { owner, repo, now, resolveBranch } = o;
   const pulls: DoublePull[] = [];
   const samples = new Map<string, unknown>();
@@ -80,13 +85,23 @@ export function createGithubRepoState(o: { owner: string; repo: string; now: () 
   };
   const baseSha = (p: DoublePull) => resolveBranch(p.base) ?? fakeSha(`base:${p.base}`);
   const renderPull = (op: DescribedOperation, status: string, p: DoublePull, full: boolean): unknown =>
-    deepMerge(sample(`${op.operationId} ${status}`, schemaOf(op, status)), { ...pullFields(refresh(p), owner, repo, baseSha(p)), ...(full ? fullPullFields(p) : {}) });
+    deepMerge(sample(`${op.operationId} ${status}`, schemaOf(op, status)), {
+      ...pullFields(refresh(p), owner, repo, baseSha(p)),
+      ...(full ? fullPullFields(p) : {}),
+    });
   const findPull = (n: string | undefined) => pulls.find((p) => String(p.number) === n);
   const validation = (message: string, field?: string): Answer => ({
     status: 422,
-    body: { message: 'Validation Failed', errors: [{ resource: 'PullRequest', ...(field ? { field } : {}), code: 'custom', message }], documentation_url: DOCS },
+    body: {
+      message: 'Validation Failed',
+      errors: [{ resource: 'PullRequest', ...(field ? { field } : {}), code: 'custom', message }],
+      documentation_url: DOCS,
+    },
   });
-  const labelsAnswer = (p: DoublePull): Answer => ({ status: 200, body: p.labels.map((l, i) => labelObject(l, i, owner, repo)) });
+  const labelsAnswer = (p: DoublePull): Answer => ({
+    status: 200,
+    body: p.labels.map((l, i) => labelObject(l, i, owner, repo)),
+  });
 
   const handlers: Record<string, RouteHandler> = {
     'pulls/list': (op, q) => {
@@ -101,18 +116,23 @@ export function createGithubRepoState(o: { owner: string; repo: string; now: () 
       if (head !== null) list = list.filter((p) => `${p.headRepo.split('/')[0]}:${p.head}` === head);
       const base = q.get('base');
       if (base !== null) list = list.filter((p) => p.base === base);
-      list.sort((a, b) => (sort === 'updated' ? a.updatedAt.localeCompare(b.updatedAt) || a.number - b.number : a.number - b.number));
+      list.sort((a, b) =>
+        sort === 'updated' ? a.updatedAt.localeCompare(b.updatedAt) || a.number - b.number : a.number - b.number,
+      );
       if (direction === 'desc') list.reverse();
       const items = list.slice((page - 1) * perPage, page * perPage).map(refresh);
       const schema = schemaOf(op, '200')?.['items'] as JsonSchema | undefined;
       const headers: Record<string, string> = {};
       if (page * perPage < list.length) {
-        headers['link'] = `<http://127.0.0.1/repos/${owner}/${repo}/pulls?page=${page + 1}&per_page=${perPage}>; rel="next"`;
+        headers['link'] =
+          `<http://127.0.0.1/repos/${owner}/${repo}/pulls?page=${page + 1}&per_page=${perPage}>; rel="next"`;
       }
       return {
         status: 200,
         headers,
-        body: items.map((p) => deepMerge(sample(`${op.operationId} item`, schema), pullFields(p, owner, repo, baseSha(p)))),
+        body: items.map((p) =>
+          deepMerge(sample(`${op.operationId} item`, schema), pullFields(p, owner, repo, baseSha(p))),
+        ),
       };
     },
     'pulls/create': (op, _q, b) => {
@@ -120,11 +140,22 @@ export function createGithubRepoState(o: { owner: string; repo: string; now: () 
       const base = text(b['base']);
       if (resolveBranch(head) === undefined) return validation(`head ${head} does not exist`, 'head');
       if (resolveBranch(base) === undefined) return validation(`base ${base} does not exist`, 'base');
-      if (pulls.some((p) => p.state === 'open' && p.head === head && p.base === base && p.headRepo === `${owner}/${repo}`)) {
+      if (
+        pulls.some((p) => p.state === 'open' && p.head === head && p.base === base && p.headRepo === `${owner}/${repo}`)
+      ) {
         return validation(`A pull request already exists for ${owner}:${head}.`);
       }
-      const pull = createPull({ head, base, title: text(b['title']), ...(typeof b['body'] === 'string' ? { body: b['body'] } : {}) });
-      return { status: 201, headers: { location: `https://api.github.example.invalid/repos/${owner}/${repo}/pulls/${pull.number}` }, body: renderPull(op, '201', pull, true) };
+      const pull = createPull({
+        head,
+        base,
+        title: text(b['title']),
+        ...(typeof b['body'] === 'string' ? { body: b['body'] } : {}),
+      });
+      return {
+        status: 201,
+        headers: { location: `https://api.github.example.invalid/repos/${owner}/${repo}/pulls/${pull.number}` },
+        body: renderPull(op, '201', pull, true),
+      };
     },
     'pulls/get': (op) => {
       const p = findPull(op.pathParams['pull_number']);
@@ -156,9 +187,13 @@ export function createGithubRepoState(o: { owner: string; repo: string; now: () 
       const p = findPull(op.pathParams['pull_number']);
       if (!p) return notFound();
       refresh(p);
-      if (p.state !== 'open' || !p.mergeable) return { status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: DOCS } };
+      if (p.state !== 'open' || !p.mergeable)
+        return { status: 405, body: { message: 'Pull Request is not mergeable', documentation_url: DOCS } };
       if (typeof b['sha'] === 'string' && b['sha'] !== p.headSha) {
-        return { status: 409, body: { message: 'Head branch was modified. Review and try the merge again.', documentation_url: DOCS } };
+        return {
+          status: 409,
+          body: { message: 'Head branch was modified. Review and try the merge again.', documentation_url: DOCS },
+        };
       }
       const t = iso();
       Object.assign(p, {
@@ -170,7 +205,10 @@ export function createGithubRepoState(o: { owner: string; repo: string; now: () 
         mergeCommitSha: fakeSha(`merge:${p.number}:${p.headSha}`),
         mergeMethod: typeof b['merge_method'] === 'string' ? b['merge_method'] : 'merge',
       });
-      return { status: 200, body: { sha: p.mergeCommitSha, merged: true, message: 'Pull Request successfully merged' } };
+      return {
+        status: 200,
+        body: { sha: p.mergeCommitSha, merged: true, message: 'Pull Request successfully merged' },
+      };
     },
     'issues/add-labels': (op, _q, b) => {
       const p = findPull(op.pathParams['issue_number']);
@@ -186,7 +224,8 @@ export function createGithubRepoState(o: { owner: string; repo: string; now: () 
     'issues/remove-label': (op) => {
       const p = findPull(op.pathParams['issue_number']);
       const name = op.pathParams['name'] ?? '';
-      if (!p || !p.labels.includes(name)) return { status: 404, body: { message: 'Label does not exist', documentation_url: DOCS } };
+      if (!p || !p.labels.includes(name))
+        return { status: 404, body: { message: 'Label does not exist', documentation_url: DOCS } };
       p.labels = p.labels.filter((l) => l !== name);
       p.updatedAt = iso();
       return labelsAnswer(p);

@@ -14,7 +14,10 @@ describe('GitHub double: releases and tags', () => {
     await double.close();
   });
 
-  async function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: unknown }> {
+  async function get(
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Headers; json: unknown }> {
     const res = await fetch(`${double.url}${path}`, {
       headers: { authorization: `token ${TOKEN}`, accept: 'application/vnd.github+json', ...headers },
       signal: AbortSignal.timeout(10_000),

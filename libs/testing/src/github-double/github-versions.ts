@@ -46,7 +46,8 @@ export function createGithubVersions(o: { owner: string; repo: string; now: () =
   const samples = new Map<string, unknown>();
   const itemSample = (op: DescribedOperation): unknown => {
     if (!samples.has(op.operationId)) {
-      const schema = op.operation.responses['200']?.content?.['application/json']?.schema?.['items'] as JsonSchema | undefined;
+      const schema = op.operation.responses['200']?.content?.['application/json']?.schema?.['items'] as
+        JsonSchema | undefined;
       samples.set(op.operationId, sampleFor(schema));
     }
     return structuredClone(samples.get(op.operationId));
@@ -120,7 +121,10 @@ export function createGithubVersions(o: { owner: string; repo: string; now: () =
 
 /** GitHub's entity tag of a JSON body (weak, as api.github.com sends for listings). */
 export function etagOf(body: unknown): string {
-  return `W/"${createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex').slice(0, 40)}"`;
+  return `W/"${createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex')
+    .slice(0, 40)}"`;
 }
 
 /**

@@ -49,7 +49,9 @@ let description: { paths: Record<string, Record<string, Operation>> } | undefine
 /** The parsed description (read once per process, ~0.5 s). */
 export function openApiDescription(): { paths: Record<string, Record<string, Operation>> } {
   if (!description) {
-    const parsed = JSON.parse(readFileSync(openApiDescriptionPath(), 'utf8')) as { paths: Record<string, Record<string, Operation>> };
+    const parsed = JSON.parse(readFileSync(openApiDescriptionPath(), 'utf8')) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
     allowNullInNullableEnums(parsed);
     description = parsed;
   }
@@ -70,7 +72,8 @@ function allowNullInNullableEnums(node: unknown, depth = 0): void {
   }
   const record = node as Record<string, unknown>;
   const values = record['enum'];
-  if (record['nullable'] === true && Array.isArray(values) && !values.includes(null)) record['enum'] = [...(values as unknown[]), null];
+  if (record['nullable'] === true && Array.isArray(values) && !values.includes(null))
+    record['enum'] = [...(values as unknown[]), null];
   // `nullable` beside oneOf/anyOf without a `type` (a commit's author: a user, {} or null):
   // Ajv refuses `nullable` without `type`, so null becomes one more alternative.
   for (const key of ['oneOf', 'anyOf'] as const) {
@@ -102,7 +105,14 @@ function allRoutes(): Route[] {
     for (const method of ['get', 'post', 'put', 'patch', 'delete']) {
       const operation = item[method];
       if (!operation) continue;
-      list.push({ method, template, pattern: new RegExp(`^${pattern}$`), names, literals: segments.filter((s) => !s.startsWith('{')).length, operation });
+      list.push({
+        method,
+        template,
+        pattern: new RegExp(`^${pattern}$`),
+        names,
+        literals: segments.filter((s) => !s.startsWith('{')).length,
+        operation,
+      });
     }
   }
   routes = list.sort((a, b) => b.literals - a.literals);
@@ -120,7 +130,13 @@ export function findOperation(method: string, pathname: string): DescribedOperat
     route.names.forEach((name, i) => {
       pathParams[name] = decodeURIComponent(match[i + 1] ?? '');
     });
-    return { operationId: route.operation.operationId, method: m, template: route.template, operation: route.operation, pathParams };
+    return {
+      operationId: route.operation.operationId,
+      method: m,
+      template: route.template,
+      operation: route.operation,
+      pathParams,
+    };
   }
   return undefined;
 }

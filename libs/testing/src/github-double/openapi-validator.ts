@@ -27,7 +27,12 @@ function compiled(key: string, ajv: Ajv, schema: JsonSchema): ValidateFunction {
 }
 
 function describe(errors: ErrorObject[] | null | undefined, where: string): string[] {
-  return (errors ?? []).slice(0, 20).map((e) => `${where}${e.instancePath || ''} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+  return (errors ?? [])
+    .slice(0, 20)
+    .map(
+      (e) =>
+        `${where}${e.instancePath || ''} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
+    );
 }
 
 /**
@@ -35,7 +40,12 @@ function describe(errors: ErrorObject[] | null | undefined, where: string): stri
  * no unknown query parameters), and the JSON body (schema, required, and no top-level
  * property the schema does not name). Returns the violations (empty: valid).
  */
-export function validateRequest(op: DescribedOperation, query: URLSearchParams, body: unknown, hasBody: boolean): string[] {
+export function validateRequest(
+  op: DescribedOperation,
+  query: URLSearchParams,
+  body: unknown,
+  hasBody: boolean,
+): string[] {
   const violations: string[] = [];
   const declared = op.operation.parameters ?? [];
   for (const where of ['path', 'query'] as const) {
@@ -44,7 +54,8 @@ export function validateRequest(op: DescribedOperation, query: URLSearchParams, 
     if (where === 'path') Object.assign(values, op.pathParams);
     else for (const [k, v] of query) values[k] = v;
     for (const k of Object.keys(values)) {
-      if (!ps.some((p) => p.name === k)) violations.push(`${where} parameter "${k}" is not in the description of ${op.operationId}`);
+      if (!ps.some((p) => p.name === k))
+        violations.push(`${where} parameter "${k}" is not in the description of ${op.operationId}`);
     }
     const schema = {
       type: 'object',
@@ -68,7 +79,8 @@ export function validateRequest(op: DescribedOperation, query: URLSearchParams, 
   if (!fn(body)) violations.push(...describe(fn.errors, 'body'));
   const props = schema['properties'] as Record<string, unknown> | undefined;
   if (props && typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    for (const k of Object.keys(body)) if (!(k in props)) violations.push(`body property "${k}" is not in the description of ${op.operationId}`);
+    for (const k of Object.keys(body))
+      if (!(k in props)) violations.push(`body property "${k}" is not in the description of ${op.operationId}`);
   }
   return violations;
 }

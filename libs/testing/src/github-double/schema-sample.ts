@@ -22,7 +22,9 @@ export function sampleFor(schema: JsonSchema | undefined, depth = 0): unknown {
   if (all) return Object.assign({}, ...all.map((s) => sampleFor(s, depth + 1) as object));
   const enumValues = schema['enum'] as unknown[] | undefined;
   if (enumValues && enumValues.length > 0) return enumValues.find((v) => v !== null) ?? enumValues[0];
-  const type = Array.isArray(schema['type']) ? (schema['type'] as string[]).find((t) => t !== 'null') : (schema['type'] as string | undefined);
+  const type = Array.isArray(schema['type'])
+    ? (schema['type'] as string[]).find((t) => t !== 'null')
+    : (schema['type'] as string | undefined);
   switch (type) {
     case 'object': {
       const props = (schema['properties'] ?? {}) as Record<string, JsonSchema>;

@@ -12,7 +12,10 @@ import { loadTrackerJson } from './tracker-ingest';
 export function isOsvJson(json: unknown): boolean {
   if (Array.isArray(json)) return true;
   if (!isRecord(json)) return false;
-  return Array.isArray(json['vulns']) || (typeof json['id'] === 'string' && ('affected' in json || 'modified' in json || 'schema_version' in json));
+  return (
+    Array.isArray(json['vulns']) ||
+    (typeof json['id'] === 'string' && ('affected' in json || 'modified' in json || 'schema_version' in json))
+  );
 }
 
 /**

@@ -28,7 +28,11 @@ export function loadOsvText(db: VulnDb, text: string, where: string): OsvLoad {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw vulnError(VulnErrorCode.invalidFeed, where, `not JSON (${error instanceof Error ? error.message.slice(0, 80) : 'parse error'})`);
+    throw vulnError(
+      VulnErrorCode.invalidFeed,
+      where,
+      `not JSON (${error instanceof Error ? error.message.slice(0, 80) : 'parse error'})`,
+    );
   }
   return loadOsvJson(db, json, where);
 }
@@ -36,7 +40,10 @@ export function loadOsvText(db: VulnDb, text: string, where: string): OsvLoad {
 export function loadOsvJson(db: VulnDb, json: unknown, where: string): OsvLoad {
   const records = Array.isArray(json) ? json : isRecord(json) && Array.isArray(json['vulns']) ? json['vulns'] : [json];
   const load: OsvLoad = { records: 0, indexed: 0, skipped: 0, rejected: 0 };
-  if (records.length > MAX_RECORDS) db.report(vulnError(VulnErrorCode.tooLarge, where, `${records.length} records, only the first ${MAX_RECORDS} are read`));
+  if (records.length > MAX_RECORDS)
+    db.report(
+      vulnError(VulnErrorCode.tooLarge, where, `${records.length} records, only the first ${MAX_RECORDS} are read`),
+    );
   records.slice(0, MAX_RECORDS).forEach((r, i) => {
     load.records++;
     const outcome = addOsvRecord(db, r, records.length === 1 ? where : `${where}[${i}]`);
@@ -51,12 +58,22 @@ export function addOsvRecord(db: VulnDb, raw: unknown, where: string): 'indexed'
     db.report(vulnError(code, at, message));
     return 'rejected';
   };
-  if (!isRecord(raw)) return fail(VulnErrorCode.invalidFeed, where, `expected an OSV record (an object), got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);
-  if (Array.isArray(raw['affected']) && raw['affected'].length > 256) return fail(VulnErrorCode.tooLarge, `${where}.affected`, `${raw['affected'].length} entries, more than 256`);
+  if (!isRecord(raw))
+    return fail(
+      VulnErrorCode.invalidFeed,
+      where,
+      `expected an OSV record (an object), got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`,
+    );
+  if (Array.isArray(raw['affected']) && raw['affected'].length > 256)
+    return fail(VulnErrorCode.tooLarge, `${where}.affected`, `${raw['affected'].length} entries, more than 256`);
   const parsed = OsvAdvisorySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return fail(VulnErrorCode.invalidFeed, `${where}${issue?.path.length ? `.${issue.path.join('.')}` : ''}`, issue?.message ?? 'not an OSV record');
+    return fail(
+      VulnErrorCode.invalidFeed,
+      `${where}${issue?.path.length ? `.${issue.path.join('.')}` : ''}`,
+      issue?.message ?? 'not an OSV record',
+    );
   }
   const osv = parsed.data;
   const at = `${where} (${osv.id})`;
@@ -68,15 +85,24 @@ export function addOsvRecord(db: VulnDb, raw: unknown, where: string): 'indexed'
     if (!distro) return;
     const entryAt = `${at}.affected[${i}]`;
     if (!/^[A-Za-z0-9][A-Za-z0-9+._-]{0,127}$/.test(a.package.name)) {
-      db.report(vulnError(VulnErrorCode.invalidFeed, `${entryAt}.package.name`, `${JSON.stringify(a.package.name.slice(0, 60))} is not a package name`));
+      db.report(
+        vulnError(
+          VulnErrorCode.invalidFeed,
+          `${entryAt}.package.name`,
+          `${JSON.stringify(a.package.name.slice(0, 60))} is not a package name`,
+        ),
+      );
       return;
     }
     try {
       const intervals: Interval[] = [];
       (a.ranges ?? []).forEach((r, j) => {
-        if (r.type === 'ECOSYSTEM') intervals.push(...intervalsOfEvents(distro.family, r.events, `${entryAt}.ranges[${j}]`));
+        if (r.type === 'ECOSYSTEM')
+          intervals.push(...intervalsOfEvents(distro.family, r.events, `${entryAt}.ranges[${j}]`));
       });
-      (a.versions ?? []).forEach((v, j) => intervals.push({ lo: checkVersion(distro.family, v, `${entryAt}.versions[${j}]`), hi: '', end: End.Exact }));
+      (a.versions ?? []).forEach((v, j) =>
+        intervals.push({ lo: checkVersion(distro.family, v, `${entryAt}.versions[${j}]`), hi: '', end: End.Exact }),
+      );
       if (intervals.length === 0) return;
       const rated = osvSeverity(raw, (raw['affected'] as unknown[])[i], at, (e) => db.report(e));
       const added = db.addEntry(db.advisory(osv.id, osv.aliases, 'osv'), {

@@ -14,7 +14,12 @@ export interface Rated {
  * `database_specific.severity` word of the affected entry, then of the record. A malformed vector
  * is reported (not thrown) and skipped.
  */
-export function osvSeverity(record: Record<string, unknown>, affected: unknown, where: string, report: (e: TerminalError) => void): Rated {
+export function osvSeverity(
+  record: Record<string, unknown>,
+  affected: unknown,
+  where: string,
+  report: (e: TerminalError) => void,
+): Rated {
   const list = Array.isArray(record['severity']) ? record['severity'].slice(0, 16) : [];
   let v3: Rated | undefined;
   let v4: Rated | undefined;
@@ -35,15 +40,24 @@ export function osvSeverity(record: Record<string, unknown>, affected: unknown, 
   });
   if (v3) return v3;
   if (v4) return v4;
-  const own = severityOfWord(isRecord(affected) && isRecord(affected['database_specific']) ? affected['database_specific']['severity'] : undefined);
+  const own = severityOfWord(
+    isRecord(affected) && isRecord(affected['database_specific'])
+      ? affected['database_specific']['severity']
+      : undefined,
+  );
   if (own !== 'unknown') return { severity: own };
-  return { severity: severityOfWord(isRecord(record['database_specific']) ? record['database_specific']['severity'] : undefined) };
+  return {
+    severity: severityOfWord(
+      isRecord(record['database_specific']) ? record['database_specific']['severity'] : undefined,
+    ),
+  };
 }
 
 const KEV_KEYS = ['known_exploited', 'knownExploited', 'kev', 'cisa_kev', 'exploited'];
 
 /** Whether the feed flags the record (or the affected entry) as known exploited in `database_specific`. */
 export function osvKnownExploited(record: Record<string, unknown>, affected: unknown): boolean {
-  const flagged = (ds: unknown) => isRecord(ds) && KEV_KEYS.some((k) => ds[k] === true || isRecord(ds[k]) || ds[k] === 'true');
+  const flagged = (ds: unknown) =>
+    isRecord(ds) && KEV_KEYS.some((k) => ds[k] === true || isRecord(ds[k]) || ds[k] === 'true');
   return flagged(record['database_specific']) || (isRecord(affected) && flagged(affected['database_specific']));
 }

@@ -27,18 +27,37 @@ const ID = /^(CVE-\d{4}-\d{4,7}|TEMP-\d{7}-[0-9A-F]{6}|DSA-\d+-\d+|DLA-\d+-\d+)$
  * Severity is the urgency (see severityOfUrgency). A bad package, issue or release entry is
  * reported with where it is and left out; throws only when the text is not a JSON object.
  */
-export function loadTrackerText(db: VulnDb, text: string, where: string, releases: Readonly<Record<string, string>> = DEBIAN_RELEASES): TrackerLoad {
+export function loadTrackerText(
+  db: VulnDb,
+  text: string,
+  where: string,
+  releases: Readonly<Record<string, string>> = DEBIAN_RELEASES,
+): TrackerLoad {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw vulnError(VulnErrorCode.invalidFeed, where, `not JSON (${error instanceof Error ? error.message.slice(0, 80) : 'parse error'})`);
+    throw vulnError(
+      VulnErrorCode.invalidFeed,
+      where,
+      `not JSON (${error instanceof Error ? error.message.slice(0, 80) : 'parse error'})`,
+    );
   }
   return loadTrackerJson(db, json, where, releases);
 }
 
-export function loadTrackerJson(db: VulnDb, json: unknown, where: string, releases: Readonly<Record<string, string>> = DEBIAN_RELEASES): TrackerLoad {
-  if (!isRecord(json)) throw vulnError(VulnErrorCode.invalidFeed, where, `expected the tracker's object of source packages, got ${shownValue(json)}`);
+export function loadTrackerJson(
+  db: VulnDb,
+  json: unknown,
+  where: string,
+  releases: Readonly<Record<string, string>> = DEBIAN_RELEASES,
+): TrackerLoad {
+  if (!isRecord(json))
+    throw vulnError(
+      VulnErrorCode.invalidFeed,
+      where,
+      `expected the tracker's object of source packages, got ${shownValue(json)}`,
+    );
   const load: TrackerLoad = { packages: 0, issues: 0, entries: 0, rejected: 0 };
   const problem = (at: string, message: string) => {
     load.rejected++;
@@ -62,7 +81,10 @@ export function loadTrackerJson(db: VulnDb, json: unknown, where: string, releas
         continue;
       }
       if (!isRecord(issue) || !isRecord(issue['releases'])) {
-        problem(at, `expected an object with "releases", got ${isRecord(issue) ? `releases ${shownValue(issue['releases'])}` : shownValue(issue)}`);
+        problem(
+          at,
+          `expected an object with "releases", got ${isRecord(issue) ? `releases ${shownValue(issue['releases'])}` : shownValue(issue)}`,
+        );
         continue;
       }
       load.issues++;
@@ -99,7 +121,12 @@ function intervalsOf(rel: unknown, at: string): Interval[] | undefined {
   const status = rel['status'];
   if (status === 'open' || status === 'undetermined') return [{ lo: '', hi: '', end: End.Open }];
   if (status === 'not-affected') return undefined;
-  if (status !== 'resolved') throw vulnError(VulnErrorCode.invalidFeed, `${at}.status`, `expected resolved, open, undetermined or not-affected, got ${shownValue(status)}`);
+  if (status !== 'resolved')
+    throw vulnError(
+      VulnErrorCode.invalidFeed,
+      `${at}.status`,
+      `expected resolved, open, undetermined or not-affected, got ${shownValue(status)}`,
+    );
   const fixed = rel['fixed_version'];
   if (fixed === '0') return undefined;
   return [{ lo: '', hi: checkVersion('debian', fixed, `${at}.fixed_version`), end: End.Fixed }];

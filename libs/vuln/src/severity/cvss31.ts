@@ -24,20 +24,33 @@ export function roundUp(input: number): number {
  */
 export function cvss3BaseScore(vector: string, where = 'cvss'): number {
   if (typeof vector !== 'string' || vector.length > 200 || !/^CVSS:3\.[01]\//.test(vector)) {
-    throw vulnError(VulnErrorCode.invalidCvss, where, `expected a CVSS:3.0 or CVSS:3.1 vector, got ${JSON.stringify(String(vector).slice(0, 60))}`);
+    throw vulnError(
+      VulnErrorCode.invalidCvss,
+      where,
+      `expected a CVSS:3.0 or CVSS:3.1 vector, got ${JSON.stringify(String(vector).slice(0, 60))}`,
+    );
   }
   const metrics = new Map<string, string>();
   for (const part of vector.split('/').slice(1)) {
     const [key, value, extra] = part.split(':');
     if (!key || value === undefined || extra !== undefined || metrics.has(key)) {
-      throw vulnError(VulnErrorCode.invalidCvss, where, `the metric ${JSON.stringify(part.slice(0, 20))} in ${vector.slice(0, 80)} is malformed or repeated`);
+      throw vulnError(
+        VulnErrorCode.invalidCvss,
+        where,
+        `the metric ${JSON.stringify(part.slice(0, 20))} in ${vector.slice(0, 80)} is malformed or repeated`,
+      );
     }
     metrics.set(key, value);
   }
   const get = (key: BaseMetric, table: Record<string, number> | Set<string>): string => {
     const v = metrics.get(key);
     const ok = v !== undefined && (table instanceof Set ? table.has(v) : Object.hasOwn(table, v));
-    if (!ok) throw vulnError(VulnErrorCode.invalidCvss, where, `the base metric ${key} is ${v === undefined ? 'missing' : `${JSON.stringify(v)}, not a valid value`} in ${vector.slice(0, 80)}`);
+    if (!ok)
+      throw vulnError(
+        VulnErrorCode.invalidCvss,
+        where,
+        `the base metric ${key} is ${v === undefined ? 'missing' : `${JSON.stringify(v)}, not a valid value`} in ${vector.slice(0, 80)}`,
+      );
     return v;
   };
   const changed = get('S', SCOPE) === 'C';
@@ -46,5 +59,7 @@ export function cvss3BaseScore(vector: string, where = 'cvss'): number {
   const pr = (changed ? PR_CHANGED : PR_UNCHANGED)[get('PR', PR_UNCHANGED)] ?? 0;
   const exploitability = 8.22 * (AV[get('AV', AV)] ?? 0) * (AC[get('AC', AC)] ?? 0) * pr * (UI[get('UI', UI)] ?? 0);
   if (impact <= 0) return 0;
-  return changed ? roundUp(Math.min(1.08 * (impact + exploitability), 10)) : roundUp(Math.min(impact + exploitability, 10));
+  return changed
+    ? roundUp(Math.min(1.08 * (impact + exploitability), 10))
+    : roundUp(Math.min(impact + exploitability, 10));
 }

@@ -38,33 +38,52 @@ describe('CVSS v3.1 base score (spec formula)', () => {
 
 describe('severity mappings', () => {
   it('rates scores', () => {
-    expect([0, 0.1, 3.9, 4, 6.9, 7, 8.9, 9, 10].map(ratingOf)).toEqual(['none', 'low', 'low', 'medium', 'medium', 'high', 'high', 'critical', 'critical']);
-  });
-
-  it('maps tracker urgencies, unreviewed marks dropped', () => {
-    expect(['unimportant', 'low', 'low**', 'medium', 'medium*', 'high', 'not yet assigned', 'end-of-life', 7].map(severityOfUrgency)).toEqual([
-      'low',
+    expect([0, 0.1, 3.9, 4, 6.9, 7, 8.9, 9, 10].map(ratingOf)).toEqual([
+      'none',
       'low',
       'low',
       'medium',
       'medium',
       'high',
-      'unknown',
-      'unknown',
+      'high',
+      'critical',
+      'critical',
+    ]);
+  });
+
+  it('maps tracker urgencies, unreviewed marks dropped', () => {
+    expect(
+      ['unimportant', 'low', 'low**', 'medium', 'medium*', 'high', 'not yet assigned', 'end-of-life', 7].map(
+        severityOfUrgency,
+      ),
+    ).toEqual(['low', 'low', 'low', 'medium', 'medium', 'high', 'unknown', 'unknown', 'unknown']);
+  });
+
+  it('maps feed words', () => {
+    expect(['MODERATE', 'Critical', 'low', 'bogus'].map(severityOfWord)).toEqual([
+      'medium',
+      'critical',
+      'low',
       'unknown',
     ]);
   });
 
-  it('maps feed words', () => {
-    expect(['MODERATE', 'Critical', 'low', 'bogus'].map(severityOfWord)).toEqual(['medium', 'critical', 'low', 'unknown']);
-  });
-
   it('takes a v4 score when given, else maps the vector', () => {
     expect(cvss4Severity('9.3')).toEqual({ severity: 'critical', score: 9.3 });
-    expect(cvss4Severity('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N')).toEqual({ severity: 'critical' });
-    expect(cvss4Severity('CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N')).toEqual({ severity: 'high' });
-    expect(cvss4Severity('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N')).toEqual({ severity: 'medium' });
-    expect(cvss4Severity('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N')).toEqual({ severity: 'low' });
-    expect(() => cvss4Severity('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/XX:N', 'x')).toThrow(/SA is missing/);
+    expect(cvss4Severity('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N')).toEqual({
+      severity: 'critical',
+    });
+    expect(cvss4Severity('CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N')).toEqual({
+      severity: 'high',
+    });
+    expect(cvss4Severity('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N')).toEqual({
+      severity: 'medium',
+    });
+    expect(cvss4Severity('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N')).toEqual({
+      severity: 'low',
+    });
+    expect(() => cvss4Severity('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/XX:N', 'x')).toThrow(
+      /SA is missing/,
+    );
   });
 });

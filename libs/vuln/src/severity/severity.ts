@@ -71,13 +71,25 @@ export function cvss4Severity(text: string, where = 'cvss'): { severity: Severit
     if (score >= 0 && score <= 10) return { severity: ratingOf(score), score };
   }
   const vector = trimmed.split(/\s/)[0] ?? '';
-  if (!V4_METRICS.test(vector)) throw vulnError(VulnErrorCode.invalidCvss, where, `expected a CVSS:4.0 vector or a score, got ${JSON.stringify(trimmed.slice(0, 60))}`);
-  const m = new Map(vector.split('/').slice(1).map((p) => p.split(':') as [string, string]));
+  if (!V4_METRICS.test(vector))
+    throw vulnError(
+      VulnErrorCode.invalidCvss,
+      where,
+      `expected a CVSS:4.0 vector or a score, got ${JSON.stringify(trimmed.slice(0, 60))}`,
+    );
+  const m = new Map(
+    vector
+      .split('/')
+      .slice(1)
+      .map((p) => p.split(':') as [string, string]),
+  );
   for (const key of ['AV', 'AC', 'AT', 'PR', 'UI', 'VC', 'VI', 'VA', 'SC', 'SI', 'SA']) {
-    if (!m.has(key)) throw vulnError(VulnErrorCode.invalidCvss, where, `the base metric ${key} is missing in ${vector.slice(0, 80)}`);
+    if (!m.has(key))
+      throw vulnError(VulnErrorCode.invalidCvss, where, `the base metric ${key} is missing in ${vector.slice(0, 80)}`);
   }
   const impacts = ['VC', 'VI', 'VA', 'SC', 'SI', 'SA'].map((k) => m.get(k));
-  const easy = m.get('AV') === 'N' && m.get('AC') === 'L' && m.get('AT') === 'N' && m.get('PR') === 'N' && m.get('UI') === 'N';
+  const easy =
+    m.get('AV') === 'N' && m.get('AC') === 'L' && m.get('AT') === 'N' && m.get('PR') === 'N' && m.get('UI') === 'N';
   if (impacts.includes('H')) return { severity: easy ? 'critical' : 'high' };
   if (impacts.includes('L')) return { severity: 'medium' };
   return { severity: 'low' };

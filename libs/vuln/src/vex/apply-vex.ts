@@ -50,7 +50,11 @@ export interface VexImage {
  * by its full name (see imageMatches) whose subcomponents hold the package, or which has none
  * (the whole image). Among the statements that apply, the latest (timestamp, then document order) wins.
  */
-export function applyVex(findings: readonly Finding[], documents: readonly VexDocument[], image?: VexImage): VexOutcome {
+export function applyVex(
+  findings: readonly Finding[],
+  documents: readonly VexDocument[],
+  image?: VexImage,
+): VexOutcome {
   const byName = new Map<string, { st: VexStatement; order: number; time: number }[]>();
   let order = 0;
   for (const doc of documents) {
@@ -119,7 +123,8 @@ function distroOf(distro: string | undefined): Distro | undefined {
   const version = m[2] as string;
   const names = new Set([`${family}-${version}`, version]);
   if (family === 'debian') {
-    for (const [codename, release] of Object.entries(DEBIAN_RELEASES)) if (release === version) names.add(codename).add(`debian-${codename}`);
+    for (const [codename, release] of Object.entries(DEBIAN_RELEASES))
+      if (release === version) names.add(codename).add(`debian-${codename}`);
   } else names.add(`v${version}`).add(`alpine-v${version}`);
   return { family, version, names };
 }
@@ -145,7 +150,11 @@ function packageMatches(c: VexComponent, f: Finding, distro: Distro | undefined)
   if (q['arch'] !== undefined && q['arch'].toLowerCase() !== f.arch.toLowerCase()) return false;
   if (!distro) return true;
   const family = FAMILY_OF_TYPE[purl.type];
-  if (family !== undefined && (family !== distro.family || (purl.namespace !== '' && purl.namespace.toLowerCase() !== family))) return false;
+  if (
+    family !== undefined &&
+    (family !== distro.family || (purl.namespace !== '' && purl.namespace.toLowerCase() !== family))
+  )
+    return false;
   const named = (v: string | undefined) => v === undefined || distro.names.has(v.toLowerCase());
   if (!named(q['distro']) || !named(q['os_distro'])) return false;
   if (q['os_name'] !== undefined && q['os_name'].toLowerCase() !== distro.family) return false;
@@ -172,9 +181,13 @@ function imageMatches(purl: Purl, image: VexImage): boolean {
   } else if (lastSegment(purl.name) !== lastSegment(path)) return false;
   const repositoryUrl = purl.qualifiers['repository_url'];
   if (repositoryUrl === undefined) return true;
-  const url = repositoryUrl.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+  const url = repositoryUrl
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
   // pkg:docker's repository_url is the registry (`gcr.io`, `registry.example:5000`), pkg:oci's the repository.
-  if (purl.type === 'docker' && !url.includes('/')) return ref?.domain === undefined || url === ref.domain.toLowerCase();
+  if (purl.type === 'docker' && !url.includes('/'))
+    return ref?.domain === undefined || url === ref.domain.toLowerCase();
   const named = parseImageReference(url);
   if (!named || named.path !== path) return false;
   const host = named.domain;

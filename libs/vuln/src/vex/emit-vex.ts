@@ -59,12 +59,21 @@ export function imagePurl(image: ImageVexInput['image']): string {
   const path = ref?.path ?? image.name;
   const tag = image.tag ?? ref?.tag;
   const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
-  const qualifiers = [`repository_url=${purlEncode(ref ? referenceName(ref) : image.name)}`, ...(tag ? [`tag=${purlEncode(tag)}`] : [])];
+  const qualifiers = [
+    `repository_url=${purlEncode(ref ? referenceName(ref) : image.name)}`,
+    ...(tag ? [`tag=${purlEncode(tag)}`] : []),
+  ];
   return `pkg:oci/${purlEncode(name)}@${purlEncode(image.digest)}?${qualifiers.join('&')}`;
 }
 
 /** `pkg:deb/debian/<name>@<version>?arch=…&distro=debian-12` (or apk/alpine). */
-export function packagePurl(family: 'debian' | 'alpine', name: string, version: string, arch: string, distro: string): string {
+export function packagePurl(
+  family: 'debian' | 'alpine',
+  name: string,
+  version: string,
+  arch: string,
+  distro: string,
+): string {
   const type = family === 'debian' ? 'deb' : 'apk';
   return `pkg:${type}/${family}/${purlEncode(name)}@${purlEncode(version)}?arch=${purlEncode(arch)}&distro=${purlEncode(distro)}`;
 }
@@ -88,23 +97,44 @@ export function packagePurl(family: 'debian' | 'alpine', name: string, version: 
 export function emitImageVex(input: ImageVexInput): OpenVexDocumentOut | undefined {
   const { image, timestamp } = input;
   if (typeof image?.digest !== 'string' || !/^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$/.test(image.digest)) {
-    throw vulnError(VulnErrorCode.invalidInput, 'image.digest', `expected sha256:<64 hex>, got ${shownValue(image?.digest)}`);
+    throw vulnError(
+      VulnErrorCode.invalidInput,
+      'image.digest',
+      `expected sha256:<64 hex>, got ${shownValue(image?.digest)}`,
+    );
   }
   const nameProblem = imageReferenceProblem(image.name);
-  if (nameProblem !== undefined) throw vulnError(VulnErrorCode.invalidInput, 'image.name', `expected an image name by the OCI reference grammar ([host[:port]/]path[:tag]): ${nameProblem}`);
-  if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) throw vulnError(VulnErrorCode.invalidInput, 'timestamp', `expected an ISO 8601 time, got ${shownValue(timestamp)}`);
+  if (nameProblem !== undefined)
+    throw vulnError(
+      VulnErrorCode.invalidInput,
+      'image.name',
+      `expected an image name by the OCI reference grammar ([host[:port]/]path[:tag]): ${nameProblem}`,
+    );
+  if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp)))
+    throw vulnError(VulnErrorCode.invalidInput, 'timestamp', `expected an ISO 8601 time, got ${shownValue(timestamp)}`);
   const { family } = parseDistro(input.distro);
   const docId = `https://openvex.dev/docs/public/vex-${createHash('sha256').update(image.digest).digest('hex')}`;
   const product = imagePurl(image);
   const purlOf = (f: Finding) => packagePurl(family, f.package, f.installed, f.arch, input.distro);
   const groups = new Map<string, { verdict: Verdict; findings: Finding[] }>();
   const add = (f: Finding, verdict: Verdict) => {
-    const key = [f.id, verdict.status, verdict.justification, verdict.impact_statement, verdict.action_statement, verdict.status_notes, verdict.timestamp].map((x) => x ?? '').join('\0');
+    const key = [
+      f.id,
+      verdict.status,
+      verdict.justification,
+      verdict.impact_statement,
+      verdict.action_statement,
+      verdict.status_notes,
+      verdict.timestamp,
+    ]
+      .map((x) => x ?? '')
+      .join('\0');
     const g = groups.get(key);
     if (g) g.findings.push(f);
     else groups.set(key, { verdict, findings: [f] });
   };
-  for (const f of input.findings) add(f, verdictOf(f.vex, f.vex?.status === 'under_investigation' ? 'under_investigation' : 'affected', timestamp));
+  for (const f of input.findings)
+    add(f, verdictOf(f.vex, f.vex?.status === 'under_investigation' ? 'under_investigation' : 'affected', timestamp));
   for (const s of input.suppressed ?? []) add(s.finding, verdictOf(s.vex, s.vex.status, timestamp));
   for (const f of input.fixed ?? []) add(f, { status: 'fixed', timestamp });
   if (groups.size === 0) return undefined;
@@ -130,14 +160,28 @@ export function emitImageVex(input: ImageVexInput): OpenVexDocumentOut | undefin
       if (status === 'affected' && st.action_statement === undefined) st.action_statement = actionOf(g.findings);
       return st;
     });
-  return { '@context': 'https://openvex.dev/ns/v0.2.0', '@id': docId, author: input.author ?? 'patch-factory', timestamp, version: 1, tooling: 'patch-factory', statements };
+  return {
+    '@context': 'https://openvex.dev/ns/v0.2.0',
+    '@id': docId,
+    author: input.author ?? 'patch-factory',
+    timestamp,
+    version: 1,
+    tooling: 'patch-factory',
+    statements,
+  };
 }
 
-type Verdict = Pick<OpenVexStatementOut, 'status' | 'timestamp' | 'justification' | 'impact_statement' | 'action_statement' | 'status_notes'>;
+type Verdict = Pick<
+  OpenVexStatementOut,
+  'status' | 'timestamp' | 'justification' | 'impact_statement' | 'action_statement' | 'status_notes'
+>;
 
 /** What a statement that applied said, to say it again: its status, justification, impact and action statements, notes and time. */
 function verdictOf(vex: VexVerdict | undefined, status: Verdict['status'], now: string): Verdict {
-  const time = vex?.timestamp !== undefined && !Number.isNaN(Date.parse(vex.timestamp)) ? new Date(Date.parse(vex.timestamp)).toISOString() : now;
+  const time =
+    vex?.timestamp !== undefined && !Number.isNaN(Date.parse(vex.timestamp))
+      ? new Date(Date.parse(vex.timestamp)).toISOString()
+      : now;
   return {
     status,
     timestamp: time,
@@ -151,6 +195,10 @@ function verdictOf(vex: VexVerdict | undefined, status: Verdict['status'], now: 
 function actionOf(findings: readonly Finding[]): string {
   const parts = [...findings]
     .sort((a, b) => (a.package < b.package ? -1 : 1))
-    .map((f) => (f.fixedVersion !== undefined ? `update ${f.package} to ${f.fixedVersion} or later` : `no fix is available yet for ${f.package} ${f.installed}`));
+    .map((f) =>
+      f.fixedVersion !== undefined
+        ? `update ${f.package} to ${f.fixedVersion} or later`
+        : `no fix is available yet for ${f.package} ${f.installed}`,
+    );
   return `${[...new Set(parts)].join('; ')}.`;
 }

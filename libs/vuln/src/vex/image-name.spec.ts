@@ -42,11 +42,22 @@ const notAffected = parseOpenVex(
 
 describe('VEX of images named by the OCI reference grammar', () => {
   it.each([
-    ['127.0.0.1:5000/examples/redis:7.0', `pkg:oci/redis@sha256%3A${'ab'.repeat(32)}?repository_url=127.0.0.1%3A5000%2Fexamples%2Fredis&tag=7.0`],
+    [
+      '127.0.0.1:5000/examples/redis:7.0',
+      `pkg:oci/redis@sha256%3A${'ab'.repeat(32)}?repository_url=127.0.0.1%3A5000%2Fexamples%2Fredis&tag=7.0`,
+    ],
     ['[::1]:5000/x/y:1', `pkg:oci/y@sha256%3A${'ab'.repeat(32)}?repository_url=%5B%3A%3A1%5D%3A5000%2Fx%2Fy&tag=1`],
-    ['registry.example.org:5000/team/app', `pkg:oci/app@sha256%3A${'ab'.repeat(32)}?repository_url=registry.example.org%3A5000%2Fteam%2Fapp`],
+    [
+      'registry.example.org:5000/team/app',
+      `pkg:oci/app@sha256%3A${'ab'.repeat(32)}?repository_url=registry.example.org%3A5000%2Fteam%2Fapp`,
+    ],
   ])('emits the document of %s with its purl: the repository as repository_url, the tag as tag', (name, product) => {
-    const doc = emitImageVex({ image: { name, digest: DIGEST }, distro: 'debian-12', findings: [finding], timestamp: '2026-03-01T00:00:00Z' });
+    const doc = emitImageVex({
+      image: { name, digest: DIGEST },
+      distro: 'debian-12',
+      findings: [finding],
+      timestamp: '2026-03-01T00:00:00Z',
+    });
     expect(doc?.statements.map((s) => s.products[0]?.['@id'])).toEqual([product]);
   });
 
@@ -55,7 +66,9 @@ describe('VEX of images named by the OCI reference grammar', () => {
       const { findings, suppressed } = applyVex([finding], [notAffected], { name, digest: DIGEST });
       expect([name, findings.length, suppressed.length]).toEqual([name, 0, 1]);
     }
-    expect(applyVex([finding], [notAffected], { name: '127.0.0.1:5000/examples/valkey:7.0', digest: DIGEST }).suppressed).toEqual([]);
+    expect(
+      applyVex([finding], [notAffected], { name: '127.0.0.1:5000/examples/valkey:7.0', digest: DIGEST }).suppressed,
+    ).toEqual([]);
   });
 
   it.each([
@@ -64,6 +77,13 @@ describe('VEX of images named by the OCI reference grammar', () => {
     ['registry.example.org/team/../app', '".."'],
     ['registry.example.org/app\u0085', 'control character'],
   ])('refuses the image name %j, saying why', (name, why) => {
-    expect(() => emitImageVex({ image: { name, digest: DIGEST }, distro: 'debian-12', findings: [], timestamp: '2026-03-01T00:00:00Z' })).toThrow(why);
+    expect(() =>
+      emitImageVex({
+        image: { name, digest: DIGEST },
+        distro: 'debian-12',
+        findings: [],
+        timestamp: '2026-03-01T00:00:00Z',
+      }),
+    ).toThrow(why);
   });
 });

@@ -28,12 +28,21 @@ const about = (product: unknown) =>
       author: 'test',
       timestamp: '2026-01-01T00:00:00Z',
       version: 1,
-      statements: [{ vulnerability: { name: 'CVE-2024-0001' }, products: [product], status: 'not_affected', justification: 'vulnerable_code_not_present' }],
+      statements: [
+        {
+          vulnerability: { name: 'CVE-2024-0001' },
+          products: [product],
+          status: 'not_affected',
+          justification: 'vulnerable_code_not_present',
+        },
+      ],
     },
     'x.vex.json',
   );
-const applies = (product: unknown, image: VexImage = { name: 'registry.example:5000/team/app:1', digest: DIGEST, distro: 'debian-12' }) =>
-  applyVex([finding], [about(product)], image).suppressed.length === 1;
+const applies = (
+  product: unknown,
+  image: VexImage = { name: 'registry.example:5000/team/app:1', digest: DIGEST, distro: 'debian-12' },
+) => applyVex([finding], [about(product)], image).suppressed.length === 1;
 const pkg = (id: string) => ({ '@id': id });
 
 describe('VEX matching respects what a purl says', () => {
@@ -79,7 +88,10 @@ describe('VEX matching respects what a purl says', () => {
   });
 
   it('pkg:oci/redis?repository_url=a.example/x/redis is not the image b.example/y/redis, whatever its last segment', () => {
-    const product = { '@id': 'pkg:oci/redis?repository_url=a.example/x/redis', subcomponents: [pkg('pkg:deb/debian/libssl3')] };
+    const product = {
+      '@id': 'pkg:oci/redis?repository_url=a.example/x/redis',
+      subcomponents: [pkg('pkg:deb/debian/libssl3')],
+    };
     expect(applies(product, { name: 'b.example/y/redis', digest: DIGEST })).toBe(false);
     expect(applies(product, { name: 'a.example/y/redis', digest: DIGEST })).toBe(false);
     expect(applies(product, { name: 'a.example/x/redis:7', digest: DIGEST })).toBe(true);
@@ -89,8 +101,22 @@ describe('VEX matching respects what a purl says', () => {
   });
 
   it('Alpine: apk purls with the alpine namespace and release', () => {
-    const apk = { ...finding, package: 'libcrypto3', sourcePackage: 'openssl', installed: '3.3.2-r0', sourceVersion: '3.3.2-r0', arch: 'x86_64' };
-    const on = (purl: string) => applyVex([apk], [about(pkg(purl))], { name: 'team/app', distro: 'alpine-3.22' }).suppressed.length === 1;
-    expect([on('pkg:apk/alpine/libcrypto3?arch=x86_64&distro=alpine-3.22'), on('pkg:apk/alpine/openssl?distro=3.22'), on('pkg:apk/alpine/libcrypto3?distro=alpine-3.21'), on('pkg:deb/debian/libcrypto3'), on('pkg:apk/wolfi/libcrypto3')]).toEqual([true, true, false, false, false]);
+    const apk = {
+      ...finding,
+      package: 'libcrypto3',
+      sourcePackage: 'openssl',
+      installed: '3.3.2-r0',
+      sourceVersion: '3.3.2-r0',
+      arch: 'x86_64',
+    };
+    const on = (purl: string) =>
+      applyVex([apk], [about(pkg(purl))], { name: 'team/app', distro: 'alpine-3.22' }).suppressed.length === 1;
+    expect([
+      on('pkg:apk/alpine/libcrypto3?arch=x86_64&distro=alpine-3.22'),
+      on('pkg:apk/alpine/openssl?distro=3.22'),
+      on('pkg:apk/alpine/libcrypto3?distro=alpine-3.21'),
+      on('pkg:deb/debian/libcrypto3'),
+      on('pkg:apk/wolfi/libcrypto3'),
+    ]).toEqual([true, true, false, false, false]);
   });
 });

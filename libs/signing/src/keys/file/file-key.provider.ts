@@ -14,7 +14,11 @@ export async function loadKeyFile(path: string, options: KeyLoadOptions = {}): P
     handle = await open(path, 'r');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw signingError(SigningErrorCode.keyUnreadable, path, `cannot open the key file (${typeof code === 'string' ? code : 'error'})`);
+    throw signingError(
+      SigningErrorCode.keyUnreadable,
+      path,
+      `cannot open the key file (${typeof code === 'string' ? code : 'error'})`,
+    );
   }
   try {
     const st = await handle.stat();
@@ -26,7 +30,12 @@ export async function loadKeyFile(path: string, options: KeyLoadOptions = {}): P
         `the key file has mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, readable by group or others; run chmod 600 on it`,
       );
     }
-    if (st.size > MAX_KEY_FILE_BYTES) throw signingError(SigningErrorCode.keyUnreadable, path, `is ${st.size} bytes, too large for a PEM key (at most ${MAX_KEY_FILE_BYTES})`);
+    if (st.size > MAX_KEY_FILE_BYTES)
+      throw signingError(
+        SigningErrorCode.keyUnreadable,
+        path,
+        `is ${st.size} bytes, too large for a PEM key (at most ${MAX_KEY_FILE_BYTES})`,
+      );
     const text = await handle.readFile();
     return signingKeyFromPem(text, path, options.passphrase);
   } finally {
@@ -42,7 +51,11 @@ export const fileKeyProvider: KeyProvider = {
     try {
       path = fileURLToPath(uri);
     } catch {
-      throw signingError(SigningErrorCode.keyUnreadable, uri.href, 'is not a local file URI (expected file:/absolute/path)');
+      throw signingError(
+        SigningErrorCode.keyUnreadable,
+        uri.href,
+        'is not a local file URI (expected file:/absolute/path)',
+      );
     }
     return loadKeyFile(path, options);
   },
