@@ -3,6 +3,8 @@
 // sealed secrets, Atom feeds. A capability: no Nest, no BullMQ, no runs.
 export * from './webhooks-errors';
 export * from './delivery/standard-webhooks-signature';
+export * from './delivery/retry-schedule';
+export * from './delivery/deliver-once';
 export * from './receiver-address/ip-address';
 export * from './receiver-address/blocked-ranges';
 export * from './receiver-address/allow-list';

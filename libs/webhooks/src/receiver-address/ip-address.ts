@@ -70,7 +70,7 @@ export function parseCidr(text: string): Cidr | undefined {
   const ip = parseIp(slash === -1 ? text : text.slice(0, slash));
   if (!ip || (slash !== -1 && text.slice(0, slash).includes('%'))) return undefined;
   const bits = BITS[ip.family];
-  let prefix = bits;
+  let prefix: number = bits;
   if (slash !== -1) {
     const p = text.slice(slash + 1);
     if (!/^\d{1,3}$/.test(p) || Number(p) > bits) return undefined;

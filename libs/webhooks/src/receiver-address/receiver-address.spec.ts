@@ -8,7 +8,7 @@ import { checkReceiverUrl, type Resolver } from './receiver-address';
 /** A resolver that answers `answers` for every name and counts its calls. */
 function fixedResolver(...answers: string[]): Resolver & { calls: string[] } {
   const calls: string[] = [];
-  const resolver = (name: string) => {
+  const resolver: Resolver = (name: string) => {
     calls.push(name);
     return Promise.resolve(answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
   };
