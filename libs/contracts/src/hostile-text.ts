@@ -33,3 +33,27 @@ export function shownValue(value: unknown): string {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** True when `text` has a C0/C1 control character (NUL included), a line/paragraph separator or a bidi control. */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (
+      c < 0x20 ||
+      (c >= 0x7f && c <= 0x9f) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069)
+    )
+      return true;
+  }
+  return false;
+}
+
+/** Quote a hostile value for an error message: JSON-quoted, escaped to ASCII, at most 60 characters of it. */
+export function quoteInput(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value);
+  const cut = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return JSON.stringify(cut).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

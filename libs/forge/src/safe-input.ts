@@ -1,4 +1,13 @@
-import { DefinitionPathSchema, RunIdSchema, TerminalError } from '@patch-factory/contracts';
+import {
+  DefinitionPathSchema,
+  hasControlCharacter,
+  quoteInput,
+  RunIdSchema,
+  TerminalError,
+} from '@patch-factory/contracts';
+
+/** The hostile-text helpers live in libs/contracts (one copy); forge's callers reach them here too. */
+export { hasControlCharacter, quoteInput };
 import { ForgeErrorCode } from './forge-errors';
 
 /** Longest branch name, catalog path or single text field we accept. */
@@ -14,31 +23,6 @@ const REF = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
 const VALUE = /^[A-Za-z0-9._:/@+=~-]*$/;
 const GIT_SPECIAL = new Set(['.git', '.gitattributes', '.gitmodules', '.gitignore', '.mailmap']);
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9 ._:/-]*$/;
-
-/** True when `text` has a C0/C1 control character, a line/paragraph separator or a bidi control. */
-export function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (
-      c < 0x20 ||
-      (c >= 0x7f && c <= 0x9f) ||
-      c === 0x2028 ||
-      c === 0x2029 ||
-      (c >= 0x202a && c <= 0x202e) ||
-      (c >= 0x2066 && c <= 0x2069)
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/** Quote a hostile value for an error message: escaped, ASCII only, at most 60 characters. */
-export function quoteInput(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
-  const cut = text.length > 60 ? `${text.slice(0, 60)}…` : text;
-  return JSON.stringify(cut).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 function refuse(what: string, value: unknown, rule: string): never {
   throw new TerminalError(ForgeErrorCode.unsafeInput, `${what} ${quoteInput(value)} is refused: ${rule}`);

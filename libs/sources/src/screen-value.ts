@@ -1,4 +1,8 @@
+import { hasControlCharacter, quoteInput } from '@patch-factory/contracts';
 import { MAX_INPUT_LENGTH } from './safe-match';
+
+/** The hostile-text helpers live in libs/contracts (one copy); the sources' callers reach them here too. */
+export { hasControlCharacter };
 import type { RejectReason, Rejection } from './source';
 
 /** Tags and variable values we keep: printable ASCII without spaces, quotes, `$`, `;`, backticks, `<>`, `\`. */
@@ -8,33 +12,9 @@ const SAFE_TITLE = /^[A-Za-z0-9._+@:/~=()-]+(?: [A-Za-z0-9._+@:/~=()-]+)*$/;
 /** What a version looks like: starts with a letter or digit, holds a digit, at most 128 characters (`:` for Debian epochs). */
 const VERSION = /^(?=[^\d]*\d)[A-Za-z0-9][A-Za-z0-9._+~:-]{0,127}$/;
 
-/** Quote a hostile value for display: escaped, ASCII only, at most 60 characters. */
-export function quoteValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
-  const cut = text.length > 60 ? `${text.slice(0, 60)}…` : text;
-  return JSON.stringify(cut).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /** A rejection of `value` for `reason`. */
 export function reject(value: unknown, reason: RejectReason): Rejection {
-  return { value: quoteValue(value), reason };
-}
-
-/** True when `text` has a C0/C1 control character (NUL included), a line separator or a bidi control. */
-export function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (
-      c < 0x20 ||
-      (c >= 0x7f && c <= 0x9f) ||
-      c === 0x2028 ||
-      c === 0x2029 ||
-      (c >= 0x202a && c <= 0x202e) ||
-      (c >= 0x2066 && c <= 0x2069)
-    )
-      return true;
-  }
-  return false;
+  return { value: quoteInput(value), reason };
 }
 
 /** A screened value, or why it was dropped. */
