@@ -9,3 +9,4 @@ export * from './receiver-address/ip-address';
 export * from './receiver-address/blocked-ranges';
 export * from './receiver-address/allow-list';
 export * from './receiver-address/receiver-address';
+export * from './subscriptions';
