@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { PipelineError } from '@patch-factory/contracts';
+import { pinnedLookup } from '../delivery/deliver-once';
 import { WebhooksErrorCode } from '../webhooks-errors';
 import { parseAllowList } from './allow-list';
 import { classifyAddress } from './blocked-ranges';
-import { parseCidr, parseIp } from './ip-address';
+import { formatIpv4, parseCidr, parseIp } from './ip-address';
 import { checkReceiverUrl, type Resolver } from './receiver-address';
 
 /** A resolver that answers `answers` for every name and counts its calls. */
@@ -148,6 +150,11 @@ describe('checkReceiverUrl', () => {
     ['https://[::ffff:7f00:1]/', '::ffff:7f00:1'],
     ['https://[0:0:0:0:0:ffff:127.0.0.1]/', '::ffff:7f00:1'],
     ['https://0/', '0.0.0.0'],
+    ['http://127.0.0.1./', '127.0.0.1'],
+    ['https://[::ffff:a9fe:a9fe]/', '::ffff:a9fe:a9fe'],
+    ['https://[fd00:ec2::254]/', 'fd00:ec2::254'],
+    ['https://%31%32%37.0.0.1/', '127.0.0.1'],
+    ['https://１２７.0.0.1/', '127.0.0.1'],
   ])('checks the normalised host of %s (%s), without resolving it', async (url, normalised) => {
     const resolver = fixedResolver('93.184.215.14');
     const err = await refusal(url, { resolver });
@@ -237,5 +244,74 @@ describe('allow-list and CIDR parsing', () => {
     expect(() => parseAllowList(['127.0.0.1/32', 'nope'])).toThrow(
       /allow-list\[1\]: "nope" is not an IPv4 or IPv6 CIDR/,
     );
+  });
+});
+
+describe('properties', () => {
+  const v4 = fc.integer({ min: 0, max: 0xffffffff }).map((n) => BigInt(n));
+  const hex = (n: bigint, words: number): string =>
+    Array.from({ length: words }, (_, i) => ((n >> BigInt(16 * (words - 1 - i))) & 0xffffn).toString(16)).join(':');
+
+  it('an IPv4 address embedded in IPv6 (mapped, compatible, NAT64, 6to4, Teredo client) is judged as the IPv4 address', () => {
+    fc.assert(
+      fc.property(v4, (a) => {
+        const plain = classifyAddress({ family: 4, value: a }).blocked;
+        const forms = [
+          `::ffff:${formatIpv4(a)}`,
+          `64:ff9b::${hex(a, 2)}`,
+          `2002:${hex(a, 2)}::1`,
+          // Teredo with a public server (65.54.227.120) and the client inverted in the last 32 bits.
+          `2001:0:4136:e378:8000:63bf:${hex(~a & 0xffffffffn, 2)}`,
+        ];
+        // IPv4-compatible ::a.b.c.d, except :: and ::1 (unspecified and loopback, blocked as such).
+        if (a > 1n) forms.push(`::${formatIpv4(a)}`);
+        for (const form of forms) expect([form, classifyAddress(parseIp(form)!).blocked]).toEqual([form, plain]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('an IPv4 literal in any URL form (decimal, hex, dotted) is refused exactly when its address is blocked', async () => {
+    await fc.assert(
+      fc.asyncProperty(v4, fc.constantFrom('decimal', 'hex', 'dotted'), async (a, form) => {
+        const host = form === 'decimal' ? String(a) : form === 'hex' ? `0x${a.toString(16)}` : formatIpv4(a);
+        const blocked = classifyAddress({ family: 4, value: a }).blocked;
+        const outcome = await checkReceiverUrl(`https://${host}/`).then(
+          (c) => c.address,
+          (err: PipelineError) => err.code,
+        );
+        expect(outcome).toBe(blocked ? WebhooksErrorCode.addressBlocked : formatIpv4(a));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('any text as a URL is accepted or refused with a PipelineError (never another exception)', async () => {
+    const resolver = fixedResolver('10.0.0.1');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.webUrl({ withQueryParameters: true, withFragments: true }),
+          fc.webUrl().map((u) => `${u}:99999`),
+        ),
+        async (text) => {
+          await checkReceiverUrl(text, { resolver }).catch((err: unknown) => {
+            expect(err).toBeInstanceOf(PipelineError);
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('pinnedLookup answers only the checked address, whatever name it is asked', () => {
+    const lookup = pinnedLookup('127.0.0.1', 4);
+    const one = jest.fn();
+    const all = jest.fn();
+    lookup('evil.test', {}, one);
+    lookup('other.test', { all: true }, all);
+    expect(one).toHaveBeenCalledWith(null, '127.0.0.1', 4);
+    expect(all).toHaveBeenCalledWith(null, [{ address: '127.0.0.1', family: 4 }]);
   });
 });
