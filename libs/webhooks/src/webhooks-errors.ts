@@ -24,6 +24,8 @@ export const WebhooksErrorCode = {
   messageIdInvalid: 'webhook-message-id-invalid',
   /** A delivery without `webhook-id`, `webhook-timestamp` or `webhook-signature`. */
   headersMissing: 'webhook-headers-missing',
+  /** Attempt: a header name or value the caller gave is not valid HTTP (CR/LF, non-token name): nothing was sent. */
+  headersInvalid: 'webhook-headers-invalid',
   /** A `webhook-timestamp` that is not unix seconds. */
   timestampInvalid: 'webhook-timestamp-invalid',
   /** A `webhook-timestamp` outside the tolerance (too old or too far in the future). */

@@ -218,6 +218,21 @@ describe('deliverOnce to real local receivers', () => {
       expect(result).toMatchObject({ outcome: 'failed', errorCode: WebhooksErrorCode.timeout });
     });
 
+    it('a 200 whose body never ends: delivered, with the excerpt read until the timeout', async () => {
+      const rx = await receiver({ handler: (_req, res) => res.writeHead(200).write('partial') });
+      const result = await deliverOnce({ url: rx.url(), headers: {}, body, allowList: LOCAL, timeoutMs: 300 });
+      expect(result).toMatchObject({ outcome: 'delivered', status: 200, excerpt: 'partial', excerptTruncated: true });
+    });
+
+    it('a header with CR/LF from the caller: webhook-headers-invalid, nothing sent', async () => {
+      const rx = await receiver();
+      for (const headers of [{ 'x-note': 'a\r\nx-injected: 1' }, { 'bad name': 'v' }]) {
+        const result = await deliverOnce({ url: rx.url(), headers, body, allowList: LOCAL });
+        expect(result).toMatchObject({ outcome: 'failed', errorCode: WebhooksErrorCode.headersInvalid });
+      }
+      expect(rx.requests).toHaveLength(0);
+    });
+
     it('a closed port: webhook-connection-refused', async () => {
       const rx = await startReceiver();
       await rx.close();

@@ -26,7 +26,10 @@ export interface DeliverOnceInput {
   readonly timeoutMs?: number;
   /** At most this many bytes of the response are read (then the connection is destroyed). */
   readonly excerptBytes?: number;
-  /** Extra trusted CA certificates (PEM) for https receivers on premises (and tests). */
+  /**
+   * The CA certificates (PEM) trusted for this attempt, for https receivers on premises (and tests):
+   * given, they replace node's default roots (as tls.connect's `ca` does).
+   */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /** The clock for a Retry-After HTTP-date (ms). */
   readonly now?: () => number;
@@ -84,6 +87,14 @@ export async function deliverOnce(input: DeliverOnceInput): Promise<AttemptResul
     error,
     ...extra,
   });
+  for (const [name, value] of Object.entries(input.headers)) {
+    try {
+      http.validateHeaderName(name);
+      http.validateHeaderValue(name, value);
+    } catch {
+      return failed(WebhooksErrorCode.headersInvalid, `header ${JSON.stringify(shown(name, 60))} is not valid HTTP`);
+    }
+  }
   try {
     let checked: CheckedReceiver | 'timeout';
     try {

@@ -90,6 +90,12 @@ describe('Standard Webhooks signatures', () => {
         WebhooksErrorCode.signatureMismatch,
       ],
       [
+        'a signature with junk base64 decoding ignores',
+        { ...headers, 'webhook-signature': `${headers['webhook-signature']},` },
+        body,
+        WebhooksErrorCode.signatureMismatch,
+      ],
+      [
         'a v2 signature',
         { ...headers, 'webhook-signature': headers['webhook-signature'].replace('v1,', 'v2,') },
         body,

@@ -167,9 +167,8 @@ export function verifySignature(input: VerifyInput): { id: string; timestamp: nu
   const offered = signature
     .split(' ')
     .slice(0, MAX_SIGNATURES)
-    .filter((s) => s.startsWith('v1,'))
-    .map((s) => Buffer.from(s.slice(3), 'base64'))
-    .filter((b) => b.length === 32);
+    .filter((s) => /^v1,[A-Za-z0-9+/]{43}=$/.test(s))
+    .map((s) => Buffer.from(s.slice(3), 'base64'));
   const matched = input.secrets.some((secret, i) => {
     const expected = hmac(secretKey(secret, `secret[${i}]`), id, timestamp, input.body);
     // Compare against every offered signature (no early exit on the first match's position).
