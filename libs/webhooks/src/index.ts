@@ -10,3 +10,4 @@ export * from './receiver-address/blocked-ranges';
 export * from './receiver-address/allow-list';
 export * from './receiver-address/receiver-address';
 export * from './subscriptions';
+export * from './feeds';

@@ -14,7 +14,12 @@ import type { EventName } from './event-types';
  * two ids. A UUID, so that Atom entries use it as `urn:uuid:<id>` (RFC 4287 asks for an IRI).
  */
 export function eventId(name: EventName, fact: string): string {
-  const h = createHash('sha256').update(`${name}\n${fact}`).digest();
+  return nameBasedUuid(`${name}\n${fact}`);
+}
+
+/** A name-based UUID of version 8 (RFC 9562, section 5.8 and appendix B.2): the first 122 bits of SHA-256(`name`). */
+export function nameBasedUuid(name: string): string {
+  const h = createHash('sha256').update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x80; // version 8
   h[8] = (h[8]! & 0x3f) | 0x80; // variant 10
   const hex = h.subarray(0, 16).toString('hex');

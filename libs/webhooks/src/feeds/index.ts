@@ -1,0 +1,2 @@
+export * from './xml-text';
+export * from './atom-feed';
