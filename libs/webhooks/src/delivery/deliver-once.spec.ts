@@ -226,7 +226,7 @@ describe('deliverOnce to real local receivers', () => {
 
     it('a header with CR/LF from the caller: webhook-headers-invalid, nothing sent', async () => {
       const rx = await receiver();
-      for (const headers of [{ 'x-note': 'a\r\nx-injected: 1' }, { 'bad name': 'v' }]) {
+      for (const headers of [{ 'x-note': 'a\r\nx-injected: 1' }, { 'bad name': 'v' }] as Record<string, string>[]) {
         const result = await deliverOnce({ url: rx.url(), headers, body, allowList: LOCAL });
         expect(result).toMatchObject({ outcome: 'failed', errorCode: WebhooksErrorCode.headersInvalid });
       }
