@@ -16,8 +16,9 @@ export const EventImageNameSchema = z
   .regex(new RegExp(`^${OCI_PATH_COMPONENT}(?:/${OCI_PATH_COMPONENT})*$`), 'expected an OCI repository name');
 /** An OCI tag (distribution grammar). */
 export const EventTagSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'expected an OCI tag');
-const RunIdSchema = z.string().regex(/^run_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a run id');
-const DefinitionSchema = z.string().min(1).max(512);
+/** As bounded as the stored image event's (image-event.schema.ts): what it holds converts. */
+const RunIdSchema = z.string().min(1).max(100);
+const DefinitionSchema = z.string().min(1).max(1000);
 const HttpUrlSchema = z
   .string()
   .max(2000)
