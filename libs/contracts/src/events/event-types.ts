@@ -53,11 +53,36 @@ export function dataSchemaUri(name: EventName, version: number = EVENT_DATA_VERS
   return `urn:patch-factory:events:${name}:v${version}`;
 }
 
-/** Severities of vulnerabilities in events, from the highest; `unknown` (no rating found) ranks lowest. */
-export const EVENT_SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
+/**
+ * Severities of vulnerabilities in events, from the highest (the scanner's, libs/vuln). `unknown`
+ * (no rating found) ranks below `low` (there is no evidence it is serious) but above `none` (rated
+ * harmless), since an unrated vulnerability may still be anything.
+ */
+export const EVENT_SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown', 'none'] as const;
 export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
 
-/** A severity's rank: critical 4, high 3, medium 2, low 1, unknown 0. */
+/** A severity's rank: critical 5, high 4, medium 3, low 2, unknown 1, none 0. */
 export function severityRank(severity: EventSeverity): number {
   return EVENT_SEVERITIES.length - 1 - EVENT_SEVERITIES.indexOf(severity);
+}
+
+/**
+ * The severity of each vulnerability id in a scan report's `diff.fixed` (read as JSON: entries
+ * `{ id, severity }`), the highest when an id is fixed in several packages; a severity that is
+ * not one of EVENT_SEVERITIES counts as `unknown`. For imageEventToCloudEvent's `severityOf`.
+ */
+export function fixedSeverities(fixed: unknown): Map<string, EventSeverity> {
+  const out = new Map<string, EventSeverity>();
+  if (!Array.isArray(fixed)) return out;
+  for (const f of fixed.slice(0, 100_000) as unknown[]) {
+    if (typeof f !== 'object' || f === null) continue;
+    const { id, severity } = f as { id?: unknown; severity?: unknown };
+    if (typeof id !== 'string' || id.length === 0 || id.length > 100) continue;
+    const s: EventSeverity = (EVENT_SEVERITIES as readonly unknown[]).includes(severity)
+      ? (severity as EventSeverity)
+      : 'unknown';
+    const before = out.get(id);
+    if (before === undefined || severityRank(s) > severityRank(before)) out.set(id, s);
+  }
+  return out;
 }

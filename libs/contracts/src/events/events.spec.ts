@@ -4,9 +4,10 @@ import { CloudEvent } from 'cloudevents';
 import { ImageEventSchema, type ImageEvent } from '../image-event.schema';
 import type { PipelineRun } from '../pipeline-run.schema';
 import { CloudEventEnvelopeSchema, type FactoryCloudEvent } from './cloud-event.schema';
+import type { ImageUpdatedData } from './event-data.schema';
 import { eventId } from './event-id';
 import { eventJsonSchemas } from './event-json-schemas';
-import { dataSchemaUri, EVENT_NAMES, eventNameOf, eventType } from './event-types';
+import { dataSchemaUri, EVENT_NAMES, eventNameOf, eventType, fixedSeverities } from './event-types';
 import { imageEventToCloudEvent } from './image-event-to-cloud-event';
 import { pipelineFailedEvent, prMergedEvent, prOpenedEvent, subscriptionDisabledEvent } from './run-event-builders';
 
@@ -242,6 +243,29 @@ describe('events: CloudEvents 1.0 envelope and versioned data', () => {
     // A field added later to v1 is accepted by a v1 consumer.
     expect(updated({ ...good, addedLater: true })).toBe(true);
     expect(eventNameOf('com.example.image.updated')).toBeUndefined();
+  });
+
+  it('reads the severities of the fixed vulnerabilities from a scan report diff, the highest per id', () => {
+    const fixed = [
+      { id: 'CVE-1', package: 'libc6', severity: 'medium' },
+      { id: 'CVE-1', package: 'libc-bin', severity: 'high' },
+      { id: 'CVE-2', severity: 'none' },
+      { id: 'CVE-3', severity: 'bogus' },
+      { id: 42, severity: 'critical' },
+      null,
+    ];
+    const map = fixedSeverities(fixed);
+    expect([...map]).toEqual([
+      ['CVE-1', 'high'],
+      ['CVE-2', 'none'],
+      ['CVE-3', 'unknown'],
+    ]);
+    expect(fixedSeverities({ not: 'an array' }).size).toBe(0);
+    const event = imageEventToCloudEvent(stored({ cvesFixed: ['CVE-1', 'CVE-2', 'CVE-3'] }), {
+      source: SOURCE,
+      severityOf: (id) => map.get(id),
+    });
+    expect((event.data as ImageUpdatedData).cvesFixed.map((c) => c.severity)).toEqual(['high', 'unknown', 'none']);
   });
 
   it('is checked by the cloudevents package for real: a broken envelope fails its strict validation', () => {

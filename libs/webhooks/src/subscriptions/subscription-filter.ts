@@ -17,7 +17,7 @@ export type SubscriptionFilter = Pick<Subscription, 'enabled' | 'eventTypes' | '
  * - minimum severity: applies to the events that carry severities, today `image.updated`: its
  *   highest *fixed* severity (`data.cvesFixed`, the vulnerabilities the update removed; not those
  *   still affecting the image, which the event does not list) must rank at least `minSeverity`
- *   (critical > high > medium > low > unknown). An update that fixed nothing does not pass.
+ *   (critical > high > medium > low > unknown > none). An update that fixed nothing does not pass.
  *   Events that carry no severity (`image.published`, `pipeline.failed`, `pr.*`) pass: the
  *   setting means "updates at least this serious", not "nothing but security news".
  * - `subscription.disabled` is addressed to the owner (the notifier picks the owner's other

@@ -5,6 +5,7 @@ import {
   type FactoryCloudEvent,
   type ImageEvent,
   type PipelineRun,
+  type EventSeverity,
 } from '@patch-factory/contracts';
 import { matches, type SubscriptionFilter } from './subscription-filter';
 import { parseSubscriptionInput } from './subscription.schema';
@@ -13,7 +14,8 @@ const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
 const RUN = 'run_01J0Z3W2Y8K8Q0X1V5T6R7S8P9';
 const SOURCE = '/patch-factory/test';
-const SEVERITY: Record<string, 'critical' | 'high' | 'medium' | 'low'> = {
+const SEVERITY: Record<string, EventSeverity> = {
+  'CVE-5': 'none',
   'CVE-1': 'critical',
   'CVE-2': 'high',
   'CVE-3': 'medium',
@@ -114,7 +116,8 @@ describe('matches(subscription, event)', () => {
     ['critical', [['CVE-1'], true], [['CVE-2', 'CVE-4'], false]],
     ['high', [['CVE-2', 'CVE-4'], true], [['CVE-3'], false]],
     ['low', [['CVE-4'], true], [['X-UNRATED'], false]],
-    ['unknown', [['X-UNRATED'], true], [[], false]],
+    ['unknown', [['X-UNRATED'], true], [['CVE-5'], false]],
+    ['none', [['CVE-5'], true], [[], false]],
   ] as const)('minimum severity %s: the highest fixed severity decides', (minSeverity, pass, fail) => {
     expect(matches(sub({ minSeverity }), updated([...pass[0]]))).toBe(pass[1]);
     expect(matches(sub({ minSeverity }), updated([...fail[0]]))).toBe(fail[1]);
