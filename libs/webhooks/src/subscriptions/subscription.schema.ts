@@ -99,6 +99,20 @@ export const SubscriptionInputSchema = z
   .strict();
 export type SubscriptionInput = z.infer<typeof SubscriptionInputSchema>;
 
+/** What a subscriber gives to change a subscription: any of the input's fields; absent ones stay as they are. */
+export const SubscriptionUpdateSchema = z
+  .object({
+    url: SubscriptionUrlSchema,
+    description: DescriptionSchema,
+    eventTypes: FilterFields.eventTypes,
+    images: FilterFields.images,
+    tags: FilterFields.tags,
+    minSeverity: FilterFields.minSeverity.nullable(),
+  })
+  .partial()
+  .strict();
+export type SubscriptionUpdate = z.infer<typeof SubscriptionUpdateSchema>;
+
 /** A sealed secret (sealed-secret.ts): `pfs1.<key id>.<nonce>.<ciphertext>`. */
 export const SealedSecretSchema = z
   .string()
@@ -130,7 +144,16 @@ export type Subscription = z.infer<typeof SubscriptionSchema>;
  * names every field at fault (up to 5), e.g. `subscription: images.2: "a**b": ** must be a whole path segment`.
  */
 export function parseSubscriptionInput(body: unknown): SubscriptionInput {
-  const parsed = SubscriptionInputSchema.safeParse(body);
+  return parseOrThrow(SubscriptionInputSchema, body);
+}
+
+/** The changes in `body` (`minSeverity: null` removes it), checked like parseSubscriptionInput. */
+export function parseSubscriptionUpdate(body: unknown): SubscriptionUpdate {
+  return parseOrThrow(SubscriptionUpdateSchema, body);
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues
     .slice(0, 5)
