@@ -12,12 +12,17 @@ export class UsageError extends Error {
   }
 }
 
-/** The flags a command accepts: `--name` alone (boolean) or `--name VALUE` / `--name=VALUE` (string). */
-export type FlagSpec = Readonly<Record<string, 'boolean' | 'string'>>;
+/**
+ * The flags a command accepts: `--name` alone (boolean) or `--name VALUE` / `--name=VALUE` (string);
+ * `strings`: a string flag that may be given several times (every value kept, in order).
+ */
+export type FlagSpec = Readonly<Record<string, 'boolean' | 'string' | 'strings'>>;
 
 export interface ParsedArgs {
   positionals: string[];
   flags: Map<string, string | true>;
+  /** Every value of each `strings` flag given (the last one is also in `flags`). */
+  lists?: Map<string, string[]>;
 }
 
 /**
@@ -28,6 +33,7 @@ export interface ParsedArgs {
 export function parseArgs(argv: readonly string[], spec: FlagSpec, command: string): ParsedArgs {
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') {
@@ -47,7 +53,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const kind = Object.prototype.hasOwnProperty.call(spec, name) ? spec[name] : undefined;
     if (!kind) throw new UsageError(`unknown flag ${quote(eq < 0 ? arg : arg.slice(0, eq))} for ${command}`, command);
-    if (flags.has(name)) throw new UsageError(`--${name} is given more than once`, command);
+    if (flags.has(name) && kind !== 'strings') throw new UsageError(`--${name} is given more than once`, command);
     if (kind === 'boolean') {
       if (eq >= 0) throw new UsageError(`--${name} takes no value`, command);
       flags.set(name, true);
@@ -64,8 +70,14 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
     }
     if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`, command);
     flags.set(name, value);
+    if (kind === 'strings') lists.set(name, [...(lists.get(name) ?? []), value]);
   }
-  return { positionals, flags };
+  return { positionals, flags, lists };
+}
+
+/** Every value of a repeatable (`strings`) flag, in the order given. */
+export function stringsFlag(args: ParsedArgs, name: string): string[] {
+  return args.lists?.get(name) ?? [];
 }
 
 /** A string flag's value, if given. */

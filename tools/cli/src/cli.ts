@@ -22,6 +22,7 @@ import { safeText } from './terminal-text';
 import { auditCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token-command';
 import { triggerCommand } from './trigger-command';
 import { commandUsage, generalUsage } from './usage';
+import { webhooksListenCommand } from './webhooks-listen-command';
 
 export const COMMANDS: readonly Command[] = [
   runsCommand,
@@ -45,6 +46,7 @@ export const COMMANDS: readonly Command[] = [
   tokenListCommand,
   tokenRevokeCommand,
   auditCommand,
+  webhooksListenCommand,
 ];
 
 export const EXIT_OK = 0;
@@ -102,6 +104,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       },
       now: (io.now ?? Date.now)(),
       print,
+      warn: (...lines) => io.stderr(lines.map((l) => `${l}\n`).join('')),
       stdin: () => (io.stdin ? io.stdin() : Promise.resolve('')),
     };
     // A command's run() may end in `return ctx.print(…)`: only a number is an exit code.

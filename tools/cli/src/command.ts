@@ -10,6 +10,8 @@ export interface CommandContext {
   now: number;
   /** Writes lines to stdout (already escaped). */
   print(...lines: string[]): void;
+  /** Writes lines to stderr (already escaped): progress and warnings of long-running commands. */
+  warn(...lines: string[]): void;
   /** All of standard input as UTF-8 (empty when the caller gives none); read on first call. */
   stdin(): Promise<string>;
 }

@@ -28,9 +28,9 @@ export function safeText(value: string | number | undefined, maxLength = 4096): 
   return clipped.replace(UNSAFE_IN_TEXT, escapeChar);
 }
 
-/** Indented JSON that is safe to print: still valid JSON with the same value. */
-export function safeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(
+/** Indented JSON (`indent` 0: one line) that is safe to print: still valid JSON with the same value. */
+export function safeJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(
     UNSAFE_IN_JSON,
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
