@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EventData } from './event-catalog';
-import type { EventName } from './event-types';
+import type { EventName, EventTypeOf } from './event-types';
 
 /**
  * A URI-reference naming the factory instance that sent an event (CloudEvents `source`):
@@ -29,7 +29,8 @@ export const CloudEventEnvelopeSchema = z.object({
 });
 
 /** The envelope with the data of event `N`. */
-export type CloudEventOf<N extends EventName> = Omit<z.infer<typeof CloudEventEnvelopeSchema>, 'data'> & {
+export type CloudEventOf<N extends EventName> = Omit<z.infer<typeof CloudEventEnvelopeSchema>, 'type' | 'data'> & {
+  type: EventTypeOf<N>;
   data: EventData<N>;
 };
 

@@ -36,8 +36,11 @@ export const EVENT_DATA_VERSION: Record<EventName, number> = {
   'subscription.disabled': 1,
 };
 
+/** The CloudEvents type of event `N`: `dev.patch-factory.${N}`. */
+export type EventTypeOf<N extends EventName> = `dev.patch-factory.${N}`;
+
 /** `dev.patch-factory.image.updated` for `image.updated`. */
-export function eventType(name: EventName): string {
+export function eventType<N extends EventName>(name: N): EventTypeOf<N> {
   return `${EVENT_TYPE_PREFIX}${name}`;
 }
 

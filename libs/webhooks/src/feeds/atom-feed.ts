@@ -91,7 +91,7 @@ function title(event: FeedImageEvent): string {
   const shownTags = tags.length > 5 ? `${tags.slice(0, 5).join(', ')} and ${tags.length - 5} more` : tags.join(', ');
   if (event.type === 'dev.patch-factory.image.published')
     return bounded(`${event.data.image}: published as ${shownTags}`, 300);
-  const data = (event as CloudEventOf<'image.updated'>).data;
+  const data = event.data;
   const fixed = data.cvesFixed.length;
   const cves =
     fixed === 0
@@ -105,7 +105,7 @@ function content(event: FeedImageEvent): string {
   const lines = [`Image ${data.image} (${bounded(data.repository, 500)}) at ${data.digest}.`, 'Tags:'];
   for (const t of data.tags) lines.push(`  ${t.tag}: ${('previous' in t && t.previous) || 'new'} -> ${t.digest}`);
   if (event.type === 'dev.patch-factory.image.updated') {
-    const fixed = (event as CloudEventOf<'image.updated'>).data.cvesFixed;
+    const fixed = event.data.cvesFixed;
     lines.push(`Vulnerabilities fixed (${fixed.length}):`);
     for (const v of fixed.slice(0, MAX_FEED_VULNERABILITIES)) lines.push(`  ${bounded(v.id, 100)} (${v.severity})`);
     if (fixed.length > MAX_FEED_VULNERABILITIES) lines.push(`  … and ${fixed.length - MAX_FEED_VULNERABILITIES} more`);

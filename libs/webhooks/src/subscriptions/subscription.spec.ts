@@ -132,7 +132,9 @@ describe('matches(subscription, event)', () => {
   });
 
   it('ignores events of other producers', () => {
-    expect(matches(sub(), { ...published, type: 'com.example.image.published' } as FactoryCloudEvent)).toBe(false);
+    expect(matches(sub(), { ...published, type: 'com.example.image.published' } as unknown as FactoryCloudEvent)).toBe(
+      false,
+    );
   });
 });
 
