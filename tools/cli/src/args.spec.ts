@@ -1,4 +1,4 @@
-import { UsageError, choiceFlag, expectPositionals, intFlag, parseArgs } from './args';
+import { UsageError, choiceFlag, expectPositionals, intFlag, parseArgs, stringsFlag } from './args';
 
 describe('parseArgs', () => {
   const spec = { limit: 'string', json: 'boolean' } as const;
@@ -44,5 +44,14 @@ describe('parseArgs', () => {
     expect(() => choiceFlag(parseArgs(['--limit=c'], spec, 'cmd'), 'limit', ['a', 'b'], 'cmd')).toThrow(
       '--limit must be one of a, b, not "c"',
     );
+  });
+
+  it('keeps every value of a repeatable (strings) flag, in order, and still refuses other repeats', () => {
+    const many = { secret: 'strings', json: 'boolean' } as const;
+    const a = parseArgs(['--secret', 'new', '--secret=old'], many, 'cmd');
+    expect(stringsFlag(a, 'secret')).toEqual(['new', 'old']);
+    expect(stringsFlag(parseArgs([], many, 'cmd'), 'secret')).toEqual([]);
+    expect(() => parseArgs(['--secret'], many, 'cmd')).toThrow('--secret needs a value');
+    expect(() => parseArgs(['--json', '--json'], many, 'cmd')).toThrow('--json is given more than once');
   });
 });
