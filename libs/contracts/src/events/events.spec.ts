@@ -65,11 +65,15 @@ const failedRun = (message: string, withPr = true): PipelineRun => ({
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormats(ajv);
 for (const s of eventJsonSchemas()) ajv.addSchema(s.schema);
+const envelopes = new Map(eventJsonSchemas().map((s) => [s.type, ajv.compile(s.envelope)]));
 
 /** The event passes the cloudevents package's strict validation and its data its own published JSON Schema. */
 function expectValid(event: FactoryCloudEvent): void {
   expect(() => new CloudEvent<unknown>({ ...event }, true)).not.toThrow();
   expect(CloudEventEnvelopeSchema.safeParse(event).success).toBe(true);
+  const envelope = envelopes.get(event.type)!;
+  expect(envelope(JSON.parse(JSON.stringify(event)))).toBe(true);
+  expect(envelope({ ...event, dataschema: 'urn:patch-factory:events:other:v9' })).toBe(false);
   const validate = ajv.getSchema(event.dataschema);
   expect(validate).toBeDefined();
   const ok = validate!(JSON.parse(JSON.stringify(event.data)));
