@@ -198,7 +198,7 @@ describe('patch-factory webhooks listen', () => {
     const body = JSON.stringify(envelope('evt-5'));
     const onlyNew = await listen('--secret', newSecret, '--max', '1');
     expect((await postSigned(onlyNew.url, oldSecret, 'msg_rot_0', body)).status).toBe(401);
-    onlyNew.child.kill('SIGTERM');
+    onlyNew.child.kill('SIGINT');
     expect((await onlyNew.exited).code).toBe(0);
 
     const both = await listen('--secret', newSecret, '--secret', oldSecret, '--max', '1');

@@ -61,7 +61,7 @@ export const webhooksListenCommand: Command = {
     '--secret whsec_…  the subscription secret; give it twice during a rotation (either one verifies)',
     '--host ADDRESS    the address to listen on (default 127.0.0.1; a non-loopback one must be given here)',
     '--path /P         the path deliveries are posted to (default /; others are answered 404)',
-    '--max N           exit after N verified deliveries',
+    '--max N           exit after N verified deliveries (any arriving meanwhile are answered 503)',
     '--json            print each delivery as its CloudEvents envelope, one JSON line',
     '',
     'Each verified delivery is answered 204 and printed once: <time received> <webhook-id> <type> <subject>.',
@@ -94,9 +94,13 @@ export const webhooksListenCommand: Command = {
         path,
         secrets,
         onDelivery: (delivery) => {
-          if (max !== undefined && printed >= max) return;
+          if (max !== undefined && printed >= max) return false;
           printed++;
           ctx.print(json ? safeJson(delivery.envelope, 0) : deliveryLine(delivery, Date.now()));
+          return true;
+        },
+        // Stop once the last delivery's 204 is sent (closing earlier could cut it off).
+        onAnswered: () => {
           if (max !== undefined && printed >= max) stop?.();
         },
         onDuplicate: (id) => ctx.warn(`duplicate webhook-id ${safeText(id, 255)} (a retry): answered 204, not printed`),

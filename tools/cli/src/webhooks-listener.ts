@@ -26,8 +26,13 @@ export interface ListenerOptions {
   readonly recentIds?: number;
   /** Unix seconds now (injectable clock). */
   readonly nowSeconds?: () => number;
-  /** A delivery that verified and was not seen before. */
-  onDelivery(delivery: VerifiedDelivery): void;
+  /**
+   * A delivery that verified and was not seen before: true takes it (answered 204), false turns it
+   * away (answered 503, so that the sender retries it elsewhere or later: a listener past --max).
+   */
+  onDelivery(delivery: VerifiedDelivery): boolean;
+  /** The 204 of a taken delivery has been sent. */
+  onAnswered?(): void;
   /** A verified delivery whose webhook-id was seen lately (a retry). */
   onDuplicate(webhookId: string): void;
   /** A request refused: its status and the reason (never the body). */
@@ -119,14 +124,14 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       options.onDuplicate(verified.id);
       return answer(res, 204);
     }
-    // Answer first: a delivery counted towards --max has had its 204 when the listener stops.
-    res.once('finish', () =>
-      options.onDelivery({
-        webhookId: verified.id,
-        timestamp: verified.timestamp,
-        envelope: envelope as Record<string, unknown>,
-      }),
-    );
+    const taken = options.onDelivery({
+      webhookId: verified.id,
+      timestamp: verified.timestamp,
+      envelope: envelope as Record<string, unknown>,
+    });
+    if (!taken) seen.forget(verified.id);
+    if (!taken) return answer(res, 503, `webhook-id ${verified.id}: the listener is stopping`, { 'retry-after': '60' });
+    res.once('finish', () => options.onAnswered?.());
     answer(res, 204);
   }
 

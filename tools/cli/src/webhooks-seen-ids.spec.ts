@@ -9,6 +9,8 @@ describe('SeenIds', () => {
     expect(ids.seen('a')).toBe(false); // forgotten: counted as new (evicts b)
     expect(ids.seen('c')).toBe(true);
     expect(ids.seen('b')).toBe(false);
+    ids.forget('b');
+    expect(ids.seen('b')).toBe(false);
   });
 
   it('stays bounded over many ids', () => {

@@ -21,6 +21,11 @@ export class SeenIds {
     return false;
   }
 
+  /** Forgets `id` (a delivery turned away: its retry is not a duplicate). */
+  forget(id: string): void {
+    this.ids.delete(id);
+  }
+
   get size(): number {
     return this.ids.size;
   }
