@@ -71,7 +71,7 @@ const PROBES = {
     "import { TestExecutor } from '@patch-factory/checking';\n\nexport const probe = TestExecutor;\n",
   ),
   stageTestComposesStages: {
-    path: `libs/checking/src/tmp/layering-stage-test-${tag}.test.ts`,
+    path: `libs/checking/src/tmp/layering-stage-test-${tag}.fixture.ts`,
     text: "import { BuildExecutor } from '@patch-factory/build-stage';\n\nexport const probe = BuildExecutor;\n",
   },
 } satisfies Record<string, Probe>;
