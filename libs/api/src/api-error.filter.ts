@@ -76,15 +76,13 @@ export class ApiErrorFilter implements ExceptionFilter {
       },
       'request failed unexpectedly',
     );
-    res
-      .status(503)
-      .json({
-        error: {
-          code: 'unavailable',
-          message: `the factory could not complete the request (request id ${requestId ?? 'unknown'}); the cause is in the server log`,
-          requestId,
-        },
-      });
+    res.status(503).json({
+      error: {
+        code: 'unavailable',
+        message: `the factory could not complete the request (request id ${requestId ?? 'unknown'}); the cause is in the server log`,
+        requestId,
+      },
+    });
   }
 }
 
