@@ -85,3 +85,54 @@ describe('configuration, read once at boot', () => {
     expect(message).toContain('a value of 0 characters, not shown');
   });
 });
+
+describe('webhook subscription settings', () => {
+  const key = (byte: number, n = 32) => Buffer.alloc(n, byte).toString('base64');
+
+  it('leaves PF_WEBHOOK_SECRET_KEYS unset and the allow-list empty by default', () => {
+    const c = loadConfig({});
+    expect(c.PF_WEBHOOK_SECRET_KEYS).toBeUndefined();
+    expect(c.PF_WEBHOOK_ALLOW_CIDRS).toEqual([]);
+  });
+
+  it('accepts a keyring of <id>:<base64 of 32 bytes> entries and a list of IPv4/IPv6 CIDRs', () => {
+    const keys = `k2:${key(2)}, k1:${key(1)}`;
+    const c = loadConfig({
+      PF_WEBHOOK_SECRET_KEYS: keys,
+      PF_WEBHOOK_ALLOW_CIDRS: '10.1.2.0/24, fd12:3456::/64,127.0.0.1',
+    });
+    expect(c.PF_WEBHOOK_SECRET_KEYS).toBe(keys);
+    expect(c.PF_WEBHOOK_ALLOW_CIDRS).toEqual(['10.1.2.0/24', 'fd12:3456::/64', '127.0.0.1']);
+  });
+
+  it.each([
+    ['no id', key(1), 'key 1 must be <key id>:<base64'],
+    ['a short key', `k1:${key(1, 16)}`, 'key k1 is not base64 of exactly 32 bytes'],
+    ['a non-base64 key', `k1:${'*'.repeat(44)}`, 'key k1 is not base64 of exactly 32 bytes'],
+    ['a repeated id', `k1:${key(1)},k1:${key(2)}`, 'key id k1 is listed twice'],
+    ['an upper-case id', `K1:${key(1)}`, 'key 1 must be'],
+  ])('refuses PF_WEBHOOK_SECRET_KEYS with %s, naming the variable and never quoting the key', (_, value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ PF_WEBHOOK_SECRET_KEYS: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).message;
+    expect(text).toContain('PF_WEBHOOK_SECRET_KEYS');
+    expect(text).toContain(message);
+    expect(text).toContain('not shown');
+    const material = value.split(',')[0]!.split(':').pop()!;
+    expect(text).not.toContain(material);
+  });
+
+  it.each(['10.1.2.0/33', 'fd12::/129', 'example.org', '10.1.2/24', '10.1.2.0/-1'])(
+    'refuses PF_WEBHOOK_ALLOW_CIDRS entry %s, naming the variable and the entry',
+    (bad) => {
+      expect(() => loadConfig({ PF_WEBHOOK_ALLOW_CIDRS: `127.0.0.1,${bad}` })).toThrow(
+        /PF_WEBHOOK_ALLOW_CIDRS: entry 2: .* is not an IPv4 or IPv6 CIDR/,
+      );
+    },
+  );
+});
