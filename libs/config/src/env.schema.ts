@@ -1,5 +1,4 @@
 import { isRepositoryName } from '@patch-factory/contracts';
-import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -7,48 +6,6 @@ const msValue = (min: number) => z.coerce.number().int().min(min).max(86_400_000
 const ms = (def: number, min = 1) => msValue(min).default(def);
 /** An override without a default: unset stays undefined, so the job-options table decides (never `.default().optional()`, which zod 4 fills in). */
 const msOverride = (min = 1) => msValue(min).optional();
-
-const WEBHOOK_KEY_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
-
-/**
- * The problem with a PF_WEBHOOK_SECRET_KEYS value, or undefined: the same rules as parseSecretKey in
- * libs/webhooks (which config, a core library, may not import; the service still parses the value with
- * it): comma-separated `<key id>:<base64 of 32 bytes>`, at most 16, distinct ids. Never quotes key material.
- */
-export function webhookSecretKeysProblem(value: string): string | undefined {
-  const entries = value.split(',').map((e) => e.trim());
-  if (entries.length > 16) return `lists ${entries.length} keys; at most 16`;
-  const ids = new Set<string>();
-  for (const [i, entry] of entries.entries()) {
-    const colon = entry.indexOf(':');
-    const id = colon < 0 ? '' : entry.slice(0, colon);
-    const material = colon < 0 ? '' : entry.slice(colon + 1);
-    if (!WEBHOOK_KEY_ID.test(id))
-      return `key ${i + 1} must be <key id>:<base64 of 32 random bytes>, the id of a-z 0-9 - (at most 32)`;
-    if (ids.has(id)) return `key id ${id} is listed twice`;
-    ids.add(id);
-    const key = Buffer.from(material, 'base64');
-    if (
-      !/^[A-Za-z0-9+/]+={0,2}$/.test(material) ||
-      key.length !== 32 ||
-      key.toString('base64').replace(/=+$/, '') !== material.replace(/=+$/, '')
-    )
-      return `key ${id} is not base64 of exactly 32 bytes (e.g. from \`openssl rand -base64 32\`)`;
-  }
-  return undefined;
-}
-
-/** The problem with one PF_WEBHOOK_ALLOW_CIDRS entry (`10.1.2.0/24`, `fd12::/64`, `127.0.0.1`), or undefined. */
-export function cidrProblem(entry: string): string | undefined {
-  const slash = entry.indexOf('/');
-  const address = slash < 0 ? entry : entry.slice(0, slash);
-  const version = isIP(address);
-  const bits = version === 4 ? 32 : 128;
-  const prefix = slash < 0 ? String(bits) : entry.slice(slash + 1);
-  if (version === 0 || !/^\d{1,3}$/.test(prefix) || Number(prefix) > bits)
-    return `${JSON.stringify(entry.slice(0, 60))} is not an IPv4 or IPv6 CIDR (like 10.1.2.0/24 or fd12:3456::/64)`;
-  return undefined;
-}
 
 /** Every environment variable the factory reads, with its default. Parsed once at boot. */
 export const EnvSchema = z.object({
@@ -164,32 +121,6 @@ export const EnvSchema = z.object({
     .max(200)
     .refine(isRepositoryName, 'expected a lowercase repository path like staging (the OCI grammar)')
     .default('staging'),
-  /** The keys that seal webhook subscription secrets at rest: `<key id>:<base64 of 32 bytes>[,…]`, the first sealing, the others still opening (rotation); never logged. Unset: creating a subscription is refused. */
-  PF_WEBHOOK_SECRET_KEYS: z
-    .string()
-    .max(2000)
-    .superRefine((v, ctx) => {
-      const problem = webhookSecretKeysProblem(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .optional(),
-  /** On-premises webhook receivers (comma-separated CIDRs) that may be private addresses and use http. */
-  PF_WEBHOOK_ALLOW_CIDRS: z
-    .string()
-    .max(4000)
-    .transform((v, ctx) => {
-      const cidrs = v
-        .split(',')
-        .map((c) => c.trim())
-        .filter(Boolean);
-      if (cidrs.length > 256) ctx.addIssue({ code: 'custom', message: `lists ${cidrs.length} CIDRs; at most 256` });
-      cidrs.forEach((c, i) => {
-        const problem = cidrProblem(c);
-        if (problem) ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: ${problem}` });
-      });
-      return cidrs;
-    })
-    .default([]),
   /** SOURCE_DATE_EPOCH of built images (every file time and `created`); default 0. */
   SOURCE_DATE_EPOCH: z.coerce.number().int().min(0).max(8_589_934_591).optional(),
 });
