@@ -281,10 +281,9 @@ describe('deliverOnce to real local receivers', () => {
 
   describe('https with a self-signed certificate (openssl at test time)', () => {
     const tls = selfSignedCertificate(['hooks.test']);
-    const maybe = tls ? it : it.skip;
 
-    maybe('connects to the checked address with the URL host as TLS server name, and verifies', async () => {
-      const rx = await receiver({ tls: tls! });
+    it('connects to the checked address with the URL host as TLS server name, and verifies', async () => {
+      const rx = await receiver({ tls });
       const secret = generateSecret();
       const input = (): DeliverOnceInput => ({
         url: `https://hooks.test:${rx.port}/hook`,
@@ -292,7 +291,7 @@ describe('deliverOnce to real local receivers', () => {
         body,
         resolver: sequenceResolver('127.0.0.1', '::1'),
         allowList: LOCAL,
-        ca: tls!.cert,
+        ca: tls.cert,
       });
       expect(await deliverOnce(input())).toMatchObject({ outcome: 'delivered', status: 204 });
       const got = rx.requests[0]!;

@@ -72,9 +72,10 @@ export async function startReceiver(
 
 /**
  * A self-signed P-256 certificate for `names` (DNS) and 127.0.0.1, made with openssl in a temporary
- * directory; undefined when openssl is not installed.
+ * directory. openssl is installed by infra/scripts/ensure-tools.sh: without it this throws (the
+ * https tests fail, never skip).
  */
-export function selfSignedCertificate(names: readonly string[]): { key: string; cert: string } | undefined {
+export function selfSignedCertificate(names: readonly string[]): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pf-webhooks-tls-'));
   try {
     const san = [...names.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',');
@@ -103,7 +104,9 @@ export function selfSignedCertificate(names: readonly string[]): { key: string; 
     );
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('openssl is not installed: run infra/scripts/ensure-tools.sh (./factory test does)');
+    }
     throw err;
   } finally {
     rmSync(dir, { recursive: true, force: true });
