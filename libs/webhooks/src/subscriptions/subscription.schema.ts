@@ -1,4 +1,4 @@
-import { EVENT_NAMES, EVENT_SEVERITIES, shown } from '@patch-factory/contracts';
+import { EVENT_NAMES, EVENT_SEVERITIES, hasControlCharacter, shown } from '@patch-factory/contracts';
 import { z } from 'zod';
 import { webhooksError, WebhooksErrorCode } from '../webhooks-errors';
 
@@ -83,8 +83,7 @@ const FilterFields = {
 const DescriptionSchema = z
   .string()
   .max(MAX_DESCRIPTION_LENGTH, `must be at most ${MAX_DESCRIPTION_LENGTH} characters`)
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/, 'must not hold control or bidi characters');
+  .refine((text) => !hasControlCharacter(text), 'must not hold control or bidi characters');
 
 /** What a subscriber gives to create a subscription (the API's body). */
 export const SubscriptionInputSchema = z
