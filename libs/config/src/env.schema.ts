@@ -121,6 +121,21 @@ export const EnvSchema = z.object({
     .max(200)
     .refine(isRepositoryName, 'expected a lowercase repository path like staging (the OCI grammar)')
     .default('staging'),
+  /**
+   * The keys that seal webhook subscriptions' secrets: `<key id>:<base64 of 32 bytes>[,…]`, the
+   * first seals, any opens (never logged). Checked where it is used, by libs/webhooks'
+   * parseSecretKey (the notifier and the API): a subscription cannot be made without it.
+   */
+  PF_WEBHOOK_SECRET_KEYS: z.string().min(1).max(10_000).optional(),
+  /** CIDRs (comma-separated) of receivers on premises that webhooks may reach, over http too (checked by libs/webhooks' parseAllowList). */
+  PF_WEBHOOK_ALLOW_CIDRS: z.string().max(10_000).optional(),
+  /** The CloudEvents `source` of this factory's events (a URI reference); default `urn:patch-factory:<PF_PREFIX>`. */
+  PF_WEBHOOK_SOURCE: z.string().min(1).max(500).optional(),
+  /** Webhook attempts in flight per notifier, and per endpoint across notifiers (a slow endpoint holds at most that many). */
+  PF_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
+  PF_WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Serve the Atom feeds of image updates without a token. */
+  PF_FEEDS_PUBLIC: bool.default(false),
   /** SOURCE_DATE_EPOCH of built images (every file time and `created`); default 0. */
   SOURCE_DATE_EPOCH: z.coerce.number().int().min(0).max(8_589_934_591).optional(),
 });

@@ -2,7 +2,12 @@ import type { z } from 'zod';
 import { DeadLetterPayloadSchema } from './dead-letter.schema';
 import { PlanningBatchJobSchema } from './planning-batch.schema';
 import { QueueName } from './queue-name';
-import { RunFailedJobSchema, StageJobPayloadSchema } from './stage-job.schema';
+import {
+  RunFailedJobSchema,
+  StageJobPayloadSchema,
+  WebhookDeliverJobSchema,
+  WebhookFanOutJobSchema,
+} from './stage-job.schema';
 import { UpstreamEventJobSchema, WatchPollJobSchema } from './upstream-event.schema';
 
 /**
@@ -27,6 +32,12 @@ export const JOBS = {
   'event.planning-batch': { queue: QueueName.plan, payload: PlanningBatchJobSchema },
   /** A run failed before review: its pull request gets the reason (orchestrator). */
   'run.failed': { queue: QueueName.runEvents, payload: RunFailedJobSchema },
+  /** A run failed for good: subscribers hear `pipeline.failed` (notifier). */
+  'webhook.run-failed': { queue: QueueName.webhooks, payload: RunFailedJobSchema },
+  /** A stored event to fan out to its matching subscriptions (notifier). */
+  'webhook.fan-out': { queue: QueueName.webhooks, payload: WebhookFanOutJobSchema },
+  /** One attempt of one webhook delivery (notifier). */
+  'webhook.deliver': { queue: QueueName.webhooks, payload: WebhookDeliverJobSchema },
   /** Poll one watched source now (scheduled per source; watcher). */
   'watch.poll': { queue: QueueName.watch, payload: WatchPollJobSchema },
 } as const;

@@ -19,7 +19,9 @@ export const QueueName = {
   deadLetter: '{dead-letter}',
   /** What happened to runs, for the orchestrator (a run that failed before review: its PR shows why). */
   runEvents: '{run-events}',
-} as const satisfies Record<StageName | 'deadLetter' | 'runEvents', string>;
+  /** Image-update webhooks: fan-out of events to subscriptions, delivery attempts, run failures to announce (notifier). */
+  webhooks: '{webhooks}',
+} as const satisfies Record<StageName | 'deadLetter' | 'runEvents' | 'webhooks', string>;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 

@@ -56,7 +56,7 @@ export const STAGE_ARTIFACTS = {
     'promote.superseded-by',
     'superseded.reason',
   ],
-  notify: [],
+  notify: ['notify.events', 'notify.event-ids'],
 } as const satisfies Record<Exclude<StageName, 'watch'>, readonly string[]>;
 
 /** A stage that records artifacts on a run (every stage of a run: all but `watch`). */

@@ -15,3 +15,22 @@ export type StageJobPayload = z.infer<typeof StageJobPayloadSchema>;
 /** A run failed for good before its review stage: the orchestrator puts the reason on its pull request. */
 export const RunFailedJobSchema = z.object({ v: z.literal(1), runId: RunIdSchema }).strict();
 export type RunFailedJob = z.infer<typeof RunFailedJobSchema>;
+
+/** A stored event (libs/notifying EventStore) to fan out to the subscriptions that match it. */
+export const WebhookFanOutJobSchema = z
+  .object({
+    v: z.literal(1),
+    eventId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+  })
+  .strict();
+export type WebhookFanOutJob = z.infer<typeof WebhookFanOutJobSchema>;
+
+/** One attempt of one delivery; `ticket` fences stale jobs (a delivery rescheduled since). */
+export const WebhookDeliverJobSchema = z
+  .object({
+    v: z.literal(1),
+    deliveryId: z.string().regex(/^dlv_[0-9a-z]{26}$/),
+    ticket: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  })
+  .strict();
+export type WebhookDeliverJob = z.infer<typeof WebhookDeliverJobSchema>;

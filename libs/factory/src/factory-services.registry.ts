@@ -2,6 +2,7 @@ import type { ModuleMetadata } from '@nestjs/common';
 import { ApiModule } from '@patch-factory/api';
 import type { JobName, ServiceName } from '@patch-factory/contracts';
 import { CatalogAccessModule } from '@patch-factory/catalog-access';
+import { NOTIFYING_JOBS, NotifyingModule } from '@patch-factory/notifying';
 import { PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
 import { RUN_STAGES, stagesOwnedBy, type RunStage } from '@patch-factory/pipeline';
 import type { RedisProfile } from '@patch-factory/queue';
@@ -41,16 +42,16 @@ export const FACTORY_SERVICES = {
   signer: { defaultPort: 8085, imports: [CatalogAccessModule] },
   /** The publisher: the image, signatures and attestations to the staging tag. */
   publisher: { defaultPort: 8086, imports: [CatalogAccessModule] },
-  /** The notifier: the notify stage (not implemented yet: NOT_YET_IMPLEMENTED_STAGES). */
-  notifier: { defaultPort: 8087 },
+  /** The notifier: the notify stage, the fan-out of events to webhook subscriptions, delivery attempts, `pipeline.failed`. */
+  notifier: { defaultPort: 8087, jobs: [...NOTIFYING_JOBS], imports: [NotifyingModule] },
   /** The operator REST API with its OpenAPI document and the GitHub webhook; runs no stage. */
   api: { defaultPort: 8080, profile: 'producer', imports: [ApiModule] },
   /** Every stage, the watcher, the event planner and the operator API in one process: the embedded default. */
   'all-in-one': {
     defaultPort: 8080,
     everyStage: true,
-    jobs: [...PATCHING_JOBS, 'watch.poll'],
-    imports: [ApiModule, PatchingModule, WatchingModule],
+    jobs: [...PATCHING_JOBS, 'watch.poll', ...NOTIFYING_JOBS],
+    imports: [ApiModule, PatchingModule, WatchingModule, NotifyingModule],
   },
 } as const satisfies Partial<Record<ServiceName, ServiceRecipe>>;
 

@@ -68,10 +68,10 @@ describe('the stage executor registry and the boot check', () => {
     }
   });
 
-  it('binds NotImplementedExecutor exactly to the stages declared not yet implemented (notify today)', () => {
+  it('binds NotImplementedExecutor exactly to the stages declared not yet implemented (none since notify landed)', () => {
     const unimplemented = RUN_STAGES.filter((s) => STAGE_EXECUTORS[s] === NotImplementedExecutor);
     expect(unimplemented).toEqual([...NOT_YET_IMPLEMENTED_STAGES]);
-    expect(NOT_YET_IMPLEMENTED_STAGES).toEqual(['notify']);
+    expect(NOT_YET_IMPLEMENTED_STAGES).toEqual([]);
   });
 
   it('accepts a test double bound to any stage, and refuses an unknown service by name', () => {

@@ -1,7 +1,8 @@
 import { BuildExecutor } from '@patch-factory/build-stage';
 import { ScanExecutor, TestExecutor } from '@patch-factory/checking';
 import { PatchExecutor, PlanExecutor, ReviewExecutor } from '@patch-factory/patching';
-import { NotImplementedExecutor, type ExecutorBinding, type RunStage } from '@patch-factory/pipeline';
+import { NotifyExecutor } from '@patch-factory/notifying';
+import type { ExecutorBinding, RunStage } from '@patch-factory/pipeline';
 import { PromoteExecutor, PublishExecutor, SignExecutor } from '@patch-factory/publishing';
 
 /**
@@ -9,7 +10,7 @@ import { PromoteExecutor, PublishExecutor, SignExecutor } from '@patch-factory/p
  * so that a run reaching them fails loudly with `stage-not-implemented`. Boot refuses any other
  * stage bound to it (assertStagesHaveExecutors), so a stage cannot slip into this state.
  */
-export const NOT_YET_IMPLEMENTED_STAGES: readonly RunStage[] = ['notify'];
+export const NOT_YET_IMPLEMENTED_STAGES: readonly RunStage[] = [];
 
 /**
  * THE executor of every stage of a run, in one map (the registry; compare Renovate's
@@ -27,5 +28,5 @@ export const STAGE_EXECUTORS: { readonly [S in RunStage]: ExecutorBinding<S> } =
   publish: PublishExecutor,
   review: ReviewExecutor,
   promote: PromoteExecutor,
-  notify: NotImplementedExecutor,
+  notify: NotifyExecutor,
 };

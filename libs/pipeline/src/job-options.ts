@@ -39,6 +39,11 @@ export const JOB_OPTIONS: JobOptionsTable = {
   'stage.notify': quick,
   'dead-letter.entry': { ...quick, attempts: 1 },
   'run.failed': quick,
+  'webhook.run-failed': quick,
+  'webhook.fan-out': quick,
+  // A delivery's attempts follow the webhook retry schedule (libs/notifying), not BullMQ's: a
+  // job is retried only when the notifier itself failed (Redis), and kept an hour for its id.
+  'webhook.deliver': { ...quick, keepCompleted: { ageSeconds: 3_600, count: 50_000 } },
   'event.upstream': quick,
   'event.planning-batch': quick,
   // A poll that fails is retried a few times; the next scheduled poll comes anyway.

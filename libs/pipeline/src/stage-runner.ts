@@ -232,6 +232,12 @@ export class StageRunner {
         );
       } else if (final) {
         await this.reportFailureForReview(payload.runId);
+        // Subscribers hear it too (`pipeline.failed`, notifier): once per run.
+        await this.producer.enqueue(
+          'webhook.run-failed',
+          { v: 1, runId: payload.runId },
+          { jobId: `${payload.runId}.failed-event` },
+        );
       }
     } catch (e) {
       this.logger.error({ runId: payload.runId, stage, err: (e as Error).message }, 'could not record a stage failure');

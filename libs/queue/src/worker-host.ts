@@ -2,14 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG, type Env } from '@patch-factory/config';
-import {
-  ErrorCode,
-  PipelineError,
-  TerminalError,
-  queueOfJob,
-  type JobName,
-  type QueueName,
-} from '@patch-factory/contracts';
+import { ErrorCode, PipelineError, TerminalError, queueOfJob, type JobName, QueueName } from '@patch-factory/contracts';
 import { FactoryMetrics, LOGGER, type Logger } from '@patch-factory/telemetry';
 import { DeadLetterService } from './dead-letter.service';
 import { formatFailure, parseFailure } from './failure-reason';
@@ -94,10 +87,13 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     const jobs = this.options.owns.filter((j) => queueOfJob(j) === queue);
     const rows = jobs.map((j) => this.options.jobOptions[j]);
     const lockDuration = this.config.PF_LOCK_DURATION_MS ?? Math.max(...rows.map((r) => r.lockDurationMs));
+    // Webhook attempts mostly wait on receivers: many in flight (a slow endpoint holds at most its own share).
+    const concurrency =
+      queue === QueueName.webhooks ? this.config.PF_WEBHOOK_CONCURRENCY : this.config.PF_WORKER_CONCURRENCY;
     const worker = new Worker(queue, (job, token) => this.process(queue, jobs, job, token), {
       connection: this.redis,
       prefix: this.config.PF_PREFIX,
-      concurrency: this.config.PF_WORKER_CONCURRENCY,
+      concurrency,
       lockDuration,
       stalledInterval: this.config.PF_STALLED_INTERVAL_MS ?? lockDuration,
       maxStalledCount: Math.max(...rows.map((r) => r.maxStalledCount)),
@@ -111,7 +107,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       if (!this.outage.report(error, `worker ${queue}`))
         this.logger.error({ queue, err: error.message }, 'worker error');
     });
-    this.logger.info({ queue, jobs, lockDuration, concurrency: this.config.PF_WORKER_CONCURRENCY }, 'worker started');
+    this.logger.info({ queue, jobs, lockDuration, concurrency }, 'worker started');
     return worker;
   }
 

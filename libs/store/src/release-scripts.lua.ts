@@ -51,7 +51,8 @@ if ARGV[1] ~= '' then
 end
 local appended = 0
 if ARGV[2] ~= '' then
-  if redis.call('SET', KEYS[5], '1', 'EX', tonumber(ARGV[6]), 'NX') then
+  -- The seen key holds the event itself: the notify stage reads it back by id (ReleaseRepository.event).
+  if redis.call('SET', KEYS[5], ARGV[2], 'EX', tonumber(ARGV[6]), 'NX') then
     redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'event', ARGV[2])
     appended = 1
   end

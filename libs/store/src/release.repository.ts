@@ -302,7 +302,13 @@ export class ReleaseRepository {
   /** Appends an image event once per id (a rerun of the same promotion appends nothing); true when appended. */
   async appendEvent(event: ImageEvent): Promise<boolean> {
     const checked = ImageEventSchema.parse(event);
-    const fresh = await this.redis.set(this.keys.imageEventSeen(checked.id), '1', 'EX', EVENT_SEEN_TTL_SECONDS, 'NX');
+    const fresh = await this.redis.set(
+      this.keys.imageEventSeen(checked.id),
+      JSON.stringify(checked),
+      'EX',
+      EVENT_SEEN_TTL_SECONDS,
+      'NX',
+    );
     if (fresh !== 'OK') return false;
     await this.redis.xadd(
       this.keys.imageEvents(),
@@ -314,6 +320,13 @@ export class ReleaseRepository {
       JSON.stringify(checked),
     );
     return true;
+  }
+
+  /** The image event with this id (a promotion's is `<run id>:promote`), if one was appended (within a year). */
+  async event(id: string): Promise<ImageEvent | undefined> {
+    const raw = await this.redis.get(this.keys.imageEventSeen(id));
+    if (raw === null || raw === '1') return undefined; // '1': appended before events were kept by id
+    return ImageEventSchema.parse(JSON.parse(raw));
   }
 
   /** The image events after stream id `after` (default: from the start), oldest first. */

@@ -1,0 +1,160 @@
+import type { WebhookDeliverJob } from '@patch-factory/contracts';
+import {
+  deliverOnce,
+  openActiveSecrets,
+  retryDelay,
+  shouldDisableEndpoint,
+  signedHeaders,
+  type AttemptResult,
+  type Subscription,
+} from '@patch-factory/webhooks';
+import type { Logger } from '@patch-factory/telemetry';
+import { attemptRecordOf, type DeliveryRecord, type DeliveryRepository } from './delivery.repository';
+import type { EventPublisher } from './event-publisher';
+import type { EventStore } from './event-store';
+import type { SubscriptionRepository } from './subscription.repository';
+import type { WebhookClock } from './webhook-clock';
+import type { WebhookSettings } from './webhook-settings';
+
+/** How long a delivery waits when its endpoint has every slot taken (then it is dispatched again). */
+export const ENDPOINT_BUSY_DELAY_MS = 500;
+/** The media type of a delivery: a CloudEvent in structured mode (JSON). */
+export const DELIVERY_CONTENT_TYPE = 'application/cloudevents+json; charset=utf-8';
+
+/** How one attempt can go wrong besides the receiver's answer: a function of its own so tests can reach it. */
+export type AttemptFn = typeof deliverOnce;
+
+/**
+ * One attempt of one delivery (the `webhook.deliver` job): checks the job is current (its
+ * ticket), the subscription still enabled and the event still stored; takes a slot of the
+ * endpoint (at most PF_WEBHOOK_ENDPOINT_CONCURRENCY in flight, across notifiers, so a slow
+ * endpoint holds a bounded share of the workers and delays nobody else); signs with every active
+ * secret; makes the attempt over a pinned connection (deliverOnce); records it and what comes
+ * next: delivered, another attempt on the retry schedule (or a receiver's longer Retry-After), or
+ * the end: failed after the last attempt, or the subscription disabled (410, or failing for five
+ * days), which tells the owner's other subscriptions (`subscription.disabled`).
+ *
+ * At least once: a notifier killed mid-attempt leaves the job to be taken again (BullMQ's stalled
+ * check) or the due entry to be claimed again; the receiver may then get the same attempt twice,
+ * always with the same `webhook-id`. The record is fenced by the ticket, so it is written once.
+ */
+export class DeliveryWorker {
+  constructor(
+    private readonly deliveries: DeliveryRepository,
+    private readonly subscriptions: SubscriptionRepository,
+    private readonly events: EventStore,
+    private readonly publisher: EventPublisher,
+    private readonly settings: WebhookSettings,
+    private readonly clock: WebhookClock,
+    private readonly logger: Logger,
+    private readonly attemptFn: AttemptFn = deliverOnce,
+  ) {}
+
+  async deliver(job: WebhookDeliverJob): Promise<string> {
+    const { deliveryId, ticket } = job;
+    const delivery = await this.deliveries.get(deliveryId);
+    if (!delivery || delivery.state !== 'pending')
+      return `delivery ${deliveryId}: ${delivery?.state ?? 'gone'}, nothing to do`;
+    const subscription = await this.subscriptions.get(delivery.subscriptionId);
+    if (!subscription || !subscription.enabled) {
+      const reason = subscription
+        ? `subscription disabled: ${subscription.disabled?.reason ?? ''}`
+        : 'subscription deleted';
+      await this.deliveries.record(deliveryId, ticket, this.clock.now(), { state: 'cancelled', reason });
+      return `delivery ${deliveryId}: cancelled (${reason})`;
+    }
+    const stored = await this.events.get(delivery.eventId);
+    if (!stored) {
+      const reason = `event ${delivery.eventId} expired before it was delivered`;
+      await this.deliveries.record(deliveryId, ticket, this.clock.now(), { state: 'failed', reason });
+      return `delivery ${deliveryId}: ${reason}`;
+    }
+    const slot = `${deliveryId}.${ticket}`;
+    const started = this.clock.now();
+    if (
+      !(await this.deliveries.acquireEndpointSlot(subscription.id, slot, started, this.settings.endpointConcurrency))
+    ) {
+      await this.deliveries.postpone(deliveryId, ticket, started, started + ENDPOINT_BUSY_DELAY_MS);
+      return `delivery ${deliveryId}: endpoint busy, again in ${ENDPOINT_BUSY_DELAY_MS} ms`;
+    }
+    let result: AttemptResult;
+    try {
+      result = await this.attempt(subscription, delivery, JSON.stringify(stored.event), started);
+    } finally {
+      await this.deliveries.releaseEndpointSlot(subscription.id, slot);
+    }
+    return this.settle(subscription, delivery, ticket, started, result);
+  }
+
+  private attempt(
+    subscription: Subscription,
+    delivery: DeliveryRecord,
+    body: string,
+    now: number,
+  ): Promise<AttemptResult> {
+    const secrets = openActiveSecrets(this.settings.keyring(), subscription, now);
+    const headers = {
+      ...signedHeaders({ id: delivery.messageId, timestamp: Math.floor(now / 1000), body, secrets }),
+      'content-type': DELIVERY_CONTENT_TYPE,
+    };
+    return this.attemptFn({
+      url: subscription.url,
+      headers,
+      body,
+      allowList: this.settings.allowList,
+      now: () => this.clock.now(),
+      ...(this.settings.resolver ? { resolver: this.settings.resolver } : {}),
+      ...(this.settings.ca ? { ca: this.settings.ca } : {}),
+    });
+  }
+
+  private async settle(
+    subscription: Subscription,
+    delivery: DeliveryRecord,
+    ticket: number,
+    started: number,
+    result: AttemptResult,
+  ): Promise<string> {
+    const now = this.clock.now();
+    const attemptNo = delivery.attempts + 1;
+    const attempt = attemptRecordOf(attemptNo, started, result);
+    const where = `delivery ${delivery.id} attempt ${attemptNo}`;
+    if (result.outcome === 'delivered') {
+      const recorded = await this.deliveries.record(delivery.id, ticket, now, { state: 'delivered' }, attempt);
+      if (recorded) await this.deliveries.noteEndpointSuccess(subscription.id);
+      return `${where}: delivered (${result.status})`;
+    }
+    if (result.outcome === 'gone') {
+      const reason = `the endpoint answered 410 Gone to ${where}`;
+      if (await this.deliveries.record(delivery.id, ticket, now, { state: 'failed', reason }, attempt))
+        await this.disable(subscription, reason, now);
+      return `${where}: 410, subscription ${subscription.id} disabled`;
+    }
+    const failingSince = await this.deliveries.noteEndpointFailure(subscription.id, now);
+    if (shouldDisableEndpoint(failingSince, now)) {
+      const reason = `every attempt failed since ${new Date(failingSince).toISOString()} (${result.errorCode ?? `HTTP ${result.status}`})`;
+      if (await this.deliveries.record(delivery.id, ticket, now, { state: 'failed', reason }, attempt))
+        await this.disable(subscription, reason, now);
+      return `${where}: failed; subscription ${subscription.id} disabled after five days of failures`;
+    }
+    const delay = retryDelay(attemptNo, Math.random(), result.retryAfterMs);
+    if (delay === undefined) {
+      const reason = `all ${attemptNo} attempts failed (last: ${result.errorCode ?? `HTTP ${result.status}`})`;
+      await this.deliveries.record(delivery.id, ticket, now, { state: 'failed', reason }, attempt);
+      this.logger.warn(
+        { delivery: delivery.id, subscription: subscription.id, attempts: attemptNo },
+        'webhook delivery failed for good',
+      );
+      return `${where}: ${reason}`;
+    }
+    await this.deliveries.record(delivery.id, ticket, now, { state: 'retry', nextAt: now + delay }, attempt);
+    return `${where}: ${result.outcome} (${result.errorCode ?? result.status}), next attempt in ${delay} ms`;
+  }
+
+  /** Disables the subscription and tells the owner's other subscriptions (idempotent: the event's id is the disabling's). */
+  private async disable(subscription: Subscription, reason: string, now: number): Promise<void> {
+    const { event } = await this.subscriptions.disable(subscription.id, reason, now);
+    await this.publisher.publish(event, { owner: subscription.owner, except: subscription.id });
+    this.logger.warn({ subscription: subscription.id, reason }, 'webhook subscription disabled');
+  }
+}
