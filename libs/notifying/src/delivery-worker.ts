@@ -55,6 +55,10 @@ export class DeliveryWorker {
     const delivery = await this.deliveries.get(deliveryId);
     if (!delivery || delivery.state !== 'pending')
       return `delivery ${deliveryId}: ${delivery?.state ?? 'gone'}, nothing to do`;
+    // A job of an earlier claim (its lease ended and the delivery was claimed again): the current
+    // job makes the attempt; this one must not send it a second time.
+    if (delivery.ticket !== ticket)
+      return `delivery ${deliveryId}: job of ticket ${ticket} is stale (current ${delivery.ticket}), nothing to do`;
     const subscription = await this.subscriptions.get(delivery.subscriptionId);
     if (!subscription || !subscription.enabled) {
       const reason = subscription

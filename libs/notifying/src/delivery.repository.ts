@@ -44,6 +44,8 @@ export interface DeliveryRecord {
   messageId: string;
   state: DeliveryState;
   attempts: number;
+  /** The current claim: a `webhook.deliver` job with another ticket is stale. */
+  ticket: number;
   createdAt: number;
   updatedAt: number;
   nextAttemptAt?: number;
@@ -292,6 +294,7 @@ function toRecord(h: Record<string, string>): DeliveryRecord {
     messageId: h.messageId ?? '',
     state,
     attempts: num(h.attempts) ?? 0,
+    ticket: num(h.ticket) ?? 0,
     createdAt: num(h.createdAt) ?? 0,
     updatedAt: num(h.updatedAt) ?? 0,
     ...(state === 'pending' && num(h.nextAttemptAt) !== undefined ? { nextAttemptAt: num(h.nextAttemptAt) } : {}),
