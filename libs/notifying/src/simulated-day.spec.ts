@@ -1,0 +1,68 @@
+import { MAX_ATTEMPTS } from '@patch-factory/webhooks';
+import { imageEvent, TestNotifier } from './notifier.fixture';
+import { closedPort, startTestReceiver, type TestReceiver } from './webhook-receiver.fixture';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/**
+ * A receiver down for a simulated day (nothing listens on its port: connections are refused)
+ * while 20 events are published; then it comes back. The webhook clock is a ManualClock moved
+ * in 10-minute steps; each step dispatches what is due (DeliveryDispatcher.pumpDue) and lets
+ * the real BullMQ worker process it. No sleeping, every loop bounded.
+ */
+describe('a receiver down for a simulated day gets every event once it is back', () => {
+  let n: TestNotifier;
+  let r: TestReceiver | undefined;
+
+  afterEach(async () => {
+    await n?.close();
+    await r?.close();
+  });
+
+  it('delivers all 20 events within the retry schedule, each webhook-id at least once and none twice', async () => {
+    n = TestNotifier.start({ concurrency: 8 });
+    const port = await closedPort();
+    const { id: subscriptionId, secret } = await n.createSubscription(`http://127.0.0.1:${port}/hook`);
+    const published: string[] = [];
+
+    // The day down: an event every 70 minutes (20 of them), the due attempts every 10 minutes.
+    for (let step = 0; step < 144; step++) {
+      if (step % 7 === 0 && published.length < 20) {
+        const event = imageEvent(published.length, 'redis', { at: n.clock.now() });
+        published.push(event.id);
+        await n.publish(event);
+      }
+      await n.tick(10 * MINUTE);
+    }
+    expect(published).toHaveLength(20);
+    const during = await n.parts.deliveries.list({ subscriptionId });
+    expect(during).toHaveLength(20);
+    expect(during.every((d) => d.state === 'pending' && d.attempts >= 1)).toBe(true);
+    const firstAttempts = await n.parts.deliveries.attempts(during.at(-1)?.id as string);
+    expect(firstAttempts[0]).toMatchObject({ outcome: 'failed', errorCode: expect.any(String) as string });
+    expect(firstAttempts.every((a) => a.status === undefined)).toBe(true);
+
+    // Back, on the same port.
+    r = await startTestReceiver({ port });
+    r.secrets = [secret];
+    const back = n.clock.now();
+    // The last attempt of the first event is due at most 1.2 × 27 h 35 min after it was published.
+    for (let step = 0; step < 6 * 36; step++) {
+      const pending = await n.parts.deliveries.list({ subscriptionId, state: 'pending' });
+      if (pending.length === 0) break;
+      await n.tick(10 * MINUTE);
+    }
+    const after = await n.parts.deliveries.list({ subscriptionId });
+    expect(after.map((d) => d.state)).toEqual(Array.from({ length: 20 }, () => 'delivered'));
+    expect(after.every((d) => d.attempts <= MAX_ATTEMPTS)).toBe(true);
+    expect(n.clock.now() - back).toBeLessThanOrEqual(34 * HOUR);
+
+    const counts = r.counts();
+    expect([...counts.keys()].sort()).toEqual([...published].sort());
+    const duplicates = [...counts.values()].reduce((sum, c) => sum + (c - 1), 0);
+    expect(duplicates).toBe(0);
+    expect(r.received.every((d) => d.signedBy[0] === true && d.cloudEvent && d.eventId === d.webhookId)).toBe(true);
+    expect((await n.parts.subscriptions.require(subscriptionId)).enabled).toBe(true);
+  });
+});
