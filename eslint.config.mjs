@@ -30,7 +30,7 @@ const TEST_FILES = ['**/*.spec.ts', '**/*.fixture.ts'];
  *                    debian, alpine: what the factory can do, knowing nothing of Nest, BullMQ or
  *                    runs (no @nestjs/*, no bullmq, neither libs/pipeline nor libs/queue);
  * - role:stage-base  catalog-access: what several stages share (the catalog, a run's workspace);
- * - role:stage       build-stage, checking, publishing, patching, watching: capabilities turned
+ * - role:stage       build-stage, checking, publishing, patching, watching, notifying: capabilities turned
  *                    into executors and job handlers; a stage library never imports another;
  * - role:interface   api: the operator API over the pipeline (it reads the watcher's targets);
  * - role:assembly    factory: the registries of executors and services, the one thing a

@@ -7,6 +7,7 @@ import {
   StageJobPayloadSchema,
   WebhookDeliverJobSchema,
   WebhookFanOutJobSchema,
+  WebhookPrOpenedJobSchema,
 } from './stage-job.schema';
 import { UpstreamEventJobSchema, WatchPollJobSchema } from './upstream-event.schema';
 
@@ -34,6 +35,8 @@ export const JOBS = {
   'run.failed': { queue: QueueName.runEvents, payload: RunFailedJobSchema },
   /** A run failed for good: subscribers hear `pipeline.failed` (notifier). */
   'webhook.run-failed': { queue: QueueName.webhooks, payload: RunFailedJobSchema },
+  /** The review stage opened a pull request: `pr.opened` (notifier). */
+  'webhook.pr-opened': { queue: QueueName.webhooks, payload: WebhookPrOpenedJobSchema },
   /** A stored event to fan out to its matching subscriptions (notifier). */
   'webhook.fan-out': { queue: QueueName.webhooks, payload: WebhookFanOutJobSchema },
   /** One attempt of one webhook delivery (notifier). */

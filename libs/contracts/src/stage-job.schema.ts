@@ -16,6 +16,22 @@ export type StageJobPayload = z.infer<typeof StageJobPayloadSchema>;
 export const RunFailedJobSchema = z.object({ v: z.literal(1), runId: RunIdSchema }).strict();
 export type RunFailedJob = z.infer<typeof RunFailedJobSchema>;
 
+/** The review stage opened a pull request: subscribers hear `pr.opened` now, not when the run ends (notifier). */
+export const WebhookPrOpenedJobSchema = z
+  .object({
+    v: z.literal(1),
+    runId: RunIdSchema,
+    url: z
+      .string()
+      .max(2000)
+      .regex(/^https?:\/\/[^\s]+$/),
+    number: z.number().int().positive(),
+    patchRequest: z.string().min(1).max(200),
+    at: z.number().int().nonnegative(),
+  })
+  .strict();
+export type WebhookPrOpenedJob = z.infer<typeof WebhookPrOpenedJobSchema>;
+
 /** A stored event (libs/notifying EventStore) to fan out to the subscriptions that match it. */
 export const WebhookFanOutJobSchema = z
   .object({

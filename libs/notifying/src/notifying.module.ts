@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { CONFIG, type Env } from '@patch-factory/config';
 import { JobProducer } from '@patch-factory/queue';
 import { STORE_PREFIX, STORE_REDIS } from '@patch-factory/store';
@@ -70,13 +70,16 @@ const storeProviders = [
  * the delivery log, replays, feeds; the notifier): settings (checked at boot), repositories, the
  * publisher, the dispatcher, replays. No job handler: the API imports it without becoming a notifier.
  */
+@Global()
 @Module({ providers: storeProviders, exports: storeProviders.map((p) => p.provide) })
 export class WebhookStoreModule {}
 
 /**
  * The notifier: the `webhook.fan-out`, `webhook.deliver` and `webhook.run-failed` handlers and the
- * pump of due attempts; the notify stage's executor finds EventPublisher here.
+ * pump of due attempts. Global, like the other stage modules: the stage executors are made in
+ * the pipeline's module, and the notify stage's finds EventPublisher and WebhookSettings here.
  */
+@Global()
 @Module({
   imports: [WebhookStoreModule],
   providers: [
@@ -120,4 +123,9 @@ export class WebhookStoreModule {}
 export class NotifyingModule {}
 
 /** The jobs the notifier handles besides its stage. */
-export const NOTIFYING_JOBS = ['webhook.fan-out', 'webhook.deliver', 'webhook.run-failed'] as const;
+export const NOTIFYING_JOBS = [
+  'webhook.fan-out',
+  'webhook.deliver',
+  'webhook.run-failed',
+  'webhook.pr-opened',
+] as const;

@@ -8,7 +8,6 @@ import {
   type EvidenceReference,
   type FactoryCloudEvent,
   type ImageEvent,
-  type PipelineRun,
 } from '@patch-factory/contracts';
 import { runDirectory, stageArtifact, stageArtifactFile, type RunReadBy } from '@patch-factory/pipeline';
 
@@ -50,7 +49,7 @@ export function evidenceReferences(event: ImageEvent, predicateTypes: string | u
 }
 
 /** `owner/name` of a GitHub pull request URL (`https://github.com/o/r/pull/7`), else the URL's host and path. */
-function repositoryOfPullRequest(url: string): string {
+export function repositoryOfPullRequest(url: string): string {
   const parsed = new URL(url);
   const parts = parsed.pathname.split('/').filter((p) => p !== '');
   const pull = parts.indexOf('pull');
@@ -86,12 +85,11 @@ export async function runEvents(
   return events;
 }
 
-function pullRequestEvents(run: PipelineRun, source: string, image: string | undefined): FactoryCloudEvent[] {
+function pullRequestEvents(run: RunReadBy<'notify'>, source: string, image: string | undefined): FactoryCloudEvent[] {
   const review = run.stages.find((s) => s.stage === 'review');
-  const url = review?.artifacts['pr.url'];
-  const number = Number(review?.artifacts['pr.number']);
-  const patchRequest =
-    run.stages.find((s) => s.stage === 'plan')?.artifacts['patch.request'] ?? review?.artifacts['patch.request'];
+  const url = stageArtifact(run, 'review', 'pr.url');
+  const number = Number(stageArtifact(run, 'review', 'pr.number'));
+  const patchRequest = stageArtifact(run, 'plan', 'patch.request') ?? stageArtifact(run, 'review', 'patch.request');
   if (!review || !url || !/^https?:\/\//.test(url) || !Number.isSafeInteger(number) || number <= 0) return [];
   const data = {
     repository: repositoryOfPullRequest(url),
@@ -101,7 +99,8 @@ function pullRequestEvents(run: PipelineRun, source: string, image: string | und
     ...(image ? { image } : {}),
   };
   const opened = prOpenedEvent(data, { source, at: review.startedAt ?? run.createdAt });
-  const mergeCommit = review.artifacts['pr.merge-commit'];
+  const mergeCommit = stageArtifact(run, 'review', 'pr.merge-commit');
+  // The review stage completes only once the pull request is merged (it parks the run until then).
   if (!mergeCommit && review.status !== 'succeeded') return [opened];
   return [
     opened,

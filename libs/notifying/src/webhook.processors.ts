@@ -1,7 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
   pipelineFailedEvent,
+  prOpenedEvent,
   type RunFailedJob,
+  type WebhookPrOpenedJob,
   type WebhookDeliverJob,
   type WebhookFanOutJob,
 } from '@patch-factory/contracts';
@@ -12,6 +14,7 @@ import { DeliveryDispatcher } from './delivery-dispatcher';
 import { DeliveryWorker } from './delivery-worker';
 import { EventPublisher } from './event-publisher';
 import { FanOut } from './fan-out';
+import { repositoryOfPullRequest } from './run-events';
 import { WebhookSettings } from './webhook-settings';
 
 /** How often each notifier looks for due attempts (retries, postponed ones, claims whose lease ended). */
@@ -36,6 +39,22 @@ export class WebhookProcessors {
   @OnJob('webhook.deliver')
   deliver(payload: WebhookDeliverJob): Promise<string> {
     return this.worker.deliver(payload);
+  }
+
+  /** The review stage opened a pull request: `pr.opened` now (its id from the URL: the run's notify stage makes the same one). */
+  @OnJob('webhook.pr-opened')
+  async prOpened(payload: WebhookPrOpenedJob): Promise<string> {
+    const event = prOpenedEvent(
+      {
+        repository: repositoryOfPullRequest(payload.url),
+        number: payload.number,
+        url: payload.url,
+        patchRequest: payload.patchRequest,
+      },
+      { source: this.settings.source, at: payload.at },
+    );
+    await this.publisher.publish(event);
+    return `pr.opened ${event.id} for run ${payload.runId}`;
   }
 
   /** A run failed for good: `pipeline.failed` (one per run; its subject the definition). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   isNewerRun,
@@ -11,6 +12,7 @@ import {
   type StageResult,
   type WrittenArtifacts,
 } from '@patch-factory/pipeline';
+import { JobProducer } from '@patch-factory/queue';
 import { PatchRequestRepository, PullRequestLinks, RunRepository } from '@patch-factory/store';
 import { CatalogAccess } from '@patch-factory/catalog-access';
 import { imageStreamOfRequest } from './patch.executor';
@@ -35,6 +37,7 @@ export class ReviewExecutor implements StageExecutor<'review'> {
     private readonly access: CatalogAccess,
     private readonly reporter: ReviewReporter,
     private readonly runs: RunRepository,
+    private readonly producer: JobProducer,
   ) {}
 
   async execute(ctx: StageContext<'review'>): Promise<StageResult<'review'>> {
@@ -72,6 +75,20 @@ export class ReviewExecutor implements StageExecutor<'review'> {
     // Only a pull request opened just now can have predecessors on another branch (the branch of a
     // stream is fixed); later reviews of the stream skip the listing of every open pull request.
     if (pr.action === 'created') await forge.closeSuperseded(stream, branch);
+    // Subscribers hear of the pull request now (the run may wait days for its merge): once per pull request.
+    if (pr.url && pr.number !== undefined)
+      await this.producer.enqueue(
+        'webhook.pr-opened',
+        {
+          v: 1,
+          runId: ctx.runId,
+          url: pr.url.slice(0, 2000),
+          number: pr.number,
+          patchRequest: request.id,
+          at: Date.now(),
+        },
+        { jobId: `pr-opened.${createHash('sha256').update(pr.url).digest('hex').slice(0, 32)}` },
+      );
     const merge = await forge.mergeWhenGreen({
       branch,
       severity,

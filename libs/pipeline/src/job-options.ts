@@ -40,6 +40,7 @@ export const JOB_OPTIONS: JobOptionsTable = {
   'dead-letter.entry': { ...quick, attempts: 1 },
   'run.failed': quick,
   'webhook.run-failed': quick,
+  'webhook.pr-opened': quick,
   'webhook.fan-out': quick,
   // A delivery's attempts follow the webhook retry schedule (libs/notifying), not BullMQ's: a
   // job is retried only when the notifier itself failed (Redis), and kept an hour for its id.

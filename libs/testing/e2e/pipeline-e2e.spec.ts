@@ -2,8 +2,9 @@
 // Debian mirror) → plan → patch (a commit on a branch of a real git catalog) → build (real
 // Debian 12 packages) → test → scan → sign (a P-256 key that only the signer reads) → publish
 // (Debian's docker-registry) → review (branch mode: merged) → promote (release tags moved to the
-// staging digest) → a signed image that verifies with the public key alone. `notify` belongs to
-// a later issue: a test executor stands in for it.
+// staging digest) → a signed image that verifies with the public key alone → notify: the run
+// ends `succeeded`, and a subscriber's receiver gets a signed `image.published` CloudEvent that
+// verifies with the independent standardwebhooks package.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { CatalogAccess } from '@patch-factory/catalog-access';
 import { loadConfig } from '@patch-factory/config';
 import type { PipelineRun } from '@patch-factory/contracts';
 import { RegistryClient, pullLayout } from '@patch-factory/oci';
+import { SubscriptionRepository } from '@patch-factory/notifying';
 import { RunLauncher, directStageContext } from '@patch-factory/pipeline';
 import { PromoteExecutor } from '@patch-factory/publishing';
 import { loadPublicKey, verifyImage } from '@patch-factory/signing';
@@ -32,6 +34,7 @@ import {
   type StaticMirror,
 } from '../src';
 import { createSignerKey, startFullPipeline, type SignerKey } from '../src/full-pipeline.fixture';
+import { startWebhookSubscriber, webhookTestEnv, type WebhookSubscriber } from '../src/webhook-subscriber.fixture';
 
 const OLD_TZDATA = '2020a-0+deb10u1';
 
@@ -53,8 +56,10 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
   let origin: CatalogOrigin;
   let pipeline: StagePipeline;
   let signer: SignerKey;
+  let subscriber: WebhookSubscriber;
 
   beforeAll(async () => {
+    subscriber = await startWebhookSubscriber();
     mirror = await startStaticMirror(['amd64']);
     registry = await startRegistry();
     // The definition pins an old tzdata and builds for amd64 only (the host's platform, so that the test stage runs).
@@ -72,8 +77,22 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
       origin,
       signer,
       // Quick job retries, so that the registry-down case below ends soon.
-      env: { ...mirror.env, PF_REGISTRY_URL: registry.url, PF_BACKOFF_DELAY_MS: '100' },
+      env: { ...mirror.env, PF_REGISTRY_URL: registry.url, PF_BACKOFF_DELAY_MS: '100', ...webhookTestEnv() },
     });
+    // A consumer team subscribes to image updates and to failures (the secret is answered once).
+    // No image filter: a run that fails before it publishes names its definition, not an image.
+    const { secret } = await pipeline.app.get(SubscriptionRepository).create(
+      {
+        url: subscriber.url,
+        description: 'e2e',
+        eventTypes: ['image.published', 'image.updated', 'pipeline.failed'],
+        images: [],
+        tags: [],
+      },
+      'consumer-team',
+      Date.now(),
+    );
+    subscriber.useSecret(secret);
   }, 600_000);
 
   afterAll(async () => {
@@ -81,6 +100,7 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     await fx.close();
     await registry?.stop();
     await mirror?.close();
+    await subscriber?.close();
     origin?.cleanup();
     if (signer) rmSync(signer.dir, { recursive: true, force: true });
   }, 60_000);
@@ -245,6 +265,33 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect(again.artifacts?.['promote.tags']).toBe('12: unchanged; debian12: unchanged');
     expect(await releases.events()).toHaveLength(1);
     expect((await releases.history('examples/static')).length).toBe(2);
+
+    // Notify ended the run, and the subscriber got one verified image.published for this digest.
+    expect(run.stages.find((s) => s.stage === 'notify')).toMatchObject({
+      status: 'succeeded',
+      artifacts: { 'notify.events': 'image.published' },
+    });
+    const delivered = await waitFor(
+      'the image.published delivery',
+      () => Promise.resolve(subscriber.verified.find((d) => d.event.type === 'dev.patch-factory.image.published')),
+      60_000,
+      100,
+    );
+    expect(delivered.webhookId).toBe(delivered.event.id);
+    expect(delivered.event).toMatchObject({
+      specversion: '1.0',
+      subject: 'examples/static',
+      data: {
+        image: 'examples/static',
+        digest,
+        runId: run.id,
+        tags: [
+          { tag: '12', digest },
+          { tag: 'debian12', digest },
+        ],
+      },
+    });
+    expect(subscriber.rejected).toBe(0);
   }, 600_000);
 
   it('with the registry down, the run retries and then fails with a reason that names the registry', async () => {
@@ -260,5 +307,13 @@ describe('one pipeline from an upstream event to a promoted, signed, verified im
     expect(run?.error?.message).toMatch(/could not be reached/);
     expect(run?.stages.find((s) => s.stage === 'sign')?.attempts).toBe(5);
     expect(run?.stages.find((s) => s.stage === 'build')?.status).toBe('succeeded');
+    // The subscriber hears why: one verified pipeline.failed naming the stage and the code.
+    const failed = await waitFor(
+      'the pipeline.failed delivery',
+      () => Promise.resolve(subscriber.verified.find((d) => d.event.type === 'dev.patch-factory.pipeline.failed')),
+      60_000,
+      100,
+    );
+    expect(failed.event.data).toMatchObject({ runId, stage: 'sign', code: 'oci-unavailable', definition: DEFINITION });
   }, 300_000);
 });

@@ -2,7 +2,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { upstreamEventId, type PipelineRun } from '@patch-factory/contracts';
+import { Queue } from 'bullmq';
+import { QueueName, upstreamEventId, type PipelineRun } from '@patch-factory/contracts';
 import {
   BackboneFixture,
   createCatalogOrigin,
@@ -128,6 +129,19 @@ describe('an upstream event becomes one pull request per image stream, and its m
     expect(open[0]?.head).toBe(BRANCH);
     for (const run of waiting) expect(open[0]?.body).toContain(run.id);
     github.assertNoViolations();
+    // Subscribers hear of it now, while the runs wait: one `webhook.pr-opened` for the one pull request
+    // (three runs reviewed it; no notifier runs here, so the job waits on its queue).
+    const webhooks = new Queue(QueueName.webhooks, { connection: fx.redis, prefix: fx.prefix });
+    const prOpened = (await webhooks.getJobs(['waiting', 'prioritized', 'delayed'])).filter(
+      (j) => j.name === 'webhook.pr-opened',
+    );
+    await webhooks.close();
+    expect(prOpened.map((j) => j.data as { url: string; number: number })).toEqual([
+      expect.objectContaining({
+        url: `https://github.example.invalid/octo/catalog/pull/${open[0]?.number}`,
+        number: open[0]?.number,
+      }),
+    ]);
 
     // Posting the same event again plans nothing new.
     const again = await api.request<{ duplicate: boolean }>('POST', '/events/upstream', EVENT);

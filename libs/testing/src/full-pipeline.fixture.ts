@@ -1,13 +1,14 @@
 // Test helpers (not a suite) for the whole-pipeline tests (libs/testing/e2e): a signer's P-256 key
-// pair, the real pipeline of every stage (notify as a test executor until it lands), and the
-// in-toto statements a run's sign stage made.
+// pair, the real pipeline of every stage with the notifier's jobs, and the in-toto statements a
+// run's sign stage made.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STAGE_EXECUTORS } from '@patch-factory/factory';
+import { NOTIFYING_JOBS, NotifyingModule } from '@patch-factory/notifying';
 import { PATCHING_JOBS, PatchingModule } from '@patch-factory/patching';
-import { RUN_STAGES, type StageExecutor, type StageResult } from '@patch-factory/pipeline';
+import { RUN_STAGES } from '@patch-factory/pipeline';
 import type { readSignedArtifacts } from '@patch-factory/publishing';
 import type { BackboneFixture } from './backbone-fixture';
 import { startStagePipeline, type StagePipeline } from './example-stage-pipeline';
@@ -32,12 +33,11 @@ export function createSignerKey(): SignerKey {
   return { dir, key, pub };
 }
 
-const notifyDouble: StageExecutor = {
-  execute: (): Promise<StageResult> =>
-    Promise.resolve({ artifacts: { 'notify.double': 'test executor: notify lands with the webhooks issue' } }),
-};
-
-/** Every stage of a run on the real executors (notify a test executor), in branch mode, signing with `signer`. */
+/**
+ * Every stage of a run on the real executors, in branch mode, signing with `signer`, with the
+ * notifier's jobs (fan-out, deliveries, pipeline.failed): `env` gives the webhook settings
+ * (webhookTestEnv) when a test subscribes.
+ */
 export function startFullPipeline(
   fx: BackboneFixture,
   opts: { service: string; origin: CatalogOrigin; signer: SignerKey; env: Record<string, string> },
@@ -47,9 +47,9 @@ export function startFullPipeline(
     origin: opts.origin,
     env: { PF_FORGE: 'branch', PF_SIGNING_KEY: `file://${opts.signer.key}`, ...opts.env },
     stages: RUN_STAGES,
-    jobs: [...PATCHING_JOBS],
-    imports: [PatchingModule],
-    executors: { ...STAGE_EXECUTORS, notify: notifyDouble },
+    jobs: [...PATCHING_JOBS, ...NOTIFYING_JOBS],
+    imports: [PatchingModule, NotifyingModule],
+    executors: STAGE_EXECUTORS,
   });
 }
 
