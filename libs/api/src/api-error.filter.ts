@@ -18,6 +18,15 @@ const STATUS: Record<string, number> = {
   'unknown-job': 422,
   'invalid-signature': 401,
   'webhooks-not-configured': 503,
+  // Outbound webhooks (libs/notifying, libs/webhooks).
+  'webhook-subscription-invalid': 400,
+  'webhook-subscription-not-found': 404,
+  'webhook-delivery-not-found': 404,
+  // A replay of a disabled subscription's deliveries: enable it first.
+  'webhook-replay-invalid': 409,
+  'webhook-event-expired': 410,
+  // PF_WEBHOOK_SECRET_KEYS unset: the message says how to set it.
+  'webhook-secret-keys-missing': 503,
 };
 
 /**

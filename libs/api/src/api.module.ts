@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CONFIG, type Env } from '@patch-factory/config';
+import { WebhookStoreModule } from '@patch-factory/notifying';
 import { loadWatchTargets } from '@patch-factory/sources';
 import { WATCH_TARGETS } from '@patch-factory/watching';
 import { AuditController } from './access/audit.controller';
@@ -13,9 +14,17 @@ import { GithubWebhookController } from './github/github-webhook.controller';
 import { OpenApiController } from './openapi.controller';
 import { RunsController } from './runs.controller';
 import { TriggerIdempotency } from './trigger-idempotency';
+import { ImageFeedsController } from './webhooks/image-feeds.controller';
+import { WebhookDeliveriesController } from './webhooks/webhook-deliveries.controller';
+import { WebhookSubscriptionsController } from './webhooks/webhook-subscriptions.controller';
 
-/** The operator REST API (runs, dead letters, events, tokens, audit log, OpenAPI document) and inbound GitHub webhooks. */
+/**
+ * The operator REST API (runs, dead letters, events, tokens, audit log, OpenAPI document, webhook
+ * subscriptions, their delivery log and replays, feeds of image updates) and inbound GitHub webhooks.
+ */
 @Module({
+  // The webhook system's state without its job handlers: the API is no notifier.
+  imports: [WebhookStoreModule],
   controllers: [
     RunsController,
     DeadLettersController,
@@ -24,6 +33,9 @@ import { TriggerIdempotency } from './trigger-idempotency';
     GithubWebhookController,
     TokensController,
     AuditController,
+    WebhookSubscriptionsController,
+    WebhookDeliveriesController,
+    ImageFeedsController,
   ],
   // Every error of the app (body parsing included) answers `{ error: { code, message } }`.
   providers: [

@@ -30,6 +30,22 @@ import {
 } from './github/github-webhook.schema';
 import { PublicPipelineRunSchema } from './public-run';
 import { IdempotencyKeySchema } from './trigger-idempotency';
+import {
+  DeliveryAnswerSchema,
+  DeliveryDetailSchema,
+  DeliveryIdSchema as WebhookDeliveryIdSchema,
+  DeliveryListSchema,
+  FeedQuerySchema,
+  ListDeliveriesQuerySchema,
+  ReplaySinceBodySchema,
+  RotateSecretBodySchema,
+  SubscriptionAnswerSchema,
+  SubscriptionIdSchema,
+  SubscriptionInputBodySchema,
+  SubscriptionListSchema,
+  SubscriptionPatchBodySchema,
+  SubscriptionWithSecretSchema,
+} from './webhooks/webhooks-api.schemas';
 
 /** Who may call a route: a token with this scope, or anyone (`public`: health probes, signed webhooks). */
 export type RouteAccess = Scope | 'public';
@@ -48,10 +64,15 @@ export interface RouteAnswer {
  */
 export interface RouteSpec {
   operationId: string;
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** The path as OpenAPI writes it (`/runs/{id}`). */
   path: string;
   access: RouteAccess;
+  /**
+   * A setting that, when true, opens the route to callers without a token (PF_FEEDS_PUBLIC:
+   * feeds); otherwise it needs `access` like any other (ApiRoute, SettingGatedAccessGuard).
+   */
+  publicWhen?: 'PF_FEEDS_PUBLIC';
   summary: string;
   description?: string;
   request?: Pick<NonNullable<RouteConfig['request']>, 'params' | 'query' | 'headers'> & { body?: z.ZodType };
@@ -64,6 +85,162 @@ const error = (description: string): RouteAnswer => ({ description, body: ErrorB
 const idParam = (schema: z.ZodType) => z.object({ id: schema });
 /** The OSV advisory POST /events/advisory takes (the part the factory reads), as a named component. */
 const OsvAdvisory = OsvAdvisorySchema.meta({ id: 'OsvAdvisory' });
+
+const subscriptionId = idParam(SubscriptionIdSchema);
+const WEBHOOKS_OWNERSHIP =
+  'A caller sees and changes the subscriptions its token name owns (and their deliveries); a token with the admin scope, all of them. Another owner’s subscription answers 404, as a missing one does.';
+
+/** The outbound webhooks' subscriptions, delivery log and replays, and the feeds of image updates (issue 17). */
+function webhookRoutes() {
+  return {
+    createWebhookSubscription: {
+      method: 'post',
+      path: '/webhooks/subscriptions',
+      access: 'webhooks',
+      summary: 'Subscribe an endpoint to the factory’s events; its signing secret is answered this once',
+      description: `The caller’s token name owns it. The secret (whsec_…, Standard Webhooks) is stored only sealed (AES-256-GCM under PF_WEBHOOK_SECRET_KEYS) and shown here and by rotate, never again. ${WEBHOOKS_OWNERSHIP}`,
+      request: { body: SubscriptionInputBodySchema },
+      responses: {
+        201: { description: 'Subscribed', body: SubscriptionWithSecretSchema },
+        400: error('Invalid subscription (the message names each field at fault)'),
+        503: error('No secret-sealing key configured (PF_WEBHOOK_SECRET_KEYS), or Redis unavailable'),
+      },
+    },
+    listWebhookSubscriptions: {
+      method: 'get',
+      path: '/webhooks/subscriptions',
+      access: 'read',
+      summary: 'The caller’s webhook subscriptions (every one for admin), oldest first, never their secrets',
+      description: WEBHOOKS_OWNERSHIP,
+      responses: { 200: { description: 'Subscriptions', body: SubscriptionListSchema } },
+    },
+    getWebhookSubscription: {
+      method: 'get',
+      path: '/webhooks/subscriptions/{id}',
+      access: 'read',
+      summary: 'One webhook subscription, never its secrets',
+      description: WEBHOOKS_OWNERSHIP,
+      request: { params: subscriptionId },
+      responses: {
+        200: { description: 'The subscription', body: SubscriptionAnswerSchema },
+        400: error('Invalid id'),
+        404: error('No such subscription (or another owner’s)'),
+      },
+    },
+    updateWebhookSubscription: {
+      method: 'patch',
+      path: '/webhooks/subscriptions/{id}',
+      access: 'webhooks',
+      summary: 'Change a subscription’s URL, description or filters; enable it again (enabled: true) or pause it',
+      description: `Absent fields stay as they are; minSeverity: null removes it. ${WEBHOOKS_OWNERSHIP}`,
+      request: { params: subscriptionId, body: SubscriptionPatchBodySchema },
+      responses: {
+        200: { description: 'The subscription as changed', body: SubscriptionAnswerSchema },
+        400: error('Invalid id or changes (the message names each field at fault)'),
+        404: error('No such subscription (or another owner’s)'),
+      },
+    },
+    deleteWebhookSubscription: {
+      method: 'delete',
+      path: '/webhooks/subscriptions/{id}',
+      access: 'webhooks',
+      summary: 'Delete a subscription; its deliveries stay in the log and are not attempted again',
+      description: WEBHOOKS_OWNERSHIP,
+      request: { params: subscriptionId },
+      responses: {
+        204: { description: 'Deleted' },
+        400: error('Invalid id'),
+        404: error('No such subscription (or another owner’s)'),
+      },
+    },
+    rotateWebhookSecret: {
+      method: 'post',
+      path: '/webhooks/subscriptions/{id}/rotate',
+      access: 'webhooks',
+      summary:
+        'A new signing secret, answered this once; the previous one keeps signing too until the overlap ends (24 h by default)',
+      description: WEBHOOKS_OWNERSHIP,
+      request: { params: subscriptionId, body: RotateSecretBodySchema },
+      responses: {
+        200: { description: 'Rotated', body: SubscriptionWithSecretSchema },
+        400: error('Invalid id or overlap'),
+        404: error('No such subscription (or another owner’s)'),
+        503: error('No secret-sealing key configured (PF_WEBHOOK_SECRET_KEYS), or Redis unavailable'),
+      },
+    },
+    replayWebhookSubscription: {
+      method: 'post',
+      path: '/webhooks/subscriptions/{id}/replay',
+      access: 'webhooks',
+      summary:
+        'Send again every delivery of the subscription made at or after a time (at most 1,000): new deliveries of the same messages, same webhook-id',
+      description: WEBHOOKS_OWNERSHIP,
+      request: { params: subscriptionId, body: ReplaySinceBodySchema },
+      responses: {
+        202: { description: 'The new deliveries, queued', body: DeliveryListSchema },
+        400: error('Invalid id, or since not an RFC 3339 time in the past'),
+        404: error('No such subscription (or another owner’s)'),
+        409: error('The subscription is disabled: enable it first (webhook-replay-invalid)'),
+      },
+    },
+    listWebhookDeliveries: {
+      method: 'get',
+      path: '/webhooks/deliveries',
+      access: 'read',
+      summary: 'The delivery log, newest first: the caller’s subscriptions’ deliveries (every one for admin)',
+      description: WEBHOOKS_OWNERSHIP,
+      request: { query: ListDeliveriesQuerySchema },
+      responses: {
+        200: { description: 'Deliveries', body: DeliveryListSchema },
+        400: error('Invalid query'),
+        404: error('No such subscription (or another owner’s)'),
+      },
+    },
+    getWebhookDelivery: {
+      method: 'get',
+      path: '/webhooks/deliveries/{id}',
+      access: 'read',
+      summary: 'One delivery with its attempts: status, latency, a bounded excerpt of the answer, the error code',
+      description: WEBHOOKS_OWNERSHIP,
+      request: { params: idParam(WebhookDeliveryIdSchema) },
+      responses: {
+        200: { description: 'The delivery', body: DeliveryDetailSchema },
+        400: error('Invalid id'),
+        404: error('No such delivery (or one of another owner’s subscription)'),
+      },
+    },
+    replayWebhookDelivery: {
+      method: 'post',
+      path: '/webhooks/deliveries/{id}/replay',
+      access: 'webhooks',
+      summary: 'Send one delivery again: a new delivery of the same message, same webhook-id',
+      description: WEBHOOKS_OWNERSHIP,
+      request: { params: idParam(WebhookDeliveryIdSchema) },
+      responses: {
+        202: { description: 'The new delivery, queued', body: DeliveryAnswerSchema },
+        400: error('Invalid id'),
+        404: error('No such delivery, or its subscription is gone (or another owner’s)'),
+        409: error('The subscription is disabled: enable it first (webhook-replay-invalid)'),
+        410: error('The delivery’s event is no longer stored (events are kept 30 days)'),
+      },
+    },
+    imagesFeed: {
+      method: 'get',
+      path: '/feeds/images.atom',
+      access: 'read',
+      publicWhen: 'PF_FEEDS_PUBLIC',
+      summary:
+        'Atom feed of image updates, newest first: the whole catalog, or one image (image=examples/redis); each entry lists the tags moved with their digests and the CVEs fixed with their severities',
+      description:
+        'Without a token when the operator sets PF_FEEDS_PUBLIC=true. One image’s feed shows its entries among the newest 1,000 image events; each feed holds at most 50 entries.',
+      request: { query: FeedQuerySchema },
+      responses: {
+        200: { description: 'The feed (Atom 1.0)', body: z.string(), mediaType: 'application/atom+xml' },
+        400: error('Invalid query'),
+      },
+    },
+  } satisfies Record<string, Omit<RouteSpec, 'operationId'>>;
+}
 
 /** The routes of the operator API (libs/api controllers), by operation id. */
 const routes = {
@@ -232,6 +409,7 @@ const routes = {
     request: { query: ListAuditQuerySchema },
     responses: { 200: { description: 'Entries', body: AuditListSchema }, 400: error('Invalid query') },
   },
+  ...webhookRoutes(),
 } satisfies Record<string, Omit<RouteSpec, 'operationId'>>;
 
 export type ApiOperationId = keyof typeof routes;

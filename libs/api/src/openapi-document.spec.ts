@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Ajv2020 from 'ajv/dist/2020';
+import { EVENT_NAMES, eventType, subscriptionDisabledEvent } from '@patch-factory/contracts';
 import { SCOPES } from '@patch-factory/store';
 import { API_ROUTES, SERVICE_ROUTES } from './api.routes';
 import { OPERATION_ACCESS, openApiDocument } from './openapi.document';
+import { imageEvents } from './webhooks/webhook-events.fixture';
 
 // The generated document is a valid OpenAPI 3.1 document by the official schema, checked by
 // @seriousme/openapi-schema-validator (ESM only: run by node itself, outside jest's module system),
@@ -18,6 +21,10 @@ type Operation = {
 };
 type Doc = {
   openapi: string;
+  webhooks: Record<
+    string,
+    { post: { requestBody: { content: Record<string, { schema: object }> }; parameters: { name: string }[] } }
+  >;
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 };
@@ -82,6 +89,17 @@ describe('the generated OpenAPI document', () => {
         'listTokens: get /tokens',
         'revokeToken: delete /tokens/{id}',
         'listAudit: get /audit',
+        'createWebhookSubscription: post /webhooks/subscriptions',
+        'listWebhookSubscriptions: get /webhooks/subscriptions',
+        'getWebhookSubscription: get /webhooks/subscriptions/{id}',
+        'updateWebhookSubscription: patch /webhooks/subscriptions/{id}',
+        'deleteWebhookSubscription: delete /webhooks/subscriptions/{id}',
+        'rotateWebhookSecret: post /webhooks/subscriptions/{id}/rotate',
+        'replayWebhookSubscription: post /webhooks/subscriptions/{id}/replay',
+        'listWebhookDeliveries: get /webhooks/deliveries',
+        'getWebhookDelivery: get /webhooks/deliveries/{id}',
+        'replayWebhookDelivery: post /webhooks/deliveries/{id}/replay',
+        'imagesFeed: get /feeds/images.atom',
       ].sort(),
     );
     expect(Object.keys(OPERATION_ACCESS).sort()).toEqual(
@@ -113,6 +131,53 @@ describe('the generated OpenAPI document', () => {
         .map(({ op }) => op.operationId)
         .sort(),
     ).toEqual(['githubWebhook', 'live', 'ready']);
+  });
+
+  it('lets the feed be read without a token only as an alternative the operator turns on (PF_FEEDS_PUBLIC)', () => {
+    const feed = doc.paths['/feeds/images.atom']!['get']! as Operation & { 'x-public-when'?: string };
+    expect(feed.security).toEqual([{ bearerToken: [] }, {}]);
+    expect(feed['x-required-scope']).toBe('read');
+    expect(feed['x-public-when']).toBe('PF_FEEDS_PUBLIC');
+    expect(Object.keys((feed.responses['200'] as { content: object }).content)).toEqual(['application/atom+xml']);
+  });
+
+  it('publishes each event’s versioned JSON Schema as an OpenAPI webhook, and real events validate against it', () => {
+    expect(Object.keys(doc.webhooks).sort()).toEqual(EVENT_NAMES.map(eventType).sort());
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const envelope = (type: string) => doc.webhooks[type]!.post.requestBody.content['application/json']!.schema;
+    for (const type of Object.keys(doc.webhooks))
+      expect(doc.webhooks[type]!.post.parameters.map((p) => p.name)).toEqual([
+        'webhook-id',
+        'webhook-timestamp',
+        'webhook-signature',
+      ]);
+    const [published, updated] = imageEvents('examples/redis', Date.UTC(2026, 11, 7));
+    const disabled = subscriptionDisabledEvent(
+      {
+        subscription: 'sub_01J0Z3W2Y8K8Q0X1V5T6R7S8P9',
+        host: 'hooks.example.org',
+        reason: '410',
+        since: '2026-12-07T00:00:00.000Z',
+      },
+      { source: 'urn:patch-factory:test' },
+    );
+    for (const event of [published!, updated!, disabled]) {
+      const validate = ajv.compile(envelope(event.type));
+      expect({
+        type: event.type,
+        valid: validate(JSON.parse(JSON.stringify(event))),
+        errors: validate.errors ?? [],
+      }).toEqual({
+        type: event.type,
+        valid: true,
+        errors: [],
+      });
+    }
+    // The schema is each type's own: an image.updated body is not an image.published one, and data is checked.
+    expect(ajv.compile(envelope(published!.type))(JSON.parse(JSON.stringify(updated)))).toBe(false);
+    const broken = JSON.parse(JSON.stringify(updated)) as { data: { tags: unknown } };
+    broken.data.tags = 'latest';
+    expect(ajv.compile(envelope(updated!.type))(broken)).toBe(false);
   });
 
   it('names every outcome the GitHub webhook answers, poll-enqueued included', () => {

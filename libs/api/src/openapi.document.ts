@@ -4,6 +4,7 @@ import {
   type ResponseConfig,
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
+import { eventJsonSchemas } from '@patch-factory/contracts';
 import { ROLES } from '@patch-factory/store';
 import { API_ROUTES, SERVICE_ROUTES, type RouteAccess, type RouteAnswer, type RouteSpec } from './api.routes';
 import { ErrorBodySchema } from './api.schemas';
@@ -33,18 +34,67 @@ export function openApiDocument(version: string): Record<string, unknown> {
       .join('; ')}.`,
   });
   for (const route of DOCUMENTED_ROUTES) registry.registerPath(routeConfig(route));
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  const doc = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'patch-factory operator API',
       version,
       description:
-        'Pipeline runs, the dead-letter queue, upstream events and advisories, API tokens and the audit log of a patch-factory installation, and its inbound GitHub webhook.',
+        'Pipeline runs, the dead-letter queue, upstream events and advisories, API tokens and the audit log of a patch-factory installation, its inbound GitHub webhook, the outbound webhooks (subscriptions, the delivery log, replays; the events themselves under `webhooks`) and Atom feeds of image updates.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     // Every operation needs a bearer token unless its `security` is empty (health, signed webhooks).
     security: [{ bearerToken: [] }],
   }) as unknown as Record<string, unknown>;
+  return { ...doc, webhooks: eventWebhooks() };
+}
+
+/**
+ * The events the factory delivers to subscriptions, as OpenAPI 3.1 webhooks: one per event type
+ * (its CloudEvents `type`), a POST whose body is the event's versioned JSON Schema (libs/contracts
+ * eventJsonSchemas: the CloudEvents 1.0 envelope with the type, the `dataschema` URI and the
+ * data's schema), with the Standard Webhooks headers and what each answer makes the factory do.
+ */
+function eventWebhooks(): Record<string, unknown> {
+  const header = (name: string, description: string) => ({
+    name,
+    in: 'header',
+    required: true,
+    description,
+    schema: { type: 'string' },
+  });
+  return Object.fromEntries(
+    eventJsonSchemas().map((e) => [
+      e.type,
+      {
+        post: {
+          operationId: `event:${e.name}`,
+          summary: `The ${e.name} event (data schema ${e.dataschema})`,
+          description:
+            'Delivered to every enabled subscription whose filters match, signed per Standard Webhooks; retried with backoff for at least 27 hours (at least 8 attempts); redirects are not followed.',
+          parameters: [
+            header('webhook-id', 'The message id: the same on every retry and replay (deduplicate on it)'),
+            header('webhook-timestamp', 'Unix seconds when this attempt was signed'),
+            header(
+              'webhook-signature',
+              'Space-separated v1,<base64 HMAC-SHA256> signatures: two while a rotated secret overlaps',
+            ),
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: e.envelope } },
+          },
+          responses: {
+            '2XX': { description: 'Delivered' },
+            '410': { description: 'Gone: the factory disables the subscription' },
+            '429': { description: 'Throttled: retried after Retry-After' },
+            '503': { description: 'Unavailable: retried after Retry-After' },
+            default: { description: 'Failed (3xx included): retried with backoff' },
+          },
+        },
+      },
+    ]),
+  );
 }
 
 const answer = (a: RouteAnswer): ResponseConfig => ({
@@ -91,10 +141,20 @@ function routeConfig(route: RouteSpec): RouteConfig {
     summary: route.summary,
     ...(access === 'public'
       ? { security: [], ...(route.description ? { description: route.description } : {}) }
-      : {
-          'x-required-scope': access,
-          description: [route.description, `Needs a token with scope \`${access}\`.`].filter(Boolean).join(' '),
-        }),
+      : route.publicWhen
+        ? {
+            // A token, or none when the operator turned the setting on.
+            security: [{ bearerToken: [] }, {}],
+            'x-required-scope': access,
+            'x-public-when': route.publicWhen,
+            description: [route.description, `Needs a token with scope \`${access}\` unless ${route.publicWhen}=true.`]
+              .filter(Boolean)
+              .join(' '),
+          }
+        : {
+            'x-required-scope': access,
+            description: [route.description, `Needs a token with scope \`${access}\`.`].filter(Boolean).join(' '),
+          }),
     request: {
       ...request,
       ...(body ? { body: { required: true, content: { 'application/json': { schema: body } } } } : {}),

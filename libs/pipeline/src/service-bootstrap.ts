@@ -67,7 +67,8 @@ export async function bootstrapService(spec: ServiceSpec): Promise<INestApplicat
     app.use(auditMiddleware(app.get(AuditLog), app.get<Logger>(LOGGER)));
     app.use(httpRequestGuard(allowedHostNames(config.PF_HTTP_HOST, config.PF_HTTP_ALLOWED_HOSTS)));
     app.useBodyParser('raw', {
-      type: (req: { url?: string }) => (req.url ?? '').startsWith('/webhooks/'),
+      // Only the inbound GitHub webhook: /webhooks/subscriptions and the delivery log take JSON.
+      type: (req: { url?: string }) => /^\/webhooks\/github(?:[/?]|$)/.test(req.url ?? ''),
       limit: '1mb',
     });
     app.useBodyParser('json', { limit: '32kb' });

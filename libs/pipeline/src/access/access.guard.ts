@@ -1,9 +1,12 @@
-import { HttpException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { CONFIG, type Env } from '@patch-factory/config';
 import {
   ApiTokenRepository,
   PUBLIC_ROUTE,
+  PUBLIC_WHEN,
+  type PublicSetting,
   REQUIRED_SCOPE,
   RequestRateLimiter,
   hasScope,
@@ -31,12 +34,16 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: ApiTokenRepository,
     private readonly limiter: RequestRateLimiter,
+    @Optional() @Inject(CONFIG) private readonly config?: Env,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    // @PublicWhen(setting): open without a token when the operator turned the setting on (feeds).
+    const openWhen = this.reflector.getAllAndOverride<PublicSetting | undefined>(PUBLIC_WHEN, targets);
+    if (openWhen && this.config?.[openWhen] === true) return true;
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets) ?? 'admin';
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();

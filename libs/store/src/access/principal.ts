@@ -2,15 +2,20 @@
  * Who made a request, as the access guard established it from the bearer token. Scopes are
  * what a token may do; roles are named bundles of scopes.
  */
-export const SCOPES = ['read', 'trigger', 'events', 'replay', 'admin'] as const;
+export const SCOPES = ['read', 'trigger', 'events', 'replay', 'webhooks', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Roles: bundles of scopes a token can be created with (`--role`). `admin` holds every scope. */
+/**
+ * Roles: bundles of scopes a token can be created with (`--role`). `admin` holds every scope.
+ * `webhooks` manages the webhook subscriptions its token's name owns (and replays their
+ * deliveries): `subscriber` is what a team consuming the images gets.
+ */
 export const ROLES = {
   reader: ['read'],
-  operator: ['read', 'trigger', 'replay'],
+  operator: ['read', 'trigger', 'replay', 'webhooks'],
   ingest: ['events'],
-  admin: ['read', 'trigger', 'events', 'replay', 'admin'],
+  subscriber: ['read', 'webhooks'],
+  admin: ['read', 'trigger', 'events', 'replay', 'webhooks', 'admin'],
 } as const satisfies Record<string, readonly Scope[]>;
 export type Role = keyof typeof ROLES;
 
