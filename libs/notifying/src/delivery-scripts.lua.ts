@@ -67,10 +67,14 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 return 1
 `;
 
-/** KEYS: in-flight leases of an endpoint. ARGV: now, lease token, lease expiry, cap. 1 when a slot was taken. */
+/**
+ * KEYS: in-flight leases of an endpoint. ARGV: now, lease token, lease expiry, cap. 1 when a slot was taken.
+ * A token that holds a slot already takes it again: the same claim's job, run again after its
+ * notifier was lost (BullMQ's stalled check), goes on in the slot its dead run left.
+ */
 export const ACQUIRE_ENDPOINT_SLOT = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+if not redis.call('ZSCORE', KEYS[1], ARGV[2]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
 redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ARGV[3]) - tonumber(ARGV[1])))
 return 1

@@ -1,5 +1,5 @@
 import { RETRY_SCHEDULE_MS } from '@patch-factory/webhooks';
-import { CLAIM_LEASE_MS, deliveryIdOf } from './delivery.repository';
+import { CLAIM_LEASE_MS, deliveryIdOf, ENDPOINT_SLOT_MS } from './delivery.repository';
 import { imageEvent, TestNotifier } from './notifier.fixture';
 import { startTestReceiver, type TestReceiver } from './webhook-receiver.fixture';
 
@@ -258,6 +258,23 @@ describe('webhook deliveries (real Redis + BullMQ + local receivers)', () => {
     expect(down.received).toHaveLength(sent);
     const pending = await n.parts.deliveries.list({ subscriptionId: sDown.id, state: 'pending' });
     expect(pending).toEqual([]);
+  });
+
+  it("an endpoint's slots: at most the cap, the same claim takes its own slot again, expired slots free", async () => {
+    n = TestNotifier.start({ worker: false });
+    const d = n.parts.deliveries;
+    const now = n.clock.now();
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_a.1', now, 2)).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_b.1', now, 2)).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_c.1', now, 2)).toBe(false);
+    // The job of claim dlv_a.1 run again after its notifier died (BullMQ's stalled check).
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_a.1', now + 1, 2)).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_c.1', now + 1, 2)).toBe(false);
+    expect(await d.acquireEndpointSlot('sub_y', 'dlv_c.1', now + 1, 2)).toBe(true);
+    await d.releaseEndpointSlot('sub_x', 'dlv_b.1');
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_c.1', now + 2, 2)).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_d.1', now + 2, 2)).toBe(false);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_d.1', now + 2 + ENDPOINT_SLOT_MS, 2)).toBe(true);
   });
 
   it('a stale job (an old ticket) changes nothing and sends nothing', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Worker, type Job } from 'bullmq';
+import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig, type Env } from '@patch-factory/config';
 import {
@@ -131,7 +131,11 @@ export class TestNotifier {
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
 
-  private constructor(parts: NotifierParts) {
+  private constructor(
+    parts: NotifierParts,
+    /** The environment it was built from (a child notifier shares it: the same prefix and secret key). */
+    readonly env: Record<string, string>,
+  ) {
     this.parts = parts;
   }
 
@@ -142,7 +146,7 @@ export class TestNotifier {
     const env = notifierEnv(prefix, options.env);
     const redis = new Redis(env['PF_REDIS_URL'] as string, { maxRetriesPerRequest: null });
     const clock = new ManualClock(Date.now());
-    const n = new TestNotifier(buildNotifier(env, clock, redis, options.attemptFn));
+    const n = new TestNotifier(buildNotifier(env, clock, redis, options.attemptFn), env);
     if (options.worker !== false) n.startWorker(options.concurrency ?? 4);
     return n;
   }
@@ -151,7 +155,7 @@ export class TestNotifier {
     return this.parts.clock;
   }
 
-  startWorker(concurrency: number): Worker {
+  startWorker(concurrency: number, options: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'> = {}): Worker {
     const connection = this.parts.redis.duplicate();
     this.connections.push(connection);
     const processor = webhookProcessor(this.parts);
@@ -167,7 +171,7 @@ export class TestNotifier {
           throw error;
         }
       },
-      { connection, prefix: this.parts.prefix, concurrency },
+      { connection, prefix: this.parts.prefix, concurrency, ...options },
     );
     w.on('error', () => undefined);
     this.workers.push(w);
