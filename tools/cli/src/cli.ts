@@ -23,6 +23,13 @@ import { auditCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand 
 import { triggerCommand } from './trigger-command';
 import { commandUsage, generalUsage } from './usage';
 import { webhooksListenCommand } from './webhooks-listen-command';
+import { webhooksDeliveriesCommand, webhooksReplayCommand } from './webhooks-deliveries-command';
+import {
+  webhooksAddCommand,
+  webhooksListCommand,
+  webhooksRmCommand,
+  webhooksRotateCommand,
+} from './webhooks-subscriptions-command';
 
 export const COMMANDS: readonly Command[] = [
   runsCommand,
@@ -46,6 +53,12 @@ export const COMMANDS: readonly Command[] = [
   tokenListCommand,
   tokenRevokeCommand,
   auditCommand,
+  webhooksAddCommand,
+  webhooksListCommand,
+  webhooksRmCommand,
+  webhooksRotateCommand,
+  webhooksDeliveriesCommand,
+  webhooksReplayCommand,
   webhooksListenCommand,
 ];
 

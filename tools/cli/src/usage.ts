@@ -10,7 +10,7 @@ export function generalUsage(commands: readonly Command[]): string[] {
     'usage: patch-factory <command> [arguments] [flags]',
     '',
     'The command line of patch-factory: look at pipeline runs and the dead-letter queue, start runs,',
-    'validate catalog definitions (locally, without the API).',
+    'manage webhook subscriptions and their deliveries, validate catalog definitions (locally, without the API).',
     '',
     'Commands:',
     ...lines.map(([l, s]) => `  ${l.padEnd(width)}  ${s}`),
