@@ -2,14 +2,21 @@ import 'reflect-metadata';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod, type Type } from '@nestjs/common';
 import { HealthController } from '@patch-factory/queue';
-import { PUBLIC_ROUTE, REQUIRED_SCOPE } from '@patch-factory/store';
+import { PUBLIC_ROUTE, PUBLIC_WHEN, REQUIRED_SCOPE } from '@patch-factory/store';
 import { ApiModule } from './api.module';
 import { API_OPERATION } from './api-route.decorator';
 import { API_ROUTES } from './api.routes';
 import { OPERATION_ACCESS, openApiDocument } from './openapi.document';
 
 /** Every route the API process serves: its controllers and the health controller every service has. */
-function routes(): { method: string; path: string; access: string; controller: Type; operation: string | undefined }[] {
+function routes(): {
+  method: string;
+  path: string;
+  access: string;
+  publicWhen: string | undefined;
+  controller: Type;
+  operation: string | undefined;
+}[] {
   const controllers = [...(Reflect.getMetadata('controllers', ApiModule) as Type[]), HealthController];
   return controllers.flatMap((controller) => {
     const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
@@ -35,6 +42,7 @@ function routes(): { method: string; path: string; access: string; controller: T
           method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase(),
           path,
           access: isPublic ? 'public' : (scope ?? 'admin (default)'),
+          publicWhen: Reflect.getMetadata(PUBLIC_WHEN, handler) as string | undefined,
           controller,
           operation,
         };
@@ -44,7 +52,13 @@ function routes(): { method: string; path: string; access: string; controller: T
 
 describe('the OpenAPI document and the routes agree on access', () => {
   const doc = openApiDocument('test') as {
-    paths: Record<string, Record<string, { operationId: string; security?: unknown[]; 'x-required-scope'?: string }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        { operationId: string; security?: unknown[]; 'x-required-scope'?: string; 'x-public-when'?: string }
+      >
+    >;
   };
 
   it('documents every route the API serves, with the scope its guard metadata requires', () => {
@@ -62,7 +76,13 @@ describe('the OpenAPI document and the routes agree on access', () => {
         access: declared,
       });
       expect(OPERATION_ACCESS[op!.operationId]).toBe(declared);
+      // A route the operator may open with a setting (feeds) is documented with that setting, and only it.
+      expect({ route: `${r.method} ${r.path}`, publicWhen: r.publicWhen }).toEqual({
+        route: `${r.method} ${r.path}`,
+        publicWhen: op?.['x-public-when'],
+      });
     }
+    expect(served.filter((r) => r.publicWhen).map((r) => `${r.method} ${r.path}`)).toEqual(['get /feeds/images.atom']);
     // And nothing is documented that is not served.
     const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.keys(item).map((m) => `${m} ${path}`),

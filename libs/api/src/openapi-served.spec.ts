@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,14 +7,17 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
+import { deliveryIdOf, DeliveryRepository, EventStore } from '@patch-factory/notifying';
 import { auditMiddleware, serviceModule } from '@patch-factory/pipeline';
 import { ApiTokenRepository, AuditLog, RunRepository } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
 import { ApiModule } from './api.module';
 import { openApiDocument } from './openapi.document';
+import { imageEvents } from './webhooks/webhook-events.fixture';
 
 // The operator API as the api service runs it (serviceModule + ApiModule, its body parsers and
 // audit middleware), on the real store and queues of a test prefix: the routes its router
@@ -61,6 +64,7 @@ beforeAll(async () => {
     PF_LOG_LEVEL: 'silent',
     PF_GITHUB_WEBHOOK_SECRET: SECRET,
     PF_WATCH_CONFIG: watch,
+    PF_WEBHOOK_SECRET_KEYS: `k1:${randomBytes(32).toString('base64')}`,
   });
   const spec = {
     service: 'api-openapi-test',
@@ -73,9 +77,12 @@ beforeAll(async () => {
     bodyParser: false,
     abortOnError: false,
   });
-  // As bootstrapService: the audit log, raw webhook bodies (signed bytes), JSON elsewhere.
+  // As bootstrapService: the audit log, raw bodies of the GitHub webhook (signed bytes), JSON elsewhere.
   app.use(auditMiddleware(app.get(AuditLog), app.get<Logger>(LOGGER)));
-  app.useBodyParser('raw', { type: (req: { url?: string }) => (req.url ?? '').startsWith('/webhooks/'), limit: '1mb' });
+  app.useBodyParser('raw', {
+    type: (req: { url?: string }) => /^\/webhooks\/github(?:[/?]|$)/.test(req.url ?? ''),
+    limit: '1mb',
+  });
   app.useBodyParser('json', { limit: '32kb' });
   await app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -126,7 +133,8 @@ describe('the routes the API serves are the operations of its OpenAPI document',
 });
 
 // Each answer's schema from the document, compiled (JSON Schema 2020-12, the dialect of OpenAPI 3.1).
-const ajv = new Ajv2020({ strict: false, allErrors: true });
+// RFC 3339 times (format date-time) are checked too.
+const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
 ajv.addSchema({ $id: 'doc', components: doc.components });
 const compiled = new Map<string, ValidateFunction>();
 function validatorOf(key: string, schema: object): ValidateFunction {
@@ -153,7 +161,17 @@ function expectDocumented(method: string, path: string, status: number, body: un
     status,
     declared: true,
   });
-  const schema = answer!.content?.['application/json']?.schema;
+  const content = answer!.content ?? {};
+  if (typeof body === 'string' && !('application/json' in content)) {
+    // A documented non-JSON answer (the Atom feed): it is text of a declared media type.
+    expect({ operation: op!.operationId, status, mediaTypes: Object.keys(content).length }).toEqual({
+      operation: op!.operationId,
+      status,
+      mediaTypes: 1,
+    });
+    return;
+  }
+  const schema = content['application/json']?.schema;
   if (!schema) {
     expect({ operation: op!.operationId, status, body }).toEqual({
       operation: op!.operationId,
@@ -187,7 +205,8 @@ async function call(
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  const json = (res.headers.get('content-type') ?? '').startsWith('application/json');
+  return { status: res.status, body: text ? (json ? (JSON.parse(text) as unknown) : text) : undefined };
 }
 
 /** Calls a route and checks its answer against the document; `template` is the documented path. */
@@ -328,7 +347,93 @@ describe('real answers match the schemas of the OpenAPI document', () => {
     ).toBe(401);
   });
 
+  it('webhooks: subscriptions, the delivery log, replays and the feed answer as documented', async () => {
+    const created = await documentedCall('POST', '/webhooks/subscriptions', '/webhooks/subscriptions', {
+      url: 'https://hooks.example.org/in',
+      images: ['examples/**'],
+      minSeverity: 'high',
+    });
+    expect(created.status).toBe(201);
+    const { id } = (created.body as { subscription: { id: string } }).subscription;
+    const one = `/webhooks/subscriptions/${id}`;
+    expect((await documentedCall('GET', '/webhooks/subscriptions')).status).toBe(200);
+    expect((await documentedCall('GET', '/webhooks/subscriptions/{id}', one)).status).toBe(200);
+    expect(
+      (await documentedCall('PATCH', '/webhooks/subscriptions/{id}', one, { tags: ['8.*'], enabled: false })).status,
+    ).toBe(200);
+    expect((await documentedCall('PATCH', '/webhooks/subscriptions/{id}', one, { enabled: true })).status).toBe(200);
+    expect((await documentedCall('PATCH', '/webhooks/subscriptions/{id}', one, { images: ['a**'] })).status).toBe(400);
+    const rotated = await documentedCall('POST', '/webhooks/subscriptions/{id}/rotate', `${one}/rotate`, {
+      overlapSeconds: 60,
+    });
+    expect((rotated.body as { subscription: { rotation?: unknown } }).subscription.rotation).toBeDefined();
+    expect(
+      (await documentedCall('POST', '/webhooks/subscriptions', '/webhooks/subscriptions', { url: 'ftp://x' })).status,
+    ).toBe(400);
+
+    // A delivery of a stored image event, as the fan-out makes one.
+    const [event] = imageEvents('examples/redis', Date.now() - 60_000);
+    await new EventStore(redis, prefix).store(event!, Date.now() - 60_000);
+    const deliveryId = deliveryIdOf(event!.id, id);
+    await new DeliveryRepository(redis, prefix).create(
+      {
+        id: deliveryId,
+        subscriptionId: id,
+        eventId: event!.id,
+        eventType: event!.type,
+        subject: event!.subject,
+        messageId: event!.id,
+      },
+      Date.now() - 60_000,
+    );
+    expect(
+      (await documentedCall('GET', '/webhooks/deliveries', `/webhooks/deliveries?subscription=${id}`)).status,
+    ).toBe(200);
+    expect((await documentedCall('GET', '/webhooks/deliveries', '/webhooks/deliveries?state=lost')).status).toBe(400);
+    expect(
+      (await documentedCall('GET', '/webhooks/deliveries/{id}', `/webhooks/deliveries/${deliveryId}`)).status,
+    ).toBe(200);
+    expect(
+      (await documentedCall('GET', '/webhooks/deliveries/{id}', `/webhooks/deliveries/dlv_${'0'.repeat(26)}`)).status,
+    ).toBe(404);
+    expect(
+      (await documentedCall('POST', '/webhooks/deliveries/{id}/replay', `/webhooks/deliveries/${deliveryId}/replay`))
+        .status,
+    ).toBe(202);
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    expect(
+      (await documentedCall('POST', '/webhooks/subscriptions/{id}/replay', `${one}/replay`, { since })).status,
+    ).toBe(202);
+    expect((await documentedCall('GET', '/feeds/images.atom', '/feeds/images.atom?image=examples/redis')).status).toBe(
+      200,
+    );
+    expect((await documentedCall('GET', '/feeds/images.atom', '/feeds/images.atom?image=..')).status).toBe(400);
+    expect((await documentedCall('DELETE', '/webhooks/subscriptions/{id}', one)).status).toBe(204);
+    expect((await documentedCall('GET', '/webhooks/subscriptions/{id}', one)).status).toBe(404);
+    expect(
+      (await documentedCall('POST', '/webhooks/deliveries/{id}/replay', `/webhooks/deliveries/${deliveryId}/replay`))
+        .status,
+    ).toBe(404);
+  });
+
   it('an answer that drifts from its schema fails the check', () => {
+    expect(() =>
+      expectDocumented('GET', '/webhooks/subscriptions/{id}', 200, {
+        subscription: {
+          id: 'sub_01J0Z3W2Y8K8Q0X1V5T6R7S8P9',
+          owner: 'a',
+          url: 'https://h.example.org/',
+          description: '',
+          eventTypes: [],
+          images: [],
+          tags: [],
+          enabled: true,
+          createdAt: '2026-12-07T00:00:00.000Z',
+          updatedAt: '2026-12-07T00:00:00.000Z',
+          secrets: { current: 'pfs1.k1.aaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbb' },
+        },
+      }),
+    ).toThrow(/does not match the OpenAPI document/);
     expect(() =>
       expectDocumented('GET', '/tokens', 200, {
         tokens: [
