@@ -11,7 +11,7 @@ import addFormats from 'ajv-formats';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { deliveryIdOf, DeliveryRepository, EventStore } from '@patch-factory/notifying';
-import { auditMiddleware, serviceModule } from '@patch-factory/pipeline';
+import { auditMiddleware, isRawBodyRoute, serviceModule } from '@patch-factory/pipeline';
 import { ApiTokenRepository, AuditLog, RunRepository } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
@@ -80,7 +80,7 @@ beforeAll(async () => {
   // As bootstrapService: the audit log, raw bodies of the GitHub webhook (signed bytes), JSON elsewhere.
   app.use(auditMiddleware(app.get(AuditLog), app.get<Logger>(LOGGER)));
   app.useBodyParser('raw', {
-    type: (req: { url?: string }) => /^\/webhooks\/github(?:[/?]|$)/.test(req.url ?? ''),
+    type: (req: { url?: string }) => isRawBodyRoute(req.url),
     limit: '1mb',
   });
   app.useBodyParser('json', { limit: '32kb' });

@@ -35,6 +35,14 @@ export function serviceModule(spec: ServiceSpec, config: Env): DynamicModule {
 }
 
 /**
+ * True for the routes whose bodies stay raw bytes, their signature being over the exact bytes:
+ * the inbound GitHub webhook only (the outbound webhooks' routes, /webhooks/subscriptions…, take JSON).
+ */
+export function isRawBodyRoute(url: string | undefined): boolean {
+  return /^\/webhooks\/github(?:[/?]|$)/.test(url ?? '');
+}
+
+/**
  * Boots a service: configuration (a bad value stops it naming the variable), tracing,
  * the Nest app with its HTTP endpoints, and a bounded graceful shutdown on SIGTERM/SIGINT.
  */
@@ -67,8 +75,7 @@ export async function bootstrapService(spec: ServiceSpec): Promise<INestApplicat
     app.use(auditMiddleware(app.get(AuditLog), app.get<Logger>(LOGGER)));
     app.use(httpRequestGuard(allowedHostNames(config.PF_HTTP_HOST, config.PF_HTTP_ALLOWED_HOSTS)));
     app.useBodyParser('raw', {
-      // Only the inbound GitHub webhook: /webhooks/subscriptions and the delivery log take JSON.
-      type: (req: { url?: string }) => /^\/webhooks\/github(?:[/?]|$)/.test(req.url ?? ''),
+      type: (req: { url?: string }) => isRawBodyRoute(req.url),
       limit: '1mb',
     });
     app.useBodyParser('json', { limit: '32kb' });

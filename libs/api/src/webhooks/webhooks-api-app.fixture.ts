@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import { DeliveryRepository, EventStore, SubscriptionRepository } from '@patch-factory/notifying';
-import { auditMiddleware, serviceModule } from '@patch-factory/pipeline';
+import { auditMiddleware, isRawBodyRoute, serviceModule } from '@patch-factory/pipeline';
 import { ApiTokenRepository, AuditLog, type Scope } from '@patch-factory/store';
 import { LOGGER, type Logger } from '@patch-factory/telemetry';
 import { ApiClient, dropPrefix, sharedRedisUrl, testPrefix } from '@patch-factory/testing';
@@ -64,7 +64,7 @@ export async function startWebhooksApi(env: Record<string, string | undefined> =
   // As bootstrapService: the audit log, raw bytes for the GitHub webhook only, JSON elsewhere.
   app.use(auditMiddleware(app.get(AuditLog), app.get<Logger>(LOGGER)));
   app.useBodyParser('raw', {
-    type: (req: { url?: string }) => /^\/webhooks\/github(?:[/?]|$)/.test(req.url ?? ''),
+    type: (req: { url?: string }) => isRawBodyRoute(req.url),
     limit: '1mb',
   });
   app.useBodyParser('json', { limit: '32kb' });
