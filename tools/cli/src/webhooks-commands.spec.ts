@@ -1,6 +1,20 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@patch-factory/testing';
+import { Redis } from 'ioredis';
+import { imageEventToCloudEvent } from '@patch-factory/contracts';
+import { DeliveryRepository, EventStore, attemptRecordOf, deliveryIdOf } from '@patch-factory/notifying';
+import { WebhooksErrorCode } from '@patch-factory/webhooks';
+import {
+  dropPrefix,
+  repoRoot,
+  sharedRedisUrl,
+  startProcess,
+  testPrefix,
+  type ServiceProcess,
+} from '@patch-factory/testing';
 import {
   deliveryId,
   startWebhooksApiFixture,
@@ -12,9 +26,10 @@ import {
 
 /**
  * `patch-factory webhooks add|list|rm|rotate|deliveries|replay` as people run them: the compiled
- * dist/tools/cli/src/main.js in its own process. Here against webhooks-api.fixture.ts (the API's
- * webhook routes answered from memory, or hostile answers); webhooks-commands-api.spec.ts runs
- * them against the real api service. Build first (tsc -b tsconfig.build.json).
+ * dist/tools/cli/src/main.js in its own process: against the real api service on the shared Redis
+ * (as cli.spec.ts starts it), and against webhooks-api.fixture.ts (the API's webhook routes
+ * answered from memory, or hostile answers) for the output and escaping of every case. Build
+ * first (tsc -b tsconfig.build.json): the processes run dist/.
  */
 
 const root = repoRoot();
@@ -666,5 +681,194 @@ describe('patch-factory webhooks against a hostile server', () => {
       /^error bad-response: the API answered with an unexpected delivery: delivery\.attempts: /m,
     );
     expectClean(badDelivery);
+  });
+});
+
+describe('patch-factory webhooks against the running api service', () => {
+  const HOUR = 3_600_000;
+  const env = { PF_PREFIX: testPrefix(), PF_REDIS_URL: sharedRedisUrl() };
+  let dir: string;
+  let service: ServiceProcess | undefined;
+  let real: (...args: string[]) => Promise<CliResult>;
+
+  beforeAll(async () => {
+    // A new prefix is a first start: the API writes its bootstrap admin token there, the CLI reads it.
+    dir = mkdtempSync(join(tmpdir(), 'pf-cli-webhooks-'));
+    const tokenFile = join(dir, 'admin-token');
+    service = await startProcess('dist/services/api/src/main.js', {
+      ...env,
+      PF_BOOTSTRAP_TOKEN_FILE: tokenFile,
+      PF_WEBHOOK_SECRET_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    });
+    const apiUrl = `http://127.0.0.1:${service.port}`;
+    real = (...args) => webhooksCli({ apiUrl, tokenFile }, ...args);
+  });
+
+  afterAll(async () => {
+    service?.kill('SIGTERM');
+    await service?.exited;
+    await dropPrefix(env.PF_REDIS_URL, env.PF_PREFIX);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds, lists, rotates and removes a subscription; the log and replays of a new one are empty', async () => {
+    const added = await real(
+      'webhooks',
+      'add',
+      '--url',
+      'https://hooks.example.test/pf',
+      '--event',
+      'image.published',
+      '--image',
+      'examples/**',
+      '--min-severity',
+      'high',
+      '--description',
+      'the CLI test',
+    );
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    const id = /^subscription {2}(sub_[0-9A-Z]{26})$/m.exec(added.stdout)?.[1] as string;
+    expect(id).toBeDefined();
+    const secret = /^secret {8}(whsec_\S+)$/m.exec(added.stdout)?.[1];
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    expect(added.stdout).toMatch(/^events {8}image\.published$/m);
+    expect(added.stdout.trimEnd().split('\n').at(-1)).toBe('keep the secret now: it is not shown again');
+
+    const listed = await real('webhooks', 'list');
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${id}\\s+enabled\\s+image\\.published\\s+examples/\\*\\*\\s+all\\s+high\\s+.+ ago\\s+https://hooks\\.example\\.test/pf$`,
+      ),
+    );
+    expect(listed.stdout).not.toContain('whsec_');
+
+    const rotated = await real('webhooks', 'rotate', id, '--overlap', '90m');
+    expect(rotated.stderr).toBe('');
+    expect(rotated.code).toBe(0);
+    const until = /^rotated {7}sub_\w+: the previous secret also signs until (\S+) \(1h30m\)$/m.exec(
+      rotated.stdout,
+    )?.[1];
+    const newSecret = /^secret {8}(whsec_\S+)$/m.exec(rotated.stdout)?.[1];
+    expect(newSecret).toMatch(/^whsec_/);
+    expect(newSecret).not.toBe(secret);
+    const { subscriptions } = JSON.parse((await real('webhooks', 'list', '--json')).stdout) as {
+      subscriptions: { id: string; createdAt: string; rotation?: { previousExpiresAt: string } }[];
+    };
+    expect(subscriptions.map((s) => s.id)).toEqual([id]);
+    expect(subscriptions[0]?.rotation?.previousExpiresAt).toBeDefined();
+    expect(Date.parse(subscriptions[0]?.rotation?.previousExpiresAt ?? '')).toBe(Date.parse(until ?? ''));
+
+    expect(await real('webhooks', 'deliveries', '--subscription', id, '--since', '1h')).toEqual({
+      code: 0,
+      stdout: 'no deliveries\n',
+      stderr: '',
+    });
+    const replayed = await real('webhooks', 'replay', '--subscription', id, '--since', '1h');
+    expect(replayed.stderr).toBe('');
+    expect(replayed.stdout).toMatch(new RegExp(`^no delivery to ${id} since \\S+Z to replay\n$`));
+    const missing = deliveryId();
+    expect(await real('webhooks', 'deliveries', missing)).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/^error webhook-delivery-not-found: /) as unknown as string,
+    });
+
+    expect(await real('webhooks', 'rm', id)).toEqual({ code: 0, stdout: `removed subscription ${id}\n`, stderr: '' });
+    expect(await real('webhooks', 'list')).toEqual({ code: 0, stdout: 'no webhook subscriptions\n', stderr: '' });
+    const again = await real('webhooks', 'rm', id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^error webhook-subscription-not-found: /);
+  });
+  it('shows a delivery the fan-out made, with its attempt, and replays it', async () => {
+    const added = await real('webhooks', 'add', '--url', 'https://hooks.example.test/log');
+    const sub = /^subscription {2}(sub_[0-9A-Z]{26})$/m.exec(added.stdout)?.[1] as string;
+    expect(sub).toBeDefined();
+    // A delivery as the fan-out makes it and a failed attempt as the delivery worker records it, in the API's Redis prefix.
+    const at = Date.now() - 2 * HOUR;
+    const run = `run_01M${randomBytes(6)
+      .toString('hex')
+      .toUpperCase()
+      .replace(/[^0-9A-HJKMNP-TV-Z]/g, '0')}${'0'.repeat(11)}`;
+    const event = imageEventToCloudEvent(
+      {
+        id: `${run}:promote`,
+        type: 'image.published',
+        repository: '127.0.0.1:5000/examples/redis',
+        digest: `sha256:${'1'.repeat(64)}`,
+        tags: [{ tag: '8', digest: `sha256:${'1'.repeat(64)}` }],
+        cvesFixed: [],
+        runId: run,
+        definition: 'image/redis/debian-13/8.yaml',
+        at,
+      },
+      { source: 'urn:patch-factory:test', severityOf: () => undefined },
+    );
+    const id = deliveryIdOf(event.id, sub);
+    const redis = new Redis(env.PF_REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      const deliveries = new DeliveryRepository(redis, env.PF_PREFIX);
+      expect(await new EventStore(redis, env.PF_PREFIX).store(event, at)).toBe(true);
+      const made = { id, subscriptionId: sub, eventId: event.id, eventType: event.type, subject: event.subject };
+      expect(await deliveries.create({ ...made, messageId: event.id }, at)).toBe(true);
+      const claimed = await deliveries.claim(id, at + 1000);
+      expect(claimed).toBeDefined();
+      const result = {
+        outcome: 'failed' as const,
+        status: 503,
+        latencyMs: 42,
+        excerpt: 'try again later',
+        excerptTruncated: false,
+        errorCode: WebhooksErrorCode.httpStatus,
+        error: 'answered 503',
+      };
+      const attempt = attemptRecordOf(claimed?.attempt ?? 1, at + 1000, result);
+      const next = { state: 'retry' as const, nextAt: at + 61_000 };
+      expect(await deliveries.record(id, claimed?.ticket ?? 0, at + 1000, next, attempt)).toBe(true);
+    } finally {
+      await redis.quit();
+    }
+
+    const listed = await real('webhooks', 'deliveries', '--subscription', sub);
+    expect(listed.stderr).toBe('');
+    const rows = listed.stdout.trimEnd().split('\n');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatch(
+      new RegExp(`^${id}\\s+pending\\s+\\S+image\\.published\\s+1\\s+503\\s+2h00m ago\\s+${sub}\\s+\\S+`),
+    );
+
+    const shown = await real('webhooks', 'deliveries', id);
+    expect(shown.stderr).toBe('');
+    expect(shown.stdout).toContain(`delivery      ${id}\nsubscription  ${sub}\n`);
+    expect(shown.stdout).toContain(`webhook-id    ${event.id}\nstate         pending\nattempts      1\n`);
+    expect(shown.stdout).toContain(`created       ${new Date(at).toISOString()}\n`);
+    expect(shown.stdout).toContain(`next attempt  ${new Date(at + 61_000).toISOString()}\n`);
+    expect(shown.stdout).toMatch(
+      new RegExp(
+        `^1\\s+${new Date(at + 1000).toISOString()}\\s+failed\\s+503\\s+42ms\\s+webhook-http-status: answered 503$`,
+        'm',
+      ),
+    );
+    expect(shown.stdout).toContain('\nresponses:\n  1: try again later\n');
+
+    const replayed = await real('webhooks', 'replay', id);
+    expect(replayed.stderr).toBe('');
+    expect(replayed.stdout).toMatch(
+      new RegExp(`^replaying ${id} as dlv_[0-9a-z]{26} \\(pending, webhook-id ${event.id}\\)\n$`),
+    );
+    const replayId = /as (dlv_\w+)/.exec(replayed.stdout)?.[1] as string;
+    const { delivery } = JSON.parse((await real('webhooks', 'deliveries', replayId, '--json')).stdout) as {
+      delivery: { replayOf?: string; messageId: string };
+    };
+    expect(delivery).toMatchObject({ replayOf: id, messageId: event.id });
+
+    const since = await real('webhooks', 'replay', '--subscription', sub, '--since', '3h');
+    expect(since.stderr).toBe('');
+    expect(since.stdout).toMatch(new RegExp(`^replaying \\d+ deliver(y|ies) to ${sub} since \\S+Z:$`, 'm'));
+    expect(since.stdout).toMatch(new RegExp(`^dlv_[0-9a-z]{26}\\s+${id}\\s+\\S*image\\.published\\s`, 'm'));
+    expect((await real('webhooks', 'rm', sub)).code).toBe(0);
   });
 });
