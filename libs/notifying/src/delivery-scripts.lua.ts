@@ -40,7 +40,8 @@ return {ticket, tonumber(redis.call('HGET', KEYS[2], 'attempts')) + 1}
 
 /**
  * KEYS: delivery, its attempts, due. ARGV: id, ticket, now, next state (delivered | retry | failed | cancelled),
- * next attempt at (retry), attempt JSON ('' when no attempt was made), last status, last error, attempts kept, retention s.
+ * next attempt at (retry), attempt JSON ('' when no attempt was made), last status, last error, attempts kept, retention s,
+ * why it ended ('' for none), '1' when its end disables the subscription ('' otherwise).
  * 1 when recorded; 0 when the ticket is stale or the delivery is not pending.
  */
 export const RECORD_ATTEMPT = `
@@ -63,6 +64,8 @@ end
 redis.call('HSET', KEYS[1], 'state', ARGV[4])
 redis.call('HDEL', KEYS[1], 'nextAttemptAt')
 if ARGV[4] == 'delivered' then redis.call('HSET', KEYS[1], 'deliveredAt', now) end
+if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[11]) end
+if ARGV[12] == '1' then redis.call('HSET', KEYS[1], 'disablesSubscription', '1') end
 redis.call('ZREM', KEYS[3], ARGV[1])
 return 1
 `;

@@ -53,6 +53,7 @@ export class DeliveryWorker {
   async deliver(job: WebhookDeliverJob): Promise<string> {
     const { deliveryId, ticket } = job;
     const delivery = await this.deliveries.get(deliveryId);
+    if (delivery?.disablesSubscription && delivery.ticket === ticket) return this.finishDisabling(delivery);
     if (!delivery || delivery.state !== 'pending')
       return `delivery ${deliveryId}: ${delivery?.state ?? 'gone'}, nothing to do`;
     // A job of an earlier claim (its lease ended and the delivery was claimed again): the current
@@ -130,14 +131,16 @@ export class DeliveryWorker {
     }
     if (result.outcome === 'gone') {
       const reason = `the endpoint answered 410 Gone to ${where}`;
-      if (await this.deliveries.record(delivery.id, ticket, now, { state: 'failed', reason }, attempt))
+      const end = { state: 'failed', reason, disablesSubscription: true } as const;
+      if (await this.deliveries.record(delivery.id, ticket, now, end, attempt))
         await this.disable(subscription, reason, now);
       return `${where}: 410, subscription ${subscription.id} disabled`;
     }
     const failingSince = await this.deliveries.noteEndpointFailure(subscription.id, now);
     if (shouldDisableEndpoint(failingSince, now)) {
       const reason = `every attempt failed since ${new Date(failingSince).toISOString()} (${result.errorCode ?? `HTTP ${result.status}`})`;
-      if (await this.deliveries.record(delivery.id, ticket, now, { state: 'failed', reason }, attempt))
+      const end = { state: 'failed', reason, disablesSubscription: true } as const;
+      if (await this.deliveries.record(delivery.id, ticket, now, end, attempt))
         await this.disable(subscription, reason, now);
       return `${where}: failed; subscription ${subscription.id} disabled after five days of failures`;
     }
@@ -153,6 +156,20 @@ export class DeliveryWorker {
     }
     await this.deliveries.record(delivery.id, ticket, now, { state: 'retry', nextAt: now + delay }, attempt);
     return `${where}: ${result.outcome} (${result.errorCode ?? result.status}), next attempt in ${delay} ms`;
+  }
+
+  /**
+   * The job that recorded a delivery's end as disabling its subscription, run again (its notifier
+   * was lost, or Redis failed, before the subscription was disabled or its owner told): disables
+   * it and tells the owner again, both idempotent, unless the owner has changed the subscription
+   * since (enabled it again).
+   */
+  private async finishDisabling(delivery: DeliveryRecord): Promise<string> {
+    const subscription = await this.subscriptions.get(delivery.subscriptionId);
+    if (!subscription || (subscription.enabled && subscription.updatedAt > delivery.updatedAt))
+      return `delivery ${delivery.id}: ${delivery.state}; its subscription is ${subscription ? 'enabled again' : 'gone'}`;
+    await this.disable(subscription, delivery.reason ?? '', delivery.updatedAt);
+    return `delivery ${delivery.id}: ${delivery.state}; subscription ${subscription.id} disabled`;
   }
 
   /** Disables the subscription and tells the owner's other subscriptions (idempotent: the event's id is the disabling's). */

@@ -56,6 +56,8 @@ export interface DeliveryRecord {
   replayOf?: string;
   /** Why it ended without delivery (cancelled, failed). */
   reason?: string;
+  /** Its end disables the subscription (a 410, five days of failures): a retry of its job finishes that. */
+  disablesSubscription?: boolean;
 }
 
 export interface DeliveryQuery {
@@ -163,7 +165,9 @@ export class DeliveryRepository {
     id: string,
     ticket: number,
     now: number,
-    next: { state: 'retry'; nextAt: number } | { state: 'delivered' | 'failed' | 'cancelled'; reason?: string },
+    next:
+      | { state: 'retry'; nextAt: number }
+      | { state: 'delivered' | 'failed' | 'cancelled'; reason?: string; disablesSubscription?: boolean },
     attempt?: AttemptRecord,
   ): Promise<boolean> {
     const lastError = attempt?.error ?? (next.state !== 'retry' ? (next.reason ?? '') : '');
@@ -183,9 +187,9 @@ export class DeliveryRepository {
       lastError.slice(0, 500),
       String(ATTEMPTS_KEPT),
       String(EVENT_RETENTION_SECONDS),
+      next.state !== 'retry' && next.reason ? next.reason.slice(0, 500) : '',
+      next.state !== 'retry' && next.disablesSubscription ? '1' : '',
     );
-    if (done === 1 && next.state !== 'retry' && next.reason)
-      await this.redis.hset(this.keys.delivery(id), 'reason', next.reason.slice(0, 500));
     return done === 1;
   }
 
@@ -303,6 +307,7 @@ function toRecord(h: Record<string, string>): DeliveryRecord {
     ...(h.lastError ? { lastError: h.lastError } : {}),
     ...(h.replayOf ? { replayOf: h.replayOf } : {}),
     ...(h.reason ? { reason: h.reason } : {}),
+    ...(h.disablesSubscription === '1' ? { disablesSubscription: true } : {}),
   };
 }
 

@@ -175,6 +175,57 @@ describe('webhook deliveries (real Redis + BullMQ + local receivers)', () => {
     expect(stranger.received).toHaveLength(2);
   });
 
+  it('a notifier lost between recording a 410 and telling the owner finishes on the retry of its job', async () => {
+    n = TestNotifier.start();
+    const gone = await receiver({ respond: () => ({ status: 410 }) });
+    const sibling = await receiver();
+    const sGone = await n.createSubscription(gone.url, 'team-a');
+    const sSibling = await n.createSubscription(sibling.url, 'team-a', { eventTypes: ['subscription.disabled'] });
+    sibling.secrets = [sSibling.secret];
+    // The first `subscription.disabled` publication fails (the notifier's Redis connection lost
+    // between the steps): the job fails and BullMQ runs it again, with the same ticket.
+    const publisher = n.parts.publisher;
+    const publish = publisher.publish.bind(publisher);
+    let lost = 0;
+    publisher.publish = (event, audience) =>
+      event.type === 'dev.patch-factory.subscription.disabled' && lost++ === 0
+        ? Promise.reject(new Error('connection lost before the owner was told'))
+        : publish(event, audience);
+    const event = imageEvent(11, 'redis');
+    await n.parts.publisher.publish(event);
+    await expect(n.drain()).rejects.toThrow(/connection lost before the owner was told/);
+    expect(n.errors.splice(0)).toHaveLength(1);
+
+    expect(gone.received).toHaveLength(1);
+    expect(await n.parts.deliveries.attempts(deliveryIdOf(event.id, sGone.id))).toHaveLength(1);
+    expect(await n.parts.deliveries.require(deliveryIdOf(event.id, sGone.id))).toMatchObject({
+      state: 'failed',
+      lastStatus: 410,
+    });
+    expect((await n.parts.subscriptions.require(sGone.id)).enabled).toBe(false);
+    expect(sibling.received.map((d) => [d.eventType, d.signedBy[0]])).toEqual([
+      ['dev.patch-factory.subscription.disabled', true],
+    ]);
+  });
+
+  it('the retry of a job that disabled a subscription does not disable it again once its owner enabled it', async () => {
+    n = TestNotifier.start({ worker: false });
+    const gone = await receiver({ respond: () => ({ status: 410 }) });
+    const s = await n.createSubscription(gone.url, 'team-a');
+    const event = imageEvent(12);
+    await n.parts.events.store(event, n.clock.now());
+    await n.parts.fanOut.fanOut(event.id);
+    const id = deliveryIdOf(event.id, s.id);
+    expect(await n.parts.worker.deliver({ v: 1, deliveryId: id, ticket: 1 })).toMatch(/410/);
+    expect((await n.parts.subscriptions.require(s.id)).enabled).toBe(false);
+    n.clock.advance(60_000);
+    await n.parts.subscriptions.enable(s.id, n.clock.now());
+    // The same job again (BullMQ's retry after a lost lock): the delivery has ended; nothing changes.
+    await n.parts.worker.deliver({ v: 1, deliveryId: id, ticket: 1 });
+    expect((await n.parts.subscriptions.require(s.id)).enabled).toBe(true);
+    expect(gone.received).toHaveLength(1);
+  });
+
   it('429 with Retry-After delays the next attempt by at least that', async () => {
     n = TestNotifier.start();
     let calls = 0;
