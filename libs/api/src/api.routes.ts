@@ -98,7 +98,7 @@ function webhookRoutes() {
       path: '/webhooks/subscriptions',
       access: 'webhooks',
       summary: 'Subscribe an endpoint to the factory’s events; its signing secret is answered this once',
-      description: `The caller’s token name owns it. The secret (whsec_…, Standard Webhooks) is stored only sealed (AES-256-GCM under PF_WEBHOOK_SECRET_KEYS) and shown here and by rotate, never again. ${WEBHOOKS_OWNERSHIP}`,
+      description: `The caller’s token name owns it. The secret (whsec_…, Standard Webhooks) is stored only sealed (AES-256-GCM under PF_WEBHOOK_SECRET_KEYS) and shown here and by rotate, never again. A URL whose host is an IP address no delivery may reach (a blocked range outside PF_WEBHOOK_ALLOW_CIDRS, or http:// outside it) is refused here; host names are resolved and checked at each delivery. ${WEBHOOKS_OWNERSHIP}`,
       request: { body: SubscriptionInputBodySchema },
       responses: {
         201: { description: 'Subscribed', body: SubscriptionWithSecretSchema },

@@ -18,7 +18,8 @@ let teamB: ApiClient;
 let reader: ApiClient;
 
 beforeAll(async () => {
-  api = await startWebhooksApi();
+  // The tests' own receivers (loopback) are reached through the allow-list, as an operator's on premises.
+  api = await startWebhooksApi({ PF_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32' });
   teamA = await api.client('team-a', ['read', 'webhooks']);
   teamB = await api.client('team-b', ['read', 'webhooks']);
   reader = await api.client('team-a', ['read']);
@@ -131,6 +132,12 @@ describe('creating a subscription', () => {
       /description: must not hold control or bidi characters/,
     ],
     ['an unknown field', { owner: 'team-b' }, /owner/],
+    ['the cloud metadata address', { url: 'https://169.254.169.254/latest/meta-data' }, /url: .*blocked range/],
+    ['a private address', { url: 'https://10.1.2.3/hook' }, /url: .*10\.1\.2\.3, in the blocked range/],
+    ['IPv6 loopback', { url: 'https://[::1]:8443/hook' }, /url: .*blocked range/],
+    ['an IPv4-mapped loopback', { url: 'https://[::ffff:127.0.0.2]/hook' }, /url: .*blocked range/],
+    ['loopback as a decimal number', { url: 'https://2130706434/hook' }, /url: .*127\.0\.0\.2, in the blocked range/],
+    ['http to a public address', { url: 'http://1.1.1.1/hook' }, /url: .*http is allowed only to allow-listed/],
     ['a secret of its own', { secret: 'whsec_mine' }, /secret/],
   ])('refuses %s with 400 naming the field, storing nothing', async (_what, extra, message) => {
     const before = (await api.subscriptions.list()).length;
@@ -139,6 +146,16 @@ describe('creating a subscription', () => {
     expect(res.body.error.code).toBe('webhook-subscription-invalid');
     expect(res.body.error.message).toMatch(message);
     expect(await api.subscriptions.list()).toHaveLength(before);
+  });
+
+  it('accepts an allow-listed receiver on premises, over http too', async () => {
+    const { subscription } = await create(teamA, { url: 'http://127.0.0.1:9/hook' });
+    expect(subscription.url).toBe('http://127.0.0.1:9/hook');
+    const moved = await teamA.request<ErrorBody>('PATCH', `/webhooks/subscriptions/${subscription.id}`, {
+      url: 'http://127.0.0.2:9/hook',
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error.message).toMatch(/url: .*blocked range/);
   });
 
   it('refuses a body that is not an object, and a token without the webhooks scope', async () => {

@@ -2,7 +2,13 @@ import { Body, Controller, Inject, Param, Req, UseFilters } from '@nestjs/common
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { TerminalError } from '@patch-factory/contracts';
-import { DeliveryReplay, SubscriptionRepository, WEBHOOK_CLOCK, type WebhookClock } from '@patch-factory/notifying';
+import {
+  DeliveryReplay,
+  SubscriptionRepository,
+  WEBHOOK_CLOCK,
+  WebhookSettings,
+  type WebhookClock,
+} from '@patch-factory/notifying';
 import {
   parseSubscriptionInput,
   parseSubscriptionUpdate,
@@ -11,6 +17,7 @@ import {
 } from '@patch-factory/webhooks';
 import { ApiErrorFilter } from '../api-error.filter';
 import { ApiRoute } from '../api-route.decorator';
+import { checkLiteralReceiver } from './literal-receiver-check';
 import { API_ROUTES } from '../api.routes';
 import { parseRequest } from '../parse-request';
 import { publicDelivery, publicSubscription } from './public-webhook-views';
@@ -36,12 +43,14 @@ export class WebhookSubscriptionsController {
   constructor(
     private readonly subscriptions: SubscriptionRepository,
     private readonly replays: DeliveryReplay,
+    private readonly settings: WebhookSettings,
     @Inject(WEBHOOK_CLOCK) private readonly clock: WebhookClock,
   ) {}
 
   @ApiRoute(API_ROUTES.createWebhookSubscription)
   async create(@Body() body: unknown, @Req() req: Request): Promise<z.infer<typeof SubscriptionWithSecretSchema>> {
     const input = parseSubscriptionInput(body);
+    await checkLiteralReceiver(input.url, this.settings.allowList);
     const now = this.clock.now();
     const made = await this.subscriptions.create(input, WebhookCaller.of(req).owner, now);
     return { subscription: publicSubscription(made.subscription, now), secret: made.secret };
@@ -70,6 +79,7 @@ export class WebhookSubscriptionsController {
     const subscriptionId = this.id(id);
     const { enabled, changes } = splitEnabled(body);
     const update = changes === undefined ? undefined : parseSubscriptionUpdate(changes);
+    if (update?.url !== undefined) await checkLiteralReceiver(update.url, this.settings.allowList);
     const caller = WebhookCaller.of(req);
     let current = await caller.subscription(this.subscriptions, subscriptionId);
     if (update) current = await this.subscriptions.update(subscriptionId, update, this.clock.now());
