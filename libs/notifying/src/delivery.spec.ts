@@ -57,6 +57,7 @@ describe('webhook deliveries (real Redis + BullMQ + local receivers)', () => {
     for (const d of [...r1.received, ...r3.received]) {
       expect(d).toMatchObject({ webhookId: event.id, signedBy: [true], cloudEvent: true, eventId: event.id });
       expect(JSON.parse(d.body)).toEqual(event);
+      expect(d.contentType).toBe('application/cloudevents+json; charset=utf-8');
     }
     expect(r1.received[0]?.timestamp).toBe(Math.floor(n.clock.now() / 1000));
 

@@ -15,6 +15,7 @@ export interface ReceivedDelivery {
   readonly timestamp: number;
   readonly signatures: string[];
   readonly body: string;
+  readonly contentType: string;
   /** For each of the receiver's secrets (in order): whether the request carries its signature. */
   readonly signedBy: boolean[];
   /** Whether the body is a valid CloudEvent (strict validation of the cloudevents package). */
@@ -79,6 +80,7 @@ function inspect(headers: http.IncomingHttpHeaders, body: string, secrets: strin
     timestamp: Number(h['webhook-timestamp']),
     signatures: (h['webhook-signature'] as string).split(' ').filter((s) => s !== ''),
     body,
+    contentType: String(headers['content-type'] ?? ''),
     signedBy: secrets.map((s) => signedWith(s, h, body, strict)),
     cloudEvent,
     eventId,
