@@ -24,7 +24,8 @@ function refuse(status: number, code: string, message: string): HttpException {
 
 /**
  * Every route needs a bearer token with the route's scope (@RequireScope; a route without
- * one needs `admin`), except @PublicRoute ones (health, signed webhooks). 401 without a
+ * one needs `admin`), except @PublicRoute ones (health, signed webhooks) and @PublicWhen ones
+ * whose setting the operator turned on (feeds with PF_FEEDS_PUBLIC). 401 without a
  * valid token, 429 over the token's rate, 403 without the scope. The principal is set on the
  * request for the handlers and the audit log.
  */
