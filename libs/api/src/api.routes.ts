@@ -235,7 +235,8 @@ function webhookRoutes() {
         'Without a token when the operator sets PF_FEEDS_PUBLIC=true. One image’s feed shows its entries among the newest 1,000 image events; each feed holds at most 50 entries.',
       request: { query: FeedQuerySchema },
       responses: {
-        200: { description: 'The feed (Atom 1.0)', body: z.string(), mediaType: 'application/atom+xml' },
+        200: { description: 'The feed (Atom 1.0), with an ETag', body: z.string(), mediaType: 'application/atom+xml' },
+        304: { description: 'Not modified: the feed is still the one the If-None-Match ETag names' },
         400: error('Invalid query'),
       },
     },

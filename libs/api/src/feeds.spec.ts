@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import type { ApiClient } from '@patch-factory/testing';
 import { DIGEST, imageEvents } from './webhooks/webhook-events.fixture';
@@ -17,6 +18,30 @@ let reader: ApiClient;
 async function feed(client: ApiClient, query = ''): Promise<{ status: number; type: string; text: string }> {
   const res = await fetch(`${client.base}/feeds/images.atom${query}`, { headers: client.authHeaders() });
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
+}
+
+/**
+ * GET the catalog's feed as a polling feed reader does, with If-None-Match (node:http: fetch adds
+ * `Cache-Control: no-cache` to a conditional request, which asks the server not to answer 304).
+ */
+function conditionalGet(
+  client: ApiClient,
+  etag?: string,
+): Promise<{ status: number; etag: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(
+      `${client.base}/feeds/images.atom`,
+      { headers: { ...client.authHeaders(), ...(etag ? { 'if-none-match': etag } : {}) }, timeout: 10_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
 }
 
 beforeAll(async () => {
@@ -68,6 +93,20 @@ describe('the Atom feeds of image updates', () => {
       'examples/redis: published as 8, 8.2',
     ]);
     expect(parseFeed((await feed(reader, '?image=examples/none')).text).items).toEqual([]);
+  });
+
+  it('answers a poller that has the current feed 304 without a body (ETag, If-None-Match)', async () => {
+    const first = await conditionalGet(reader);
+    expect(first.status).toBe(200);
+    expect(first.etag).toBeTruthy();
+    const again = await conditionalGet(reader, first.etag);
+    expect(again).toMatchObject({ status: 304, body: '' });
+    // A new event changes the feed, and its tag.
+    for (const e of imageEvents('examples/etag', T0 + 20_000)) await api.events.store(e, Date.now());
+    const changed = await conditionalGet(reader, first.etag);
+    expect(changed.status).toBe(200);
+    expect(changed.etag).not.toBe(first.etag);
+    expect(parseFeed(changed.body).items[0]!.title).toMatch(/^examples\/etag: /);
   });
 
   it.each([['?image=../etc/passwd'], ['?image=Examples/Redis'], ['?image='], ['?images=examples/redis']])(
