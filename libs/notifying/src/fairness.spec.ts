@@ -10,7 +10,7 @@ const EVENTS = 12;
 /**
  * A slow endpoint never delays the others: an endpoint that accepts the connection and never
  * answers, and a healthy one, both subscribed to every event. With PF_WEBHOOK_ENDPOINT_CONCURRENCY
- * = 2 and a worker of concurrency 5, the slow endpoint holds at most 2 attempts in flight (the
+ * = 2 and two workers of concurrency 5, the slow endpoint holds at most 2 attempts in flight (the
  * others wait for its slots, postponed), so the healthy endpoint's deliveries all complete while
  * it hangs. Counts only: in flight at the receiver and in the attempt function, attempts made.
  */
@@ -47,6 +47,8 @@ describe('per-endpoint slots: a hanging endpoint holds at most its cap, the heal
       concurrency: WORKER_CONCURRENCY,
       attemptFn: countingAttempt,
     });
+    // A second worker: the cap holds across notifiers (the slots are in Redis), not per process.
+    n.startWorker(WORKER_CONCURRENCY);
     slow = await startTestReceiver({ hold: true });
     healthy = await startTestReceiver({ strict: true });
     const sSlow = await n.createSubscription(slow.url, 'team-slow');
