@@ -82,3 +82,9 @@ redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ARGV[3]) - tonumber(ARGV[1])))
 return 1
 `;
+
+/** KEYS: an endpoint's failing-since. ARGV: now. Notes `now` unless a failure is noted already; since when it fails (one step: a success in between cannot make it read nothing). */
+export const NOTE_ENDPOINT_FAILURE = `
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])
+`;

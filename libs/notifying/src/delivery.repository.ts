@@ -2,7 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AttemptResult } from '@patch-factory/webhooks';
-import { ACQUIRE_ENDPOINT_SLOT, CLAIM_DELIVERY, CREATE_DELIVERY, RECORD_ATTEMPT } from './delivery-scripts.lua';
+import {
+  ACQUIRE_ENDPOINT_SLOT,
+  CLAIM_DELIVERY,
+  CREATE_DELIVERY,
+  NOTE_ENDPOINT_FAILURE,
+  RECORD_ATTEMPT,
+} from './delivery-scripts.lua';
 import { EVENT_RETENTION_SECONDS } from './event-store';
 import { NotifyingErrorCode, notifyingError } from './notifying-errors';
 import { WebhookKeys } from './webhook-keys';
@@ -268,9 +274,8 @@ export class DeliveryRepository {
 
   /** Since when the endpoint has failed (the first failure after its last success), noting `now` if it was not failing. */
   async noteEndpointFailure(subscriptionId: string, now: number): Promise<number> {
-    const key = this.keys.failingSince(subscriptionId);
-    await this.redis.set(key, String(now), 'NX');
-    return Number(await this.redis.get(key));
+    const since = await this.redis.eval(NOTE_ENDPOINT_FAILURE, 1, this.keys.failingSince(subscriptionId), String(now));
+    return Number(since);
   }
 
   async noteEndpointSuccess(subscriptionId: string): Promise<void> {

@@ -329,6 +329,21 @@ describe('webhook deliveries (real Redis + BullMQ + local receivers)', () => {
     expect(await d.acquireEndpointSlot('sub_x', 'dlv_d.1', now + 2 + ENDPOINT_SLOT_MS, 2)).toBe(true);
   });
 
+  it('since when an endpoint fails: its first failure after a success, never an endpoint failing since 1970', async () => {
+    n = TestNotifier.start({ worker: false });
+    const d = n.parts.deliveries;
+    const t = n.clock.now();
+    expect(await d.noteEndpointFailure('sub_x', t)).toBe(t);
+    expect(await d.noteEndpointFailure('sub_x', t + 5)).toBe(t);
+    await d.noteEndpointSuccess('sub_x');
+    expect(await d.noteEndpointFailure('sub_x', t + 9)).toBe(t + 9);
+    await d.noteEndpointSuccess('sub_x');
+    // A success of another attempt to the same endpoint lands between the failure's steps (one
+    // connection: its commands run in the order they are sent). The failure must not read "never".
+    const [since] = await Promise.all([d.noteEndpointFailure('sub_x', t + 20), d.noteEndpointSuccess('sub_x')]);
+    expect(since).toBe(t + 20);
+  });
+
   it('a stale job (an old ticket) changes nothing and sends nothing', async () => {
     n = TestNotifier.start({ worker: false });
     const r = await receiver();
