@@ -22,7 +22,7 @@ describe('ApiTokenRepository on real Redis', () => {
     expect(await tokens.verify(token)).toEqual({
       tokenId: info.id,
       name: 'ops',
-      scopes: ['read', 'trigger', 'replay'],
+      scopes: ['read', 'trigger', 'replay', 'webhooks'],
     });
     const [, id, secret] = API_TOKEN_FORMAT.exec(token) as unknown as [string, string, string];
     expect(secret).toHaveLength(43);
