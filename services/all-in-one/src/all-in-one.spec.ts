@@ -84,6 +84,14 @@ describe('the all-in-one service with the production executors', () => {
         '/tokens',
         '/tokens/{id}',
         '/audit',
+        '/webhooks/subscriptions',
+        '/webhooks/subscriptions/{id}',
+        '/webhooks/subscriptions/{id}/rotate',
+        '/webhooks/subscriptions/{id}/replay',
+        '/webhooks/deliveries',
+        '/webhooks/deliveries/{id}',
+        '/webhooks/deliveries/{id}/replay',
+        '/feeds/images.atom',
       ].sort(),
     );
   });
