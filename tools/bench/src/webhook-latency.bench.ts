@@ -125,8 +125,11 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, PF_PREFIX: fx.prefix, PF_REDIS_URL: redisServer.url, ...env });
   const rawQueue = new Queue('{bench-raw}', { connection: redis, prefix: fx.prefix });
   let rawWorker: Worker | undefined;
+  const workerRedis = redis.duplicate();
   try {
+    console.error('starting the notifier…');
     await fx.startService('dist/services/notifier/src/main.js', { ...env, PF_LOG_LEVEL: 'info' });
+    console.error('notifier started; warming up');
     const settings = new WebhookSettings(config);
     const subscriptions = new SubscriptionRepository(redis, fx.prefix, settings);
     for (let s = 0; s < SUBSCRIPTIONS; s++)
@@ -148,6 +151,7 @@ async function main(): Promise<void> {
       50,
     );
 
+    console.error(`publishing ${N} events at ${RATE}/s`);
     const events = Array.from({ length: N }, (_, i) => eventOf('bench', i));
     const sentProject = await atRate(async (i) => {
       await publisher.publish(events[i] as FactoryCloudEvent);
@@ -186,12 +190,12 @@ async function main(): Promise<void> {
         });
         await res.arrayBuffer();
       },
-      { connection: redis.duplicate(), prefix: fx.prefix, concurrency: config.PF_WEBHOOK_CONCURRENCY },
+      { connection: workerRedis, prefix: fx.prefix, concurrency: config.PF_WEBHOOK_CONCURRENCY },
     );
     const sentRaw = await atRate(async (i) => {
-      await rawQueue.add('raw', events[i], { jobId: String(i), removeOnComplete: true });
+      await rawQueue.add('raw', events[i], { jobId: `r${i}`, removeOnComplete: true });
     });
-    const rawIds = events.map((_, i) => `raw-${i}`);
+    const rawIds = events.map((_, i) => `raw-r${i}`);
     await waitFor(
       'every baseline delivery',
       () => Promise.resolve(rawIds.every((id) => receiver.arrivals.has(id)) || undefined),
@@ -223,6 +227,7 @@ async function main(): Promise<void> {
     await rawWorker?.close();
     await rawQueue.close();
     await fx.close();
+    workerRedis.disconnect();
     redis.disconnect();
     receiver.child.kill('SIGTERM');
     await redisServer.stop();
