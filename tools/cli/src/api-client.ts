@@ -63,6 +63,10 @@ export class ApiClient {
     return this.call('POST', path, undefined, body, headers);
   }
 
+  patch(path: string, body: unknown): Promise<unknown> {
+    return this.call('PATCH', path, undefined, body);
+  }
+
   delete(path: string): Promise<unknown> {
     return this.call('DELETE', path);
   }

@@ -26,6 +26,8 @@ import { webhooksListenCommand } from './webhooks-listen-command';
 import { webhooksDeliveriesCommand, webhooksReplayCommand } from './webhooks-deliveries-command';
 import {
   webhooksAddCommand,
+  webhooksDisableCommand,
+  webhooksEnableCommand,
   webhooksListCommand,
   webhooksRmCommand,
   webhooksRotateCommand,
@@ -57,6 +59,8 @@ export const COMMANDS: readonly Command[] = [
   webhooksListCommand,
   webhooksRmCommand,
   webhooksRotateCommand,
+  webhooksEnableCommand,
+  webhooksDisableCommand,
   webhooksDeliveriesCommand,
   webhooksReplayCommand,
   webhooksListenCommand,

@@ -5,7 +5,7 @@ import { resourcePath, type Command } from './command';
 import { ago, table } from './format';
 import { safeJson, safeText } from './terminal-text';
 
-const ROLE_NAMES = ['reader', 'operator', 'ingest', 'admin'];
+const ROLE_NAMES = ['reader', 'operator', 'ingest', 'subscriber', 'admin'];
 const TokenInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -26,11 +26,11 @@ const AuditEntrySchema = z.object({
 
 export const tokenCreateCommand: Command = {
   name: 'token create',
-  synopsis: '<name> [--role reader|operator|ingest|admin] [--json]',
+  synopsis: '<name> [--role reader|operator|ingest|subscriber|admin] [--json]',
   summary: 'make an API token (admin); its secret is printed once',
   help: [
     '<name>       who holds it (shown in the audit log)',
-    '--role R     reader (read), operator (read, trigger, replay), ingest (events) or admin; default reader',
+    '--role R     reader (read), operator (read, trigger, replay, webhooks), ingest (events), subscriber (read, webhooks) or admin; default reader',
     '--json       the API answer as JSON',
   ],
   flags: { role: 'string', json: 'boolean' },

@@ -777,6 +777,17 @@ describe('patch-factory webhooks against the running api service', () => {
       stderr: expect.stringMatching(/^error webhook-delivery-not-found: /) as unknown as string,
     });
 
+    // Paused and enabled again (what an operator does once a disabled endpoint is fixed).
+    expect(await real('webhooks', 'disable', id)).toEqual({
+      code: 0,
+      stdout: `${id} is disabled: paused by bootstrap-admin\n`,
+      stderr: '',
+    });
+    expect((await real('webhooks', 'list')).stdout).toMatch(
+      new RegExp(`^${id} is disabled since .+: paused by bootstrap-admin$`, 'm'),
+    );
+    expect(await real('webhooks', 'enable', id)).toEqual({ code: 0, stdout: `${id} is enabled\n`, stderr: '' });
+
     expect(await real('webhooks', 'rm', id)).toEqual({ code: 0, stdout: `removed subscription ${id}\n`, stderr: '' });
     expect(await real('webhooks', 'list')).toEqual({ code: 0, stdout: 'no webhook subscriptions\n', stderr: '' });
     const again = await real('webhooks', 'rm', id);

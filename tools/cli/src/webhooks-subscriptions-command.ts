@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { EVENT_NAMES, EVENT_SEVERITIES, hasControlCharacter } from '@patch-factory/contracts';
 import {
   ImageGlobSchema,
@@ -23,6 +23,7 @@ import { duration, table } from './format';
 import { safeJson, safeText } from './terminal-text';
 import {
   SubscriptionListSchema,
+  SubscriptionViewSchema,
   SubscriptionWithSecretSchema,
   agoText,
   checkSubscriptionId,
@@ -199,6 +200,31 @@ export const webhooksRmCommand: Command = {
     ctx.print(`removed subscription ${id}`);
   },
 };
+
+/** `webhooks enable|disable`: PATCH `enabled`, print the state the API answers. */
+function enabledCommand(enabled: boolean): Command {
+  const name = enabled ? 'webhooks enable' : 'webhooks disable';
+  return {
+    name,
+    synopsis: '<subscription-id>',
+    summary: enabled
+      ? 'enable a disabled webhook subscription again (after a 410 or days of failures, once its endpoint is fixed)'
+      : 'pause a webhook subscription: nothing is delivered to it until it is enabled',
+    help: ['<subscription-id>  sub_… from "patch-factory webhooks list"'],
+    flags: {},
+    async run(args, ctx) {
+      const [raw] = expectPositionals(args, ['subscription-id'], name) as [string];
+      const id = checkSubscriptionId(raw, 'subscription', name);
+      const body = await ctx.api.patch(resourcePath('webhooks/subscriptions', id), { enabled });
+      const { subscription } = decode(z.object({ subscription: SubscriptionViewSchema }), body, 'subscription');
+      const why = subscription.disabled ? `: ${safeText(subscription.disabled.reason, 300)}` : '';
+      ctx.print(`${safeText(subscription.id, 64)} is ${subscription.enabled ? 'enabled' : 'disabled'}${why}`);
+    },
+  };
+}
+
+export const webhooksEnableCommand: Command = enabledCommand(true);
+export const webhooksDisableCommand: Command = enabledCommand(false);
 
 const ROTATE = 'webhooks rotate';
 export const webhooksRotateCommand: Command = {
