@@ -71,16 +71,45 @@ return 1
 `;
 
 /**
- * KEYS: in-flight leases of an endpoint. ARGV: now, lease token, lease expiry, cap. 1 when a slot was taken.
- * A token that holds a slot already takes it again: the same claim's job, run again after its
- * notifier was lost (BullMQ's stalled check), goes on in the slot its dead run left.
+ * KEYS: the endpoint's in-flight leases, its waiting deliveries, due, the delivery. ARGV: now, lease
+ * token, lease expiry, cap, delivery id, ticket, fallback time. Takes a slot (a token that holds
+ * one already takes it again: the rerun of a job whose notifier died) and returns 1; when all
+ * `cap` are taken, puts the delivery (if its ticket is current) on the endpoint's waiting list and
+ * due again at the fallback time, in the same step, and returns 0: a slot released after this sees it.
  */
 export const ACQUIRE_ENDPOINT_SLOT = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if not redis.call('ZSCORE', KEYS[1], ARGV[2]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
-redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[2])
-redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ARGV[3]) - tonumber(ARGV[1])))
-return 1
+if redis.call('ZSCORE', KEYS[1], ARGV[2]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[4]) then
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ARGV[3]) - tonumber(ARGV[1])))
+  redis.call('ZREM', KEYS[2], ARGV[5])
+  return 1
+end
+if redis.call('HGET', KEYS[4], 'state') == 'pending' and redis.call('HGET', KEYS[4], 'ticket') == ARGV[6] then
+  redis.call('ZADD', KEYS[2], tonumber(ARGV[1]), ARGV[5])
+  redis.call('PEXPIRE', KEYS[2], 86400000)
+  redis.call('ZADD', KEYS[3], tonumber(ARGV[7]), ARGV[5])
+  redis.call('HSET', KEYS[4], 'nextAttemptAt', ARGV[7], 'updatedAt', ARGV[1])
+end
+return 0
+`;
+
+/**
+ * KEYS: the endpoint's in-flight leases, its waiting deliveries, due. ARGV: lease token, now.
+ * Gives the slot back and hands it to the longest-waiting delivery still due (made due now):
+ * its id, for the caller to dispatch at once, or nil.
+ */
+export const RELEASE_ENDPOINT_SLOT = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+for i = 1, 20 do
+  local popped = redis.call('ZPOPMIN', KEYS[2])
+  if #popped == 0 then return false end
+  if redis.call('ZSCORE', KEYS[3], popped[1]) then
+    redis.call('ZADD', KEYS[3], tonumber(ARGV[2]), popped[1])
+    return popped[1]
+  end
+end
+return false
 `;
 
 /** KEYS: an endpoint's failing-since. ARGV: now. Notes `now` unless a failure is noted already; since when it fails (one step: a success in between cannot make it read nothing). */

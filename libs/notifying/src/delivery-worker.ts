@@ -1,5 +1,6 @@
-import type { WebhookDeliverJob } from '@patch-factory/contracts';
+import { PipelineError, type WebhookDeliverJob } from '@patch-factory/contracts';
 import {
+  WebhooksErrorCode,
   deliverOnce,
   openActiveSecrets,
   retryDelay,
@@ -10,14 +11,29 @@ import {
 } from '@patch-factory/webhooks';
 import type { Logger } from '@patch-factory/telemetry';
 import { attemptRecordOf, type DeliveryRecord, type DeliveryRepository } from './delivery.repository';
+import type { DeliveryDispatcher } from './delivery-dispatcher';
 import type { EventPublisher } from './event-publisher';
 import type { EventStore } from './event-store';
+import { NotifyingErrorCode } from './notifying-errors';
 import type { SubscriptionRepository } from './subscription.repository';
 import type { WebhookClock } from './webhook-clock';
 import type { WebhookSettings } from './webhook-settings';
 
-/** How long a delivery waits when its endpoint has every slot taken (then it is dispatched again). */
-export const ENDPOINT_BUSY_DELAY_MS = 500;
+/**
+ * A delivery whose endpoint has every slot taken waits on the endpoint's list and is dispatched
+ * the moment a slot is released; should that hand-off be lost (a notifier killed), it is due again
+ * after this long.
+ */
+export const ENDPOINT_BUSY_FALLBACK_MS = 2_000;
+/** A delivery that cannot be signed (PF_WEBHOOK_SECRET_KEYS missing or without the key that sealed its secret) is tried again after this long. */
+export const SIGNING_KEY_RETRY_MS = 5 * 60_000;
+/** The codes of a secret that cannot be opened with the configured keys: the operator's to fix, nothing is lost meanwhile. */
+const KEY_PROBLEMS: ReadonlySet<string> = new Set([
+  NotifyingErrorCode.secretKeysMissing,
+  WebhooksErrorCode.sealedSecretUnknownKey,
+  WebhooksErrorCode.sealedSecretOpenFailed,
+  WebhooksErrorCode.sealedSecretInvalid,
+]);
 /** The media type of a delivery: a CloudEvent in structured mode (JSON). */
 export const DELIVERY_CONTENT_TYPE = 'application/cloudevents+json; charset=utf-8';
 
@@ -47,6 +63,7 @@ export class DeliveryWorker {
     private readonly settings: WebhookSettings,
     private readonly clock: WebhookClock,
     private readonly logger: Logger,
+    private readonly dispatcher: DeliveryDispatcher,
     private readonly attemptFn: AttemptFn = deliverOnce,
   ) {}
 
@@ -68,25 +85,47 @@ export class DeliveryWorker {
       await this.deliveries.record(deliveryId, ticket, this.clock.now(), { state: 'cancelled', reason });
       return `delivery ${deliveryId}: cancelled (${reason})`;
     }
+    const slot = `${deliveryId}.${ticket}`;
+    const started = this.clock.now();
+    const waiter = { deliveryId, ticket, fallbackAt: started + ENDPOINT_BUSY_FALLBACK_MS };
+    const cap = this.settings.endpointConcurrency;
+    if (!(await this.deliveries.acquireEndpointSlot(subscription.id, slot, started, cap, waiter)))
+      return `delivery ${deliveryId}: endpoint busy (${cap} in flight), waits for a slot`;
+    let next: string | undefined;
+    try {
+      return await this.attemptAndSettle(subscription, delivery, ticket, started);
+    } finally {
+      next = await this.deliveries.releaseEndpointSlot(subscription.id, slot, this.clock.now());
+      // The released slot goes to the endpoint's longest-waiting delivery at once (not at the next pump).
+      if (next) await this.dispatcher.dispatch(next);
+    }
+  }
+
+  private async attemptAndSettle(
+    subscription: Subscription,
+    delivery: DeliveryRecord,
+    ticket: number,
+    started: number,
+  ): Promise<string> {
     const stored = await this.events.get(delivery.eventId);
     if (!stored) {
       const reason = `event ${delivery.eventId} expired before it was delivered`;
-      await this.deliveries.record(deliveryId, ticket, this.clock.now(), { state: 'failed', reason });
-      return `delivery ${deliveryId}: ${reason}`;
-    }
-    const slot = `${deliveryId}.${ticket}`;
-    const started = this.clock.now();
-    if (
-      !(await this.deliveries.acquireEndpointSlot(subscription.id, slot, started, this.settings.endpointConcurrency))
-    ) {
-      await this.deliveries.postpone(deliveryId, ticket, started, started + ENDPOINT_BUSY_DELAY_MS);
-      return `delivery ${deliveryId}: endpoint busy, again in ${ENDPOINT_BUSY_DELAY_MS} ms`;
+      await this.deliveries.record(delivery.id, ticket, this.clock.now(), { state: 'failed', reason });
+      return `delivery ${delivery.id}: ${reason}`;
     }
     let result: AttemptResult;
     try {
       result = await this.attempt(subscription, delivery, JSON.stringify(stored.event), started);
-    } finally {
-      await this.deliveries.releaseEndpointSlot(subscription.id, slot);
+    } catch (error) {
+      if (!(error instanceof PipelineError) || !KEY_PROBLEMS.has(error.code)) throw error;
+      // Not the receiver's fault and not the delivery's: kept pending, tried again later, said loudly.
+      const nextAt = this.clock.now() + SIGNING_KEY_RETRY_MS;
+      await this.deliveries.record(delivery.id, ticket, this.clock.now(), { state: 'retry', nextAt });
+      this.logger.error(
+        { delivery: delivery.id, subscription: subscription.id, code: error.code, err: error.message },
+        'webhook delivery cannot be signed: check PF_WEBHOOK_SECRET_KEYS',
+      );
+      return `delivery ${delivery.id}: cannot be signed (${error.code}); again in ${SIGNING_KEY_RETRY_MS} ms`;
     }
     return this.settle(subscription, delivery, ticket, started, result);
   }

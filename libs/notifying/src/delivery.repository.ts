@@ -8,6 +8,7 @@ import {
   CREATE_DELIVERY,
   NOTE_ENDPOINT_FAILURE,
   RECORD_ATTEMPT,
+  RELEASE_ENDPOINT_SLOT,
 } from './delivery-scripts.lua';
 import { EVENT_RETENTION_SECONDS } from './event-store';
 import { NotifyingErrorCode, notifyingError } from './notifying-errors';
@@ -249,27 +250,48 @@ export class DeliveryRepository {
     return this.redis.zrangebyscore(this.keys.deliveriesOf(subscriptionId), since, '+inf', 'LIMIT', 0, limit);
   }
 
-  /** Takes one of the endpoint's in-flight slots until `now + ENDPOINT_SLOT_MS`; false when all `cap` are taken. */
-  async acquireEndpointSlot(subscriptionId: string, token: string, now: number, cap: number): Promise<boolean> {
+  /**
+   * Takes one of the endpoint's in-flight slots until `now + ENDPOINT_SLOT_MS`. When all `cap`
+   * are taken: false, and the delivery (its `ticket` current) waits on the endpoint's list for the
+   * next released slot, due again at `fallbackAt` should that hand-off be lost.
+   */
+  async acquireEndpointSlot(
+    subscriptionId: string,
+    token: string,
+    now: number,
+    cap: number,
+    waiter: { deliveryId: string; ticket: number; fallbackAt: number },
+  ): Promise<boolean> {
     const taken = await this.redis.eval(
       ACQUIRE_ENDPOINT_SLOT,
-      1,
+      4,
       this.keys.inflight(subscriptionId),
+      this.keys.waiting(subscriptionId),
+      this.keys.due(),
+      this.keys.delivery(waiter.deliveryId),
       String(now),
       token,
       String(now + ENDPOINT_SLOT_MS),
       String(cap),
+      waiter.deliveryId,
+      String(waiter.ticket),
+      String(waiter.fallbackAt),
     );
     return taken === 1;
   }
 
-  async releaseEndpointSlot(subscriptionId: string, token: string): Promise<void> {
-    await this.redis.zrem(this.keys.inflight(subscriptionId), token);
-  }
-
-  /** Puts a pending delivery back on the schedule at `at` without an attempt (its endpoint was busy); false when stale. */
-  postpone(id: string, ticket: number, now: number, at: number): Promise<boolean> {
-    return this.record(id, ticket, now, { state: 'retry', nextAt: at });
+  /** Gives the slot back; the id of the waiting delivery it goes to (now due), if any. */
+  async releaseEndpointSlot(subscriptionId: string, token: string, now: number): Promise<string | undefined> {
+    const next = (await this.redis.eval(
+      RELEASE_ENDPOINT_SLOT,
+      3,
+      this.keys.inflight(subscriptionId),
+      this.keys.waiting(subscriptionId),
+      this.keys.due(),
+      token,
+      String(now),
+    )) as string | null;
+    return next ?? undefined;
   }
 
   /** Since when the endpoint has failed (the first failure after its last success), noting `now` if it was not failing. */

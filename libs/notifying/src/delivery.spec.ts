@@ -1,6 +1,7 @@
 import { RETRY_SCHEDULE_MS } from '@patch-factory/webhooks';
 import { CLAIM_LEASE_MS, deliveryIdOf, ENDPOINT_SLOT_MS } from './delivery.repository';
-import { imageEvent, TestNotifier } from './notifier.fixture';
+import { SIGNING_KEY_RETRY_MS } from './delivery-worker';
+import { buildNotifier, imageEvent, TestNotifier } from './notifier.fixture';
 import { startTestReceiver, type TestReceiver } from './webhook-receiver.fixture';
 
 const HOUR = 3_600_000;
@@ -316,17 +317,44 @@ describe('webhook deliveries (real Redis + BullMQ + local receivers)', () => {
     n = TestNotifier.start({ worker: false });
     const d = n.parts.deliveries;
     const now = n.clock.now();
-    expect(await d.acquireEndpointSlot('sub_x', 'dlv_a.1', now, 2)).toBe(true);
-    expect(await d.acquireEndpointSlot('sub_x', 'dlv_b.1', now, 2)).toBe(true);
-    expect(await d.acquireEndpointSlot('sub_x', 'dlv_c.1', now, 2)).toBe(false);
+    const w = (deliveryId: string) => ({ deliveryId, ticket: 1, fallbackAt: now + 2_000 });
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_a.1', now, 2, w('dlv_a'))).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_b.1', now, 2, w('dlv_b'))).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_c.1', now, 2, w('dlv_c'))).toBe(false);
     // The job of claim dlv_a.1 run again after its notifier died (BullMQ's stalled check).
-    expect(await d.acquireEndpointSlot('sub_x', 'dlv_a.1', now + 1, 2)).toBe(true);
-    expect(await d.acquireEndpointSlot('sub_x', 'dlv_c.1', now + 1, 2)).toBe(false);
-    expect(await d.acquireEndpointSlot('sub_y', 'dlv_c.1', now + 1, 2)).toBe(true);
-    await d.releaseEndpointSlot('sub_x', 'dlv_b.1');
-    expect(await d.acquireEndpointSlot('sub_x', 'dlv_c.1', now + 2, 2)).toBe(true);
-    expect(await d.acquireEndpointSlot('sub_x', 'dlv_d.1', now + 2, 2)).toBe(false);
-    expect(await d.acquireEndpointSlot('sub_x', 'dlv_d.1', now + 2 + ENDPOINT_SLOT_MS, 2)).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_a.1', now + 1, 2, w('dlv_a'))).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_c.1', now + 1, 2, w('dlv_c'))).toBe(false);
+    expect(await d.acquireEndpointSlot('sub_y', 'dlv_c.1', now + 1, 2, w('dlv_c'))).toBe(true);
+    await d.releaseEndpointSlot('sub_x', 'dlv_b.1', now + 1);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_c.1', now + 2, 2, w('dlv_c'))).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_d.1', now + 2, 2, w('dlv_d'))).toBe(false);
+    expect(await d.acquireEndpointSlot('sub_x', 'dlv_d.1', now + 2 + ENDPOINT_SLOT_MS, 2, w('dlv_d'))).toBe(true);
+  });
+
+  it('a delivery that found its endpoint busy gets the next released slot at once, longest waiting first', async () => {
+    n = TestNotifier.start({ worker: false });
+    const d = n.parts.deliveries;
+    const now = n.clock.now();
+    const ids = ['a', 'b', 'c', 'e'].map((x) => `dlv_${x.repeat(26)}`);
+    for (const id of ids) {
+      await d.create({ id, subscriptionId: 'sub_x', eventId: 'e', eventType: 't', subject: 's', messageId: 'm' }, now);
+      expect(await d.claim(id, now)).toEqual({ ticket: 1, attempt: 1 });
+    }
+    const [a, b, c, e] = ids as [string, string, string, string];
+    const w = (deliveryId: string, ticket = 1) => ({ deliveryId, ticket, fallbackAt: now + 2_000 });
+    expect(await d.acquireEndpointSlot('sub_x', `${a}.1`, now, 1, w(a))).toBe(true);
+    expect(await d.acquireEndpointSlot('sub_x', `${b}.1`, now + 1, 1, w(b))).toBe(false);
+    // A stale job (old ticket) does not queue its delivery.
+    expect(await d.acquireEndpointSlot('sub_x', `${e}.0`, now + 2, 1, w(e, 0))).toBe(false);
+    expect(await d.acquireEndpointSlot('sub_x', `${c}.1`, now + 3, 1, w(c))).toBe(false);
+    // Waiting ones are due at the fallback only (not before), should the hand-off be lost.
+    expect(await d.dueIds(now + 10, 10)).toEqual([]);
+    expect((await d.dueIds(now + 2_000, 10)).sort()).toEqual([b, c].sort());
+    // The slot goes to b (longest waiting), made due now; then to c; then to nobody.
+    expect(await d.releaseEndpointSlot('sub_x', `${a}.1`, now + 20)).toBe(b);
+    expect(await d.dueIds(now + 20, 10)).toEqual([b]);
+    expect(await d.releaseEndpointSlot('sub_x', `${b}.2`, now + 21)).toBe(c);
+    expect(await d.releaseEndpointSlot('sub_x', `${c}.2`, now + 22)).toBeUndefined();
   });
 
   it('since when an endpoint fails: its first failure after a success, never an endpoint failing since 1970', async () => {
@@ -369,5 +397,31 @@ describe('webhook deliveries (real Redis + BullMQ + local receivers)', () => {
     await n.parts.worker.deliver({ v: 1, deliveryId: id, ticket: 2 });
     expect(r.received).toHaveLength(1);
     expect(await n.parts.deliveries.attempts(id)).toHaveLength(1);
+  });
+
+  it('a delivery that cannot be signed (the sealing key gone from the settings) stays pending, sends nothing, and is tried again later', async () => {
+    n = TestNotifier.start({ worker: false });
+    const r = await receiver();
+    const s = await n.createSubscription(r.url);
+    r.secrets = [s.secret];
+    const event = imageEvent(11);
+    await n.parts.events.store(event, n.clock.now());
+    await n.parts.fanOut.fanOut(event.id);
+    const id = deliveryIdOf(event.id, s.id);
+    // The same notifier restarted without PF_WEBHOOK_SECRET_KEYS (same prefix, same clock).
+    const { PF_WEBHOOK_SECRET_KEYS: _keys, ...withoutKeys } = n.env;
+    const keyless = buildNotifier(withoutKeys, n.clock, n.parts.redis);
+    expect(await keyless.worker.deliver({ v: 1, deliveryId: id, ticket: 1 })).toMatch(
+      /cannot be signed \(webhook-secret-keys-missing\)/,
+    );
+    expect(r.received).toHaveLength(0);
+    const kept = await n.parts.deliveries.require(id);
+    expect(kept).toMatchObject({ state: 'pending', attempts: 0, nextAttemptAt: n.clock.now() + SIGNING_KEY_RETRY_MS });
+    expect(await n.parts.deliveries.dueIds(n.clock.now() + SIGNING_KEY_RETRY_MS - 1, 10)).toEqual([]);
+    // Keys back: the next claim delivers it.
+    n.clock.advance(SIGNING_KEY_RETRY_MS);
+    expect(await n.parts.dispatcher.dispatch(id)).toBe(true);
+    expect(await n.parts.worker.deliver({ v: 1, deliveryId: id, ticket: 2 })).toMatch(/delivered/);
+    expect(r.received).toHaveLength(1);
   });
 });

@@ -15,6 +15,13 @@ export const EVENT_RETENTION_SECONDS = 30 * 86_400;
 /** Image events kept for the feeds (the newest). */
 export const FEED_EVENTS_KEPT = 10_000;
 
+/** KEYS: the event, the feeds' stream. ARGV: record, retention s, '1' for an image event, stream length. 1 when stored now. */
+const STORE_EVENT = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]), 'NX') then return 0 end
+if ARGV[3] == '1' then redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'event', ARGV[1]) end
+return 1
+`;
+
 /** Who hears an event besides the subscriptions' filters: all of them, or the owner's others (`subscription.disabled`). */
 export const AudienceSchema = z
   .object({ owner: z.string().min(1).max(200), except: z.string().min(1).max(100) })
@@ -61,14 +68,25 @@ export class EventStore {
     this.keys = new WebhookKeys(prefix);
   }
 
-  /** Stores `event` unless its id is stored already; true when this call stored it. */
+  /**
+   * Stores `event` unless its id is stored already (and an image event in the feeds' stream, in the
+   * same step: a crash cannot leave it stored but missing from the feeds); true when this call stored it.
+   */
   async store(event: FactoryCloudEvent, now: number, audience?: Audience): Promise<boolean> {
     const record = JSON.stringify({ event, ...(audience ? { audience } : {}), storedAt: now });
-    const fresh = await this.redis.set(this.keys.event(event.id), record, 'EX', EVENT_RETENTION_SECONDS, 'NX');
-    if (fresh !== 'OK') return false;
-    if (event.type === 'dev.patch-factory.image.published' || event.type === 'dev.patch-factory.image.updated')
-      await this.redis.xadd(this.keys.imageEvents(), 'MAXLEN', '~', String(FEED_EVENTS_KEPT), '*', 'event', record);
-    return true;
+    const isImage =
+      event.type === 'dev.patch-factory.image.published' || event.type === 'dev.patch-factory.image.updated';
+    const fresh = await this.redis.eval(
+      STORE_EVENT,
+      2,
+      this.keys.event(event.id),
+      this.keys.imageEvents(),
+      record,
+      String(EVENT_RETENTION_SECONDS),
+      isImage ? '1' : '0',
+      String(FEED_EVENTS_KEPT),
+    );
+    return fresh === 1;
   }
 
   async get(id: string): Promise<StoredEvent | undefined> {

@@ -88,7 +88,17 @@ export function buildNotifier(
   const dispatcher = new DeliveryDispatcher(deliveries, producer, clock);
   const fanOut = new FanOut(events, subscriptions, deliveries, dispatcher, clock);
   const logger = createLogger('notifier-test', 'silent');
-  const worker = new DeliveryWorker(deliveries, subscriptions, events, publisher, settings, clock, logger, attemptFn);
+  const worker = new DeliveryWorker(
+    deliveries,
+    subscriptions,
+    events,
+    publisher,
+    settings,
+    clock,
+    logger,
+    dispatcher,
+    attemptFn,
+  );
   return {
     prefix,
     config,

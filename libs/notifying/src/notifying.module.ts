@@ -104,6 +104,7 @@ export class WebhookStoreModule {}
         WebhookSettings,
         WEBHOOK_CLOCK,
         LOGGER,
+        DeliveryDispatcher,
       ],
       useFactory: (
         deliveries: DeliveryRepository,
@@ -113,7 +114,8 @@ export class WebhookStoreModule {}
         settings: WebhookSettings,
         clock: WebhookClock,
         logger: Logger,
-      ) => new DeliveryWorker(deliveries, subscriptions, events, publisher, settings, clock, logger),
+        dispatcher: DeliveryDispatcher,
+      ) => new DeliveryWorker(deliveries, subscriptions, events, publisher, settings, clock, logger, dispatcher),
     },
     WebhookProcessors,
     DeliveryPump,

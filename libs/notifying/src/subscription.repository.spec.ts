@@ -142,7 +142,14 @@ describe('SubscriptionRepository (real Redis)', () => {
     const a2 = await repo.create(input(), 'team-a', T0 + 2);
     expect((await repo.list()).map((s) => s.id)).toEqual([a1, b1, a2].map((x) => x.subscription.id));
     expect((await repo.list({ owner: 'team-a' })).map((s) => s.id)).toEqual([a1, a2].map((x) => x.subscription.id));
-    expect(await repo.remove(a1.subscription.id)).toBe(true);
+    // Its endpoint's state goes with it.
+    const keys = new WebhookKeys(prefix);
+    const id1 = a1.subscription.id;
+    await redis.set(keys.failingSince(id1), String(T0));
+    await redis.zadd(keys.inflight(id1), T0 + 30_000, 'dlv_x.1');
+    await redis.zadd(keys.waiting(id1), T0, 'dlv_y');
+    expect(await repo.remove(id1)).toBe(true);
+    expect(await redis.exists(keys.failingSince(id1), keys.inflight(id1), keys.waiting(id1))).toBe(0);
     expect(await repo.remove(a1.subscription.id)).toBe(false);
     expect(await repo.get(a1.subscription.id)).toBeUndefined();
     expect((await repo.list({ owner: 'team-a' })).map((s) => s.id)).toEqual([a2.subscription.id]);

@@ -129,10 +129,15 @@ export class SubscriptionRepository {
     return enabled;
   }
 
-  /** Deletes it; its deliveries stay in the log (and are not attempted again). */
+  /** Deletes it (and its endpoint's slots, waiting list and failing-since); its deliveries stay in the log and are not attempted again. */
   async remove(id: string): Promise<boolean> {
     const [[, removed] = []] =
-      (await this.redis.multi().del(this.keys.subscription(id)).zrem(this.keys.subscriptions(), id).exec()) ?? [];
+      (await this.redis
+        .multi()
+        .del(this.keys.subscription(id))
+        .zrem(this.keys.subscriptions(), id)
+        .del(this.keys.failingSince(id), this.keys.inflight(id), this.keys.waiting(id))
+        .exec()) ?? [];
     return removed === 1;
   }
 

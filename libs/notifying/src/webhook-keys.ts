@@ -48,6 +48,10 @@ export class WebhookKeys {
   inflight(subscriptionId: string): string {
     return this.key(`inflight:${subscriptionId}`);
   }
+  /** Deliveries waiting for a slot of one endpoint (sorted set id → since when, ms): a released slot goes to the first. */
+  waiting(subscriptionId: string): string {
+    return this.key(`waiting:${subscriptionId}`);
+  }
   /** Since when (ms) an endpoint has failed without a success in between. */
   failingSince(subscriptionId: string): string {
     return this.key(`failing:${subscriptionId}`);
