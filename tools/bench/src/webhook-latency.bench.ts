@@ -124,6 +124,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, PF_PREFIX: fx.prefix, PF_REDIS_URL: redisServer.url, ...env });
   const rawQueue = new Queue('{bench-raw}', { connection: redis, prefix: fx.prefix });
   let rawWorker: Worker | undefined;
+  let producer: JobProducer | undefined;
   const workerRedis = redis.duplicate();
   try {
     console.error('starting the notifier…');
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
         `bench-${s}`,
         Date.now(),
       );
-    const producer = new JobProducer(redis, config, { service: 'bench', owns: [], jobOptions: JOB_OPTIONS });
+    producer = new JobProducer(redis, config, { service: 'bench', owns: [], jobOptions: JOB_OPTIONS });
     const publisher = new EventPublisher(new EventStore(redis, fx.prefix), producer, systemClock);
 
     // Warm-up: the notifier's connections and code paths.
@@ -225,6 +226,7 @@ async function main(): Promise<void> {
   } finally {
     await rawWorker?.close();
     await rawQueue.close();
+    await producer?.onApplicationShutdown();
     await fx.close();
     workerRedis.disconnect();
     redis.disconnect();
