@@ -12,6 +12,8 @@ import { WebhookKeys } from './webhook-keys';
 
 /** How long an event is kept for deliveries, retries (27 h 35 min) and replays: 30 days. */
 export const EVENT_RETENTION_SECONDS = 30 * 86_400;
+/** Parsed events remembered per process (the oldest forgotten first). */
+const PARSED_KEPT = 1_000;
 /** Image events kept for the feeds (the newest). */
 export const FEED_EVENTS_KEPT = 10_000;
 
@@ -89,10 +91,23 @@ export class EventStore {
     return fresh === 1;
   }
 
+  /**
+   * The stored event, read from Redis each time (it may have expired); its parsing is remembered
+   * for the last PARSED_KEPT ids, since an event is read once per subscription it goes to and
+   * never changes (the same bytes give the same parse).
+   */
   async get(id: string): Promise<StoredEvent | undefined> {
     const raw = await this.redis.get(this.keys.event(id));
-    return raw === null ? undefined : parseStored(raw, `event ${id}`);
+    if (raw === null) return undefined;
+    const known = this.parsed.get(id);
+    if (known?.raw === raw) return known.stored;
+    const stored = parseStored(raw, `event ${id}`);
+    if (this.parsed.size >= PARSED_KEPT) this.parsed.delete(this.parsed.keys().next().value as string);
+    this.parsed.set(id, { raw, stored });
+    return stored;
   }
+
+  private readonly parsed = new Map<string, { raw: string; stored: StoredEvent }>();
 
   /** The newest image events (at most `limit`), newest first: what the feeds render. */
   async recentImageEvents(limit: number): Promise<(CloudEventOf<'image.published'> | CloudEventOf<'image.updated'>)[]> {

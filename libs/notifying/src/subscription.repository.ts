@@ -18,6 +18,8 @@ import type { WebhookSettings } from './webhook-settings';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const MAX_CAS_TRIES = 8;
+/** Parsed subscriptions remembered per process (the oldest forgotten first). */
+const PARSED_KEPT = 10_000;
 
 /** Replaces a key's value only if it still holds what was read (compare and set). */
 const CAS = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0`;
@@ -68,7 +70,7 @@ export class SubscriptionRepository {
 
   async get(id: string): Promise<Subscription | undefined> {
     const raw = await this.redis.get(this.keys.subscription(id));
-    return raw === null ? undefined : parse(raw, id);
+    return raw === null ? undefined : this.parsed(raw, id);
   }
 
   /** Like get, or `webhook-subscription-not-found`. */
@@ -87,7 +89,7 @@ export class SubscriptionRepository {
     const out: Subscription[] = [];
     raws.forEach((raw, i) => {
       if (raw === null) return;
-      const s = parse(raw, ids[i] as string);
+      const s = this.parsed(raw, ids[i] as string);
       if (filter.owner === undefined || s.owner === filter.owner) out.push(s);
     });
     return out;
@@ -140,6 +142,21 @@ export class SubscriptionRepository {
         .exec()) ?? [];
     return removed === 1;
   }
+
+  /**
+   * `parse`, remembered per id while the stored bytes stay the same: every delivery and every
+   * fan-out reads subscriptions, which change rarely. A copy is answered (callers may change it).
+   */
+  private parsed(raw: string, id: string): Subscription {
+    const known = this.parsedById.get(id);
+    if (known?.raw !== raw) {
+      if (this.parsedById.size >= PARSED_KEPT) this.parsedById.delete(this.parsedById.keys().next().value as string);
+      this.parsedById.set(id, { raw, subscription: parse(raw, id) });
+    }
+    return structuredClone((this.parsedById.get(id) as { subscription: Subscription }).subscription);
+  }
+
+  private readonly parsedById = new Map<string, { raw: string; subscription: Subscription }>();
 
   private async change(id: string, apply: (s: Subscription) => Subscription): Promise<Subscription> {
     for (let i = 0; i < MAX_CAS_TRIES; i++) {
