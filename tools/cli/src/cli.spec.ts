@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runNodeScript, type CliResult } from './run-node.fixture';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -38,38 +38,14 @@ function controlCharacters(text: string): number[] {
     );
 }
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The bootstrap admin token file of the running factory, which the CLI reads (PF_TOKEN_FILE). */
 let tokenFile: string | undefined;
 
 /** Runs `node <script> args…` from the repo root with PF_API_URL (and PF_TOKEN_FILE) set; resolves when it exits. */
 function runNode(script: string, args: readonly string[], apiUrl: string | undefined): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env['PF_API_URL'];
-  delete env['PF_TOKEN'];
-  delete env['PF_TOKEN_FILE'];
-  if (apiUrl !== undefined) env['PF_API_URL'] = apiUrl;
-  if (tokenFile !== undefined) env['PF_TOKEN_FILE'] = tokenFile;
-  const child = spawn(process.execPath, [script, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`patch-factory ${args.join(' ')} did not exit within 20 s`));
-    }, 20_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runNodeScript(script, args, {
+    ...(apiUrl !== undefined ? { PF_API_URL: apiUrl } : {}),
+    ...(tokenFile !== undefined ? { PF_TOKEN_FILE: tokenFile } : {}),
   });
 }
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runNodeScript, type CliResult } from './run-node.fixture';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,41 +34,15 @@ import {
 
 const root = repoRoot();
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The CLI against `apiUrl` with `token` (PF_TOKEN); resolves when it exits. */
+/** The CLI against `apiUrl` with `token` (PF_TOKEN) or `tokenFile` (PF_TOKEN_FILE); resolves when it exits. */
 export function webhooksCli(
   env: { apiUrl: string; token?: string; tokenFile?: string },
   ...args: string[]
 ): Promise<CliResult> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PF_API_URL: env.apiUrl };
-  delete childEnv['PF_TOKEN'];
-  delete childEnv['PF_TOKEN_FILE'];
-  if (env.token !== undefined) childEnv['PF_TOKEN'] = env.token;
-  if (env.tokenFile !== undefined) childEnv['PF_TOKEN_FILE'] = env.tokenFile;
-  const child = spawn(process.execPath, [join(root, 'tools/node/run.cjs'), 'dist/tools/cli/src/main.js', ...args], {
-    cwd: root,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`patch-factory ${args.join(' ')} did not exit within 20 s`));
-    }, 20_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runNodeScript(join(root, 'tools/node/run.cjs'), ['dist/tools/cli/src/main.js', ...args], {
+    PF_API_URL: env.apiUrl,
+    ...(env.token !== undefined ? { PF_TOKEN: env.token } : {}),
+    ...(env.tokenFile !== undefined ? { PF_TOKEN_FILE: env.tokenFile } : {}),
   });
 }
 

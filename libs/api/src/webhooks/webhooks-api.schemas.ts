@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_NAMES, EVENT_SEVERITIES } from '@patch-factory/contracts';
-import { DELIVERY_STATES } from '@patch-factory/notifying';
+import { AttemptRecordSchema, DELIVERY_STATES } from '@patch-factory/notifying';
 import { SubscriptionIdSchema, SubscriptionInputSchema, SubscriptionUpdateSchema } from '@patch-factory/webhooks';
 
 // The webhook routes' requests and answers (issue 17). Times are RFC 3339 (UTC); answers are
@@ -106,19 +106,7 @@ export type PublicDelivery = z.infer<typeof PublicDeliverySchema>;
 
 /** One attempt of a delivery: its HTTP status, latency, a bounded excerpt of the answer, the error code. */
 export const PublicAttemptSchema = z
-  .strictObject({
-    attempt: z.number().int(),
-    at: isoTime(),
-    outcome: z.enum(['delivered', 'failed', 'gone', 'throttled']),
-    status: z.number().int().optional(),
-    latencyMs: z.number().int(),
-    excerpt: z.string(),
-    excerptTruncated: z.boolean(),
-    errorCode: z.string().optional(),
-    error: z.string().optional(),
-    address: z.string().optional(),
-    retryAfterMs: z.number().int().optional(),
-  })
+  .strictObject({ ...AttemptRecordSchema.shape, at: isoTime() })
   .meta({ id: 'WebhookAttempt' });
 export type PublicAttempt = z.infer<typeof PublicAttemptSchema>;
 
