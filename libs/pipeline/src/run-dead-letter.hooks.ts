@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DeadLetterPayload } from '@patch-factory/contracts';
-import { parseFailure, type DeadLetterHooks } from '@patch-factory/queue';
+import { JobProducer, parseFailure, type DeadLetterHooks } from '@patch-factory/queue';
 import { RunRepository } from '@patch-factory/store';
 import { STAGE_JOB, type RunStage } from './transitions';
 
@@ -8,10 +8,22 @@ function stageOf(jobName: string): RunStage | undefined {
   return (Object.keys(STAGE_JOB) as RunStage[]).find((s) => STAGE_JOB[s] === jobName);
 }
 
-/** A dead-lettered stage job fails its run with the reason; a replay reopens that stage. */
+/** The job that announces a failed run to webhook subscribers (`pipeline.failed`, notifier): once per run. */
+export function enqueueRunFailedEvent(producer: JobProducer, runId: string): Promise<string> {
+  return producer.enqueue('webhook.run-failed', { v: 1, runId }, { jobId: `${runId}.failed-event` });
+}
+
+/**
+ * A dead-lettered stage job fails its run with the reason, and subscribers hear it
+ * (`webhook.run-failed`: after the dead letter is written, so that announcing the failure
+ * never delays recording it); a replay reopens that stage.
+ */
 @Injectable()
 export class RunDeadLetterHooks implements DeadLetterHooks {
-  constructor(private readonly runs: RunRepository) {}
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly producer: JobProducer,
+  ) {}
 
   async onDeadLetter(entry: DeadLetterPayload): Promise<void> {
     const stage = stageOf(entry.jobName);
@@ -23,6 +35,7 @@ export class RunDeadLetterHooks implements DeadLetterHooks {
       entry.errorCode,
       `${message} (after ${entry.attemptsMade} attempt(s); in the dead-letter queue)`,
     );
+    await enqueueRunFailedEvent(this.producer, entry.runId);
   }
 
   async onReplay(entry: DeadLetterPayload): Promise<void> {

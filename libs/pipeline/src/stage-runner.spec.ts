@@ -2,6 +2,7 @@ import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@patch-factory/config';
 import {
+  QueueName,
   RetryableError,
   TerminalError,
   queueOfJob,
@@ -307,6 +308,23 @@ describe('StageRunner (real Redis + BullMQ)', () => {
     expect(done.stages[0]!.error).toBeUndefined();
     expect(enqueuedOf('test')).toHaveLength(1);
     expect(await jobsIn('test')).toBe(1);
+  });
+
+  it('a job of a run failed at its stage, run again (its process died before its dead letter), runs no executor and asks once for pipeline.failed', async () => {
+    const { runId, definition } = await launch(['build', 'test'], 'failed-rerun');
+    expect(await runs.failRun(runId, 'build', 'definition-invalid', 'no such base image')).toBe('ok');
+    let calls = 0;
+    const executor: StageExecutor = { execute: () => Promise.resolve(void calls++) };
+    expect(await deliver('build', runId, definition, executor, 1)).toBe('skipped');
+    expect(await deliver('build', runId, definition, executor, 2)).toBe('skipped');
+    expect(calls).toBe(0);
+    expect(producer.enqueued.filter((e) => e.startsWith('webhook.run-failed '))).toEqual([
+      `webhook.run-failed ${runId}.failed-event`,
+      `webhook.run-failed ${runId}.failed-event`,
+    ]);
+    const counts = await producer.queue(QueueName.webhooks).getJobCounts('waiting', 'prioritized', 'delayed');
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(enqueuedOf('test')).toEqual([]);
   });
 
   it('a stale retry changes nothing: a job of a superseded run runs no executor and enqueues nothing', async () => {

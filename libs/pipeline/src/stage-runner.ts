@@ -14,6 +14,7 @@ import { FactoryMetrics, LOGGER, extractTrace, inSpan, injectTrace, type Logger 
 import { JOB_OPTIONS } from './job-options';
 import { progressReporter } from './progress-reporter';
 import { RunReconciler } from './run-reconciler';
+import { enqueueRunFailedEvent } from './run-dead-letter.hooks';
 import type { AnyStageExecutor, StageExecutor, StageResult, WrittenArtifacts } from './stage-executor';
 import { STAGE_JOB, stageJobId, type RunStage } from './transitions';
 
@@ -57,6 +58,9 @@ export class StageRunner {
         case 'ended':
           if (this.logger.isLevelEnabled('info'))
             job.logger.info({ runId: payload.runId, state: start.state }, 'run already ended; stage job skipped');
+          // A failed run's job run again (its process died after recording the failure, before its
+          // dead letter): subscribers still hear of the failure (the job id makes it once).
+          if (start.state === 'failed') await enqueueRunFailedEvent(this.producer, payload.runId);
           return 'skipped';
         case 'done':
           await this.enqueueNext(start.next as RunStage | null, payload);
@@ -232,12 +236,6 @@ export class StageRunner {
         );
       } else if (final) {
         await this.reportFailureForReview(payload.runId);
-        // Subscribers hear it too (`pipeline.failed`, notifier): once per run.
-        await this.producer.enqueue(
-          'webhook.run-failed',
-          { v: 1, runId: payload.runId },
-          { jobId: `${payload.runId}.failed-event` },
-        );
       }
     } catch (e) {
       this.logger.error({ runId: payload.runId, stage, err: (e as Error).message }, 'could not record a stage failure');
